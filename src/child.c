@@ -1,0 +1,171 @@
+/*
+ * The control side of a child's event loop.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "child.h"
+#include "log.h"
+#include "sig.h"
+
+struct mg_child {
+	mg_child_ctx_t    *ctx;
+	struct event_base *base;
+	mg_channel_t      *ch;
+	struct event      *ev;
+	mg_child_ops_t     ops;
+	int                writing; /* ev includes EV_WRITE */
+};
+
+static void child_channel_cb(evutil_socket_t fd, short what, void *arg);
+
+static void
+child_want_write(mg_child_t *c, int on)
+{
+	if (c->writing == on)
+		return;
+	event_del(c->ev);
+	event_assign(c->ev, c->base, mg_channel_fd(c->ch),
+	    EV_READ | EV_PERSIST | (on ? EV_WRITE : 0), child_channel_cb, c);
+	event_add(c->ev, NULL);
+	c->writing = on;
+}
+
+static void
+child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
+{
+	mg_msg_link_t link;
+
+	switch (hdr->type) {
+	case MG_MSG_QUIT:
+		mg_info("gracefully shutting down");
+		c->ops.quit(c->ops.arg);
+		break;
+	case MG_MSG_TERMINATE: c->ops.terminate(c->ops.arg); break;
+	case MG_MSG_REOPEN:
+		if (fd >= 0) {
+			mg_log_set_fd(fd);
+			fd = -1;
+			mg_info("reopened the error log");
+		}
+		break;
+	case MG_MSG_LINK:
+		if (hdr->len != sizeof(link) || fd < 0) {
+			mg_error("malformed LINK message from the master");
+			break;
+		}
+		memcpy(&link, p, sizeof(link));
+		c->ops.link(c->ops.arg, fd, &link);
+		fd = -1;
+		break;
+	default:
+		mg_error("unexpected %s message from the master",
+		    mg_ipc_type_name(hdr->type));
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+child_master_lost(mg_child_t *c, const char *why)
+{
+	mg_error("%s; exiting", why);
+	event_del(c->ev);
+	c->ops.terminate(c->ops.arg);
+}
+
+static void
+child_channel_cb(evutil_socket_t fd, short what, void *arg)
+{
+	mg_child_t    *c = arg;
+	mg_ipc_hdr_t   hdr;
+	const uint8_t *payload;
+	int            rc, next, pfd;
+
+	if (what & EV_WRITE) {
+		if (mg_channel_flush(c->ch) == MG_ERROR) {
+			child_master_lost(
+			    c, "the channel to the master failed");
+			return;
+		}
+		child_want_write(c, mg_channel_pending(c->ch));
+	}
+	if (!(what & EV_READ))
+		return;
+	rc = mg_channel_read(c->ch);
+	while ((next = mg_channel_next(c->ch, &hdr, &payload, &pfd)) == MG_OK)
+		child_dispatch(c, &hdr, payload, pfd);
+	if (next == MG_ERROR)
+		child_master_lost(c, "bad frame from the master");
+	else if (rc == MG_DECLINED)
+		child_master_lost(c, "the master process is gone");
+	else if (rc == MG_ERROR)
+		child_master_lost(c, "the channel to the master failed");
+}
+
+mg_child_t *
+mg_child_new(
+    mg_child_ctx_t *ctx, struct event_base *base, const mg_child_ops_t *ops)
+{
+	mg_child_t *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->ctx = ctx;
+	c->base = base;
+	c->ops = *ops;
+	if ((c->ch = mg_channel_new(ctx->channel_fd, 0)) == NULL)
+		goto fail;
+	evutil_make_socket_nonblocking(ctx->channel_fd);
+	c->ev = event_new(
+	    base, ctx->channel_fd, EV_READ | EV_PERSIST, child_channel_cb, c);
+	if (c->ev == NULL || event_add(c->ev, NULL) != 0)
+		goto fail;
+	if (mg_signal_child_events(base, ops->terminate, ops->quit, ops->arg) !=
+	    MG_OK)
+		goto fail;
+	return c;
+fail:
+	mg_child_free(c);
+	return NULL;
+}
+
+int
+mg_child_ready(mg_child_t *c)
+{
+	if (mg_channel_send(c->ch, MG_MSG_READY, 0, NULL, 0, -1) != MG_OK)
+		return MG_ERROR;
+	if (mg_channel_flush(c->ch) == MG_AGAIN)
+		child_want_write(c, 1);
+	return MG_OK;
+}
+
+void
+mg_child_free(mg_child_t *c)
+{
+	if (c == NULL)
+		return;
+	mg_signal_child_free();
+	if (c->ev)
+		event_free(c->ev);
+	mg_channel_free(c->ch); /* closes channel_fd */
+	free(c);
+}
+
+void
+mg_child_init(mg_child_ctx_t *ctx)
+{
+	const mg_proc_role_t *role = &mg_procs[ctx->role];
+
+	mg_signal_child_reset();
+	mg_log_set_mirror(0);
+	mg_log_set_role(role->name);
+	mg_proctitle_set("%s", role->title);
+	mg_proc_drop_privileges(ctx->conf);
+}

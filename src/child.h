@@ -1,0 +1,33 @@
+/*
+ * What workers and the connector share: their event loop's link to the
+ * master (control channel, signals, readiness).  The master's word comes
+ * as callbacks; a master that is gone ends the child.
+ */
+#ifndef MG_CHILD_H
+#define MG_CHILD_H
+
+#include "ipc.h"
+#include "proc.h"
+
+struct event_base;
+
+typedef struct {
+	void (*quit)(void *arg);      /* finish what is in flight, then exit */
+	void (*terminate)(void *arg); /* exit now */
+	void (*link)(void *arg, int fd, const mg_msg_link_t *link);
+	void *arg;
+} mg_child_ops_t;
+
+typedef struct mg_child mg_child_t;
+
+/* Set up the loop's control side: channel, signals.  NULL on failure. */
+mg_child_t *mg_child_new(
+    mg_child_ctx_t *ctx, struct event_base *base, const mg_child_ops_t *ops);
+/* Tell the master this child serves. */
+int  mg_child_ready(mg_child_t *child);
+void mg_child_free(mg_child_t *child);
+
+/* Common start of every child: signals, log role, title, privileges. */
+void mg_child_init(mg_child_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * The configuration: an nginx-like file parsed into plain structs.
+ *
+ * Parsing is table driven (conf.c: mg_commands[]): each directive has a
+ * name, the contexts it may appear in, an argument count, a setter and the
+ * offset of its field.  Fields start unset (MG_UNSET, NULL); defaults are
+ * applied once after the whole file is read (mg_conf_load), and the whole
+ * configuration is validated before anybody uses it.  A configuration is
+ * immutable once loaded; a reload loads a new one beside the old.
+ */
+#ifndef MG_CONF_H
+#define MG_CONF_H
+
+#include <sys/socket.h>
+#include <stdint.h>
+
+#include "mcpgw.h"
+
+/* Contexts a directive may appear in (bit mask). */
+#define MG_CTX_MAIN 0x01
+#define MG_CTX_CONNECTOR 0x02
+#define MG_CTX_UPSTREAM 0x04
+#define MG_CTX_SERVER 0x08
+#define MG_CTX_LOCATION 0x10
+#define MG_CTX_ANY 0x1f
+
+/* Where a thing was written, for messages that name file and line. */
+typedef struct {
+	const char *file; /* owned by the mg_conf_t */
+	int         line;
+} mg_conf_pos_t;
+
+typedef struct mg_listen {
+	struct mg_listen       *next;
+	char                   *text; /* as written, "127.0.0.1:8080" */
+	struct sockaddr_storage addr;
+	socklen_t               addrlen;
+	mg_conf_pos_t           pos;
+} mg_listen_t;
+
+typedef struct mg_location {
+	struct mg_location *next;
+	char               *path;
+	int                 exact; /* "location = /x" */
+	mg_conf_pos_t       pos;
+} mg_location_t;
+
+typedef struct mg_server {
+	struct mg_server *next;
+	mg_listen_t      *listens;
+	char            **names; /* server_name, nnames entries */
+	size_t            nnames;
+	mg_location_t    *locations;
+	mg_conf_pos_t     pos;
+} mg_server_t;
+
+typedef struct mg_upstream {
+	struct mg_upstream *next;
+	char               *name;
+	mg_conf_pos_t       pos;
+} mg_upstream_t;
+
+typedef struct {
+	int           present; /* a connector { } block was written */
+	mg_conf_pos_t pos;
+} mg_connector_conf_t;
+
+typedef struct mg_conf {
+	char               *path;             /* the main file, as given */
+	int                 worker_processes; /* after defaults: >= 1 */
+	char               *pid;              /* absolute or as written */
+	char               *error_log;        /* "stderr" or a path */
+	int                 error_log_level;  /* mg_log_level_t */
+	char               *user;             /* NULL: keep the current user */
+	char               *group;            /* NULL: the user's group */
+	mg_conf_pos_t       user_pos;
+	int                 worker_connections;
+	int64_t             shutdown_timeout; /* ms: graceful stop deadline */
+	mg_connector_conf_t connector;
+	mg_server_t        *servers;   /* in file order */
+	mg_upstream_t      *upstreams; /* in file order */
+	struct mg_conf_mem *mem;       /* everything above is allocated here */
+} mg_conf_t;
+
+/*
+ * Read, parse, default and validate FILE.  On failure returns NULL and sets
+ * *err to a malloc'd message that names file and line, e.g.
+ *   unknown directive "foo" in /etc/mcpgw/mcpgw.conf:12
+ */
+mg_conf_t *mg_conf_load(const char *path, char **err);
+
+/* The same from a string; NAME stands in for the file name in messages
+ * and includes resolve relative to NAME's directory. */
+mg_conf_t *mg_conf_load_string(const char *text, const char *name, char **err);
+
+void mg_conf_free(mg_conf_t *conf);
+
+/* "512", "512k", "8m", "1g" -> bytes.  MG_OK or MG_ERROR. */
+int mg_conf_parse_size(const char *s, int64_t *bytes);
+/* "500ms", "30s", "5m", "1h", "1d", "1h30m", "30" (seconds) -> ms. */
+int mg_conf_parse_time(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,979 @@
+/*
+ * HTTP/1.1 server connections.
+ *
+ * One request at a time per connection: when a request is complete the
+ * parser is paused, and it resumes on what the client pipelined once the
+ * answer is queued.  Each connection has one timer, armed for the phase
+ * it is in: idle (keepalive_timeout), headers (header_timeout), body
+ * (body_timeout); none while the application works or streams.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <http_parser.h>
+
+#include "http.h"
+#include "log.h"
+
+#define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
+#define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
+
+typedef enum {
+	PHASE_IDLE,    /* between requests */
+	PHASE_HEADERS, /* reading a request's head */
+	PHASE_BODY,    /* reading its body */
+	PHASE_BUSY,    /* the application has it */
+	PHASE_STREAM,  /* answering with a chunked stream */
+	PHASE_CLOSING  /* flushing the last answer, then close */
+} phase_t;
+
+typedef struct {
+	uint32_t name, name_len, value, value_len; /* offsets into head */
+} header_t;
+
+struct mg_http_req {
+	mg_http_conn_t  *conn;
+	mg_http_method_t method;
+	char            *path; /* into head, NUL-terminated */
+	header_t        *headers;
+	int              nheaders;
+	char            *head; /* url and header bytes */
+	size_t           head_len, head_cap;
+	int              in_value; /* the parser is in a header value */
+	struct evbuffer *body;
+	size_t           body_limit;
+	struct evbuffer *out_headers; /* extra header lines of the answer */
+	void            *data;
+	int64_t          start_us;
+	int              status;
+	size_t           bytes_out;
+	int              keepalive;
+	int              answered;
+	char            *joined; /* scratch for mg_http_req_header */
+};
+
+struct mg_http_conn {
+	struct event_base       *base;
+	struct bufferevent      *bev;
+	struct event            *timer;
+	struct event            *resume;
+	http_parser              parser;
+	phase_t                  phase;
+	mg_http_req_t           *req;
+	const mg_http_limits_t  *limits;
+	const mg_http_handler_t *handler;
+	void                    *listener;
+	char                     peer[INET6_ADDRSTRLEN];
+	mg_http_conn_t          *prev, *next;
+	int                      linked; /* on the conns list */
+	int                      paused;
+};
+
+static mg_http_conn_t      *conns;
+static int                  nconns;
+static http_parser_settings parser_settings;
+
+static const struct {
+	int         status;
+	const char *text;
+} status_texts[] = {
+	{ 200, "OK" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+const char *
+mg_http_status_text(int status)
+{
+	for (size_t i = 0; i < MG_NELEM(status_texts); i++)
+		if (status_texts[i].status == status)
+			return status_texts[i].text;
+	return "Unknown";
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void conn_free(mg_http_conn_t *c);
+static void conn_parse(mg_http_conn_t *c);
+
+static void
+conn_arm(mg_http_conn_t *c, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms <= 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_phase(mg_http_conn_t *c, phase_t phase)
+{
+	c->phase = phase;
+	switch (phase) {
+	case PHASE_IDLE: conn_arm(c, c->limits->keepalive_timeout); break;
+	case PHASE_HEADERS: conn_arm(c, c->limits->header_timeout); break;
+	case PHASE_BODY: conn_arm(c, c->limits->body_timeout); break;
+	default: conn_arm(c, 0); break;
+	}
+}
+
+/* ---- requests ----------------------------------------------------- */
+
+static mg_http_req_t *
+req_new(mg_http_conn_t *c)
+{
+	mg_http_req_t *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->conn = c;
+	r->start_us = now_us();
+	r->head_cap = 512;
+	r->head = malloc(r->head_cap);
+	r->headers =
+	    calloc((size_t)c->limits->max_headers + 1, sizeof(header_t));
+	r->body = evbuffer_new();
+	r->out_headers = evbuffer_new();
+	r->body_limit = c->limits->max_body_size;
+	if (r->head == NULL || r->headers == NULL || r->body == NULL ||
+	    r->out_headers == NULL) {
+		free(r->head);
+		free(r->headers);
+		if (r->body)
+			evbuffer_free(r->body);
+		if (r->out_headers)
+			evbuffer_free(r->out_headers);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+req_free(mg_http_req_t *r)
+{
+	if (r == NULL)
+		return;
+	free(r->head);
+	free(r->headers);
+	free(r->joined);
+	evbuffer_free(r->body);
+	evbuffer_free(r->out_headers);
+	free(r);
+}
+
+/* Append parser bytes to the head; MG_ERROR past the header limit. */
+static int
+head_add(mg_http_req_t *r, const char *p, size_t len)
+{
+	char  *head;
+	size_t cap = r->head_cap;
+
+	if (r->head_len + len + 1 > r->conn->limits->max_header_size)
+		return MG_ERROR;
+	while (r->head_len + len + 1 > cap)
+		cap *= 2;
+	if (cap != r->head_cap) {
+		if ((head = realloc(r->head, cap)) == NULL)
+			return MG_ERROR;
+		r->head = head;
+		r->head_cap = cap;
+	}
+	memcpy(r->head + r->head_len, p, len);
+	r->head_len += len;
+	return MG_OK;
+}
+
+static int
+head_end(mg_http_req_t *r)
+{
+	return head_add(r, "", 1);
+}
+
+/* ---- answering ------------------------------------------------------ */
+
+static const char *
+http_date(void)
+{
+	static char   buf[64];
+	static time_t last;
+	time_t        now = time(NULL);
+	struct tm     tm;
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return buf;
+}
+
+static void
+write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+	int              http11 =
+	    r->conn->parser.http_major == 1 && r->conn->parser.http_minor >= 1;
+
+	r->status = status;
+	r->answered = 1;
+	if (len < 0 && !http11)
+		r->keepalive = 0; /* a 1.0 stream ends by closing */
+	evbuffer_add_printf(out, "HTTP/1.%d %d %s\r\nDate: %s\r\n",
+	    http11 ? 1 : 0, status, mg_http_status_text(status), http_date());
+	if (type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", type);
+	if (len >= 0 && status != 204)
+		evbuffer_add_printf(out, "Content-Length: %zd\r\n", len);
+	else if (len < 0 && http11)
+		evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
+	if (!r->keepalive)
+		evbuffer_add(out, "Connection: close\r\n", 19);
+	else if (!http11)
+		evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+	evbuffer_add_buffer(out, r->out_headers);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+/* The answer is queued: log it, then go on with the connection, or close
+ * it once the answer is out. */
+static void
+req_done(mg_http_req_t *r)
+{
+	mg_http_conn_t *c = r->conn;
+	int             keep = r->keepalive;
+
+	if (c->handler->done)
+		c->handler->done(c->handler->arg, r);
+	c->req = NULL;
+	req_free(r);
+	if (!keep) {
+		c->phase = PHASE_CLOSING;
+		bufferevent_disable(c->bev, EV_READ);
+		conn_arm(c, c->limits->keepalive_timeout); /* flush deadline */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			conn_free(c);
+		return;
+	}
+	conn_phase(c, PHASE_IDLE);
+	if (c->paused)
+		event_active(c->resume, EV_TIMEOUT, 0);
+}
+
+void
+mg_http_add_header(mg_http_req_t *r, const char *name, const char *value)
+{
+	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
+}
+
+void
+mg_http_reply(mg_http_req_t *r, int status, const char *type, const void *body,
+    size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+
+	write_head(r, status, type, (ssize_t)len);
+	if (r->method != MG_HTTP_HEAD && len > 0) {
+		evbuffer_add(out, body, len);
+		r->bytes_out = len;
+	}
+	req_done(r);
+}
+
+void
+mg_http_reply_buffer(
+    mg_http_req_t *r, int status, const char *type, struct evbuffer *body)
+{
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+	size_t           len = evbuffer_get_length(body);
+
+	write_head(r, status, type, (ssize_t)len);
+	if (r->method != MG_HTTP_HEAD)
+		evbuffer_add_buffer(out, body);
+	else
+		evbuffer_drain(body, len);
+	r->bytes_out = len;
+	req_done(r);
+}
+
+void
+mg_http_reply_error(mg_http_req_t *r, int status, int code, const char *message)
+{
+	char body[512];
+	int  n;
+
+	n = snprintf(body, sizeof(body),
+	    "{\"jsonrpc\":\"2.0\",\"id\":null,"
+	    "\"error\":{\"code\":%d,\"message\":\"%s\"}}",
+	    code, message);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
+	mg_http_reply(r, status, "application/json", body, (size_t)n);
+}
+
+void
+mg_http_stream_begin(mg_http_req_t *r, int status, const char *type)
+{
+	write_head(r, status, type, -1);
+	r->conn->phase = PHASE_STREAM;
+}
+
+static int
+chunked(const mg_http_req_t *r)
+{
+	return r->conn->parser.http_major == 1 &&
+	    r->conn->parser.http_minor >= 1;
+}
+
+/* A reader that falls this far behind is dropped rather than buffered. */
+static int
+stream_check(mg_http_req_t *r)
+{
+	if (evbuffer_get_length(bufferevent_get_output(r->conn->bev)) <=
+	    MG_HTTP_OUT_MAX)
+		return MG_OK;
+	mg_warn("client %s reads too slowly: %u bytes unsent; closing",
+	    r->conn->peer, MG_HTTP_OUT_MAX);
+	return MG_ERROR;
+}
+
+int
+mg_http_stream_write(mg_http_req_t *r, const void *p, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+
+	if (len == 0)
+		return MG_OK;
+	if (chunked(r))
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, p, len);
+	if (chunked(r))
+		evbuffer_add(out, "\r\n", 2);
+	r->bytes_out += len;
+	return stream_check(r);
+}
+
+int
+mg_http_stream_write_buffer(mg_http_req_t *r, struct evbuffer *buf)
+{
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+	size_t           len = evbuffer_get_length(buf);
+
+	if (len == 0)
+		return MG_OK;
+	if (chunked(r))
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add_buffer(out, buf);
+	if (chunked(r))
+		evbuffer_add(out, "\r\n", 2);
+	r->bytes_out += len;
+	return stream_check(r);
+}
+
+void
+mg_http_stream_end(mg_http_req_t *r)
+{
+	if (chunked(r))
+		evbuffer_add(
+		    bufferevent_get_output(r->conn->bev), "0\r\n\r\n", 5);
+	req_done(r);
+}
+
+size_t
+mg_http_req_pending(const mg_http_req_t *r)
+{
+	return evbuffer_get_length(bufferevent_get_output(r->conn->bev));
+}
+
+/* ---- parsing -------------------------------------------------------- */
+
+/* Answer a request that cannot go on (limits, bad syntax) and stop
+ * reading this connection. */
+static int
+early_error(mg_http_conn_t *c, int status, const char *message)
+{
+	mg_http_req_t *r = c->req;
+
+	http_parser_pause(&c->parser, 1);
+	c->paused = 1;
+	if (r == NULL && (r = c->req = req_new(c)) == NULL) {
+		conn_free(c);
+		return -1;
+	}
+	if (r->path == NULL)
+		r->path = "";
+	r->keepalive = 0;
+	mg_info("client %s: %d %s", c->peer, status, message);
+	mg_http_reply_error(r, status, -32600, message);
+	return 0;
+}
+
+static int
+on_message_begin(http_parser *p)
+{
+	mg_http_conn_t *c = p->data;
+
+	if ((c->req = req_new(c)) == NULL)
+		return -1;
+	conn_phase(c, PHASE_HEADERS);
+	return 0;
+}
+
+static int
+on_url(http_parser *p, const char *at, size_t len)
+{
+	mg_http_conn_t *c = p->data;
+
+	if (head_add(c->req, at, len) != MG_OK)
+		return early_error(c, 431, "request line too long");
+	return 0;
+}
+
+/* A header that had no value callback gets the empty string. */
+static int
+value_end(mg_http_req_t *r)
+{
+	header_t *h;
+
+	if (r->nheaders == 0)
+		return head_end(r); /* ends the url */
+	h = &r->headers[r->nheaders - 1];
+	if (!r->in_value)
+		h->value = (uint32_t)r->head_len;
+	return head_end(r);
+}
+
+static int
+on_header_field(http_parser *p, const char *at, size_t len)
+{
+	mg_http_conn_t *c = p->data;
+	mg_http_req_t  *r = c->req;
+	header_t       *h;
+
+	if (r->nheaders == 0 || r->in_value) {
+		/* a new header starts */
+		if (r->nheaders == c->limits->max_headers)
+			return early_error(c, 431, "too many header fields");
+		if (value_end(r) != MG_OK)
+			return early_error(c, 431, "header fields too large");
+		h = &r->headers[r->nheaders++];
+		h->name = (uint32_t)r->head_len;
+		r->in_value = 0;
+	}
+	h = &r->headers[r->nheaders - 1];
+	if (head_add(r, at, len) != MG_OK)
+		return early_error(c, 431, "header fields too large");
+	h->name_len += (uint32_t)len;
+	return 0;
+}
+
+static int
+on_header_value(http_parser *p, const char *at, size_t len)
+{
+	mg_http_conn_t *c = p->data;
+	mg_http_req_t  *r = c->req;
+	header_t       *h = &r->headers[r->nheaders - 1];
+
+	if (!r->in_value) {
+		if (head_end(r) != MG_OK)
+			return early_error(c, 431, "header fields too large");
+		h->value = (uint32_t)r->head_len;
+		r->in_value = 1;
+	}
+	if (head_add(r, at, len) != MG_OK)
+		return early_error(c, 431, "header fields too large");
+	h->value_len += (uint32_t)len;
+	return 0;
+}
+
+static mg_http_method_t
+method_of(unsigned m)
+{
+	switch (m) {
+	case HTTP_GET: return MG_HTTP_GET;
+	case HTTP_HEAD: return MG_HTTP_HEAD;
+	case HTTP_POST: return MG_HTTP_POST;
+	case HTTP_DELETE: return MG_HTTP_DELETE;
+	case HTTP_OPTIONS: return MG_HTTP_OPTIONS;
+	default: return MG_HTTP_OTHER;
+	}
+}
+
+/* The path of the url: absolute-form loses scheme and authority; the
+ * query is cut off. */
+static char *
+url_path(char *url)
+{
+	char *p;
+
+	if (strncasecmp(url, "http://", 7) == 0 ||
+	    strncasecmp(url, "https://", 8) == 0) {
+		p = strchr(url + 8, '/');
+		url = p ? p : (char *)"/";
+	}
+	if ((p = strchr(url, '?')) != NULL)
+		*p = '\0';
+	if ((p = strchr(url, '#')) != NULL)
+		*p = '\0';
+	return url;
+}
+
+static int
+on_headers_complete(http_parser *p)
+{
+	mg_http_conn_t *c = p->data;
+	mg_http_req_t  *r = c->req;
+
+	if (value_end(r) != MG_OK)
+		return early_error(c, 431, "header fields too large");
+	r->path = url_path(r->head);
+	r->method = method_of(p->method);
+	r->keepalive = http_should_keep_alive(p);
+	r->body_limit = c->handler->headers(c->handler->arg, r);
+	if (r->answered)
+		return 0;
+	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->body_limit)
+		return early_error(c, 413, "request body too large");
+	if (p->content_length > 0 || (p->flags & F_CHUNKED)) {
+		const char *expect = mg_http_req_header(r, "Expect");
+
+		if (expect && strcasecmp(expect, "100-continue") == 0)
+			bufferevent_write(
+			    c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		conn_phase(c, PHASE_BODY);
+	}
+	return 0;
+}
+
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+	mg_http_conn_t *c = p->data;
+	mg_http_req_t  *r = c->req;
+
+	if (r->answered)
+		return 0;
+	if (evbuffer_get_length(r->body) + len > r->body_limit)
+		return early_error(c, 413, "request body too large");
+	evbuffer_add(r->body, at, len);
+	return 0;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+	mg_http_conn_t *c = p->data;
+	mg_http_req_t  *r = c->req;
+
+	http_parser_pause(p, 1);
+	c->paused = 1;
+	if (r->answered)
+		return 0;
+	conn_phase(c, PHASE_BUSY);
+	/* Hold what the client pipelines, up to a bound, while we work. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, MG_HTTP_IN_PAUSED);
+	c->handler->request(c->handler->arg, r);
+	return 0;
+}
+
+static void
+parse_error(mg_http_conn_t *c)
+{
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+	char            msg[160];
+
+	if (c->req != NULL && c->req->answered)
+		return;
+	snprintf(msg, sizeof(msg), "malformed HTTP request: %s",
+	    http_errno_description(e));
+	http_parser_pause(&c->parser, 0);
+	early_error(c, e == HPE_HEADER_OVERFLOW ? 431 : 400, msg);
+}
+
+static void
+conn_parse(mg_http_conn_t *c)
+{
+	struct evbuffer      *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	size_t                n;
+
+	while (!c->paused && evbuffer_get_length(in) > 0) {
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = http_parser_execute(
+		    &c->parser, &parser_settings, v.iov_base, v.iov_len);
+		/* the connection may be gone: a callback answered and closed */
+		if (c->phase == PHASE_CLOSING && c->req == NULL)
+			return;
+		evbuffer_drain(in, n);
+		if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
+			break;
+		if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK) {
+			parse_error(c);
+			return;
+		}
+	}
+}
+
+/* ---- the connection ------------------------------------------------- */
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_parse(arg);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	mg_http_conn_t *c = arg;
+
+	if (c->phase == PHASE_CLOSING && c->req == NULL)
+		conn_free(c);
+}
+
+/* The client is gone (or broke the connection): one path for all. */
+static void
+conn_lost(mg_http_conn_t *c, const char *why)
+{
+	mg_http_req_t *r = c->req;
+
+	if (r != NULL && !r->answered && (c->phase == PHASE_BUSY)) {
+		mg_debug(
+		    "client %s closed the connection before the answer (%s)",
+		    c->peer, why);
+		r->status = 499;
+		c->handler->aborted(c->handler->arg, r);
+		if (c->handler->done)
+			c->handler->done(c->handler->arg, r);
+	} else if (r != NULL && c->phase == PHASE_STREAM) {
+		mg_debug("client %s closed a stream (%s)", c->peer, why);
+		c->handler->aborted(c->handler->arg, r);
+		if (c->handler->done)
+			c->handler->done(c->handler->arg, r);
+	}
+	conn_free(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	mg_http_conn_t *c = arg;
+
+	if (what & BEV_EVENT_EOF)
+		conn_lost(c, "end of file");
+	else if (what & BEV_EVENT_ERROR)
+		conn_lost(
+		    c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	mg_http_conn_t *c = arg;
+
+	switch (c->phase) {
+	case PHASE_HEADERS:
+		early_error(c, 408, "timed out reading the request headers");
+		break;
+	case PHASE_BODY:
+		early_error(c, 408, "timed out reading the request body");
+		break;
+	default:
+		/* idle keep-alive, or an answer the client would not take */
+		conn_free(c);
+		break;
+	}
+}
+
+static void
+conn_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	mg_http_conn_t *c = arg;
+
+	if (c->req != NULL)
+		return;
+	c->paused = 0;
+	http_parser_pause(&c->parser, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	conn_parse(c);
+}
+
+static void
+settings_init(void)
+{
+	if (parser_settings.on_message_begin != NULL)
+		return;
+	parser_settings.on_message_begin = on_message_begin;
+	parser_settings.on_url = on_url;
+	parser_settings.on_header_field = on_header_field;
+	parser_settings.on_header_value = on_header_value;
+	parser_settings.on_headers_complete = on_headers_complete;
+	parser_settings.on_body = on_body;
+	parser_settings.on_message_complete = on_message_complete;
+	/* ours is the limit that answers 431; the parser's is a backstop */
+	http_parser_set_max_header_size(1024 * 1024);
+}
+
+static void
+peer_text(char *out, size_t len, const struct sockaddr *sa)
+{
+	const void *a = NULL;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (a == NULL ||
+	    inet_ntop(sa->sa_family, a, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "unix");
+}
+
+mg_http_conn_t *
+mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, void *listener, const mg_http_limits_t *limits,
+    const mg_http_handler_t *handler)
+{
+	mg_http_conn_t *c;
+
+	settings_init();
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return NULL;
+	}
+	c->base = base;
+	c->limits = limits;
+	c->handler = handler;
+	c->listener = listener;
+	peer_text(c->peer, sizeof(c->peer), peer);
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(base, conn_timer_cb, c);
+	c->resume = event_new(base, -1, 0, conn_resume_cb, c);
+	if (c->bev == NULL || c->timer == NULL || c->resume == NULL) {
+		if (c->bev == NULL)
+			evutil_closesocket(fd);
+		conn_free(c);
+		return NULL;
+	}
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* The first request's headers must come within header_timeout. */
+	c->phase = PHASE_HEADERS;
+	conn_arm(c, limits->header_timeout);
+	c->next = conns;
+	if (conns)
+		conns->prev = c;
+	conns = c;
+	c->linked = 1;
+	nconns++;
+	return c;
+}
+
+static void
+conn_free(mg_http_conn_t *c)
+{
+	if (c->req != NULL) {
+		req_free(c->req);
+		c->req = NULL;
+	}
+	if (c->bev)
+		bufferevent_free(c->bev);
+	if (c->timer)
+		event_free(c->timer);
+	if (c->resume)
+		event_free(c->resume);
+	if (c->linked) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		nconns--;
+	}
+	free(c);
+}
+
+int
+mg_http_conn_count(void)
+{
+	return nconns;
+}
+
+int
+mg_http_conn_drain_all(void)
+{
+	mg_http_conn_t *c, *next;
+	int             busy = 0;
+
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->req == NULL && c->phase != PHASE_CLOSING) {
+			conn_free(c);
+			continue;
+		}
+		if (c->req != NULL)
+			c->req->keepalive = 0;
+		busy++;
+	}
+	return busy;
+}
+
+void
+mg_http_conn_close_all(void)
+{
+	while (conns != NULL)
+		conn_lost(conns, "shutting down");
+}
+
+/* ---- request accessors ---------------------------------------------- */
+
+mg_http_method_t
+mg_http_req_method(const mg_http_req_t *r)
+{
+	return r->method;
+}
+
+const char *
+mg_http_req_method_name(const mg_http_req_t *r)
+{
+	return http_method_str((enum http_method)r->conn->parser.method);
+}
+
+const char *
+mg_http_req_path(const mg_http_req_t *r)
+{
+	return r->path ? r->path : "";
+}
+
+const char *
+mg_http_req_header(const mg_http_req_t *r, const char *name)
+{
+	for (int i = 0; i < r->nheaders; i++) {
+		const header_t *h = &r->headers[i];
+
+		if (strcasecmp(r->head + h->name, name) == 0)
+			return r->head + h->value;
+	}
+	return NULL;
+}
+
+const char *
+mg_http_req_host(const mg_http_req_t *r)
+{
+	const char *host = mg_http_req_header(r, "Host");
+	static char buf[256];
+	const char *end;
+	size_t      len;
+
+	if (host == NULL)
+		return NULL;
+	if (host[0] == '[')
+		end = strchr(host, ']') ? strchr(host, ']') + 1
+					: host + strlen(host);
+	else
+		end =
+		    strchr(host, ':') ? strchr(host, ':') : host + strlen(host);
+	len = (size_t)(end - host);
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+struct evbuffer *
+mg_http_req_body(mg_http_req_t *r)
+{
+	return r->body;
+}
+
+const char *
+mg_http_req_peer(const mg_http_req_t *r)
+{
+	return r->conn->peer;
+}
+
+void *
+mg_http_req_listener(const mg_http_req_t *r)
+{
+	return r->conn->listener;
+}
+
+int64_t
+mg_http_req_start_us(const mg_http_req_t *r)
+{
+	return r->start_us;
+}
+
+void
+mg_http_req_set_data(mg_http_req_t *r, void *data)
+{
+	r->data = data;
+}
+
+void *
+mg_http_req_data(const mg_http_req_t *r)
+{
+	return r->data;
+}
+
+struct event_base *
+mg_http_req_base(const mg_http_req_t *r)
+{
+	return r->conn->base;
+}
+
+int
+mg_http_req_status(const mg_http_req_t *r)
+{
+	return r->status;
+}
+
+size_t
+mg_http_req_bytes_out(const mg_http_req_t *r)
+{
+	return r->bytes_out;
+}

@@ -1,0 +1,109 @@
+/*
+ * HTTP/1.1 server connections on bufferevents, parsed by http-parser:
+ * keep-alive, pipelining, chunked responses for streams, and every limit
+ * answered with its own status (413, 431, 408) and a JSON-RPC error body.
+ *
+ * The application sees a request twice: when its headers are in (to pick
+ * a route and that route's body limit, or to answer at once) and when its
+ * body is in.  It answers with mg_http_reply, or streams with
+ * mg_http_stream_*.  If the client goes away first, the aborted callback
+ * says so and the request is gone when it returns.
+ */
+#ifndef MG_HTTP_H
+#define MG_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "mcpgw.h"
+
+struct evbuffer;
+struct event_base;
+
+typedef struct mg_http_req  mg_http_req_t;
+typedef struct mg_http_conn mg_http_conn_t;
+
+typedef enum {
+	MG_HTTP_OTHER = 0,
+	MG_HTTP_GET,
+	MG_HTTP_HEAD,
+	MG_HTTP_POST,
+	MG_HTTP_DELETE,
+	MG_HTTP_OPTIONS
+} mg_http_method_t;
+
+typedef struct {
+	size_t  max_header_size;   /* request line and headers: 431 */
+	int     max_headers;       /* header count: 431 */
+	int64_t header_timeout;    /* ms, first byte to headers: 408 */
+	int64_t body_timeout;      /* ms, between two body reads: 408 */
+	int64_t keepalive_timeout; /* ms, idle between requests */
+	size_t  max_body_size;     /* unless the route says otherwise */
+} mg_http_limits_t;
+
+typedef struct {
+	/* Headers are in.  Return the body limit for this request, or answer
+	 * at once with mg_http_reply and return 0. */
+	size_t (*headers)(void *arg, mg_http_req_t *req);
+	/* The body is in: answer now or later. */
+	void (*request)(void *arg, mg_http_req_t *req);
+	/* The client went away before the answer was complete. */
+	void (*aborted)(void *arg, mg_http_req_t *req);
+	/* The answer is complete (for the access log); may be NULL. */
+	void (*done)(void *arg, mg_http_req_t *req);
+	void *arg;
+} mg_http_handler_t;
+
+/* Take over an accepted socket.  LISTENER is opaque to http.c (the
+ * worker's per-listener data, for choosing a server). */
+mg_http_conn_t *mg_http_conn_new(struct event_base *base, int fd,
+    const struct sockaddr *peer, socklen_t peerlen, void *listener,
+    const mg_http_limits_t *limits, const mg_http_handler_t *handler);
+/* Open connections of this process (for worker_connections). */
+int mg_http_conn_count(void);
+/* Graceful stop: close idle connections now; the rest after their
+ * current request.  Returns how many remain busy. */
+int  mg_http_conn_drain_all(void);
+void mg_http_conn_close_all(void);
+
+/* The request. */
+mg_http_method_t mg_http_req_method(const mg_http_req_t *req);
+const char      *mg_http_req_method_name(const mg_http_req_t *req);
+const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
+const char      *mg_http_req_header(const mg_http_req_t *req, const char *name);
+/* Every value of a header that may repeat, joined with ", ". */
+const char        *mg_http_req_host(const mg_http_req_t *req); /* no port */
+struct evbuffer   *mg_http_req_body(mg_http_req_t *req);
+const char        *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+void              *mg_http_req_listener(const mg_http_req_t *req);
+int64_t            mg_http_req_start_us(const mg_http_req_t *req);
+void               mg_http_req_set_data(mg_http_req_t *req, void *data);
+void              *mg_http_req_data(const mg_http_req_t *req);
+struct event_base *mg_http_req_base(const mg_http_req_t *req);
+
+/* The answer. */
+void mg_http_add_header(
+    mg_http_req_t *req, const char *name, const char *value);
+void mg_http_reply(mg_http_req_t *req, int status, const char *type,
+    const void *body, size_t len);
+void mg_http_reply_buffer(
+    mg_http_req_t *req, int status, const char *type, struct evbuffer *body);
+/* status with a JSON-RPC error body {"jsonrpc":"2.0","id":null,...} */
+void mg_http_reply_error(
+    mg_http_req_t *req, int status, int code, const char *message);
+void mg_http_stream_begin(mg_http_req_t *req, int status, const char *type);
+/* Queue bytes of a stream (moved out of BUF, or copied from P). */
+int  mg_http_stream_write(mg_http_req_t *req, const void *p, size_t len);
+int  mg_http_stream_write_buffer(mg_http_req_t *req, struct evbuffer *buf);
+void mg_http_stream_end(mg_http_req_t *req);
+/* Bytes queued for the client and not yet written. */
+size_t mg_http_req_pending(const mg_http_req_t *req);
+
+/* What was answered: status and body bytes, after the answer began. */
+int    mg_http_req_status(const mg_http_req_t *req);
+size_t mg_http_req_bytes_out(const mg_http_req_t *req);
+
+const char *mg_http_status_text(int status);
+
+#endif

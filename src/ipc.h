@@ -1,0 +1,110 @@
+/*
+ * Typed, framed, versioned messages between mcpgw's processes over Unix
+ * stream sockets: master <-> child control channels and worker <->
+ * connector links.
+ *
+ * A frame is a fixed header and a payload.  The header is in host byte
+ * order (both ends are on one machine, built from one tree).  Every frame
+ * is checked before its payload is touched: version, type range and the
+ * payload length against the channel's frame limit.  Frames may carry one
+ * file descriptor (SCM_RIGHTS), attached to the frame's first byte.
+ */
+#ifndef MG_IPC_H
+#define MG_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcpgw.h"
+
+#define MG_IPC_VERSION 1
+#define MG_IPC_HDR_SIZE 16
+#define MG_IPC_MAX_FRAME (16u * 1024 * 1024)
+
+/* Message types, numbered in ranges by purpose. */
+typedef enum {
+	/* 0x01xx: master <-> child control */
+	MG_MSG_CONTROL_FIRST = 0x0100,
+	MG_MSG_READY = 0x0100, /* child -> master: serving */
+	MG_MSG_QUIT,           /* master -> child: finish, then exit */
+	MG_MSG_TERMINATE,      /* master -> child: exit now */
+	MG_MSG_REOPEN,         /* master -> child: new log fd attached */
+	MG_MSG_LINK,           /* master -> child: worker<->connector socket */
+	MG_MSG_CONTROL_LAST,
+
+	/* 0x02xx: worker -> connector */
+	MG_MSG_UPSTREAM_FIRST = 0x0200,
+	MG_MSG_HELLO = 0x0200, /* worker introduces itself on a link */
+	MG_MSG_UPSTREAM_LAST,
+
+	/* 0x03xx: connector -> worker */
+	MG_MSG_DOWNSTREAM_FIRST = 0x0300,
+	MG_MSG_WELCOME = 0x0300, /* connector's answer to HELLO */
+	MG_MSG_DOWNSTREAM_LAST
+} mg_msg_type_t;
+
+#define MG_IPC_F_FD 0x01 /* the frame carries a descriptor */
+
+typedef struct {
+	uint8_t  version;
+	uint8_t  flags;
+	uint16_t type;
+	uint32_t len; /* payload bytes after the header */
+	uint64_t id;  /* request id; 0 for control frames */
+} mg_ipc_hdr_t;
+
+/* Payload of MG_MSG_LINK and MG_MSG_HELLO. */
+typedef struct {
+	int32_t slot; /* the worker's slot number */
+	int32_t generation;
+} mg_msg_link_t;
+
+/* Name of a type for log lines ("QUIT"), "unknown" otherwise. */
+const char *mg_ipc_type_name(unsigned type);
+
+/* Is TYPE one this build knows? */
+int mg_ipc_type_known(unsigned type);
+
+/* Encode HDR into OUT (MG_IPC_HDR_SIZE bytes). */
+void mg_ipc_hdr_encode(const mg_ipc_hdr_t *hdr, uint8_t *out);
+
+/*
+ * Look at BUF (LEN bytes received so far): MG_OK with *hdr filled when a
+ * whole frame (header and payload) is there, MG_AGAIN when more bytes are
+ * needed, MG_ERROR when the frame is bad (version, unknown type, payload
+ * over MAX); *why then says which.
+ */
+int mg_ipc_hdr_decode(const uint8_t *buf, size_t len, size_t max,
+    mg_ipc_hdr_t *hdr, const char **why);
+
+/*
+ * A channel: one Unix stream socket with buffered, non-blocking I/O.  It
+ * does no waiting of its own: the owner calls mg_channel_read when the fd
+ * is readable and mg_channel_flush when it is writable (or wants to try).
+ */
+typedef struct mg_channel mg_channel_t;
+
+mg_channel_t *mg_channel_new(int fd, size_t max_frame);
+/* Close the socket, and every descriptor still queued either way. */
+void mg_channel_free(mg_channel_t *ch);
+int  mg_channel_fd(const mg_channel_t *ch);
+
+/* Queue a frame; FD (or -1) is sent with it and closed here once sent. */
+int mg_channel_send(mg_channel_t *ch, unsigned type, uint64_t id,
+    const void *payload, size_t len, int fd);
+/* Write what is queued: MG_OK (all out), MG_AGAIN (more), MG_ERROR. */
+int mg_channel_flush(mg_channel_t *ch);
+int mg_channel_pending(const mg_channel_t *ch);
+
+/* Read what the socket has: MG_OK, MG_DECLINED at end of file, MG_ERROR. */
+int mg_channel_read(mg_channel_t *ch);
+
+/*
+ * Take the next whole frame: MG_OK with *hdr, *payload (valid until the
+ * next call) and *fd (-1 if none; the caller owns it); MG_AGAIN if no whole
+ * frame is buffered; MG_ERROR if the stream is bad (logged; close it).
+ */
+int mg_channel_next(
+    mg_channel_t *ch, mg_ipc_hdr_t *hdr, const uint8_t **payload, int *fd);
+
+#endif

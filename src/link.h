@@ -1,0 +1,32 @@
+/*
+ * One worker <-> connector link as either end sees it: a channel on an
+ * event loop.  Frames arrive through the owner's callback; a lost peer is
+ * one path (the on_lost callback), after which the link is freed.
+ */
+#ifndef MG_LINK_H
+#define MG_LINK_H
+
+#include "ipc.h"
+
+struct event_base;
+
+typedef struct mg_link mg_link_t;
+
+typedef struct {
+	/* a frame; PAYLOAD is valid during the call */
+	void (*frame)(void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr,
+	    const uint8_t *payload);
+	/* the peer is gone or broke the protocol; LINK is freed after */
+	void (*lost)(void *arg, mg_link_t *link, const char *why);
+	void *arg;
+} mg_link_ops_t;
+
+mg_link_t *mg_link_new(
+    struct event_base *base, int fd, int slot, const mg_link_ops_t *ops);
+void mg_link_free(mg_link_t *link);
+int  mg_link_slot(const mg_link_t *link);
+/* Queue a frame and start writing; MG_OK or MG_ERROR. */
+int mg_link_send(mg_link_t *link, unsigned type, uint64_t id,
+    const void *payload, size_t len);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * The master's table of listening sockets.  A reload keeps the sockets
+ * whose address stays, opens the new ones and closes the rest, so no
+ * connection is refused while generations change.
+ */
+#ifndef MG_LISTEN_H
+#define MG_LISTEN_H
+
+#include "conf.h"
+#include "proc.h"
+
+typedef struct {
+	mg_listener_t *items;
+	size_t         n;
+} mg_listeners_t;
+
+/*
+ * Make TABLE serve CONF: reuse sockets with the same address, open new
+ * ones.  On failure nothing changes (new sockets are closed), *err says
+ * what failed with the listen directive's file:line, and MG_ERROR.
+ * On success the sockets CONF no longer names are closed.
+ */
+int mg_listeners_sync(mg_listeners_t *table, const mg_conf_t *conf, char **err);
+void mg_listeners_close(mg_listeners_t *table);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * The master process: reads the configuration, opens the listening
+ * sockets, starts and supervises the workers and the connector, and acts
+ * on signals.  It never touches client traffic.
+ */
+#ifndef MG_MASTER_H
+#define MG_MASTER_H
+
+#include "conf.h"
+
+typedef struct {
+	const char *conf_path;
+	int         foreground; /* -F: no fork to the background */
+	const char *cmdline;    /* for the title in ps */
+} mg_master_opts_t;
+
+/* Run until stopped; takes ownership of CONF.  Returns the exit status. */
+int mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts);
+
+/* -s SIGNAL: "reload", "stop", "quit", "reopen" to the master named by
+ * CONF's pid file.  Returns the exit status; messages go to stderr. */
+int mg_master_signal(const mg_conf_t *conf, const char *name);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * The process roles (OpenBSD httpd's procs[]) and what every child starts
+ * with, plus the few things all processes do alike: their title in ps,
+ * and dropping privileges.
+ */
+#ifndef MG_PROC_H
+#define MG_PROC_H
+
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "mcpgw.h"
+
+/* A listening socket the master opened; workers inherit it. */
+typedef struct {
+	int                     fd;
+	char                   *text; /* "127.0.0.1:8080" */
+	struct sockaddr_storage addr;
+	socklen_t               addrlen;
+	int                     used; /* by the configuration being built */
+} mg_listener_t;
+
+/* What a child is handed when it is forked. */
+typedef struct {
+	const mg_conf_t *conf;
+	mg_role_t        role;
+	int              slot;       /* worker number, 0 for the connector */
+	int              generation; /* bumped by every reload */
+	int              channel_fd; /* to the master */
+	mg_listener_t   *listeners;  /* workers serve these */
+	size_t           nlisteners;
+} mg_child_ctx_t;
+
+typedef struct {
+	mg_role_t   role;
+	const char *name;                 /* in log lines */
+	const char *title;                /* in ps */
+	int (*main)(mg_child_ctx_t *ctx); /* exit status */
+} mg_proc_role_t;
+
+extern const mg_proc_role_t mg_procs[MG_ROLE_MAX];
+
+/* Make room to rewrite argv so ps shows "mcpgw: worker process". */
+void mg_proctitle_init(int argc, char **argv);
+void mg_proctitle_set(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/*
+ * Resolve the configuration's user and group (NULL: "nobody" when root).
+ * Only meaningful when running as root; MG_ERROR with *err (malloc'd,
+ * naming file:line) if the user or group does not exist.
+ */
+int mg_proc_resolve_user(
+    const mg_conf_t *conf, uid_t *uid, gid_t *gid, char **err);
+
+/* In a child started as root: become the configured user.  MG_OK or fatal. */
+void mg_proc_drop_privileges(const mg_conf_t *conf);
+
+#endif

@@ -1,0 +1,1086 @@
+/*
+ * The configuration parser: syntax, values, directives, errors with their
+ * exact text and position, and include over real files.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "suites.h"
+
+#ifndef MG_PID_PATH
+#define MG_PID_PATH "/run/mcpgw/mcpgw.pid"
+#endif
+
+/* Stands in for the file name; only include tests touch the disk. */
+#define NAME "/tmp/mcpgw-check/test.conf"
+
+static char root[] = "/tmp/mcpgw-check-XXXXXX";
+
+static mg_conf_t *
+load_ok(const char *text)
+{
+	mg_conf_t *conf;
+	char      *err = (char *)"untouched";
+
+	conf = mg_conf_load_string(text, NAME, &err);
+	ck_assert_msg(conf != NULL, "load failed: %s", err ? err : "(null)");
+	ck_assert_ptr_null(err);
+	return conf;
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+	mg_conf_t *conf;
+	char      *err = NULL;
+
+	conf = mg_conf_load_string(text, NAME, &err);
+	ck_assert_msg(conf == NULL, "loaded, wanted: %s", want);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_str_eq(err, want);
+	free(err);
+}
+
+static void
+expect_file_error(const char *path, const char *want)
+{
+	mg_conf_t *conf;
+	char      *err = NULL;
+
+	conf = mg_conf_load(path, &err);
+	ck_assert_msg(conf == NULL, "loaded, wanted: %s", want);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_str_eq(err, want);
+	free(err);
+}
+
+static int
+ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (int)n;
+}
+
+/*
+ * Temporary files: one directory per test under root, removed after the
+ * include tests whether they pass or not.  Test directories are short
+ * (root is), so paths built from them fit PATH_MAX.
+ */
+
+static void
+root_setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+root_teardown(void)
+{
+	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+make_dir(char *dir, size_t size)
+{
+	snprintf(dir, size, "%s/tXXXXXX", root);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* DIR/REL with TEXT; a one-level subdirectory of REL is created. */
+static void
+write_file(const char *dir, const char *rel, const char *text)
+{
+	char  path[PATH_MAX], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((slash = strrchr(path, '/')) > path + strlen(dir)) {
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static mg_conf_t *
+load_file_ok(const char *path)
+{
+	mg_conf_t *conf;
+	char      *err = NULL;
+
+	conf = mg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "load failed: %s", err ? err : "(null)");
+	return conf;
+}
+
+/* Defaults and main context. */
+
+START_TEST(test_defaults)
+{
+	mg_conf_t *conf = load_ok("");
+
+	ck_assert_int_eq(conf->worker_processes, ncpu());
+	ck_assert_int_ge(conf->worker_processes, 1);
+	ck_assert_int_eq(conf->worker_connections, 1024);
+	ck_assert_str_eq(conf->error_log, "stderr");
+	ck_assert_int_eq(conf->error_log_level, MG_LOG_INFO);
+	ck_assert_str_eq(conf->pid, MG_PID_PATH);
+	ck_assert_ptr_null(conf->user);
+	ck_assert_ptr_null(conf->group);
+	ck_assert_int_eq(conf->connector.present, 0);
+	ck_assert_ptr_null(conf->servers);
+	ck_assert_ptr_null(conf->upstreams);
+	ck_assert_str_eq(conf->path, NAME);
+	mg_conf_free(conf);
+	mg_conf_free(NULL);
+}
+END_TEST
+
+START_TEST(test_main_directives)
+{
+	mg_conf_t *conf = load_ok("worker_processes 4;\n"
+				  "worker_connections 512;\n"
+				  "pid /var/run/x.pid;\n"
+				  "error_log /var/log/mcpgw.log warn;\n"
+				  "\n"
+				  "user nobody nogroup;\n"
+				  "connector {\n"
+				  "}\n");
+
+	ck_assert_int_eq(conf->worker_processes, 4);
+	ck_assert_int_eq(conf->worker_connections, 512);
+	ck_assert_str_eq(conf->pid, "/var/run/x.pid");
+	ck_assert_str_eq(conf->error_log, "/var/log/mcpgw.log");
+	ck_assert_int_eq(conf->error_log_level, MG_LOG_WARN);
+	ck_assert_str_eq(conf->user, "nobody");
+	ck_assert_str_eq(conf->group, "nogroup");
+	ck_assert_str_eq(conf->user_pos.file, NAME);
+	ck_assert_int_eq(conf->user_pos.line, 6);
+	ck_assert_int_eq(conf->connector.present, 1);
+	ck_assert_int_eq(conf->connector.pos.line, 7);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_worker_processes)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("worker_processes auto;");
+	ck_assert_int_eq(conf->worker_processes, ncpu());
+	mg_conf_free(conf);
+	conf = load_ok("worker_processes 1;");
+	ck_assert_int_eq(conf->worker_processes, 1);
+	mg_conf_free(conf);
+	conf = load_ok("worker_processes 1024;");
+	ck_assert_int_eq(conf->worker_processes, 1024);
+	mg_conf_free(conf);
+	expect_error("worker_processes 0;",
+	    "invalid value \"0\" in "
+	    "\"worker_processes\" directive in " NAME ":1");
+	expect_error("\nworker_processes 1025;",
+	    "invalid value \"1025\" in "
+	    "\"worker_processes\" directive in " NAME ":2");
+	expect_error("worker_processes Auto;",
+	    "invalid value \"Auto\" in "
+	    "\"worker_processes\" directive in " NAME ":1");
+	expect_error("worker_processes -1;",
+	    "invalid value \"-1\" in "
+	    "\"worker_processes\" directive in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_shutdown_timeout)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("");
+	ck_assert_int_eq(conf->shutdown_timeout, 10000);
+	mg_conf_free(conf);
+	conf = load_ok("shutdown_timeout 1m30s;");
+	ck_assert_int_eq(conf->shutdown_timeout, 90000);
+	mg_conf_free(conf);
+	conf = load_ok("shutdown_timeout 250ms;");
+	ck_assert_int_eq(conf->shutdown_timeout, 250);
+	mg_conf_free(conf);
+	expect_error("shutdown_timeout 5x;",
+	    "invalid time \"5x\" in "
+	    "\"shutdown_timeout\" directive in " NAME ":1");
+	expect_error("shutdown_timeout 2d;",
+	    "invalid time \"2d\" in "
+	    "\"shutdown_timeout\" directive in " NAME ":1");
+	expect_error("shutdown_timeout 1s;\nshutdown_timeout 2s;",
+	    "\"shutdown_timeout\" directive is duplicate in " NAME ":2");
+}
+END_TEST
+
+START_TEST(test_worker_connections)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("worker_connections 1000000;");
+	ck_assert_int_eq(conf->worker_connections, 1000000);
+	mg_conf_free(conf);
+	expect_error("worker_connections abc;",
+	    "invalid value \"abc\" in "
+	    "\"worker_connections\" directive in " NAME ":1");
+	expect_error("worker_connections 1000001;",
+	    "invalid value \"1000001\" "
+	    "in \"worker_connections\" directive in " NAME ":1");
+	expect_error("worker_connections 0;",
+	    "invalid value \"0\" in "
+	    "\"worker_connections\" directive in " NAME ":1");
+	expect_error("worker_connections 10k;",
+	    "invalid value \"10k\" in "
+	    "\"worker_connections\" directive in " NAME ":1");
+	expect_error("worker_connections 99999999999999999999;",
+	    "invalid value \"99999999999999999999\" in "
+	    "\"worker_connections\" directive in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_error_log)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("error_log stderr;");
+	ck_assert_str_eq(conf->error_log, "stderr");
+	ck_assert_int_eq(conf->error_log_level, MG_LOG_INFO);
+	mg_conf_free(conf);
+	conf = load_ok("error_log /var/log/x debug;");
+	ck_assert_str_eq(conf->error_log, "/var/log/x");
+	ck_assert_int_eq(conf->error_log_level, MG_LOG_DEBUG);
+	mg_conf_free(conf);
+	conf = load_ok("error_log x error;");
+	ck_assert_int_eq(conf->error_log_level, MG_LOG_ERROR);
+	mg_conf_free(conf);
+	expect_error("error_log stderr loud;",
+	    "invalid value \"loud\" in "
+	    "\"error_log\" directive in " NAME ":1");
+	expect_error("error_log stderr crit;",
+	    "invalid value \"crit\" in "
+	    "\"error_log\" directive in " NAME ":1");
+	expect_error("error_log a b c;",
+	    "invalid number of arguments in "
+	    "\"error_log\" directive in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_user)
+{
+	mg_conf_t *conf = load_ok("\n\nuser www;");
+
+	ck_assert_str_eq(conf->user, "www");
+	ck_assert_ptr_null(conf->group);
+	ck_assert_int_eq(conf->user_pos.line, 3);
+	mg_conf_free(conf);
+	expect_error("user a b c;",
+	    "invalid number of arguments in "
+	    "\"user\" directive in " NAME ":1");
+}
+END_TEST
+
+/* Syntax. */
+
+START_TEST(test_quoting)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("pid \"/a b\\\"c\\\\d\\ne\\tf\\rg\\'h\\qi\";");
+	ck_assert_str_eq(conf->pid, "/a b\"c\\d\ne\tf\rg'h\\qi");
+	mg_conf_free(conf);
+	conf = load_ok("user 'a \"b;{}' \"c'd\";");
+	ck_assert_str_eq(conf->user, "a \"b;{}");
+	ck_assert_str_eq(conf->group, "c'd");
+	mg_conf_free(conf);
+	conf = load_ok("pid '\\'x\\\\';error_log \"\";");
+	ck_assert_str_eq(conf->pid, "'x\\");
+	ck_assert_str_eq(conf->error_log, "");
+	mg_conf_free(conf);
+	/* Quotes inside an unquoted word are plain characters. */
+	conf = load_ok("pid a\"b'c;");
+	ck_assert_str_eq(conf->pid, "a\"b'c");
+	mg_conf_free(conf);
+	/* A quoted string may touch ";", "{" and "}". */
+	conf = load_ok("upstream \"u\"{}upstream 'v'{ }pid \"p\";");
+	ck_assert_str_eq(conf->upstreams->name, "u");
+	ck_assert_str_eq(conf->upstreams->next->name, "v");
+	ck_assert_str_eq(conf->pid, "p");
+	mg_conf_free(conf);
+	/* A newline inside a string still counts. */
+	expect_error(
+	    "pid \"a\nb\";\nfoo;", "unknown directive \"foo\" in " NAME ":3");
+}
+END_TEST
+
+START_TEST(test_comments)
+{
+	mg_conf_t *conf = load_ok("# leading comment ; { } \"\n"
+				  "worker_processes 2; # trailing ' {\n"
+				  "  # indented\n"
+				  "worker_connections 10;#glued\n"
+				  "user a # between arguments\n"
+				  "  b;\n"
+				  "pid /x#y;\n"
+				  "error_log \"/l#g\";\n"
+				  "#last line without newline");
+
+	ck_assert_int_eq(conf->worker_processes, 2);
+	ck_assert_int_eq(conf->worker_connections, 10);
+	ck_assert_str_eq(conf->user, "a");
+	ck_assert_str_eq(conf->group, "b");
+	ck_assert_str_eq(conf->pid, "/x#y");
+	ck_assert_str_eq(conf->error_log, "/l#g");
+	mg_conf_free(conf);
+}
+END_TEST
+
+/* Errors, one kind per test, exact text and line. */
+
+START_TEST(test_err_unknown)
+{
+	expect_error("worker_processes 1;\n\n  foo bar;\n",
+	    "unknown directive \"foo\" in " NAME ":3");
+	expect_error("server {\n listen 80;\n bogus;\n}",
+	    "unknown directive \"bogus\" in " NAME ":3");
+	expect_error("\"\";", "unknown directive \"\" in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_err_not_allowed)
+{
+	expect_error("listen 80;",
+	    "\"listen\" directive is not allowed here in " NAME ":1");
+	expect_error("server {\n listen 80;\n worker_processes 2;\n}",
+	    "\"worker_processes\" directive is not allowed here in " NAME ":3");
+	expect_error("server {\n listen 80;\n server {\n }\n}",
+	    "\"server\" directive is not allowed here in " NAME ":3");
+	expect_error("location / {\n}",
+	    "\"location\" directive is not allowed here in " NAME ":1");
+	expect_error("upstream u {\n listen 80;\n}",
+	    "\"listen\" directive is not allowed here in " NAME ":2");
+	expect_error("connector {\n pid x;\n}",
+	    "\"pid\" directive is not allowed here in " NAME ":2");
+	expect_error("server {\n listen 80;\n location / {\n  listen 81;\n"
+		     " }\n}",
+	    "\"listen\" directive is not allowed here in " NAME ":4");
+}
+END_TEST
+
+START_TEST(test_err_nargs)
+{
+	expect_error("pid;",
+	    "invalid number of arguments in \"pid\" "
+	    "directive in " NAME ":1");
+	expect_error("\npid a b;",
+	    "invalid number of arguments in \"pid\" "
+	    "directive in " NAME ":2");
+	expect_error("server x {\n}",
+	    "invalid number of arguments in "
+	    "\"server\" directive in " NAME ":1");
+	expect_error("upstream {\n}",
+	    "invalid number of arguments in "
+	    "\"upstream\" directive in " NAME ":1");
+	expect_error("server {\n listen;\n}",
+	    "invalid number of arguments in "
+	    "\"listen\" directive in " NAME ":2");
+	expect_error("server {\n listen 80;\n server_name;\n}",
+	    "invalid number of arguments in \"server_name\" directive in " NAME
+	    ":3");
+	expect_error("include;",
+	    "invalid number of arguments in "
+	    "\"include\" directive in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_err_duplicate)
+{
+	expect_error("worker_processes 1;\nworker_processes 2;",
+	    "\"worker_processes\" directive is duplicate in " NAME ":2");
+	expect_error("worker_processes auto;\nworker_processes auto;",
+	    "\"worker_processes\" directive is duplicate in " NAME ":2");
+	expect_error("worker_connections 1;\n\nworker_connections 1;",
+	    "\"worker_connections\" directive is duplicate in " NAME ":3");
+	expect_error(
+	    "pid a;\npid a;", "\"pid\" directive is duplicate in " NAME ":2");
+	expect_error("error_log a;\nerror_log b info;",
+	    "\"error_log\" directive is duplicate in " NAME ":2");
+	expect_error("user a;\nuser b;",
+	    "\"user\" directive is duplicate in " NAME ":2");
+	expect_error("connector {\n}\nconnector {\n}",
+	    "\"connector\" directive is duplicate in " NAME ":3");
+}
+END_TEST
+
+START_TEST(test_err_eof_block)
+{
+	expect_error("server {\n listen 80;\n",
+	    "unexpected end of file, expecting \"}\" in " NAME ":2");
+	expect_error("server {\n listen 80;",
+	    "unexpected end of file, expecting \"}\" in " NAME ":2");
+	expect_error("server {\n listen 80;\n location / {\n}\n\n",
+	    "unexpected end of file, expecting \"}\" in " NAME ":5");
+	expect_error("connector { # comment\n",
+	    "unexpected end of file, expecting \"}\" in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_err_eof_stmt)
+{
+	expect_error("pid /x",
+	    "unexpected end of file, expecting \";\" or \"}\" in " NAME ":1");
+	expect_error("worker_processes 1;\npid\n/x\n",
+	    "unexpected end of file, expecting \";\" or \"}\" in " NAME ":3");
+	expect_error("server {\n listen 80",
+	    "unexpected end of file, expecting \";\" or \"}\" in " NAME ":2");
+}
+END_TEST
+
+START_TEST(test_err_unterminated)
+{
+	expect_error(
+	    "pid \"abc\n\ndef;\n", "unterminated string in " NAME ":1");
+	expect_error("worker_processes 1;\nuser 'x;\n",
+	    "unterminated string in " NAME ":2");
+	expect_error("pid \"abc\\\"", "unterminated string in " NAME ":1");
+	expect_error("pid \"abc\\", "unterminated string in " NAME ":1");
+}
+END_TEST
+
+START_TEST(test_err_unexpected)
+{
+	expect_error("}", "unexpected \"}\" in " NAME ":1");
+	expect_error(
+	    "server {\n listen 80;\n}\n}\n", "unexpected \"}\" in " NAME ":4");
+	expect_error(
+	    "server {\n listen 80\n}", "unexpected \"}\" in " NAME ":3");
+	expect_error("{\n}", "unexpected \"{\" in " NAME ":1");
+	expect_error("server {\n { }\n}", "unexpected \"{\" in " NAME ":2");
+	expect_error(";", "unexpected \";\" in " NAME ":1");
+	expect_error(
+	    "server {\n listen 80;\n};", "unexpected \";\" in " NAME ":3");
+}
+END_TEST
+
+START_TEST(test_err_block_shape)
+{
+	expect_error("\nserver;",
+	    "directive \"server\" has no opening \"{\" in " NAME ":2");
+	expect_error("upstream u;",
+	    "directive \"upstream\" has no opening \"{\" in " NAME ":1");
+	expect_error("pid x {\n}",
+	    "directive \"pid\" is not terminated by \";\" in " NAME ":1");
+	expect_error("server {\n listen 80 {\n }\n}",
+	    "directive \"listen\" is not terminated by \";\" in " NAME ":2");
+}
+END_TEST
+
+START_TEST(test_err_after_quote)
+{
+	expect_error("pid \"a\"b;",
+	    "unexpected \"b\" after quoted string in " NAME ":1");
+	expect_error("\npid 'a'\"b\";",
+	    "unexpected \"\"\" after quoted string in " NAME ":2");
+	/* The line is where the stray character is, not where "a opened. */
+	expect_error("pid \"a\n\nb\"c;",
+	    "unexpected \"c\" after quoted string in " NAME ":3");
+}
+END_TEST
+
+START_TEST(test_err_no_listen)
+{
+	expect_error(
+	    "server {\n listen 80;\n}\n\nserver {\n server_name x;\n}\n",
+	    "no \"listen\" directive in server block in " NAME ":5");
+	expect_error("server {\n}",
+	    "no \"listen\" directive in server block "
+	    "in " NAME ":1");
+}
+END_TEST
+
+/* Sizes and times. */
+
+START_TEST(test_sizes)
+{
+	static const struct {
+		const char *s;
+		int64_t     v;
+	} good[] = {
+		{ "0", 0 },
+		{ "512", 512 },
+		{ "512k", 524288 },
+		{ "512K", 524288 },
+		{ "8m", 8388608 },
+		{ "8M", 8388608 },
+		{ "1g", 1073741824 },
+		{ "1G", 1073741824 },
+		{ "9223372036854775807", INT64_MAX },
+		{ "8589934591g", INT64_C(8589934591) << 30 },
+	};
+	static const char *bad[] = {
+		"",
+		"k",
+		"8q",
+		"-1",
+		"+1",
+		" 1",
+		"1 ",
+		"1kk",
+		"1.5k",
+		"1kb",
+		"9223372036854775808",
+		"8589934592g",
+		"9007199254740992k",
+		"99999999999999999999",
+	};
+	int64_t v;
+	size_t  i;
+
+	for (i = 0; i < MG_NELEM(good); i++) {
+		v = -7;
+		ck_assert_msg(mg_conf_parse_size(good[i].s, &v) == MG_OK,
+		    "size \"%s\" rejected", good[i].s);
+		ck_assert_int_eq(v, good[i].v);
+	}
+	for (i = 0; i < MG_NELEM(bad); i++) {
+		v = -7;
+		ck_assert_msg(mg_conf_parse_size(bad[i], &v) == MG_ERROR,
+		    "size \"%s\" accepted", bad[i]);
+		ck_assert_int_eq(v, -7);
+	}
+}
+END_TEST
+
+START_TEST(test_times)
+{
+	static const struct {
+		const char *s;
+		int64_t     v;
+	} good[] = {
+		{ "0", 0 },
+		{ "30", 30000 },
+		{ "500ms", 500 },
+		{ "30s", 30000 },
+		{ "5m", 300000 },
+		{ "1h", 3600000 },
+		{ "1d", 86400000 },
+		{ "1h30m", 5400000 },
+		{ "1d2h3m4s5ms", 93784005 },
+		{ "1m500ms", 60500 },
+		{ "0s", 0 },
+		{ "9223372036854775807ms", INT64_MAX },
+		{ "9223372036854775s", INT64_C(9223372036854775000) },
+		{ "106751991167d7h", INT64_C(9223372036853999999) + 1 },
+	};
+	static const char *bad[] = {
+		"",
+		"ms",
+		"5x",
+		"-5s",
+		"5 s",
+		"1h30",
+		"30m1h",
+		"1m1m",
+		"1s1s",
+		"5M",
+		"1.5s",
+		"1hh",
+		"s5",
+		"9223372036854776s",
+		"9223372036854775807",
+		"106751991168d",
+		"106751991167d8h",
+		"9223372036854775807ms1ms",
+	};
+	int64_t v;
+	size_t  i;
+
+	for (i = 0; i < MG_NELEM(good); i++) {
+		v = -7;
+		ck_assert_msg(mg_conf_parse_time(good[i].s, &v) == MG_OK,
+		    "time \"%s\" rejected", good[i].s);
+		ck_assert_int_eq(v, good[i].v);
+	}
+	for (i = 0; i < MG_NELEM(bad); i++) {
+		v = -7;
+		ck_assert_msg(mg_conf_parse_time(bad[i], &v) == MG_ERROR,
+		    "time \"%s\" accepted", bad[i]);
+		ck_assert_int_eq(v, -7);
+	}
+}
+END_TEST
+
+/* Servers. */
+
+static const struct sockaddr_in *
+sin4(const mg_listen_t *l)
+{
+	ck_assert_int_eq(l->addr.ss_family, AF_INET);
+	ck_assert_int_eq(l->addrlen, sizeof(struct sockaddr_in));
+	return (const struct sockaddr_in *)(const void *)&l->addr;
+}
+
+static const struct sockaddr_in6 *
+sin6(const mg_listen_t *l)
+{
+	ck_assert_int_eq(l->addr.ss_family, AF_INET6);
+	ck_assert_int_eq(l->addrlen, sizeof(struct sockaddr_in6));
+	return (const struct sockaddr_in6 *)(const void *)&l->addr;
+}
+
+START_TEST(test_listen)
+{
+	mg_conf_t   *conf = load_ok("server {\n"
+				      " listen 127.0.0.1:8080;\n"
+				      " listen 8081;\n"
+				      " listen *:8082;\n"
+				      " listen [::1]:8083;\n"
+				      " listen localhost:8084;\n"
+				      " listen [::]:8085;\n"
+				      " listen 10.1.2.3:65535;\n"
+				      "}\n");
+	mg_listen_t *l = conf->servers->listens;
+
+	ck_assert_str_eq(l->text, "127.0.0.1:8080");
+	ck_assert_int_eq(ntohs(sin4(l)->sin_port), 8080);
+	ck_assert_uint_eq(ntohl(sin4(l)->sin_addr.s_addr), INADDR_LOOPBACK);
+	ck_assert_str_eq(l->pos.file, NAME);
+	ck_assert_int_eq(l->pos.line, 2);
+	l = l->next;
+	ck_assert_str_eq(l->text, "8081");
+	ck_assert_int_eq(ntohs(sin4(l)->sin_port), 8081);
+	ck_assert_uint_eq(ntohl(sin4(l)->sin_addr.s_addr), INADDR_ANY);
+	l = l->next;
+	ck_assert_int_eq(ntohs(sin4(l)->sin_port), 8082);
+	ck_assert_uint_eq(ntohl(sin4(l)->sin_addr.s_addr), INADDR_ANY);
+	l = l->next;
+	ck_assert_str_eq(l->text, "[::1]:8083");
+	ck_assert_int_eq(ntohs(sin6(l)->sin6_port), 8083);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6(l)->sin6_addr));
+	l = l->next;
+	ck_assert_int_eq(ntohs(sin4(l)->sin_port), 8084);
+	ck_assert_uint_eq(ntohl(sin4(l)->sin_addr.s_addr), INADDR_LOOPBACK);
+	l = l->next;
+	ck_assert_int_eq(ntohs(sin6(l)->sin6_port), 8085);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&sin6(l)->sin6_addr));
+	l = l->next;
+	ck_assert_int_eq(ntohs(sin4(l)->sin_port), 65535);
+	ck_assert_uint_eq(ntohl(sin4(l)->sin_addr.s_addr), 0x0a010203);
+	ck_assert_int_eq(l->pos.line, 8);
+	ck_assert_ptr_null(l->next);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_listen_invalid)
+{
+	static const char *bad[] = {
+		"0",
+		"65536",
+		"abc",
+		"1.2.3.4",
+		"1.2.3.4:",
+		":80",
+		"[::1]8080",
+		"[::1]",
+		"[::1]:",
+		"::1:8080",
+		"example.com:80",
+		"1.2.3.4:80x",
+		"[]:80",
+		"localhost",
+		"[*]:80",
+		"1.2.3.4:-1",
+		"256.1.1.1:80",
+		"127.0.0.1:99999999999999999999",
+		"[127.0.0.1]:80",
+		"*:0",
+	};
+	char   text[256], want[512];
+	size_t i;
+
+	for (i = 0; i < MG_NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "server {\n listen \"%s\";\n}\n",
+		    bad[i]);
+		snprintf(want, sizeof(want), "invalid listen \"%s\" in %s:2",
+		    bad[i], NAME);
+		expect_error(text, want);
+	}
+}
+END_TEST
+
+START_TEST(test_servers)
+{
+	mg_conf_t   *conf = load_ok("server {\n"
+				      " listen 80;\n"
+				      " server_name a.example b.example;\n"
+				      " server_name c.example;\n"
+				      "}\n"
+				      "server {\n"
+				      " listen 81;\n"
+				      "}\n");
+	mg_server_t *srv = conf->servers;
+
+	ck_assert_int_eq(srv->pos.line, 1);
+	ck_assert_uint_eq(srv->nnames, 3);
+	ck_assert_str_eq(srv->names[0], "a.example");
+	ck_assert_str_eq(srv->names[1], "b.example");
+	ck_assert_str_eq(srv->names[2], "c.example");
+	srv = srv->next;
+	ck_assert_ptr_nonnull(srv);
+	ck_assert_int_eq(srv->pos.line, 6);
+	ck_assert_uint_eq(srv->nnames, 0);
+	ck_assert_ptr_null(srv->names);
+	ck_assert_str_eq(srv->listens->text, "81");
+	ck_assert_ptr_null(srv->next);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_locations)
+{
+	mg_conf_t     *conf = load_ok("server {\n"
+					  " listen 80;\n"
+					  " location / {\n"
+					  " }\n"
+					  " location = /mcp { }\n"
+					  " location /mcp { }\n"
+					  "}\n"
+					  "server {\n"
+					  " listen 81;\n"
+					  " location /mcp { }\n"
+					  "}\n");
+	mg_location_t *loc = conf->servers->locations;
+
+	ck_assert_str_eq(loc->path, "/");
+	ck_assert_int_eq(loc->exact, 0);
+	ck_assert_int_eq(loc->pos.line, 3);
+	loc = loc->next;
+	ck_assert_str_eq(loc->path, "/mcp");
+	ck_assert_int_eq(loc->exact, 1);
+	loc = loc->next;
+	ck_assert_str_eq(loc->path, "/mcp");
+	ck_assert_int_eq(loc->exact, 0);
+	ck_assert_int_eq(loc->pos.line, 6);
+	ck_assert_ptr_null(loc->next);
+	ck_assert_str_eq(conf->servers->next->locations->path, "/mcp");
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_location_invalid)
+{
+	expect_error("server {\n listen 80;\n location foo { }\n}",
+	    "invalid value \"foo\" in \"location\" directive in " NAME ":3");
+	expect_error("server {\n listen 80;\n location ~ /x { }\n}",
+	    "invalid value \"~\" in \"location\" directive in " NAME ":3");
+	expect_error("server {\n listen 80;\n location = { }\n}",
+	    "invalid value \"=\" in \"location\" directive in " NAME ":3");
+	expect_error("server {\n listen 80;\n location = /a b { }\n}",
+	    "invalid number of arguments in \"location\" directive in " NAME
+	    ":3");
+	expect_error("server {\n listen 80;\n location /a { }\n"
+		     " location = /a { }\n location /a {\n }\n}",
+	    "duplicate location \"/a\" in " NAME ":5 (first defined in " NAME
+	    ":3)");
+	expect_error("server {\n listen 80;\n location = /a { }\n"
+		     " location /a { }\n location = /a { }\n}",
+	    "duplicate location \"= /a\" in " NAME ":5 (first defined in " NAME
+	    ":3)");
+}
+END_TEST
+
+START_TEST(test_upstreams)
+{
+	mg_conf_t     *conf = load_ok("upstream weather {\n}\n"
+					  "upstream files { }\n"
+					  "upstream db { }\n");
+	mg_upstream_t *u = conf->upstreams;
+
+	ck_assert_str_eq(u->name, "weather");
+	ck_assert_int_eq(u->pos.line, 1);
+	ck_assert_str_eq(u->next->name, "files");
+	ck_assert_int_eq(u->next->pos.line, 3);
+	ck_assert_str_eq(u->next->next->name, "db");
+	ck_assert_ptr_null(u->next->next->next);
+	mg_conf_free(conf);
+	expect_error("upstream x { }\nupstream y { }\n\nupstream x { }",
+	    "duplicate upstream \"x\" in " NAME ":4 (first defined in " NAME
+	    ":1)");
+}
+END_TEST
+
+/* Include, over real files. */
+
+START_TEST(test_include_relative)
+{
+	char       dir[64], path[PATH_MAX], want[PATH_MAX];
+	mg_conf_t *conf;
+
+	make_dir(dir, sizeof(dir));
+	write_file(dir, "main.conf",
+	    "worker_processes 3;\n"
+	    "include sub/a.conf;\n"
+	    "server {\n"
+	    " include listen.conf;\n"
+	    "}\n");
+	write_file(
+	    dir, "sub/a.conf", "worker_connections 7;\ninclude b.conf;\n");
+	write_file(dir, "sub/b.conf", "pid /from-b;\n");
+	write_file(dir, "listen.conf", "\nlisten 8080;\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	conf = load_file_ok(path);
+	ck_assert_str_eq(conf->path, path);
+	ck_assert_int_eq(conf->worker_processes, 3);
+	ck_assert_int_eq(conf->worker_connections, 7);
+	ck_assert_str_eq(conf->pid, "/from-b");
+	ck_assert_str_eq(conf->servers->listens->text, "8080");
+	snprintf(want, sizeof(want), "%s/listen.conf", dir);
+	ck_assert_str_eq(conf->servers->listens->pos.file, want);
+	ck_assert_int_eq(conf->servers->listens->pos.line, 2);
+	ck_assert_str_eq(conf->servers->pos.file, path);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_include_from_string)
+{
+	char       dir[64], name[PATH_MAX], text[PATH_MAX + 64];
+	mg_conf_t *conf;
+	char      *err = NULL;
+
+	make_dir(dir, sizeof(dir));
+	write_file(dir, "sub/a.conf", "worker_connections 9;\n");
+	write_file(dir, "abs.conf", "pid /abs;\n");
+	snprintf(name, sizeof(name), "%s/virtual.conf", dir);
+	snprintf(text, sizeof(text),
+	    "include sub/a.conf;\ninclude %s/abs.conf;", dir);
+	conf = mg_conf_load_string(text, name, &err);
+	ck_assert_msg(conf != NULL, "load failed: %s", err ? err : "(null)");
+	ck_assert_int_eq(conf->worker_connections, 9);
+	ck_assert_str_eq(conf->pid, "/abs");
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_include_glob)
+{
+	char       dir[64], path[PATH_MAX];
+	mg_conf_t *conf;
+
+	make_dir(dir, sizeof(dir));
+	write_file(dir, "conf.d/20-b.conf", "upstream b { }\n");
+	write_file(dir, "conf.d/30-c.conf", "upstream c { }\n");
+	write_file(dir, "conf.d/10-a.conf", "upstream a { }\n");
+	write_file(dir, "conf.d/readme.txt", "not a config\n");
+	write_file(dir, "main.conf",
+	    "include conf.d/*.conf;\n"
+	    "include nothing/*.conf;\n"
+	    "include conf.d/*.none;\n"
+	    "include conf.d/?0-[a].conf.x;\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	conf = load_file_ok(path);
+	ck_assert_str_eq(conf->upstreams->name, "a");
+	ck_assert_str_eq(conf->upstreams->next->name, "b");
+	ck_assert_str_eq(conf->upstreams->next->next->name, "c");
+	ck_assert_ptr_null(conf->upstreams->next->next->next);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_include_missing)
+{
+	char dir[64], path[PATH_MAX], want[3 * PATH_MAX];
+
+	make_dir(dir, sizeof(dir));
+	write_file(
+	    dir, "main.conf", "worker_processes 1;\ninclude missing.conf;\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(want, sizeof(want),
+	    "open() \"%s/missing.conf\" failed "
+	    "(No such file or directory) in %s:2",
+	    dir, path);
+	expect_file_error(path, want);
+
+	write_file(dir, "dir.conf", "include sub;\n");
+	write_file(dir, "sub/x.conf", "");
+	snprintf(path, sizeof(path), "%s/dir.conf", dir);
+	snprintf(want, sizeof(want),
+	    "read() \"%s/sub\" failed "
+	    "(Is a directory) in %s:1",
+	    dir, path);
+	expect_file_error(path, want);
+
+	snprintf(path, sizeof(path), "%s/nope.conf", dir);
+	snprintf(want, sizeof(want),
+	    "open() \"%s\" failed "
+	    "(No such file or directory)",
+	    path);
+	expect_file_error(path, want);
+}
+END_TEST
+
+START_TEST(test_include_inner_error)
+{
+	char dir[64], path[PATH_MAX], want[3 * PATH_MAX];
+
+	make_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	write_file(
+	    dir, "main.conf", "worker_processes 1;\ninclude inner.conf;\n");
+	write_file(dir, "inner.conf", "worker_connections 1;\n\nbogus;\n");
+	snprintf(want, sizeof(want),
+	    "unknown directive \"bogus\" in "
+	    "%s/inner.conf:3",
+	    dir);
+	expect_file_error(path, want);
+
+	/* Braces balance within each file. */
+	write_file(dir, "inner.conf", "server {\n");
+	snprintf(want, sizeof(want),
+	    "unexpected end of file, expecting "
+	    "\"}\" in %s/inner.conf:1",
+	    dir);
+	expect_file_error(path, want);
+
+	/* Positions survive the include: the first place is named. */
+	write_file(dir, "main.conf", "upstream a { }\ninclude inner.conf;\n");
+	write_file(dir, "inner.conf", "\nupstream a { }\n");
+	snprintf(want, sizeof(want),
+	    "duplicate upstream \"a\" in "
+	    "%s/inner.conf:2 (first defined in %s:1)",
+	    dir, path);
+	expect_file_error(path, want);
+
+	/* The context carries into the included file. */
+	write_file(dir, "main.conf",
+	    "server {\n listen 80;\n include inner.conf;\n}\n");
+	write_file(dir, "inner.conf", "pid /x;\n");
+	snprintf(want, sizeof(want),
+	    "\"pid\" directive is not allowed here in "
+	    "%s/inner.conf:1",
+	    dir);
+	expect_file_error(path, want);
+}
+END_TEST
+
+START_TEST(test_include_depth)
+{
+	char       dir[64], path[PATH_MAX], want[2 * PATH_MAX];
+	char       name[32], text[64];
+	mg_conf_t *conf;
+	int        i;
+
+	make_dir(dir, sizeof(dir));
+	write_file(dir, "loop.conf", "include loop.conf;\n");
+	snprintf(path, sizeof(path), "%s/loop.conf", dir);
+	snprintf(want, sizeof(want), "include nested too deeply in %s:1", path);
+	expect_file_error(path, want);
+
+	/* main -> c1 -> ... -> c16 is as deep as it goes. */
+	write_file(dir, "main.conf", "include c1.conf;\n");
+	for (i = 1; i < 16; i++) {
+		snprintf(name, sizeof(name), "c%d.conf", i);
+		snprintf(text, sizeof(text), "include c%d.conf;\n", i + 1);
+		write_file(dir, name, text);
+	}
+	write_file(dir, "c16.conf", "worker_processes 7;\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	conf = load_file_ok(path);
+	ck_assert_int_eq(conf->worker_processes, 7);
+	mg_conf_free(conf);
+
+	write_file(dir, "c16.conf", "\ninclude c17.conf;\n");
+	write_file(dir, "c17.conf", "worker_processes 7;\n");
+	snprintf(want, sizeof(want),
+	    "include nested too deeply in "
+	    "%s/c16.conf:2",
+	    dir);
+	expect_file_error(path, want);
+}
+END_TEST
+
+Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = tcase_create("main");
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_main_directives);
+	tcase_add_test(tc, test_worker_processes);
+	tcase_add_test(tc, test_worker_connections);
+	tcase_add_test(tc, test_shutdown_timeout);
+	tcase_add_test(tc, test_error_log);
+	tcase_add_test(tc, test_user);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax");
+	tcase_add_test(tc, test_quoting);
+	tcase_add_test(tc, test_comments);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_err_unknown);
+	tcase_add_test(tc, test_err_not_allowed);
+	tcase_add_test(tc, test_err_nargs);
+	tcase_add_test(tc, test_err_duplicate);
+	tcase_add_test(tc, test_err_eof_block);
+	tcase_add_test(tc, test_err_eof_stmt);
+	tcase_add_test(tc, test_err_unterminated);
+	tcase_add_test(tc, test_err_unexpected);
+	tcase_add_test(tc, test_err_block_shape);
+	tcase_add_test(tc, test_err_after_quote);
+	tcase_add_test(tc, test_err_no_listen);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_times);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("server");
+	tcase_add_test(tc, test_listen);
+	tcase_add_test(tc, test_listen_invalid);
+	tcase_add_test(tc, test_servers);
+	tcase_add_test(tc, test_locations);
+	tcase_add_test(tc, test_location_invalid);
+	tcase_add_test(tc, test_upstreams);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("include");
+	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
+	tcase_add_test(tc, test_include_relative);
+	tcase_add_test(tc, test_include_from_string);
+	tcase_add_test(tc, test_include_glob);
+	tcase_add_test(tc, test_include_missing);
+	tcase_add_test(tc, test_include_inner_error);
+	tcase_add_test(tc, test_include_depth);
+	suite_add_tcase(s, tc);
+
+	return s;
+}

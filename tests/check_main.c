@@ -1,0 +1,24 @@
+/*
+ * One runner for every unit suite.  Exit status 0 only if all pass.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	Suite *(*suites[])(void) = { conf_suite, ipc_suite };
+	SRunner *sr;
+	int      failed;
+
+	sr = srunner_create(NULL);
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

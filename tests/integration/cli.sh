@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The command line as an operator uses it: -t, -V, -h, bad options, -s
+# without a master, the shipped configuration, and starting in the
+# background (without -F).
+. "$(dirname "$0")/lib.sh"
+mg_setup
+
+MG_PORT=$(free_port)
+mg_conf 1
+
+out=$("$MCPGW" -t -c "$MG_TMP/mcpgw.conf" 2>&1) || fail "-t failed on a good file: $out"
+echo "$out" | grep -qx "mcpgw: configuration file $MG_TMP/mcpgw.conf test is successful" ||
+	fail "-t success message: $out"
+ok "-t on a good file: exit 0 and \"test is successful\""
+
+out=$("$MCPGW" -t -q -c "$MG_TMP/mcpgw.conf" 2>&1) || fail "-t -q failed"
+[ -z "$out" ] || fail "-t -q printed: $out"
+ok "-t -q prints nothing on success"
+
+printf 'worker_processes 1;\nserver {\n    listen 127.0.0.1:%s;\n    lisen 80;\n}\n' "$MG_PORT" > "$MG_TMP/bad.conf"
+if out=$("$MCPGW" -t -c "$MG_TMP/bad.conf" 2>&1); then fail "-t passed a bad file"; fi
+echo "$out" | grep -qF "unknown directive \"lisen\" in $MG_TMP/bad.conf:4" || fail "-t error lacks file:line: $out"
+echo "$out" | grep -qF "configuration file $MG_TMP/bad.conf test failed" || fail "-t failure line: $out"
+ok "-t on a bad file: exit 1 with the error and its file:line"
+
+if out=$("$MCPGW" -t -c "$MG_TMP/missing.conf" 2>&1); then fail "-t passed a missing file"; fi
+echo "$out" | grep -qF "open() \"$MG_TMP/missing.conf\" failed (No such file or directory)" || fail "missing file: $out"
+ok "-t on a missing file names it and the reason"
+
+"$MCPGW" -t -q -c "$MG_SRCDIR/conf/mcpgw.conf" || fail "the shipped conf/mcpgw.conf does not pass -t"
+ok "the shipped conf/mcpgw.conf passes -t"
+
+out=$("$MCPGW" -V 2>&1) || fail "-V failed"
+echo "$out" | grep -q '^mcpgw version [0-9]' || fail "-V: $out"
+echo "$out" | grep -q 'libevent' && echo "$out" | grep -q 'OpenSSL' && echo "$out" | grep -q 'json-c' || fail "-V lacks library versions: $out"
+echo "$out" | grep -q '^configure options: ' || fail "-V lacks build options: $out"
+ok "-V prints version, libraries and build options"
+
+"$MCPGW" -h | grep -q '^usage: mcpgw' || fail "-h"
+if "$MCPGW" -Z > "$MG_TMP/o" 2>&1; then fail "-Z accepted"; fi
+grep -q '^usage: mcpgw' "$MG_TMP/o" || fail "bad option gives no usage"
+if "$MCPGW" -c "$MG_TMP/mcpgw.conf" -s bogus > "$MG_TMP/o" 2>&1; then fail "-s bogus accepted"; fi
+grep -qF 'invalid signal "bogus"' "$MG_TMP/o" || fail "-s bogus: $(cat "$MG_TMP/o")"
+ok "-h prints usage; a bad option or signal exits 1 with a reason"
+
+if "$MCPGW" -c "$MG_TMP/mcpgw.conf" -s reload > "$MG_TMP/o" 2>&1; then fail "-s reload without a master succeeded"; fi
+grep -qF "cannot read the pid file \"$MG_TMP/mcpgw.pid\"" "$MG_TMP/o" || fail "-s without master: $(cat "$MG_TMP/o")"
+ok "-s without a running master says the pid file cannot be read"
+
+# Background start: the command returns 0 once the master runs.
+"$MCPGW" -c "$MG_TMP/mcpgw.conf" || fail "background start failed"
+master=$(cat "$MG_TMP/mcpgw.pid")
+MG_MASTER=$master
+mg_alive "$master" || fail "no master after a background start"
+[ "$(mg_ppid "$master")" != "$$" ] || fail "the master did not detach"
+mg_wait 5 "grep -q 'generation 1 ready' '$MG_TMP/error.log'" || fail "background master not ready"
+[ "$(http_status "http://127.0.0.1:$MG_PORT/x")" = 404 ] || fail "background master does not serve"
+ok "without -F the master goes to the background and serves"
+
+# A second background start fails (pid file names a running master), exit 1.
+if "$MCPGW" -c "$MG_TMP/mcpgw.conf" 2>/dev/null; then fail "second background start succeeded"; fi
+ok "a failed background start exits 1"
+
+"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s quit || fail "-s quit"
+mg_wait 5 "! mg_alive $master" || fail "-s quit did not stop the background master"
+MG_MASTER=
+ok "-s quit stops it"
+
+mg_done

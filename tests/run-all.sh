@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install what the tests need, then
+# build and run "make check" with gcc, with clang, and with gcc under
+# AddressSanitizer + UndefinedBehaviorSanitizer (warnings are errors in
+# all three), then "make distcheck".  Any failed or skipped test fails the
+# run.  The last line is "N passed, N failed".
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
+	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl"
+missing=
+for p in $need_pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "== installing:$missing"
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
+
+echo "== clang-format"
+if ! clang-format --dry-run --Werror src/*.[ch] tests/*.[ch]; then
+	echo "the sources do not match .clang-format: run clang-format -i src/*.[ch] tests/*.[ch]"
+	exit 1
+fi
+
+echo "== autoreconf"
+autoreconf -fi > /dev/null 2>&1 || autoreconf -fi
+
+passed=0
+failed=0
+report=()
+
+# count_results DIR: add the individual test results of DIR to the totals:
+# every check unit test and every "ok" line of the integration scripts.
+count_results() {
+	local dir=$1 f line c fl er
+	for f in "$dir"/tests/*.log "$dir"/tests/integration/*.log; do
+		[ -f "$f" ] || continue
+		line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$f" | tail -n 1 || true)
+		if [ -n "$line" ]; then
+			read -r c fl er <<< "$(echo "$line" | tr -dc '0-9 ' | tr -s ' ')"
+			passed=$((passed + c - fl - er))
+			failed=$((failed + fl + er))
+		else
+			passed=$((passed + $(grep -c '^ok ' "$f" || true)))
+			failed=$((failed + $(grep -c '^FAIL' "$f" || true)))
+		fi
+	done
+	# A skipped or expected-to-fail script is a failed test here.
+	failed=$((failed + $(cat "$dir"/tests/*.trs "$dir"/tests/integration/*.trs 2>/dev/null |
+		grep -cE '^:test-result: (SKIP|XFAIL|XPASS|ERROR)' || true)))
+}
+
+# build NAME CC CONFIGURE-ARGS...
+build() {
+	local name=$1 cc=$2 dir="$top/build/$1" rc=0
+	shift 2
+	echo "== $name: configure $*"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" CC="$cc" --enable-werror "$@" > configure.log 2>&1) ||
+		{ tail -n 30 "$dir/configure.log"; return 1; }
+	echo "== $name: make"
+	make -C "$dir" -j"$jobs" > "$dir/make.log" 2>&1 || { tail -n 60 "$dir/make.log"; return 1; }
+	echo "== $name: make check"
+	make -C "$dir" -j1 check || rc=$?
+	[ -f "$dir/test-suite.log" ] && count_results "$dir"
+	if [ $rc -ne 0 ] || grep -qE '^# (FAIL|ERROR|SKIP|XFAIL|XPASS): *[1-9]' "$dir/test-suite.log"; then
+		cat "$dir/test-suite.log"
+		report+=("$name: FAILED")
+		return 1
+	fi
+	report+=("$name: ok")
+}
+
+status=0
+build gcc gcc || status=1
+build clang clang || status=1
+build asan gcc --enable-sanitizers || status=1
+
+echo "== distcheck"
+if (cd "$top/build/gcc" && make distcheck > distcheck.log 2>&1); then
+	report+=("distcheck: ok")
+else
+	tail -n 60 "$top/build/gcc/distcheck.log"
+	report+=("distcheck: FAILED")
+	failed=$((failed + 1))
+	status=1
+fi
+
+echo
+printf '%s\n' "${report[@]}"
+[ $status -eq 0 ] || [ $failed -gt 0 ] || failed=1
+echo "$passed passed, $failed failed"
+exit $status
