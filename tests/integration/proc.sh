@@ -24,6 +24,18 @@ connector=$(mg_role_pids "$master" connector)
 [ "$(mg_count "$connector")" = 1 ] || fail "expected 1 connector, have: $connector"
 ok "ps shows a master, 2 worker processes and a connector process"
 
+if [ "$(id -u)" = 0 ]; then
+	# Started as root: the children run as "user" (default nobody), the
+	# master stays root so it can reload.
+	nobody=$(id -u nobody)
+	for p in $workers $connector; do
+		uid=$(awk '/^Uid:/ { print $2, $3 }' "/proc/$p/status")
+		[ "$uid" = "$nobody $nobody" ] || fail "child $p runs as uid $uid, not nobody ($nobody)"
+	done
+	[ "$(awk '/^Uid:/ { print $3 }' "/proc/$master/status")" = 0 ] || fail "master is not root"
+	ok "started as root: workers and connector run as nobody, the master as root"
+fi
+
 [ "$(cat "$MG_TMP/mcpgw.pid")" = "$master" ] || fail "pid file does not hold $master"
 ok "pid file holds the master's pid"
 
