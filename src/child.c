@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "child.h"
 #include "log.h"
 #include "sig.h"
@@ -48,7 +49,13 @@ child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
 		break;
 	case MG_MSG_TERMINATE: c->ops.terminate(c->ops.arg); break;
 	case MG_MSG_REOPEN:
-		if (fd >= 0) {
+		if (fd >= 0 && hdr->len == sizeof(int32_t)) {
+			int32_t index;
+
+			memcpy(&index, p, sizeof(index));
+			mg_accesslog_replace(index, fd);
+			fd = -1;
+		} else if (fd >= 0) {
 			mg_log_set_fd(fd);
 			fd = -1;
 			mg_info("reopened the error log");

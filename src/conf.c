@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "conf.h"
 #include "log.h"
 
@@ -31,6 +32,7 @@
 #define CONF_INCLUDE_DEPTH 16
 #define CONF_NARGS_MAX INT_MAX /* "1 or more arguments" */
 #define CONF_BLOCK 0x01        /* the directive opens a { } block */
+#define CONF_INHERIT 0x02      /* outer blocks give their value (merge) */
 #define CONF_AUTO 0            /* "worker_processes auto", until defaults */
 
 #define CONF_FIELD(ctx, cmd, type)                                             \
@@ -141,6 +143,36 @@ static int conf_location(conf_parse_t *, const conf_command_t *, void *);
 static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
 static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
+static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
+static const conf_bounds_t session_timeout_bounds = { 1000, 86400000 * 7LL,
+	30 * 60 * 1000 };
+static const conf_bounds_t body_size_bounds = { 0, 1LL << 40, 1024 * 1024 };
+static const conf_bounds_t header_size_bounds = { 1024, 1024 * 1024,
+	16 * 1024 };
+static const conf_bounds_t max_headers_bounds = { 8, 10000, 100 };
+static const conf_bounds_t header_timeout_bounds = { 100, 3600000, 60000 };
+static const conf_bounds_t body_timeout_bounds = { 100, 3600000, 60000 };
+static const conf_bounds_t keepalive_timeout_bounds = { 0, 3600000, 75000 };
+static const conf_bounds_t sse_keepalive_bounds = { 100, 3600000, 15000 };
+
+static int conf_set_origins(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_builtin(conf_parse_t *, const conf_command_t *, void *);
+
+/* A directive of the HTTP settings (mg_http_conf_t), in each context it
+ * may appear in; unset fields are merged from the outer block. */
+#define HTTP_MAIN_SERVER(name, set, field, bounds)                             \
+	{ name, MG_CTX_MAIN, 1, 1, set, offsetof(mg_conf_t, http.field),       \
+		CONF_INHERIT, bounds },                                        \
+	{                                                                      \
+		name, MG_CTX_SERVER, 1, 1, set,                                \
+		    offsetof(mg_server_t, http.field), CONF_INHERIT, bounds    \
+	}
+#define HTTP_ALL(name, set, field, bounds)                                     \
+	HTTP_MAIN_SERVER(name, set, field, bounds),                            \
+	{                                                                      \
+		name, MG_CTX_LOCATION, 1, 1, set,                              \
+		    offsetof(mg_location_t, http.field), CONF_INHERIT, bounds  \
+	}
 
 /*
  * The directives.  A field filled by a generic setter (conf_set_num, _size,
@@ -167,6 +199,35 @@ static const conf_command_t mg_commands[] = {
 	{ "shutdown_timeout", MG_CTX_MAIN, 1, 1, conf_set_time,
 	    offsetof(mg_conf_t, shutdown_timeout), 0,
 	    &shutdown_timeout_bounds },
+	{ "max_sessions", MG_CTX_MAIN, 1, 1, conf_set_num,
+	    offsetof(mg_conf_t, max_sessions), 0, &max_sessions_bounds },
+	{ "session_timeout", MG_CTX_MAIN, 1, 1, conf_set_time,
+	    offsetof(mg_conf_t, session_timeout), 0, &session_timeout_bounds },
+	{ "session_key_file", MG_CTX_MAIN, 1, 1, conf_set_str,
+	    offsetof(mg_conf_t, session_key_file), 0, NULL },
+
+	HTTP_ALL("client_max_body_size", conf_set_size, client_max_body_size,
+	    &body_size_bounds),
+	HTTP_MAIN_SERVER("client_max_header_size", conf_set_size,
+	    client_max_header_size, &header_size_bounds),
+	HTTP_MAIN_SERVER("client_max_headers", conf_set_num, client_max_headers,
+	    &max_headers_bounds),
+	HTTP_MAIN_SERVER("client_header_timeout", conf_set_time,
+	    client_header_timeout, &header_timeout_bounds),
+	HTTP_ALL("client_body_timeout", conf_set_time, client_body_timeout,
+	    &body_timeout_bounds),
+	HTTP_MAIN_SERVER("keepalive_timeout", conf_set_time, keepalive_timeout,
+	    &keepalive_timeout_bounds),
+	HTTP_ALL("sse_keepalive", conf_set_time, sse_keepalive,
+	    &sse_keepalive_bounds),
+	HTTP_ALL("access_log", conf_set_str, access_log, "off"),
+	{ "allow_origins", MG_CTX_MAIN, 1, CONF_NARGS_MAX, conf_set_origins,
+	    offsetof(mg_conf_t, http), 0, NULL },
+	{ "allow_origins", MG_CTX_SERVER, 1, CONF_NARGS_MAX, conf_set_origins,
+	    offsetof(mg_server_t, http), 0, NULL },
+	{ "allow_origins", MG_CTX_LOCATION, 1, CONF_NARGS_MAX, conf_set_origins,
+	    offsetof(mg_location_t, http), 0, NULL },
+
 	{ "connector", MG_CTX_MAIN, 0, 0, conf_connector,
 	    offsetof(mg_conf_t, connector), CONF_BLOCK, NULL },
 	{ "upstream", MG_CTX_MAIN, 1, 1, conf_upstream, 0, CONF_BLOCK, NULL },
@@ -176,6 +237,9 @@ static const conf_command_t mg_commands[] = {
 	{ "server_name", MG_CTX_SERVER, 1, CONF_NARGS_MAX, conf_server_name, 0,
 	    0, NULL },
 	{ "location", MG_CTX_SERVER, 1, 2, conf_location, 0, CONF_BLOCK, NULL },
+
+	{ "mcp_builtin", MG_CTX_LOCATION, 1, 1, conf_set_builtin,
+	    offsetof(mg_location_t, builtin), 0, NULL },
 };
 
 /* Memory. */
@@ -901,10 +965,16 @@ conf_default(mg_conf_t *conf, int ctx_type, void *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < MG_NELEM(mg_commands); i++)
-		if ((mg_commands[i].ctx & ctx_type) && mg_commands[i].data &&
-		    conf_default_field(conf, &mg_commands[i], ctx) != MG_OK)
+	for (i = 0; i < MG_NELEM(mg_commands); i++) {
+		if (!(mg_commands[i].ctx & ctx_type) || !mg_commands[i].data)
+			continue;
+		/* inner blocks take the outer value instead (conf_merge) */
+		if ((mg_commands[i].flags & CONF_INHERIT) &&
+		    ctx_type != MG_CTX_MAIN)
+			continue;
+		if (conf_default_field(conf, &mg_commands[i], ctx) != MG_OK)
 			return MG_ERROR;
+	}
 	return MG_OK;
 }
 
@@ -1147,6 +1217,67 @@ conf_location(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	return conf_parse_block(cp, MG_CTX_LOCATION, loc, 1);
 }
 
+/* Location context. */
+
+static int
+conf_set_builtin(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_location_t *loc = ctx;
+	const char    *name = cp->args->v[1];
+
+	if (loc->builtin != NULL)
+		return conf_duplicate(cp, cmd);
+	if (!mg_builtin_known(name))
+		return conf_error(cp, cp->args->line,
+		    "unknown built-in MCP server \"%s\" (known: %s)", name,
+		    mg_builtin_names());
+	if ((loc->builtin = conf_strdup(cp->conf, name)) == NULL)
+		return conf_nomem(cp);
+	return MG_OK;
+}
+
+/* allow_origins ORIGIN ...: in main, server and location. */
+static int
+conf_set_origins(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_http_conf_t *h = CONF_FIELD(ctx, cmd, mg_http_conf_t);
+	conf_args_t    *a = cp->args;
+
+	if (h->allow_origins != NULL)
+		return conf_duplicate(cp, cmd);
+	h->allow_origins = conf_alloc(cp->conf, (a->n - 1) * sizeof(char *));
+	if (h->allow_origins == NULL)
+		return conf_nomem(cp);
+	for (size_t i = 1; i < a->n; i++)
+		if ((h->allow_origins[i - 1] =
+			    conf_strdup(cp->conf, a->v[i])) == NULL)
+			return conf_nomem(cp);
+	h->nallow_origins = a->n - 1;
+	return MG_OK;
+}
+
+/* Unset fields of IN take the value of OUT (main -> server -> location). */
+static void
+conf_merge_http(mg_http_conf_t *in, const mg_http_conf_t *out)
+{
+#define MERGE(f, unset)                                                        \
+	if (in->f == (unset))                                                  \
+	in->f = out->f
+	MERGE(client_max_body_size, MG_UNSET_SIZE);
+	MERGE(client_max_header_size, MG_UNSET_SIZE);
+	MERGE(client_max_headers, MG_UNSET);
+	MERGE(client_header_timeout, MG_UNSET_SIZE);
+	MERGE(client_body_timeout, MG_UNSET_SIZE);
+	MERGE(keepalive_timeout, MG_UNSET_SIZE);
+	MERGE(sse_keepalive, MG_UNSET_SIZE);
+	MERGE(access_log, NULL);
+#undef MERGE
+	if (in->allow_origins == NULL) {
+		in->allow_origins = out->allow_origins;
+		in->nallow_origins = out->nallow_origins;
+	}
+}
+
 /* Files and include. */
 
 /* 0 or an errno; *call names the call that failed. */
@@ -1303,10 +1434,19 @@ conf_validate(conf_parse_t *cp)
 {
 	mg_server_t *srv;
 
-	for (srv = cp->conf->servers; srv != NULL; srv = srv->next)
+	mg_location_t *loc;
+
+	for (srv = cp->conf->servers; srv != NULL; srv = srv->next) {
 		if (srv->listens == NULL)
 			return conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
+		for (loc = srv->locations; loc != NULL; loc = loc->next)
+			if (loc->builtin == NULL)
+				return conf_error_at(cp, &loc->pos,
+				    "location \"%s\" has no handler: add "
+				    "\"mcp_builtin NAME;\"",
+				    loc->path);
+	}
 	return MG_OK;
 }
 
@@ -1325,8 +1465,11 @@ conf_defaults(conf_parse_t *cp)
 		rc |= conf_default(conf, MG_CTX_UPSTREAM, u);
 	for (srv = conf->servers; srv != NULL; srv = srv->next) {
 		rc |= conf_default(conf, MG_CTX_SERVER, srv);
-		for (loc = srv->locations; loc != NULL; loc = loc->next)
+		conf_merge_http(&srv->http, &conf->http);
+		for (loc = srv->locations; loc != NULL; loc = loc->next) {
 			rc |= conf_default(conf, MG_CTX_LOCATION, loc);
+			conf_merge_http(&loc->http, &srv->http);
+		}
 	}
 	if (conf->worker_processes == MG_UNSET ||
 	    conf->worker_processes == CONF_AUTO)

@@ -30,6 +30,24 @@ typedef struct {
 	int         line;
 } mg_conf_pos_t;
 
+/*
+ * HTTP settings that a server inherits from the main context and a
+ * location from its server, as nginx's do: unset fields take the outer
+ * value after parsing.
+ */
+typedef struct {
+	int64_t client_max_body_size;   /* bytes: 413 */
+	int64_t client_max_header_size; /* bytes: 431 (main, server) */
+	int     client_max_headers;     /* count: 431 (main, server) */
+	int64_t client_header_timeout;  /* ms: 408 (main, server) */
+	int64_t client_body_timeout;    /* ms: 408 */
+	int64_t keepalive_timeout;      /* ms (main, server) */
+	int64_t sse_keepalive; /* ms between comments on idle streams */
+	char   *access_log;    /* a path, or "off" */
+	char  **allow_origins; /* NULL: the server's names, localhost */
+	size_t  nallow_origins;
+} mg_http_conf_t;
+
 typedef struct mg_listen {
 	struct mg_listen       *next;
 	char                   *text; /* as written, "127.0.0.1:8080" */
@@ -41,7 +59,9 @@ typedef struct mg_listen {
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
-	int                 exact; /* "location = /x" */
+	int                 exact;   /* "location = /x" */
+	char               *builtin; /* mcp_builtin NAME */
+	mg_http_conf_t      http;
 	mg_conf_pos_t       pos;
 } mg_location_t;
 
@@ -51,6 +71,7 @@ typedef struct mg_server {
 	char            **names; /* server_name, nnames entries */
 	size_t            nnames;
 	mg_location_t    *locations;
+	mg_http_conf_t    http;
 	mg_conf_pos_t     pos;
 } mg_server_t;
 
@@ -76,6 +97,10 @@ typedef struct mg_conf {
 	mg_conf_pos_t       user_pos;
 	int                 worker_connections;
 	int64_t             shutdown_timeout; /* ms: graceful stop deadline */
+	int                 max_sessions;     /* the shared session table */
+	int64_t             session_timeout; /* ms idle before a session ends */
+	char               *session_key_file; /* NULL: a key per master start */
+	mg_http_conf_t      http;
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */
 	mg_upstream_t      *upstreams; /* in file order */

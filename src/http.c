@@ -256,6 +256,12 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 
 	r->status = status;
 	r->answered = 1;
+	if (r->conn->phase == PHASE_HEADERS || r->conn->phase == PHASE_BODY) {
+		/* answered before the request is all in: read no more of it */
+		r->keepalive = 0;
+		http_parser_pause(&r->conn->parser, 1);
+		r->conn->paused = 1;
+	}
 	if (len < 0 && !http11)
 		r->keepalive = 0; /* a 1.0 stream ends by closing */
 	evbuffer_add_printf(out, "HTTP/1.%d %d %s\r\nDate: %s\r\n",
@@ -569,8 +575,8 @@ on_headers_complete(http_parser *p)
 	r->method = method_of(p->method);
 	r->keepalive = http_should_keep_alive(p);
 	r->body_limit = c->handler->headers(c->handler->arg, r);
-	if (r->answered)
-		return 0;
+	if (c->req != r)
+		return 0; /* answered (and gone) already */
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	if (p->content_length > 0 || (p->flags & F_CHUNKED)) {

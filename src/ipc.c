@@ -50,6 +50,8 @@ static const struct {
 	{ MG_MSG_LINK, "LINK" },
 	{ MG_MSG_HELLO, "HELLO" },
 	{ MG_MSG_WELCOME, "WELCOME" },
+	{ MG_MSG_CANCEL, "CANCEL" },
+	{ MG_MSG_CANCEL_FWD, "CANCEL_FWD" },
 };
 
 const char *

@@ -35,11 +35,13 @@ typedef enum {
 	/* 0x02xx: worker -> connector */
 	MG_MSG_UPSTREAM_FIRST = 0x0200,
 	MG_MSG_HELLO = 0x0200, /* worker introduces itself on a link */
+	MG_MSG_CANCEL,         /* notifications/cancelled we could not place */
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
 	MG_MSG_DOWNSTREAM_FIRST = 0x0300,
 	MG_MSG_WELCOME = 0x0300, /* connector's answer to HELLO */
+	MG_MSG_CANCEL_FWD,       /* another worker's MG_MSG_CANCEL */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -58,6 +60,12 @@ typedef struct {
 	int32_t slot; /* the worker's slot number */
 	int32_t generation;
 } mg_msg_link_t;
+
+/* Payload of MG_MSG_CANCEL and MG_MSG_CANCEL_FWD: the session number,
+ * then the request id as JSON text (not NUL-terminated). */
+typedef struct {
+	uint64_t session;
+} mg_msg_cancel_t;
 
 /* Name of a type for log lines ("QUIT"), "unknown" otherwise. */
 const char *mg_ipc_type_name(unsigned type);

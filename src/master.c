@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "accesslog.h"
 #include "ipc.h"
 #include "listen.h"
 #include "log.h"
@@ -26,6 +29,8 @@
 #include "pidfile.h"
 #include "proc.h"
 #include "sdnotify.h"
+#include "session.h"
+#include "sesstab.h"
 #include "sig.h"
 
 #define MG_RESPAWN_STABLE_MS 10000 /* lived this long: not failing */
@@ -59,6 +64,9 @@ static struct {
 	const char    *notify;   /* sent once the generation is ready */
 	char          *pid_path; /* the pid file we wrote, or NULL */
 	sigset_t       waitmask;
+	mg_sesstab_t  *sessions; /* shared by every child, across reloads */
+	uint8_t       *ikm;      /* session key material */
+	size_t         ikm_len;
 } M;
 
 static int64_t
@@ -174,7 +182,8 @@ spawn(mg_kid_t *k)
 		close(sv[0]);
 		close_in_child(k);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
-			sv[1], M.listeners.items, M.listeners.n };
+			sv[1], M.listeners.items, M.listeners.n, M.sessions,
+			M.ikm, M.ikm_len };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);
@@ -402,6 +411,40 @@ open_error_log(const mg_conf_t *conf, char **err)
 	return MG_OK;
 }
 
+/*
+ * The key material of session ids: from session_key_file, or made once
+ * per master start (so a reload keeps every session).
+ */
+static int
+load_session_key(const mg_conf_t *conf, char **err)
+{
+	uint8_t *ikm;
+	size_t   len;
+
+	if (conf->session_key_file != NULL) {
+		if (mg_session_key_load_file(
+			conf->session_key_file, &ikm, &len, err) != MG_OK)
+			return MG_ERROR;
+	} else if (M.ikm != NULL) {
+		return MG_OK;
+	} else {
+		len = 32;
+		if ((ikm = malloc(len)) == NULL ||
+		    mg_session_ikm_generate(ikm) != MG_OK) {
+			free(ikm);
+			*err = strdup("cannot generate a session key");
+			return MG_ERROR;
+		}
+	}
+	if (M.ikm != NULL) {
+		OPENSSL_cleanse(M.ikm, M.ikm_len);
+		free(M.ikm);
+	}
+	M.ikm = ikm;
+	M.ikm_len = len;
+	return MG_OK;
+}
+
 /* Everything a configuration needs that can fail, before it is used. */
 static int
 prepare(mg_conf_t *conf, char **err)
@@ -412,6 +455,9 @@ prepare(mg_conf_t *conf, char **err)
 	*err = NULL;
 	if (geteuid() == 0 &&
 	    mg_proc_resolve_user(conf, &uid, &gid, err) != MG_OK)
+		return MG_ERROR;
+	if (load_session_key(conf, err) != MG_OK ||
+	    mg_accesslog_open(conf, err) != MG_OK)
 		return MG_ERROR;
 	return mg_listeners_sync(&M.listeners, conf, err);
 }
@@ -437,6 +483,10 @@ reload(void)
 		mg_error("%s; keeping the old error log", err ? err : "?");
 		free(err);
 	}
+	if (conf->max_sessions != M.conf->max_sessions)
+		mg_warn("max_sessions changed from %d to %d: the session table "
+			"keeps its size until mcpgw restarts",
+		    M.conf->max_sessions, conf->max_sessions);
 	tell_all(MG_MSG_QUIT, M.generation + 1);
 	mg_conf_free(M.conf);
 	M.conf = conf;
@@ -467,6 +517,17 @@ reopen(void)
 }
 
 static void
+reopen_access_log(void *arg, int index, int fd)
+{
+	int32_t i = index;
+
+	for (size_t k = 0; k < M.nkids; k++)
+		if (M.kids[k].pid > 0 && M.kids[k].role == MG_ROLE_WORKER)
+			kid_send(&M.kids[k], MG_MSG_REOPEN, &i, sizeof(i),
+			    fcntl(fd, F_DUPFD_CLOEXEC, 3));
+}
+
+static void
 handle_signals(void)
 {
 	if (mg_sig_reap) {
@@ -489,6 +550,7 @@ handle_signals(void)
 	if (mg_sig_reopen) {
 		mg_sig_reopen = 0;
 		reopen();
+		mg_accesslog_reopen(reopen_access_log, NULL);
 	}
 }
 
@@ -656,6 +718,10 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	/* Say so before the sockets fail to bind with EADDRINUSE. */
 	if (mg_pidfile_running(conf->pid))
 		exit(1);
+	if ((M.sessions = mg_sesstab_create((size_t)conf->max_sessions)) ==
+	    NULL)
+		mg_fatal(
+		    "mmap() of the session table failed (%s)", strerror(errno));
 	if (prepare(conf, &err) != MG_OK)
 		mg_fatal("%s", err ? err : "out of memory");
 	if (geteuid() != 0 && conf->user != NULL)
@@ -683,6 +749,11 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	mg_notice("exit");
 	mg_conf_free(M.conf);
 	free(M.kids);
+	mg_sesstab_destroy(M.sessions);
+	if (M.ikm != NULL) {
+		OPENSSL_cleanse(M.ikm, M.ikm_len);
+		free(M.ikm);
+	}
 	return 0;
 }
 

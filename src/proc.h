@@ -22,13 +22,16 @@ typedef struct {
 
 /* What a child is handed when it is forked. */
 typedef struct {
-	const mg_conf_t *conf;
-	mg_role_t        role;
-	int              slot;       /* worker number, 0 for the connector */
-	int              generation; /* bumped by every reload */
-	int              channel_fd; /* to the master */
-	mg_listener_t   *listeners;  /* workers serve these */
-	size_t           nlisteners;
+	const mg_conf_t   *conf;
+	mg_role_t          role;
+	int                slot;       /* worker number, 0 for the connector */
+	int                generation; /* bumped by every reload */
+	int                channel_fd; /* to the master */
+	mg_listener_t     *listeners;  /* workers serve these */
+	size_t             nlisteners;
+	struct mg_sesstab *sessions;    /* shared by every process */
+	const uint8_t     *session_ikm; /* key material for session ids */
+	size_t             session_ikm_len;
 } mg_child_ctx_t;
 
 typedef struct {

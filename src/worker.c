@@ -1,31 +1,288 @@
 /*
- * A worker process.
+ * A worker process: accepts agents' connections on the listening sockets
+ * it inherited, picks a server by Host and a location by path, and hands
+ * MCP requests to mcp.c.  Upstream work goes to the connector over the
+ * link; the worker never waits on anything.
  */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
+#include <event2/listener.h>
 
 #include "child.h"
+#include "http.h"
 #include "link.h"
 #include "log.h"
+#include "mcp.h"
+#include "session.h"
 #include "worker.h"
 
+/* One listening socket as this worker serves it. */
 typedef struct {
+	struct mg_worker      *w;
+	struct evconnlistener *evl;
+	const mg_listener_t   *l;
+	const mg_server_t    **servers; /* those that listen here, in order */
+	size_t                 nservers;
+	mg_http_limits_t       limits; /* from the first (default) server */
+	int                    loopback;
+} mg_wlisten_t;
+
+typedef struct mg_worker {
 	mg_child_ctx_t    *ctx;
 	struct event_base *base;
-	struct evhttp     *http;
 	mg_child_t        *child;
 	mg_link_t         *link; /* to the connector; NULL while down */
-	struct evhttp_bound_socket **bound;
-	size_t                       nbound;
-	int                          quitting;
+	mg_wlisten_t      *listens;
+	size_t             nlistens;
+	mg_session_key_t  *key;
+	mg_mcp_ctx_t      *mcp;
+	mg_http_handler_t  handler;
+	struct event      *drain;  /* while quitting: exit when idle */
+	int                paused; /* accepting stopped: worker_connections */
+	int                quitting;
 } mg_worker_t;
+
+/* ---- routing --------------------------------------------------------- */
+
+static const mg_server_t *
+route_server(const mg_wlisten_t *wl, const char *host)
+{
+	for (size_t i = 0; host != NULL && i < wl->nservers; i++)
+		for (size_t j = 0; j < wl->servers[i]->nnames; j++)
+			if (strcasecmp(wl->servers[i]->names[j], host) == 0)
+				return wl->servers[i];
+	return wl->servers[0]; /* the default server of the socket */
+}
+
+/* "location = /x" exactly, else the longest prefix. */
+static const mg_location_t *
+route_location(const mg_server_t *srv, const char *path)
+{
+	const mg_location_t *best = NULL;
+	size_t               best_len = 0, len;
+
+	for (const mg_location_t *l = srv->locations; l; l = l->next) {
+		len = strlen(l->path);
+		if (l->exact) {
+			if (strcmp(l->path, path) == 0)
+				return l;
+			continue;
+		}
+		if (len > best_len && strncmp(l->path, path, len) == 0) {
+			best = l;
+			best_len = len;
+		}
+	}
+	return best;
+}
+
+static const mg_location_t *
+route(mg_http_req_t *req, const mg_server_t **srv)
+{
+	const mg_wlisten_t *wl = mg_http_req_listener(req);
+
+	*srv = route_server(wl, mg_http_req_host(req));
+	return route_location(*srv, mg_http_req_path(req));
+}
+
+/* ---- HTTP callbacks --------------------------------------------------- */
+
+static size_t
+on_headers(void *arg, mg_http_req_t *req)
+{
+	const mg_server_t   *srv;
+	const mg_location_t *loc = route(req, &srv);
+
+	if (loc == NULL) {
+		mg_http_reply_error(req, 404, -32600,
+		    "Not Found: no MCP "
+		    "endpoint at this path");
+		return 0;
+	}
+	return (size_t)loc->http.client_max_body_size;
+}
+
+static void
+on_request(void *arg, mg_http_req_t *req)
+{
+	mg_worker_t         *w = arg;
+	const mg_server_t   *srv;
+	const mg_location_t *loc = route(req, &srv);
+	const mg_wlisten_t  *wl = mg_http_req_listener(req);
+
+	mg_mcp_handle(w->mcp, req, srv, loc, wl->loopback);
+}
+
+static void
+on_aborted(void *arg, mg_http_req_t *req)
+{
+	mg_mcp_aborted(req);
+}
+
+static void
+on_done(void *arg, mg_http_req_t *req)
+{
+	mg_worker_t *w = arg;
+
+	mg_mcp_done(w->mcp, req);
+}
+
+/* ---- accepting -------------------------------------------------------- */
+
+static void
+accept_pause(mg_worker_t *w, int pause)
+{
+	if (w->paused == pause || w->quitting)
+		return;
+	for (size_t i = 0; i < w->nlistens; i++) {
+		if (pause)
+			evconnlistener_disable(w->listens[i].evl);
+		else
+			evconnlistener_enable(w->listens[i].evl);
+	}
+	w->paused = pause;
+	if (pause)
+		mg_warn("worker_connections (%d) reached: not accepting until "
+			"a connection closes",
+		    w->ctx->conf->worker_connections);
+}
+
+static void
+on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	mg_wlisten_t *wl = arg;
+	mg_worker_t  *w = wl->w;
+
+	mg_http_conn_new(
+	    w->base, fd, sa, (socklen_t)salen, wl, &wl->limits, &w->handler);
+	if (mg_http_conn_count() >= w->ctx->conf->worker_connections)
+		accept_pause(w, 1);
+}
+
+static void
+on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	mg_wlisten_t *wl = arg;
+
+	mg_log_errno(MG_LOG_ERROR, EVUTIL_SOCKET_ERROR(),
+	    "accept() on %s "
+	    "failed",
+	    wl->l->text);
+}
+
+/* Connections close elsewhere; this tick resumes accepting and ends a
+ * quitting worker once it has nothing left to answer. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	mg_worker_t *w = arg;
+
+	if (w->paused &&
+	    mg_http_conn_count() < w->ctx->conf->worker_connections)
+		accept_pause(w, 0);
+	if (w->quitting && mg_http_conn_drain_all() == 0)
+		event_base_loopexit(w->base, NULL);
+}
+
+static int
+is_loopback(const mg_listener_t *l)
+{
+	const struct sockaddr_in  *sin = (const void *)&l->addr;
+	const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return l->addr.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
+
+static int
+same_addr(const mg_listener_t *l, const mg_listen_t *c)
+{
+	return l->addrlen == c->addrlen &&
+	    memcmp(&l->addr, &c->addr, c->addrlen) == 0;
+}
+
+/* The servers that listen on L, and the limits of the first of them. */
+static int
+listen_setup(mg_worker_t *w, mg_wlisten_t *wl, const mg_listener_t *l)
+{
+	const mg_conf_t *conf = w->ctx->conf;
+
+	wl->w = w;
+	wl->l = l;
+	wl->loopback = is_loopback(l);
+	for (const mg_server_t *s = conf->servers; s; s = s->next)
+		for (const mg_listen_t *c = s->listens; c; c = c->next)
+			if (same_addr(l, c)) {
+				const mg_server_t **v = realloc(wl->servers,
+				    (wl->nservers + 1) * sizeof(*v));
+
+				if (v == NULL)
+					return MG_ERROR;
+				wl->servers = v;
+				v[wl->nservers++] = s;
+				break;
+			}
+	if (wl->nservers == 0)
+		return MG_ERROR;
+	wl->limits = (mg_http_limits_t){
+		(size_t)wl->servers[0]->http.client_max_header_size,
+		wl->servers[0]->http.client_max_headers,
+		wl->servers[0]->http.client_header_timeout,
+		wl->servers[0]->http.client_body_timeout,
+		wl->servers[0]->http.keepalive_timeout,
+		(size_t)wl->servers[0]->http.client_max_body_size,
+	};
+	wl->evl = evconnlistener_new(
+	    w->base, on_accept, wl, LEV_OPT_CLOSE_ON_FREE, -1, l->fd);
+	if (wl->evl == NULL)
+		return MG_ERROR;
+	evconnlistener_set_error_cb(wl->evl, on_accept_error);
+	return MG_OK;
+}
+
+static int
+worker_listen(mg_worker_t *w)
+{
+	mg_child_ctx_t *ctx = w->ctx;
+
+	w->listens =
+	    calloc(ctx->nlisteners ? ctx->nlisteners : 1, sizeof(*w->listens));
+	if (w->listens == NULL)
+		return MG_ERROR;
+	for (size_t i = 0; i < ctx->nlisteners; i++) {
+		if (listen_setup(w, &w->listens[w->nlistens],
+			&ctx->listeners[i]) != MG_OK) {
+			mg_error("cannot accept on %s", ctx->listeners[i].text);
+			return MG_ERROR;
+		}
+		w->nlistens++;
+		ctx->listeners[i].fd = -1; /* the listener owns it now */
+	}
+	return MG_OK;
+}
+
+/* Stop accepting; requests in flight still route through w->listens. */
+static void
+worker_unlisten(mg_worker_t *w)
+{
+	for (size_t i = 0; i < w->nlistens; i++) {
+		if (w->listens[i].evl)
+			evconnlistener_free(w->listens[i].evl);
+		w->listens[i].evl = NULL;
+	}
+}
+
+/* ---- the master's word and the connector link ------------------------- */
 
 static void
 worker_terminate(void *arg)
@@ -36,37 +293,45 @@ worker_terminate(void *arg)
 }
 
 static void
-worker_unbind(mg_worker_t *w)
-{
-	for (size_t i = 0; i < w->nbound; i++)
-		if (w->bound[i] != NULL)
-			evhttp_del_accept_socket(w->http, w->bound[i]);
-	w->nbound = 0;
-}
-
-static void
 worker_quit(void *arg)
 {
 	mg_worker_t *w = arg;
 
 	if (w->quitting)
 		return;
+	worker_unlisten(w);
 	w->quitting = 1;
-	worker_unbind(w);
-	/* Requests are answered within the callback for now; nothing is in
-	 * flight once the loop gets here. */
-	event_base_loopexit(w->base, NULL);
+	mg_mcp_stop(w->mcp);
+	on_tick(-1, 0, w);
 }
 
 static void
 worker_link_frame(
     void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 {
-	if (hdr->type == MG_MSG_WELCOME) {
+	mg_worker_t    *w = arg;
+	mg_msg_cancel_t c;
+	char            id[256];
+	size_t          n;
+
+	switch (hdr->type) {
+	case MG_MSG_WELCOME:
 		mg_debug("the connector welcomed this worker");
-		return;
+		break;
+	case MG_MSG_CANCEL_FWD:
+		if (hdr->len < sizeof(c) || hdr->len - sizeof(c) >= sizeof(id))
+			break;
+		memcpy(&c, payload, sizeof(c));
+		n = hdr->len - sizeof(c);
+		memcpy(id, payload + sizeof(c), n);
+		id[n] = '\0';
+		mg_mcp_cancel_remote(w->mcp, c.session, id);
+		break;
+	default:
+		mg_debug(
+		    "%s frame from the connector", mg_ipc_type_name(hdr->type));
+		break;
 	}
-	mg_debug("%s frame from the connector", mg_ipc_type_name(hdr->type));
 }
 
 static void
@@ -76,6 +341,22 @@ worker_link_lost(void *arg, mg_link_t *link, const char *why)
 
 	mg_warn("lost the link to the connector: %s", why);
 	w->link = NULL;
+}
+
+/* notifications/cancelled for a call of another worker: via the connector. */
+static void
+worker_forward_cancel(void *arg, uint64_t session, const char *request_id)
+{
+	mg_worker_t    *w = arg;
+	mg_msg_cancel_t c = { session };
+	uint8_t         buf[sizeof(c) + 256];
+	size_t          n = strlen(request_id);
+
+	if (w->link == NULL || n > 256)
+		return;
+	memcpy(buf, &c, sizeof(c));
+	memcpy(buf + sizeof(c), request_id, n);
+	mg_link_send(w->link, MG_MSG_CANCEL, 0, buf, sizeof(c) + n);
 }
 
 static void
@@ -98,50 +379,45 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 }
 
 static void
-worker_request(struct evhttp_request *req, void *arg)
+worker_free(mg_worker_t *w)
 {
-	struct evbuffer *body = evbuffer_new();
-
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evbuffer_add_printf(body, "{\"error\":\"no location matches\"}\n");
-	evhttp_send_reply(req, 404, "Not Found", body);
-	evbuffer_free(body);
+	mg_http_conn_close_all();
+	mg_mcp_ctx_free(w->mcp);
+	mg_link_free(w->link);
+	mg_child_free(w->child);
+	worker_unlisten(w);
+	for (size_t i = 0; i < w->nlistens; i++)
+		free(w->listens[i].servers);
+	free(w->listens);
+	if (w->drain)
+		event_free(w->drain);
+	mg_session_key_free(w->key);
+	if (w->base)
+		event_base_free(w->base);
 }
 
 static int
-worker_bind(mg_worker_t *w)
+worker_setup(mg_worker_t *w)
 {
 	mg_child_ctx_t *ctx = w->ctx;
+	struct timeval  tick = { 0, 100 * 1000 };
 
-	w->bound =
-	    calloc(ctx->nlisteners ? ctx->nlisteners : 1, sizeof(*w->bound));
-	if (w->bound == NULL)
+	if ((w->base = event_base_new()) == NULL) {
+		mg_error("cannot create the event loop");
 		return MG_ERROR;
-	for (size_t i = 0; i < ctx->nlisteners; i++) {
-		w->bound[i] = evhttp_accept_socket_with_handle(
-		    w->http, ctx->listeners[i].fd);
-		if (w->bound[i] == NULL) {
-			mg_error("cannot accept on %s", ctx->listeners[i].text);
-			return MG_ERROR;
-		}
-		/* evhttp owns the descriptor now */
-		ctx->listeners[i].fd = -1;
-		w->nbound++;
 	}
+	w->key = mg_session_key_new(ctx->session_ikm, ctx->session_ikm_len);
+	w->mcp = mg_mcp_ctx_new(w->base, ctx->sessions, w->key, ctx->conf);
+	w->drain = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+	if (w->key == NULL || w->mcp == NULL || w->drain == NULL ||
+	    event_add(w->drain, &tick) != 0) {
+		mg_error("cannot set up the MCP endpoints");
+		return MG_ERROR;
+	}
+	mg_mcp_set_forward(w->mcp, worker_forward_cancel, w);
+	w->handler = (mg_http_handler_t){ on_headers, on_request, on_aborted,
+		on_done, w };
 	return MG_OK;
-}
-
-static void
-worker_free(mg_worker_t *w)
-{
-	mg_link_free(w->link);
-	mg_child_free(w->child);
-	if (w->http)
-		evhttp_free(w->http);
-	free(w->bound);
-	if (w->base)
-		event_base_free(w->base);
 }
 
 int
@@ -152,14 +428,9 @@ mg_worker_main(mg_child_ctx_t *ctx)
 	int            rc = 1;
 
 	mg_child_init(ctx);
-	if ((w.base = event_base_new()) == NULL ||
-	    (w.http = evhttp_new(w.base)) == NULL) {
-		mg_error("cannot create the event loop");
-		goto out;
-	}
-	evhttp_set_gencb(w.http, worker_request, &w);
-	if ((w.child = mg_child_new(ctx, w.base, &ops)) == NULL ||
-	    worker_bind(&w) != MG_OK)
+	if (worker_setup(&w) != MG_OK ||
+	    (w.child = mg_child_new(ctx, w.base, &ops)) == NULL ||
+	    worker_listen(&w) != MG_OK)
 		goto out;
 	mg_child_ready(w.child);
 	mg_info("worker %d serving", ctx->slot);

@@ -765,13 +765,13 @@ START_TEST(test_locations)
 	mg_conf_t     *conf = load_ok("server {\n"
 					  " listen 80;\n"
 					  " location / {\n"
-					  " }\n"
-					  " location = /mcp { }\n"
-					  " location /mcp { }\n"
+					  " mcp_builtin demo; }\n"
+					  " location = /mcp { mcp_builtin demo; }\n"
+					  " location /mcp { mcp_builtin demo; }\n"
 					  "}\n"
 					  "server {\n"
 					  " listen 81;\n"
-					  " location /mcp { }\n"
+					  " location /mcp { mcp_builtin demo; }\n"
 					  "}\n");
 	mg_location_t *loc = conf->servers->locations;
 
@@ -788,6 +788,71 @@ START_TEST(test_locations)
 	ck_assert_ptr_null(loc->next);
 	ck_assert_str_eq(conf->servers->next->locations->path, "/mcp");
 	mg_conf_free(conf);
+}
+END_TEST
+
+/* HTTP settings: main -> server -> location, each level overriding. */
+START_TEST(test_http_inheritance)
+{
+	mg_conf_t *conf =
+	    load_ok("client_max_body_size 2m;\n"
+		    "sse_keepalive 5s;\n"
+		    "server {\n"
+		    " listen 80;\n"
+		    " client_max_body_size 4k;\n"
+		    " allow_origins https://a.example;\n"
+		    " location /a { mcp_builtin demo; }\n"
+		    " location /b { mcp_builtin demo;\n"
+		    "  client_max_body_size 8m; sse_keepalive 1s;\n"
+		    "  access_log /tmp/x.log; }\n"
+		    "}\n"
+		    "server { listen 81; location / { mcp_builtin demo; } }\n");
+	mg_server_t   *s1 = conf->servers, *s2 = s1->next;
+	mg_location_t *a = s1->locations, *b = a->next;
+
+	ck_assert_int_eq(conf->http.client_max_body_size, 2 * 1024 * 1024);
+	ck_assert_int_eq(s1->http.client_max_body_size, 4096);
+	ck_assert_int_eq(a->http.client_max_body_size, 4096);
+	ck_assert_int_eq(b->http.client_max_body_size, 8 * 1024 * 1024);
+	ck_assert_int_eq(
+	    s2->locations->http.client_max_body_size, 2 * 1024 * 1024);
+	ck_assert_int_eq(a->http.sse_keepalive, 5000);
+	ck_assert_int_eq(b->http.sse_keepalive, 1000);
+	ck_assert_str_eq(a->http.access_log, "off");
+	ck_assert_str_eq(b->http.access_log, "/tmp/x.log");
+	ck_assert_uint_eq(a->http.nallow_origins, 1);
+	ck_assert_str_eq(a->http.allow_origins[0], "https://a.example");
+	ck_assert_ptr_null(s2->locations->http.allow_origins);
+	/* defaults where nothing was written */
+	ck_assert_int_eq(s2->http.client_max_header_size, 16 * 1024);
+	ck_assert_int_eq(s2->http.client_max_headers, 100);
+	ck_assert_int_eq(s2->http.client_header_timeout, 60000);
+	ck_assert_int_eq(s2->locations->http.client_body_timeout, 60000);
+	ck_assert_int_eq(s2->http.keepalive_timeout, 75000);
+	ck_assert_int_eq(conf->session_timeout, 30 * 60 * 1000);
+	ck_assert_int_eq(conf->max_sessions, 100000);
+	mg_conf_free(conf);
+	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
+		     " client_max_header_size 4k; } }",
+	    "\"client_max_header_size\" directive is not allowed here in " NAME
+	    ":2");
+	expect_error("client_max_body_size 1x;",
+	    "invalid size \"1x\" in \"client_max_body_size\" directive in " NAME
+	    ":1");
+}
+END_TEST
+
+START_TEST(test_location_handler)
+{
+	expect_error("server {\n listen 80;\n location /a {\n }\n}",
+	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\" in " NAME
+	    ":3");
+	expect_error(
+	    "server { listen 80; location /a {\n mcp_builtin nope; } }",
+	    "unknown built-in MCP server \"nope\" (known: demo) in " NAME ":2");
+	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
+		     " mcp_builtin demo; } }",
+	    "\"mcp_builtin\" directive is duplicate in " NAME ":2");
 }
 END_TEST
 
@@ -1068,6 +1133,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_listen_invalid);
 	tcase_add_test(tc, test_servers);
 	tcase_add_test(tc, test_locations);
+	tcase_add_test(tc, test_http_inheritance);
+	tcase_add_test(tc, test_location_handler);
 	tcase_add_test(tc, test_location_invalid);
 	tcase_add_test(tc, test_upstreams);
 	suite_add_tcase(s, tc);

@@ -10,7 +10,8 @@
 int
 main(void)
 {
-	Suite *(*suites[])(void) = { conf_suite, ipc_suite };
+	Suite *(*suites[])(void) = { conf_suite, ipc_suite, session_suite,
+		sesstab_suite, jsonrpc_suite, sse_suite };
 	SRunner *sr;
 	int      failed;
 

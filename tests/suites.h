@@ -6,5 +6,9 @@
 
 Suite *conf_suite(void);
 Suite *ipc_suite(void);
+Suite *session_suite(void);
+Suite *sesstab_suite(void);
+Suite *jsonrpc_suite(void);
+Suite *sse_suite(void);
 
 #endif

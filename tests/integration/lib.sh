@@ -170,7 +170,7 @@ shutdown_timeout 5s;
 $*
 server {
     listen 127.0.0.1:$MG_PORT;
-    location /mcp { }
+    location /mcp { mcp_builtin demo; }
 }
 CONF
 }

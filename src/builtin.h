@@ -1,0 +1,16 @@
+/*
+ * Built-in MCP servers, hosted inside the workers: "location /x {
+ * mcp_builtin demo; }" serves one with no upstream at all.
+ */
+#ifndef MG_BUILTIN_H
+#define MG_BUILTIN_H
+
+#include "mcp.h"
+
+/* The backend named NAME, or NULL. */
+const mg_mcp_backend_t *mg_builtin_find(const char *name);
+int                     mg_builtin_known(const char *name);
+/* "demo": for messages that list what exists */
+const char *mg_builtin_names(void);
+
+#endif

@@ -1,0 +1,1006 @@
+/*
+ * MCP Streamable HTTP endpoints.
+ *
+ * One exchange (mg_mcp_ex_t) per HTTP request: a POST carries one
+ * JSON-RPC message (or, on 2025-03-26, a batch), whose requests become
+ * calls handed to the location's backend; a GET is the session's
+ * server-to-client stream.  An exchange answers with application/json
+ * when every call is answered before anything else is sent, and turns
+ * into an SSE stream as soon as a backend sends a notification first.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "accesslog.h"
+#include "builtin.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "mcp.h"
+#include "session.h"
+#include "sesstab.h"
+#include "sse.h"
+
+static const char *versions[] = { "2025-03-26", "2025-06-18", "2025-11-25" };
+
+typedef struct mg_mcp_ex mg_mcp_ex_t;
+
+struct mg_mcp_call {
+	mg_mcp_ex_t        *ex;
+	mg_mcp_call_t      *next;
+	struct json_object *id;     /* a reference */
+	struct json_object *params; /* a reference, or NULL */
+	char               *idtext; /* the id as JSON, for cancels */
+	void               *data;
+};
+
+struct mg_mcp_ex {
+	mg_mcp_ctx_t           *ctx;
+	mg_http_req_t          *req; /* NULL once the client is gone */
+	const mg_server_t      *srv;
+	const mg_location_t    *loc;
+	const mg_mcp_backend_t *backend;
+	mg_mcp_ex_t            *prev, *next;
+	mg_mcp_call_t          *calls;   /* unanswered */
+	uint64_t                session; /* 0: none */
+	int                     version; /* index into versions[] */
+	int                     batch;
+	int                     streaming;
+	int                     get_stream; /* the session's GET stream */
+	int                     nanswers;
+	struct evbuffer        *answers; /* JSON answers held back */
+	struct event           *keepalive;
+	uint64_t                stream_id;
+	unsigned                seq;
+	/* for the access log */
+	char rpc_method[48];
+	char tool[64];
+	int  rpc_error;
+};
+
+struct mg_mcp_ctx {
+	struct event_base      *base;
+	mg_sesstab_t           *sessions;
+	const mg_session_key_t *key;
+	const mg_conf_t        *conf;
+	mg_mcp_ex_t            *exchanges;
+	void (*fwd)(void *arg, uint64_t session, const char *request_id);
+	void *fwd_arg;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+version_index(const char *v)
+{
+	for (size_t i = 0; v != NULL && i < MG_NELEM(versions); i++)
+		if (strcmp(v, versions[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Batches went away in 2025-06-18. */
+static int
+batches_allowed(int version)
+{
+	return version == 0;
+}
+
+/* Priming events and retry came with 2025-11-25. */
+static int
+primes_streams(int version)
+{
+	return version >= 2;
+}
+
+mg_mcp_ctx_t *
+mg_mcp_ctx_new(struct event_base *base, mg_sesstab_t *sessions,
+    const mg_session_key_t *key, const mg_conf_t *conf)
+{
+	mg_mcp_ctx_t *ctx = calloc(1, sizeof(*ctx));
+
+	if (ctx == NULL)
+		return NULL;
+	ctx->base = base;
+	ctx->sessions = sessions;
+	ctx->key = key;
+	ctx->conf = conf;
+	return ctx;
+}
+
+void
+mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
+    void (*fwd)(void *arg, uint64_t session, const char *request_id), void *arg)
+{
+	ctx->fwd = fwd;
+	ctx->fwd_arg = arg;
+}
+
+/* Client text for a log line: printable, no spaces, bounded. */
+static void
+copy_token(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
+		dst[i] = src[i] > 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* ---- exchanges ------------------------------------------------------ */
+
+static mg_mcp_ex_t *
+ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
+    const mg_location_t *loc)
+{
+	mg_mcp_ex_t *ex = calloc(1, sizeof(*ex));
+
+	if (ex == NULL)
+		return NULL;
+	ex->ctx = ctx;
+	ex->req = req;
+	ex->srv = srv;
+	ex->loc = loc;
+	ex->backend = mg_builtin_find(loc->builtin);
+	ex->version = 0;
+	ex->next = ctx->exchanges;
+	if (ctx->exchanges)
+		ctx->exchanges->prev = ex;
+	ctx->exchanges = ex;
+	mg_http_req_set_data(req, ex);
+	return ex;
+}
+
+static void
+call_free(mg_mcp_call_t *c)
+{
+	json_object_put(c->id);
+	json_object_put(c->params);
+	free(c->idtext);
+	free(c);
+}
+
+static void
+call_unlink(mg_mcp_call_t *c)
+{
+	mg_mcp_call_t **pp;
+
+	for (pp = &c->ex->calls; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+}
+
+/* End every call unanswered: the backend forgets them. */
+static void
+ex_cancel_calls(mg_mcp_ex_t *ex)
+{
+	mg_mcp_call_t *c;
+
+	while ((c = ex->calls) != NULL) {
+		ex->calls = c->next;
+		if (ex->backend && ex->backend->cancel)
+			ex->backend->cancel(c);
+		call_free(c);
+	}
+}
+
+static void
+ex_free(mg_mcp_ex_t *ex)
+{
+	mg_mcp_ctx_t *ctx = ex->ctx;
+
+	ex_cancel_calls(ex);
+	if (ex->keepalive)
+		event_free(ex->keepalive);
+	if (ex->answers)
+		evbuffer_free(ex->answers);
+	if (ex->prev)
+		ex->prev->next = ex->next;
+	else
+		ctx->exchanges = ex->next;
+	if (ex->next)
+		ex->next->prev = ex->prev;
+	free(ex);
+}
+
+/* ---- answers -------------------------------------------------------- */
+
+/* An HTTP-level refusal with a JSON-RPC error body. */
+static void
+ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+    const char *message)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	ex->rpc_error = code;
+	mg_rpc_write_error(body, id, code, message, NULL);
+	mg_http_reply_buffer(ex->req, status, "application/json", body);
+	evbuffer_free(body);
+}
+
+static void
+ex_stream_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+	mg_mcp_ex_t     *ex = arg;
+	struct evbuffer *out;
+
+	if (ex->req == NULL)
+		return;
+	/* a GET stream ends with its session (deleted on another worker) */
+	if (ex->get_stream &&
+	    mg_sesstab_touch(ex->ctx->sessions, ex->session, now_ms(),
+		ex->ctx->conf->session_timeout) != MG_OK) {
+		mg_http_stream_end(ex->req);
+		return;
+	}
+	out = evbuffer_new();
+	mg_sse_write_comment(out, "keepalive");
+	if (mg_http_stream_write_buffer(ex->req, out) != MG_OK)
+		mg_http_stream_end(ex->req);
+	evbuffer_free(out);
+}
+
+static void
+ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg)
+{
+	struct evbuffer *out = evbuffer_new();
+	char             id[48];
+	size_t           len = evbuffer_get_length(msg);
+
+	snprintf(id, sizeof(id), "%016llx-%u",
+	    (unsigned long long)ex->stream_id, ++ex->seq);
+	mg_sse_write_event(out, id, NULL,
+	    (const char *)evbuffer_pullup(msg, (ev_ssize_t)len), len);
+	evbuffer_drain(msg, len);
+	mg_http_stream_write_buffer(ex->req, out);
+	evbuffer_free(out);
+}
+
+/* Turn the answer into an SSE stream (once). */
+static void
+ex_stream_begin(mg_mcp_ex_t *ex)
+{
+	struct evbuffer *out;
+	struct timeval   tv;
+
+	if (ex->streaming)
+		return;
+	ex->streaming = 1;
+	ex->stream_id = mg_sesstab_new_id();
+	mg_http_add_header(ex->req, "Cache-Control", "no-cache");
+	mg_http_add_header(ex->req, "X-Accel-Buffering", "no");
+	mg_http_stream_begin(ex->req, 200, "text/event-stream");
+	if (primes_streams(ex->version)) {
+		struct evbuffer *empty = evbuffer_new();
+
+		ex_event(ex, empty); /* the priming event: an id, no data */
+		evbuffer_free(empty);
+	}
+	ex->keepalive =
+	    event_new(ex->ctx->base, -1, EV_PERSIST, ex_stream_keepalive, ex);
+	tv.tv_sec = ex->loc->http.sse_keepalive / 1000;
+	tv.tv_usec = (ex->loc->http.sse_keepalive % 1000) * 1000;
+	if (ex->keepalive)
+		event_add(ex->keepalive, &tv);
+	/* answers held back for a JSON reply go out as events now */
+	if (ex->answers && evbuffer_get_length(ex->answers) > 0) {
+		out = ex->answers;
+		ex->answers = NULL;
+		/* held answers are separated by "\n" */
+		while (evbuffer_get_length(out) > 0) {
+			struct evbuffer_ptr nl =
+			    evbuffer_search(out, "\n", 1, NULL);
+			struct evbuffer *one = evbuffer_new();
+
+			evbuffer_remove_buffer(out, one,
+			    nl.pos < 0 ? evbuffer_get_length(out)
+				       : (size_t)nl.pos);
+			evbuffer_drain(out, nl.pos < 0 ? 0 : 1);
+			ex_event(ex, one);
+			evbuffer_free(one);
+		}
+		evbuffer_free(out);
+	}
+}
+
+/* Every call is answered: finish the HTTP answer. */
+static void
+ex_finish(mg_mcp_ex_t *ex)
+{
+	if (ex->calls != NULL || ex->req == NULL)
+		return;
+	if (ex->streaming) {
+		mg_http_stream_end(ex->req);
+		return;
+	}
+	if (ex->nanswers == 0) {
+		/* every call was cancelled: an empty stream, no response */
+		ex_stream_begin(ex);
+		mg_http_stream_end(ex->req);
+		return;
+	}
+	if (ex->batch) {
+		struct evbuffer *body = evbuffer_new();
+
+		/* held answers are separated by "\n": make them an array */
+		evbuffer_add(body, "[", 1);
+		while (evbuffer_get_length(ex->answers) > 0) {
+			struct evbuffer_ptr nl =
+			    evbuffer_search(ex->answers, "\n", 1, NULL);
+
+			evbuffer_remove_buffer(
+			    ex->answers, body, (size_t)nl.pos);
+			evbuffer_drain(ex->answers, 1);
+			if (evbuffer_get_length(ex->answers) > 0)
+				evbuffer_add(body, ",", 1);
+		}
+		evbuffer_add(body, "]", 1);
+		mg_http_reply_buffer(ex->req, 200, "application/json", body);
+		evbuffer_free(body);
+		return;
+	}
+	/* one answer: all but its trailing "\n" */
+	{
+		struct evbuffer *body = evbuffer_new();
+
+		evbuffer_remove_buffer(
+		    ex->answers, body, evbuffer_get_length(ex->answers) - 1);
+		mg_http_reply_buffer(ex->req, 200, "application/json", body);
+		evbuffer_free(body);
+	}
+}
+
+/* Queue one serialized message: as an event, or held for a JSON reply. */
+static void
+ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg)
+{
+	if (ex->req == NULL)
+		return;
+	if (ex->streaming) {
+		ex_event(ex, msg);
+		return;
+	}
+	if (ex->answers == NULL)
+		ex->answers = evbuffer_new();
+	evbuffer_add_buffer(ex->answers, msg);
+	evbuffer_add(ex->answers, "\n", 1);
+	ex->nanswers++;
+}
+
+/* ---- calls (the backend's side) ------------------------------------- */
+
+struct event_base *
+mg_mcp_call_base(const mg_mcp_call_t *c)
+{
+	return c->ex->ctx->base;
+}
+
+void
+mg_mcp_call_set_data(mg_mcp_call_t *c, void *data)
+{
+	c->data = data;
+}
+
+void *
+mg_mcp_call_data(const mg_mcp_call_t *c)
+{
+	return c->data;
+}
+
+struct json_object *
+mg_mcp_call_progress_token(const mg_mcp_call_t *c)
+{
+	struct json_object *meta, *token;
+
+	if (c->params == NULL ||
+	    !json_object_object_get_ex(c->params, "_meta", &meta) ||
+	    !json_object_object_get_ex(meta, "progressToken", &token))
+		return NULL;
+	return token;
+}
+
+void
+mg_mcp_call_set_tool(mg_mcp_call_t *c, const char *tool)
+{
+	copy_token(c->ex->tool, sizeof(c->ex->tool), tool);
+}
+
+void
+mg_mcp_call_notify(
+    mg_mcp_call_t *c, const char *method, struct json_object *params)
+{
+	mg_mcp_ex_t     *ex = c->ex;
+	struct evbuffer *msg;
+
+	if (ex->req != NULL) {
+		ex_stream_begin(ex);
+		msg = evbuffer_new();
+		mg_rpc_write_notification(msg, method, params);
+		ex_event(ex, msg);
+		evbuffer_free(msg);
+	}
+	json_object_put(params);
+}
+
+static void
+call_answered(mg_mcp_call_t *c, struct evbuffer *msg)
+{
+	mg_mcp_ex_t *ex = c->ex;
+
+	call_unlink(c);
+	call_free(c);
+	ex_send(ex, msg);
+	evbuffer_free(msg);
+	ex_finish(ex);
+}
+
+void
+mg_mcp_call_result(mg_mcp_call_t *c, struct json_object *result)
+{
+	struct evbuffer *msg = evbuffer_new();
+
+	mg_rpc_write_result(msg, c->id, result);
+	json_object_put(result);
+	call_answered(c, msg);
+}
+
+void
+mg_mcp_call_error(mg_mcp_call_t *c, int code, const char *message)
+{
+	struct evbuffer *msg = evbuffer_new();
+
+	c->ex->rpc_error = code;
+	mg_rpc_write_error(msg, c->id, code, message, NULL);
+	call_answered(c, msg);
+}
+
+/* ---- checks every request passes ------------------------------------ */
+
+/* Does the Accept header admit TYPE ("application/json")? */
+static int
+accepts(const char *accept, const char *type)
+{
+	const char *slash = strchr(type, '/');
+	const char *p = accept;
+
+	if (accept == NULL)
+		return 0;
+	while (*p) {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		n = strcspn(p, ",;");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if ((n == strlen(type) && strncasecmp(p, type, n) == 0) ||
+		    (n == 3 && strncmp(p, "*/*", 3) == 0) ||
+		    (n == (size_t)(slash - type) + 2 &&
+			strncasecmp(p, type, (size_t)(slash - type) + 1) == 0 &&
+			p[n - 1] == '*'))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
+static int
+is_json(const char *ctype)
+{
+	size_t n;
+
+	if (ctype == NULL)
+		return 0;
+	n = strcspn(ctype, "; \t");
+	return n == 16 && strncasecmp(ctype, "application/json", 16) == 0;
+}
+
+static int
+is_local_host(const char *host, size_t len)
+{
+	return (len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	    (len == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+	    (len == 5 && strncmp(host, "[::1]", 5) == 0);
+}
+
+static int
+is_server_name(const mg_server_t *srv, const char *host, size_t len)
+{
+	for (size_t i = 0; i < srv->nnames; i++)
+		if (strlen(srv->names[i]) == len &&
+		    strncasecmp(srv->names[i], host, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The host part of "scheme://host[:port]", as pointer and length. */
+static int
+origin_host(const char *origin, const char **host, size_t *len)
+{
+	const char *p = strstr(origin, "://"), *end;
+
+	if (p == NULL)
+		return MG_ERROR;
+	p += 3;
+	if (*p == '[')
+		end = strchr(p, ']') ? strchr(p, ']') + 1 : NULL;
+	else
+		end = p + strcspn(p, ":/");
+	if (end == NULL || end == p)
+		return MG_ERROR;
+	*host = p;
+	*len = (size_t)(end - p);
+	return MG_OK;
+}
+
+static int
+origin_allowed(const mg_mcp_ex_t *ex, const char *origin)
+{
+	const mg_http_conf_t *h = &ex->loc->http;
+	const char           *host;
+	size_t                len;
+
+	if (h->allow_origins != NULL) {
+		for (size_t i = 0; i < h->nallow_origins; i++)
+			if (strcmp(h->allow_origins[i], "*") == 0 ||
+			    strcasecmp(h->allow_origins[i], origin) == 0)
+				return 1;
+		return 0;
+	}
+	if (origin_host(origin, &host, &len) != MG_OK)
+		return 0;
+	return is_local_host(host, len) || is_server_name(ex->srv, host, len);
+}
+
+/* On a loopback listener, only local names and our own (DNS rebinding). */
+static int
+host_allowed(const mg_mcp_ex_t *ex, int loopback)
+{
+	const char *host = mg_http_req_host(ex->req);
+
+	if (!loopback)
+		return 1;
+	if (host == NULL)
+		return 0;
+	return is_local_host(host, strlen(host)) ||
+	    is_server_name(ex->srv, host, strlen(host));
+}
+
+/* Transport checks common to every method; MG_OK or answered. */
+static int
+ex_check_common(mg_mcp_ex_t *ex, int loopback)
+{
+	const char *origin = mg_http_req_header(ex->req, "Origin");
+	const char *pv = mg_http_req_header(ex->req, "MCP-Protocol-Version");
+
+	if (!host_allowed(ex, loopback)) {
+		ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+		    "Forbidden: Host not allowed");
+		return MG_ERROR;
+	}
+	if (origin != NULL && !origin_allowed(ex, origin)) {
+		ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+		    "Forbidden: Origin not allowed");
+		return MG_ERROR;
+	}
+	if (pv != NULL && version_index(pv) < 0) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "Bad Request: unsupported MCP-Protocol-Version "
+		    "(supported: 2025-03-26, 2025-06-18, 2025-11-25)");
+		return MG_ERROR;
+	}
+	ex->version = pv ? version_index(pv) : 0;
+	return MG_OK;
+}
+
+/* The session of this request: MG_OK, or answered (400/404). */
+static int
+ex_check_session(mg_mcp_ex_t *ex)
+{
+	const char  *token = mg_http_req_header(ex->req, "Mcp-Session-Id");
+	mg_session_t s;
+
+	if (token == NULL) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "Bad Request: Mcp-Session-Id header is required");
+		return MG_ERROR;
+	}
+	if (mg_session_open(ex->ctx->key, token, strlen(token), &s) != MG_OK ||
+	    strcmp(s.route, ex->loc->path) != 0 ||
+	    mg_sesstab_touch(ex->ctx->sessions, s.id, now_ms(),
+		ex->ctx->conf->session_timeout) != MG_OK) {
+		ex_refuse(
+		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
+		return MG_ERROR;
+	}
+	ex->session = s.id;
+	return MG_OK;
+}
+
+/* ---- POST ------------------------------------------------------------ */
+
+static void
+ex_initialize(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+{
+	struct json_object *pv = NULL, *result;
+	mg_session_t        s;
+	char                token[MG_SESSION_TOKEN_MAX + 1];
+	struct evbuffer    *body;
+	int                 v = -1;
+
+	if (m->params &&
+	    json_object_object_get_ex(m->params, "protocolVersion", &pv) &&
+	    json_object_is_type(pv, json_type_string))
+		v = version_index(json_object_get_string(pv));
+	if (m->params == NULL || pv == NULL) {
+		ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
+		    "initialize needs params.protocolVersion");
+		return;
+	}
+	ex->version = v >= 0 ? v : (int)MG_NELEM(versions) - 1;
+	memset(&s, 0, sizeof(s));
+	s.id = mg_sesstab_new_id();
+	s.issued = (int64_t)time(NULL);
+	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
+	snprintf(s.version, sizeof(s.version), "%s", versions[ex->version]);
+	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK) {
+		ex_refuse(ex, 500, m->id, MG_RPC_INTERNAL_ERROR,
+		    "cannot seal a session id");
+		return;
+	}
+	if (mg_sesstab_add(ex->ctx->sessions, s.id, now_ms()) != MG_OK) {
+		mg_warn("session table full (max_sessions %d): refusing a new "
+			"session on %s",
+		    ex->ctx->conf->max_sessions, ex->loc->path);
+		ex_refuse(ex, 503, m->id, MG_RPC_INTERNAL_ERROR,
+		    "too many sessions; try again later");
+		return;
+	}
+	ex->session = s.id;
+	result = ex->backend->initialize(versions[ex->version]);
+	json_object_object_add(result, "protocolVersion",
+	    json_object_new_string(versions[ex->version]));
+	body = evbuffer_new();
+	mg_rpc_write_result(body, m->id, result);
+	json_object_put(result);
+	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
+	mg_http_reply_buffer(ex->req, 200, "application/json", body);
+	evbuffer_free(body);
+}
+
+static char *
+id_text(struct json_object *id)
+{
+	return strdup(
+	    json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Find the call of SESSION with id IDTEXT among this worker's exchanges. */
+static mg_mcp_call_t *
+find_call(mg_mcp_ctx_t *ctx, uint64_t session, const char *idtext)
+{
+	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next) {
+		if (ex->session != session)
+			continue;
+		for (mg_mcp_call_t *c = ex->calls; c != NULL; c = c->next)
+			if (c->idtext != NULL && strcmp(c->idtext, idtext) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+static void
+cancel_call(mg_mcp_call_t *c)
+{
+	mg_mcp_ex_t *ex = c->ex;
+
+	call_unlink(c);
+	if (ex->backend->cancel)
+		ex->backend->cancel(c);
+	call_free(c);
+	ex_finish(ex);
+}
+
+static void
+ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params)
+{
+	struct json_object *rid;
+	mg_mcp_call_t      *c;
+	char               *idtext;
+
+	if (params == NULL ||
+	    !json_object_object_get_ex(params, "requestId", &rid))
+		return;
+	if ((idtext = id_text(rid)) == NULL)
+		return;
+	if ((c = find_call(ex->ctx, ex->session, idtext)) != NULL)
+		cancel_call(c);
+	else if (ex->ctx->fwd)
+		ex->ctx->fwd(ex->ctx->fwd_arg, ex->session, idtext);
+	free(idtext);
+}
+
+void
+mg_mcp_cancel_remote(
+    mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id)
+{
+	mg_mcp_call_t *c = find_call(ctx, session, request_id);
+
+	if (c != NULL)
+		cancel_call(c);
+}
+
+/* A message of the POST (one, or one of a batch). */
+static void
+ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+{
+	mg_mcp_call_t *c;
+
+	if (ex->rpc_method[0] == '\0' && m->method)
+		copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
+	if (m->kind == MG_RPC_NOTIFICATION) {
+		if (strcmp(m->method, "notifications/cancelled") == 0)
+			ex_cancelled(ex, m->params);
+		return;
+	}
+	if (m->kind != MG_RPC_REQUEST)
+		return; /* a response: no request of ours awaits one yet */
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->ex = ex;
+	c->id = json_object_get(m->id);
+	c->params = json_object_get(m->params);
+	c->idtext = id_text(m->id);
+	c->next = ex->calls;
+	ex->calls = c;
+	if (strcmp(m->method, "ping") == 0)
+		mg_mcp_call_result(c, json_object_new_object());
+	else if (strcmp(m->method, "initialize") == 0)
+		mg_mcp_call_error(c, MG_RPC_INVALID_REQUEST,
+		    "initialize must not be part of a batch");
+	else
+		ex->backend->request(c, m->method, m->params);
+}
+
+static int
+has_request(const mg_rpc_msg_t *msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].kind == MG_RPC_REQUEST)
+			return 1;
+	return 0;
+}
+
+/* Run the messages; answer 202 if none was a request. */
+static void
+ex_run(mg_mcp_ex_t *ex, mg_rpc_msg_t *msgs, size_t n)
+{
+	if (!has_request(msgs, n)) {
+		for (size_t i = 0; i < n; i++)
+			ex_message(ex, &msgs[i]);
+		if (ex->req != NULL)
+			mg_http_reply(ex->req, 202, NULL, NULL, 0);
+		return;
+	}
+	/* Hold the exchange open while the calls are dispatched: a call that
+	 * answers at once must not finish it before the others exist. */
+	ex->nanswers = 0;
+	for (size_t i = 0; i < n && ex->req != NULL; i++) {
+		mg_mcp_call_t hold = { .ex = ex };
+
+		hold.next = ex->calls;
+		ex->calls = &hold;
+		ex_message(ex, &msgs[i]);
+		call_unlink(&hold);
+	}
+	ex_finish(ex);
+}
+
+/* A JSON array on 2025-03-26: each element is a message. */
+static void
+ex_batch(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+{
+	size_t        n = json_object_array_length(m->root);
+	mg_rpc_msg_t *msgs = calloc(n, sizeof(*msgs));
+	mg_rpc_err_t  err;
+
+	if (!batches_allowed(ex->version)) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "batches are not supported on this protocol version");
+		free(msgs);
+		return;
+	}
+	ex->batch = 1;
+	for (size_t i = 0; i < n && msgs; i++)
+		if (mg_rpc_from_object(json_object_array_get_idx(m->root, i),
+			&msgs[i], &err) != MG_OK) {
+			ex_refuse(ex, 400, err.id, err.code, err.message);
+			mg_rpc_err_clear(&err);
+			n = i;
+			goto out;
+		}
+	if (msgs)
+		ex_run(ex, msgs, n);
+out:
+	for (size_t i = 0; i < n && msgs; i++)
+		mg_rpc_msg_clear(&msgs[i]);
+	free(msgs);
+}
+
+static void
+ex_post(mg_mcp_ex_t *ex)
+{
+	struct evbuffer *body = mg_http_req_body(ex->req);
+	size_t           len = evbuffer_get_length(body);
+	mg_rpc_msg_t     m;
+	mg_rpc_err_t     err;
+
+	if (!accepts(
+		mg_http_req_header(ex->req, "Accept"), "application/json") ||
+	    !accepts(
+		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
+		ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
+		    "Not Acceptable: Accept must list application/json and "
+		    "text/event-stream");
+		return;
+	}
+	if (!is_json(mg_http_req_header(ex->req, "Content-Type"))) {
+		ex_refuse(ex, 415, NULL, MG_RPC_INVALID_REQUEST,
+		    "Unsupported Media Type: Content-Type must be "
+		    "application/json");
+		return;
+	}
+	if (mg_rpc_parse((const char *)evbuffer_pullup(body, (ev_ssize_t)len),
+		len, &m, &err) != MG_OK) {
+		ex_refuse(ex, 400, err.id, err.code, err.message);
+		mg_rpc_err_clear(&err);
+		return;
+	}
+	if (m.kind == MG_RPC_REQUEST && strcmp(m.method, "initialize") == 0) {
+		snprintf(ex->rpc_method, sizeof(ex->rpc_method), "initialize");
+		ex_initialize(ex, &m);
+	} else if (m.kind == MG_RPC_REQUEST && strcmp(m.method, "ping") == 0 &&
+	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
+		ex_run(ex, &m, 1); /* ping needs no session */
+	} else if (ex_check_session(ex) == MG_OK) {
+		if (m.kind == MG_RPC_BATCH)
+			ex_batch(ex, &m);
+		else
+			ex_run(ex, &m, 1);
+	}
+	mg_rpc_msg_clear(&m);
+}
+
+/* ---- GET and DELETE --------------------------------------------------- */
+
+static void
+ex_get(mg_mcp_ex_t *ex)
+{
+	if (!accepts(
+		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
+		ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
+		    "Not Acceptable: Accept must list text/event-stream");
+		return;
+	}
+	if (ex_check_session(ex) != MG_OK)
+		return;
+	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
+	ex->get_stream = 1;
+	ex_stream_begin(ex);
+	/* The built-in servers send nothing unasked: the stream carries
+	 * keep-alive comments until the session or the client ends. */
+}
+
+static void
+ex_delete(mg_mcp_ex_t *ex)
+{
+	if (ex_check_session(ex) != MG_OK)
+		return;
+	mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
+	mg_http_reply(ex->req, 204, NULL, NULL, 0);
+}
+
+void
+mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
+    const mg_location_t *loc, int loopback)
+{
+	mg_mcp_ex_t *ex = ex_new(ctx, req, srv, loc);
+
+	if (ex == NULL) {
+		mg_http_reply_error(
+		    req, 500, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	if (ex_check_common(ex, loopback) != MG_OK)
+		return;
+	switch (mg_http_req_method(req)) {
+	case MG_HTTP_POST: ex_post(ex); break;
+	case MG_HTTP_GET: ex_get(ex); break;
+	case MG_HTTP_DELETE: ex_delete(ex); break;
+	default:
+		mg_http_add_header(req, "Allow", "GET, POST, DELETE");
+		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
+		    "Method Not Allowed");
+		break;
+	}
+}
+
+void
+mg_mcp_aborted(mg_http_req_t *req)
+{
+	mg_mcp_ex_t *ex = mg_http_req_data(req);
+
+	if (ex == NULL)
+		return;
+	/* Nobody can take the answers now (resumable streams: later). */
+	ex->req = NULL;
+	ex_cancel_calls(ex);
+	if (ex->keepalive)
+		event_del(ex->keepalive);
+}
+
+void
+mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
+{
+	mg_mcp_ex_t         *ex = mg_http_req_data(req);
+	mg_accesslog_entry_t e = { 0 };
+	char                 sid[17];
+
+	e.req = req;
+	if (ex != NULL) {
+		e.server = ex->srv->nnames ? ex->srv->names[0] : NULL;
+		e.location = ex->loc->path;
+		if (ex->session) {
+			snprintf(sid, sizeof(sid), "%08llx",
+			    (unsigned long long)(ex->session >> 32));
+			e.session = sid;
+		}
+		e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
+		e.tool = ex->tool[0] ? ex->tool : NULL;
+		e.rpc_error = ex->rpc_error;
+		mg_accesslog_write(&ex->loc->http, &e);
+		ex->req = NULL;
+		ex_free(ex);
+		mg_http_req_set_data(req, NULL);
+		return;
+	}
+	mg_accesslog_write(&ctx->conf->http, &e);
+}
+
+void
+mg_mcp_stop(mg_mcp_ctx_t *ctx)
+{
+	/* Streams that would never end on their own: the GET streams. */
+	for (mg_mcp_ex_t *ex = ctx->exchanges, *next; ex != NULL; ex = next) {
+		next = ex->next;
+		if (ex->get_stream && ex->req != NULL)
+			mg_http_stream_end(ex->req);
+	}
+}
+
+void
+mg_mcp_ctx_free(mg_mcp_ctx_t *ctx)
+{
+	if (ctx == NULL)
+		return;
+	while (ctx->exchanges != NULL)
+		ex_free(ctx->exchanges);
+	free(ctx);
+}

@@ -1,0 +1,88 @@
+/*
+ * MCP Streamable HTTP endpoints (revisions 2025-03-26, 2025-06-18,
+ * 2025-11-25) in a worker: the transport rules (methods, Accept,
+ * Content-Type, Origin, Host, MCP-Protocol-Version, sessions), JSON-RPC
+ * framing, and answers as application/json or as an SSE stream.
+ *
+ * What the methods do is a backend's business (a built-in server now, a
+ * proxy route later).  A backend gets each request as a call, answers it
+ * now or later, and may send notifications first, which turns the answer
+ * into an SSE stream.
+ */
+#ifndef MG_MCP_H
+#define MG_MCP_H
+
+#include "conf.h"
+#include "http.h"
+
+struct json_object;
+struct event_base;
+
+#define MG_MCP_VERSION_LATEST "2025-11-25"
+#define MG_MCP_VERSION_DEFAULT "2025-03-26" /* no MCP-Protocol-Version */
+
+/* MCP's own JSON-RPC error codes. */
+#define MG_MCP_ERR_SESSION -32001 /* session not found */
+
+typedef struct mg_mcp_call mg_mcp_call_t;
+
+typedef struct {
+	const char *name;
+	/* serverInfo, capabilities and instructions for initialize */
+	struct json_object *(*initialize)(const char *version);
+	/* A request: answer with mg_mcp_call_result or _error, now or later.
+	 * PARAMS is borrowed for the call. */
+	void (*request)(mg_mcp_call_t *call, const char *method,
+	    struct json_object *params);
+	/* The call ends unanswered (cancelled, client gone, stopping): free
+	 * what the backend holds for it; no answer is wanted. */
+	void (*cancel)(mg_mcp_call_t *call);
+} mg_mcp_backend_t;
+
+/* What a worker needs to serve MCP; made once per worker. */
+typedef struct mg_mcp_ctx mg_mcp_ctx_t;
+
+struct mg_sesstab;
+struct mg_session_key;
+
+mg_mcp_ctx_t *mg_mcp_ctx_new(struct event_base *base,
+    struct mg_sesstab *sessions, const struct mg_session_key *key,
+    const mg_conf_t *conf);
+void          mg_mcp_ctx_free(mg_mcp_ctx_t *ctx);
+
+/* Serve REQ (its body is in) on location LOC of server SRV; LOOPBACK:
+ * it came on a loopback listener (Host is checked against rebinding). */
+void mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req,
+    const mg_server_t *srv, const mg_location_t *loc, int loopback);
+/* The client went away before the answer was complete. */
+void mg_mcp_aborted(mg_http_req_t *req);
+/* The answer is complete: write the access log line, free what is left. */
+void mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req);
+
+/* Another worker forwarded notifications/cancelled for SESSION. */
+void mg_mcp_cancel_remote(
+    mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id);
+/* Graceful stop: end the GET streams; calls in flight finish. */
+void mg_mcp_stop(mg_mcp_ctx_t *ctx);
+
+/* Set by the worker: forward a cancel we could not find here. */
+void mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
+    void (*fwd)(void *arg, uint64_t session, const char *request_id),
+    void *arg);
+
+/* For backends. */
+struct event_base *mg_mcp_call_base(const mg_mcp_call_t *call);
+void               mg_mcp_call_set_data(mg_mcp_call_t *call, void *data);
+void              *mg_mcp_call_data(const mg_mcp_call_t *call);
+/* params._meta.progressToken, or NULL */
+struct json_object *mg_mcp_call_progress_token(const mg_mcp_call_t *call);
+/* Send a notification before the answer (takes PARAMS). */
+void mg_mcp_call_notify(
+    mg_mcp_call_t *call, const char *method, struct json_object *params);
+/* Answer (takes RESULT); the call is gone afterwards. */
+void mg_mcp_call_result(mg_mcp_call_t *call, struct json_object *result);
+void mg_mcp_call_error(mg_mcp_call_t *call, int code, const char *message);
+/* For the access log: the tool a tools/call names. */
+void mg_mcp_call_set_tool(mg_mcp_call_t *call, const char *tool);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * The shared session table: open addressing with linear probing.
+ * A slot's id is 0 (never used: ends a probe), 1 (a tombstone: reusable,
+ * probes go on), 2 (claimed by an adder that is filling it) or a session
+ * number.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <openssl/rand.h>
+
+#include "sesstab.h"
+
+#define SLOT_EMPTY 0
+#define SLOT_TOMB 1
+#define SLOT_BUSY 2 /* being filled by an adder */
+#define MAX_PROBE 128
+
+enum { STATE_LIVE = 1, STATE_DELETED, STATE_EXPIRED };
+
+typedef struct {
+	_Atomic uint64_t id;
+	_Atomic int64_t  last; /* ms, CLOCK_MONOTONIC (system-wide) */
+	_Atomic uint32_t state;
+	uint32_t         pad;
+} slot_t;
+
+struct mg_sesstab {
+	size_t nslots; /* a power of two */
+	size_t size;   /* bytes mapped */
+	slot_t slots[];
+};
+
+mg_sesstab_t *
+mg_sesstab_create(size_t capacity)
+{
+	mg_sesstab_t *t;
+	size_t        n = 64, size;
+
+	/* at most half full, so probes stay short */
+	while (n < capacity * 2)
+		n *= 2;
+	size = sizeof(*t) + n * sizeof(slot_t);
+	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	/* fresh anonymous pages are zero: every slot empty */
+	t->nslots = n;
+	t->size = size;
+	return t;
+}
+
+void
+mg_sesstab_destroy(mg_sesstab_t *t)
+{
+	if (t != NULL)
+		munmap(t, t->size);
+}
+
+size_t
+mg_sesstab_capacity(const mg_sesstab_t *t)
+{
+	return t->nslots / 2;
+}
+
+uint64_t
+mg_sesstab_new_id(void)
+{
+	uint64_t id = 0;
+
+	while (id <= SLOT_BUSY)
+		if (RAND_bytes((unsigned char *)&id, sizeof(id)) != 1)
+			id = 0;
+	return id;
+}
+
+static size_t
+home(const mg_sesstab_t *t, uint64_t id)
+{
+	/* ids are random already; mix anyway against chosen ids */
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (size_t)id & (t->nslots - 1);
+}
+
+static slot_t *
+find(mg_sesstab_t *t, uint64_t id)
+{
+	size_t   i = home(t, id);
+	uint64_t have;
+
+	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (t->nslots - 1)) {
+		have = atomic_load(&t->slots[i].id);
+		if (have == id)
+			return &t->slots[i];
+		if (have == SLOT_EMPTY)
+			return NULL;
+	}
+	return NULL;
+}
+
+int
+mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
+{
+	size_t   i = home(t, id);
+	uint64_t have;
+
+	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (t->nslots - 1)) {
+		slot_t *s = &t->slots[i];
+
+		have = atomic_load(&s->id);
+		if (have != SLOT_EMPTY && have != SLOT_TOMB)
+			continue;
+		/* claim it, then state and time: a reader that sees the id
+		 * sees them */
+		if (!atomic_compare_exchange_strong(&s->id, &have, SLOT_BUSY))
+			continue;
+		atomic_store(&s->last, now_ms);
+		atomic_store(&s->state, STATE_LIVE);
+		atomic_store(&s->id, id);
+		return MG_OK;
+	}
+	return MG_DECLINED;
+}
+
+int
+mg_sesstab_touch(
+    mg_sesstab_t *t, uint64_t id, int64_t now_ms, int64_t timeout_ms)
+{
+	slot_t *s = find(t, id);
+
+	if (s == NULL)
+		return MG_AGAIN;
+	if (atomic_load(&s->state) != STATE_LIVE)
+		return MG_DECLINED;
+	if (now_ms - atomic_load(&s->last) > timeout_ms)
+		return MG_DECLINED; /* the sweep marks it soon */
+	atomic_store(&s->last, now_ms);
+	return MG_OK;
+}
+
+int
+mg_sesstab_delete(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
+{
+	slot_t  *s = find(t, id);
+	uint32_t live = STATE_LIVE;
+
+	if (s == NULL ||
+	    !atomic_compare_exchange_strong(&s->state, &live, STATE_DELETED))
+		return MG_DECLINED;
+	atomic_store(&s->last, now_ms);
+	return MG_OK;
+}
+
+size_t
+mg_sesstab_sweep(mg_sesstab_t *t, int64_t now_ms, int64_t timeout_ms,
+    void (*ended)(void *arg, uint64_t id), void *arg)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < t->nslots; i++) {
+		slot_t  *s = &t->slots[i];
+		uint64_t id = atomic_load(&s->id);
+		uint32_t state = STATE_LIVE;
+		int64_t  idle;
+
+		if (id <= SLOT_BUSY)
+			continue;
+		idle = now_ms - atomic_load(&s->last);
+		if (idle <= timeout_ms) {
+			alive += atomic_load(&s->state) == STATE_LIVE;
+			continue;
+		}
+		if (atomic_compare_exchange_strong(
+			&s->state, &state, STATE_EXPIRED)) {
+			/* it stays "gone" for one more timeout */
+			atomic_store(&s->last, now_ms);
+			if (ended)
+				ended(arg, id);
+			continue;
+		}
+		atomic_compare_exchange_strong(&s->id, &id, SLOT_TOMB);
+	}
+	return alive;
+}
