@@ -154,9 +154,17 @@ static const conf_bounds_t header_timeout_bounds = { 100, 3600000, 60000 };
 static const conf_bounds_t body_timeout_bounds = { 100, 3600000, 60000 };
 static const conf_bounds_t keepalive_timeout_bounds = { 0, 3600000, 75000 };
 static const conf_bounds_t sse_keepalive_bounds = { 100, 3600000, 15000 };
+static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
+static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
+static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
+static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
 
 static int conf_set_origins(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_builtin(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_pass(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_upstream_server(
+    conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_header(conf_parse_t *, const conf_command_t *, void *);
 
 /* A directive of the HTTP settings (mg_http_conf_t), in each context it
  * may appear in; unset fields are merged from the outer block. */
@@ -221,6 +229,7 @@ static const conf_command_t mg_commands[] = {
 	HTTP_ALL("sse_keepalive", conf_set_time, sse_keepalive,
 	    &sse_keepalive_bounds),
 	HTTP_ALL("access_log", conf_set_str, access_log, "off"),
+	HTTP_ALL("max_hops", conf_set_num, max_hops, &max_hops_bounds),
 	{ "allow_origins", MG_CTX_MAIN, 1, CONF_NARGS_MAX, conf_set_origins,
 	    offsetof(mg_conf_t, http), 0, NULL },
 	{ "allow_origins", MG_CTX_SERVER, 1, CONF_NARGS_MAX, conf_set_origins,
@@ -240,6 +249,19 @@ static const conf_command_t mg_commands[] = {
 
 	{ "mcp_builtin", MG_CTX_LOCATION, 1, 1, conf_set_builtin,
 	    offsetof(mg_location_t, builtin), 0, NULL },
+	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, conf_set_pass,
+	    offsetof(mg_location_t, pass), 0, NULL },
+
+	{ "server", MG_CTX_UPSTREAM, 1, 1, conf_set_upstream_server, 0, 0,
+	    NULL },
+	{ "header", MG_CTX_UPSTREAM, 2, 2, conf_set_header, 0, 0, NULL },
+	{ "connect_timeout", MG_CTX_UPSTREAM, 1, 1, conf_set_time,
+	    offsetof(mg_upstream_t, connect_timeout), 0,
+	    &connect_timeout_bounds },
+	{ "read_timeout", MG_CTX_UPSTREAM, 1, 1, conf_set_time,
+	    offsetof(mg_upstream_t, read_timeout), 0, &read_timeout_bounds },
+	{ "keepalive", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
+	    offsetof(mg_upstream_t, keepalive), 0, &keepalive_bounds },
 };
 
 /* Memory. */
@@ -1236,6 +1258,133 @@ conf_set_builtin(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	return MG_OK;
 }
 
+static int
+conf_set_pass(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_location_t *loc = ctx;
+
+	if (loc->pass != NULL)
+		return conf_duplicate(cp, cmd);
+	/* the upstream may be defined further down: resolved in validation */
+	if ((loc->pass = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
+		return conf_nomem(cp);
+	return MG_OK;
+}
+
+/* Upstream context. */
+
+/* "http://host[:port][/path]", "https://...", host a name, an IPv4
+ * address or a bracketed IPv6 address. */
+static int
+conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u)
+{
+	const char *p, *host, *hend, *port = NULL, *path;
+	char        buf[16];
+
+	if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncmp(url, "https://", 8) == 0) {
+		p = url + 8;
+		u->tls = 1;
+	} else
+		return MG_ERROR;
+	if (*p == '[') {
+		host = p + 1;
+		if ((hend = strchr(host, ']')) == NULL)
+			return MG_ERROR;
+		p = hend + 1;
+	} else {
+		host = p;
+		hend = p + strcspn(p, ":/?#");
+		p = hend;
+	}
+	if (hend == host)
+		return MG_ERROR;
+	if (*p == ':') {
+		port = p + 1;
+		p = port + strcspn(port, "/?#");
+	}
+	path = *p == '/' ? p : "/";
+	if (*p != '\0' && *p != '/')
+		return MG_ERROR;
+	if (port != NULL) {
+		const char *d = port;
+		int64_t     n;
+
+		if ((size_t)(p - port) >= sizeof(buf) ||
+		    conf_parse_digits(&d, &n) != MG_OK || d != p || n < 1 ||
+		    n > 65535)
+			return MG_ERROR;
+	}
+	snprintf(buf, sizeof(buf), "%s", u->tls ? "443" : "80");
+	u->host = conf_alloc(conf, (size_t)(hend - host) + 1);
+	u->port = conf_strdup(conf, port ? "" : buf);
+	u->authority = conf_alloc(conf, strlen(url) + 3);
+	if (u->host == NULL || u->port == NULL || u->authority == NULL ||
+	    (u->path = conf_strdup(conf, path)) == NULL ||
+	    (u->url = conf_strdup(conf, url)) == NULL)
+		return MG_ERROR;
+	memcpy(u->host, host, (size_t)(hend - host));
+	u->host[hend - host] = '\0';
+	if (port != NULL) {
+		u->port = conf_alloc(conf, (size_t)(p - port) + 1);
+		if (u->port == NULL)
+			return MG_ERROR;
+		memcpy(u->port, port, (size_t)(p - port));
+		u->port[p - port] = '\0';
+	}
+	/* the Host header: the authority as written */
+	memcpy(u->authority, url + (u->tls ? 8 : 7),
+	    (size_t)(p - (url + (u->tls ? 8 : 7))));
+	u->authority[p - (url + (u->tls ? 8 : 7))] = '\0';
+	return MG_OK;
+}
+
+static int
+conf_set_upstream_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+
+	if (u->server.url != NULL)
+		return conf_error(cp, cp->args->line,
+		    "upstream \"%s\" has a "
+		    "server already (one per upstream for now)",
+		    u->name);
+	if (conf_parse_url(cp->conf, cp->args->v[1], &u->server) != MG_OK)
+		return conf_error(cp, cp->args->line,
+		    "invalid upstream server "
+		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",
+		    cp->args->v[1]);
+	u->server.pos = conf_pos(cp);
+	return MG_OK;
+}
+
+/* header NAME VALUE: added to every request to the upstream. */
+static int
+conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	const char    *name = cp->args->v[1], *value = cp->args->v[2];
+	char         **v;
+	size_t         len;
+
+	if (name[0] == '\0' || strpbrk(name, " \t\r\n:") != NULL)
+		return conf_invalid(cp, cmd, "value", name);
+	if (strpbrk(value, "\r\n") != NULL)
+		return conf_invalid(cp, cmd, "value", value);
+	if ((v = conf_alloc(cp->conf, (u->nheaders + 1) * sizeof(*v))) == NULL)
+		return conf_nomem(cp);
+	for (size_t i = 0; i < u->nheaders; i++)
+		v[i] = u->headers[i];
+	len = strlen(name) + strlen(value) + 3;
+	if ((v[u->nheaders] = conf_alloc(cp->conf, len)) == NULL)
+		return conf_nomem(cp);
+	snprintf(v[u->nheaders], len, "%s: %s", name, value);
+	u->headers = v;
+	u->nheaders++;
+	return MG_OK;
+}
+
 /* allow_origins ORIGIN ...: in main, server and location. */
 static int
 conf_set_origins(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
@@ -1271,6 +1420,7 @@ conf_merge_http(mg_http_conf_t *in, const mg_http_conf_t *out)
 	MERGE(keepalive_timeout, MG_UNSET_SIZE);
 	MERGE(sse_keepalive, MG_UNSET_SIZE);
 	MERGE(access_log, NULL);
+	MERGE(max_hops, MG_UNSET);
 #undef MERGE
 	if (in->allow_origins == NULL) {
 		in->allow_origins = out->allow_origins;
@@ -1429,24 +1579,58 @@ conf_ncpu(void)
 	return n < 1 ? 1 : n > INT_MAX ? INT_MAX : (int)n;
 }
 
+/* One handler, and what mcp_pass names exists. */
+static int
+conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
+{
+	mg_upstream_t *u;
+
+	if (loc->builtin == NULL && loc->pass == NULL)
+		return conf_error_at(cp, &loc->pos,
+		    "location \"%s\" has no "
+		    "handler: add \"mcp_builtin NAME;\" or \"mcp_pass "
+		    "UPSTREAM;\"",
+		    loc->path);
+	if (loc->builtin != NULL && loc->pass != NULL)
+		return conf_error_at(cp, &loc->pos,
+		    "location \"%s\" has both "
+		    "\"mcp_builtin\" and \"mcp_pass\"",
+		    loc->path);
+	if (loc->pass == NULL)
+		return MG_OK;
+	for (u = cp->conf->upstreams; u != NULL; u = u->next)
+		if (strcmp(u->name, loc->pass) == 0) {
+			loc->upstream = u;
+			return MG_OK;
+		}
+	return conf_error_at(cp, &loc->pos,
+	    "location \"%s\" passes to "
+	    "unknown upstream \"%s\"",
+	    loc->path, loc->pass);
+}
+
 static int
 conf_validate(conf_parse_t *cp)
 {
-	mg_server_t *srv;
-
+	mg_server_t   *srv;
+	mg_upstream_t *u;
 	mg_location_t *loc;
+	int            i = 0;
 
+	for (u = cp->conf->upstreams; u != NULL; u = u->next)
+		u->index = i++;
 	for (srv = cp->conf->servers; srv != NULL; srv = srv->next) {
 		if (srv->listens == NULL)
 			return conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
-			if (loc->builtin == NULL)
-				return conf_error_at(cp, &loc->pos,
-				    "location \"%s\" has no handler: add "
-				    "\"mcp_builtin NAME;\"",
-				    loc->path);
+			if (conf_validate_location(cp, loc) != MG_OK)
+				return MG_ERROR;
 	}
+	for (u = cp->conf->upstreams; u != NULL; u = u->next)
+		if (u->server.url == NULL)
+			return conf_error_at(cp, &u->pos,
+			    "upstream \"%s\" has no \"server\"", u->name);
 	return MG_OK;
 }
 

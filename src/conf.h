@@ -43,6 +43,7 @@ typedef struct {
 	int64_t client_body_timeout;    /* ms: 408 */
 	int64_t keepalive_timeout;      /* ms (main, server) */
 	int64_t sse_keepalive; /* ms between comments on idle streams */
+	int     max_hops;      /* gateways a request may have crossed */
 	char   *access_log;    /* a path, or "off" */
 	char  **allow_origins; /* NULL: the server's names, localhost */
 	size_t  nallow_origins;
@@ -57,12 +58,14 @@ typedef struct mg_listen {
 } mg_listen_t;
 
 typedef struct mg_location {
-	struct mg_location *next;
-	char               *path;
-	int                 exact;   /* "location = /x" */
-	char               *builtin; /* mcp_builtin NAME */
-	mg_http_conf_t      http;
-	mg_conf_pos_t       pos;
+	struct mg_location       *next;
+	char                     *path;
+	int                       exact;    /* "location = /x" */
+	char                     *builtin;  /* mcp_builtin NAME */
+	char                     *pass;     /* mcp_pass UPSTREAM */
+	const struct mg_upstream *upstream; /* what pass names */
+	mg_http_conf_t            http;
+	mg_conf_pos_t             pos;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -75,10 +78,28 @@ typedef struct mg_server {
 	mg_conf_pos_t     pos;
 } mg_server_t;
 
+/* "server URL" of an upstream, taken apart. */
+typedef struct {
+	char         *url;       /* as written */
+	int           tls;       /* https */
+	char         *host;      /* name or address, no brackets */
+	char         *port;      /* "443" */
+	char         *path;      /* "/mcp" */
+	char         *authority; /* Host header: "host[:port]" */
+	mg_conf_pos_t pos;
+} mg_upstream_server_t;
+
 typedef struct mg_upstream {
-	struct mg_upstream *next;
-	char               *name;
-	mg_conf_pos_t       pos;
+	struct mg_upstream  *next;
+	char                *name;
+	int                  index;   /* in file order, from 0 */
+	mg_upstream_server_t server;  /* server URL; (one for now) */
+	char               **headers; /* "Name: value" lines, nheaders */
+	size_t               nheaders;
+	int64_t              connect_timeout; /* ms */
+	int64_t              read_timeout;    /* ms between reads */
+	int                  keepalive;       /* idle connections kept */
+	mg_conf_pos_t        pos;
 } mg_upstream_t;
 
 typedef struct {

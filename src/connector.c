@@ -15,11 +15,24 @@
 #include "link.h"
 #include "log.h"
 #include "sesstab.h"
+#include "upstream.h"
 
 #define MG_CONNECTOR_MAX_LINKS 1024
 
-typedef struct {
+/* One request a worker asked us to relay. */
+typedef struct relay {
+	struct relay          *next;
+	struct mg_connector_s *c;
+	int                    slot; /* the worker's link */
+	uint64_t               id;   /* its request id */
+	mg_upx_t              *x;
+} relay_t;
+
+typedef struct mg_connector_s {
 	struct event      *sweep; /* ends idle sessions */
+	mg_upstreams_t    *ups;
+	relay_t           *relays;
+	int                nrelays;
 	mg_child_ctx_t    *ctx;
 	struct event_base *base;
 	mg_child_t        *child;
@@ -41,8 +54,159 @@ connector_quit(void *arg)
 	mg_connector_t *c = arg;
 
 	c->quitting = 1;
-	/* No outbound session exists yet; nothing to drain. */
-	event_base_loopexit(c->base, NULL);
+	/* relays in flight finish first (relay_remove ends the loop) */
+	if (c->nrelays == 0)
+		event_base_loopexit(c->base, NULL);
+}
+
+/* ---- relaying requests to upstreams ---------------------------------- */
+
+static void
+relay_remove(relay_t *r)
+{
+	relay_t **pp;
+
+	for (pp = &r->c->relays; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			r->c->nrelays--;
+			break;
+		}
+	if (r->c->quitting && r->c->nrelays == 0)
+		event_base_loopexit(r->c->base, NULL);
+	free(r);
+}
+
+static void
+relay_head(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+	relay_t      *r = arg;
+	mg_msg_head_t h = { status, (uint8_t)kind, 0, (uint16_t)strlen(sid),
+		(uint16_t)strlen(version), 0 };
+	uint8_t       buf[sizeof(h) + 512];
+
+	if (h.sid_len + h.ver_len > 512)
+		h.sid_len = h.ver_len = 0;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), sid, h.sid_len);
+	memcpy(buf + sizeof(h) + h.sid_len, version, h.ver_len);
+	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_HEAD, r->id, buf,
+	    sizeof(h) + h.sid_len + h.ver_len);
+}
+
+static void
+relay_data(void *arg, const char *msg, size_t len)
+{
+	relay_t *r = arg;
+
+	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_DATA, r->id, msg, len);
+}
+
+static void
+relay_end(void *arg, int code, const char *message)
+{
+	relay_t     *r = arg;
+	mg_msg_end_t e = { code };
+	uint8_t      buf[sizeof(e) + 512];
+	size_t       n = code ? strlen(message) : 0;
+
+	if (n > 512)
+		n = 512;
+	memcpy(buf, &e, sizeof(e));
+	memcpy(buf + sizeof(e), message, n);
+	mg_link_send(
+	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, buf, sizeof(e) + n);
+	relay_remove(r);
+}
+
+/* MG_MSG_REQ: check every length, then start the exchange. */
+static void
+connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
+    const uint8_t *payload)
+{
+	static const char   *bad = "malformed REQ";
+	mg_msg_req_t         q;
+	mg_ipc_part_t        parts[4];
+	size_t               lens[4];
+	char                 sid[256], ver[32];
+	const mg_upstream_t *up = NULL;
+	relay_t             *r;
+	mg_up_ops_t          ops = { relay_head, relay_data, relay_end, NULL };
+	mg_up_req_t          req;
+
+	if (hdr->len < sizeof(q))
+		goto malformed;
+	memcpy(&q, payload, sizeof(q));
+	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
+	lens[3] = q.body_len;
+	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 4, parts) !=
+		MG_OK ||
+	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver))
+		goto malformed;
+	for (up = c->ctx->conf->upstreams; up && up->index != q.upstream;
+	     up = up->next)
+		;
+	if (up == NULL)
+		goto malformed;
+	memcpy(sid, parts[0].p, q.sid_len);
+	sid[q.sid_len] = '\0';
+	memcpy(ver, parts[1].p, q.ver_len);
+	ver[q.ver_len] = '\0';
+	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
+		up, sid, ver, (const char *)parts[2].p, parts[2].len,
+		(const char *)parts[3].p, parts[3].len };
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto failed;
+	r->c = c;
+	r->slot = mg_link_slot(link);
+	r->id = hdr->id;
+	ops.arg = r;
+	r->next = c->relays;
+	c->relays = r;
+	c->nrelays++;
+	/* on failure to start, the relay answers at once */
+	if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
+		relay_end(r, -32000, "cannot start a request to the upstream");
+	}
+	return;
+malformed:
+	mg_error("%s frame from worker %d", bad, mg_link_slot(link));
+failed : {
+	mg_msg_end_t e = { -32603 };
+
+	mg_link_send(link, MG_MSG_RESP_END, hdr->id, &e, sizeof(e));
+}
+}
+
+static void
+connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
+{
+	int slot = mg_link_slot(link);
+
+	for (relay_t *r = c->relays; r != NULL; r = r->next)
+		if (r->slot == slot && r->id == id) {
+			if (r->x)
+				mg_upstream_cancel(r->x);
+			relay_remove(r);
+			return;
+		}
+}
+
+/* A worker is gone: nobody waits for what it asked. */
+static void
+connector_drop_slot(mg_connector_t *c, int slot)
+{
+	relay_t *r, *next;
+
+	for (r = c->relays; r != NULL; r = next) {
+		next = r->next;
+		if (r->slot != slot)
+			continue;
+		if (r->x)
+			mg_upstream_cancel(r->x);
+		relay_remove(r);
+	}
 }
 
 /* A worker could not place notifications/cancelled: the call is on
@@ -76,6 +240,14 @@ connector_frame(
 		connector_forward_cancel(arg, link, hdr, payload);
 		return;
 	}
+	if (hdr->type == MG_MSG_REQ) {
+		connector_request(arg, link, hdr, payload);
+		return;
+	}
+	if (hdr->type == MG_MSG_REQ_CANCEL) {
+		connector_request_cancel(arg, link, hdr->id);
+		return;
+	}
 	mg_debug("%s frame from worker %d", mg_ipc_type_name(hdr->type),
 	    mg_link_slot(link));
 }
@@ -87,8 +259,10 @@ connector_lost(void *arg, mg_link_t *link, const char *why)
 	int             slot = mg_link_slot(link);
 
 	mg_info("link to worker %d closed: %s", slot, why);
-	if (c->links[slot] == link)
+	if (c->links[slot] == link) {
 		c->links[slot] = NULL;
+		connector_drop_slot(c, slot);
+	}
 }
 
 static void
@@ -105,6 +279,7 @@ connector_link(void *arg, int fd, const mg_msg_link_t *msg)
 		return;
 	}
 	o.arg = c;
+	connector_drop_slot(c, msg->slot);
 	mg_link_free(c->links[msg->slot]);
 	c->links[msg->slot] = mg_link_new(c->base, fd, msg->slot, &o);
 	if (c->links[msg->slot] == NULL)
@@ -157,10 +332,16 @@ mg_connector_main(mg_child_ctx_t *ctx)
 	mg_child_ops_t ops = { connector_quit, connector_terminate,
 		connector_link, &c };
 	int            rc = 1;
+	char          *err = NULL;
 
 	mg_child_init(ctx);
 	if ((c.base = event_base_new()) == NULL) {
 		mg_error("cannot create the event loop");
+		goto out;
+	}
+	if ((c.ups = mg_upstreams_new(c.base, ctx->conf, &err)) == NULL) {
+		mg_error("%s", err ? err : "out of memory");
+		free(err);
 		goto out;
 	}
 	if ((c.child = mg_child_new(ctx, c.base, &ops)) == NULL ||
@@ -171,8 +352,11 @@ mg_connector_main(mg_child_ctx_t *ctx)
 	event_base_dispatch(c.base);
 	rc = 0;
 out:
-	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
+	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++) {
+		connector_drop_slot(&c, (int)i);
 		mg_link_free(c.links[i]);
+	}
+	mg_upstreams_free(c.ups);
 	mg_child_free(c.child);
 	if (c.sweep)
 		event_free(c.sweep);

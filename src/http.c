@@ -107,6 +107,7 @@ static const struct {
 	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
+	{ 508, "Loop Detected" },
 };
 
 const char *

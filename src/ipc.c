@@ -52,6 +52,11 @@ static const struct {
 	{ MG_MSG_WELCOME, "WELCOME" },
 	{ MG_MSG_CANCEL, "CANCEL" },
 	{ MG_MSG_CANCEL_FWD, "CANCEL_FWD" },
+	{ MG_MSG_REQ, "REQ" },
+	{ MG_MSG_REQ_CANCEL, "REQ_CANCEL" },
+	{ MG_MSG_RESP_HEAD, "RESP_HEAD" },
+	{ MG_MSG_RESP_DATA, "RESP_DATA" },
+	{ MG_MSG_RESP_END, "RESP_END" },
 };
 
 const char *
@@ -360,4 +365,22 @@ mg_channel_next(
 	*payload =
 	    evbuffer_pullup(ch->in, (ev_ssize_t)ch->consumed) + MG_IPC_HDR_SIZE;
 	return MG_OK;
+}
+
+int
+mg_ipc_split(const uint8_t *payload, size_t len, size_t fixed,
+    const size_t *lens, size_t n, mg_ipc_part_t *parts)
+{
+	size_t off = fixed;
+
+	if (len < fixed)
+		return MG_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		if (lens[i] > len - off)
+			return MG_ERROR;
+		parts[i].p = payload + off;
+		parts[i].len = lens[i];
+		off += lens[i];
+	}
+	return off == len ? MG_OK : MG_ERROR; /* leftover bytes: an error */
 }

@@ -36,12 +36,17 @@ typedef enum {
 	MG_MSG_UPSTREAM_FIRST = 0x0200,
 	MG_MSG_HELLO = 0x0200, /* worker introduces itself on a link */
 	MG_MSG_CANCEL,         /* notifications/cancelled we could not place */
+	MG_MSG_REQ,            /* relay one HTTP request to an upstream */
+	MG_MSG_REQ_CANCEL,     /* the client is gone: stop relaying it */
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
 	MG_MSG_DOWNSTREAM_FIRST = 0x0300,
 	MG_MSG_WELCOME = 0x0300, /* connector's answer to HELLO */
 	MG_MSG_CANCEL_FWD,       /* another worker's MG_MSG_CANCEL */
+	MG_MSG_RESP_HEAD,        /* the upstream's status (and session) */
+	MG_MSG_RESP_DATA,        /* one JSON-RPC message of the answer */
+	MG_MSG_RESP_END,         /* the answer is over (or failed) */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -66,6 +71,62 @@ typedef struct {
 typedef struct {
 	uint64_t session;
 } mg_msg_cancel_t;
+
+/*
+ * MG_MSG_REQ: this struct, then sid_len bytes of the upstream session id,
+ * ver_len of the protocol version, init_len of the client's initialize
+ * params (to open the upstream session again if it forgot it), body_len
+ * of the body.  The frame's request id names the exchange in both
+ * directions; answers are matched by it, never by JSON-RPC ids.
+ */
+#define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
+
+typedef struct {
+	uint8_t  method; /* mg_http_method_t */
+	uint8_t  flags;
+	uint16_t hops;     /* gateways crossed so far, this one included */
+	int32_t  upstream; /* index in the configuration */
+	uint16_t sid_len;
+	uint16_t ver_len;
+	uint16_t init_len;
+	uint16_t pad;
+	uint32_t body_len;
+} mg_msg_req_t;
+
+/* MG_MSG_RESP_HEAD: this struct, then the upstream session id and the
+ * protocol version (both from an initialize, else empty). */
+#define MG_RESP_NONE 0 /* no body (202, 204) */
+#define MG_RESP_JSON 1 /* one message in one DATA */
+#define MG_RESP_SSE 2  /* DATA per event */
+
+typedef struct {
+	int32_t  status;
+	uint8_t  kind;
+	uint8_t  pad;
+	uint16_t sid_len;
+	uint16_t ver_len;
+	uint16_t pad2;
+} mg_msg_head_t;
+
+/* MG_MSG_RESP_END: this struct, then a message when code != 0. */
+typedef struct {
+	int32_t code; /* 0: complete; else a JSON-RPC error code */
+} mg_msg_end_t;
+
+/* A part of a payload: pointer and length. */
+typedef struct {
+	const uint8_t *p;
+	size_t         len;
+} mg_ipc_part_t;
+
+/*
+ * Take a payload apart: a fixed struct of FIXED bytes, then N parts whose
+ * lengths LENS gives (read from the struct by the caller after the first
+ * call...).  mg_ipc_split checks every length against the payload and
+ * that nothing is left over: MG_OK or MG_ERROR.
+ */
+int mg_ipc_split(const uint8_t *payload, size_t len, size_t fixed,
+    const size_t *lens, size_t n, mg_ipc_part_t *parts);
 
 /* Name of a type for log lines ("QUIT"), "unknown" otherwise. */
 const char *mg_ipc_type_name(unsigned type);

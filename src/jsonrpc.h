@@ -61,7 +61,7 @@ typedef struct {
  * parsed message, if there was one, and keeps ID alive.
  */
 typedef struct {
-	int                 code; /* MG_RPC_PARSE_ERROR or _INVALID_REQUEST */
+	int                 code; /* an MG_RPC_* error code */
 	char                message[128];
 	struct json_object *id;
 	struct json_object *root;
@@ -71,11 +71,12 @@ typedef struct {
  * Parse exactly one JSON text of LEN bytes (BUF need not be NUL-terminated;
  * whitespace may follow the value, nothing else).  MG_OK: *msg is filled.
  * MG_ERROR: *err says why, with MG_RPC_PARSE_ERROR (not JSON, too deep,
- * empty) or MG_RPC_INVALID_REQUEST (JSON, but not a JSON-RPC 2.0 message as
- * MCP allows it).  A non-empty array is MG_OK with kind MG_RPC_BATCH and
- * ROOT the array: the caller decides whether batches are allowed, and
- * classifies the elements with mg_rpc_from_object.  Both *msg and *err are
- * always initialized, so clearing both is always safe.
+ * empty), MG_RPC_INVALID_REQUEST (JSON, but not a JSON-RPC 2.0 message as
+ * MCP allows it) or MG_RPC_INTERNAL_ERROR (out of memory).  A non-empty array
+ * is MG_OK with kind MG_RPC_BATCH and ROOT the array: the caller decides
+ * whether batches are allowed, and classifies the elements with
+ * mg_rpc_from_object.  Both *msg and *err are always initialized, so clearing
+ * both is always safe.
  */
 int mg_rpc_parse(
     const char *buf, size_t len, mg_rpc_msg_t *msg, mg_rpc_err_t *err);

@@ -25,6 +25,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp.h"
+#include "proxy.h"
 #include "session.h"
 #include "sesstab.h"
 #include "sse.h"
@@ -60,6 +61,17 @@ struct mg_mcp_ex {
 	struct event           *keepalive;
 	uint64_t                stream_id;
 	unsigned                seq;
+	/* relaying to an upstream (mcp_pass) */
+	const mg_upstream_t *upstream;
+	mg_relay_t          *relay;
+	int                  relay_status;
+	int                  relay_kind;
+	int                  relay_init;
+	struct json_object  *req_id;      /* for an error answer; a reference */
+	char                *init_params; /* the client's, for the token */
+	mg_session_t         sess;        /* what the token said */
+	int                  hops;
+	int                  answered_relay;
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -72,6 +84,7 @@ struct mg_mcp_ctx {
 	const mg_session_key_t *key;
 	const mg_conf_t        *conf;
 	mg_mcp_ex_t            *exchanges;
+	mg_proxy_t             *proxy;
 	void (*fwd)(void *arg, uint64_t session, const char *request_id);
 	void *fwd_arg;
 };
@@ -124,6 +137,12 @@ mg_mcp_ctx_new(struct event_base *base, mg_sesstab_t *sessions,
 }
 
 void
+mg_mcp_set_proxy(mg_mcp_ctx_t *ctx, mg_proxy_t *proxy)
+{
+	ctx->proxy = proxy;
+}
+
+void
 mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
     void (*fwd)(void *arg, uint64_t session, const char *request_id), void *arg)
 {
@@ -157,6 +176,7 @@ ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 	ex->srv = srv;
 	ex->loc = loc;
 	ex->backend = mg_builtin_find(loc->builtin);
+	ex->upstream = loc->upstream;
 	ex->version = 0;
 	ex->next = ctx->exchanges;
 	if (ctx->exchanges)
@@ -207,6 +227,10 @@ ex_free(mg_mcp_ex_t *ex)
 	mg_mcp_ctx_t *ctx = ex->ctx;
 
 	ex_cancel_calls(ex);
+	if (ex->relay)
+		mg_proxy_cancel(ex->relay);
+	json_object_put(ex->req_id);
+	free(ex->init_params);
 	if (ex->keepalive)
 		event_free(ex->keepalive);
 	if (ex->answers)
@@ -631,6 +655,7 @@ ex_check_session(mg_mcp_ex_t *ex)
 		return MG_ERROR;
 	}
 	ex->session = s.id;
+	ex->sess = s;
 	return MG_OK;
 }
 
@@ -844,11 +869,59 @@ out:
 	free(msgs);
 }
 
+/* The method and tool of a message, for the access log. */
+static void
+ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *name;
+
+	if (m->method == NULL)
+		return;
+	copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
+	if (strcmp(m->method, "tools/call") == 0 && m->params != NULL &&
+	    json_object_object_get_ex(m->params, "name", &name) &&
+	    json_object_is_type(name, json_type_string))
+		copy_token(
+		    ex->tool, sizeof(ex->tool), json_object_get_string(name));
+}
+
+static void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
+static void ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+
+/* A POST on an mcp_pass location: checked here, answered upstream. */
+static void
+ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
+{
+	ex_note(ex, m);
+	if (m->kind == MG_RPC_REQUEST)
+		ex->req_id = json_object_get(m->id);
+	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "initialize") == 0) {
+		ex->relay_init = 1;
+		ex_keep_init_params(ex, m);
+		ex_relay(ex, body, len);
+		return;
+	}
+	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "ping") == 0 &&
+	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
+		ex_run(ex, m, 1); /* the gateway answers: it is alive */
+		return;
+	}
+	if (ex_check_session(ex) != MG_OK)
+		return;
+	if (m->kind == MG_RPC_BATCH && !batches_allowed(ex->version)) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "batches are not supported on this protocol version");
+		return;
+	}
+	ex_relay(ex, body, len);
+}
+
 static void
 ex_post(mg_mcp_ex_t *ex)
 {
 	struct evbuffer *body = mg_http_req_body(ex->req);
 	size_t           len = evbuffer_get_length(body);
+	const char      *text;
 	mg_rpc_msg_t     m;
 	mg_rpc_err_t     err;
 
@@ -867,10 +940,15 @@ ex_post(mg_mcp_ex_t *ex)
 		    "application/json");
 		return;
 	}
-	if (mg_rpc_parse((const char *)evbuffer_pullup(body, (ev_ssize_t)len),
-		len, &m, &err) != MG_OK) {
+	text = (const char *)evbuffer_pullup(body, (ev_ssize_t)len);
+	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
 		ex_refuse(ex, 400, err.id, err.code, err.message);
 		mg_rpc_err_clear(&err);
+		return;
+	}
+	if (ex->upstream != NULL) {
+		ex_post_relay(ex, &m, text, len);
+		mg_rpc_msg_clear(&m);
 		return;
 	}
 	if (m.kind == MG_RPC_REQUEST && strcmp(m.method, "initialize") == 0) {
@@ -888,6 +966,212 @@ ex_post(mg_mcp_ex_t *ex)
 	mg_rpc_msg_clear(&m);
 }
 
+/* ---- relaying to an upstream (mcp_pass) ---------------------------------- */
+
+/* The token's upstream blob: [u8 n][upstream session id][u16 n][params]. */
+static void
+blob_pack(mg_session_t *s, const char *sid, const char *init)
+{
+	size_t n = strlen(sid), m = init ? strlen(init) : 0;
+
+	if (n > 255 || 1 + n + 2 > sizeof(s->upstream))
+		n = 0;
+	/* params that do not fit: the upstream session cannot be reopened */
+	if (1 + n + 2 + m > sizeof(s->upstream))
+		m = 0;
+	s->upstream[0] = (uint8_t)n;
+	memcpy(s->upstream + 1, sid, n);
+	s->upstream[1 + n] = (uint8_t)(m >> 8);
+	s->upstream[2 + n] = (uint8_t)m;
+	memcpy(s->upstream + 3 + n, init, m);
+	s->upstream_len = 3 + n + m;
+}
+
+static int
+blob_unpack(const mg_session_t *s, const char **sid, size_t *sid_len,
+    const char **init, size_t *init_len)
+{
+	size_t n, m;
+
+	if (s->upstream_len < 3)
+		return MG_ERROR;
+	n = s->upstream[0];
+	if (1 + n + 2 > s->upstream_len)
+		return MG_ERROR;
+	m = (size_t)s->upstream[1 + n] << 8 | s->upstream[2 + n];
+	if (3 + n + m != s->upstream_len)
+		return MG_ERROR;
+	*sid = (const char *)s->upstream + 1;
+	*sid_len = n;
+	*init = (const char *)s->upstream + 3 + n;
+	*init_len = m;
+	return MG_OK;
+}
+
+/* The upstream failed before a whole answer: a JSON-RPC error that
+ * names it and why. */
+static void
+ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
+{
+	struct evbuffer *msg;
+
+	ex->rpc_error = code;
+	if (ex->req == NULL)
+		return;
+	if (ex->streaming) {
+		if (ex->req_id != NULL) {
+			msg = evbuffer_new();
+			mg_rpc_write_error(
+			    msg, ex->req_id, code, message, NULL);
+			ex_event(ex, msg);
+			evbuffer_free(msg);
+		}
+		mg_http_stream_end(ex->req);
+		return;
+	}
+	if (ex->req_id != NULL) {
+		msg = evbuffer_new();
+		mg_rpc_write_error(msg, ex->req_id, code, message, NULL);
+		mg_http_reply_buffer(ex->req, 200, "application/json", msg);
+		evbuffer_free(msg);
+		return;
+	}
+	ex_refuse(ex, 502, NULL, code, message);
+}
+
+/* An initialize answered by the upstream: our session wraps its own. */
+static int
+ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
+{
+	char         token[MG_SESSION_TOKEN_MAX + 1];
+	mg_session_t s;
+
+	memset(&s, 0, sizeof(s));
+	s.id = mg_sesstab_new_id();
+	s.issued = (int64_t)time(NULL);
+	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
+	snprintf(s.version, sizeof(s.version), "%s", version);
+	blob_pack(&s, sid, ex->init_params);
+	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK ||
+	    mg_sesstab_add(ex->ctx->sessions, s.id, now_ms()) != MG_OK)
+		return MG_ERROR;
+	ex->session = s.id;
+	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
+	return MG_OK;
+}
+
+static void
+relay_head(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+	mg_mcp_ex_t *ex = arg;
+
+	ex->relay_status = status;
+	ex->relay_kind = kind;
+	if (ex->req == NULL)
+		return;
+	if (ex->relay_init && status == 200 && sid[0] != '\0' &&
+	    ex_relay_session(ex, sid,
+		version[0] ? version : MG_MCP_VERSION_LATEST) != MG_OK) {
+		ex->relay_init = 0;
+		ex_refuse(ex, 503, ex->req_id, MG_RPC_INTERNAL_ERROR,
+		    "too many sessions; try again later");
+		return;
+	}
+	if (kind == MG_RESP_SSE && status == 200)
+		ex_stream_begin(ex);
+}
+
+static void
+relay_data(void *arg, const char *msg, size_t len)
+{
+	mg_mcp_ex_t *ex = arg;
+
+	if (ex->req == NULL || ex->answered_relay)
+		return;
+	if (ex->streaming) {
+		struct evbuffer *b = evbuffer_new();
+
+		evbuffer_add(b, msg, len);
+		ex_event(ex, b);
+		evbuffer_free(b);
+		return;
+	}
+	/* one message: the answer, with the upstream's status */
+	ex->answered_relay = 1;
+	mg_http_reply(ex->req, ex->relay_status ? ex->relay_status : 200,
+	    "application/json", msg, len);
+}
+
+static void
+relay_end(void *arg, int code, const char *message)
+{
+	mg_mcp_ex_t *ex = arg;
+
+	ex->relay = NULL; /* proxy.c freed it */
+	if (ex->req == NULL)
+		return;
+	if (code != 0) {
+		if (!ex->answered_relay)
+			ex_relay_failed(ex, code, message);
+		return;
+	}
+	if (mg_http_req_method(ex->req) == MG_HTTP_DELETE) {
+		mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
+		mg_http_reply(ex->req, 204, NULL, NULL, 0);
+	} else if (ex->streaming)
+		mg_http_stream_end(ex->req);
+	else if (!ex->answered_relay)
+		mg_http_reply(ex->req, ex->relay_status, NULL, NULL, 0);
+}
+
+/* Relay this request, with the upstream session the token holds. */
+static void
+ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
+{
+	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_end,
+		NULL };
+	mg_relay_ops_t              o = ops;
+	mg_relay_req_t              q = { 0 };
+	const char                 *v = versions[ex->version];
+
+	q.method = mg_http_req_method(ex->req);
+	q.initialize = ex->relay_init;
+	q.hops = ex->hops + 1;
+	q.upstream = ex->upstream->index;
+	q.body = body;
+	q.body_len = len;
+	q.sid = q.init = "";
+	if (ex->session != 0 &&
+	    blob_unpack(&ex->sess, &q.sid, &q.sid_len, &q.init, &q.init_len) !=
+		MG_OK) {
+		ex_refuse(
+		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
+		return;
+	}
+	/* the version the client speaks, if it said; else its session's */
+	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
+	    ex->session != 0)
+		v = ex->sess.version;
+	q.version = ex->relay_init ? "" : v;
+	q.version_len = strlen(q.version);
+	o.arg = ex;
+	if (ex->ctx->proxy == NULL ||
+	    (ex->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL)
+		ex_relay_failed(ex, -32000,
+		    "the connector process is not "
+		    "available; try again");
+}
+
+/* The params of an initialize, compact, for reopening upstream later. */
+static void
+ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+{
+	if (m->params != NULL)
+		ex->init_params = strdup(json_object_to_json_string_ext(
+		    m->params, JSON_C_TO_STRING_PLAIN));
+}
+
 /* ---- GET and DELETE --------------------------------------------------- */
 
 static void
@@ -903,6 +1187,10 @@ ex_get(mg_mcp_ex_t *ex)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
 	ex->get_stream = 1;
+	if (ex->upstream != NULL) {
+		ex_relay(ex, "", 0);
+		return;
+	}
 	ex_stream_begin(ex);
 	/* The built-in servers send nothing unasked: the stream carries
 	 * keep-alive comments until the session or the client ends. */
@@ -913,8 +1201,34 @@ ex_delete(mg_mcp_ex_t *ex)
 {
 	if (ex_check_session(ex) != MG_OK)
 		return;
+	if (ex->upstream != NULL) {
+		ex_relay(ex, "", 0); /* relay_end deletes ours too */
+		return;
+	}
 	mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
 	mg_http_reply(ex->req, 204, NULL, NULL, 0);
+}
+
+/* Loop safety: each gateway adds one to the hop header it passes on. */
+static int
+ex_check_hops(mg_mcp_ex_t *ex)
+{
+	const char *h = mg_http_req_header(ex->req, MG_HOPS_HEADER);
+	char        msg[160];
+	long        n = h ? strtol(h, NULL, 10) : 0;
+
+	if (n < 0 || n > 1000)
+		n = 1000;
+	ex->hops = (int)n;
+	if (n < ex->loc->http.max_hops)
+		return MG_OK;
+	snprintf(msg, sizeof(msg),
+	    "loop detected: the request crossed %ld "
+	    "gateways (max_hops %d)",
+	    n, ex->loc->http.max_hops);
+	mg_warn("%s on %s", msg, ex->loc->path);
+	ex_refuse(ex, 508, NULL, -32000, msg);
+	return MG_ERROR;
 }
 
 void
@@ -928,7 +1242,8 @@ mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 		    req, 500, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	if (ex_check_common(ex, loopback) != MG_OK)
+	if (ex_check_common(ex, loopback) != MG_OK ||
+	    ex_check_hops(ex) != MG_OK)
 		return;
 	switch (mg_http_req_method(req)) {
 	case MG_HTTP_POST: ex_post(ex); break;
@@ -952,6 +1267,10 @@ mg_mcp_aborted(mg_http_req_t *req)
 	/* Nobody can take the answers now (resumable streams: later). */
 	ex->req = NULL;
 	ex_cancel_calls(ex);
+	if (ex->relay) {
+		mg_proxy_cancel(ex->relay);
+		ex->relay = NULL;
+	}
 	if (ex->keepalive)
 		event_del(ex->keepalive);
 }

@@ -21,6 +21,9 @@ struct event_base;
 #define MG_MCP_VERSION_LATEST "2025-11-25"
 #define MG_MCP_VERSION_DEFAULT "2025-03-26" /* no MCP-Protocol-Version */
 
+/* How many gateways a request has crossed (loop safety). */
+#define MG_HOPS_HEADER "Mcp-Gateway-Hops"
+
 /* MCP's own JSON-RPC error codes. */
 #define MG_MCP_ERR_SESSION -32001 /* session not found */
 
@@ -64,6 +67,10 @@ void mg_mcp_cancel_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id);
 /* Graceful stop: end the GET streams; calls in flight finish. */
 void mg_mcp_stop(mg_mcp_ctx_t *ctx);
+
+/* Set by the worker: the relay to the connector (mcp_pass routes). */
+struct mg_proxy;
+void mg_mcp_set_proxy(mg_mcp_ctx_t *ctx, struct mg_proxy *proxy);
 
 /* Set by the worker: forward a cancel we could not find here. */
 void mg_mcp_set_forward(mg_mcp_ctx_t *ctx,

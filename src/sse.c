@@ -186,6 +186,27 @@ sse_buf_set(sse_buf_t *b, const char *s, size_t n)
 	return sse_buf_add(b, s, n);
 }
 
+/*
+ * The event type, a C string for the caller: a NUL becomes U+FFFD, so that
+ * "message\0x" (which WHATWG dispatches as its own type) can never pass
+ * for "message".
+ */
+static int
+sse_type_set(sse_buf_t *b, const char *s, size_t n)
+{
+	const char *nul;
+
+	b->len = 0;
+	while ((nul = memchr(s, '\0', n)) != NULL) {
+		if (sse_buf_add(b, s, (size_t)(nul - s)) != MG_OK ||
+		    sse_buf_add(b, "\xef\xbf\xbd", 3) != MG_OK)
+			return MG_ERROR;
+		n -= (size_t)(nul - s) + 1;
+		s = nul + 1;
+	}
+	return sse_buf_add(b, s, n);
+}
+
 /* Empty B, and give its memory back if one big event grew it. */
 static void
 sse_buf_reset(sse_buf_t *b)
@@ -260,7 +281,7 @@ sse_field_do(mg_sse_parser_t *p, const char *name, size_t n, const char *val,
 		if (rc == MG_OK)
 			rc = sse_buf_add(&p->data, "\n", 1);
 	} else if (FIELD_IS("event", name, n))
-		rc = sse_buf_set(&p->type, val, vn);
+		rc = sse_type_set(&p->type, val, vn);
 	else if (FIELD_IS("id", name, n) && memchr(val, '\0', vn) == NULL) {
 		rc = sse_buf_set(&p->last_id, val, vn);
 		p->has_id = 1;

@@ -43,11 +43,16 @@ int mg_sse_write_comment(struct evbuffer *out, const char *text);
  * and DATA "" (WHATWG dispatches that).
  */
 typedef struct {
-	const char *id;      /* this block's id field; NULL if none */
-	const char *last_id; /* WHATWG's last event ID: persists ("" at
-				first); what Last-Event-ID should carry */
-	const char *type;    /* "message" if no event field */
-	const char *data;    /* lines joined by "\n"; NUL-terminated */
+	/* This block's id field; NULL if it had none. */
+	const char *id;
+	/* WHATWG's last event ID, which persists across events ("" until an
+	   id comes): what a reconnection's Last-Event-ID carries. */
+	const char *last_id;
+	/* "message" if no event field.  A NUL in it is given as U+FFFD, so
+	   that "message\0x" cannot pass for "message". */
+	const char *type;
+	/* The data lines joined by "\n"; NUL-terminated, may hold NULs. */
+	const char *data;
 	size_t      data_len;
 	int         has_data;
 	long        retry; /* milliseconds; -1 if no valid retry field */

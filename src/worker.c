@@ -20,6 +20,7 @@
 #include "link.h"
 #include "log.h"
 #include "mcp.h"
+#include "proxy.h"
 #include "session.h"
 #include "worker.h"
 
@@ -43,6 +44,7 @@ typedef struct mg_worker {
 	size_t             nlistens;
 	mg_session_key_t  *key;
 	mg_mcp_ctx_t      *mcp;
+	mg_proxy_t        *proxy;
 	mg_http_handler_t  handler;
 	struct event      *drain;  /* while quitting: exit when idle */
 	int                paused; /* accepting stopped: worker_connections */
@@ -327,6 +329,9 @@ worker_link_frame(
 		id[n] = '\0';
 		mg_mcp_cancel_remote(w->mcp, c.session, id);
 		break;
+	case MG_MSG_RESP_HEAD:
+	case MG_MSG_RESP_DATA:
+	case MG_MSG_RESP_END: mg_proxy_frame(w->proxy, hdr, payload); break;
 	default:
 		mg_debug(
 		    "%s frame from the connector", mg_ipc_type_name(hdr->type));
@@ -341,6 +346,7 @@ worker_link_lost(void *arg, mg_link_t *link, const char *why)
 
 	mg_warn("lost the link to the connector: %s", why);
 	w->link = NULL;
+	mg_proxy_set_link(w->proxy, NULL);
 }
 
 /* notifications/cancelled for a call of another worker: via the connector. */
@@ -369,11 +375,13 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 	mg_msg_link_t              hello = { w->ctx->slot, w->ctx->generation };
 
 	o.arg = w;
+	mg_proxy_set_link(w->proxy, NULL);
 	mg_link_free(w->link);
 	if ((w->link = mg_link_new(w->base, fd, w->ctx->slot, &o)) == NULL) {
 		mg_error("cannot set up the link to the connector");
 		return;
 	}
+	mg_proxy_set_link(w->proxy, w->link);
 	mg_link_send(w->link, MG_MSG_HELLO, 0, &hello, sizeof(hello));
 	mg_debug("linked to the connector");
 }
@@ -383,6 +391,7 @@ worker_free(mg_worker_t *w)
 {
 	mg_http_conn_close_all();
 	mg_mcp_ctx_free(w->mcp);
+	mg_proxy_free(w->proxy);
 	mg_link_free(w->link);
 	mg_child_free(w->child);
 	worker_unlisten(w);
@@ -408,13 +417,15 @@ worker_setup(mg_worker_t *w)
 	}
 	w->key = mg_session_key_new(ctx->session_ikm, ctx->session_ikm_len);
 	w->mcp = mg_mcp_ctx_new(w->base, ctx->sessions, w->key, ctx->conf);
+	w->proxy = mg_proxy_new();
 	w->drain = event_new(w->base, -1, EV_PERSIST, on_tick, w);
-	if (w->key == NULL || w->mcp == NULL || w->drain == NULL ||
-	    event_add(w->drain, &tick) != 0) {
+	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
+	    w->drain == NULL || event_add(w->drain, &tick) != 0) {
 		mg_error("cannot set up the MCP endpoints");
 		return MG_ERROR;
 	}
 	mg_mcp_set_forward(w->mcp, worker_forward_cancel, w);
+	mg_mcp_set_proxy(w->mcp, w->proxy);
 	w->handler = (mg_http_handler_t){ on_headers, on_request, on_aborted,
 		on_done, w };
 	return MG_OK;

@@ -325,7 +325,8 @@ START_TEST(test_quoting)
 	ck_assert_str_eq(conf->pid, "a\"b'c");
 	mg_conf_free(conf);
 	/* A quoted string may touch ";", "{" and "}". */
-	conf = load_ok("upstream \"u\"{}upstream 'v'{ }pid \"p\";");
+	conf = load_ok("upstream \"u\"{server 'http://a/';}upstream 'v'{ "
+		       "server \"http://b/\"; }pid \"p\";");
 	ck_assert_str_eq(conf->upstreams->name, "u");
 	ck_assert_str_eq(conf->upstreams->next->name, "v");
 	ck_assert_str_eq(conf->pid, "p");
@@ -845,14 +846,68 @@ END_TEST
 START_TEST(test_location_handler)
 {
 	expect_error("server {\n listen 80;\n location /a {\n }\n}",
-	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\" in " NAME
-	    ":3");
+	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\" or "
+	    "\"mcp_pass UPSTREAM;\" in " NAME ":3");
+	expect_error("server { listen 80;\n location /a { mcp_pass nope; } }",
+	    "location \"/a\" passes to unknown upstream \"nope\" in " NAME
+	    ":2");
+	expect_error("server { listen 80;\n location /a { mcp_pass u;\n"
+		     " mcp_builtin demo; } }\nupstream u { server http://x/; }",
+	    "location \"/a\" has both \"mcp_builtin\" and \"mcp_pass\" in " NAME
+	    ":2");
 	expect_error(
 	    "server { listen 80; location /a {\n mcp_builtin nope; } }",
 	    "unknown built-in MCP server \"nope\" (known: demo) in " NAME ":2");
 	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
 		     " mcp_builtin demo; } }",
 	    "\"mcp_builtin\" directive is duplicate in " NAME ":2");
+}
+END_TEST
+
+START_TEST(test_upstream_servers)
+{
+	mg_conf_t *conf =
+	    load_ok("server { listen 80; location /w { mcp_pass weather; } }\n"
+		    "upstream weather {\n"
+		    " server https://weather.internal/mcp;\n"
+		    " header Authorization \"Bearer abc\";\n"
+		    " header X-Team ops;\n"
+		    " connect_timeout 2s;\n"
+		    "}\n"
+		    "upstream self { server http://127.0.0.1:8080/mcp/demo; }\n"
+		    "upstream v6 { server http://[::1]:9000; }\n");
+	mg_upstream_t *w = conf->upstreams, *self = w->next, *v6 = self->next;
+
+	ck_assert_ptr_eq(conf->servers->locations->upstream, w);
+	ck_assert_int_eq(w->server.tls, 1);
+	ck_assert_str_eq(w->server.host, "weather.internal");
+	ck_assert_str_eq(w->server.port, "443");
+	ck_assert_str_eq(w->server.path, "/mcp");
+	ck_assert_str_eq(w->server.authority, "weather.internal");
+	ck_assert_uint_eq(w->nheaders, 2);
+	ck_assert_str_eq(w->headers[0], "Authorization: Bearer abc");
+	ck_assert_int_eq(w->connect_timeout, 2000);
+	ck_assert_int_eq(w->read_timeout, 60000);
+	ck_assert_int_eq(w->keepalive, 32);
+	ck_assert_int_eq(self->server.tls, 0);
+	ck_assert_str_eq(self->server.port, "8080");
+	ck_assert_str_eq(self->server.path, "/mcp/demo");
+	ck_assert_str_eq(self->server.authority, "127.0.0.1:8080");
+	ck_assert_str_eq(v6->server.host, "::1");
+	ck_assert_str_eq(v6->server.path, "/");
+	ck_assert_int_eq(v6->index, 2);
+	ck_assert_int_eq(conf->servers->locations->http.max_hops, 8);
+	mg_conf_free(conf);
+	expect_error("upstream u {\n server ftp://x/;\n}",
+	    "invalid upstream server \"ftp://x/\": want "
+	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2");
+	expect_error("upstream u {\n server http://x:99999/;\n}",
+	    "invalid upstream server \"http://x:99999/\": want "
+	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2");
+	expect_error("upstream u {\n}",
+	    "upstream \"u\" has no \"server\" in " NAME ":1");
+	expect_error("upstream u {\n server http://a/;\n header Bad:Name x;\n}",
+	    "invalid value \"Bad:Name\" in \"header\" directive in " NAME ":3");
 }
 END_TEST
 
@@ -880,9 +935,9 @@ END_TEST
 
 START_TEST(test_upstreams)
 {
-	mg_conf_t     *conf = load_ok("upstream weather {\n}\n"
-					  "upstream files { }\n"
-					  "upstream db { }\n");
+	mg_conf_t *conf = load_ok("upstream weather {\nserver http://a/; }\n"
+				  "upstream files { server http://b/; }\n"
+				  "upstream db { server http://c/; }\n");
 	mg_upstream_t *u = conf->upstreams;
 
 	ck_assert_str_eq(u->name, "weather");
@@ -892,7 +947,8 @@ START_TEST(test_upstreams)
 	ck_assert_str_eq(u->next->next->name, "db");
 	ck_assert_ptr_null(u->next->next->next);
 	mg_conf_free(conf);
-	expect_error("upstream x { }\nupstream y { }\n\nupstream x { }",
+	expect_error("upstream x { server http://a/; }\nupstream y { }\n\n"
+		     "upstream x { }",
 	    "duplicate upstream \"x\" in " NAME ":4 (first defined in " NAME
 	    ":1)");
 }
@@ -957,9 +1013,12 @@ START_TEST(test_include_glob)
 	mg_conf_t *conf;
 
 	make_dir(dir, sizeof(dir));
-	write_file(dir, "conf.d/20-b.conf", "upstream b { }\n");
-	write_file(dir, "conf.d/30-c.conf", "upstream c { }\n");
-	write_file(dir, "conf.d/10-a.conf", "upstream a { }\n");
+	write_file(
+	    dir, "conf.d/20-b.conf", "upstream b { server http://b/; }\n");
+	write_file(
+	    dir, "conf.d/30-c.conf", "upstream c { server http://c/; }\n");
+	write_file(
+	    dir, "conf.d/10-a.conf", "upstream a { server http://a/; }\n");
 	write_file(dir, "conf.d/readme.txt", "not a config\n");
 	write_file(dir, "main.conf",
 	    "include conf.d/*.conf;\n"
@@ -1135,6 +1194,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_locations);
 	tcase_add_test(tc, test_http_inheritance);
 	tcase_add_test(tc, test_location_handler);
+	tcase_add_test(tc, test_upstream_servers);
 	tcase_add_test(tc, test_location_invalid);
 	tcase_add_test(tc, test_upstreams);
 	suite_add_tcase(s, tc);

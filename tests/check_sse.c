@@ -411,15 +411,23 @@ START_TEST(parse_comments_fields)
 }
 END_TEST
 
-START_TEST(parse_id_with_nul)
+START_TEST(parse_nul)
 {
 	static const char s[] = "id: 7\ndata: a\n\nid: x\0y\ndata: b\n\n"
 				"data: c\0d\n\n";
+	static const char t[] = "event: message\0x\ndata: a\n\n"
+				"event: \0\0\ndata: b\n\n";
 
+	/* an id with a NUL is ignored (WHATWG); data keeps its NULs */
 	expect_events_n(s, sizeof(s) - 1,
 	    "id=\"7\" last=\"7\" type=message data=\"a\" retry=-1\n"
 	    "id=- last=\"7\" type=message data=\"b\" retry=-1\n"
 	    "id=- last=\"7\" type=message data=\"c\\0d\" retry=-1\n");
+	/* a type with a NUL does not pass for the type before the NUL */
+	expect_events_n(t, sizeof(t) - 1,
+	    "id=- last=\"\" type=message\xef\xbf\xbdx data=\"a\" retry=-1\n"
+	    "id=- last=\"\" type=\xef\xbf\xbd\xef\xbf\xbd data=\"b\" "
+	    "retry=-1\n");
 }
 END_TEST
 
@@ -687,7 +695,7 @@ sse_suite(void)
 	tcase_add_test(tc, parse_priming_event);
 	tcase_add_test(tc, parse_retry);
 	tcase_add_test(tc, parse_comments_fields);
-	tcase_add_test(tc, parse_id_with_nul);
+	tcase_add_test(tc, parse_nul);
 	tcase_add_test(tc, parse_bom);
 	tcase_add_test(tc, parse_limit);
 	tcase_add_test(tc, parse_unfinished);

@@ -1,0 +1,190 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proxy.h"
+
+struct mg_relay {
+	mg_relay_t    *next;
+	mg_proxy_t    *p;
+	uint64_t       id;
+	mg_relay_ops_t ops;
+};
+
+struct mg_proxy {
+	mg_link_t  *link;
+	mg_relay_t *relays;
+	uint64_t    next_id;
+};
+
+mg_proxy_t *
+mg_proxy_new(void)
+{
+	return calloc(1, sizeof(mg_proxy_t));
+}
+
+static void
+relay_unlink(mg_relay_t *r)
+{
+	mg_relay_t **pp;
+
+	for (pp = &r->p->relays; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			return;
+		}
+}
+
+static void
+relay_end(mg_relay_t *r, int code, const char *message)
+{
+	mg_relay_ops_t ops = r->ops;
+
+	relay_unlink(r);
+	free(r);
+	ops.end(ops.arg, code, message);
+}
+
+void
+mg_proxy_set_link(mg_proxy_t *p, mg_link_t *link)
+{
+	/* relays of a lost (or replaced) link will never be answered */
+	while (p->relays != NULL)
+		relay_end(p->relays, -32000,
+		    "the connector process went away; try again");
+	p->link = link;
+}
+
+void
+mg_proxy_free(mg_proxy_t *p)
+{
+	if (p == NULL)
+		return;
+	mg_proxy_set_link(p, NULL);
+	free(p);
+}
+
+static mg_relay_t *
+relay_find(mg_proxy_t *p, uint64_t id)
+{
+	for (mg_relay_t *r = p->relays; r != NULL; r = r->next)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+static void
+relay_head(mg_relay_t *r, const uint8_t *payload, size_t len)
+{
+	mg_msg_head_t h;
+	mg_ipc_part_t parts[2];
+	size_t        lens[2];
+	char          sid[256], ver[32];
+
+	if (len < sizeof(h))
+		goto bad;
+	memcpy(&h, payload, sizeof(h));
+	lens[0] = h.sid_len;
+	lens[1] = h.ver_len;
+	if (mg_ipc_split(payload, len, sizeof(h), lens, 2, parts) != MG_OK ||
+	    h.sid_len >= sizeof(sid) || h.ver_len >= sizeof(ver))
+		goto bad;
+	memcpy(sid, parts[0].p, h.sid_len);
+	sid[h.sid_len] = '\0';
+	memcpy(ver, parts[1].p, h.ver_len);
+	ver[h.ver_len] = '\0';
+	r->ops.head(r->ops.arg, h.status, h.kind, sid, ver);
+	return;
+bad:
+	mg_error("malformed RESP_HEAD from the connector");
+	relay_end(r, -32603, "malformed answer from the connector");
+}
+
+void
+mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+{
+	mg_relay_t  *r = relay_find(p, hdr->id);
+	mg_msg_end_t e;
+	char         msg[513];
+	size_t       n;
+
+	if (r == NULL)
+		return; /* cancelled meanwhile */
+	switch (hdr->type) {
+	case MG_MSG_RESP_HEAD: relay_head(r, payload, hdr->len); break;
+	case MG_MSG_RESP_DATA:
+		r->ops.data(r->ops.arg, (const char *)payload, hdr->len);
+		break;
+	case MG_MSG_RESP_END:
+		if (hdr->len < sizeof(e)) {
+			relay_end(
+			    r, -32603, "malformed answer from the connector");
+			break;
+		}
+		memcpy(&e, payload, sizeof(e));
+		n = hdr->len - sizeof(e) < 512 ? hdr->len - sizeof(e) : 512;
+		memcpy(msg, payload + sizeof(e), n);
+		msg[n] = '\0';
+		relay_end(r, e.code, msg);
+		break;
+	}
+}
+
+mg_relay_t *
+mg_proxy_open(
+    mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops)
+{
+	mg_msg_req_t q = { (uint8_t)req->method,
+		req->initialize ? MG_REQ_F_INITIALIZE : 0, (uint16_t)req->hops,
+		req->upstream, (uint16_t)req->sid_len,
+		(uint16_t)req->version_len, (uint16_t)req->init_len, 0,
+		(uint32_t)req->body_len };
+	size_t       len = sizeof(q) + req->sid_len + req->version_len +
+	    req->init_len + req->body_len;
+	uint8_t    *buf;
+	mg_relay_t *r;
+
+	if (p->link == NULL || req->sid_len > 255 || req->version_len > 31 ||
+	    req->init_len > 65535 || len > MG_IPC_MAX_FRAME)
+		return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (buf = malloc(len)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	memcpy(buf, &q, sizeof(q));
+	len = sizeof(q);
+	memcpy(buf + len, req->sid, req->sid_len);
+	len += req->sid_len;
+	memcpy(buf + len, req->version, req->version_len);
+	len += req->version_len;
+	memcpy(buf + len, req->init, req->init_len);
+	len += req->init_len;
+	memcpy(buf + len, req->body, req->body_len);
+	len += req->body_len;
+	r->p = p;
+	r->id = ++p->next_id;
+	r->ops = *ops;
+	if (mg_link_send(p->link, MG_MSG_REQ, r->id, buf, len) != MG_OK) {
+		free(buf);
+		free(r);
+		return NULL;
+	}
+	free(buf);
+	r->next = p->relays;
+	p->relays = r;
+	return r;
+}
+
+void
+mg_proxy_cancel(mg_relay_t *r)
+{
+	mg_proxy_t *p = r->p;
+
+	if (p->link != NULL)
+		mg_link_send(p->link, MG_MSG_REQ_CANCEL, r->id, NULL, 0);
+	relay_unlink(r);
+	free(r);
+}

@@ -1,0 +1,48 @@
+/*
+ * The worker's side of relaying: requests go to the connector over the
+ * link (MG_MSG_REQ) and the answers come back as frames under the same
+ * request id (MG_MSG_RESP_HEAD, _DATA, _END).  The worker never waits:
+ * it sends and returns to its loop.  If the connector goes away, every
+ * relay still waiting ends at once with an error (one path: lost()).
+ */
+#ifndef MG_PROXY_H
+#define MG_PROXY_H
+
+#include "ipc.h"
+#include "link.h"
+
+typedef struct mg_proxy mg_proxy_t;
+typedef struct mg_relay mg_relay_t;
+
+typedef struct {
+	void (*head)(void *arg, int status, int kind, const char *sid,
+	    const char *version);
+	void (*data)(void *arg, const char *msg, size_t len);
+	/* the last call: code 0 or a JSON-RPC error code and why */
+	void (*end)(void *arg, int code, const char *message);
+	void *arg;
+} mg_relay_ops_t;
+
+typedef struct {
+	int         method; /* mg_http_method_t */
+	int         initialize;
+	int         hops;
+	int         upstream; /* index */
+	const char *sid, *version, *init, *body;
+	size_t      sid_len, version_len, init_len, body_len;
+} mg_relay_req_t;
+
+mg_proxy_t *mg_proxy_new(void);
+void        mg_proxy_free(mg_proxy_t *p);
+/* The link to the connector; NULL: it is gone (relays end with errors). */
+void mg_proxy_set_link(mg_proxy_t *p, mg_link_t *link);
+/* A RESP_* frame from the connector. */
+void mg_proxy_frame(
+    mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload);
+/* Relay a request; NULL if the connector cannot be reached now. */
+mg_relay_t *mg_proxy_open(
+    mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops);
+/* The client is gone: tell the connector; no more callbacks. */
+void mg_proxy_cancel(mg_relay_t *r);
+
+#endif

@@ -1,0 +1,803 @@
+/*
+ * HTTP/1.1 client exchanges with upstream MCP servers (the connector).
+ *
+ * An exchange (mg_upx_t) relays one request.  It may take up to three
+ * HTTP requests in turn when the upstream forgot the session: the
+ * request (answered 404), an initialize with the client's own params, a
+ * notifications/initialized, then the request again on the new session.
+ * The parser only collects; what a complete answer means is decided in
+ * conn_finish(), outside the parser's callbacks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <http_parser.h>
+#include <json-c/json.h>
+
+#include "http.h"
+#include "ipc.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "mcp.h"
+#include "sse.h"
+#include "tls.h"
+#include "upstream.h"
+
+#define UP_BODY_MAX (MG_IPC_MAX_FRAME - 1024)
+#define UP_IDLE_MS 60000  /* an idle pooled connection is closed */
+#define UP_REMAP_MAX 4096 /* sessions opened again, remembered */
+#define UP_ERR -32000     /* JSON-RPC code of upstream failures */
+
+typedef struct mg_upconn mg_upconn_t;
+
+typedef struct {
+	const mg_upstream_t *up;
+	struct ssl_ctx_st   *tls;
+	mg_upconn_t         *idle; /* kept-alive connections */
+	int                  nidle;
+} mg_pool_t;
+
+typedef struct remap {
+	struct remap *next;
+	char          old[256], now[256];
+} remap_t;
+
+struct mg_upstreams {
+	struct event_base *base;
+	struct evdns_base *dns;
+	mg_pool_t         *pools; /* by upstream index */
+	size_t             npools;
+	remap_t           *remaps; /* newest first */
+	int                nremaps;
+};
+
+struct mg_upconn {
+	mg_pool_t          *pool;
+	mg_upstreams_t     *ups;
+	struct bufferevent *bev;
+	http_parser         parser;
+	mg_upx_t           *x;        /* NULL while idle */
+	mg_upconn_t        *next;     /* in the idle list */
+	int                 reused;   /* came from the pool */
+	int                 complete; /* the answer is all in */
+	int                 in_value;
+	char                hname[32];
+	size_t              hname_len;
+};
+
+enum { STEP_REQUEST, STEP_REINIT, STEP_INITIALIZED };
+
+struct mg_upx {
+	mg_upstreams_t *ups;
+	mg_pool_t      *pool;
+	mg_upconn_t    *c;
+	mg_up_ops_t     ops;
+	int             method, initialize, hops;
+	char            sid[256], version[32];
+	char           *init, *body;
+	size_t          init_len, body_len;
+	int             step;
+	int             reinit; /* this answer is a 404 to retry */
+	int             retried, conn_retried;
+	struct event   *timer;
+	/* the answer being read */
+	int              status, kind, head_sent, got_bytes;
+	char             resp_sid[256], ctype[64];
+	struct evbuffer *json;
+	mg_sse_parser_t *sse;
+};
+
+static http_parser_settings settings;
+
+static void upx_send(mg_upx_t *x);
+static void upx_reading(mg_upx_t *x);
+static void conn_free(mg_upconn_t *c);
+
+/* ---- the end of an exchange ----------------------------------------- */
+
+static void
+upx_free(mg_upx_t *x)
+{
+	if (x->timer)
+		event_free(x->timer);
+	if (x->json)
+		evbuffer_free(x->json);
+	mg_sse_parser_free(x->sse);
+	free(x->init);
+	free(x->body);
+	free(x);
+}
+
+/* Detach from the connection; it goes back to the pool or is closed. */
+static void
+upx_release(mg_upx_t *x, int reusable)
+{
+	mg_upconn_t *c = x->c;
+
+	x->c = NULL;
+	if (c == NULL)
+		return;
+	c->x = NULL;
+	if (!reusable || !c->complete ||
+	    c->pool->nidle >= c->pool->up->keepalive ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
+		conn_free(c);
+		return;
+	}
+	struct timeval idle = { UP_IDLE_MS / 1000, 0 };
+
+	http_parser_init(&c->parser, HTTP_RESPONSE);
+	c->parser.data = c;
+	c->complete = 0;
+	c->next = c->pool->idle;
+	c->pool->idle = c;
+	c->pool->nidle++;
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void upx_end(mg_upx_t *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The last word to the worker side, then the exchange is gone. */
+static void
+upx_end(mg_upx_t *x, int code, const char *fmt, ...)
+{
+	char    msg[512];
+	va_list ap;
+	int     n = 0;
+
+	if (code != 0) {
+		n = snprintf(
+		    msg, sizeof(msg), "upstream \"%s\": ", x->pool->up->name);
+		va_start(ap, fmt);
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+		mg_warn("%s", msg);
+	} else
+		msg[0] = '\0';
+	upx_release(x, code == 0);
+	x->ops.end(x->ops.arg, code, msg);
+	upx_free(x);
+}
+
+/* ---- reading the answer ------------------------------------------------ */
+
+/* One JSON-RPC message of the answer (an SSE event's data, or a body). */
+static void
+upx_message(mg_upx_t *x, const char *msg, size_t len)
+{
+	struct json_object *root, *result, *v;
+	const char         *version = "";
+
+	if (x->step != STEP_REQUEST || x->reinit)
+		return; /* our own initialize: only its headers matter */
+	if (!x->initialize) {
+		x->ops.data(x->ops.arg, msg, len);
+		return;
+	}
+	if (x->head_sent)
+		return; /* an initialize is answered once */
+	/* the version the upstream chose, for the client's session */
+	root = json_tokener_parse(msg);
+	if (root && json_object_object_get_ex(root, "result", &result) &&
+	    json_object_object_get_ex(result, "protocolVersion", &v))
+		version = json_object_get_string(v);
+	x->head_sent = 1;
+	x->ops.head(x->ops.arg, x->status, MG_RESP_JSON, x->resp_sid, version);
+	x->ops.data(x->ops.arg, msg, len);
+	json_object_put(root);
+}
+
+static void
+upx_sse_event(void *arg, const mg_sse_event_t *ev)
+{
+	mg_upx_t *x = arg;
+
+	/* the priming event (an id, no data) carries no message */
+	if (ev->has_data && ev->data_len > 0 &&
+	    strcmp(ev->type, "message") == 0)
+		upx_message(x, ev->data, ev->data_len);
+}
+
+static int
+up_on_header_field(http_parser *p, const char *at, size_t len)
+{
+	mg_upconn_t *c = p->data;
+
+	if (c->in_value) {
+		c->hname_len = 0;
+		c->in_value = 0;
+	}
+	while (len-- > 0 && c->hname_len < sizeof(c->hname) - 1)
+		c->hname[c->hname_len++] = *at++;
+	c->hname[c->hname_len] = '\0';
+	return 0;
+}
+
+static void
+append(char *dst, size_t size, const char *at, size_t len)
+{
+	size_t have = strlen(dst);
+
+	if (have + len >= size)
+		len = size - have - 1;
+	memcpy(dst + have, at, len);
+	dst[have + len] = '\0';
+}
+
+static int
+up_on_header_value(http_parser *p, const char *at, size_t len)
+{
+	mg_upconn_t *c = p->data;
+	mg_upx_t    *x = c->x;
+
+	c->in_value = 1;
+	if (x == NULL)
+		return 0;
+	if (strcasecmp(c->hname, "Mcp-Session-Id") == 0)
+		append(x->resp_sid, sizeof(x->resp_sid), at, len);
+	else if (strcasecmp(c->hname, "Content-Type") == 0)
+		append(x->ctype, sizeof(x->ctype), at, len);
+	return 0;
+}
+
+static int
+up_on_headers_complete(http_parser *p)
+{
+	mg_upconn_t *c = p->data;
+	mg_upx_t    *x = c->x;
+
+	if (x == NULL)
+		return 0;
+	x->status = p->status_code;
+	if (strncasecmp(x->ctype, "text/event-stream", 17) == 0) {
+		x->kind = MG_RESP_SSE;
+		x->sse = mg_sse_parser_new(UP_BODY_MAX, upx_sse_event, x);
+	} else if (p->status_code == 202 || p->status_code == 204 ||
+	    (p->content_length == 0 && !(p->flags & F_CHUNKED)))
+		x->kind = MG_RESP_NONE;
+	else {
+		x->kind = MG_RESP_JSON;
+		x->json = evbuffer_new();
+	}
+	/* a session the upstream forgot: open it again, once */
+	if (x->step == STEP_REQUEST && p->status_code == 404 && x->sid[0] &&
+	    !x->retried && x->init_len > 0) {
+		x->reinit = 1;
+		return 0;
+	}
+	if (x->step == STEP_REQUEST && !x->initialize) {
+		x->head_sent = 1;
+		x->ops.head(x->ops.arg, x->status, x->kind, "", "");
+	}
+	return 0;
+}
+
+static int
+up_on_body(http_parser *p, const char *at, size_t len)
+{
+	mg_upconn_t *c = p->data;
+	mg_upx_t    *x = c->x;
+
+	if (x == NULL)
+		return 0;
+	if (x->sse != NULL)
+		return mg_sse_parser_feed(x->sse, at, len) == MG_OK ? 0 : -1;
+	if (x->json == NULL)
+		return 0;
+	if (evbuffer_get_length(x->json) + len > UP_BODY_MAX)
+		return -1;
+	evbuffer_add(x->json, at, len);
+	return 0;
+}
+
+static int
+up_on_message_complete(http_parser *p)
+{
+	mg_upconn_t *c = p->data;
+
+	c->complete = 1;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/* ---- sessions opened again ------------------------------------------ */
+
+static const char *
+remap_find(mg_upstreams_t *ups, const char *sid)
+{
+	for (remap_t *r = ups->remaps; r != NULL; r = r->next)
+		if (strcmp(r->old, sid) == 0)
+			return r->now;
+	return NULL;
+}
+
+static void
+remap_add(mg_upstreams_t *ups, const char *old, const char *now)
+{
+	remap_t *r, **pp;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return;
+	snprintf(r->old, sizeof(r->old), "%s", old);
+	snprintf(r->now, sizeof(r->now), "%s", now);
+	r->next = ups->remaps;
+	ups->remaps = r;
+	if (++ups->nremaps <= UP_REMAP_MAX)
+		return;
+	/* forget the oldest: its client re-initializes if it comes back */
+	for (pp = &ups->remaps; (*pp)->next != NULL; pp = &(*pp)->next)
+		;
+	free(*pp);
+	*pp = NULL;
+	ups->nremaps--;
+}
+
+/* ---- a complete answer ------------------------------------------------ */
+
+static void
+upx_reset_answer(mg_upx_t *x)
+{
+	x->status = x->kind = x->got_bytes = 0;
+	x->reinit = 0;
+	x->resp_sid[0] = x->ctype[0] = '\0';
+	if (x->json)
+		evbuffer_free(x->json);
+	x->json = NULL;
+	mg_sse_parser_free(x->sse);
+	x->sse = NULL;
+}
+
+/* Our own step (initialize, initialized) is answered: the next one. */
+static void
+upx_next_step(mg_upx_t *x)
+{
+	char old[256];
+
+	if (x->step == STEP_REQUEST) { /* the 404 */
+		x->step = STEP_REINIT;
+	} else if (x->step == STEP_REINIT) {
+		if (x->status != 200 || x->resp_sid[0] == '\0') {
+			upx_end(x, UP_ERR,
+			    "could not open its session again "
+			    "(initialize answered HTTP %d)",
+			    x->status);
+			return;
+		}
+		snprintf(old, sizeof(old), "%s", x->sid);
+		snprintf(x->sid, sizeof(x->sid), "%s", x->resp_sid);
+		remap_add(x->ups, old, x->sid);
+		mg_info("upstream \"%s\" forgot a session; opened it again",
+		    x->pool->up->name);
+		x->step = STEP_INITIALIZED;
+	} else {
+		x->step = STEP_REQUEST;
+		x->retried = 1;
+	}
+	upx_release(x, 1);
+	upx_reset_answer(x);
+	upx_send(x);
+}
+
+static void
+conn_finish(mg_upconn_t *c)
+{
+	mg_upx_t *x = c->x;
+	size_t    len;
+
+	if (x->reinit || x->step != STEP_REQUEST) {
+		upx_next_step(x);
+		return;
+	}
+	if (x->json != NULL && (len = evbuffer_get_length(x->json)) > 0)
+		upx_message(x,
+		    (const char *)evbuffer_pullup(x->json, (ev_ssize_t)len),
+		    len);
+	if (!x->head_sent) { /* an initialize answered without a result */
+		x->head_sent = 1;
+		x->ops.head(x->ops.arg, x->status, x->kind, x->resp_sid, "");
+		if (x->json != NULL && evbuffer_get_length(x->json) > 0)
+			x->ops.data(x->ops.arg,
+			    (const char *)evbuffer_pullup(x->json, -1),
+			    evbuffer_get_length(x->json));
+	}
+	c->complete = http_should_keep_alive(&c->parser) ? 1 : 0;
+	upx_end(x, 0, "%s", "");
+}
+
+/* ---- the connection --------------------------------------------------- */
+
+static void
+conn_free(mg_upconn_t *c)
+{
+	mg_upconn_t **pp;
+
+	if (c->x == NULL) {
+		for (pp = &c->pool->idle; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				c->pool->nidle--;
+				break;
+			}
+	}
+	if (c->bev)
+		bufferevent_free(c->bev);
+	free(c);
+}
+
+/* The connection failed or closed: one path for all. */
+static void
+conn_lost(mg_upconn_t *c, const char *why)
+{
+	mg_upx_t *x = c->x;
+
+	if (x == NULL) { /* idle in the pool: just forget it */
+		conn_free(c);
+		return;
+	}
+	/* a kept-alive connection the upstream closed as we reused it */
+	if (c->reused && !x->got_bytes && !x->conn_retried) {
+		x->conn_retried = 1;
+		upx_release(x, 0);
+		upx_send(x);
+		return;
+	}
+	upx_end(x, UP_ERR, "%s", why);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	mg_upconn_t          *c = arg;
+	struct evbuffer      *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	size_t                n;
+
+	if (c->x == NULL) { /* an idle connection must say nothing */
+		conn_free(c);
+		return;
+	}
+	c->x->got_bytes = 1;
+	while (!c->complete && evbuffer_get_length(in) > 0) {
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		n = http_parser_execute(
+		    &c->parser, &settings, v.iov_base, v.iov_len);
+		evbuffer_drain(in, n);
+		if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK &&
+		    HTTP_PARSER_ERRNO(&c->parser) != HPE_PAUSED) {
+			conn_lost(c,
+			    http_errno_description(
+				HTTP_PARSER_ERRNO(&c->parser)));
+			return;
+		}
+	}
+	if (c->complete)
+		conn_finish(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	mg_upconn_t *c = arg;
+	char         why[300];
+	int          dns;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->x != NULL)
+			upx_reading(c->x);
+		return;
+	}
+	if (c->x == NULL) {
+		conn_free(c); /* an idle connection closed or timed out */
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && c->parser.http_errno == HPE_OK &&
+	    !c->complete && c->x->got_bytes) {
+		/* an answer that ends when the connection does */
+		http_parser_execute(&c->parser, &settings, NULL, 0);
+		if (c->complete) {
+			conn_finish(c);
+			return;
+		}
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		snprintf(why, sizeof(why),
+		    "timed out waiting for an answer "
+		    "(%lld ms)",
+		    (long long)c->pool->up->read_timeout);
+	else if ((dns = bufferevent_socket_get_dns_error(bev)) != 0)
+		snprintf(why, sizeof(why), "cannot resolve \"%s\" (%s)",
+		    c->pool->up->server.host, evutil_gai_strerror(dns));
+	else if (c->pool->up->server.tls && !c->x->got_bytes &&
+	    (what & BEV_EVENT_ERROR))
+		mg_tls_error(bev, why, sizeof(why));
+	else if (what & BEV_EVENT_ERROR)
+		snprintf(why, sizeof(why), "%s %s:%s failed (%s)",
+		    c->x->got_bytes ? "reading from" : "connect() to",
+		    c->pool->up->server.host, c->pool->up->server.port,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else
+		snprintf(why, sizeof(why),
+		    "closed the connection before "
+		    "answering");
+	conn_lost(c, why);
+}
+
+/* Connecting took too long (reading has its own bufferevent timeout). */
+static void
+upx_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	mg_upx_t *x = arg;
+
+	upx_end(x, UP_ERR, "timed out connecting to %s:%s (%lld ms)",
+	    x->pool->up->server.host, x->pool->up->server.port,
+	    (long long)x->pool->up->connect_timeout);
+}
+
+/* Connected: from now on, no more than read_timeout between reads; a GET
+ * stream waits for the server as long as it likes. */
+static void
+upx_reading(mg_upx_t *x)
+{
+	int64_t        ms = x->pool->up->read_timeout;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_del(x->timer);
+	if (x->method == MG_HTTP_GET && x->step == STEP_REQUEST)
+		bufferevent_set_timeouts(x->c->bev, NULL, NULL);
+	else
+		bufferevent_set_timeouts(x->c->bev, &tv, NULL);
+}
+
+static mg_upconn_t *
+conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
+{
+	const mg_upstream_server_t *s = &pool->up->server;
+	mg_upconn_t                *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->pool = pool;
+	c->ups = ups;
+	http_parser_init(&c->parser, HTTP_RESPONSE);
+	c->parser.data = c;
+	if (s->tls)
+		c->bev = mg_tls_client_bev(ups->base, pool->tls, s->host);
+	else
+		c->bev = bufferevent_socket_new(
+		    ups->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* evdns: a name is resolved without blocking the loop */
+	if (bufferevent_socket_connect_hostname(
+		c->bev, ups->dns, AF_UNSPEC, s->host, atoi(s->port)) != 0) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A connection for X: a kept-alive one, or a new one. */
+static mg_upconn_t *
+conn_get(mg_upx_t *x)
+{
+	mg_pool_t   *pool = x->pool;
+	mg_upconn_t *c = pool->idle;
+
+	if (c != NULL && !x->conn_retried) {
+		pool->idle = c->next;
+		pool->nidle--;
+		c->next = NULL;
+		c->reused = 1;
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		return c;
+	}
+	return conn_new(x->ups, pool);
+}
+
+static const char *
+method_name(int method)
+{
+	switch (method) {
+	case MG_HTTP_GET: return "GET";
+	case MG_HTTP_DELETE: return "DELETE";
+	default: return "POST";
+	}
+}
+
+/* What this step sends: the request, or our initialize / initialized. */
+static void
+upx_write(mg_upx_t *x, struct evbuffer *out)
+{
+	const mg_upstream_t *up = x->pool->up;
+	const char          *body = x->body, *mapped;
+	size_t               len = x->body_len;
+	char                *own = NULL;
+	int                  method = x->method;
+
+	if (x->step == STEP_REINIT) {
+		method = MG_HTTP_POST;
+		len = (size_t)asprintf(&own,
+		    "{\"jsonrpc\":\"2.0\",\"id\":"
+		    "\"mcpgw-reinitialize\",\"method\":\"initialize\","
+		    "\"params\":%.*s}",
+		    (int)x->init_len, x->init);
+		body = own;
+	} else if (x->step == STEP_INITIALIZED) {
+		method = MG_HTTP_POST;
+		body = "{\"jsonrpc\":\"2.0\",\"method\":"
+		       "\"notifications/initialized\"}";
+		len = strlen(body);
+	} else if (x->sid[0] && (mapped = remap_find(x->ups, x->sid)))
+		snprintf(x->sid, sizeof(x->sid), "%s", mapped);
+	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n",
+	    method_name(method), up->server.path, up->server.authority);
+	if (method == MG_HTTP_POST)
+		evbuffer_add_printf(out,
+		    "Content-Type: application/json\r\n"
+		    "Accept: application/json, text/event-stream\r\n"
+		    "Content-Length: %zu\r\n",
+		    len);
+	else if (method == MG_HTTP_GET)
+		evbuffer_add_printf(out, "Accept: text/event-stream\r\n");
+	if (x->sid[0] && x->step != STEP_REINIT)
+		evbuffer_add_printf(out, "Mcp-Session-Id: %s\r\n", x->sid);
+	if (x->version[0])
+		evbuffer_add_printf(
+		    out, "MCP-Protocol-Version: %s\r\n", x->version);
+	evbuffer_add_printf(out, "%s: %d\r\n", MG_HOPS_HEADER, x->hops);
+	for (size_t i = 0; i < up->nheaders; i++)
+		evbuffer_add_printf(out, "%s\r\n", up->headers[i]);
+	evbuffer_add(out, "\r\n", 2);
+	if (method == MG_HTTP_POST && len > 0)
+		evbuffer_add(out, body, len);
+	free(own);
+}
+
+static void
+upx_send(mg_upx_t *x)
+{
+	const mg_upstream_t *up = x->pool->up;
+	int64_t              ms = up->connect_timeout;
+	struct timeval       tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if ((x->c = conn_get(x)) == NULL) {
+		upx_end(x, UP_ERR, "cannot open a connection to %s:%s",
+		    up->server.host, up->server.port);
+		return;
+	}
+	x->c->x = x;
+	upx_write(x, bufferevent_get_output(x->c->bev));
+	if (x->c->reused)
+		upx_reading(x);
+	else
+		evtimer_add(x->timer, &tv);
+}
+
+/* ---- exchanges ---------------------------------------------------------- */
+
+static char *
+copy(const char *p, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+mg_upx_t *
+mg_upstream_start(
+    mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	mg_upx_t *x;
+
+	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
+	    (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->ups = ups;
+	x->pool = &ups->pools[req->up->index];
+	x->ops = *ops;
+	x->method = req->method;
+	x->initialize = req->initialize;
+	x->hops = req->hops;
+	snprintf(x->sid, sizeof(x->sid), "%s", req->sid);
+	snprintf(x->version, sizeof(x->version), "%s", req->version);
+	x->init = copy(req->init, req->init_len);
+	x->init_len = req->init_len;
+	x->body = copy(req->body, req->body_len);
+	x->body_len = req->body_len;
+	x->timer = evtimer_new(ups->base, upx_timeout, x);
+	if (x->init == NULL || x->body == NULL || x->timer == NULL) {
+		upx_free(x);
+		return NULL;
+	}
+	upx_send(x);
+	return x;
+}
+
+void
+mg_upstream_cancel(mg_upx_t *x)
+{
+	/* the answer is cut short: the connection cannot be reused */
+	upx_release(x, 0);
+	upx_free(x);
+}
+
+mg_upstreams_t *
+mg_upstreams_new(struct event_base *base, const mg_conf_t *conf, char **err)
+{
+	mg_upstreams_t *ups = calloc(1, sizeof(*ups));
+	size_t          n = 0;
+
+	*err = NULL;
+	settings.on_header_field = up_on_header_field;
+	settings.on_header_value = up_on_header_value;
+	settings.on_headers_complete = up_on_headers_complete;
+	settings.on_body = up_on_body;
+	settings.on_message_complete = up_on_message_complete;
+	if (ups == NULL)
+		return NULL;
+	ups->base = base;
+	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
+		n++;
+	ups->pools = calloc(n ? n : 1, sizeof(*ups->pools));
+	ups->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (ups->pools == NULL || ups->dns == NULL) {
+		*err = strdup("cannot set up DNS and upstream pools");
+		mg_upstreams_free(ups);
+		return NULL;
+	}
+	ups->npools = n;
+	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next) {
+		ups->pools[u->index].up = u;
+		if (u->server.tls &&
+		    (ups->pools[u->index].tls = mg_tls_client_ctx(u, err)) ==
+			NULL) {
+			mg_upstreams_free(ups);
+			return NULL;
+		}
+	}
+	return ups;
+}
+
+void
+mg_upstreams_free(mg_upstreams_t *ups)
+{
+	if (ups == NULL)
+		return;
+	for (size_t i = 0; i < ups->npools; i++) {
+		while (ups->pools[i].idle != NULL)
+			conn_free(ups->pools[i].idle);
+		if (ups->pools[i].tls)
+			mg_tls_ctx_free(ups->pools[i].tls);
+	}
+	while (ups->remaps != NULL) {
+		remap_t *r = ups->remaps;
+
+		ups->remaps = r->next;
+		free(r);
+	}
+	if (ups->dns)
+		evdns_base_free(ups->dns, 0);
+	free(ups->pools);
+	free(ups);
+}

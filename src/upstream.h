@@ -1,0 +1,58 @@
+/*
+ * The connector's HTTP/1.1 client to upstream MCP servers: one exchange
+ * per relayed request, on a kept-alive connection from a bounded pool per
+ * upstream, with host names resolved by evdns and https verified (tls.c).
+ *
+ * It knows the few MCP rules a relay needs: the upstream's Mcp-Session-Id
+ * and protocol version from an initialize; an SSE answer relayed event by
+ * event as it arrives; and a session the upstream forgot (404) opened
+ * again, once, with the client's own initialize params.
+ */
+#ifndef MG_UPSTREAM_H
+#define MG_UPSTREAM_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct event_base;
+
+typedef struct mg_upstreams mg_upstreams_t;
+typedef struct mg_upx       mg_upx_t;
+
+typedef struct {
+	int                  method; /* mg_http_method_t */
+	int                  initialize;
+	int                  hops;
+	const mg_upstream_t *up;
+	const char          *sid; /* upstream session id, "" for none */
+	const char          *version;
+	const char          *init; /* client's initialize params, or "" */
+	size_t               init_len;
+	const char          *body;
+	size_t               body_len;
+} mg_up_req_t;
+
+typedef struct {
+	/* the upstream's status; for an initialize, its session and version */
+	void (*head)(void *arg, int status, int kind, const char *sid,
+	    const char *version);
+	/* one JSON-RPC message */
+	void (*data)(void *arg, const char *msg, size_t len);
+	/* the end: code 0, or a JSON-RPC error code and why; the exchange is
+	 * gone after this call */
+	void (*end)(void *arg, int code, const char *message);
+	void *arg;
+} mg_up_ops_t;
+
+mg_upstreams_t *mg_upstreams_new(
+    struct event_base *base, const mg_conf_t *conf, char **err);
+void mg_upstreams_free(mg_upstreams_t *ups);
+
+/* Start an exchange; NULL if it cannot even start (ops->end not called). */
+mg_upx_t *mg_upstream_start(
+    mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops);
+/* The client is gone: stop, with no more callbacks. */
+void mg_upstream_cancel(mg_upx_t *x);
+
+#endif
