@@ -173,6 +173,20 @@ upx_end(mg_upx_t *x, int code, const char *fmt, ...)
 
 /* ---- reading the answer ------------------------------------------------ */
 
+/* MSG is not NUL-terminated. */
+static struct json_object *
+parse_json(const char *msg, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object  *root;
+
+	if (tok == NULL || len > INT32_MAX)
+		return NULL;
+	root = json_tokener_parse_ex(tok, msg, (int)len);
+	json_tokener_free(tok);
+	return root;
+}
+
 /* One JSON-RPC message of the answer (an SSE event's data, or a body). */
 static void
 upx_message(mg_upx_t *x, const char *msg, size_t len)
@@ -189,7 +203,7 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 	if (x->head_sent)
 		return; /* an initialize is answered once */
 	/* the version the upstream chose, for the client's session */
-	root = json_tokener_parse(msg);
+	root = parse_json(msg, len);
 	if (root && json_object_object_get_ex(root, "result", &result) &&
 	    json_object_object_get_ex(result, "protocolVersion", &v))
 		version = json_object_get_string(v);
