@@ -253,9 +253,8 @@ tell_all(unsigned type, int gen_below)
 			continue;
 		if (type == MG_MSG_QUIT || type == MG_MSG_TERMINATE)
 			k->quitting = 1;
+		/* a child that does not hear it is killed at the deadline */
 		kid_send(k, type, NULL, 0, -1);
-		if (type == MG_MSG_TERMINATE)
-			kill(k->pid, SIGTERM);
 	}
 }
 

@@ -1070,7 +1070,8 @@ relay_head(
 	ex->relay_kind = kind;
 	if (ex->req == NULL)
 		return;
-	if (ex->relay_init && status == 200 && sid[0] != '\0' &&
+	/* our session, even over an upstream without sessions (sid "") */
+	if (ex->relay_init && status == 200 &&
 	    ex_relay_session(ex, sid,
 		version[0] ? version : MG_MCP_VERSION_LATEST) != MG_OK) {
 		ex->relay_init = 0;

@@ -24,6 +24,21 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
+# The independent MCP software the tests run against comes from npm: the
+# official TypeScript SDK, the conformance suite, and a Node 22 for it.
+command -v node > /dev/null || {
+	echo "== installing nodejs and npm"
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
+}
+for d in tests/node tests/proxy; do
+	if [ -f "$d/package-lock.json" ]; then
+		echo "== npm ci in $d"
+		npm ci --prefix "$d" --no-audit --no-fund > /dev/null
+	fi
+done
+
 echo "== clang-format"
 if ! clang-format --dry-run --Werror src/*.[ch] tests/*.[ch]; then
 	echo "the sources do not match .clang-format: run clang-format -i src/*.[ch] tests/*.[ch]"
