@@ -12,6 +12,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl"
+# Node.js: Debian's, unless the machine has one already.
+command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
+command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
 missing=
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -26,12 +29,6 @@ fi
 
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it.
-command -v node > /dev/null || {
-	echo "== installing nodejs and npm"
-	sudo=
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
-}
 for d in tests/node tests/proxy; do
 	if [ -f "$d/package-lock.json" ]; then
 		echo "== npm ci in $d"
