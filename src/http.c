@@ -53,6 +53,7 @@ struct mg_http_req {
 	int              in_value; /* the parser is in a header value */
 	struct evbuffer *body;
 	size_t           body_limit;
+	int64_t          body_timeout; /* 0: the connection's */
 	struct evbuffer *out_headers; /* extra header lines of the answer */
 	void            *data;
 	int64_t          start_us;
@@ -152,7 +153,10 @@ conn_phase(mg_http_conn_t *c, phase_t phase)
 	switch (phase) {
 	case PHASE_IDLE: conn_arm(c, c->limits->keepalive_timeout); break;
 	case PHASE_HEADERS: conn_arm(c, c->limits->header_timeout); break;
-	case PHASE_BODY: conn_arm(c, c->limits->body_timeout); break;
+	case PHASE_BODY:
+		conn_arm(c, c->req && c->req->body_timeout ? c->req->body_timeout :
+		    c->limits->body_timeout);
+		break;
 	default: conn_arm(c, 0); break;
 	}
 }
@@ -602,6 +606,7 @@ on_body(http_parser *p, const char *at, size_t len)
 	if (evbuffer_get_length(r->body) + len > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	evbuffer_add(r->body, at, len);
+	conn_phase(c, PHASE_BODY); /* the body timeout runs between reads */
 	return 0;
 }
 
@@ -971,6 +976,12 @@ struct event_base *
 mg_http_req_base(const mg_http_req_t *r)
 {
 	return r->conn->base;
+}
+
+void
+mg_http_req_set_body_timeout(mg_http_req_t *r, int64_t ms)
+{
+	r->body_timeout = ms;
 }
 
 int

@@ -82,6 +82,9 @@ void               mg_http_req_set_data(mg_http_req_t *req, void *data);
 void              *mg_http_req_data(const mg_http_req_t *req);
 struct event_base *mg_http_req_base(const mg_http_req_t *req);
 
+/* The route's own client_body_timeout (ms), set in the headers callback. */
+void mg_http_req_set_body_timeout(mg_http_req_t *req, int64_t ms);
+
 /* The answer. */
 void mg_http_add_header(
     mg_http_req_t *req, const char *name, const char *value);

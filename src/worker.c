@@ -108,6 +108,7 @@ on_headers(void *arg, mg_http_req_t *req)
 		    "endpoint at this path");
 		return 0;
 	}
+	mg_http_req_set_body_timeout(req, loc->http.client_body_timeout);
 	return (size_t)loc->http.client_max_body_size;
 }
 
