@@ -146,7 +146,7 @@ static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
 static const conf_bounds_t session_timeout_bounds = { 1000, 86400000 * 7LL,
 	30 * 60 * 1000 };
-static const conf_bounds_t body_size_bounds = { 0, 1LL << 40, 1024 * 1024 };
+static const conf_bounds_t body_size_bounds = { 1, 1LL << 40, 1024 * 1024 };
 static const conf_bounds_t header_size_bounds = { 1024, 1024 * 1024,
 	16 * 1024 };
 static const conf_bounds_t max_headers_bounds = { 8, 10000, 100 };
@@ -1225,6 +1225,10 @@ conf_location(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		return conf_invalid(cp, cmd, "value", a->v[1]);
 	if (path[0] != '/')
 		return conf_invalid(cp, cmd, "value", path);
+	/* the path travels in every session id (session.c: route[128]) */
+	if (strlen(path) > 127)
+		return conf_error(
+		    cp, cp->args->line, "location path longer than 127 bytes");
 	for (tail = &srv->locations; *tail != NULL; tail = &(*tail)->next)
 		if ((*tail)->exact == exact && strcmp((*tail)->path, path) == 0)
 			return conf_duplicate_name(cp, "location",

@@ -54,7 +54,7 @@ struct mg_http_req {
 	struct evbuffer *body;
 	size_t           body_limit;
 	int64_t          body_timeout; /* 0: the connection's */
-	struct evbuffer *out_headers; /* extra header lines of the answer */
+	struct evbuffer *out_headers;  /* extra header lines of the answer */
 	void            *data;
 	int64_t          start_us;
 	int              status;
@@ -154,8 +154,9 @@ conn_phase(mg_http_conn_t *c, phase_t phase)
 	case PHASE_IDLE: conn_arm(c, c->limits->keepalive_timeout); break;
 	case PHASE_HEADERS: conn_arm(c, c->limits->header_timeout); break;
 	case PHASE_BODY:
-		conn_arm(c, c->req && c->req->body_timeout ? c->req->body_timeout :
-		    c->limits->body_timeout);
+		conn_arm(c,
+		    c->req && c->req->body_timeout ? c->req->body_timeout
+						   : c->limits->body_timeout);
 		break;
 	default: conn_arm(c, 0); break;
 	}
@@ -252,12 +253,20 @@ http_date(void)
 	return buf;
 }
 
+/* Only a request that said HTTP/1.0 gets 1.0 (one that said nothing yet,
+ * answered 408 or 400, gets 1.1). */
+static int
+is_http11(const mg_http_req_t *r)
+{
+	return !(
+	    r->conn->parser.http_major == 1 && r->conn->parser.http_minor == 0);
+}
+
 static void
 write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-	int              http11 =
-	    r->conn->parser.http_major == 1 && r->conn->parser.http_minor >= 1;
+	int              http11 = is_http11(r);
 
 	r->status = status;
 	r->answered = 1;
@@ -291,7 +300,8 @@ static void
 req_done(mg_http_req_t *r)
 {
 	mg_http_conn_t *c = r->conn;
-	int             keep = r->keepalive;
+	/* keepalive_timeout 0: no keep-alive, as in nginx */
+	int keep = r->keepalive && c->limits->keepalive_timeout > 0;
 
 	if (c->handler->done)
 		c->handler->done(c->handler->arg, r);
@@ -371,8 +381,7 @@ mg_http_stream_begin(mg_http_req_t *r, int status, const char *type)
 static int
 chunked(const mg_http_req_t *r)
 {
-	return r->conn->parser.http_major == 1 &&
-	    r->conn->parser.http_minor >= 1;
+	return is_http11(r);
 }
 
 /* A reader that falls this far behind is dropped rather than buffered. */
@@ -891,6 +900,8 @@ mg_http_req_method(const mg_http_req_t *r)
 const char *
 mg_http_req_method_name(const mg_http_req_t *r)
 {
+	if (r->path == NULL || r->path[0] == '\0')
+		return "-"; /* refused before its request line was read */
 	return http_method_str((enum http_method)r->conn->parser.method);
 }
 

@@ -67,6 +67,8 @@ static struct {
 	mg_sesstab_t  *sessions; /* shared by every child, across reloads */
 	uint8_t       *ikm;      /* session key material */
 	size_t         ikm_len;
+	uint8_t       *next_ikm; /* a reload's, until it is taken */
+	size_t         next_ikm_len;
 } M;
 
 static int64_t
@@ -435,13 +437,33 @@ load_session_key(const mg_conf_t *conf, char **err)
 			return MG_ERROR;
 		}
 	}
-	if (M.ikm != NULL) {
-		OPENSSL_cleanse(M.ikm, M.ikm_len);
-		free(M.ikm);
-	}
-	M.ikm = ikm;
-	M.ikm_len = len;
+	/* used only once the configuration is (commit_session_key) */
+	M.next_ikm = ikm;
+	M.next_ikm_len = len;
 	return MG_OK;
+}
+
+static void
+forget_key(uint8_t **ikm, size_t *len)
+{
+	if (*ikm != NULL) {
+		OPENSSL_cleanse(*ikm, *len);
+		free(*ikm);
+	}
+	*ikm = NULL;
+	*len = 0;
+}
+
+/* The configuration is taken: its key, if it brought one, too. */
+static void
+commit_session_key(void)
+{
+	if (M.next_ikm == NULL)
+		return;
+	forget_key(&M.ikm, &M.ikm_len);
+	M.ikm = M.next_ikm;
+	M.ikm_len = M.next_ikm_len;
+	M.next_ikm = NULL;
 }
 
 /* Everything a configuration needs that can fail, before it is used. */
@@ -455,10 +477,15 @@ prepare(mg_conf_t *conf, char **err)
 	if (geteuid() == 0 &&
 	    mg_proc_resolve_user(conf, &uid, &gid, err) != MG_OK)
 		return MG_ERROR;
-	if (load_session_key(conf, err) != MG_OK ||
-	    mg_accesslog_open(conf, err) != MG_OK)
+	if (load_session_key(conf, err) != MG_OK)
 		return MG_ERROR;
-	return mg_listeners_sync(&M.listeners, conf, err);
+	if (mg_accesslog_open(conf, err) != MG_OK ||
+	    mg_listeners_sync(&M.listeners, conf, err) != MG_OK) {
+		forget_key(&M.next_ikm, &M.next_ikm_len);
+		return MG_ERROR;
+	}
+	commit_session_key();
+	return MG_OK;
 }
 
 static void
@@ -749,10 +776,7 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	mg_conf_free(M.conf);
 	free(M.kids);
 	mg_sesstab_destroy(M.sessions);
-	if (M.ikm != NULL) {
-		OPENSSL_cleanse(M.ikm, M.ikm_len);
-		free(M.ikm);
-	}
+	forget_key(&M.ikm, &M.ikm_len);
 	return 0;
 }
 

@@ -656,6 +656,10 @@ ex_check_session(mg_mcp_ex_t *ex)
 	}
 	ex->session = s.id;
 	ex->sess = s;
+	/* no MCP-Protocol-Version: the version the session negotiated */
+	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
+	    version_index(s.version) >= 0)
+		ex->version = version_index(s.version);
 	return MG_OK;
 }
 

@@ -30,9 +30,11 @@ typedef struct {
 } slot_t;
 
 struct mg_sesstab {
-	size_t nslots; /* a power of two */
-	size_t size;   /* bytes mapped */
-	slot_t slots[];
+	size_t           nslots; /* a power of two */
+	size_t           size;   /* bytes mapped */
+	size_t           limit;  /* live sessions at most: max_sessions */
+	_Atomic uint64_t live;
+	slot_t           slots[];
 };
 
 mg_sesstab_t *
@@ -52,6 +54,7 @@ mg_sesstab_create(size_t capacity)
 	/* fresh anonymous pages are zero: every slot empty */
 	t->nslots = n;
 	t->size = size;
+	t->limit = capacity;
 	return t;
 }
 
@@ -65,7 +68,7 @@ mg_sesstab_destroy(mg_sesstab_t *t)
 size_t
 mg_sesstab_capacity(const mg_sesstab_t *t)
 {
-	return t->nslots / 2;
+	return t->limit;
 }
 
 uint64_t
@@ -111,6 +114,11 @@ mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 	size_t   i = home(t, id);
 	uint64_t have;
 
+	/* max_sessions is a hard limit: count first, undo on failure */
+	if (atomic_fetch_add(&t->live, 1) >= t->limit) {
+		atomic_fetch_sub(&t->live, 1);
+		return MG_DECLINED;
+	}
 	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (t->nslots - 1)) {
 		slot_t *s = &t->slots[i];
 
@@ -126,6 +134,7 @@ mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 		atomic_store(&s->id, id);
 		return MG_OK;
 	}
+	atomic_fetch_sub(&t->live, 1);
 	return MG_DECLINED;
 }
 
@@ -154,6 +163,7 @@ mg_sesstab_delete(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 	if (s == NULL ||
 	    !atomic_compare_exchange_strong(&s->state, &live, STATE_DELETED))
 		return MG_DECLINED;
+	atomic_fetch_sub(&t->live, 1);
 	atomic_store(&s->last, now_ms);
 	return MG_OK;
 }
@@ -180,6 +190,7 @@ mg_sesstab_sweep(mg_sesstab_t *t, int64_t now_ms, int64_t timeout_ms,
 		if (atomic_compare_exchange_strong(
 			&s->state, &state, STATE_EXPIRED)) {
 			/* it stays "gone" for one more timeout */
+			atomic_fetch_sub(&t->live, 1);
 			atomic_store(&s->last, now_ms);
 			if (ended)
 				ended(arg, id);

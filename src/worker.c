@@ -359,7 +359,7 @@ worker_forward_cancel(void *arg, uint64_t session, const char *request_id)
 	uint8_t         buf[sizeof(c) + 256];
 	size_t          n = strlen(request_id);
 
-	if (w->link == NULL || n > 256)
+	if (w->link == NULL || n > 255) /* the receiver takes < 256 */
 		return;
 	memcpy(buf, &c, sizeof(c));
 	memcpy(buf + sizeof(c), request_id, n);
