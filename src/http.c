@@ -28,6 +28,8 @@
 
 #define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
 #define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
+#define MG_HTTP_FLUSH_MS 30000  /* to take the last answer */
+#define MG_HTTP_LINGER_MS 2000  /* reading and dropping after an early answer */
 
 typedef enum {
 	PHASE_IDLE,    /* between requests */
@@ -35,7 +37,8 @@ typedef enum {
 	PHASE_BODY,    /* reading its body */
 	PHASE_BUSY,    /* the application has it */
 	PHASE_STREAM,  /* answering with a chunked stream */
-	PHASE_CLOSING  /* flushing the last answer, then close */
+	PHASE_CLOSING, /* flushing the last answer, then close */
+	PHASE_LINGER   /* answered early: reading what the client still sends */
 } phase_t;
 
 typedef struct {
@@ -77,6 +80,7 @@ struct mg_http_conn {
 	void                    *listener;
 	char                     peer[INET6_ADDRSTRLEN];
 	mg_http_conn_t          *prev, *next;
+	int linger; /* answered before the request was all in */
 	int                      linked; /* on the conns list */
 	int                      paused;
 };
@@ -273,6 +277,7 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 	if (r->conn->phase == PHASE_HEADERS || r->conn->phase == PHASE_BODY) {
 		/* answered before the request is all in: read no more of it */
 		r->keepalive = 0;
+		r->conn->linger = 1;
 		http_parser_pause(&r->conn->parser, 1);
 		r->conn->paused = 1;
 	}
@@ -310,7 +315,7 @@ req_done(mg_http_req_t *r)
 	if (!keep) {
 		c->phase = PHASE_CLOSING;
 		bufferevent_disable(c->bev, EV_READ);
-		conn_arm(c, c->limits->keepalive_timeout); /* flush deadline */
+		conn_arm(c, MG_HTTP_FLUSH_MS); /* a client that will not read */
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 			conn_free(c);
 		return;
@@ -582,15 +587,17 @@ on_headers_complete(http_parser *p)
 {
 	mg_http_conn_t *c = p->data;
 	mg_http_req_t  *r = c->req;
+	size_t          limit;
 
 	if (value_end(r) != MG_OK)
 		return early_error(c, 431, "header fields too large");
 	r->path = url_path(r->head);
 	r->method = method_of(p->method);
 	r->keepalive = http_should_keep_alive(p);
-	r->body_limit = c->handler->headers(c->handler->arg, r);
+	limit = c->handler->headers(c->handler->arg, r);
 	if (c->req != r)
-		return 0; /* answered (and gone) already */
+		return 0; /* answered (and gone) already: R is freed */
+	r->body_limit = limit;
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	if (p->content_length > 0 || (p->flags & F_CHUNKED)) {
@@ -680,7 +687,14 @@ conn_parse(mg_http_conn_t *c)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	conn_parse(arg);
+	mg_http_conn_t *c = arg;
+
+	if (c->phase == PHASE_LINGER) {
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	conn_parse(c);
 }
 
 static void
@@ -688,8 +702,22 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	mg_http_conn_t *c = arg;
 
-	if (c->phase == PHASE_CLOSING && c->req == NULL)
+	if (c->phase != PHASE_CLOSING || c->req != NULL)
+		return;
+	if (!c->linger) {
 		conn_free(c);
+		return;
+	}
+	/*
+	 * The answer went out before the request was all in (413, 408, 431):
+	 * closing now would reset the connection under bytes the client is
+	 * still sending and destroy the answer.  Stop writing, read and drop
+	 * what comes for a while, then close (nginx's lingering close).
+	 */
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	c->phase = PHASE_LINGER;
+	bufferevent_enable(c->bev, EV_READ);
+	conn_arm(c, MG_HTTP_LINGER_MS);
 }
 
 /* The client is gone (or broke the connection): one path for all. */

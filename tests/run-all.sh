@@ -98,6 +98,9 @@ build clang clang || status=1
 build asan gcc --enable-sanitizers || status=1
 
 echo "== distcheck"
+# The unpacked tarball has no node_modules: the tests use the tree's.
+export MG_NODE_MODULES="$top/tests/node/node_modules"
+export MG_PROXY_NODE_MODULES="$top/tests/proxy/node_modules"
 if (cd "$top/build/gcc" && make distcheck > distcheck.log 2>&1); then
 	report+=("distcheck: ok")
 else

@@ -181,6 +181,7 @@ mg_start() {
 	local gen=${1:-1}
 	"$MCPGW" -F -c "$MG_TMP/mcpgw.conf" >> "$MG_TMP/stdout.log" 2>&1 &
 	MG_MASTER=$!
+	disown "$MG_MASTER" # no job notice when the cleanup kills it
 	mg_wait 10 "grep -q 'generation $gen ready' '$MG_TMP/error.log' 2>/dev/null" ||
 		fail "mcpgw did not become ready within 10 s"
 }
