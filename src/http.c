@@ -28,8 +28,9 @@
 
 #define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
 #define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
-#define MG_HTTP_FLUSH_MS 30000  /* to take the last answer */
-#define MG_HTTP_LINGER_MS 2000  /* reading and dropping after an early answer */
+#define MG_HTTP_FLUSH_MS 30000             /* to take the last answer */
+#define MG_HTTP_LINGER_MS 2000 /* reading and dropping after an early answer   \
+				*/
 
 typedef enum {
 	PHASE_IDLE,    /* between requests */
@@ -81,8 +82,8 @@ struct mg_http_conn {
 	char                     peer[INET6_ADDRSTRLEN];
 	mg_http_conn_t          *prev, *next;
 	int linger; /* answered before the request was all in */
-	int                      linked; /* on the conns list */
-	int                      paused;
+	int linked; /* on the conns list */
+	int paused;
 };
 
 static mg_http_conn_t      *conns;
