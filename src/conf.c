@@ -158,6 +158,8 @@ static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
+static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 
 static int conf_set_origins(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_builtin(conf_parse_t *, const conf_command_t *, void *);
@@ -165,6 +167,9 @@ static int conf_set_pass(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_upstream_server(
     conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_header(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_protocols(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_verify_client(
+    conf_parse_t *, const conf_command_t *, void *);
 
 /* A directive of the HTTP settings (mg_http_conf_t), in each context it
  * may appear in; unset fields are merged from the outer block. */
@@ -242,7 +247,22 @@ static const conf_command_t mg_commands[] = {
 	{ "upstream", MG_CTX_MAIN, 1, 1, conf_upstream, 0, CONF_BLOCK, NULL },
 	{ "server", MG_CTX_MAIN, 0, 0, conf_server, 0, CONF_BLOCK, NULL },
 
-	{ "listen", MG_CTX_SERVER, 1, 1, conf_listen, 0, 0, NULL },
+	{ "listen", MG_CTX_SERVER, 1, 2, conf_listen, 0, 0, NULL },
+	{ "ssl_certificate", MG_CTX_SERVER, 1, 1, conf_set_str,
+	    offsetof(mg_server_t, tls.certificate), 0, NULL },
+	{ "ssl_certificate_key", MG_CTX_SERVER, 1, 1, conf_set_str,
+	    offsetof(mg_server_t, tls.certificate_key), 0, NULL },
+	{ "ssl_protocols", MG_CTX_SERVER, 1, 2, conf_set_protocols,
+	    offsetof(mg_server_t, tls.protocols), 0, NULL },
+	{ "ssl_ciphers", MG_CTX_SERVER, 1, 1, conf_set_str,
+	    offsetof(mg_server_t, tls.ciphers), 0, NULL },
+	{ "ssl_client_certificate", MG_CTX_SERVER, 1, 1, conf_set_str,
+	    offsetof(mg_server_t, tls.client_certificate), 0, NULL },
+	{ "ssl_verify_client", MG_CTX_SERVER, 1, 1, conf_set_verify_client,
+	    offsetof(mg_server_t, tls.verify_client), 0, NULL },
+	{ "ssl_handshake_timeout", MG_CTX_SERVER, 1, 1, conf_set_time,
+	    offsetof(mg_server_t, tls.handshake_timeout), 0,
+	    &handshake_timeout_bounds },
 	{ "server_name", MG_CTX_SERVER, 1, CONF_NARGS_MAX, conf_server_name, 0,
 	    0, NULL },
 	{ "location", MG_CTX_SERVER, 1, 2, conf_location, 0, CONF_BLOCK, NULL },
@@ -262,6 +282,14 @@ static const conf_command_t mg_commands[] = {
 	    offsetof(mg_upstream_t, read_timeout), 0, &read_timeout_bounds },
 	{ "keepalive", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
 	    offsetof(mg_upstream_t, keepalive), 0, &keepalive_bounds },
+	{ "ssl_verify", MG_CTX_UPSTREAM, 1, 1, conf_set_flag,
+	    offsetof(mg_upstream_t, tls.verify), 0, &ssl_verify_bounds },
+	{ "ssl_trusted_certificate", MG_CTX_UPSTREAM, 1, 1, conf_set_str,
+	    offsetof(mg_upstream_t, tls.trusted_certificate), 0, NULL },
+	{ "ssl_certificate", MG_CTX_UPSTREAM, 1, 1, conf_set_str,
+	    offsetof(mg_upstream_t, tls.certificate), 0, NULL },
+	{ "ssl_certificate_key", MG_CTX_UPSTREAM, 1, 1, conf_set_str,
+	    offsetof(mg_upstream_t, tls.certificate_key), 0, NULL },
 };
 
 /* Memory. */
@@ -1175,10 +1203,14 @@ conf_listen(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	mg_listen_t *l, **tail;
 	const char  *v = cp->args->v[1];
 
-	(void)cmd;
 	if ((l = conf_alloc(cp->conf, sizeof(*l))) == NULL ||
 	    (l->text = conf_strdup(cp->conf, v)) == NULL)
 		return conf_nomem(cp);
+	if (cp->args->n == 3) {
+		if (strcmp(cp->args->v[2], "ssl") != 0)
+			return conf_invalid(cp, cmd, "value", cp->args->v[2]);
+		l->ssl = 1;
+	}
 	if (conf_parse_listen(v, &l->addr, &l->addrlen) != MG_OK)
 		return conf_error(
 		    cp, cp->args->line, "invalid listen \"%s\"", v);
@@ -1241,6 +1273,85 @@ conf_location(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	loc->pos = conf_pos(cp);
 	*tail = loc;
 	return conf_parse_block(cp, MG_CTX_LOCATION, loc, 1);
+}
+
+/* TLS. */
+
+/* ssl_protocols TLSv1.2 [TLSv1.3] */
+static int
+conf_set_protocols(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	int *field = CONF_FIELD(ctx, cmd, int);
+
+	if (*field != 0)
+		return conf_duplicate(cp, cmd);
+	for (size_t i = 1; i < cp->args->n; i++) {
+		if (strcmp(cp->args->v[i], "TLSv1.2") == 0)
+			*field |= MG_TLS_V12;
+		else if (strcmp(cp->args->v[i], "TLSv1.3") == 0)
+			*field |= MG_TLS_V13;
+		else
+			return conf_invalid(cp, cmd, "value", cp->args->v[i]);
+	}
+	return MG_OK;
+}
+
+/* ssl_verify_client on | optional | off */
+static int
+conf_set_verify_client(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_server_t *srv = ctx;
+	const char  *v = cp->args->v[1];
+
+	if (srv->tls.verify_pos.file != NULL)
+		return conf_duplicate(cp, cmd);
+	if (strcmp(v, "on") == 0)
+		srv->tls.verify_client = MG_VERIFY_ON;
+	else if (strcmp(v, "optional") == 0)
+		srv->tls.verify_client = MG_VERIFY_OPTIONAL;
+	else if (strcmp(v, "off") == 0)
+		srv->tls.verify_client = MG_VERIFY_OFF;
+	else
+		return conf_invalid(cp, cmd, "value", v);
+	srv->tls.verify_pos = conf_pos(cp);
+	return MG_OK;
+}
+
+/* A server that listens with ssl has what TLS needs; an address is TLS
+ * for every server on it or for none. */
+static int
+conf_validate_tls(conf_parse_t *cp, mg_server_t *srv)
+{
+	for (mg_listen_t *l = srv->listens; l != NULL; l = l->next) {
+		if (l->ssl &&
+		    (srv->tls.certificate == NULL ||
+			srv->tls.certificate_key == NULL))
+			return conf_error_at(cp, &l->pos,
+			    "\"listen %s ssl\" "
+			    "needs \"ssl_certificate\" and "
+			    "\"ssl_certificate_key\" "
+			    "in its server",
+			    l->text);
+		for (mg_server_t *o = cp->conf->servers; o != NULL; o = o->next)
+			for (mg_listen_t *m = o->listens; m != NULL;
+			     m = m->next)
+				if (m->ssl != l->ssl &&
+				    m->addrlen == l->addrlen &&
+				    memcmp(&m->addr, &l->addr, l->addrlen) == 0)
+					return conf_error_at(cp, &m->pos,
+					    "\"%s\" is listened on with and "
+					    "without ssl",
+					    m->text);
+		if (srv->tls.verify_client != MG_VERIFY_OFF &&
+		    srv->tls.client_certificate == NULL)
+			return conf_error_at(cp, &srv->tls.verify_pos,
+			    "\"ssl_verify_client\" needs "
+			    "\"ssl_client_certificate\"");
+	}
+	if (srv->tls.protocols == 0)
+		srv->tls.protocols = MG_TLS_V12 | MG_TLS_V13;
+	srv->tls.certificate_pos = srv->pos; /* what a failed load names */
+	return MG_OK;
 }
 
 /* Location context. */
@@ -1623,10 +1734,15 @@ conf_validate(conf_parse_t *cp)
 
 	for (u = cp->conf->upstreams; u != NULL; u = u->next)
 		u->index = i++;
+	i = 0;
+	for (srv = cp->conf->servers; srv != NULL; srv = srv->next)
+		srv->index = i++;
 	for (srv = cp->conf->servers; srv != NULL; srv = srv->next) {
 		if (srv->listens == NULL)
 			return conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
+		if (conf_validate_tls(cp, srv) != MG_OK)
+			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
 			if (conf_validate_location(cp, loc) != MG_OK)
 				return MG_ERROR;

@@ -49,9 +49,31 @@ typedef struct {
 	size_t  nallow_origins;
 } mg_http_conf_t;
 
+/* TLS of a server (agents to mcpgw) or of an upstream (mcpgw to it). */
+#define MG_TLS_V12 0x01
+#define MG_TLS_V13 0x02
+#define MG_VERIFY_OFF 0
+#define MG_VERIFY_ON 1
+#define MG_VERIFY_OPTIONAL 2
+
+typedef struct {
+	char   *certificate; /* PEM, with its chain */
+	char   *certificate_key;
+	char   *client_certificate;  /* CAs for client certificates */
+	char   *trusted_certificate; /* upstream: instead of the system's */
+	char   *ciphers;
+	int     protocols;             /* MG_TLS_V12 | MG_TLS_V13 */
+	int     verify_client;         /* MG_VERIFY_* */
+	int     verify;                /* upstream: verify the server */
+	int64_t handshake_timeout;     /* ms */
+	mg_conf_pos_t certificate_pos; /* for messages on reload */
+	mg_conf_pos_t verify_pos;
+} mg_tls_conf_t;
+
 typedef struct mg_listen {
 	struct mg_listen       *next;
 	char                   *text; /* as written, "127.0.0.1:8080" */
+	int                     ssl;  /* "listen ... ssl" */
 	struct sockaddr_storage addr;
 	socklen_t               addrlen;
 	mg_conf_pos_t           pos;
@@ -75,6 +97,8 @@ typedef struct mg_server {
 	size_t            nnames;
 	mg_location_t    *locations;
 	mg_http_conf_t    http;
+	mg_tls_conf_t     tls;
+	int               index; /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 } mg_server_t;
 
@@ -99,6 +123,7 @@ typedef struct mg_upstream {
 	int64_t              connect_timeout; /* ms */
 	int64_t              read_timeout;    /* ms between reads */
 	int                  keepalive;       /* idle connections kept */
+	mg_tls_conf_t        tls;
 	mg_conf_pos_t        pos;
 } mg_upstream_t;
 

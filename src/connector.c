@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,9 +85,9 @@ relay_head(
 	relay_t      *r = arg;
 	mg_msg_head_t h = { status, (uint8_t)kind, 0, (uint16_t)strlen(sid),
 		(uint16_t)strlen(version), 0 };
-	uint8_t       buf[sizeof(h) + 512];
+	uint8_t       buf[sizeof(h) + MG_UP_SID_MAX + 64];
 
-	if (h.sid_len + h.ver_len > 512)
+	if (h.sid_len >= MG_UP_SID_MAX || h.ver_len > 63)
 		h.sid_len = h.ver_len = 0;
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), sid, h.sid_len);
@@ -101,6 +102,25 @@ relay_data(void *arg, const char *msg, size_t len)
 	relay_t *r = arg;
 
 	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_DATA, r->id, msg, len);
+}
+
+static void
+relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	relay_t       *r = arg;
+	size_t         n = id ? strlen(id) : 0;
+	mg_msg_event_t e = { (int32_t)(retry > INT32_MAX ? -1 : retry),
+		(uint16_t)(n > 255 ? 255 : n), id != NULL };
+	uint8_t       *buf = malloc(sizeof(e) + e.id_len + len);
+
+	if (buf == NULL)
+		return;
+	memcpy(buf, &e, sizeof(e));
+	memcpy(buf + sizeof(e), id ? id : "", e.id_len);
+	memcpy(buf + sizeof(e) + e.id_len, data, len);
+	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, buf,
+	    sizeof(e) + e.id_len + len);
+	free(buf);
 }
 
 static void
@@ -127,22 +147,24 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 {
 	static const char   *bad = "malformed REQ";
 	mg_msg_req_t         q;
-	mg_ipc_part_t        parts[4];
-	size_t               lens[4];
-	char                 sid[256], ver[32];
+	mg_ipc_part_t        parts[5];
+	size_t               lens[5];
+	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
 	const mg_upstream_t *up = NULL;
 	relay_t             *r;
-	mg_up_ops_t          ops = { relay_head, relay_data, relay_end, NULL };
-	mg_up_req_t          req;
+	mg_up_ops_t ops = { relay_head, relay_data, relay_event, relay_end,
+		NULL };
+	mg_up_req_t req;
 
 	if (hdr->len < sizeof(q))
 		goto malformed;
 	memcpy(&q, payload, sizeof(q));
 	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
-	lens[3] = q.body_len;
-	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 4, parts) !=
+	lens[3] = q.body_len, lens[4] = q.lei_len;
+	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 5, parts) !=
 		MG_OK ||
-	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver))
+	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
+	    q.lei_len >= sizeof(lei))
 		goto malformed;
 	for (up = c->ctx->conf->upstreams; up && up->index != q.upstream;
 	     up = up->next)
@@ -153,9 +175,11 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	sid[q.sid_len] = '\0';
 	memcpy(ver, parts[1].p, q.ver_len);
 	ver[q.ver_len] = '\0';
+	memcpy(lei, parts[4].p, q.lei_len);
+	lei[q.lei_len] = '\0';
 	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
 		up, sid, ver, (const char *)parts[2].p, parts[2].len,
-		(const char *)parts[3].p, parts[3].len };
+		(const char *)parts[3].p, parts[3].len, lei };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;
@@ -339,7 +363,8 @@ mg_connector_main(mg_child_ctx_t *ctx)
 		mg_error("cannot create the event loop");
 		goto out;
 	}
-	if ((c.ups = mg_upstreams_new(c.base, ctx->conf, &err)) == NULL) {
+	if ((c.ups = mg_upstreams_new(c.base, ctx->conf, ctx->tls, &err)) ==
+	    NULL) {
 		mg_error("%s", err ? err : "out of memory");
 		free(err);
 		goto out;

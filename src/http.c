@@ -25,21 +25,24 @@
 
 #include "http.h"
 #include "log.h"
+#include "tls.h"
 
 #define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
 #define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
 #define MG_HTTP_FLUSH_MS 30000             /* to take the last answer */
-#define MG_HTTP_LINGER_MS 2000 /* reading and dropping after an early answer   \
-				*/
+#define MG_HTTP_LINGER_MS                                                      \
+	2000 /* reading and dropping after an early answer                     \
+	      */
 
 typedef enum {
-	PHASE_IDLE,    /* between requests */
-	PHASE_HEADERS, /* reading a request's head */
-	PHASE_BODY,    /* reading its body */
-	PHASE_BUSY,    /* the application has it */
-	PHASE_STREAM,  /* answering with a chunked stream */
-	PHASE_CLOSING, /* flushing the last answer, then close */
-	PHASE_LINGER   /* answered early: reading what the client still sends */
+	PHASE_HANDSHAKE, /* TLS, before the first request */
+	PHASE_IDLE,      /* between requests */
+	PHASE_HEADERS,   /* reading a request's head */
+	PHASE_BODY,      /* reading its body */
+	PHASE_BUSY,      /* the application has it */
+	PHASE_STREAM,    /* answering with a chunked stream */
+	PHASE_CLOSING,   /* flushing the last answer, then close */
+	PHASE_LINGER /* answered early: reading what the client still sends */
 } phase_t;
 
 typedef struct {
@@ -80,6 +83,7 @@ struct mg_http_conn {
 	const mg_http_handler_t *handler;
 	void                    *listener;
 	char                     peer[INET6_ADDRSTRLEN];
+	char                    *subject; /* verified client certificate */
 	mg_http_conn_t          *prev, *next;
 	int linger; /* answered before the request was all in */
 	int linked; /* on the conns list */
@@ -110,6 +114,7 @@ static const struct {
 	{ 429, "Too Many Requests" },
 	{ 431, "Request Header Fields Too Large" },
 	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
 	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
@@ -122,7 +127,11 @@ mg_http_status_text(int status)
 	for (size_t i = 0; i < MG_NELEM(status_texts); i++)
 		if (status_texts[i].status == status)
 			return status_texts[i].text;
-	return "Unknown";
+	/* a status relayed from an upstream that the table lacks */
+	return status < 300 ? "OK"
+	    : status < 400  ? "Redirect"
+	    : status < 500  ? "Client Error"
+			    : "Server Error";
 }
 
 static int64_t
@@ -282,7 +291,7 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 		http_parser_pause(&r->conn->parser, 1);
 		r->conn->paused = 1;
 	}
-	if (len < 0 && !http11)
+	if ((len < 0 && !http11) || r->conn->limits->keepalive_timeout == 0)
 		r->keepalive = 0; /* a 1.0 stream ends by closing */
 	evbuffer_add_printf(out, "HTTP/1.%d %d %s\r\nDate: %s\r\n",
 	    http11 ? 1 : 0, status, mg_http_status_text(status), http_date());
@@ -744,11 +753,36 @@ conn_lost(mg_http_conn_t *c, const char *why)
 	conn_free(c);
 }
 
+/* The TLS handshake is done: the first request may come. */
+static void
+conn_handshaken(mg_http_conn_t *c)
+{
+	char subject[512];
+
+	mg_tls_peer_subject(c->bev, subject, sizeof(subject));
+	if (subject[0] != '\0')
+		c->subject = strdup(subject);
+	conn_phase(c, PHASE_HEADERS);
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	mg_http_conn_t *c = arg;
 
+	char why[300];
+
+	if (c->phase == PHASE_HANDSHAKE) {
+		if (what & BEV_EVENT_CONNECTED) {
+			conn_handshaken(c);
+			return;
+		}
+		/* garbage, plain HTTP, a peer that gave up: one line, gone */
+		mg_tls_error(bev, why, sizeof(why));
+		mg_info("TLS handshake with %s failed: %s", c->peer, why);
+		conn_free(c);
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		conn_lost(c, "end of file");
 	else if (what & BEV_EVENT_ERROR)
@@ -762,6 +796,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	mg_http_conn_t *c = arg;
 
 	switch (c->phase) {
+	case PHASE_HANDSHAKE:
+		mg_info("TLS handshake with %s timed out", c->peer);
+		conn_free(c);
+		break;
 	case PHASE_HEADERS:
 		early_error(c, 408, "timed out reading the request headers");
 		break;
@@ -820,8 +858,8 @@ peer_text(char *out, size_t len, const struct sockaddr *sa)
 
 mg_http_conn_t *
 mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, void *listener, const mg_http_limits_t *limits,
-    const mg_http_handler_t *handler)
+    socklen_t peerlen, void *listener, struct ssl_ctx_st *tls,
+    const mg_http_limits_t *limits, const mg_http_handler_t *handler)
 {
 	mg_http_conn_t *c;
 
@@ -837,7 +875,11 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	peer_text(c->peer, sizeof(c->peer), peer);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tls != NULL)
+		c->bev = mg_tls_server_bev(base, fd, tls);
+	else
+		c->bev =
+		    bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(base, conn_timer_cb, c);
 	c->resume = event_new(base, -1, 0, conn_resume_cb, c);
 	if (c->bev == NULL || c->timer == NULL || c->resume == NULL) {
@@ -849,9 +891,9 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	/* The first request's headers must come within header_timeout. */
-	c->phase = PHASE_HEADERS;
-	conn_arm(c, limits->header_timeout);
+	/* The handshake, then the first request's headers, in their time. */
+	c->phase = tls ? PHASE_HANDSHAKE : PHASE_HEADERS;
+	conn_arm(c, tls ? limits->handshake_timeout : limits->header_timeout);
 	c->next = conns;
 	if (conns)
 		conns->prev = c;
@@ -870,6 +912,7 @@ conn_free(mg_http_conn_t *c)
 	}
 	if (c->bev)
 		bufferevent_free(c->bev);
+	free(c->subject);
 	if (c->timer)
 		event_free(c->timer);
 	if (c->resume)
@@ -980,6 +1023,12 @@ struct evbuffer *
 mg_http_req_body(mg_http_req_t *r)
 {
 	return r->body;
+}
+
+const char *
+mg_http_req_client_subject(const mg_http_req_t *r)
+{
+	return r->conn->subject;
 }
 
 const char *

@@ -40,6 +40,7 @@ typedef struct {
 	int64_t body_timeout;      /* ms, between two body reads: 408 */
 	int64_t keepalive_timeout; /* ms, idle between requests */
 	size_t  max_body_size;     /* unless the route says otherwise */
+	int64_t handshake_timeout; /* ms, TLS listeners */
 } mg_http_limits_t;
 
 typedef struct {
@@ -57,9 +58,12 @@ typedef struct {
 
 /* Take over an accepted socket.  LISTENER is opaque to http.c (the
  * worker's per-listener data, for choosing a server). */
+struct ssl_ctx_st;
+/* TLS, if not NULL: the listener's context; the handshake comes first. */
 mg_http_conn_t *mg_http_conn_new(struct event_base *base, int fd,
     const struct sockaddr *peer, socklen_t peerlen, void *listener,
-    const mg_http_limits_t *limits, const mg_http_handler_t *handler);
+    struct ssl_ctx_st *tls, const mg_http_limits_t *limits,
+    const mg_http_handler_t *handler);
 /* Open connections of this process (for worker_connections). */
 int mg_http_conn_count(void);
 /* Graceful stop: close idle connections now; the rest after their
@@ -73,9 +77,11 @@ const char      *mg_http_req_method_name(const mg_http_req_t *req);
 const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
 const char      *mg_http_req_header(const mg_http_req_t *req, const char *name);
 /* Every value of a header that may repeat, joined with ", ". */
-const char        *mg_http_req_host(const mg_http_req_t *req); /* no port */
-struct evbuffer   *mg_http_req_body(mg_http_req_t *req);
-const char        *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+const char      *mg_http_req_host(const mg_http_req_t *req); /* no port */
+struct evbuffer *mg_http_req_body(mg_http_req_t *req);
+const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+/* The verified TLS client certificate's subject, or NULL. */
+const char        *mg_http_req_client_subject(const mg_http_req_t *req);
 void              *mg_http_req_listener(const mg_http_req_t *req);
 int64_t            mg_http_req_start_us(const mg_http_req_t *req);
 void               mg_http_req_set_data(mg_http_req_t *req, void *data);

@@ -57,6 +57,7 @@ static const struct {
 	{ MG_MSG_RESP_HEAD, "RESP_HEAD" },
 	{ MG_MSG_RESP_DATA, "RESP_DATA" },
 	{ MG_MSG_RESP_END, "RESP_END" },
+	{ MG_MSG_RESP_EVENT, "RESP_EVENT" },
 };
 
 const char *

@@ -47,6 +47,7 @@ typedef enum {
 	MG_MSG_RESP_HEAD,        /* the upstream's status (and session) */
 	MG_MSG_RESP_DATA,        /* one JSON-RPC message of the answer */
 	MG_MSG_RESP_END,         /* the answer is over (or failed) */
+	MG_MSG_RESP_EVENT,       /* one SSE event of the answer, id and all */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -80,6 +81,7 @@ typedef struct {
  * directions; answers are matched by it, never by JSON-RPC ids.
  */
 #define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
+#define MG_UP_SID_MAX 1024       /* an upstream's Mcp-Session-Id, at most */
 
 typedef struct {
 	uint8_t  method; /* mg_http_method_t */
@@ -89,9 +91,17 @@ typedef struct {
 	uint16_t sid_len;
 	uint16_t ver_len;
 	uint16_t init_len;
-	uint16_t pad;
+	uint16_t lei_len; /* Last-Event-ID of a GET that resumes, after body */
 	uint32_t body_len;
 } mg_msg_req_t;
+
+/* MG_MSG_RESP_EVENT: this struct, then id_len bytes of the upstream's
+ * event id, then the data (a JSON-RPC message, or empty). */
+typedef struct {
+	int32_t  retry; /* ms, or -1 */
+	uint16_t id_len;
+	uint16_t has_id;
+} mg_msg_event_t;
 
 /* MG_MSG_RESP_HEAD: this struct, then the upstream session id and the
  * protocol version (both from an initialize, else empty). */

@@ -67,6 +67,7 @@ static struct {
 	mg_sesstab_t  *sessions; /* shared by every child, across reloads */
 	uint8_t       *ikm;      /* session key material */
 	size_t         ikm_len;
+	mg_tls_set_t  *tls;      /* the running generation's contexts */
 	uint8_t       *next_ikm; /* a reload's, until it is taken */
 	size_t         next_ikm_len;
 } M;
@@ -185,7 +186,7 @@ spawn(mg_kid_t *k)
 		close_in_child(k);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
-			M.ikm, M.ikm_len };
+			M.tls, M.ikm, M.ikm_len };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);
@@ -470,21 +471,31 @@ commit_session_key(void)
 static int
 prepare(mg_conf_t *conf, char **err)
 {
-	uid_t uid;
-	gid_t gid;
+	mg_tls_set_t *tls;
+	uid_t         uid;
+	gid_t         gid;
 
 	*err = NULL;
 	if (geteuid() == 0 &&
 	    mg_proc_resolve_user(conf, &uid, &gid, err) != MG_OK)
 		return MG_ERROR;
-	if (load_session_key(conf, err) != MG_OK)
+	/* certificates and keys are read here, as root, before any fork */
+	if ((tls = mg_tls_set_new(conf, err)) == NULL)
 		return MG_ERROR;
+	if (load_session_key(conf, err) != MG_OK) {
+		mg_tls_set_free(tls);
+		return MG_ERROR;
+	}
 	if (mg_accesslog_open(conf, err) != MG_OK ||
 	    mg_listeners_sync(&M.listeners, conf, err) != MG_OK) {
 		forget_key(&M.next_ikm, &M.next_ikm_len);
+		mg_tls_set_free(tls);
 		return MG_ERROR;
 	}
 	commit_session_key();
+	/* children of older generations have their own copies */
+	mg_tls_set_free(M.tls);
+	M.tls = tls;
 	return MG_OK;
 }
 
@@ -777,6 +788,7 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	free(M.kids);
 	mg_sesstab_destroy(M.sessions);
 	forget_key(&M.ikm, &M.ikm_len);
+	mg_tls_set_free(M.tls);
 	return 0;
 }
 

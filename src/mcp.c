@@ -22,6 +22,7 @@
 
 #include "accesslog.h"
 #include "builtin.h"
+#include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp.h"
@@ -311,7 +312,8 @@ ex_stream_begin(mg_mcp_ex_t *ex)
 	mg_http_add_header(ex->req, "Cache-Control", "no-cache");
 	mg_http_add_header(ex->req, "X-Accel-Buffering", "no");
 	mg_http_stream_begin(ex->req, 200, "text/event-stream");
-	if (primes_streams(ex->version)) {
+	/* a relayed stream carries the upstream's own priming event */
+	if (primes_streams(ex->version) && ex->upstream == NULL) {
 		struct evbuffer *empty = evbuffer_new();
 
 		ex_event(ex, empty); /* the priming event: an id, no data */
@@ -972,23 +974,25 @@ ex_post(mg_mcp_ex_t *ex)
 
 /* ---- relaying to an upstream (mcp_pass) ---------------------------------- */
 
-/* The token's upstream blob: [u8 n][upstream session id][u16 n][params]. */
+/* The token's upstream blob: [u16 n][upstream session id][u16 n][params]. */
 static void
 blob_pack(mg_session_t *s, const char *sid, const char *init)
 {
 	size_t n = strlen(sid), m = init ? strlen(init) : 0;
 
-	if (n > 255 || 1 + n + 2 > sizeof(s->upstream))
+	/* the connector refuses longer ids (MG_UP_SID_MAX) */
+	if (n >= MG_UP_SID_MAX)
 		n = 0;
 	/* params that do not fit: the upstream session cannot be reopened */
-	if (1 + n + 2 + m > sizeof(s->upstream))
+	if (4 + n + m > sizeof(s->upstream))
 		m = 0;
-	s->upstream[0] = (uint8_t)n;
-	memcpy(s->upstream + 1, sid, n);
-	s->upstream[1 + n] = (uint8_t)(m >> 8);
-	s->upstream[2 + n] = (uint8_t)m;
-	memcpy(s->upstream + 3 + n, init, m);
-	s->upstream_len = 3 + n + m;
+	s->upstream[0] = (uint8_t)(n >> 8);
+	s->upstream[1] = (uint8_t)n;
+	memcpy(s->upstream + 2, sid, n);
+	s->upstream[2 + n] = (uint8_t)(m >> 8);
+	s->upstream[3 + n] = (uint8_t)m;
+	memcpy(s->upstream + 4 + n, init, m);
+	s->upstream_len = 4 + n + m;
 }
 
 static int
@@ -997,17 +1001,17 @@ blob_unpack(const mg_session_t *s, const char **sid, size_t *sid_len,
 {
 	size_t n, m;
 
-	if (s->upstream_len < 3)
+	if (s->upstream_len < 4)
 		return MG_ERROR;
-	n = s->upstream[0];
-	if (1 + n + 2 > s->upstream_len)
+	n = (size_t)s->upstream[0] << 8 | s->upstream[1];
+	if (4 + n > s->upstream_len)
 		return MG_ERROR;
-	m = (size_t)s->upstream[1 + n] << 8 | s->upstream[2 + n];
-	if (3 + n + m != s->upstream_len)
+	m = (size_t)s->upstream[2 + n] << 8 | s->upstream[3 + n];
+	if (4 + n + m != s->upstream_len)
 		return MG_ERROR;
-	*sid = (const char *)s->upstream + 1;
+	*sid = (const char *)s->upstream + 2;
 	*sid_len = n;
-	*init = (const char *)s->upstream + 3 + n;
+	*init = (const char *)s->upstream + 4 + n;
 	*init_len = m;
 	return MG_OK;
 }
@@ -1074,10 +1078,10 @@ relay_head(
 	ex->relay_kind = kind;
 	if (ex->req == NULL)
 		return;
-	/* our session, even over an upstream without sessions (sid "") */
-	if (ex->relay_init && status == 200 &&
-	    ex_relay_session(ex, sid,
-		version[0] ? version : MG_MCP_VERSION_LATEST) != MG_OK) {
+	/* our session for an initialize result (version set), even over an
+	 * upstream without sessions (sid "") */
+	if (ex->relay_init && status == 200 && version[0] != '\0' &&
+	    ex_relay_session(ex, sid, version) != MG_OK) {
 		ex->relay_init = 0;
 		ex_refuse(ex, 503, ex->req_id, MG_RPC_INTERNAL_ERROR,
 		    "too many sessions; try again later");
@@ -1108,6 +1112,26 @@ relay_data(void *arg, const char *msg, size_t len)
 	    "application/json", msg, len);
 }
 
+/* An upstream's SSE event, passed on with its own id and retry, so the
+ * client can resume through the gateway. */
+static void
+relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	mg_mcp_ex_t     *ex = arg;
+	struct evbuffer *out;
+
+	if (ex->req == NULL || !ex->streaming)
+		return;
+	out = evbuffer_new();
+	if (retry >= 0)
+		mg_sse_write_retry(out, (unsigned)retry);
+	if (id != NULL || len > 0)
+		mg_sse_write_event(out, id, NULL, data, len);
+	if (mg_http_stream_write_buffer(ex->req, out) != MG_OK)
+		mg_http_stream_end(ex->req);
+	evbuffer_free(out);
+}
+
 static void
 relay_end(void *arg, int code, const char *message)
 {
@@ -1134,8 +1158,8 @@ relay_end(void *arg, int code, const char *message)
 static void
 ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 {
-	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_end,
-		NULL };
+	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_event,
+		relay_end, NULL };
 	mg_relay_ops_t              o = ops;
 	mg_relay_req_t              q = { 0 };
 	const char                 *v = versions[ex->version];
@@ -1146,6 +1170,16 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	q.upstream = ex->upstream->index;
 	q.body = body;
 	q.body_len = len;
+	/* a GET that resumes a stream: the upstream replays from there */
+	q.lei = mg_http_req_header(ex->req, "Last-Event-ID");
+	if (q.lei == NULL || q.method != MG_HTTP_GET)
+		q.lei = "";
+	q.lei_len = strlen(q.lei);
+	if (len > MG_IPC_MAX_FRAME - 4096) {
+		ex_refuse(ex, 413, ex->req_id, MG_RPC_INVALID_REQUEST,
+		    "request too large to relay (16 MB at most)");
+		return;
+	}
 	q.sid = q.init = "";
 	if (ex->session != 0 &&
 	    blob_unpack(&ex->sess, &q.sid, &q.sid_len, &q.init, &q.init_len) !=

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "mcpgw.h"
+#include "tls.h"
 
 /* A listening socket the master opened; workers inherit it. */
 typedef struct {
@@ -22,16 +23,17 @@ typedef struct {
 
 /* What a child is handed when it is forked. */
 typedef struct {
-	const mg_conf_t   *conf;
-	mg_role_t          role;
-	int                slot;       /* worker number, 0 for the connector */
-	int                generation; /* bumped by every reload */
-	int                channel_fd; /* to the master */
-	mg_listener_t     *listeners;  /* workers serve these */
-	size_t             nlisteners;
-	struct mg_sesstab *sessions;    /* shared by every process */
-	const uint8_t     *session_ikm; /* key material for session ids */
-	size_t             session_ikm_len;
+	const mg_conf_t    *conf;
+	mg_role_t           role;
+	int                 slot;       /* worker number, 0 for the connector */
+	int                 generation; /* bumped by every reload */
+	int                 channel_fd; /* to the master */
+	mg_listener_t      *listeners;  /* workers serve these */
+	size_t              nlisteners;
+	struct mg_sesstab  *sessions;    /* shared by every process */
+	const mg_tls_set_t *tls;         /* TLS contexts the master made */
+	const uint8_t      *session_ikm; /* key material for session ids */
+	size_t              session_ikm_len;
 } mg_child_ctx_t;
 
 typedef struct {

@@ -81,7 +81,7 @@ relay_head(mg_relay_t *r, const uint8_t *payload, size_t len)
 	mg_msg_head_t h;
 	mg_ipc_part_t parts[2];
 	size_t        lens[2];
-	char          sid[256], ver[32];
+	char          sid[MG_UP_SID_MAX], ver[32];
 
 	if (len < sizeof(h))
 		goto bad;
@@ -102,6 +102,28 @@ bad:
 	relay_end(r, -32603, "malformed answer from the connector");
 }
 
+static void
+relay_event(mg_relay_t *r, const uint8_t *payload, size_t len)
+{
+	mg_msg_event_t e;
+	char           id[256];
+
+	if (len < sizeof(e))
+		goto bad;
+	memcpy(&e, payload, sizeof(e));
+	if (e.id_len > len - sizeof(e) || e.id_len >= sizeof(id))
+		goto bad;
+	memcpy(id, payload + sizeof(e), e.id_len);
+	id[e.id_len] = '\0';
+	r->ops.event(r->ops.arg, e.has_id ? id : NULL, e.retry,
+	    (const char *)payload + sizeof(e) + e.id_len,
+	    len - sizeof(e) - e.id_len);
+	return;
+bad:
+	mg_error("malformed RESP_EVENT from the connector");
+	relay_end(r, -32603, "malformed answer from the connector");
+}
+
 void
 mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 {
@@ -117,6 +139,7 @@ mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 	case MG_MSG_RESP_DATA:
 		r->ops.data(r->ops.arg, (const char *)payload, hdr->len);
 		break;
+	case MG_MSG_RESP_EVENT: relay_event(r, payload, hdr->len); break;
 	case MG_MSG_RESP_END:
 		if (hdr->len < sizeof(e)) {
 			relay_end(
@@ -139,14 +162,15 @@ mg_proxy_open(
 	mg_msg_req_t q = { (uint8_t)req->method,
 		req->initialize ? MG_REQ_F_INITIALIZE : 0, (uint16_t)req->hops,
 		req->upstream, (uint16_t)req->sid_len,
-		(uint16_t)req->version_len, (uint16_t)req->init_len, 0,
-		(uint32_t)req->body_len };
+		(uint16_t)req->version_len, (uint16_t)req->init_len,
+		(uint16_t)req->lei_len, (uint32_t)req->body_len };
 	size_t       len = sizeof(q) + req->sid_len + req->version_len +
-	    req->init_len + req->body_len;
+	    req->init_len + req->body_len + req->lei_len;
 	uint8_t    *buf;
 	mg_relay_t *r;
 
-	if (p->link == NULL || req->sid_len > 255 || req->version_len > 31 ||
+	if (p->link == NULL || req->sid_len >= MG_UP_SID_MAX ||
+	    req->version_len > 31 || req->lei_len > 255 ||
 	    req->init_len > 65535 || len > MG_IPC_MAX_FRAME)
 		return NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -164,6 +188,8 @@ mg_proxy_open(
 	len += req->init_len;
 	memcpy(buf + len, req->body, req->body_len);
 	len += req->body_len;
+	memcpy(buf + len, req->lei, req->lei_len);
+	len += req->lei_len;
 	r->p = p;
 	r->id = ++p->next_id;
 	r->ops = *ops;

@@ -18,6 +18,9 @@ typedef struct {
 	void (*head)(void *arg, int status, int kind, const char *sid,
 	    const char *version);
 	void (*data)(void *arg, const char *msg, size_t len);
+	/* one SSE event, relayed with the upstream's id (NULL: none) */
+	void (*event)(void *arg, const char *id, long retry, const char *data,
+	    size_t len);
 	/* the last call: code 0 or a JSON-RPC error code and why */
 	void (*end)(void *arg, int code, const char *message);
 	void *arg;
@@ -28,8 +31,8 @@ typedef struct {
 	int         initialize;
 	int         hops;
 	int         upstream; /* index */
-	const char *sid, *version, *init, *body;
-	size_t      sid_len, version_len, init_len, body_len;
+	const char *sid, *version, *init, *body, *lei;
+	size_t      sid_len, version_len, init_len, body_len, lei_len;
 } mg_relay_req_t;
 
 mg_proxy_t *mg_proxy_new(void);

@@ -21,7 +21,7 @@
 
 #define MG_SESSION_IKM_MIN 32     /* bytes of key material at least */
 #define MG_SESSION_IKM_MAX 4096   /* longest key file we read */
-#define MG_SESSION_TOKEN_MAX 1024 /* longest token we issue or accept */
+#define MG_SESSION_TOKEN_MAX 4096 /* longest token we issue or accept */
 
 /* Owns the cipher state; one per process, not shared between threads. */
 typedef struct mg_session_key mg_session_key_t;
@@ -48,11 +48,11 @@ int mg_session_key_load_file(
 
 /* What a token holds.  Strings are NUL-terminated copies in the struct. */
 typedef struct {
-	uint64_t id;            /* random; key of the worker-shared table */
-	int64_t  issued;        /* unix time (s) the session was created */
-	char     route[128];    /* the route (location path) it belongs to */
-	char     version[16];   /* negotiated MCP version, "2025-11-25" */
-	uint8_t  upstream[512]; /* opaque, the connector's (upstream ids) */
+	uint64_t id;             /* random; key of the worker-shared table */
+	int64_t  issued;         /* unix time (s) the session was created */
+	char     route[128];     /* the route (location path) it belongs to */
+	char     version[16];    /* negotiated MCP version, "2025-11-25" */
+	uint8_t  upstream[2560]; /* opaque, the connector's (upstream ids) */
 	size_t   upstream_len;
 } mg_session_t;
 

@@ -1,10 +1,16 @@
 /*
- * TLS with OpenSSL: every OpenSSL call of the TLS layer is here.  For now
- * the client side (the connector to https upstreams): the system trust
- * store, peer verification with the host name, SNI.
+ * TLS with OpenSSL: every OpenSSL call of the TLS layer is here.
+ *
+ * The contexts are made by the master (it can read key files before the
+ * children drop privileges) for a whole configuration at once, as a set:
+ * one per server that listens with ssl, one per https upstream.  The
+ * children inherit them.  A reload makes a new set; if any certificate or
+ * key fails, the reload fails and the old set keeps serving.
  */
 #ifndef MG_TLS_H
 #define MG_TLS_H
+
+#include <stddef.h>
 
 #include "conf.h"
 
@@ -12,12 +18,30 @@ struct bufferevent;
 struct event_base;
 struct ssl_ctx_st;
 
-/* A client context for UP; NULL with *err (malloc'd) on failure. */
-struct ssl_ctx_st *mg_tls_client_ctx(const mg_upstream_t *up, char **err);
-void               mg_tls_ctx_free(struct ssl_ctx_st *ctx);
+typedef struct mg_tls_set {
+	struct ssl_ctx_st **servers; /* by server index; NULL: no ssl */
+	size_t              nservers;
+	struct ssl_ctx_st **upstreams; /* by upstream index; NULL: http */
+	size_t              nupstreams;
+} mg_tls_set_t;
 
-/* A bufferevent that will speak TLS to HOST once connected; NULL on
- * failure. */
+/* Every context CONF needs; NULL with *err (malloc'd, naming the file and
+ * the directive's file:line) on failure. */
+mg_tls_set_t *mg_tls_set_new(const mg_conf_t *conf, char **err);
+void          mg_tls_set_free(mg_tls_set_t *set);
+
+/* Server side: choose the context of the server named by SNI.  FIND
+ * returns it, or NULL to keep the listener's default. */
+typedef struct ssl_ctx_st *(*mg_tls_sni_fn)(void *arg, const char *name);
+void mg_tls_server_sni(struct ssl_ctx_st *dflt, mg_tls_sni_fn find, void *arg);
+struct bufferevent *mg_tls_server_bev(
+    struct event_base *base, int fd, struct ssl_ctx_st *ctx);
+/* The verified client certificate's subject, or "" if none. */
+void mg_tls_peer_subject(struct bufferevent *bev, char *buf, size_t len);
+
+/* Client side: a bufferevent that will speak TLS to HOST once connected
+ * (SNI and host name verification unless the upstream says ssl_verify
+ * off). */
 struct bufferevent *mg_tls_client_bev(
     struct event_base *base, struct ssl_ctx_st *ctx, const char *host);
 

@@ -35,7 +35,7 @@
 
 #define UP_BODY_MAX (MG_IPC_MAX_FRAME - 1024)
 #define UP_IDLE_MS 60000  /* an idle pooled connection is closed */
-#define UP_REMAP_MAX 4096 /* sessions opened again, remembered */
+#define UP_REMAP_MAX 1024 /* sessions opened again, remembered */
 #define UP_ERR -32000     /* JSON-RPC code of upstream failures */
 
 typedef struct mg_upconn mg_upconn_t;
@@ -49,7 +49,7 @@ typedef struct {
 
 typedef struct remap {
 	struct remap *next;
-	char          old[256], now[256];
+	char          old[MG_UP_SID_MAX], now[MG_UP_SID_MAX];
 } remap_t;
 
 struct mg_upstreams {
@@ -83,8 +83,8 @@ struct mg_upx {
 	mg_upconn_t    *c;
 	mg_up_ops_t     ops;
 	int             method, initialize, hops;
-	char            sid[256], version[32];
-	char           *init, *body;
+	char            sid[MG_UP_SID_MAX], version[32];
+	char           *init, *body, *lei;
 	size_t          init_len, body_len;
 	int             step;
 	int             reinit; /* this answer is a 404 to retry */
@@ -92,7 +92,8 @@ struct mg_upx {
 	struct event   *timer;
 	/* the answer being read */
 	int              status, kind, head_sent, got_bytes;
-	char             resp_sid[256], ctype[64];
+	int              foreign; /* the answer is not JSON or SSE */
+	char             resp_sid[MG_UP_SID_MAX], ctype[64];
 	struct evbuffer *json;
 	mg_sse_parser_t *sse;
 };
@@ -115,6 +116,7 @@ upx_free(mg_upx_t *x)
 	mg_sse_parser_free(x->sse);
 	free(x->init);
 	free(x->body);
+	free(x->lei);
 	free(x);
 }
 
@@ -163,7 +165,8 @@ upx_end(mg_upx_t *x, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 		va_end(ap);
-		mg_warn("%s", msg);
+		/* the client hears why; the log also says where */
+		mg_warn("%s (%s)", msg, x->pool->up->server.url);
 	} else
 		msg[0] = '\0';
 	upx_release(x, code == 0);
@@ -202,10 +205,18 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 	}
 	if (x->head_sent)
 		return; /* an initialize is answered once */
-	/* the version the upstream chose, for the client's session */
+	/* the answer, not a notification sent before it; a result names the
+	 * version the upstream chose, and only a result opens a session */
 	root = parse_json(msg, len);
-	if (root && json_object_object_get_ex(root, "result", &result) &&
-	    json_object_object_get_ex(result, "protocolVersion", &v))
+	if (root == NULL ||
+	    (!json_object_object_get_ex(root, "result", &result) &&
+		!json_object_object_get_ex(root, "error", &v))) {
+		json_object_put(root);
+		return;
+	}
+	if (json_object_object_get_ex(root, "result", &result) &&
+	    json_object_object_get_ex(result, "protocolVersion", &v) &&
+	    json_object_is_type(v, json_type_string))
 		version = json_object_get_string(v);
 	x->head_sent = 1;
 	x->ops.head(x->ops.arg, x->status, MG_RESP_JSON, x->resp_sid, version);
@@ -218,9 +229,17 @@ upx_sse_event(void *arg, const mg_sse_event_t *ev)
 {
 	mg_upx_t *x = arg;
 
-	/* the priming event (an id, no data) carries no message */
-	if (ev->has_data && ev->data_len > 0 &&
-	    strcmp(ev->type, "message") == 0)
+	int message = ev->has_data && ev->data_len > 0 &&
+	    strcmp(ev->type, "message") == 0;
+
+	/* relayed whole, ids and retry included, so a client can resume
+	 * through us; an initialize is answered as JSON (upx_message) */
+	if (x->step == STEP_REQUEST && !x->reinit && !x->initialize) {
+		x->ops.event(x->ops.arg, ev->id, ev->retry,
+		    message ? ev->data : "", message ? ev->data_len : 0);
+		return;
+	}
+	if (message)
 		upx_message(x, ev->data, ev->data_len);
 }
 
@@ -259,9 +278,11 @@ up_on_header_value(http_parser *p, const char *at, size_t len)
 	c->in_value = 1;
 	if (x == NULL)
 		return 0;
-	if (strcasecmp(c->hname, "Mcp-Session-Id") == 0)
+	if (strcasecmp(c->hname, "Mcp-Session-Id") == 0) {
+		if (strlen(x->resp_sid) + len >= sizeof(x->resp_sid))
+			x->foreign = 2; /* a session id we cannot carry */
 		append(x->resp_sid, sizeof(x->resp_sid), at, len);
-	else if (strcasecmp(c->hname, "Content-Type") == 0)
+	} else if (strcasecmp(c->hname, "Content-Type") == 0)
 		append(x->ctype, sizeof(x->ctype), at, len);
 	return 0;
 }
@@ -275,6 +296,16 @@ up_on_headers_complete(http_parser *p)
 	if (x == NULL)
 		return 0;
 	x->status = p->status_code;
+	if (x->foreign)
+		return 0;
+	if (p->status_code != 202 && p->status_code != 204 && x->ctype[0] &&
+	    (p->content_length > 0 || (p->flags & F_CHUNKED)) &&
+	    strncasecmp(x->ctype, "text/event-stream", 17) != 0 &&
+	    strncasecmp(x->ctype, "application/json", 16) != 0) {
+		/* not MCP: said in our own words at the end (conn_finish) */
+		x->foreign = 1;
+		return 0;
+	}
 	if (strncasecmp(x->ctype, "text/event-stream", 17) == 0) {
 		x->kind = MG_RESP_SSE;
 		x->sse = mg_sse_parser_new(UP_BODY_MAX, upx_sse_event, x);
@@ -363,7 +394,7 @@ remap_add(mg_upstreams_t *ups, const char *old, const char *now)
 static void
 upx_reset_answer(mg_upx_t *x)
 {
-	x->status = x->kind = x->got_bytes = 0;
+	x->status = x->kind = x->got_bytes = x->foreign = 0;
 	x->reinit = 0;
 	x->resp_sid[0] = x->ctype[0] = '\0';
 	if (x->json)
@@ -377,7 +408,7 @@ upx_reset_answer(mg_upx_t *x)
 static void
 upx_next_step(mg_upx_t *x)
 {
-	char old[256];
+	char old[MG_UP_SID_MAX];
 
 	if (x->step == STEP_REQUEST) { /* the 404 */
 		x->step = STEP_REINIT;
@@ -410,6 +441,20 @@ conn_finish(mg_upconn_t *c)
 	mg_upx_t *x = c->x;
 	size_t    len;
 
+	if (x->foreign) {
+		c->complete = http_should_keep_alive(&c->parser) ? 1 : 0;
+		if (x->foreign == 2)
+			upx_end(x, UP_ERR,
+			    "its Mcp-Session-Id is longer than "
+			    "%d bytes",
+			    MG_UP_SID_MAX - 1);
+		else
+			upx_end(x, UP_ERR,
+			    "answered HTTP %d with \"%s\", not "
+			    "MCP",
+			    x->status, x->ctype);
+		return;
+	}
 	if (x->reinit || x->step != STEP_REQUEST) {
 		upx_next_step(x);
 		return;
@@ -537,9 +582,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	    (what & BEV_EVENT_ERROR))
 		mg_tls_error(bev, why, sizeof(why));
 	else if (what & BEV_EVENT_ERROR)
-		snprintf(why, sizeof(why), "%s %s:%s failed (%s)",
-		    c->x->got_bytes ? "reading from" : "connect() to",
-		    c->pool->up->server.host, c->pool->up->server.port,
+		snprintf(why, sizeof(why), "%s failed (%s)",
+		    c->x->got_bytes ? "read()" : "connect()",
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	else
 		snprintf(why, sizeof(why),
@@ -554,8 +598,7 @@ upx_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	mg_upx_t *x = arg;
 
-	upx_end(x, UP_ERR, "timed out connecting to %s:%s (%lld ms)",
-	    x->pool->up->server.host, x->pool->up->server.port,
+	upx_end(x, UP_ERR, "timed out connecting (%lld ms)",
 	    (long long)x->pool->up->connect_timeout);
 }
 
@@ -675,6 +718,8 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 	if (x->version[0])
 		evbuffer_add_printf(
 		    out, "MCP-Protocol-Version: %s\r\n", x->version);
+	if (x->lei[0] && x->step == STEP_REQUEST)
+		evbuffer_add_printf(out, "Last-Event-ID: %s\r\n", x->lei);
 	evbuffer_add_printf(out, "%s: %d\r\n", MG_HOPS_HEADER, x->hops);
 	for (size_t i = 0; i < up->nheaders; i++)
 		evbuffer_add_printf(out, "%s\r\n", up->headers[i]);
@@ -692,8 +737,7 @@ upx_send(mg_upx_t *x)
 	struct timeval       tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if ((x->c = conn_get(x)) == NULL) {
-		upx_end(x, UP_ERR, "cannot open a connection to %s:%s",
-		    up->server.host, up->server.port);
+		upx_end(x, UP_ERR, "cannot open a connection");
 		return;
 	}
 	x->c->x = x;
@@ -739,8 +783,10 @@ mg_upstream_start(
 	x->init_len = req->init_len;
 	x->body = copy(req->body, req->body_len);
 	x->body_len = req->body_len;
+	x->lei = strdup(req->last_event_id ? req->last_event_id : "");
 	x->timer = evtimer_new(ups->base, upx_timeout, x);
-	if (x->init == NULL || x->body == NULL || x->timer == NULL) {
+	if (x->init == NULL || x->body == NULL || x->lei == NULL ||
+	    x->timer == NULL) {
 		upx_free(x);
 		return NULL;
 	}
@@ -757,7 +803,8 @@ mg_upstream_cancel(mg_upx_t *x)
 }
 
 mg_upstreams_t *
-mg_upstreams_new(struct event_base *base, const mg_conf_t *conf, char **err)
+mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
+    const mg_tls_set_t *tls, char **err)
 {
 	mg_upstreams_t *ups = calloc(1, sizeof(*ups));
 	size_t          n = 0;
@@ -783,12 +830,7 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf, char **err)
 	ups->npools = n;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next) {
 		ups->pools[u->index].up = u;
-		if (u->server.tls &&
-		    (ups->pools[u->index].tls = mg_tls_client_ctx(u, err)) ==
-			NULL) {
-			mg_upstreams_free(ups);
-			return NULL;
-		}
+		ups->pools[u->index].tls = tls->upstreams[u->index];
 	}
 	return ups;
 }
@@ -801,8 +843,6 @@ mg_upstreams_free(mg_upstreams_t *ups)
 	for (size_t i = 0; i < ups->npools; i++) {
 		while (ups->pools[i].idle != NULL)
 			conn_free(ups->pools[i].idle);
-		if (ups->pools[i].tls)
-			mg_tls_ctx_free(ups->pools[i].tls);
 	}
 	while (ups->remaps != NULL) {
 		remap_t *r = ups->remaps;

@@ -31,6 +31,7 @@ typedef struct {
 	size_t               init_len;
 	const char          *body;
 	size_t               body_len;
+	const char          *last_event_id; /* a GET that resumes, or "" */
 } mg_up_req_t;
 
 typedef struct {
@@ -39,15 +40,21 @@ typedef struct {
 	    const char *version);
 	/* one JSON-RPC message */
 	void (*data)(void *arg, const char *msg, size_t len);
+	/* one SSE event of an answer: its id (NULL if none), retry (-1 if
+	 * none) and data (a message, or empty: a priming event) */
+	void (*event)(void *arg, const char *id, long retry, const char *data,
+	    size_t len);
 	/* the end: code 0, or a JSON-RPC error code and why; the exchange is
 	 * gone after this call */
 	void (*end)(void *arg, int code, const char *message);
 	void *arg;
 } mg_up_ops_t;
 
-mg_upstreams_t *mg_upstreams_new(
-    struct event_base *base, const mg_conf_t *conf, char **err);
-void mg_upstreams_free(mg_upstreams_t *ups);
+/* TLS: the master's contexts for the https upstreams (tls.h). */
+struct mg_tls_set;
+mg_upstreams_t *mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
+    const struct mg_tls_set *tls, char **err);
+void            mg_upstreams_free(mg_upstreams_t *ups);
 
 /* Start an exchange; NULL if it cannot even start (ops->end not called). */
 mg_upx_t *mg_upstream_start(

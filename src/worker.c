@@ -32,6 +32,7 @@ typedef struct {
 	const mg_server_t    **servers; /* those that listen here, in order */
 	size_t                 nservers;
 	mg_http_limits_t       limits; /* from the first (default) server */
+	struct ssl_ctx_st     *tls;    /* "listen ... ssl": the default's */
 	int                    loopback;
 } mg_wlisten_t;
 
@@ -164,8 +165,8 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
 	mg_wlisten_t *wl = arg;
 	mg_worker_t  *w = wl->w;
 
-	mg_http_conn_new(
-	    w->base, fd, sa, (socklen_t)salen, wl, &wl->limits, &w->handler);
+	mg_http_conn_new(w->base, fd, sa, (socklen_t)salen, wl, wl->tls,
+	    &wl->limits, &w->handler);
 	if (mg_http_conn_count() >= w->ctx->conf->worker_connections)
 		accept_pause(w, 1);
 }
@@ -214,6 +215,31 @@ same_addr(const mg_listener_t *l, const mg_listen_t *c)
 	    memcmp(&l->addr, &c->addr, c->addrlen) == 0;
 }
 
+/* Every server on an address agrees on ssl (conf.c checks). */
+static int
+l_is_ssl(const mg_conf_t *conf, const mg_listener_t *l)
+{
+	for (const mg_server_t *s = conf->servers; s; s = s->next)
+		for (const mg_listen_t *c = s->listens; c; c = c->next)
+			if (same_addr(l, c))
+				return c->ssl;
+	return 0;
+}
+
+/* SNI: the certificate of the server the client names. */
+static struct ssl_ctx_st *
+sni_find(void *arg, const char *name)
+{
+	mg_wlisten_t *wl = arg;
+
+	for (size_t i = 0; i < wl->nservers; i++)
+		for (size_t j = 0; j < wl->servers[i]->nnames; j++)
+			if (strcasecmp(wl->servers[i]->names[j], name) == 0)
+				return wl->w->ctx->tls
+				    ->servers[wl->servers[i]->index];
+	return NULL;
+}
+
 /* The servers that listen on L, and the limits of the first of them. */
 static int
 listen_setup(mg_worker_t *w, mg_wlisten_t *wl, const mg_listener_t *l)
@@ -244,7 +270,12 @@ listen_setup(mg_worker_t *w, mg_wlisten_t *wl, const mg_listener_t *l)
 		wl->servers[0]->http.client_body_timeout,
 		wl->servers[0]->http.keepalive_timeout,
 		(size_t)wl->servers[0]->http.client_max_body_size,
+		wl->servers[0]->tls.handshake_timeout,
 	};
+	if (l_is_ssl(w->ctx->conf, l)) {
+		wl->tls = w->ctx->tls->servers[wl->servers[0]->index];
+		mg_tls_server_sni(wl->tls, sni_find, wl);
+	}
 	wl->evl = evconnlistener_new(
 	    w->base, on_accept, wl, LEV_OPT_CLOSE_ON_FREE, -1, l->fd);
 	if (wl->evl == NULL)
@@ -332,7 +363,8 @@ worker_link_frame(
 		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:
-	case MG_MSG_RESP_END: mg_proxy_frame(w->proxy, hdr, payload); break;
+	case MG_MSG_RESP_END:
+	case MG_MSG_RESP_EVENT: mg_proxy_frame(w->proxy, hdr, payload); break;
 	default:
 		mg_debug(
 		    "%s frame from the connector", mg_ipc_type_name(hdr->type));

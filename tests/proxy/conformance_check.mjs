@@ -1,0 +1,204 @@
+// Reads what a run of the official conformance suite left behind
+// (`conformance server --suite all -o DIR`: its output, and one
+// checks.json per scenario in DIR) and checks it.  Prints "ok - WHAT",
+// "# NOTE" lines and "FAIL: WHAT" (then exits 1).
+//
+//   node conformance_check.mjs all      SCENARIOS OUTPUT DIR WHERE
+//       every scenario of the list SCENARIOS passed (no failed check), the
+//       closing "Total: N passed, 0 failed"; WHERE names the run
+//   node conformance_check.mjs except   SCENARIOS OUTPUT DIR WHERE EXCLUDED
+//       the same, but the scenarios of the file EXCLUDED (lines
+//       "SCENARIO|PATTERN|REASON") must fail (or warn, where the runner
+//       only warns), and only with failures and warnings whose messages
+//       all match the regular expression PATTERN, or else have no
+//       successful check at all (the runner found nothing to test)
+//   node conformance_check.mjs parity   SCENARIOS CONTROL_DIR DIR STRICT
+//       notes (fails with STRICT=1) every check that succeeded in the
+//       control run (CONTROL_DIR) but not in DIR, and warnings DIR has
+//       that the control run has not
+//   node conformance_check.mjs warnings SCENARIOS DIR WHERE
+//       notes the warnings of a run
+//
+// SCENARIOS: the output of `conformance list --server`.
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ok = (w) => console.log(`ok - ${w}`);
+const note = (w) => console.log(`# ${w}`);
+function fail(w) {
+	console.log(`FAIL: ${w}`);
+	process.exit(1);
+}
+
+function scenarioList(file) {
+	const names = [];
+	let server = false;
+	for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+		if (/^Server scenarios/.test(line)) server = true;
+		else if (/^Client scenarios/.test(line)) server = false;
+		else if (server) {
+			const m = line.match(/^\s+-\s+(\S+)/);
+			if (m) names.push(m[1]);
+		}
+	}
+	if (names.length === 0) fail(`no server scenario listed in ${file}`);
+	return names;
+}
+
+// The checks of each scenario: DIR/server-NAME-TIMESTAMP/checks.json.
+function checksIn(dir, names) {
+	const out = new Map();
+	const entries = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+	for (const e of entries) {
+		const m = e.match(/^server-(.+)-\d{4}-\d\d-\d\dT[\d-]+Z$/);
+		if (!m || !names.includes(m[1])) continue;
+		const f = path.join(dir, e, 'checks.json');
+		if (fs.existsSync(f)) out.set(m[1], JSON.parse(fs.readFileSync(f, 'utf8')));
+	}
+	return out;
+}
+
+// The runner's closing summary: per scenario, and the total.
+function summary(file) {
+	const text = fs.readFileSync(file, 'utf8');
+	const at = text.lastIndexOf('=== SUMMARY ===');
+	if (at < 0) return { scenarios: new Map(), total: null };
+	const scenarios = new Map();
+	let total = null;
+	for (const line of text.slice(at).split('\n')) {
+		let m = line.match(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/);
+		if (m) scenarios.set(m[2], { mark: m[1], passed: +m[3], failed: +m[4] });
+		m = line.match(/^Total: (\d+) passed, (\d+) failed/);
+		if (m) total = { passed: +m[1], failed: +m[2] };
+	}
+	return { scenarios, total };
+}
+
+const byStatus = (checks, status) => (checks ?? []).filter((c) => c.status === status);
+const msg = (c) => `${c.id}: ${(c.errorMessage ?? c.description ?? '').replace(/\s+/g, ' ').slice(0, 300)}`;
+
+function runChecks(names, output, dir, where, excluded) {
+	const { scenarios, total } = summary(output);
+	const checks = checksIn(dir, names);
+	if (total === null) fail(`${where}: the runner printed no "Total: N passed, M failed" summary`);
+	let expectedFailed = 0;
+	const problems = [];
+	for (const name of names) {
+		const s = scenarios.get(name);
+		const c = checks.get(name);
+		if (!s) {
+			problems.push(`${name}: missing from the runner's summary`);
+			continue;
+		}
+		if (!c) {
+			problems.push(`${name}: no checks.json in ${dir}`);
+			continue;
+		}
+		const failures = byStatus(c, 'FAILURE');
+		const warnings = byStatus(c, 'WARNING');
+		const ex = excluded?.get(name);
+		if (ex) {
+			// it must fail (or, where the runner only warns, warn) and
+			// only for the reason given
+			const bad = [...failures, ...warnings];
+			if (bad.length === 0 && byStatus(c, 'SUCCESS').length === 0) {
+				ok(`${where}: ${name} not exercised, as expected (${ex.reason}): no check succeeded or failed`);
+				continue;
+			}
+			if (bad.length === 0) {
+				note(`${name}: excluded (${ex.reason}) but it passed: ${s.passed} checks; if the built-in server now offers what it needs, drop it from the list`);
+				continue;
+			}
+			const other = bad.filter((f) => !ex.pattern.test(`${f.errorMessage ?? ''}`));
+			if (other.length)
+				problems.push(`${name}: excluded because ${ex.reason}, but it failed for another reason: ${other.map(msg).join(' | ')} (expected failures match /${ex.pattern.source}/)`);
+			else {
+				expectedFailed += failures.length;
+				ok(`${where}: ${name} ${failures.length ? 'fails' : 'warns'} as expected (${ex.reason}): ${bad.map(msg).join(' | ').slice(0, 200)}`);
+			}
+			continue;
+		}
+		if (s.failed !== 0 || failures.length !== 0) {
+			problems.push(`${name}: ${s.failed} failed: ${failures.map(msg).join(' | ')}`);
+			continue;
+		}
+		if (byStatus(c, 'SUCCESS').length === 0)
+			note(`${where}: ${name} has no failed check but no successful one either (${warnings.length} warnings): the runner counts it as passed`);
+		ok(`${where}: ${name} passed (${s.passed} check(s)${warnings.length ? `, ${warnings.length} warnings: ${warnings.map((w) => w.id).join(', ')}` : ''})`);
+	}
+	for (const name of scenarios.keys())
+		if (!names.includes(name)) problems.push(`${name}: in the summary but not in \`conformance list --server\``);
+	if (excluded) for (const name of excluded.keys()) if (!names.includes(name)) problems.push(`the excluded scenario ${name} does not exist`);
+	if (problems.length) fail(`${where}: ${problems.length} scenario(s) not as required:\n  ${problems.join('\n  ')}`);
+	if (total.failed !== expectedFailed)
+		fail(`${where}: the runner's total says ${total.failed} failed checks, the scenarios account for ${expectedFailed}`);
+	ok(`${where}: all ${names.length} server scenarios of the suite ran; runner total: ${total.passed} passed, ${total.failed} failed${excluded ? ` (all ${total.failed} in excluded scenarios)` : ''}`);
+}
+
+function warnings(names, dir, where) {
+	const checks = checksIn(dir, names);
+	let n = 0;
+	for (const name of names)
+		for (const w of byStatus(checks.get(name), 'WARNING')) {
+			n++;
+			note(`${where}: WARNING ${name}: ${msg(w)}`);
+		}
+	if (n === 0) note(`${where}: no warnings`);
+}
+
+function parity(names, controlDir, dir, strict) {
+	const control = checksIn(controlDir, names);
+	const gw = checksIn(dir, names);
+	const lost = [];
+	for (const name of names) {
+		const before = control.get(name) ?? [];
+		const after = gw.get(name) ?? [];
+		for (const c of byStatus(before, 'SUCCESS')) {
+			const a = after.find((x) => x.id === c.id);
+			if (!a || a.status !== 'SUCCESS')
+				lost.push(`${name}: check ${c.id} succeeds against the upstream directly but ${a ? `is ${a.status} through the gateway: ${msg(a)}` : 'is missing through the gateway'}`);
+		}
+		for (const w of byStatus(after, 'WARNING'))
+			if (!before.some((x) => x.id === w.id))
+				lost.push(`${name}: WARNING through the gateway only: ${msg(w)}`);
+	}
+	if (lost.length === 0) {
+		note('parity: every check that succeeds against the upstream directly succeeds through the gateway, with no new warning');
+		return;
+	}
+	for (const l of lost) note(`parity: ${l}`);
+	if (strict === '1') fail(`${lost.length} check(s) succeed directly but not through the gateway (MG_CONFORMANCE_STRICT=1)`);
+	note(`parity: ${lost.length} difference(s) from the direct run; informational (MG_CONFORMANCE_STRICT=1 makes them fail)`);
+}
+
+function readExcluded(file) {
+	const m = new Map();
+	for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+		if (!line.trim() || line.startsWith('#')) continue;
+		const [name, pattern, ...reason] = line.split('|');
+		if (!name || !pattern || !reason.length) fail(`bad line in the excluded list: ${line}`);
+		m.set(name.trim(), { pattern: new RegExp(pattern.trim()), reason: reason.join('|').trim() });
+	}
+	return m;
+}
+
+const [cmd, list, ...args] = process.argv.slice(2);
+const names = list ? scenarioList(list) : [];
+switch (cmd) {
+	case 'all':
+		runChecks(names, args[0], args[1], args[2], null);
+		break;
+	case 'except':
+		runChecks(names, args[0], args[1], args[2], readExcluded(args[3]));
+		break;
+	case 'parity':
+		parity(names, args[0], args[1], args[2]);
+		break;
+	case 'warnings':
+		warnings(names, args[0], args[1]);
+		break;
+	default:
+		console.error('usage: node conformance_check.mjs all|except|parity|warnings SCENARIOS ...');
+		process.exit(2);
+}
