@@ -123,6 +123,27 @@ typedef struct {
 	int32_t code; /* 0: complete; else a JSON-RPC error code */
 } mg_msg_end_t;
 
+/*
+ * The answer to a relayed request, as either end of a link sees it: the
+ * connector's upstream client produces these calls and sends them as
+ * RESP_* frames; the worker's proxy receives the frames and makes the
+ * same calls.
+ */
+typedef struct {
+	/* the upstream's status; for an initialize, its session and version */
+	void (*head)(void *arg, int status, int kind, const char *sid,
+	    const char *version);
+	/* one JSON-RPC message (a JSON answer) */
+	void (*data)(void *arg, const char *msg, size_t len);
+	/* one SSE event: its id (NULL if none), retry (-1 if none), data (a
+	 * message, or empty: a priming event) */
+	void (*event)(void *arg, const char *id, long retry, const char *data,
+	    size_t len);
+	/* the last call: code 0, or a JSON-RPC error code and why */
+	void (*end)(void *arg, int code, const char *message);
+	void *arg;
+} mg_answer_ops_t;
+
 /* A part of a payload: pointer and length. */
 typedef struct {
 	const uint8_t *p;

@@ -14,17 +14,8 @@
 typedef struct mg_proxy mg_proxy_t;
 typedef struct mg_relay mg_relay_t;
 
-typedef struct {
-	void (*head)(void *arg, int status, int kind, const char *sid,
-	    const char *version);
-	void (*data)(void *arg, const char *msg, size_t len);
-	/* one SSE event, relayed with the upstream's id (NULL: none) */
-	void (*event)(void *arg, const char *id, long retry, const char *data,
-	    size_t len);
-	/* the last call: code 0 or a JSON-RPC error code and why */
-	void (*end)(void *arg, int code, const char *message);
-	void *arg;
-} mg_relay_ops_t;
+/* The answer, as the connector's frames carry it (ipc.h). */
+typedef mg_answer_ops_t mg_relay_ops_t;
 
 typedef struct {
 	int         method; /* mg_http_method_t */

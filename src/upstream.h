@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "ipc.h"
 
 struct event_base;
 
@@ -34,21 +35,8 @@ typedef struct {
 	const char          *last_event_id; /* a GET that resumes, or "" */
 } mg_up_req_t;
 
-typedef struct {
-	/* the upstream's status; for an initialize, its session and version */
-	void (*head)(void *arg, int status, int kind, const char *sid,
-	    const char *version);
-	/* one JSON-RPC message */
-	void (*data)(void *arg, const char *msg, size_t len);
-	/* one SSE event of an answer: its id (NULL if none), retry (-1 if
-	 * none) and data (a message, or empty: a priming event) */
-	void (*event)(void *arg, const char *id, long retry, const char *data,
-	    size_t len);
-	/* the end: code 0, or a JSON-RPC error code and why; the exchange is
-	 * gone after this call */
-	void (*end)(void *arg, int code, const char *message);
-	void *arg;
-} mg_up_ops_t;
+/* The answer, as the frames to the worker carry it (ipc.h). */
+typedef mg_answer_ops_t mg_up_ops_t;
 
 /* TLS: the master's contexts for the https upstreams (tls.h). */
 struct mg_tls_set;
