@@ -636,6 +636,30 @@ ex_check_common(mg_mcp_ex_t *ex, int loopback)
 	return MG_OK;
 }
 
+/*
+ * Is the session S still alive here?  The shared table knows every session
+ * this gateway has seen.  A sealed id it has never seen was issued by
+ * another instance with the same key (or before this master started):
+ * it is taken in while it is younger than session_timeout, since an
+ * older one may have idled out or been deleted elsewhere.
+ */
+static int
+session_alive(mg_mcp_ex_t *ex, const mg_session_t *s)
+{
+	mg_sesstab_t *t = ex->ctx->sessions;
+	int64_t       timeout = ex->ctx->conf->session_timeout;
+	int           rc = mg_sesstab_touch(t, s->id, now_ms(), timeout);
+
+	if (rc != MG_AGAIN)
+		return rc;
+	if (((int64_t)time(NULL) - s->issued) * 1000 > timeout)
+		return MG_DECLINED;
+	if (mg_sesstab_add(t, s->id, now_ms()) == MG_OK)
+		return MG_OK;
+	/* another worker took it in at the same moment, or the table is full */
+	return mg_sesstab_touch(t, s->id, now_ms(), timeout);
+}
+
 /* The session of this request: MG_OK, or answered (400/404). */
 static int
 ex_check_session(mg_mcp_ex_t *ex)
@@ -650,8 +674,7 @@ ex_check_session(mg_mcp_ex_t *ex)
 	}
 	if (mg_session_open(ex->ctx->key, token, strlen(token), &s) != MG_OK ||
 	    strcmp(s.route, ex->loc->path) != 0 ||
-	    mg_sesstab_touch(ex->ctx->sessions, s.id, now_ms(),
-		ex->ctx->conf->session_timeout) != MG_OK) {
+	    session_alive(ex, &s) != MG_OK) {
 		ex_refuse(
 		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
 		return MG_ERROR;

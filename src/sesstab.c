@@ -114,6 +114,9 @@ mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 	size_t   i = home(t, id);
 	uint64_t have;
 
+	/* taken in by another worker already (sessions from elsewhere) */
+	if (find(t, id) != NULL)
+		return MG_DECLINED;
 	/* max_sessions is a hard limit: count first, undo on failure */
 	if (atomic_fetch_add(&t->live, 1) >= t->limit) {
 		atomic_fetch_sub(&t->live, 1);

@@ -23,7 +23,8 @@ mg_sesstab_t *mg_sesstab_create(size_t capacity);
 void          mg_sesstab_destroy(mg_sesstab_t *t);
 size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
 
-/* A new live session: MG_OK, or MG_DECLINED when the table is full. */
+/* A new live session: MG_OK, or MG_DECLINED when the table is full or
+ * already holds ID. */
 int mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms);
 
 /*
