@@ -13,6 +13,7 @@
 
 #include "child.h"
 #include "connector.h"
+#include "http.h"
 #include "link.h"
 #include "log.h"
 #include "sesstab.h"
@@ -29,7 +30,20 @@ typedef struct relay {
 	mg_upx_t              *x;
 } relay_t;
 
+/* The upstream session behind a gateway session, learnt from relayed
+ * requests, so that it is closed upstream when ours idles out. */
+#define MG_USESS_BUCKETS 4096
+
+typedef struct usess {
+	struct usess *next;
+	uint64_t      session;
+	int           upstream;
+	char         *sid;
+	char          version[32];
+} usess_t;
+
 typedef struct mg_connector_s {
+	usess_t           *usess[MG_USESS_BUCKETS];
 	struct event      *sweep; /* ends idle sessions */
 	mg_upstreams_t    *ups;
 	relay_t           *relays;
@@ -140,6 +154,106 @@ relay_end(void *arg, int code, const char *message)
 	relay_remove(r);
 }
 
+static usess_t **
+usess_find(mg_connector_t *c, uint64_t session)
+{
+	usess_t **pp = &c->usess[session % MG_USESS_BUCKETS];
+
+	while (*pp != NULL && (*pp)->session != session)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void
+usess_forget(mg_connector_t *c, uint64_t session)
+{
+	usess_t **pp = usess_find(c, session), *u = *pp;
+
+	if (u == NULL)
+		return;
+	*pp = u->next;
+	free(u->sid);
+	free(u);
+}
+
+/* Remember (or forget, on DELETE) the upstream session of SESSION. */
+static void
+usess_note(mg_connector_t *c, const mg_msg_req_t *q, const char *sid,
+    const char *version)
+{
+	usess_t **pp, *u;
+
+	if (q->session == 0 || sid[0] == '\0')
+		return;
+	if (q->method == MG_HTTP_DELETE) {
+		usess_forget(c, q->session);
+		return;
+	}
+	pp = usess_find(c, q->session);
+	if (*pp != NULL)
+		return;
+	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (u->sid = strdup(sid)) == NULL) {
+		free(u);
+		return;
+	}
+	u->session = q->session;
+	u->upstream = q->upstream;
+	snprintf(u->version, sizeof(u->version), "%s", version);
+	*pp = u;
+}
+
+static void
+close_head(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+}
+
+static void
+close_data(void *arg, const char *msg, size_t len)
+{
+}
+
+static void
+close_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+}
+
+static void
+close_end(void *arg, int code, const char *message)
+{
+	if (code != 0)
+		mg_info("closing an idle session upstream failed: %s", message);
+}
+
+/* A gateway session idled out: end the upstream's session too (DELETE),
+ * so abandoned sessions do not pile up there. */
+static void
+connector_session_ended(void *arg, uint64_t session)
+{
+	static const mg_up_ops_t ops = { close_head, close_data, close_event,
+		close_end, NULL };
+	mg_connector_t          *c = arg;
+	usess_t                 *u = *usess_find(c, session);
+	const mg_upstream_t     *up;
+	mg_up_req_t              req = { 0 };
+
+	if (u == NULL)
+		return;
+	for (up = c->ctx->conf->upstreams; up && up->index != u->upstream;
+	     up = up->next)
+		;
+	if (up != NULL) {
+		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
+			u->version, "", 0, "", 0, "" };
+		if (mg_upstream_start(c->ups, &req, &ops) != NULL)
+			mg_debug("closing upstream \"%s\"'s session of idle "
+				 "session %016llx",
+			    up->name, (unsigned long long)session);
+	}
+	usess_forget(c, session);
+}
+
 /* MG_MSG_REQ: check every length, then start the exchange. */
 static void
 connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
@@ -177,6 +291,7 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	ver[q.ver_len] = '\0';
 	memcpy(lei, parts[4].p, q.lei_len);
 	lei[q.lei_len] = '\0';
+	usess_note(c, &q, sid, ver);
 	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
 		up, sid, ver, (const char *)parts[2].p, parts[2].len,
 		(const char *)parts[3].p, parts[3].len, lei };
@@ -328,7 +443,7 @@ connector_sweep(evutil_socket_t fd, short what, void *arg)
 	size_t          alive;
 
 	alive = mg_sesstab_sweep(c->ctx->sessions, now_ms(),
-	    c->ctx->conf->session_timeout, NULL, NULL);
+	    c->ctx->conf->session_timeout, connector_session_ended, c);
 	mg_debug("session sweep: %zu alive", alive);
 }
 
@@ -382,6 +497,9 @@ out:
 		mg_link_free(c.links[i]);
 	}
 	mg_upstreams_free(c.ups);
+	for (size_t i = 0; i < MG_USESS_BUCKETS; i++)
+		while (c.usess[i] != NULL)
+			usess_forget(&c, c.usess[i]->session);
 	mg_child_free(c.child);
 	if (c.sweep)
 		event_free(c.sweep);

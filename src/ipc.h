@@ -93,6 +93,7 @@ typedef struct {
 	uint16_t init_len;
 	uint16_t lei_len; /* Last-Event-ID of a GET that resumes, after body */
 	uint32_t body_len;
+	uint64_t session; /* the gateway's session number, 0 if none */
 } mg_msg_req_t;
 
 /* MG_MSG_RESP_EVENT: this struct, then id_len bytes of the upstream's

@@ -1191,6 +1191,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	q.initialize = ex->relay_init;
 	q.hops = ex->hops + 1;
 	q.upstream = ex->upstream->index;
+	q.session = ex->session;
 	q.body = body;
 	q.body_len = len;
 	/* a GET that resumes a stream: the upstream replays from there */

@@ -163,7 +163,7 @@ mg_proxy_open(
 		req->initialize ? MG_REQ_F_INITIALIZE : 0, (uint16_t)req->hops,
 		req->upstream, (uint16_t)req->sid_len,
 		(uint16_t)req->version_len, (uint16_t)req->init_len,
-		(uint16_t)req->lei_len, (uint32_t)req->body_len };
+		(uint16_t)req->lei_len, (uint32_t)req->body_len, req->session };
 	size_t       len = sizeof(q) + req->sid_len + req->version_len +
 	    req->init_len + req->body_len + req->lei_len;
 	uint8_t    *buf;

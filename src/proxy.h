@@ -18,10 +18,12 @@ typedef struct mg_relay mg_relay_t;
 typedef mg_answer_ops_t mg_relay_ops_t;
 
 typedef struct {
-	int         method; /* mg_http_method_t */
-	int         initialize;
-	int         hops;
-	int         upstream; /* index */
+	int      method; /* mg_http_method_t */
+	int      initialize;
+	int      hops;
+	int      upstream; /* index */
+	uint64_t session;  /* the gateway's, so the connector can close the
+			    * upstream's when it idles out */
 	const char *sid, *version, *init, *body, *lei;
 	size_t      sid_len, version_len, init_len, body_len, lei_len;
 } mg_relay_req_t;
