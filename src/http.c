@@ -84,6 +84,7 @@ struct mg_http_conn {
 	void                    *listener;
 	char                     peer[INET6_ADDRSTRLEN];
 	char                    *subject; /* verified client certificate */
+	int                      tls;
 	mg_http_conn_t          *prev, *next;
 	int linger; /* answered before the request was all in */
 	int linked; /* on the conns list */
@@ -111,6 +112,7 @@ static const struct {
 	{ 409, "Conflict" },
 	{ 413, "Content Too Large" },
 	{ 415, "Unsupported Media Type" },
+	{ 421, "Misdirected Request" },
 	{ 429, "Too Many Requests" },
 	{ 431, "Request Header Fields Too Large" },
 	{ 500, "Internal Server Error" },
@@ -875,8 +877,9 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	peer_text(c->peer, sizeof(c->peer), peer);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
+	c->tls = tls != NULL;
 	if (tls != NULL)
-		c->bev = mg_tls_server_bev(base, fd, tls);
+		c->bev = mg_tls_server_bev(base, fd, tls, listener);
 	else
 		c->bev =
 		    bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -1023,6 +1026,12 @@ struct evbuffer *
 mg_http_req_body(mg_http_req_t *r)
 {
 	return r->body;
+}
+
+struct ssl_ctx_st *
+mg_http_req_tls_ctx(const mg_http_req_t *r)
+{
+	return r->conn->tls ? mg_tls_bev_ctx(r->conn->bev) : NULL;
 }
 
 const char *

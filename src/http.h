@@ -80,6 +80,8 @@ const char      *mg_http_req_header(const mg_http_req_t *req, const char *name);
 const char      *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+/* The TLS context the connection's handshake ended with, or NULL. */
+struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);
 /* The verified TLS client certificate's subject, or NULL. */
 const char        *mg_http_req_client_subject(const mg_http_req_t *req);
 void              *mg_http_req_listener(const mg_http_req_t *req);

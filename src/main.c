@@ -16,6 +16,8 @@
 #include "log.h"
 #include "master.h"
 #include "proc.h"
+#include "session.h"
+#include "tls.h"
 
 #ifndef MG_CONF_PATH
 #define MG_CONF_PATH "/etc/mcpgw/mcpgw.conf"
@@ -67,9 +69,44 @@ join_args(int argc, char **argv)
 	return s;
 }
 
+/* What a start would read besides the file: certificates, keys, the
+ * session key file.  NULL if all load, else why (malloc'd). */
+static char *
+test_files(const mg_conf_t *conf)
+{
+	mg_tls_set_t *tls;
+	uint8_t      *ikm;
+	size_t        len;
+	char         *err = NULL;
+
+	if ((tls = mg_tls_set_new(conf, &err)) == NULL)
+		return err ? err : strdup("out of memory loading TLS files");
+	mg_tls_set_free(tls);
+	if (conf->session_key_file != NULL) {
+		if (mg_session_key_load_file(
+			conf->session_key_file, &ikm, &len, &err) != MG_OK)
+			return err ? err
+				   : strdup("cannot read the session key");
+		free(ikm);
+	}
+	return NULL;
+}
+
 static int
 test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 {
+	char *files_err;
+
+	if (conf != NULL && (files_err = test_files(conf)) != NULL) {
+		mg_conf_free(conf);
+		conf = NULL;
+		fprintf(stderr, "mcpgw: [emerg] %s\n", files_err);
+		free(files_err);
+		err = NULL;
+		fprintf(
+		    stderr, "mcpgw: configuration file %s test failed\n", path);
+		return 1;
+	}
 	if (conf == NULL) {
 		fprintf(
 		    stderr, "mcpgw: [emerg] %s\n", err ? err : "out of memory");

@@ -41,6 +41,14 @@ ctx_error(const char *what, const char *file, const mg_conf_pos_t *pos)
 	return err;
 }
 
+/* An encrypted key has no pass phrase here: fail, never prompt on a
+ * terminal the master may still have. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	return 0;
+}
+
 static int
 set_protocols(SSL_CTX *ctx, int protocols)
 {
@@ -90,10 +98,12 @@ server_ctx(const mg_server_t *srv, char **err)
 {
 	const mg_tls_conf_t *t = &srv->tls;
 	SSL_CTX             *ctx = SSL_CTX_new(TLS_server_method());
+	char                 sid_ctx[32];
 	const char          *what = "TLS settings", *file = NULL;
 
 	if (ctx == NULL || !set_protocols(ctx, t->protocols))
 		goto fail;
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
 	what = "ssl_certificate";
 	file = t->certificate;
 	if (SSL_CTX_use_certificate_chain_file(ctx, t->certificate) != 1)
@@ -116,7 +126,11 @@ server_ctx(const mg_server_t *srv, char **err)
 	    ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	/* resumption: tickets whose keys every worker inherits, and ids */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"mcpgw", 5);
+	/* one context per server: a session (or ticket) of one server never
+	 * resumes on another, which may demand a client certificate */
+	snprintf(sid_ctx, sizeof(sid_ctx), "mcpgw-server-%d", srv->index);
+	SSL_CTX_set_session_id_context(
+	    ctx, (const unsigned char *)sid_ctx, (unsigned)strlen(sid_ctx));
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	return ctx;
 fail:
@@ -135,6 +149,7 @@ client_ctx(const mg_upstream_t *up, char **err)
 	if (ctx == NULL ||
 	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
 		goto fail;
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
 	what = "ssl_trusted_certificate";
 	file = t->trusted_certificate;
 	if (t->trusted_certificate ? SSL_CTX_load_verify_locations(
@@ -226,19 +241,18 @@ mg_tls_set_free(mg_tls_set_t *set)
 
 /* ---- server side ------------------------------------------------------- */
 
-typedef struct {
-	mg_tls_sni_fn find;
-	void         *arg;
-} sni_t;
+/* One function finds contexts for every listener: the listener a
+ * connection came on is its SSL's app data (mg_tls_server_bev). */
+static mg_tls_sni_fn sni_find;
 
 static int
 sni_cb(SSL *ssl, int *alert, void *arg)
 {
-	sni_t      *sni = arg;
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	SSL_CTX    *ctx;
 
-	if (name == NULL || (ctx = sni->find(sni->arg, name)) == NULL ||
+	if (name == NULL || sni_find == NULL ||
+	    (ctx = sni_find(SSL_get_app_data(ssl), name)) == NULL ||
 	    ctx == SSL_get_SSL_CTX(ssl))
 		return SSL_TLSEXT_ERR_OK;
 	/* the other server's certificate, and its client verification */
@@ -250,26 +264,21 @@ sni_cb(SSL *ssl, int *alert, void *arg)
 }
 
 void
-mg_tls_server_sni(struct ssl_ctx_st *dflt, mg_tls_sni_fn find, void *arg)
+mg_tls_server_sni(struct ssl_ctx_st *dflt, mg_tls_sni_fn find)
 {
-	sni_t *sni = malloc(sizeof(*sni));
-
-	/* lives as long as the worker: one per ssl listener */
-	if (sni == NULL)
-		return;
-	sni->find = find;
-	sni->arg = arg;
+	sni_find = find;
 	SSL_CTX_set_tlsext_servername_callback(dflt, sni_cb);
-	SSL_CTX_set_tlsext_servername_arg(dflt, sni);
 }
 
 struct bufferevent *
-mg_tls_server_bev(struct event_base *base, int fd, struct ssl_ctx_st *ctx)
+mg_tls_server_bev(
+    struct event_base *base, int fd, struct ssl_ctx_st *ctx, void *listener)
 {
 	SSL *ssl = SSL_new(ctx);
 
 	if (ssl == NULL)
 		return NULL;
+	SSL_set_app_data(ssl, listener);
 	return bufferevent_openssl_socket_new(
 	    base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
@@ -350,4 +359,12 @@ mg_tls_error(struct bufferevent *bev, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "TLS failed (the peer closed the connection)");
+}
+
+struct ssl_ctx_st *
+mg_tls_bev_ctx(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	return ssl ? SSL_get_SSL_CTX(ssl) : NULL;
 }

@@ -30,12 +30,15 @@ typedef struct mg_tls_set {
 mg_tls_set_t *mg_tls_set_new(const mg_conf_t *conf, char **err);
 void          mg_tls_set_free(mg_tls_set_t *set);
 
-/* Server side: choose the context of the server named by SNI.  FIND
- * returns it, or NULL to keep the listener's default. */
-typedef struct ssl_ctx_st *(*mg_tls_sni_fn)(void *arg, const char *name);
-void mg_tls_server_sni(struct ssl_ctx_st *dflt, mg_tls_sni_fn find, void *arg);
+/* Server side: choose the context of the server named by SNI.  FIND gets
+ * the listener the connection came on (mg_tls_server_bev's LISTENER) and
+ * returns the context, or NULL to keep the listener's default. */
+typedef struct ssl_ctx_st *(*mg_tls_sni_fn)(void *listener, const char *name);
+void mg_tls_server_sni(struct ssl_ctx_st *dflt, mg_tls_sni_fn find);
 struct bufferevent *mg_tls_server_bev(
-    struct event_base *base, int fd, struct ssl_ctx_st *ctx);
+    struct event_base *base, int fd, struct ssl_ctx_st *ctx, void *listener);
+/* The context the handshake of BEV ended with (after SNI). */
+struct ssl_ctx_st *mg_tls_bev_ctx(struct bufferevent *bev);
 /* The verified client certificate's subject, or "" if none. */
 void mg_tls_peer_subject(struct bufferevent *bev, char *buf, size_t len);
 

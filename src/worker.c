@@ -100,9 +100,29 @@ route(mg_http_req_t *req, const mg_server_t **srv)
 static size_t
 on_headers(void *arg, mg_http_req_t *req)
 {
+	mg_worker_t         *w = arg;
 	const mg_server_t   *srv;
 	const mg_location_t *loc = route(req, &srv);
+	struct ssl_ctx_st   *tls = mg_http_req_tls_ctx(req);
 
+	/* Over TLS, the server Host names must be the one whose certificate
+	 * (and client verification) the handshake used: as nginx, 421. */
+	if (tls != NULL && tls != w->ctx->tls->servers[srv->index]) {
+		mg_http_reply_error(req, 421, -32600,
+		    "Misdirected Request: "
+		    "the TLS server name and the Host header name different "
+		    "servers");
+		return 0;
+	}
+	/* A session resumed from another server on this port skips the
+	 * handshake's demand for a certificate (TLS 1.3 tickets are checked
+	 * before SNI picks the server): demand it here as well. */
+	if (tls != NULL && srv->tls.verify_client == MG_VERIFY_ON &&
+	    mg_http_req_client_subject(req) == NULL) {
+		mg_http_reply_error(req, 403, -32600,
+		    "Forbidden: a client certificate is required");
+		return 0;
+	}
 	if (loc == NULL) {
 		mg_http_reply_error(req, 404, -32600,
 		    "Not Found: no MCP "
@@ -274,7 +294,7 @@ listen_setup(mg_worker_t *w, mg_wlisten_t *wl, const mg_listener_t *l)
 	};
 	if (l_is_ssl(w->ctx->conf, l)) {
 		wl->tls = w->ctx->tls->servers[wl->servers[0]->index];
-		mg_tls_server_sni(wl->tls, sni_find, wl);
+		mg_tls_server_sni(wl->tls, sni_find);
 	}
 	wl->evl = evconnlistener_new(
 	    w->base, on_accept, wl, LEV_OPT_CLOSE_ON_FREE, -1, l->fd);
