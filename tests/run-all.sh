@@ -27,6 +27,24 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
+# nginx (a load balancer in front of two gateways in the tests): installed
+# without letting its package start a system service on port 80.
+if ! command -v nginx > /dev/null; then
+	echo "== installing nginx (no service started)"
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d > /dev/null
+		$sudo chmod 755 /usr/sbin/policy-rc.d
+		policy=yes
+	fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx-light || true
+	[ -n "$policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
+	command -v nginx > /dev/null || { echo "nginx could not be installed"; exit 1; }
+fi
+
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it.
 for d in tests/node tests/proxy; do

@@ -17,6 +17,8 @@ MG_BG_PIDS=
 
 mg_cleanup() {
 	local rc=$?
+	# a test's own peers first (nginx must take its workers down itself)
+	declare -F mg_on_cleanup > /dev/null && mg_on_cleanup
 	if [ -n "$MG_MASTER" ]; then
 		local kids
 		kids=$(mg_children "$MG_MASTER")
