@@ -14,7 +14,7 @@ chmod 600 "$MG_TMP/other.key"
 
 conf() {	# conf N PORT KEY
 	cat > "$MG_TMP/$1.conf" <<CONF
-worker_processes 2;
+worker_processes 4;
 pid $MG_TMP/$1.pid;
 error_log $MG_TMP/error.log info;
 session_key_file $3;
@@ -52,6 +52,14 @@ for i in $(seq 1 20); do
 	echo "$out" | grep -q "\"text\":\"echo: m$i\"" || fail "call $i on port $port: $out"
 done
 ok "one session served alternately by two instances with one key file (20 calls)"
+
+# 500 calls of one session, each on a new connection, on 4 workers
+bad=0
+for i in $(seq 1 500); do
+	echo_on "$P1" "$sid" "n$i" | grep -q "\"text\":\"echo: n$i\"" || bad=$((bad + 1))
+done
+[ $bad = 0 ] || fail "$bad of 500 calls on new connections failed"
+ok "500 calls of one session, each on a new connection, on 4 workers: all answered"
 
 status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "http://127.0.0.1:$P1/mcp" -H "Mcp-Session-Id: $sid")
 [ "$status" = 204 ] || fail "DELETE on a: $status"
