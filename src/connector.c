@@ -125,16 +125,12 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	size_t         n = id ? strlen(id) : 0;
 	mg_msg_event_t e = { (int32_t)(retry > INT32_MAX ? -1 : retry),
 		(uint16_t)(n > 255 ? 255 : n), id != NULL };
-	uint8_t       *buf = malloc(sizeof(e) + e.id_len + len);
+	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
+		 { (const uint8_t *)(id ? id : ""), e.id_len },
+		 { (const uint8_t *)data, len } };
 
-	if (buf == NULL)
-		return;
-	memcpy(buf, &e, sizeof(e));
-	memcpy(buf + sizeof(e), id ? id : "", e.id_len);
-	memcpy(buf + sizeof(e) + e.id_len, data, len);
-	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, buf,
-	    sizeof(e) + e.id_len + len);
-	free(buf);
+	mg_link_sendv(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, parts,
+	    MG_NELEM(parts));
 }
 
 static void

@@ -68,7 +68,6 @@ struct mg_http_req {
 	size_t           bytes_out;
 	int              keepalive;
 	int              answered;
-	char            *joined; /* scratch for mg_http_req_header */
 };
 
 struct mg_http_conn {
@@ -217,7 +216,6 @@ req_free(mg_http_req_t *r)
 		return;
 	free(r->head);
 	free(r->headers);
-	free(r->joined);
 	evbuffer_free(r->body);
 	evbuffer_free(r->out_headers);
 	free(r);

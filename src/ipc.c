@@ -194,6 +194,31 @@ mg_channel_send(mg_channel_t *ch, unsigned type, uint64_t id,
 	return MG_OK;
 }
 
+int
+mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n)
+{
+	mg_ipc_hdr_t hdr = { MG_IPC_VERSION, 0, (uint16_t)type, 0, id };
+	uint8_t      raw[MG_IPC_HDR_SIZE];
+	size_t       len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len > ch->max_frame - len)
+			return MG_ERROR;
+		len += parts[i].len;
+	}
+	hdr.len = (uint32_t)len;
+	mg_ipc_hdr_encode(&hdr, raw);
+	if (evbuffer_add(ch->out, raw, sizeof(raw)) != 0)
+		return MG_ERROR;
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].len > 0 &&
+		    evbuffer_add(ch->out, parts[i].p, parts[i].len) != 0)
+			return MG_ERROR;
+	ch->queued += sizeof(raw) + len;
+	return MG_OK;
+}
+
 /* One sendmsg: up to the next descriptor's frame, or that frame with it. */
 static ssize_t
 channel_send_some(mg_channel_t *ch)

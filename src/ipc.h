@@ -190,6 +190,10 @@ mg_channel_t *mg_channel_new(int fd, size_t max_frame);
 void mg_channel_free(mg_channel_t *ch);
 int  mg_channel_fd(const mg_channel_t *ch);
 
+/* Queue a frame whose payload is N parts, copied once into the output;
+ * no descriptor. */
+int mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n);
 /* Queue a frame; FD (or -1) is sent with it and closed here once sent. */
 int mg_channel_send(mg_channel_t *ch, unsigned type, uint64_t id,
     const void *payload, size_t len, int fd);

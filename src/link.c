@@ -124,3 +124,13 @@ mg_link_send(
 	link_want_write(l, 1);
 	return MG_OK;
 }
+
+int
+mg_link_sendv(mg_link_t *l, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n)
+{
+	if (mg_channel_sendv(l->ch, type, id, parts, n) != MG_OK)
+		return MG_ERROR;
+	link_want_write(l, 1);
+	return MG_OK;
+}

@@ -25,6 +25,9 @@ mg_link_t *mg_link_new(
     struct event_base *base, int fd, int slot, const mg_link_ops_t *ops);
 void mg_link_free(mg_link_t *link);
 int  mg_link_slot(const mg_link_t *link);
+/* Queue a frame of N payload parts (copied once) and start writing. */
+int mg_link_sendv(mg_link_t *link, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n);
 /* Queue a frame and start writing; MG_OK or MG_ERROR. */
 int mg_link_send(mg_link_t *link, unsigned type, uint64_t id,
     const void *payload, size_t len);

@@ -18,9 +18,6 @@
 struct json_object;
 struct event_base;
 
-#define MG_MCP_VERSION_LATEST "2025-11-25"
-#define MG_MCP_VERSION_DEFAULT "2025-03-26" /* no MCP-Protocol-Version */
-
 /* How many gateways a request has crossed (loop safety). */
 #define MG_HOPS_HEADER "Mcp-Gateway-Hops"
 

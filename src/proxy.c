@@ -166,39 +166,29 @@ mg_proxy_open(
 		(uint16_t)req->lei_len, (uint32_t)req->body_len, req->session };
 	size_t       len = sizeof(q) + req->sid_len + req->version_len +
 	    req->init_len + req->body_len + req->lei_len;
-	uint8_t    *buf;
-	mg_relay_t *r;
+	/* the parts go into the link's output as they are: one copy */
+	mg_ipc_part_t parts[] = { { (const uint8_t *)&q, sizeof(q) },
+		{ (const uint8_t *)req->sid, req->sid_len },
+		{ (const uint8_t *)req->version, req->version_len },
+		{ (const uint8_t *)req->init, req->init_len },
+		{ (const uint8_t *)req->body, req->body_len },
+		{ (const uint8_t *)req->lei, req->lei_len } };
+	mg_relay_t   *r;
 
 	if (p->link == NULL || req->sid_len >= MG_UP_SID_MAX ||
 	    req->version_len > 31 || req->lei_len > 255 ||
 	    req->init_len > 65535 || len > MG_IPC_MAX_FRAME)
 		return NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (buf = malloc(len)) == NULL) {
-		free(r);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
-	}
-	memcpy(buf, &q, sizeof(q));
-	len = sizeof(q);
-	memcpy(buf + len, req->sid, req->sid_len);
-	len += req->sid_len;
-	memcpy(buf + len, req->version, req->version_len);
-	len += req->version_len;
-	memcpy(buf + len, req->init, req->init_len);
-	len += req->init_len;
-	memcpy(buf + len, req->body, req->body_len);
-	len += req->body_len;
-	memcpy(buf + len, req->lei, req->lei_len);
-	len += req->lei_len;
 	r->p = p;
 	r->id = ++p->next_id;
 	r->ops = *ops;
-	if (mg_link_send(p->link, MG_MSG_REQ, r->id, buf, len) != MG_OK) {
-		free(buf);
+	if (mg_link_sendv(p->link, MG_MSG_REQ, r->id, parts, MG_NELEM(parts)) !=
+	    MG_OK) {
 		free(r);
 		return NULL;
 	}
-	free(buf);
 	r->next = p->relays;
 	p->relays = r;
 	return r;

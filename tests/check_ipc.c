@@ -176,6 +176,34 @@ START_TEST(channel_bad_streams)
 }
 END_TEST
 
+/* A frame sent in parts arrives as one payload; the limit counts all. */
+START_TEST(channel_sendv_parts)
+{
+	mg_channel_t  *a = mg_channel_new(dup(sv[0]), 16);
+	mg_channel_t  *b = mg_channel_new(dup(sv[1]), 0);
+	mg_ipc_part_t  parts[] = { { (const uint8_t *)"ab", 2 },
+		 { (const uint8_t *)"", 0 }, { (const uint8_t *)"cde", 3 } };
+	mg_ipc_part_t  big[] = { { (const uint8_t *)"0123456789", 10 },
+		 { (const uint8_t *)"0123456", 7 } };
+	mg_ipc_hdr_t   h;
+	const uint8_t *p;
+	int            fd;
+
+	ck_assert_int_eq(
+	    mg_channel_sendv(a, MG_MSG_HELLO, 7, big, 2), MG_ERROR);
+	ck_assert_int_eq(mg_channel_sendv(a, MG_MSG_HELLO, 7, parts, 3), MG_OK);
+	ck_assert_int_eq(mg_channel_flush(a), MG_OK);
+	ck_assert_int_eq(mg_channel_read(b), MG_OK);
+	ck_assert_int_eq(mg_channel_next(b, &h, &p, &fd), MG_OK);
+	ck_assert(h.id == 7);
+	ck_assert_uint_eq(h.len, 5);
+	ck_assert(memcmp(p, "abcde", 5) == 0);
+	ck_assert_int_eq(mg_channel_next(b, &h, &p, &fd), MG_AGAIN);
+	mg_channel_free(a);
+	mg_channel_free(b);
+}
+END_TEST
+
 START_TEST(channel_send_limit)
 {
 	mg_channel_t *a = mg_channel_new(dup(sv[0]), 16);
@@ -239,6 +267,7 @@ ipc_suite(void)
 	tcase_add_test(tc, channel_short_reads);
 	tcase_add_test(tc, channel_bad_streams);
 	tcase_add_test(tc, channel_send_limit);
+	tcase_add_test(tc, channel_sendv_parts);
 	tcase_add_test(tc, channel_fd_passing);
 	suite_add_tcase(s, tc);
 	return s;
