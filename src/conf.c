@@ -154,6 +154,10 @@ static const conf_bounds_t header_timeout_bounds = { 100, 3600000, 60000 };
 static const conf_bounds_t body_timeout_bounds = { 100, 3600000, 60000 };
 static const conf_bounds_t keepalive_timeout_bounds = { 0, 3600000, 75000 };
 static const conf_bounds_t sse_keepalive_bounds = { 100, 3600000, 15000 };
+static const conf_bounds_t sse_buffer_bounds = { 0, 64 * 1024 * 1024,
+	64 * 1024 };
+static const conf_bounds_t sse_resume_timeout_bounds = { 1000, 86400000,
+	60000 };
 static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
@@ -233,6 +237,9 @@ static const conf_command_t mg_commands[] = {
 	    &keepalive_timeout_bounds),
 	HTTP_ALL("sse_keepalive", conf_set_time, sse_keepalive,
 	    &sse_keepalive_bounds),
+	HTTP_ALL("sse_buffer", conf_set_size, sse_buffer, &sse_buffer_bounds),
+	HTTP_ALL("sse_resume_timeout", conf_set_time, sse_resume_timeout,
+	    &sse_resume_timeout_bounds),
 	HTTP_ALL("access_log", conf_set_str, access_log, "off"),
 	HTTP_ALL("max_hops", conf_set_num, max_hops, &max_hops_bounds),
 	{ "allow_origins", MG_CTX_MAIN, 1, CONF_NARGS_MAX, conf_set_origins,
@@ -1534,6 +1541,8 @@ conf_merge_http(mg_http_conf_t *in, const mg_http_conf_t *out)
 	MERGE(client_body_timeout, MG_UNSET_SIZE);
 	MERGE(keepalive_timeout, MG_UNSET_SIZE);
 	MERGE(sse_keepalive, MG_UNSET_SIZE);
+	MERGE(sse_buffer, MG_UNSET_SIZE);
+	MERGE(sse_resume_timeout, MG_UNSET_SIZE);
 	MERGE(access_log, NULL);
 	MERGE(max_hops, MG_UNSET);
 #undef MERGE

@@ -43,10 +43,13 @@ typedef struct {
 	int64_t client_body_timeout;    /* ms: 408 */
 	int64_t keepalive_timeout;      /* ms (main, server) */
 	int64_t sse_keepalive; /* ms between comments on idle streams */
-	int     max_hops;      /* gateways a request may have crossed */
-	char   *access_log;    /* a path, or "off" */
-	char  **allow_origins; /* NULL: the server's names, localhost */
-	size_t  nallow_origins;
+	int64_t sse_buffer;    /* bytes of a stream's events kept to replay */
+	int64_t sse_resume_timeout; /* ms a dropped stream waits for its
+				     * client to come back */
+	int    max_hops;            /* gateways a request may have crossed */
+	char  *access_log;          /* a path, or "off" */
+	char **allow_origins;       /* NULL: the server's names, localhost */
+	size_t nallow_origins;
 } mg_http_conf_t;
 
 /* TLS of a server (agents to mcpgw) or of an upstream (mcpgw to it). */

@@ -30,6 +30,14 @@ typedef struct relay {
 	mg_upx_t              *x;
 } relay_t;
 
+/* A client came back to worker FROM for a stream that worker TO holds:
+ * frames pass between them under each one's own request id. */
+typedef struct peer {
+	struct peer *next;
+	int          from_slot, to_slot;
+	uint64_t     from_id, to_id;
+} peer_t;
+
 /* The upstream session behind a gateway session, learnt from relayed
  * requests, so that it is closed upstream when ours idles out. */
 #define MG_USESS_BUCKETS 4096
@@ -48,12 +56,16 @@ typedef struct mg_connector_s {
 	mg_upstreams_t    *ups;
 	relay_t           *relays;
 	int                nrelays;
+	peer_t            *peers;
+	uint64_t           next_peer_id;
 	mg_child_ctx_t    *ctx;
 	struct event_base *base;
 	mg_child_t        *child;
 	mg_link_t         *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
 	int                quitting;
 } mg_connector_t;
+
+static void peer_remove(mg_connector_t *c, peer_t *p);
 
 static void
 connector_terminate(void *arg)
@@ -136,17 +148,10 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 static void
 relay_end(void *arg, int code, const char *message)
 {
-	relay_t     *r = arg;
-	mg_msg_end_t e = { code };
-	uint8_t      buf[sizeof(e) + 512];
-	size_t       n = code ? strlen(message) : 0;
+	relay_t *r = arg;
 
-	if (n > 512)
-		n = 512;
-	memcpy(buf, &e, sizeof(e));
-	memcpy(buf + sizeof(e), message, n);
-	mg_link_send(
-	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, buf, sizeof(e) + n);
+	mg_link_send_end(
+	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, code, message);
 	relay_remove(r);
 }
 
@@ -326,6 +331,86 @@ connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
 			relay_remove(r);
 			return;
 		}
+	for (peer_t *p = c->peers; p != NULL; p = p->next)
+		if (p->from_slot == slot && p->from_id == id) {
+			if (c->links[p->to_slot] != NULL)
+				mg_link_send(c->links[p->to_slot],
+				    MG_MSG_PEER_CANCEL, p->to_id, NULL, 0);
+			peer_remove(c, p);
+			return;
+		}
+}
+
+/* ---- streams another worker holds (resumption) ---------------------- */
+
+static void
+peer_remove(mg_connector_t *c, peer_t *p)
+{
+	peer_t **pp;
+
+	for (pp = &c->peers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+static void
+connector_resume(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
+    const uint8_t *payload)
+{
+	mg_msg_resume_t m;
+	peer_t         *p;
+
+	if (hdr->len != sizeof(m)) {
+		mg_error("malformed RESUME frame from worker %d",
+		    mg_link_slot(link));
+		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32603,
+		    "malformed request to the connector");
+		return;
+	}
+	memcpy(&m, payload, sizeof(m));
+	if (m.slot < 0 || m.slot >= MG_CONNECTOR_MAX_LINKS ||
+	    c->links[m.slot] == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32000,
+		    "the stream is gone with the worker that held it; send "
+		    "the request again");
+		return;
+	}
+	mg_debug("worker %d resumes a stream of worker %d for its client",
+	    mg_link_slot(link), m.slot);
+	p->from_slot = mg_link_slot(link);
+	p->from_id = hdr->id;
+	p->to_slot = m.slot;
+	p->to_id = ++c->next_peer_id;
+	p->next = c->peers;
+	c->peers = p;
+	mg_link_send(
+	    c->links[m.slot], MG_MSG_RESUME_FWD, p->to_id, &m, sizeof(m));
+}
+
+/* The holder's answer goes to the asker as RESP_HEAD, _EVENT, _END. */
+static void
+connector_peer_frame(mg_connector_t *c, mg_link_t *link,
+    const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+{
+	int     slot = mg_link_slot(link);
+	peer_t *p;
+
+	for (p = c->peers; p != NULL; p = p->next)
+		if (p->to_slot == slot && p->to_id == hdr->id)
+			break;
+	if (p == NULL)
+		return; /* the asker's client left meanwhile */
+	if (c->links[p->from_slot] != NULL)
+		mg_link_send(c->links[p->from_slot],
+		    hdr->type == MG_MSG_PEER_HEAD        ? MG_MSG_RESP_HEAD
+			: hdr->type == MG_MSG_PEER_EVENT ? MG_MSG_RESP_EVENT
+							 : MG_MSG_RESP_END,
+		    p->from_id, payload, hdr->len);
+	if (hdr->type == MG_MSG_PEER_END)
+		peer_remove(c, p);
 }
 
 /* A worker is gone: nobody waits for what it asked. */
@@ -333,6 +418,21 @@ static void
 connector_drop_slot(mg_connector_t *c, int slot)
 {
 	relay_t *r, *next;
+	peer_t  *p, *pnext;
+
+	for (p = c->peers; p != NULL; p = pnext) {
+		pnext = p->next;
+		if (p->from_slot == slot && c->links[p->to_slot] != NULL)
+			mg_link_send(c->links[p->to_slot], MG_MSG_PEER_CANCEL,
+			    p->to_id, NULL, 0);
+		else if (p->to_slot == slot && c->links[p->from_slot] != NULL)
+			mg_link_send_end(c->links[p->from_slot],
+			    MG_MSG_RESP_END, p->from_id, -32000,
+			    "the worker holding the stream went away; send "
+			    "the request again");
+		if (p->from_slot == slot || p->to_slot == slot)
+			peer_remove(c, p);
+	}
 
 	for (r = c->relays; r != NULL; r = next) {
 		next = r->next;
@@ -381,6 +481,14 @@ connector_frame(
 	}
 	if (hdr->type == MG_MSG_REQ_CANCEL) {
 		connector_request_cancel(arg, link, hdr->id);
+		return;
+	}
+	if (hdr->type == MG_MSG_RESUME) {
+		connector_resume(arg, link, hdr, payload);
+		return;
+	}
+	if (hdr->type >= MG_MSG_PEER_HEAD && hdr->type <= MG_MSG_PEER_END) {
+		connector_peer_frame(arg, link, hdr, payload);
 		return;
 	}
 	mg_debug("%s frame from worker %d", mg_ipc_type_name(hdr->type),

@@ -38,6 +38,10 @@ typedef enum {
 	MG_MSG_CANCEL,         /* notifications/cancelled we could not place */
 	MG_MSG_REQ,            /* relay one HTTP request to an upstream */
 	MG_MSG_REQ_CANCEL,     /* the client is gone: stop relaying it */
+	MG_MSG_RESUME,         /* a stream another worker holds, please */
+	MG_MSG_PEER_HEAD,      /* answers to MG_MSG_RESUME_FWD, passed on */
+	MG_MSG_PEER_EVENT,     /*   as RESP_HEAD, RESP_EVENT, RESP_END */
+	MG_MSG_PEER_END,
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
@@ -48,6 +52,8 @@ typedef enum {
 	MG_MSG_RESP_DATA,        /* one JSON-RPC message of the answer */
 	MG_MSG_RESP_END,         /* the answer is over (or failed) */
 	MG_MSG_RESP_EVENT,       /* one SSE event of the answer, id and all */
+	MG_MSG_RESUME_FWD,       /* another worker's MG_MSG_RESUME */
+	MG_MSG_PEER_CANCEL,      /* that worker's client is gone */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -66,6 +72,21 @@ typedef struct {
 	int32_t slot; /* the worker's slot number */
 	int32_t generation;
 } mg_msg_link_t;
+
+/*
+ * Payload of MG_MSG_RESUME and MG_MSG_RESUME_FWD: a client came back with
+ * Last-Event-ID naming a stream of the built-in servers that worker SLOT
+ * holds.  The holder answers with PEER_HEAD, PEER_EVENT... and PEER_END
+ * (the payloads of RESP_HEAD, RESP_EVENT and RESP_END), or with PEER_END
+ * alone and an error code when the stream or its events are gone; the
+ * connector passes them on to the asking worker under its request id.
+ */
+typedef struct {
+	int32_t  slot; /* the worker holding the stream */
+	uint32_t seq;  /* the last event the client has */
+	uint64_t session;
+	uint64_t stream;
+} mg_msg_resume_t;
 
 /* Payload of MG_MSG_CANCEL and MG_MSG_CANCEL_FWD: the session number,
  * then the request id as JSON text (not NUL-terminated). */

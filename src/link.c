@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -133,4 +134,16 @@ mg_link_sendv(mg_link_t *l, unsigned type, uint64_t id,
 		return MG_ERROR;
 	link_want_write(l, 1);
 	return MG_OK;
+}
+
+int
+mg_link_send_end(
+    mg_link_t *link, unsigned type, uint64_t id, int code, const char *message)
+{
+	mg_msg_end_t  e = { code };
+	size_t        n = code && message ? strlen(message) : 0;
+	mg_ipc_part_t parts[] = { { (const uint8_t *)&e, sizeof(e) },
+		{ (const uint8_t *)(n ? message : ""), n > 512 ? 512 : n } };
+
+	return mg_link_sendv(link, type, id, parts, MG_NELEM(parts));
 }

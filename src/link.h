@@ -31,5 +31,9 @@ int mg_link_sendv(mg_link_t *link, unsigned type, uint64_t id,
 /* Queue a frame and start writing; MG_OK or MG_ERROR. */
 int mg_link_send(mg_link_t *link, unsigned type, uint64_t id,
     const void *payload, size_t len);
+/* The end of an answer (RESP_END or PEER_END): CODE 0, or a JSON-RPC
+ * error code and MESSAGE (cut at 512 bytes). */
+int mg_link_send_end(
+    mg_link_t *link, unsigned type, uint64_t id, int code, const char *message);
 
 #endif

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "proxy.h"
+#include "replay.h"
 #include "session.h"
 #include "sesstab.h"
 #include "sse.h"
@@ -62,6 +63,12 @@ struct mg_mcp_ex {
 	struct event           *keepalive;
 	uint64_t                stream_id;
 	unsigned                seq;
+	/* resumption of the built-in servers' POST streams */
+	mg_replay_t  *replay;   /* the stream's recent events */
+	struct event *linger;   /* dropped: its client may come back */
+	int           dropped;  /* no client now, calls go on */
+	uint64_t      peer_id;  /* read by another worker's client */
+	int           resuming; /* a GET reading another worker's stream */
 	/* relaying to an upstream (mcp_pass) */
 	const mg_upstream_t *upstream;
 	mg_relay_t          *relay;
@@ -88,7 +95,35 @@ struct mg_mcp_ctx {
 	mg_proxy_t             *proxy;
 	void (*fwd)(void *arg, uint64_t session, const char *request_id);
 	void *fwd_arg;
+	int   slot, generation; /* the worker's, in stream ids */
 };
+
+/*
+ * A stream id: the worker's generation (16 bits) and slot (12 bits),
+ * whether it is a GET stream, and 35 random bits.  Event ids are the
+ * stream id and the event's number (replay.h).
+ */
+#define STREAM_GET (1ULL << 35)
+
+static uint64_t
+stream_new(const mg_mcp_ctx_t *ctx, int get)
+{
+	return (uint64_t)(ctx->generation & 0xffff) << 48 |
+	    (uint64_t)(ctx->slot & 0xfff) << 36 | (get ? STREAM_GET : 0) |
+	    (mg_sesstab_new_id() & (STREAM_GET - 1));
+}
+
+static int
+stream_slot(uint64_t stream)
+{
+	return (int)(stream >> 36 & 0xfff);
+}
+
+static int
+stream_generation(uint64_t stream)
+{
+	return (int)(stream >> 48);
+}
 
 static int64_t
 now_ms(void)
@@ -141,6 +176,13 @@ void
 mg_mcp_set_proxy(mg_mcp_ctx_t *ctx, mg_proxy_t *proxy)
 {
 	ctx->proxy = proxy;
+}
+
+void
+mg_mcp_set_worker(mg_mcp_ctx_t *ctx, int slot, int generation)
+{
+	ctx->slot = slot;
+	ctx->generation = generation;
 }
 
 void
@@ -232,6 +274,9 @@ ex_free(mg_mcp_ex_t *ex)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
 	free(ex->init_params);
+	mg_replay_free(ex->replay);
+	if (ex->linger)
+		event_free(ex->linger);
 	if (ex->keepalive)
 		event_free(ex->keepalive);
 	if (ex->answers)
@@ -282,20 +327,77 @@ ex_stream_keepalive(evutil_socket_t fd, short what, void *arg)
 	evbuffer_free(out);
 }
 
+/* A stream read by another worker's client: frames to the connector. */
+static void
+peer_event(mg_mcp_ex_t *ex, const char *id, const char *data, size_t len)
+{
+	mg_msg_event_t e = { -1, (uint16_t)strlen(id), 1 };
+	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
+		 { (const uint8_t *)id, e.id_len },
+		 { (const uint8_t *)data, len } };
+
+	mg_proxy_send(ex->ctx->proxy, MG_MSG_PEER_EVENT, ex->peer_id, parts,
+	    MG_NELEM(parts));
+}
+
+static void
+peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message)
+{
+	mg_msg_end_t  e = { code };
+	size_t        n = code ? strlen(message) : 0;
+	mg_ipc_part_t parts[] = { { (const uint8_t *)&e, sizeof(e) },
+		{ (const uint8_t *)(n ? message : ""), n } };
+
+	mg_proxy_send(ctx->proxy, MG_MSG_PEER_END, id, parts, MG_NELEM(parts));
+}
+
+/* One event to whoever reads the stream now: our client, another
+ * worker's, or nobody (it waits in the replay buffer). */
+static void
+ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
+{
+	char             id[MG_REPLAY_ID_MAX];
+	struct evbuffer *out;
+
+	mg_replay_format_id(id, ex->stream_id, seq);
+	if (ex->req != NULL) {
+		out = evbuffer_new();
+		mg_sse_write_event(out, id, NULL, data, len);
+		mg_http_stream_write_buffer(ex->req, out);
+		evbuffer_free(out);
+	} else if (ex->peer_id != 0)
+		peer_event(ex, id, data, len);
+}
+
 static void
 ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg)
 {
-	struct evbuffer *out = evbuffer_new();
-	char             id[48];
-	size_t           len = evbuffer_get_length(msg);
+	size_t      len = evbuffer_get_length(msg);
+	const char *data = len ? (const char *)evbuffer_pullup(msg, -1) : "";
 
-	snprintf(id, sizeof(id), "%016llx-%u",
-	    (unsigned long long)ex->stream_id, ++ex->seq);
-	mg_sse_write_event(out, id, NULL,
-	    (const char *)evbuffer_pullup(msg, (ev_ssize_t)len), len);
+	ex->seq++;
+	if (ex->replay != NULL)
+		mg_replay_add(ex->replay, ex->seq, data, len);
+	ex_deliver(ex, ex->seq, data, len);
 	evbuffer_drain(msg, len);
-	mg_http_stream_write_buffer(ex->req, out);
-	evbuffer_free(out);
+}
+
+/* The headers of an SSE answer to our client, and its keep-alives. */
+static void
+ex_stream_headers(mg_mcp_ex_t *ex)
+{
+	struct timeval tv;
+
+	mg_http_add_header(ex->req, "Cache-Control", "no-cache");
+	mg_http_add_header(ex->req, "X-Accel-Buffering", "no");
+	mg_http_stream_begin(ex->req, 200, "text/event-stream");
+	if (ex->keepalive == NULL)
+		ex->keepalive = event_new(
+		    ex->ctx->base, -1, EV_PERSIST, ex_stream_keepalive, ex);
+	tv.tv_sec = ex->loc->http.sse_keepalive / 1000;
+	tv.tv_usec = (ex->loc->http.sse_keepalive % 1000) * 1000;
+	if (ex->keepalive)
+		event_add(ex->keepalive, &tv);
 }
 
 /* Turn the answer into an SSE stream (once). */
@@ -303,28 +405,25 @@ static void
 ex_stream_begin(mg_mcp_ex_t *ex)
 {
 	struct evbuffer *out;
-	struct timeval   tv;
 
 	if (ex->streaming)
 		return;
 	ex->streaming = 1;
-	ex->stream_id = mg_sesstab_new_id();
-	mg_http_add_header(ex->req, "Cache-Control", "no-cache");
-	mg_http_add_header(ex->req, "X-Accel-Buffering", "no");
-	mg_http_stream_begin(ex->req, 200, "text/event-stream");
+	ex->stream_id = stream_new(ex->ctx, ex->get_stream);
+	/* the built-in servers' POST streams can be resumed: a dropped
+	 * connection is not a cancel */
+	if (ex->upstream == NULL && !ex->get_stream && !ex->resuming &&
+	    ex->session != 0 && ex->loc->http.sse_buffer > 0)
+		ex->replay = mg_replay_new((size_t)ex->loc->http.sse_buffer);
+	ex_stream_headers(ex);
 	/* a relayed stream carries the upstream's own priming event */
-	if (primes_streams(ex->version) && ex->upstream == NULL) {
+	if (primes_streams(ex->version) && ex->upstream == NULL &&
+	    !ex->resuming) {
 		struct evbuffer *empty = evbuffer_new();
 
 		ex_event(ex, empty); /* the priming event: an id, no data */
 		evbuffer_free(empty);
 	}
-	ex->keepalive =
-	    event_new(ex->ctx->base, -1, EV_PERSIST, ex_stream_keepalive, ex);
-	tv.tv_sec = ex->loc->http.sse_keepalive / 1000;
-	tv.tv_usec = (ex->loc->http.sse_keepalive % 1000) * 1000;
-	if (ex->keepalive)
-		event_add(ex->keepalive, &tv);
 	/* answers held back for a JSON reply go out as events now */
 	if (ex->answers && evbuffer_get_length(ex->answers) > 0) {
 		out = ex->answers;
@@ -350,8 +449,17 @@ ex_stream_begin(mg_mcp_ex_t *ex)
 static void
 ex_finish(mg_mcp_ex_t *ex)
 {
-	if (ex->calls != NULL || ex->req == NULL)
+	if (ex->calls != NULL)
 		return;
+	if (ex->req == NULL) {
+		/* read elsewhere: that is the end; dropped: the answers wait
+		 * for the client until the linger timer */
+		if (ex->peer_id != 0) {
+			peer_end(ex->ctx, ex->peer_id, 0, NULL);
+			ex_free(ex);
+		}
+		return;
+	}
 	if (ex->streaming) {
 		mg_http_stream_end(ex->req);
 		return;
@@ -397,7 +505,7 @@ ex_finish(mg_mcp_ex_t *ex)
 static void
 ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg)
 {
-	if (ex->req == NULL)
+	if (ex->req == NULL && ex->replay == NULL)
 		return;
 	if (ex->streaming) {
 		ex_event(ex, msg);
@@ -455,8 +563,9 @@ mg_mcp_call_notify(
 	mg_mcp_ex_t     *ex = c->ex;
 	struct evbuffer *msg;
 
-	if (ex->req != NULL) {
-		ex_stream_begin(ex);
+	if (ex->req != NULL || ex->replay != NULL) {
+		if (ex->req != NULL)
+			ex_stream_begin(ex);
 		msg = evbuffer_new();
 		mg_rpc_write_notification(msg, method, params);
 		ex_event(ex, msg);
@@ -1067,7 +1176,9 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 		evbuffer_free(msg);
 		return;
 	}
-	ex_refuse(ex, 502, NULL, code, message);
+	/* a resumed stream the holder could not give back is the client's
+	 * error; anything else is the upstream's */
+	ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
 }
 
 /* An initialize answered by the upstream: our session wraps its own. */
@@ -1235,11 +1346,237 @@ ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		    m->params, JSON_C_TO_STRING_PLAIN));
 }
 
+/* ---- resuming the built-in servers' streams -------------------------- */
+
+static void
+ex_linger_end(evutil_socket_t fd, short what, void *arg)
+{
+	mg_mcp_ex_t *ex = arg;
+
+	mg_info("session %08llx: a dropped stream ended, its client did not "
+		"come back within sse_resume_timeout (%s)",
+	    (unsigned long long)(ex->session >> 32), ex->loc->path);
+	ex_free(ex);
+}
+
+/* Nobody reads the stream now: the calls go on and their events wait
+ * in the replay buffer for sse_resume_timeout. */
+static int
+ex_drop(mg_mcp_ex_t *ex)
+{
+	int64_t        ms = ex->loc->http.sse_resume_timeout;
+	struct timeval tv = { (time_t)(ms / 1000),
+		(suseconds_t)(ms % 1000) * 1000 };
+
+	ex->req = NULL;
+	ex->peer_id = 0;
+	if (ex->keepalive)
+		event_del(ex->keepalive);
+	if (ex->linger == NULL)
+		ex->linger = evtimer_new(ex->ctx->base, ex_linger_end, ex);
+	if (ex->linger == NULL || evtimer_add(ex->linger, &tv) != 0)
+		return MG_ERROR;
+	ex->dropped = 1;
+	return MG_OK;
+}
+
+/* The stream a Last-Event-ID names, if every event after it is held;
+ * else NULL and why, for the client. */
+static mg_mcp_ex_t *
+ex_find_stream(mg_mcp_ctx_t *ctx, uint64_t session, uint64_t stream,
+    unsigned seq, char *why, size_t n)
+{
+	mg_mcp_ex_t *ex;
+	char         id[MG_REPLAY_ID_MAX];
+
+	mg_replay_format_id(id, stream, seq);
+	for (ex = ctx->exchanges; ex != NULL; ex = ex->next)
+		if (ex->stream_id == stream && ex->session == session &&
+		    ex->replay != NULL)
+			break;
+	if (ex == NULL) {
+		snprintf(why, n,
+		    "the stream of Last-Event-ID %s is gone: it ended, or "
+		    "its client did not come back within "
+		    "sse_resume_timeout; send the request again",
+		    id);
+		return NULL;
+	}
+	switch (mg_replay_check(ex->replay, seq)) {
+	case MG_OK: return ex;
+	case MG_DECLINED:
+		snprintf(why, n,
+		    "the events after Last-Event-ID %s are no longer held "
+		    "(more than sse_buffer bytes came after it); send the "
+		    "request again",
+		    id);
+		return NULL;
+	default:
+		snprintf(why, n,
+		    "Last-Event-ID %s was never sent on its stream", id);
+		return NULL;
+	}
+}
+
+/* A new reader takes the stream: the old one, if any, is ended. */
+static void
+ex_take(mg_mcp_ex_t *ex)
+{
+	mg_http_req_t *old = ex->req;
+
+	if (old != NULL) {
+		/* its client went quiet without us noticing */
+		ex->req = NULL;
+		mg_http_req_set_data(old, NULL);
+		mg_http_stream_end(old);
+	}
+	if (ex->peer_id != 0) {
+		peer_end(ex->ctx, ex->peer_id, -32000,
+		    "the stream was resumed by another connection");
+		ex->peer_id = 0;
+	}
+	ex->dropped = 0;
+	if (ex->linger)
+		evtimer_del(ex->linger);
+}
+
+static void
+replay_one(void *arg, unsigned seq, const char *data, size_t len)
+{
+	ex_deliver(arg, seq, data, len);
+}
+
+/* GET with Last-Event-ID of a stream this worker holds: the GET's
+ * connection reads it from now on (exchange EX is only the GET's). */
+static void
+ex_resume_here(mg_mcp_ex_t *ex, uint64_t stream, unsigned seq)
+{
+	char         why[256];
+	mg_mcp_ex_t *s =
+	    ex_find_stream(ex->ctx, ex->session, stream, seq, why, sizeof(why));
+	mg_http_req_t *req = ex->req;
+
+	if (s == NULL) {
+		ex_refuse(ex, 400, NULL, -32000, why);
+		return;
+	}
+	ex_take(s);
+	s->req = req;
+	mg_http_req_set_data(req, s);
+	ex->req = NULL;
+	ex_free(ex);
+	ex_stream_headers(s);
+	mg_replay_since(s->replay, seq, replay_one, s);
+	if (s->calls == NULL)
+		mg_http_stream_end(req);
+}
+
+/* Another worker's client resumes a stream of ours (via the connector,
+ * which named this request ID). */
+void
+mg_mcp_peer_resume(
+    mg_mcp_ctx_t *ctx, uint64_t id, const uint8_t *payload, size_t len)
+{
+	mg_msg_resume_t m;
+	mg_msg_head_t   h = { 200, MG_RESP_SSE, 0, 0, 0, 0 };
+	mg_mcp_ex_t    *s;
+	char            why[256];
+
+	if (len != sizeof(m)) {
+		peer_end(ctx, id, -32603, "malformed RESUME frame");
+		return;
+	}
+	memcpy(&m, payload, sizeof(m));
+	s = ex_find_stream(ctx, m.session, m.stream, m.seq, why, sizeof(why));
+	if (s == NULL) {
+		peer_end(ctx, id, -32000, why);
+		return;
+	}
+	ex_take(s);
+	s->peer_id = id;
+	mg_proxy_send(ctx->proxy, MG_MSG_PEER_HEAD, id,
+	    &(mg_ipc_part_t){ (const uint8_t *)&h, sizeof(h) }, 1);
+	mg_replay_since(s->replay, m.seq, replay_one, s);
+	if (s->calls == NULL) {
+		peer_end(ctx, id, 0, NULL);
+		ex_free(s);
+	}
+}
+
+void
+mg_mcp_peer_cancel(mg_mcp_ctx_t *ctx, uint64_t id)
+{
+	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next)
+		if (ex->peer_id == id && ex->req == NULL) {
+			if (ex_drop(ex) != MG_OK)
+				ex_free(ex);
+			return;
+		}
+}
+
+void
+mg_mcp_peers_lost(mg_mcp_ctx_t *ctx)
+{
+	for (mg_mcp_ex_t *ex = ctx->exchanges, *next; ex != NULL; ex = next) {
+		next = ex->next;
+		if (ex->peer_id != 0 && ex->req == NULL && ex_drop(ex) != MG_OK)
+			ex_free(ex);
+	}
+}
+
+/* GET with Last-Event-ID on a built-in server's route: MG_DECLINED
+ * when it opens a new GET stream after all. */
+static int
+ex_resume(mg_mcp_ex_t *ex, const char *lei)
+{
+	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_event,
+		relay_end, NULL };
+	mg_relay_ops_t              o = ops;
+	mg_msg_resume_t             m = { 0 };
+	char                        why[256];
+
+	if (mg_replay_parse_id(lei, &m.stream, &m.seq) != MG_OK) {
+		ex_refuse(ex, 400, NULL, -32000,
+		    "Last-Event-ID is not an event id of this gateway's "
+		    "streams");
+		return MG_OK;
+	}
+	/* nothing is ever sent unasked on the built-in servers' GET
+	 * streams: the client missed nothing */
+	if (m.stream & STREAM_GET)
+		return MG_DECLINED;
+	if (stream_generation(m.stream) != (ex->ctx->generation & 0xffff)) {
+		snprintf(why, sizeof(why),
+		    "the stream of Last-Event-ID %s is gone: the workers "
+		    "were replaced (reload or restart) after it; send the "
+		    "request again",
+		    lei);
+		ex_refuse(ex, 400, NULL, -32000, why);
+		return MG_OK;
+	}
+	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(resume)");
+	if (stream_slot(m.stream) == ex->ctx->slot) {
+		ex_resume_here(ex, m.stream, m.seq);
+		return MG_OK;
+	}
+	m.slot = stream_slot(m.stream);
+	m.session = ex->session;
+	ex->resuming = 1;
+	o.arg = ex;
+	if (ex->ctx->proxy == NULL ||
+	    (ex->relay = mg_proxy_resume(ex->ctx->proxy, &m, &o)) == NULL)
+		ex_refuse(ex, 503, NULL, -32000,
+		    "the connector process is not available; try again");
+	return MG_OK;
+}
+
 /* ---- GET and DELETE --------------------------------------------------- */
 
 static void
 ex_get(mg_mcp_ex_t *ex)
 {
+	const char *lei;
+
 	if (!accepts(
 		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
 		ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
@@ -1249,11 +1586,15 @@ ex_get(mg_mcp_ex_t *ex)
 	if (ex_check_session(ex) != MG_OK)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
-	ex->get_stream = 1;
 	if (ex->upstream != NULL) {
+		ex->get_stream = 1;
 		ex_relay(ex, "", 0);
 		return;
 	}
+	lei = mg_http_req_header(ex->req, "Last-Event-ID");
+	if (lei != NULL && ex_resume(ex, lei) == MG_OK)
+		return;
+	ex->get_stream = 1;
 	ex_stream_begin(ex);
 	/* The built-in servers send nothing unasked: the stream carries
 	 * keep-alive comments until the session or the client ends. */
@@ -1327,7 +1668,10 @@ mg_mcp_aborted(mg_http_req_t *req)
 
 	if (ex == NULL)
 		return;
-	/* Nobody can take the answers now (resumable streams: later). */
+	/* a resumable stream waits for its client to come back */
+	if (ex->replay != NULL && ex->calls != NULL && ex_drop(ex) == MG_OK)
+		return;
+	/* nobody can take the answers now */
 	ex->req = NULL;
 	ex_cancel_calls(ex);
 	if (ex->relay) {
@@ -1358,9 +1702,11 @@ mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
 		e.tool = ex->tool[0] ? ex->tool : NULL;
 		e.rpc_error = ex->rpc_error;
 		mg_accesslog_write(&ex->loc->http, &e);
+		mg_http_req_set_data(req, NULL);
+		if (ex->dropped)
+			return; /* it lives on without this request */
 		ex->req = NULL;
 		ex_free(ex);
-		mg_http_req_set_data(req, NULL);
 		return;
 	}
 	mg_accesslog_write(&ctx->conf->http, &e);

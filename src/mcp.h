@@ -65,6 +65,19 @@ void mg_mcp_cancel_remote(
 /* Graceful stop: end the GET streams; calls in flight finish. */
 void mg_mcp_stop(mg_mcp_ctx_t *ctx);
 
+/* Set by the worker: its slot and generation, which the ids of its
+ * streams carry so that a client resuming one on another worker finds
+ * it (through the connector). */
+void mg_mcp_set_worker(mg_mcp_ctx_t *ctx, int slot, int generation);
+/* The connector passes on another worker's MG_MSG_RESUME (request id
+ * ID), and that worker's client leaving (MG_MSG_PEER_CANCEL). */
+void mg_mcp_peer_resume(
+    mg_mcp_ctx_t *ctx, uint64_t id, const uint8_t *payload, size_t len);
+void mg_mcp_peer_cancel(mg_mcp_ctx_t *ctx, uint64_t id);
+/* The link to the connector is gone: streams other workers' clients
+ * were reading wait for their clients again. */
+void mg_mcp_peers_lost(mg_mcp_ctx_t *ctx);
+
 /* Set by the worker: the relay to the connector (mcp_pass routes). */
 struct mg_proxy;
 void mg_mcp_set_proxy(mg_mcp_ctx_t *ctx, struct mg_proxy *proxy);

@@ -155,6 +155,27 @@ mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 	}
 }
 
+/* A new relay whose answers come under a fresh request id. */
+static mg_relay_t *
+relay_start(mg_proxy_t *p, unsigned type, const mg_ipc_part_t *parts, size_t n,
+    const mg_relay_ops_t *ops)
+{
+	mg_relay_t *r;
+
+	if (p->link == NULL || (r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->p = p;
+	r->id = ++p->next_id;
+	r->ops = *ops;
+	if (mg_link_sendv(p->link, type, r->id, parts, n) != MG_OK) {
+		free(r);
+		return NULL;
+	}
+	r->next = p->relays;
+	p->relays = r;
+	return r;
+}
+
 mg_relay_t *
 mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops)
@@ -173,25 +194,30 @@ mg_proxy_open(
 		{ (const uint8_t *)req->init, req->init_len },
 		{ (const uint8_t *)req->body, req->body_len },
 		{ (const uint8_t *)req->lei, req->lei_len } };
-	mg_relay_t   *r;
 
-	if (p->link == NULL || req->sid_len >= MG_UP_SID_MAX ||
-	    req->version_len > 31 || req->lei_len > 255 ||
-	    req->init_len > 65535 || len > MG_IPC_MAX_FRAME)
+	if (req->sid_len >= MG_UP_SID_MAX || req->version_len > 31 ||
+	    req->lei_len > 255 || req->init_len > 65535 ||
+	    len > MG_IPC_MAX_FRAME)
 		return NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
-	r->p = p;
-	r->id = ++p->next_id;
-	r->ops = *ops;
-	if (mg_link_sendv(p->link, MG_MSG_REQ, r->id, parts, MG_NELEM(parts)) !=
-	    MG_OK) {
-		free(r);
-		return NULL;
-	}
-	r->next = p->relays;
-	p->relays = r;
-	return r;
+	return relay_start(p, MG_MSG_REQ, parts, MG_NELEM(parts), ops);
+}
+
+mg_relay_t *
+mg_proxy_resume(
+    mg_proxy_t *p, const mg_msg_resume_t *m, const mg_relay_ops_t *ops)
+{
+	mg_ipc_part_t part = { (const uint8_t *)m, sizeof(*m) };
+
+	return relay_start(p, MG_MSG_RESUME, &part, 1, ops);
+}
+
+int
+mg_proxy_send(mg_proxy_t *p, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n)
+{
+	if (p->link == NULL)
+		return MG_ERROR;
+	return mg_link_sendv(p->link, type, id, parts, n);
 }
 
 void

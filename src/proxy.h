@@ -41,4 +41,12 @@ mg_relay_t *mg_proxy_open(
 /* The client is gone: tell the connector; no more callbacks. */
 void mg_proxy_cancel(mg_relay_t *r);
 
+/* Ask for a stream another worker holds (MG_MSG_RESUME); its events come
+ * back like a relayed answer.  NULL if the connector cannot be reached. */
+mg_relay_t *mg_proxy_resume(
+    mg_proxy_t *p, const mg_msg_resume_t *m, const mg_relay_ops_t *ops);
+/* A frame to the connector, for answers to MG_MSG_RESUME_FWD. */
+int mg_proxy_send(mg_proxy_t *p, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n);
+
 #endif

@@ -385,6 +385,10 @@ worker_link_frame(
 	case MG_MSG_RESP_DATA:
 	case MG_MSG_RESP_END:
 	case MG_MSG_RESP_EVENT: mg_proxy_frame(w->proxy, hdr, payload); break;
+	case MG_MSG_RESUME_FWD:
+		mg_mcp_peer_resume(w->mcp, hdr->id, payload, hdr->len);
+		break;
+	case MG_MSG_PEER_CANCEL: mg_mcp_peer_cancel(w->mcp, hdr->id); break;
 	default:
 		mg_debug(
 		    "%s frame from the connector", mg_ipc_type_name(hdr->type));
@@ -400,6 +404,7 @@ worker_link_lost(void *arg, mg_link_t *link, const char *why)
 	mg_warn("lost the link to the connector: %s", why);
 	w->link = NULL;
 	mg_proxy_set_link(w->proxy, NULL);
+	mg_mcp_peers_lost(w->mcp);
 }
 
 /* notifications/cancelled for a call of another worker: via the connector. */
@@ -429,6 +434,7 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 
 	o.arg = w;
 	mg_proxy_set_link(w->proxy, NULL);
+	mg_mcp_peers_lost(w->mcp);
 	mg_link_free(w->link);
 	if ((w->link = mg_link_new(w->base, fd, w->ctx->slot, &o)) == NULL) {
 		mg_error("cannot set up the link to the connector");
@@ -478,6 +484,7 @@ worker_setup(mg_worker_t *w)
 		return MG_ERROR;
 	}
 	mg_mcp_set_forward(w->mcp, worker_forward_cancel, w);
+	mg_mcp_set_worker(w->mcp, ctx->slot, ctx->generation);
 	mg_mcp_set_proxy(w->mcp, w->proxy);
 	w->handler = (mg_http_handler_t){ on_headers, on_request, on_aborted,
 		on_done, w };

@@ -11,7 +11,7 @@ int
 main(void)
 {
 	Suite *(*suites[])(void) = { conf_suite, ipc_suite, session_suite,
-		sesstab_suite, jsonrpc_suite, sse_suite };
+		sesstab_suite, jsonrpc_suite, sse_suite, replay_suite };
 	SRunner *sr;
 	int      failed;
 

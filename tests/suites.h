@@ -10,5 +10,6 @@ Suite *session_suite(void);
 Suite *sesstab_suite(void);
 Suite *jsonrpc_suite(void);
 Suite *sse_suite(void);
+Suite *replay_suite(void);
 
 #endif
