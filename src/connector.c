@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <limits.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +44,9 @@ typedef struct peer {
 /* The upstream session behind a gateway session, learnt from relayed
  * requests, so that it is closed upstream when ours idles out. */
 #define MG_USESS_BUCKETS 4096
+/* DELETEs of idle sessions' upstream sessions in flight at once: a sweep
+ * that ends thousands queues them rather than open a connection each. */
+#define MG_CLOSE_PARALLEL 8
 
 typedef struct usess {
 	struct usess *next;
@@ -52,6 +58,8 @@ typedef struct usess {
 
 typedef struct mg_connector_s {
 	usess_t           *usess[MG_USESS_BUCKETS];
+	usess_t           *closing, *closing_last; /* to close upstream */
+	int                nclosing;               /* DELETEs in flight */
 	struct event      *sweep; /* ends idle sessions */
 	mg_upstreams_t    *ups;
 	relay_t           *relays;
@@ -220,11 +228,54 @@ close_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
 }
 
+static void close_next(mg_connector_t *c);
+
 static void
 close_end(void *arg, int code, const char *message)
 {
+	mg_connector_t *c = arg;
+
 	if (code != 0)
 		mg_info("closing an idle session upstream failed: %s", message);
+	c->nclosing--;
+	close_next(c);
+#ifdef HAVE_MALLOC_TRIM
+	/* the last of a burst: what the sessions held goes back */
+	if (c->nclosing == 0 && c->closing == NULL)
+		malloc_trim(0);
+#endif
+}
+
+/* Start the queued DELETEs, MG_CLOSE_PARALLEL at most at once. */
+static void
+close_next(mg_connector_t *c)
+{
+	static const mg_up_ops_t ops = { close_head, close_data, close_event,
+		close_end, NULL };
+	mg_up_ops_t              o = ops;
+	const mg_upstream_t     *up;
+	usess_t                 *u;
+	mg_up_req_t              req;
+
+	o.arg = c;
+	while (c->nclosing < MG_CLOSE_PARALLEL && (u = c->closing) != NULL) {
+		if ((c->closing = u->next) == NULL)
+			c->closing_last = NULL;
+		for (up = c->ctx->conf->upstreams;
+		     up && up->index != u->upstream; up = up->next)
+			;
+		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
+			u->version, "", 0, "", 0, "" };
+		c->nclosing++; /* before: the end may come at once */
+		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
+			c->nclosing--;
+		else
+			mg_debug("closing upstream \"%s\"'s session of idle "
+				 "session %016llx",
+			    up->name, (unsigned long long)u->session);
+		free(u->sid);
+		free(u);
+	}
 }
 
 /* A gateway session idled out: end the upstream's session too (DELETE),
@@ -232,27 +283,19 @@ close_end(void *arg, int code, const char *message)
 static void
 connector_session_ended(void *arg, uint64_t session)
 {
-	static const mg_up_ops_t ops = { close_head, close_data, close_event,
-		close_end, NULL };
-	mg_connector_t          *c = arg;
-	usess_t                 *u = *usess_find(c, session);
-	const mg_upstream_t     *up;
-	mg_up_req_t              req = { 0 };
+	mg_connector_t *c = arg;
+	usess_t       **pp = usess_find(c, session), *u = *pp;
 
 	if (u == NULL)
 		return;
-	for (up = c->ctx->conf->upstreams; up && up->index != u->upstream;
-	     up = up->next)
-		;
-	if (up != NULL) {
-		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
-			u->version, "", 0, "", 0, "" };
-		if (mg_upstream_start(c->ups, &req, &ops) != NULL)
-			mg_debug("closing upstream \"%s\"'s session of idle "
-				 "session %016llx",
-			    up->name, (unsigned long long)session);
-	}
-	usess_forget(c, session);
+	*pp = u->next;
+	u->next = NULL;
+	if (c->closing_last)
+		c->closing_last->next = u;
+	else
+		c->closing = u;
+	c->closing_last = u;
+	close_next(c);
 }
 
 /* MG_MSG_REQ: check every length, then start the exchange. */
@@ -604,6 +647,13 @@ out:
 	for (size_t i = 0; i < MG_USESS_BUCKETS; i++)
 		while (c.usess[i] != NULL)
 			usess_forget(&c, c.usess[i]->session);
+	while (c.closing != NULL) {
+		usess_t *u = c.closing;
+
+		c.closing = u->next;
+		free(u->sid);
+		free(u);
+	}
 	mg_child_free(c.child);
 	if (c.sweep)
 		event_free(c.sweep);
