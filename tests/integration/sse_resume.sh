@@ -90,6 +90,26 @@ ok "resumptions on another worker than the stream's go through the connector ($c
 run_node resume_client.mjs "$URL" 6 100 25
 ok "the SDK client resumes 6 cut streams through mcpgw by itself (tests/node/resume_client.mjs)"
 
+# The old connection is still open (its client went quiet, the gateway
+# did not notice): the resuming GET takes the stream, the old one ends.
+curl -sS -N --max-time 10 -X POST -H 'Content-Type: application/json' \
+	-H 'Accept: application/json, text/event-stream' \
+	-H "Mcp-Session-Id: $SID" -H "MCP-Protocol-Version: $MCP_V" \
+	--data-binary "$(progress_body 150 150)" "$URL" > "$MG_TMP/first.sse" 2> /dev/null &
+held=$!
+sleep 0.5
+LAST=$(tr -d '\r' < "$MG_TMP/first.sse" | sed -n 's/^id: //p' | tail -n 1)
+[ -n "$LAST" ] || fail "no event id on the held stream"
+resume "$LAST"
+mg_wait 3 "! kill -0 $held 2> /dev/null" || fail "the old connection was not ended when the GET took the stream"
+wait $held
+# the old connection may have got a few events after LAST before the GET
+# came; those come again on the GET, so compare from LAST on
+sed -i "/^id: ${LAST}\r\?\$/,\$d" "$MG_TMP/first.sse"
+printf 'id: %s\ndata: %s\n\n' "$LAST" '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t150","progress":'"$(( ${LAST##*-} - 1 ))"'}}' >> "$MG_TMP/first.sse"
+check_whole 150 150
+ok "a GET that resumes a stream whose old connection is still open takes it over and ends the old one"
+
 # The client leaves; the call goes on; it comes back after the result.
 drop_after 0.2 201 60
 sleep 1.2
