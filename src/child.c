@@ -165,6 +165,21 @@ mg_child_free(mg_child_t *c)
 	free(c);
 }
 
+struct event_base *
+mg_event_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base   *base;
+
+	if (cfg == NULL)
+		return NULL;
+	/* safe: no descriptor of ours is a dup() of another */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 void
 mg_child_init(mg_child_ctx_t *ctx)
 {

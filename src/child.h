@@ -30,4 +30,9 @@ void mg_child_free(mg_child_t *child);
 /* Common start of every child: signals, log role, title, privileges. */
 void mg_child_init(mg_child_ctx_t *ctx);
 
+/* The event loop of a child.  epoll changes made during one turn of the
+ * loop are applied together before it waits (libevent's changelist), so
+ * an event added and removed in one turn costs no system call. */
+struct event_base *mg_event_base_new(void);
+
 #endif

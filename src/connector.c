@@ -60,7 +60,7 @@ typedef struct mg_connector_s {
 	usess_t           *usess[MG_USESS_BUCKETS];
 	usess_t           *closing, *closing_last; /* to close upstream */
 	int                nclosing;               /* DELETEs in flight */
-	struct event      *sweep; /* ends idle sessions */
+	struct event      *sweep;                  /* ends idle sessions */
 	mg_upstreams_t    *ups;
 	relay_t           *relays;
 	int                nrelays;
@@ -621,7 +621,7 @@ mg_connector_main(mg_child_ctx_t *ctx)
 	char          *err = NULL;
 
 	mg_child_init(ctx);
-	if ((c.base = event_base_new()) == NULL) {
+	if ((c.base = mg_event_base_new()) == NULL) {
 		mg_error("cannot create the event loop");
 		goto out;
 	}

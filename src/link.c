@@ -1,5 +1,11 @@
 /*
  * A worker <-> connector link on an event loop.
+ *
+ * Frames queued while a callback runs are written once that callback's
+ * turn of the loop is over (an activated event, no system call), all in
+ * one sendmsg where they fit; the write event is added only when the
+ * socket does not take everything, so a link that keeps up costs no
+ * epoll_ctl per frame.
  */
 #include "config.h"
 
@@ -15,25 +21,13 @@
 struct mg_link {
 	struct event_base *base;
 	mg_channel_t      *ch;
-	struct event      *ev;
+	struct event      *rev, *wev; /* readable; writable, when waiting */
+	struct event      *flush;     /* activated when frames are queued */
 	mg_link_ops_t      ops;
 	int                slot;
 	int                writing;
+	int                flushing;
 };
-
-static void link_cb(evutil_socket_t fd, short what, void *arg);
-
-static void
-link_want_write(mg_link_t *l, int on)
-{
-	if (l->writing == on)
-		return;
-	event_del(l->ev);
-	event_assign(l->ev, l->base, mg_channel_fd(l->ch),
-	    EV_READ | EV_PERSIST | (on ? EV_WRITE : 0), link_cb, l);
-	event_add(l->ev, NULL);
-	l->writing = on;
-}
 
 static void
 link_lost(mg_link_t *l, const char *why)
@@ -42,35 +36,61 @@ link_lost(mg_link_t *l, const char *why)
 	mg_link_free(l);
 }
 
+/* Write what is queued; wait for the socket only if it is full. */
 static void
-link_cb(evutil_socket_t fd, short what, void *arg)
+link_flush(mg_link_t *l)
+{
+	int pending;
+
+	l->flushing = 0;
+	if (mg_channel_flush(l->ch) == MG_ERROR) {
+		link_lost(l, "write failed");
+		return;
+	}
+	pending = mg_channel_pending(l->ch) != 0;
+	if (pending == l->writing)
+		return;
+	if (pending)
+		event_add(l->wev, NULL);
+	else
+		event_del(l->wev);
+	l->writing = pending;
+}
+
+static void
+link_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	link_flush(arg);
+}
+
+static void
+link_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	mg_link_t     *l = arg;
 	mg_ipc_hdr_t   hdr;
 	const uint8_t *payload;
 	int            rc, next, pfd;
 
-	if ((what & EV_WRITE) && mg_channel_flush(l->ch) == MG_ERROR) {
-		link_lost(l, "write failed");
-		return;
+	rc = mg_channel_read(l->ch);
+	while ((next = mg_channel_next(l->ch, &hdr, &payload, &pfd)) == MG_OK) {
+		if (pfd >= 0)
+			close(pfd); /* links carry no descriptors */
+		l->ops.frame(l->ops.arg, l, &hdr, payload);
 	}
-	if (what & EV_READ) {
-		rc = mg_channel_read(l->ch);
-		while ((next = mg_channel_next(l->ch, &hdr, &payload, &pfd)) ==
-		    MG_OK) {
-			if (pfd >= 0)
-				close(pfd); /* links carry no descriptors */
-			l->ops.frame(l->ops.arg, l, &hdr, payload);
-		}
-		if (next == MG_ERROR || rc != MG_OK) {
-			link_lost(l,
-			    next == MG_ERROR        ? "bad frame"
-				: rc == MG_DECLINED ? "peer closed the link"
-						    : "read failed");
-			return;
-		}
-	}
-	link_want_write(l, mg_channel_pending(l->ch));
+	if (next == MG_ERROR || rc != MG_OK)
+		link_lost(l,
+		    next == MG_ERROR        ? "bad frame"
+			: rc == MG_DECLINED ? "peer closed the link"
+					    : "read failed");
+}
+
+static void
+link_schedule(mg_link_t *l)
+{
+	if (l->flushing || l->writing)
+		return; /* a flush is due, or the write event will do it */
+	l->flushing = 1;
+	event_active(l->flush, 0, 0);
 }
 
 mg_link_t *
@@ -91,8 +111,11 @@ mg_link_new(struct event_base *base, int fd, int slot, const mg_link_ops_t *ops)
 		free(l);
 		return NULL;
 	}
-	l->ev = event_new(base, fd, EV_READ | EV_PERSIST, link_cb, l);
-	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
+	l->rev = event_new(base, fd, EV_READ | EV_PERSIST, link_read_cb, l);
+	l->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, link_flush_cb, l);
+	l->flush = event_new(base, -1, 0, link_flush_cb, l);
+	if (l->rev == NULL || l->wev == NULL || l->flush == NULL ||
+	    event_add(l->rev, NULL) != 0) {
 		mg_link_free(l);
 		return NULL;
 	}
@@ -104,8 +127,12 @@ mg_link_free(mg_link_t *l)
 {
 	if (l == NULL)
 		return;
-	if (l->ev)
-		event_free(l->ev);
+	if (l->rev)
+		event_free(l->rev);
+	if (l->wev)
+		event_free(l->wev);
+	if (l->flush)
+		event_free(l->flush);
 	mg_channel_free(l->ch);
 	free(l);
 }
@@ -122,7 +149,7 @@ mg_link_send(
 {
 	if (mg_channel_send(l->ch, type, id, payload, len, -1) != MG_OK)
 		return MG_ERROR;
-	link_want_write(l, 1);
+	link_schedule(l);
 	return MG_OK;
 }
 
@@ -132,7 +159,7 @@ mg_link_sendv(mg_link_t *l, unsigned type, uint64_t id,
 {
 	if (mg_channel_sendv(l->ch, type, id, parts, n) != MG_OK)
 		return MG_ERROR;
-	link_want_write(l, 1);
+	link_schedule(l);
 	return MG_OK;
 }
 

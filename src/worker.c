@@ -470,7 +470,7 @@ worker_setup(mg_worker_t *w)
 	mg_child_ctx_t *ctx = w->ctx;
 	struct timeval  tick = { 0, 100 * 1000 };
 
-	if ((w->base = event_base_new()) == NULL) {
+	if ((w->base = mg_event_base_new()) == NULL) {
 		mg_error("cannot create the event loop");
 		return MG_ERROR;
 	}
