@@ -26,6 +26,7 @@
 #include "http.h"
 #include "log.h"
 #include "tls.h"
+#include "wflush.h"
 
 #define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
 #define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
@@ -73,6 +74,7 @@ struct mg_http_req {
 struct mg_http_conn {
 	struct event_base       *base;
 	struct bufferevent      *bev;
+	mg_wflush_t             *wf; /* plain sockets: direct writes */
 	struct event            *timer;
 	struct event            *resume;
 	http_parser              parser;
@@ -712,6 +714,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	mg_http_conn_t *c = arg;
 
+	mg_wflush_idle(c->wf);
 	if (c->phase != PHASE_CLOSING || c->req != NULL)
 		return;
 	if (!c->linger) {
@@ -788,6 +791,20 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	else if (what & BEV_EVENT_ERROR)
 		conn_lost(
 		    c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void
+conn_drained(void *arg)
+{
+	mg_http_conn_t *c = arg;
+
+	conn_write_cb(c->bev, c);
+}
+
+static void
+conn_write_failed(void *arg, int err)
+{
+	conn_lost(arg, evutil_socket_error_to_string(err));
 }
 
 static void
@@ -892,6 +909,14 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (tls == NULL) {
+		mg_wflush_ops_t o = { conn_drained, conn_write_failed, c };
+
+		if ((c->wf = mg_wflush_new(base, c->bev, &o)) == NULL) {
+			conn_free(c);
+			return NULL;
+		}
+	}
 	/* The handshake, then the first request's headers, in their time. */
 	c->phase = tls ? PHASE_HANDSHAKE : PHASE_HEADERS;
 	conn_arm(c, tls ? limits->handshake_timeout : limits->header_timeout);
@@ -911,6 +936,7 @@ conn_free(mg_http_conn_t *c)
 		req_free(c->req);
 		c->req = NULL;
 	}
+	mg_wflush_free(c->wf);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c->subject);

@@ -32,6 +32,7 @@
 #include "sse.h"
 #include "tls.h"
 #include "upstream.h"
+#include "wflush.h"
 
 #define UP_BODY_MAX (MG_IPC_MAX_FRAME - 1024)
 #define UP_IDLE_MS 60000  /* an idle pooled connection is closed */
@@ -65,6 +66,7 @@ struct mg_upconn {
 	mg_pool_t          *pool;
 	mg_upstreams_t     *ups;
 	struct bufferevent *bev;
+	mg_wflush_t        *wf; /* plain and connected: direct writes */
 	http_parser         parser;
 	mg_upx_t           *x;        /* NULL while idle */
 	mg_upconn_t        *next;     /* in the idle list */
@@ -490,6 +492,7 @@ conn_free(mg_upconn_t *c)
 				break;
 			}
 	}
+	mg_wflush_free(c->wf);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -546,6 +549,24 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	mg_upconn_t *c = arg;
+
+	mg_wflush_idle(c->wf);
+}
+
+static void
+conn_write_failed(void *arg, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "write() failed (%s)",
+	    evutil_socket_error_to_string(err));
+	conn_lost(arg, why);
+}
+
+static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	mg_upconn_t *c = arg;
@@ -553,6 +574,12 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	int          dns;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		/* from now on requests go out without waiting for EV_WRITE */
+		if (!c->pool->up->server.tls && c->wf == NULL) {
+			mg_wflush_ops_t o = { NULL, conn_write_failed, c };
+
+			c->wf = mg_wflush_new(c->ups->base, c->bev, &o);
+		}
 		if (c->x != NULL)
 			upx_reading(c->x);
 		return;
@@ -638,7 +665,8 @@ conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
 		free(c);
 		return NULL;
 	}
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	/* evdns: a name is resolved without blocking the loop */
 	if (bufferevent_socket_connect_hostname(
