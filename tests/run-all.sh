@@ -11,7 +11,8 @@ cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
-	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl"
+	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
+	wrk"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
