@@ -189,5 +189,5 @@ mg_child_init(mg_child_ctx_t *ctx)
 	mg_log_set_mirror(0);
 	mg_log_set_role(role->name);
 	mg_proctitle_set("%s", role->title);
-	mg_proc_drop_privileges(ctx->conf);
+	mg_proc_drop_privileges(&ctx->identity);
 }

@@ -162,9 +162,18 @@ static int
 spawn(mg_kid_t *k)
 {
 	mg_child_ctx_t ctx;
+	mg_identity_t  id;
 	int            sv[2];
 	pid_t          pid;
+	char          *err;
 
+	/* the name service is asked here, never in a child */
+	if (mg_proc_identity(M.conf, &id, &err) != MG_OK) {
+		mg_error("cannot start a %s: %s", kid_name(k),
+		    err ? err : "out of memory");
+		free(err);
+		return MG_ERROR;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		mg_log_errno(MG_LOG_ERROR, errno,
 		    "socketpair() failed "
@@ -186,7 +195,7 @@ spawn(mg_kid_t *k)
 		close_in_child(k);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
-			M.tls, M.ikm, M.ikm_len };
+			M.tls, M.ikm, M.ikm_len, id };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);

@@ -115,24 +115,42 @@ mg_proc_resolve_user(const mg_conf_t *conf, uid_t *uid, gid_t *gid, char **err)
 	return MG_OK;
 }
 
-void
-mg_proc_drop_privileges(const mg_conf_t *conf)
+int
+mg_proc_identity(const mg_conf_t *conf, mg_identity_t *id, char **err)
 {
 	const char *user = conf->user ? conf->user : "nobody";
-	uid_t       uid;
-	gid_t       gid;
-	char       *err;
 
+	memset(id, 0, sizeof(*id));
+	*err = NULL;
 	if (geteuid() != 0)
+		return MG_OK;
+	if (mg_proc_resolve_user(conf, &id->uid, &id->gid, err) != MG_OK)
+		return MG_ERROR;
+	/* the user's supplementary groups, as initgroups() would set */
+	id->ngroups = MG_MAX_GROUPS;
+	if (getgrouplist(user, id->gid, id->groups, &id->ngroups) < 0) {
+		mg_warn("user \"%s\" is in more than %d groups; its children "
+			"keep the first %d",
+		    user, MG_MAX_GROUPS, MG_MAX_GROUPS);
+		id->ngroups = MG_MAX_GROUPS;
+	}
+	id->drop = 1;
+	return MG_OK;
+}
+
+void
+mg_proc_drop_privileges(const mg_identity_t *id)
+{
+	if (!id->drop)
 		return;
-	if (mg_proc_resolve_user(conf, &uid, &gid, &err) != MG_OK)
-		mg_fatal("%s", err ? err : "cannot resolve user");
-	if (setgid(gid) != 0)
-		mg_fatal("setgid(%ld) failed (%s)", (long)gid, strerror(errno));
-	if (initgroups(user, gid) != 0)
-		mg_fatal("initgroups(%s) failed (%s)", user, strerror(errno));
-	if (setuid(uid) != 0)
-		mg_fatal("setuid(%ld) failed (%s)", (long)uid, strerror(errno));
+	if (setgroups((size_t)id->ngroups, id->groups) != 0)
+		mg_fatal("setgroups() failed (%s)", strerror(errno));
+	if (setgid(id->gid) != 0)
+		mg_fatal(
+		    "setgid(%ld) failed (%s)", (long)id->gid, strerror(errno));
+	if (setuid(id->uid) != 0)
+		mg_fatal(
+		    "setuid(%ld) failed (%s)", (long)id->uid, strerror(errno));
 	/* setuid() clears it; a child must still die with its master gone. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }

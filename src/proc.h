@@ -21,6 +21,19 @@ typedef struct {
 	int                     used; /* by the configuration being built */
 } mg_listener_t;
 
+/* Who a child becomes when the master runs as root, looked up by the
+ * master before the fork, so that children never load the name service
+ * (NSS) modules themselves. */
+#define MG_MAX_GROUPS 64
+
+typedef struct {
+	int   drop; /* the master is root: become uid/gid/groups */
+	uid_t uid;
+	gid_t gid;
+	int   ngroups;
+	gid_t groups[MG_MAX_GROUPS];
+} mg_identity_t;
+
 /* What a child is handed when it is forked. */
 typedef struct {
 	const mg_conf_t    *conf;
@@ -34,6 +47,7 @@ typedef struct {
 	const mg_tls_set_t *tls;         /* TLS contexts the master made */
 	const uint8_t      *session_ikm; /* key material for session ids */
 	size_t              session_ikm_len;
+	mg_identity_t       identity;
 } mg_child_ctx_t;
 
 typedef struct {
@@ -58,7 +72,11 @@ void mg_proctitle_set(const char *fmt, ...)
 int mg_proc_resolve_user(
     const mg_conf_t *conf, uid_t *uid, gid_t *gid, char **err);
 
-/* In a child started as root: become the configured user.  MG_OK or fatal. */
-void mg_proc_drop_privileges(const mg_conf_t *conf);
+/* In the master: who children become (nothing to do unless root).
+ * MG_ERROR with *err (malloc'd) if the user or group is gone. */
+int mg_proc_identity(const mg_conf_t *conf, mg_identity_t *id, char **err);
+
+/* In a child started as root: become that identity.  Returns, or fatal. */
+void mg_proc_drop_privileges(const mg_identity_t *id);
 
 #endif
