@@ -31,9 +31,15 @@ if [ "$(id -u)" = 0 ]; then
 	for p in $workers $connector; do
 		uid=$(awk '/^Uid:/ { print $2, $3 }' "/proc/$p/status")
 		[ "$uid" = "$nobody $nobody" ] || fail "child $p runs as uid $uid, not nobody ($nobody)"
+		gid=$(awk '/^Gid:/ { print $2, $3 }' "/proc/$p/status")
+		[ "$gid" = "$(id -g nobody) $(id -g nobody)" ] || fail "child $p runs as gid $gid"
+		# exactly nobody's groups, none of root's
+		groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$p/status" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
+		[ "$groups" = "$(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ')" ] ||
+			fail "child $p has groups '$groups', nobody has '$(id -G nobody)'"
 	done
 	[ "$(awk '/^Uid:/ { print $3 }' "/proc/$master/status")" = 0 ] || fail "master is not root"
-	ok "started as root: workers and connector run as nobody, the master as root"
+	ok "started as root: workers and connector run as nobody (uid, gid and exactly its groups), the master as root"
 fi
 
 [ "$(cat "$MG_TMP/mcpgw.pid")" = "$master" ] || fail "pid file does not hold $master"
