@@ -270,7 +270,11 @@ ex_free(mg_mcp_ex_t *ex)
 	mg_mcp_ctx_t *ctx = ex->ctx;
 
 	ex_cancel_calls(ex);
-	if (ex->relay)
+	/* a JSON answer is whole at its DATA: the END that follows needs no
+	 * cancel (which would wake the connector for nothing) */
+	if (ex->relay && ex->answered_relay)
+		mg_proxy_forget(ex->relay);
+	else if (ex->relay)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
 	free(ex->init_params);

@@ -221,6 +221,13 @@ mg_proxy_send(mg_proxy_t *p, unsigned type, uint64_t id,
 }
 
 void
+mg_proxy_forget(mg_relay_t *r)
+{
+	relay_unlink(r);
+	free(r);
+}
+
+void
 mg_proxy_cancel(mg_relay_t *r)
 {
 	mg_proxy_t *p = r->p;

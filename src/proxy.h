@@ -40,6 +40,10 @@ mg_relay_t *mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops);
 /* The client is gone: tell the connector; no more callbacks. */
 void mg_proxy_cancel(mg_relay_t *r);
+/* The answer is complete (a JSON answer is whole at its DATA): no more
+ * callbacks, and nothing to tell the connector, whose END follows and is
+ * dropped. */
+void mg_proxy_forget(mg_relay_t *r);
 
 /* Ask for a stream another worker holds (MG_MSG_RESUME); its events come
  * back like a relayed answer.  NULL if the connector cannot be reached. */
