@@ -64,11 +64,12 @@ struct mg_mcp_ex {
 	uint64_t                stream_id;
 	unsigned                seq;
 	/* resumption of the built-in servers' POST streams */
-	mg_replay_t  *replay;   /* the stream's recent events */
-	struct event *linger;   /* dropped: its client may come back */
-	int           dropped;  /* no client now, calls go on */
-	uint64_t      peer_id;  /* read by another worker's client */
-	int           resuming; /* a GET reading another worker's stream */
+	mg_replay_t  *replay;     /* the stream's recent events */
+	struct event *linger;     /* dropped: its client may come back */
+	int           dropped;    /* no client now, calls go on */
+	int64_t       dropped_at; /* ms, when it was dropped */
+	uint64_t      peer_id;    /* read by another worker's client */
+	int           resuming;   /* a GET reading another worker's stream */
 	/* relaying to an upstream (mcp_pass) */
 	const mg_upstream_t *upstream;
 	mg_relay_t          *relay;
@@ -96,6 +97,7 @@ struct mg_mcp_ctx {
 	void (*fwd)(void *arg, uint64_t session, const char *request_id);
 	void *fwd_arg;
 	int   slot, generation; /* the worker's, in stream ids */
+	int   ndropped;         /* streams waiting for their clients */
 };
 
 /*
@@ -281,6 +283,8 @@ ex_free(mg_mcp_ex_t *ex)
 	mg_replay_free(ex->replay);
 	if (ex->linger)
 		event_free(ex->linger);
+	if (ex->dropped)
+		ctx->ndropped--;
 	if (ex->keepalive)
 		event_free(ex->keepalive);
 	if (ex->answers)
@@ -1363,6 +1367,29 @@ ex_linger_end(evutil_socket_t fd, short what, void *arg)
 	ex_free(ex);
 }
 
+/* A worker keeps at most worker_connections dropped streams (their
+ * clients hold no connection, so nothing else bounds them): past that,
+ * the one dropped longest ago ends. */
+static void
+ex_drop_make_room(mg_mcp_ctx_t *ctx)
+{
+	mg_mcp_ex_t *oldest = NULL;
+
+	if (ctx->ndropped < ctx->conf->worker_connections)
+		return;
+	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next)
+		if (ex->dropped &&
+		    (oldest == NULL || ex->dropped_at < oldest->dropped_at))
+			oldest = ex;
+	if (oldest == NULL)
+		return;
+	mg_warn("more than worker_connections (%d) dropped streams wait for "
+		"their clients: the oldest, of session %08llx, ends",
+	    ctx->conf->worker_connections,
+	    (unsigned long long)(oldest->session >> 32));
+	ex_free(oldest);
+}
+
 /* Nobody reads the stream now: the calls go on and their events wait
  * in the replay buffer for sse_resume_timeout. */
 static int
@@ -1380,7 +1407,10 @@ ex_drop(mg_mcp_ex_t *ex)
 		ex->linger = evtimer_new(ex->ctx->base, ex_linger_end, ex);
 	if (ex->linger == NULL || evtimer_add(ex->linger, &tv) != 0)
 		return MG_ERROR;
+	ex_drop_make_room(ex->ctx);
 	ex->dropped = 1;
+	ex->dropped_at = now_ms();
+	ex->ctx->ndropped++;
 	return MG_OK;
 }
 
@@ -1439,6 +1469,8 @@ ex_take(mg_mcp_ex_t *ex)
 		    "the stream was resumed by another connection");
 		ex->peer_id = 0;
 	}
+	if (ex->dropped)
+		ex->ctx->ndropped--;
 	ex->dropped = 0;
 	if (ex->linger)
 		evtimer_del(ex->linger);
@@ -1521,11 +1553,16 @@ mg_mcp_peer_cancel(mg_mcp_ctx_t *ctx, uint64_t id)
 void
 mg_mcp_peers_lost(mg_mcp_ctx_t *ctx)
 {
-	for (mg_mcp_ex_t *ex = ctx->exchanges, *next; ex != NULL; ex = next) {
-		next = ex->next;
-		if (ex->peer_id != 0 && ex->req == NULL && ex_drop(ex) != MG_OK)
-			ex_free(ex);
-	}
+	mg_mcp_ex_t *ex;
+
+	/* from the start after each: dropping one may end another */
+again:
+	for (ex = ctx->exchanges; ex != NULL; ex = ex->next)
+		if (ex->peer_id != 0 && ex->req == NULL) {
+			if (ex_drop(ex) != MG_OK)
+				ex_free(ex);
+			goto again;
+		}
 }
 
 /* GET with Last-Event-ID on a built-in server's route: MG_DECLINED

@@ -167,4 +167,34 @@ mg_wait 10 "[ \$(grep -c 'worker .* serving' '$MG_TMP/error.log') -ge 8 ]" || fa
 resume "$LAST"
 expect 400 "$(rpc_err -32000 'm.id === null') && /is gone/.test(m.error.message)" "resume after the holder died"
 ok "the holder killed: resuming gets 400 'gone' from the new workers, promptly"
+
+# Dropped streams hold no connection, so worker_connections bounds them
+# per worker: with 4, a 6th drop ends the oldest.
+P2=$(free_port)
+cat > "$MG_TMP/small.conf" <<CONF
+worker_processes 1;
+worker_connections 4;
+pid $MG_TMP/small.pid;
+error_log $MG_TMP/small.log info;
+server { listen 127.0.0.1:$P2; location /mcp { mcp_builtin demo; } }
+CONF
+"$MCPGW" -F -c "$MG_TMP/small.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+MG_BG_PIDS="$MG_BG_PIDS $!"
+disown $!
+mg_wait 10 "grep -q 'generation 1 ready' '$MG_TMP/small.log' 2> /dev/null" || fail "second instance not ready"
+URL=http://127.0.0.1:$P2/mcp
+new_session
+ids=()
+for i in 1 2 3 4 5 6; do
+	drop_after 0.2 "$((700 + i))" 3000
+	ids+=("$LAST")
+done
+[ "$(grep -c 'more than worker_connections (4) dropped streams' "$MG_TMP/small.log")" = 2 ] ||
+	fail "expected 2 'more than worker_connections' lines: $(grep -c 'more than worker_connections' "$MG_TMP/small.log")"
+resume "${ids[0]}"
+expect 400 "$(rpc_err -32000 'm.id === null') && /is gone/.test(m.error.message)" "the oldest dropped stream"
+req -N --max-time 1 -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $SID" \
+	-H "MCP-Protocol-Version: $MCP_V" -H "Last-Event-ID: ${ids[5]}" "$URL"
+grep -q '"notifications/progress"' "$B" || fail "the newest dropped stream did not resume: $(what)"
+ok "at most worker_connections dropped streams per worker: past that the oldest ends (logged), the newest resumes"
 mg_done
