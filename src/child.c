@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -178,6 +181,14 @@ mg_event_base_new(void)
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base;
+}
+
+void
+mg_memory_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
 }
 
 void

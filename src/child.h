@@ -35,4 +35,8 @@ void mg_child_init(mg_child_ctx_t *ctx);
  * an event added and removed in one turn costs no system call. */
 struct event_base *mg_event_base_new(void);
 
+/* Give freed heap memory back to the system (glibc's malloc_trim; a no-op
+ * elsewhere): after a burst of connections or sessions is over. */
+void mg_memory_trim(void);
+
 #endif

@@ -4,9 +4,6 @@
 #include "config.h"
 
 #include <limits.h>
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,11 +236,9 @@ close_end(void *arg, int code, const char *message)
 		mg_info("closing an idle session upstream failed: %s", message);
 	c->nclosing--;
 	close_next(c);
-#ifdef HAVE_MALLOC_TRIM
 	/* the last of a burst: what the sessions held goes back */
 	if (c->nclosing == 0 && c->closing == NULL)
-		malloc_trim(0);
-#endif
+		mg_memory_trim();
 }
 
 /* Start the queued DELETEs, MG_CLOSE_PARALLEL at most at once. */

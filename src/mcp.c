@@ -78,7 +78,7 @@ struct mg_mcp_ex {
 	int                  relay_init;
 	struct json_object  *req_id;      /* for an error answer; a reference */
 	char                *init_params; /* the client's, for the token */
-	mg_session_t         sess;        /* what the token said */
+	mg_session_t        *sess; /* what the token said (proxy routes) */
 	int                  hops;
 	int                  answered_relay;
 	/* for the access log */
@@ -280,6 +280,7 @@ ex_free(mg_mcp_ex_t *ex)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
 	free(ex->init_params);
+	free(ex->sess);
 	mg_replay_free(ex->replay);
 	if (ex->linger)
 		event_free(ex->linger);
@@ -797,7 +798,10 @@ ex_check_session(mg_mcp_ex_t *ex)
 		return MG_ERROR;
 	}
 	ex->session = s.id;
-	ex->sess = s;
+	/* the upstream's part of the token: only a proxy route needs it */
+	if (ex->upstream != NULL && ex->sess == NULL &&
+	    (ex->sess = malloc(sizeof(*ex->sess))) != NULL)
+		*ex->sess = s;
 	/* no MCP-Protocol-Version: the version the session negotiated */
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
 	    version_index(s.version) >= 0)
@@ -1325,8 +1329,9 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	}
 	q.sid = q.init = "";
 	if (ex->session != 0 &&
-	    blob_unpack(&ex->sess, &q.sid, &q.sid_len, &q.init, &q.init_len) !=
-		MG_OK) {
+	    (ex->sess == NULL ||
+		blob_unpack(ex->sess, &q.sid, &q.sid_len, &q.init,
+		    &q.init_len) != MG_OK)) {
 		ex_refuse(
 		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
 		return;
@@ -1334,7 +1339,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	/* the version the client speaks, if it said; else its session's */
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
 	    ex->session != 0)
-		v = ex->sess.version;
+		v = ex->sess->version;
 	q.version = ex->relay_init ? "" : v;
 	q.version_len = strlen(q.version);
 	o.arg = ex;

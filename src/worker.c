@@ -50,6 +50,7 @@ typedef struct mg_worker {
 	struct event      *drain;  /* while quitting: exit when idle */
 	int                paused; /* accepting stopped: worker_connections */
 	int                quitting;
+	int                conns_peak; /* since memory was last trimmed */
 } mg_worker_t;
 
 /* ---- routing --------------------------------------------------------- */
@@ -204,6 +205,21 @@ on_accept_error(struct evconnlistener *evl, void *arg)
 
 /* Connections close elsewhere; this tick resumes accepting and ends a
  * quitting worker once it has nothing left to answer. */
+/* After a burst of connections closed (a thousand or more since the
+ * peak), what they held goes back to the system, not to the heap only. */
+static void
+worker_trim(mg_worker_t *w)
+{
+	int n = mg_http_conn_count();
+
+	if (n > w->conns_peak)
+		w->conns_peak = n;
+	else if (w->conns_peak - n >= 1000) {
+		mg_memory_trim();
+		w->conns_peak = n;
+	}
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -214,6 +230,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		accept_pause(w, 0);
 	if (w->quitting && mg_http_conn_drain_all() == 0)
 		event_base_loopexit(w->base, NULL);
+	worker_trim(w);
 }
 
 static int
