@@ -271,6 +271,20 @@ rpc_fail(
 	    err, MG_RPC_INTERNAL_ERROR, "Internal error", "out of memory", 0)
 
 /* Build the tree of a text that passed the token check. */
+/* One tokener per process (each has one thread), reset after each use:
+ * making one allocates and clears a stack of MG_RPC_MAX_DEPTH levels. */
+static struct json_tokener *
+rpc_tokener(void)
+{
+	static struct json_tokener *tok;
+
+	if (tok == NULL &&
+	    (tok = json_tokener_new_ex(MG_RPC_MAX_DEPTH)) != NULL)
+		json_tokener_set_flags(tok,
+		    JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	return tok;
+}
+
 static int
 rpc_tokenize(
     const char *buf, size_t len, struct json_object **root, mg_rpc_err_t *err)
@@ -282,10 +296,8 @@ rpc_tokenize(
 	*root = NULL;
 	if (len >= INT_MAX)
 		return rpc_parse_error(err, "message too large", (size_t)0);
-	if ((tok = json_tokener_new_ex(MG_RPC_MAX_DEPTH)) == NULL)
+	if ((tok = rpc_tokener()) == NULL)
 		return rpc_nomem(err);
-	json_tokener_set_flags(
-	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	*root = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -295,7 +307,7 @@ rpc_tokenize(
 		jerr = json_tokener_get_error(tok);
 		end = len;
 	}
-	json_tokener_free(tok);
+	json_tokener_reset(tok);
 	if (jerr == json_tokener_continue)
 		return rpc_parse_error(err, "unexpected end of data", len);
 	if (jerr != json_tokener_success)
