@@ -138,16 +138,10 @@ relay_data(void *arg, const char *msg, size_t len)
 static void
 relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
-	relay_t       *r = arg;
-	size_t         n = id ? strlen(id) : 0;
-	mg_msg_event_t e = { (int32_t)(retry > INT32_MAX ? -1 : retry),
-		(uint16_t)(n > 255 ? 255 : n), id != NULL };
-	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
-		 { (const uint8_t *)(id ? id : ""), e.id_len },
-		 { (const uint8_t *)data, len } };
+	relay_t *r = arg;
 
-	mg_link_sendv(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, parts,
-	    MG_NELEM(parts));
+	mg_link_send_event(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, id,
+	    retry, data, len);
 }
 
 static void
@@ -171,6 +165,13 @@ usess_find(mg_connector_t *c, uint64_t session)
 }
 
 static void
+usess_free(usess_t *u)
+{
+	free(u->sid);
+	free(u);
+}
+
+static void
 usess_forget(mg_connector_t *c, uint64_t session)
 {
 	usess_t **pp = usess_find(c, session), *u = *pp;
@@ -178,8 +179,7 @@ usess_forget(mg_connector_t *c, uint64_t session)
 	if (u == NULL)
 		return;
 	*pp = u->next;
-	free(u->sid);
-	free(u);
+	usess_free(u);
 }
 
 /* Remember (or forget, on DELETE) the upstream session of SESSION. */
@@ -268,8 +268,7 @@ close_next(mg_connector_t *c)
 			mg_debug("closing upstream \"%s\"'s session of idle "
 				 "session %016llx",
 			    up->name, (unsigned long long)u->session);
-		free(u->sid);
-		free(u);
+		usess_free(u);
 	}
 }
 
@@ -646,8 +645,7 @@ out:
 		usess_t *u = c.closing;
 
 		c.closing = u->next;
-		free(u->sid);
-		free(u);
+		usess_free(u);
 	}
 	mg_child_free(c.child);
 	if (c.sweep)

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -161,6 +162,20 @@ mg_link_sendv(mg_link_t *l, unsigned type, uint64_t id,
 		return MG_ERROR;
 	link_schedule(l);
 	return MG_OK;
+}
+
+int
+mg_link_send_event(mg_link_t *link, unsigned type, uint64_t id,
+    const char *evid, long retry, const char *data, size_t len)
+{
+	size_t         n = evid ? strlen(evid) : 0;
+	mg_msg_event_t e = { (int32_t)(retry > INT32_MAX ? -1 : retry),
+		(uint16_t)(n > 255 ? 255 : n), evid != NULL };
+	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
+		 { (const uint8_t *)(evid ? evid : ""), e.id_len },
+		 { (const uint8_t *)data, len } };
+
+	return mg_link_sendv(link, type, id, parts, MG_NELEM(parts));
 }
 
 int

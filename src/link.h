@@ -31,6 +31,10 @@ int mg_link_sendv(mg_link_t *link, unsigned type, uint64_t id,
 /* Queue a frame and start writing; MG_OK or MG_ERROR. */
 int mg_link_send(mg_link_t *link, unsigned type, uint64_t id,
     const void *payload, size_t len);
+/* One SSE event of an answer (RESP_EVENT or PEER_EVENT): its id (NULL if
+ * none; cut at 255 bytes), retry (ms, or -1) and data. */
+int mg_link_send_event(mg_link_t *link, unsigned type, uint64_t id,
+    const char *evid, long retry, const char *data, size_t len);
 /* The end of an answer (RESP_END or PEER_END): CODE 0, or a JSON-RPC
  * error code and MESSAGE (cut at 512 bytes). */
 int mg_link_send_end(

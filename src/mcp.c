@@ -336,28 +336,21 @@ ex_stream_keepalive(evutil_socket_t fd, short what, void *arg)
 	evbuffer_free(out);
 }
 
-/* A stream read by another worker's client: frames to the connector. */
-static void
-peer_event(mg_mcp_ex_t *ex, const char *id, const char *data, size_t len)
+/* A stream read by another worker's client: frames to the connector,
+ * while there is one (a lost link drops such readers: peers_lost). */
+static mg_link_t *
+peer_link(const mg_mcp_ctx_t *ctx)
 {
-	mg_msg_event_t e = { -1, (uint16_t)strlen(id), 1 };
-	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
-		 { (const uint8_t *)id, e.id_len },
-		 { (const uint8_t *)data, len } };
-
-	mg_proxy_send(ex->ctx->proxy, MG_MSG_PEER_EVENT, ex->peer_id, parts,
-	    MG_NELEM(parts));
+	return ctx->proxy ? mg_proxy_link(ctx->proxy) : NULL;
 }
 
 static void
 peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message)
 {
-	mg_msg_end_t  e = { code };
-	size_t        n = code ? strlen(message) : 0;
-	mg_ipc_part_t parts[] = { { (const uint8_t *)&e, sizeof(e) },
-		{ (const uint8_t *)(n ? message : ""), n } };
+	mg_link_t *link = peer_link(ctx);
 
-	mg_proxy_send(ctx->proxy, MG_MSG_PEER_END, id, parts, MG_NELEM(parts));
+	if (link != NULL)
+		mg_link_send_end(link, MG_MSG_PEER_END, id, code, message);
 }
 
 /* One event to whoever reads the stream now: our client, another
@@ -374,8 +367,9 @@ ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
 		mg_sse_write_event(out, id, NULL, data, len);
 		mg_http_stream_write_buffer(ex->req, out);
 		evbuffer_free(out);
-	} else if (ex->peer_id != 0)
-		peer_event(ex, id, data, len);
+	} else if (ex->peer_id != 0 && peer_link(ex->ctx) != NULL)
+		mg_link_send_event(peer_link(ex->ctx), MG_MSG_PEER_EVENT,
+		    ex->peer_id, id, -1, data, len);
 }
 
 static void
@@ -1535,8 +1529,9 @@ mg_mcp_peer_resume(
 	}
 	ex_take(s);
 	s->peer_id = id;
-	mg_proxy_send(ctx->proxy, MG_MSG_PEER_HEAD, id,
-	    &(mg_ipc_part_t){ (const uint8_t *)&h, sizeof(h) }, 1);
+	if (peer_link(ctx) != NULL)
+		mg_link_send(
+		    peer_link(ctx), MG_MSG_PEER_HEAD, id, &h, sizeof(h));
 	mg_replay_since(s->replay, m.seq, replay_one, s);
 	if (s->calls == NULL) {
 		peer_end(ctx, id, 0, NULL);

@@ -211,13 +211,10 @@ mg_proxy_resume(
 	return relay_start(p, MG_MSG_RESUME, &part, 1, ops);
 }
 
-int
-mg_proxy_send(mg_proxy_t *p, unsigned type, uint64_t id,
-    const mg_ipc_part_t *parts, size_t n)
+mg_link_t *
+mg_proxy_link(const mg_proxy_t *p)
 {
-	if (p->link == NULL)
-		return MG_ERROR;
-	return mg_link_sendv(p->link, type, id, parts, n);
+	return p->link;
 }
 
 void

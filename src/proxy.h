@@ -49,8 +49,8 @@ void mg_proxy_forget(mg_relay_t *r);
  * back like a relayed answer.  NULL if the connector cannot be reached. */
 mg_relay_t *mg_proxy_resume(
     mg_proxy_t *p, const mg_msg_resume_t *m, const mg_relay_ops_t *ops);
-/* A frame to the connector, for answers to MG_MSG_RESUME_FWD. */
-int mg_proxy_send(mg_proxy_t *p, unsigned type, uint64_t id,
-    const mg_ipc_part_t *parts, size_t n);
+/* The link to the connector, for answers to MG_MSG_RESUME_FWD; NULL
+ * while there is none. */
+mg_link_t *mg_proxy_link(const mg_proxy_t *p);
 
 #endif
