@@ -17,11 +17,13 @@
 #include <json-c/json.h>
 
 #include "builtin.h"
+#include "era.h"
 #include "jsonrpc.h"
 
 #define DEMO_SLEEP_MAX_MS 600000
 #define DEMO_STEPS_MAX 10000
 #define DEMO_STEP_MS 10
+#define DEMO_TTL_MS 300000
 
 typedef struct {
 	struct event *timer;
@@ -267,12 +269,26 @@ demo_call_tool(mg_mcp_call_t *call, struct json_object *params)
 	}
 }
 
+/* 2026-07-28 lists carry how long a client may keep them (SEP-2549):
+ * the demo's never change while the gateway runs. */
+static struct json_object *
+cacheable(mg_mcp_call_t *call, struct json_object *result)
+{
+	if (strcmp(mg_mcp_call_version(call), MG_ERA_2026) == 0) {
+		json_object_object_add(
+		    result, "ttlMs", json_object_new_int(DEMO_TTL_MS));
+		json_object_object_add(
+		    result, "cacheScope", json_object_new_string("public"));
+	}
+	return result;
+}
+
 static void
 demo_request(
     mg_mcp_call_t *call, const char *method, struct json_object *params)
 {
 	if (strcmp(method, "tools/list") == 0)
-		mg_mcp_call_result(call, demo_tools());
+		mg_mcp_call_result(call, cacheable(call, demo_tools()));
 	else if (strcmp(method, "tools/call") == 0)
 		demo_call_tool(call, params);
 	else

@@ -27,12 +27,18 @@
 #include "log.h"
 #include "mcp.h"
 #include "proxy.h"
+#include "era.h"
 #include "replay.h"
 #include "session.h"
 #include "sesstab.h"
 #include "sse.h"
 
+/* The stateful revisions (sessions); versions[] indexes ex->version. */
 static const char *versions[] = { "2025-03-26", "2025-06-18", "2025-11-25" };
+/* Every revision an endpoint serves, oldest first: server/discover and the
+ * unsupported-version error list them. */
+static const char *const all_versions[] = { "2025-03-26", "2025-06-18",
+	"2025-11-25", MG_ERA_2026 };
 
 typedef struct mg_mcp_ex mg_mcp_ex_t;
 
@@ -55,6 +61,8 @@ struct mg_mcp_ex {
 	mg_mcp_call_t          *calls;   /* unanswered */
 	uint64_t                session; /* 0: none */
 	int                     version; /* index into versions[] */
+	int                     modern;  /* 2026-07-28: stateless */
+	int                     listen;  /* a subscriptions/listen stream */
 	int                     batch;
 	int                     streaming;
 	int                     get_stream; /* the session's GET stream */
@@ -143,6 +151,12 @@ version_index(const char *v)
 		if (strcmp(v, versions[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+static int
+known_old(const char *v)
+{
+	return version_index(v) >= 0;
 }
 
 /* Batches went away in 2025-06-18. */
@@ -301,17 +315,51 @@ ex_free(mg_mcp_ex_t *ex)
 
 /* ---- answers -------------------------------------------------------- */
 
-/* An HTTP-level refusal with a JSON-RPC error body. */
+/* An HTTP-level refusal with a JSON-RPC error body (DATA borrowed). */
 static void
-ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
-    const char *message)
+ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+    const char *message, struct json_object *data)
 {
 	struct evbuffer *body = evbuffer_new();
 
 	ex->rpc_error = code;
-	mg_rpc_write_error(body, id, code, message, NULL);
+	mg_rpc_write_error(body, id, code, message, data);
 	mg_http_reply_buffer(ex->req, status, "application/json", body);
 	evbuffer_free(body);
+}
+
+static void
+ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+    const char *message)
+{
+	ex_refuse_data(ex, status, id, code, message, NULL);
+}
+
+static void
+ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id)
+{
+	ex_refuse(ex, 400, id, MG_RPC_INVALID_REQUEST,
+	    "Bad Request: unsupported MCP-Protocol-Version "
+	    "(supported: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28)");
+}
+
+/*
+ * The HTTP status of a JSON answer.  2026-07-28 says it for some errors:
+ * an unknown method is 404, the header, capability and version errors
+ * are 400.  The 2025 revisions answer every JSON-RPC error with 200.
+ */
+static int
+ex_answer_status(const mg_mcp_ex_t *ex)
+{
+	if (!ex->modern)
+		return 200;
+	switch (ex->rpc_error) {
+	case MG_RPC_METHOD_NOT_FOUND: return 404;
+	case MG_MCP_ERR_HEADER_MISMATCH:
+	case MG_MCP_ERR_MISSING_CAPABILITY:
+	case MG_MCP_ERR_UNSUPPORTED_VERSION: return 400;
+	}
+	return 200;
 }
 
 static void
@@ -364,7 +412,9 @@ ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
 	mg_replay_format_id(id, ex->stream_id, seq);
 	if (ex->req != NULL) {
 		out = evbuffer_new();
-		mg_sse_write_event(out, id, NULL, data, len);
+		/* 2026-07-28 streams cannot be resumed: no ids */
+		mg_sse_write_event(
+		    out, ex->modern ? NULL : id, NULL, data, len);
 		mg_http_stream_write_buffer(ex->req, out);
 		evbuffer_free(out);
 	} else if (ex->peer_id != 0 && peer_link(ex->ctx) != NULL)
@@ -499,7 +549,8 @@ ex_finish(mg_mcp_ex_t *ex)
 
 		evbuffer_remove_buffer(
 		    ex->answers, body, evbuffer_get_length(ex->answers) - 1);
-		mg_http_reply_buffer(ex->req, 200, "application/json", body);
+		mg_http_reply_buffer(
+		    ex->req, ex_answer_status(ex), "application/json", body);
 		evbuffer_free(body);
 	}
 }
@@ -553,6 +604,18 @@ mg_mcp_call_progress_token(const mg_mcp_call_t *c)
 	return token;
 }
 
+struct json_object *
+mg_mcp_call_params(const mg_mcp_call_t *c)
+{
+	return c->params;
+}
+
+const char *
+mg_mcp_call_version(const mg_mcp_call_t *c)
+{
+	return c->ex->modern ? MG_ERA_2026 : versions[c->ex->version];
+}
+
 void
 mg_mcp_call_set_tool(mg_mcp_call_t *c, const char *tool)
 {
@@ -594,19 +657,32 @@ mg_mcp_call_result(mg_mcp_call_t *c, struct json_object *result)
 {
 	struct evbuffer *msg = evbuffer_new();
 
+	/* 2026-07-28: every result says what it is */
+	if (c->ex->modern && json_object_is_type(result, json_type_object) &&
+	    !json_object_object_get_ex(result, "resultType", NULL))
+		json_object_object_add(
+		    result, "resultType", json_object_new_string("complete"));
 	mg_rpc_write_result(msg, c->id, result);
 	json_object_put(result);
 	call_answered(c, msg);
 }
 
 void
-mg_mcp_call_error(mg_mcp_call_t *c, int code, const char *message)
+mg_mcp_call_error_data(
+    mg_mcp_call_t *c, int code, const char *message, struct json_object *data)
 {
 	struct evbuffer *msg = evbuffer_new();
 
 	c->ex->rpc_error = code;
-	mg_rpc_write_error(msg, c->id, code, message, NULL);
+	mg_rpc_write_error(msg, c->id, code, message, data);
+	json_object_put(data);
 	call_answered(c, msg);
+}
+
+void
+mg_mcp_call_error(mg_mcp_call_t *c, int code, const char *message)
+{
+	mg_mcp_call_error_data(c, code, message, NULL);
 }
 
 /* ---- checks every request passes ------------------------------------ */
@@ -738,10 +814,21 @@ ex_check_common(mg_mcp_ex_t *ex, int loopback)
 		    "Forbidden: Origin not allowed");
 		return MG_ERROR;
 	}
-	if (pv != NULL && version_index(pv) < 0) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
-		    "Bad Request: unsupported MCP-Protocol-Version "
-		    "(supported: 2025-03-26, 2025-06-18, 2025-11-25)");
+	/* a POST's body may speak 2026-07-28: ex_post decides */
+	if (mg_http_req_method(ex->req) == MG_HTTP_POST) {
+		ex->version = pv && known_old(pv) ? version_index(pv) : 0;
+		return MG_OK;
+	}
+	if (pv != NULL && strcmp(pv, MG_ERA_2026) == 0) {
+		ex->modern = 1;
+		mg_http_add_header(ex->req, "Allow", "POST");
+		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
+		    "Method Not Allowed: 2026-07-28 has no GET stream and no "
+		    "sessions to DELETE; use POST (subscriptions/listen)");
+		return MG_ERROR;
+	}
+	if (pv != NULL && !known_old(pv)) {
+		ex_refuse_old_version(ex, NULL);
 		return MG_ERROR;
 	}
 	ex->version = pv ? version_index(pv) : 0;
@@ -916,6 +1003,23 @@ mg_mcp_cancel_remote(
 		cancel_call(c);
 }
 
+/* A call for request M, unanswered in EX. */
+static mg_mcp_call_t *
+call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	mg_mcp_call_t *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->ex = ex;
+	c->id = json_object_get(m->id);
+	c->params = json_object_get(m->params);
+	c->idtext = id_text(m->id);
+	c->next = ex->calls;
+	ex->calls = c;
+	return c;
+}
+
 /* A message of the POST (one, or one of a batch). */
 static void
 ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
@@ -931,14 +1035,8 @@ ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	}
 	if (m->kind != MG_RPC_REQUEST)
 		return; /* a response: no request of ours awaits one yet */
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = call_new(ex, m)) == NULL)
 		return;
-	c->ex = ex;
-	c->id = json_object_get(m->id);
-	c->params = json_object_get(m->params);
-	c->idtext = id_text(m->id);
-	c->next = ex->calls;
-	ex->calls = c;
 	if (strcmp(m->method, "ping") == 0)
 		mg_mcp_call_result(c, json_object_new_object());
 	else if (strcmp(m->method, "initialize") == 0)
@@ -1017,16 +1115,14 @@ out:
 static void
 ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
-	struct json_object *name;
+	const char *name;
 
 	if (m->method == NULL)
 		return;
 	copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
-	if (strcmp(m->method, "tools/call") == 0 && m->params != NULL &&
-	    json_object_object_get_ex(m->params, "name", &name) &&
-	    json_object_is_type(name, json_type_string))
-		copy_token(
-		    ex->tool, sizeof(ex->tool), json_object_get_string(name));
+	/* the tool, prompt or resource: what Mcp-Name carries */
+	if ((name = mg_era_name_of(m->method, m->params)) != NULL)
+		copy_token(ex->tool, sizeof(ex->tool), name);
 }
 
 static void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
@@ -1060,6 +1156,208 @@ ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 	ex_relay(ex, body, len);
 }
 
+/* ---- 2026-07-28: stateless requests ------------------------------------ */
+
+/* What the revision removed: 404 and -32601, as for an unknown method. */
+static int
+removed_in_2026(const char *method)
+{
+	static const char *const removed[] = { "initialize", "ping",
+		"logging/setLevel", "resources/subscribe",
+		"resources/unsubscribe" };
+
+	for (size_t i = 0; i < MG_NELEM(removed); i++)
+		if (strcmp(method, removed[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static struct json_object *
+version_list(const char *const *v, size_t n)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, json_object_new_string(v[i]));
+	return list;
+}
+
+/* server/discover: what initialize would say, the server's identity in
+ * _meta, and every version this endpoint serves. */
+static void
+ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *r = ex->backend->initialize(MG_ERA_2026);
+	struct json_object *info, *meta;
+	mg_mcp_call_t      *c = call_new(ex, m);
+
+	if (json_object_object_get_ex(r, "serverInfo", &info)) {
+		meta = json_object_new_object();
+		json_object_object_add(
+		    meta, MG_META_SERVER_INFO, json_object_get(info));
+		json_object_object_del(r, "serverInfo");
+		json_object_object_add(r, "_meta", meta);
+	}
+	json_object_object_add(r, "supportedVersions",
+	    version_list(all_versions, MG_NELEM(all_versions)));
+	if (c == NULL) {
+		json_object_put(r);
+		ex_refuse(
+		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	ex->nanswers = 0;
+	mg_mcp_call_result(c, r);
+}
+
+/* Does the backend's capability CAP say KEY (listChanged, subscribe)? */
+static int
+cap_says(struct json_object *caps, const char *cap, const char *key)
+{
+	struct json_object *c, *v;
+
+	return json_object_object_get_ex(caps, cap, &c) &&
+	    json_object_object_get_ex(c, key, &v) && json_object_get_boolean(v);
+}
+
+/*
+ * subscriptions/listen: a POST stream that stays open.  Its first event
+ * acknowledges the notification types this server will send of those
+ * asked for (what its capabilities promise); every notification on it
+ * carries the request's id as the subscription id.  It ends when the
+ * client leaves, or with an empty result when the worker stops.
+ */
+static void
+ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	static const struct {
+		const char *filter, *cap, *key;
+	} kinds[] = {
+		{ "toolsListChanged", "tools", "listChanged" },
+		{ "promptsListChanged", "prompts", "listChanged" },
+		{ "resourcesListChanged", "resources", "listChanged" },
+		{ "resourceSubscriptions", "resources", "subscribe" },
+	};
+	struct json_object *asked, *v, *agreed, *params, *meta;
+	struct json_object *init, *caps = NULL;
+	struct evbuffer    *msg;
+
+	if (!json_object_object_get_ex(m->params, "notifications", &asked) ||
+	    !json_object_is_type(asked, json_type_object)) {
+		ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
+		    "Invalid params: subscriptions/listen needs "
+		    "params.notifications (an object)");
+		return;
+	}
+	init = ex->backend->initialize(MG_ERA_2026);
+	json_object_object_get_ex(init, "capabilities", &caps);
+	agreed = json_object_new_object();
+	for (size_t i = 0; i < MG_NELEM(kinds); i++)
+		if (json_object_object_get_ex(asked, kinds[i].filter, &v) &&
+		    json_object_get_boolean(v) &&
+		    cap_says(caps, kinds[i].cap, kinds[i].key))
+			json_object_object_add(
+			    agreed, kinds[i].filter, json_object_get(v));
+	json_object_put(init);
+	if (call_new(ex, m) == NULL) {
+		json_object_put(agreed);
+		ex_refuse(
+		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	ex->listen = 1;
+	ex_stream_begin(ex);
+	params = json_object_new_object();
+	meta = json_object_new_object();
+	json_object_object_add(
+	    meta, MG_META_SUBSCRIPTION, json_object_get(m->id));
+	json_object_object_add(params, "notifications", agreed);
+	json_object_object_add(params, "_meta", meta);
+	msg = evbuffer_new();
+	mg_rpc_write_notification(
+	    msg, "notifications/subscriptions/acknowledged", params);
+	json_object_put(params);
+	ex_event(ex, msg);
+	evbuffer_free(msg);
+}
+
+/* A listen stream ends gracefully: the result names the subscription. */
+static void
+ex_listen_end(mg_mcp_ex_t *ex)
+{
+	mg_mcp_call_t      *c = ex->calls;
+	struct json_object *r, *meta;
+
+	if (c == NULL)
+		return;
+	r = json_object_new_object();
+	meta = json_object_new_object();
+	json_object_object_add(
+	    meta, MG_META_SUBSCRIPTION, json_object_get(c->id));
+	json_object_object_add(r, "_meta", meta);
+	mg_mcp_call_result(c, r);
+}
+
+/* A POST of the 2026-07-28 revision (mg_era_is_2026). */
+static void
+ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m)
+{
+	mg_era_err_t err;
+	char         why[160];
+
+	ex->modern = 1;
+	if (m->kind == MG_RPC_BATCH) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "Invalid Request: 2026-07-28 has no batches");
+		return;
+	}
+	ex_note(ex, m);
+	if (mg_era_check(h, m, all_versions, MG_NELEM(all_versions), &err) !=
+	    MG_OK) {
+		ex_refuse_data(
+		    ex, err.status, m->id, err.code, err.message, err.data);
+		mg_era_err_clear(&err);
+		return;
+	}
+	if (m->kind == MG_RPC_NOTIFICATION) {
+		mg_http_reply(ex->req, 202, NULL, NULL, 0);
+		return;
+	}
+	if (m->kind != MG_RPC_REQUEST) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "Invalid Request: on 2026-07-28 the server sends no "
+		    "requests, so no response is awaited");
+		return;
+	}
+	if (removed_in_2026(m->method)) {
+		snprintf(why, sizeof(why),
+		    "Method not found: %s is not part of 2026-07-28",
+		    m->method);
+		ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
+		return;
+	}
+	if (ex->upstream != NULL) {
+		struct json_object *data = json_object_new_object();
+
+		json_object_object_add(data, "supported",
+		    version_list(versions, MG_NELEM(versions)));
+		json_object_object_add(
+		    data, "requested", json_object_new_string(MG_ERA_2026));
+		ex_refuse_data(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
+		    "Unsupported protocol version 2026-07-28 on this route: "
+		    "its upstream is reached with the 2025 revisions",
+		    data);
+		json_object_put(data);
+		return;
+	}
+	if (strcmp(m->method, "server/discover") == 0)
+		ex_discover(ex, m);
+	else if (strcmp(m->method, "subscriptions/listen") == 0)
+		ex_listen(ex, m);
+	else
+		ex_run(ex, m, 1);
+}
+
 static void
 ex_post(mg_mcp_ex_t *ex)
 {
@@ -1068,6 +1366,7 @@ ex_post(mg_mcp_ex_t *ex)
 	const char      *text;
 	mg_rpc_msg_t     m;
 	mg_rpc_err_t     err;
+	mg_era_headers_t h;
 
 	if (!accepts(
 		mg_http_req_header(ex->req, "Accept"), "application/json") ||
@@ -1088,6 +1387,20 @@ ex_post(mg_mcp_ex_t *ex)
 	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
 		ex_refuse(ex, 400, err.id, err.code, err.message);
 		mg_rpc_err_clear(&err);
+		return;
+	}
+	h.version = mg_http_req_header(ex->req, "MCP-Protocol-Version");
+	h.method = mg_http_req_header(ex->req, "Mcp-Method");
+	h.name = mg_http_req_header(ex->req, "Mcp-Name");
+	if (mg_era_is_2026(&h, &m, known_old)) {
+		ex_post_2026(ex, &h, &m);
+		mg_rpc_msg_clear(&m);
+		return;
+	}
+	if (h.version != NULL && !known_old(h.version)) {
+		ex_refuse_old_version(
+		    ex, m.kind == MG_RPC_REQUEST ? m.id : NULL);
+		mg_rpc_msg_clear(&m);
 		return;
 	}
 	if (ex->upstream != NULL) {
@@ -1756,11 +2069,14 @@ mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
 void
 mg_mcp_stop(mg_mcp_ctx_t *ctx)
 {
-	/* Streams that would never end on their own: the GET streams. */
+	/* Streams that would never end on their own: the GET streams, and
+	 * the listen streams (which end with their result). */
 	for (mg_mcp_ex_t *ex = ctx->exchanges, *next; ex != NULL; ex = next) {
 		next = ex->next;
 		if (ex->get_stream && ex->req != NULL)
 			mg_http_stream_end(ex->req);
+		else if (ex->listen && ex->req != NULL)
+			ex_listen_end(ex);
 	}
 }
 

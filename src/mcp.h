@@ -1,6 +1,7 @@
 /*
  * MCP Streamable HTTP endpoints (revisions 2025-03-26, 2025-06-18,
- * 2025-11-25) in a worker: the transport rules (methods, Accept,
+ * 2025-11-25 with sessions, and the stateless 2026-07-28, told apart per
+ * request: era.h) in a worker: the transport rules (methods, Accept,
  * Content-Type, Origin, Host, MCP-Protocol-Version, sessions), JSON-RPC
  * framing, and answers as application/json or as an SSE stream.
  *
@@ -99,6 +100,13 @@ void mg_mcp_call_notify(
 /* Answer (takes RESULT); the call is gone afterwards. */
 void mg_mcp_call_result(mg_mcp_call_t *call, struct json_object *result);
 void mg_mcp_call_error(mg_mcp_call_t *call, int code, const char *message);
+/* The call's params (borrowed; may be NULL), and the revision it speaks
+ * ("2026-07-28" for a stateless request). */
+struct json_object *mg_mcp_call_params(const mg_mcp_call_t *call);
+const char         *mg_mcp_call_version(const mg_mcp_call_t *call);
+/* Answer with an error carrying DATA (taken; may be NULL). */
+void mg_mcp_call_error_data(mg_mcp_call_t *call, int code, const char *message,
+    struct json_object *data);
 /* For the access log: the tool a tools/call names. */
 void mg_mcp_call_set_tool(mg_mcp_call_t *call, const char *tool);
 

@@ -11,5 +11,6 @@ Suite *sesstab_suite(void);
 Suite *jsonrpc_suite(void);
 Suite *sse_suite(void);
 Suite *replay_suite(void);
+Suite *era_suite(void);
 
 #endif
