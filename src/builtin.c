@@ -18,6 +18,7 @@
 
 #include "builtin.h"
 #include "era.h"
+#include "everything.h"
 #include "jsonrpc.h"
 
 #define DEMO_SLEEP_MAX_MS 600000
@@ -296,16 +297,17 @@ demo_request(
 		    call, MG_RPC_METHOD_NOT_FOUND, "Method not found");
 }
 
-static const mg_mcp_backend_t builtins[] = {
-	{ "demo", demo_initialize, demo_request, demo_free },
-};
+static const mg_mcp_backend_t demo = { "demo", demo_initialize, demo_request,
+	demo_free };
+
+static const mg_mcp_backend_t *const builtins[] = { &demo, &mg_everything };
 
 const mg_mcp_backend_t *
 mg_builtin_find(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < MG_NELEM(builtins); i++)
-		if (strcmp(builtins[i].name, name) == 0)
-			return &builtins[i];
+		if (strcmp(builtins[i]->name, name) == 0)
+			return builtins[i];
 	return NULL;
 }
 
@@ -318,5 +320,5 @@ mg_builtin_known(const char *name)
 const char *
 mg_builtin_names(void)
 {
-	return "demo";
+	return "demo, everything";
 }

@@ -1,0 +1,669 @@
+/*
+ * The built-in "everything" server: every kind of thing an MCP server
+ * offers, with the names and contents the MCP conformance suite asks for
+ * (tools test_*, resources test://..., prompts test_*, completion,
+ * logging), in both eras.  It lets an operator point any MCP client or
+ * test suite at the gateway itself, and it is what the gateway's own
+ * conformance runs use.
+ *
+ * What the tools answer is JSON text in the tables below, parsed when
+ * used; the few that take time or arguments have a function.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "builtin.h"
+#include "era.h"
+#include "everything.h"
+#include "jsonrpc.h"
+
+#define EV_STEP_MS 50
+#define EV_TTL_MS 60000
+
+/* A 1x1 PNG and a minimal WAV, Base64. */
+#define EV_PNG                                                                 \
+	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAF" \
+	"BQIAX8jx0gAAAABJRU5ErkJggg=="
+#define EV_WAV "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
+
+#define TEXT(t) "{\"type\":\"text\",\"text\":\"" t "\"}"
+#define NO_ARGS "{\"type\":\"object\",\"properties\":{}}"
+
+typedef struct ev_tool ev_tool_t;
+typedef void (*ev_handler_t)(
+    mg_mcp_call_t *, const ev_tool_t *, struct json_object *args);
+
+struct ev_tool {
+	const char  *name;
+	const char  *description;
+	const char  *schema; /* inputSchema, JSON */
+	const char  *result; /* a fixed CallToolResult, JSON; or: */
+	ev_handler_t handler;
+};
+
+static void ev_steps(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
+static void ev_args_text(
+    mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
+
+static const ev_tool_t tools[] = {
+	{ "test_simple_text", "Tests simple text content response", NO_ARGS,
+	    "{\"content\":[" TEXT(
+		"This is a simple text response for testing.") "]}",
+	    NULL },
+	{ "test_image_content", "Tests image content response", NO_ARGS,
+	    "{\"content\":[{\"type\":\"image\",\"data\":\"" EV_PNG
+	    "\",\"mimeType\":\"image/png\"}]}",
+	    NULL },
+	{ "test_audio_content", "Tests audio content response", NO_ARGS,
+	    "{\"content\":[{\"type\":\"audio\",\"data\":\"" EV_WAV
+	    "\",\"mimeType\":\"audio/wav\"}]}",
+	    NULL },
+	{ "test_embedded_resource", "Tests embedded resource content response",
+	    NO_ARGS,
+	    "{\"content\":[{\"type\":\"resource\",\"resource\":{\"uri\":"
+	    "\"test://embedded-resource\",\"mimeType\":\"text/plain\","
+	    "\"text\":\"This is an embedded resource content.\"}}]}",
+	    NULL },
+	{ "test_multiple_content_types",
+	    "Tests response with multiple content types (text, image, "
+	    "resource)",
+	    NO_ARGS,
+	    "{\"content\":[" TEXT(
+		"Multiple content types test:") ","
+						"{\"type\":\"image\",\"data\":"
+						"\"" EV_PNG "\",\"mimeType\":"
+						"\"image/"
+						"png\"},{\"type\":\"resource\","
+						"\"resource\":{\"uri\":"
+						"\"test://"
+						"mixed-content-resource\","
+						"\"mimeType\":"
+						"\"application/json\",\"text\":"
+						"\"{\\\"test\\\":\\\"data\\\","
+						"\\\"value\\\":123}\"}}]}",
+	    NULL },
+	{ "test_error_handling", "Tests error response handling", NO_ARGS,
+	    "{\"content\":[" TEXT(
+		"This tool intentionally returns an error for "
+		"testing") "],\"isError\":true}",
+	    NULL },
+	{ "test_tool_with_progress",
+	    "Tests tool that reports progress notifications", NO_ARGS, NULL,
+	    ev_steps },
+	{ "test_tool_with_logging",
+	    "Tests tool that emits log messages during execution", NO_ARGS,
+	    NULL, ev_steps },
+	{ "json_schema_2020_12_tool",
+	    "Tool with JSON Schema 2020-12 features for conformance testing "
+	    "(SEP-1613)",
+	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+	    "\"type\":\"object\",\"$defs\":{\"address\":{\"type\":\"object\","
+	    "\"properties\":{\"street\":{\"type\":\"string\"},\"city\":"
+	    "{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":"
+	    "\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"}},"
+	    "\"additionalProperties\":false}",
+	    NULL, ev_args_text },
+};
+
+typedef struct {
+	const char *uri, *name, *title, *description, *mime;
+	const char *text, *blob; /* one of them */
+} ev_resource_t;
+
+static const ev_resource_t resources[] = {
+	{ "test://static-text", "static-text", "Static Text Resource",
+	    "A static text resource for testing", "text/plain",
+	    "This is the content of the static text resource.", NULL },
+	{ "test://static-binary", "static-binary", "Static Binary Resource",
+	    "A static binary resource (image) for testing", "image/png", NULL,
+	    EV_PNG },
+	{ "test://watched-resource", "watched-resource", "Watched Resource",
+	    "A resource a client may subscribe to", "text/plain",
+	    "Watched resource content", NULL },
+};
+
+#define EV_TEMPLATE "test://template/{id}/data"
+#define EV_TEMPLATE_PREFIX "test://template/"
+#define EV_TEMPLATE_SUFFIX "/data"
+
+typedef struct {
+	const char *name, *title, *description;
+	const char *arguments; /* JSON array, or NULL */
+	const char *messages;  /* JSON array; %1 %2: arguments in order */
+	const char *args[2];
+} ev_prompt_t;
+
+static const ev_prompt_t prompts[] = {
+	{ "test_simple_prompt", "Simple Test Prompt",
+	    "A simple prompt without arguments", NULL,
+	    "[{\"role\":\"user\",\"content\":" TEXT(
+		"This is a simple prompt for testing.") "}]",
+	    { NULL, NULL } },
+	{ "test_prompt_with_arguments", "Prompt With Arguments",
+	    "A prompt with required arguments",
+	    "[{\"name\":\"arg1\",\"description\":\"First test argument\","
+	    "\"required\":true},{\"name\":\"arg2\",\"description\":\"Second "
+	    "test argument\",\"required\":true}]",
+	    NULL, { "arg1", "arg2" } },
+	{ "test_prompt_with_embedded_resource", "Prompt With Embedded Resource",
+	    "A prompt that includes an embedded resource",
+	    "[{\"name\":\"resourceUri\",\"description\":\"URI of the resource "
+	    "to embed\",\"required\":true}]",
+	    NULL, { "resourceUri", NULL } },
+	{ "test_prompt_with_image", "Prompt With Image",
+	    "A prompt that includes image content", NULL,
+	    "[{\"role\":\"user\",\"content\":{\"type\":\"image\",\"data\":"
+	    "\"" EV_PNG "\",\"mimeType\":\"image/"
+			"png\"}},{\"role\":\"user\",\"content\":" TEXT(
+			    "Please analyze the image above.") "}]",
+	    { NULL, NULL } },
+};
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static struct json_object *
+parse(const char *json)
+{
+	return json_tokener_parse(json);
+}
+
+static int
+modern(mg_mcp_call_t *call)
+{
+	return strcmp(mg_mcp_call_version(call), MG_ERA_2026) == 0;
+}
+
+/* SEP-2549: lists and reads say how long a client may keep them. */
+static struct json_object *
+cacheable(mg_mcp_call_t *call, struct json_object *r)
+{
+	if (modern(call)) {
+		json_object_object_add(
+		    r, "ttlMs", json_object_new_int(EV_TTL_MS));
+		json_object_object_add(
+		    r, "cacheScope", json_object_new_string("public"));
+	}
+	return r;
+}
+
+static void
+add_string(struct json_object *o, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static struct json_object *
+text_result(const char *text)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *content = json_object_new_array();
+	struct json_object *item = json_object_new_object();
+
+	add_string(item, "type", "text");
+	add_string(item, "text", text);
+	json_object_array_add(content, item);
+	json_object_object_add(r, "content", content);
+	return r;
+}
+
+static const char *
+string_param(struct json_object *params, const char *key)
+{
+	struct json_object *v;
+
+	if (params == NULL || !json_object_object_get_ex(params, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* ---- initialize / server/discover ------------------------------------- */
+
+static struct json_object *
+ev_initialize(const char *version)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *info = json_object_new_object();
+
+	json_object_object_add(r, "capabilities",
+	    parse(strcmp(version, MG_ERA_2026) == 0
+		    ? "{\"tools\":{},\"resources\":{},\"prompts\":{},"
+		      "\"completions\":{}}"
+		    : "{\"tools\":{},\"resources\":{\"subscribe\":true},"
+		      "\"prompts\":{},\"logging\":{},\"completions\":{}}"));
+	add_string(info, "name", "mcpgw-everything");
+	add_string(info, "version", PACKAGE_VERSION);
+	json_object_object_add(r, "serverInfo", info);
+	add_string(r, "instructions",
+	    "A server hosted inside mcpgw that offers every kind of MCP "
+	    "feature with the conformance suite's names.");
+	return r;
+}
+
+/* ---- tools ------------------------------------------------------------ */
+
+static void
+ev_tools_list(mg_mcp_call_t *call)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < MG_NELEM(tools); i++) {
+		struct json_object *t = json_object_new_object();
+
+		add_string(t, "name", tools[i].name);
+		add_string(t, "description", tools[i].description);
+		json_object_object_add(
+		    t, "inputSchema", parse(tools[i].schema));
+		json_object_array_add(list, t);
+	}
+	json_object_object_add(r, "tools", list);
+	mg_mcp_call_result(call, cacheable(call, r));
+}
+
+/* The timed tools: three steps EV_STEP_MS apart, then the result. */
+typedef struct {
+	const ev_tool_t *tool;
+	struct event    *timer;
+	int              step;
+} ev_run_t;
+
+static void
+ev_free(mg_mcp_call_t *call)
+{
+	ev_run_t *run = mg_mcp_call_data(call);
+
+	if (run == NULL)
+		return;
+	event_free(run->timer);
+	free(run);
+	mg_mcp_call_set_data(call, NULL);
+}
+
+static void
+ev_log(mg_mcp_call_t *call, const char *text)
+{
+	struct json_object *p = json_object_new_object();
+
+	add_string(p, "level", "info");
+	add_string(p, "logger", "mcpgw-everything");
+	add_string(p, "data", text);
+	mg_mcp_call_notify(call, "notifications/message", p);
+}
+
+static void
+ev_progress(mg_mcp_call_t *call, int done)
+{
+	struct json_object *token = mg_mcp_call_progress_token(call);
+	struct json_object *p;
+	char                text[64];
+
+	if (token == NULL)
+		return;
+	p = json_object_new_object();
+	json_object_object_add(p, "progressToken", json_object_get(token));
+	json_object_object_add(p, "progress", json_object_new_int(done));
+	json_object_object_add(p, "total", json_object_new_int(100));
+	snprintf(text, sizeof(text), "Completed step %d of 100", done);
+	add_string(p, "message", text);
+	mg_mcp_call_notify(call, "notifications/progress", p);
+}
+
+static void
+ev_step(evutil_socket_t fd, short what, void *arg)
+{
+	static const char *const logs[] = { "Tool execution started",
+		"Tool processing data", "Tool execution completed" };
+	mg_mcp_call_t           *call = arg;
+	ev_run_t                *run = mg_mcp_call_data(call);
+	int progress = strcmp(run->tool->name, "test_tool_with_progress") == 0;
+	struct json_object *token;
+	struct timeval      tv = { 0, EV_STEP_MS * 1000 };
+
+	if (progress)
+		ev_progress(call, run->step * 50);
+	else
+		ev_log(call, logs[run->step]);
+	if (++run->step < 3) {
+		evtimer_add(run->timer, &tv);
+		return;
+	}
+	token = mg_mcp_call_progress_token(call);
+	ev_free(call);
+	if (!progress)
+		mg_mcp_call_result(call,
+		    text_result("Tool with logging executed successfully"));
+	else
+		mg_mcp_call_result(call,
+		    text_result(token ? json_object_to_json_string_ext(
+					    token, JSON_C_TO_STRING_PLAIN)
+				      : "0"));
+}
+
+static void
+ev_steps(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	ev_run_t *run = calloc(1, sizeof(*run));
+
+	if (run == NULL ||
+	    (run->timer = evtimer_new(mg_mcp_call_base(call), ev_step, call)) ==
+		NULL) {
+		free(run);
+		mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	run->tool = tool;
+	mg_mcp_call_set_data(call, run);
+	ev_step(-1, 0, call);
+}
+
+static void
+ev_args_text(
+    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	char *text;
+
+	if (asprintf(&text, "JSON Schema 2020-12 tool called with: %s",
+		args ? json_object_to_json_string_ext(
+			   args, JSON_C_TO_STRING_PLAIN)
+		     : "{}") < 0) {
+		mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	mg_mcp_call_result(call, text_result(text));
+	free(text);
+}
+
+static void
+ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
+{
+	const char         *name = string_param(params, "name");
+	struct json_object *args = NULL;
+
+	if (name == NULL) {
+		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
+		    "tools/call needs params.name");
+		return;
+	}
+	mg_mcp_call_set_tool(call, name);
+	json_object_object_get_ex(params, "arguments", &args);
+	for (size_t i = 0; i < MG_NELEM(tools); i++) {
+		if (strcmp(tools[i].name, name) != 0)
+			continue;
+		if (tools[i].handler != NULL)
+			tools[i].handler(call, &tools[i], args);
+		else
+			mg_mcp_call_result(call, parse(tools[i].result));
+		return;
+	}
+	mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown tool");
+}
+
+/* ---- resources -------------------------------------------------------- */
+
+static struct json_object *
+resource_entry(const ev_resource_t *res)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_string(o, "uri", res->uri);
+	add_string(o, "name", res->name);
+	add_string(o, "title", res->title);
+	add_string(o, "description", res->description);
+	add_string(o, "mimeType", res->mime);
+	return o;
+}
+
+static void
+ev_resources_list(mg_mcp_call_t *call)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < MG_NELEM(resources); i++)
+		json_object_array_add(list, resource_entry(&resources[i]));
+	json_object_object_add(r, "resources", list);
+	mg_mcp_call_result(call, cacheable(call, r));
+}
+
+static void
+ev_templates_list(mg_mcp_call_t *call)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	struct json_object *t = json_object_new_object();
+
+	add_string(t, "uriTemplate", EV_TEMPLATE);
+	add_string(t, "name", "template");
+	add_string(t, "title", "Resource Template");
+	add_string(t, "description",
+	    "A resource template with parameter substitution");
+	add_string(t, "mimeType", "application/json");
+	json_object_array_add(list, t);
+	json_object_object_add(r, "resourceTemplates", list);
+	mg_mcp_call_result(call, cacheable(call, r));
+}
+
+static struct json_object *
+contents_of(
+    const char *uri, const char *mime, const char *text, const char *blob)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	struct json_object *c = json_object_new_object();
+
+	add_string(c, "uri", uri);
+	add_string(c, "mimeType", mime);
+	add_string(c, "text", text);
+	add_string(c, "blob", blob);
+	json_object_array_add(list, c);
+	json_object_object_add(r, "contents", list);
+	return r;
+}
+
+/* test://template/ID/data: the ID, if URI is one. */
+static int
+template_id(const char *uri, char *id, size_t n)
+{
+	size_t pre = strlen(EV_TEMPLATE_PREFIX),
+	       suf = strlen(EV_TEMPLATE_SUFFIX);
+	size_t len = strlen(uri);
+
+	if (len <= pre + suf || strncmp(uri, EV_TEMPLATE_PREFIX, pre) != 0 ||
+	    strcmp(uri + len - suf, EV_TEMPLATE_SUFFIX) != 0 ||
+	    len - pre - suf >= n)
+		return MG_ERROR;
+	memcpy(id, uri + pre, len - pre - suf);
+	id[len - pre - suf] = '\0';
+	return strchr(id, '/') == NULL ? MG_OK : MG_ERROR;
+}
+
+static void
+ev_resources_read(mg_mcp_call_t *call, struct json_object *params)
+{
+	const char         *uri = string_param(params, "uri");
+	struct json_object *data, *o;
+	char                id[256];
+
+	if (uri == NULL) {
+		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
+		    "resources/read needs params.uri");
+		return;
+	}
+	mg_mcp_call_set_tool(call, uri);
+	for (size_t i = 0; i < MG_NELEM(resources); i++)
+		if (strcmp(resources[i].uri, uri) == 0) {
+			mg_mcp_call_result(call,
+			    cacheable(call,
+				contents_of(uri, resources[i].mime,
+				    resources[i].text, resources[i].blob)));
+			return;
+		}
+	if (template_id(uri, id, sizeof(id)) == MG_OK) {
+		char text[512];
+
+		o = json_object_new_object();
+		add_string(o, "id", id);
+		json_object_object_add(
+		    o, "templateTest", json_object_new_boolean(1));
+		snprintf(text, sizeof(text), "Data for ID: %s", id);
+		add_string(o, "data", text);
+		snprintf(text, sizeof(text), "%s",
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		mg_mcp_call_result(call,
+		    cacheable(call,
+			contents_of(uri, "application/json", text, NULL)));
+		return;
+	}
+	/* SEP-2164: an unknown resource is invalid params, naming it */
+	data = json_object_new_object();
+	add_string(data, "uri", uri);
+	mg_mcp_call_error_data(
+	    call, MG_RPC_INVALID_PARAMS, "Resource not found", data);
+}
+
+/* ---- prompts ---------------------------------------------------------- */
+
+static void
+ev_prompts_list(mg_mcp_call_t *call)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < MG_NELEM(prompts); i++) {
+		struct json_object *p = json_object_new_object();
+
+		add_string(p, "name", prompts[i].name);
+		add_string(p, "title", prompts[i].title);
+		add_string(p, "description", prompts[i].description);
+		if (prompts[i].arguments)
+			json_object_object_add(
+			    p, "arguments", parse(prompts[i].arguments));
+		json_object_array_add(list, p);
+	}
+	json_object_object_add(r, "prompts", list);
+	mg_mcp_call_result(call, cacheable(call, r));
+}
+
+static struct json_object *
+message(const char *role, struct json_object *content)
+{
+	struct json_object *m = json_object_new_object();
+
+	add_string(m, "role", role);
+	json_object_object_add(m, "content", content);
+	return m;
+}
+
+/* The messages of the prompts that take arguments. */
+static struct json_object *
+prompt_messages(const ev_prompt_t *p, const char *a1, const char *a2)
+{
+	struct json_object *list = json_object_new_array();
+	struct json_object *c;
+	char                text[1024];
+
+	if (strcmp(p->name, "test_prompt_with_arguments") == 0) {
+		snprintf(text, sizeof(text),
+		    "Prompt with arguments: arg1='%s', arg2='%s'", a1, a2);
+		c = json_object_new_object();
+		add_string(c, "type", "text");
+		add_string(c, "text", text);
+		json_object_array_add(list, message("user", c));
+		return list;
+	}
+	c = parse("{\"type\":\"resource\",\"resource\":{\"mimeType\":"
+		  "\"text/plain\",\"text\":\"Embedded resource content for "
+		  "testing.\"}}");
+	add_string(json_object_object_get(c, "resource"), "uri", a1);
+	json_object_array_add(list, message("user", c));
+	json_object_array_add(list,
+	    message("user",
+		parse(TEXT("Please process the embedded resource above."))));
+	return list;
+}
+
+static void
+ev_prompts_get(mg_mcp_call_t *call, struct json_object *params)
+{
+	const char         *name = string_param(params, "name");
+	struct json_object *args = NULL, *r;
+	const char         *a[2] = { NULL, NULL };
+	char                why[160];
+
+	if (name == NULL) {
+		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
+		    "prompts/get needs params.name");
+		return;
+	}
+	mg_mcp_call_set_tool(call, name);
+	json_object_object_get_ex(params, "arguments", &args);
+	for (size_t i = 0; i < MG_NELEM(prompts); i++) {
+		const ev_prompt_t *p = &prompts[i];
+
+		if (strcmp(p->name, name) != 0)
+			continue;
+		for (int k = 0; k < 2 && p->args[k]; k++)
+			if ((a[k] = string_param(args, p->args[k])) == NULL) {
+				snprintf(why, sizeof(why),
+				    "Invalid params: argument \"%s\" (a "
+				    "string) is required",
+				    p->args[k]);
+				mg_mcp_call_error(
+				    call, MG_RPC_INVALID_PARAMS, why);
+				return;
+			}
+		r = json_object_new_object();
+		add_string(r, "description", p->description);
+		json_object_object_add(r, "messages",
+		    p->messages ? parse(p->messages)
+				: prompt_messages(p, a[0], a[1]));
+		mg_mcp_call_result(call, r);
+		return;
+	}
+	mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown prompt");
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static void
+ev_request(mg_mcp_call_t *call, const char *method, struct json_object *params)
+{
+	if (strcmp(method, "tools/list") == 0)
+		ev_tools_list(call);
+	else if (strcmp(method, "tools/call") == 0)
+		ev_tools_call(call, params);
+	else if (strcmp(method, "resources/list") == 0)
+		ev_resources_list(call);
+	else if (strcmp(method, "resources/templates/list") == 0)
+		ev_templates_list(call);
+	else if (strcmp(method, "resources/read") == 0)
+		ev_resources_read(call, params);
+	else if (strcmp(method, "prompts/list") == 0)
+		ev_prompts_list(call);
+	else if (strcmp(method, "prompts/get") == 0)
+		ev_prompts_get(call, params);
+	else if (strcmp(method, "completion/complete") == 0)
+		mg_mcp_call_result(call,
+		    parse("{\"completion\":{\"values\":[],\"total\":0,"
+			  "\"hasMore\":false}}"));
+	/* the 2025 revisions only (2026-07-28 refuses them before) */
+	else if (strcmp(method, "logging/setLevel") == 0 ||
+	    strcmp(method, "resources/subscribe") == 0 ||
+	    strcmp(method, "resources/unsubscribe") == 0)
+		mg_mcp_call_result(call, json_object_new_object());
+	else
+		mg_mcp_call_error(
+		    call, MG_RPC_METHOD_NOT_FOUND, "Method not found");
+}
+
+const mg_mcp_backend_t mg_everything = { "everything", ev_initialize,
+	ev_request, ev_free };
