@@ -48,7 +48,7 @@ fi
 
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it.
-for d in tests/node tests/proxy; do
+for d in tests/node tests/proxy tests/era; do
 	if [ -f "$d/package-lock.json" ]; then
 		echo "== npm ci in $d"
 		npm ci --prefix "$d" --no-audit --no-fund > /dev/null
@@ -120,6 +120,7 @@ echo "== distcheck"
 # The unpacked tarball has no node_modules: the tests use the tree's.
 export MG_NODE_MODULES="$top/tests/node/node_modules"
 export MG_PROXY_NODE_MODULES="$top/tests/proxy/node_modules"
+export MG_ERA_NODE_MODULES="$top/tests/era/node_modules"
 if (cd "$top/build/gcc" && make distcheck > distcheck.log 2>&1); then
 	report+=("distcheck: ok")
 else
