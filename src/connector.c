@@ -481,18 +481,21 @@ connector_drop_slot(mg_connector_t *c, int slot)
 	}
 }
 
-/* A worker could not place notifications/cancelled: the call is on
- * another worker, so every other worker hears of it. */
+/* A worker could not place notifications/cancelled or a client's
+ * response: the call is on another worker, so every other worker hears
+ * of it. */
 static void
-connector_forward_cancel(
+connector_forward(
     void *arg, mg_link_t *from, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 {
 	mg_connector_t *c = arg;
+	unsigned        type =
+            hdr->type == MG_MSG_CANCEL ? MG_MSG_CANCEL_FWD : MG_MSG_ANSWER_FWD;
 
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (c->links[i] != NULL && c->links[i] != from)
-			mg_link_send(c->links[i], MG_MSG_CANCEL_FWD, hdr->id,
-			    payload, hdr->len);
+			mg_link_send(
+			    c->links[i], type, hdr->id, payload, hdr->len);
 }
 
 static void
@@ -508,8 +511,8 @@ connector_frame(
 		mg_link_send(link, MG_MSG_WELCOME, 0, &hello, sizeof(hello));
 		return;
 	}
-	if (hdr->type == MG_MSG_CANCEL) {
-		connector_forward_cancel(arg, link, hdr, payload);
+	if (hdr->type == MG_MSG_CANCEL || hdr->type == MG_MSG_ANSWER) {
+		connector_forward(arg, link, hdr, payload);
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ) {

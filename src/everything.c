@@ -48,6 +48,8 @@ struct ev_tool {
 };
 
 static void ev_steps(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
+static void ev_sample(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
+static void ev_elicit(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_args_text(
     mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 
@@ -99,6 +101,65 @@ static const ev_tool_t tools[] = {
 	{ "test_tool_with_logging",
 	    "Tests tool that emits log messages during execution", NO_ARGS,
 	    NULL, ev_steps },
+	/* the 2025 revisions: requests to the client on the call's stream;
+	 * RESULT is the request's params */
+	{ "test_sampling",
+	    "Tests server-initiated sampling (LLM completion request)",
+	    "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":"
+	    "\"string\",\"description\":\"The prompt to send to the LLM\"}},"
+	    "\"required\":[\"prompt\"]}",
+	    "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":"
+	    "\"text\",\"text\":\"\"}}],\"maxTokens\":100}",
+	    ev_sample },
+	{ "test_elicitation",
+	    "Tests server-initiated elicitation (user input request)",
+	    "{\"type\":\"object\",\"properties\":{\"message\":{\"type\":"
+	    "\"string\",\"description\":\"The message to show the user\"}},"
+	    "\"required\":[\"message\"]}",
+	    "{\"mode\":\"form\",\"message\":\"\",\"requestedSchema\":{"
+	    "\"type\":\"object\",\"properties\":{\"response\":{\"type\":"
+	    "\"string\",\"description\":\"User's response\"}},\"required\":"
+	    "[\"response\"]}}",
+	    ev_elicit },
+	{ "test_elicitation_sep1034_defaults",
+	    "Tests elicitation with default values per SEP-1034", NO_ARGS,
+	    "{\"mode\":\"form\",\"message\":\"Please review and update the "
+	    "form fields with defaults\",\"requestedSchema\":{\"type\":"
+	    "\"object\",\"properties\":{\"name\":{\"type\":\"string\","
+	    "\"description\":\"User name\",\"default\":\"John Doe\"},"
+	    "\"age\":{\"type\":\"integer\",\"description\":\"User age\","
+	    "\"default\":30},\"score\":{\"type\":\"number\",\"description\":"
+	    "\"User score\",\"default\":95.5},\"status\":{\"type\":"
+	    "\"string\",\"description\":\"User status\",\"enum\":["
+	    "\"active\",\"inactive\",\"pending\"],\"default\":\"active\"},"
+	    "\"verified\":{\"type\":\"boolean\",\"description\":"
+	    "\"Verification status\",\"default\":true}},\"required\":[]}}",
+	    ev_elicit },
+	{ "test_elicitation_sep1330_enums",
+	    "Tests elicitation with enum schema improvements per SEP-1330",
+	    NO_ARGS,
+	    "{\"mode\":\"form\",\"message\":\"Please select options from "
+	    "the enum fields\",\"requestedSchema\":{\"type\":\"object\","
+	    "\"properties\":{\"untitledSingle\":{\"type\":\"string\","
+	    "\"description\":\"Select one option\",\"enum\":[\"option1\","
+	    "\"option2\",\"option3\"]},\"titledSingle\":{\"type\":"
+	    "\"string\",\"description\":\"Select one option with titles\","
+	    "\"oneOf\":[{\"const\":\"value1\",\"title\":\"First Option\"},"
+	    "{\"const\":\"value2\",\"title\":\"Second Option\"},{\"const\":"
+	    "\"value3\",\"title\":\"Third Option\"}]},\"legacyEnum\":{"
+	    "\"type\":\"string\",\"description\":\"Select one option "
+	    "(legacy)\",\"enum\":[\"opt1\",\"opt2\",\"opt3\"],"
+	    "\"enumNames\":[\"Option One\",\"Option Two\",\"Option "
+	    "Three\"]},\"untitledMulti\":{\"type\":\"array\",\"description\":"
+	    "\"Select multiple options\",\"minItems\":1,\"maxItems\":3,"
+	    "\"items\":{\"type\":\"string\",\"enum\":[\"option1\","
+	    "\"option2\",\"option3\"]}},\"titledMulti\":{\"type\":\"array\","
+	    "\"description\":\"Select multiple options with titles\","
+	    "\"minItems\":1,\"maxItems\":3,\"items\":{\"anyOf\":[{\"const\":"
+	    "\"value1\",\"title\":\"First Choice\"},{\"const\":\"value2\","
+	    "\"title\":\"Second Choice\"},{\"const\":\"value3\",\"title\":"
+	    "\"Third Choice\"}]}}},\"required\":[]}}",
+	    ev_elicit },
 	{ "json_schema_2020_12_tool",
 	    "Tool with JSON Schema 2020-12 features for conformance testing "
 	    "(SEP-1613)",
@@ -160,8 +221,8 @@ static const ev_prompt_t prompts[] = {
 	    "A prompt that includes image content", NULL,
 	    "[{\"role\":\"user\",\"content\":{\"type\":\"image\",\"data\":"
 	    "\"" EV_PNG "\",\"mimeType\":\"image/"
-			"png\"}},{\"role\":\"user\",\"content\":" TEXT(
-			    "Please analyze the image above.") "}]",
+	    "png\"}},{\"role\":\"user\",\"content\":" TEXT(
+		"Please analyze the image above.") "}]",
 	    { NULL, NULL } },
 };
 
@@ -362,6 +423,121 @@ ev_steps(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
 	run->tool = tool;
 	mg_mcp_call_set_data(call, run);
 	ev_step(-1, 0, call);
+}
+
+/* ---- asking the client (2025 revisions) -------------------------------- */
+
+static void
+ev_say(mg_mcp_call_t *call, const char *fmt, const char *a, const char *b)
+{
+	char *text;
+
+	if (asprintf(&text, fmt, a, b) < 0) {
+		mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	mg_mcp_call_result(call, text_result(text));
+	free(text);
+}
+
+static void
+sampled(mg_mcp_call_t *call, struct json_object *result, int code,
+    const char *message)
+{
+	struct json_object *c = NULL, *m, *t;
+
+	if (code != 0) {
+		ev_say(
+		    call, "Sampling not supported or error: %s%s", message, "");
+		return;
+	}
+	/* the text of result.content, or of result.message.content */
+	if (!json_object_object_get_ex(result, "content", &c) &&
+	    json_object_object_get_ex(result, "message", &m))
+		json_object_object_get_ex(m, "content", &c);
+	ev_say(call, "LLM response: %s%s",
+	    json_object_object_get_ex(c, "text", &t) &&
+		    json_object_is_type(t, json_type_string)
+		? json_object_get_string(t)
+		: "No response",
+	    "");
+}
+
+static void
+elicited(mg_mcp_call_t *call, struct json_object *result, int code,
+    const char *message, const char *fmt)
+{
+	struct json_object *action, *content;
+
+	if (code != 0) {
+		ev_say(call, "Elicitation not supported or error: %s%s",
+		    message, "");
+		return;
+	}
+	if (!json_object_object_get_ex(result, "action", &action))
+		action = NULL;
+	if (!json_object_object_get_ex(result, "content", &content))
+		content = NULL;
+	ev_say(call, fmt, action ? json_object_get_string(action) : "undefined",
+	    content ? json_object_to_json_string_ext(
+			  content, JSON_C_TO_STRING_PLAIN)
+		    : "{}");
+}
+
+static void
+elicited_response(mg_mcp_call_t *call, struct json_object *result, int code,
+    const char *message)
+{
+	elicited(call, result, code, message,
+	    "User response: action=%s, content=%s");
+}
+
+static void
+elicited_form(mg_mcp_call_t *call, struct json_object *result, int code,
+    const char *message)
+{
+	elicited(call, result, code, message,
+	    "Elicitation completed: action=%s, content=%s");
+}
+
+/* Ask the client METHOD with PARAMS (taken), or say why not. */
+static void
+ev_ask(mg_mcp_call_t *call, const char *method, struct json_object *params,
+    mg_mcp_answered_t answered, const char *what)
+{
+	if (mg_mcp_call_ask(call, method, params, answered) != MG_OK)
+		ev_say(call, "%s not supported or error: %s", what,
+		    modern(call) ? "2026-07-28 has no requests from server "
+				   "to client"
+				 : "the call cannot ask its client now");
+}
+
+static void
+ev_sample(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	struct json_object *params = parse(tool->result);
+	struct json_object *msgs, *content;
+	const char         *prompt = string_param(args, "prompt");
+
+	if (prompt != NULL &&
+	    json_object_object_get_ex(params, "messages", &msgs) &&
+	    json_object_object_get_ex(
+		json_object_array_get_idx(msgs, 0), "content", &content))
+		add_string(content, "text", prompt);
+	ev_ask(call, "sampling/createMessage", params, sampled, "Sampling");
+}
+
+static void
+ev_elicit(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	struct json_object *params = parse(tool->result);
+	const char         *message = string_param(args, "message");
+	int                 plain = strcmp(tool->name, "test_elicitation") == 0;
+
+	if (plain && message != NULL)
+		add_string(params, "message", message);
+	ev_ask(call, "elicitation/create", params,
+	    plain ? elicited_response : elicited_form, "Elicitation");
 }
 
 static void

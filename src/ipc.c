@@ -64,6 +64,8 @@ static const struct {
 	{ MG_MSG_PEER_END, "PEER_END" },
 	{ MG_MSG_RESUME_FWD, "RESUME_FWD" },
 	{ MG_MSG_PEER_CANCEL, "PEER_CANCEL" },
+	{ MG_MSG_ANSWER, "ANSWER" },
+	{ MG_MSG_ANSWER_FWD, "ANSWER_FWD" },
 };
 
 const char *

@@ -42,6 +42,7 @@ typedef enum {
 	MG_MSG_PEER_HEAD,      /* answers to MG_MSG_RESUME_FWD, passed on */
 	MG_MSG_PEER_EVENT,     /*   as RESP_HEAD, RESP_EVENT, RESP_END */
 	MG_MSG_PEER_END,
+	MG_MSG_ANSWER, /* a client's response we could not place */
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
@@ -54,6 +55,7 @@ typedef enum {
 	MG_MSG_RESP_EVENT,       /* one SSE event of the answer, id and all */
 	MG_MSG_RESUME_FWD,       /* another worker's MG_MSG_RESUME */
 	MG_MSG_PEER_CANCEL,      /* that worker's client is gone */
+	MG_MSG_ANSWER_FWD,       /* another worker's MG_MSG_ANSWER */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -89,7 +91,9 @@ typedef struct {
 } mg_msg_resume_t;
 
 /* Payload of MG_MSG_CANCEL and MG_MSG_CANCEL_FWD: the session number,
- * then the request id as JSON text (not NUL-terminated). */
+ * then the request id as JSON text (not NUL-terminated).  Of MG_MSG_ANSWER
+ * and MG_MSG_ANSWER_FWD: the session number, then the client's JSON-RPC
+ * response to a request of a built-in server (not NUL-terminated). */
 typedef struct {
 	uint64_t session;
 } mg_msg_cancel_t;

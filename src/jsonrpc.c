@@ -732,6 +732,25 @@ mg_rpc_write_error(struct evbuffer *out, struct json_object *id, int code,
 }
 
 int
+mg_rpc_write_request(struct evbuffer *out, struct json_object *id,
+    const char *method, struct json_object *params)
+{
+	rpc_piece_t pc[] = { PIECE("{\"jsonrpc\":\"2.0\",\"id\":"), PIECE(""),
+		PIECE(",\"method\":"), PIECE(""), PIECE(",\"params\":"),
+		PIECE(""), PIECE("}") };
+
+	if (method == NULL)
+		return MG_ERROR;
+	pc[3] = QUOTED(method);
+	if (params == NULL)
+		pc[4] = pc[5] = PIECE("");
+	else
+		rpc_value(&pc[5], params);
+	rpc_value(&pc[1], id);
+	return rpc_emit(out, pc, MG_NELEM(pc));
+}
+
+int
 mg_rpc_write_notification(
     struct evbuffer *out, const char *method, struct json_object *params)
 {

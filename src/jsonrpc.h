@@ -115,5 +115,8 @@ int mg_rpc_write_error(struct evbuffer *out, struct json_object *id, int code,
     const char *message, struct json_object *data);
 int mg_rpc_write_notification(
     struct evbuffer *out, const char *method, struct json_object *params);
+/* {"jsonrpc":"2.0","id":ID,"method":"M"[,"params":P]} */
+int mg_rpc_write_request(struct evbuffer *out, struct json_object *id,
+    const char *method, struct json_object *params);
 
 #endif

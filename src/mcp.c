@@ -49,6 +49,8 @@ struct mg_mcp_call {
 	struct json_object *params; /* a reference, or NULL */
 	char               *idtext; /* the id as JSON, for cancels */
 	void               *data;
+	char               *ask_id; /* our request to the client, as JSON */
+	mg_mcp_answered_t   answered;
 };
 
 struct mg_mcp_ex {
@@ -102,10 +104,12 @@ struct mg_mcp_ctx {
 	const mg_conf_t        *conf;
 	mg_mcp_ex_t            *exchanges;
 	mg_proxy_t             *proxy;
-	void (*fwd)(void *arg, uint64_t session, const char *request_id);
-	void *fwd_arg;
-	int   slot, generation; /* the worker's, in stream ids */
-	int   ndropped;         /* streams waiting for their clients */
+	void (*fwd)(void *arg, mg_mcp_fwd_t what, uint64_t session,
+	    const char *text, size_t len);
+	void    *fwd_arg;
+	uint64_t asked;            /* requests to clients so far */
+	int      slot, generation; /* the worker's, in stream ids */
+	int      ndropped;         /* streams waiting for their clients */
 };
 
 /*
@@ -203,7 +207,9 @@ mg_mcp_set_worker(mg_mcp_ctx_t *ctx, int slot, int generation)
 
 void
 mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
-    void (*fwd)(void *arg, uint64_t session, const char *request_id), void *arg)
+    void (*fwd)(void *arg, mg_mcp_fwd_t what, uint64_t session,
+	const char *text, size_t len),
+    void *arg)
 {
 	ctx->fwd = fwd;
 	ctx->fwd_arg = arg;
@@ -251,6 +257,7 @@ call_free(mg_mcp_call_t *c)
 	json_object_put(c->id);
 	json_object_put(c->params);
 	free(c->idtext);
+	free(c->ask_id);
 	free(c);
 }
 
@@ -989,7 +996,8 @@ ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params)
 	if ((c = find_call(ex->ctx, ex->session, idtext)) != NULL)
 		cancel_call(c);
 	else if (ex->ctx->fwd)
-		ex->ctx->fwd(ex->ctx->fwd_arg, ex->session, idtext);
+		ex->ctx->fwd(ex->ctx->fwd_arg, MG_MCP_FWD_CANCEL, ex->session,
+		    idtext, strlen(idtext));
 	free(idtext);
 }
 
@@ -1001,6 +1009,117 @@ mg_mcp_cancel_remote(
 
 	if (c != NULL)
 		cancel_call(c);
+}
+
+/* ---- asking the client (2025 revisions) --------------------------------- */
+
+/* The call of SESSION that asked the client IDTEXT, among this worker's. */
+static mg_mcp_call_t *
+find_ask(mg_mcp_ctx_t *ctx, uint64_t session, const char *idtext)
+{
+	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next) {
+		if (ex->session != session || session == 0)
+			continue;
+		for (mg_mcp_call_t *c = ex->calls; c != NULL; c = c->next)
+			if (c->ask_id != NULL && strcmp(c->ask_id, idtext) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+int
+mg_mcp_call_ask(mg_mcp_call_t *c, const char *method,
+    struct json_object *params, mg_mcp_answered_t answered)
+{
+	mg_mcp_ex_t        *ex = c->ex;
+	mg_mcp_ctx_t       *ctx = ex->ctx;
+	struct json_object *id;
+	struct evbuffer    *msg;
+	char                text[64];
+
+	if (ex->modern || ex->session == 0 || c->ask_id != NULL ||
+	    (ex->req == NULL && ex->replay == NULL)) {
+		json_object_put(params);
+		return MG_ERROR;
+	}
+	/* unique in the session: the worker's slot and generation, a count */
+	snprintf(text, sizeof(text), "mcpgw-%d-%d-%llu", ctx->generation,
+	    ctx->slot, (unsigned long long)++ctx->asked);
+	id = json_object_new_string(text);
+	c->ask_id = id_text(id);
+	c->answered = answered;
+	if (ex->req != NULL)
+		ex_stream_begin(ex);
+	msg = evbuffer_new();
+	mg_rpc_write_request(msg, id, method, params);
+	ex_event(ex, msg);
+	evbuffer_free(msg);
+	json_object_put(id);
+	json_object_put(params);
+	return MG_OK;
+}
+
+/* The client's response M reached the call C that asked. */
+static void
+ask_answered(mg_mcp_call_t *c, const mg_rpc_msg_t *m)
+{
+	mg_mcp_answered_t   fn = c->answered;
+	struct json_object *v;
+	const char         *message = "";
+
+	free(c->ask_id);
+	c->ask_id = NULL;
+	c->answered = NULL;
+	if (m->kind == MG_RPC_RESULT) {
+		fn(c, m->result, 0, NULL);
+		return;
+	}
+	if (json_object_object_get_ex(m->error, "message", &v) &&
+	    json_object_is_type(v, json_type_string))
+		message = json_object_get_string(v);
+	fn(c, NULL, m->error_code != 0 ? (int)m->error_code : -32603, message);
+}
+
+/* A response in a POST: to a call here, or passed on to the others. */
+static void
+ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	mg_mcp_call_t *c;
+	char          *idtext;
+	const char    *text;
+	size_t         len;
+
+	if (m->id == NULL || (idtext = id_text(m->id)) == NULL)
+		return;
+	if ((c = find_ask(ex->ctx, ex->session, idtext)) != NULL)
+		ask_answered(c, m);
+	else if (ex->ctx->fwd) {
+		text = json_object_to_json_string_length(
+		    m->root, JSON_C_TO_STRING_PLAIN, &len);
+		ex->ctx->fwd(ex->ctx->fwd_arg, MG_MCP_FWD_ANSWER, ex->session,
+		    text, len);
+	}
+	free(idtext);
+}
+
+void
+mg_mcp_answer_remote(
+    mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len)
+{
+	mg_rpc_msg_t   m;
+	mg_rpc_err_t   err;
+	mg_mcp_call_t *c;
+	char          *idtext;
+
+	if (mg_rpc_parse(text, len, &m, &err) == MG_OK &&
+	    (m.kind == MG_RPC_RESULT || m.kind == MG_RPC_ERROR) &&
+	    m.id != NULL && (idtext = id_text(m.id)) != NULL) {
+		if ((c = find_ask(ctx, session, idtext)) != NULL)
+			ask_answered(c, &m);
+		free(idtext);
+	}
+	mg_rpc_msg_clear(&m);
+	mg_rpc_err_clear(&err);
 }
 
 /* A call for request M, unanswered in EX. */
@@ -1033,8 +1152,12 @@ ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 			ex_cancelled(ex, m->params);
 		return;
 	}
+	if (m->kind == MG_RPC_RESULT || m->kind == MG_RPC_ERROR) {
+		ex_answer(ex, m);
+		return;
+	}
 	if (m->kind != MG_RPC_REQUEST)
-		return; /* a response: no request of ours awaits one yet */
+		return;
 	if ((c = call_new(ex, m)) == NULL)
 		return;
 	if (strcmp(m->method, "ping") == 0)

@@ -60,9 +60,13 @@ void mg_mcp_aborted(mg_http_req_t *req);
 /* The answer is complete: write the access log line, free what is left. */
 void mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req);
 
-/* Another worker forwarded notifications/cancelled for SESSION. */
+/* Another worker forwarded notifications/cancelled for SESSION, or a
+ * client's response (TEXT, LEN bytes of JSON) to a built-in server's
+ * request. */
 void mg_mcp_cancel_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id);
+void mg_mcp_answer_remote(
+    mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len);
 /* Graceful stop: end the GET streams; calls in flight finish. */
 void mg_mcp_stop(mg_mcp_ctx_t *ctx);
 
@@ -83,9 +87,13 @@ void mg_mcp_peers_lost(mg_mcp_ctx_t *ctx);
 struct mg_proxy;
 void mg_mcp_set_proxy(mg_mcp_ctx_t *ctx, struct mg_proxy *proxy);
 
-/* Set by the worker: forward a cancel we could not find here. */
+/* Set by the worker: pass on what belongs to a call we could not find
+ * here (it is on another worker): a cancel (TEXT: the request id as
+ * JSON) or a client's response (TEXT: the message). */
+typedef enum { MG_MCP_FWD_CANCEL, MG_MCP_FWD_ANSWER } mg_mcp_fwd_t;
 void mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
-    void (*fwd)(void *arg, uint64_t session, const char *request_id),
+    void (*fwd)(void *arg, mg_mcp_fwd_t what, uint64_t session,
+	const char *text, size_t len),
     void *arg);
 
 /* For backends. */
@@ -97,6 +105,19 @@ struct json_object *mg_mcp_call_progress_token(const mg_mcp_call_t *call);
 /* Send a notification before the answer (takes PARAMS). */
 void mg_mcp_call_notify(
     mg_mcp_call_t *call, const char *method, struct json_object *params);
+/*
+ * Ask the client something within the call (the 2025 revisions: a
+ * request on the call's stream, such as elicitation/create or
+ * sampling/createMessage; takes PARAMS).  ANSWERED runs once with the
+ * client's result (borrowed; CODE 0) or its error (CODE, MESSAGE), on
+ * whichever worker the response arrived.  MG_ERROR: the call cannot ask
+ * (2026-07-28, which has input_required results instead; or already
+ * asking).
+ */
+typedef void (*mg_mcp_answered_t)(mg_mcp_call_t *call,
+    struct json_object *result, int code, const char *message);
+int mg_mcp_call_ask(mg_mcp_call_t *call, const char *method,
+    struct json_object *params, mg_mcp_answered_t answered);
 /* Answer (takes RESULT); the call is gone afterwards. */
 void mg_mcp_call_result(mg_mcp_call_t *call, struct json_object *result);
 void mg_mcp_call_error(mg_mcp_call_t *call, int code, const char *message);

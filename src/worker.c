@@ -398,6 +398,13 @@ worker_link_frame(
 		id[n] = '\0';
 		mg_mcp_cancel_remote(w->mcp, c.session, id);
 		break;
+	case MG_MSG_ANSWER_FWD:
+		if (hdr->len < sizeof(c))
+			break;
+		memcpy(&c, payload, sizeof(c));
+		mg_mcp_answer_remote(w->mcp, c.session,
+		    (const char *)payload + sizeof(c), hdr->len - sizeof(c));
+		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:
 	case MG_MSG_RESP_END:
@@ -424,20 +431,27 @@ worker_link_lost(void *arg, mg_link_t *link, const char *why)
 	mg_mcp_peers_lost(w->mcp);
 }
 
-/* notifications/cancelled for a call of another worker: via the connector. */
+/* notifications/cancelled, or a client's response, for a call of another
+ * worker: via the connector, which tells every other worker. */
 static void
-worker_forward_cancel(void *arg, uint64_t session, const char *request_id)
+worker_forward(
+    void *arg, mg_mcp_fwd_t what, uint64_t session, const char *text, size_t n)
 {
 	mg_worker_t    *w = arg;
 	mg_msg_cancel_t c = { session };
-	uint8_t         buf[sizeof(c) + 256];
-	size_t          n = strlen(request_id);
+	uint8_t        *buf;
 
-	if (w->link == NULL || n > 255) /* the receiver takes < 256 */
+	/* the receiver takes cancels' ids of < 256 bytes */
+	if (w->link == NULL || (what == MG_MCP_FWD_CANCEL && n > 255) ||
+	    n > MG_IPC_MAX_FRAME - sizeof(c) ||
+	    (buf = malloc(sizeof(c) + n)) == NULL)
 		return;
 	memcpy(buf, &c, sizeof(c));
-	memcpy(buf + sizeof(c), request_id, n);
-	mg_link_send(w->link, MG_MSG_CANCEL, 0, buf, sizeof(c) + n);
+	memcpy(buf + sizeof(c), text, n);
+	mg_link_send(w->link,
+	    what == MG_MCP_FWD_CANCEL ? MG_MSG_CANCEL : MG_MSG_ANSWER, 0, buf,
+	    sizeof(c) + n);
+	free(buf);
 }
 
 static void
@@ -500,7 +514,7 @@ worker_setup(mg_worker_t *w)
 		mg_error("cannot set up the MCP endpoints");
 		return MG_ERROR;
 	}
-	mg_mcp_set_forward(w->mcp, worker_forward_cancel, w);
+	mg_mcp_set_forward(w->mcp, worker_forward, w);
 	mg_mcp_set_worker(w->mcp, ctx->slot, ctx->generation);
 	mg_mcp_set_proxy(w->mcp, w->proxy);
 	w->handler = (mg_http_handler_t){ on_headers, on_request, on_aborted,

@@ -903,6 +903,31 @@ START_TEST(write_notification)
 }
 END_TEST
 
+START_TEST(write_request)
+{
+	struct evbuffer    *b = evbuffer_new();
+	struct json_object *id = json_object_new_string("mcpgw-1-7");
+	struct json_object *p = json_tokener_parse("{\"maxTokens\":100}");
+
+	ck_assert_int_eq(
+	    mg_rpc_write_request(b, id, "sampling/createMessage", p), MG_OK);
+	ck_assert_drain(b,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-1-7\",\"method\":"
+	    "\"sampling/createMessage\",\"params\":{\"maxTokens\":100}}");
+	ck_assert_int_eq(
+	    mg_rpc_write_request(b, id, "roots/list", NULL), MG_OK);
+	ck_assert_drain(b,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-1-7\",\"method\":"
+	    "\"roots/list\"}");
+	evbuffer_add(b, "X", 1);
+	ck_assert_int_eq(mg_rpc_write_request(b, id, NULL, p), MG_ERROR);
+	ck_assert_drain(b, "X");
+	json_object_put(p);
+	json_object_put(id);
+	evbuffer_free(b);
+}
+END_TEST
+
 /* What the writers produce, the parser classifies back. */
 START_TEST(write_parse_roundtrip)
 {
@@ -1003,6 +1028,7 @@ jsonrpc_suite(void)
 	tcase_add_test(tc, write_error);
 	tcase_add_test(tc, write_escaping);
 	tcase_add_test(tc, write_notification);
+	tcase_add_test(tc, write_request);
 	tcase_add_test(tc, write_parse_roundtrip);
 	tcase_add_test(tc, error_reply_for_bad_request);
 	suite_add_tcase(s, tc);

@@ -26,12 +26,7 @@ ERA_CONFORMANCE=$ERA_MODULES/@modelcontextprotocol/conformance/dist/index.js
 CHECK=$MG_SRCDIR/tests/proxy/conformance_check.mjs
 
 # SCENARIO|PATTERN of its expected failures|REASON, per revision
-cat > "$MG_TMP/not-yet-2025-11-25.txt" <<'EOF'
-tools-call-sampling|Unknown tool|server-to-client requests (sampling/createMessage on the POST stream) are not built yet
-tools-call-elicitation|Unknown tool|server-to-client requests (elicitation/create on the POST stream) are not built yet
-elicitation-sep1034-defaults|Unknown tool|server-to-client requests (elicitation/create on the POST stream) are not built yet
-elicitation-sep1330-enums|Unknown tool|server-to-client requests (elicitation/create on the POST stream) are not built yet
-EOF
+: > "$MG_TMP/not-yet-2025-11-25.txt"
 cat > "$MG_TMP/not-yet-2026-07-28.txt" <<'EOF'
 server-stateless|diagnostic tool|the diagnostic tools test_missing_capability, test_streaming_elicitation and test_logging_tool are not built yet
 input-required-result-basic-elicitation|Unknown tool|input_required results (SEP-2322) are not built yet
