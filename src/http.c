@@ -1022,6 +1022,17 @@ mg_http_req_header(const mg_http_req_t *r, const char *name)
 	return NULL;
 }
 
+int
+mg_http_req_header_count(const mg_http_req_t *r, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->head + r->headers[i].name, name) == 0)
+			n++;
+	return n;
+}
+
 const char *
 mg_http_req_host(const mg_http_req_t *r)
 {

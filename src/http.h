@@ -75,8 +75,9 @@ void mg_http_conn_close_all(void);
 mg_http_method_t mg_http_req_method(const mg_http_req_t *req);
 const char      *mg_http_req_method_name(const mg_http_req_t *req);
 const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
-const char      *mg_http_req_header(const mg_http_req_t *req, const char *name);
-/* Every value of a header that may repeat, joined with ", ". */
+/* The first value of header NAME (any case), or NULL; how many there are. */
+const char *mg_http_req_header(const mg_http_req_t *req, const char *name);
+int mg_http_req_header_count(const mg_http_req_t *req, const char *name);
 const char      *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */

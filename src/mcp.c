@@ -1114,8 +1114,12 @@ mg_mcp_answer_remote(
 	if (mg_rpc_parse(text, len, &m, &err) == MG_OK &&
 	    (m.kind == MG_RPC_RESULT || m.kind == MG_RPC_ERROR) &&
 	    m.id != NULL && (idtext = id_text(m.id)) != NULL) {
-		if ((c = find_ask(ctx, session, idtext)) != NULL)
+		if ((c = find_ask(ctx, session, idtext)) != NULL) {
+			mg_debug("the response %s of session %08llx came "
+				 "through another worker",
+			    idtext, (unsigned long long)(session >> 32));
 			ask_answered(c, &m);
+		}
 		free(idtext);
 	}
 	mg_rpc_msg_clear(&m);
@@ -1421,6 +1425,22 @@ ex_listen_end(mg_mcp_ex_t *ex)
 	mg_mcp_call_result(c, r);
 }
 
+/* The access log shows what Mcp-Method and Mcp-Name say (what the
+ * request was routed on), which the body must repeat. */
+static void
+ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h)
+{
+	char v[MG_ERA_HEADER_MAX];
+
+	if (h->method && mg_era_header_value(h->method, v, sizeof(v)) == MG_OK)
+		copy_token(ex->rpc_method, sizeof(ex->rpc_method), v);
+	if (h->name && mg_era_header_value(h->name, v, sizeof(v)) == MG_OK)
+		copy_token(ex->tool, sizeof(ex->tool), v);
+}
+
+static const char *const era_headers[] = { "MCP-Protocol-Version", "Mcp-Method",
+	"Mcp-Name" };
+
 /* A POST of the 2026-07-28 revision (mg_era_is_2026). */
 static void
 ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m)
@@ -1429,12 +1449,24 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m)
 	char         why[160];
 
 	ex->modern = 1;
+	/* two values: an intermediary may have routed on the other one */
+	for (size_t i = 0; i < MG_NELEM(era_headers); i++)
+		if (mg_http_req_header_count(ex->req, era_headers[i]) > 1) {
+			snprintf(why, sizeof(why),
+			    "Header mismatch: %s appears more than once",
+			    era_headers[i]);
+			ex_refuse(ex, 400,
+			    m->kind == MG_RPC_REQUEST ? m->id : NULL,
+			    MG_MCP_ERR_HEADER_MISMATCH, why);
+			return;
+		}
 	if (m->kind == MG_RPC_BATCH) {
 		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Invalid Request: 2026-07-28 has no batches");
 		return;
 	}
 	ex_note(ex, m);
+	ex_note_headers(ex, h);
 	if (mg_era_check(h, m, all_versions, MG_NELEM(all_versions), &err) !=
 	    MG_OK) {
 		ex_refuse_data(
