@@ -29,6 +29,7 @@
 #define MG_META_CLIENT_INFO "io.modelcontextprotocol/clientInfo"
 #define MG_META_SERVER_INFO "io.modelcontextprotocol/serverInfo"
 #define MG_META_SUBSCRIPTION "io.modelcontextprotocol/subscriptionId"
+#define MG_META_LOG_LEVEL "io.modelcontextprotocol/logLevel"
 
 /* Longest Mcp-Method / Mcp-Name value compared (decoded). */
 #define MG_ERA_HEADER_MAX 1024

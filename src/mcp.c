@@ -623,6 +623,28 @@ mg_mcp_call_version(const mg_mcp_call_t *c)
 	return c->ex->modern ? MG_ERA_2026 : versions[c->ex->version];
 }
 
+int
+mg_mcp_call_seal(const mg_mcp_call_t *c, const char *text, char *out, size_t n)
+{
+	return mg_session_seal_data(
+	    c->ex->ctx->key, text, strlen(text), out, n);
+}
+
+int
+mg_mcp_call_unseal(
+    const mg_mcp_call_t *c, const char *token, char *out, size_t n)
+{
+	size_t len;
+
+	if (n == 0 ||
+	    mg_session_open_data(c->ex->ctx->key, token, strlen(token), out,
+		n - 1, &len) != MG_OK ||
+	    memchr(out, '\0', len) != NULL)
+		return MG_DECLINED;
+	out[len] = '\0';
+	return MG_OK;
+}
+
 void
 mg_mcp_call_set_tool(mg_mcp_call_t *c, const char *tool)
 {

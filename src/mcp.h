@@ -118,6 +118,19 @@ typedef void (*mg_mcp_answered_t)(mg_mcp_call_t *call,
     struct json_object *result, int code, const char *message);
 int mg_mcp_call_ask(mg_mcp_call_t *call, const char *method,
     struct json_object *params, mg_mcp_answered_t answered);
+/*
+ * State a stateless server hands its client and must get back untouched
+ * (an input_required result's requestState): TEXT sealed with the
+ * gateway's session key into OUT (MG_SESSION_DATA_TOKEN_MAX + 1 bytes
+ * hold any), and opened again (MG_OK with the NUL-terminated text in
+ * OUT; MG_DECLINED for anything tampered, foreign or too long).  Any
+ * worker, and any gateway with the same key file, opens what another
+ * sealed.
+ */
+int mg_mcp_call_seal(
+    const mg_mcp_call_t *call, const char *text, char *out, size_t n);
+int mg_mcp_call_unseal(
+    const mg_mcp_call_t *call, const char *token, char *out, size_t n);
 /* Answer (takes RESULT); the call is gone afterwards. */
 void mg_mcp_call_result(mg_mcp_call_t *call, struct json_object *result);
 void mg_mcp_call_error(mg_mcp_call_t *call, int code, const char *message);

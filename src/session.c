@@ -534,3 +534,54 @@ mg_session_open(
 	}
 	return rc;
 }
+
+/*
+ * Opaque data sealed the same way under another format byte, so that
+ * neither kind of token passes for the other.
+ */
+#define SESSION_FORMAT_DATA 0x02
+
+int
+mg_session_seal_data(const mg_session_key_t *key, const void *data, size_t len,
+    char *out, size_t outlen)
+{
+	uint8_t raw[SESSION_OVERHEAD + MG_SESSION_DATA_MAX];
+
+	if (len == 0 || len > MG_SESSION_DATA_MAX ||
+	    outlen < b64url_encoded_len(SESSION_OVERHEAD + len) + 1)
+		return MG_ERROR;
+	raw[0] = SESSION_FORMAT_DATA;
+	if (RAND_bytes(raw + 1, SESSION_NONCE) != 1 ||
+	    session_encrypt(key->enc, raw, data, len) != MG_OK) {
+		ERR_clear_error();
+		return MG_ERROR;
+	}
+	b64url_encode(raw, SESSION_OVERHEAD + len, out);
+	return MG_OK;
+}
+
+int
+mg_session_open_data(const mg_session_key_t *key, const char *token, size_t len,
+    void *out, size_t outlen, size_t *n)
+{
+	uint8_t raw[SESSION_OVERHEAD + MG_SESSION_DATA_MAX];
+	size_t  rawlen, plen;
+	int     rc;
+
+	*n = 0;
+	if (token == NULL ||
+	    len > b64url_encoded_len(SESSION_OVERHEAD + MG_SESSION_DATA_MAX) ||
+	    b64url_decode(token, len, raw, sizeof(raw), &rawlen) != MG_OK ||
+	    rawlen <= SESSION_OVERHEAD || raw[0] != SESSION_FORMAT_DATA ||
+	    rawlen - SESSION_OVERHEAD > outlen)
+		return MG_DECLINED;
+	plen = rawlen - SESSION_OVERHEAD;
+	rc = session_decrypt(key->dec, raw, out, plen);
+	if (rc != MG_OK) {
+		ERR_clear_error();
+		OPENSSL_cleanse(out, plen);
+		return rc;
+	}
+	*n = plen;
+	return MG_OK;
+}

@@ -76,4 +76,21 @@ int mg_session_seal(const mg_session_key_t *key, const mg_session_t *s,
 int mg_session_open(const mg_session_key_t *key, const char *token, size_t len,
     mg_session_t *s);
 
+/*
+ * Seal LEN (1 to MG_SESSION_DATA_MAX) bytes of opaque DATA the same way
+ * (another format byte: a session token never opens as data, nor data as
+ * a session): a NUL-terminated base64url token in OUT, which
+ * MG_SESSION_DATA_TOKEN_MAX + 1 bytes always hold.  For state a server
+ * hands its client and must get back untouched (an input_required
+ * result's requestState).  Open: MG_OK with the bytes in OUT (OUTLEN
+ * bytes at most) and *N set; MG_DECLINED for anything we did not seal
+ * with this key, or too long for OUT.
+ */
+#define MG_SESSION_DATA_MAX 1024
+#define MG_SESSION_DATA_TOKEN_MAX 1408
+int mg_session_seal_data(const mg_session_key_t *key, const void *data,
+    size_t len, char *out, size_t outlen);
+int mg_session_open_data(const mg_session_key_t *key, const char *token,
+    size_t len, void *out, size_t outlen, size_t *n);
+
 #endif

@@ -857,7 +857,8 @@ START_TEST(test_location_handler)
 	    ":2");
 	expect_error(
 	    "server { listen 80; location /a {\n mcp_builtin nope; } }",
-	    "unknown built-in MCP server \"nope\" (known: demo, everything) in " NAME ":2");
+	    "unknown built-in MCP server \"nope\" (known: demo, everything) "
+	    "in " NAME ":2");
 	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
 		     " mcp_builtin demo; } }",
 	    "\"mcp_builtin\" directive is duplicate in " NAME ":2");

@@ -394,6 +394,57 @@ START_TEST(foreign_key)
 }
 END_TEST
 
+/* Opaque data: round trip up to the limit, every byte tampered, and
+ * neither kind of token opens as the other. */
+START_TEST(sealed_data)
+{
+	uint8_t      data[MG_SESSION_DATA_MAX], back[MG_SESSION_DATA_MAX];
+	char         tok[MG_SESSION_DATA_TOKEN_MAX + 1];
+	char         stok[MG_SESSION_TOKEN_MAX + 1];
+	size_t       n, len;
+	mg_session_t s, o;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	ck_assert_int_eq(
+	    mg_session_seal_data(key, data, sizeof(data), tok, sizeof(tok)),
+	    MG_OK);
+	len = strlen(tok);
+	ck_assert_int_eq(
+	    mg_session_open_data(key, tok, len, back, sizeof(back), &n), MG_OK);
+	ck_assert_uint_eq(n, sizeof(data));
+	ck_assert_mem_eq(back, data, n);
+	/* too small a buffer, too much or no data */
+	ck_assert_int_eq(
+	    mg_session_open_data(key, tok, len, back, 10, &n), MG_DECLINED);
+	ck_assert_int_eq(
+	    mg_session_seal_data(key, data, sizeof(data), tok, 100), MG_ERROR);
+	ck_assert_int_eq(
+	    mg_session_seal_data(key, data, 0, tok, sizeof(tok)), MG_ERROR);
+	ck_assert_int_eq(
+	    mg_session_seal_data(key, "state", 5, tok, sizeof(tok)), MG_OK);
+	len = strlen(tok);
+	for (size_t i = 0; i < len; i++) {
+		char saved = tok[i];
+
+		tok[i] = saved == 'A' ? 'B' : 'A';
+		ck_assert_int_eq(
+		    mg_session_open_data(key, tok, len, back, sizeof(back), &n),
+		    MG_DECLINED);
+		tok[i] = saved;
+	}
+	ck_assert_int_eq(
+	    mg_session_open_data(key, tok, len - 1, back, sizeof(back), &n),
+	    MG_DECLINED);
+	ck_assert_int_eq(mg_session_open(key, tok, len, &o), MG_DECLINED);
+	full_session(&s);
+	len = seal(key, &s, stok);
+	ck_assert_int_eq(
+	    mg_session_open_data(key, stok, len, back, sizeof(back), &n),
+	    MG_DECLINED);
+}
+END_TEST
+
 START_TEST(garbage)
 {
 	static const char *junk[] = {
@@ -747,6 +798,7 @@ session_suite(void)
 	tcase_add_test(tc, truncate_and_extend);
 	tcase_add_test(tc, foreign_key);
 	tcase_add_test(tc, garbage);
+	tcase_add_test(tc, sealed_data);
 	tcase_add_test(tc, format_byte);
 	tcase_add_test(tc, inner_encoding);
 	tcase_add_test(tc, seal_refuses);
