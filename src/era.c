@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -247,6 +248,62 @@ check_header(
 		    "Header mismatch: the %s header does not match the "
 		    "body (\"%s\")",
 		    header, want);
+	return MG_OK;
+}
+
+/* Does header text V say what the argument value A says? */
+static int
+param_equal(const char *v, struct json_object *a)
+{
+	char *end;
+
+	switch (json_object_get_type(a)) {
+	case json_type_string: return strcmp(v, json_object_get_string(a)) == 0;
+	case json_type_boolean:
+		return strcmp(v,
+			   json_object_get_boolean(a) ? "true" : "false") == 0;
+	case json_type_int:
+	case json_type_double:
+		return *v != '\0' &&
+		    strtod(v, &end) == json_object_get_double(a) &&
+		    *end == '\0';
+	default: return 0;
+	}
+}
+
+int
+mg_era_check_params(struct json_object *schema, struct json_object *args,
+    const char *(*header)(void *arg, const char *name), void       *arg,
+    mg_era_err_t *err)
+{
+	struct json_object *props, *suffix, *a;
+	char                name[128], value[MG_ERA_HEADER_MAX];
+	const char         *raw;
+
+	memset(err, 0, sizeof(*err));
+	if (!json_object_object_get_ex(schema, "properties", &props) ||
+	    !json_object_is_type(props, json_type_object))
+		return MG_OK;
+	json_object_object_foreach(props, prop, spec)
+	{
+		if (!json_object_object_get_ex(spec, "x-mcp-header", &suffix) ||
+		    !json_object_is_type(suffix, json_type_string) ||
+		    !json_object_object_get_ex(args, prop, &a) || a == NULL)
+			continue;
+		snprintf(name, sizeof(name), "Mcp-Param-%s",
+		    json_object_get_string(suffix));
+		if ((raw = header(arg, name)) == NULL)
+			return refuse(err, 400, MG_MCP_ERR_HEADER_MISMATCH,
+			    "Header mismatch: the %s header is missing "
+			    "(argument \"%s\" is set)",
+			    name, prop);
+		if (mg_era_header_value(raw, value, sizeof(value)) != MG_OK ||
+		    !param_equal(value, a))
+			return refuse(err, 400, MG_MCP_ERR_HEADER_MISMATCH,
+			    "Header mismatch: the %s header does not match "
+			    "argument \"%s\"",
+			    name, prop);
+	}
 	return MG_OK;
 }
 

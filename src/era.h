@@ -78,6 +78,19 @@ int  mg_era_check(const mg_era_headers_t *h, const mg_rpc_msg_t *m,
      const char *const *supported, size_t n, mg_era_err_t *err);
 void mg_era_err_clear(mg_era_err_t *err);
 
+/*
+ * SEP-2243 custom headers: a tool's inputSchema property annotated
+ * "x-mcp-header": "Suffix" is mirrored into the header Mcp-Param-Suffix.
+ * For each such property present (not null) in ARGS, the header must be
+ * there (HEADER(ARG, name) gives its first value, or NULL) and say the
+ * same: the string exactly, a number numerically, a boolean as
+ * true/false; Base64 "=?base64?..?=" decoded.  MG_OK, or MG_ERROR with
+ * *err (-32020, 400).
+ */
+int mg_era_check_params(struct json_object *schema, struct json_object *args,
+    const char *(*header)(void *arg, const char *name), void           *arg,
+    mg_era_err_t *err);
+
 /* The name a method's Mcp-Name carries (tools/call, prompts/get:
  * params.name; resources/read: params.uri), or NULL. */
 const char *mg_era_name_of(const char *method, struct json_object *params);

@@ -53,6 +53,7 @@ static void ev_sample(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_elicit(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_args_text(
     mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
+static void ev_region(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_mrtr(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_multi_round(
     mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
@@ -205,16 +206,29 @@ static const ev_tool_t tools[] = {
 	{ "test_logging_tool",
 	    "Logs only when the request asks for a log level", NO_ARGS, NULL,
 	    ev_log_tool },
-	{ "json_schema_2020_12_tool",
-	    "Tool with JSON Schema 2020-12 features for conformance testing "
-	    "(SEP-1613)",
+	{ "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
 	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-	    "\"type\":\"object\",\"$defs\":{\"address\":{\"type\":\"object\","
-	    "\"properties\":{\"street\":{\"type\":\"string\"},\"city\":"
-	    "{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":"
-	    "\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"}},"
+	    "\"type\":\"object\",\"$defs\":{\"address\":{\"$anchor\":"
+	    "\"addressDef\",\"type\":\"object\",\"properties\":{\"street\":"
+	    "{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},"
+	    "\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{"
+	    "\"$ref\":\"#/$defs/address\"},\"contactMethod\":{\"type\":"
+	    "\"string\",\"enum\":[\"phone\",\"email\"]},\"phone\":{\"type\":"
+	    "\"string\"},\"email\":{\"type\":\"string\"}},\"allOf\":[{"
+	    "\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]"
+	    "}],\"if\":{\"properties\":{\"contactMethod\":{\"const\":"
+	    "\"phone\"}},\"required\":[\"contactMethod\"]},\"then\":{"
+	    "\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
 	    "\"additionalProperties\":false}",
 	    NULL, ev_args_text },
+	/* SEP-2243: an argument mirrored into a header, Mcp-Param-Region */
+	{ "test_header_param",
+	    "Echoes a value that is mirrored into the Mcp-Param-Region header",
+	    "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":"
+	    "\"string\",\"description\":\"Region (mirrored to "
+	    "Mcp-Param-Region)\",\"x-mcp-header\":\"Region\"}},\"required\":"
+	    "[\"region\"]}",
+	    NULL, ev_region },
 };
 
 typedef struct {
@@ -624,6 +638,41 @@ ev_args_text(
 }
 
 static void
+ev_region(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	const char *region = string_param(args, "region");
+
+	ev_say(call, "region=%s%s", region ? region : "", "");
+}
+
+static const char *
+call_header(void *arg, const char *name)
+{
+	return mg_mcp_call_header(arg, name);
+}
+
+/* 2026-07-28: arguments mirrored into Mcp-Param-* headers must agree. */
+static int
+params_agree(
+    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
+{
+	struct json_object *schema;
+	mg_era_err_t        err;
+	int                 rc;
+
+	if (!modern(call) || strstr(tool->schema, "x-mcp-header") == NULL)
+		return MG_OK;
+	schema = parse(tool->schema);
+	rc = mg_era_check_params(schema, args, call_header, call, &err);
+	json_object_put(schema);
+	if (rc != MG_OK) {
+		mg_mcp_call_error(call, err.code, err.message);
+		mg_era_err_clear(&err);
+	}
+	return rc;
+}
+
+static void
 ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
 {
 	const char         *name = string_param(params, "name");
@@ -639,6 +688,8 @@ ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
 	for (size_t i = 0; i < MG_NELEM(tools); i++) {
 		if (strcmp(tools[i].name, name) != 0)
 			continue;
+		if (params_agree(call, &tools[i], args) != MG_OK)
+			return;
 		if (tools[i].handler != NULL)
 			tools[i].handler(call, &tools[i], args);
 		else

@@ -623,6 +623,12 @@ mg_mcp_call_version(const mg_mcp_call_t *c)
 	return c->ex->modern ? MG_ERA_2026 : versions[c->ex->version];
 }
 
+const char *
+mg_mcp_call_header(const mg_mcp_call_t *c, const char *name)
+{
+	return c->ex->req ? mg_http_req_header(c->ex->req, name) : NULL;
+}
+
 int
 mg_mcp_call_seal(const mg_mcp_call_t *c, const char *text, char *out, size_t n)
 {

@@ -138,6 +138,9 @@ void mg_mcp_call_error(mg_mcp_call_t *call, int code, const char *message);
  * ("2026-07-28" for a stateless request). */
 struct json_object *mg_mcp_call_params(const mg_mcp_call_t *call);
 const char         *mg_mcp_call_version(const mg_mcp_call_t *call);
+/* The first value of the request's header NAME, while the client is
+ * connected; else NULL. */
+const char *mg_mcp_call_header(const mg_mcp_call_t *call, const char *name);
 /* Answer with an error carrying DATA (taken; may be NULL). */
 void mg_mcp_call_error_data(mg_mcp_call_t *call, int code, const char *message,
     struct json_object *data);

@@ -193,6 +193,73 @@ START_TEST(test_era_header_value)
 }
 END_TEST
 
+static const char *param_headers[2][2];
+
+static const char *
+param_header(void *arg, const char *name)
+{
+	for (int i = 0; i < 2; i++)
+		if (param_headers[i][0] &&
+		    strcmp(param_headers[i][0], name) == 0)
+			return param_headers[i][1];
+	return NULL;
+}
+
+/* Check ARGS (JSON) against the schema with header Mcp-Param-Region set
+ * to V (NULL: absent): the error code, or 0. */
+static int
+params(const char *args, const char *v)
+{
+	struct json_object *schema = json_tokener_parse(
+	    "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":"
+	    "\"string\",\"x-mcp-header\":\"Region\"},\"n\":{\"type\":"
+	    "\"number\",\"x-mcp-header\":\"N\"},\"plain\":{\"type\":"
+	    "\"string\"}}}");
+	struct json_object *a = json_tokener_parse(args);
+	mg_era_err_t        err;
+	int                 code = 0;
+
+	param_headers[0][0] = "Mcp-Param-Region";
+	param_headers[0][1] = v;
+	if (mg_era_check_params(schema, a, param_header, NULL, &err) != MG_OK) {
+		ck_assert_int_eq(err.status, 400);
+		code = err.code;
+		mg_era_err_clear(&err);
+	}
+	json_object_put(schema);
+	json_object_put(a);
+	return code;
+}
+
+START_TEST(test_era_params)
+{
+	ck_assert_int_eq(params("{\"region\":\"Hello\"}", "Hello"), 0);
+	ck_assert_int_eq(params("{\"region\":\"Hello\"}", " Hello "), 0);
+	ck_assert_int_eq(
+	    params("{\"region\":\"Hello\"}", "=?base64?SGVsbG8=?="), 0);
+	ck_assert_int_eq(
+	    params("{\"region\":\"Hello\"}", "=?base64?SGVsbG8?="), -32020);
+	ck_assert_int_eq(
+	    params("{\"region\":\"Hello\"}", "=?base64?SGVs!!!bG8=?="), -32020);
+	ck_assert_int_eq(params("{\"region\":\"SGVsbG8=\"}", "SGVsbG8="), 0);
+	ck_assert_int_eq(
+	    params("{\"region\":\"=?base64?SGVsbG8=\"}", "=?base64?SGVsbG8="),
+	    0);
+	ck_assert_int_eq(params("{\"region\":\"x\"}", NULL), -32020);
+	ck_assert_int_eq(params("{\"region\":\"x\"}", "y"), -32020);
+	/* absent or null arguments need no header; unannotated ones none */
+	ck_assert_int_eq(params("{}", NULL), 0);
+	ck_assert_int_eq(params("{\"region\":null,\"plain\":\"p\"}", NULL), 0);
+	/* a number compares numerically */
+	param_headers[1][0] = "Mcp-Param-N";
+	param_headers[1][1] = "42.0";
+	ck_assert_int_eq(params("{\"n\":42}", NULL), 0);
+	param_headers[1][1] = "42x";
+	ck_assert_int_eq(params("{\"n\":42}", NULL), -32020);
+	param_headers[1][0] = NULL;
+}
+END_TEST
+
 Suite *
 era_suite(void)
 {
@@ -204,6 +271,7 @@ era_suite(void)
 	tcase_add_test(tc, test_era_version);
 	tcase_add_test(tc, test_era_headers);
 	tcase_add_test(tc, test_era_header_value);
+	tcase_add_test(tc, test_era_params);
 	suite_add_tcase(s, tc);
 	return s;
 }
