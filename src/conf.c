@@ -171,6 +171,7 @@ static int conf_set_pass(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_upstream_server(
     conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_header(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_protocol(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_protocols(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_verify_client(
     conf_parse_t *, const conf_command_t *, void *);
@@ -289,6 +290,7 @@ static const conf_command_t mg_commands[] = {
 	    offsetof(mg_upstream_t, read_timeout), 0, &read_timeout_bounds },
 	{ "keepalive", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
 	    offsetof(mg_upstream_t, keepalive), 0, &keepalive_bounds },
+	{ "protocol", MG_CTX_UPSTREAM, 1, 1, conf_set_protocol, 0, 0, NULL },
 	{ "ssl_verify", MG_CTX_UPSTREAM, 1, 1, conf_set_flag,
 	    offsetof(mg_upstream_t, tls.verify), 0, &ssl_verify_bounds },
 	{ "ssl_trusted_certificate", MG_CTX_UPSTREAM, 1, 1, conf_set_str,
@@ -1321,6 +1323,30 @@ conf_set_verify_client(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	else
 		return conf_invalid(cp, cmd, "value", v);
 	srv->tls.verify_pos = conf_pos(cp);
+	return MG_OK;
+}
+
+/* protocol auto | 2026-07-28 | 2025-11-25: the era an upstream speaks. */
+static int
+conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	const char    *v = cp->args->v[1];
+
+	if (u->protocol_pos.file != NULL)
+		return conf_duplicate(cp, cmd);
+	if (strcmp(v, "auto") == 0)
+		u->protocol = MG_PROTOCOL_AUTO;
+	else if (strcmp(v, "2026-07-28") == 0)
+		u->protocol = MG_PROTOCOL_2026;
+	else if (strcmp(v, "2025-11-25") == 0)
+		u->protocol = MG_PROTOCOL_2025;
+	else
+		return conf_error(cp, cp->args->line,
+		    "invalid value \"%s\" in \"protocol\" directive (auto, "
+		    "2026-07-28 or 2025-11-25)",
+		    v);
+	u->protocol_pos = conf_pos(cp);
 	return MG_OK;
 }
 

@@ -116,6 +116,11 @@ typedef struct {
 	mg_conf_pos_t pos;
 } mg_upstream_server_t;
 
+/* Which era an upstream speaks: found out (auto), or as configured. */
+#define MG_PROTOCOL_AUTO 0
+#define MG_PROTOCOL_2025 1 /* "2025-11-25": the 2025 revisions */
+#define MG_PROTOCOL_2026 2 /* "2026-07-28" */
+
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
 	char                *name;
@@ -126,6 +131,8 @@ typedef struct mg_upstream {
 	int64_t              connect_timeout; /* ms */
 	int64_t              read_timeout;    /* ms between reads */
 	int                  keepalive;       /* idle connections kept */
+	int                  protocol;        /* MG_PROTOCOL_* */
+	mg_conf_pos_t        protocol_pos;    /* where it was set */
 	mg_tls_conf_t        tls;
 	mg_conf_pos_t        pos;
 } mg_upstream_t;

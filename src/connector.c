@@ -13,6 +13,7 @@
 
 #include "child.h"
 #include "connector.h"
+#include "era.h"
 #include "http.h"
 #include "link.h"
 #include "log.h"
@@ -260,7 +261,7 @@ close_next(mg_connector_t *c)
 		     up && up->index != u->upstream; up = up->next)
 			;
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
-			u->version, "", 0, "", 0, "" };
+			u->version, "", 0, "", 0, "", 0, "", 0 };
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;
@@ -299,8 +300,8 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 {
 	static const char   *bad = "malformed REQ";
 	mg_msg_req_t         q;
-	mg_ipc_part_t        parts[5];
-	size_t               lens[5];
+	mg_ipc_part_t        parts[6];
+	size_t               lens[6];
 	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
 	const mg_upstream_t *up = NULL;
 	relay_t             *r;
@@ -312,8 +313,8 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		goto malformed;
 	memcpy(&q, payload, sizeof(q));
 	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
-	lens[3] = q.body_len, lens[4] = q.lei_len;
-	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 5, parts) !=
+	lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
+	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 6, parts) !=
 		MG_OK ||
 	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
 	    q.lei_len >= sizeof(lei))
@@ -332,7 +333,16 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	usess_note(c, &q, sid, ver);
 	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
 		up, sid, ver, (const char *)parts[2].p, parts[2].len,
-		(const char *)parts[3].p, parts[3].len, lei };
+		(const char *)parts[3].p, parts[3].len, lei,
+		(q.flags & MG_REQ_F_MODERN) != 0, (const char *)parts[5].p,
+		parts[5].len };
+	/* a 2026-07-28 request to an upstream known to speak 2025 only */
+	if (req.modern && mg_upstream_era(c->ups, up) == MG_ERA_OLD) {
+		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id,
+		    MG_MCP_ERR_UNSUPPORTED_VERSION,
+		    mg_upstream_old_era_why(up));
+		return;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;

@@ -1033,6 +1033,22 @@ mg_http_req_header_count(const mg_http_req_t *r, const char *name)
 	return n;
 }
 
+void
+mg_http_req_copy_headers(
+    const mg_http_req_t *r, const char *name, int prefix, struct evbuffer *out)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < r->nheaders; i++) {
+		const char *h = r->head + r->headers[i].name;
+
+		if (prefix ? strncasecmp(h, name, n) == 0
+			   : strcasecmp(h, name) == 0)
+			evbuffer_add_printf(out, "%s: %s\r\n", h,
+			    r->head + r->headers[i].value);
+	}
+}
+
 const char *
 mg_http_req_host(const mg_http_req_t *r)
 {

@@ -78,7 +78,11 @@ const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
 /* The first value of header NAME (any case), or NULL; how many there are. */
 const char *mg_http_req_header(const mg_http_req_t *req, const char *name);
 int mg_http_req_header_count(const mg_http_req_t *req, const char *name);
-const char      *mg_http_req_host(const mg_http_req_t *req); /* no port */
+/* Append "Name: value\r\n" to OUT for each header named NAME (any case),
+ * or, with PREFIX set, whose name starts with NAME. */
+void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,
+	   int prefix, struct evbuffer *out);
+const char *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
 /* The TLS context the connection's handshake ended with, or NULL. */

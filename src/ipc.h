@@ -102,10 +102,14 @@ typedef struct {
  * MG_MSG_REQ: this struct, then sid_len bytes of the upstream session id,
  * ver_len of the protocol version, init_len of the client's initialize
  * params (to open the upstream session again if it forgot it), body_len
- * of the body.  The frame's request id names the exchange in both
- * directions; answers are matched by it, never by JSON-RPC ids.
+ * of the body, lei_len of a Last-Event-ID, hdr_len of header lines
+ * ("Name: value\r\n") the upstream gets as they are (a 2026-07-28
+ * request's Mcp-Method, Mcp-Name, Mcp-Param-*).  The frame's request id names
+ * the exchange in both directions; answers are matched by it, never by JSON-RPC
+ * ids.
  */
 #define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
+#define MG_REQ_F_MODERN 0x02     /* a 2026-07-28 request: no session */
 #define MG_UP_SID_MAX 1024       /* an upstream's Mcp-Session-Id, at most */
 
 typedef struct {
@@ -118,6 +122,7 @@ typedef struct {
 	uint16_t init_len;
 	uint16_t lei_len; /* Last-Event-ID of a GET that resumes, after body */
 	uint32_t body_len;
+	uint16_t hdr_len; /* header lines for the upstream, after lei */
 	uint64_t session; /* the gateway's session number, 0 if none */
 } mg_msg_req_t;
 

@@ -1469,9 +1469,46 @@ ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h)
 static const char *const era_headers[] = { "MCP-Protocol-Version", "Mcp-Method",
 	"Mcp-Name" };
 
+/* 2026-07-28 on a route whose upstream speaks only the 2025 revisions:
+ * 400, -32022, listing what the route serves (no bridge yet). */
+static void
+ex_refuse_old_upstream(
+    mg_mcp_ex_t *ex, struct json_object *id, const char *message)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(
+	    data, "supported", version_list(versions, MG_NELEM(versions)));
+	json_object_object_add(
+	    data, "requested", json_object_new_string(MG_ERA_2026));
+	ex_refuse_data(
+	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
+	json_object_put(data);
+}
+
+/* A 2026-07-28 message on a proxy route: checked here, relayed as it
+ * came with its routing headers, to an upstream that speaks 2026-07-28
+ * (configured, or found out by the connector's server/discover). */
+static void
+ex_relay_modern(
+    mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len)
+{
+	if (ex->upstream->protocol == MG_PROTOCOL_2025) {
+		ex_refuse_old_upstream(ex, m->id,
+		    "Unsupported protocol version 2026-07-28 on this route: "
+		    "its upstream is configured \"protocol 2025-11-25\", and "
+		    "mcpgw does not bridge the eras yet");
+		return;
+	}
+	if (m->kind == MG_RPC_REQUEST)
+		ex->req_id = json_object_get(m->id);
+	ex_relay(ex, body, len);
+}
+
 /* A POST of the 2026-07-28 revision (mg_era_is_2026). */
 static void
-ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m)
+ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
+    const char *body, size_t len)
 {
 	mg_era_err_t err;
 	char         why[160];
@@ -1520,17 +1557,7 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m)
 		return;
 	}
 	if (ex->upstream != NULL) {
-		struct json_object *data = json_object_new_object();
-
-		json_object_object_add(data, "supported",
-		    version_list(versions, MG_NELEM(versions)));
-		json_object_object_add(
-		    data, "requested", json_object_new_string(MG_ERA_2026));
-		ex_refuse_data(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
-		    "Unsupported protocol version 2026-07-28 on this route: "
-		    "its upstream is reached with the 2025 revisions",
-		    data);
-		json_object_put(data);
+		ex_relay_modern(ex, m, body, len);
 		return;
 	}
 	if (strcmp(m->method, "server/discover") == 0)
@@ -1576,7 +1603,7 @@ ex_post(mg_mcp_ex_t *ex)
 	h.method = mg_http_req_header(ex->req, "Mcp-Method");
 	h.name = mg_http_req_header(ex->req, "Mcp-Name");
 	if (mg_era_is_2026(&h, &m, known_old)) {
-		ex_post_2026(ex, &h, &m);
+		ex_post_2026(ex, &h, &m, text, len);
 		mg_rpc_msg_clear(&m);
 		return;
 	}
@@ -1660,6 +1687,11 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	ex->rpc_error = code;
 	if (ex->req == NULL)
 		return;
+	if (ex->modern && code == MG_MCP_ERR_UNSUPPORTED_VERSION &&
+	    !ex->streaming) {
+		ex_refuse_old_upstream(ex, ex->req_id, message);
+		return;
+	}
 	if (ex->streaming) {
 		if (ex->req_id != NULL) {
 			msg = evbuffer_new();
@@ -1799,6 +1831,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	mg_relay_ops_t              o = ops;
 	mg_relay_req_t              q = { 0 };
 	const char                 *v = versions[ex->version];
+	struct evbuffer            *headers = NULL;
 
 	q.method = mg_http_req_method(ex->req);
 	q.initialize = ex->relay_init;
@@ -1830,14 +1863,28 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
 	    ex->session != 0)
 		v = ex->sess->version;
-	q.version = ex->relay_init ? "" : v;
+	q.version = ex->relay_init ? "" : ex->modern ? MG_ERA_2026 : v;
 	q.version_len = strlen(q.version);
+	/* 2026-07-28: the routing headers go upstream as the client sent
+	 * them (checked against the body) */
+	if (ex->modern && (headers = evbuffer_new()) != NULL) {
+		q.modern = 1;
+		mg_http_req_copy_headers(ex->req, "Mcp-Method", 0, headers);
+		mg_http_req_copy_headers(ex->req, "Mcp-Name", 0, headers);
+		mg_http_req_copy_headers(ex->req, "Mcp-Param-", 1, headers);
+		q.headers_len = evbuffer_get_length(headers);
+		q.headers = (const char *)evbuffer_pullup(headers, -1);
+		if (q.headers == NULL)
+			q.headers = "";
+	}
 	o.arg = ex;
 	if (ex->ctx->proxy == NULL ||
 	    (ex->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL)
 		ex_relay_failed(ex, -32000,
 		    "the connector process is not "
 		    "available; try again");
+	if (headers != NULL)
+		evbuffer_free(headers);
 }
 
 /* The params of an initialize, compact, for reopening upstream later. */

@@ -181,23 +181,26 @@ mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops)
 {
 	mg_msg_req_t q = { (uint8_t)req->method,
-		req->initialize ? MG_REQ_F_INITIALIZE : 0, (uint16_t)req->hops,
-		req->upstream, (uint16_t)req->sid_len,
+		(uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
+		    (req->modern ? MG_REQ_F_MODERN : 0)),
+		(uint16_t)req->hops, req->upstream, (uint16_t)req->sid_len,
 		(uint16_t)req->version_len, (uint16_t)req->init_len,
-		(uint16_t)req->lei_len, (uint32_t)req->body_len, req->session };
+		(uint16_t)req->lei_len, (uint32_t)req->body_len,
+		(uint16_t)req->headers_len, req->session };
 	size_t       len = sizeof(q) + req->sid_len + req->version_len +
-	    req->init_len + req->body_len + req->lei_len;
+	    req->init_len + req->body_len + req->lei_len + req->headers_len;
 	/* the parts go into the link's output as they are: one copy */
 	mg_ipc_part_t parts[] = { { (const uint8_t *)&q, sizeof(q) },
 		{ (const uint8_t *)req->sid, req->sid_len },
 		{ (const uint8_t *)req->version, req->version_len },
 		{ (const uint8_t *)req->init, req->init_len },
 		{ (const uint8_t *)req->body, req->body_len },
-		{ (const uint8_t *)req->lei, req->lei_len } };
+		{ (const uint8_t *)req->lei, req->lei_len },
+		{ (const uint8_t *)req->headers, req->headers_len } };
 
 	if (req->sid_len >= MG_UP_SID_MAX || req->version_len > 31 ||
 	    req->lei_len > 255 || req->init_len > 65535 ||
-	    len > MG_IPC_MAX_FRAME)
+	    req->headers_len > 65535 || len > MG_IPC_MAX_FRAME)
 		return NULL;
 	return relay_start(p, MG_MSG_REQ, parts, MG_NELEM(parts), ops);
 }

@@ -24,6 +24,7 @@
 #include <http_parser.h>
 #include <json-c/json.h>
 
+#include "era.h"
 #include "http.h"
 #include "ipc.h"
 #include "jsonrpc.h"
@@ -46,6 +47,7 @@ typedef struct {
 	struct ssl_ctx_st   *tls;
 	mg_upconn_t         *idle; /* kept-alive connections */
 	int                  nidle;
+	int                  era; /* MG_ERA_*: what server/discover said */
 } mg_pool_t;
 
 typedef struct remap {
@@ -77,7 +79,9 @@ struct mg_upconn {
 	size_t              hname_len;
 };
 
-enum { STEP_REQUEST, STEP_REINIT, STEP_INITIALIZED };
+/* Before a request: our server/discover (to learn the upstream's era),
+ * or after a 404, our initialize and initialized (to reopen a session). */
+enum { STEP_REQUEST, STEP_REINIT, STEP_INITIALIZED, STEP_DISCOVER };
 
 struct mg_upx {
 	mg_upstreams_t *ups;
@@ -86,8 +90,10 @@ struct mg_upx {
 	mg_up_ops_t     ops;
 	int             method, initialize, hops;
 	char            sid[MG_UP_SID_MAX], version[32];
-	char           *init, *body, *lei;
-	size_t          init_len, body_len;
+	char           *init, *body, *lei, *headers;
+	size_t          init_len, body_len, headers_len;
+	int             modern;     /* 2026-07-28 */
+	int             discovered; /* server/discover lists 2026-07-28 */
 	int             step;
 	int             reinit; /* this answer is a 404 to retry */
 	int             retried, conn_retried;
@@ -119,6 +125,7 @@ upx_free(mg_upx_t *x)
 	free(x->init);
 	free(x->body);
 	free(x->lei);
+	free(x->headers);
 	free(x);
 }
 
@@ -192,6 +199,48 @@ parse_json(const char *msg, size_t len)
 	return root;
 }
 
+static const char old_era_why[] =
+    "it speaks only the 2025 revisions, and mcpgw does not bridge a "
+    "2026-07-28 client to a 2025 upstream yet";
+
+int
+mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
+{
+	if (up->protocol == MG_PROTOCOL_2026)
+		return MG_ERA_NEW;
+	if (up->protocol == MG_PROTOCOL_2025)
+		return MG_ERA_OLD;
+	return ups->pools[up->index].era;
+}
+
+const char *
+mg_upstream_old_era_why(const mg_upstream_t *up)
+{
+	static char why[512];
+
+	snprintf(
+	    why, sizeof(why), "upstream \"%s\": %s", up->name, old_era_why);
+	return why;
+}
+
+/* The answer to our server/discover: does it list 2026-07-28? */
+static void
+discover_answer(mg_upx_t *x, const char *msg, size_t len)
+{
+	struct json_object *root = parse_json(msg, len), *result, *list;
+
+	if (x->status == 200 && root != NULL &&
+	    json_object_object_get_ex(root, "result", &result) &&
+	    json_object_object_get_ex(result, "supportedVersions", &list) &&
+	    json_object_is_type(list, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			if (strcmp(json_object_get_string(
+				       json_object_array_get_idx(list, i)),
+				MG_ERA_2026) == 0)
+				x->discovered = 1;
+	json_object_put(root);
+}
+
 /* One JSON-RPC message of the answer (an SSE event's data, or a body). */
 static void
 upx_message(mg_upx_t *x, const char *msg, size_t len)
@@ -199,6 +248,10 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 	struct json_object *root, *result, *v;
 	const char         *version = "";
 
+	if (x->step == STEP_DISCOVER) {
+		discover_answer(x, msg, len);
+		return;
+	}
 	if (x->step != STEP_REQUEST || x->reinit)
 		return; /* our own initialize: only its headers matter */
 	if (!x->initialize) {
@@ -412,7 +465,24 @@ upx_next_step(mg_upx_t *x)
 {
 	char old[MG_UP_SID_MAX];
 
-	if (x->step == STEP_REQUEST) { /* the 404 */
+	if (x->step == STEP_DISCOVER) {
+		if (x->json != NULL && evbuffer_get_length(x->json) > 0)
+			discover_answer(x,
+			    (const char *)evbuffer_pullup(x->json, -1),
+			    evbuffer_get_length(x->json));
+		x->pool->era = x->discovered ? MG_ERA_NEW : MG_ERA_OLD;
+		mg_info("upstream \"%s\" speaks %s (its answer to "
+			"server/discover: HTTP %d)",
+		    x->pool->up->name,
+		    x->discovered ? "2026-07-28" : "the 2025 revisions only",
+		    x->status);
+		if (!x->discovered) {
+			upx_end(x, MG_MCP_ERR_UNSUPPORTED_VERSION, "%s",
+			    old_era_why);
+			return;
+		}
+		x->step = STEP_REQUEST;
+	} else if (x->step == STEP_REQUEST) { /* the 404 */
 		x->step = STEP_REINIT;
 	} else if (x->step == STEP_REINIT) {
 		if (x->status != 200 || x->resp_sid[0] == '\0') {
@@ -716,7 +786,17 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 	char                *own = NULL;
 	int                  method = x->method;
 
-	if (x->step == STEP_REINIT) {
+	if (x->step == STEP_DISCOVER) {
+		method = MG_HTTP_POST;
+		body =
+		    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-discover\",\"method\":"
+		    "\"server/discover\",\"params\":{\"_meta\":{"
+		    "\"" MG_META_VERSION "\":\"" MG_ERA_2026
+		    "\",\"" MG_META_CAPABILITIES "\":{},\"" MG_META_CLIENT_INFO
+		    "\":{\"name\":\"mcpgw\",\"version\":\"" PACKAGE_VERSION
+		    "\"}}}}";
+		len = strlen(body);
+	} else if (x->step == STEP_REINIT) {
 		method = MG_HTTP_POST;
 		len = (size_t)asprintf(&own,
 		    "{\"jsonrpc\":\"2.0\",\"id\":"
@@ -743,9 +823,15 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 		evbuffer_add_printf(out, "Accept: text/event-stream\r\n");
 	if (x->sid[0] && x->step != STEP_REINIT)
 		evbuffer_add_printf(out, "Mcp-Session-Id: %s\r\n", x->sid);
-	if (x->version[0])
+	if (x->step == STEP_DISCOVER)
+		evbuffer_add_printf(out,
+		    "MCP-Protocol-Version: " MG_ERA_2026 "\r\n"
+		    "Mcp-Method: server/discover\r\n");
+	else if (x->version[0])
 		evbuffer_add_printf(
 		    out, "MCP-Protocol-Version: %s\r\n", x->version);
+	if (x->step == STEP_REQUEST && x->headers_len > 0)
+		evbuffer_add(out, x->headers, x->headers_len);
 	if (x->lei[0] && x->step == STEP_REQUEST)
 		evbuffer_add_printf(out, "Last-Event-ID: %s\r\n", x->lei);
 	evbuffer_add_printf(out, "%s: %d\r\n", MG_HOPS_HEADER, x->hops);
@@ -812,9 +898,16 @@ mg_upstream_start(
 	x->body = copy(req->body, req->body_len);
 	x->body_len = req->body_len;
 	x->lei = strdup(req->last_event_id ? req->last_event_id : "");
+	x->modern = req->modern;
+	x->headers = copy(req->headers ? req->headers : "", req->headers_len);
+	x->headers_len = req->headers_len;
+	/* the first 2026-07-28 request to an upstream of unknown era asks
+	 * it first what it speaks */
+	if (x->modern && mg_upstream_era(ups, req->up) == MG_ERA_UNKNOWN)
+		x->step = STEP_DISCOVER;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);
 	if (x->init == NULL || x->body == NULL || x->lei == NULL ||
-	    x->timer == NULL) {
+	    x->headers == NULL || x->timer == NULL) {
 		upx_free(x);
 		return NULL;
 	}

@@ -33,7 +33,23 @@ typedef struct {
 	const char          *body;
 	size_t               body_len;
 	const char          *last_event_id; /* a GET that resumes, or "" */
+	int                  modern;        /* 2026-07-28: no session */
+	const char          *headers; /* lines for the upstream, as they are */
+	size_t               headers_len;
 } mg_up_req_t;
+
+/*
+ * Which era an upstream speaks: its "protocol" directive, or for
+ * "protocol auto" what its answer to server/discover said (asked before
+ * the first 2026-07-28 request relayed to it): MG_ERA_NEW (2026-07-28),
+ * MG_ERA_OLD (the 2025 revisions only) or MG_ERA_UNKNOWN (not asked
+ * yet).  A 2026-07-28 request to an MG_ERA_OLD upstream is refused with
+ * MG_MCP_ERR_UNSUPPORTED_VERSION: the bridge between the eras is not
+ * built yet; mg_upstream_old_era_why says so.
+ */
+enum { MG_ERA_UNKNOWN, MG_ERA_OLD, MG_ERA_NEW };
+int         mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up);
+const char *mg_upstream_old_era_why(const mg_upstream_t *up);
 
 /* The answer, as the frames to the worker carry it (ipc.h). */
 typedef mg_answer_ops_t mg_up_ops_t;

@@ -17,10 +17,12 @@ mg_setup
 mcp_need_node
 
 MG_PORT=$(free_port)
-mcp_conf 4 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/demo; }" \
+mcp_conf 4 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/demo; }
+upstream old { server http://127.0.0.1:$MG_PORT/mcp/demo; protocol 2025-11-25; }" \
 	"access_log $MG_TMP/access.log;" "" "
     location /mcp/everything { mcp_builtin everything; }
-    location /mcp/proxy { mcp_pass self; }"
+    location /mcp/proxy { mcp_pass self; }
+    location /mcp/old { mcp_pass old; }"
 mg_start
 mcp_init_files
 
@@ -147,15 +149,32 @@ spost "$(echo_body 42 again)"
 expect 200 "$(echo_ok 42 "'again'")" "the 2025 session still works"
 ok "2025-11-25 (session) and 2026-07-28 (stateless) requests interleave on /mcp/demo"
 
-# ---- a proxy route: no bridge yet -------------------------------------------
+# ---- proxy routes -------------------------------------------------------
+# protocol auto: the connector asks the upstream server/discover first
 URL=http://127.0.0.1:$MG_PORT/mcp/proxy
-mpost tools/list "" "" 50
-expect 400 "$(rpc_err -32022 'm.id === 50') && JSON.stringify(m.error.data.supported) === JSON.stringify(['2025-03-26','2025-06-18','2025-11-25'])" \
-	"2026-07-28 on a proxy route"
+mpost tools/call echo '"name":"echo","arguments":{"message":"relayed"}' 50
+expect 200 "$(echo_ok 50 "'relayed'") && m.result.resultType === 'complete'" "2026-07-28 through a proxy route"
+[ -z "$(hdr Mcp-Session-Id)" ] || fail "a 2026-07-28 request through the proxy got a session: $(what)"
+grep -q 'upstream "self" speaks 2026-07-28 (its answer to server/discover: HTTP 200)' "$MG_TMP/error.log" ||
+	fail "the connector did not log what server/discover found: $(grep -i discover "$MG_TMP/error.log")"
+mpost tools/call wrong '"name":"echo","arguments":{"message":"x"}' 51
+expect 400 "$(rpc_err -32020 'm.id === 51')" "a header mismatch on a proxy route (refused before the upstream)"
+body="{\"jsonrpc\":\"2.0\",\"id\":52,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\",\"arguments\":{\"steps\":2},\"_meta\":{\"progressToken\":\"q\",\"io.modelcontextprotocol/protocolVersion\":\"$V\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
+post "$body" -H "MCP-Protocol-Version: $V" -H "Mcp-Method: tools/call" -H "Mcp-Name: progress"
+sse_json "$B" "$MG_TMP/sse.json"
+jtrue "m.events.length === 3 && m.events[0].method === 'notifications/progress' && m.events[2].id === 52 &&
+	m.events[2].result.resultType === 'complete'" "$MG_TMP/sse.json" ||
+	fail "progress at 2026-07-28 through the proxy: $(cat "$MG_TMP/sse.json")"
 new_session 2025-11-25
-spost "$(echo_body 51 relayed)"
-expect 200 "$(echo_ok 51 "'relayed'")" "2025-11-25 on the proxy route"
-ok "a proxy route refuses 2026-07-28 with -32022 listing the 2025 versions, and relays 2025-11-25"
+spost "$(echo_body 53 old)"
+expect 200 "$(echo_ok 53 "'old'")" "2025-11-25 on the same proxy route"
+ok "a proxy route relays 2026-07-28 statelessly (server/discover asked first) and 2025-11-25 with sessions"
+# protocol 2025-11-25: no bridge yet
+URL=http://127.0.0.1:$MG_PORT/mcp/old
+mpost tools/list "" "" 54
+expect 400 "$(rpc_err -32022 'm.id === 54') && JSON.stringify(m.error.data.supported) === JSON.stringify(['2025-03-26','2025-06-18','2025-11-25'])" \
+	"2026-07-28 on a route whose upstream is protocol 2025-11-25"
+ok "an upstream configured protocol 2025-11-25: 2026-07-28 refused with -32022 and the 2025 versions"
 
 # ---- the access log ---------------------------------------------------------
 grep -q " POST tools/call echo 200 - " "$MG_TMP/access.log" &&
