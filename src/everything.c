@@ -784,7 +784,7 @@ response_to(struct json_object *params, const char *key)
 /* Malformed inputResponses (not an object, or an awaited answer that is
  * not one): a protocol error.  Unknown keys are ignored. */
 static int
-responses_malformed(struct json_object *params, const char *const *keys)
+responses_malformed(struct json_object *params, const char *const *keys, int n)
 {
 	struct json_object *all, *r;
 
@@ -792,7 +792,7 @@ responses_malformed(struct json_object *params, const char *const *keys)
 		return 0;
 	if (!json_object_is_type(all, json_type_object))
 		return 1;
-	for (int k = 0; k < 3 && keys[k]; k++)
+	for (int k = 0; k < n; k++)
 		if (json_object_object_get_ex(all, keys[k], &r) &&
 		    !json_object_is_type(r, json_type_object))
 			return 1;
@@ -934,7 +934,8 @@ askable(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **keys,
 /* Everything M asked for is answered: the result (a prompt's messages
  * for "prompt"). */
 static void
-mrtr_done(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **texts, int n)
+mrtr_done(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **keys,
+    const char **texts, int n)
 {
 	char text[1200];
 	int  o = 0;
@@ -958,7 +959,7 @@ mrtr_done(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **texts, int n)
 		    text, sizeof(text), "state-ok: requestState validated;");
 	for (int k = 0; k < n && o < (int)sizeof(text); k++)
 		o += snprintf(text + o, sizeof(text) - (size_t)o, "%s%s: %s",
-		    o ? " " : "", m->keys[k], texts[k]);
+		    o ? " " : "", keys[k], texts[k]);
 	if (strcmp(m->name, "elicitation") == 0)
 		snprintf(text, sizeof(text), "Hello, %s!", texts[0]);
 	mg_mcp_call_result(call, text_result(text));
@@ -985,7 +986,7 @@ mrtr_run(mg_mcp_call_t *call, const ev_mrtr_t *m)
 		missing_capability(call, missing);
 		return;
 	}
-	if (responses_malformed(params, keys)) {
+	if (responses_malformed(params, keys, n)) {
 		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
 		    "Invalid params: inputResponses must be an object of "
 		    "response objects");
@@ -1003,7 +1004,7 @@ mrtr_run(mg_mcp_call_t *call, const ev_mrtr_t *m)
 	/* a sealed round needs its state back; a missing answer is asked
 	 * again */
 	if (got == n && (!m->sealed || rc == MG_OK))
-		mrtr_done(call, m, texts, n);
+		mrtr_done(call, m, keys, texts, n);
 	else
 		input_required(call, keys, n, m->sealed ? m->name : NULL);
 }
@@ -1030,8 +1031,8 @@ ev_multi_round(
 	char state[MG_SESSION_DATA_MAX + 1], name[400], color[400], next[512];
 	int  rc;
 
-	if (!modern(call) || responses_malformed(params, two) ||
-	    responses_malformed(params, one)) {
+	if (!modern(call) || responses_malformed(params, two, 1) ||
+	    responses_malformed(params, one, 1)) {
 		mrtr_run(call, &mrtrs[0]); /* says why, or refuses */
 		return;
 	}

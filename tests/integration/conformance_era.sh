@@ -4,7 +4,9 @@
 #   conformance server --url URL --requirements 2025-11-25
 #   conformance server --url URL --requirements 2026-07-28
 # against the built-in server "everything" (the suite's fixtures, both
-# eras on one path).  Every scored scenario must pass, none excluded; the
+# eras on one path), and against a proxy route to it (2025 relayed with
+# sessions; 2026-07-28 passed through after the connector's
+# server/discover).  Every scored scenario must pass, none excluded; the
 # runner's never-scored scenarios (extensions, pending) run too and their
 # results are printed.
 # Needs tests/era/node_modules (npm ci --prefix tests/era).
@@ -24,32 +26,40 @@ ERA_CONFORMANCE=$ERA_MODULES/@modelcontextprotocol/conformance/dist/index.js
 CHECK=$MG_SRCDIR/tests/proxy/conformance_check.mjs
 
 MG_PORT=$(free_port)
-px_conf 2 "" "
+px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
+    location /mcp/proxied { mcp_pass self; }
 }"
 mg_start
-URL=http://localhost:$MG_PORT/mcp/everything
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
 
-for rev in 2025-11-25 2026-07-28; do
+# run_requirements REV URL WHERE: every scored scenario passes
+run_requirements() {
+	local rev=$1 URL=$2 where=$3 rc=0 out=$MG_TMP/out-$3-$1
 	"$ERA_NODE22" "$ERA_CONFORMANCE" list --requirements "$rev" --server > "$MG_TMP/list-$rev.txt" 2>&1 ||
 		fail "conformance list --requirements $rev failed: $(cat "$MG_TMP/list-$rev.txt")"
-	rc=0
 	(cd "$MG_TMP" && timeout -k 5 300 "$ERA_NODE22" "$ERA_CONFORMANCE" server \
-		--url "$URL" --requirements "$rev" -o "$MG_TMP/out-$rev") > "$MG_TMP/run-$rev.txt" 2>&1 || rc=$?
-	echo "--- conformance server --url $URL --requirements $rev (exit $rc) ---"
-	sed -n '/=== SUMMARY ===/,$p' "$MG_TMP/run-$rev.txt" | sed 's/^/  | /'
+		--url "$URL" --requirements "$rev" -o "$out") > "$out.txt" 2>&1 || rc=$?
+	echo "--- $where: conformance server --url $URL --requirements $rev (exit $rc) ---"
+	sed -n '/=== SUMMARY ===/,$p' "$out.txt" | sed 's/^/  | /'
 	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "the conformance runner did not finish within 300 s"
 	case $rc in
 	0 | 1) ;;
-	*) fail "the conformance runner exited $rc: $(tail -n 20 "$MG_TMP/run-$rev.txt")" ;;
+	*) fail "the conformance runner exited $rc: $(tail -n 20 "$out.txt")" ;;
 	esac
 	PX_RC=0
-	timeout -k 5 60 "$ERA_NODE22" "$CHECK" all "$MG_TMP/list-$rev.txt" "$MG_TMP/run-$rev.txt" \
-		"$MG_TMP/out-$rev" "everything $rev" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
-	px_report "conformance_check.mjs all ($rev)"
+	timeout -k 5 60 "$ERA_NODE22" "$CHECK" all "$MG_TMP/list-$rev.txt" "$out.txt" \
+		"$out" "$where $rev" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	px_report "conformance_check.mjs all ($where, $rev)"
+}
+
+for rev in 2025-11-25 2026-07-28; do
+	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/everything" built-in
+	# a proxy route to it: 2025 with sessions, 2026-07-28 passed through
+	# after the connector's server/discover
+	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/proxied" proxied
 done
 
 px_no_child_died || fail "a process of the gateway died: $(grep -E 'exited on signal|exited with code' "$MG_TMP/error.log")"
