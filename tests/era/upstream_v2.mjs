@@ -742,10 +742,12 @@ httpServer.listen(port, '127.0.0.1', () => {
     process.stdout.write(`listening ${port}\n`);
 });
 
+// Stop listening, drop open streams, close the SDK side (at most 500 ms), exit 0.
 async function shutdown() {
     httpServer.close();
     httpServer.closeAllConnections();
-    await Promise.allSettled([handler.close(), ...[...sessions.values()].map(t => t.close())]);
+    const closing = Promise.allSettled([handler.close(), ...[...sessions.values()].map(t => t.close())]);
+    await Promise.race([closing, sleep(500)]);
     process.exit(0);
 }
 process.on('SIGTERM', shutdown);
