@@ -208,6 +208,8 @@ check_version(const mg_era_headers_t *h, const char *v,
 		    "Header mismatch: MCP-Protocol-Version is %s but "
 		    "params._meta says %s",
 		    h->version, v);
+	if (supported == NULL)
+		return MG_OK; /* whoever answers decides */
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(supported[i], v) == 0)
 			return MG_OK;

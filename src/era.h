@@ -69,7 +69,8 @@ int mg_era_is_2026(const mg_era_headers_t *h, const mg_rpc_msg_t *m,
  * entries) are the versions an unsupported-version error lists.  In this
  * order: params._meta with the version and clientCapabilities (-32602),
  * MCP-Protocol-Version present and equal to _meta's (-32020), the version
- * supported (-32022, data {supported, requested}), Mcp-Method equal to
+ * supported (-32022, data {supported, requested}; not checked when
+ * SUPPORTED is NULL: an upstream decides), Mcp-Method equal to
  * the method, Mcp-Name equal to the name or uri the method names (-32020).
  * Header values may carry spaces around them and may be Base64 as
  * "=?base64?...?="; the comparison is exact otherwise.

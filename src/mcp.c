@@ -1500,6 +1500,11 @@ ex_relay_modern(
 		    "mcpgw does not bridge the eras yet");
 		return;
 	}
+	if (strlen(mg_http_req_header(ex->req, "MCP-Protocol-Version")) > 31) {
+		ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
+		    "Unsupported protocol version (longer than 31 bytes)");
+		return;
+	}
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
 	ex_relay(ex, body, len);
@@ -1532,8 +1537,9 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 	}
 	ex_note(ex, m);
 	ex_note_headers(ex, h);
-	if (mg_era_check(h, m, all_versions, MG_NELEM(all_versions), &err) !=
-	    MG_OK) {
+	/* on a proxy route the upstream says which versions it serves */
+	if (mg_era_check(h, m, ex->upstream ? NULL : all_versions,
+		MG_NELEM(all_versions), &err) != MG_OK) {
 		ex_refuse_data(
 		    ex, err.status, m->id, err.code, err.message, err.data);
 		mg_era_err_clear(&err);
@@ -1863,7 +1869,9 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
 	    ex->session != 0)
 		v = ex->sess->version;
-	q.version = ex->relay_init ? "" : ex->modern ? MG_ERA_2026 : v;
+	if (ex->modern)
+		v = mg_http_req_header(ex->req, "MCP-Protocol-Version");
+	q.version = ex->relay_init ? "" : v;
 	q.version_len = strlen(q.version);
 	/* 2026-07-28: the routing headers go upstream as the client sent
 	 * them (checked against the body) */

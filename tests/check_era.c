@@ -125,6 +125,8 @@ START_TEST(test_era_version)
 	    "\"requested\":\"v999\"}");
 	mg_era_err_clear(&err);
 	ck_assert_ptr_null(err.data);
+	/* no list: whoever answers decides */
+	ck_assert_int_eq(mg_era_check(&h, &msg, NULL, 0, &err), MG_OK);
 	mg_rpc_msg_clear(&msg);
 }
 END_TEST

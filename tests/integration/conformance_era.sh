@@ -6,7 +6,8 @@
 # against the built-in server "everything" (the suite's fixtures, both
 # eras on one path), and against a proxy route to it (2025 relayed with
 # sessions; 2026-07-28 passed through after the connector's
-# server/discover).  Every scored scenario must pass, none excluded; the
+# server/discover), and against a proxy route to an upstream written with
+# the SDK v2 (tests/era/upstream_v2.mjs --legacy=session).  Every scored scenario must pass, none excluded; the
 # runner's never-scored scenarios (extensions, pending) run too and their
 # results are printed.
 # Needs tests/era/node_modules (npm ci --prefix tests/era).
@@ -24,13 +25,41 @@ ERA_CONFORMANCE=$ERA_MODULES/@modelcontextprotocol/conformance/dist/index.js
 "$ERA_NODE22" "$ERA_CONFORMANCE" --version | grep -q '^0\.2\.0-alpha' ||
 	fail "tests/era has conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), not 0.2.0-alpha"
 CHECK=$MG_SRCDIR/tests/proxy/conformance_check.mjs
+# the scripts are ES modules: they resolve packages beside themselves (a
+# copy beside a link to the modules when those live elsewhere: distcheck)
+ERA_SCRIPTS=$ERA_DIR
+if [ "$ERA_MODULES" != "$ERA_DIR/node_modules" ]; then
+	ERA_SCRIPTS=$MG_TMP/era
+	mkdir -p "$ERA_SCRIPTS"
+	cp "$ERA_DIR"/*.mjs "$ERA_DIR/package.json" "$ERA_SCRIPTS"/
+	ln -s "$ERA_MODULES" "$ERA_SCRIPTS/node_modules"
+fi
 
+# start_v2 MODE: the SDK v2 upstream (tests/era/upstream_v2.mjs) on a
+# free port, serving 2025 clients as MODE says: $V2_PORT.
+start_v2() {
+	local log i
+	V2_PORT=$(free_port)
+	log=$MG_TMP/upstream-v2-$V2_PORT.log
+	"$ERA_NODE22" "$ERA_SCRIPTS/upstream_v2.mjs" "$V2_PORT" "--legacy=$1" > "$log" 2>&1 &
+	MG_BG_PIDS="$MG_BG_PIDS $!"
+	disown $!
+	for i in $(seq 1 200); do
+		grep -q "^listening $V2_PORT\$" "$log" 2> /dev/null && return 0
+		sleep 0.05
+	done
+	fail "the SDK v2 upstream did not listen on $V2_PORT within 10 s: $(tail -n 20 "$log")"
+}
+
+start_v2 session
 MG_PORT=$(free_port)
-px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }" "
+px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }
+upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
     location /mcp/proxied { mcp_pass self; }
+    location /mcp/v2 { mcp_pass v2; }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -60,7 +89,13 @@ for rev in 2025-11-25 2026-07-28; do
 	# a proxy route to it: 2025 with sessions, 2026-07-28 passed through
 	# after the connector's server/discover
 	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/proxied" proxied
+	# a proxy route to an upstream written with the SDK v2, which serves
+	# 2026-07-28, and the 2025 revisions with sessions
+	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/v2" sdk-v2
 done
+grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
+	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
+ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"
 
 px_no_child_died || fail "a process of the gateway died: $(grep -E 'exited on signal|exited with code' "$MG_TMP/error.log")"
 ok "no process of the gateway died during the runs"
