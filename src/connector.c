@@ -261,7 +261,7 @@ close_next(mg_connector_t *c)
 		     up && up->index != u->upstream; up = up->next)
 			;
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
-			u->version, "", 0, "", 0, "", 0, "", 0 };
+			u->version, "", 0, "", 0, "", 0, 0, "", 0 };
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;
@@ -334,15 +334,9 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
 		up, sid, ver, (const char *)parts[2].p, parts[2].len,
 		(const char *)parts[3].p, parts[3].len, lei,
-		(q.flags & MG_REQ_F_MODERN) != 0, (const char *)parts[5].p,
+		(q.flags & MG_REQ_F_MODERN) != 0,
+		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
 		parts[5].len };
-	/* a 2026-07-28 request to an upstream known to speak 2025 only */
-	if (req.modern && mg_upstream_era(c->ups, up) == MG_ERA_OLD) {
-		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id,
-		    MG_MCP_ERR_UNSUPPORTED_VERSION,
-		    mg_upstream_old_era_why(up));
-		return;
-	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;

@@ -109,6 +109,7 @@ typedef struct {
  * ids.
  */
 #define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
+#define MG_REQ_F_DISCOVER 0x04   /* and it is server/discover */
 #define MG_REQ_F_MODERN 0x02     /* a 2026-07-28 request: no session */
 #define MG_UP_SID_MAX 1024       /* an upstream's Mcp-Session-Id, at most */
 

@@ -91,6 +91,7 @@ struct mg_mcp_ex {
 	mg_session_t        *sess; /* what the token said (proxy routes) */
 	int                  hops;
 	int                  answered_relay;
+	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -1469,37 +1470,32 @@ ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h)
 static const char *const era_headers[] = { "MCP-Protocol-Version", "Mcp-Method",
 	"Mcp-Name" };
 
-/* 2026-07-28 on a route whose upstream speaks only the 2025 revisions:
- * 400, -32022, listing what the route serves (no bridge yet). */
+/* A version a proxy route does not serve at 2026-07-28 (the connector
+ * said so for an upstream it bridges): 400, -32022, what the route
+ * serves (the 2025 versions with sessions, and 2026-07-28). */
 static void
-ex_refuse_old_upstream(
-    mg_mcp_ex_t *ex, struct json_object *id, const char *message)
+ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
 {
 	struct json_object *data = json_object_new_object();
 
-	json_object_object_add(
-	    data, "supported", version_list(versions, MG_NELEM(versions)));
-	json_object_object_add(
-	    data, "requested", json_object_new_string(MG_ERA_2026));
+	json_object_object_add(data, "supported",
+	    version_list(all_versions, MG_NELEM(all_versions)));
+	json_object_object_add(data, "requested",
+	    json_object_new_string(
+		mg_http_req_header(ex->req, "MCP-Protocol-Version")));
 	ex_refuse_data(
 	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
 	json_object_put(data);
 }
 
-/* A 2026-07-28 message on a proxy route: checked here, relayed as it
- * came with its routing headers, to an upstream that speaks 2026-07-28
- * (configured, or found out by the connector's server/discover). */
+/* A 2026-07-28 message on a proxy route: checked here, relayed with its
+ * routing headers, as it came to an upstream that speaks 2026-07-28, or
+ * over the connector's bridge to one of the 2025 revisions (the answers
+ * are then turned into the new era's: bridge_message). */
 static void
 ex_relay_modern(
     mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len)
 {
-	if (ex->upstream->protocol == MG_PROTOCOL_2025) {
-		ex_refuse_old_upstream(ex, m->id,
-		    "Unsupported protocol version 2026-07-28 on this route: "
-		    "its upstream is configured \"protocol 2025-11-25\", and "
-		    "mcpgw does not bridge the eras yet");
-		return;
-	}
 	if (strlen(mg_http_req_header(ex->req, "MCP-Protocol-Version")) > 31) {
 		ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
 		    "Unsupported protocol version (longer than 31 bytes)");
@@ -1695,7 +1691,7 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 		return;
 	if (ex->modern && code == MG_MCP_ERR_UNSUPPORTED_VERSION &&
 	    !ex->streaming) {
-		ex_refuse_old_upstream(ex, ex->req_id, message);
+		ex_refuse_version(ex, ex->req_id, message);
 		return;
 	}
 	if (ex->streaming) {
@@ -1742,6 +1738,115 @@ ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 	return MG_OK;
 }
 
+/* ---- the bridge: a 2026-07-28 client, an upstream of 2025 -------------- */
+
+/* Results of these methods say how long a client may keep them. */
+static int
+cacheable_method(const char *method)
+{
+	return strcmp(method, "tools/list") == 0 ||
+	    strcmp(method, "prompts/list") == 0 ||
+	    strcmp(method, "resources/list") == 0 ||
+	    strcmp(method, "resources/templates/list") == 0 ||
+	    strcmp(method, "resources/read") == 0;
+}
+
+static void
+add_if_absent(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (json_object_object_get_ex(o, key, NULL))
+		json_object_put(v);
+	else
+		json_object_object_add(o, key, v);
+}
+
+/* server/discover from the upstream's initialize RESULT. */
+static struct json_object *
+discover_from_initialize(struct json_object *result)
+{
+	struct json_object *r = json_object_new_object(), *v, *meta;
+
+	/* what the bridge delivers: no list changes, no subscriptions
+	 * (it holds no stream of the upstream's notifications) */
+	if (json_object_object_get_ex(result, "capabilities", &v))
+		v = json_tokener_parse(
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	else
+		v = json_object_new_object();
+	json_object_object_foreach(v, cap, spec)
+	{
+		(void)cap;
+		if (json_object_is_type(spec, json_type_object)) {
+			json_object_object_del(spec, "listChanged");
+			json_object_object_del(spec, "subscribe");
+		}
+	}
+	json_object_object_add(r, "capabilities", v);
+	if (json_object_object_get_ex(result, "instructions", &v))
+		json_object_object_add(r, "instructions", json_object_get(v));
+	if (json_object_object_get_ex(result, "serverInfo", &v)) {
+		meta = json_object_new_object();
+		json_object_object_add(
+		    meta, MG_META_SERVER_INFO, json_object_get(v));
+		json_object_object_add(r, "_meta", meta);
+	}
+	json_object_object_add(r, "supportedVersions",
+	    version_list(all_versions, MG_NELEM(all_versions)));
+	return r;
+}
+
+/*
+ * One message of a bridged answer, as a 2026-07-28 client wants it, into
+ * OUT: the result gets resultType (and ttlMs, cacheScope for lists and
+ * reads: 0 and private, since the upstream says nothing about caching);
+ * the answer to server/discover is the upstream's initialize, turned
+ * into a discover result for the client's request.  MG_DECLINED: drop
+ * it (a request of the upstream to the client, which the bridge's
+ * session declared no capability for).  An unknown method is 404.
+ */
+static int
+bridge_message(
+    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
+{
+	mg_rpc_msg_t m;
+	mg_rpc_err_t err;
+	int          rc = MG_OK;
+
+	if (mg_rpc_parse(msg, len, &m, &err) != MG_OK) {
+		evbuffer_add(out, msg, len);
+	} else if (m.kind == MG_RPC_RESULT &&
+	    json_object_is_type(m.result, json_type_object)) {
+		struct json_object *r =
+		    strcmp(ex->rpc_method, "server/discover") == 0
+		    ? discover_from_initialize(m.result)
+		    : json_object_get(m.result);
+
+		add_if_absent(
+		    r, "resultType", json_object_new_string("complete"));
+		if (cacheable_method(ex->rpc_method)) {
+			add_if_absent(r, "ttlMs", json_object_new_int(0));
+			add_if_absent(
+			    r, "cacheScope", json_object_new_string("private"));
+		}
+		mg_rpc_write_result(out, ex->req_id ? ex->req_id : m.id, r);
+		json_object_put(r);
+	} else if (m.kind == MG_RPC_REQUEST) {
+		mg_debug(
+		    "dropped %s, a request of the upstream to a 2026-07-28 "
+		    "client over the bridge on %s",
+		    m.method, ex->loc->path);
+		rc = MG_DECLINED;
+	} else {
+		if (m.kind == MG_RPC_ERROR &&
+		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
+			ex->relay_status = 404;
+		evbuffer_add(out, msg, len);
+	}
+	mg_rpc_msg_clear(&m);
+	mg_rpc_err_clear(&err);
+	return rc;
+}
+
 static void
 relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
@@ -1752,6 +1857,10 @@ relay_head(
 	ex->relay_kind = kind;
 	if (ex->req == NULL)
 		return;
+	/* a 2026-07-28 request over the bridge: the head names the
+	 * upstream's version */
+	if (ex->modern && version[0] != '\0')
+		ex->bridged = 1;
 	/* our session for an initialize result (version set), even over an
 	 * upstream without sessions (sid "") */
 	if (ex->relay_init && status == 200 && version[0] != '\0' &&
@@ -1765,13 +1874,11 @@ relay_head(
 		ex_stream_begin(ex);
 }
 
+/* One message of a relayed answer: an event of the stream, or the JSON
+ * answer with the upstream's status. */
 static void
-relay_data(void *arg, const char *msg, size_t len)
+relay_message(mg_mcp_ex_t *ex, const char *msg, size_t len)
 {
-	mg_mcp_ex_t *ex = arg;
-
-	if (ex->req == NULL || ex->answered_relay)
-		return;
 	if (ex->streaming) {
 		struct evbuffer *b = evbuffer_new();
 
@@ -1780,10 +1887,28 @@ relay_data(void *arg, const char *msg, size_t len)
 		evbuffer_free(b);
 		return;
 	}
-	/* one message: the answer, with the upstream's status */
 	ex->answered_relay = 1;
 	mg_http_reply(ex->req, ex->relay_status ? ex->relay_status : 200,
 	    "application/json", msg, len);
+}
+
+static void
+relay_data(void *arg, const char *msg, size_t len)
+{
+	mg_mcp_ex_t     *ex = arg;
+	struct evbuffer *b;
+
+	if (ex->req == NULL || ex->answered_relay)
+		return;
+	if (!ex->bridged) {
+		relay_message(ex, msg, len);
+		return;
+	}
+	b = evbuffer_new();
+	if (bridge_message(ex, msg, len, b) == MG_OK)
+		relay_message(ex, (const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b));
+	evbuffer_free(b);
 }
 
 /* An upstream's SSE event, passed on with its own id and retry, so the
@@ -1792,10 +1917,21 @@ static void
 relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
 	mg_mcp_ex_t     *ex = arg;
-	struct evbuffer *out;
+	struct evbuffer *out, *b;
 
 	if (ex->req == NULL || !ex->streaming)
 		return;
+	/* over the bridge: the messages turned, the 2025 stream's ids and
+	 * retry dropped (2026-07-28 streams cannot be resumed) */
+	if (ex->bridged) {
+		if (len == 0)
+			return;
+		b = evbuffer_new();
+		if (bridge_message(ex, data, len, b) == MG_OK)
+			ex_event(ex, b);
+		evbuffer_free(b);
+		return;
+	}
 	out = evbuffer_new();
 	if (retry >= 0)
 		mg_sse_write_retry(out, (unsigned)retry);
@@ -1877,6 +2013,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	 * them (checked against the body) */
 	if (ex->modern && (headers = evbuffer_new()) != NULL) {
 		q.modern = 1;
+		q.discover = strcmp(ex->rpc_method, "server/discover") == 0;
 		mg_http_req_copy_headers(ex->req, "Mcp-Method", 0, headers);
 		mg_http_req_copy_headers(ex->req, "Mcp-Name", 0, headers);
 		mg_http_req_copy_headers(ex->req, "Mcp-Param-", 1, headers);

@@ -182,7 +182,8 @@ mg_proxy_open(
 {
 	mg_msg_req_t q = { (uint8_t)req->method,
 		(uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
-		    (req->modern ? MG_REQ_F_MODERN : 0)),
+		    (req->modern ? MG_REQ_F_MODERN : 0) |
+		    (req->discover ? MG_REQ_F_DISCOVER : 0)),
 		(uint16_t)req->hops, req->upstream, (uint16_t)req->sid_len,
 		(uint16_t)req->version_len, (uint16_t)req->init_len,
 		(uint16_t)req->lei_len, (uint32_t)req->body_len,

@@ -21,10 +21,11 @@ typedef struct {
 	int      method; /* mg_http_method_t */
 	int      initialize;
 	int      hops;
-	int      upstream;  /* index */
-	uint64_t session;   /* the gateway's, so the connector can close the
-			     * upstream's when it idles out */
-	int         modern; /* 2026-07-28: no session, HEADERS go along */
+	int      upstream;    /* index */
+	uint64_t session;     /* the gateway's, so the connector can close the
+			       * upstream's when it idles out */
+	int         modern;   /* 2026-07-28: no session, HEADERS go along */
+	int         discover; /* the request is server/discover */
 	const char *sid, *version, *init, *body, *lei, *headers;
 	size_t sid_len, version_len, init_len, body_len, lei_len, headers_len;
 } mg_relay_req_t;

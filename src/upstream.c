@@ -48,7 +48,16 @@ typedef struct {
 	mg_upconn_t         *idle; /* kept-alive connections */
 	int                  nidle;
 	int                  era; /* MG_ERA_*: what server/discover said */
+	/* the bridge: one session this connector holds with an upstream of
+	 * the 2025 revisions for all its 2026-07-28 clients */
+	int            bridge; /* BRIDGE_* */
+	char           bridge_sid[MG_UP_SID_MAX], bridge_version[32];
+	char          *bridge_init; /* the upstream's initialize answer */
+	struct mg_upx *opener;      /* the exchange opening it */
+	struct mg_upx *waiting;     /* exchanges waiting for it */
 } mg_pool_t;
+
+enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
 
 typedef struct remap {
 	struct remap *next;
@@ -80,8 +89,16 @@ struct mg_upconn {
 };
 
 /* Before a request: our server/discover (to learn the upstream's era),
- * or after a 404, our initialize and initialized (to reopen a session). */
-enum { STEP_REQUEST, STEP_REINIT, STEP_INITIALIZED, STEP_DISCOVER };
+ * after a 404 our initialize and initialized (to reopen a session), or
+ * the bridge's initialize and initialized (to open its session). */
+enum {
+	STEP_REQUEST,
+	STEP_REINIT,
+	STEP_INITIALIZED,
+	STEP_DISCOVER,
+	STEP_BRIDGE_INIT,
+	STEP_BRIDGE_READY
+};
 
 struct mg_upx {
 	mg_upstreams_t *ups;
@@ -94,6 +111,11 @@ struct mg_upx {
 	size_t          init_len, body_len, headers_len;
 	int             modern;     /* 2026-07-28 */
 	int             discovered; /* server/discover lists 2026-07-28 */
+	int             discover; /* the client's request is server/discover */
+	int             bridged;  /* over the bridge's session */
+	int             unsupported; /* a version the bridge does not carry */
+	struct mg_upx  *wait_next;   /* in pool->waiting */
+	struct event   *later;       /* an answer given without the upstream */
 	int             step;
 	int             reinit; /* this answer is a 404 to retry */
 	int             retried, conn_retried;
@@ -108,9 +130,10 @@ struct mg_upx {
 
 static http_parser_settings settings;
 
-static void upx_send(mg_upx_t *x);
-static void upx_reading(mg_upx_t *x);
-static void conn_free(mg_upconn_t *c);
+static void  upx_send(mg_upx_t *x);
+static char *copy(const char *p, size_t len);
+static void  upx_reading(mg_upx_t *x);
+static void  conn_free(mg_upconn_t *c);
 
 /* ---- the end of an exchange ----------------------------------------- */
 
@@ -126,6 +149,8 @@ upx_free(mg_upx_t *x)
 	free(x->body);
 	free(x->lei);
 	free(x->headers);
+	if (x->later)
+		event_free(x->later);
 	free(x);
 }
 
@@ -159,6 +184,10 @@ upx_release(mg_upx_t *x, int reusable)
 
 static void upx_end(mg_upx_t *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void bridge_leave(mg_upx_t *x, int code, const char *why);
+static void bridge_enter(mg_upx_t *x);
+static void bridge_capture(mg_upx_t *x, const char *msg, size_t len);
+static void bridge_go(mg_upx_t *x);
 
 /* The last word to the worker side, then the exchange is gone. */
 static void
@@ -178,6 +207,7 @@ upx_end(mg_upx_t *x, int code, const char *fmt, ...)
 		mg_warn("%s (%s)", msg, x->pool->up->server.url);
 	} else
 		msg[0] = '\0';
+	bridge_leave(x, code, msg);
 	upx_release(x, code == 0);
 	x->ops.end(x->ops.arg, code, msg);
 	upx_free(x);
@@ -199,10 +229,6 @@ parse_json(const char *msg, size_t len)
 	return root;
 }
 
-static const char old_era_why[] =
-    "it speaks only the 2025 revisions, and mcpgw does not bridge a "
-    "2026-07-28 client to a 2025 upstream yet";
-
 int
 mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
 {
@@ -211,16 +237,6 @@ mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
 	if (up->protocol == MG_PROTOCOL_2025)
 		return MG_ERA_OLD;
 	return ups->pools[up->index].era;
-}
-
-const char *
-mg_upstream_old_era_why(const mg_upstream_t *up)
-{
-	static char why[512];
-
-	snprintf(
-	    why, sizeof(why), "upstream \"%s\": %s", up->name, old_era_why);
-	return why;
 }
 
 /* The answer to our server/discover: does it list 2026-07-28? */
@@ -250,6 +266,10 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 
 	if (x->step == STEP_DISCOVER) {
 		discover_answer(x, msg, len);
+		return;
+	}
+	if (x->step == STEP_BRIDGE_INIT) {
+		bridge_capture(x, msg, len);
 		return;
 	}
 	if (x->step != STEP_REQUEST || x->reinit)
@@ -373,13 +393,14 @@ up_on_headers_complete(http_parser *p)
 	}
 	/* a session the upstream forgot: open it again, once */
 	if (x->step == STEP_REQUEST && p->status_code == 404 && x->sid[0] &&
-	    !x->retried && x->init_len > 0) {
+	    !x->retried && (x->init_len > 0 || x->bridged)) {
 		x->reinit = 1;
 		return 0;
 	}
 	if (x->step == STEP_REQUEST && !x->initialize) {
 		x->head_sent = 1;
-		x->ops.head(x->ops.arg, x->status, x->kind, "", "");
+		x->ops.head(x->ops.arg, x->status, x->kind, "",
+		    x->bridged ? x->version : "");
 	}
 	return 0;
 }
@@ -477,11 +498,63 @@ upx_next_step(mg_upx_t *x)
 		    x->discovered ? "2026-07-28" : "the 2025 revisions only",
 		    x->status);
 		if (!x->discovered) {
-			upx_end(x, MG_MCP_ERR_UNSUPPORTED_VERSION, "%s",
-			    old_era_why);
+			upx_release(x, 1);
+			upx_reset_answer(x);
+			bridge_enter(x);
 			return;
 		}
 		x->step = STEP_REQUEST;
+	} else if (x->step == STEP_BRIDGE_INIT) {
+		if (x->json != NULL && evbuffer_get_length(x->json) > 0)
+			bridge_capture(x,
+			    (const char *)evbuffer_pullup(x->json, -1),
+			    evbuffer_get_length(x->json));
+		if (x->status != 200 || x->pool->bridge_init == NULL) {
+			upx_end(x, UP_ERR,
+			    "could not open a session for its 2026-07-28 "
+			    "clients (initialize answered HTTP %d)",
+			    x->status);
+			return;
+		}
+		snprintf(x->sid, sizeof(x->sid), "%s", x->resp_sid);
+		snprintf(x->pool->bridge_sid, sizeof(x->pool->bridge_sid), "%s",
+		    x->resp_sid);
+		snprintf(x->version, sizeof(x->version), "%s",
+		    x->pool->bridge_version);
+		x->step = STEP_BRIDGE_READY;
+	} else if (x->step == STEP_BRIDGE_READY) {
+		mg_pool_t *p = x->pool;
+		mg_upx_t  *w;
+
+		p->bridge = BRIDGE_OPEN;
+		p->opener = NULL;
+		mg_info(
+		    "upstream \"%s\": opened a session (version %s) for its "
+		    "2026-07-28 clients",
+		    p->up->name, p->bridge_version);
+		upx_release(x, 1);
+		upx_reset_answer(x);
+		while ((w = p->waiting) != NULL) {
+			p->waiting = w->wait_next;
+			bridge_go(w);
+		}
+		bridge_go(x);
+		return;
+	} else if (x->step == STEP_REQUEST && x->bridged) {
+		/* the upstream forgot the bridge's session: another one */
+		mg_pool_t *p = x->pool;
+
+		if (p->bridge == BRIDGE_OPEN &&
+		    strcmp(p->bridge_sid, x->sid) == 0)
+			p->bridge = BRIDGE_NONE;
+		mg_info("upstream \"%s\" forgot the session of its 2026-07-28 "
+			"clients; opening another",
+		    p->up->name);
+		x->retried = 1;
+		upx_release(x, 1);
+		upx_reset_answer(x);
+		bridge_enter(x);
+		return;
 	} else if (x->step == STEP_REQUEST) { /* the 404 */
 		x->step = STEP_REINIT;
 	} else if (x->step == STEP_REINIT) {
@@ -804,7 +877,17 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 		    "\"params\":%.*s}",
 		    (int)x->init_len, x->init);
 		body = own;
-	} else if (x->step == STEP_INITIALIZED) {
+	} else if (x->step == STEP_BRIDGE_INIT) {
+		method = MG_HTTP_POST;
+		body =
+		    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-bridge\",\"method\":"
+		    "\"initialize\",\"params\":{\"protocolVersion\":"
+		    "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{"
+		    "\"name\":\"mcpgw-bridge\",\"version\":\"" PACKAGE_VERSION
+		    "\"}}}";
+		len = strlen(body);
+	} else if (x->step == STEP_INITIALIZED ||
+	    x->step == STEP_BRIDGE_READY) {
 		method = MG_HTTP_POST;
 		body = "{\"jsonrpc\":\"2.0\",\"method\":"
 		       "\"notifications/initialized\"}";
@@ -821,13 +904,13 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 		    len);
 	else if (method == MG_HTTP_GET)
 		evbuffer_add_printf(out, "Accept: text/event-stream\r\n");
-	if (x->sid[0] && x->step != STEP_REINIT)
+	if (x->sid[0] && x->step != STEP_REINIT && x->step != STEP_BRIDGE_INIT)
 		evbuffer_add_printf(out, "Mcp-Session-Id: %s\r\n", x->sid);
 	if (x->step == STEP_DISCOVER)
 		evbuffer_add_printf(out,
 		    "MCP-Protocol-Version: " MG_ERA_2026 "\r\n"
 		    "Mcp-Method: server/discover\r\n");
-	else if (x->version[0])
+	else if (x->version[0] && x->step != STEP_BRIDGE_INIT)
 		evbuffer_add_printf(
 		    out, "MCP-Protocol-Version: %s\r\n", x->version);
 	if (x->step == STEP_REQUEST && x->headers_len > 0)
@@ -860,6 +943,132 @@ upx_send(mg_upx_t *x)
 		upx_reading(x);
 	else
 		evtimer_add(x->timer, &tv);
+}
+
+/* ---- the bridge: 2026-07-28 clients, an upstream of 2025 --------------- */
+
+/*
+ * A 2026-07-28 client's request to an upstream that speaks only the 2025
+ * revisions goes over one session the connector opens for all such
+ * clients (initialize without client capabilities, so the upstream asks
+ * them nothing), opened by the first request while the others wait; the
+ * upstream's initialize answer also answers server/discover.  The worker
+ * turns the answers into the new era's (mcp.c).
+ */
+
+/* The upstream's initialize answer, for server/discover. */
+static void
+bridge_capture(mg_upx_t *x, const char *msg, size_t len)
+{
+	mg_pool_t          *p = x->pool;
+	struct json_object *root = parse_json(msg, len), *result, *v;
+
+	if (root != NULL &&
+	    json_object_object_get_ex(root, "result", &result) &&
+	    json_object_object_get_ex(result, "protocolVersion", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(p->bridge_version, sizeof(p->bridge_version), "%s",
+		    json_object_get_string(v));
+		free(p->bridge_init);
+		p->bridge_init = copy(msg, len);
+	}
+	json_object_put(root);
+}
+
+/* An answer given without asking the upstream: server/discover from its
+ * initialize, or a version the bridge does not carry. */
+static void
+bridge_later(evutil_socket_t fd, short what, void *arg)
+{
+	mg_upx_t   *x = arg;
+	const char *init = x->pool->bridge_init;
+
+	if (x->unsupported || init == NULL) {
+		upx_end(x, MG_MCP_ERR_UNSUPPORTED_VERSION,
+		    "protocol version %s is not served on this route",
+		    x->version);
+		return;
+	}
+	x->head_sent = 1;
+	x->ops.head(x->ops.arg, 200, MG_RESP_JSON, "", x->pool->bridge_version);
+	x->ops.data(x->ops.arg, init, strlen(init));
+	upx_end(x, 0, "%s", "");
+}
+
+static void
+bridge_go(mg_upx_t *x)
+{
+	snprintf(x->sid, sizeof(x->sid), "%s", x->pool->bridge_sid);
+	snprintf(x->version, sizeof(x->version), "%s", x->pool->bridge_version);
+	x->step = STEP_REQUEST;
+	if (x->discover)
+		event_active(x->later, EV_TIMEOUT, 1);
+	else
+		upx_send(x);
+}
+
+static void
+bridge_open(mg_upx_t *x)
+{
+	x->pool->bridge = BRIDGE_OPENING;
+	x->pool->opener = x;
+	x->step = STEP_BRIDGE_INIT;
+	upx_send(x);
+}
+
+static void
+bridge_enter(mg_upx_t *x)
+{
+	mg_pool_t *p = x->pool;
+
+	x->bridged = 1;
+	/* a new request (not one retried after a 404) at another version
+	 * than 2026-07-28: this route serves the 2025 ones with sessions */
+	if (strcmp(x->version, MG_ERA_2026) != 0 && x->step != STEP_REQUEST) {
+		x->unsupported = 1;
+		event_active(x->later, EV_TIMEOUT, 1);
+		return;
+	}
+	if (p->bridge == BRIDGE_OPEN)
+		bridge_go(x);
+	else if (p->bridge == BRIDGE_OPENING) {
+		x->wait_next = p->waiting;
+		p->waiting = x;
+	} else
+		bridge_open(x);
+}
+
+/* X ends or its client left: out of the queue; if it was opening the
+ * session, the next in the queue opens it, or with CODE (it failed)
+ * everyone waiting hears WHY. */
+static void
+bridge_leave(mg_upx_t *x, int code, const char *why)
+{
+	mg_pool_t *p = x->pool;
+	mg_upx_t **pp, *w;
+
+	for (pp = &p->waiting; *pp != NULL; pp = &(*pp)->wait_next)
+		if (*pp == x) {
+			*pp = x->wait_next;
+			return;
+		}
+	if (p->opener != x)
+		return;
+	p->opener = NULL;
+	p->bridge = BRIDGE_NONE;
+	if (code == 0) {
+		if ((w = p->waiting) != NULL) {
+			p->waiting = w->wait_next;
+			bridge_open(w);
+		}
+		return;
+	}
+	while ((w = p->waiting) != NULL) {
+		p->waiting = w->wait_next;
+		upx_release(w, 0);
+		w->ops.end(w->ops.arg, code, why);
+		upx_free(w);
+	}
 }
 
 /* ---- exchanges ---------------------------------------------------------- */
@@ -899,25 +1108,38 @@ mg_upstream_start(
 	x->body_len = req->body_len;
 	x->lei = strdup(req->last_event_id ? req->last_event_id : "");
 	x->modern = req->modern;
+	x->discover = req->discover;
 	x->headers = copy(req->headers ? req->headers : "", req->headers_len);
 	x->headers_len = req->headers_len;
-	/* the first 2026-07-28 request to an upstream of unknown era asks
-	 * it first what it speaks */
-	if (x->modern && mg_upstream_era(ups, req->up) == MG_ERA_UNKNOWN)
-		x->step = STEP_DISCOVER;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);
+	x->later =
+	    x->modern ? event_new(ups->base, -1, 0, bridge_later, x) : NULL;
 	if (x->init == NULL || x->body == NULL || x->lei == NULL ||
-	    x->headers == NULL || x->timer == NULL) {
+	    x->headers == NULL || x->timer == NULL ||
+	    (x->modern && x->later == NULL)) {
 		upx_free(x);
 		return NULL;
 	}
-	upx_send(x);
+	/* the first 2026-07-28 request to an upstream of unknown era asks
+	 * it first what it speaks; one of the 2025 revisions is bridged */
+	switch (x->modern ? mg_upstream_era(ups, req->up) : MG_ERA_NEW) {
+	case MG_ERA_UNKNOWN:
+		x->step = STEP_DISCOVER;
+		upx_send(x);
+		break;
+	case MG_ERA_OLD:
+		x->step = STEP_DISCOVER;
+		bridge_enter(x);
+		break;
+	default: upx_send(x); break;
+	}
 	return x;
 }
 
 void
 mg_upstream_cancel(mg_upx_t *x)
 {
+	bridge_leave(x, 0, NULL);
 	/* the answer is cut short: the connection cannot be reused */
 	upx_release(x, 0);
 	upx_free(x);
@@ -964,6 +1186,7 @@ mg_upstreams_free(mg_upstreams_t *ups)
 	for (size_t i = 0; i < ups->npools; i++) {
 		while (ups->pools[i].idle != NULL)
 			conn_free(ups->pools[i].idle);
+		free(ups->pools[i].bridge_init);
 	}
 	while (ups->remaps != NULL) {
 		remap_t *r = ups->remaps;

@@ -34,6 +34,7 @@ typedef struct {
 	size_t               body_len;
 	const char          *last_event_id; /* a GET that resumes, or "" */
 	int                  modern;        /* 2026-07-28: no session */
+	int                  discover;      /* the request is server/discover */
 	const char          *headers; /* lines for the upstream, as they are */
 	size_t               headers_len;
 } mg_up_req_t;
@@ -43,13 +44,13 @@ typedef struct {
  * "protocol auto" what its answer to server/discover said (asked before
  * the first 2026-07-28 request relayed to it): MG_ERA_NEW (2026-07-28),
  * MG_ERA_OLD (the 2025 revisions only) or MG_ERA_UNKNOWN (not asked
- * yet).  A 2026-07-28 request to an MG_ERA_OLD upstream is refused with
- * MG_MCP_ERR_UNSUPPORTED_VERSION: the bridge between the eras is not
- * built yet; mg_upstream_old_era_why says so.
+ * yet).  2026-07-28 requests to an MG_ERA_OLD upstream go over the
+ * bridge: one session the connector holds with it for them (the head of
+ * each answer then names the upstream's version, which tells the worker
+ * to turn the answer into the new era's).
  */
 enum { MG_ERA_UNKNOWN, MG_ERA_OLD, MG_ERA_NEW };
-int         mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up);
-const char *mg_upstream_old_era_why(const mg_upstream_t *up);
+int mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up);
 
 /* The answer, as the frames to the worker carry it (ipc.h). */
 typedef mg_answer_ops_t mg_up_ops_t;

@@ -7,7 +7,9 @@
 #    resultType and caching hints, no event ids, subscriptions/listen,
 #    GET/DELETE 405, batches refused, the access log line;
 #  - the 2025 revisions on the same path meanwhile (sessions untouched);
-#  - a proxy route refuses 2026-07-28 with -32022 (no bridge yet);
+#  - proxy routes: 2026-07-28 relayed as it came to an upstream that
+#    speaks it (found out with server/discover), and over the bridge to
+#    one configured "protocol 2025-11-25";
 #  - 2025 requests from the server to the client (elicitation): the
 #    client's response may come on any connection, to any worker, and
 #    reaches the waiting call (through the connector when it must).
@@ -18,11 +20,13 @@ mcp_need_node
 
 MG_PORT=$(free_port)
 mcp_conf 4 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/demo; }
-upstream old { server http://127.0.0.1:$MG_PORT/mcp/demo; protocol 2025-11-25; }" \
+upstream old { server http://127.0.0.1:$MG_PORT/mcp/demo; protocol 2025-11-25; }
+upstream old2 { server http://127.0.0.1:$MG_PORT/mcp/demo; protocol 2025-11-25; }" \
 	"access_log $MG_TMP/access.log;" "" "
     location /mcp/everything { mcp_builtin everything; }
     location /mcp/proxy { mcp_pass self; }
-    location /mcp/old { mcp_pass old; }"
+    location /mcp/old { mcp_pass old; }
+    location /mcp/old2 { mcp_pass old2; }"
 mg_start
 mcp_init_files
 
@@ -169,12 +173,50 @@ new_session 2025-11-25
 spost "$(echo_body 53 old)"
 expect 200 "$(echo_ok 53 "'old'")" "2025-11-25 on the same proxy route"
 ok "a proxy route relays 2026-07-28 statelessly (server/discover asked first) and 2025-11-25 with sessions"
-# protocol 2025-11-25: no bridge yet
+# protocol 2025-11-25: 2026-07-28 clients over the bridge (one session
+# the connector opens for them), answers turned into the new era's
 URL=http://127.0.0.1:$MG_PORT/mcp/old
-mpost tools/list "" "" 54
-expect 400 "$(rpc_err -32022 'm.id === 54') && JSON.stringify(m.error.data.supported) === JSON.stringify(['2025-03-26','2025-06-18','2025-11-25'])" \
-	"2026-07-28 on a route whose upstream is protocol 2025-11-25"
-ok "an upstream configured protocol 2025-11-25: 2026-07-28 refused with -32022 and the 2025 versions"
+mpost server/discover "" "" 54
+expect 200 "m.id === 54 && m.result.resultType === 'complete' && m.result._meta['io.modelcontextprotocol/serverInfo'].name === 'mcpgw-demo' &&
+	m.result.capabilities.tools && !('listChanged' in m.result.capabilities.tools) && m.result.supportedVersions.includes('2026-07-28')" \
+	"server/discover over the bridge (from the upstream's initialize)"
+mpost tools/list "" "" 55
+expect 200 "m.id === 55 && m.result.tools.length === 3 && m.result.resultType === 'complete' && m.result.ttlMs === 0 && m.result.cacheScope === 'private'" \
+	"tools/list over the bridge"
+mpost tools/call echo '"name":"echo","arguments":{"message":"bridged"}' 56
+expect 200 "$(echo_ok 56 "'bridged'") && m.result.resultType === 'complete'" "tools/call over the bridge"
+[ -z "$(hdr Mcp-Session-Id)" ] || fail "the bridge leaked a session id: $(what)"
+body="{\"jsonrpc\":\"2.0\",\"id\":57,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\",\"arguments\":{\"steps\":2},\"_meta\":{\"progressToken\":\"b\",\"io.modelcontextprotocol/protocolVersion\":\"$V\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
+post "$body" -H "MCP-Protocol-Version: $V" -H "Mcp-Method: tools/call" -H "Mcp-Name: progress"
+sse_json "$B" "$MG_TMP/sse.json"
+jtrue "m.ids.length === 0 && m.events.length === 3 && m.events[0].method === 'notifications/progress' &&
+	m.events[2].id === 57 && m.events[2].result.resultType === 'complete'" "$MG_TMP/sse.json" ||
+	fail "a progress stream over the bridge (the 2025 stream's ids and priming event dropped): $(cat "$B")"
+mpost no/such-method "" "" 58
+expect 404 "$(rpc_err -32601 'm.id === 58')" "an unknown method over the bridge"
+body='{"jsonrpc":"2.0","id":59,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"v9","io.modelcontextprotocol/clientCapabilities":{}}}}'
+post "$body" -H "MCP-Protocol-Version: v9" -H "Mcp-Method: tools/list"
+expect 400 "$(rpc_err -32022 'm.id === 59') && m.error.data.requested === 'v9' && m.error.data.supported.includes('2026-07-28')" \
+	"an unknown version over the bridge"
+[ "$(grep -c 'upstream "old": opened a session (version 2025-11-25) for its 2026-07-28 clients' "$MG_TMP/error.log")" = 1 ] ||
+	fail "the bridge did not open exactly one session: $(grep -i 'opened a session' "$MG_TMP/error.log")"
+ok "protocol 2025-11-25: 2026-07-28 clients over the bridge (one upstream session): discover, lists with caching hints, calls, a progress stream, 404, -32022"
+# 20 clients at once while the bridge's session opens: they wait for it
+for i in $(seq 1 20); do
+	curl -sS --max-time 10 -o "$MG_TMP/b$i.json" -X POST -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' -H "MCP-Protocol-Version: $V" \
+		-H "Mcp-Method: tools/call" -H "Mcp-Name: echo" \
+		--data-binary "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"c$i\"},$META}}" \
+		"http://127.0.0.1:$MG_PORT/mcp/old2" 2> /dev/null &
+	MG_BG_PIDS="$MG_BG_PIDS $!"
+done
+wait
+for i in $(seq 1 20); do
+	jtrue "$(echo_ok "$i" "'c$i'")" "$MG_TMP/b$i.json" || fail "concurrent call $i over the bridge: $(cat "$MG_TMP/b$i.json")"
+done
+[ "$(grep -c 'upstream "old2": opened a session' "$MG_TMP/error.log")" = 1 ] ||
+	fail "20 concurrent clients opened more than one bridge session: $(grep -i 'opened a session' "$MG_TMP/error.log")"
+ok "20 clients at once while the bridge's session opens: one session, every call answered"
 
 # ---- the access log ---------------------------------------------------------
 grep -q " POST tools/call echo 200 - " "$MG_TMP/access.log" &&
