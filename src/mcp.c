@@ -1840,6 +1840,9 @@ bridge_message(
 		if (m.kind == MG_RPC_ERROR &&
 		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
 			ex->relay_status = 404;
+		/* a notification before the answer: the answer is a stream */
+		if (m.kind == MG_RPC_NOTIFICATION && !ex->streaming)
+			ex_stream_begin(ex);
 		evbuffer_add(out, msg, len);
 	}
 	mg_rpc_msg_clear(&m);
@@ -1870,7 +1873,9 @@ relay_head(
 		    "too many sessions; try again later");
 		return;
 	}
-	if (kind == MG_RESP_SSE && status == 200)
+	/* over the bridge the stream begins with the first notification:
+	 * an answer alone goes as JSON, with the status the new era wants */
+	if (kind == MG_RESP_SSE && status == 200 && !ex->bridged)
 		ex_stream_begin(ex);
 }
 
@@ -1919,7 +1924,7 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	mg_mcp_ex_t     *ex = arg;
 	struct evbuffer *out, *b;
 
-	if (ex->req == NULL || !ex->streaming)
+	if (ex->req == NULL || ex->answered_relay)
 		return;
 	/* over the bridge: the messages turned, the 2025 stream's ids and
 	 * retry dropped (2026-07-28 streams cannot be resumed) */
@@ -1927,11 +1932,19 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 		if (len == 0)
 			return;
 		b = evbuffer_new();
-		if (bridge_message(ex, data, len, b) == MG_OK)
-			ex_event(ex, b);
+		if (bridge_message(ex, data, len, b) == MG_OK) {
+			if (!ex->streaming)
+				relay_message(ex,
+				    (const char *)evbuffer_pullup(b, -1),
+				    evbuffer_get_length(b));
+			else
+				ex_event(ex, b);
+		}
 		evbuffer_free(b);
 		return;
 	}
+	if (!ex->streaming)
+		return;
 	out = evbuffer_new();
 	if (retry >= 0)
 		mg_sse_write_retry(out, (unsigned)retry);

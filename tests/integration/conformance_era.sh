@@ -19,19 +19,47 @@ px_setup
 era_need_modules
 
 start_v2 session
+px_need_modules
+px_start_upstream
 MG_PORT=$(free_port)
 px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }
-upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }" "
+upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }
+upstream v1 { server $UP_URL; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
     location /mcp/proxied { mcp_pass self; }
     location /mcp/v2 { mcp_pass v2; }
+    location /mcp/v1 { mcp_pass v1; }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
 
-# run_requirements REV URL WHERE: every scored scenario passes
+# Through the bridge to the SDK v1 upstream (2025 only), at 2026-07-28:
+# what is not built yet, SCENARIO|PATTERN of its failures|REASON; the same
+# list is in docs/conformance.md.
+cat > "$MG_TMP/not-yet.txt" << 'EOF'
+server-stateless|test_missing_capability|the SDK v1 upstream has no tool test_missing_capability, and the bridge does not turn a 2025 server's refusal for want of a client capability into -32021
+input-required-result-basic-elicitation|InputRequiredResult|the bridge does not yet turn the upstream's requests to the client into input_required results (nor has the SDK v1 upstream the test_input_required_result_* tools)
+input-required-result-basic-sampling|InputRequiredResult|as above
+input-required-result-basic-list-roots|InputRequiredResult|as above
+input-required-result-request-state|InputRequiredResult|as above
+input-required-result-multiple-input-requests|InputRequiredResult|as above
+input-required-result-multi-round|InputRequiredResult|as above
+input-required-result-missing-input-response|InputRequiredResult|as above
+input-required-result-non-tool-request|test_input_required_result_prompt not found|as above
+input-required-result-result-type|input_required|as above
+input-required-result-tampered-state|InputRequiredResult|as above
+input-required-result-capability-check|InputRequiredResult|as above
+input-required-result-validate-input|Server accepted|as above (the runner only warns)
+EOF
+while IFS='|' read -r name _; do
+	grep -q "^| \`$name\` |" "$MG_SRCDIR/docs/conformance.md" ||
+		fail "docs/conformance.md does not list $name among the scenarios the bridge does not pass yet"
+done < "$MG_TMP/not-yet.txt"
+
+# run_requirements REV URL WHERE [NOT-YET]: every scored scenario passes
+# (but those of the list NOT-YET, which must fail for their reason)
 run_requirements() {
 	local rev=$1 URL=$2 where=$3 rc=0 out=$MG_TMP/out-$3-$1
 	"$ERA_NODE22" "$ERA_CONFORMANCE" list --requirements "$rev" --server > "$MG_TMP/list-$rev.txt" 2>&1 ||
@@ -46,9 +74,14 @@ run_requirements() {
 	*) fail "the conformance runner exited $rc: $(tail -n 20 "$out.txt")" ;;
 	esac
 	PX_RC=0
-	timeout -k 5 60 "$ERA_NODE22" "$CHECK" all "$MG_TMP/list-$rev.txt" "$out.txt" \
-		"$out" "$where $rev" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
-	px_report "conformance_check.mjs all ($where, $rev)"
+	if [ -n "${4:-}" ]; then
+		timeout -k 5 60 "$ERA_NODE22" "$CHECK" except "$MG_TMP/list-$rev.txt" "$out.txt" \
+			"$out" "$where $rev" "$4" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	else
+		timeout -k 5 60 "$ERA_NODE22" "$CHECK" all "$MG_TMP/list-$rev.txt" "$out.txt" \
+			"$out" "$where $rev" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	fi
+	px_report "conformance_check.mjs ($where, $rev)"
 }
 
 for rev in 2025-11-25 2026-07-28; do
@@ -60,6 +93,10 @@ for rev in 2025-11-25 2026-07-28; do
 	# 2026-07-28, and the 2025 revisions with sessions
 	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/v2" sdk-v2
 done
+# a proxy route to an upstream written with the SDK v1 (2025 only): 2025
+# relayed with sessions; 2026-07-28 over the bridge
+run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v1" sdk-v1
+run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge "$MG_TMP/not-yet.txt"
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
 ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"
