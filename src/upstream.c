@@ -491,6 +491,15 @@ upx_next_step(mg_upx_t *x)
 			discover_answer(x,
 			    (const char *)evbuffer_pullup(x->json, -1),
 			    evbuffer_get_length(x->json));
+		/* a server error says nothing of the era: ask again next time
+		 */
+		if (!x->discovered && x->status >= 500) {
+			upx_end(x, UP_ERR,
+			    "could not tell which MCP revision it speaks "
+			    "(server/discover answered HTTP %d)",
+			    x->status);
+			return;
+		}
 		x->pool->era = x->discovered ? MG_ERA_NEW : MG_ERA_OLD;
 		mg_info("upstream \"%s\" speaks %s (its answer to "
 			"server/discover: HTTP %d)",

@@ -890,6 +890,7 @@ START_TEST(test_upstream_servers)
 	ck_assert_int_eq(w->connect_timeout, 2000);
 	ck_assert_int_eq(w->read_timeout, 60000);
 	ck_assert_int_eq(w->keepalive, 32);
+	ck_assert_int_eq(w->protocol, MG_PROTOCOL_AUTO);
 	ck_assert_int_eq(self->server.tls, 0);
 	ck_assert_str_eq(self->server.port, "8080");
 	ck_assert_str_eq(self->server.path, "/mcp/demo");
@@ -909,6 +910,20 @@ START_TEST(test_upstream_servers)
 	    "upstream \"u\" has no \"server\" in " NAME ":1");
 	expect_error("upstream u {\n server http://a/;\n header Bad:Name x;\n}",
 	    "invalid value \"Bad:Name\" in \"header\" directive in " NAME ":3");
+	conf = load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
+		       "upstream b { server http://b/; protocol 2025-11-25; }\n"
+		       "upstream c { server http://c/; protocol auto; }\n");
+	ck_assert_int_eq(conf->upstreams->protocol, MG_PROTOCOL_2026);
+	ck_assert_int_eq(conf->upstreams->next->protocol, MG_PROTOCOL_2025);
+	ck_assert_int_eq(
+	    conf->upstreams->next->next->protocol, MG_PROTOCOL_AUTO);
+	mg_conf_free(conf);
+	expect_error("upstream u {\n server http://a/;\n protocol 2025;\n}",
+	    "invalid value \"2025\" in \"protocol\" directive (auto, "
+	    "2026-07-28 or 2025-11-25) in " NAME ":3");
+	expect_error("upstream u {\n server http://a/;\n protocol auto;\n"
+		     " protocol 2026-07-28;\n}",
+	    "\"protocol\" directive is duplicate in " NAME ":4");
 }
 END_TEST
 
