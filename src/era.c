@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <json-c/json.h>
 
 #include "era.h"
@@ -129,6 +130,37 @@ b64_decode(const char *in, size_t len, char *out, size_t n)
 	}
 	out[o] = '\0';
 	return strlen(out) == o ? MG_OK : MG_ERROR;
+}
+
+void
+mg_era_header_add(struct evbuffer *out, const char *name, const char *value)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(value),
+	       plain = n > 0 && value[0] != ' ' && value[n - 1] != ' ' &&
+	    strncmp(value, "=?base64?", 9) != 0;
+
+	for (size_t i = 0; i < n && plain; i++)
+		plain = value[i] >= 0x20 && value[i] < 0x7f;
+	if (plain) {
+		evbuffer_add_printf(out, "%s: %s\r\n", name, value);
+		return;
+	}
+	evbuffer_add_printf(out, "%s: =?base64?", name);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)value[i] << 16;
+		char     q[4];
+
+		v |= i + 1 < n ? (unsigned char)value[i + 1] << 8 : 0;
+		v |= i + 2 < n ? (unsigned char)value[i + 2] : 0;
+		q[0] = b64[v >> 18 & 63];
+		q[1] = b64[v >> 12 & 63];
+		q[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? b64[v & 63] : '=';
+		evbuffer_add(out, q, 4);
+	}
+	evbuffer_add(out, "?=\r\n", 4);
 }
 
 int

@@ -104,6 +104,12 @@ const char *mg_era_name_of(const char *method, struct json_object *params);
  */
 int mg_era_header_value(const char *raw, char *out, size_t n);
 
+/* Append "NAME: VALUE\r\n" to OUT, VALUE as "=?base64?...?=" when it is
+ * not plain visible ASCII (SEP-2243), as a gateway sends Mcp-Name. */
+struct evbuffer;
+void mg_era_header_add(
+    struct evbuffer *out, const char *name, const char *value);
+
 /* params._meta[MG_META_CAPABILITIES][NAME] of a 2026-07-28 request, or
  * NULL when the client did not declare NAME ("sampling", ...). */
 struct json_object *mg_era_client_capability(

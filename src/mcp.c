@@ -27,6 +27,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "proxy.h"
+#include "bridge.h"
 #include "era.h"
 #include "replay.h"
 #include "session.h"
@@ -92,6 +93,10 @@ struct mg_mcp_ex {
 	int                  hops;
 	int                  answered_relay;
 	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
+	/* a 2025 client over the bridge to an upstream of 2026-07-28 */
+	int              reverse;
+	int              reverse_init; /* its initialize, as server/discover */
+	struct evbuffer *rev_headers;  /* Mcp-Method, Mcp-Name */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -303,6 +308,8 @@ ex_free(mg_mcp_ex_t *ex)
 	json_object_put(ex->req_id);
 	free(ex->init_params);
 	free(ex->sess);
+	if (ex->rev_headers)
+		evbuffer_free(ex->rev_headers);
 	mg_replay_free(ex->replay);
 	if (ex->linger)
 		event_free(ex->linger);
@@ -1283,11 +1290,16 @@ ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 
 static void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
 static void ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+static void ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 
 /* A POST on an mcp_pass location: checked here, answered upstream. */
 static void
 ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 {
+	if (ex->upstream->protocol == MG_PROTOCOL_2026) {
+		ex_post_reverse(ex, m);
+		return;
+	}
 	ex_note(ex, m);
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
@@ -1740,17 +1752,6 @@ ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 
 /* ---- the bridge: a 2026-07-28 client, an upstream of 2025 -------------- */
 
-/* Results of these methods say how long a client may keep them. */
-static int
-cacheable_method(const char *method)
-{
-	return strcmp(method, "tools/list") == 0 ||
-	    strcmp(method, "prompts/list") == 0 ||
-	    strcmp(method, "resources/list") == 0 ||
-	    strcmp(method, "resources/templates/list") == 0 ||
-	    strcmp(method, "resources/read") == 0;
-}
-
 static void
 add_if_absent(struct json_object *o, const char *key, struct json_object *v)
 {
@@ -1758,41 +1759,6 @@ add_if_absent(struct json_object *o, const char *key, struct json_object *v)
 		json_object_put(v);
 	else
 		json_object_object_add(o, key, v);
-}
-
-/* server/discover from the upstream's initialize RESULT. */
-static struct json_object *
-discover_from_initialize(struct json_object *result)
-{
-	struct json_object *r = json_object_new_object(), *v, *meta;
-
-	/* what the bridge delivers: no list changes, no subscriptions
-	 * (it holds no stream of the upstream's notifications) */
-	if (json_object_object_get_ex(result, "capabilities", &v))
-		v = json_tokener_parse(
-		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	else
-		v = json_object_new_object();
-	json_object_object_foreach(v, cap, spec)
-	{
-		(void)cap;
-		if (json_object_is_type(spec, json_type_object)) {
-			json_object_object_del(spec, "listChanged");
-			json_object_object_del(spec, "subscribe");
-		}
-	}
-	json_object_object_add(r, "capabilities", v);
-	if (json_object_object_get_ex(result, "instructions", &v))
-		json_object_object_add(r, "instructions", json_object_get(v));
-	if (json_object_object_get_ex(result, "serverInfo", &v)) {
-		meta = json_object_new_object();
-		json_object_object_add(
-		    meta, MG_META_SERVER_INFO, json_object_get(v));
-		json_object_object_add(r, "_meta", meta);
-	}
-	json_object_object_add(r, "supportedVersions",
-	    version_list(all_versions, MG_NELEM(all_versions)));
-	return r;
 }
 
 /*
@@ -1818,12 +1784,13 @@ bridge_message(
 	    json_object_is_type(m.result, json_type_object)) {
 		struct json_object *r =
 		    strcmp(ex->rpc_method, "server/discover") == 0
-		    ? discover_from_initialize(m.result)
+		    ? mg_bridge_discover_from_initialize(
+			  m.result, all_versions, MG_NELEM(all_versions))
 		    : json_object_get(m.result);
 
 		add_if_absent(
 		    r, "resultType", json_object_new_string("complete"));
-		if (cacheable_method(ex->rpc_method)) {
+		if (mg_bridge_cacheable(ex->rpc_method)) {
 			add_if_absent(r, "ttlMs", json_object_new_int(0));
 			add_if_absent(
 			    r, "cacheScope", json_object_new_string("private"));
@@ -1845,6 +1812,183 @@ bridge_message(
 			ex_stream_begin(ex);
 		evbuffer_add(out, msg, len);
 	}
+	mg_rpc_msg_clear(&m);
+	mg_rpc_err_clear(&err);
+	return rc;
+}
+
+/* ---- the bridge: a 2025 client, an upstream of 2026-07-28 -------------- */
+
+/* An answer of our own, in JSON (RESULT taken; or an error). */
+static void
+ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
+    struct json_object *result, int code, const char *message)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (result != NULL)
+		mg_rpc_write_result(body, id, result);
+	else {
+		ex->rpc_error = code;
+		mg_rpc_write_error(body, id, code, message, NULL);
+	}
+	json_object_put(result);
+	mg_http_reply_buffer(ex->req, 200, "application/json", body);
+	evbuffer_free(body);
+}
+
+/* Relay BODY (a 2026-07-28 message) with its routing headers. */
+static void
+ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
+    struct json_object *params, char *body, size_t len)
+{
+	const char *name = mg_era_name_of(method, params);
+
+	ex->reverse = 1;
+	if (body == NULL || (ex->rev_headers = evbuffer_new()) == NULL) {
+		free(body);
+		ex_refuse(ex, 500, ex->req_id, MG_RPC_INTERNAL_ERROR,
+		    "out of memory");
+		return;
+	}
+	evbuffer_add_printf(ex->rev_headers, "Mcp-Method: %s\r\n", method);
+	if (name != NULL)
+		mg_era_header_add(ex->rev_headers, "Mcp-Name", name);
+	ex_relay(ex, body, len);
+	free(body);
+}
+
+/*
+ * A POST of a 2025 client on a route whose upstream speaks 2026-07-28
+ * ("protocol 2026-07-28"): initialize is answered from the upstream's
+ * server/discover and opens our session (the upstream has none); each
+ * request goes upstream with the _meta the new era wants (the client's
+ * capabilities and clientInfo from its initialize) and its routing
+ * headers; what the new era removed is answered here.
+ */
+static void
+ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+{
+	const char *sid, *init;
+	size_t      sid_len, init_len, len;
+	char       *params, *body;
+
+	ex_note(ex, m);
+	if (m->kind == MG_RPC_REQUEST)
+		ex->req_id = json_object_get(m->id);
+	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "initialize") == 0) {
+		mg_rpc_msg_t d = { .kind = MG_RPC_REQUEST,
+			.method = "server/discover" };
+
+		ex_keep_init_params(ex, m);
+		ex->reverse_init = 1;
+		d.root = json_object_new_object();
+		json_object_object_add(
+		    d.root, "jsonrpc", json_object_new_string("2.0"));
+		json_object_object_add(d.root, "id", json_object_get(m->id));
+		json_object_object_add(d.root, "method",
+		    json_object_new_string("server/discover"));
+		body = mg_bridge_request_to_2026(&d, ex->init_params, &len);
+		json_object_put(d.root);
+		ex_relay_reverse(ex, "server/discover", NULL, body, len);
+		return;
+	}
+	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "ping") == 0 &&
+	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
+		ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
+		return;
+	}
+	if (ex_check_session(ex) != MG_OK)
+		return;
+	if (m->kind == MG_RPC_BATCH) {
+		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		    "batches are not supported over the bridge to an upstream "
+		    "of 2026-07-28");
+		return;
+	}
+	/* notifications (initialized, cancelled) and responses: nothing
+	 * upstream awaits them in the new era */
+	if (m->kind != MG_RPC_REQUEST) {
+		mg_http_reply(ex->req, 202, NULL, NULL, 0);
+		return;
+	}
+	if (strcmp(m->method, "ping") == 0 ||
+	    strcmp(m->method, "logging/setLevel") == 0) {
+		ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
+		return;
+	}
+	if (strcmp(m->method, "resources/subscribe") == 0 ||
+	    strcmp(m->method, "resources/unsubscribe") == 0) {
+		ex_reply_local(ex, m->id, NULL, MG_RPC_METHOD_NOT_FOUND,
+		    "Method not found: the upstream speaks 2026-07-28, which "
+		    "has no resources/subscribe");
+		return;
+	}
+	params = NULL;
+	if (ex->sess != NULL &&
+	    blob_unpack(ex->sess, &sid, &sid_len, &init, &init_len) == MG_OK &&
+	    (params = malloc(init_len + 1)) != NULL) {
+		memcpy(params, init, init_len);
+		params[init_len] = '\0';
+	}
+	body = mg_bridge_request_to_2026(m, params, &len);
+	free(params);
+	ex_relay_reverse(ex, m->method, m->params, body, len);
+}
+
+/*
+ * One message of an answer over the reverse bridge into OUT: the answer to
+ * initialize is built from the upstream's server/discover and opens our
+ * session; an input_required result, which a 2025 client cannot take, is
+ * an error (not bridged yet).  MG_DECLINED: nothing to send.
+ */
+static int
+reverse_message(
+    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
+{
+	mg_rpc_msg_t        m;
+	mg_rpc_err_t        err;
+	struct json_object *v, *r;
+	const char         *version;
+	int                 rc = MG_OK;
+
+	if (mg_rpc_parse(msg, len, &m, &err) != MG_OK ||
+	    m.kind != MG_RPC_RESULT) {
+		evbuffer_add(out, msg, len);
+	} else if (ex->reverse_init) {
+		version = versions[MG_NELEM(versions) - 1];
+		if (ex->init_params != NULL) {
+			struct json_object *p =
+			    json_tokener_parse(ex->init_params);
+
+			if (json_object_object_get_ex(
+				p, "protocolVersion", &v) &&
+			    version_index(json_object_get_string(v)) >= 0)
+				version = versions[version_index(
+				    json_object_get_string(v))];
+			json_object_put(p);
+		}
+		r = mg_bridge_initialize_from_discover(m.result, version);
+		if (ex_relay_session(ex, "", version) != MG_OK) {
+			json_object_put(r);
+			mg_rpc_write_error(out, ex->req_id,
+			    MG_RPC_INTERNAL_ERROR,
+			    "too many sessions; try again later", NULL);
+		} else {
+			mg_rpc_write_result(out, ex->req_id, r);
+			json_object_put(r);
+		}
+	} else if (json_object_object_get_ex(m.result, "resultType", &v) &&
+	    strcmp(json_object_get_string(v), "input_required") == 0) {
+		ex->rpc_error = MG_RPC_INTERNAL_ERROR;
+		mg_rpc_write_error(out, m.id, MG_RPC_INTERNAL_ERROR,
+		    "the upstream asks the client for input (an input_required "
+		    "result), which mcpgw does not yet carry to a client of "
+		    "the "
+		    "2025 revisions",
+		    NULL);
+	} else
+		evbuffer_add(out, msg, len);
 	mg_rpc_msg_clear(&m);
 	mg_rpc_err_clear(&err);
 	return rc;
@@ -1875,7 +2019,8 @@ relay_head(
 	}
 	/* over the bridge the stream begins with the first notification:
 	 * an answer alone goes as JSON, with the status the new era wants */
-	if (kind == MG_RESP_SSE && status == 200 && !ex->bridged)
+	if (kind == MG_RESP_SSE && status == 200 && !ex->bridged &&
+	    !ex->reverse_init)
 		ex_stream_begin(ex);
 }
 
@@ -1905,12 +2050,13 @@ relay_data(void *arg, const char *msg, size_t len)
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
-	if (!ex->bridged) {
+	if (!ex->bridged && !ex->reverse) {
 		relay_message(ex, msg, len);
 		return;
 	}
 	b = evbuffer_new();
-	if (bridge_message(ex, msg, len, b) == MG_OK)
+	if ((ex->reverse ? reverse_message(ex, msg, len, b)
+			 : bridge_message(ex, msg, len, b)) == MG_OK)
 		relay_message(ex, (const char *)evbuffer_pullup(b, -1),
 		    evbuffer_get_length(b));
 	evbuffer_free(b);
@@ -1933,6 +2079,23 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 			return;
 		b = evbuffer_new();
 		if (bridge_message(ex, data, len, b) == MG_OK) {
+			if (!ex->streaming)
+				relay_message(ex,
+				    (const char *)evbuffer_pullup(b, -1),
+				    evbuffer_get_length(b));
+			else
+				ex_event(ex, b);
+		}
+		evbuffer_free(b);
+		return;
+	}
+	/* over the reverse bridge: a 2025 client's stream, the messages
+	 * turned (an initialize answer goes as JSON) */
+	if (ex->reverse) {
+		if (len == 0)
+			return;
+		b = evbuffer_new();
+		if (reverse_message(ex, data, len, b) == MG_OK) {
 			if (!ex->streaming)
 				relay_message(ex,
 				    (const char *)evbuffer_pullup(b, -1),
@@ -2020,16 +2183,26 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		v = ex->sess->version;
 	if (ex->modern)
 		v = mg_http_req_header(ex->req, "MCP-Protocol-Version");
+	if (ex->reverse)
+		v = MG_ERA_2026;
 	q.version = ex->relay_init ? "" : v;
 	q.version_len = strlen(q.version);
 	/* 2026-07-28: the routing headers go upstream as the client sent
 	 * them (checked against the body) */
-	if (ex->modern && (headers = evbuffer_new()) != NULL) {
+	if ((ex->modern || ex->reverse) && (headers = evbuffer_new()) != NULL) {
 		q.modern = 1;
-		q.discover = strcmp(ex->rpc_method, "server/discover") == 0;
-		mg_http_req_copy_headers(ex->req, "Mcp-Method", 0, headers);
-		mg_http_req_copy_headers(ex->req, "Mcp-Name", 0, headers);
-		mg_http_req_copy_headers(ex->req, "Mcp-Param-", 1, headers);
+		q.discover = strcmp(ex->rpc_method, "server/discover") == 0 ||
+		    ex->reverse_init;
+		if (ex->reverse)
+			evbuffer_add_buffer(headers, ex->rev_headers);
+		else {
+			mg_http_req_copy_headers(
+			    ex->req, "Mcp-Method", 0, headers);
+			mg_http_req_copy_headers(
+			    ex->req, "Mcp-Name", 0, headers);
+			mg_http_req_copy_headers(
+			    ex->req, "Mcp-Param-", 1, headers);
+		}
 		q.headers_len = evbuffer_get_length(headers);
 		q.headers = (const char *)evbuffer_pullup(headers, -1);
 		if (q.headers == NULL)
@@ -2328,7 +2501,10 @@ ex_get(mg_mcp_ex_t *ex)
 	if (ex_check_session(ex) != MG_OK)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
-	if (ex->upstream != NULL) {
+	/* an upstream of 2026-07-28 has no GET stream: ours carries
+	 * keep-alives, as a built-in server's */
+	if (ex->upstream != NULL &&
+	    ex->upstream->protocol != MG_PROTOCOL_2026) {
 		ex->get_stream = 1;
 		ex_relay(ex, "", 0);
 		return;
@@ -2347,7 +2523,8 @@ ex_delete(mg_mcp_ex_t *ex)
 {
 	if (ex_check_session(ex) != MG_OK)
 		return;
-	if (ex->upstream != NULL) {
+	if (ex->upstream != NULL &&
+	    ex->upstream->protocol != MG_PROTOCOL_2026) {
 		ex_relay(ex, "", 0); /* relay_end deletes ours too */
 		return;
 	}

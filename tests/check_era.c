@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <json-c/json.h>
 
 #include "era.h"
@@ -195,6 +196,37 @@ START_TEST(test_era_header_value)
 }
 END_TEST
 
+/* What a gateway sends as Mcp-Name reads back as the name. */
+START_TEST(test_era_header_add)
+{
+	static const char *const names[] = { "echo", "caf\xc3\xa9", " x", "a",
+		"ab", "abc", "=?base64?x?=", "tab\there" };
+	struct evbuffer         *b = evbuffer_new();
+	char                     line[256], value[64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n;
+
+		mg_era_header_add(b, "Mcp-Name", names[i]);
+		n = evbuffer_get_length(b);
+		ck_assert_uint_lt(n, sizeof(line));
+		evbuffer_remove(b, line, n);
+		line[n] = '\0';
+		ck_assert(strncmp(line, "Mcp-Name: ", 10) == 0);
+		ck_assert_str_eq(line + n - 2, "\r\n");
+		line[n - 2] = '\0';
+		ck_assert_int_eq(
+		    mg_era_header_value(line + 10, value, sizeof(value)),
+		    MG_OK);
+		ck_assert_str_eq(value, names[i]);
+	}
+	evbuffer_add(b, "", 0);
+	mg_era_header_add(b, "Mcp-Name", "echo");
+	ck_assert_uint_eq(evbuffer_get_length(b), strlen("Mcp-Name: echo\r\n"));
+	evbuffer_free(b);
+}
+END_TEST
+
 static const char *param_headers[2][2];
 
 static const char *
@@ -273,6 +305,7 @@ era_suite(void)
 	tcase_add_test(tc, test_era_version);
 	tcase_add_test(tc, test_era_headers);
 	tcase_add_test(tc, test_era_header_value);
+	tcase_add_test(tc, test_era_header_add);
 	tcase_add_test(tc, test_era_params);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,7 +7,11 @@
 # eras on one path), and against a proxy route to it (2025 relayed with
 # sessions; 2026-07-28 passed through after the connector's
 # server/discover), and against a proxy route to an upstream written with
-# the SDK v2 (tests/era/upstream_v2.mjs --legacy=session).  Every scored
+# the SDK v2 (tests/era/upstream_v2.mjs --legacy=session), and over the
+# bridges: to the SDK v1 upstream of tests/proxy (2025 only) for
+# 2026-07-28, to the SDK v2 upstream speaking only 2026-07-28 for 2025
+# (the scenarios not bridged yet are listed, with docs/conformance.md).
+# Otherwise every scored
 # scenario must pass, none excluded; the runner's never-scored scenarios
 # (extensions, pending) run too and their results are printed.
 # Needs tests/era/node_modules (npm ci --prefix tests/era).
@@ -19,11 +23,15 @@ px_setup
 era_need_modules
 
 start_v2 session
+V2S_PORT=$V2_PORT
+start_v2 reject
+V2R_PORT=$V2_PORT
 px_need_modules
 px_start_upstream
 MG_PORT=$(free_port)
 px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }
-upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }
+upstream v2 { server http://127.0.0.1:$V2S_PORT/mcp; }
+upstream v2only { server http://127.0.0.1:$V2R_PORT/mcp; protocol 2026-07-28; }
 upstream v1 { server $UP_URL; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
@@ -31,6 +39,7 @@ server {
     location /mcp/proxied { mcp_pass self; }
     location /mcp/v2 { mcp_pass v2; }
     location /mcp/v1 { mcp_pass v1; }
+    location /mcp/v2only { mcp_pass v2only; }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -53,10 +62,21 @@ input-required-result-tampered-state|InputRequiredResult|as above
 input-required-result-capability-check|InputRequiredResult|as above
 input-required-result-validate-input|Server accepted|as above (the runner only warns)
 EOF
+# Through the bridge the other way, a 2025 client in front of the SDK v2
+# upstream that speaks only 2026-07-28 (protocol 2026-07-28), at
+# 2025-11-25: what is not built yet.
+cat > "$MG_TMP/not-yet-reverse.txt" << 'EOF'
+tools-call-sampling|input_required|the bridge does not yet turn the upstream's input_required results into requests to a 2025 client
+tools-call-elicitation|input_required|as above
+elicitation-sep1034-defaults|input_required|as above
+elicitation-sep1330-enums|input_required|as above
+resources-subscribe|no resources/subscribe|2026-07-28 has no resources/subscribe and the bridge does not map it to subscriptions/listen (the initialize it answers declares no subscribe)
+resources-unsubscribe|no resources/subscribe|as above
+EOF
 while IFS='|' read -r name _; do
 	grep -q "^| \`$name\` |" "$MG_SRCDIR/docs/conformance.md" ||
 		fail "docs/conformance.md does not list $name among the scenarios the bridge does not pass yet"
-done < "$MG_TMP/not-yet.txt"
+done < <(cat "$MG_TMP/not-yet.txt" "$MG_TMP/not-yet-reverse.txt")
 
 # run_requirements REV URL WHERE [NOT-YET]: every scored scenario passes
 # (but those of the list NOT-YET, which must fail for their reason)
@@ -97,6 +117,10 @@ done
 # relayed with sessions; 2026-07-28 over the bridge
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v1" sdk-v1
 run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge "$MG_TMP/not-yet.txt"
+# a proxy route to the SDK v2 upstream that speaks only 2026-07-28: 2025
+# clients over the bridge, 2026-07-28 relayed
+run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge "$MG_TMP/not-yet-reverse.txt"
+run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-only
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
 ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"
