@@ -145,7 +145,7 @@ mg_bridge_request_to_2026(
 		    meta, MG_META_LOG_LEVEL, json_object_new_string("info"));
 	json_object_put(init);
 	text = json_object_to_json_string_length(
-	    root, JSON_C_TO_STRING_PLAIN, len);
+	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
 	out = text ? strdup(text) : NULL;
 	json_object_put(root);
 	return out;

@@ -12,5 +12,6 @@ Suite *jsonrpc_suite(void);
 Suite *sse_suite(void);
 Suite *replay_suite(void);
 Suite *era_suite(void);
+Suite *bridge_suite(void);
 
 #endif
