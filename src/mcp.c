@@ -2042,24 +2042,35 @@ relay_message(mg_mcp_ex_t *ex, const char *msg, size_t len)
 	    "application/json", msg, len);
 }
 
+/* A message of an answer over either bridge: turned into the client's
+ * era, then on as any relayed message. */
+static void
+relay_turned(mg_mcp_ex_t *ex, const char *msg, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if ((ex->reverse ? reverse_message(ex, msg, len, b)
+			 : bridge_message(ex, msg, len, b)) == MG_OK) {
+		if (ex->streaming)
+			ex_event(ex, b);
+		else
+			relay_message(ex, (const char *)evbuffer_pullup(b, -1),
+			    evbuffer_get_length(b));
+	}
+	evbuffer_free(b);
+}
+
 static void
 relay_data(void *arg, const char *msg, size_t len)
 {
-	mg_mcp_ex_t     *ex = arg;
-	struct evbuffer *b;
+	mg_mcp_ex_t *ex = arg;
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
-	if (!ex->bridged && !ex->reverse) {
+	if (ex->bridged || ex->reverse)
+		relay_turned(ex, msg, len);
+	else
 		relay_message(ex, msg, len);
-		return;
-	}
-	b = evbuffer_new();
-	if ((ex->reverse ? reverse_message(ex, msg, len, b)
-			 : bridge_message(ex, msg, len, b)) == MG_OK)
-		relay_message(ex, (const char *)evbuffer_pullup(b, -1),
-		    evbuffer_get_length(b));
-	evbuffer_free(b);
 }
 
 /* An upstream's SSE event, passed on with its own id and retry, so the
@@ -2068,42 +2079,16 @@ static void
 relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
 	mg_mcp_ex_t     *ex = arg;
-	struct evbuffer *out, *b;
+	struct evbuffer *out;
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
-	/* over the bridge: the messages turned, the 2025 stream's ids and
-	 * retry dropped (2026-07-28 streams cannot be resumed) */
-	if (ex->bridged) {
-		if (len == 0)
-			return;
-		b = evbuffer_new();
-		if (bridge_message(ex, data, len, b) == MG_OK) {
-			if (!ex->streaming)
-				relay_message(ex,
-				    (const char *)evbuffer_pullup(b, -1),
-				    evbuffer_get_length(b));
-			else
-				ex_event(ex, b);
-		}
-		evbuffer_free(b);
-		return;
-	}
-	/* over the reverse bridge: a 2025 client's stream, the messages
-	 * turned (an initialize answer goes as JSON) */
-	if (ex->reverse) {
-		if (len == 0)
-			return;
-		b = evbuffer_new();
-		if (reverse_message(ex, data, len, b) == MG_OK) {
-			if (!ex->streaming)
-				relay_message(ex,
-				    (const char *)evbuffer_pullup(b, -1),
-				    evbuffer_get_length(b));
-			else
-				ex_event(ex, b);
-		}
-		evbuffer_free(b);
+	/* over either bridge: the messages turned, the upstream stream's
+	 * ids, retry and priming event dropped (the other era's ids mean
+	 * nothing to the client); an answer alone goes as JSON */
+	if (ex->bridged || ex->reverse) {
+		if (len > 0)
+			relay_turned(ex, data, len);
 		return;
 	}
 	if (!ex->streaming)

@@ -47,7 +47,7 @@ typedef struct {
 	struct ssl_ctx_st   *tls;
 	mg_upconn_t         *idle; /* kept-alive connections */
 	int                  nidle;
-	int                  era; /* MG_ERA_*: what server/discover said */
+	int                  era; /* ERA_*: what server/discover said */
 	/* the bridge: one session this connector holds with an upstream of
 	 * the 2025 revisions for all its 2026-07-28 clients */
 	int            bridge; /* BRIDGE_* */
@@ -229,13 +229,23 @@ parse_json(const char *msg, size_t len)
 	return root;
 }
 
-int
-mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
+/*
+ * Which era an upstream speaks: its "protocol" directive, or for
+ * "protocol auto" what its answer to server/discover said (asked before
+ * the first 2026-07-28 request relayed to it).  2026-07-28 requests to an
+ * ERA_OLD upstream go over the bridge: one session the connector holds
+ * with it for them (the head of each answer then names the upstream's
+ * version, which tells the worker to turn the answer into the new era's).
+ */
+enum { ERA_UNKNOWN, ERA_OLD, ERA_NEW };
+
+static int
+upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
 {
 	if (up->protocol == MG_PROTOCOL_2026)
-		return MG_ERA_NEW;
+		return ERA_NEW;
 	if (up->protocol == MG_PROTOCOL_2025)
-		return MG_ERA_OLD;
+		return ERA_OLD;
 	return ups->pools[up->index].era;
 }
 
@@ -500,7 +510,7 @@ upx_next_step(mg_upx_t *x)
 			    x->status);
 			return;
 		}
-		x->pool->era = x->discovered ? MG_ERA_NEW : MG_ERA_OLD;
+		x->pool->era = x->discovered ? ERA_NEW : ERA_OLD;
 		mg_info("upstream \"%s\" speaks %s (its answer to "
 			"server/discover: HTTP %d)",
 		    x->pool->up->name,
@@ -1033,7 +1043,7 @@ bridge_enter(mg_upx_t *x)
 	x->bridged = 1;
 	/* a new request (not one retried after a 404) at another version
 	 * than 2026-07-28: this route serves the 2025 ones with sessions */
-	if (strcmp(x->version, MG_ERA_2026) != 0 && x->step != STEP_REQUEST) {
+	if (strcmp(x->version, MG_ERA_2026) != 0 && !x->retried) {
 		x->unsupported = 1;
 		event_active(x->later, EV_TIMEOUT, 1);
 		return;
@@ -1131,15 +1141,12 @@ mg_upstream_start(
 	}
 	/* the first 2026-07-28 request to an upstream of unknown era asks
 	 * it first what it speaks; one of the 2025 revisions is bridged */
-	switch (x->modern ? mg_upstream_era(ups, req->up) : MG_ERA_NEW) {
-	case MG_ERA_UNKNOWN:
+	switch (x->modern ? upstream_era(ups, req->up) : ERA_NEW) {
+	case ERA_UNKNOWN:
 		x->step = STEP_DISCOVER;
 		upx_send(x);
 		break;
-	case MG_ERA_OLD:
-		x->step = STEP_DISCOVER;
-		bridge_enter(x);
-		break;
+	case ERA_OLD: bridge_enter(x); break;
 	default: upx_send(x); break;
 	}
 	return x;

@@ -39,19 +39,6 @@ typedef struct {
 	size_t               headers_len;
 } mg_up_req_t;
 
-/*
- * Which era an upstream speaks: its "protocol" directive, or for
- * "protocol auto" what its answer to server/discover said (asked before
- * the first 2026-07-28 request relayed to it): MG_ERA_NEW (2026-07-28),
- * MG_ERA_OLD (the 2025 revisions only) or MG_ERA_UNKNOWN (not asked
- * yet).  2026-07-28 requests to an MG_ERA_OLD upstream go over the
- * bridge: one session the connector holds with it for them (the head of
- * each answer then names the upstream's version, which tells the worker
- * to turn the answer into the new era's).
- */
-enum { MG_ERA_UNKNOWN, MG_ERA_OLD, MG_ERA_NEW };
-int mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up);
-
 /* The answer, as the frames to the worker carry it (ipc.h). */
 typedef mg_answer_ops_t mg_up_ops_t;
 
