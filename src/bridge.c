@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 
 #include "bridge.h"
 #include "era.h"
+#include "ipc.h"
 #include "mcpgw.h"
 
 int
@@ -148,5 +150,110 @@ mg_bridge_request_to_2026(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
 	out = text ? strdup(text) : NULL;
 	json_object_put(root);
+	return out;
+}
+
+/* ---- requests of a 2025 server, as a 2026-07-28 client's input -------- */
+
+int
+mg_bridge_ask_need(const char *method)
+{
+	if (method == NULL)
+		return -1;
+	if (strcmp(method, "elicitation/create") == 0)
+		return MG_REQ_F_ELICIT;
+	if (strcmp(method, "sampling/createMessage") == 0)
+		return MG_REQ_F_SAMPLE;
+	if (strcmp(method, "roots/list") == 0)
+		return MG_REQ_F_ROOTS;
+	if (strcmp(method, "ping") == 0)
+		return 0;
+	return -1;
+}
+
+void
+mg_bridge_input_key(
+    struct json_object *msg, struct json_object *taken, char *out, size_t n)
+{
+	struct json_object *params, *meta, *hint, *id;
+	const char         *s;
+
+	if (json_object_object_get_ex(msg, "params", &params) &&
+	    json_object_object_get_ex(params, "_meta", &meta) &&
+	    json_object_object_get_ex(meta, MG_BRIDGE_INPUT_KEY, &hint) &&
+	    json_object_is_type(hint, json_type_string) &&
+	    json_object_get_string_len(hint) > 0 &&
+	    json_object_get_string_len(hint) <= MG_BRIDGE_KEY_MAX &&
+	    (size_t)json_object_get_string_len(hint) < n &&
+	    !json_object_object_get_ex(
+		taken, json_object_get_string(hint), NULL)) {
+		snprintf(out, n, "%s", json_object_get_string(hint));
+		return;
+	}
+	id = NULL;
+	json_object_object_get_ex(msg, "id", &id);
+	s = json_object_is_type(id, json_type_string)
+	    ? json_object_get_string(id)
+	    : json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN);
+	snprintf(out, n, "input-%.*s", MG_BRIDGE_KEY_MAX - 6, s ? s : "");
+}
+
+struct json_object *
+mg_bridge_input_request(struct json_object *msg)
+{
+	struct json_object *r = json_object_new_object(), *v, *params, *meta;
+
+	if (json_object_object_get_ex(msg, "method", &v))
+		json_object_object_add(r, "method", json_object_get(v));
+	if (!json_object_object_get_ex(msg, "params", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return r;
+	params = deep_copy(v);
+	if (json_object_object_get_ex(params, "_meta", &meta) &&
+	    json_object_is_type(meta, json_type_object)) {
+		json_object_object_del(meta, MG_BRIDGE_INPUT_KEY);
+		if (json_object_object_length(meta) == 0)
+			json_object_object_del(params, "_meta");
+	}
+	json_object_object_add(r, "params", params);
+	return r;
+}
+
+char *
+mg_bridge_request_for_session(const char *body, size_t len, const char *id,
+    struct json_object **answers, size_t *out_len)
+{
+	struct json_object *root, *params, *v;
+	json_tokener       *tok = json_tokener_new();
+	const char         *text;
+	char               *out = NULL;
+
+	*answers = NULL;
+	if (tok == NULL)
+		return NULL;
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	json_tokener_free(tok);
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "method", NULL)) {
+		json_object_put(root);
+		return NULL;
+	}
+	json_object_object_add(root, "id", json_object_new_string(id));
+	if (json_object_object_get_ex(root, "params", &params) &&
+	    json_object_is_type(params, json_type_object)) {
+		if (json_object_object_get_ex(params, "inputResponses", &v) &&
+		    json_object_is_type(v, json_type_object))
+			*answers = json_object_get(v);
+		json_object_object_del(params, "inputResponses");
+		json_object_object_del(params, "requestState");
+	}
+	text = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, out_len);
+	out = text ? strdup(text) : NULL;
+	json_object_put(root);
+	if (out == NULL) {
+		json_object_put(*answers);
+		*answers = NULL;
+	}
 	return out;
 }

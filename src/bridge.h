@@ -35,6 +35,43 @@ struct json_object *mg_bridge_initialize_from_discover(
 char *mg_bridge_request_to_2026(
     const mg_rpc_msg_t *m, const char *init_params, size_t *len);
 
+/*
+ * Requests of a 2025 server to its client (elicitation, sampling, roots)
+ * reach a 2026-07-28 client as the inputRequests of an input_required
+ * result, each under a key; the client's retry answers them by key in
+ * inputResponses.  A 2025 server names no keys: the bridge takes
+ * params._meta["mcpgw/inputKey"] when the server set it (so a server
+ * written for the bridge controls its keys), else "input-" and the
+ * request's id.
+ */
+#define MG_BRIDGE_INPUT_KEY "mcpgw/inputKey"
+#define MG_BRIDGE_KEY_MAX 64
+
+/* The client capability a server's request METHOD needs (MG_REQ_F_ELICIT,
+ * _SAMPLE, _ROOTS of ipc.h); 0 for ping (the bridge answers it itself);
+ * -1 for a method the bridge does not carry. */
+int mg_bridge_ask_need(const char *method);
+
+/* The key of a server's request MSG, into OUT (N bytes): the hint when it
+ * is a string of 1 to MG_BRIDGE_KEY_MAX bytes that TAKEN (an object whose
+ * keys are in use, or NULL) does not hold, else "input-" and the id. */
+void mg_bridge_input_key(
+    struct json_object *msg, struct json_object *taken, char *out, size_t n);
+
+/* The inputRequests entry for a server's request MSG: {method, params},
+ * the params without the bridge's key hint.  A new object. */
+struct json_object *mg_bridge_input_request(struct json_object *msg);
+
+/*
+ * A 2026-07-28 request BODY (LEN bytes) as the bridge's session carries
+ * it: its id replaced by ID (the session is shared: ids must not clash),
+ * params.requestState dropped, params.inputResponses taken out into
+ * *ANSWERS (a new reference, or NULL).  The new text, malloc'd (*OUT_LEN
+ * bytes), or NULL when BODY is not a request.
+ */
+char *mg_bridge_request_for_session(const char *body, size_t len,
+    const char *id, struct json_object **answers, size_t *out_len);
+
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);
 

@@ -9,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "child.h"
 #include "connector.h"
@@ -28,8 +30,33 @@ typedef struct relay {
 	struct mg_connector_s *c;
 	int                    slot; /* the worker's link */
 	uint64_t               id;   /* its request id */
+	int                    upstream;
 	mg_upx_t              *x;
 } relay_t;
+
+/* A relay over the bridge whose client went with an input_required
+ * result, kept for the retry (MG_MSG_PARK): what the upstream sends
+ * meanwhile is queued; X is NULL once its answer ended (END kept). */
+#define MG_PARK_QUEUE_MAX (1024 * 1024) /* bytes queued: more ends it */
+
+typedef struct parked {
+	struct parked         *next;
+	struct mg_connector_s *c;
+	uint8_t                key[MG_PARK_KEY];
+	int                    upstream;
+	mg_upx_t              *x;
+	char                   version[32];
+	struct evbuffer       *queue; /* messages: 4-byte length, text */
+	int                    ended, code;
+	char                  *why;
+	struct event          *timer;
+	int64_t                ms; /* how long it waits */
+} parked_t;
+
+static parked_t *park_take(
+    struct mg_connector_s *c, const uint8_t *key, const mg_upstream_t *up);
+static void park_resume(
+    parked_t *p, relay_t *r, const mg_up_req_t *req, const mg_up_ops_t *ops);
 
 /* A client came back to worker FROM for a stream that worker TO holds:
  * frames pass between them under each one's own request id. */
@@ -64,6 +91,8 @@ typedef struct mg_connector_s {
 	int                nrelays;
 	peer_t            *peers;
 	uint64_t           next_peer_id;
+	parked_t          *parked;
+	int                nparked;
 	mg_child_ctx_t    *ctx;
 	struct event_base *base;
 	mg_child_t        *child;
@@ -261,7 +290,7 @@ close_next(mg_connector_t *c)
 		     up && up->index != u->upstream; up = up->next)
 			;
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
-			u->version, "", 0, "", 0, "", 0, 0, "", 0 };
+			u->version, "", 0, "", 0, "", 0, 0, "", 0, 0 };
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;
@@ -305,6 +334,7 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
 	const mg_upstream_t *up = NULL;
 	relay_t             *r;
+	parked_t            *p;
 	mg_up_ops_t ops = { relay_head, relay_data, relay_event, relay_end,
 		NULL };
 	mg_up_req_t req;
@@ -336,18 +366,25 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		(const char *)parts[3].p, parts[3].len, lei,
 		(q.flags & MG_REQ_F_MODERN) != 0,
 		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
-		parts[5].len };
+		parts[5].len,
+		q.flags &
+		    (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS) };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;
 	r->slot = mg_link_slot(link);
 	r->id = hdr->id;
+	r->upstream = up->index;
 	ops.arg = r;
 	r->next = c->relays;
 	c->relays = r;
 	c->nrelays++;
+	/* a retry of a request parked here takes it over; a key we do not
+	 * hold (it ended, or another connector parked it) starts afresh */
+	if ((q.flags & MG_REQ_F_RESUME) && (p = park_take(c, q.park, up)))
+		park_resume(p, r, &req, &ops);
 	/* on failure to start, the relay answers at once */
-	if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
+	else if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
 		relay_end(r, -32000, "cannot start a request to the upstream");
 	}
 	return;
@@ -380,6 +417,206 @@ connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
 			peer_remove(c, p);
 			return;
 		}
+}
+
+/* ---- relays parked over the bridge --------------------------------- */
+
+static void
+park_free(parked_t *p)
+{
+	parked_t **pp;
+
+	for (pp = &p->c->parked; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			p->c->nparked--;
+			break;
+		}
+	if (p->x != NULL)
+		mg_upstream_cancel(p->x);
+	if (p->timer)
+		event_free(p->timer);
+	if (p->queue)
+		evbuffer_free(p->queue);
+	free(p->why);
+	free(p);
+}
+
+static void
+park_queue(parked_t *p, const char *msg, size_t len)
+{
+	uint32_t n = (uint32_t)len;
+
+	if (p->ended)
+		return;
+	if (evbuffer_get_length(p->queue) + len > MG_PARK_QUEUE_MAX) {
+		mg_warn("a request parked for its client's retry got more "
+			"than %d bytes meanwhile: ended",
+		    MG_PARK_QUEUE_MAX);
+		mg_upstream_cancel(p->x);
+		p->x = NULL;
+		p->ended = 1;
+		p->code = -32603;
+		p->why = strdup("the upstream sent too much while the "
+				"request waited for the client's input");
+		return;
+	}
+	evbuffer_add(p->queue, &n, sizeof(n));
+	evbuffer_add(p->queue, msg, len);
+}
+
+static void
+park_head(void *arg, int status, int kind, const char *sid, const char *v)
+{
+	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
+}
+
+static void
+park_data(void *arg, const char *msg, size_t len)
+{
+	park_queue(arg, msg, len);
+}
+
+static void
+park_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	(void)id, (void)retry;
+	if (len > 0)
+		park_queue(arg, data, len);
+}
+
+/* The upstream's answer ended while the client was away: kept for the
+ * retry (the exchange itself is gone). */
+static void
+park_end(void *arg, int code, const char *message)
+{
+	parked_t *p = arg;
+
+	p->x = NULL;
+	if (p->ended)
+		return;
+	p->ended = 1;
+	p->code = code;
+	p->why = strdup(message ? message : "");
+}
+
+static void
+park_expire(evutil_socket_t fd, short what, void *arg)
+{
+	parked_t *p = arg;
+
+	(void)fd, (void)what;
+	mg_info("a request parked for its client's retry waited %lld ms "
+		"(the upstream's read_timeout): dropped",
+	    (long long)p->ms);
+	park_free(p);
+}
+
+/* MG_MSG_PARK: the relay ID of LINK's worker waits for a retry under the
+ * key in PAYLOAD, as long as the upstream's read_timeout. */
+static void
+connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
+    const uint8_t *payload)
+{
+	static const mg_up_ops_t ops = { park_head, park_data, park_event,
+		park_end, NULL };
+	mg_up_ops_t              o = ops;
+	int                      slot = mg_link_slot(link);
+	relay_t                 *r;
+	parked_t                *p = NULL;
+	const mg_upstream_t     *up;
+	struct timeval           tv;
+
+	if (hdr->len != MG_PARK_KEY) {
+		mg_error("malformed PARK frame from worker %d", slot);
+		return;
+	}
+	for (r = c->relays; r != NULL; r = r->next)
+		if (r->slot == slot && r->id == hdr->id)
+			break;
+	if (r == NULL || r->x == NULL)
+		return; /* its answer ended already */
+	for (up = c->ctx->conf->upstreams; up && up->index != r->upstream;
+	     up = up->next)
+		;
+	if (up == NULL || (p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->queue = evbuffer_new()) == NULL ||
+	    (p->timer = evtimer_new(c->base, park_expire, p)) == NULL) {
+		if (p != NULL) {
+			if (p->queue)
+				evbuffer_free(p->queue);
+			free(p);
+		}
+		mg_upstream_cancel(r->x);
+		relay_remove(r);
+		return;
+	}
+	p->c = c;
+	memcpy(p->key, payload, MG_PARK_KEY);
+	p->upstream = r->upstream;
+	p->x = r->x;
+	snprintf(
+	    p->version, sizeof(p->version), "%s", mg_upstream_version(r->x));
+	o.arg = p;
+	mg_upstream_park(p->x, &o);
+	relay_remove(r);
+	p->next = c->parked;
+	c->parked = p;
+	c->nparked++;
+	p->ms = up->read_timeout;
+	tv.tv_sec = up->read_timeout / 1000;
+	tv.tv_usec = (up->read_timeout % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+}
+
+/* The parked relay under KEY for upstream UP, out of the table. */
+static parked_t *
+park_take(mg_connector_t *c, const uint8_t *key, const mg_upstream_t *up)
+{
+	parked_t **pp, *p;
+
+	for (pp = &c->parked; (p = *pp) != NULL; pp = &p->next)
+		if (p->upstream == up->index &&
+		    CRYPTO_memcmp(p->key, key, MG_PARK_KEY) == 0) {
+			*pp = p->next;
+			c->nparked--;
+			return p;
+		}
+	return NULL;
+}
+
+/* The retry R takes the parked relay P over: the upstream's requests
+ * still waiting (or answered by REQ's inputResponses), then what came
+ * meanwhile, then its end if it ended. */
+static void
+park_resume(
+    parked_t *p, relay_t *r, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	uint32_t n;
+	char    *msg;
+
+	p->next = NULL;
+	r->x = p->x;
+	p->x = NULL;
+	if (r->x != NULL)
+		mg_upstream_resume(
+		    r->x, ops, req->body, req->body_len, req->caps);
+	else
+		relay_head(r, 200, MG_RESP_SSE, "", p->version);
+	while (evbuffer_remove(p->queue, &n, sizeof(n)) == sizeof(n) &&
+	    (msg = malloc(n ? n : 1)) != NULL) {
+		evbuffer_remove(p->queue, msg, n);
+		relay_event(r, NULL, -1, msg, n);
+		free(msg);
+	}
+	if (p->ended) {
+		r->x = NULL;
+		relay_end(r, p->code, p->why);
+	}
+	p->c->nparked++; /* park_free counts it out */
+	p->next = p->c->parked;
+	p->c->parked = p;
+	park_free(p);
 }
 
 /* ---- streams another worker holds (resumption) ---------------------- */
@@ -527,6 +764,10 @@ connector_frame(
 		connector_request_cancel(arg, link, hdr->id);
 		return;
 	}
+	if (hdr->type == MG_MSG_PARK) {
+		connector_park(arg, link, hdr, payload);
+		return;
+	}
 	if (hdr->type == MG_MSG_RESUME) {
 		connector_resume(arg, link, hdr, payload);
 		return;
@@ -644,6 +885,8 @@ out:
 		connector_drop_slot(&c, (int)i);
 		mg_link_free(c.links[i]);
 	}
+	while (c.parked != NULL)
+		park_free(c.parked);
 	mg_upstreams_free(c.ups);
 	for (size_t i = 0; i < MG_USESS_BUCKETS; i++)
 		while (c.usess[i] != NULL)

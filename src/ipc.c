@@ -66,6 +66,7 @@ static const struct {
 	{ MG_MSG_PEER_CANCEL, "PEER_CANCEL" },
 	{ MG_MSG_ANSWER, "ANSWER" },
 	{ MG_MSG_ANSWER_FWD, "ANSWER_FWD" },
+	{ MG_MSG_PARK, "PARK" },
 };
 
 const char *

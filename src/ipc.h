@@ -43,6 +43,7 @@ typedef enum {
 	MG_MSG_PEER_EVENT,     /*   as RESP_HEAD, RESP_EVENT, RESP_END */
 	MG_MSG_PEER_END,
 	MG_MSG_ANSWER, /* a client's response we could not place */
+	MG_MSG_PARK,   /* keep this relay for the client's retry (bridge) */
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
@@ -111,7 +112,15 @@ typedef struct {
 #define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
 #define MG_REQ_F_DISCOVER 0x04   /* and it is server/discover */
 #define MG_REQ_F_MODERN 0x02     /* a 2026-07-28 request: no session */
-#define MG_UP_SID_MAX 1024       /* an upstream's Mcp-Session-Id, at most */
+/* what a 2026-07-28 client declared in _meta: the bridge asks it nothing
+ * else (its answers to a 2025 upstream's other requests are errors) */
+#define MG_REQ_F_ELICIT 0x08
+#define MG_REQ_F_SAMPLE 0x10
+#define MG_REQ_F_ROOTS 0x20
+/* a retry of a request the bridge parked (MG_MSG_PARK): PARK names it */
+#define MG_REQ_F_RESUME 0x40
+#define MG_PARK_KEY 16
+#define MG_UP_SID_MAX 1024 /* an upstream's Mcp-Session-Id, at most */
 
 typedef struct {
 	uint8_t  method; /* mg_http_method_t */
@@ -125,7 +134,14 @@ typedef struct {
 	uint32_t body_len;
 	uint16_t hdr_len; /* header lines for the upstream, after lei */
 	uint64_t session; /* the gateway's session number, 0 if none */
+	uint8_t  park[MG_PARK_KEY]; /* with MG_REQ_F_RESUME */
 } mg_msg_req_t;
+
+/* MG_MSG_PARK: the MG_PARK_KEY bytes the worker sealed into the
+ * requestState of its input_required result.  The connector keeps the
+ * relay (its upstream exchange goes on) under that key, with what the
+ * upstream sends meanwhile, until a request with MG_REQ_F_RESUME and the
+ * key takes it over, or the upstream's read_timeout passes. */
 
 /* MG_MSG_RESP_EVENT: this struct, then id_len bytes of the upstream's
  * event id, then the data (a JSON-RPC message, or empty). */

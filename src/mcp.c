@@ -19,6 +19,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "accesslog.h"
 #include "builtin.h"
@@ -97,6 +99,13 @@ struct mg_mcp_ex {
 	int              reverse;
 	int              reverse_init; /* its initialize, as server/discover */
 	struct evbuffer *rev_headers;  /* Mcp-Method, Mcp-Name */
+	/* the upstream's requests to a 2026-07-28 client over the bridge */
+	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
+	struct json_object *asks;   /* gathered inputRequests, by key */
+	struct event       *gather; /* then the input_required result */
+	int                 resume; /* a retry: the connector holds PARK */
+	uint8_t             park[MG_PARK_KEY];
+	char                input_target[256]; /* its name or uri */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -306,6 +315,9 @@ ex_free(mg_mcp_ex_t *ex)
 	else if (ex->relay)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
+	json_object_put(ex->asks);
+	if (ex->gather)
+		event_free(ex->gather);
 	free(ex->init_params);
 	free(ex->sess);
 	if (ex->rev_headers)
@@ -1289,6 +1301,7 @@ ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 }
 
 static void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
+static void ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
 static void ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 static void ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 
@@ -1500,6 +1513,218 @@ ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
 	json_object_put(data);
 }
 
+/* ---- input_required over the bridge (a 2025 upstream's requests) ------ */
+
+/*
+ * The requests a 2025 upstream sends its client during a 2026-07-28
+ * client's request (the connector keys them, bridge.h) are gathered for
+ * INPUT_GATHER_MS (one round trip of the client's, not one per request:
+ * a server often asks several things at once), then the client gets an
+ * input_required result and the connector parks the exchange
+ * (MG_MSG_PARK) under a random key that the requestState carries, sealed
+ * with the session key and bound to the upstream, method and name.  The
+ * retry, on any worker, names the key: the connector posts its
+ * inputResponses upstream and the answer goes on to it.  A requestState
+ * of ours that does not open is refused; one whose exchange is gone
+ * starts the request afresh (the inputResponses answer the same
+ * questions asked again).
+ */
+#define INPUT_GATHER_MS 20
+#define PARK_PREFIX "mcpgw-park."
+
+/* What names a request for its requestState: method, then the params'
+ * name (a tool, a prompt) or uri (a resource). */
+static const char *
+input_target(const mg_rpc_msg_t *m)
+{
+	struct json_object *v;
+
+	if ((json_object_object_get_ex(m->params, "name", &v) ||
+		json_object_object_get_ex(m->params, "uri", &v)) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return "";
+}
+
+static void
+hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		int d = (s[i] >= '0' && s[i] <= '9') ? s[i] - '0'
+		    : (s[i] >= 'a' && s[i] <= 'f')   ? s[i] - 'a' + 10
+						     : -1;
+
+		if (d < 0)
+			return MG_ERROR;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(d << 4);
+		else
+			out[i / 2] |= (uint8_t)d;
+	}
+	return s[2 * n] == '|' ? MG_OK : MG_ERROR;
+}
+
+/*
+ * A 2026-07-28 request on a proxy route, before it goes: the client
+ * capabilities the bridge may ask for, inputResponses checked (an object
+ * of results), and a requestState of ours opened (the retry of a request
+ * the bridge parked).  MG_ERROR: refused, answered.
+ */
+static int
+ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *meta, *caps, *v;
+	char                why[200], state[MG_SESSION_DATA_MAX + 1], *rest;
+	const char         *s;
+	size_t              n;
+	int                 idx;
+
+	if (json_object_object_get_ex(m->params, "_meta", &meta) &&
+	    json_object_object_get_ex(meta, MG_META_CAPABILITIES, &caps)) {
+		if (json_object_object_get_ex(caps, "elicitation", NULL))
+			ex->caps |= MG_REQ_F_ELICIT;
+		if (json_object_object_get_ex(caps, "sampling", NULL))
+			ex->caps |= MG_REQ_F_SAMPLE;
+		if (json_object_object_get_ex(caps, "roots", NULL))
+			ex->caps |= MG_REQ_F_ROOTS;
+	}
+	if (json_object_object_get_ex(m->params, "inputResponses", &v)) {
+		if (!json_object_is_type(v, json_type_object)) {
+			ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+			    "Invalid params: inputResponses must be an object "
+			    "of results by key");
+			return MG_ERROR;
+		}
+		json_object_object_foreach(v, key, answer)
+		{
+			if (json_object_is_type(answer, json_type_object))
+				continue;
+			snprintf(why, sizeof(why),
+			    "Invalid params: inputResponses[\"%.64s\"] must be "
+			    "an object (the result of the request)",
+			    key);
+			ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS, why);
+			return MG_ERROR;
+		}
+	}
+	if (!json_object_object_get_ex(m->params, "requestState", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strncmp(json_object_get_string(v), PARK_PREFIX,
+		strlen(PARK_PREFIX)) != 0)
+		return MG_OK; /* none, or the upstream's own */
+	s = json_object_get_string(v) + strlen(PARK_PREFIX);
+	if (mg_session_open_data(ex->ctx->key, s, strlen(s), state,
+		sizeof(state) - 1, &n) != MG_OK) {
+		ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+		    "Invalid params: requestState failed its integrity check");
+		return MG_ERROR;
+	}
+	state[n] = '\0';
+	/* "park|UPSTREAM|KEY|METHOD|TARGET" */
+	if (strncmp(state, "park|", 5) != 0 ||
+	    (idx = (int)strtol(state + 5, &rest, 10)) != ex->upstream->index ||
+	    *rest != '|' || hex_decode(rest + 1, ex->park, MG_PARK_KEY) != 0 ||
+	    (rest += 2 + 2 * MG_PARK_KEY,
+		strncmp(rest, m->method, strlen(m->method)) != 0) ||
+	    rest[strlen(m->method)] != '|' ||
+	    strcmp(rest + strlen(m->method) + 1, input_target(m)) != 0) {
+		ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+		    "Invalid params: requestState belongs to another request");
+		return MG_ERROR;
+	}
+	ex->resume = 1;
+	return MG_OK;
+}
+
+/* The gathered requests go to the client as an input_required result;
+ * the connector keeps the exchange for the retry. */
+static void
+ex_input_required(evutil_socket_t fd, short what, void *arg)
+{
+	mg_mcp_ex_t        *ex = arg;
+	struct json_object *r;
+	struct evbuffer    *out;
+	uint8_t             key[MG_PARK_KEY];
+	char                hex[2 * MG_PARK_KEY + 1], text[MG_SESSION_DATA_MAX],
+	    sealed[sizeof(PARK_PREFIX) + MG_SESSION_DATA_TOKEN_MAX + 1];
+
+	(void)fd, (void)what;
+	if (ex->req == NULL || ex->relay == NULL || ex->asks == NULL)
+		return;
+	if (RAND_bytes(key, sizeof(key)) != 1) {
+		ERR_clear_error();
+		ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR,
+		    "cannot make a key for the requestState");
+		return;
+	}
+	hex_encode(key, sizeof(key), hex);
+	snprintf(text, sizeof(text), "park|%d|%s|%s|%s", ex->upstream->index,
+	    hex, ex->rpc_method, ex->input_target);
+	memcpy(sealed, PARK_PREFIX, strlen(PARK_PREFIX));
+	if (mg_session_seal_data(ex->ctx->key, text, strlen(text),
+		sealed + strlen(PARK_PREFIX),
+		sizeof(sealed) - strlen(PARK_PREFIX)) != MG_OK) {
+		ex_relay_failed(
+		    ex, MG_RPC_INTERNAL_ERROR, "cannot seal the requestState");
+		return;
+	}
+	mg_proxy_park(ex->relay, key);
+	ex->relay = NULL;
+	r = json_object_new_object();
+	json_object_object_add(
+	    r, "resultType", json_object_new_string("input_required"));
+	json_object_object_add(r, "inputRequests", ex->asks);
+	ex->asks = NULL;
+	json_object_object_add(
+	    r, "requestState", json_object_new_string(sealed));
+	out = evbuffer_new();
+	mg_rpc_write_result(out, ex->req_id, r);
+	json_object_put(r);
+	ex->answered_relay = 1;
+	if (ex->streaming) {
+		ex_event(ex, out);
+		mg_http_stream_end(ex->req);
+	} else
+		mg_http_reply(ex->req, 200, "application/json",
+		    (const char *)evbuffer_pullup(out, -1),
+		    evbuffer_get_length(out));
+	evbuffer_free(out);
+}
+
+/* A request of the upstream to the client (the connector set its key):
+ * into the input_required result soon to go. */
+static void
+ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *params, *meta, *key;
+	struct timeval      tv = { 0, INPUT_GATHER_MS * 1000 };
+
+	if (!json_object_object_get_ex(m->root, "params", &params) ||
+	    !json_object_object_get_ex(params, "_meta", &meta) ||
+	    !json_object_object_get_ex(meta, MG_BRIDGE_INPUT_KEY, &key))
+		return;
+	if (ex->asks == NULL)
+		ex->asks = json_object_new_object();
+	json_object_object_add(ex->asks, json_object_get_string(key),
+	    mg_bridge_input_request(m->root));
+	if (ex->gather == NULL)
+		ex->gather = evtimer_new(ex->ctx->base, ex_input_required, ex);
+	if (ex->gather != NULL && !evtimer_pending(ex->gather, NULL))
+		evtimer_add(ex->gather, &tv);
+}
+
 /* A 2026-07-28 message on a proxy route: checked here, relayed with its
  * routing headers, as it came to an upstream that speaks 2026-07-28, or
  * over the connector's bridge to one of the 2025 revisions (the answers
@@ -1513,8 +1738,13 @@ ex_relay_modern(
 		    "Unsupported protocol version (longer than 31 bytes)");
 		return;
 	}
-	if (m->kind == MG_RPC_REQUEST)
+	if (m->kind == MG_RPC_REQUEST) {
 		ex->req_id = json_object_get(m->id);
+		if (ex_input_check(ex, m) != MG_OK)
+			return;
+		snprintf(ex->input_target, sizeof(ex->input_target), "%s",
+		    input_target(m));
+	}
 	ex_relay(ex, body, len);
 }
 
@@ -1782,8 +2012,12 @@ bridge_message(
 		evbuffer_add(out, msg, len);
 	} else if (m.kind == MG_RPC_RESULT &&
 	    json_object_is_type(m.result, json_type_object)) {
-		struct json_object *r =
-		    strcmp(ex->rpc_method, "server/discover") == 0
+		struct json_object *r;
+
+		/* answered without the client's input after all */
+		json_object_put(ex->asks);
+		ex->asks = NULL;
+		r = strcmp(ex->rpc_method, "server/discover") == 0
 		    ? mg_bridge_discover_from_initialize(
 			  m.result, all_versions, MG_NELEM(all_versions))
 		    : json_object_get(m.result);
@@ -1798,11 +2032,28 @@ bridge_message(
 		mg_rpc_write_result(out, ex->req_id ? ex->req_id : m.id, r);
 		json_object_put(r);
 	} else if (m.kind == MG_RPC_REQUEST) {
-		mg_debug(
-		    "dropped %s, a request of the upstream to a 2026-07-28 "
-		    "client over the bridge on %s",
-		    m.method, ex->loc->path);
+		ex_input_gather(ex, &m);
 		rc = MG_DECLINED;
+	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
+		struct json_object *e = json_object_new_object(), *v;
+
+		if (m.error_code == MG_RPC_METHOD_NOT_FOUND)
+			ex->relay_status = 404;
+		/* the error of the client's request, under its own id */
+		json_object_object_foreach(m.error, k, val)
+		{
+			json_object_object_add(e, k, json_object_get(val));
+		}
+		v = json_object_new_object();
+		json_object_object_add(
+		    v, "jsonrpc", json_object_new_string("2.0"));
+		json_object_object_add(v, "id", json_object_get(ex->req_id));
+		json_object_object_add(v, "error", e);
+		evbuffer_add_printf(out, "%s",
+		    json_object_to_json_string_ext(v,
+			JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(v);
 	} else {
 		if (m.kind == MG_RPC_ERROR &&
 		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
@@ -2193,6 +2444,8 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		if (q.headers == NULL)
 			q.headers = "";
 	}
+	q.caps = ex->caps;
+	q.park = ex->resume ? ex->park : NULL;
 	o.arg = ex;
 	if (ex->ctx->proxy == NULL ||
 	    (ex->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL)

@@ -183,13 +183,18 @@ mg_proxy_open(
 	mg_msg_req_t q = { (uint8_t)req->method,
 		(uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
 		    (req->modern ? MG_REQ_F_MODERN : 0) |
-		    (req->discover ? MG_REQ_F_DISCOVER : 0)),
+		    (req->discover ? MG_REQ_F_DISCOVER : 0) |
+		    (req->park ? MG_REQ_F_RESUME : 0) |
+		    (req->caps &
+			(MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS))),
 		(uint16_t)req->hops, req->upstream, (uint16_t)req->sid_len,
 		(uint16_t)req->version_len, (uint16_t)req->init_len,
 		(uint16_t)req->lei_len, (uint32_t)req->body_len,
-		(uint16_t)req->headers_len, req->session };
+		(uint16_t)req->headers_len, req->session, { 0 } };
 	size_t       len = sizeof(q) + req->sid_len + req->version_len +
 	    req->init_len + req->body_len + req->lei_len + req->headers_len;
+	if (req->park != NULL)
+		memcpy(q.park, req->park, MG_PARK_KEY);
 	/* the parts go into the link's output as they are: one copy */
 	mg_ipc_part_t parts[] = { { (const uint8_t *)&q, sizeof(q) },
 		{ (const uint8_t *)req->sid, req->sid_len },
@@ -224,6 +229,17 @@ mg_proxy_link(const mg_proxy_t *p)
 void
 mg_proxy_forget(mg_relay_t *r)
 {
+	relay_unlink(r);
+	free(r);
+}
+
+void
+mg_proxy_park(mg_relay_t *r, const uint8_t key[MG_PARK_KEY])
+{
+	mg_proxy_t *p = r->p;
+
+	if (p->link != NULL)
+		mg_link_send(p->link, MG_MSG_PARK, r->id, key, MG_PARK_KEY);
 	relay_unlink(r);
 	free(r);
 }

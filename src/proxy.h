@@ -21,12 +21,14 @@ typedef struct {
 	int      method; /* mg_http_method_t */
 	int      initialize;
 	int      hops;
-	int      upstream;    /* index */
-	uint64_t session;     /* the gateway's, so the connector can close the
-			       * upstream's when it idles out */
-	int         modern;   /* 2026-07-28: no session, HEADERS go along */
-	int         discover; /* the request is server/discover */
-	const char *sid, *version, *init, *body, *lei, *headers;
+	int      upstream;     /* index */
+	uint64_t session;      /* the gateway's, so the connector can close the
+				* upstream's when it idles out */
+	int            modern; /* 2026-07-28: no session, HEADERS go along */
+	int            discover; /* the request is server/discover */
+	int            caps;     /* MG_REQ_F_ELICIT, _SAMPLE, _ROOTS */
+	const uint8_t *park;     /* a retry of a parked request, or NULL */
+	const char    *sid, *version, *init, *body, *lei, *headers;
 	size_t sid_len, version_len, init_len, body_len, lei_len, headers_len;
 } mg_relay_req_t;
 
@@ -47,6 +49,9 @@ void mg_proxy_cancel(mg_relay_t *r);
  * dropped. */
 void mg_proxy_forget(mg_relay_t *r);
 
+/* The answer stops here for now: the connector keeps the exchange under
+ * KEY (MG_MSG_PARK) for a later request to resume; no more callbacks. */
+void mg_proxy_park(mg_relay_t *r, const uint8_t key[MG_PARK_KEY]);
 /* Ask for a stream another worker holds (MG_MSG_RESUME); its events come
  * back like a relayed answer.  NULL if the connector cannot be reached. */
 mg_relay_t *mg_proxy_resume(

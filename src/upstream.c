@@ -24,6 +24,7 @@
 #include <http_parser.h>
 #include <json-c/json.h>
 
+#include "bridge.h"
 #include "era.h"
 #include "http.h"
 #include "ipc.h"
@@ -71,6 +72,7 @@ struct mg_upstreams {
 	size_t             npools;
 	remap_t           *remaps; /* newest first */
 	int                nremaps;
+	uint64_t           bridge_ids; /* ids of requests on bridge sessions */
 };
 
 struct mg_upconn {
@@ -114,12 +116,17 @@ struct mg_upx {
 	int             discover; /* the client's request is server/discover */
 	int             bridged;  /* over the bridge's session */
 	int             unsupported; /* a version the bridge does not carry */
-	struct mg_upx  *wait_next;   /* in pool->waiting */
-	struct event   *later;       /* an answer given without the upstream */
-	int             step;
-	int             reinit; /* this answer is a 404 to retry */
-	int             retried, conn_retried;
-	struct event   *timer;
+	/* the upstream's requests to a 2026-07-28 client over the bridge */
+	int                 caps;   /* what the client declared: MG_REQ_F_* */
+	int                 parked; /* its client went: asks wait for a retry */
+	struct json_object *answers;   /* inputResponses not used yet, by key */
+	struct json_object *asks;      /* by key: {"id": id, "msg": text} */
+	struct mg_upx      *wait_next; /* in pool->waiting */
+	struct event       *later; /* an answer given without the upstream */
+	int                 step;
+	int                 reinit; /* this answer is a 404 to retry */
+	int                 retried, conn_retried;
+	struct event       *timer;
 	/* the answer being read */
 	int              status, kind, head_sent, got_bytes;
 	int              foreign; /* the answer is not JSON or SSE */
@@ -151,6 +158,8 @@ upx_free(mg_upx_t *x)
 	free(x->headers);
 	if (x->later)
 		event_free(x->later);
+	json_object_put(x->answers);
+	json_object_put(x->asks);
 	free(x);
 }
 
@@ -188,6 +197,8 @@ static void bridge_leave(mg_upx_t *x, int code, const char *why);
 static void bridge_enter(mg_upx_t *x);
 static void bridge_capture(mg_upx_t *x, const char *msg, size_t len);
 static void bridge_go(mg_upx_t *x);
+static void bridge_message(mg_upx_t *x, const char *msg, size_t len);
+static void bridge_own_request(mg_upx_t *x);
 
 /* The last word to the worker side, then the exchange is gone. */
 static void
@@ -317,6 +328,12 @@ upx_sse_event(void *arg, const mg_sse_event_t *ev)
 	int message = ev->has_data && ev->data_len > 0 &&
 	    strcmp(ev->type, "message") == 0;
 
+	/* over the bridge, the upstream's requests to the client are
+	 * answered here or become the client's input (bridge_ask) */
+	if (x->step == STEP_REQUEST && !x->reinit && x->bridged && message) {
+		bridge_message(x, ev->data, ev->data_len);
+		return;
+	}
 	/* relayed whole, ids and retry included, so a client can resume
 	 * through us; an initialize is answered as JSON (upx_message) */
 	if (x->step == STEP_REQUEST && !x->reinit && !x->initialize) {
@@ -901,7 +918,9 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 		body =
 		    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-bridge\",\"method\":"
 		    "\"initialize\",\"params\":{\"protocolVersion\":"
-		    "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{"
+		    "\"2025-11-25\",\"capabilities\":{\"elicitation\":{"
+		    "\"form\":{},\"url\":{}},\"sampling\":{},\"roots\":{}},"
+		    "\"clientInfo\":{"
 		    "\"name\":\"mcpgw-bridge\",\"version\":\"" PACKAGE_VERSION
 		    "\"}}}";
 		len = strlen(body);
@@ -1022,8 +1041,10 @@ bridge_go(mg_upx_t *x)
 	x->step = STEP_REQUEST;
 	if (x->discover)
 		event_active(x->later, EV_TIMEOUT, 1);
-	else
+	else {
+		bridge_own_request(x);
 		upx_send(x);
+	}
 }
 
 static void
@@ -1090,6 +1111,258 @@ bridge_leave(mg_upx_t *x, int code, const char *why)
 	}
 }
 
+/* ---- the upstream's requests to a 2026-07-28 client ------------------- */
+
+/*
+ * Over the bridge, a request of the upstream to its client (elicitation,
+ * sampling, roots) goes to the worker with its key in inputRequests set
+ * in params._meta (bridge.h); the worker gathers them into an
+ * input_required result and parks the exchange here (MG_MSG_PARK,
+ * connector.c).  The client's retry resumes it: its inputResponses are
+ * posted upstream as the responses, by key.  Answers on hand (sent with
+ * a request, or not used yet) answer a later request of the same key at
+ * once.  A ping is answered here; a method the client did not declare
+ * the capability for, or one the bridge does not carry, gets an error.
+ */
+
+static void
+post_head(void *arg, int status, int kind, const char *sid, const char *v)
+{
+	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
+}
+
+static void
+post_data(void *arg, const char *msg, size_t len)
+{
+	(void)arg, (void)msg, (void)len;
+}
+
+static void
+post_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	(void)arg, (void)id, (void)retry, (void)data, (void)len;
+}
+
+static void
+post_end(void *arg, int code, const char *message)
+{
+	(void)arg, (void)code, (void)message; /* upx_end logged a failure */
+}
+
+/* Post the response to the upstream's request ID on the bridge's session:
+ * RESULT (a reference taken), or an error CODE and MESSAGE. */
+static void
+bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
+    int code, const char *message)
+{
+	static const mg_up_ops_t ops = { post_head, post_data, post_event,
+		post_end, NULL };
+	struct json_object      *m = json_object_new_object(), *e;
+	const char              *text;
+	size_t                   len;
+	mg_up_req_t              req = { .method = MG_HTTP_POST,
+			     .hops = x->hops,
+			     .up = x->pool->up,
+			     .sid = x->sid,
+			     .version = x->version,
+			     .init = "",
+			     .last_event_id = "",
+			     .headers = "" };
+
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(m, "id", json_object_get(id));
+	if (result != NULL)
+		json_object_object_add(m, "result", json_object_get(result));
+	else {
+		e = json_object_new_object();
+		json_object_object_add(e, "code", json_object_new_int(code));
+		json_object_object_add(
+		    e, "message", json_object_new_string(message));
+		json_object_object_add(m, "error", e);
+	}
+	text = json_object_to_json_string_length(
+	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	req.body = text;
+	req.body_len = len;
+	if (text == NULL || mg_upstream_start(x->ups, &req, &ops) == NULL)
+		mg_warn("upstream \"%s\": cannot post a response to its "
+			"request over the bridge",
+		    x->pool->up->name);
+	json_object_put(m);
+}
+
+/* The client's inputResponses (objects only) among the answers on hand. */
+static void
+bridge_add_answers(mg_upx_t *x, struct json_object *answers)
+{
+	if (!json_object_is_type(answers, json_type_object))
+		return;
+	if (x->answers == NULL)
+		x->answers = json_object_new_object();
+	json_object_object_foreach(answers, key, v)
+	{
+		if (json_object_is_type(v, json_type_object))
+			json_object_object_add(
+			    x->answers, key, json_object_get(v));
+	}
+}
+
+/* An answer on hand for KEY: posted as the response to ID, used up. */
+static int
+bridge_answer(mg_upx_t *x, const char *key, struct json_object *id)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(x->answers, key, &v))
+		return 0;
+	bridge_reply(x, id, v, 0, NULL);
+	json_object_object_del(x->answers, key);
+	return 1;
+}
+
+/* The request as the bridge's session carries it: an id of our own (the
+ * session is shared), the client's inputResponses kept on hand. */
+static void
+bridge_own_request(mg_upx_t *x)
+{
+	struct json_object *answers = NULL;
+	char                id[48], *body;
+	size_t              len;
+
+	if (x->method != MG_HTTP_POST)
+		return;
+	snprintf(id, sizeof(id), "mcpgw-%llu",
+	    (unsigned long long)++x->ups->bridge_ids);
+	body = mg_bridge_request_for_session(
+	    x->body, x->body_len, id, &answers, &len);
+	if (body == NULL)
+		return; /* not a request: as it is */
+	free(x->body);
+	x->body = body;
+	x->body_len = len;
+	bridge_add_answers(x, answers);
+	json_object_put(answers);
+}
+
+/* One message of a bridged answer: on to the client, unless it is a
+ * request of the upstream (above). */
+static void
+bridge_message(mg_upx_t *x, const char *msg, size_t len)
+{
+	struct json_object *root = parse_json(msg, len), *method, *id, *params,
+			   *meta, *ask;
+	const char *name, *text;
+	char        key[MG_BRIDGE_KEY_MAX + 8], why[160];
+	size_t      tlen;
+	int         need;
+
+	if (!json_object_object_get_ex(root, "method", &method) ||
+	    !json_object_object_get_ex(root, "id", &id)) {
+		json_object_put(root);
+		x->ops.event(x->ops.arg, NULL, -1, msg, len);
+		return;
+	}
+	name = json_object_get_string(method);
+	need = mg_bridge_ask_need(name);
+	if (need == 0) {
+		struct json_object *empty = json_object_new_object();
+
+		bridge_reply(x, id, empty, 0, NULL);
+		json_object_put(empty);
+	} else if (need < 0 || !(x->caps & need)) {
+		snprintf(why, sizeof(why),
+		    need < 0 ? "Method not found: %.80s does not cross mcpgw's "
+			       "bridge to a 2026-07-28 client"
+			     : "Method not found: the 2026-07-28 client did "
+			       "not declare the capability for %.80s",
+		    name);
+		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
+	} else {
+		mg_bridge_input_key(root, x->asks, key, sizeof(key));
+		if (!bridge_answer(x, key, id)) {
+			if (!json_object_object_get_ex(
+				root, "params", &params) ||
+			    !json_object_is_type(params, json_type_object)) {
+				params = json_object_new_object();
+				json_object_object_add(root, "params", params);
+			}
+			if (!json_object_object_get_ex(
+				params, "_meta", &meta) ||
+			    !json_object_is_type(meta, json_type_object)) {
+				meta = json_object_new_object();
+				json_object_object_add(params, "_meta", meta);
+			}
+			json_object_object_add(meta, MG_BRIDGE_INPUT_KEY,
+			    json_object_new_string(key));
+			text = json_object_to_json_string_length(root,
+			    JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE,
+			    &tlen);
+			if (x->asks == NULL)
+				x->asks = json_object_new_object();
+			ask = json_object_new_object();
+			json_object_object_add(ask, "id", json_object_get(id));
+			json_object_object_add(ask, "msg",
+			    json_object_new_string_len(text, (int)tlen));
+			json_object_object_add(x->asks, key, ask);
+			/* parked: the retry hears it (mg_upstream_resume) */
+			if (!x->parked)
+				x->ops.event(x->ops.arg, NULL, -1, text, tlen);
+		}
+	}
+	json_object_put(root);
+}
+
+void
+mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops)
+{
+	x->parked = 1;
+	x->ops = *ops;
+}
+
+void
+mg_upstream_resume(
+    mg_upx_t *x, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
+{
+	struct json_object *answers = NULL, *still = json_object_new_object();
+	char               *own;
+	size_t              olen;
+
+	x->parked = 0;
+	x->ops = *ops;
+	x->caps = caps;
+	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", x->version);
+	own = mg_bridge_request_for_session(body, len, "", &answers, &olen);
+	free(own);
+	bridge_add_answers(x, answers);
+	json_object_put(answers);
+	if (x->asks == NULL) {
+		json_object_put(still);
+		return;
+	}
+	/* the requests answered go upstream; the others to the client again */
+	json_object_object_foreach(x->asks, key, ask)
+	{
+		struct json_object *id = NULL, *msg = NULL;
+
+		json_object_object_get_ex(ask, "id", &id);
+		json_object_object_get_ex(ask, "msg", &msg);
+		if (bridge_answer(x, key, id))
+			continue;
+		json_object_object_add(still, key, json_object_get(ask));
+		x->ops.event(x->ops.arg, NULL, -1, json_object_get_string(msg),
+		    (size_t)json_object_get_string_len(msg));
+	}
+	json_object_put(x->asks);
+	x->asks = still;
+}
+
+const char *
+mg_upstream_version(const mg_upx_t *x)
+{
+	return x->version;
+}
+
 /* ---- exchanges ---------------------------------------------------------- */
 
 static char *
@@ -1128,6 +1401,7 @@ mg_upstream_start(
 	x->lei = strdup(req->last_event_id ? req->last_event_id : "");
 	x->modern = req->modern;
 	x->discover = req->discover;
+	x->caps = req->caps;
 	x->headers = copy(req->headers ? req->headers : "", req->headers_len);
 	x->headers_len = req->headers_len;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);

@@ -37,6 +37,7 @@ typedef struct {
 	int                  discover;      /* the request is server/discover */
 	const char          *headers; /* lines for the upstream, as they are */
 	size_t               headers_len;
+	int caps; /* a 2026-07-28 client's: MG_REQ_F_ELICIT.. */
 } mg_up_req_t;
 
 /* The answer, as the frames to the worker carry it (ipc.h). */
@@ -53,5 +54,18 @@ mg_upx_t *mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops);
 /* The client is gone: stop, with no more callbacks. */
 void mg_upstream_cancel(mg_upx_t *x);
+
+/*
+ * Over the bridge (a 2026-07-28 client, an upstream of 2025): the
+ * client went with an input_required result; the exchange goes on, its
+ * calls to OPS now, and the upstream's requests to the client wait for
+ * the retry.  Resume: the retry's calls to OPS from now on (a head
+ * first), its request BODY's inputResponses posted upstream as the
+ * answers to the waiting requests, the others heard again.
+ */
+void mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops);
+void mg_upstream_resume(mg_upx_t *x, const mg_up_ops_t *ops, const char *body,
+    size_t len, int caps);
+const char *mg_upstream_version(const mg_upx_t *x);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The bridge's translations: discover from initialize and back, a 2025
- * request with the new era's _meta, which results are cacheable.
+ * request with the new era's _meta, which results are cacheable, and a
+ * 2025 server's requests to its client as a 2026-07-28 client's input.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "bridge.h"
+#include "ipc.h"
 #include "mcpgw.h"
 #include "suites.h"
 
@@ -121,6 +123,103 @@ START_TEST(test_bridge_request_to_2026)
 }
 END_TEST
 
+START_TEST(test_bridge_ask_need)
+{
+	ck_assert_int_eq(
+	    mg_bridge_ask_need("elicitation/create"), MG_REQ_F_ELICIT);
+	ck_assert_int_eq(
+	    mg_bridge_ask_need("sampling/createMessage"), MG_REQ_F_SAMPLE);
+	ck_assert_int_eq(mg_bridge_ask_need("roots/list"), MG_REQ_F_ROOTS);
+	ck_assert_int_eq(mg_bridge_ask_need("ping"), 0);
+	ck_assert_int_eq(mg_bridge_ask_need("tools/call"), -1);
+	ck_assert_int_eq(mg_bridge_ask_need(NULL), -1);
+}
+END_TEST
+
+START_TEST(test_bridge_input_key)
+{
+	struct json_object *hinted = json_tokener_parse(
+	    "{\"id\":3,\"method\":\"roots/list\",\"params\":{\"_meta\":{"
+	    "\"mcpgw/inputKey\":\"client_roots\"}}}");
+	struct json_object *plain =
+	    json_tokener_parse("{\"id\":\"a7\",\"method\":\"roots/list\"}");
+	struct json_object *numeric = json_tokener_parse(
+	    "{\"id\":12,\"method\":\"roots/list\",\"params\":{\"_meta\":{"
+	    "\"mcpgw/inputKey\":5}}}");
+	struct json_object *taken = json_tokener_parse("{\"client_roots\":{}}");
+	char                key[MG_BRIDGE_KEY_MAX + 8];
+
+	mg_bridge_input_key(hinted, NULL, key, sizeof(key));
+	ck_assert_str_eq(key, "client_roots");
+	/* a key in use already: the id decides */
+	mg_bridge_input_key(hinted, taken, key, sizeof(key));
+	ck_assert_str_eq(key, "input-3");
+	mg_bridge_input_key(plain, NULL, key, sizeof(key));
+	ck_assert_str_eq(key, "input-a7");
+	/* a hint that is not a string is no hint */
+	mg_bridge_input_key(numeric, NULL, key, sizeof(key));
+	ck_assert_str_eq(key, "input-12");
+	json_object_put(hinted);
+	json_object_put(plain);
+	json_object_put(numeric);
+	json_object_put(taken);
+}
+END_TEST
+
+START_TEST(test_bridge_input_request)
+{
+	struct json_object *m = json_tokener_parse(
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"elicitation/create\","
+	    "\"params\":{\"message\":\"Name?\",\"_meta\":{\"mcpgw/inputKey\":"
+	    "\"user_name\"}}}");
+	struct json_object *kept = json_tokener_parse(
+	    "{\"id\":4,\"method\":\"roots/list\",\"params\":{\"_meta\":{"
+	    "\"mcpgw/inputKey\":\"r\",\"x\":1}}}");
+	struct json_object *r = mg_bridge_input_request(m);
+
+	ck_assert_str_eq(text(r),
+	    "{\"method\":\"elicitation/create\",\"params\":{\"message\":"
+	    "\"Name?\"}}");
+	json_object_put(r);
+	r = mg_bridge_input_request(kept);
+	ck_assert_str_eq(text(r),
+	    "{\"method\":\"roots/list\",\"params\":{\"_meta\":{\"x\":1}}}");
+	/* the message itself is left as it was */
+	ck_assert_ptr_nonnull(strstr(text(kept), "mcpgw/inputKey"));
+	json_object_put(r);
+	json_object_put(m);
+	json_object_put(kept);
+}
+END_TEST
+
+START_TEST(test_bridge_request_for_session)
+{
+	static const char body[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"t\",\"inputResponses\":{\"k\":{\"a\":1}},"
+	    "\"requestState\":\"s\"}}";
+	struct json_object *answers;
+	size_t              len;
+	char               *out = mg_bridge_request_for_session(
+			  body, strlen(body), "mcpgw-9", &answers, &len);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-9\",\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"t\"}}");
+	ck_assert_uint_eq(len, strlen(out));
+	ck_assert_str_eq(text(answers), "{\"k\":{\"a\":1}}");
+	free(out);
+	json_object_put(answers);
+	/* a response, or no JSON: not a request, left alone */
+	ck_assert_ptr_null(mg_bridge_request_for_session(
+	    "{\"id\":1,\"result\":{}}", 20, "x", &answers, &len));
+	ck_assert_ptr_null(answers);
+	ck_assert_ptr_null(
+	    mg_bridge_request_for_session("{\"id\"", 5, "x", &answers, &len));
+}
+END_TEST
+
 START_TEST(test_bridge_cacheable)
 {
 	ck_assert(mg_bridge_cacheable("tools/list"));
@@ -141,6 +240,10 @@ bridge_suite(void)
 	tcase_add_test(tc, test_bridge_initialize_from_discover);
 	tcase_add_test(tc, test_bridge_request_to_2026);
 	tcase_add_test(tc, test_bridge_cacheable);
+	tcase_add_test(tc, test_bridge_ask_need);
+	tcase_add_test(tc, test_bridge_input_key);
+	tcase_add_test(tc, test_bridge_input_request);
+	tcase_add_test(tc, test_bridge_request_for_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
