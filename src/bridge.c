@@ -171,6 +171,17 @@ mg_bridge_ask_need(const char *method)
 	return -1;
 }
 
+const char *
+mg_bridge_cap_name(int need)
+{
+	switch (need) {
+	case MG_REQ_F_ELICIT: return "elicitation";
+	case MG_REQ_F_SAMPLE: return "sampling";
+	case MG_REQ_F_ROOTS: return "roots";
+	default: return "";
+	}
+}
+
 void
 mg_bridge_input_key(
     struct json_object *msg, struct json_object *taken, char *out, size_t n)

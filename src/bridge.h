@@ -52,6 +52,18 @@ char *mg_bridge_request_to_2026(
  * -1 for a method the bridge does not carry. */
 int mg_bridge_ask_need(const char *method);
 
+/* The capability's name in ClientCapabilities for NEED (as above). */
+const char *mg_bridge_cap_name(int need);
+
+/*
+ * The connector tells the worker, in the answer's stream, that it
+ * refused the upstream a request for want of a client capability
+ * (params.capability names it); if the request then fails, the client
+ * gets -32021 naming it (the 2026-07-28 rule: a request that needs a
+ * capability the client did not declare is refused so).
+ */
+#define MG_BRIDGE_REFUSED "notifications/mcpgw/refused"
+
 /* The key of a server's request MSG, into OUT (N bytes): the hint when it
  * is a string of 1 to MG_BRIDGE_KEY_MAX bytes that TAKEN (an object whose
  * keys are in use, or NULL) does not hold, else "input-" and the id. */

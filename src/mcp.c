@@ -99,12 +99,19 @@ struct mg_mcp_ex {
 	int              reverse;
 	int              reverse_init; /* its initialize, as server/discover */
 	struct evbuffer *rev_headers;  /* Mcp-Method, Mcp-Name */
+	/* its input_required results, as requests to it (reverse_ask) */
+	char               *rev_body;    /* the request as relayed */
+	struct json_object *rev_keys;    /* the inputRequests' keys */
+	struct json_object *rev_answers; /* the client's results, by key */
+	struct json_object *rev_state;   /* the upstream's requestState */
+	int                 rev_rounds;
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
 	struct json_object *asks;   /* gathered inputRequests, by key */
 	struct event       *gather; /* then the input_required result */
 	int                 resume; /* a retry: the connector holds PARK */
 	uint8_t             park[MG_PARK_KEY];
+	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
 	/* for the access log */
 	char rpc_method[48];
@@ -316,12 +323,17 @@ ex_free(mg_mcp_ex_t *ex)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
 	json_object_put(ex->asks);
+	json_object_put(ex->refused);
 	if (ex->gather)
 		event_free(ex->gather);
 	free(ex->init_params);
 	free(ex->sess);
 	if (ex->rev_headers)
 		evbuffer_free(ex->rev_headers);
+	free(ex->rev_body);
+	json_object_put(ex->rev_keys);
+	json_object_put(ex->rev_answers);
+	json_object_put(ex->rev_state);
 	mg_replay_free(ex->replay);
 	if (ex->linger)
 		event_free(ex->linger);
@@ -1991,6 +2003,60 @@ add_if_absent(struct json_object *o, const char *key, struct json_object *v)
 		json_object_object_add(o, key, v);
 }
 
+/* The connector refused the upstream a request for a capability the
+ * client did not declare (MG_BRIDGE_REFUSED): noted. */
+static void
+bridge_refused(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *cap;
+
+	if (!json_object_object_get_ex(m->params, "capability", &cap) ||
+	    !json_object_is_type(cap, json_type_string))
+		return;
+	if (ex->refused == NULL)
+		ex->refused = json_object_new_object();
+	json_object_object_add(
+	    ex->refused, json_object_get_string(cap), json_object_new_object());
+}
+
+/* A tool's result that says it failed. */
+static int
+bridge_is_error(const mg_rpc_msg_t *m)
+{
+	struct json_object *v;
+
+	return m->kind == MG_RPC_RESULT &&
+	    json_object_object_get_ex(m->result, "isError", &v) &&
+	    json_object_get_boolean(v);
+}
+
+/* The request failed after the upstream was refused what the client
+ * did not declare: -32021 naming it, as 2026-07-28 wants (400). */
+static void
+bridge_missing_capability(mg_mcp_ex_t *ex, struct evbuffer *out)
+{
+	struct json_object *data = json_object_new_object();
+	char                why[160];
+	size_t              n = 0;
+
+	n += (size_t)snprintf(
+	    why, sizeof(why), "Missing required client capability:");
+	json_object_object_foreach(ex->refused, cap, v)
+	{
+		(void)v;
+		if (n < sizeof(why))
+			n += (size_t)snprintf(
+			    why + n, sizeof(why) - n, " %s", cap);
+	}
+	json_object_object_add(
+	    data, "requiredCapabilities", json_object_get(ex->refused));
+	ex->rpc_error = MG_MCP_ERR_MISSING_CAPABILITY;
+	ex->relay_status = 400;
+	mg_rpc_write_error(
+	    out, ex->req_id, MG_MCP_ERR_MISSING_CAPABILITY, why, data);
+	json_object_put(data);
+}
+
 /*
  * One message of a bridged answer, as a 2026-07-28 client wants it, into
  * OUT: the result gets resultType (and ttlMs, cacheScope for lists and
@@ -2010,6 +2076,13 @@ bridge_message(
 
 	if (mg_rpc_parse(msg, len, &m, &err) != MG_OK) {
 		evbuffer_add(out, msg, len);
+	} else if (m.kind == MG_RPC_NOTIFICATION &&
+	    strcmp(m.method, MG_BRIDGE_REFUSED) == 0) {
+		bridge_refused(ex, &m);
+		rc = MG_DECLINED;
+	} else if (ex->refused != NULL &&
+	    (m.kind == MG_RPC_ERROR || bridge_is_error(&m))) {
+		bridge_missing_capability(ex, out);
 	} else if (m.kind == MG_RPC_RESULT &&
 	    json_object_is_type(m.result, json_type_object)) {
 		struct json_object *r;
@@ -2106,7 +2179,8 @@ ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
 	if (name != NULL)
 		mg_era_header_add(ex->rev_headers, "Mcp-Name", name);
 	ex_relay(ex, body, len);
-	free(body);
+	/* an input_required answer sends it again (reverse_retry) */
+	ex->rev_body = body;
 }
 
 /*
@@ -2157,9 +2231,11 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		    "of 2026-07-28");
 		return;
 	}
-	/* notifications (initialized, cancelled) and responses: nothing
-	 * upstream awaits them in the new era */
+	/* notifications (initialized, cancelled): nothing upstream awaits
+	 * them in the new era; responses answer our requests (reverse_ask) */
 	if (m->kind != MG_RPC_REQUEST) {
+		if (m->kind == MG_RPC_RESULT || m->kind == MG_RPC_ERROR)
+			ex_answer(ex, m);
 		mg_http_reply(ex->req, 202, NULL, NULL, 0);
 		return;
 	}
@@ -2188,10 +2264,149 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 }
 
 /*
+ * An input_required result over the reverse bridge: each inputRequest
+ * goes to the 2025 client as a request on its response stream (as a
+ * 2025 server asks); its responses, through whichever worker gets them,
+ * fill inputResponses, and when all are in the request goes upstream
+ * again with them and the requestState (reverse_retry).  At most
+ * REVERSE_ROUNDS rounds.
+ */
+#define REVERSE_ROUNDS 16
+
+static void reverse_answered(mg_mcp_call_t *c, struct json_object *result,
+    int code, const char *message);
+
+static void
+reverse_retry(mg_mcp_ex_t *ex)
+{
+	struct json_object *root = json_tokener_parse(ex->rev_body), *params;
+	const char         *text;
+	char               *body;
+	size_t              len;
+
+	if (!json_object_object_get_ex(root, "params", &params) ||
+	    !json_object_is_type(params, json_type_object)) {
+		params = json_object_new_object();
+		json_object_object_add(root, "params", params);
+	}
+	json_object_object_add(params, "inputResponses", ex->rev_answers);
+	ex->rev_answers = NULL;
+	if (ex->rev_state != NULL)
+		json_object_object_add(
+		    params, "requestState", json_object_get(ex->rev_state));
+	else
+		json_object_object_del(params, "requestState");
+	text = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	body = text ? strdup(text) : NULL;
+	json_object_put(root);
+	if (body == NULL) {
+		ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	/* the round before may not have ended yet: its END is dropped */
+	if (ex->relay != NULL) {
+		mg_proxy_forget(ex->relay);
+		ex->relay = NULL;
+	}
+	ex_relay(ex, body, len);
+	free(body);
+}
+
+static void
+reverse_answered(
+    mg_mcp_call_t *c, struct json_object *result, int code, const char *message)
+{
+	mg_mcp_ex_t *ex = c->ex;
+	const char  *key = json_object_get_string(
+	     json_object_array_get_idx(ex->rev_keys, (size_t)(intptr_t)c->data));
+	char why[256];
+
+	call_unlink(c);
+	call_free(c);
+	if (ex->req == NULL)
+		return;
+	if (code != 0) {
+		/* inputResponses carry results only: the request fails */
+		snprintf(why, sizeof(why),
+		    "the client answered the upstream's request \"%.64s\" "
+		    "with error %d: %.120s",
+		    key ? key : "", code, message ? message : "");
+		ex_cancel_calls(ex);
+		ex_relay_failed(ex, code, why);
+		return;
+	}
+	if (ex->rev_answers == NULL)
+		ex->rev_answers = json_object_new_object();
+	json_object_object_add(
+	    ex->rev_answers, key ? key : "", json_object_get(result));
+	if (ex->calls == NULL)
+		reverse_retry(ex);
+}
+
+/* RESULT is input_required: ask the client.  MG_OK: asked; else the
+ * error is in OUT. */
+static int
+reverse_ask(mg_mcp_ex_t *ex, struct json_object *result, struct evbuffer *out)
+{
+	struct json_object *reqs, *v;
+	size_t              n = 0;
+
+	if (!json_object_object_get_ex(result, "inputRequests", &reqs) ||
+	    !json_object_is_type(reqs, json_type_object) ||
+	    json_object_object_length(reqs) == 0 || ex->session == 0 ||
+	    ex->rev_body == NULL || ++ex->rev_rounds > REVERSE_ROUNDS) {
+		ex->rpc_error = MG_RPC_INTERNAL_ERROR;
+		mg_rpc_write_error(out, ex->req_id, MG_RPC_INTERNAL_ERROR,
+		    ex->rev_rounds > REVERSE_ROUNDS
+			? "the upstream asked the client for input more than "
+			  "16 times in one request"
+			: "the upstream's input_required result has no "
+			  "inputRequests",
+		    NULL);
+		return MG_ERROR;
+	}
+	json_object_put(ex->rev_state);
+	ex->rev_state = NULL;
+	if (json_object_object_get_ex(result, "requestState", &v))
+		ex->rev_state = json_object_get(v);
+	json_object_put(ex->rev_keys);
+	ex->rev_keys = json_object_new_array();
+	json_object_object_foreach(reqs, key, r)
+	{
+		struct json_object *method = NULL, *params = NULL;
+		mg_mcp_call_t      *c = calloc(1, sizeof(*c));
+
+		json_object_object_get_ex(r, "method", &method);
+		json_object_object_get_ex(r, "params", &params);
+		if (c == NULL)
+			break;
+		c->ex = ex;
+		c->data = (void *)(intptr_t)n++;
+		c->next = ex->calls;
+		ex->calls = c;
+		json_object_array_add(
+		    ex->rev_keys, json_object_new_string(key));
+		if (mg_mcp_call_ask(c, json_object_get_string(method),
+			params ? json_object_get(params)
+			       : json_object_new_object(),
+			reverse_answered) != MG_OK) {
+			ex_cancel_calls(ex);
+			mg_rpc_write_error(out, ex->req_id,
+			    MG_RPC_INTERNAL_ERROR,
+			    "cannot ask the client for the upstream's input",
+			    NULL);
+			return MG_ERROR;
+		}
+	}
+	return MG_OK;
+}
+
+/*
  * One message of an answer over the reverse bridge into OUT: the answer to
  * initialize is built from the upstream's server/discover and opens our
- * session; an input_required result, which a 2025 client cannot take, is
- * an error (not bridged yet).  MG_DECLINED: nothing to send.
+ * session; an input_required result becomes requests to the client
+ * (reverse_ask).  MG_DECLINED: nothing to send.
  */
 static int
 reverse_message(
@@ -2231,13 +2446,8 @@ reverse_message(
 		}
 	} else if (json_object_object_get_ex(m.result, "resultType", &v) &&
 	    strcmp(json_object_get_string(v), "input_required") == 0) {
-		ex->rpc_error = MG_RPC_INTERNAL_ERROR;
-		mg_rpc_write_error(out, m.id, MG_RPC_INTERNAL_ERROR,
-		    "the upstream asks the client for input (an input_required "
-		    "result), which mcpgw does not yet carry to a client of "
-		    "the "
-		    "2025 revisions",
-		    NULL);
+		if (reverse_ask(ex, m.result, out) == MG_OK)
+			rc = MG_DECLINED;
 	} else
 		evbuffer_add(out, msg, len);
 	mg_rpc_msg_clear(&m);
@@ -2362,6 +2572,9 @@ relay_end(void *arg, int code, const char *message)
 	ex->relay = NULL; /* proxy.c freed it */
 	if (ex->req == NULL)
 		return;
+	/* the answer was input_required: the client is being asked */
+	if (code == 0 && ex->reverse && ex->calls != NULL)
+		return;
 	if (code != 0) {
 		if (!ex->answered_relay)
 			ex_relay_failed(ex, code, message);
@@ -2430,7 +2643,9 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		q.discover = strcmp(ex->rpc_method, "server/discover") == 0 ||
 		    ex->reverse_init;
 		if (ex->reverse)
-			evbuffer_add_buffer(headers, ex->rev_headers);
+			evbuffer_add(headers,
+			    evbuffer_pullup(ex->rev_headers, -1),
+			    evbuffer_get_length(ex->rev_headers));
 		else {
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Method", 0, headers);

@@ -1277,6 +1277,16 @@ bridge_message(mg_upx_t *x, const char *msg, size_t len)
 			       "not declare the capability for %.80s",
 		    name);
 		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
+		/* should the request fail for it, the worker says why */
+		if (need > 0 && !x->parked) {
+			char note[160];
+			int  n = snprintf(note, sizeof(note),
+			     "{\"jsonrpc\":\"2.0\",\"method\":\"%s\","
+			      "\"params\":{\"capability\":\"%s\"}}",
+			     MG_BRIDGE_REFUSED, mg_bridge_cap_name(need));
+
+			x->ops.event(x->ops.arg, NULL, -1, note, (size_t)n);
+		}
 	} else {
 		mg_bridge_input_key(root, x->asks, key, sizeof(key));
 		if (!bridge_answer(x, key, id)) {
