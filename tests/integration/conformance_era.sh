@@ -44,39 +44,17 @@ server {
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
 
-# Through the bridge to the SDK v1 upstream (2025 only), at 2026-07-28:
-# what is not built yet, SCENARIO|PATTERN of its failures|REASON; the same
-# list is in docs/conformance.md.
-cat > "$MG_TMP/not-yet.txt" << 'EOF'
-server-stateless|test_missing_capability|the SDK v1 upstream has no tool test_missing_capability, and the bridge does not turn a 2025 server's refusal for want of a client capability into -32021
-input-required-result-basic-elicitation|InputRequiredResult|the bridge does not yet turn the upstream's requests to the client into input_required results (nor has the SDK v1 upstream the test_input_required_result_* tools)
-input-required-result-basic-sampling|InputRequiredResult|as above
-input-required-result-basic-list-roots|InputRequiredResult|as above
-input-required-result-request-state|InputRequiredResult|as above
-input-required-result-multiple-input-requests|InputRequiredResult|as above
-input-required-result-multi-round|InputRequiredResult|as above
-input-required-result-missing-input-response|InputRequiredResult|as above
-input-required-result-non-tool-request|test_input_required_result_prompt not found|as above
-input-required-result-result-type|input_required|as above
-input-required-result-tampered-state|InputRequiredResult|as above
-input-required-result-capability-check|InputRequiredResult|as above
-input-required-result-validate-input|Server accepted|as above (the runner only warns)
-EOF
 # Through the bridge the other way, a 2025 client in front of the SDK v2
 # upstream that speaks only 2026-07-28 (protocol 2026-07-28), at
 # 2025-11-25: what is not built yet.
 cat > "$MG_TMP/not-yet-reverse.txt" << 'EOF'
-tools-call-sampling|input_required|the bridge does not yet turn the upstream's input_required results into requests to a 2025 client
-tools-call-elicitation|input_required|as above
-elicitation-sep1034-defaults|input_required|as above
-elicitation-sep1330-enums|input_required|as above
 resources-subscribe|no resources/subscribe|2026-07-28 has no resources/subscribe and the bridge does not map it to subscriptions/listen (the initialize it answers declares no subscribe)
 resources-unsubscribe|no resources/subscribe|as above
 EOF
 while IFS='|' read -r name _; do
 	grep -q "^| \`$name\` |" "$MG_SRCDIR/docs/conformance.md" ||
 		fail "docs/conformance.md does not list $name among the scenarios the bridge does not pass yet"
-done < <(cat "$MG_TMP/not-yet.txt" "$MG_TMP/not-yet-reverse.txt")
+done < "$MG_TMP/not-yet-reverse.txt"
 
 # run_requirements REV URL WHERE [NOT-YET]: every scored scenario passes
 # (but those of the list NOT-YET, which must fail for their reason)
@@ -116,7 +94,10 @@ done
 # a proxy route to an upstream written with the SDK v1 (2025 only): 2025
 # relayed with sessions; 2026-07-28 over the bridge
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v1" sdk-v1
-run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge "$MG_TMP/not-yet.txt"
+# 2026-07-28 over the bridge: the upstream's requests to the client become
+# input_required results (the SDK v1 upstream names their keys in
+# _meta["mcpgw/inputKey"]), a failure after a refused capability -32021
+run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge
 # a proxy route to the SDK v2 upstream that speaks only 2026-07-28: 2025
 # clients over the bridge, 2026-07-28 relayed
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge "$MG_TMP/not-yet-reverse.txt"

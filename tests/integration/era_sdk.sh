@@ -6,10 +6,21 @@
 #    speaks 2025 only, and the client is served over the bridge
 #    (discovery, tools/list, tools/call, progress, 20 calls at once, an
 #    unknown tool); the upstream forgetting the bridge's session is
-#    recovered from;
+#    recovered from; the upstream's elicitation/create (sent on the call's
+#    stream, as a 2025 server does) reaches the client as an input_required
+#    result, which the SDK answers through its elicitation handler and
+#    retries with inputResponses;
 #  - to an upstream written with the SDK v2 (tests/era/upstream_v2.mjs,
 #    2026-07-28 only): relayed as it came;
 #  - to the built-in demo server.
+# And the SDK v1 client (tests/era/sdk_v1_client.mjs, the 2025 revisions,
+# with a session) over the reverse bridge to the same SDK v2 upstream,
+# configured `protocol 2026-07-28`: initialize (answered from the
+# upstream's server/discover, the session the gateway's), tools/list,
+# tools/call, the upstream's input_required results (elicitation in one
+# and two rounds, sampling, roots, all three at once) asked of the client
+# on its call's stream and retried upstream with inputResponses, progress,
+# DELETE.
 # Needs tests/proxy/node_modules and tests/era/node_modules.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -22,16 +33,18 @@ px_start_upstream
 start_v2 reject
 MG_PORT=$(free_port)
 px_conf 2 "upstream v1 { server $UP_URL; }
-upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }" "
+upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; }
+upstream v2only { server http://127.0.0.1:$V2_PORT/mcp; protocol 2026-07-28; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/v1 { mcp_pass v1; }
     location /mcp/v2 { mcp_pass v2; }
+    location /mcp/v2only { mcp_pass v2only; }
     location /mcp/demo { mcp_builtin demo; }
 }"
 mg_start
 
-# client URL PROGRESS-TOOL WHERE: the SDK v2 client's checks
+# client URL PROGRESS-TOOL|elicit WHERE: the SDK v2 client's checks
 client() {
 	PX_RC=0
 	timeout -k 5 60 "$ERA_NODE22" "$ERA_SCRIPTS/sdk_v2_client.mjs" "$1" "$2" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
@@ -70,10 +83,24 @@ grep -q 'upstream "v1" forgot the session of its 2026-07-28 clients; opening ano
 	fail "the bridge did not open a second session: $(grep -E 'forgot|opened' "$MG_TMP/error.log")"
 ok "the upstream forgot the bridge's session: the next call opened another, transparently"
 
+# test_input_required_result_elicitation: the upstream asks elicitation/create
+# (key user_name); the client's handler answers {name: Ada} and the SDK retries
+client "http://127.0.0.1:$MG_PORT/mcp/v1" elicit "input_required over the bridge to an SDK v1 upstream"
+
 client "http://127.0.0.1:$MG_PORT/mcp/v2" progress "relayed to an SDK v2 upstream"
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	check_failed "the connector did not find that the SDK v2 upstream speaks 2026-07-28"
 client "http://127.0.0.1:$MG_PORT/mcp/demo" progress "built-in demo"
+
+# the SDK v1 client (2025, sessions) over the reverse bridge to the SDK v2
+# upstream that speaks 2026-07-28 only
+W="SDK v1 client over the bridge to an SDK v2 upstream (2026-07-28 only)"
+PX_RC=0
+timeout -k 5 60 "$ERA_NODE22" "$ERA_SCRIPTS/sdk_v1_client.mjs" "http://127.0.0.1:$MG_PORT/mcp/v2only" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+sed -i "s/^ok - /ok - $W: /" "$MG_TMP/node.out"
+px_report "sdk_v1_client.mjs ($W)"
+grep -qE '^# revision 2025-(03-26|06-18|11-25)$' "$MG_TMP/node.out" ||
+	check_failed "$W: the SDK v1 client did not speak a 2025 revision: $(head -n 3 "$MG_TMP/node.out")"
 
 px_no_child_died || fail "a process of the gateway died: $(grep -E 'exited' "$MG_TMP/error.log")"
 px_done

@@ -23,12 +23,17 @@
 //              test_elicitation_sep1034_defaults,
 //              test_elicitation_sep1330_enums, json_schema_2020_12_tool,
 //              test_reconnection
+//              and, for the input-required-result-* scenarios of the
+//              2026-07-28 revision (SEP-2322) played through mcpgw's bridge:
+//              test_input_required_result_elicitation, _sampling,
+//              _list_roots, _request_state, _multiple_inputs, _multi_round,
+//              _tampered_state, _capabilities, test_missing_capability
 //   resources  test://static-text, test://static-binary,
 //              test://watched-resource (subscribe/unsubscribe),
 //              template test://template/{id}/data
 //   prompts    test_simple_prompt, test_prompt_with_arguments (arg1 with
 //              completion), test_prompt_with_embedded_resource,
-//              test_prompt_with_image
+//              test_prompt_with_image, test_input_required_result_prompt
 //   logging    logging/setLevel (log notifications honour the level)
 //   completion completion/complete
 // and the tools of the integration tests:
@@ -50,6 +55,16 @@
 //
 // Server-to-client requests and notifications of a tool call are sent with
 // the call as related request, so they travel on that POST's SSE stream.
+//
+// The test_input_required_result_* fixtures do what a 2025 server does: the
+// handler sends real requests to the client (elicitation/create,
+// sampling/createMessage, roots/list) and waits for the answers.  Each
+// request's params carry _meta {"mcpgw/inputKey": KEY}, the name mcpgw's
+// bridge gives it in the inputRequests of the input_required result it
+// returns to a 2026-07-28 client (the scenario's key: user_name,
+// capital_question, client_roots, confirm, greeting, step1, step2,
+// user_context).  requestState and its integrity check are the gateway's
+// business, not this server's.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -60,6 +75,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import {
 	CreateMessageResultSchema,
 	ElicitResultSchema,
+	ListRootsResultSchema,
 	SetLevelRequestSchema,
 	SubscribeRequestSchema,
 	UnsubscribeRequestSchema,
@@ -101,6 +117,9 @@ const JSON_SCHEMA_2020_12 = {
 	},
 	additionalProperties: false
 };
+
+// The _meta key naming a request to the client for mcpgw's bridge.
+const INPUT_KEY = 'mcpgw/inputKey';
 
 const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -182,11 +201,52 @@ function newServer(session) {
 		if (!server.getClientCapabilities()?.[what])
 			throw new Error(`the client did not declare the ${what} capability`);
 	};
-	const elicit = (extra, params) => {
+	const elicit = async (extra, params) => {
 		needCapability('elicitation');
 		return extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema);
 	};
 	const text = (t) => ({ content: [{ type: 'text', text: t }] });
+	// A request to the client named KEY for mcpgw's bridge (its key in
+	// inputRequests).
+	const keyed = (key, params) => ({ ...params, _meta: { ...params._meta, [INPUT_KEY]: key } });
+	const sample = async (extra, key, prompt, maxTokens) => {
+		needCapability('sampling');
+		return extra.sendRequest(
+			{
+				method: 'sampling/createMessage',
+				params: keyed(key, { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens })
+			},
+			CreateMessageResultSchema
+		);
+	};
+	const listRoots = async (extra, key) => {
+		needCapability('roots');
+		return extra.sendRequest({ method: 'roots/list', params: keyed(key, {}) }, ListRootsResultSchema);
+	};
+	const askName = (extra, key, message) =>
+		elicit(
+			extra,
+			keyed(key, {
+				message,
+				requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }
+			})
+		);
+	const askConfirm = (extra) =>
+		elicit(
+			extra,
+			keyed('confirm', {
+				message: 'Please confirm',
+				requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] }
+			})
+		);
+	// What an answer says, in a line of text.
+	const answered = (r, field) => (r.action === 'accept' ? String(r.content?.[field]) : `(${r.action})`);
+	const sampled = (r) => {
+		const blocks = Array.isArray(r.content) ? r.content : [r.content];
+		const t = blocks.filter((b) => b?.type === 'text').map((b) => b.text);
+		return t.length > 0 ? t.join('') : JSON.stringify(r.content);
+	};
+	const uris = (r) => r.roots.map((root) => root.uri).join(', ') || '(none)';
 
 	server.setRequestHandler(SetLevelRequestSchema, async (req) => {
 		level = req.params.level;
@@ -423,6 +483,103 @@ function newServer(session) {
 		}
 	);
 
+	// ---- input-required-result-* (SEP-2322), the 2025 way ----
+
+	mcp.registerTool(
+		'test_input_required_result_elicitation',
+		{ description: 'Asks the user for their name (elicitation/create, key user_name)', inputSchema: {} },
+		async (_args, extra) => {
+			const r = await askName(extra, 'user_name', 'What is your name?');
+			if (r.action !== 'accept') return text(`No name given: the user chose ${r.action}`);
+			return text(`Hello, ${r.content?.name}!`);
+		}
+	);
+	mcp.registerTool(
+		'test_input_required_result_sampling',
+		{ description: 'Asks the client for a completion (sampling/createMessage, key capital_question)', inputSchema: {} },
+		async (_args, extra) => text(sampled(await sample(extra, 'capital_question', 'What is the capital of France?', 100)))
+	);
+	mcp.registerTool(
+		'test_input_required_result_list_roots',
+		{ description: "Asks for the client's roots (roots/list, key client_roots)", inputSchema: {} },
+		async (_args, extra) => text(`Client roots: ${uris(await listRoots(extra, 'client_roots'))}`)
+	);
+	mcp.registerTool(
+		'test_input_required_result_request_state',
+		{ description: 'Asks for a confirmation (elicitation/create, key confirm)', inputSchema: {} },
+		async (_args, extra) => text(`state-ok: confirmed=${answered(await askConfirm(extra), 'ok')}`)
+	);
+	mcp.registerTool(
+		'test_input_required_result_multiple_inputs',
+		{
+			description:
+				'Asks for a name (key user_name), a completion (key greeting) and the roots (key client_roots), all at once',
+			inputSchema: {}
+		},
+		async (_args, extra) => {
+			const [name, greeting, roots] = await Promise.all([
+				askName(extra, 'user_name', 'What is your name?'),
+				sample(extra, 'greeting', 'Generate a greeting', 50),
+				listRoots(extra, 'client_roots')
+			]);
+			return text(`name=${answered(name, 'name')}; greeting=${sampled(greeting)}; roots=${uris(roots)}`);
+		}
+	);
+	mcp.registerTool(
+		'test_input_required_result_multi_round',
+		{ description: 'Asks two questions, the second once the first is answered (keys step1, step2)', inputSchema: {} },
+		async (_args, extra) => {
+			const name = await askName(extra, 'step1', 'Step 1: What is your name?');
+			const color = await elicit(
+				extra,
+				keyed('step2', {
+					message: 'Step 2: What is your favorite color?',
+					requestedSchema: { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] }
+				})
+			);
+			return text(`Multi-round complete for ${answered(name, 'name')} who likes ${answered(color, 'color')}`);
+		}
+	);
+	mcp.registerTool(
+		'test_input_required_result_tampered_state',
+		{ description: 'Asks for a confirmation (elicitation/create, key confirm)', inputSchema: {} },
+		async (_args, extra) => text(`state-ok: confirmed=${answered(await askConfirm(extra), 'ok')}`)
+	);
+	// Both requests go out; the one for a capability the (2026) client
+	// lacks fails (mcpgw answers it -32601), which is no error here.
+	mcp.registerTool(
+		'test_input_required_result_capabilities',
+		{
+			description: 'Asks for a name (key user_name) and a completion (key capital_question); reports which failed',
+			inputSchema: {}
+		},
+		async (_args, extra) => {
+			const [name, capital] = await Promise.allSettled([
+				askName(extra, 'user_name', 'What is your name?'),
+				sample(extra, 'capital_question', 'What is the capital of France?', 100)
+			]);
+			const ok = [];
+			const failed = [];
+			if (name.status === 'fulfilled') ok.push(`user_name=${answered(name.value, 'name')}`);
+			else failed.push(`user_name (${name.reason?.message ?? name.reason})`);
+			if (capital.status === 'fulfilled') ok.push(`capital_question=${sampled(capital.value)}`);
+			else failed.push(`capital_question (${capital.reason?.message ?? capital.reason})`);
+			return text(`answered: ${ok.join(', ') || 'none'}; failed: ${failed.join(', ') || 'none'}`);
+		}
+	);
+	// server-stateless (2026-07-28) calls it without the sampling
+	// capability and wants -32021: a 2025 server cannot see the client's
+	// per-request capabilities, so it asks, the gateway refuses it, and
+	// the tool fails (the gateway then answers -32021 naming sampling)
+	mcp.registerTool(
+		'test_missing_capability',
+		{ description: 'Needs sampling: asks the client for a completion (key completion) and fails without one', inputSchema: {} },
+		async (_args, extra) => {
+			const r = await sample(extra, 'completion', 'Say hello', 20);
+			return text(`sampled: ${sampled(r)}`);
+		}
+	);
+
 	// ---- tools of the integration tests ----
 
 	mcp.registerTool(
@@ -612,6 +769,24 @@ function newServer(session) {
 			{ role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } }
 		]
 	}));
+	mcp.registerPrompt(
+		'test_input_required_result_prompt',
+		{ description: 'A prompt that asks the user for its context (elicitation/create, key user_context)' },
+		async (extra) => {
+			const r = await elicit(
+				extra,
+				keyed('user_context', {
+					message: 'What context should the prompt use?',
+					requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] }
+				})
+			);
+			return {
+				messages: [
+					{ role: 'user', content: { type: 'text', text: `Prompt with context: ${answered(r, 'context')}` } }
+				]
+			};
+		}
+	);
 
 	return mcp;
 }
