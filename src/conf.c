@@ -162,6 +162,7 @@ static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 
@@ -290,6 +291,9 @@ static const conf_command_t mg_commands[] = {
 	    offsetof(mg_upstream_t, read_timeout), 0, &read_timeout_bounds },
 	{ "keepalive", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
 	    offsetof(mg_upstream_t, keepalive), 0, &keepalive_bounds },
+	{ "max_input_waits", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
+	    offsetof(mg_upstream_t, max_input_waits), 0,
+	    &max_input_waits_bounds },
 	{ "protocol", MG_CTX_UPSTREAM, 1, 1, conf_set_protocol, 0, 0, NULL },
 	{ "ssl_verify", MG_CTX_UPSTREAM, 1, 1, conf_set_flag,
 	    offsetof(mg_upstream_t, tls.verify), 0, &ssl_verify_bounds },

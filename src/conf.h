@@ -131,6 +131,7 @@ typedef struct mg_upstream {
 	int64_t              connect_timeout; /* ms */
 	int64_t              read_timeout;    /* ms between reads */
 	int                  keepalive;       /* idle connections kept */
+	int                  max_input_waits; /* bridged requests parked */
 	int                  protocol;        /* MG_PROTOCOL_* */
 	mg_conf_pos_t        protocol_pos;    /* where it was set */
 	mg_tls_conf_t        tls;

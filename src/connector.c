@@ -512,6 +512,16 @@ park_expire(evutil_socket_t fd, short what, void *arg)
 	park_free(p);
 }
 
+static int
+park_count(mg_connector_t *c, int upstream)
+{
+	int n = 0;
+
+	for (parked_t *p = c->parked; p != NULL; p = p->next)
+		n += p->upstream == upstream;
+	return n;
+}
+
 /* MG_MSG_PARK: the relay ID of LINK's worker waits for a retry under the
  * key in PAYLOAD, as long as the upstream's read_timeout. */
 static void
@@ -539,6 +549,14 @@ connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	for (up = c->ctx->conf->upstreams; up && up->index != r->upstream;
 	     up = up->next)
 		;
+	if (up != NULL && park_count(c, up->index) >= up->max_input_waits) {
+		/* the retry starts afresh (the key is not held) */
+		mg_warn("upstream \"%s\": %d requests wait for their "
+			"clients' input already (max_input_waits): one more "
+			"is dropped",
+		    up->name, up->max_input_waits);
+		up = NULL;
+	}
 	if (up == NULL || (p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->queue = evbuffer_new()) == NULL ||
 	    (p->timer = evtimer_new(c->base, park_expire, p)) == NULL) {
@@ -563,6 +581,9 @@ connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	p->next = c->parked;
 	c->parked = p;
 	c->nparked++;
+	mg_debug("upstream \"%s\": a request waits for its client's input "
+		 "(%d in all)",
+	    up->name, c->nparked);
 	p->ms = up->read_timeout;
 	tv.tv_sec = up->read_timeout / 1000;
 	tv.tv_usec = (up->read_timeout % 1000) * 1000;

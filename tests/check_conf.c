@@ -874,6 +874,7 @@ START_TEST(test_upstream_servers)
 		    " header Authorization \"Bearer abc\";\n"
 		    " header X-Team ops;\n"
 		    " connect_timeout 2s;\n"
+		    " max_input_waits 5;\n"
 		    "}\n"
 		    "upstream self { server http://127.0.0.1:8080/mcp/demo; }\n"
 		    "upstream v6 { server http://[::1]:9000; }\n");
@@ -890,6 +891,8 @@ START_TEST(test_upstream_servers)
 	ck_assert_int_eq(w->connect_timeout, 2000);
 	ck_assert_int_eq(w->read_timeout, 60000);
 	ck_assert_int_eq(w->keepalive, 32);
+	ck_assert_int_eq(w->max_input_waits, 5);
+	ck_assert_int_eq(self->max_input_waits, 1000);
 	ck_assert_int_eq(w->protocol, MG_PROTOCOL_AUTO);
 	ck_assert_int_eq(self->server.tls, 0);
 	ck_assert_str_eq(self->server.port, "8080");

@@ -1,0 +1,144 @@
+#!/bin/bash
+# The bridge's input_required round trips with curl, where the SDKs and
+# the conformance runner do not look: a 2026-07-28 client in front of the
+# SDK v1 upstream (tests/proxy/upstream_server.mjs, 2025 only).
+#
+#  (a) a round trip: an input_required result whose key the upstream
+#      named (_meta["mcpgw/inputKey"], not shown to the client) and a
+#      requestState of the gateway's, then the retry's result
+#  (b) what the retry may not do: a requestState tampered with, one of
+#      another tool, inputResponses that are not an object of objects
+#      (-32602, the exchange left waiting); the untouched retry then works
+#  (c) inputResponses sent with the first request answer the upstream's
+#      question of the same key at once (no round trip)
+#  (d) a request that needs a capability the client did not declare:
+#      400, -32021, requiredCapabilities naming it
+#  (e) a waiting request outlives no read_timeout: its retry starts
+#      afresh (and is asked again); max_input_waits is kept (logged)
+#  (f) the connector killed while a request waits: the retry starts
+#      afresh and completes
+#  (g) two clients with the same JSON-RPC id at once over the bridge's
+#      one session each get their own answer
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+px_setup
+px_need_modules
+
+px_start_upstream
+MG_PORT=$(free_port)
+px_conf 2 "upstream v1 { server $UP_URL; }
+upstream v1short { server $UP_URL; read_timeout 1s; max_input_waits 1; }" "
+server {
+    listen 127.0.0.1:$MG_PORT;
+    location /mcp/v1 { mcp_pass v1; }
+    location /mcp/short { mcp_pass v1short; }
+}"
+mg_start
+
+V=2026-07-28
+ALL='{"elicitation":{},"sampling":{},"roots":{}}'
+# call PATH TOOL ARGS CAPS [EXTRA-PARAMS] [ID] [FILE]: the answer in
+# $MG_TMP/call.json (or FILE), the HTTP status printed
+call() {
+	curl -sS --max-time 20 -o "${7:-$MG_TMP/call.json}" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		-H "MCP-Protocol-Version: $V" -H 'Mcp-Method: tools/call' -H "Mcp-Name: $2" \
+		--data-binary "{\"jsonrpc\":\"2.0\",\"id\":${6:-7},\"method\":\"tools/call\",\"params\":{\"name\":\"$2\",\"arguments\":$3,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"$V\",\"io.modelcontextprotocol/clientCapabilities\":$4}${5:+,$5}}}" \
+		"http://127.0.0.1:$MG_PORT$1"
+}
+# js EXPR: EXPR of the answer (r) in $MG_TMP/call.json
+js() {
+	node -e "const r=JSON.parse(require('fs').readFileSync('$MG_TMP/call.json','utf8'));console.log($1)"
+}
+
+# (a)
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL")" = 200 ] ||
+	fail "(a) round 1: $(cat "$MG_TMP/call.json")"
+[ "$(js 'r.id+" "+r.result.resultType+" "+Object.keys(r.result.inputRequests)+" "+r.result.inputRequests.user_name.method')" = "7 input_required user_name elicitation/create" ] ||
+	fail "(a) round 1 is not an input_required result with key user_name: $(cat "$MG_TMP/call.json")"
+[ "$(js 'JSON.stringify(r.result.inputRequests.user_name.params._meta ?? null)')" = null ] ||
+	fail "(a) the client saw the upstream's key hint: $(cat "$MG_TMP/call.json")"
+STATE=$(js 'r.result.requestState')
+case $STATE in
+mcpgw-park.?*) ;;
+*) fail "(a) the requestState is not the gateway's: $STATE" ;;
+esac
+ok "(a) round 1: input_required, key user_name as the upstream named it, requestState mcpgw-park.…"
+
+ANSWER='"inputResponses":{"user_name":{"action":"accept","content":{"name":"Grace"}}}'
+# (b) before the good retry: each refused, the exchange still waits
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" "$ANSWER,\"requestState\":\"${STATE}x\"")" = 200 ] &&
+	[ "$(js 'r.error.code+" "+r.error.message')" = "-32602 Invalid params: requestState failed its integrity check" ] ||
+	fail "(b) a tampered requestState: $(cat "$MG_TMP/call.json")"
+[ "$(call /mcp/v1 test_input_required_result_sampling '{}' "$ALL" "$ANSWER,\"requestState\":\"$STATE\"")" = 200 ] &&
+	[ "$(js 'r.error.code+" "+r.error.message')" = "-32602 Invalid params: requestState belongs to another request" ] ||
+	fail "(b) a requestState of another tool: $(cat "$MG_TMP/call.json")"
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" "\"inputResponses\":{\"user_name\":42},\"requestState\":\"$STATE\"")" = 200 ] &&
+	js 'r.error.code+" "+r.error.message' | grep -q '^-32602 Invalid params: inputResponses\["user_name"\] must be an object' ||
+	fail "(b) an answer that is not an object: $(cat "$MG_TMP/call.json")"
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" '"inputResponses":[1]')" = 200 ] &&
+	js 'r.error.code+" "+r.error.message' | grep -q '^-32602 Invalid params: inputResponses must be an object' ||
+	fail "(b) inputResponses that is not an object: $(cat "$MG_TMP/call.json")"
+ok "(b) a tampered requestState, one of another tool and malformed inputResponses: -32602 each"
+
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" "$ANSWER,\"requestState\":\"$STATE\"")" = 200 ] &&
+	[ "$(js 'r.id+" "+r.result.resultType+" "+r.result.content[0].text')" = "7 complete Hello, Grace!" ] ||
+	fail "(a) the retry: $(cat "$MG_TMP/call.json")"
+ok "(a) the retry, after the refused ones: the upstream got the answer, \"Hello, Grace!\""
+
+# (c)
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" '"inputResponses":{"user_name":{"action":"accept","content":{"name":"Ada"}},"extra":{"x":1}}')" = 200 ] &&
+	[ "$(js 'r.result.resultType+" "+r.result.content[0].text')" = "complete Hello, Ada!" ] ||
+	fail "(c) inputResponses with the first request: $(cat "$MG_TMP/call.json")"
+ok "(c) inputResponses sent with the request answered the upstream's question of that key at once"
+
+# (d)
+[ "$(call /mcp/v1 test_missing_capability '{}' '{}')" = 400 ] &&
+	[ "$(js 'r.error.code+" "+JSON.stringify(r.error.data)')" = '-32021 {"requiredCapabilities":{"sampling":{}}}' ] ||
+	fail "(d) a tool that needs sampling, without it: $(cat "$MG_TMP/call.json")"
+ok "(d) a request that needs an undeclared capability: 400, -32021, requiredCapabilities {sampling}"
+
+# (e) read_timeout 1s, max_input_waits 1 on /mcp/short
+[ "$(call /mcp/short ask '{"message":"first?"}' "$ALL")" = 200 ] &&
+	[ "$(js 'r.result.resultType')" = input_required ] || fail "(e) ask: $(cat "$MG_TMP/call.json")"
+OLD=$(js 'r.result.requestState')
+[ "$(call /mcp/short ask '{"message":"second?"}' "$ALL")" = 200 ] &&
+	[ "$(js 'r.result.resultType')" = input_required ] || fail "(e) a second ask: $(cat "$MG_TMP/call.json")"
+mg_wait 5 "grep -q 'upstream \"v1short\": 1 requests wait for their clients. input already (max_input_waits): one more is dropped' '$MG_TMP/error.log'" ||
+	fail "(e) max_input_waits 1 was not kept: $(grep -i input "$MG_TMP/error.log" | tail -n 5)"
+ok "(e) a second waiting request beyond max_input_waits 1 was dropped, logged"
+sleep 1.5
+KEY=$(node -e "const r=JSON.parse(require('fs').readFileSync('$MG_TMP/call.json','utf8'));console.log(Object.keys(r.result.inputRequests)[0])")
+[ "$(call /mcp/short ask '{"message":"first?"}' "$ALL" "\"inputResponses\":{\"$KEY\":{\"action\":\"accept\",\"content\":{\"answer\":\"late\"}}},\"requestState\":\"$OLD\"")" = 200 ] &&
+	[ "$(js 'r.result.resultType+" "+r.result.inputRequests[Object.keys(r.result.inputRequests)[0]].params.message')" = "input_required first?" ] ||
+	fail "(e) a retry after read_timeout: $(cat "$MG_TMP/call.json")"
+ok "(e) a retry after the upstream's read_timeout started afresh: asked again"
+
+# (f)
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL")" = 200 ] || fail "(f) round 1: $(cat "$MG_TMP/call.json")"
+STATE=$(js 'r.result.requestState')
+connector=$(mg_role_pids "$MG_MASTER" connector)
+kill -9 "$connector"
+mg_wait 5 "mg_replaced $MG_MASTER connector 1 $connector" || fail "(f) the connector was not replaced"
+[ "$(call /mcp/v1 test_input_required_result_elicitation '{}' "$ALL" "$ANSWER,\"requestState\":\"$STATE\"")" = 200 ] &&
+	[ "$(js 'r.result.content[0].text')" = "Hello, Grace!" ] ||
+	fail "(f) the retry after the connector died: $(cat "$MG_TMP/call.json")"
+ok "(f) the connector killed while a request waited: the retry started afresh and completed"
+
+# (g) the same id, at once, over the one session
+call /mcp/v1 slow '{"ms":400,"tag":"g"}' "$ALL" "" 1 "$MG_TMP/g1.json" > "$MG_TMP/g1.code" &
+g1=$!
+sleep 0.1
+[ "$(call /mcp/v1 echo '{"message":"second"}' "$ALL" "" 1 "$MG_TMP/g2.json")" = 200 ] &&
+	grep -q '"id":1,.*"text":"echo: second"' "$MG_TMP/g2.json" ||
+	check_failed "(g) the echo with id 1: $(cat "$MG_TMP/g2.json")"
+wait $g1
+[ "$(cat "$MG_TMP/g1.code")" = 200 ] && grep -q '"id":1,' "$MG_TMP/g1.json" &&
+	! grep -q 'echo: second' "$MG_TMP/g1.json" && grep -q "slept 400 ms" "$MG_TMP/g1.json" ||
+	check_failed "(g) the slow call with id 1: $(cat "$MG_TMP/g1.json")"
+ok "(g) two requests with id 1 at once over the bridge's session: each got its own answer"
+
+died=$(grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" |
+	grep -v "connector process $connector exited on signal 9" || true)
+[ -z "$died" ] || fail "a process of the gateway died: $died"
+px_done
