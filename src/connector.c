@@ -98,6 +98,7 @@ typedef struct mg_connector_s {
 	mg_child_t        *child;
 	mg_link_t         *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
 	int                quitting;
+	int                bridges_closed; /* stopping: DELETEs queued */
 } mg_connector_t;
 
 static void peer_remove(mg_connector_t *c, peer_t *p);
@@ -110,15 +111,43 @@ connector_terminate(void *arg)
 	event_base_loopbreak(c->base);
 }
 
+static void bridge_close(
+    void *arg, const mg_upstream_t *up, const char *sid, const char *version);
+static void usess_free(usess_t *u);
+static void park_free(parked_t *p);
+
+/* Stopping: relays in flight finish first, then the bridge's sessions
+ * are closed upstream (the idle sessions' DELETEs not begun are not),
+ * then the loop ends. */
+static void
+connector_maybe_exit(mg_connector_t *c)
+{
+	if (!c->quitting || c->nrelays > 0)
+		return;
+	if (!c->bridges_closed) {
+		c->bridges_closed = 1;
+		while (c->closing != NULL) {
+			usess_t *u = c->closing;
+
+			c->closing = u->next;
+			usess_free(u);
+		}
+		c->closing_last = NULL;
+		while (c->parked != NULL)
+			park_free(c->parked);
+		mg_upstreams_take_bridges(c->ups, -1, bridge_close, c);
+	}
+	if (c->nclosing == 0 && c->closing == NULL)
+		event_base_loopexit(c->base, NULL);
+}
+
 static void
 connector_quit(void *arg)
 {
 	mg_connector_t *c = arg;
 
 	c->quitting = 1;
-	/* relays in flight finish first (relay_remove ends the loop) */
-	if (c->nrelays == 0)
-		event_base_loopexit(c->base, NULL);
+	connector_maybe_exit(c);
 }
 
 /* ---- relaying requests to upstreams ---------------------------------- */
@@ -134,8 +163,7 @@ relay_remove(relay_t *r)
 			r->c->nrelays--;
 			break;
 		}
-	if (r->c->quitting && r->c->nrelays == 0)
-		event_base_loopexit(r->c->base, NULL);
+	connector_maybe_exit(r->c);
 	free(r);
 }
 
@@ -269,6 +297,29 @@ close_end(void *arg, int code, const char *message)
 	/* the last of a burst: what the sessions held goes back */
 	if (c->nclosing == 0 && c->closing == NULL)
 		mg_memory_trim();
+	connector_maybe_exit(c);
+}
+
+/* A session of the bridge to close upstream: queued with the others. */
+static void
+bridge_close(
+    void *arg, const mg_upstream_t *up, const char *sid, const char *version)
+{
+	mg_connector_t *c = arg;
+	usess_t        *u = calloc(1, sizeof(*u));
+
+	if (u == NULL || (u->sid = strdup(sid)) == NULL) {
+		free(u);
+		return;
+	}
+	u->upstream = up->index;
+	snprintf(u->version, sizeof(u->version), "%s", version);
+	if (c->closing_last)
+		c->closing_last->next = u;
+	else
+		c->closing = u;
+	c->closing_last = u;
+	close_next(c);
 }
 
 /* Start the queued DELETEs, MG_CLOSE_PARALLEL at most at once. */
@@ -294,7 +345,7 @@ close_next(mg_connector_t *c)
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;
-		else
+		else if (u->session != 0)
 			mg_debug("closing upstream \"%s\"'s session of idle "
 				 "session %016llx",
 			    up->name, (unsigned long long)u->session);
@@ -855,6 +906,9 @@ connector_sweep(evutil_socket_t fd, short what, void *arg)
 	alive = mg_sesstab_sweep(c->ctx->sessions, now_ms(),
 	    c->ctx->conf->session_timeout, connector_session_ended, c);
 	mg_debug("session sweep: %zu alive", alive);
+	/* the bridge's sessions too, idle as long */
+	mg_upstreams_take_bridges(
+	    c->ups, c->ctx->conf->session_timeout, bridge_close, c);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -54,6 +55,8 @@ typedef struct {
 	int            bridge; /* BRIDGE_* */
 	char           bridge_sid[MG_UP_SID_MAX], bridge_version[32];
 	char          *bridge_init; /* the upstream's initialize answer */
+	int            bridge_busy; /* exchanges on it now (parked too) */
+	int64_t        bridge_used; /* ms (monotonic): the last one ended */
 	struct mg_upx *opener;      /* the exchange opening it */
 	struct mg_upx *waiting;     /* exchanges waiting for it */
 } mg_pool_t;
@@ -116,6 +119,7 @@ struct mg_upx {
 	int             discover; /* the client's request is server/discover */
 	int             bridged;  /* over the bridge's session */
 	int             unsupported; /* a version the bridge does not carry */
+	int             on_bridge;   /* counted in pool->bridge_busy */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* what the client declared: MG_REQ_F_* */
 	int                 parked; /* its client went: asks wait for a retry */
@@ -144,9 +148,22 @@ static void  conn_free(mg_upconn_t *c);
 
 /* ---- the end of an exchange ----------------------------------------- */
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 upx_free(mg_upx_t *x)
 {
+	if (x->on_bridge) {
+		x->pool->bridge_busy--;
+		x->pool->bridge_used = mono_ms();
+	}
 	if (x->timer)
 		event_free(x->timer);
 	if (x->json)
@@ -1039,6 +1056,10 @@ bridge_go(mg_upx_t *x)
 	snprintf(x->sid, sizeof(x->sid), "%s", x->pool->bridge_sid);
 	snprintf(x->version, sizeof(x->version), "%s", x->pool->bridge_version);
 	x->step = STEP_REQUEST;
+	if (!x->on_bridge) {
+		x->on_bridge = 1;
+		x->pool->bridge_busy++;
+	}
 	if (x->discover)
 		event_active(x->later, EV_TIMEOUT, 1);
 	else {
@@ -1443,6 +1464,29 @@ mg_upstream_cancel(mg_upx_t *x)
 	/* the answer is cut short: the connection cannot be reused */
 	upx_release(x, 0);
 	upx_free(x);
+}
+
+void
+mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
+    void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
+	const char *version),
+    void *arg)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = 0; i < ups->npools; i++) {
+		mg_pool_t *p = &ups->pools[i];
+
+		if (p->bridge != BRIDGE_OPEN || p->bridge_busy > 0 ||
+		    (idle_ms >= 0 && now - p->bridge_used < idle_ms))
+			continue;
+		p->bridge = BRIDGE_NONE;
+		mg_info("upstream \"%s\": closing the session of its "
+			"2026-07-28 clients (%s)",
+		    p->up->name,
+		    idle_ms >= 0 ? "idle for session_timeout" : "stopping");
+		fn(arg, p->up, p->bridge_sid, p->bridge_version);
+	}
 }
 
 mg_upstreams_t *

@@ -12,6 +12,7 @@
 #define MG_UPSTREAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "ipc.h"
@@ -67,5 +68,15 @@ void mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops);
 void mg_upstream_resume(mg_upx_t *x, const mg_up_ops_t *ops, const char *body,
     size_t len, int caps);
 const char *mg_upstream_version(const mg_upx_t *x);
+
+/*
+ * The bridge's sessions to close: those no exchange uses now and none has
+ * for IDLE_MS (all, IDLE_MS < 0), each forgotten here (the next request
+ * opens another) and handed to FN to DELETE.
+ */
+void mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
+    void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
+	const char *version),
+    void *arg);
 
 #endif

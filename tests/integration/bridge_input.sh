@@ -19,6 +19,8 @@
 #      afresh and completes
 #  (g) two clients with the same JSON-RPC id at once over the bridge's
 #      one session each get their own answer
+#  (h) the connector closes (DELETE) the bridge's session when stopping,
+#      and one idle for session_timeout; the next request opens another
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 px_setup
@@ -141,4 +143,37 @@ ok "(g) two requests with id 1 at once over the bridge's session: each got its o
 died=$(grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" |
 	grep -v "connector process $connector exited on signal 9" || true)
 [ -z "$died" ] || fail "a process of the gateway died: $died"
+
+# (h) the upstream's count of DELETEd sessions
+deleted() {
+	curl -sS --max-time 5 "$UP_STATS" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).deleted))'
+}
+before=$(deleted)
+kill -QUIT "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2> /dev/null" || fail "(h) the gateway did not stop within 10 s of SIGQUIT"
+MG_MASTER=
+[ "$(deleted)" -gt "$before" ] && grep -q 'upstream "v1": closing the session of its 2026-07-28 clients (stopping)' "$MG_TMP/error.log" ||
+	fail "(h) stopping did not close the bridge's session: $(deleted) DELETEs (before: $before); $(grep -i 'closing the session' "$MG_TMP/error.log")"
+ok "(h) stopping, the connector closed the bridge's session upstream (DELETE)"
+
+mv "$MG_TMP/error.log" "$MG_TMP/error-1.log"
+px_conf 1 "session_timeout 1s;
+upstream v1 { server $UP_URL; }" "
+server {
+    listen 127.0.0.1:$MG_PORT;
+    location /mcp/v1 { mcp_pass v1; }
+}"
+mg_start
+before=$(deleted)
+[ "$(call /mcp/v1 echo '{"message":"one"}' "$ALL")" = 200 ] || fail "(h) a call: $(cat "$MG_TMP/call.json")"
+mg_wait 5 "[ \$(deleted) -gt $before ]" ||
+	fail "(h) the bridge's session was not closed when idle: $(grep -i 'closing the session' "$MG_TMP/error.log")"
+grep -q 'upstream "v1": closing the session of its 2026-07-28 clients (idle for session_timeout)' "$MG_TMP/error.log" ||
+	fail "(h) the idle close was not logged"
+[ "$(call /mcp/v1 echo '{"message":"two"}' "$ALL")" = 200 ] && grep -q 'echo: two' "$MG_TMP/call.json" ||
+	fail "(h) a call after the idle close: $(cat "$MG_TMP/call.json")"
+[ "$(grep -c 'upstream "v1": opened a session' "$MG_TMP/error.log")" = 2 ] ||
+	fail "(h) no second session was opened: $(grep 'opened a session' "$MG_TMP/error.log")"
+ok "(h) idle for session_timeout, the bridge's session was closed upstream; the next call opened another"
+px_no_child_died || fail "a process of the gateway died: $(grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log")"
 px_done
