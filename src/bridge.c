@@ -38,14 +38,17 @@ deep_copy(struct json_object *v)
 	return copy;
 }
 
-/* A server's capabilities as the bridge can honour them: without
- * listChanged and subscribe (it delivers no notification outside a
- * request, in either direction). */
+/* A server's capabilities as the bridge can honour them: toward a 2025
+ * client without listChanged and subscribe (the reverse bridge delivers
+ * no notification outside a request); LISTEN keeps them (the bridge to a
+ * 2025 upstream serves subscriptions/listen). */
 static struct json_object *
-capabilities_of(struct json_object *caps)
+capabilities_of(struct json_object *caps, int listen)
 {
 	struct json_object *v = deep_copy(caps);
 
+	if (listen)
+		return v;
 	json_object_object_foreach(v, cap, spec)
 	{
 		(void)cap;
@@ -65,7 +68,7 @@ mg_bridge_discover_from_initialize(
 	struct json_object *list = json_object_new_array();
 
 	json_object_object_get_ex(result, "capabilities", &v);
-	json_object_object_add(r, "capabilities", capabilities_of(v));
+	json_object_object_add(r, "capabilities", capabilities_of(v, 1));
 	if (json_object_object_get_ex(result, "instructions", &v))
 		json_object_object_add(r, "instructions", json_object_get(v));
 	if (json_object_object_get_ex(result, "serverInfo", &v)) {
@@ -90,7 +93,7 @@ mg_bridge_initialize_from_discover(
 	json_object_object_add(
 	    r, "protocolVersion", json_object_new_string(version));
 	json_object_object_get_ex(result, "capabilities", &v);
-	json_object_object_add(r, "capabilities", capabilities_of(v));
+	json_object_object_add(r, "capabilities", capabilities_of(v, 0));
 	if (json_object_object_get_ex(result, "_meta", &meta) &&
 	    json_object_object_get_ex(meta, MG_META_SERVER_INFO, &v))
 		json_object_object_add(r, "serverInfo", json_object_get(v));

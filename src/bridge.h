@@ -12,9 +12,9 @@
 #include "jsonrpc.h"
 
 /* server/discover (2026-07-28) from an initialize RESULT (2025): the
- * capabilities without listChanged and subscribe (the bridge delivers no
- * notifications outside a request), instructions, serverInfo in _meta,
- * and SUPPORTED (N versions).  A new object. */
+ * capabilities (listChanged and subscribe too: the bridge serves
+ * subscriptions/listen), instructions, serverInfo in _meta, and
+ * SUPPORTED (N versions).  A new object. */
 struct json_object *mg_bridge_discover_from_initialize(
     struct json_object *result, const char *const *supported, size_t n);
 

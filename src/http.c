@@ -970,6 +970,14 @@ mg_http_conn_drain_all(void)
 
 	for (c = conns; c != NULL; c = next) {
 		next = c->next;
+		/* an answer just ended (a stream the stop ended) may still be
+		 * queued: it goes out first, then the connection closes */
+		if (c->req == NULL && c->phase != PHASE_CLOSING &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+			c->phase = PHASE_CLOSING;
+			bufferevent_disable(c->bev, EV_READ);
+			conn_arm(c, MG_HTTP_FLUSH_MS);
+		}
 		if (c->req == NULL && c->phase != PHASE_CLOSING) {
 			conn_free(c);
 			continue;

@@ -1491,6 +1491,30 @@ ex_listen_end(mg_mcp_ex_t *ex)
 	mg_mcp_call_result(c, r);
 }
 
+/* A relayed listen stream (to an upstream, or over the bridge) ends as
+ * ours do when this worker stops: the result naming the subscription;
+ * the relay is cancelled with the exchange. */
+static void
+ex_relayed_listen_end(mg_mcp_ex_t *ex)
+{
+	struct json_object *r = json_object_new_object(), *meta;
+	struct evbuffer    *out = evbuffer_new();
+
+	meta = json_object_new_object();
+	json_object_object_add(
+	    meta, MG_META_SUBSCRIPTION, json_object_get(ex->req_id));
+	json_object_object_add(r, "_meta", meta);
+	json_object_object_add(
+	    r, "resultType", json_object_new_string("complete"));
+	mg_rpc_write_result(out, ex->req_id, r);
+	json_object_put(r);
+	mg_proxy_cancel(ex->relay);
+	ex->relay = NULL;
+	ex_event(ex, out);
+	evbuffer_free(out);
+	mg_http_stream_end(ex->req);
+}
+
 /* The access log shows what Mcp-Method and Mcp-Name say (what the
  * request was routed on), which the body must repeat. */
 static void
@@ -3095,6 +3119,10 @@ mg_mcp_stop(mg_mcp_ctx_t *ctx)
 			mg_http_stream_end(ex->req);
 		else if (ex->listen && ex->req != NULL)
 			ex_listen_end(ex);
+		else if (ex->relay != NULL && ex->req != NULL &&
+		    ex->streaming && ex->modern &&
+		    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
+			ex_relayed_listen_end(ex);
 	}
 }
 

@@ -52,13 +52,21 @@ typedef struct {
 	int                  era; /* ERA_*: what server/discover said */
 	/* the bridge: one session this connector holds with an upstream of
 	 * the 2025 revisions for all its 2026-07-28 clients */
-	int            bridge; /* BRIDGE_* */
-	char           bridge_sid[MG_UP_SID_MAX], bridge_version[32];
-	char          *bridge_init; /* the upstream's initialize answer */
-	int            bridge_busy; /* exchanges on it now (parked too) */
-	int64_t        bridge_used; /* ms (monotonic): the last one ended */
-	struct mg_upx *opener;      /* the exchange opening it */
-	struct mg_upx *waiting;     /* exchanges waiting for it */
+	int     bridge; /* BRIDGE_* */
+	char    bridge_sid[MG_UP_SID_MAX], bridge_version[32];
+	char   *bridge_init; /* the upstream's initialize answer */
+	int     bridge_busy; /* exchanges on it now (parked too) */
+	int64_t bridge_used; /* ms (monotonic): the last one ended */
+	/* subscriptions/listen over it: the session's GET stream, fanned
+	 * out to the listens whose filters want each notification */
+	struct mg_upx      *listeners;
+	struct mg_upx      *get;  /* our GET stream, while anyone listens */
+	struct json_object *subs; /* resources/subscribe'd: uri -> count */
+	struct event       *get_again; /* the GET stream ended: again */
+	int                 get_status;
+	char                get_sid[MG_UP_SID_MAX];
+	struct mg_upx      *opener;  /* the exchange opening it */
+	struct mg_upx      *waiting; /* exchanges waiting for it */
 } mg_pool_t;
 
 enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
@@ -120,6 +128,10 @@ struct mg_upx {
 	int             bridged;  /* over the bridge's session */
 	int             unsupported; /* a version the bridge does not carry */
 	int             on_bridge;   /* counted in pool->bridge_busy */
+	/* a subscriptions/listen over the bridge (bridge_listen) */
+	struct mg_upx      *listen_next;
+	struct json_object *listen_id; /* the client's: the subscription */
+	struct json_object *filter;    /* what it agreed to */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* what the client declared: MG_REQ_F_* */
 	int                 parked; /* its client went: asks wait for a retry */
@@ -157,9 +169,13 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void bridge_unlisten(mg_upx_t *x);
+
 static void
 upx_free(mg_upx_t *x)
 {
+	if (x->listen_id != NULL)
+		bridge_unlisten(x);
 	if (x->on_bridge) {
 		x->pool->bridge_busy--;
 		x->pool->bridge_used = mono_ms();
@@ -216,6 +232,7 @@ static void bridge_capture(mg_upx_t *x, const char *msg, size_t len);
 static void bridge_go(mg_upx_t *x);
 static void bridge_message(mg_upx_t *x, const char *msg, size_t len);
 static void bridge_own_request(mg_upx_t *x);
+static void bridge_listen(mg_upx_t *x);
 
 /* The last word to the worker side, then the exchange is gone. */
 static void
@@ -1064,7 +1081,10 @@ bridge_go(mg_upx_t *x)
 		event_active(x->later, EV_TIMEOUT, 1);
 	else {
 		bridge_own_request(x);
-		upx_send(x);
+		if (x->listen_id != NULL)
+			bridge_listen(x);
+		else
+			upx_send(x);
 	}
 }
 
@@ -1252,6 +1272,30 @@ bridge_own_request(mg_upx_t *x)
 
 	if (x->method != MG_HTTP_POST)
 		return;
+	/* a subscriptions/listen is served here, not sent (bridge_listen) */
+	if (memmem(x->body, x->body_len, "subscriptions/listen", 20) != NULL &&
+	    x->listen_id == NULL) {
+		struct json_object *root = parse_json(x->body, x->body_len), *v,
+				   *params, *asked;
+
+		if (json_object_object_get_ex(root, "method", &v) &&
+		    strcmp(json_object_get_string(v), "subscriptions/listen") ==
+			0 &&
+		    json_object_object_get_ex(root, "id", &v)) {
+			x->listen_id = json_object_get(v);
+			x->filter = json_object_new_object();
+			if (json_object_object_get_ex(
+				root, "params", &params) &&
+			    json_object_object_get_ex(
+				params, "notifications", &asked) &&
+			    json_object_is_type(asked, json_type_object))
+				json_object_object_add(
+				    x->filter, "asked", json_object_get(asked));
+		}
+		json_object_put(root);
+		if (x->listen_id != NULL)
+			return;
+	}
 	snprintf(id, sizeof(id), "mcpgw-%llu",
 	    (unsigned long long)++x->ups->bridge_ids);
 	body = mg_bridge_request_for_session(
@@ -1342,6 +1386,395 @@ bridge_message(mg_upx_t *x, const char *msg, size_t len)
 		}
 	}
 	json_object_put(root);
+}
+
+/* ---- subscriptions/listen over the bridge ------------------------------ */
+
+/*
+ * A 2026-07-28 client's subscriptions/listen over the bridge is served by
+ * the connector: the listen agrees to what the upstream's initialize
+ * promised (listChanged, subscribe) of what it asked, is acknowledged at
+ * once, and stays open.  While any listen is open, the connector keeps a
+ * GET stream on the bridge's session and resources/subscribe's upstream
+ * the URIs the listens want (counted; resources/unsubscribe when none
+ * does); each notification of the GET stream goes to the listens whose
+ * filters want it, tagged with their subscription ids.  If the GET stream
+ * ends, it is opened again a second later; if the session is gone, the
+ * listens end with an error (the client listens again).
+ */
+#define BRIDGE_GET_AGAIN_MS 1000
+
+static const struct {
+	const char *filter, *cap, *key, *method;
+} listen_kinds[] = {
+	{ "toolsListChanged", "tools", "listChanged",
+	    "notifications/tools/list_changed" },
+	{ "promptsListChanged", "prompts", "listChanged",
+	    "notifications/prompts/list_changed" },
+	{ "resourcesListChanged", "resources", "listChanged",
+	    "notifications/resources/list_changed" },
+};
+
+/* Does the upstream's initialize answer promise capability CAP's KEY? */
+static int
+bridge_promises(mg_pool_t *p, const char *cap, const char *key)
+{
+	struct json_object *root, *v;
+	int                 yes = 0;
+
+	if (p->bridge_init == NULL)
+		return 0;
+	root = parse_json(p->bridge_init, strlen(p->bridge_init));
+	yes = json_object_object_get_ex(root, "result", &v) &&
+	    json_object_object_get_ex(v, "capabilities", &v) &&
+	    json_object_object_get_ex(v, cap, &v) &&
+	    json_object_object_get_ex(v, key, &v) && json_object_get_boolean(v);
+	json_object_put(root);
+	return yes;
+}
+
+/* Post METHOD with PARAMS (a reference taken) on the bridge's session,
+ * its answer dropped. */
+static void
+bridge_post(
+    mg_pool_t *p, mg_upstreams_t *ups, const char *method, const char *uri)
+{
+	static const mg_up_ops_t ops = { post_head, post_data, post_event,
+		post_end, NULL };
+	char                    *body = NULL;
+	int                      n;
+	struct json_object      *u = json_object_new_string(uri);
+	mg_up_req_t              req = { .method = MG_HTTP_POST,
+			     .hops = 1,
+			     .up = p->up,
+			     .sid = p->bridge_sid,
+			     .version = p->bridge_version,
+			     .init = "",
+			     .last_event_id = "",
+			     .headers = "" };
+
+	n = asprintf(&body,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-%llu\",\"method\":\"%s\","
+	    "\"params\":{\"uri\":%s}}",
+	    (unsigned long long)++ups->bridge_ids, method,
+	    json_object_to_json_string_ext(
+		u, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(u);
+	if (n < 0)
+		return;
+	req.body = body;
+	req.body_len = (size_t)n;
+	if (mg_upstream_start(ups, &req, &ops) == NULL)
+		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
+			"clients",
+		    p->up->name, method);
+	free(body);
+}
+
+/* One more (or one less, DELTA -1) listen wants URI's updates. */
+static void
+bridge_sub(mg_pool_t *p, mg_upstreams_t *ups, const char *uri, int delta)
+{
+	struct json_object *v;
+	int                 n = 0;
+
+	if (p->subs == NULL)
+		p->subs = json_object_new_object();
+	if (json_object_object_get_ex(p->subs, uri, &v))
+		n = json_object_get_int(v);
+	n += delta;
+	if (n <= 0)
+		json_object_object_del(p->subs, uri);
+	else
+		json_object_object_add(p->subs, uri, json_object_new_int(n));
+	if ((delta > 0 && n == 1) || (delta < 0 && n == 0))
+		bridge_post(p, ups,
+		    delta > 0 ? "resources/subscribe" : "resources/unsubscribe",
+		    uri);
+}
+
+static void get_end(void *arg, int code, const char *message);
+
+/* Every listen ends: CODE and WHY (the session is gone). */
+static void
+bridge_end_listens(mg_pool_t *p, int code, const char *why)
+{
+	mg_upx_t *x;
+
+	while ((x = p->listeners) != NULL)
+		upx_end(x, code, "%s", why);
+}
+
+/* A notification of the GET stream, to the listens that want it. */
+static void
+get_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	mg_pool_t          *p = arg;
+	struct json_object *root, *method, *params, *meta, *uri = NULL;
+	const char         *m, *kind = NULL, *text;
+	size_t              tlen;
+
+	(void)id, (void)retry;
+	if (len == 0 || (root = parse_json(data, len)) == NULL)
+		return;
+	if (!json_object_object_get_ex(root, "method", &method) ||
+	    json_object_object_get_ex(root, "id", NULL)) {
+		/* a request on the GET stream: no listen takes requests */
+		json_object_put(root);
+		return;
+	}
+	m = json_object_get_string(method);
+	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
+		if (strcmp(m, listen_kinds[i].method) == 0)
+			kind = listen_kinds[i].filter;
+	if (strcmp(m, "notifications/resources/updated") == 0 &&
+	    json_object_object_get_ex(root, "params", &params) &&
+	    json_object_object_get_ex(params, "uri", &uri))
+		kind = "resourceSubscriptions";
+	if (kind == NULL) {
+		json_object_put(root);
+		return;
+	}
+	if (!json_object_object_get_ex(root, "params", &params) ||
+	    !json_object_is_type(params, json_type_object)) {
+		params = json_object_new_object();
+		json_object_object_add(root, "params", params);
+	}
+	if (!json_object_object_get_ex(params, "_meta", &meta) ||
+	    !json_object_is_type(meta, json_type_object)) {
+		meta = json_object_new_object();
+		json_object_object_add(params, "_meta", meta);
+	}
+	for (mg_upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
+		struct json_object *want = NULL;
+		int                 wants = 0;
+
+		if (!json_object_object_get_ex(x->filter, kind, &want))
+			continue;
+		if (uri == NULL)
+			wants = json_object_get_boolean(want);
+		else
+			for (size_t i = 0; i < json_object_array_length(want);
+			     i++)
+				wants |=
+				    strcmp(
+					json_object_get_string(
+					    json_object_array_get_idx(want, i)),
+					json_object_get_string(uri)) == 0;
+		if (!wants)
+			continue;
+		json_object_object_add(
+		    meta, MG_META_SUBSCRIPTION, json_object_get(x->listen_id));
+		text = json_object_to_json_string_length(root,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &tlen);
+		x->ops.event(x->ops.arg, NULL, -1, text, tlen);
+	}
+	json_object_put(root);
+}
+
+static void
+get_head(void *arg, int status, int kind, const char *sid, const char *v)
+{
+	mg_pool_t *p = arg;
+
+	(void)kind, (void)sid, (void)v;
+	if (status != 200)
+		mg_info("upstream \"%s\": the GET stream of the session of its "
+			"2026-07-28 clients answered HTTP %d",
+		    p->up->name, status);
+	if (status == 404 && strcmp(p->bridge_sid, p->get_sid) == 0 &&
+	    p->bridge == BRIDGE_OPEN)
+		p->bridge = BRIDGE_NONE; /* forgotten: the next one opens */
+	p->get_status = status;
+}
+
+static void
+get_data(void *arg, const char *msg, size_t len)
+{
+	(void)arg, (void)msg, (void)len;
+}
+
+/* Open the GET stream of the bridge's session, and (again) every
+ * subscription the listens want. */
+static void
+get_open(mg_pool_t *p, mg_upstreams_t *ups)
+{
+	static const mg_up_ops_t ops = { get_head, get_data, get_event, get_end,
+		NULL };
+	mg_up_ops_t              o = ops;
+	mg_up_req_t              req = { .method = MG_HTTP_GET,
+			     .hops = 1,
+			     .up = p->up,
+			     .sid = p->bridge_sid,
+			     .version = p->bridge_version,
+			     .init = "",
+			     .body = "",
+			     .last_event_id = "",
+			     .headers = "" };
+
+	o.arg = p;
+	p->get_status = 0;
+	snprintf(p->get_sid, sizeof(p->get_sid), "%s", p->bridge_sid);
+	p->get = mg_upstream_start(ups, &req, &o);
+	if (p->get == NULL) {
+		bridge_end_listens(p, UP_ERR,
+		    "cannot open the GET stream of the bridge's session");
+		return;
+	}
+	if (p->subs != NULL) {
+		json_object_object_foreach(p->subs, uri, n)
+		{
+			(void)n;
+			bridge_post(p, ups, "resources/subscribe", uri);
+		}
+	}
+}
+
+static void
+get_again(evutil_socket_t fd, short what, void *arg)
+{
+	mg_pool_t *p = arg;
+
+	(void)fd, (void)what;
+	if (p->listeners != NULL && p->get == NULL && p->bridge == BRIDGE_OPEN)
+		get_open(p, p->listeners->ups);
+}
+
+/* The GET stream ended: again in a second while anyone listens, unless
+ * the session is gone (the listens end: their clients listen again, on a
+ * new session). */
+static void
+get_end(void *arg, int code, const char *message)
+{
+	mg_pool_t     *p = arg;
+	struct timeval tv = { BRIDGE_GET_AGAIN_MS / 1000,
+		(BRIDGE_GET_AGAIN_MS % 1000) * 1000 };
+
+	p->get = NULL;
+	if (p->listeners == NULL)
+		return;
+	/* no GET stream there (405): the listens stay, with nothing to say */
+	if (p->get_status == 405)
+		return;
+	if (p->bridge != BRIDGE_OPEN || code != 0 || p->get_status != 200) {
+		char why[300];
+
+		snprintf(why, sizeof(why),
+		    "the stream of notifications of the bridge's session "
+		    "ended (%s); listen again",
+		    code != 0 ? message : "the upstream ended it");
+		bridge_end_listens(p, UP_ERR, why);
+		return;
+	}
+	if (p->get_again == NULL)
+		p->get_again =
+		    evtimer_new(p->listeners->ups->base, get_again, p);
+	if (p->get_again != NULL)
+		evtimer_add(p->get_again, &tv);
+}
+
+/* X is a subscriptions/listen: agreed, acknowledged, kept open. */
+static void
+bridge_listen(mg_upx_t *x)
+{
+	mg_pool_t          *p = x->pool;
+	struct json_object *asked = NULL, *agreed = json_object_new_object(),
+			   *v, *ack, *params, *meta;
+	const char *text;
+	size_t      len;
+
+	json_object_object_get_ex(x->filter, "asked", &asked);
+	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
+		if (json_object_object_get_ex(
+			asked, listen_kinds[i].filter, &v) &&
+		    json_object_get_boolean(v) &&
+		    bridge_promises(
+			p, listen_kinds[i].cap, listen_kinds[i].key))
+			json_object_object_add(agreed, listen_kinds[i].filter,
+			    json_object_new_boolean(1));
+	if (json_object_object_get_ex(asked, "resourceSubscriptions", &v) &&
+	    json_object_is_type(v, json_type_array) &&
+	    bridge_promises(p, "resources", "subscribe")) {
+		struct json_object *uris = json_object_new_array();
+
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *u = json_object_array_get_idx(v, i);
+
+			if (json_object_is_type(u, json_type_string))
+				json_object_array_add(uris, json_object_get(u));
+		}
+		json_object_object_add(agreed, "resourceSubscriptions", uris);
+	}
+	json_object_put(x->filter);
+	x->filter = agreed;
+	x->listen_next = p->listeners;
+	p->listeners = x;
+	x->head_sent = 1;
+	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", x->version);
+	ack = json_object_new_object();
+	params = json_object_new_object();
+	meta = json_object_new_object();
+	json_object_object_add(ack, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(ack, "method",
+	    json_object_new_string("notifications/subscriptions/acknowledged"));
+	json_object_object_add(
+	    params, "notifications", json_object_get(agreed));
+	json_object_object_add(
+	    meta, MG_META_SUBSCRIPTION, json_object_get(x->listen_id));
+	json_object_object_add(params, "_meta", meta);
+	json_object_object_add(ack, "params", params);
+	text = json_object_to_json_string_length(
+	    ack, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	x->ops.event(x->ops.arg, NULL, -1, text, len);
+	json_object_put(ack);
+	if (json_object_object_get_ex(agreed, "resourceSubscriptions", &v))
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			bridge_sub(p, x->ups,
+			    json_object_get_string(
+				json_object_array_get_idx(v, i)),
+			    1);
+	if (p->get == NULL)
+		get_open(p, x->ups);
+}
+
+/* A listen ends: out of the list, its subscriptions given back; the GET
+ * stream closes with the last. */
+static void
+bridge_unlisten(mg_upx_t *x)
+{
+	mg_pool_t          *p = x->pool;
+	struct json_object *v;
+
+	for (mg_upx_t **pp = &p->listeners; *pp != NULL;
+	     pp = &(*pp)->listen_next)
+		if (*pp == x) {
+			*pp = x->listen_next;
+			if (json_object_object_get_ex(
+				x->filter, "resourceSubscriptions", &v) &&
+			    p->bridge == BRIDGE_OPEN)
+				for (size_t i = 0;
+				     i < json_object_array_length(v); i++)
+					bridge_sub(p, x->ups,
+					    json_object_get_string(
+						json_object_array_get_idx(
+						    v, i)),
+					    -1);
+			break;
+		}
+	json_object_put(x->listen_id);
+	json_object_put(x->filter);
+	x->listen_id = x->filter = NULL;
+	if (p->listeners == NULL && p->get != NULL) {
+		mg_upx_t *get = p->get;
+
+		p->get = NULL;
+		mg_upstream_cancel(get);
+	}
+	if (p->listeners == NULL) {
+		json_object_put(p->subs);
+		p->subs = NULL;
+	}
 }
 
 void
@@ -1530,6 +1963,11 @@ mg_upstreams_free(mg_upstreams_t *ups)
 	for (size_t i = 0; i < ups->npools; i++) {
 		while (ups->pools[i].idle != NULL)
 			conn_free(ups->pools[i].idle);
+		if (ups->pools[i].get != NULL)
+			mg_upstream_cancel(ups->pools[i].get);
+		if (ups->pools[i].get_again != NULL)
+			event_free(ups->pools[i].get_again);
+		json_object_put(ups->pools[i].subs);
 		free(ups->pools[i].bridge_init);
 	}
 	while (ups->remaps != NULL) {

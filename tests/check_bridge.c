@@ -32,13 +32,18 @@ START_TEST(test_bridge_discover_from_initialize)
 		      "\"s\",\"version\":\"1\"},\"instructions\":\"hi\"}");
 	struct json_object *r = mg_bridge_discover_from_initialize(init, v, 2);
 
+	/* listChanged and subscribe kept: the bridge serves listens */
 	ck_assert_str_eq(text(r),
-	    "{\"capabilities\":{\"tools\":{},\"resources\":{},\"logging\":{}},"
+	    "{\"capabilities\":{\"tools\":{\"listChanged\":true},"
+	    "\"resources\":{\"subscribe\":true,\"listChanged\":true},"
+	    "\"logging\":{}},"
 	    "\"instructions\":\"hi\",\"_meta\":{\"io.modelcontextprotocol/"
 	    "serverInfo\":{\"name\":\"s\",\"version\":\"1\"}},"
 	    "\"supportedVersions\":[\"2025-11-25\",\"2026-07-28\"]}");
 	/* the initialize result is left as it was */
 	ck_assert_ptr_nonnull(strstr(text(init), "listChanged"));
+	ck_assert_ptr_ne(json_object_object_get(init, "capabilities"),
+	    json_object_object_get(r, "capabilities"));
 	json_object_put(r);
 	json_object_put(init);
 	/* nothing to go on: empty capabilities, no _meta */

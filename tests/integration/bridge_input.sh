@@ -19,6 +19,11 @@
 #      afresh and completes
 #  (g) two clients with the same JSON-RPC id at once over the bridge's
 #      one session each get their own answer
+#  (i) subscriptions/listen over the bridge: acknowledged with what the
+#      upstream promises, each notification of the session's GET stream
+#      to the listens whose filters want it; resources/unsubscribe when
+#      no listen wants a URI; a stopping gateway ends a listen with its
+#      result
 #  (h) the connector closes (DELETE) the bridge's session when stopping,
 #      and one idle for session_timeout; the next request opens another
 . "$(dirname "$0")/lib.sh"
@@ -144,6 +149,44 @@ died=$(grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" |
 	grep -v "connector process $connector exited on signal 9" || true)
 [ -z "$died" ] || fail "a process of the gateway died: $died"
 
+# (i) listen LABEL FILTER: a listen stream in the background, its
+# events in $MG_TMP/listen-LABEL.out
+listen() {
+	curl -sS -N --max-time 60 -X POST -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' -H "MCP-Protocol-Version: $V" \
+		-H 'Mcp-Method: subscriptions/listen' \
+		--data-binary "{\"jsonrpc\":\"2.0\",\"id\":\"$1\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":$2,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"$V\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}" \
+		"http://127.0.0.1:$MG_PORT/mcp/v1" > "$MG_TMP/listen-$1.out" 2>&1 &
+	MG_BG_PIDS="$MG_BG_PIDS $!"
+	eval "LISTEN_$1=$!"
+	mg_wait 5 "grep -q 'notifications/subscriptions/acknowledged' '$MG_TMP/listen-$1.out'" ||
+		fail "(i) listen $1 was not acknowledged: $(cat "$MG_TMP/listen-$1.out")"
+}
+listen L1 '{"toolsListChanged":true,"resourceSubscriptions":["test://watched-resource"],"promptsListChanged":false}'
+listen L2 '{"promptsListChanged":true,"resourcesListChanged":true}'
+grep -q '"notifications":{"toolsListChanged":true,"resourceSubscriptions":\["test://watched-resource"\]},"_meta":{"io.modelcontextprotocol/subscriptionId":"L1"}' "$MG_TMP/listen-L1.out" &&
+	grep -q '"notifications":{"promptsListChanged":true,"resourcesListChanged":true},"_meta":{"io.modelcontextprotocol/subscriptionId":"L2"}' "$MG_TMP/listen-L2.out" ||
+	fail "(i) the acknowledgements: $(cat "$MG_TMP/listen-L1.out" "$MG_TMP/listen-L2.out")"
+ok "(i) two listens acknowledged with what they asked of what the upstream promises"
+for t in test_trigger_tool_change test_trigger_prompt_change; do
+	[ "$(call /mcp/v1 $t '{}' "$ALL")" = 200 ] || fail "(i) $t: $(cat "$MG_TMP/call.json")"
+done
+mg_wait 5 "grep -q 'notifications/resources/updated' '$MG_TMP/listen-L1.out' || { call /mcp/v1 touch_resource '{\"uri\":\"test://watched-resource\"}' '$ALL' > /dev/null; false; }" ||
+	fail "(i) no resources/updated on L1: $(cat "$MG_TMP/listen-L1.out"; cat "$MG_TMP/call.json")"
+mg_wait 5 "grep -q 'notifications/prompts/list_changed' '$MG_TMP/listen-L2.out'" ||
+	fail "(i) no prompts/list_changed on L2: $(cat "$MG_TMP/listen-L2.out")"
+grep -q '"method":"notifications/tools/list_changed".*/subscriptionId":"L1"' "$MG_TMP/listen-L1.out" &&
+	grep -q '"method":"notifications/resources/updated","params":{"uri":"test://watched-resource","_meta":{"io.modelcontextprotocol/subscriptionId":"L1"}}' "$MG_TMP/listen-L1.out" &&
+	! grep -q 'prompts/list_changed' "$MG_TMP/listen-L1.out" &&
+	! grep -qE 'tools/list_changed|resources/updated' "$MG_TMP/listen-L2.out" ||
+	fail "(i) the notifications did not follow the filters: L1: $(cat "$MG_TMP/listen-L1.out") L2: $(cat "$MG_TMP/listen-L2.out")"
+ok "(i) tools/list_changed and resources/updated reached L1 only, prompts/list_changed L2 only, tagged with their subscription ids"
+kill "$LISTEN_L1" "$LISTEN_L2"
+mg_wait 5 "call /mcp/v1 touch_resource '{\"uri\":\"test://watched-resource\"}' '$ALL' > /dev/null; grep -q 'not subscribed' '$MG_TMP/call.json'" ||
+	fail "(i) the URI stayed subscribed upstream with no listen left: $(cat "$MG_TMP/call.json")"
+ok "(i) with the listens gone, the connector unsubscribed the URI upstream"
+listen L3 '{"toolsListChanged":true}'
+
 # (h) the upstream's count of DELETEd sessions
 deleted() {
 	curl -sS --max-time 5 "$UP_STATS" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).deleted))'
@@ -155,6 +198,9 @@ MG_MASTER=
 [ "$(deleted)" -gt "$before" ] && grep -q 'upstream "v1": closing the session of its 2026-07-28 clients (stopping)' "$MG_TMP/error.log" ||
 	fail "(h) stopping did not close the bridge's session: $(deleted) DELETEs (before: $before); $(grep -i 'closing the session' "$MG_TMP/error.log")"
 ok "(h) stopping, the connector closed the bridge's session upstream (DELETE)"
+mg_wait 5 "grep -q '\"id\":\"L3\",\"result\":{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":\"L3\"}' '$MG_TMP/listen-L3.out'" ||
+	fail "(i) the stopping gateway did not end listen L3 with its result: $(cat "$MG_TMP/listen-L3.out")"
+ok "(i) the stopping gateway ended the open listen with its result"
 
 mv "$MG_TMP/error.log" "$MG_TMP/error-1.log"
 px_conf 1 "session_timeout 1s;

@@ -178,7 +178,7 @@ ok "a proxy route relays 2026-07-28 statelessly (server/discover asked first) an
 URL=http://127.0.0.1:$MG_PORT/mcp/old
 mpost server/discover "" "" 54
 expect 200 "m.id === 54 && m.result.resultType === 'complete' && m.result._meta['io.modelcontextprotocol/serverInfo'].name === 'mcpgw-demo' &&
-	m.result.capabilities.tools && !('listChanged' in m.result.capabilities.tools) && m.result.supportedVersions.includes('2026-07-28')" \
+	m.result.capabilities.tools && m.result.capabilities.tools.listChanged === false && m.result.supportedVersions.includes('2026-07-28')" \
 	"server/discover over the bridge (from the upstream's initialize)"
 mpost tools/list "" "" 55
 expect 200 "m.id === 55 && m.result.tools.length === 3 && m.result.resultType === 'complete' && m.result.ttlMs === 0 && m.result.cacheScope === 'private'" \

@@ -47,6 +47,11 @@
 //   progress_steps {steps, delay_ms}
 //                                notifications/progress 1..steps (when the
 //                                call has a progressToken), then the result
+//   test_trigger_tool_change, test_trigger_prompt_change
+//                                notifications/tools|prompts/list_changed on
+//                                the session's GET stream
+//   touch_resource {uri}         notifications/resources/updated for uri, if
+//                                subscribed, on the GET stream
 //   notify_standalone {text}     a log notification outside any request: it
 //                                travels on the client's GET stream
 //   forget_me                    answers, then forgets its session as a
@@ -577,6 +582,36 @@ function newServer(session) {
 		async (_args, extra) => {
 			const r = await sample(extra, 'completion', 'Say hello', 20);
 			return text(`sampled: ${sampled(r)}`);
+		}
+	);
+
+	// what the runner's server-stateless calls to change the lists, and a
+	// resource update for a subscribed URI: notifications outside any
+	// request, on the session's GET stream (the bridge's, for 2026-07-28
+	// clients, fanned out to their subscriptions/listen streams)
+	mcp.registerTool(
+		'test_trigger_tool_change',
+		{ description: 'Sends notifications/tools/list_changed', inputSchema: {} },
+		async () => {
+			mcp.sendToolListChanged();
+			return text('tools/list_changed sent');
+		}
+	);
+	mcp.registerTool(
+		'test_trigger_prompt_change',
+		{ description: 'Sends notifications/prompts/list_changed', inputSchema: {} },
+		async () => {
+			mcp.sendPromptListChanged();
+			return text('prompts/list_changed sent');
+		}
+	);
+	mcp.registerTool(
+		'touch_resource',
+		{ description: 'Sends notifications/resources/updated for uri if it is subscribed', inputSchema: { uri: z.string() } },
+		async ({ uri }) => {
+			if (!subscriptions.has(uri)) return text(`not subscribed: ${uri}`);
+			await server.sendResourceUpdated({ uri });
+			return text(`updated: ${uri}`);
 		}
 	);
 
