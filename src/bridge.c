@@ -39,9 +39,9 @@ deep_copy(struct json_object *v)
 }
 
 /* A server's capabilities as the bridge can honour them: toward a 2025
- * client without listChanged and subscribe (the reverse bridge delivers
- * no notification outside a request); LISTEN keeps them (the bridge to a
- * 2025 upstream serves subscriptions/listen). */
+ * client without listChanged (the reverse bridge delivers resource
+ * updates only, from the listen it holds per session); LISTEN keeps it
+ * (the bridge to a 2025 upstream serves subscriptions/listen). */
 static struct json_object *
 capabilities_of(struct json_object *caps, int listen)
 {
@@ -54,7 +54,6 @@ capabilities_of(struct json_object *caps, int listen)
 		(void)cap;
 		if (json_object_is_type(spec, json_type_object)) {
 			json_object_object_del(spec, "listChanged");
-			json_object_object_del(spec, "subscribe");
 		}
 	}
 	return v;

@@ -67,6 +67,7 @@ static const struct {
 	{ MG_MSG_ANSWER, "ANSWER" },
 	{ MG_MSG_ANSWER_FWD, "ANSWER_FWD" },
 	{ MG_MSG_PARK, "PARK" },
+	{ MG_MSG_NOTIFY_FWD, "NOTIFY_FWD" },
 };
 
 const char *

@@ -57,6 +57,7 @@ typedef enum {
 	MG_MSG_RESUME_FWD,       /* another worker's MG_MSG_RESUME */
 	MG_MSG_PEER_CANCEL,      /* that worker's client is gone */
 	MG_MSG_ANSWER_FWD,       /* another worker's MG_MSG_ANSWER */
+	MG_MSG_NOTIFY_FWD,       /* a notification for a session's GET stream */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 
@@ -91,6 +92,8 @@ typedef struct {
 	uint64_t stream;
 } mg_msg_resume_t;
 
+/* Payload of MG_MSG_NOTIFY_FWD: the session number, then the
+ * notification (JSON text, not NUL-terminated) for its GET stream. */
 /* Payload of MG_MSG_CANCEL and MG_MSG_CANCEL_FWD: the session number,
  * then the request id as JSON text (not NUL-terminated).  Of MG_MSG_ANSWER
  * and MG_MSG_ANSWER_FWD: the session number, then the client's JSON-RPC
@@ -119,6 +122,10 @@ typedef struct {
 #define MG_REQ_F_ROOTS 0x20
 /* a retry of a request the bridge parked (MG_MSG_PARK): PARK names it */
 #define MG_REQ_F_RESUME 0x40
+/* a 2025 client's resources/subscribe or unsubscribe (the body), or its
+ * session's end (DELETE), over the bridge to an upstream of 2026-07-28:
+ * the connector holds the session's subscriptions/listen (connector.c) */
+#define MG_REQ_F_SUBSCRIBE 0x80
 #define MG_PARK_KEY 16
 #define MG_UP_SID_MAX 1024 /* an upstream's Mcp-Session-Id, at most */
 

@@ -105,6 +105,7 @@ struct mg_mcp_ex {
 	struct json_object *rev_answers; /* the client's results, by key */
 	struct json_object *rev_state;   /* the upstream's requestState */
 	int                 rev_rounds;
+	int                 rev_subscribe; /* held by the connector */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
 	struct json_object *asks;   /* gathered inputRequests, by key */
@@ -1160,6 +1161,21 @@ ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 		    text, len);
 	}
 	free(idtext);
+}
+
+void
+mg_mcp_notify_remote(
+    mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len)
+{
+	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next)
+		if (ex->get_stream && ex->session == session && session != 0 &&
+		    ex->req != NULL && ex->streaming) {
+			struct evbuffer *b = evbuffer_new();
+
+			evbuffer_add(b, text, len);
+			ex_event(ex, b);
+			evbuffer_free(b);
+		}
 }
 
 void
@@ -2268,11 +2284,16 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
 		return;
 	}
+	/* the connector holds the session's subscriptions/listen upstream
+	 * and sends its updates to the session's GET stream */
 	if (strcmp(m->method, "resources/subscribe") == 0 ||
 	    strcmp(m->method, "resources/unsubscribe") == 0) {
-		ex_reply_local(ex, m->id, NULL, MG_RPC_METHOD_NOT_FOUND,
-		    "Method not found: the upstream speaks 2026-07-28, which "
-		    "has no resources/subscribe");
+		const char *text = json_object_to_json_string_ext(
+		    m->root, JSON_C_TO_STRING_PLAIN);
+
+		ex->rev_subscribe = 1;
+		ex_relay_reverse(
+		    ex, m->method, m->params, strdup(text), strlen(text));
 		return;
 	}
 	params = NULL;
@@ -2685,6 +2706,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	}
 	q.caps = ex->caps;
 	q.park = ex->resume ? ex->park : NULL;
+	q.subscribe = ex->rev_subscribe;
 	o.arg = ex;
 	if (ex->ctx->proxy == NULL ||
 	    (ex->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL)
@@ -2996,6 +3018,49 @@ ex_get(mg_mcp_ex_t *ex)
 }
 
 static void
+forget_end(void *arg, int code, const char *message)
+{
+	(void)arg, (void)code, (void)message;
+}
+
+static void
+forget_head(void *arg, int status, int kind, const char *sid, const char *v)
+{
+	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
+}
+
+static void
+forget_data(void *arg, const char *msg, size_t len)
+{
+	(void)arg, (void)msg, (void)len;
+}
+
+static void
+forget_event(void *arg, const char *id, long retry, const char *d, size_t n)
+{
+	(void)arg, (void)id, (void)retry, (void)d, (void)n;
+}
+
+/* The session ended: the connector drops what it holds for it (its
+ * answer is not waited for). */
+static void
+ex_forget_subscriptions(mg_mcp_ex_t *ex)
+{
+	static const mg_relay_ops_t ops = { forget_head, forget_data,
+		forget_event, forget_end, NULL };
+	mg_relay_req_t              q = { 0 };
+
+	q.method = MG_HTTP_DELETE;
+	q.hops = ex->hops + 1;
+	q.upstream = ex->upstream->index;
+	q.session = ex->session;
+	q.subscribe = 1;
+	q.sid = q.version = q.init = q.body = q.lei = q.headers = "";
+	if (ex->ctx->proxy != NULL)
+		mg_proxy_open(ex->ctx->proxy, &q, &ops);
+}
+
+static void
 ex_delete(mg_mcp_ex_t *ex)
 {
 	if (ex_check_session(ex) != MG_OK)
@@ -3006,6 +3071,10 @@ ex_delete(mg_mcp_ex_t *ex)
 		return;
 	}
 	mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
+	/* over the bridge to an upstream of 2026-07-28, the connector drops
+	 * the session's subscriptions */
+	if (ex->upstream != NULL)
+		ex_forget_subscriptions(ex);
 	mg_http_reply(ex->req, 204, NULL, NULL, 0);
 }
 

@@ -185,6 +185,7 @@ mg_proxy_open(
 		    (req->modern ? MG_REQ_F_MODERN : 0) |
 		    (req->discover ? MG_REQ_F_DISCOVER : 0) |
 		    (req->park ? MG_REQ_F_RESUME : 0) |
+		    (req->subscribe ? MG_REQ_F_SUBSCRIBE : 0) |
 		    (req->caps &
 			(MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS))),
 		(uint16_t)req->hops, req->upstream, (uint16_t)req->sid_len,

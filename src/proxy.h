@@ -25,9 +25,10 @@ typedef struct {
 	uint64_t session;      /* the gateway's, so the connector can close the
 				* upstream's when it idles out */
 	int            modern; /* 2026-07-28: no session, HEADERS go along */
-	int            discover; /* the request is server/discover */
-	int            caps;     /* MG_REQ_F_ELICIT, _SAMPLE, _ROOTS */
-	const uint8_t *park;     /* a retry of a parked request, or NULL */
+	int            discover;  /* the request is server/discover */
+	int            caps;      /* MG_REQ_F_ELICIT, _SAMPLE, _ROOTS */
+	int            subscribe; /* MG_REQ_F_SUBSCRIBE */
+	const uint8_t *park;      /* a retry of a parked request, or NULL */
 	const char    *sid, *version, *init, *body, *lei, *headers;
 	size_t sid_len, version_len, init_len, body_len, lei_len, headers_len;
 } mg_relay_req_t;

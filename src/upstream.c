@@ -128,6 +128,7 @@ struct mg_upx {
 	int             bridged;  /* over the bridge's session */
 	int             unsupported; /* a version the bridge does not carry */
 	int             on_bridge;   /* counted in pool->bridge_busy */
+	int endless; /* a subscriptions/listen: no read_timeout, as GET */
 	/* a subscriptions/listen over the bridge (bridge_listen) */
 	struct mg_upx      *listen_next;
 	struct json_object *listen_id; /* the client's: the subscription */
@@ -851,7 +852,7 @@ upx_reading(mg_upx_t *x)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	evtimer_del(x->timer);
-	if (x->method == MG_HTTP_GET && x->step == STEP_REQUEST)
+	if ((x->method == MG_HTTP_GET || x->endless) && x->step == STEP_REQUEST)
 		bufferevent_set_timeouts(x->c->bev, NULL, NULL);
 	else
 		bufferevent_set_timeouts(x->c->bev, &tv, NULL);
@@ -1841,6 +1842,23 @@ copy(const char *p, size_t len)
 	return s;
 }
 
+/* Do the routing headers LINES say subscriptions/listen? */
+static int
+is_listen(const char *lines, size_t len)
+{
+	static const char want[] = "Mcp-Method: subscriptions/listen\r\n";
+	const char       *p = lines, *end = lines ? lines + len : NULL;
+
+	while (p != NULL && (size_t)(end - p) >= sizeof(want) - 1) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (strncasecmp(p, want, sizeof(want) - 1) == 0)
+			return 1;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
 mg_upx_t *
 mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
@@ -1866,6 +1884,7 @@ mg_upstream_start(
 	x->modern = req->modern;
 	x->discover = req->discover;
 	x->caps = req->caps;
+	x->endless = req->modern && is_listen(req->headers, req->headers_len);
 	x->headers = copy(req->headers ? req->headers : "", req->headers_len);
 	x->headers_len = req->headers_len;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);

@@ -405,6 +405,13 @@ worker_link_frame(
 		mg_mcp_answer_remote(w->mcp, c.session,
 		    (const char *)payload + sizeof(c), hdr->len - sizeof(c));
 		break;
+	case MG_MSG_NOTIFY_FWD:
+		if (hdr->len < sizeof(c))
+			break;
+		memcpy(&c, payload, sizeof(c));
+		mg_mcp_notify_remote(w->mcp, c.session,
+		    (const char *)payload + sizeof(c), hdr->len - sizeof(c));
+		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:
 	case MG_MSG_RESP_END:

@@ -58,15 +58,19 @@ START_TEST(test_bridge_initialize_from_discover)
 {
 	struct json_object *d = json_tokener_parse(
 	    "{\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{"
-	    "\"prompts\":{\"listChanged\":true}},\"_meta\":{\"io."
+	    "\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":"
+	    "true,\"listChanged\":true}},\"_meta\":{\"io."
 	    "modelcontextprotocol/serverInfo\":{\"name\":\"up\",\"version\":"
 	    "\"2\"}},\"resultType\":\"complete\"}");
 	struct json_object *r =
 	    mg_bridge_initialize_from_discover(d, "2025-06-18");
 
+	/* subscribe kept (the connector listens per session), listChanged
+	 * not (list changes are not carried to 2025 clients) */
 	ck_assert_str_eq(text(r),
 	    "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"prompts\":"
-	    "{}},\"serverInfo\":{\"name\":\"up\",\"version\":\"2\"}}");
+	    "{},\"resources\":{\"subscribe\":true}},\"serverInfo\":{\"name\":"
+	    "\"up\",\"version\":\"2\"}}");
 	json_object_put(r);
 	json_object_put(d);
 	/* a server that does not say its name still gets one (required) */

@@ -19,7 +19,8 @@
 // "Hello, Ada!"); test_input_required_result_multi_round (twice, in order);
 // test_input_required_result_sampling and _list_roots; _multiple_inputs (all three at once);
 // progress (3 notifications in order before the result) and test_tool_with_progress (0, 50,
-// 100 of 100 before the result, which is the progress token); DELETE of the session.
+// 100 of 100 before the result, which is the progress token); resources/subscribe (updates of
+// the URI on the GET stream, none of others, none after unsubscribe); DELETE of the session.
 //
 // Output: `# revision REV`, `# server NAME VERSION`, `# session ID`, then one `ok - WHAT`
 // per passed check; on the first failure `FAIL: WHAT: details` and exit 1. Exit 0 when all
@@ -31,7 +32,8 @@ import {
     CallToolResultSchema,
     CreateMessageRequestSchema,
     ElicitRequestSchema,
-    ListRootsRequestSchema
+    ListRootsRequestSchema,
+    ResourceUpdatedNotificationSchema
 } from '@modelcontextprotocol/sdk/types.js';
 
 const REVISIONS_2025 = ['2025-03-26', '2025-06-18', '2025-11-25'];
@@ -259,7 +261,39 @@ async function main() {
         }
     });
 
-    // 6. DELETE: the session ends; its id is then unknown (404)
+    // 6. resources/subscribe: the gateway holds a subscriptions/listen upstream for the
+    // session and brings its resources/updated to the session's GET stream
+    await check('resources/subscribe: updates of the URI on the GET stream, none after unsubscribe', async () => {
+        const updates = [];
+        client.setNotificationHandler(ResourceUpdatedNotificationSchema, n => updates.push(n.params.uri));
+        if (!client.getServerCapabilities()?.resources?.subscribe) {
+            throw new Error(`initialize declared no resources.subscribe: ${show(client.getServerCapabilities())}`);
+        }
+        await client.subscribeResource({ uri: 'test://watched-resource' });
+        const touch = async uri => {
+            const r = await call(client, 'touch_resource', { uri });
+            if (textOf(r) !== `updated: ${uri}`) throw new Error(`touch_resource ${uri}: ${show(r)}`);
+        };
+        // the listen upstream opens as the subscribe is answered: touch until an update comes
+        for (let i = 0; i < 20 && updates.length === 0; i++) {
+            await touch('test://watched-resource');
+            await new Promise(resolve => setTimeout(resolve, 100));
+        }
+        if (updates.length === 0 || updates.some(u => u !== 'test://watched-resource')) {
+            throw new Error(`expected updates of test://watched-resource, got ${show(updates)}`);
+        }
+        await touch('test://not-subscribed');
+        await new Promise(resolve => setTimeout(resolve, 200));
+        if (updates.includes('test://not-subscribed')) throw new Error(`an update of a URI not subscribed: ${show(updates)}`);
+        await client.unsubscribeResource({ uri: 'test://watched-resource' });
+        await new Promise(resolve => setTimeout(resolve, 200));
+        const before = updates.length;
+        await touch('test://watched-resource');
+        await new Promise(resolve => setTimeout(resolve, 300));
+        if (updates.length !== before) throw new Error(`an update after unsubscribe: ${show(updates)}`);
+    });
+
+    // 7. DELETE: the session ends; its id is then unknown (404)
     await check('DELETE ends the session', async () => {
         await transport.terminateSession();
         if (transport.sessionId !== undefined) throw new Error(`the transport still has session ${transport.sessionId}`);

