@@ -167,6 +167,7 @@ static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 
 static int conf_set_origins(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_deny(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_builtin(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_pass(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_upstream_server(
@@ -280,6 +281,7 @@ static const conf_command_t mg_commands[] = {
 	    offsetof(mg_location_t, builtin), 0, NULL },
 	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, conf_set_pass,
 	    offsetof(mg_location_t, pass), 0, NULL },
+	{ "mcp_deny", MG_CTX_LOCATION, 1, 2, conf_set_deny, 0, 0, NULL },
 
 	{ "server", MG_CTX_UPSTREAM, 1, 1, conf_set_upstream_server, 0, 0,
 	    NULL },
@@ -1420,6 +1422,35 @@ conf_set_pass(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	/* the upstream may be defined further down: resolved in validation */
 	if ((loc->pass = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
 		return conf_nomem(cp);
+	return MG_OK;
+}
+
+/* mcp_deny METHOD [NAME]: repeatable; METHOD a JSON-RPC method or "*",
+ * NAME a glob of the tool, prompt or resource named. */
+static int
+conf_set_deny(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_location_t *loc = ctx;
+	mg_mcp_deny_t *d, **tail;
+	const char    *m = cp->args->v[1];
+
+	for (const char *p = m; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '"')
+			return conf_invalid(cp, cmd, "method", m);
+	if (*m == '\0')
+		return conf_invalid(cp, cmd, "method", m);
+	if ((d = conf_alloc(cp->conf, sizeof(*d))) == NULL ||
+	    (d->method = conf_strdup(cp->conf, m)) == NULL ||
+	    (cp->args->n > 2 &&
+		(d->name = conf_strdup(cp->conf, cp->args->v[2])) == NULL))
+		return conf_nomem(cp);
+	if (cp->args->n <= 2)
+		d->name = NULL;
+	d->next = NULL;
+	d->pos = conf_pos(cp);
+	for (tail = &loc->deny; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = d;
 	return MG_OK;
 }
 

@@ -82,6 +82,14 @@ typedef struct mg_listen {
 	mg_conf_pos_t           pos;
 } mg_listen_t;
 
+/* mcp_deny METHOD [NAME]: requests refused at a location (403). */
+typedef struct mg_mcp_deny {
+	struct mg_mcp_deny *next;
+	char               *method; /* exact, or "*" for any */
+	char               *name;   /* a glob (fnmatch) of the name, or NULL */
+	mg_conf_pos_t       pos;
+} mg_mcp_deny_t;
+
 typedef struct mg_location {
 	struct mg_location       *next;
 	char                     *path;
@@ -89,6 +97,7 @@ typedef struct mg_location {
 	char                     *builtin;  /* mcp_builtin NAME */
 	char                     *pass;     /* mcp_pass UPSTREAM */
 	const struct mg_upstream *upstream; /* what pass names */
+	mg_mcp_deny_t            *deny;     /* in file order */
 	mg_http_conf_t            http;
 	mg_conf_pos_t             pos;
 } mg_location_t;

@@ -24,6 +24,8 @@ struct event_base;
 
 /* MCP's own JSON-RPC error codes. */
 #define MG_MCP_ERR_SESSION -32001 /* session not found */
+/* mcpgw's own: a request the location's mcp_deny refuses (HTTP 403) */
+#define MG_MCP_ERR_FORBIDDEN -32003
 
 typedef struct mg_mcp_call mg_mcp_call_t;
 

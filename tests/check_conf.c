@@ -865,6 +865,42 @@ START_TEST(test_location_handler)
 }
 END_TEST
 
+START_TEST(test_mcp_deny)
+{
+	mg_conf_t *conf = load_ok(
+	    "server { listen 80;\n location /a { mcp_builtin demo;\n"
+	    "  mcp_deny tools/call \"delete_*\";\n  mcp_deny prompts/get;\n"
+	    "  mcp_deny * secret; }\n location /b { mcp_builtin demo; } }");
+	const mg_location_t *a = conf->servers->locations, *b = a->next;
+	const mg_mcp_deny_t *d = a->deny;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->method, "tools/call");
+	ck_assert_str_eq(d->name, "delete_*");
+	ck_assert_int_eq(d->pos.line, 3);
+	d = d->next;
+	ck_assert_str_eq(d->method, "prompts/get");
+	ck_assert_ptr_null(d->name);
+	d = d->next;
+	ck_assert_str_eq(d->method, "*");
+	ck_assert_str_eq(d->name, "secret");
+	ck_assert_ptr_null(d->next);
+	/* not inherited, not shared */
+	ck_assert_ptr_null(b->deny);
+	mg_conf_free(conf);
+	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
+		     " mcp_deny \"tools call\"; } }",
+	    "invalid method \"tools call\" in \"mcp_deny\" directive in " NAME
+	    ":2");
+	expect_error("server { listen 80; location /a { mcp_builtin demo;\n"
+		     " mcp_deny; } }",
+	    "invalid number of arguments in \"mcp_deny\" directive in " NAME
+	    ":2");
+	expect_error("server { listen 80;\n mcp_deny tools/call; }",
+	    "\"mcp_deny\" directive is not allowed here in " NAME ":2");
+}
+END_TEST
+
 START_TEST(test_upstream_servers)
 {
 	mg_conf_t *conf =
@@ -1213,6 +1249,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_locations);
 	tcase_add_test(tc, test_http_inheritance);
 	tcase_add_test(tc, test_location_handler);
+	tcase_add_test(tc, test_mcp_deny);
 	tcase_add_test(tc, test_upstream_servers);
 	tcase_add_test(tc, test_location_invalid);
 	tcase_add_test(tc, test_upstreams);
