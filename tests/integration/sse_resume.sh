@@ -82,9 +82,20 @@ for i in $(seq 1 8); do
 	check_whole "$((100 + i))" 150
 done
 ok "8 dropped streams resumed with Last-Event-ID: every missed event once, in order, then the result"
+# The kernel, not the test, picks the worker of each connection, and it
+# may favour one: more drops and resumptions, up to 40 in all, until one
+# resumption lands on another worker than its stream's.
+n=8
+while [ "$(grep -c 'resumes a stream of worker' "$MG_TMP/error.log")" -lt 1 ] && [ $n -lt 40 ]; do
+	n=$((n + 1))
+	drop_after 0.5 "$((100 + n))" 150
+	resume "$LAST"
+	[ "$ST" = 200 ] || fail "resume $n: $(what)"
+	check_whole "$((100 + n))" 150
+done
 cross=$(grep -c 'resumes a stream of worker' "$MG_TMP/error.log")
-[ "$cross" -ge 1 ] || fail "no resumption crossed workers in 8 (4 workers)"
-ok "resumptions on another worker than the stream's go through the connector ($cross of 8)"
+[ "$cross" -ge 1 ] || fail "no resumption crossed workers in $n (4 workers)"
+ok "resumptions on another worker than the stream's go through the connector ($cross of $n)"
 
 # The official SDK client, its streams cut by a relay, resumes on its own.
 run_node resume_client.mjs "$URL" 6 100 25
