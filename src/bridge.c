@@ -15,6 +15,32 @@
 #include "ipc.h"
 #include "mcpgw.h"
 
+/* KEY of object O: an object, made if O has none (or not an object). */
+static struct json_object *
+object_at(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_object)) {
+		v = json_object_new_object();
+		json_object_object_add(o, key, v);
+	}
+	return v;
+}
+
+struct json_object *
+mg_bridge_params(struct json_object *msg)
+{
+	return object_at(msg, "params");
+}
+
+struct json_object *
+mg_bridge_meta(struct json_object *msg)
+{
+	return object_at(object_at(msg, "params"), "_meta");
+}
+
 int
 mg_bridge_cacheable(const char *method)
 {
@@ -113,7 +139,7 @@ char *
 mg_bridge_request_to_2026(
     const mg_rpc_msg_t *m, const char *init_params, size_t *len)
 {
-	struct json_object *root = NULL, *params, *meta, *init, *v;
+	struct json_object *root = NULL, *meta, *init, *v;
 	const char         *text;
 	char               *out;
 
@@ -121,16 +147,7 @@ mg_bridge_request_to_2026(
 		return NULL;
 	if (json_object_deep_copy(m->root, &root, NULL) != 0)
 		return NULL;
-	if (!json_object_object_get_ex(root, "params", &params) ||
-	    !json_object_is_type(params, json_type_object)) {
-		params = json_object_new_object();
-		json_object_object_add(root, "params", params);
-	}
-	if (!json_object_object_get_ex(params, "_meta", &meta) ||
-	    !json_object_is_type(meta, json_type_object)) {
-		meta = json_object_new_object();
-		json_object_object_add(params, "_meta", meta);
-	}
+	meta = mg_bridge_meta(root);
 	init = init_params ? json_tokener_parse(init_params) : NULL;
 	json_object_object_add(
 	    meta, MG_META_VERSION, json_object_new_string(MG_ERA_2026));

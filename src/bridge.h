@@ -85,6 +85,11 @@ struct json_object *mg_bridge_input_request(struct json_object *msg);
 char *mg_bridge_request_for_session(const char *body, size_t len,
     const char *id, struct json_object **answers, size_t *out_len);
 
+/* MSG's params, and its params._meta: objects, made where MSG has none
+ * (borrowed references). */
+struct json_object *mg_bridge_params(struct json_object *msg);
+struct json_object *mg_bridge_meta(struct json_object *msg);
+
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);
 

@@ -292,22 +292,6 @@ usess_note(mg_connector_t *c, const mg_msg_req_t *q, const char *sid,
 	*pp = u;
 }
 
-static void
-close_head(
-    void *arg, int status, int kind, const char *sid, const char *version)
-{
-}
-
-static void
-close_data(void *arg, const char *msg, size_t len)
-{
-}
-
-static void
-close_event(void *arg, const char *id, long retry, const char *data, size_t len)
-{
-}
-
 static void close_next(mg_connector_t *c);
 
 static void
@@ -351,8 +335,9 @@ bridge_close(
 static void
 close_next(mg_connector_t *c)
 {
-	static const mg_up_ops_t ops = { close_head, close_data, close_event,
-		close_end, NULL };
+	static const mg_up_ops_t ops = { mg_answer_ignore_head,
+		mg_answer_ignore_data, mg_answer_ignore_event, close_end,
+		NULL };
 	mg_up_ops_t              o = ops;
 	const mg_upstream_t     *up;
 	usess_t                 *u;
@@ -548,12 +533,6 @@ park_queue(parked_t *p, const char *msg, size_t len)
 }
 
 static void
-park_head(void *arg, int status, int kind, const char *sid, const char *v)
-{
-	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
-}
-
-static void
 park_data(void *arg, const char *msg, size_t len)
 {
 	park_queue(arg, msg, len);
@@ -610,8 +589,8 @@ static void
 connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
     const uint8_t *payload)
 {
-	static const mg_up_ops_t ops = { park_head, park_data, park_event,
-		park_end, NULL };
+	static const mg_up_ops_t ops = { mg_answer_ignore_head, park_data,
+		park_event, park_end, NULL };
 	mg_up_ops_t              o = ops;
 	int                      slot = mg_link_slot(link);
 	relay_t                 *r;

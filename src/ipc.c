@@ -70,6 +70,36 @@ static const struct {
 	{ MG_MSG_NOTIFY_FWD, "NOTIFY_FWD" },
 };
 
+void
+mg_answer_ignore_head(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+	(void)arg, (void)status, (void)kind, (void)sid, (void)version;
+}
+
+void
+mg_answer_ignore_data(void *arg, const char *msg, size_t len)
+{
+	(void)arg, (void)msg, (void)len;
+}
+
+void
+mg_answer_ignore_event(
+    void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	(void)arg, (void)id, (void)retry, (void)data, (void)len;
+}
+
+void
+mg_answer_ignore_end(void *arg, int code, const char *message)
+{
+	(void)arg, (void)code, (void)message;
+}
+
+const mg_answer_ops_t mg_answer_ignore = { mg_answer_ignore_head,
+	mg_answer_ignore_data, mg_answer_ignore_event, mg_answer_ignore_end,
+	NULL };
+
 const char *
 mg_ipc_type_name(unsigned type)
 {

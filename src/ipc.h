@@ -199,6 +199,17 @@ typedef struct {
 	void *arg;
 } mg_answer_ops_t;
 
+/* Calls that take an answer and do nothing with it, for a caller that
+ * wants none (a response posted upstream, a session closed); each may
+ * also stand for one call of a set of ops that wants the others. */
+void mg_answer_ignore_head(
+    void *arg, int status, int kind, const char *sid, const char *version);
+void mg_answer_ignore_data(void *arg, const char *msg, size_t len);
+void mg_answer_ignore_event(
+    void *arg, const char *id, long retry, const char *data, size_t len);
+void mg_answer_ignore_end(void *arg, int code, const char *message);
+extern const mg_answer_ops_t mg_answer_ignore;
+
 /* A part of a payload: pointer and length. */
 typedef struct {
 	const uint8_t *p;

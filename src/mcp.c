@@ -2445,11 +2445,7 @@ reverse_retry(mg_mcp_ex_t *ex)
 	char               *body;
 	size_t              len;
 
-	if (!json_object_object_get_ex(root, "params", &params) ||
-	    !json_object_is_type(params, json_type_object)) {
-		params = json_object_new_object();
-		json_object_object_add(root, "params", params);
-	}
+	params = mg_bridge_params(root);
 	json_object_object_add(params, "inputResponses", ex->rev_answers);
 	ex->rev_answers = NULL;
 	if (ex->rev_state != NULL)
@@ -3133,38 +3129,12 @@ ex_get(mg_mcp_ex_t *ex)
 	 * keep-alive comments until the session or the client ends. */
 }
 
-static void
-forget_end(void *arg, int code, const char *message)
-{
-	(void)arg, (void)code, (void)message;
-}
-
-static void
-forget_head(void *arg, int status, int kind, const char *sid, const char *v)
-{
-	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
-}
-
-static void
-forget_data(void *arg, const char *msg, size_t len)
-{
-	(void)arg, (void)msg, (void)len;
-}
-
-static void
-forget_event(void *arg, const char *id, long retry, const char *d, size_t n)
-{
-	(void)arg, (void)id, (void)retry, (void)d, (void)n;
-}
-
 /* The session ended: the connector drops what it holds for it (its
  * answer is not waited for). */
 static void
 ex_forget_subscriptions(mg_mcp_ex_t *ex)
 {
-	static const mg_relay_ops_t ops = { forget_head, forget_data,
-		forget_event, forget_end, NULL };
-	mg_relay_req_t              q = { 0 };
+	mg_relay_req_t q = { 0 };
 
 	q.method = MG_HTTP_DELETE;
 	q.hops = ex->hops + 1;
@@ -3173,7 +3143,7 @@ ex_forget_subscriptions(mg_mcp_ex_t *ex)
 	q.subscribe = 1;
 	q.sid = q.version = q.init = q.body = q.lei = q.headers = "";
 	if (ex->ctx->proxy != NULL)
-		mg_proxy_open(ex->ctx->proxy, &q, &ops);
+		mg_proxy_open(ex->ctx->proxy, &q, &mg_answer_ignore);
 }
 
 static void

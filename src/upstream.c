@@ -1167,49 +1167,23 @@ bridge_leave(mg_upx_t *x, int code, const char *why)
  * the capability for, or one the bridge does not carry, gets an error.
  */
 
-static void
-post_head(void *arg, int status, int kind, const char *sid, const char *v)
-{
-	(void)arg, (void)status, (void)kind, (void)sid, (void)v;
-}
-
-static void
-post_data(void *arg, const char *msg, size_t len)
-{
-	(void)arg, (void)msg, (void)len;
-}
-
-static void
-post_event(void *arg, const char *id, long retry, const char *data, size_t len)
-{
-	(void)arg, (void)id, (void)retry, (void)data, (void)len;
-}
-
-static void
-post_end(void *arg, int code, const char *message)
-{
-	(void)arg, (void)code, (void)message; /* upx_end logged a failure */
-}
-
 /* Post the response to the upstream's request ID on the bridge's session:
  * RESULT (a reference taken), or an error CODE and MESSAGE. */
 static void
 bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
     int code, const char *message)
 {
-	static const mg_up_ops_t ops = { post_head, post_data, post_event,
-		post_end, NULL };
-	struct json_object      *m = json_object_new_object(), *e;
-	const char              *text;
-	size_t                   len;
-	mg_up_req_t              req = { .method = MG_HTTP_POST,
-			     .hops = x->hops,
-			     .up = x->pool->up,
-			     .sid = x->sid,
-			     .version = x->version,
-			     .init = "",
-			     .last_event_id = "",
-			     .headers = "" };
+	struct json_object *m = json_object_new_object(), *e;
+	const char         *text;
+	size_t              len;
+	mg_up_req_t         req = { .method = MG_HTTP_POST,
+			.hops = x->hops,
+			.up = x->pool->up,
+			.sid = x->sid,
+			.version = x->version,
+			.init = "",
+			.last_event_id = "",
+			.headers = "" };
 
 	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(m, "id", json_object_get(id));
@@ -1226,7 +1200,8 @@ bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
 	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	req.body = text;
 	req.body_len = len;
-	if (text == NULL || mg_upstream_start(x->ups, &req, &ops) == NULL)
+	if (text == NULL ||
+	    mg_upstream_start(x->ups, &req, &mg_answer_ignore) == NULL)
 		mg_warn("upstream \"%s\": cannot post a response to its "
 			"request over the bridge",
 		    x->pool->up->name);
@@ -1315,8 +1290,8 @@ bridge_own_request(mg_upx_t *x)
 static void
 bridge_message(mg_upx_t *x, const char *msg, size_t len)
 {
-	struct json_object *root = parse_json(msg, len), *method, *id, *params,
-			   *meta, *ask;
+	struct json_object *root = parse_json(msg, len), *method, *id, *meta,
+			   *ask;
 	const char *name, *text;
 	char        key[MG_BRIDGE_KEY_MAX + 8], why[160];
 	size_t      tlen;
@@ -1356,18 +1331,7 @@ bridge_message(mg_upx_t *x, const char *msg, size_t len)
 	} else {
 		mg_bridge_input_key(root, x->asks, key, sizeof(key));
 		if (!bridge_answer(x, key, id)) {
-			if (!json_object_object_get_ex(
-				root, "params", &params) ||
-			    !json_object_is_type(params, json_type_object)) {
-				params = json_object_new_object();
-				json_object_object_add(root, "params", params);
-			}
-			if (!json_object_object_get_ex(
-				params, "_meta", &meta) ||
-			    !json_object_is_type(meta, json_type_object)) {
-				meta = json_object_new_object();
-				json_object_object_add(params, "_meta", meta);
-			}
+			meta = mg_bridge_meta(root);
 			json_object_object_add(meta, MG_BRIDGE_INPUT_KEY,
 			    json_object_new_string(key));
 			text = json_object_to_json_string_length(root,
@@ -1440,19 +1404,17 @@ static void
 bridge_post(
     mg_pool_t *p, mg_upstreams_t *ups, const char *method, const char *uri)
 {
-	static const mg_up_ops_t ops = { post_head, post_data, post_event,
-		post_end, NULL };
-	char                    *body = NULL;
-	int                      n;
-	struct json_object      *u = json_object_new_string(uri);
-	mg_up_req_t              req = { .method = MG_HTTP_POST,
-			     .hops = 1,
-			     .up = p->up,
-			     .sid = p->bridge_sid,
-			     .version = p->bridge_version,
-			     .init = "",
-			     .last_event_id = "",
-			     .headers = "" };
+	char               *body = NULL;
+	int                 n;
+	struct json_object *u = json_object_new_string(uri);
+	mg_up_req_t         req = { .method = MG_HTTP_POST,
+			.hops = 1,
+			.up = p->up,
+			.sid = p->bridge_sid,
+			.version = p->bridge_version,
+			.init = "",
+			.last_event_id = "",
+			.headers = "" };
 
 	n = asprintf(&body,
 	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-%llu\",\"method\":\"%s\","
@@ -1465,7 +1427,7 @@ bridge_post(
 		return;
 	req.body = body;
 	req.body_len = (size_t)n;
-	if (mg_upstream_start(ups, &req, &ops) == NULL)
+	if (mg_upstream_start(ups, &req, &mg_answer_ignore) == NULL)
 		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
 			"clients",
 		    p->up->name, method);
@@ -1536,16 +1498,7 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 		json_object_put(root);
 		return;
 	}
-	if (!json_object_object_get_ex(root, "params", &params) ||
-	    !json_object_is_type(params, json_type_object)) {
-		params = json_object_new_object();
-		json_object_object_add(root, "params", params);
-	}
-	if (!json_object_object_get_ex(params, "_meta", &meta) ||
-	    !json_object_is_type(meta, json_type_object)) {
-		meta = json_object_new_object();
-		json_object_object_add(params, "_meta", meta);
-	}
+	meta = mg_bridge_meta(root);
 	for (mg_upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
 		struct json_object *want = NULL;
 		int                 wants = 0;
@@ -1590,19 +1543,13 @@ get_head(void *arg, int status, int kind, const char *sid, const char *v)
 	p->get_status = status;
 }
 
-static void
-get_data(void *arg, const char *msg, size_t len)
-{
-	(void)arg, (void)msg, (void)len;
-}
-
 /* Open the GET stream of the bridge's session, and (again) every
  * subscription the listens want. */
 static void
 get_open(mg_pool_t *p, mg_upstreams_t *ups)
 {
-	static const mg_up_ops_t ops = { get_head, get_data, get_event, get_end,
-		NULL };
+	static const mg_up_ops_t ops = { get_head, mg_answer_ignore_data,
+		get_event, get_end, NULL };
 	mg_up_ops_t              o = ops;
 	mg_up_req_t              req = { .method = MG_HTTP_GET,
 			     .hops = 1,
