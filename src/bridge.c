@@ -41,6 +41,19 @@ mg_bridge_meta(struct json_object *msg)
 	return object_at(object_at(msg, "params"), "_meta");
 }
 
+void
+mg_bridge_meta_drop(struct json_object *params, const char *key)
+{
+	struct json_object *meta;
+
+	if (!json_object_object_get_ex(params, "_meta", &meta) ||
+	    !json_object_is_type(meta, json_type_object))
+		return;
+	json_object_object_del(meta, key);
+	if (json_object_object_length(meta) == 0)
+		json_object_object_del(params, "_meta");
+}
+
 int
 mg_bridge_cacheable(const char *method)
 {
@@ -231,7 +244,7 @@ mg_bridge_input_key(
 struct json_object *
 mg_bridge_input_request(struct json_object *msg)
 {
-	struct json_object *r = json_object_new_object(), *v, *params, *meta;
+	struct json_object *r = json_object_new_object(), *v, *params;
 
 	if (json_object_object_get_ex(msg, "method", &v))
 		json_object_object_add(r, "method", json_object_get(v));
@@ -239,12 +252,7 @@ mg_bridge_input_request(struct json_object *msg)
 	    !json_object_is_type(v, json_type_object))
 		return r;
 	params = deep_copy(v);
-	if (json_object_object_get_ex(params, "_meta", &meta) &&
-	    json_object_is_type(meta, json_type_object)) {
-		json_object_object_del(meta, MG_BRIDGE_INPUT_KEY);
-		if (json_object_object_length(meta) == 0)
-			json_object_object_del(params, "_meta");
-	}
+	mg_bridge_meta_drop(params, MG_BRIDGE_INPUT_KEY);
 	json_object_object_add(r, "params", params);
 	return r;
 }
@@ -253,16 +261,11 @@ char *
 mg_bridge_request_for_session(const char *body, size_t len, const char *id,
     struct json_object **answers, size_t *out_len)
 {
-	struct json_object *root, *params, *v;
-	json_tokener       *tok = json_tokener_new();
+	struct json_object *root = mg_json_parse(body, len), *params, *v;
 	const char         *text;
 	char               *out = NULL;
 
 	*answers = NULL;
-	if (tok == NULL)
-		return NULL;
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	json_tokener_free(tok);
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "method", NULL)) {
 		json_object_put(root);

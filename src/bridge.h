@@ -89,6 +89,8 @@ char *mg_bridge_request_for_session(const char *body, size_t len,
  * (borrowed references). */
 struct json_object *mg_bridge_params(struct json_object *msg);
 struct json_object *mg_bridge_meta(struct json_object *msg);
+/* PARAMS without _meta's KEY (nor an empty _meta). */
+void mg_bridge_meta_drop(struct json_object *params, const char *key);
 
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);

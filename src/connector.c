@@ -16,7 +16,9 @@
 
 #include "child.h"
 #include "connector.h"
+#include "bridge.h"
 #include "era.h"
+#include "jsonrpc.h"
 #include "http.h"
 #include "link.h"
 #include "log.h"
@@ -123,6 +125,17 @@ typedef struct mg_connector_s {
 } mg_connector_t;
 
 static void peer_remove(mg_connector_t *c, peer_t *p);
+
+/* The configuration's upstream of index I, or NULL. */
+static const mg_upstream_t *
+upstream_at(const mg_connector_t *c, int i)
+{
+	const mg_upstream_t *up = c->ctx->conf->upstreams;
+
+	while (up != NULL && up->index != i)
+		up = up->next;
+	return up;
+}
 
 static void
 connector_terminate(void *arg)
@@ -309,6 +322,19 @@ close_end(void *arg, int code, const char *message)
 	connector_maybe_exit(c);
 }
 
+/* U's session to close upstream: last in the queue. */
+static void
+close_queue(mg_connector_t *c, usess_t *u)
+{
+	u->next = NULL;
+	if (c->closing_last)
+		c->closing_last->next = u;
+	else
+		c->closing = u;
+	c->closing_last = u;
+	close_next(c);
+}
+
 /* A session of the bridge to close upstream: queued with the others. */
 static void
 bridge_close(
@@ -323,12 +349,7 @@ bridge_close(
 	}
 	u->upstream = up->index;
 	snprintf(u->version, sizeof(u->version), "%s", version);
-	if (c->closing_last)
-		c->closing_last->next = u;
-	else
-		c->closing = u;
-	c->closing_last = u;
-	close_next(c);
+	close_queue(c, u);
 }
 
 /* Start the queued DELETEs, MG_CLOSE_PARALLEL at most at once. */
@@ -347,9 +368,7 @@ close_next(mg_connector_t *c)
 	while (c->nclosing < MG_CLOSE_PARALLEL && (u = c->closing) != NULL) {
 		if ((c->closing = u->next) == NULL)
 			c->closing_last = NULL;
-		for (up = c->ctx->conf->upstreams;
-		     up && up->index != u->upstream; up = up->next)
-			;
+		up = upstream_at(c, u->upstream);
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
 			u->version, "", 0, "", 0, "", 0, 0, "", 0, 0 };
 		c->nclosing++; /* before: the end may come at once */
@@ -377,13 +396,7 @@ connector_session_ended(void *arg, uint64_t session)
 	if (u == NULL)
 		return;
 	*pp = u->next;
-	u->next = NULL;
-	if (c->closing_last)
-		c->closing_last->next = u;
-	else
-		c->closing = u;
-	c->closing_last = u;
-	close_next(c);
+	close_queue(c, u);
 }
 
 /* MG_MSG_REQ: check every length, then start the exchange. */
@@ -413,10 +426,7 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
 	    q.lei_len >= sizeof(lei))
 		goto malformed;
-	for (up = c->ctx->conf->upstreams; up && up->index != q.upstream;
-	     up = up->next)
-		;
-	if (up == NULL)
+	if ((up = upstream_at(c, q.upstream)) == NULL)
 		goto malformed;
 	memcpy(sid, parts[0].p, q.sid_len);
 	sid[q.sid_len] = '\0';
@@ -443,11 +453,11 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	r->next = c->relays;
 	c->relays = r;
 	c->nrelays++;
-	/* a retry of a request parked here takes it over; a key we do not
-	 * hold (it ended, or another connector parked it) starts afresh */
 	if (q.flags & MG_REQ_F_SUBSCRIBE)
 		connector_subscribe(
 		    c, r, &q, up, (const char *)parts[3].p, parts[3].len);
+	/* a retry of a request parked here takes it over; a key we do not
+	 * hold (it ended, or another connector parked it) starts afresh */
 	else if ((q.flags & MG_REQ_F_RESUME) && (p = park_take(c, q.park, up)))
 		park_resume(p, r, &req, &ops);
 	/* on failure to start, the relay answers at once */
@@ -488,6 +498,20 @@ connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
 
 /* ---- relays parked over the bridge --------------------------------- */
 
+/* P, out of the table already (park_take) or never in it. */
+static void
+park_destroy(parked_t *p)
+{
+	if (p->x != NULL)
+		mg_upstream_cancel(p->x);
+	if (p->timer)
+		event_free(p->timer);
+	if (p->queue)
+		evbuffer_free(p->queue);
+	free(p->why);
+	free(p);
+}
+
 static void
 park_free(parked_t *p)
 {
@@ -499,14 +523,7 @@ park_free(parked_t *p)
 			p->c->nparked--;
 			break;
 		}
-	if (p->x != NULL)
-		mg_upstream_cancel(p->x);
-	if (p->timer)
-		event_free(p->timer);
-	if (p->queue)
-		evbuffer_free(p->queue);
-	free(p->why);
-	free(p);
+	park_destroy(p);
 }
 
 static void
@@ -607,9 +624,7 @@ connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 			break;
 	if (r == NULL || r->x == NULL)
 		return; /* its answer ended already */
-	for (up = c->ctx->conf->upstreams; up && up->index != r->upstream;
-	     up = up->next)
-		;
+	up = upstream_at(c, r->upstream);
 	if (up != NULL && park_count(c, up->index) >= up->max_input_waits) {
 		/* the retry starts afresh (the key is not held) */
 		mg_warn("upstream \"%s\": %d requests wait for their "
@@ -677,7 +692,6 @@ park_resume(
 	uint32_t n;
 	char    *msg;
 
-	p->next = NULL;
 	r->x = p->x;
 	p->x = NULL;
 	if (r->x != NULL)
@@ -695,10 +709,7 @@ park_resume(
 		r->x = NULL;
 		relay_end(r, p->code, p->why);
 	}
-	p->c->nparked++; /* park_free counts it out */
-	p->next = p->c->parked;
-	p->c->parked = p;
-	park_free(p);
+	park_destroy(p);
 }
 
 /* ---- the reverse bridge's resource subscriptions ------------------- */
@@ -742,40 +753,28 @@ rsub_free(rsub_t *s)
 static void
 rsub_message(rsub_t *s, const char *msg, size_t len)
 {
-	json_tokener       *tok = json_tokener_new();
-	struct json_object *root = NULL, *v, *params, *meta;
+	struct json_object *root = mg_json_parse(msg, len), *v, *params;
 	mg_msg_cancel_t     head = { s->session };
+	mg_ipc_part_t       parts[2];
 	const char         *text;
 	size_t              n;
-	uint8_t            *buf;
 
-	if (tok != NULL)
-		root = json_tokener_parse_ex(tok, msg, (int)len);
-	json_tokener_free(tok);
 	if (!json_object_object_get_ex(root, "method", &v) ||
 	    strcmp(json_object_get_string(v),
 		"notifications/resources/updated") != 0) {
 		json_object_put(root);
 		return;
 	}
-	if (json_object_object_get_ex(root, "params", &params) &&
-	    json_object_object_get_ex(params, "_meta", &meta) &&
-	    json_object_is_type(meta, json_type_object)) {
-		json_object_object_del(meta, MG_META_SUBSCRIPTION);
-		if (json_object_object_length(meta) == 0)
-			json_object_object_del(params, "_meta");
-	}
+	if (json_object_object_get_ex(root, "params", &params))
+		mg_bridge_meta_drop(params, MG_META_SUBSCRIPTION);
 	text = json_object_to_json_string_length(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	if ((buf = malloc(sizeof(head) + n)) != NULL) {
-		memcpy(buf, &head, sizeof(head));
-		memcpy(buf + sizeof(head), text, n);
-		for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
-			if (s->c->links[i] != NULL)
-				mg_link_send(s->c->links[i], MG_MSG_NOTIFY_FWD,
-				    0, buf, sizeof(head) + n);
-		free(buf);
-	}
+	parts[0] = (mg_ipc_part_t){ (const uint8_t *)&head, sizeof(head) };
+	parts[1] = (mg_ipc_part_t){ (const uint8_t *)text, n };
+	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
+		if (s->c->links[i] != NULL)
+			mg_link_sendv(
+			    s->c->links[i], MG_MSG_NOTIFY_FWD, 0, parts, 2);
 	json_object_put(root);
 }
 
@@ -932,8 +931,7 @@ connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
     const mg_upstream_t *up, const char *body, size_t len)
 {
 	rsub_t             *s = rsub_find(c, q->session);
-	json_tokener       *tok;
-	struct json_object *root = NULL, *v, *id = NULL, *uri = NULL;
+	struct json_object *root, *v, *id = NULL, *uri = NULL;
 	int                 sub;
 
 	if (q->method == MG_HTTP_DELETE || q->session == 0) {
@@ -942,9 +940,7 @@ connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
 		relay_end(r, 0, "");
 		return;
 	}
-	if ((tok = json_tokener_new()) != NULL)
-		root = json_tokener_parse_ex(tok, body, (int)len);
-	json_tokener_free(tok);
+	root = mg_json_parse(body, len);
 	json_object_object_get_ex(root, "id", &id);
 	sub = json_object_object_get_ex(root, "method", &v) &&
 	    strcmp(json_object_get_string(v), "resources/subscribe") == 0;

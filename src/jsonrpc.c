@@ -402,6 +402,20 @@ rpc_parse_text(
 	return rpc_tokenize(buf, len, root, err);
 }
 
+struct json_object *
+mg_json_parse(const char *buf, size_t len)
+{
+	struct json_object *root;
+	mg_rpc_err_t        err = { 0 };
+
+	if (rpc_parse_text(buf, len, &root, &err) != MG_OK) {
+		json_object_put(root);
+		mg_rpc_err_clear(&err);
+		return NULL;
+	}
+	return root;
+}
+
 static int
 rpc_is_id(struct json_object *id)
 {

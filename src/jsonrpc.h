@@ -92,6 +92,11 @@ int mg_rpc_from_object(
 void mg_rpc_msg_clear(mg_rpc_msg_t *msg);
 void mg_rpc_err_clear(mg_rpc_err_t *err);
 
+/* BUF (LEN bytes) as a JSON value, read as mg_rpc_parse reads (the
+ * process's one tokener, strict, big integers kept exactly), whatever its
+ * shape; NULL when it is not one JSON value.  A new reference. */
+struct json_object *mg_json_parse(const char *buf, size_t len);
+
 /*
  * Ids are equal when of the same type and value: strings byte for byte,
  * integers exactly over the whole int64 and uint64 range, null and null.

@@ -1491,21 +1491,25 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	evbuffer_free(msg);
 }
 
-/* A listen stream ends gracefully: the result names the subscription. */
+/* The result that ends the listen ID gracefully: it names the
+ * subscription. */
+static struct json_object *
+listen_end_result(struct json_object *id)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *meta = json_object_new_object();
+
+	json_object_object_add(meta, MG_META_SUBSCRIPTION, json_object_get(id));
+	json_object_object_add(r, "_meta", meta);
+	return r;
+}
+
+/* A listen stream ends gracefully. */
 static void
 ex_listen_end(mg_mcp_ex_t *ex)
 {
-	mg_mcp_call_t      *c = ex->calls;
-	struct json_object *r, *meta;
-
-	if (c == NULL)
-		return;
-	r = json_object_new_object();
-	meta = json_object_new_object();
-	json_object_object_add(
-	    meta, MG_META_SUBSCRIPTION, json_object_get(c->id));
-	json_object_object_add(r, "_meta", meta);
-	mg_mcp_call_result(c, r);
+	if (ex->calls != NULL)
+		mg_mcp_call_result(ex->calls, listen_end_result(ex->calls->id));
 }
 
 /* A relayed listen stream (to an upstream, or over the bridge) ends as
@@ -1514,13 +1518,9 @@ ex_listen_end(mg_mcp_ex_t *ex)
 static void
 ex_relayed_listen_end(mg_mcp_ex_t *ex)
 {
-	struct json_object *r = json_object_new_object(), *meta;
+	struct json_object *r = listen_end_result(ex->req_id);
 	struct evbuffer    *out = evbuffer_new();
 
-	meta = json_object_new_object();
-	json_object_object_add(
-	    meta, MG_META_SUBSCRIPTION, json_object_get(ex->req_id));
-	json_object_object_add(r, "_meta", meta);
 	json_object_object_add(
 	    r, "resultType", json_object_new_string("complete"));
 	mg_rpc_write_result(out, ex->req_id, r);
@@ -1585,50 +1585,6 @@ ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
 #define INPUT_GATHER_MS 20
 #define PARK_PREFIX "mcpgw-park."
 
-/* What names a request for its requestState: method, then the params'
- * name (a tool, a prompt) or uri (a resource). */
-static const char *
-input_target(const mg_rpc_msg_t *m)
-{
-	struct json_object *v;
-
-	if ((json_object_object_get_ex(m->params, "name", &v) ||
-		json_object_object_get_ex(m->params, "uri", &v)) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return "";
-}
-
-static void
-hex_encode(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-hex_decode(const char *s, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < 2 * n; i++) {
-		int d = (s[i] >= '0' && s[i] <= '9') ? s[i] - '0'
-		    : (s[i] >= 'a' && s[i] <= 'f')   ? s[i] - 'a' + 10
-						     : -1;
-
-		if (d < 0)
-			return MG_ERROR;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(d << 4);
-		else
-			out[i / 2] |= (uint8_t)d;
-	}
-	return s[2 * n] == '|' ? MG_OK : MG_ERROR;
-}
-
 /*
  * A 2026-07-28 request on a proxy route, before it goes: the client
  * capabilities the bridge may ask for, inputResponses checked (an object
@@ -1639,10 +1595,9 @@ static int
 ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	struct json_object *meta, *caps, *v;
-	char                why[200], state[MG_SESSION_DATA_MAX + 1], *rest;
-	const char         *s;
+	char                why[200], state[MG_SESSION_DATA_MAX + 1], want[400];
+	const char         *s, *target = mg_era_name_of(m->method, m->params);
 	size_t              n;
-	int                 idx;
 
 	if (json_object_object_get_ex(m->params, "_meta", &meta) &&
 	    json_object_object_get_ex(meta, MG_META_CAPABILITIES, &caps)) {
@@ -1684,19 +1639,16 @@ ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 		    "Invalid params: requestState failed its integrity check");
 		return MG_ERROR;
 	}
+	/* the key, then "park|UPSTREAM|METHOD|NAME" (input_state) */
 	state[n] = '\0';
-	/* "park|UPSTREAM|KEY|METHOD|TARGET" */
-	if (strncmp(state, "park|", 5) != 0 ||
-	    (idx = (int)strtol(state + 5, &rest, 10)) != ex->upstream->index ||
-	    *rest != '|' || hex_decode(rest + 1, ex->park, MG_PARK_KEY) != 0 ||
-	    (rest += 2 + 2 * MG_PARK_KEY,
-		strncmp(rest, m->method, strlen(m->method)) != 0) ||
-	    rest[strlen(m->method)] != '|' ||
-	    strcmp(rest + strlen(m->method) + 1, input_target(m)) != 0) {
+	snprintf(want, sizeof(want), "park|%d|%s|%s", ex->upstream->index,
+	    m->method, target ? target : "");
+	if (n <= MG_PARK_KEY || strcmp(state + MG_PARK_KEY, want) != 0) {
 		ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
 		    "Invalid params: requestState belongs to another request");
 		return MG_ERROR;
 	}
+	memcpy(ex->park, state, MG_PARK_KEY);
 	ex->resume = 1;
 	return MG_OK;
 }
@@ -1709,31 +1661,33 @@ ex_input_required(evutil_socket_t fd, short what, void *arg)
 	mg_mcp_ex_t        *ex = arg;
 	struct json_object *r;
 	struct evbuffer    *out;
-	uint8_t             key[MG_PARK_KEY];
-	char                hex[2 * MG_PARK_KEY + 1], text[MG_SESSION_DATA_MAX],
-	    sealed[sizeof(PARK_PREFIX) + MG_SESSION_DATA_TOKEN_MAX + 1];
+	uint8_t             state[MG_SESSION_DATA_MAX];
+	char sealed[sizeof(PARK_PREFIX) + MG_SESSION_DATA_TOKEN_MAX + 1];
+	int  n;
 
 	(void)fd, (void)what;
 	if (ex->req == NULL || ex->relay == NULL || ex->asks == NULL)
 		return;
-	if (RAND_bytes(key, sizeof(key)) != 1) {
+	/* the park key, then what the retry must be (ex_input_check) */
+	if (RAND_bytes(state, MG_PARK_KEY) != 1) {
 		ERR_clear_error();
 		ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR,
 		    "cannot make a key for the requestState");
 		return;
 	}
-	hex_encode(key, sizeof(key), hex);
-	snprintf(text, sizeof(text), "park|%d|%s|%s|%s", ex->upstream->index,
-	    hex, ex->rpc_method, ex->input_target);
+	n = snprintf((char *)state + MG_PARK_KEY, sizeof(state) - MG_PARK_KEY,
+	    "park|%d|%s|%s", ex->upstream->index, ex->rpc_method,
+	    ex->input_target);
 	memcpy(sealed, PARK_PREFIX, strlen(PARK_PREFIX));
-	if (mg_session_seal_data(ex->ctx->key, text, strlen(text),
+	if (n < 0 || (size_t)n >= sizeof(state) - MG_PARK_KEY ||
+	    mg_session_seal_data(ex->ctx->key, state, MG_PARK_KEY + (size_t)n,
 		sealed + strlen(PARK_PREFIX),
 		sizeof(sealed) - strlen(PARK_PREFIX)) != MG_OK) {
 		ex_relay_failed(
 		    ex, MG_RPC_INTERNAL_ERROR, "cannot seal the requestState");
 		return;
 	}
-	mg_proxy_park(ex->relay, key);
+	mg_proxy_park(ex->relay, state);
 	ex->relay = NULL;
 	r = json_object_new_object();
 	json_object_object_add(
@@ -1795,8 +1749,10 @@ ex_relay_modern(
 		ex->req_id = json_object_get(m->id);
 		if (ex_input_check(ex, m) != MG_OK)
 			return;
+		const char *target = mg_era_name_of(m->method, m->params);
+
 		snprintf(ex->input_target, sizeof(ex->input_target), "%s",
-		    input_target(m));
+		    target ? target : "");
 	}
 	ex_relay(ex, body, len);
 }
@@ -2264,25 +2220,17 @@ bridge_message(
 		ex_input_gather(ex, &m);
 		rc = MG_DECLINED;
 	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
-		struct json_object *e = json_object_new_object(), *v;
-
 		if (m.error_code == MG_RPC_METHOD_NOT_FOUND)
 			ex->relay_status = 404;
-		/* the error of the client's request, under its own id */
-		json_object_object_foreach(m.error, k, val)
-		{
-			json_object_object_add(e, k, json_object_get(val));
-		}
-		v = json_object_new_object();
+		/* the error of the client's request, under its own id (the
+		 * connector's id replaced) */
+		m.id = NULL;
 		json_object_object_add(
-		    v, "jsonrpc", json_object_new_string("2.0"));
-		json_object_object_add(v, "id", json_object_get(ex->req_id));
-		json_object_object_add(v, "error", e);
+		    m.root, "id", json_object_get(ex->req_id));
 		evbuffer_add_printf(out, "%s",
-		    json_object_to_json_string_ext(v,
+		    json_object_to_json_string_ext(m.root,
 			JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(v);
 	} else {
 		if (m.kind == MG_RPC_ERROR &&
 		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
@@ -2440,10 +2388,12 @@ static void reverse_answered(mg_mcp_call_t *c, struct json_object *result,
 static void
 reverse_retry(mg_mcp_ex_t *ex)
 {
-	struct json_object *root = json_tokener_parse(ex->rev_body), *params;
-	const char         *text;
-	char               *body;
-	size_t              len;
+	struct json_object *root = mg_json_parse(
+			       ex->rev_body, strlen(ex->rev_body)),
+			   *params;
+	const char *text;
+	char       *body;
+	size_t      len;
 
 	params = mg_bridge_params(root);
 	json_object_object_add(params, "inputResponses", ex->rev_answers);

@@ -132,7 +132,7 @@ struct mg_upx {
 	/* a subscriptions/listen over the bridge (bridge_listen) */
 	struct mg_upx      *listen_next;
 	struct json_object *listen_id; /* the client's: the subscription */
-	struct json_object *filter;    /* what it agreed to */
+	struct json_object *filter; /* what it asked, then what it agreed to */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* what the client declared: MG_REQ_F_* */
 	int                 parked; /* its client went: asks wait for a retry */
@@ -261,20 +261,6 @@ upx_end(mg_upx_t *x, int code, const char *fmt, ...)
 
 /* ---- reading the answer ------------------------------------------------ */
 
-/* MSG is not NUL-terminated. */
-static struct json_object *
-parse_json(const char *msg, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object  *root;
-
-	if (tok == NULL || len > INT32_MAX)
-		return NULL;
-	root = json_tokener_parse_ex(tok, msg, (int)len);
-	json_tokener_free(tok);
-	return root;
-}
-
 /*
  * Which era an upstream speaks: its "protocol" directive, or for
  * "protocol auto" what its answer to server/discover said (asked before
@@ -299,7 +285,7 @@ upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
 static void
 discover_answer(mg_upx_t *x, const char *msg, size_t len)
 {
-	struct json_object *root = parse_json(msg, len), *result, *list;
+	struct json_object *root = mg_json_parse(msg, len), *result, *list;
 
 	if (x->status == 200 && root != NULL &&
 	    json_object_object_get_ex(root, "result", &result) &&
@@ -338,7 +324,7 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 		return; /* an initialize is answered once */
 	/* the answer, not a notification sent before it; a result names the
 	 * version the upstream chose, and only a result opens a session */
-	root = parse_json(msg, len);
+	root = mg_json_parse(msg, len);
 	if (root == NULL ||
 	    (!json_object_object_get_ex(root, "result", &result) &&
 		!json_object_object_get_ex(root, "error", &v))) {
@@ -1034,7 +1020,7 @@ static void
 bridge_capture(mg_upx_t *x, const char *msg, size_t len)
 {
 	mg_pool_t          *p = x->pool;
-	struct json_object *root = parse_json(msg, len), *result, *v;
+	struct json_object *root = mg_json_parse(msg, len), *result, *v;
 
 	if (root != NULL &&
 	    json_object_object_get_ex(root, "result", &result) &&
@@ -1167,6 +1153,33 @@ bridge_leave(mg_upx_t *x, int code, const char *why)
  * the capability for, or one the bridge does not carry, gets an error.
  */
 
+/* Post the message M on the bridge's session SID (at VERSION) of pool P,
+ * its answer dropped (WHAT says what it was, should it not go). */
+static void
+bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
+    const char *version, int hops, struct json_object *m, const char *what)
+{
+	size_t      len;
+	const char *text = json_object_to_json_string_length(
+	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	mg_up_req_t req = { .method = MG_HTTP_POST,
+		.hops = hops,
+		.up = p->up,
+		.sid = sid,
+		.version = version,
+		.init = "",
+		.body = text,
+		.body_len = len,
+		.last_event_id = "",
+		.headers = "" };
+
+	if (text == NULL ||
+	    mg_upstream_start(ups, &req, &mg_answer_ignore) == NULL)
+		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
+			"clients",
+		    p->up->name, what);
+}
+
 /* Post the response to the upstream's request ID on the bridge's session:
  * RESULT (a reference taken), or an error CODE and MESSAGE. */
 static void
@@ -1174,16 +1187,6 @@ bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
     int code, const char *message)
 {
 	struct json_object *m = json_object_new_object(), *e;
-	const char         *text;
-	size_t              len;
-	mg_up_req_t         req = { .method = MG_HTTP_POST,
-			.hops = x->hops,
-			.up = x->pool->up,
-			.sid = x->sid,
-			.version = x->version,
-			.init = "",
-			.last_event_id = "",
-			.headers = "" };
 
 	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(m, "id", json_object_get(id));
@@ -1196,15 +1199,9 @@ bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
 		    e, "message", json_object_new_string(message));
 		json_object_object_add(m, "error", e);
 	}
-	text = json_object_to_json_string_length(
-	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	req.body = text;
-	req.body_len = len;
-	if (text == NULL ||
-	    mg_upstream_start(x->ups, &req, &mg_answer_ignore) == NULL)
-		mg_warn("upstream \"%s\": cannot post a response to its "
-			"request over the bridge",
-		    x->pool->up->name);
+	/* on the session the request lives on */
+	bridge_send(x->pool, x->ups, x->sid, x->version, x->hops, m,
+	    "a response to its request");
 	json_object_put(m);
 }
 
@@ -1251,22 +1248,22 @@ bridge_own_request(mg_upx_t *x)
 	/* a subscriptions/listen is served here, not sent (bridge_listen) */
 	if (memmem(x->body, x->body_len, "subscriptions/listen", 20) != NULL &&
 	    x->listen_id == NULL) {
-		struct json_object *root = parse_json(x->body, x->body_len), *v,
-				   *params, *asked;
+		struct json_object *root = mg_json_parse(x->body, x->body_len),
+				   *v, *params, *asked;
 
 		if (json_object_object_get_ex(root, "method", &v) &&
 		    strcmp(json_object_get_string(v), "subscriptions/listen") ==
 			0 &&
 		    json_object_object_get_ex(root, "id", &v)) {
 			x->listen_id = json_object_get(v);
-			x->filter = json_object_new_object();
-			if (json_object_object_get_ex(
-				root, "params", &params) &&
-			    json_object_object_get_ex(
-				params, "notifications", &asked) &&
-			    json_object_is_type(asked, json_type_object))
-				json_object_object_add(
-				    x->filter, "asked", json_object_get(asked));
+			/* what it asks, until bridge_listen agrees */
+			x->filter = json_object_object_get_ex(
+					root, "params", &params) &&
+				json_object_object_get_ex(
+				    params, "notifications", &asked) &&
+				json_object_is_type(asked, json_type_object)
+			    ? json_object_get(asked)
+			    : json_object_new_object();
 		}
 		json_object_put(root);
 		if (x->listen_id != NULL)
@@ -1290,13 +1287,18 @@ bridge_own_request(mg_upx_t *x)
 static void
 bridge_message(mg_upx_t *x, const char *msg, size_t len)
 {
-	struct json_object *root = parse_json(msg, len), *method, *id, *meta,
-			   *ask;
-	const char *name, *text;
-	char        key[MG_BRIDGE_KEY_MAX + 8], why[160];
-	size_t      tlen;
-	int         need;
+	struct json_object *root, *method, *id, *meta, *ask;
+	const char         *name, *text;
+	char                key[MG_BRIDGE_KEY_MAX + 8], why[160];
+	size_t              tlen;
+	int                 need;
 
+	/* the answer itself, most messages, is not read here */
+	if (memmem(msg, len, "\"method\"", 8) == NULL ||
+	    (root = mg_json_parse(msg, len)) == NULL) {
+		x->ops.event(x->ops.arg, NULL, -1, msg, len);
+		return;
+	}
 	if (!json_object_object_get_ex(root, "method", &method) ||
 	    !json_object_object_get_ex(root, "id", &id)) {
 		json_object_put(root);
@@ -1380,58 +1382,34 @@ static const struct {
 	    "notifications/resources/list_changed" },
 };
 
-/* Does the upstream's initialize answer promise capability CAP's KEY? */
+/* Do CAPS (the upstream's, from its initialize) promise CAP's KEY? */
 static int
-bridge_promises(mg_pool_t *p, const char *cap, const char *key)
+promises(struct json_object *caps, const char *cap, const char *key)
 {
-	struct json_object *root, *v;
-	int                 yes = 0;
+	struct json_object *v;
 
-	if (p->bridge_init == NULL)
-		return 0;
-	root = parse_json(p->bridge_init, strlen(p->bridge_init));
-	yes = json_object_object_get_ex(root, "result", &v) &&
-	    json_object_object_get_ex(v, "capabilities", &v) &&
-	    json_object_object_get_ex(v, cap, &v) &&
+	return json_object_object_get_ex(caps, cap, &v) &&
 	    json_object_object_get_ex(v, key, &v) && json_object_get_boolean(v);
-	json_object_put(root);
-	return yes;
 }
 
-/* Post METHOD with PARAMS (a reference taken) on the bridge's session,
- * its answer dropped. */
+/* Post METHOD (resources/subscribe or unsubscribe) of URI on the
+ * bridge's session, its answer dropped. */
 static void
 bridge_post(
     mg_pool_t *p, mg_upstreams_t *ups, const char *method, const char *uri)
 {
-	char               *body = NULL;
-	int                 n;
-	struct json_object *u = json_object_new_string(uri);
-	mg_up_req_t         req = { .method = MG_HTTP_POST,
-			.hops = 1,
-			.up = p->up,
-			.sid = p->bridge_sid,
-			.version = p->bridge_version,
-			.init = "",
-			.last_event_id = "",
-			.headers = "" };
+	struct json_object *m = json_object_new_object(), *params;
+	char                id[48];
 
-	n = asprintf(&body,
-	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-%llu\",\"method\":\"%s\","
-	    "\"params\":{\"uri\":%s}}",
-	    (unsigned long long)++ups->bridge_ids, method,
-	    json_object_to_json_string_ext(
-		u, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(u);
-	if (n < 0)
-		return;
-	req.body = body;
-	req.body_len = (size_t)n;
-	if (mg_upstream_start(ups, &req, &mg_answer_ignore) == NULL)
-		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
-			"clients",
-		    p->up->name, method);
-	free(body);
+	snprintf(id, sizeof(id), "mcpgw-%llu",
+	    (unsigned long long)++ups->bridge_ids);
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(m, "id", json_object_new_string(id));
+	json_object_object_add(m, "method", json_object_new_string(method));
+	params = mg_bridge_params(m);
+	json_object_object_add(params, "uri", json_object_new_string(uri));
+	bridge_send(p, ups, p->bridge_sid, p->bridge_version, 1, m, method);
+	json_object_put(m);
 }
 
 /* One more (or one less, DELTA -1) listen wants URI's updates. */
@@ -1478,7 +1456,7 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	size_t              tlen;
 
 	(void)id, (void)retry;
-	if (len == 0 || (root = parse_json(data, len)) == NULL)
+	if (len == 0 || (root = mg_json_parse(data, len)) == NULL)
 		return;
 	if (!json_object_object_get_ex(root, "method", &method) ||
 	    json_object_object_get_ex(root, "id", NULL)) {
@@ -1627,23 +1605,27 @@ static void
 bridge_listen(mg_upx_t *x)
 {
 	mg_pool_t          *p = x->pool;
-	struct json_object *asked = NULL, *agreed = json_object_new_object(),
-			   *v, *ack, *params, *meta;
+	struct json_object *asked = x->filter,
+			   *agreed = json_object_new_object(), *init = NULL,
+			   *caps = NULL, *v, *ack, *params, *meta;
 	const char *text;
 	size_t      len;
 
-	json_object_object_get_ex(x->filter, "asked", &asked);
+	/* what the upstream's initialize promised */
+	if (p->bridge_init != NULL &&
+	    (init = mg_json_parse(p->bridge_init, strlen(p->bridge_init))) &&
+	    json_object_object_get_ex(init, "result", &v))
+		json_object_object_get_ex(v, "capabilities", &caps);
 	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
 		if (json_object_object_get_ex(
 			asked, listen_kinds[i].filter, &v) &&
 		    json_object_get_boolean(v) &&
-		    bridge_promises(
-			p, listen_kinds[i].cap, listen_kinds[i].key))
+		    promises(caps, listen_kinds[i].cap, listen_kinds[i].key))
 			json_object_object_add(agreed, listen_kinds[i].filter,
 			    json_object_new_boolean(1));
 	if (json_object_object_get_ex(asked, "resourceSubscriptions", &v) &&
 	    json_object_is_type(v, json_type_array) &&
-	    bridge_promises(p, "resources", "subscribe")) {
+	    promises(caps, "resources", "subscribe")) {
 		struct json_object *uris = json_object_new_array();
 
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -1654,6 +1636,7 @@ bridge_listen(mg_upx_t *x)
 		}
 		json_object_object_add(agreed, "resourceSubscriptions", uris);
 	}
+	json_object_put(init);
 	json_object_put(x->filter);
 	x->filter = agreed;
 	x->listen_next = p->listeners;
@@ -1736,18 +1719,17 @@ void
 mg_upstream_resume(
     mg_upx_t *x, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
 {
-	struct json_object *answers = NULL, *still = json_object_new_object();
-	char               *own;
-	size_t              olen;
+	struct json_object *root = mg_json_parse(body, len), *params, *answers,
+			   *still = json_object_new_object();
 
 	x->parked = 0;
 	x->ops = *ops;
 	x->caps = caps;
 	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", x->version);
-	own = mg_bridge_request_for_session(body, len, "", &answers, &olen);
-	free(own);
-	bridge_add_answers(x, answers);
-	json_object_put(answers);
+	if (json_object_object_get_ex(root, "params", &params) &&
+	    json_object_object_get_ex(params, "inputResponses", &answers))
+		bridge_add_answers(x, answers);
+	json_object_put(root);
 	if (x->asks == NULL) {
 		json_object_put(still);
 		return;
