@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,18 @@ mg_http_status_text(int status)
 	    : status < 400  ? "Redirect"
 	    : status < 500  ? "Client Error"
 			    : "Server Error";
+}
+
+void
+mg_tcp_nodelay(int fd)
+{
+	int on = 1;
+
+	/* EOPNOTSUPP: not a TCP socket (a Unix socket) */
+	if (fd >= 0 &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0 &&
+	    errno != EOPNOTSUPP)
+		mg_debug("setsockopt(TCP_NODELAY) failed: %s", strerror(errno));
 }
 
 static int64_t
@@ -893,6 +907,8 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	c->tls = tls != NULL;
+	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
+		mg_tcp_nodelay(fd);
 	if (tls != NULL)
 		c->bev = mg_tls_server_bev(base, fd, tls, listener);
 	else

@@ -122,4 +122,12 @@ size_t mg_http_req_bytes_out(const mg_http_req_t *req);
 
 const char *mg_http_status_text(int status);
 
+/*
+ * TCP_NODELAY on a TCP socket: an answer's head and its first bytes, or
+ * an SSE event after another, go out at once instead of waiting for the
+ * peer's ACK of the last write (Nagle with delayed ACKs: 40 ms).  Does
+ * nothing on a Unix socket.
+ */
+void mg_tcp_nodelay(int fd);
+
 #endif

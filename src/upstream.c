@@ -774,6 +774,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	int          dns;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		mg_tcp_nodelay(bufferevent_getfd(bev));
 		/* from now on requests go out without waiting for EV_WRITE */
 		if (!c->pool->up->server.tls && c->wf == NULL) {
 			mg_wflush_ops_t o = { NULL, conn_write_failed, c };
