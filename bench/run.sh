@@ -4,7 +4,7 @@
 #   bench/run.sh            BENCH_RUNS measured runs of BENCH_SECONDS each
 #   bench/run.sh --quick    1 s per run, 1 run: proves the harness works
 #
-# Three configurations, each loaded with wrk (JSON-RPC tools/call echo on an
+# Six configurations, each loaded with wrk (JSON-RPC tools/call echo on an
 # MCP session, every answer checked by bench/mcp_echo.lua):
 #
 #   1 direct   the demo server hosted by mcpgw (location /mcp/demo)
@@ -12,10 +12,34 @@
 #              client -> worker -> connector -> worker (demo) -> back
 #   3 nginx    nginx as a plain HTTP reverse proxy (upstream keepalive) in
 #              front of the same /mcp/demo: the floor for one proxy hop
+#   4 an MCP server written with the official TypeScript SDK
+#     (bench/stdio/echo_server.mjs, tool echo) behind the two most used
+#     stdio-to-HTTP MCP proxies, and behind mcpgw, which has no stdio
+#     upstream yet and so proxies the same server code run in Streamable
+#     HTTP mode (--http PORT):
+#     stdio-mcpgw   mcpgw, location = /stdio { mcp_pass echo; }, upstream
+#                   echo = the server over HTTP on 127.0.0.1
+#     mcp-proxy     mcp-proxy 6.7.19 (npm): --host 127.0.0.1 --port P
+#                   --server stream -- node echo_server.mjs --stdio: one stdio
+#                   child for the process, sessions (Mcp-Session-Id) kept
+#                   by the proxy (stateful is its default)
+#     supergateway  supergateway 4.0.0 (npm): --stdio "node echo_server.mjs
+#                   --stdio" --outputTransport streamableHttp --stateful
+#                   --port P --logLevel none: one stdio child per session.
+#                   It has no option for the address (it listens on every
+#                   interface): bench/stdio/loopback.cjs, preloaded, makes
+#                   its server listen on 127.0.0.1 only.
+#     The Node packages are those of bench/stdio/package-lock.json, installed
+#     with "npm ci --prefix bench/stdio" when bench/stdio/node_modules is
+#     missing; Node >= 20 (node on the PATH, or BENCH_NODE).  Both proxies,
+#     like the SDK, answer DELETE with 200 (mcpgw: 204): the script expects
+#     that status of each, and checks that the session is then gone (404).
 #
 # For each, at 1 connection (wrk -t1 -c1) and at 50 (wrk -t2 -c50): req/s,
 # p50 and p99 latency, CPU per request of the proxy's own processes
-# (utime+stime from /proc/PID/stat, all processes of the daemon), peak RSS
+# (utime+stime from /proc/PID/stat, all processes of the daemon; in 4, all
+# of mcpgw's, or the proxy's node process without the stdio server it
+# spawned, whose CPU is shown apart as the server's), peak RSS
 # (VmHWM summed over the processes, reset before each run).  One warm-up
 # per configuration, then BENCH_RUNS runs, interleaved (run 1 of every
 # configuration, then run 2, ...); each figure reported is the median.
@@ -36,6 +60,11 @@
 #   MCPGW          the mcpgw binary (default: build/dev/src/mcpgw, built
 #                  with "make -C build/dev" when missing)
 #   MGTEST         tests/mgtest helper, for free ports (optional)
+#   BENCH_NODE     the Node.js binary for configuration 4 (default: node)
+#   MG_BENCH_NODE_MODULES  bench/stdio's node_modules when they are
+#                  elsewhere (make distcheck: the unpacked tarball has none).
+#                  The script always runs a copy of echo_server.mjs, in its
+#                  temporary directory beside a link to the modules.
 #
 # Exit status: 0 when every answer of every run was right and no process of
 # the daemon died; 1 otherwise.  Targets not met do not fail the run.
@@ -75,7 +104,7 @@ for v in "$SECS" "$RUNS" "$WARM"; do
 done
 WORKERS=${BENCH_WORKERS:-auto}
 KEEPALIVE=${BENCH_KEEPALIVE:+"    keepalive $BENCH_KEEPALIVE;"}
-CONFS="direct mcpgw nginx"
+CONFS="direct mcpgw nginx stdio-mcpgw mcp-proxy supergateway"
 LOADS="1 50"
 PROTO=2025-11-25
 
@@ -86,6 +115,8 @@ missing=
 command -v wrk > /dev/null || missing="$missing wrk"
 command -v nginx > /dev/null || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
 command -v curl > /dev/null || missing="$missing curl"
+NODE=${BENCH_NODE:-node}
+command -v "$NODE" > /dev/null || [ -n "${BENCH_NODE:-}" ] || missing="$missing nodejs"
 if [ -n "$missing" ]; then
 	say "installing:$missing"
 	sys_nginx_before=$(cat /run/nginx.pid 2>/dev/null)
@@ -100,6 +131,34 @@ if [ -n "$missing" ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 CLK_TCK=$(getconf CLK_TCK)
+
+# Configuration 4: Node >= 20 (the engines of supergateway and of the SDK
+# v2 packages mcp-proxy is built on; pipenet, which mcp-proxy loads, asks
+# for 22 but only for --tunnel) and the packages of
+# bench/stdio/package-lock.json.
+NODE=$(command -v "$NODE") || die "no Node.js binary ${BENCH_NODE:-node} (BENCH_NODE)"
+node_major=$("$NODE" -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+[ "${node_major:-0}" -ge 20 ] 2>/dev/null || die "$NODE is Node.js $("$NODE" -v 2>&1), 20 or later is needed (BENCH_NODE)"
+STDIO_DIR=$top/bench/stdio
+STDIO_MODULES=${MG_BENCH_NODE_MODULES:-$STDIO_DIR/node_modules}
+[ -e "$STDIO_MODULES" ] || STDIO_MODULES=$STDIO_DIR/node_modules
+if [ ! -e "$STDIO_MODULES" ]; then
+	say "installing bench/stdio's packages (npm ci)"
+	command -v npm > /dev/null || die "npm is needed to install bench/stdio's packages (apt-get install npm)"
+	npm ci --prefix "$STDIO_DIR" --no-audit --no-fund > /dev/null || die "npm ci --prefix $STDIO_DIR failed"
+fi
+# stdio_version PACKAGE: its installed version, which must be the one pinned
+stdio_version() {
+	local want got
+	want=$("$NODE" -p "require(process.argv[1]).dependencies[process.argv[2]]" "$STDIO_DIR/package.json" "$1" 2>/dev/null)
+	got=$("$NODE" -p "require(process.argv[1]).version" "$STDIO_MODULES/$1/package.json" 2>/dev/null)
+	[ -n "$got" ] && [ "$got" = "$want" ] ||
+		die "$STDIO_MODULES has $1 ${got:-missing}, bench/stdio/package.json pins ${want:-nothing}: run npm ci --prefix bench/stdio"
+	echo "$got"
+}
+MCP_PROXY_VERSION=$(stdio_version mcp-proxy) || exit 1
+SUPERGATEWAY_VERSION=$(stdio_version supergateway) || exit 1
+SDK_VERSION=$(stdio_version @modelcontextprotocol/sdk) || exit 1
 
 # ---------------------------------------------------------------- mcpgw
 if [ -z "${MCPGW:-}" ]; then
@@ -124,7 +183,7 @@ fi
 # ---------------------------------------------------------------- cleanup
 T=$(mktemp -d /tmp/mcpgw-bench.XXXXXX) || die "mktemp failed"
 chmod 755 "$T" # nginx workers run as nobody
-MASTER='' NGX_MASTER='' FAILED=0
+MASTER='' NGX_MASTER='' ECHO_PID='' XP_PID='' SG_PID='' FAILED=0
 
 title() {
 	local parts
@@ -185,10 +244,59 @@ stop_daemon() { # MASTER TITLE-PREFIX
 	done < <(sort -u "$T/seen" 2>/dev/null)
 }
 
+# Every process below PID (its children, theirs, ...), from one pass over
+# /proc, in increasing order.
+descendants() {
+	local d stat f queue=() found=() p i
+	declare -A parent
+	for d in /proc/[0-9]*; do
+		read -r stat 2>/dev/null < "$d/stat" || continue
+		stat=${stat##*) }
+		read -r -a f <<< "$stat"
+		parent[${d#/proc/}]=${f[1]}
+	done
+	queue=("$1")
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for i in "${!parent[@]}"; do
+			[ "${parent[$i]}" = "$p" ] && queue+=("$i") && found+=("$i")
+		done
+	done
+	[ ${#found[@]} = 0 ] || printf '%s\n' "${found[@]}" | sort -n | paste -sd ' '
+}
+
+# A Node.js process of configuration 4 (a proxy, or the echo server over
+# HTTP): SIGTERM (the proxies then stop the stdio servers they spawned),
+# SIGKILL after 2 s, then SIGKILL to what is left below it.
+stop_node() { # PID
+	local pid=$1 p s below=
+	[ -n "$pid" ] || return 0
+	for p in $(descendants "$pid"); do
+		below="$below $p:$(starttime "$p")"
+	done
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 40); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in $below; do
+		s=${p#*:}
+		p=${p%%:*}
+		[ -n "$s" ] && [ "$(starttime "$p")" = "$s" ] && kill -KILL "$p" 2>/dev/null
+	done
+	return 0
+}
+
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	[ $FAILED = 0 ] || rc=1
+	stop_node "$SG_PID"
+	stop_node "$XP_PID"
+	stop_node "$ECHO_PID"
 	stop_daemon "$NGX_MASTER" "nginx:"
 	stop_daemon "$MASTER" "mcpgw:"
 	# Anything left that names our temporary directory is ours.
@@ -199,7 +307,7 @@ cleanup() {
 		esac
 	done
 	if [ $rc != 0 ]; then
-		for f in "$T/mcpgw.log" "$T/nginx/error.log"; do
+		for f in "$T/mcpgw.log" "$T/nginx/error.log" "$T/echo-http.log" "$T/mcp-proxy.log" "$T/supergateway.log"; do
 			[ -s "$f" ] && echo "--- $f (last 20 lines)" && tail -n 20 "$f"
 		done
 	fi
@@ -231,11 +339,42 @@ free_ports() {
 	done
 	echo $out | tr ' ' '\n'
 }
-read -r MP NP <<< "$(free_ports 2 | tr '\n' ' ')"
-[ -n "$MP" ] && [ -n "$NP" ] || die "no free ports"
+# MP mcpgw, NP nginx, EP the echo server over HTTP, XP mcp-proxy,
+# SP supergateway
+read -r MP NP EP XP SP <<< "$(free_ports 5 | tr '\n' ' ')"
+[ -n "$MP" ] && [ -n "$NP" ] && [ -n "$EP" ] && [ -n "$XP" ] && [ -n "$SP" ] || die "no free ports"
 
 # ---------------------------------------------------------------- start
 cp "$MCPGW" "$T/mcpgw" # a parallel rebuild cannot change it under us
+
+# Configuration 4's server, copied beside a link to the modules (an ES
+# module resolves packages beside itself): the modules may be elsewhere
+# (MG_BENCH_NODE_MODULES), and every process of configuration 4 then names
+# $T on its command line, which the cleanup looks for.
+mkdir -p "$T/stdio"
+cp "$STDIO_DIR/echo_server.mjs" "$STDIO_DIR/loopback.cjs" "$STDIO_DIR/package.json" "$T/stdio/" || die "cannot copy bench/stdio"
+ln -s "$(cd "$STDIO_MODULES" && pwd)" "$T/stdio/node_modules" || die "cannot link $STDIO_MODULES"
+ECHO=$T/stdio/echo_server.mjs
+
+# start_node NAME URL COMMAND...: start a Node.js process of configuration
+# 4 in the background, its output in $T/NAME.log; wait until URL answers
+# HTTP (any status).  Sets NODE_PID.
+start_node() {
+	local name=$1 u=$2 code
+	shift 2
+	"$@" > "$T/$name.log" 2>&1 < /dev/null &
+	NODE_PID=$!
+	for _ in $(seq 400); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$u")
+		[ "$code" != 000 ] && return 0
+		kill -0 "$NODE_PID" 2>/dev/null || die "$name exited at start: $(tail -n 5 "$T/$name.log")"
+		sleep 0.05
+	done
+	die "$name does not answer at $u within 20 s: $(tail -n 5 "$T/$name.log")"
+}
+
+start_node echo-http "http://127.0.0.1:$EP/mcp" "$NODE" "$ECHO" --http "$EP"
+ECHO_PID=$NODE_PID
 cat > "$T/mcpgw.conf" << CONF
 worker_processes $WORKERS;
 pid $T/mcpgw.pid;
@@ -249,10 +388,16 @@ upstream self {
 $KEEPALIVE
 }
 
+upstream echo {
+    server http://127.0.0.1:$EP/mcp;
+$KEEPALIVE
+}
+
 server {
     listen 127.0.0.1:$MP;
     location /mcp/demo { mcp_builtin demo; }
     location = /mcp { mcp_pass self; }
+    location = /stdio { mcp_pass echo; }
 }
 CONF
 
@@ -316,6 +461,49 @@ for _ in $(seq 200); do
 	kill -0 "$NGX_MASTER" 2>/dev/null || die "nginx exited at start: $(cat "$T/nginx/stdout" "$T/nginx/error.log" 2>/dev/null)"
 	sleep 0.05
 done
+
+# mcp-proxy: Streamable HTTP only (--server stream; its default also opens
+# the old SSE transport at /sse), stateful sessions (its default; not
+# --stateless), on 127.0.0.1 (its default is "::", every interface).  Its
+# other options keep their defaults: the resumability event store (a
+# priming event and an event id in every answer), no debug log.
+start_node mcp-proxy "http://127.0.0.1:$XP/mcp" "$NODE" "$T/stdio/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs" \
+	--host 127.0.0.1 --port "$XP" --server stream --streamEndpoint /mcp -- "$NODE" "$ECHO" --stdio
+XP_PID=$NODE_PID
+# supergateway: stdio -> Streamable HTTP, stateful (one stdio server per
+# session: --stateful; without it, a new server for every request).  It
+# has no option for the address and would listen on every interface:
+# loopback.cjs, preloaded, binds its server to 127.0.0.1.  Its
+# default log level (info) writes every message both ways to stdout:
+# --logLevel none, as no other configuration logs each request.
+start_node supergateway "http://127.0.0.1:$SP/mcp" "$NODE" --require "$T/stdio/loopback.cjs" \
+	"$T/stdio/node_modules/supergateway/dist/index.js" \
+	--stdio "$NODE $ECHO --stdio" --outputTransport streamableHttp --stateful \
+	--port "$SP" --streamableHttpPath /mcp --logLevel none
+SG_PID=$NODE_PID
+ECHO_ST=$(starttime "$ECHO_PID")
+XP_ST=$(starttime "$XP_PID")
+SG_ST=$(starttime "$SG_PID")
+XP_SV=$(descendants "$XP_PID")
+[ -n "$XP_SV" ] || die "mcp-proxy started no stdio server: $(tail -n 5 "$T/mcp-proxy.log")"
+
+# node_alive: the node processes of configuration 4 are still those
+# started (pid and start time), and so is the stdio server of mcp-proxy
+# (one for the proxy's life; supergateway's come and go with the sessions).
+node_alive() {
+	local n name pid st
+	for n in "echo server (HTTP):$ECHO_PID:$ECHO_ST" "mcp-proxy:$XP_PID:$XP_ST" "supergateway:$SG_PID:$SG_ST"; do
+		IFS=: read -r name pid st <<< "$n"
+		[ "$(starttime "$pid")" = "$st" ] || {
+			echo "bench: $name (pid $pid) died" >&2
+			FAILED=1
+		}
+	done
+	[ "$(descendants "$XP_PID")" = "$XP_SV" ] || {
+		echo "bench: the stdio server of mcp-proxy changed: $XP_SV -> $(descendants "$XP_PID")" >&2
+		FAILED=1
+	}
+}
 
 # ---------------------------------------------------------------- /proc
 # Sum of utime+stime (clock ticks) over the processes, plus the master's
@@ -410,12 +598,21 @@ open_session() {
 	[ "$code" = 202 ] || die "notifications/initialized at $u: status $code, expected 202"
 }
 
+# close_session URL STATUS: end the session (SID) with DELETE, which must
+# be answered STATUS; a call on it must then be answered 404 (it is gone).
 close_session() {
 	local code
 	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X DELETE "$1" \
 		-H "MCP-Protocol-Version: $PROTO" -H "Mcp-Session-Id: $SID")
-	[ "$code" = 204 ] || {
-		echo "bench: DELETE of the session at $1: status $code, expected 204" >&2
+	[ "$code" = "$2" ] || {
+		echo "bench: DELETE of the session at $1: status $code, expected $2" >&2
+		FAILED=1
+		return 1
+	}
+	code=$(mcp_curl "$1" -o /dev/null -w '%{http_code}' -H "MCP-Protocol-Version: $PROTO" -H "Mcp-Session-Id: $SID" \
+		-d '{"jsonrpc":"2.0","id":"gone","method":"tools/call","params":{"name":"echo","arguments":{"message":"gone"}}}')
+	[ "$code" = 404 ] || {
+		echo "bench: a call on the deleted session at $1: status $code, expected 404" >&2
 		FAILED=1
 	}
 }
@@ -425,6 +622,20 @@ url_of() {
 	direct) echo "http://127.0.0.1:$MP/mcp/demo" ;;
 	mcpgw) echo "http://127.0.0.1:$MP/mcp" ;;
 	nginx) echo "http://127.0.0.1:$NP/mcp/demo" ;;
+	stdio-mcpgw) echo "http://127.0.0.1:$MP/stdio" ;;
+	mcp-proxy) echo "http://127.0.0.1:$XP/mcp" ;;
+	supergateway) echo "http://127.0.0.1:$SP/mcp" ;;
+	esac
+}
+
+# What a DELETE of a session is answered: mcpgw (whose session it is, also
+# on its proxy routes) 204; mcp-proxy and supergateway pass it to the
+# TypeScript SDK's transport (v2 and v1), which answers 200.  The
+# specification names no status for it.
+delete_status() {
+	case $1 in
+	mcp-proxy | supergateway) echo 200 ;;
+	*) echo 204 ;;
 	esac
 }
 
@@ -454,18 +665,45 @@ selftest() { # NAME URL EXPECT-GOOD-AT-MOST
 RES=$T/results
 : > "$RES"
 
+# The processes of configuration 4 besides mcpgw: the proxy's own node
+# process (PX), and the echo server's processes (SV): over HTTP for mcpgw,
+# the stdio server(s) the proxy spawned (below it) for the others.
+proxy_pid() {
+	case $1 in
+	mcp-proxy) echo "$XP_PID" ;;
+	supergateway) echo "$SG_PID" ;;
+	esac
+}
+server_pids() {
+	case $1 in
+	stdio-mcpgw) echo "$ECHO_PID" ;;
+	mcp-proxy | supergateway) descendants "$(proxy_pid "$1")" ;;
+	esac
+}
+
 # measure CONF CONNS RUN-LABEL: one wrk run on a fresh session; appends
-# "CONF CONNS RUN requests rps p50 p99 mcpgw_ticks nginx_ticks mcpgw_hwm nginx_hwm"
+# "CONF CONNS RUN requests rps p50 p99 mcpgw_ticks nginx_ticks mcpgw_hwm
+# nginx_hwm other_pct connector_ticks node_proxy_ticks server_ticks
+# node_proxy_hwm server_hwm"
 measure() {
 	local conf=$1 c=$2 label=$3 secs=$4 u t mg ng mg0 ng0 mg1 ng1 out line
-	local bad pend e req mg_after ng_after
+	local bad pend e req mg_after ng_after px sv px0 sv0 px1 sv1 px_hwm sv_hwm sv_after
 	u=$(url_of "$conf")
 	t=1
 	[ "$c" -gt 1 ] && t=2
 	open_session "$u"
 	mg=$(procs "$MASTER")
 	ng=$(procs "$NGX_MASTER")
-	reset_hwm $mg $ng
+	px=$(proxy_pid "$conf")
+	sv=$(server_pids "$conf")
+	case $conf in stdio-mcpgw | mcp-proxy | supergateway)
+		[ -n "$sv" ] || {
+			echo "bench: no echo server process for $conf c=$c $label" >&2
+			FAILED=1
+		}
+		;;
+	esac
+	reset_hwm $mg $ng $px $sv
 	read -r busy0 all0 <<< "$(machine_ticks)"
 	times > "$T/times"
 	wrk0=$(times_ticks "$T/times")
@@ -473,20 +711,29 @@ measure() {
 	mg0=$(cpu_ticks $mg)
 	cn0=$(cpu_ticks - $cn)
 	ng0=$(cpu_ticks $ng)
+	px0=$(cpu_ticks - $px) # not the children it reaped: the stdio servers
+	sv0=$(cpu_ticks - $sv)
 	out=$(wrk -t$t -c"$c" -d"${secs}s" --timeout 5s --latency -s "$lua" "$u" -- "$SID" "$PROTO" 2>&1)
 	mg1=$(cpu_ticks $mg)
 	cn1=$(cpu_ticks - $cn)
 	ng1=$(cpu_ticks $ng)
+	px1=$(cpu_ticks - $px)
+	sv1=$(cpu_ticks - $sv)
 	read -r busy1 all1 <<< "$(machine_ticks)"
 	times > "$T/times"
 	wrk1=$(times_ticks "$T/times")
-	# CPU used by neither daemon nor wrk: other processes, interrupts
-	other=$(awk -v b=$((busy1 - busy0)) -v a=$((all1 - all0)) -v m=$((mg1 - mg0)) -v n=$((ng1 - ng0)) -v w=$((wrk1 - wrk0)) \
-		'BEGIN { o = a > 0 ? (b - m - n - w) * 100 / a : 0; printf "%.0f", o < 0 ? 0 : o }')
+	# CPU used by neither the daemons, the node processes, nor wrk: other
+	# processes, interrupts
+	other=$(awk -v b=$((busy1 - busy0)) -v a=$((all1 - all0)) -v w=$((wrk1 - wrk0)) \
+		-v m=$((mg1 - mg0 + ng1 - ng0 + px1 - px0 + sv1 - sv0)) \
+		'BEGIN { o = a > 0 ? (b - m - w) * 100 / a : 0; printf "%.0f", o < 0 ? 0 : o }')
 	mg_hwm=$(status_kb VmHWM $mg)
 	ng_hwm=$(status_kb VmHWM $ng)
+	px_hwm=$(status_kb VmHWM $px)
+	sv_hwm=$(status_kb VmHWM $sv)
+	sv_after=$(server_pids "$conf")
 	echo "$out" >> "$T/wrk.log"
-	close_session "$u"
+	close_session "$u" "$(delete_status "$conf")"
 	mg_after=$(procs "$MASTER")
 	ng_after=$(procs "$NGX_MASTER")
 	[ "$mg_after" = "$mg" ] || {
@@ -497,6 +744,22 @@ measure() {
 		echo "bench: nginx processes changed during $conf c=$c $label: $ng -> $ng_after" >&2
 		FAILED=1
 	}
+	[ "$sv_after" = "$sv" ] || {
+		echo "bench: the echo server processes of $conf changed during c=$c $label: $sv -> ${sv_after:-none}" >&2
+		FAILED=1
+	}
+	node_alive
+	# supergateway runs a stdio server per session: the DELETE must stop it
+	if [ "$conf" = supergateway ]; then
+		for _ in $(seq 120); do
+			[ -z "$(server_pids supergateway)" ] && break
+			sleep 0.05
+		done
+		[ -z "$(server_pids supergateway)" ] || {
+			echo "bench: supergateway did not stop the stdio server of a deleted session within 6 s: $(server_pids supergateway)" >&2
+			FAILED=1
+		}
+	fi
 	line=$(echo "$out" | grep '^BENCH ' | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "bench: wrk gave no result for $conf c=$c $label:" >&2
@@ -508,7 +771,7 @@ measure() {
 	bad=$(field bad "$line")
 	pend=$(field pending "$line")
 	e=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field status "$line") + $(field timeout "$line")))
-	printf '   %-6s c=%-2s %-7s %8s req/s  p50 %6s us  p99 %6s us  wrong answers %s  errors %s  other CPU %s%%\n' \
+	printf '   %-12s c=%-2s %-7s %8s req/s  p50 %6s us  p99 %6s us  wrong answers %s  errors %s  other CPU %s%%\n' \
 		"$conf" "$c" "$label" "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" "$bad" "$e" "$other"
 	if [ "$bad" != 0 ] || [ "$e" != 0 ] || [ "$pend" -gt $((c + 1)) ] || [ "$req" -lt 1 ]; then
 		echo "bench: FAILED $conf c=$c $label: $line" >&2
@@ -516,11 +779,13 @@ measure() {
 		FAILED=1
 	fi
 	[ "$label" = warm-up ] && return 0
-	echo "$conf $c $label $req $(field rps "$line") $(field p50_us "$line") $(field p99_us "$line") $((mg1 - mg0)) $((ng1 - ng0)) $mg_hwm $ng_hwm $other $((cn1 - cn0))" >> "$RES"
+	echo "$conf $c $label $req $(field rps "$line") $(field p50_us "$line") $(field p99_us "$line") $((mg1 - mg0)) $((ng1 - ng0)) $mg_hwm $ng_hwm $other $((cn1 - cn0)) $((px1 - px0)) $((sv1 - sv0)) $px_hwm $sv_hwm" >> "$RES"
 }
 
 say "$("$T/mcpgw" -V 2>&1 | head -n 1 | sed 's/ version / /') ($MCPGW, tree $(git -C "$top" describe --always --dirty 2>/dev/null || echo ?)); $($NGINX -v 2>&1 | sed 's/^nginx version: //'); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
 say "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); worker_processes $WORKERS (mcpgw: $NPROCS processes, nginx: $(echo $NGX_START_PROCS | wc -w))"
+say "Node.js $("$NODE" -v) ($NODE), mcp-proxy $MCP_PROXY_VERSION, supergateway $SUPERGATEWAY_VERSION, @modelcontextprotocol/sdk $SDK_VERSION (echo server; $STDIO_MODULES)"
+say "echo server over HTTP on 127.0.0.1:$EP, mcp-proxy on 127.0.0.1:$XP, supergateway on 127.0.0.1:$SP"
 say "mcpgw on 127.0.0.1:$MP, nginx on 127.0.0.1:$NP; runs of ${SECS} s, $RUNS per configuration and load, warm-up ${WARM} s${BENCH_KEEPALIVE:+; mcpgw upstream keepalive $BENCH_KEEPALIVE}"
 say "idle after start: mcpgw RSS $(mb "$IDLE_RSS") MB (PSS $(mb "$IDLE_PSS") MB), nginx RSS $(mb "$NGX_IDLE_RSS") MB"
 
@@ -558,6 +823,7 @@ kill -0 "$NGX_MASTER" 2>/dev/null || {
 	echo "bench: nginx died" >&2
 	FAILED=1
 }
+node_alive
 
 # ---------------------------------------------------------------- report
 # Medians per configuration and load, then derived figures.
@@ -586,8 +852,14 @@ report() {
 		add(k SUBSEP "mghwm", $10 / 1024); add(k SUBSEP "nghwm", $11 / 1024)
 		add(k SUBSEP "other", $12); if ($12 > maxother) maxother = $12
 		add(k SUBSEP "conn", $13 * 1e6 / tck / $4)
+		add(k SUBSEP "px", $14 * 1e6 / tck / $4); add(k SUBSEP "sv", $15 * 1e6 / tck / $4)
+		add(k SUBSEP "pxhwm", $16 / 1024); add(k SUBSEP "svhwm", $17 / 1024)
 	}
 	function m(conf, c, f) { return median(conf SUBSEP c SUBSEP f) }
+	# configuration 4: the proxy'"'"'s CPU per call and peak RSS (mcpgw: all
+	# its processes; mcp-proxy, supergateway: their node process)
+	function pxcpu(conf, c) { return conf == "stdio-mcpgw" ? m(conf, c, "mg") : m(conf, c, "px") }
+	function pxhwm(conf, c) { return conf == "stdio-mcpgw" ? m(conf, c, "mghwm") : m(conf, c, "pxhwm") }
 	function verdict(ok) { return ok ? "met" : "NOT met" }
 	END {
 		printf "\nMedians of %d run(s) of %d s each (wrk -t1 -c1 and -t2 -c50; CPU = utime+stime of all the daemon'"'"'s processes / requests;\n", runs, secs
@@ -609,11 +881,30 @@ report() {
 		}
 		printf "\nproxy CPU: for 2, mcpgw CPU of 2 minus mcpgw CPU of 1 (its processes proxy and serve);\n"
 		printf "for 3, nginx'"'"'s own. mcpgw peak RSS of 3 is the demo server behind nginx.\n"
-		printf "other CPU %%: CPU time of the whole machine used by neither daemon nor wrk (other\n"
-		printf "processes, interrupts), in %% of all CPUs during the run; at most %d%% in any run.\n", maxother
+		printf "other CPU %%: CPU time of the whole machine used by neither daemon, nor the node processes\n"
+		printf "of 4, nor wrk (other processes, interrupts), in %% of all CPUs during the run; at most %d%% in\n", maxother
+		printf "any run.\n"
 		if (maxother > 10) printf "WARNING: the machine was busy with other work during some runs: figures are noisy.\n"
 		printf "In 2, per call: the connector %.1f us, the master and workers %.1f us (1 conn);\n", m("mcpgw", 1, "conn"), m("mcpgw", 1, "mg") - m("mcpgw", 1, "conn")
 		printf "the connector %.1f us, the master and workers %.1f us (50 conns).\n", m("mcpgw", 50, "conn"), m("mcpgw", 50, "mg") - m("mcpgw", 50, "conn")
+
+		printf "\n4: the MCP server of bench/stdio (TypeScript SDK, tool echo) behind each proxy; mcpgw has no\n"
+		printf "stdio upstream yet and proxies the same server code over Streamable HTTP (upstream on 127.0.0.1).\n\n"
+		printf "%-42s %5s %9s %8s %8s %10s %10s %10s %10s %6s\n", "", "", "", "latency", "latency", "proxy CPU", "server CPU", "proxy peak", "server peak", "other"
+		printf "%-42s %5s %9s %8s %8s %10s %10s %10s %10s %6s\n", "configuration", "conns", "req/s", "p50 us", "p99 us", "us/req", "us/req", "RSS MB", "RSS MB", "CPU %"
+		name["stdio-mcpgw"] = "4 stdio server: via mcpgw (HTTP upstream)"
+		name["mcp-proxy"] = "4 stdio server: mcp-proxy"; name["supergateway"] = "4 stdio server: supergateway"
+		split("stdio-mcpgw mcp-proxy supergateway", confs4, " ")
+		for (i = 1; i <= 3; i++) for (j = 1; j <= 2; j++) {
+			cf = confs4[i]; c = loads[j]
+			printf "%-42s %5s %9.0f %8.0f %8.0f %10.1f %10.1f %10.1f %10.1f %6.0f\n", name[cf], c,
+				m(cf, c, "rps"), m(cf, c, "p50"), m(cf, c, "p99"), pxcpu(cf, c), m(cf, c, "sv"),
+				pxhwm(cf, c), m(cf, c, "svhwm"), m(cf, c, "other")
+		}
+		printf "\nproxy CPU and peak RSS: via mcpgw, all of mcpgw'"'"'s processes; mcp-proxy and supergateway, their node\n"
+		printf "process, without the stdio server(s) it spawned. server: the echo server'"'"'s process(es): over HTTP\n"
+		printf "for mcpgw; the stdio child for mcp-proxy (one for its life), for supergateway (one per session,\n"
+		printf "started at initialize: each run'"'"'s session has a fresh one).\n"
 
 		printf "\nTargets:\n"
 		for (j = 1; j <= 2; j++) {
@@ -630,6 +921,19 @@ report() {
 			printf "  added latency (p50), 1 conn:    mcpgw +%.0f us, nginx +%.0f us: n/a (nginx adds nothing measurable)\n", a, b
 		a = m("mcpgw", 50, "rps"); b = m("nginx", 50, "rps")
 		printf "  throughput, 50 conns:           mcpgw %.0f req/s, nginx %.0f req/s: %.3gx (target >= 0.7x): %s\n", a, b, a / b, verdict(a / b >= 0.7)
+		split("mcp-proxy supergateway", others, " ")
+		for (i = 1; i <= 2; i++) {
+			o = others[i]
+			a = m("stdio-mcpgw", 50, "rps"); b = m(o, 50, "rps")
+			printf "  stdio server, throughput, 50 conns: via mcpgw %.0f req/s, %s %.0f req/s: %.3gx (target >= 5x): %s\n",
+				a, o, b, (b > 0 ? a / b : 0), (b > 0 ? verdict(a / b >= 5) : "n/a")
+		}
+		for (i = 1; i <= 2; i++) for (j = 1; j <= 2; j++) {
+			o = others[i]; c = loads[j]
+			a = pxcpu("stdio-mcpgw", c); b = pxcpu(o, c)
+			printf "  stdio server, proxy CPU per call, %2d conn(s): mcpgw %.1f us, %s %.1f us: %.3gx (target <= 0.1x): %s\n",
+				c, a, o, b, (b > 0 ? a / b : 0), (b > 0 ? verdict(a / b <= 0.1) : "n/a")
+		}
 		printf "  idle RSS of mcpgw (%d processes, summed VmRSS after start): %.1f MB (target < 20 MB): %s\n", nprocs, idle / 1024, verdict(idle / 1024 < 20)
 		printf "    PSS (shared pages counted once): %.1f MB. Idle again after the runs, %d s after start:\n", idlepss / 1024, uptime
 		printf "    RSS %.1f MB, PSS %.1f MB. nginx idle after start: RSS %.1f MB.\n", endrss / 1024, endpss / 1024, ngidle / 1024
@@ -655,7 +959,7 @@ nprobs=$(grep -cE '\[(error|crit|alert|emerg)\]' "$T/nginx/error.log" 2>/dev/nul
 
 if [ -n "${BENCH_OUT:-}" ]; then
 	{
-		echo "# conf conns run requests rps p50_us p99_us mcpgw_ticks nginx_ticks mcpgw_hwm_kb nginx_hwm_kb other_cpu_pct connector_ticks (CLK_TCK $CLK_TCK)"
+		echo "# conf conns run requests rps p50_us p99_us mcpgw_ticks nginx_ticks mcpgw_hwm_kb nginx_hwm_kb other_cpu_pct connector_ticks node_proxy_ticks server_ticks node_proxy_hwm_kb server_hwm_kb (CLK_TCK $CLK_TCK)"
 		cat "$RES"
 		cat "$T/report"
 	} > "$BENCH_OUT"

@@ -47,8 +47,9 @@ if ! command -v nginx > /dev/null; then
 fi
 
 # The independent MCP software the tests run against comes from npm: the
-# official TypeScript SDK, the conformance suite, and a Node 22 for it.
-for d in tests/node tests/proxy tests/era; do
+# official TypeScript SDK, the conformance suite, and a Node 22 for it;
+# and the stdio MCP proxies the benchmark measures (bench/stdio).
+for d in tests/node tests/proxy tests/era bench/stdio; do
 	if [ -f "$d/package-lock.json" ]; then
 		echo "== npm ci in $d"
 		npm ci --prefix "$d" --no-audit --no-fund > /dev/null
@@ -121,6 +122,7 @@ echo "== distcheck"
 export MG_NODE_MODULES="$top/tests/node/node_modules"
 export MG_PROXY_NODE_MODULES="$top/tests/proxy/node_modules"
 export MG_ERA_NODE_MODULES="$top/tests/era/node_modules"
+export MG_BENCH_NODE_MODULES="$top/bench/stdio/node_modules"
 # The whole suite ran three times above; the tarball's own "make check"
 # runs the unit tests and one integration test per group of helper files
 # it must carry (lib.sh and mcp_lib.sh, tests/node, tests/proxy,
