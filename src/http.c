@@ -89,9 +89,10 @@ struct mg_http_conn {
 	char                    *subject; /* verified client certificate */
 	int                      tls;
 	mg_http_conn_t          *prev, *next;
-	int linger; /* answered before the request was all in */
-	int linked; /* on the conns list */
-	int paused;
+	int            linger; /* answered before the request was all in */
+	int            linked; /* on the conns list */
+	int            paused;
+	mg_http_req_t *spare; /* the last request's memory, for the next */
 };
 
 static mg_http_conn_t      *conns;
@@ -151,6 +152,47 @@ mg_tcp_nodelay(int fd)
 		mg_debug("setsockopt(TCP_NODELAY) failed: %s", strerror(errno));
 }
 
+void
+mg_head_mem(mg_head_t *h, const char *p, size_t len)
+{
+	if (h->len + len > sizeof(h->buf)) {
+		evbuffer_add(h->out, h->buf, h->len);
+		h->len = 0;
+		if (len > sizeof(h->buf)) {
+			evbuffer_add(h->out, p, len);
+			return;
+		}
+	}
+	memcpy(h->buf + h->len, p, len);
+	h->len += len;
+}
+
+void
+mg_head_str(mg_head_t *h, const char *s)
+{
+	mg_head_mem(h, s, strlen(s));
+}
+
+void
+mg_head_num(mg_head_t *h, uint64_t v)
+{
+	char  d[20];
+	char *p = d + sizeof(d);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	mg_head_mem(h, p, (size_t)(d + sizeof(d) - p));
+}
+
+void
+mg_head_end(mg_head_t *h)
+{
+	if (h->len > 0)
+		evbuffer_add(h->out, h->buf, h->len);
+	h->len = 0;
+}
+
 static int64_t
 now_us(void)
 {
@@ -195,11 +237,38 @@ conn_phase(mg_http_conn_t *c, phase_t phase)
 
 /* ---- requests ----------------------------------------------------- */
 
+/* A request's memory kept for the next request of its connection: the
+ * head up to this size, its header table, its two buffers. */
+#define REQ_SPARE_HEAD 4096
+
+static void
+req_destroy(mg_http_req_t *r)
+{
+	free(r->head);
+	free(r->headers);
+	evbuffer_free(r->body);
+	evbuffer_free(r->out_headers);
+	free(r);
+}
+
 static mg_http_req_t *
 req_new(mg_http_conn_t *c)
 {
 	mg_http_req_t *r;
 
+	if ((r = c->spare) != NULL) {
+		/* a keep-alive connection's next request: no allocation */
+		c->spare = NULL;
+		*r = (mg_http_req_t){ .conn = c,
+			.head = r->head,
+			.head_cap = r->head_cap,
+			.headers = r->headers,
+			.body = r->body,
+			.out_headers = r->out_headers };
+		r->start_us = now_us();
+		r->body_limit = c->limits->max_body_size;
+		return r;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->conn = c;
@@ -228,13 +297,19 @@ req_new(mg_http_conn_t *c)
 static void
 req_free(mg_http_req_t *r)
 {
+	mg_http_conn_t *c;
+
 	if (r == NULL)
 		return;
-	free(r->head);
-	free(r->headers);
-	evbuffer_free(r->body);
-	evbuffer_free(r->out_headers);
-	free(r);
+	c = r->conn;
+	if (c != NULL && c->spare == NULL && r->head_cap <= REQ_SPARE_HEAD &&
+	    evbuffer_drain(r->body, evbuffer_get_length(r->body)) == 0 &&
+	    evbuffer_drain(
+		r->out_headers, evbuffer_get_length(r->out_headers)) == 0) {
+		c->spare = r;
+		return;
+	}
+	req_destroy(r);
 }
 
 /* Append parser bytes to the head; MG_ERROR past the header limit. */
@@ -295,8 +370,8 @@ is_http11(const mg_http_req_t *r)
 static void
 write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-	int              http11 = is_http11(r);
+	mg_head_t h = { .out = bufferevent_get_output(r->conn->bev) };
+	int       http11 = is_http11(r);
 
 	r->status = status;
 	r->answered = 1;
@@ -309,20 +384,34 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 	}
 	if ((len < 0 && !http11) || r->conn->limits->keepalive_timeout == 0)
 		r->keepalive = 0; /* a 1.0 stream ends by closing */
-	evbuffer_add_printf(out, "HTTP/1.%d %d %s\r\nDate: %s\r\n",
-	    http11 ? 1 : 0, status, mg_http_status_text(status), http_date());
-	if (type != NULL)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n", type);
-	if (len >= 0 && status != 204)
-		evbuffer_add_printf(out, "Content-Length: %zd\r\n", len);
-	else if (len < 0 && http11)
-		evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
+	mg_head_str(&h, http11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+	mg_head_num(&h, (uint64_t)status);
+	mg_head_mem(&h, " ", 1);
+	mg_head_str(&h, mg_http_status_text(status));
+	mg_head_str(&h, "\r\nDate: ");
+	mg_head_str(&h, http_date());
+	mg_head_mem(&h, "\r\n", 2);
+	if (type != NULL) {
+		mg_head_str(&h, "Content-Type: ");
+		mg_head_str(&h, type);
+		mg_head_mem(&h, "\r\n", 2);
+	}
+	if (len >= 0 && status != 204) {
+		mg_head_str(&h, "Content-Length: ");
+		mg_head_num(&h, (uint64_t)len);
+		mg_head_mem(&h, "\r\n", 2);
+	} else if (len < 0 && http11)
+		mg_head_str(&h, "Transfer-Encoding: chunked\r\n");
 	if (!r->keepalive)
-		evbuffer_add(out, "Connection: close\r\n", 19);
+		mg_head_str(&h, "Connection: close\r\n");
 	else if (!http11)
-		evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-	evbuffer_add_buffer(out, r->out_headers);
-	evbuffer_add(out, "\r\n", 2);
+		mg_head_str(&h, "Connection: keep-alive\r\n");
+	if (evbuffer_get_length(r->out_headers) > 0) {
+		mg_head_end(&h);
+		evbuffer_add_buffer(h.out, r->out_headers);
+	}
+	mg_head_mem(&h, "\r\n", 2);
+	mg_head_end(&h);
 }
 
 /* The answer is queued: log it, then go on with the connection, or close
@@ -354,7 +443,13 @@ req_done(mg_http_req_t *r)
 void
 mg_http_add_header(mg_http_req_t *r, const char *name, const char *value)
 {
-	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
+	mg_head_t h = { .out = r->out_headers };
+
+	mg_head_str(&h, name);
+	mg_head_mem(&h, ": ", 2);
+	mg_head_str(&h, value);
+	mg_head_mem(&h, "\r\n", 2);
+	mg_head_end(&h);
 }
 
 void
@@ -547,7 +642,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
 		if (value_end(r) != MG_OK)
 			return early_error(c, 431, "header fields too large");
 		h = &r->headers[r->nheaders++];
-		h->name = (uint32_t)r->head_len;
+		*h = (header_t){ .name = (uint32_t)r->head_len };
 		r->in_value = 0;
 	}
 	h = &r->headers[r->nheaders - 1];
@@ -949,9 +1044,11 @@ static void
 conn_free(mg_http_conn_t *c)
 {
 	if (c->req != NULL) {
-		req_free(c->req);
+		req_destroy(c->req);
 		c->req = NULL;
 	}
+	if (c->spare != NULL)
+		req_destroy(c->spare);
 	mg_wflush_free(c->wf);
 	if (c->bev)
 		bufferevent_free(c->bev);
@@ -1034,25 +1131,35 @@ mg_http_req_path(const mg_http_req_t *r)
 	return r->path ? r->path : "";
 }
 
+/* Header I is NAME (LEN bytes), in any case: lengths compared first. */
+static int
+header_is(const mg_http_req_t *r, int i, const char *name, size_t len)
+{
+	const header_t *h = &r->headers[i];
+
+	return h->name_len == len &&
+	    strncasecmp(r->head + h->name, name, len) == 0;
+}
+
 const char *
 mg_http_req_header(const mg_http_req_t *r, const char *name)
 {
-	for (int i = 0; i < r->nheaders; i++) {
-		const header_t *h = &r->headers[i];
+	size_t len = strlen(name);
 
-		if (strcasecmp(r->head + h->name, name) == 0)
-			return r->head + h->value;
-	}
+	for (int i = 0; i < r->nheaders; i++)
+		if (header_is(r, i, name, len))
+			return r->head + r->headers[i].value;
 	return NULL;
 }
 
 int
 mg_http_req_header_count(const mg_http_req_t *r, const char *name)
 {
-	int n = 0;
+	size_t len = strlen(name);
+	int    n = 0;
 
 	for (int i = 0; i < r->nheaders; i++)
-		if (strcasecmp(r->head + r->headers[i].name, name) == 0)
+		if (header_is(r, i, name, len))
 			n++;
 	return n;
 }
@@ -1061,16 +1168,21 @@ void
 mg_http_req_copy_headers(
     const mg_http_req_t *r, const char *name, int prefix, struct evbuffer *out)
 {
-	size_t n = strlen(name);
+	size_t    n = strlen(name);
+	mg_head_t hb = { .out = out };
 
 	for (int i = 0; i < r->nheaders; i++) {
 		const char *h = r->head + r->headers[i].name;
 
 		if (prefix ? strncasecmp(h, name, n) == 0
-			   : strcasecmp(h, name) == 0)
-			evbuffer_add_printf(out, "%s: %s\r\n", h,
-			    r->head + r->headers[i].value);
+			   : header_is(r, i, name, n)) {
+			mg_head_mem(&hb, h, r->headers[i].name_len);
+			mg_head_mem(&hb, ": ", 2);
+			mg_head_str(&hb, r->head + r->headers[i].value);
+			mg_head_mem(&hb, "\r\n", 2);
+		}
 	}
+	mg_head_end(&hb);
 }
 
 const char *

@@ -130,4 +130,19 @@ const char *mg_http_status_text(int status);
  */
 void mg_tcp_nodelay(int fd);
 
+/*
+ * Header lines built without printf, in a buffer on the stack, moved to
+ * OUT when full and by mg_head_end: one evbuffer_add per head.
+ */
+typedef struct {
+	struct evbuffer *out;
+	size_t           len;
+	char             buf[512];
+} mg_head_t;
+
+void mg_head_mem(mg_head_t *h, const char *p, size_t len);
+void mg_head_str(mg_head_t *h, const char *s);
+void mg_head_num(mg_head_t *h, uint64_t v); /* decimal */
+void mg_head_end(mg_head_t *h);
+
 #endif

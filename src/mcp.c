@@ -46,6 +46,14 @@ static const char *const all_versions[] = { "2025-03-26", "2025-06-18",
 
 typedef struct mg_mcp_ex mg_mcp_ex_t;
 
+/* What a proxy route keeps of its session's token: the version and the
+ * upstream's part, as long as it is (a small allocation per call). */
+typedef struct {
+	char    version[sizeof(((mg_session_t *)0)->version)];
+	size_t  upstream_len;
+	uint8_t upstream[];
+} ex_sess_t;
+
 struct mg_mcp_call {
 	mg_mcp_ex_t        *ex;
 	mg_mcp_call_t      *next;
@@ -92,7 +100,7 @@ struct mg_mcp_ex {
 	int                  relay_init;
 	struct json_object  *req_id;      /* for an error answer; a reference */
 	char                *init_params; /* the client's, for the token */
-	mg_session_t        *sess; /* what the token said (proxy routes) */
+	ex_sess_t           *sess; /* what the token said (proxy routes) */
 	int                  hops;
 	int                  answered_relay;
 	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
@@ -950,8 +958,11 @@ ex_check_session(mg_mcp_ex_t *ex)
 	ex->session = s.id;
 	/* the upstream's part of the token: only a proxy route needs it */
 	if (ex->upstream != NULL && ex->sess == NULL &&
-	    (ex->sess = malloc(sizeof(*ex->sess))) != NULL)
-		*ex->sess = s;
+	    (ex->sess = malloc(sizeof(*ex->sess) + s.upstream_len)) != NULL) {
+		memcpy(ex->sess->version, s.version, sizeof(s.version));
+		ex->sess->upstream_len = s.upstream_len;
+		memcpy(ex->sess->upstream, s.upstream, s.upstream_len);
+	}
 	/* no MCP-Protocol-Version: the version the session negotiated */
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
 	    version_index(s.version) >= 0)
@@ -2025,7 +2036,7 @@ blob_pack(mg_session_t *s, const char *sid, const char *init)
 }
 
 static int
-blob_unpack(const mg_session_t *s, const char **sid, size_t *sid_len,
+blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
     const char **init, size_t *init_len)
 {
 	size_t n, m;

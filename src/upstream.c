@@ -916,6 +916,7 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 	size_t               len = x->body_len;
 	char                *own = NULL;
 	int                  method = x->method;
+	mg_head_t            h = { .out = out };
 
 	if (x->step == STEP_DISCOVER) {
 		method = MG_HTTP_POST;
@@ -954,33 +955,52 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 		len = strlen(body);
 	} else if (x->sid[0] && (mapped = remap_find(x->ups, x->sid)))
 		snprintf(x->sid, sizeof(x->sid), "%s", mapped);
-	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n",
-	    method_name(method), up->server.path, up->server.authority);
-	if (method == MG_HTTP_POST)
-		evbuffer_add_printf(out,
+	mg_head_str(&h, method_name(method));
+	mg_head_mem(&h, " ", 1);
+	mg_head_str(&h, up->server.path);
+	mg_head_str(&h, " HTTP/1.1\r\nHost: ");
+	mg_head_str(&h, up->server.authority);
+	mg_head_mem(&h, "\r\n", 2);
+	if (method == MG_HTTP_POST) {
+		mg_head_str(&h,
 		    "Content-Type: application/json\r\n"
 		    "Accept: application/json, text/event-stream\r\n"
-		    "Content-Length: %zu\r\n",
-		    len);
-	else if (method == MG_HTTP_GET)
-		evbuffer_add_printf(out, "Accept: text/event-stream\r\n");
-	if (x->sid[0] && x->step != STEP_REINIT && x->step != STEP_BRIDGE_INIT)
-		evbuffer_add_printf(out, "Mcp-Session-Id: %s\r\n", x->sid);
+		    "Content-Length: ");
+		mg_head_num(&h, len);
+		mg_head_mem(&h, "\r\n", 2);
+	} else if (method == MG_HTTP_GET)
+		mg_head_str(&h, "Accept: text/event-stream\r\n");
+	if (x->sid[0] && x->step != STEP_REINIT &&
+	    x->step != STEP_BRIDGE_INIT) {
+		mg_head_str(&h, "Mcp-Session-Id: ");
+		mg_head_str(&h, x->sid);
+		mg_head_mem(&h, "\r\n", 2);
+	}
 	if (x->step == STEP_DISCOVER)
-		evbuffer_add_printf(out,
+		mg_head_str(&h,
 		    "MCP-Protocol-Version: " MG_ERA_2026 "\r\n"
 		    "Mcp-Method: server/discover\r\n");
-	else if (x->version[0] && x->step != STEP_BRIDGE_INIT)
-		evbuffer_add_printf(
-		    out, "MCP-Protocol-Version: %s\r\n", x->version);
+	else if (x->version[0] && x->step != STEP_BRIDGE_INIT) {
+		mg_head_str(&h, "MCP-Protocol-Version: ");
+		mg_head_str(&h, x->version);
+		mg_head_mem(&h, "\r\n", 2);
+	}
 	if (x->step == STEP_REQUEST && x->headers_len > 0)
-		evbuffer_add(out, x->headers, x->headers_len);
-	if (x->lei[0] && x->step == STEP_REQUEST)
-		evbuffer_add_printf(out, "Last-Event-ID: %s\r\n", x->lei);
-	evbuffer_add_printf(out, "%s: %d\r\n", MG_HOPS_HEADER, x->hops);
-	for (size_t i = 0; i < up->nheaders; i++)
-		evbuffer_add_printf(out, "%s\r\n", up->headers[i]);
-	evbuffer_add(out, "\r\n", 2);
+		mg_head_mem(&h, x->headers, x->headers_len);
+	if (x->lei[0] && x->step == STEP_REQUEST) {
+		mg_head_str(&h, "Last-Event-ID: ");
+		mg_head_str(&h, x->lei);
+		mg_head_mem(&h, "\r\n", 2);
+	}
+	mg_head_str(&h, MG_HOPS_HEADER ": ");
+	mg_head_num(&h, (uint64_t)x->hops);
+	mg_head_mem(&h, "\r\n", 2);
+	for (size_t i = 0; i < up->nheaders; i++) {
+		mg_head_str(&h, up->headers[i]);
+		mg_head_mem(&h, "\r\n", 2);
+	}
+	mg_head_mem(&h, "\r\n", 2);
+	mg_head_end(&h);
 	if (method == MG_HTTP_POST && len > 0)
 		evbuffer_add(out, body, len);
 	free(own);

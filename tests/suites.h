@@ -13,5 +13,6 @@ Suite *sse_suite(void);
 Suite *replay_suite(void);
 Suite *era_suite(void);
 Suite *bridge_suite(void);
+Suite *http_suite(void);
 
 #endif
