@@ -54,9 +54,27 @@ _Static_assert(SESSION_FIELD(upstream) <= 65535,
  * The key schedule lives in two cipher contexts set up once; a seal or an
  * open only sets a new nonce, so neither allocates.
  */
+/*
+ * Tokens opened lately: a client sends its token with every request, and
+ * opening it (base64, AES-256-GCM, decoding) costs more than the rest of
+ * a small call.  A token's last characters are its GCM tag's, which any
+ * change to the token changes: they pick the slot; the whole token is
+ * compared (in constant time).  Only opened tokens enter, so the cache
+ * answers nothing that opening would not.  Longer tokens are not kept.
+ */
+#define OPEN_CACHE_SLOTS 16
+#define OPEN_CACHE_TOKEN 512
+
+typedef struct {
+	size_t       len; /* 0: empty */
+	char         token[OPEN_CACHE_TOKEN];
+	mg_session_t s;
+} open_cache_t;
+
 struct mg_session_key {
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
+	open_cache_t   *cache; /* OPEN_CACHE_SLOTS; pages touched as used */
 };
 
 static const char b64url[] =
@@ -105,7 +123,9 @@ mg_session_key_new(const uint8_t *ikm, size_t len)
 		return NULL;
 	if ((key = calloc(1, sizeof(*key))) == NULL)
 		return NULL;
-	if (session_hkdf(ikm, len, k) == MG_OK &&
+	if ((key->cache = calloc(OPEN_CACHE_SLOTS, sizeof(open_cache_t))) !=
+		NULL &&
+	    session_hkdf(ikm, len, k) == MG_OK &&
 	    (aes = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) != NULL &&
 	    (key->enc = EVP_CIPHER_CTX_new()) != NULL &&
 	    (key->dec = EVP_CIPHER_CTX_new()) != NULL &&
@@ -129,6 +149,11 @@ mg_session_key_free(mg_session_key_t *key)
 		return;
 	EVP_CIPHER_CTX_free(key->enc);
 	EVP_CIPHER_CTX_free(key->dec);
+	if (key->cache != NULL) {
+		OPENSSL_cleanse(
+		    key->cache, OPEN_CACHE_SLOTS * sizeof(open_cache_t));
+		free(key->cache);
+	}
 	free(key);
 }
 
@@ -291,20 +316,20 @@ b64url_encoded_len(size_t len)
 	return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
 }
 
-static int
-b64url_value(unsigned char c)
+/* The value of each base64url character, -1 for any other byte. */
+static signed char b64url_values[256];
+
+static void
+b64url_values_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	static int done;
+
+	if (done)
+		return;
+	memset(b64url_values, -1, sizeof(b64url_values));
+	for (int i = 0; i < 64; i++)
+		b64url_values[(unsigned char)b64url[i]] = (signed char)i;
+	done = 1;
 }
 
 /*
@@ -322,8 +347,9 @@ b64url_decode(
 
 	if (len % 4 == 1 || len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0) > size)
 		return MG_DECLINED;
+	b64url_values_init();
 	for (size_t i = 0; i < len; i++) {
-		if ((c = b64url_value((unsigned char)in[i])) < 0)
+		if ((c = b64url_values[(unsigned char)in[i]]) < 0)
 			return MG_DECLINED;
 		v = v << 6 | (uint32_t)c;
 		if (i % 4 == 3) {
@@ -507,8 +533,8 @@ done:
 	return rc;
 }
 
-int
-mg_session_open(
+static int
+session_open(
     const mg_session_key_t *key, const char *token, size_t len, mg_session_t *s)
 {
 	uint8_t raw[SESSION_RAW_MAX];
@@ -531,6 +557,40 @@ mg_session_open(
 	if (rc != MG_OK) {
 		ERR_clear_error();
 		memset(s, 0, sizeof(*s));
+	}
+	return rc;
+}
+
+/* The cache slot of a token (its last 4 characters), or NULL. */
+static open_cache_t *
+open_cache_slot(const mg_session_key_t *key, const char *token, size_t len)
+{
+	unsigned h = 0;
+
+	if (token == NULL || len < 4 || len > OPEN_CACHE_TOKEN)
+		return NULL;
+	for (size_t i = len - 4; i < len; i++)
+		h = h * 64 + (unsigned)(unsigned char)token[i];
+	return &key->cache[h % OPEN_CACHE_SLOTS];
+}
+
+int
+mg_session_open(
+    const mg_session_key_t *key, const char *token, size_t len, mg_session_t *s)
+{
+	open_cache_t *e = open_cache_slot(key, token, len);
+	int           rc;
+
+	if (e != NULL && e->len == len &&
+	    CRYPTO_memcmp(e->token, token, len) == 0) {
+		*s = e->s;
+		return MG_OK;
+	}
+	rc = session_open(key, token, len, s);
+	if (rc == MG_OK && e != NULL) {
+		memcpy(e->token, token, len);
+		e->len = len;
+		e->s = *s;
 	}
 	return rc;
 }

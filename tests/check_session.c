@@ -377,6 +377,55 @@ START_TEST(truncate_and_extend)
 }
 END_TEST
 
+/*
+ * The cache of opened tokens (short ones): a token opened again gives the
+ * same session; once it is cached, every other byte at every place, and
+ * every shorter or longer token, is still declined; tokens that share a
+ * slot all open right.
+ */
+START_TEST(open_cache)
+{
+	mg_session_t s[40], o;
+	char         tok[40][MG_SESSION_TOKEN_MAX + 8];
+	size_t       len;
+
+	for (int i = 0; i < 40; i++) {
+		full_session(&s[i]);
+		s[i].id += (uint64_t)i;
+		s[i].upstream_len = 10 + (size_t)i % 3;
+		len = seal(key, &s[i], tok[i]);
+		ck_assert_uint_le(len, 512); /* short enough to be cached */
+	}
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 40; i++) {
+			ck_assert_int_eq(
+			    mg_session_open(key, tok[i], strlen(tok[i]), &o),
+			    MG_OK);
+			assert_same(&s[i], &o);
+		}
+	/* the last one opened is cached now: no change to it passes */
+	len = strlen(tok[39]);
+	ck_assert_int_eq(mg_session_open(key, tok[39], len, &o), MG_OK);
+	tamper(tok[39], 0);
+	for (size_t n = 0; n < len; n++)
+		assert_declined(key, tok[39], n);
+	memset(tok[39] + len, 'A', 4);
+	for (size_t n = 1; n <= 4; n++)
+		assert_declined(key, tok[39], len + n);
+	tok[39][len] = '\0';
+	ck_assert_int_eq(mg_session_open(key, tok[39], len, &o), MG_OK);
+	assert_same(&s[39], &o);
+	/* another key does not open what this one cached */
+	{
+		mg_session_key_t *other =
+		    mg_session_key_new(ikm_b, sizeof(ikm_b));
+
+		assert_declined(other, tok[39], len);
+		mg_session_key_free(other);
+	}
+}
+END_TEST
+
 START_TEST(foreign_key)
 {
 	mg_session_key_t *other = mg_session_key_new(ikm_b, sizeof(ikm_b));
@@ -796,6 +845,7 @@ session_suite(void)
 	tcase_add_test(tc, known_answer);
 	tcase_add_test(tc, tamper_every_byte);
 	tcase_add_test(tc, truncate_and_extend);
+	tcase_add_test(tc, open_cache);
 	tcase_add_test(tc, foreign_key);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, sealed_data);
