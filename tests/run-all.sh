@@ -12,7 +12,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
-	wrk"
+	wrk valgrind"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
@@ -114,6 +114,25 @@ build() {
 
 status=0
 build gcc gcc || status=1
+
+# The instruction counts of bench/instructions.sh (callgrind), once, short,
+# on the gcc build (valgrind cannot run the sanitizer build): it proves the
+# script works and every answer is right; the counts are printed, never
+# judged.
+echo "== bench/instructions.sh on the gcc build"
+if [ -x "$top/build/gcc/src/mcpgw" ] &&
+	BENCH_SHORT=1 BENCH_LONG=2 MCPGW="$top/build/gcc/src/mcpgw" MGTEST="$top/build/gcc/tests/mgtest" \
+		bash "$top/bench/instructions.sh" > "$top/build/gcc/instructions.log" 2>&1 &&
+	grep -q '^proxy hop (2 minus 1)' "$top/build/gcc/instructions.log"; then
+	tail -n 5 "$top/build/gcc/instructions.log"
+	passed=$((passed + 1))
+	report+=("instructions: ok")
+else
+	tail -n 20 "$top/build/gcc/instructions.log" 2>/dev/null
+	failed=$((failed + 1))
+	report+=("instructions: FAILED")
+	status=1
+fi
 build clang clang || status=1
 build asan gcc --enable-sanitizers || status=1
 

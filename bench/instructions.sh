@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# bench/instructions.sh: user-space instructions per call, counted by
+# valgrind's callgrind, which does not move from run to run as CPU time
+# does on a shared machine.
+#
+#   bench/instructions.sh            two daemon runs per configuration
+#   bench/instructions.sh --annotate also the top functions of each process
+#
+# For configurations 1 (direct: the built-in demo server) and 2 (through
+# mcpgw: a proxy route to it), as bench/run.sh sets them up, it starts
+# mcpgw under callgrind (every process: master, workers, connector), opens
+# a session, sends tools/call echo with wrk at 1 connection (every answer
+# checked by bench/mcp_echo.lua) for BENCH_SHORT, then, in a second daemon
+# run, for BENCH_LONG seconds, and divides the difference of the
+# instructions counted by the difference of the calls answered: what
+# start, stop and session set-up cost falls out.  Printed per process
+# role (workers, connector, master) and in all, and for the proxy hop
+# (2 minus 1).  Kernel work (system calls, TCP) is not counted: see
+# bench/run.sh for CPU time, which includes it.
+#
+# Environment:
+#   BENCH_SHORT, BENCH_LONG  seconds of calls in the two runs (2 and 6)
+#   BENCH_WORKERS  worker_processes (default 2)
+#   MCPGW          the mcpgw binary (default build/dev/src/mcpgw)
+#   MGTEST         tests/mgtest helper, for free ports (optional)
+#   BENCH_KEEP=1   keep the temporary directory (callgrind files, logs)
+#
+# Exit status 1 when an answer was wrong, a process died, or a tool is
+# missing; installs valgrind and wrk with apt-get when they are missing.
+set -u -o pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+lua="$top/bench/mcp_echo.lua"
+annotate=0
+for a in "$@"; do
+	case $a in
+	--annotate) annotate=1 ;;
+	-h | --help)
+		sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "usage: bench/instructions.sh [--annotate]" >&2
+		exit 2
+		;;
+	esac
+done
+
+die() {
+	echo "instructions: $*" >&2
+	exit 1
+}
+
+SHORT=${BENCH_SHORT:-2} LONG=${BENCH_LONG:-6} WORKERS=${BENCH_WORKERS:-2}
+for v in "$SHORT" "$LONG" "$WORKERS"; do
+	case $v in *[!0-9]* | "" | 0) die "BENCH_SHORT, BENCH_LONG and BENCH_WORKERS must be whole numbers >= 1" ;; esac
+done
+[ "$LONG" -gt "$SHORT" ] || die "BENCH_LONG must be more than BENCH_SHORT"
+
+missing=
+for t in valgrind wrk curl; do
+	command -v $t > /dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	echo "== installing:$missing"
+	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing > /dev/null ||
+		die "apt-get install$missing failed"
+fi
+
+MCPGW=${MCPGW:-$top/build/dev/src/mcpgw}
+[ -x "$MCPGW" ] || die "no mcpgw binary at $MCPGW (make -C build/dev, or MCPGW=path)"
+: "${MGTEST:=$top/build/dev/tests/mgtest}"
+
+T=$(mktemp -d /tmp/mcpgw-instr.XXXXXX) || die "mktemp failed"
+chmod 755 "$T"
+VG=''
+cleanup() {
+	local rc=$?
+	if [ -n "$VG" ]; then
+		kill -TERM "$VG" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$VG" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$VG" 2>/dev/null
+	fi
+	# the children run as the configured user: kill what names $T
+	for d in /proc/[0-9]*; do
+		tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q "$T" && kill -KILL "${d#/proc/}" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "instructions: kept $T"
+	else
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -x "$MGTEST" ]; then
+	PORT=$("$MGTEST" freeport 1)
+else
+	PORT=$((20000 + RANDOM % 30000))
+fi
+cp "$MCPGW" "$T/mcpgw"
+cat > "$T/mcpgw.conf" << CONF
+worker_processes $WORKERS;
+pid $T/mcpgw.pid;
+error_log $T/mcpgw.log info;
+
+connector {
+}
+
+upstream self {
+    server http://127.0.0.1:$PORT/mcp/demo;
+}
+
+server {
+    listen 127.0.0.1:$PORT;
+    location /mcp/demo { mcp_builtin demo; }
+    location = /mcp { mcp_pass self; }
+}
+CONF
+"$T/mcpgw" -t -c "$T/mcpgw.conf" > /dev/null 2>&1 || die "mcpgw -t rejected $T/mcpgw.conf"
+
+mcp_curl() {
+	local u=$1
+	shift
+	curl -s --max-time 30 "$u" -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' "$@"
+}
+
+# one_run CONF SECONDS: mcpgw under callgrind, calls for SECONDS, stop.
+# Prints "requests workers connector master" (instructions summed per role).
+one_run() {
+	local conf=$1 secs=$2 u out sid line req dir pid role w=0 cn=0 m=0 ir
+	u=http://127.0.0.1:$PORT/mcp/demo
+	[ "$conf" = mcpgw ] && u=http://127.0.0.1:$PORT/mcp
+	dir=$T/$conf-$secs
+	mkdir -m 1777 "$dir" # the children write as the configured user
+	: > "$T/mcpgw.log"
+	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/cg.%p" \
+		"$T/mcpgw" -F -c "$T/mcpgw.conf" > "$dir/valgrind.log" 2>&1 &
+	VG=$!
+	for _ in $(seq 600); do
+		grep -q 'generation 1 ready' "$T/mcpgw.log" 2>/dev/null && break
+		kill -0 "$VG" 2>/dev/null || die "mcpgw exited at start under valgrind: $(tail -n 5 "$dir/valgrind.log")"
+		sleep 0.1
+	done
+	grep -q 'generation 1 ready' "$T/mcpgw.log" || die "mcpgw not ready within 60 s under valgrind"
+	sid=$(mcp_curl "$u" -D - -o /dev/null -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpgw-instr","version":"1"}}}' |
+		tr -d '\r' | sed -n 's/^mcp-session-id: //Ip')
+	[ -n "$sid" ] || die "initialize at $u: no session id"
+	mcp_curl "$u" -o /dev/null -H 'MCP-Protocol-Version: 2025-11-25' -H "Mcp-Session-Id: $sid" \
+		-d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+	out=$(wrk -t1 -c1 -d"${secs}s" --timeout 10s -s "$lua" "$u" -- "$sid" 2025-11-25 2>&1)
+	line=$(echo "$out" | grep '^BENCH ' | tail -n 1)
+	echo "$line" | grep -q ' bad=0 .*connect=0 read=0 write=0 status=0 timeout=0' ||
+		die "wrong answers or errors in $conf ($secs s): ${line:-$(echo "$out" | tail -n 3)}"
+	req=$(echo "$line" | sed 's/.* requests=\([0-9]*\).*/\1/')
+	kill -TERM "$VG"
+	wait "$VG"
+	VG=''
+	grep -qE 'exited on signal|did not exit' "$T/mcpgw.log" && die "a process of mcpgw died in $conf ($secs s): $(grep -E 'signal|did not exit' "$T/mcpgw.log" | head -n 3)"
+	for f in "$dir"/cg.*; do
+		pid=${f##*.}
+		ir=$(sed -n 's/^summary: //p' "$f")
+		role=master
+		grep -q "\] $pid connector:" "$T/mcpgw.log" && role=connector
+		grep -q "\] $pid worker:" "$T/mcpgw.log" && role=worker
+		case $role in
+		worker) w=$((w + ir)) ;;
+		connector) cn=$((cn + ir)) ;;
+		*) m=$((m + ir)) ;;
+		esac
+	done
+	echo "$req $w $cn $m"
+	if [ $annotate = 1 ] && [ "$secs" = "$LONG" ]; then
+		for f in "$dir"/cg.*; do
+			pid=${f##*.}
+			echo "--- $conf, process $pid: $(grep -m1 -oE "\] $pid [a-z]+:" "$T/mcpgw.log" | awk '{print $3}')" >&2
+			callgrind_annotate "$f" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '3,22p' >&2
+		done
+	fi
+}
+
+echo "== $("$T/mcpgw" -V 2>&1 | head -n 1) ($MCPGW, tree $(git -C "$top" describe --always --dirty 2>/dev/null || echo ?)); $(valgrind --version)"
+echo "== worker_processes $WORKERS; calls at 1 connection for $SHORT s and for $LONG s, under callgrind"
+declare -A R P
+for conf in direct mcpgw; do
+	for secs in "$SHORT" "$LONG"; do
+		R[$conf, $secs]=$(one_run "$conf" "$secs") || exit 1
+		echo "   $conf ${secs}s: $(echo "${R[$conf, $secs]}" | awk '{printf "%d calls, instructions: workers %d, connector %d, master %d", $1, $2, $3, $4}')"
+	done
+done
+
+echo
+printf '%-26s %12s %12s %12s %12s\n' "instructions per call" workers connector master all
+for conf in direct mcpgw; do
+	read -r n1 w1 c1 m1 <<< "${R[$conf, $SHORT]}"
+	read -r n2 w2 c2 m2 <<< "${R[$conf, $LONG]}"
+	[ $((n2 - n1)) -gt 100 ] || die "$conf: too few more calls in the long run ($n1, $n2)"
+	# per call: workers connector master all
+	P[$conf]=$(awk -v n=$((n2 - n1)) -v w=$((w2 - w1)) -v c=$((c2 - c1)) -v m=$((m2 - m1)) \
+		'function r(x) { return x < 0 ? -int(-x + 0.5) : int(x + 0.5) }
+		BEGIN { printf "%d %d %d %d", r(w / n), r(c / n), r(m / n), r((w + c + m) / n) }')
+done
+row() { # LABEL W C M A
+	printf '%-26s %12s %12s %12s %12s\n' "$@"
+}
+row "1 direct (mcpgw demo)" ${P[direct]}
+row "2 through mcpgw" ${P[mcpgw]}
+read -r dw dc dm da <<< "${P[direct]}"
+read -r pw pc pm pa <<< "${P[mcpgw]}"
+row "proxy hop (2 minus 1)" $((pw - dw)) $((pc - dc)) $((pm - dm)) $((pa - da))
+echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"
