@@ -231,17 +231,22 @@ procs() {
 	done
 }
 
+# SIGTERM to a child of this shell, SIGKILL if it is still there 2 s later.
+term_then_kill() { # PID
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 40); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 stop_daemon() { # MASTER TITLE-PREFIX
 	local m=$1 pre=$2 p s
 	[ -n "$m" ] || return 0
 	procs "$m" > /dev/null
-	kill -TERM "$m" 2>/dev/null
-	for _ in $(seq 40); do
-		kill -0 "$m" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$m" 2>/dev/null
-	wait "$m" 2>/dev/null
+	term_then_kill "$m"
 	while read -r p s; do
 		[ -n "$s" ] && [ "$(starttime "$p")" = "$s" ] || continue
 		case "$(title "$p" 2>/dev/null)" in
@@ -281,13 +286,7 @@ stop_node() { # PID
 	for p in $(descendants "$pid"); do
 		below="$below $p:$(starttime "$p")"
 	done
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 40); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	term_then_kill "$pid"
 	for p in $below; do
 		s=${p#*:}
 		p=${p%%:*}
