@@ -163,6 +163,7 @@ static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
+static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 
@@ -173,6 +174,7 @@ static int conf_set_pass(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_upstream_server(
     conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_header(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_command(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_protocol(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_protocols(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_verify_client(
@@ -285,6 +287,10 @@ static const conf_command_t mg_commands[] = {
 
 	{ "server", MG_CTX_UPSTREAM, 1, 1, conf_set_upstream_server, 0, 0,
 	    NULL },
+	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, conf_set_command, 0, 0,
+	    NULL },
+	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, conf_set_num,
+	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
 	{ "header", MG_CTX_UPSTREAM, 2, 2, conf_set_header, 0, 0, NULL },
 	{ "connect_timeout", MG_CTX_UPSTREAM, 1, 1, conf_set_time,
 	    offsetof(mg_upstream_t, connect_timeout), 0,
@@ -1542,6 +1548,39 @@ conf_set_upstream_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	return MG_OK;
 }
 
+/* command PATH [ARG...]: a stdio server, run by the connector per
+ * session.  PATH must be absolute and executable now (the connector runs
+ * it later, as the configured user, with no shell). */
+static int
+conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	conf_args_t   *a = cp->args;
+	char         **argv;
+
+	(void)cmd;
+	if (u->command != NULL)
+		return conf_error(cp, a->line,
+		    "upstream \"%s\" has a command already", u->name);
+	if (a->v[1][0] != '/')
+		return conf_error(cp, a->line,
+		    "command \"%s\": the path must be absolute (no shell or "
+		    "PATH search runs it)",
+		    a->v[1]);
+	if (access(a->v[1], X_OK) != 0)
+		return conf_error(cp, a->line, "command \"%s\": %s", a->v[1],
+		    strerror(errno));
+	if ((argv = conf_alloc(cp->conf, a->n * sizeof(*argv))) == NULL)
+		return conf_nomem(cp);
+	for (size_t i = 1; i < a->n; i++)
+		if ((argv[i - 1] = conf_strdup(cp->conf, a->v[i])) == NULL)
+			return conf_nomem(cp);
+	argv[a->n - 1] = NULL;
+	u->command = argv;
+	u->command_pos = conf_pos(cp);
+	return MG_OK;
+}
+
 /* header NAME VALUE: added to every request to the upstream. */
 static int
 conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
@@ -1817,10 +1856,25 @@ conf_validate(conf_parse_t *cp)
 			if (conf_validate_location(cp, loc) != MG_OK)
 				return MG_ERROR;
 	}
-	for (u = cp->conf->upstreams; u != NULL; u = u->next)
-		if (u->server.url == NULL)
+	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
+		if (u->server.url == NULL && u->command == NULL)
 			return conf_error_at(cp, &u->pos,
-			    "upstream \"%s\" has no \"server\"", u->name);
+			    "upstream \"%s\" has no \"server\" and no "
+			    "\"command\"",
+			    u->name);
+		if (u->server.url != NULL && u->command != NULL)
+			return conf_error_at(cp, &u->command_pos,
+			    "upstream \"%s\" has both a \"server\" and a "
+			    "\"command\": one or the other",
+			    u->name);
+		if (u->command != NULL &&
+		    (u->nheaders > 0 || u->tls.trusted_certificate != NULL ||
+			u->tls.certificate != NULL))
+			return conf_error_at(cp, &u->command_pos,
+			    "upstream \"%s\" runs a command: \"header\" and "
+			    "the ssl_ directives are for a \"server\"",
+			    u->name);
+	}
 	return MG_OK;
 }
 

@@ -133,18 +133,23 @@ typedef struct {
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
 	char                *name;
-	int                  index;   /* in file order, from 0 */
-	mg_upstream_server_t server;  /* server URL; (one for now) */
-	char               **headers; /* "Name: value" lines, nheaders */
-	size_t               nheaders;
-	int64_t              connect_timeout; /* ms */
-	int64_t              read_timeout;    /* ms between reads */
-	int                  keepalive;       /* idle connections kept */
-	int                  max_input_waits; /* bridged requests parked */
-	int                  protocol;        /* MG_PROTOCOL_* */
-	mg_conf_pos_t        protocol_pos;    /* where it was set */
-	mg_tls_conf_t        tls;
-	mg_conf_pos_t        pos;
+	int                  index;  /* in file order, from 0 */
+	mg_upstream_server_t server; /* server URL; (one for now) */
+	/* or a stdio server: the connector runs COMMAND (argv, NULL-ended)
+	 * for each session, at most max_processes at once */
+	char        **command;
+	mg_conf_pos_t command_pos;
+	int           max_processes;
+	char        **headers; /* "Name: value" lines, nheaders */
+	size_t        nheaders;
+	int64_t       connect_timeout; /* ms */
+	int64_t       read_timeout;    /* ms between reads */
+	int           keepalive;       /* idle connections kept */
+	int           max_input_waits; /* bridged requests parked */
+	int           protocol;        /* MG_PROTOCOL_* */
+	mg_conf_pos_t protocol_pos;    /* where it was set */
+	mg_tls_conf_t tls;
+	mg_conf_pos_t pos;
 } mg_upstream_t;
 
 typedef struct {

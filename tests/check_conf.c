@@ -946,7 +946,8 @@ START_TEST(test_upstream_servers)
 	    "invalid upstream server \"http://x:99999/\": want "
 	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2");
 	expect_error("upstream u {\n}",
-	    "upstream \"u\" has no \"server\" in " NAME ":1");
+	    "upstream \"u\" has no \"server\" and no \"command\" in " NAME
+	    ":1");
 	expect_error("upstream u {\n server http://a/;\n header Bad:Name x;\n}",
 	    "invalid value \"Bad:Name\" in \"header\" directive in " NAME ":3");
 	conf = load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
@@ -963,6 +964,57 @@ START_TEST(test_upstream_servers)
 	expect_error("upstream u {\n server http://a/;\n protocol auto;\n"
 		     " protocol 2026-07-28;\n}",
 	    "\"protocol\" directive is duplicate in " NAME ":4");
+}
+END_TEST
+
+/* A stdio upstream: command PATH ARGS, max_processes. */
+START_TEST(test_upstream_command)
+{
+	mg_conf_t *conf =
+	    load_ok("server { listen 80; location /f { mcp_pass files; } }\n"
+		    "upstream files {\n"
+		    " command /bin/sh -c \"exec cat\" x;\n"
+		    " max_processes 3;\n"
+		    " read_timeout 5s;\n"
+		    "}\n"
+		    "upstream one { command /bin/true; }\n");
+	mg_upstream_t *f = conf->upstreams, *one = f->next;
+
+	ck_assert_ptr_eq(conf->servers->locations->upstream, f);
+	ck_assert_ptr_null(f->server.url);
+	ck_assert_str_eq(f->command[0], "/bin/sh");
+	ck_assert_str_eq(f->command[1], "-c");
+	ck_assert_str_eq(f->command[2], "exec cat");
+	ck_assert_str_eq(f->command[3], "x");
+	ck_assert_ptr_null(f->command[4]);
+	ck_assert_int_eq(f->max_processes, 3);
+	ck_assert_int_eq(f->read_timeout, 5000);
+	ck_assert_str_eq(one->command[0], "/bin/true");
+	ck_assert_ptr_null(one->command[1]);
+	ck_assert_int_eq(one->max_processes, 64);
+	mg_conf_free(conf);
+	expect_error("upstream u {\n command node server.js;\n}",
+	    "command \"node\": the path must be absolute (no shell or PATH "
+	    "search runs it) in " NAME ":2");
+	expect_error("upstream u {\n command /no/such/mcp-server;\n}",
+	    "command \"/no/such/mcp-server\": No such file or directory "
+	    "in " NAME ":2");
+	expect_error("upstream u {\n command /etc/passwd;\n}",
+	    "command \"/etc/passwd\": Permission denied in " NAME ":2");
+	expect_error("upstream u {\n server http://a/;\n command /bin/true;\n}",
+	    "upstream \"u\" has both a \"server\" and a \"command\": one or "
+	    "the other in " NAME ":3");
+	expect_error(
+	    "upstream u {\n command /bin/true;\n command /bin/true;\n}",
+	    "upstream \"u\" has a command already in " NAME ":3");
+	expect_error("upstream u {\n command /bin/true;\n header X y;\n}",
+	    "upstream \"u\" runs a command: \"header\" and the ssl_ "
+	    "directives are for a \"server\" in " NAME ":2");
+	expect_error("upstream u {\n command /bin/true;\n max_processes 0;\n}",
+	    "invalid value \"0\" in \"max_processes\" directive in " NAME ":3");
+	expect_error("upstream u {\n command;\n}",
+	    "invalid number of arguments in \"command\" directive in " NAME
+	    ":2");
 }
 END_TEST
 
@@ -1251,6 +1303,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_location_handler);
 	tcase_add_test(tc, test_mcp_deny);
 	tcase_add_test(tc, test_upstream_servers);
+	tcase_add_test(tc, test_upstream_command);
 	tcase_add_test(tc, test_location_invalid);
 	tcase_add_test(tc, test_upstreams);
 	suite_add_tcase(s, tc);
