@@ -370,7 +370,8 @@ close_next(mg_connector_t *c)
 			c->closing_last = NULL;
 		up = upstream_at(c, u->upstream);
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
-			u->version, "", 0, "", 0, "", 0, 0, "", 0, 0 };
+			u->version, "", 0, "", 0, "", 0, 0, "", 0, 0,
+			u->session != 0 }; /* idle (else the bridge's) */
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;
@@ -441,8 +442,8 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		(q.flags & MG_REQ_F_MODERN) != 0,
 		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
 		parts[5].len,
-		q.flags &
-		    (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS) };
+		q.flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
+		0 };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;

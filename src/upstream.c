@@ -33,6 +33,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "sse.h"
+#include "stdioup.h"
 #include "tls.h"
 #include "upstream.h"
 #include "wflush.h"
@@ -84,6 +85,7 @@ struct mg_upstreams {
 	remap_t           *remaps; /* newest first */
 	int                nremaps;
 	uint64_t           bridge_ids; /* ids of requests on bridge sessions */
+	mg_stdio_t        *stdio;      /* the upstreams with a command */
 };
 
 struct mg_upconn {
@@ -115,6 +117,7 @@ enum {
 
 struct mg_upx {
 	mg_upstreams_t *ups;
+	mg_stdx_t      *stdx; /* an upstream with a command: all in stdioup.c */
 	mg_pool_t      *pool;
 	mg_upconn_t    *c;
 	mg_up_ops_t     ops;
@@ -1809,12 +1812,70 @@ is_listen(const char *lines, size_t len)
 	return 0;
 }
 
+/* A stdio exchange's calls, passed on; the last frees the wrapper. */
+static void
+stdx_head_cb(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+	mg_upx_t *x = arg;
+
+	x->ops.head(x->ops.arg, status, kind, sid, version);
+}
+
+static void
+stdx_data_cb(void *arg, const char *msg, size_t len)
+{
+	mg_upx_t *x = arg;
+
+	x->ops.data(x->ops.arg, msg, len);
+}
+
+static void
+stdx_event_cb(
+    void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	mg_upx_t *x = arg;
+
+	x->ops.event(x->ops.arg, id, retry, data, len);
+}
+
+static void
+stdx_end_cb(void *arg, int code, const char *message)
+{
+	mg_upx_t   *x = arg;
+	mg_up_ops_t ops = x->ops;
+
+	free(x);
+	ops.end(ops.arg, code, message);
+}
+
+static mg_upx_t *
+stdio_start(mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	mg_up_ops_t o = { stdx_head_cb, stdx_data_cb, stdx_event_cb,
+		stdx_end_cb, NULL };
+	mg_upx_t   *x;
+
+	if (ups->stdio == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->ups = ups;
+	x->ops = *ops;
+	o.arg = x;
+	if ((x->stdx = mg_stdio_start(ups->stdio, req, &o)) == NULL) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
 mg_upx_t *
 mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
 	mg_upx_t *x;
 
+	if (req->up->command != NULL)
+		return stdio_start(ups, req, ops);
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
 	    (x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -1862,6 +1923,11 @@ mg_upstream_start(
 void
 mg_upstream_cancel(mg_upx_t *x)
 {
+	if (x->stdx != NULL) {
+		mg_stdio_cancel(x->stdx);
+		free(x);
+		return;
+	}
 	bridge_leave(x, 0, NULL);
 	/* the answer is cut short: the connection cannot be reused */
 	upx_release(x, 0);
@@ -1911,7 +1977,8 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 		n++;
 	ups->pools = calloc(n ? n : 1, sizeof(*ups->pools));
 	ups->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	if (ups->pools == NULL || ups->dns == NULL) {
+	ups->stdio = mg_stdio_new(base, conf);
+	if (ups->pools == NULL || ups->dns == NULL || ups->stdio == NULL) {
 		*err = strdup("cannot set up DNS and upstream pools");
 		mg_upstreams_free(ups);
 		return NULL;
@@ -1945,6 +2012,7 @@ mg_upstreams_free(mg_upstreams_t *ups)
 		ups->remaps = r->next;
 		free(r);
 	}
+	mg_stdio_free(ups->stdio);
 	if (ups->dns)
 		evdns_base_free(ups->dns, 0);
 	free(ups->pools);

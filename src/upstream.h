@@ -39,6 +39,7 @@ typedef struct {
 	const char          *headers; /* lines for the upstream, as they are */
 	size_t               headers_len;
 	int caps; /* a 2026-07-28 client's: MG_REQ_F_ELICIT.. */
+	int idle; /* a DELETE of the connector's sweep: the session idled */
 } mg_up_req_t;
 
 /* The answer, as the frames to the worker carry it (ipc.h). */
