@@ -12,13 +12,12 @@
 #              client -> worker -> connector -> worker (demo) -> back
 #   3 nginx    nginx as a plain HTTP reverse proxy (upstream keepalive) in
 #              front of the same /mcp/demo: the floor for one proxy hop
-#   4 an MCP server written with the official TypeScript SDK
-#     (bench/stdio/echo_server.mjs, tool echo) behind the two most used
-#     stdio-to-HTTP MCP proxies, and behind mcpgw, which has no stdio
-#     upstream yet and so proxies the same server code run in Streamable
-#     HTTP mode (--http PORT):
+#   4 a stdio MCP server written with the official TypeScript SDK
+#     (bench/stdio/echo_server.mjs, tool echo) behind mcpgw and behind
+#     the two most used stdio-to-HTTP MCP proxies:
 #     stdio-mcpgw   mcpgw, location = /stdio { mcp_pass echo; }, upstream
-#                   echo = the server over HTTP on 127.0.0.1
+#                   echo { command NODE echo_server.mjs --stdio; }: the
+#                   connector runs one process per session
 #     mcp-proxy     mcp-proxy 6.7.19 (npm): --host 127.0.0.1 --port P
 #                   --server stream -- node echo_server.mjs --stdio: one stdio
 #                   child for the process, sessions (Mcp-Session-Id) kept
@@ -189,7 +188,7 @@ fi
 # ---------------------------------------------------------------- cleanup
 T=$(mktemp -d /tmp/mcpgw-bench.XXXXXX) || die "mktemp failed"
 chmod 755 "$T" # nginx workers run as nobody
-MASTER='' NGX_MASTER='' ECHO_PID='' XP_PID='' SG_PID='' FAILED=0
+MASTER='' NGX_MASTER='' XP_PID='' SG_PID='' FAILED=0
 
 title() {
 	local parts
@@ -301,7 +300,6 @@ cleanup() {
 	[ $FAILED = 0 ] || rc=1
 	stop_node "$SG_PID"
 	stop_node "$XP_PID"
-	stop_node "$ECHO_PID"
 	stop_daemon "$NGX_MASTER" "nginx:"
 	stop_daemon "$MASTER" "mcpgw:"
 	# Anything left that names our temporary directory is ours.
@@ -312,7 +310,7 @@ cleanup() {
 		esac
 	done
 	if [ $rc != 0 ]; then
-		for f in "$T/mcpgw.log" "$T/nginx/error.log" "$T/echo-http.log" "$T/mcp-proxy.log" "$T/supergateway.log"; do
+		for f in "$T/mcpgw.log" "$T/nginx/error.log" "$T/mcp-proxy.log" "$T/supergateway.log"; do
 			[ -s "$f" ] && echo "--- $f (last 20 lines)" && tail -n 20 "$f"
 		done
 	fi
@@ -344,10 +342,9 @@ free_ports() {
 	done
 	echo $out | tr ' ' '\n'
 }
-# MP mcpgw, NP nginx, EP the echo server over HTTP, XP mcp-proxy,
-# SP supergateway
-read -r MP NP EP XP SP <<< "$(free_ports 5 | tr '\n' ' ')"
-[ -n "$MP" ] && [ -n "$NP" ] && [ -n "$EP" ] && [ -n "$XP" ] && [ -n "$SP" ] || die "no free ports"
+# MP mcpgw, NP nginx, XP mcp-proxy, SP supergateway
+read -r MP NP XP SP <<< "$(free_ports 4 | tr '\n' ' ')"
+[ -n "$MP" ] && [ -n "$NP" ] && [ -n "$XP" ] && [ -n "$SP" ] || die "no free ports"
 
 # ---------------------------------------------------------------- start
 cp "$MCPGW" "$T/mcpgw" # a parallel rebuild cannot change it under us
@@ -378,8 +375,6 @@ start_node() {
 	die "$name does not answer at $u within 20 s: $(tail -n 5 "$T/$name.log")"
 }
 
-start_node echo-http "http://127.0.0.1:$EP/mcp" "$NODE" "$ECHO" --http "$EP"
-ECHO_PID=$NODE_PID
 cat > "$T/mcpgw.conf" << CONF
 worker_processes $WORKERS;
 pid $T/mcpgw.pid;
@@ -394,8 +389,7 @@ $KEEPALIVE
 }
 
 upstream echo {
-    server http://127.0.0.1:$EP/mcp;
-$KEEPALIVE
+    command $NODE $ECHO --stdio;
 }
 
 server {
@@ -486,7 +480,6 @@ start_node supergateway "http://127.0.0.1:$SP/mcp" "$NODE" --require "$T/stdio/l
 	--stdio "$NODE $ECHO --stdio" --outputTransport streamableHttp --stateful \
 	--port "$SP" --streamableHttpPath /mcp --logLevel none
 SG_PID=$NODE_PID
-ECHO_ST=$(starttime "$ECHO_PID")
 XP_ST=$(starttime "$XP_PID")
 SG_ST=$(starttime "$SG_PID")
 XP_SV=$(descendants "$XP_PID")
@@ -497,7 +490,7 @@ XP_SV=$(descendants "$XP_PID")
 # (one for the proxy's life; supergateway's come and go with the sessions).
 node_alive() {
 	local n name pid st
-	for n in "echo server (HTTP):$ECHO_PID:$ECHO_ST" "mcp-proxy:$XP_PID:$XP_ST" "supergateway:$SG_PID:$SG_ST"; do
+	for n in "mcp-proxy:$XP_PID:$XP_ST" "supergateway:$SG_PID:$SG_ST"; do
 		IFS=: read -r name pid st <<< "$n"
 		[ "$(starttime "$pid")" = "$st" ] || {
 			echo "bench: $name (pid $pid) died" >&2
@@ -671,8 +664,8 @@ RES=$T/results
 : > "$RES"
 
 # The processes of configuration 4 besides mcpgw: the proxy's own node
-# process (PX), and the echo server's processes (SV): over HTTP for mcpgw,
-# the stdio server(s) the proxy spawned (below it) for the others.
+# process (PX), and the echo server's processes (SV): the stdio server(s)
+# the proxy spawned (below it; for mcpgw, below its connector).
 proxy_pid() {
 	case $1 in
 	mcp-proxy) echo "$XP_PID" ;;
@@ -681,7 +674,11 @@ proxy_pid() {
 }
 server_pids() {
 	case $1 in
-	stdio-mcpgw) echo "$ECHO_PID" ;;
+	stdio-mcpgw)
+		for p in $(procs "$MASTER"); do
+			case "$(title "$p")" in "mcpgw: connector"*) descendants "$p" ;; esac
+		done
+		;;
 	mcp-proxy | supergateway) descendants "$(proxy_pid "$1")" ;;
 	esac
 }
@@ -790,7 +787,7 @@ measure() {
 say "$("$T/mcpgw" -V 2>&1 | head -n 1 | sed 's/ version / /') ($MCPGW, tree $(git -C "$top" describe --always --dirty 2>/dev/null || echo ?)); $($NGINX -v 2>&1 | sed 's/^nginx version: //'); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
 say "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); worker_processes $WORKERS (mcpgw: $NPROCS processes, nginx: $(echo $NGX_START_PROCS | wc -w))"
 say "Node.js $("$NODE" -v) ($NODE), mcp-proxy $MCP_PROXY_VERSION, supergateway $SUPERGATEWAY_VERSION, @modelcontextprotocol/sdk $SDK_VERSION (echo server; $STDIO_MODULES)"
-say "echo server over HTTP on 127.0.0.1:$EP, mcp-proxy on 127.0.0.1:$XP, supergateway on 127.0.0.1:$SP"
+say "mcp-proxy on 127.0.0.1:$XP, supergateway on 127.0.0.1:$SP; mcpgw runs the stdio server itself (upstream echo)"
 say "mcpgw on 127.0.0.1:$MP, nginx on 127.0.0.1:$NP; runs of ${SECS} s, $RUNS per configuration and load, warm-up ${WARM} s${BENCH_KEEPALIVE:+; mcpgw upstream keepalive $BENCH_KEEPALIVE}"
 say "idle after start: mcpgw RSS $(mb "$IDLE_RSS") MB (PSS $(mb "$IDLE_PSS") MB), nginx RSS $(mb "$NGX_IDLE_RSS") MB"
 
@@ -893,11 +890,11 @@ report() {
 		printf "In 2, per call: the connector %.1f us, the master and workers %.1f us (1 conn);\n", m("mcpgw", 1, "conn"), m("mcpgw", 1, "mg") - m("mcpgw", 1, "conn")
 		printf "the connector %.1f us, the master and workers %.1f us (50 conns).\n", m("mcpgw", 50, "conn"), m("mcpgw", 50, "mg") - m("mcpgw", 50, "conn")
 
-		printf "\n4: the MCP server of bench/stdio (TypeScript SDK, tool echo) behind each proxy; mcpgw has no\n"
-		printf "stdio upstream yet and proxies the same server code over Streamable HTTP (upstream on 127.0.0.1).\n\n"
+		printf "\n4: the stdio MCP server of bench/stdio (TypeScript SDK, tool echo) behind each proxy; mcpgw runs\n"
+		printf "it with its stdio upstream (command), one process per session.\n\n"
 		printf "%-42s %5s %9s %8s %8s %10s %10s %10s %10s %6s\n", "", "", "", "latency", "latency", "proxy CPU", "server CPU", "proxy peak", "server peak", "other"
 		printf "%-42s %5s %9s %8s %8s %10s %10s %10s %10s %6s\n", "configuration", "conns", "req/s", "p50 us", "p99 us", "us/req", "us/req", "RSS MB", "RSS MB", "CPU %"
-		name["stdio-mcpgw"] = "4 stdio server: via mcpgw (HTTP upstream)"
+		name["stdio-mcpgw"] = "4 stdio server: via mcpgw"
 		name["mcp-proxy"] = "4 stdio server: mcp-proxy"; name["supergateway"] = "4 stdio server: supergateway"
 		split("stdio-mcpgw mcp-proxy supergateway", confs4, " ")
 		for (i = 1; i <= 3; i++) for (j = 1; j <= 2; j++) {
@@ -907,9 +904,9 @@ report() {
 				pxhwm(cf, c), m(cf, c, "svhwm"), m(cf, c, "other")
 		}
 		printf "\nproxy CPU and peak RSS: via mcpgw, all of mcpgw'"'"'s processes; mcp-proxy and supergateway, their node\n"
-		printf "process, without the stdio server(s) it spawned. server: the echo server'"'"'s process(es): over HTTP\n"
-		printf "for mcpgw; the stdio child for mcp-proxy (one for its life), for supergateway (one per session,\n"
-		printf "started at initialize: each run'"'"'s session has a fresh one).\n"
+		printf "process, without the stdio server(s) it spawned. server: the echo server'"'"'s process(es): for mcpgw\n"
+		printf "and supergateway one per session, started at initialize (each run'"'"'s session has a fresh one);\n"
+		printf "for mcp-proxy one for its life.\n"
 
 		printf "\nTargets:\n"
 		for (j = 1; j <= 2; j++) {
