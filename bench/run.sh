@@ -945,7 +945,7 @@ report() {
 report | tee "$T/report"
 
 # The gateway's own log: anything at warn or above, any child that exited.
-probs=$(grep -E '\[(warn|error|crit|emerg|alert)\]|exited|signal' "$T/mcpgw.log" | grep -v 'generation 1 ready')
+probs=$(grep -E '\[(warn|error|crit|emerg|alert)\]|master: .*(exited|signal)' "$T/mcpgw.log" | grep -v 'generation 1 ready')
 echo
 if [ -n "$probs" ]; then
 	echo "mcpgw error log: $(echo "$probs" | wc -l) line(s) at warn or above (first 10):"
