@@ -51,10 +51,6 @@ _Static_assert(SESSION_FIELD(upstream) <= 65535,
     "the upstream length is encoded in two bytes");
 
 /*
- * The key schedule lives in two cipher contexts set up once; a seal or an
- * open only sets a new nonce, so neither allocates.
- */
-/*
  * Tokens opened lately: a client sends its token with every request, and
  * opening it (base64, AES-256-GCM, decoding) costs more than the rest of
  * a small call.  A token's last characters are its GCM tag's, which any
@@ -71,6 +67,10 @@ typedef struct {
 	mg_session_t s;
 } open_cache_t;
 
+/*
+ * The key schedule lives in two cipher contexts set up once; a seal or an
+ * open only sets a new nonce, so neither allocates.
+ */
 struct mg_session_key {
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
