@@ -153,8 +153,11 @@ static void    rsub_free(rsub_t *s);
 static rsub_t *rsub_find(struct mg_connector_s *c, uint64_t session);
 
 /* Stopping: relays in flight finish first, then the bridge's sessions
- * are closed upstream (the idle sessions' DELETEs not begun are not),
- * then the loop ends. */
+ * are closed upstream (the idle sessions' DELETEs not begun are not) and
+ * the stdio servers stopped (they get their time in the loop), then the
+ * loop ends. */
+static void connector_stdio_stopped(void *arg);
+
 static void
 connector_maybe_exit(mg_connector_t *c)
 {
@@ -175,8 +178,16 @@ connector_maybe_exit(mg_connector_t *c)
 			rsub_free(c->rsubs);
 		mg_upstreams_take_bridges(c->ups, -1, bridge_close, c);
 	}
-	if (c->nclosing == 0 && c->closing == NULL)
+	if (c->nclosing == 0 && c->closing == NULL &&
+	    mg_upstreams_stop_stdio(c->ups, connector_stdio_stopped, c) == 0)
 		event_base_loopexit(c->base, NULL);
+}
+
+/* The last stdio server of a stopping connector has exited. */
+static void
+connector_stdio_stopped(void *arg)
+{
+	connector_maybe_exit(arg);
 }
 
 static void

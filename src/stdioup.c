@@ -100,6 +100,8 @@ struct mg_stdio {
 	size_t             nup;
 	struct event      *sigchld;
 	int                nprocs;
+	void (*stopped)(void *arg); /* mg_stdio_stop_all: none left */
+	void *stopped_arg;
 };
 
 static void proc_stop(proc_t *p, const char *why);
@@ -599,8 +601,8 @@ proc_exec(const mg_upstream_t *up, int in, int out, int err, pid_t parent)
 		_exit(127);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
-	for (int fd = 3; fd < 65536; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
+	if (close_range(3, ~0U, 0) != 0) /* a kernel older than 5.9 */
+		for (int fd = 3; fd < 65536; fd++)
 			close(fd);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -765,6 +767,8 @@ proc_free(proc_t *p)
 	if (p->kill)
 		event_free(p->kill);
 	free(p);
+	if (s->nprocs == 0 && s->stopped != NULL)
+		s->stopped(s->stopped_arg);
 }
 
 /* Read what a pipe of an exited process still holds (16 MB at most). */
@@ -854,50 +858,37 @@ mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
 	return s;
 }
 
+int
+mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg)
+{
+	s->stopped = stopped;
+	s->stopped_arg = arg;
+	for (proc_t *p = s->procs; p != NULL; p = p->next)
+		proc_stop(p, "the connector is stopping");
+	return s->nprocs;
+}
+
 void
 mg_stdio_free(mg_stdio_t *s)
 {
-	struct timespec ts = { 0, 10 * 1000000 };
-	int             status;
+	int status;
 
 	if (s == NULL)
 		return;
-	for (proc_t *p = s->procs; p != NULL; p = p->next)
-		proc_stop(p, "the connector is stopping");
-	/* the connector is leaving its loop: wait here, briefly, for them to
-	 * see their stdin closed, then SIGTERM, then SIGKILL */
-	for (int i = 0; i < (STDIO_TERM_MS + STDIO_KILL_MS) / 10 && s->procs;
-	     i++) {
-		pid_t pid;
-
-		if (i == STDIO_TERM_MS / 10)
-			for (proc_t *p = s->procs; p != NULL; p = p->next)
-				if (!p->termed && (p->termed = 1))
-					kill(p->pid, SIGTERM);
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			for (proc_t *p = s->procs; p != NULL; p = p->next)
-				if (p->pid == pid) {
-					proc_free(p);
-					break;
-				}
-		if (s->procs != NULL)
-			nanosleep(&ts, NULL);
-	}
+	/* what did not stop in the loop (a fast stop, or a process that
+	 * ignores SIGTERM): killed, not waited for; init reaps it */
+	s->stopped = NULL;
 	while (s->procs != NULL) {
-		kill(s->procs->pid, SIGKILL);
-		waitpid(s->procs->pid, &status, 0);
+		if (!s->procs->exited) {
+			kill(s->procs->pid, SIGKILL);
+			waitpid(s->procs->pid, &status, WNOHANG);
+		}
 		proc_free(s->procs);
 	}
 	if (s->sigchld)
 		event_free(s->sigchld);
 	free(s->running);
 	free(s);
-}
-
-int
-mg_stdio_count(const mg_stdio_t *s)
-{
-	return s->nprocs;
 }
 
 /* What the request is: its id and progressToken, if any; MG_ERROR if it

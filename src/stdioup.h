@@ -22,8 +22,13 @@ typedef struct mg_stdio mg_stdio_t;
 typedef struct mg_stdx  mg_stdx_t;
 
 mg_stdio_t *mg_stdio_new(struct event_base *base, const mg_conf_t *conf);
-/* Stop every process: SIGTERM and its stdin closed, SIGKILL to those
- * still there after a short wait (the connector is stopping). */
+/*
+ * The connector is stopping: every process has its stdin closed, SIGTERM
+ * 1 s later and SIGKILL 2 s after that, in the loop.  Returns how many
+ * still run; STOPPED(ARG) is called when the last has exited.
+ */
+int mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg);
+/* Free it all; a process still there is sent SIGKILL, not waited for. */
 void mg_stdio_free(mg_stdio_t *s);
 
 /* Start an exchange with REQ->up, which has a command; NULL if it cannot
@@ -32,8 +37,5 @@ mg_stdx_t *mg_stdio_start(
     mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops);
 /* The client is gone: no more calls to its ops. */
 void mg_stdio_cancel(mg_stdx_t *x);
-
-/* Processes running now, for tests and logs. */
-int mg_stdio_count(const mg_stdio_t *s);
 
 #endif

@@ -1991,6 +1991,13 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 	return ups;
 }
 
+int
+mg_upstreams_stop_stdio(
+    mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg)
+{
+	return mg_stdio_stop_all(ups->stdio, stopped, arg);
+}
+
 void
 mg_upstreams_free(mg_upstreams_t *ups)
 {

@@ -50,6 +50,10 @@ struct mg_tls_set;
 mg_upstreams_t *mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
     const struct mg_tls_set *tls, char **err);
 void            mg_upstreams_free(mg_upstreams_t *ups);
+/* Stop the stdio servers (stdioup.h): how many still run; STOPPED(ARG)
+ * when none does any more. */
+int mg_upstreams_stop_stdio(
+    mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg);
 
 /* Start an exchange; NULL if it cannot even start (ops->end not called). */
 mg_upx_t *mg_upstream_start(
