@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,16 +123,18 @@ struct mg_upx {
 	mg_upconn_t    *c;
 	mg_up_ops_t     ops;
 	int             method, initialize, hops;
-	char            sid[MG_UP_SID_MAX], version[32];
-	char           *init, *body, *lei, *headers;
-	size_t          init_len, body_len, headers_len;
-	int             modern;     /* 2026-07-28 */
-	int             discovered; /* server/discover lists 2026-07-28 */
-	int             discover; /* the client's request is server/discover */
-	int             bridged;  /* over the bridge's session */
-	int             unsupported; /* a version the bridge does not carry */
-	int             on_bridge;   /* counted in pool->bridge_busy */
-	int endless; /* a subscriptions/listen: no read_timeout, as GET */
+	char            version[32];
+	/* the request, in one block (data); a body rewritten for the bridge
+	 * in its own (body_alloc) */
+	char  *init, *body, *lei, *headers, *data, *body_alloc;
+	size_t init_len, body_len, headers_len;
+	int    modern;      /* 2026-07-28 */
+	int    discovered;  /* server/discover lists 2026-07-28 */
+	int    discover;    /* the client's request is server/discover */
+	int    bridged;     /* over the bridge's session */
+	int    unsupported; /* a version the bridge does not carry */
+	int    on_bridge;   /* counted in pool->bridge_busy */
+	int    endless; /* a subscriptions/listen: no read_timeout, as GET */
 	/* a subscriptions/listen over the bridge (bridge_listen) */
 	struct mg_upx      *listen_next;
 	struct json_object *listen_id; /* the client's: the subscription */
@@ -150,9 +153,11 @@ struct mg_upx {
 	/* the answer being read */
 	int              status, kind, head_sent, got_bytes;
 	int              foreign; /* the answer is not JSON or SSE */
-	char             resp_sid[MG_UP_SID_MAX], ctype[64];
+	char             ctype[64];
 	struct evbuffer *json;
 	mg_sse_parser_t *sse;
+	/* last, and not cleared by upx_alloc: 2 KB of strings */
+	char sid[MG_UP_SID_MAX], resp_sid[MG_UP_SID_MAX];
 };
 
 static http_parser_settings settings;
@@ -189,10 +194,8 @@ upx_free(mg_upx_t *x)
 	if (x->json)
 		evbuffer_free(x->json);
 	mg_sse_parser_free(x->sse);
-	free(x->init);
-	free(x->body);
-	free(x->lei);
-	free(x->headers);
+	free(x->data);
+	free(x->body_alloc);
 	if (x->later)
 		event_free(x->later);
 	json_object_put(x->answers);
@@ -1299,8 +1302,8 @@ bridge_own_request(mg_upx_t *x)
 	    x->body, x->body_len, id, &answers, &len);
 	if (body == NULL)
 		return; /* not a request: as it is */
-	free(x->body);
-	x->body = body;
+	free(x->body_alloc);
+	x->body = x->body_alloc = body;
 	x->body_len = len;
 	bridge_add_answers(x, answers);
 	json_object_put(answers);
@@ -1783,6 +1786,32 @@ mg_upstream_version(const mg_upx_t *x)
 
 /* ---- exchanges ---------------------------------------------------------- */
 
+/* An exchange, cleared but for its session id strings (2 KB, set as
+ * strings before they are read): an exchange a call. */
+static mg_upx_t *
+upx_alloc(void)
+{
+	mg_upx_t *x = malloc(sizeof(*x));
+
+	if (x != NULL) {
+		memset(x, 0, offsetof(mg_upx_t, sid));
+		x->sid[0] = x->resp_sid[0] = '\0';
+	}
+	return x;
+}
+
+/* S as a string in DST of SIZE bytes, cut short if it must be. */
+static void
+set_str(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 static char *
 copy(const char *p, size_t len)
 {
@@ -1793,6 +1822,15 @@ copy(const char *p, size_t len)
 		s[len] = '\0';
 	}
 	return s;
+}
+
+/* LEN bytes of P at AT, and a NUL: where the next string goes. */
+static char *
+put(char *at, const char *p, size_t len)
+{
+	memcpy(at, p, len);
+	at[len] = '\0';
+	return at + len + 1;
 }
 
 /* Do the routing headers LINES say subscriptions/listen? */
@@ -1856,7 +1894,7 @@ stdio_start(mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 		stdx_end_cb, NULL };
 	mg_upx_t   *x;
 
-	if (ups->stdio == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+	if (ups->stdio == NULL || (x = upx_alloc()) == NULL)
 		return NULL;
 	x->ups = ups;
 	x->ops = *ops;
@@ -1872,12 +1910,15 @@ mg_upx_t *
 mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
-	mg_upx_t *x;
+	const char *lei = req->last_event_id ? req->last_event_id : "";
+	size_t      lei_len = strlen(lei);
+	mg_upx_t   *x;
+	char       *at;
 
 	if (req->up->command != NULL)
 		return stdio_start(ups, req, ops);
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
-	    (x = calloc(1, sizeof(*x))) == NULL)
+	    (x = upx_alloc()) == NULL)
 		return NULL;
 	x->ups = ups;
 	x->pool = &ups->pools[req->up->index];
@@ -1885,25 +1926,30 @@ mg_upstream_start(
 	x->method = req->method;
 	x->initialize = req->initialize;
 	x->hops = req->hops;
-	snprintf(x->sid, sizeof(x->sid), "%s", req->sid);
-	snprintf(x->version, sizeof(x->version), "%s", req->version);
-	x->init = copy(req->init, req->init_len);
+	set_str(x->sid, sizeof(x->sid), req->sid);
+	set_str(x->version, sizeof(x->version), req->version);
+	x->data = malloc(
+	    req->init_len + req->body_len + lei_len + req->headers_len + 4);
+	if (x->data == NULL) {
+		upx_free(x);
+		return NULL;
+	}
+	x->init = x->data;
+	x->body = at = put(x->init, req->init, req->init_len);
+	x->lei = at = put(x->body, req->body, req->body_len);
+	x->headers = at = put(x->lei, lei, lei_len);
+	put(x->headers, req->headers ? req->headers : "", req->headers_len);
 	x->init_len = req->init_len;
-	x->body = copy(req->body, req->body_len);
 	x->body_len = req->body_len;
-	x->lei = strdup(req->last_event_id ? req->last_event_id : "");
 	x->modern = req->modern;
 	x->discover = req->discover;
 	x->caps = req->caps;
 	x->endless = req->modern && is_listen(req->headers, req->headers_len);
-	x->headers = copy(req->headers ? req->headers : "", req->headers_len);
 	x->headers_len = req->headers_len;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);
 	x->later =
 	    x->modern ? event_new(ups->base, -1, 0, bridge_later, x) : NULL;
-	if (x->init == NULL || x->body == NULL || x->lei == NULL ||
-	    x->headers == NULL || x->timer == NULL ||
-	    (x->modern && x->later == NULL)) {
+	if (x->timer == NULL || (x->modern && x->later == NULL)) {
 		upx_free(x);
 		return NULL;
 	}
