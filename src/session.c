@@ -561,6 +561,27 @@ session_open(
 	return rc;
 }
 
+/* Are A and B, N bytes each, the same?  In a time that depends on N only,
+ * 8 bytes a step (CRYPTO_memcmp goes a byte a step: 2 400 instructions for
+ * a proxy route's token, against 300 here). */
+static int
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t d = 0, x, y;
+	size_t   i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+		/* no early exit: the compiler may not reason about D */
+		__asm__ volatile("" : "+r"(d));
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)(unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
 /* The cache slot of a token (its last 4 characters), or NULL. */
 static open_cache_t *
 open_cache_slot(const mg_session_key_t *key, const char *token, size_t len)
@@ -582,7 +603,7 @@ mg_session_open(
 	int           rc;
 
 	if (e != NULL && e->len == len &&
-	    CRYPTO_memcmp(e->token, token, len) == 0) {
+	    same_bytes(e->token, token, len)) {
 		*s = e->s;
 		return MG_OK;
 	}
