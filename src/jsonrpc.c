@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,6 +572,275 @@ mg_rpc_parse(const char *buf, size_t len, mg_rpc_msg_t *msg, mg_rpc_err_t *err)
 	if (rpc_parse_text(buf, len, &root, err) != MG_OK)
 		return MG_ERROR;
 	return rpc_adopt(root, 1, msg, err);
+}
+
+/* ---- a look without a tree (mg_rpc_peek) ------------------------------ */
+
+/* Deeper than this, mg_rpc_peek leaves the text to json-c. */
+#define PEEK_MAX_DEPTH 32
+
+/* A string of the text, its quotes excluded; ESC: it has escapes. */
+typedef struct {
+	size_t at, len;
+	int    esc, count;
+} peek_span_t;
+
+typedef struct {
+	const unsigned char *s;
+	size_t               len, pos;
+	/* the members read: at the top, and in params */
+	peek_span_t jsonrpc, id, method, params, result, error, name, uri;
+	int         id_string; /* else a number or a literal */
+} peek_t;
+
+static void
+peek_ws(peek_t *w)
+{
+	while (w->pos < w->len && is_ws(w->s[w->pos]))
+		w->pos++;
+}
+
+/* A string the token check passed, from its quote. */
+static int
+peek_string(peek_t *w, peek_span_t *sp)
+{
+	size_t i = w->pos + 1;
+	int    esc = 0;
+
+	while (i < w->len && w->s[i] != '"') {
+		if (w->s[i] == '\\') {
+			esc = 1;
+			i++;
+		}
+		i++;
+	}
+	if (i >= w->len)
+		return MG_DECLINED;
+	sp->at = w->pos + 1;
+	sp->len = i - sp->at;
+	sp->esc = esc;
+	w->pos = i + 1;
+	return MG_OK;
+}
+
+static int peek_object(peek_t *w, int depth, int level);
+
+/* Any value, its structure checked (its tokens were). */
+static int
+peek_value(peek_t *w, int depth)
+{
+	peek_span_t sp;
+	int         c;
+
+	if (w->pos >= w->len || depth > PEEK_MAX_DEPTH)
+		return MG_DECLINED;
+	c = w->s[w->pos];
+	if (c == '{')
+		return peek_object(w, depth, -1);
+	if (c == '"')
+		return peek_string(w, &sp);
+	if (c == '[') {
+		w->pos++;
+		peek_ws(w);
+		if (w->pos < w->len && w->s[w->pos] == ']') {
+			w->pos++;
+			return MG_OK;
+		}
+		for (;;) {
+			if (peek_value(w, depth + 1) != MG_OK)
+				return MG_DECLINED;
+			peek_ws(w);
+			if (w->pos >= w->len)
+				return MG_DECLINED;
+			c = w->s[w->pos++];
+			if (c == ']')
+				return MG_OK;
+			if (c != ',')
+				return MG_DECLINED;
+			peek_ws(w);
+		}
+	}
+	if (c != '-' && (c < '0' || c > '9') && c != 't' && c != 'f' &&
+	    c != 'n')
+		return MG_DECLINED;
+	/* a number or a literal: the token check saw it end here */
+	while (w->pos < w->len && !is_ws(w->s[w->pos]) && w->s[w->pos] != ',' &&
+	    w->s[w->pos] != ']' && w->s[w->pos] != '}')
+		w->pos++;
+	return MG_OK;
+}
+
+/* Note the member KEY of the top (LEVEL 0) or of params (LEVEL 1): where
+ * its value starts; the span of the value is set after it. */
+static peek_span_t *
+peek_member(peek_t *w, const peek_span_t *key, int level)
+{
+	static const struct {
+		const char *name;
+		size_t      off;
+		int         level;
+	} known[] = {
+		{ "jsonrpc", offsetof(peek_t, jsonrpc), 0 },
+		{ "id", offsetof(peek_t, id), 0 },
+		{ "method", offsetof(peek_t, method), 0 },
+		{ "params", offsetof(peek_t, params), 0 },
+		{ "result", offsetof(peek_t, result), 0 },
+		{ "error", offsetof(peek_t, error), 0 },
+		{ "name", offsetof(peek_t, name), 1 },
+		{ "uri", offsetof(peek_t, uri), 1 },
+	};
+
+	for (size_t i = 0; i < MG_NELEM(known); i++)
+		if (known[i].level == level &&
+		    strlen(known[i].name) == key->len &&
+		    memcmp(known[i].name, w->s + key->at, key->len) == 0) {
+			peek_span_t *sp =
+			    (peek_span_t *)((char *)w + known[i].off);
+
+			sp->count++;
+			return sp;
+		}
+	return NULL;
+}
+
+/* An object; LEVEL 0 the message, 1 its params, -1 any other. */
+static int
+peek_object(peek_t *w, int depth, int level)
+{
+	peek_span_t key, *sp;
+	size_t      at;
+	int         c;
+
+	if (depth > PEEK_MAX_DEPTH)
+		return MG_DECLINED;
+	w->pos++;
+	peek_ws(w);
+	if (w->pos < w->len && w->s[w->pos] == '}') {
+		w->pos++;
+		return MG_OK;
+	}
+	for (;;) {
+		if (w->pos >= w->len || w->s[w->pos] != '"' ||
+		    peek_string(w, &key) != MG_OK)
+			return MG_DECLINED;
+		/* an escaped key might spell a member read here */
+		if (key.esc && level >= 0)
+			return MG_DECLINED;
+		sp = level >= 0 ? peek_member(w, &key, level) : NULL;
+		peek_ws(w);
+		if (w->pos >= w->len || w->s[w->pos] != ':')
+			return MG_DECLINED;
+		w->pos++;
+		peek_ws(w);
+		at = w->pos;
+		if (sp == &w->params && w->pos < w->len && w->s[w->pos] == '{')
+			c = peek_object(w, depth + 1, 1);
+		else
+			c = peek_value(w, depth + 1);
+		if (c != MG_OK)
+			return MG_DECLINED;
+		if (sp != NULL) {
+			sp->at = at;
+			sp->len = w->pos - at;
+		}
+		peek_ws(w);
+		if (w->pos >= w->len)
+			return MG_DECLINED;
+		c = w->s[w->pos++];
+		if (c == '}')
+			return MG_OK;
+		if (c != ',')
+			return MG_DECLINED;
+		peek_ws(w);
+	}
+}
+
+/* SP, a member's value, as a string without escapes: into OUT. */
+static int
+peek_plain_string(
+    const peek_t *w, const peek_span_t *sp, const char **out, size_t *len)
+{
+	const unsigned char *v = w->s + sp->at;
+
+	if (sp->len < 2 || v[0] != '"' ||
+	    memchr(v + 1, '\\', sp->len - 2) != NULL)
+		return MG_DECLINED;
+	*out = (const char *)v + 1;
+	*len = sp->len - 2;
+	return MG_OK;
+}
+
+/* The id: a string without escapes, or an integer of up to 18 digits. */
+static struct json_object *
+peek_id(const peek_t *w)
+{
+	const char *v;
+	size_t      n;
+
+	if (peek_plain_string(w, &w->id, &v, &n) == MG_OK)
+		return json_object_new_string_len(v, (int)n);
+	v = (const char *)w->s + w->id.at;
+	if (w->id.len == 0 || w->id.len > 18 || (v[0] == '0' && w->id.len > 1))
+		return NULL;
+	for (size_t i = 0; i < w->id.len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return NULL;
+	return json_object_new_int64(strtoll(v, NULL, 10));
+}
+
+int
+mg_rpc_peek(const char *buf, size_t len, mg_rpc_peek_t *pk)
+{
+	rpc_lex_t   lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL };
+	peek_t      w = { 0 };
+	const char *v;
+	size_t      n;
+
+	memset(pk, 0, sizeof(*pk));
+	if (len >= INT_MAX || rpc_lex(&lx) != MG_OK || lx.nbig > 0)
+		return MG_DECLINED;
+	w.s = (const unsigned char *)buf;
+	w.len = len;
+	peek_ws(&w);
+	if (w.pos >= len || buf[w.pos] != '{' || peek_object(&w, 1, 0) != MG_OK)
+		return MG_DECLINED;
+	peek_ws(&w);
+	if (w.pos != len || w.jsonrpc.count != 1 || w.method.count != 1 ||
+	    w.result.count != 0 || w.error.count != 0 || w.id.count > 1 ||
+	    w.params.count > 1 || w.name.count > 1 || w.uri.count > 1)
+		return MG_DECLINED;
+	if (peek_plain_string(&w, &w.jsonrpc, &v, &n) != MG_OK || n != 3 ||
+	    memcmp(v, "2.0", 3) != 0)
+		return MG_DECLINED;
+	if (peek_plain_string(&w, &w.method, &v, &n) != MG_OK ||
+	    n >= sizeof(pk->method))
+		return MG_DECLINED;
+	memcpy(pk->method, v, n);
+	pk->method[n] = '\0';
+	if (w.params.count == 1 && buf[w.params.at] != '{' &&
+	    buf[w.params.at] != '[')
+		return MG_DECLINED;
+	/* params.name and params.uri, for the log: strings as they are */
+	if (w.name.count == 1 && buf[w.name.at] == '"' &&
+	    peek_plain_string(&w, &w.name, &pk->name, &pk->name_len) != MG_OK)
+		return MG_DECLINED;
+	if (w.uri.count == 1 && buf[w.uri.at] == '"' &&
+	    peek_plain_string(&w, &w.uri, &pk->uri, &pk->uri_len) != MG_OK)
+		return MG_DECLINED;
+	pk->kind = MG_RPC_NOTIFICATION;
+	if (w.id.count == 1) {
+		if ((pk->id = peek_id(&w)) == NULL)
+			return MG_DECLINED;
+		pk->kind = MG_RPC_REQUEST;
+	}
+	return MG_OK;
+}
+
+void
+mg_rpc_peek_clear(mg_rpc_peek_t *pk)
+{
+	json_object_put(pk->id);
+	memset(pk, 0, sizeof(*pk));
 }
 
 int

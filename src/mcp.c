@@ -247,15 +247,22 @@ mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
 	ctx->fwd_arg = arg;
 }
 
-/* Client text for a log line: printable, no spaces, bounded. */
+/* Client text for a log line (LEN bytes of SRC, or up to a NUL):
+ * printable, no spaces, bounded. */
 static void
-copy_token(char *dst, size_t n, const char *src)
+copy_token_n(char *dst, size_t n, const char *src, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
+	for (i = 0; i + 1 < n && i < len && src[i] != '\0'; i++)
 		dst[i] = src[i] > 0x20 && src[i] < 0x7f ? src[i] : '?';
 	dst[i] = '\0';
+}
+
+static void
+copy_token(char *dst, size_t n, const char *src)
+{
+	copy_token_n(dst, n, src, SIZE_MAX);
 }
 
 /* ---- exchanges ------------------------------------------------------ */
@@ -1377,6 +1384,40 @@ ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 	ex_relay(ex, body, len);
 }
 
+/*
+ * The same for a plain request or notification of 2025 (mg_rpc_peek), on
+ * a location without mcp_deny: checked as mg_rpc_parse would, but with
+ * no tree built or freed, for the message goes on as it came.
+ * MG_DECLINED: ex_post_relay's turn.
+ */
+static int
+ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
+{
+	mg_rpc_peek_t pk;
+
+	if (mg_rpc_peek(body, len, &pk) != MG_OK)
+		return MG_DECLINED;
+	if (strcmp(pk.method, "initialize") == 0 ||
+	    strcmp(pk.method, "ping") == 0) {
+		mg_rpc_peek_clear(&pk);
+		return MG_DECLINED;
+	}
+	/* what ex_note keeps for the log */
+	copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk.method);
+	if (pk.name != NULL &&
+	    (strcmp(pk.method, "tools/call") == 0 ||
+		strcmp(pk.method, "prompts/get") == 0))
+		copy_token_n(ex->tool, sizeof(ex->tool), pk.name, pk.name_len);
+	else if (pk.uri != NULL && strcmp(pk.method, "resources/read") == 0)
+		copy_token_n(ex->tool, sizeof(ex->tool), pk.uri, pk.uri_len);
+	ex->req_id = pk.id; /* taken over */
+	pk.id = NULL;
+	mg_rpc_peek_clear(&pk);
+	if (ex_check_session(ex) == MG_OK)
+		ex_relay(ex, body, len);
+	return MG_OK;
+}
+
 /* ---- 2026-07-28: stateless requests ------------------------------------ */
 
 /* What the revision removed: 404 and -32601, as for an unknown method. */
@@ -1971,6 +2012,12 @@ ex_post(mg_mcp_ex_t *ex)
 	if (ex->loc->deny != NULL && h.version != NULL && h.method != NULL &&
 	    strcmp(h.version, MG_ERA_2026) == 0 &&
 	    ex_deny_headers(ex, &h, text, len))
+		return;
+	/* the most common relay: a 2025 request passed on as it is */
+	if (ex->upstream != NULL && ex->loc->deny == NULL &&
+	    h.version != NULL && known_old(h.version) &&
+	    ex->upstream->protocol != MG_PROTOCOL_2026 &&
+	    ex_post_relay_plain(ex, text, len) == MG_OK)
 		return;
 	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
 		ex_refuse(ex, 400, err.id, err.code, err.message);

@@ -994,6 +994,212 @@ START_TEST(error_reply_for_bad_request)
 }
 END_TEST
 
+/*
+ * mg_rpc_peek against mg_rpc_parse.  Whenever the peek says MG_OK, the
+ * parse must say MG_OK too, with the same kind, method, id and
+ * params.name/uri; returns whether the peek said MG_OK.
+ */
+static int
+peek_agrees(const char *text, size_t len)
+{
+	mg_rpc_peek_t       pk;
+	mg_rpc_msg_t        m;
+	mg_rpc_err_t        e;
+	struct json_object *v;
+	int                 rp = mg_rpc_peek(text, len, &pk);
+	int                 rc = mg_rpc_parse(text, len, &m, &e);
+
+	if (rp == MG_OK) {
+		if (rc != MG_OK)
+			ck_abort_msg("peek took what parse refused (%s): %.*s",
+			    e.message, (int)len, text);
+		ck_assert_int_eq(pk.kind, m.kind);
+		ck_assert_str_eq(pk.method, m.method);
+		if (m.kind == MG_RPC_REQUEST)
+			ck_assert_msg(mg_rpc_id_equal(pk.id, m.id),
+			    "ids differ: %.*s", (int)len, text);
+		else
+			ck_assert_ptr_null(pk.id);
+		v = NULL;
+		if (json_object_is_type(m.params, json_type_object) &&
+		    json_object_object_get_ex(m.params, "name", &v) &&
+		    json_object_is_type(v, json_type_string)) {
+			ck_assert_ptr_nonnull(pk.name);
+			ck_assert_uint_eq(
+			    pk.name_len, (size_t)json_object_get_string_len(v));
+			ck_assert(memcmp(pk.name, json_object_get_string(v),
+				      pk.name_len) == 0);
+		} else
+			ck_assert_ptr_null(pk.name);
+		if (json_object_is_type(m.params, json_type_object) &&
+		    json_object_object_get_ex(m.params, "uri", &v) &&
+		    json_object_is_type(v, json_type_string))
+			ck_assert_ptr_nonnull(pk.uri);
+		else
+			ck_assert_ptr_null(pk.uri);
+	} else
+		ck_assert_int_eq(rp, MG_DECLINED);
+	mg_rpc_peek_clear(&pk);
+	mg_rpc_msg_clear(&m);
+	mg_rpc_err_clear(&e);
+	return rp == MG_OK;
+}
+
+static int
+peek_agrees_str(const char *text)
+{
+	return peek_agrees(text, strlen(text));
+}
+
+/* The plain messages a gateway relays are peeked; the rest are left to
+ * the parse, whether they are valid or not. */
+START_TEST(peek_plain)
+{
+	static const char *const ok[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":\"t1-1\",\"method\":\"tools/"
+		"call\","
+		"\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":"
+		"\"m\\u00e9 \\\"q\\\"\"}}}",
+		" {\"method\":\"tools/list\", \"id\" : 0 "
+		",\"jsonrpc\":\"2.0\"}\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":123456789012345678,\"method\":"
+		"\"x\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+		"\"params\":{\"progressToken\":1,\"progress\":0.5}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"\",\"method\":\"resources/"
+		"read\","
+		"\"params\":{\"uri\":\"file:///a\",\"name\":[1,{\"a\":[]}]}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"m\",\"params\":[],"
+		"\"extra\":{\"d\":[[[[true,false,null,-1.5e3]]]]}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"\xc3\xa9\",\"method\":"
+		"\"\xe2\x82\xac\"}",
+		/* lone surrogates: json-c writes U+FFFD */
+		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"p\":\"\\ud800 "
+		"\\udc00\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\",\"params\":{"
+		"\"xA\":1,\"arguments\":{\"name\\\"\":2,\"name\":\"in\"}}"
+		"}",
+	};
+	static const char *const declined[] = {
+		/* valid, but not plain */
+		"{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\",\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\\u0041\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":-1,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1234567890123456789,\"method\":"
+		"\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"method\":"
+		"\"n\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
+		"{\"name\":\"a\",\"name\":\"b\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
+		"{\"name\":\"a\\/b\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
+		"{\"n\\u0061me\":\"a\"}}",
+		"{\"json\\u0072pc\":\"2.0\",\"id\":1,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
+		"{\"a\":18446744073709551616}}",
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}]",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}",
+		/* not valid */
+		"{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"m\"}",
+		"{\"id\":1,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":3}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"error\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"} x",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"",
+		"{\"jsonrpc\":\"2.0\" \"id\":1,\"method\":\"m\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"p\":[1,]}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"p\":[1:2]}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"p\":{\"a\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"p\":{1:2}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"p\":NaN}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"\xc0\xaf\",\"method\":\"m\"}",
+		"",
+		"   ",
+	};
+	char deep[200];
+	int  n = 0;
+
+	for (size_t i = 0; i < MG_NELEM(ok); i++)
+		ck_assert_msg(peek_agrees_str(ok[i]), "declined: %s", ok[i]);
+	for (size_t i = 0; i < MG_NELEM(declined); i++)
+		ck_assert_msg(
+		    !peek_agrees_str(declined[i]), "peeked: %s", declined[i]);
+	/* depth: 32 levels are peeked, more are the parse's */
+	for (int depth = 30; depth <= 34; depth++) {
+		n = snprintf(deep, sizeof(deep),
+		    "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"p\":");
+		for (int k = 0; k < depth - 1; k++)
+			deep[n++] = '[';
+		for (int k = 0; k < depth - 1; k++)
+			deep[n++] = ']';
+		deep[n++] = '}';
+		ck_assert_int_eq(peek_agrees(deep, (size_t)n), depth <= 32);
+	}
+	/* not NUL-terminated: the length is the message */
+	ck_assert(peek_agrees("{\"jsonrpc\":\"2.0\",\"method\":\"m\"}xyz", 30));
+}
+END_TEST
+
+/*
+ * Every one-byte change, deletion and insertion of a few messages: the
+ * peek never takes what the parse refuses, nor reads it otherwise.
+ */
+START_TEST(peek_mutations)
+{
+	static const char *const base[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":\"t1-1\",\"method\":\"tools/"
+		"call\","
+		"\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":"
+		"\"m\\u00e9\\ud83d\\ude00\"}}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"resources/read\","
+		"\"params\":{\"uri\":\"u\",\"_meta\":{\"progressToken\":-1e2}}"
+		"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"n\",\"params\":[null,true,{}"
+		"]}",
+	};
+	static const char subst[] = "\"\\{}[],: 0-1.eEaunt/\x01\x7f\xc3\xa9";
+	char              buf[512];
+	int               peeked = 0, tried = 0;
+
+	for (size_t b = 0; b < MG_NELEM(base); b++) {
+		const char *t = base[b];
+		size_t      len = strlen(t);
+
+		peeked += peek_agrees(t, len);
+		for (size_t i = 0; i < len; i++) {
+			for (size_t k = 0; k < sizeof(subst) - 1; k++) {
+				memcpy(buf, t, len);
+				buf[i] = subst[k];
+				peeked += peek_agrees(buf, len);
+				/* insertion */
+				memcpy(buf, t, i);
+				buf[i] = subst[k];
+				memcpy(buf + i + 1, t + i, len - i);
+				peeked += peek_agrees(buf, len + 1);
+				tried += 2;
+			}
+			/* deletion, and the text cut short here */
+			memcpy(buf, t, i);
+			memcpy(buf + i, t + i + 1, len - i - 1);
+			peeked += peek_agrees(buf, len - 1);
+			peeked += peek_agrees(t, i);
+			tried += 2;
+		}
+	}
+	/* some of the changes are still plain messages */
+	ck_assert_int_gt(peeked, 100);
+	ck_assert_int_lt(peeked, tried);
+}
+END_TEST
+
 Suite *
 jsonrpc_suite(void)
 {
@@ -1031,6 +1237,8 @@ jsonrpc_suite(void)
 	tcase_add_test(tc, write_request);
 	tcase_add_test(tc, write_parse_roundtrip);
 	tcase_add_test(tc, error_reply_for_bad_request);
+	tcase_add_test(tc, peek_plain);
+	tcase_add_test(tc, peek_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }

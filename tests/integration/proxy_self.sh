@@ -57,15 +57,17 @@ px_report "self_call.mjs chain"
 hops=ok
 [ "$PX_RC" = 0 ] || hops= # the chain failed: nothing more to see
 for loc in ${hops:+/mcp/a /mcp/b /mcp/demo}; do
-	n=$(awk -v l="$loc" '$4 == l && $7 == "tools/call"' "$MG_TMP/access.log" | wc -l)
-	if [ "$n" -lt 4 ]; then
-		check_failed "(c) the access log shows $n tools/call requests at $loc, expected 4 (each call crosses /mcp/a, /mcp/b and /mcp/demo):
+	# method and tool: 3 calls of echo and one of progress at each hop
+	n=$(awk -v l="$loc" '$4 == l && $7 == "tools/call" && $8 == "echo"' "$MG_TMP/access.log" | wc -l)
+	m=$(awk -v l="$loc" '$4 == l && $7 == "tools/call" && $8 == "progress"' "$MG_TMP/access.log" | wc -l)
+	if [ "$n" -lt 3 ] || [ "$m" -lt 1 ]; then
+		check_failed "(c) the access log shows $n tools/call echo and $m tools/call progress requests at $loc, expected 3 and 1 (each call crosses /mcp/a, /mcp/b and /mcp/demo):
 $(cat "$MG_TMP/access.log")"
 		hops=
 		break
 	fi
 done
-[ -z "$hops" ] || ok "(c) the access log shows every call at /mcp/a, /mcp/b and /mcp/demo"
+[ -z "$hops" ] || ok "(c) the access log shows every call, with its method and tool, at /mcp/a, /mcp/b and /mcp/demo"
 
 # (d)
 px_run 30 self_call.mjs loop "$G/mcp/loop"
