@@ -20,7 +20,11 @@
 #
 # Environment:
 #   BENCH_SHORT, BENCH_LONG  seconds of calls in the two runs (2 and 6)
-#   BENCH_WORKERS  worker_processes (default 2)
+#   BENCH_WORKERS  worker_processes (default 1: a worker's first request
+#                  pays one-time set-up, about 20 million instructions; with
+#                  2, which workers get work differs between the two runs,
+#                  and that set-up no longer cancels out: figures moved by
+#                  20 000 per call from run to run)
 #   MCPGW          the mcpgw binary (default build/dev/src/mcpgw)
 #   MGTEST         tests/mgtest helper, for free ports (optional)
 #   BENCH_KEEP=1   keep the temporary directory (callgrind files, logs)
@@ -51,7 +55,7 @@ die() {
 	exit 1
 }
 
-SHORT=${BENCH_SHORT:-2} LONG=${BENCH_LONG:-6} WORKERS=${BENCH_WORKERS:-2}
+SHORT=${BENCH_SHORT:-2} LONG=${BENCH_LONG:-6} WORKERS=${BENCH_WORKERS:-1}
 for v in "$SHORT" "$LONG" "$WORKERS"; do
 	case $v in *[!0-9]* | "" | 0) die "BENCH_SHORT, BENCH_LONG and BENCH_WORKERS must be whole numbers >= 1" ;; esac
 done
