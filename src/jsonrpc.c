@@ -112,6 +112,10 @@ lex_string(rpc_lex_t *lx)
 	size_t               i = lx->pos + 1, n;
 
 	while (i < lx->len && s[i] != '"') {
+		if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
+			i++; /* the common case: plain ASCII */
+			continue;
+		}
 		if (s[i] == '\\') {
 			if ((n = lex_escape(s + i, lx->len - i)) == 0)
 				return lex_fail(lx, i, "invalid escape");
@@ -218,7 +222,8 @@ rpc_lex(rpc_lex_t *lx)
 			continue;
 		}
 		tokens++;
-		if (c != '\0' && strchr("{}[]:,", c) != NULL) {
+		if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' ||
+		    c == ',') {
 			lx->pos++;
 			continue;
 		}
