@@ -53,8 +53,10 @@
 #   BENCH_RUNS     measured runs per configuration and load (default 3)
 #   BENCH_WARMUP   warm-up per configuration, seconds (default 2)
 #   BENCH_WORKERS  worker_processes of mcpgw and of nginx (default auto)
-#   BENCH_KEEPALIVE  "keepalive N" in mcpgw's upstream (default: none, the
-#                  gateway's default, 32 idle connections)
+#   BENCH_KEEPALIVE  "keepalive N" in mcpgw's upstream (default: 32 per
+#                  worker, as many idle upstream connections in all as
+#                  nginx's "keepalive 32", which is per worker process;
+#                  mcpgw's pool is its connector's, one for all workers)
 #   BENCH_OUT      also write the per-run records and the report to this file
 #   BENCH_KEEP=1   keep the temporary directory (configurations, logs)
 #   MCPGW          the mcpgw binary (default: build/dev/src/mcpgw, built
@@ -104,7 +106,12 @@ for v in "$SECS" "$RUNS" "$WARM"; do
 	case $v in *[!0-9]* | "" | 0) die "BENCH_SECONDS, BENCH_RUNS and BENCH_WARMUP must be whole numbers >= 1" ;; esac
 done
 WORKERS=${BENCH_WORKERS:-auto}
-KEEPALIVE=${BENCH_KEEPALIVE:+"    keepalive $BENCH_KEEPALIVE;"}
+case $WORKERS in auto) ;; *[!0-9]* | "" | 0) die "BENCH_WORKERS must be auto or a whole number >= 1" ;; esac
+NWORKERS=$WORKERS
+[ "$WORKERS" = auto ] && NWORKERS=$(nproc)
+KA=${BENCH_KEEPALIVE:-$((32 * NWORKERS))}
+case $KA in *[!0-9]* | "" | 0) die "BENCH_KEEPALIVE must be a whole number >= 1" ;; esac
+KEEPALIVE="    keepalive $KA;"
 CONFS="direct mcpgw nginx stdio-mcpgw mcp-proxy supergateway"
 LOADS="1 50"
 PROTO=2025-11-25
@@ -788,7 +795,7 @@ say "$("$T/mcpgw" -V 2>&1 | head -n 1 | sed 's/ version / /') ($MCPGW, tree $(gi
 say "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); worker_processes $WORKERS (mcpgw: $NPROCS processes, nginx: $(echo $NGX_START_PROCS | wc -w))"
 say "Node.js $("$NODE" -v) ($NODE), mcp-proxy $MCP_PROXY_VERSION, supergateway $SUPERGATEWAY_VERSION, @modelcontextprotocol/sdk $SDK_VERSION (echo server; $STDIO_MODULES)"
 say "mcp-proxy on 127.0.0.1:$XP, supergateway on 127.0.0.1:$SP; mcpgw runs the stdio server itself (upstream echo)"
-say "mcpgw on 127.0.0.1:$MP, nginx on 127.0.0.1:$NP; runs of ${SECS} s, $RUNS per configuration and load, warm-up ${WARM} s${BENCH_KEEPALIVE:+; mcpgw upstream keepalive $BENCH_KEEPALIVE}"
+say "mcpgw on 127.0.0.1:$MP, nginx on 127.0.0.1:$NP; runs of ${SECS} s, $RUNS per configuration and load, warm-up ${WARM} s; upstream keepalive: mcpgw $KA, nginx 32 per worker"
 say "idle after start: mcpgw RSS $(mb "$IDLE_RSS") MB (PSS $(mb "$IDLE_PSS") MB), nginx RSS $(mb "$NGX_IDLE_RSS") MB"
 
 say "checker self-test (each must catch wrong answers)"
