@@ -1162,8 +1162,8 @@ START_TEST(peek_mutations)
 		"{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"resources/read\","
 		"\"params\":{\"uri\":\"u\",\"_meta\":{\"progressToken\":-1e2}}"
 		"}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"n\",\"params\":[null,true,{}"
-		"]}",
+		("{\"jsonrpc\":\"2.0\",\"method\":\"n\","
+		 "\"params\":[null,true,{}]}"),
 	};
 	static const char subst[] = "\"\\{}[],: 0-1.eEaunt/\x01\x7f\xc3\xa9";
 	char              buf[512];
