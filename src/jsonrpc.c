@@ -595,7 +595,6 @@ typedef struct {
 	size_t               len, pos;
 	/* the members read: at the top, and in params */
 	peek_span_t jsonrpc, id, method, params, result, error, name, uri;
-	int         id_string; /* else a number or a literal */
 } peek_t;
 
 static void

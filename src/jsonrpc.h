@@ -83,7 +83,8 @@ int mg_rpc_parse(
 
 /*
  * A request or notification the gateway passes on as it is, looked at
- * without a tree: what mg_rpc_parse would give, for a tenth of the work.
+ * without a tree: what mg_rpc_parse would give, without json-c's
+ * allocations (4 000 instructions for a tools/call, against 18 000).
  * MG_OK only when mg_rpc_parse would also give MG_OK, with this kind,
  * method and id: a JSON object with "jsonrpc":"2.0", a method without
  * escapes of fewer than 128 bytes, no result or error, params an object

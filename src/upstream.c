@@ -1828,7 +1828,8 @@ copy(const char *p, size_t len)
 static char *
 put(char *at, const char *p, size_t len)
 {
-	memcpy(at, p, len);
+	if (len > 0)
+		memcpy(at, p, len);
 	at[len] = '\0';
 	return at + len + 1;
 }
@@ -1913,7 +1914,6 @@ mg_upstream_start(
 	const char *lei = req->last_event_id ? req->last_event_id : "";
 	size_t      lei_len = strlen(lei);
 	mg_upx_t   *x;
-	char       *at;
 
 	if (req->up->command != NULL)
 		return stdio_start(ups, req, ops);
@@ -1935,10 +1935,10 @@ mg_upstream_start(
 		return NULL;
 	}
 	x->init = x->data;
-	x->body = at = put(x->init, req->init, req->init_len);
-	x->lei = at = put(x->body, req->body, req->body_len);
-	x->headers = at = put(x->lei, lei, lei_len);
-	put(x->headers, req->headers ? req->headers : "", req->headers_len);
+	x->body = put(x->init, req->init, req->init_len);
+	x->lei = put(x->body, req->body, req->body_len);
+	x->headers = put(x->lei, lei, lei_len);
+	put(x->headers, req->headers, req->headers_len);
 	x->init_len = req->init_len;
 	x->body_len = req->body_len;
 	x->modern = req->modern;
