@@ -26,6 +26,7 @@ typedef struct {
 	const char          *why;
 	size_t               nbig; /* integers json-c would clamp */
 	size_t              *bigs; /* if not NULL: where each one ends */
+	size_t               nesc; /* escapes seen in strings */
 } rpc_lex_t;
 
 /* A piece of an encoded message. */
@@ -119,6 +120,7 @@ lex_string(rpc_lex_t *lx)
 		if (s[i] == '\\') {
 			if ((n = lex_escape(s + i, lx->len - i)) == 0)
 				return lex_fail(lx, i, "invalid escape");
+			lx->nesc++;
 		} else if (s[i] < 0x20)
 			return lex_fail(lx, i, "control character in string");
 		else if ((n = utf8_seq(s + i, lx->len - i)) == 0)
@@ -361,7 +363,7 @@ static int
 rpc_tokenize_big(const char *buf, size_t len, size_t nbig,
     struct json_object **root, mg_rpc_err_t *err)
 {
-	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL };
+	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL, 0 };
 	char     *copy;
 	size_t    o = 0, prev = 0;
 	int       rc;
@@ -398,7 +400,7 @@ static int
 rpc_parse_text(
     const char *buf, size_t len, struct json_object **root, mg_rpc_err_t *err)
 {
-	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL };
+	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL, 0 };
 
 	*root = NULL;
 	if (rpc_lex(&lx) != MG_OK)
@@ -584,127 +586,121 @@ mg_rpc_parse(const char *buf, size_t len, mg_rpc_msg_t *msg, mg_rpc_err_t *err)
 /* Deeper than this, mg_rpc_peek leaves the text to json-c. */
 #define PEEK_MAX_DEPTH 32
 
-/* A string of the text, its quotes excluded; ESC: it has escapes. */
+/* A value or key in the text (quotes included for a string); COUNT: how
+ * many times its member came. */
 typedef struct {
 	size_t at, len;
 	int    esc, count;
 } peek_span_t;
 
+/* The walk: every token checked by the token check's own functions (so
+ * the text is checked in one pass), the structure here. */
 typedef struct {
-	const unsigned char *s;
-	size_t               len, pos;
-	/* the members read: at the top, and in params */
+	rpc_lex_t   lx;
 	peek_span_t jsonrpc, id, method, params, result, error, name, uri;
 } peek_t;
 
 static void
 peek_ws(peek_t *w)
 {
-	while (w->pos < w->len && is_ws(w->s[w->pos]))
-		w->pos++;
+	while (w->lx.pos < w->lx.len && is_ws(w->lx.s[w->lx.pos]))
+		w->lx.pos++;
 }
 
-/* A string the token check passed, from its quote. */
+/* Is the next byte C? */
+static int
+peek_at(const peek_t *w, int c)
+{
+	return w->lx.pos < w->lx.len && w->lx.s[w->lx.pos] == c;
+}
+
+/* A string, from its quote: its span, and whether it has escapes. */
 static int
 peek_string(peek_t *w, peek_span_t *sp)
 {
-	size_t i = w->pos + 1;
-	int    esc = 0;
+	size_t at = w->lx.pos, esc = w->lx.nesc;
 
-	while (i < w->len && w->s[i] != '"') {
-		if (w->s[i] == '\\') {
-			esc = 1;
-			i++;
-		}
-		i++;
-	}
-	if (i >= w->len)
+	if (lex_string(&w->lx) != MG_OK)
 		return MG_DECLINED;
-	sp->at = w->pos + 1;
-	sp->len = i - sp->at;
-	sp->esc = esc;
-	w->pos = i + 1;
+	sp->at = at;
+	sp->len = w->lx.pos - at;
+	sp->esc = w->lx.nesc != esc;
 	return MG_OK;
 }
 
 static int peek_object(peek_t *w, int depth, int level);
 
-/* Any value, its structure checked (its tokens were). */
+/* Any value; ends where a delimiter may follow. */
 static int
 peek_value(peek_t *w, int depth)
 {
 	peek_span_t sp;
-	int         c;
+	int         c, rc;
 
-	if (w->pos >= w->len || depth > PEEK_MAX_DEPTH)
+	if (w->lx.pos >= w->lx.len || depth > PEEK_MAX_DEPTH)
 		return MG_DECLINED;
-	c = w->s[w->pos];
+	c = w->lx.s[w->lx.pos];
 	if (c == '{')
 		return peek_object(w, depth, -1);
 	if (c == '"')
 		return peek_string(w, &sp);
 	if (c == '[') {
-		w->pos++;
+		w->lx.pos++;
 		peek_ws(w);
-		if (w->pos < w->len && w->s[w->pos] == ']') {
-			w->pos++;
+		if (peek_at(w, ']')) {
+			w->lx.pos++;
 			return MG_OK;
 		}
 		for (;;) {
 			if (peek_value(w, depth + 1) != MG_OK)
 				return MG_DECLINED;
 			peek_ws(w);
-			if (w->pos >= w->len)
-				return MG_DECLINED;
-			c = w->s[w->pos++];
-			if (c == ']')
+			if (peek_at(w, ']')) {
+				w->lx.pos++;
 				return MG_OK;
-			if (c != ',')
+			}
+			if (!peek_at(w, ','))
 				return MG_DECLINED;
+			w->lx.pos++;
 			peek_ws(w);
 		}
 	}
-	if (c != '-' && (c < '0' || c > '9') && c != 't' && c != 'f' &&
-	    c != 'n')
+	if (c == '-' || (c >= '0' && c <= '9'))
+		rc = lex_number(&w->lx);
+	else if (c == 't')
+		rc = lex_word(&w->lx, "true");
+	else if (c == 'f')
+		rc = lex_word(&w->lx, "false");
+	else if (c == 'n')
+		rc = lex_word(&w->lx, "null");
+	else
 		return MG_DECLINED;
-	/* a number or a literal: the token check saw it end here */
-	while (w->pos < w->len && !is_ws(w->s[w->pos]) && w->s[w->pos] != ',' &&
-	    w->s[w->pos] != ']' && w->s[w->pos] != '}')
-		w->pos++;
-	return MG_OK;
+	/* what follows ("1-2", "truex") is the caller's: only a delimiter
+	 * passes there */
+	return rc == MG_OK ? MG_OK : MG_DECLINED;
 }
 
-/* Note the member KEY of the top (LEVEL 0) or of params (LEVEL 1): where
- * its value starts; the span of the value is set after it. */
+/* The member KEY (a plain string, quotes included) of the top (LEVEL 0)
+ * or of params (LEVEL 1), if it is one read here. */
 static peek_span_t *
 peek_member(peek_t *w, const peek_span_t *key, int level)
 {
-	static const struct {
-		const char *name;
-		size_t      off;
-		int         level;
-	} known[] = {
-		{ "jsonrpc", offsetof(peek_t, jsonrpc), 0 },
-		{ "id", offsetof(peek_t, id), 0 },
-		{ "method", offsetof(peek_t, method), 0 },
-		{ "params", offsetof(peek_t, params), 0 },
-		{ "result", offsetof(peek_t, result), 0 },
-		{ "error", offsetof(peek_t, error), 0 },
-		{ "name", offsetof(peek_t, name), 1 },
-		{ "uri", offsetof(peek_t, uri), 1 },
-	};
+	const char *k = (const char *)w->lx.s + key->at + 1;
+	size_t      n = key->len - 2;
 
-	for (size_t i = 0; i < MG_NELEM(known); i++)
-		if (known[i].level == level &&
-		    strlen(known[i].name) == key->len &&
-		    memcmp(known[i].name, w->s + key->at, key->len) == 0) {
-			peek_span_t *sp =
-			    (peek_span_t *)((char *)w + known[i].off);
-
-			sp->count++;
-			return sp;
-		}
-	return NULL;
+#define PEEK_IS(name) (n == sizeof(name) - 1 && memcmp(k, name, n) == 0)
+	if (level == 1)
+		return PEEK_IS("name") ? &w->name
+		    : PEEK_IS("uri")   ? &w->uri
+				       : NULL;
+	return PEEK_IS("jsonrpc") ? &w->jsonrpc
+	    : PEEK_IS("id")       ? &w->id
+	    : PEEK_IS("method")   ? &w->method
+	    : PEEK_IS("params")   ? &w->params
+	    : PEEK_IS("result")   ? &w->result
+	    : PEEK_IS("error")    ? &w->error
+				  : NULL;
+#undef PEEK_IS
 }
 
 /* An object; LEVEL 0 the message, 1 its params, -1 any other. */
@@ -713,48 +709,51 @@ peek_object(peek_t *w, int depth, int level)
 {
 	peek_span_t key, *sp;
 	size_t      at;
-	int         c;
+	int         rc;
 
 	if (depth > PEEK_MAX_DEPTH)
 		return MG_DECLINED;
-	w->pos++;
+	w->lx.pos++;
 	peek_ws(w);
-	if (w->pos < w->len && w->s[w->pos] == '}') {
-		w->pos++;
+	if (peek_at(w, '}')) {
+		w->lx.pos++;
 		return MG_OK;
 	}
 	for (;;) {
-		if (w->pos >= w->len || w->s[w->pos] != '"' ||
-		    peek_string(w, &key) != MG_OK)
+		if (!peek_at(w, '"') || peek_string(w, &key) != MG_OK)
 			return MG_DECLINED;
-		/* an escaped key might spell a member read here */
-		if (key.esc && level >= 0)
-			return MG_DECLINED;
-		sp = level >= 0 ? peek_member(w, &key, level) : NULL;
+		sp = NULL;
+		if (level >= 0) {
+			/* an escaped key might spell a member read here */
+			if (key.esc)
+				return MG_DECLINED;
+			if ((sp = peek_member(w, &key, level)) != NULL)
+				sp->count++;
+		}
 		peek_ws(w);
-		if (w->pos >= w->len || w->s[w->pos] != ':')
+		if (!peek_at(w, ':'))
 			return MG_DECLINED;
-		w->pos++;
+		w->lx.pos++;
 		peek_ws(w);
-		at = w->pos;
-		if (sp == &w->params && w->pos < w->len && w->s[w->pos] == '{')
-			c = peek_object(w, depth + 1, 1);
+		at = w->lx.pos;
+		if (sp == &w->params && peek_at(w, '{'))
+			rc = peek_object(w, depth + 1, 1);
 		else
-			c = peek_value(w, depth + 1);
-		if (c != MG_OK)
+			rc = peek_value(w, depth + 1);
+		if (rc != MG_OK)
 			return MG_DECLINED;
 		if (sp != NULL) {
 			sp->at = at;
-			sp->len = w->pos - at;
+			sp->len = w->lx.pos - at;
 		}
 		peek_ws(w);
-		if (w->pos >= w->len)
-			return MG_DECLINED;
-		c = w->s[w->pos++];
-		if (c == '}')
+		if (peek_at(w, '}')) {
+			w->lx.pos++;
 			return MG_OK;
-		if (c != ',')
+		}
+		if (!peek_at(w, ','))
 			return MG_DECLINED;
+		w->lx.pos++;
 		peek_ws(w);
 	}
 }
@@ -764,7 +763,7 @@ static int
 peek_plain_string(
     const peek_t *w, const peek_span_t *sp, const char **out, size_t *len)
 {
-	const unsigned char *v = w->s + sp->at;
+	const unsigned char *v = w->lx.s + sp->at;
 
 	if (sp->len < 2 || v[0] != '"' ||
 	    memchr(v + 1, '\\', sp->len - 2) != NULL)
@@ -783,7 +782,7 @@ peek_id(const peek_t *w)
 
 	if (peek_plain_string(w, &w->id, &v, &n) == MG_OK)
 		return json_object_new_string_len(v, (int)n);
-	v = (const char *)w->s + w->id.at;
+	v = (const char *)w->lx.s + w->id.at;
 	if (w->id.len == 0 || w->id.len > 18 || (v[0] == '0' && w->id.len > 1))
 		return NULL;
 	for (size_t i = 0; i < w->id.len; i++)
@@ -795,23 +794,24 @@ peek_id(const peek_t *w)
 int
 mg_rpc_peek(const char *buf, size_t len, mg_rpc_peek_t *pk)
 {
-	rpc_lex_t   lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL };
-	peek_t      w = { 0 };
+	peek_t      w;
 	const char *v;
 	size_t      n;
 
+	memset(&w, 0, sizeof(w));
+	w.lx.s = (const unsigned char *)buf;
+	w.lx.len = len;
 	memset(pk, 0, sizeof(*pk));
-	if (len >= INT_MAX || rpc_lex(&lx) != MG_OK || lx.nbig > 0)
-		return MG_DECLINED;
-	w.s = (const unsigned char *)buf;
-	w.len = len;
-	peek_ws(&w);
-	if (w.pos >= len || buf[w.pos] != '{' || peek_object(&w, 1, 0) != MG_OK)
+	if (len >= INT_MAX)
 		return MG_DECLINED;
 	peek_ws(&w);
-	if (w.pos != len || w.jsonrpc.count != 1 || w.method.count != 1 ||
-	    w.result.count != 0 || w.error.count != 0 || w.id.count > 1 ||
-	    w.params.count > 1 || w.name.count > 1 || w.uri.count > 1)
+	if (!peek_at(&w, '{') || peek_object(&w, 1, 0) != MG_OK)
+		return MG_DECLINED;
+	peek_ws(&w);
+	if (w.lx.pos != len || w.lx.nbig > 0 || w.jsonrpc.count != 1 ||
+	    w.method.count != 1 || w.result.count != 0 || w.error.count != 0 ||
+	    w.id.count > 1 || w.params.count > 1 || w.name.count > 1 ||
+	    w.uri.count > 1)
 		return MG_DECLINED;
 	if (peek_plain_string(&w, &w.jsonrpc, &v, &n) != MG_OK || n != 3 ||
 	    memcmp(v, "2.0", 3) != 0)
