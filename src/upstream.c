@@ -897,7 +897,7 @@ conn_get(mg_upx_t *x)
 		pool->nidle--;
 		c->next = NULL;
 		c->reused = 1;
-		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		/* its idle timeout: upx_send replaces it (upx_reading) */
 		return c;
 	}
 	return conn_new(x->ups, pool);
