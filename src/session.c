@@ -602,8 +602,7 @@ mg_session_open(
 	open_cache_t *e = open_cache_slot(key, token, len);
 	int           rc;
 
-	if (e != NULL && e->len == len &&
-	    same_bytes(e->token, token, len)) {
+	if (e != NULL && e->len == len && same_bytes(e->token, token, len)) {
 		*s = e->s;
 		return MG_OK;
 	}
