@@ -630,6 +630,35 @@ peek_string(peek_t *w, peek_span_t *sp)
 
 static int peek_object(peek_t *w, int depth, int level);
 
+/* After the opening of an object or array: is it empty (CLOSE next)? */
+static int
+peek_empty(peek_t *w, int close)
+{
+	w->lx.pos++;
+	peek_ws(w);
+	if (!peek_at(w, close))
+		return 0;
+	w->lx.pos++;
+	return 1;
+}
+
+/* After a member or element: CLOSE ends the object or array (1), a comma
+ * means another follows (0), anything else is not JSON (-1). */
+static int
+peek_next(peek_t *w, int close)
+{
+	peek_ws(w);
+	if (peek_at(w, close)) {
+		w->lx.pos++;
+		return 1;
+	}
+	if (!peek_at(w, ','))
+		return -1;
+	w->lx.pos++;
+	peek_ws(w);
+	return 0;
+}
+
 /* Any value; ends where a delimiter may follow. */
 static int
 peek_value(peek_t *w, int depth)
@@ -645,25 +674,13 @@ peek_value(peek_t *w, int depth)
 	if (c == '"')
 		return peek_string(w, &sp);
 	if (c == '[') {
-		w->lx.pos++;
-		peek_ws(w);
-		if (peek_at(w, ']')) {
-			w->lx.pos++;
+		if (peek_empty(w, ']'))
 			return MG_OK;
-		}
-		for (;;) {
+		do
 			if (peek_value(w, depth + 1) != MG_OK)
 				return MG_DECLINED;
-			peek_ws(w);
-			if (peek_at(w, ']')) {
-				w->lx.pos++;
-				return MG_OK;
-			}
-			if (!peek_at(w, ','))
-				return MG_DECLINED;
-			w->lx.pos++;
-			peek_ws(w);
-		}
+		while ((rc = peek_next(w, ']')) == 0);
+		return rc == 1 ? MG_OK : MG_DECLINED;
 	}
 	if (c == '-' || (c >= '0' && c <= '9'))
 		rc = lex_number(&w->lx);
@@ -713,13 +730,9 @@ peek_object(peek_t *w, int depth, int level)
 
 	if (depth > PEEK_MAX_DEPTH)
 		return MG_DECLINED;
-	w->lx.pos++;
-	peek_ws(w);
-	if (peek_at(w, '}')) {
-		w->lx.pos++;
+	if (peek_empty(w, '}'))
 		return MG_OK;
-	}
-	for (;;) {
+	do {
 		if (!peek_at(w, '"') || peek_string(w, &key) != MG_OK)
 			return MG_DECLINED;
 		sp = NULL;
@@ -746,16 +759,8 @@ peek_object(peek_t *w, int depth, int level)
 			sp->at = at;
 			sp->len = w->lx.pos - at;
 		}
-		peek_ws(w);
-		if (peek_at(w, '}')) {
-			w->lx.pos++;
-			return MG_OK;
-		}
-		if (!peek_at(w, ','))
-			return MG_DECLINED;
-		w->lx.pos++;
-		peek_ws(w);
-	}
+	} while ((rc = peek_next(w, '}')) == 0);
+	return rc == 1 ? MG_OK : MG_DECLINED;
 }
 
 /* SP, a member's value, as a string without escapes: into OUT. */
