@@ -63,19 +63,26 @@ mg_era_client_capability(struct json_object *params, const char *name)
 }
 
 const char *
+mg_era_name_key(const char *method)
+{
+	if (strcmp(method, "tools/call") == 0 ||
+	    strcmp(method, "prompts/get") == 0)
+		return "name";
+	if (strcmp(method, "resources/read") == 0)
+		return "uri";
+	return NULL;
+}
+
+const char *
 mg_era_name_of(const char *method, struct json_object *params)
 {
-	const char         *key = NULL;
+	const char         *key;
 	struct json_object *v;
 
 	if (method == NULL || params == NULL ||
 	    !json_object_is_type(params, json_type_object))
 		return NULL;
-	if (strcmp(method, "tools/call") == 0 ||
-	    strcmp(method, "prompts/get") == 0)
-		key = "name";
-	else if (strcmp(method, "resources/read") == 0)
-		key = "uri";
+	key = mg_era_name_key(method);
 	if (key == NULL || !json_object_object_get_ex(params, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;

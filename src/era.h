@@ -95,6 +95,8 @@ int mg_era_check_params(struct json_object *schema, struct json_object *args,
 /* The name a method's Mcp-Name carries (tools/call, prompts/get:
  * params.name; resources/read: params.uri), or NULL. */
 const char *mg_era_name_of(const char *method, struct json_object *params);
+/* The member of params that holds it: "name", "uri", or NULL. */
+const char *mg_era_name_key(const char *method);
 
 /*
  * A header value as the sender meant it: spaces and tabs around it gone,

@@ -1394,6 +1394,7 @@ static int
 ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 {
 	mg_rpc_peek_t pk;
+	const char   *key;
 
 	if (mg_rpc_peek(body, len, &pk) != MG_OK)
 		return MG_DECLINED;
@@ -1404,11 +1405,10 @@ ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 	}
 	/* what ex_note keeps for the log */
 	copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk.method);
-	if (pk.name != NULL &&
-	    (strcmp(pk.method, "tools/call") == 0 ||
-		strcmp(pk.method, "prompts/get") == 0))
+	key = mg_era_name_key(pk.method);
+	if (key != NULL && strcmp(key, "name") == 0 && pk.name != NULL)
 		copy_token_n(ex->tool, sizeof(ex->tool), pk.name, pk.name_len);
-	else if (pk.uri != NULL && strcmp(pk.method, "resources/read") == 0)
+	else if (key != NULL && strcmp(key, "uri") == 0 && pk.uri != NULL)
 		copy_token_n(ex->tool, sizeof(ex->tool), pk.uri, pk.uri_len);
 	ex->req_id = pk.id; /* taken over */
 	pk.id = NULL;
