@@ -358,6 +358,33 @@ http_date(void)
 	return buf;
 }
 
+/*
+ * Read no more of this connection's requests for now.  http_parser asserts
+ * (and aborts the worker) when it is paused or resumed in an error state,
+ * so a parser that already failed is left as it is: c->paused alone stops
+ * conn_parse, and such a connection is closed, never resumed.
+ */
+static void
+conn_unhold(mg_http_conn_t *c)
+{
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+
+	if (e == HPE_OK || e == HPE_PAUSED) {
+		http_parser_pause(&c->parser, 0);
+		c->paused = 0;
+	}
+}
+
+static void
+conn_hold(mg_http_conn_t *c)
+{
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+
+	if (e == HPE_OK || e == HPE_PAUSED)
+		http_parser_pause(&c->parser, 1);
+	c->paused = 1;
+}
+
 /* Only a request that said HTTP/1.0 gets 1.0 (one that said nothing yet,
  * answered 408 or 400, gets 1.1). */
 static int
@@ -379,8 +406,7 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 		/* answered before the request is all in: read no more of it */
 		r->keepalive = 0;
 		r->conn->linger = 1;
-		http_parser_pause(&r->conn->parser, 1);
-		r->conn->paused = 1;
+		conn_hold(r->conn);
 	}
 	if ((len < 0 && !http11) || r->conn->limits->keepalive_timeout == 0)
 		r->keepalive = 0; /* a 1.0 stream ends by closing */
@@ -579,8 +605,7 @@ early_error(mg_http_conn_t *c, int status, const char *message)
 {
 	mg_http_req_t *r = c->req;
 
-	http_parser_pause(&c->parser, 1);
-	c->paused = 1;
+	conn_hold(c);
 	if (r == NULL && (r = c->req = req_new(c)) == NULL) {
 		conn_free(c);
 		return -1;
@@ -774,7 +799,6 @@ parse_error(mg_http_conn_t *c)
 		return;
 	snprintf(msg, sizeof(msg), "malformed HTTP request: %s",
 	    http_errno_description(e));
-	http_parser_pause(&c->parser, 0);
 	early_error(c, e == HPE_HEADER_OVERFLOW ? 431 : 400, msg);
 }
 
@@ -946,8 +970,7 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->req != NULL)
 		return;
-	c->paused = 0;
-	http_parser_pause(&c->parser, 0);
+	conn_unhold(c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	conn_parse(c);
 }
