@@ -14,6 +14,7 @@
 
 #include "accesslog.h"
 #include "child.h"
+#include "crash.h"
 #include "log.h"
 #include "sig.h"
 
@@ -60,6 +61,7 @@ child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
 			fd = -1;
 		} else if (fd >= 0) {
 			mg_log_set_fd(fd);
+			mg_log_redirect_stderr();
 			fd = -1;
 			mg_info("reopened the error log");
 		}
@@ -197,7 +199,9 @@ mg_child_init(mg_child_ctx_t *ctx)
 	const mg_proc_role_t *role = &mg_procs[ctx->role];
 
 	mg_signal_child_reset();
+	mg_crash_init();
 	mg_log_set_mirror(0);
+	mg_log_redirect_stderr();
 	mg_log_set_role(role->name);
 	mg_proctitle_set("%s", role->title);
 	mg_proc_drop_privileges(&ctx->identity);

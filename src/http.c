@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <http_parser.h>
 
+#include "crash.h"
 #include "http.h"
 #include "log.h"
 #include "tls.h"
@@ -124,6 +125,7 @@ static const struct {
 	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
 	{ 508, "Loop Detected" },
 };
 
@@ -671,6 +673,12 @@ on_header_field(http_parser *p, const char *at, size_t len)
 		r->in_value = 0;
 	}
 	h = &r->headers[r->nheaders - 1];
+	/* RFC 9112 5.1: a server MUST refuse whitespace in a field name
+	 * (http_parser's lenient build takes spaces there; tabs it refuses) */
+	if (memchr(at, ' ', len) != NULL)
+		return early_error(c, 400,
+		    "malformed HTTP request: whitespace in a header field "
+		    "name");
 	if (head_add(r, at, len) != MG_OK)
 		return early_error(c, 431, "header fields too large");
 	h->name_len += (uint32_t)len;
@@ -737,8 +745,11 @@ on_headers_complete(http_parser *p)
 
 	if (value_end(r) != MG_OK)
 		return early_error(c, 431, "header fields too large");
+	if (p->http_major != 1) /* 0.9, or a 2.0 and up that is no HTTP/1 */
+		return early_error(c, 505, "HTTP version not supported");
 	r->path = url_path(r->head);
 	r->method = method_of(p->method);
+	mg_crash_doing(http_method_str(p->method), r->path, c->peer);
 	r->keepalive = http_should_keep_alive(p);
 	limit = c->handler->headers(c->handler->arg, r);
 	if (c->req != r)
@@ -802,8 +813,20 @@ parse_error(mg_http_conn_t *c)
 	early_error(c, e == HPE_HEADER_OVERFLOW ? 431 : 400, msg);
 }
 
+static void conn_parse_in(mg_http_conn_t *c);
+
+/* Parse what came, with what this worker has in hand named for a crash
+ * report (on_headers_complete names the request). */
 static void
 conn_parse(mg_http_conn_t *c)
+{
+	mg_crash_doing("reading a request from", c->peer, NULL);
+	conn_parse_in(c);
+	mg_crash_done();
+}
+
+static void
+conn_parse_in(mg_http_conn_t *c)
 {
 	struct evbuffer      *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;

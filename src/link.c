@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "crash.h"
 #include "link.h"
 #include "log.h"
 
@@ -76,8 +77,11 @@ link_read_cb(evutil_socket_t fd, short what, void *arg)
 	while ((next = mg_channel_next(l->ch, &hdr, &payload, &pfd)) == MG_OK) {
 		if (pfd >= 0)
 			close(pfd); /* links carry no descriptors */
+		mg_crash_doing(
+		    "a link frame:", mg_ipc_type_name(hdr.type), NULL);
 		l->ops.frame(l->ops.arg, l, &hdr, payload);
 	}
+	mg_crash_done();
 	if (next == MG_ERROR || rc != MG_OK)
 		link_lost(l,
 		    next == MG_ERROR        ? "bad frame"

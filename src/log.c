@@ -48,6 +48,12 @@ mg_log_set_role(const char *role)
 	log_role = role;
 }
 
+const char *
+mg_log_role(void)
+{
+	return log_role;
+}
+
 void
 mg_log_set_level(int level)
 {
@@ -72,6 +78,13 @@ mg_log_set_fd(int fd)
 	if (log_fd > 2 && log_fd != fd)
 		close(log_fd);
 	log_fd = fd;
+}
+
+void
+mg_log_redirect_stderr(void)
+{
+	if (log_fd != 2)
+		dup2(log_fd, 2);
 }
 
 int

@@ -23,9 +23,10 @@ const char *mg_log_level_name(int level);
 int         mg_log_level_parse(const char *name);
 
 /* Role name that every line carries ("master", "worker", "connector"). */
-void mg_log_set_role(const char *role);
-void mg_log_set_level(int level);
-int  mg_log_level(void);
+void        mg_log_set_role(const char *role);
+const char *mg_log_role(void);
+void        mg_log_set_level(int level);
+int         mg_log_level(void);
 
 /*
  * Point the log at an already opened descriptor (stderr is 2).  The log
@@ -33,6 +34,9 @@ int  mg_log_level(void);
  */
 void mg_log_set_fd(int fd);
 int  mg_log_fd(void);
+/* In a child, make stderr the error log (as nginx does), so what a library
+ * prints there before it aborts (glibc's assertion text) is kept. */
+void mg_log_redirect_stderr(void);
 
 /* While the master starts, errors go to stderr as well as to a log file,
  * so the operator who typed the command sees why it failed. */

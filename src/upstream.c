@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 
 #include "bridge.h"
+#include "crash.h"
 #include "era.h"
 #include "http.h"
 #include "ipc.h"
@@ -750,19 +751,31 @@ conn_lost(mg_upconn_t *c, const char *why)
 	upx_end(x, UP_ERR, "%s", why);
 }
 
+static void conn_read_in(mg_upconn_t *c, struct evbuffer *in);
+
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	mg_upconn_t          *c = arg;
-	struct evbuffer      *in = bufferevent_get_input(bev);
-	struct evbuffer_iovec v;
-	size_t                n;
+	mg_upconn_t     *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
 
 	if (c->x == NULL) { /* an idle connection must say nothing */
 		conn_free(c);
 		return;
 	}
 	c->x->got_bytes = 1;
+	mg_crash_doing(
+	    "reading a response of upstream", c->pool->up->name, NULL);
+	conn_read_in(c, in);
+	mg_crash_done();
+}
+
+static void
+conn_read_in(mg_upconn_t *c, struct evbuffer *in)
+{
+	struct evbuffer_iovec v;
+	size_t                n;
+
 	while (!c->complete && evbuffer_get_length(in) > 0) {
 		evbuffer_peek(in, -1, NULL, &v, 1);
 		n = http_parser_execute(

@@ -3,10 +3,16 @@
  *   mgtest freeport [N]       print N free TCP ports on 127.0.0.1
  *   mgtest notify-listen PATH print each sd_notify datagram sent to PATH,
  *                             one line per message ("\n" shown as "|")
+ *   mgtest send PORT [MS]     send stdin as it is to 127.0.0.1:PORT, then
+ *                             print what comes back until the server closes
+ *                             or is silent for 300 ms after an answer; exit
+ *                             3 if neither an answer nor a close came within
+ *                             MS (default 3000) ms
  */
 #include "config.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +75,54 @@ notify_listen(const char *path)
 	return 0;
 }
 
+static int
+connect_port(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int                fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)port);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		perror("send: connect");
+		return -1;
+	}
+	return fd;
+}
+
+static int
+send_stdin(int fd)
+{
+	char    buf[16384];
+	ssize_t n;
+
+	while ((n = read(0, buf, sizeof(buf))) > 0)
+		/* a server that closed early is an answer, not an error */
+		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+			return 0;
+	return n < 0 ? -1 : 0;
+}
+
+static int
+send_raw(int port, int ms)
+{
+	struct pollfd p = { .events = POLLIN };
+	char          buf[16384];
+	ssize_t       n;
+
+	if ((p.fd = connect_port(port)) < 0 || send_stdin(p.fd) != 0)
+		return 1;
+	for (int got = 0;; got = 1) {
+		if (poll(&p, 1, got ? 300 : ms) != 1)
+			return got ? 0
+				   : 3; /* a kept-alive answer, or nothing */
+		if ((n = recv(p.fd, buf, sizeof(buf), 0)) <= 0)
+			return 0; /* closed (or reset) by the server */
+		fwrite(buf, 1, (size_t)n, stdout);
+		fflush(stdout);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,6 +130,11 @@ main(int argc, char **argv)
 		return freeport(argc > 2 ? atoi(argv[2]) : 1);
 	if (argc == 3 && strcmp(argv[1], "notify-listen") == 0)
 		return notify_listen(argv[2]);
-	fprintf(stderr, "usage: mgtest freeport [N] | notify-listen PATH\n");
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "send") == 0)
+		return send_raw(
+		    atoi(argv[2]), argc == 4 ? atoi(argv[3]) : 3000);
+	fprintf(stderr,
+	    "usage: mgtest freeport [N] | notify-listen PATH | "
+	    "send PORT [MS]\n");
 	return 2;
 }

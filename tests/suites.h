@@ -14,5 +14,6 @@ Suite *replay_suite(void);
 Suite *era_suite(void);
 Suite *bridge_suite(void);
 Suite *http_suite(void);
+Suite *crash_suite(void);
 
 #endif
