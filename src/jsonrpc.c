@@ -24,9 +24,10 @@ typedef struct {
 	size_t               len;
 	size_t               pos; /* where it stopped, on failure */
 	const char          *why;
-	size_t               nbig; /* integers json-c would clamp */
-	size_t              *bigs; /* if not NULL: where each one ends */
-	size_t               nesc; /* escapes seen in strings */
+	size_t               nbig;     /* integers json-c would clamp */
+	size_t              *bigs;     /* if not NULL: where each one ends */
+	size_t               nesc;     /* escapes seen in strings */
+	size_t               nmembers; /* ':' tokens: members of objects */
 } rpc_lex_t;
 
 /* A piece of an encoded message. */
@@ -226,6 +227,7 @@ rpc_lex(rpc_lex_t *lx)
 		tokens++;
 		if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' ||
 		    c == ',') {
+			lx->nmembers += c == ':';
 			lx->pos++;
 			continue;
 		}
@@ -363,7 +365,7 @@ static int
 rpc_tokenize_big(const char *buf, size_t len, size_t nbig,
     struct json_object **root, mg_rpc_err_t *err)
 {
-	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL, 0 };
+	rpc_lex_t lx = { .s = (const unsigned char *)buf, .len = len };
 	char     *copy;
 	size_t    o = 0, prev = 0;
 	int       rc;
@@ -396,15 +398,17 @@ rpc_tokenize_big(const char *buf, size_t len, size_t nbig,
 	return rc;
 }
 
+/* The text's tree; *NMEMBERS: how many object members the text has. */
 static int
-rpc_parse_text(
-    const char *buf, size_t len, struct json_object **root, mg_rpc_err_t *err)
+rpc_parse_text(const char *buf, size_t len, struct json_object **root,
+    size_t *nmembers, mg_rpc_err_t *err)
 {
-	rpc_lex_t lx = { (const unsigned char *)buf, len, 0, NULL, 0, NULL, 0 };
+	rpc_lex_t lx = { .s = (const unsigned char *)buf, .len = len };
 
 	*root = NULL;
 	if (rpc_lex(&lx) != MG_OK)
 		return rpc_parse_error(err, lx.why, lx.pos);
+	*nmembers = lx.nmembers;
 	if (lx.nbig > 0)
 		return rpc_tokenize_big(buf, len, lx.nbig, root, err);
 	return rpc_tokenize(buf, len, root, err);
@@ -415,8 +419,9 @@ mg_json_parse(const char *buf, size_t len)
 {
 	struct json_object *root;
 	mg_rpc_err_t        err = { 0 };
+	size_t              nmembers;
 
-	if (rpc_parse_text(buf, len, &root, &err) != MG_OK) {
+	if (rpc_parse_text(buf, len, &root, &nmembers, &err) != MG_OK) {
 		json_object_put(root);
 		mg_rpc_err_clear(&err);
 		return NULL;
@@ -569,25 +574,175 @@ rpc_adopt(
 	return MG_OK;
 }
 
+/* ---- member names that come twice ------------------------------------- */
+
+/* The members of the objects in the tree V, as json-c holds them. */
+static size_t
+rpc_members(struct json_object *v)
+{
+	size_t n = 0;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object: {
+		json_object_object_foreach(v, key, child)
+		{
+			(void)key;
+			n += 1 + rpc_members(child);
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			n += rpc_members(json_object_array_get_idx(v, i));
+		break;
+	default: break;
+	}
+	return n;
+}
+
+/* What rpc_dup_find saw. */
+typedef struct {
+	int  found;
+	char name[48]; /* the first name that came twice, printable */
+	int  id_twice; /* the message's own id came twice */
+} rpc_dup_t;
+
+/* S, cut short and with '?' for what is not printable ASCII, into OUT. */
+static void
+rpc_printable(char *out, size_t size, const char *s)
+{
+	size_t        i;
+	unsigned char c;
+
+	for (i = 0; s[i] != '\0' && i + 4 < size; i++) {
+		c = (unsigned char)s[i];
+		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (s[i] != '\0') {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
+/* The member name KEY (N bytes, quotes included), decoded by json-c: a
+ * name of NAMES, the names of its object so far, or a new one of them. */
+static void
+rpc_dup_name(
+    rpc_dup_t *d, struct json_object *names, int top, const char *key, size_t n)
+{
+	struct json_tokener *tok = rpc_tokener();
+	struct json_object  *s;
+	const char          *k;
+
+	if (tok == NULL)
+		return;
+	s = json_tokener_parse_ex(tok, key, (int)n);
+	json_tokener_reset(tok);
+	/* json-c keeps a member's name as a C string: up to a NUL */
+	if ((k = json_object_get_string(s)) != NULL &&
+	    json_object_object_get_ex(names, k, NULL)) {
+		if (!d->found)
+			rpc_printable(d->name, sizeof(d->name), k);
+		d->found = 1;
+		d->id_twice |= top && strcmp(k, "id") == 0;
+	} else if (k != NULL)
+		json_object_object_add(names, k, NULL);
+	json_object_put(s);
+}
+
+/*
+ * The member names that come twice in an object of BUF, a text json-c
+ * took (so valid, at most MG_RPC_MAX_DEPTH levels), compared as json-c
+ * compares them.  Only for a refused text: it allocates for every name.
+ */
+static void
+rpc_dup_find(const char *buf, size_t len, rpc_dup_t *d)
+{
+	rpc_lex_t lx = { .s = (const unsigned char *)buf, .len = len };
+	struct json_object *names[MG_RPC_MAX_DEPTH]; /* NULL for an array */
+	size_t              at, k;
+	int                 depth = 0, c;
+
+	while (lx.pos < len) {
+		c = buf[lx.pos];
+		if (c == '"') {
+			at = lx.pos;
+			if (lex_string(&lx) != MG_OK)
+				break;
+			for (k = lx.pos; k < len && is_ws(buf[k]); k++)
+				;
+			if (depth > 0 && names[depth - 1] != NULL && k < len &&
+			    buf[k] == ':')
+				rpc_dup_name(d, names[depth - 1], depth == 1,
+				    buf + at, lx.pos - at);
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (depth == MG_RPC_MAX_DEPTH)
+				break;
+			names[depth++] =
+			    c == '{' ? json_object_new_object() : NULL;
+		} else if ((c == '}' || c == ']') && depth > 0)
+			json_object_put(names[--depth]);
+		lx.pos++;
+	}
+	while (depth > 0)
+		json_object_put(names[--depth]);
+}
+
+/*
+ * ROOT, the tree of BUF, has fewer members than the text: two members of
+ * an object had the same name, and json-c kept the last one.  A receiver
+ * that keeps the first would read another message than the gateway
+ * judged.  Refused, with the id unless the id is what came twice.
+ */
+static int
+rpc_duplicate(
+    const char *buf, size_t len, struct json_object *root, mg_rpc_err_t *err)
+{
+	rpc_dup_t           d = { 0 };
+	struct json_object *id;
+	char                why[80];
+
+	rpc_dup_find(buf, len, &d);
+	err->root = root;
+	if (!d.id_twice && json_object_object_get_ex(root, "id", &id) &&
+	    rpc_is_id(id))
+		err->id = id;
+	if (d.found)
+		snprintf(why, sizeof(why), "duplicate member \"%s\"", d.name);
+	else
+		snprintf(why, sizeof(why), "duplicate member name");
+	return rpc_invalid(err, why);
+}
+
 int
 mg_rpc_parse(const char *buf, size_t len, mg_rpc_msg_t *msg, mg_rpc_err_t *err)
 {
 	struct json_object *root;
+	size_t              nmembers;
 
 	memset(msg, 0, sizeof(*msg));
 	memset(err, 0, sizeof(*err));
-	if (rpc_parse_text(buf, len, &root, err) != MG_OK)
+	if (rpc_parse_text(buf, len, &root, &nmembers, err) != MG_OK)
 		return MG_ERROR;
+	/* json-c keeps the last of two members of the same name */
+	if (rpc_members(root) != nmembers)
+		return rpc_duplicate(buf, len, root, err);
 	return rpc_adopt(root, 1, msg, err);
 }
 
 /* ---- a look without a tree (mg_rpc_peek) ------------------------------ */
 
-/* Deeper than this, mg_rpc_peek leaves the text to json-c. */
+/* Deeper than this, or with more members in an object, mg_rpc_peek
+ * leaves the text to json-c. */
 #define PEEK_MAX_DEPTH 32
+#define PEEK_MAX_MEMBERS 32
 
 /* A value or key in the text (quotes included for a string); COUNT: how
- * many times its member came. */
+ * many times its member came (0 or 1: peek_object declines a name that
+ * comes twice). */
 typedef struct {
 	size_t at, len;
 	int    esc, count;
@@ -720,12 +875,28 @@ peek_member(peek_t *w, const peek_span_t *key, int level)
 #undef PEEK_IS
 }
 
+/*
+ * Is KEY, a name without escapes, not one of the N names of KEYS?  Two
+ * such names are the same to json-c when their bytes are.
+ */
+static int
+peek_name_new(
+    const peek_t *w, const peek_span_t *key, const peek_span_t *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].len == key->len &&
+		    memcmp(w->lx.s + keys[i].at, w->lx.s + key->at, key->len) ==
+			0)
+			return 0;
+	return 1;
+}
+
 /* An object; LEVEL 0 the message, 1 its params, -1 any other. */
 static int
 peek_object(peek_t *w, int depth, int level)
 {
-	peek_span_t key, *sp;
-	size_t      at;
+	peek_span_t key, *sp, keys[PEEK_MAX_MEMBERS];
+	size_t      at, n = 0;
 	int         rc;
 
 	if (depth > PEEK_MAX_DEPTH)
@@ -735,14 +906,16 @@ peek_object(peek_t *w, int depth, int level)
 	do {
 		if (!peek_at(w, '"') || peek_string(w, &key) != MG_OK)
 			return MG_DECLINED;
-		sp = NULL;
-		if (level >= 0) {
-			/* an escaped key might spell a member read here */
-			if (key.esc)
-				return MG_DECLINED;
-			if ((sp = peek_member(w, &key, level)) != NULL)
-				sp->count++;
-		}
+		/* A name that comes twice is the parse's to refuse (a receiver
+		 * may read the first where json-c reads the last); an escaped
+		 * name might be another one, decoded. */
+		if (key.esc || n == PEEK_MAX_MEMBERS ||
+		    !peek_name_new(w, &key, keys, n))
+			return MG_DECLINED;
+		keys[n++] = key;
+		sp = level >= 0 ? peek_member(w, &key, level) : NULL;
+		if (sp != NULL)
+			sp->count++;
 		peek_ws(w);
 		if (!peek_at(w, ':'))
 			return MG_DECLINED;
@@ -814,9 +987,7 @@ mg_rpc_peek(const char *buf, size_t len, mg_rpc_peek_t *pk)
 		return MG_DECLINED;
 	peek_ws(&w);
 	if (w.lx.pos != len || w.lx.nbig > 0 || w.jsonrpc.count != 1 ||
-	    w.method.count != 1 || w.result.count != 0 || w.error.count != 0 ||
-	    w.id.count > 1 || w.params.count > 1 || w.name.count > 1 ||
-	    w.uri.count > 1)
+	    w.method.count != 1 || w.result.count != 0 || w.error.count != 0)
 		return MG_DECLINED;
 	if (peek_plain_string(&w, &w.jsonrpc, &v, &n) != MG_OK || n != 3 ||
 	    memcmp(v, "2.0", 3) != 0)

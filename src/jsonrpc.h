@@ -8,7 +8,10 @@
  * comments.  json-c then builds the tree (at most MG_RPC_MAX_DEPTH levels).
  * Integers outside [INT64_MIN, UINT64_MAX], which json-c would clamp, are
  * kept as json-c doubles that serialize back to their exact digits, so a
- * message passes through the gateway unchanged.
+ * message passes through the gateway unchanged.  A message with a member
+ * name twice in one object is refused: json-c keeps the last, and a
+ * receiver that keeps the first would read another message than the one
+ * the gateway judged.
  */
 #ifndef MG_JSONRPC_H
 #define MG_JSONRPC_H
@@ -72,11 +75,13 @@ typedef struct {
  * whitespace may follow the value, nothing else).  MG_OK: *msg is filled.
  * MG_ERROR: *err says why, with MG_RPC_PARSE_ERROR (not JSON, too deep,
  * empty), MG_RPC_INVALID_REQUEST (JSON, but not a JSON-RPC 2.0 message as
- * MCP allows it) or MG_RPC_INTERNAL_ERROR (out of memory).  A non-empty array
- * is MG_OK with kind MG_RPC_BATCH and ROOT the array: the caller decides
- * whether batches are allowed, and classifies the elements with
- * mg_rpc_from_object.  Both *msg and *err are always initialized, so clearing
- * both is always safe.
+ * MCP allows it; among these, a member name twice in any object, names
+ * compared as json-c compares them, decoded and up to a NUL: "duplicate
+ * member \"NAME\"", with the id unless the id came twice) or
+ * MG_RPC_INTERNAL_ERROR (out of memory).  A non-empty array is MG_OK with
+ * kind MG_RPC_BATCH and ROOT the array: the caller decides whether batches
+ * are allowed, and classifies the elements with mg_rpc_from_object.  Both
+ * *msg and *err are always initialized, so clearing both is always safe.
  */
 int mg_rpc_parse(
     const char *buf, size_t len, mg_rpc_msg_t *msg, mg_rpc_err_t *err);
@@ -89,11 +94,12 @@ int mg_rpc_parse(
  * method and id: a JSON object with "jsonrpc":"2.0", a method without
  * escapes of fewer than 128 bytes, no result or error, params an object
  * or an array if present, and an id (for a request) that is a string
- * without escapes or an integer of 0 to 18 digits; no member read here
- * twice, no escaped key at the top or in params, no integer json-c would
- * clamp, at most 32 levels.  MG_DECLINED for anything else, valid or
- * not: mg_rpc_parse then says what it is.  NAME and URI point into BUF:
- * params.name and params.uri when they are strings (without escapes).
+ * without escapes or an integer of 0 to 18 digits; in every object at
+ * most 32 members, no escaped name and no name twice; no integer json-c
+ * would clamp, at most 32 levels.  MG_DECLINED for anything else, valid
+ * or not: mg_rpc_parse then says what it is (a name twice: it refuses
+ * it).  NAME and URI point into BUF: params.name and params.uri when
+ * they are strings (without escapes).
  */
 typedef struct {
 	mg_rpc_kind_t       kind; /* MG_RPC_REQUEST or MG_RPC_NOTIFICATION */
@@ -119,7 +125,9 @@ void mg_rpc_err_clear(mg_rpc_err_t *err);
 
 /* BUF (LEN bytes) as a JSON value, read as mg_rpc_parse reads (the
  * process's one tokener, strict, big integers kept exactly), whatever its
- * shape; NULL when it is not one JSON value.  A new reference. */
+ * shape; NULL when it is not one JSON value.  A member name twice is not
+ * refused here (json-c keeps the last): for texts that mg_rpc_parse has
+ * judged already, or that come from upstreams.  A new reference. */
 struct json_object *mg_json_parse(const char *buf, size_t len);
 
 /*

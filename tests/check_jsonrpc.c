@@ -994,6 +994,9 @@ START_TEST(error_reply_for_bad_request)
 }
 END_TEST
 
+/* Texts peek_agrees saw the parse refuse for a name twice. */
+static int peek_duplicates;
+
 /*
  * mg_rpc_peek against mg_rpc_parse.  Whenever the peek says MG_OK, the
  * parse must say MG_OK too, with the same kind, method, id and
@@ -1039,6 +1042,8 @@ peek_agrees(const char *text, size_t len)
 			ck_assert_ptr_null(pk.uri);
 	} else
 		ck_assert_int_eq(rp, MG_DECLINED);
+	if (rc != MG_OK && strstr(e.message, "duplicate member") != NULL)
+		peek_duplicates++;
 	mg_rpc_peek_clear(&pk);
 	mg_rpc_msg_clear(&m);
 	mg_rpc_err_clear(&e);
@@ -1077,7 +1082,7 @@ START_TEST(peek_plain)
 		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"p\":\"\\ud800 "
 		"\\udc00\"}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\",\"params\":{"
-		"\"xA\":1,\"arguments\":{\"name\\\"\":2,\"name\":\"in\"}}"
+		"\"xA\":1,\"arguments\":{\"name_\":2,\"name\":\"in\"}}"
 		"}",
 	};
 	static const char *const declined[] = {
@@ -1097,6 +1102,10 @@ START_TEST(peek_plain)
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
 		"{\"n\\u0061me\":\"a\"}}",
 		"{\"json\\u0072pc\":\"2.0\",\"id\":1,\"method\":\"m\"}",
+		/* an escaped name anywhere: it might be another one, decoded */
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\",\"params\":{"
+		"\"xA\":1,\"arguments\":{\"name\\\"\":2,\"name\":\"in\"}}"
+		"}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":"
 		"{\"a\":18446744073709551616}}",
 		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}]",
@@ -1150,7 +1159,8 @@ END_TEST
 
 /*
  * Every one-byte change, deletion and insertion of a few messages: the
- * peek never takes what the parse refuses, nor reads it otherwise.
+ * peek never takes what the parse refuses (a name twice among them),
+ * nor reads it otherwise.
  */
 START_TEST(peek_mutations)
 {
@@ -1164,10 +1174,16 @@ START_TEST(peek_mutations)
 		"}",
 		("{\"jsonrpc\":\"2.0\",\"method\":\"n\","
 		 "\"params\":[null,true,{}]}"),
+		/* names a change away from a name twice */
+		"{\"jsonrpc\":\"2.0\",\"idd\":0,\"id\":5,\"method\":\"m\","
+		"\"params\":{\"name\":\"a\",\"nbme\":\"b\",\"_meta\":{"
+		"\"progressToken\":1,\"progressTokeu\":2}}}",
 	};
 	static const char subst[] = "\"\\{}[],: 0-1.eEaunt/\x01\x7f\xc3\xa9";
 	char              buf[512];
 	int               peeked = 0, tried = 0;
+
+	peek_duplicates = 0;
 
 	for (size_t b = 0; b < MG_NELEM(base); b++) {
 		const char *t = base[b];
@@ -1197,6 +1213,297 @@ START_TEST(peek_mutations)
 	/* some of the changes are still plain messages */
 	ck_assert_int_gt(peeked, 100);
 	ck_assert_int_lt(peeked, tried);
+	/* and some make a name twice: "idd", "nbme", "progressTokeu" */
+	ck_assert_int_ge(peek_duplicates, 3);
+}
+END_TEST
+
+/* A member name twice in one object: refused by the parse, naming it,
+ * with the id ID_JSON (NULL: none); never taken by the peek. */
+static void
+expect_duplicate(const char *s, const char *name, const char *id_json)
+{
+	mg_rpc_msg_t m;
+	mg_rpc_err_t e;
+	char         want[128];
+
+	expect_invalid(s, id_json);
+	ck_assert_int_eq(parse(s, &m, &e), MG_ERROR);
+	snprintf(want, sizeof(want), "Invalid Request: duplicate member \"%s\"",
+	    name);
+	ck_assert_str_eq(e.message, want);
+	mg_rpc_err_clear(&e);
+	mg_rpc_msg_clear(&m);
+	ck_assert_msg(!peek_agrees_str(s), "peeked: %s", s);
+}
+
+#define CALL(id) "{\"jsonrpc\":\"2.0\",\"id\":" id ",\"method\":\"tools/call\","
+
+/* Issue 16: json-c keeps the last of two members of one name, a receiver
+ * may keep the first; in any object of a message, one name twice is
+ * -32600, as json-c compares names (decoded, up to a NUL). */
+START_TEST(duplicate_names)
+{
+	static const struct {
+		const char *text, *name, *id;
+	} dup[] = {
+		/* json-c reads "echo", a first-key upstream "sleep" */
+		{ CALL(
+		      "1") "\"params\":{\"name\":\"sleep\",\"name\":\"echo\"}}",
+		    "name", "1" },
+		/* the envelope */
+		{ "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":2,"
+		  "\"method\":"
+		  "\"m\"}",
+		    "jsonrpc", "2" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"m\",\"method\":"
+		  "\"n\"}",
+		    "method", "3" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"m\",\"params\":{}"
+		  ","
+		  "\"params\":[]}",
+		    "params", "4" },
+		/* the id itself: which one is not known, so none */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":5,\"id\":6,\"method\":\"m\"}",
+		    "id", NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"params\":{\"b\":1,\"b\":"
+		  "2},"
+		  "\"method\":\"m\",\"id\":\"c\"}",
+		    "b", NULL },
+		/* params, _meta and what the era code reads in it */
+		{ CALL("7") "\"params\":{\"uri\":\"file:///a\",\"uri\":\"b\"}}",
+		    "uri", "7" },
+		{ CALL(
+		      "8") "\"params\":{\"name\":\"x\",\"_meta\":{},\"_meta\":{"
+			   "\"progressToken\":1}}}",
+		    "_meta", "8" },
+		{ CALL("9") "\"params\":{\"_meta\":{\"progressToken\":1,"
+			    "\"progressToken\":\"t\"}}}",
+		    "progressToken", "9" },
+		{ CALL("10") "\"params\":{\"_meta\":{"
+			     "\"io.modelcontextprotocol/protocolVersion\":"
+			     "\"2026-07-28\","
+			     "\"io.modelcontextprotocol/protocolVersion\":"
+			     "\"2025-11-25\"}}}",
+		    "io.modelcontextprotocol/protocolVersion", "10" },
+		/* deeper: in arguments, in an array, in a batch */
+		{ CALL("11") "\"params\":{\"name\":\"echo\",\"arguments\":{"
+			     "\"l\":[{\"a\":1},{\"b\":[],\"c\":{},\"b\":null}]}"
+			     "}}",
+		    "b", "11" },
+		{ "[{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"m\"},{"
+		  "\"jsonrpc\":\"2.0\",\"method\":\"n\",\"params\":{\"k\":1,"
+		  "\"k\":1}}]",
+		    "k", NULL },
+		/* names compared decoded */
+		{ CALL("13") "\"params\":{\"name\":\"sleep\",\"na\\u006de\":"
+			     "\"echo\"}}",
+		    "name", "13" },
+		{ CALL("14") "\"params\":{\"\\u006e\\u0061\\u006D\\u0065\":"
+			     "\"sleep\",\"name\":\"echo\"}}",
+		    "name", "14" },
+		{ CALL("15") "\"params\":{\"a\\/b\":1,\"a/b\":2}}", "a/b",
+		    "15" },
+		{ CALL("16") "\"params\":{\"\xc3\xa9\":1,\"\\u00e9\":2}}", "??",
+		    "16" },
+		{ CALL("17") "\"params\":{\"\\ud83d\\ude00\":1,"
+			     "\"\xf0\x9f\x98\x80\":2}}",
+		    "????", "17" },
+		/* json-c merges these, another reader may not: a name cut at
+		 * a NUL, lone surrogates (both U+FFFD to json-c) */
+		{ CALL("18") "\"params\":{\"name\":\"sleep\",\"name\\u0000x\":"
+			     "\"echo\"}}",
+		    "name", "18" },
+		{ CALL("19") "\"params\":{\"\\ud800\":1,\"\\udbff\":2}}", "???",
+		    "19" },
+		/* responses: result and error */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":20,\"result\":{\"content\":[],"
+		  "\"content\":[]}}",
+		    "content", "20" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":21,\"error\":{\"code\":1,"
+		  "\"message\":\"a\",\"message\":\"b\"}}",
+		    "message", "21" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":22,\"result\":{},\"result\":{}}",
+		    "result", "22" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":23,\"error\":{\"code\":1,"
+		  "\"message\":\"a\"},\"error\":{\"code\":2,\"message\":\"b\"}"
+		  "}",
+		    "error", "23" },
+		/* with an integer json-c would clamp (the other parse) */
+		{ CALL("24") "\"params\":{\"n\":18446744073709551616,\"n\":1}}",
+		    "n", "24" },
+		/* a long name, cut short */
+		{ CALL("25") "\"params\":{"
+			     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			     "aaa\":1,"
+			     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			     "aaa\":2}}",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...", "25" },
+	};
+	/* the same name in other objects, or names a byte apart */
+	static const char *const alike[] = {
+		CALL("1") "\"params\":{\"name\":\"name\",\"arguments\":{"
+			  "\"name\":"
+			  "\"a\",\"x\":{\"name\":1}},\"x\":[{\"name\":1},{"
+			  "\"name\":"
+			  "2}]}}",
+		CALL("2") "\"params\":{\"name\":1,\"Name\":2,\"names\":3,"
+			  "\"nam\":"
+			  "4,\"name \":5,\" name\":6,\"\":7,\"x\":{\"\":8}}}",
+		CALL("3") "\"params\":{\"jsonrpc\":\"1\",\"id\":null,"
+			  "\"method\":1,"
+			  "\"params\":2,\"result\":3,\"error\":4}}",
+		/* escapes that decode to other names */
+		CALL("4") "\"params\":{\"n\\u0061me2\":1,\"name\":2,"
+			  "\"\\u00e9\":3,"
+			  "\"\\u00e8\":4,\"e\":5,\"a\\u0000\":6,\"b\\u0000\":7}"
+			  "}",
+		"{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"a\":{\"b\":1},"
+		"\"b\":"
+		"{\"a\":1}}}",
+	};
+	mg_rpc_msg_t m;
+	mg_rpc_err_t e;
+
+	for (size_t i = 0; i < MG_NELEM(dup); i++)
+		expect_duplicate(dup[i].text, dup[i].name, dup[i].id);
+	for (size_t i = 0; i < MG_NELEM(alike); i++) {
+		ck_assert_msg(parse(alike[i], &m, &e) == MG_OK, "%s: %s",
+		    e.message, alike[i]);
+		mg_rpc_msg_clear(&m);
+		mg_rpc_err_clear(&e);
+		(void)peek_agrees_str(alike[i]);
+	}
+	/* plain names are peeked, escaped ones left to the parse */
+	ck_assert(peek_agrees_str(alike[0]));
+	ck_assert(peek_agrees_str(alike[1]));
+	ck_assert(!peek_agrees_str(alike[3]));
+}
+END_TEST
+
+/* An object of N members (names m0, m1 ...; the last named LAST). */
+static char *
+wide(int n, const char *last)
+{
+	char  *s = malloc(64 + (size_t)n * 16);
+	size_t o;
+
+	ck_assert_ptr_nonnull(s);
+	o = (size_t)sprintf(s,
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\","
+	    "\"params\":{");
+	for (int k = 0; k < n - 1; k++)
+		o += (size_t)sprintf(s + o, "\"m%d\":%d,", k, k);
+	sprintf(s + o, "\"%s\":0}}", last);
+	return s;
+}
+
+/* The peek compares names in objects of up to 32 members; in a wider
+ * one it leaves the names to the parse. */
+START_TEST(duplicate_wide)
+{
+	char *s;
+
+	s = wide(32, "m31");
+	ck_assert(peek_agrees_str(s));
+	free(s);
+	s = wide(32, "m0");
+	expect_duplicate(s, "m0", "1");
+	free(s);
+	s = wide(33, "m32");
+	ck_assert(!peek_agrees_str(s));
+	free(s);
+	s = wide(200, "m0");
+	expect_duplicate(s, "m0", "1");
+	free(s);
+}
+END_TEST
+
+/* The end (past its closing quote) of the member name whose opening
+ * quote is at T[KEY]; 0 if the string there is not a member's name. */
+static size_t
+name_end(const char *t, size_t key)
+{
+	size_t i = key + 1, end;
+
+	while (t[i] != '\0' && t[i] != '"')
+		i += t[i] == '\\' ? 2 : 1;
+	if (t[i] != '"')
+		return 0;
+	end = i + 1;
+	for (i = end; t[i] == ' '; i++)
+		;
+	return t[i] == ':' ? end : 0;
+}
+
+/* TEXT (LEN bytes) has NAME (N bytes) twice in an object: both paths. */
+static void
+expect_duplicate_n(const char *text, size_t len, const char *name, size_t n)
+{
+	mg_rpc_msg_t m;
+	mg_rpc_err_t e;
+	char         want[128];
+
+	ck_assert_msg(!peek_agrees(text, len), "peeked: %.*s", (int)len, text);
+	ck_assert_int_eq(parse_n(text, len, &m, &e), MG_ERROR);
+	ck_assert_int_eq(e.code, MG_RPC_INVALID_REQUEST);
+	snprintf(want, sizeof(want),
+	    "Invalid Request: duplicate member \"%.*s\"", (int)n, name);
+	ck_assert_str_eq(e.message, want);
+	mg_rpc_msg_clear(&m);
+	mg_rpc_err_clear(&e);
+}
+
+/*
+ * Both paths agree on names twice, for every member of a few messages
+ * the peek takes: a copy of the member put before it (as it is, or with
+ * its first letter escaped) is refused by the parse, naming it, and never
+ * peeked; a member of another name put there is peeked as before.
+ */
+START_TEST(duplicate_agreement)
+{
+	static const char *const base[] = {
+		CALL(
+		    "\"t1-1\"") "\"params\":{\"name\":\"echo\",\"arguments\":{"
+				"\"message\":\"m\",\"n\":[{\"a\":1,\"b\":{}}]},"
+				"\"_meta\":{\"progressToken\":7}}}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+		"\"params\":{\"progressToken\":1,\"progress\":0.5}}",
+		"{\"jsonrpc\":\"2.0\", \"id\" : 4 , "
+		"\"method\":\"resources/read\","
+		"\"params\":{\"uri\":\"u\"}}",
+	};
+	char   buf[512];
+	size_t len, end, n;
+	int    names = 0;
+
+	for (size_t b = 0; b < MG_NELEM(base); b++) {
+		const char *t = base[b];
+
+		len = strlen(t);
+		ck_assert(peek_agrees(t, len));
+		for (size_t i = 0; i < len; i++) {
+			if (t[i] != '"' || (end = name_end(t, i)) == 0)
+				continue;
+			names++;
+			/* the same name, before the member */
+			n = (size_t)snprintf(buf, sizeof(buf), "%.*s%.*s:0,%s",
+			    (int)i, t, (int)(end - i), t + i, t + i);
+			expect_duplicate_n(buf, n, t + i + 1, end - i - 2);
+			/* the same with its first letter escaped */
+			n = (size_t)snprintf(buf, sizeof(buf),
+			    "%.*s\"\\u%04x%.*s:0,%s", (int)i, t,
+			    (unsigned char)t[i + 1], (int)(end - i - 2),
+			    t + i + 2, t + i);
+			expect_duplicate_n(buf, n, t + i + 1, end - i - 2);
+			/* another name */
+			n = (size_t)snprintf(buf, sizeof(buf),
+			    "%.*s\"zz%.*s:0,%s", (int)i, t, (int)(end - i - 1),
+			    t + i + 1, t + i);
+			ck_assert_msg(peek_agrees(buf, n), "declined: %s", buf);
+		}
+	}
+	ck_assert_int_eq(names, 22);
 }
 END_TEST
 
@@ -1239,6 +1546,11 @@ jsonrpc_suite(void)
 	tcase_add_test(tc, error_reply_for_bad_request);
 	tcase_add_test(tc, peek_plain);
 	tcase_add_test(tc, peek_mutations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("duplicates");
+	tcase_add_test(tc, duplicate_names);
+	tcase_add_test(tc, duplicate_wide);
+	tcase_add_test(tc, duplicate_agreement);
 	suite_add_tcase(s, tc);
 	return s;
 }

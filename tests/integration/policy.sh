@@ -4,7 +4,8 @@
 # Mcp-Method and Mcp-Name headers (Base64 ones decoded); a header that
 # would let a refused call past is a mismatch with the body (-32020); a
 # 2025 request is judged on its body, a batch whole.  A refused request
-# never reaches the upstream.
+# never reaches the upstream.  A message with a member name twice in an
+# object is refused before any of this (400, -32600), on every route.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
@@ -27,6 +28,7 @@ server {
         mcp_pass open;
         mcp_deny tools/call sleep;
     }
+    location /mcp/relay { mcp_pass open; }
 }
 CONF
 mg_start
@@ -93,4 +95,49 @@ SID=$(init /mcp/demo)
 	--data-binary '[{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo","arguments":{"message":"y"}}},{"jsonrpc":"2.0","id":10,"method":"prompts/get","params":{"name":"p"}}]')" = 403 ] &&
 	refused 10 "prompts/get p" || fail "a 2025-03-26 batch with a refused request: $(cat "$MG_TMP/out.json")"
 ok "2025 revisions: refused on the body (403, -32003), allowed calls answered, a batch with a refused request refused whole"
+
+# Issue 16: a member name twice.  json-c keeps the last "name" (echo), an
+# upstream that keeps the first would run sleep.  Refused before policy,
+# 400 and -32600 naming the member, with the request's id: on the built-in
+# server with mcp_deny, on the proxy route with mcp_deny, and on the proxy
+# route without it (where a plain request takes the fast path, mg_rpc_peek,
+# which before took a name twice below params and relayed it as it came).
+upstream_calls() {
+	awk '$4 == "/mcp/open" && $7 == "tools/call"' "$MG_TMP/access.log" | wc -l
+}
+# twice ID NAME: the answer refuses the request ID for NAME twice
+twice() {
+	grep -q "\"id\":$1,\"error\":{\"code\":-32600,\"message\":\"Invalid Request: duplicate member \\\\\"$2\\\\\"\"}" \
+		"$MG_TMP/out.json"
+}
+calls=$(upstream_calls)
+for p in /mcp/demo /mcp/guarded /mcp/relay; do
+	SID=$(init $p)
+	[ -n "$SID" ] || fail "initialize at $p"
+	[ "$(post $p -H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 2025-11-25' \
+		--data-binary '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"sleep","name":"echo","arguments":{"ms":1,"message":"d"}}}')" = 400 ] &&
+		twice 11 name || fail "2025-11-25 tools/call with \"name\" twice at $p: $(cat "$MG_TMP/out.json")"
+	# the same name, escaped
+	[ "$(post $p -H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 2025-11-25' \
+		--data-binary '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"sleep","na\u006de":"echo","arguments":{"ms":1,"message":"d"}}}')" = 400 ] &&
+		twice 12 name || fail "2025-11-25 tools/call with \"name\" twice, once escaped, at $p: $(cat "$MG_TMP/out.json")"
+	# deeper, in the arguments
+	[ "$(post $p -H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 2025-11-25' \
+		--data-binary '{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"echo","arguments":{"message":"a","message":"b"}}}')" = 400 ] &&
+		twice 13 message || fail "2025-11-25 tools/call with \"message\" twice in its arguments at $p: $(cat "$MG_TMP/out.json")"
+done
+for p in /mcp/guarded /mcp/relay; do
+	# 2026-07-28: Mcp-Name echo matches the body's last name, not its first
+	[ "$(post $p -H "MCP-Protocol-Version: $V" -H 'Mcp-Method: tools/call' -H 'Mcp-Name: echo' \
+		--data-binary "{\"jsonrpc\":\"2.0\",\"id\":14,\"method\":\"tools/call\",\"params\":{\"name\":\"sleep\",\"name\":\"echo\",\"arguments\":{\"ms\":1,\"message\":\"d\"},$META}}")" = 400 ] &&
+		twice 14 name || fail "2026-07-28 tools/call with \"name\" twice at $p: $(cat "$MG_TMP/out.json")"
+done
+[ "$(upstream_calls)" = "$calls" ] ||
+	fail "the upstream saw a call with a name twice: $(awk '$4 == "/mcp/open"' "$MG_TMP/access.log" | tail -n 4)"
+for p in "/mcp/demo 3" "/mcp/guarded 4" "/mcp/relay 4"; do
+	set -- $p
+	[ "$(awk -v p=$1 '$4 == p && $6 == "POST" && $9 == 400 && $10 == -32600' "$MG_TMP/access.log" | wc -l)" = $2 ] ||
+		fail "the access log does not show the $2 refusals at $1: $(grep " $1 " "$MG_TMP/access.log" | tail -n 4)"
+done
+ok "a member name twice (escaped or not, either era): 400, -32600 naming it, with the id, on every route; never relayed"
 mg_done
