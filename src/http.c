@@ -655,6 +655,12 @@ value_end(mg_http_req_t *r)
 	return head_end(r);
 }
 
+/*
+ * The fields of a chunked body's trailer are dropped, as RFC 9112 (7.1.2)
+ * allows: the request was checked and routed on its header section, which
+ * is complete and NUL-terminated by then, and a trailer field must not
+ * pass for one of its fields.
+ */
 static int
 on_header_field(http_parser *p, const char *at, size_t len)
 {
@@ -662,6 +668,8 @@ on_header_field(http_parser *p, const char *at, size_t len)
 	mg_http_req_t  *r = c->req;
 	header_t       *h;
 
+	if (p->flags & F_TRAILING)
+		return 0;
 	if (r->nheaders == 0 || r->in_value) {
 		/* a new header starts */
 		if (r->nheaders == c->limits->max_headers)
@@ -692,6 +700,8 @@ on_header_value(http_parser *p, const char *at, size_t len)
 	mg_http_req_t  *r = c->req;
 	header_t       *h = &r->headers[r->nheaders - 1];
 
+	if (p->flags & F_TRAILING)
+		return 0; /* a trailer field (on_header_field) */
 	if (!r->in_value) {
 		if (head_end(r) != MG_OK)
 			return early_error(c, 431, "header fields too large");
