@@ -130,6 +130,7 @@ static int conf_set_time(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_flag(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_str(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_workers(conf_parse_t *, const conf_command_t *, void *);
+static int conf_set_num_off(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_error_log(conf_parse_t *, const conf_command_t *, void *);
 static int conf_set_user(conf_parse_t *, const conf_command_t *, void *);
 static int conf_include(conf_parse_t *, const conf_command_t *, void *);
@@ -144,6 +145,11 @@ static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
 static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
+/* per client; their defaults follow max_sessions and worker_connections */
+static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
+	MG_UNSET };
+static const conf_bounds_t connections_per_address_bounds = { 0, 1000000,
+	MG_UNSET };
 static const conf_bounds_t session_timeout_bounds = { 1000, 86400000 * 7LL,
 	30 * 60 * 1000 };
 static const conf_bounds_t body_size_bounds = { 1, 1LL << 40, 1024 * 1024 };
@@ -227,6 +233,12 @@ static const conf_command_t mg_commands[] = {
 	    offsetof(mg_conf_t, session_timeout), 0, &session_timeout_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
+	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, conf_set_num_off,
+	    offsetof(mg_conf_t, sessions_per_address), 0,
+	    &sessions_per_address_bounds },
+	{ "connections_per_address", MG_CTX_MAIN, 1, 1, conf_set_num_off,
+	    offsetof(mg_conf_t, connections_per_address), 0,
+	    &connections_per_address_bounds },
 
 	HTTP_ALL("client_max_body_size", conf_set_size, client_max_body_size,
 	    &body_size_bounds),
@@ -973,7 +985,7 @@ static int
 conf_kind(const conf_command_t *cmd)
 {
 	if (cmd->set == conf_set_num || cmd->set == conf_set_flag ||
-	    cmd->set == conf_set_workers)
+	    cmd->set == conf_set_workers || cmd->set == conf_set_num_off)
 		return CONF_KIND_INT;
 	if (cmd->set == conf_set_size || cmd->set == conf_set_time)
 		return CONF_KIND_INT64;
@@ -1058,6 +1070,19 @@ conf_set_workers(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 
 	if (*field == MG_UNSET && strcmp(cp->args->v[1], "auto") == 0) {
 		*field = CONF_AUTO;
+		return MG_OK;
+	}
+	return conf_set_num(cp, cmd, ctx);
+}
+
+/* A number, or "off" (0): a limit that may be turned off. */
+static int
+conf_set_num_off(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	int *field = CONF_FIELD(ctx, cmd, int);
+
+	if (*field == MG_UNSET && strcmp(cp->args->v[1], "off") == 0) {
+		*field = 0;
 		return MG_OK;
 	}
 	return conf_set_num(cp, cmd, ctx);
@@ -1904,6 +1929,14 @@ conf_defaults(conf_parse_t *cp)
 		conf->worker_processes = conf_ncpu();
 	if (conf->error_log_level == MG_UNSET)
 		conf->error_log_level = MG_LOG_INFO;
+	/* per client: a tenth of the table, and 7/8 of a worker's
+	 * connections (an eighth stays free for every other client) */
+	if (conf->sessions_per_address == MG_UNSET)
+		conf->sessions_per_address =
+		    conf->max_sessions / 10 > 16 ? conf->max_sessions / 10 : 16;
+	if (conf->connections_per_address == MG_UNSET)
+		conf->connections_per_address =
+		    conf->worker_connections - conf->worker_connections / 8;
 	if (conf->error_log == NULL &&
 	    (conf->error_log = conf_strdup(conf, "stderr")) == NULL)
 		rc = MG_ERROR;

@@ -171,6 +171,8 @@ typedef struct mg_conf {
 	int                 max_sessions;     /* the shared session table */
 	int64_t             session_timeout; /* ms idle before a session ends */
 	char               *session_key_file; /* NULL: a key per master start */
+	int                 sessions_per_address;    /* limit.h; 0: off */
+	int                 connections_per_address; /* per worker; 0: off */
 	mg_http_conf_t      http;
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */

@@ -11,6 +11,7 @@
 #define MG_OK 0
 #define MG_ERROR -1
 #define MG_AGAIN -2
+#define MG_BUSY -3 /* a limit of the client's own was reached */
 #define MG_DECLINED -5
 
 /* A configuration field that the file did not set. */

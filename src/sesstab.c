@@ -2,7 +2,8 @@
  * The shared session table: open addressing with linear probing.
  * A slot's id is 0 (never used: ends a probe), 1 (a tombstone: reusable,
  * probes go on), 2 (claimed by an adder that is filling it) or a session
- * number.
+ * number.  After the slots come the owners' counters: two rows of as
+ * many counters as slots, each owner counted in one counter of each row.
  */
 #include "config.h"
 
@@ -26,15 +27,17 @@ typedef struct {
 	_Atomic uint64_t id;
 	_Atomic int64_t  last; /* ms, CLOCK_MONOTONIC (system-wide) */
 	_Atomic uint32_t state;
-	uint32_t         pad;
+	uint32_t         owner; /* counted against; 0: no one */
 } slot_t;
 
 struct mg_sesstab {
-	size_t           nslots; /* a power of two */
-	size_t           size;   /* bytes mapped */
-	size_t           limit;  /* live sessions at most: max_sessions */
-	_Atomic uint64_t live;
-	slot_t           slots[];
+	size_t            nslots; /* a power of two */
+	size_t            size;   /* bytes mapped */
+	size_t            limit;  /* live sessions at most: max_sessions */
+	uint64_t          seed;   /* of the owners' counters */
+	_Atomic uint32_t *counts; /* 2 x nslots, after the slots */
+	_Atomic uint64_t  live;
+	slot_t            slots[];
 };
 
 mg_sesstab_t *
@@ -46,15 +49,17 @@ mg_sesstab_create(size_t capacity)
 	/* at most half full, so probes stay short */
 	while (n < capacity * 2)
 		n *= 2;
-	size = sizeof(*t) + n * sizeof(slot_t);
+	size = sizeof(*t) + n * sizeof(slot_t) + 2 * n * sizeof(uint32_t);
 	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 	    -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
-	/* fresh anonymous pages are zero: every slot empty */
+	/* fresh anonymous pages are zero: every slot empty, every count 0 */
 	t->nslots = n;
 	t->size = size;
 	t->limit = capacity;
+	t->seed = mg_sesstab_new_id();
+	t->counts = (_Atomic uint32_t *)(void *)(t->slots + n);
 	return t;
 }
 
@@ -82,14 +87,81 @@ mg_sesstab_new_id(void)
 	return id;
 }
 
+static uint64_t
+mix(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	v *= 0xc4ceb9fe1a85ec53ULL;
+	v ^= v >> 33;
+	return v;
+}
+
 static size_t
 home(const mg_sesstab_t *t, uint64_t id)
 {
 	/* ids are random already; mix anyway against chosen ids */
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return (size_t)id & (t->nslots - 1);
+	return (size_t)mix(id) & (t->nslots - 1);
+}
+
+/* ---- owners ---------------------------------------------------------- */
+
+/* The seed is secret: no client can choose an address whose counters
+ * are those of another client. */
+uint32_t
+mg_sesstab_owner(const mg_sesstab_t *t, uint64_t client)
+{
+	uint32_t o = (uint32_t)mix(client ^ t->seed);
+
+	return o != 0 ? o : 1;
+}
+
+/* OWNER's counter in row ROW (0 or 1). */
+static _Atomic uint32_t *
+owner_counter(const mg_sesstab_t *t, uint32_t owner, int row)
+{
+	size_t i = row == 0 ? owner : (size_t)mix(owner);
+
+	return &t->counts[(size_t)row * t->nslots + (i & (t->nslots - 1))];
+}
+
+uint32_t
+mg_sesstab_owner_count(const mg_sesstab_t *t, uint32_t owner)
+{
+	uint32_t a, b;
+
+	if (owner == 0)
+		return 0;
+	a = atomic_load(owner_counter(t, owner, 0));
+	b = atomic_load(owner_counter(t, owner, 1));
+	return a < b ? a : b;
+}
+
+static void
+owner_sub(mg_sesstab_t *t, uint32_t owner)
+{
+	if (owner == 0)
+		return;
+	atomic_fetch_sub(owner_counter(t, owner, 0), 1);
+	atomic_fetch_sub(owner_counter(t, owner, 1), 1);
+}
+
+/* Count first, undo over the limit: the estimate is the smaller count. */
+static int
+owner_add(mg_sesstab_t *t, uint32_t owner, uint32_t limit)
+{
+	uint32_t a, b;
+
+	if (owner == 0)
+		return MG_OK;
+	a = atomic_fetch_add(owner_counter(t, owner, 0), 1);
+	b = atomic_fetch_add(owner_counter(t, owner, 1), 1);
+	if (limit > 0 && (a < b ? a : b) >= limit) {
+		owner_sub(t, owner);
+		return MG_BUSY;
+	}
+	return MG_OK;
 }
 
 static slot_t *
@@ -111,6 +183,13 @@ find(mg_sesstab_t *t, uint64_t id)
 int
 mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 {
+	return mg_sesstab_add_for(t, id, now_ms, 0, 0);
+}
+
+int
+mg_sesstab_add_for(mg_sesstab_t *t, uint64_t id, int64_t now_ms, uint32_t owner,
+    uint32_t limit)
+{
 	size_t   i = home(t, id);
 	uint64_t have;
 
@@ -122,6 +201,10 @@ mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 		atomic_fetch_sub(&t->live, 1);
 		return MG_DECLINED;
 	}
+	if (owner_add(t, owner, limit) != MG_OK) {
+		atomic_fetch_sub(&t->live, 1);
+		return MG_BUSY;
+	}
 	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (t->nslots - 1)) {
 		slot_t *s = &t->slots[i];
 
@@ -132,11 +215,13 @@ mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 		 * sees them */
 		if (!atomic_compare_exchange_strong(&s->id, &have, SLOT_BUSY))
 			continue;
+		s->owner = owner;
 		atomic_store(&s->last, now_ms);
 		atomic_store(&s->state, STATE_LIVE);
 		atomic_store(&s->id, id);
 		return MG_OK;
 	}
+	owner_sub(t, owner);
 	atomic_fetch_sub(&t->live, 1);
 	return MG_DECLINED;
 }
@@ -167,6 +252,7 @@ mg_sesstab_delete(mg_sesstab_t *t, uint64_t id, int64_t now_ms)
 	    !atomic_compare_exchange_strong(&s->state, &live, STATE_DELETED))
 		return MG_DECLINED;
 	atomic_fetch_sub(&t->live, 1);
+	owner_sub(t, s->owner);
 	atomic_store(&s->last, now_ms);
 	return MG_OK;
 }
@@ -194,6 +280,7 @@ mg_sesstab_sweep(mg_sesstab_t *t, int64_t now_ms, int64_t timeout_ms,
 			&s->state, &state, STATE_EXPIRED)) {
 			/* it stays "gone" for one more timeout */
 			atomic_fetch_sub(&t->live, 1);
+			owner_sub(t, s->owner);
 			atomic_store(&s->last, now_ms);
 			if (ended)
 				ended(arg, id);

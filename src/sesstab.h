@@ -7,6 +7,11 @@
  * The sealed session token (session.c) says what a session is; this
  * table says whether it is still alive: last use (for the idle timeout)
  * and deletion (DELETE answers 404 afterwards on every worker).
+ *
+ * It also counts the live sessions of each owner (a client address, for
+ * sessions_per_address): a slot remembers its session's owner, and the
+ * count goes down when the session is deleted or the sweep ends it,
+ * whichever worker created it.
  */
 #ifndef MG_SESSTAB_H
 #define MG_SESSTAB_H
@@ -23,9 +28,27 @@ mg_sesstab_t *mg_sesstab_create(size_t capacity);
 void          mg_sesstab_destroy(mg_sesstab_t *t);
 size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
 
-/* A new live session: MG_OK, or MG_DECLINED when the table is full or
- * already holds ID. */
+/*
+ * Who a session is counted against, from a client key (limit.h): never 0.
+ * Owners are counted approximately (a count-min sketch of two rows of
+ * counters, keyed with a random seed per table): a count is never below
+ * the truth, and above it only when two busy owners share both counters.
+ */
+uint32_t mg_sesstab_owner(const mg_sesstab_t *t, uint64_t client);
+/* Live sessions of OWNER now (the early check of a proxy route). */
+uint32_t mg_sesstab_owner_count(const mg_sesstab_t *t, uint32_t owner);
+
+/* A new live session, counted against no one: MG_OK, or MG_DECLINED
+ * when the table is full or already holds ID. */
 int mg_sesstab_add(mg_sesstab_t *t, uint64_t id, int64_t now_ms);
+/*
+ * A new live session of OWNER (0: no one): as mg_sesstab_add, or MG_BUSY
+ * when OWNER has LIMIT live sessions already (LIMIT 0: no limit).  A full
+ * table is checked first.  Two adds racing at the limit on different
+ * workers may both pass: an owner holds LIMIT + 1 at most.
+ */
+int mg_sesstab_add_for(mg_sesstab_t *t, uint64_t id, int64_t now_ms,
+    uint32_t owner, uint32_t limit);
 
 /*
  * Use a session: MG_OK (alive; its idle clock restarts), MG_DECLINED

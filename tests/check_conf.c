@@ -262,6 +262,68 @@ START_TEST(test_worker_connections)
 }
 END_TEST
 
+/* Per-client limits: a number, 0 or off (no limit); their defaults
+ * follow max_sessions and worker_connections. */
+START_TEST(test_per_address)
+{
+	mg_conf_t *conf;
+
+	conf = load_ok("");
+	ck_assert_int_eq(conf->sessions_per_address, 10000);
+	ck_assert_int_eq(conf->connections_per_address, 896);
+	mg_conf_free(conf);
+	conf = load_ok("max_sessions 5000;\nworker_connections 64;");
+	ck_assert_int_eq(conf->sessions_per_address, 500);
+	ck_assert_int_eq(conf->connections_per_address, 56);
+	mg_conf_free(conf);
+	/* never below 16 sessions, nor below 1 connection */
+	conf = load_ok("max_sessions 16;\nworker_connections 1;");
+	ck_assert_int_eq(conf->sessions_per_address, 16);
+	ck_assert_int_eq(conf->connections_per_address, 1);
+	mg_conf_free(conf);
+	conf = load_ok("sessions_per_address 1000;\n"
+		       "connections_per_address 100;");
+	ck_assert_int_eq(conf->sessions_per_address, 1000);
+	ck_assert_int_eq(conf->connections_per_address, 100);
+	mg_conf_free(conf);
+	conf = load_ok("sessions_per_address off;\n"
+		       "connections_per_address 0;");
+	ck_assert_int_eq(conf->sessions_per_address, 0);
+	ck_assert_int_eq(conf->connections_per_address, 0);
+	mg_conf_free(conf);
+	conf = load_ok("sessions_per_address 100000000;\n"
+		       "connections_per_address 1000000;");
+	ck_assert_int_eq(conf->sessions_per_address, 100000000);
+	ck_assert_int_eq(conf->connections_per_address, 1000000);
+	mg_conf_free(conf);
+	expect_error("\nsessions_per_address 100000001;",
+	    "invalid value \"100000001\" in "
+	    "\"sessions_per_address\" directive in " NAME ":2");
+	expect_error("sessions_per_address -1;",
+	    "invalid value \"-1\" in "
+	    "\"sessions_per_address\" directive in " NAME ":1");
+	expect_error("sessions_per_address Off;",
+	    "invalid value \"Off\" in "
+	    "\"sessions_per_address\" directive in " NAME ":1");
+	expect_error("\n\nconnections_per_address 1000001;",
+	    "invalid value \"1000001\" in "
+	    "\"connections_per_address\" directive in " NAME ":3");
+	expect_error("connections_per_address 10k;",
+	    "invalid value \"10k\" in "
+	    "\"connections_per_address\" directive in " NAME ":1");
+	expect_error("connections_per_address;",
+	    "invalid number of arguments in "
+	    "\"connections_per_address\" directive in " NAME ":1");
+	expect_error("sessions_per_address off;\nsessions_per_address 5;",
+	    "\"sessions_per_address\" directive is duplicate in " NAME ":2");
+	expect_error("connections_per_address 5;\nconnections_per_address off;",
+	    "\"connections_per_address\" directive is duplicate in " NAME ":2");
+	expect_error("server {\n listen 8080;\n sessions_per_address 5;\n}",
+	    "\"sessions_per_address\" directive is not allowed here in " NAME
+	    ":3");
+}
+END_TEST
+
 START_TEST(test_error_log)
 {
 	mg_conf_t *conf;
@@ -1265,6 +1327,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_main_directives);
 	tcase_add_test(tc, test_worker_processes);
 	tcase_add_test(tc, test_worker_connections);
+	tcase_add_test(tc, test_per_address);
 	tcase_add_test(tc, test_shutdown_timeout);
 	tcase_add_test(tc, test_error_log);
 	tcase_add_test(tc, test_user);
