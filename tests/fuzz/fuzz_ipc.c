@@ -1,0 +1,304 @@
+/*
+ * IPC frames (ipc.c), as a worker reads what its link to the connector
+ * brings.
+ *
+ * Input: a stream of frames, header and payload, as a peer would write
+ * them.  Properties:
+ *   - mg_ipc_hdr_decode on the input's first bytes: a header it accepts
+ *     encodes back to the same bytes, within the limit, of a known type
+ *     and flags, and whole; MG_AGAIN only for a part of one;
+ *   - the stream written into a real link (link.c over a socketpair, the
+ *     channel's reads and mg_channel_next): every frame handed over is
+ *     one mg_ipc_hdr_decode accepts, and each payload is taken apart as
+ *     the receivers do (mg_ipc_split with the layouts of ipc.h): split
+ *     succeeds exactly when the lengths add up;
+ *   - the answer frames (RESP_HEAD, _DATA, _EVENT, _END) go to a worker's
+ *     proxy (proxy.c) with two relays open, ids 1 and 2: every relay ends
+ *     exactly once, nothing is called after its end, and what reaches
+ *     its calls is readable (the sanitizer checks that).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fuzz.h"
+#include "ipc.h"
+#include "link.h"
+#include "proxy.h"
+
+static struct event_base *base;
+
+typedef struct {
+	int      ended;
+	unsigned sum; /* touches every byte it is given */
+} relay_seen_t;
+
+typedef struct {
+	mg_proxy_t  *proxy;
+	mg_link_t   *link;
+	int          lost;
+	relay_seen_t relays[2];
+} run_t;
+
+static void
+touch(relay_seen_t *r, const char *p, size_t len)
+{
+	FUZZ_ASSERT(!r->ended, "a call after the relay's end");
+	for (size_t i = 0; i < len; i++)
+		r->sum += (unsigned char)p[i];
+}
+
+static void
+on_head(void *arg, int status, int kind, const char *sid, const char *ver)
+{
+	touch(arg, sid, strlen(sid));
+	touch(arg, ver, strlen(ver));
+}
+
+static void
+on_data(void *arg, const char *msg, size_t len)
+{
+	touch(arg, msg, len);
+}
+
+static void
+on_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	if (id != NULL)
+		touch(arg, id, strlen(id));
+	touch(arg, data, len);
+}
+
+static void
+on_end(void *arg, int code, const char *message)
+{
+	relay_seen_t *r = arg;
+
+	touch(r, message, strlen(message));
+	r->ended++;
+}
+
+/* The lengths of TYPE's parts after its fixed struct, as its receiver
+ * reads them; the number of parts, or -1 if the type has no payload
+ * layout. */
+static int
+layout(
+    unsigned type, const uint8_t *p, size_t len, size_t *fixed, size_t lens[6])
+{
+	mg_msg_req_t   q;
+	mg_msg_head_t  h;
+	mg_msg_event_t e;
+
+	switch (type) {
+	case MG_MSG_LINK:
+	case MG_MSG_HELLO: *fixed = sizeof(mg_msg_link_t); return 0;
+	case MG_MSG_RESUME:
+	case MG_MSG_RESUME_FWD: *fixed = sizeof(mg_msg_resume_t); return 0;
+	case MG_MSG_PARK: *fixed = MG_PARK_KEY; return 0;
+	case MG_MSG_REQ:
+		*fixed = sizeof(q);
+		if (len < sizeof(q))
+			return 0;
+		memcpy(&q, p, sizeof(q));
+		lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
+		lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
+		return 6;
+	case MG_MSG_RESP_HEAD:
+	case MG_MSG_PEER_HEAD:
+		*fixed = sizeof(h);
+		if (len < sizeof(h))
+			return 0;
+		memcpy(&h, p, sizeof(h));
+		lens[0] = h.sid_len, lens[1] = h.ver_len;
+		return 2;
+	case MG_MSG_RESP_EVENT:
+	case MG_MSG_PEER_EVENT:
+		*fixed = sizeof(e);
+		if (len < sizeof(e))
+			return 0;
+		memcpy(&e, p, sizeof(e));
+		lens[0] = e.id_len;
+		lens[1] = e.id_len <= len - sizeof(e)
+		    ? len - sizeof(e) - e.id_len
+		    : 0;
+		return 2;
+	case MG_MSG_CANCEL:
+	case MG_MSG_CANCEL_FWD:
+	case MG_MSG_ANSWER:
+	case MG_MSG_ANSWER_FWD:
+	case MG_MSG_NOTIFY_FWD:
+		*fixed = sizeof(mg_msg_cancel_t);
+		lens[0] = len >= *fixed ? len - *fixed : 0;
+		return 1;
+	case MG_MSG_RESP_END:
+	case MG_MSG_PEER_END:
+		*fixed = sizeof(mg_msg_end_t);
+		lens[0] = len >= *fixed ? len - *fixed : 0;
+		return 1;
+	default: return -1;
+	}
+}
+
+static void
+check_split(const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+{
+	size_t        fixed = 0, lens[6] = { 0 }, sum;
+	mg_ipc_part_t parts[6];
+	int           n = layout(hdr->type, payload, hdr->len, &fixed, lens);
+	int           rc, fits;
+
+	if (n < 0)
+		return;
+	/* what split must say, added without overflow */
+	sum = fixed;
+	fits = hdr->len >= fixed;
+	for (int i = 0; i < n && fits; i++) {
+		fits = lens[i] <= hdr->len - sum;
+		sum += lens[i];
+	}
+	fits = fits && sum == hdr->len;
+	rc = mg_ipc_split(payload, hdr->len, fixed, lens, (size_t)n, parts);
+	FUZZ_ASSERT((rc == MG_OK) == fits, "%s: split says %d, lengths %s",
+	    mg_ipc_type_name(hdr->type), rc, fits ? "add up" : "do not");
+	for (int i = 0; rc == MG_OK && i < n; i++)
+		FUZZ_ASSERT(parts[i].len == lens[i] &&
+			parts[i].p >= payload + fixed &&
+			parts[i].p + parts[i].len <= payload + hdr->len,
+		    "part %d outside the payload", i);
+}
+
+static void
+on_frame(
+    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+{
+	run_t       *run = arg;
+	uint8_t      raw[MG_IPC_HDR_SIZE];
+	mg_ipc_hdr_t again;
+	const char  *why = NULL;
+
+	/* the frame as the channel took it must pass the header check */
+	mg_ipc_hdr_encode(hdr, raw);
+	FUZZ_ASSERT(mg_ipc_hdr_decode(raw, sizeof(raw) + hdr->len,
+			MG_IPC_MAX_FRAME, &again, &why) == MG_OK,
+	    "the channel handed over a frame the check refuses: %s", why);
+	check_split(hdr, payload);
+	switch (hdr->type) {
+	case MG_MSG_RESP_HEAD:
+	case MG_MSG_RESP_DATA:
+	case MG_MSG_RESP_END:
+	case MG_MSG_RESP_EVENT: mg_proxy_frame(run->proxy, hdr, payload); break;
+	default: break;
+	}
+}
+
+static void
+on_lost(void *arg, mg_link_t *link, const char *why)
+{
+	run_t *run = arg;
+
+	run->lost = 1;
+	run->link = NULL;
+	mg_proxy_set_link(run->proxy, NULL); /* the worker's one path */
+}
+
+static void
+check_header(const uint8_t *data, size_t size)
+{
+	mg_ipc_hdr_t hdr;
+	uint8_t      raw[MG_IPC_HDR_SIZE];
+	const char  *why = NULL;
+	/* a limit from the id's first byte: small enough to be reached */
+	size_t max = size > 8 ? data[8] * 64u : 0;
+	int    rc = mg_ipc_hdr_decode(data, size, max, &hdr, &why);
+
+	if (rc == MG_OK) {
+		mg_ipc_hdr_encode(&hdr, raw);
+		FUZZ_ASSERT(memcmp(raw, data, sizeof(raw)) == 0,
+		    "a header decodes and encodes otherwise");
+		FUZZ_ASSERT(hdr.version == MG_IPC_VERSION &&
+			mg_ipc_type_known(hdr.type) && hdr.len <= max &&
+			(hdr.flags & ~MG_IPC_F_FD) == 0 &&
+			size - MG_IPC_HDR_SIZE >= hdr.len,
+		    "an accepted header breaks a rule");
+	} else if (rc == MG_AGAIN)
+		FUZZ_ASSERT(
+		    size < MG_IPC_HDR_SIZE || size - MG_IPC_HDR_SIZE < hdr.len,
+		    "MG_AGAIN for a whole frame");
+	else
+		FUZZ_ASSERT(
+		    rc == MG_ERROR && why != NULL, "MG_ERROR without a reason");
+}
+
+static void
+check_link(const uint8_t *data, size_t size)
+{
+	static const mg_link_ops_t lops = { on_frame, on_lost, NULL };
+	mg_link_ops_t              ops = lops;
+	run_t                      run = { 0 };
+	mg_relay_req_t req = { .method = 3, .body = "{}", .body_len = 2 };
+	mg_relay_ops_t rops = { on_head, on_data, on_event, on_end, NULL };
+	int            sv[2];
+	size_t         off = 0;
+	ssize_t        n;
+	char           sink[4096];
+
+	FUZZ_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0,
+	    "socketpair: %s", strerror(errno));
+	ops.arg = &run;
+	run.proxy = mg_proxy_new();
+	run.link = mg_link_new(base, sv[0], 1, &ops);
+	FUZZ_ASSERT(run.proxy != NULL && run.link != NULL, "proxy and link");
+	mg_proxy_set_link(run.proxy, run.link);
+	for (int i = 0; i < 2; i++) {
+		rops.arg = &run.relays[i];
+		FUZZ_ASSERT(mg_proxy_open(run.proxy, &req, &rops) != NULL,
+		    "relay %d", i);
+	}
+	/* the whole stream, then the end of it: the link is lost at the
+	 * latest when it reads the end */
+	evutil_make_socket_nonblocking(sv[1]);
+	while (off < size) {
+		n = send(sv[1], data + off, size - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN) {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			while (recv(sv[1], sink, sizeof(sink), 0) > 0)
+				;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown(sv[1], SHUT_WR);
+	while (!run.lost)
+		event_base_loop(base, EVLOOP_ONCE);
+	for (int i = 0; i < 2; i++)
+		FUZZ_ASSERT(run.relays[i].ended == 1, "relay %d ended %d times",
+		    i + 1, run.relays[i].ended);
+	mg_proxy_free(run.proxy);
+	close(sv[1]);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_quiet();
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		abort();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check_header(data, size);
+	check_link(data, size);
+	return 0;
+}
