@@ -40,6 +40,7 @@ cp "$MCPGW" "$tmp/mcpgw"
 cat > "$tmp/mcpgw.conf" <<CONF
 worker_processes 2;
 worker_connections $((N + 100));
+connections_per_address off;
 pid $tmp/mcpgw.pid;
 error_log $tmp/error.log info;
 server {

@@ -10,7 +10,9 @@ mg_setup
 mcp_need_sdk # node, for the client
 
 MG_PORT=$(free_port)
+# One client (127.0.0.1) opens all 10,000 sessions: no per-address limit.
 mcp_conf 2 "max_sessions 30000;
+sessions_per_address off;
 session_timeout 4s;
 upstream self { server http://127.0.0.1:$MG_PORT/mcp/demo; keepalive 8; }" "" \
 	"access_log $MG_TMP/access.log;" \
