@@ -86,12 +86,14 @@ struct mg_http_conn {
 	const mg_http_limits_t  *limits;
 	const mg_http_handler_t *handler;
 	void                    *listener;
+	struct sockaddr_storage  peer_addr;
 	char                     peer[INET6_ADDRSTRLEN];
 	char                    *subject; /* verified client certificate */
 	int                      tls;
 	mg_http_conn_t          *prev, *next;
-	int            linger; /* answered before the request was all in */
-	int            linked; /* on the conns list */
+	int            linger;  /* answered before the request was all in */
+	int            linked;  /* on the conns list */
+	int            watched; /* the handler hears of the close */
 	int            paused;
 	mg_http_req_t *spare; /* the last request's memory, for the next */
 };
@@ -1054,6 +1056,8 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	c->limits = limits;
 	c->handler = handler;
 	c->listener = listener;
+	memcpy(&c->peer_addr, peer,
+	    peerlen < sizeof(c->peer_addr) ? peerlen : sizeof(c->peer_addr));
 	peer_text(c->peer, sizeof(c->peer), peer);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
@@ -1122,7 +1126,16 @@ conn_free(mg_http_conn_t *c)
 			c->next->prev = c->prev;
 		nconns--;
 	}
+	if (c->watched && c->handler->closed != NULL)
+		c->handler->closed(
+		    c->handler->arg, (struct sockaddr *)&c->peer_addr);
 	free(c);
+}
+
+void
+mg_http_conn_watch(mg_http_conn_t *c)
+{
+	c->watched = 1;
 }
 
 int
@@ -1287,6 +1300,12 @@ const char *
 mg_http_req_peer(const mg_http_req_t *r)
 {
 	return r->conn->peer;
+}
+
+const struct sockaddr *
+mg_http_req_peer_addr(const mg_http_req_t *r)
+{
+	return (const struct sockaddr *)&r->conn->peer_addr;
 }
 
 void *

@@ -54,6 +54,9 @@ typedef struct {
 	/* The answer is complete (for the access log); may be NULL. */
 	void (*done)(void *arg, mg_http_req_t *req);
 	void *arg;
+	/* A connection given to mg_http_conn_watch closed; PEER as it was
+	 * accepted.  May be NULL. */
+	void (*closed)(void *arg, const struct sockaddr *peer);
 } mg_http_handler_t;
 
 /* Take over an accepted socket.  LISTENER is opaque to http.c (the
@@ -64,6 +67,9 @@ mg_http_conn_t *mg_http_conn_new(struct event_base *base, int fd,
     const struct sockaddr *peer, socklen_t peerlen, void *listener,
     struct ssl_ctx_st *tls, const mg_http_limits_t *limits,
     const mg_http_handler_t *handler);
+/* Call the handler's closed callback when C closes (the accepting side
+ * counts connections per client). */
+void mg_http_conn_watch(mg_http_conn_t *c);
 /* Open connections of this process (for worker_connections). */
 int mg_http_conn_count(void);
 /* Graceful stop: close idle connections now; the rest after their
@@ -85,6 +91,7 @@ void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,
 const char *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+const struct sockaddr *mg_http_req_peer_addr(const mg_http_req_t *req);
 /* The TLS context the connection's handshake ended with, or NULL. */
 struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);
 /* The verified TLS client certificate's subject, or NULL. */

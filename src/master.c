@@ -23,12 +23,14 @@
 
 #include "accesslog.h"
 #include "ipc.h"
+#include "limit.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "sdnotify.h"
+#include "selfconn.h"
 #include "session.h"
 #include "sesstab.h"
 #include "sig.h"
@@ -768,6 +770,10 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	    NULL)
 		mg_fatal(
 		    "mmap() of the session table failed (%s)", strerror(errno));
+	/* the per-client limits' shared counters and marks, before any fork */
+	if (mg_limit_init() != MG_OK || mg_selfconn_init() != MG_OK)
+		mg_fatal("mmap() of the per-client limits failed (%s)",
+		    strerror(errno));
 	if (prepare(conf, &err) != MG_OK)
 		mg_fatal("%s", err ? err : "out of memory");
 	if (geteuid() != 0 && conf->user != NULL)

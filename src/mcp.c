@@ -27,12 +27,14 @@
 #include "builtin.h"
 #include "ipc.h"
 #include "jsonrpc.h"
+#include "limit.h"
 #include "log.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "bridge.h"
 #include "era.h"
 #include "replay.h"
+#include "selfconn.h"
 #include "session.h"
 #include "sesstab.h"
 #include "sse.h"
@@ -919,6 +921,97 @@ ex_check_common(mg_mcp_ex_t *ex, int loopback)
 	return MG_OK;
 }
 
+/* ---- who a new session counts against ---------------------------------- */
+
+/*
+ * The owner a new session of this request is counted against: the
+ * client's address (limit.h: an IPv4 address, an IPv6 /64), or no one
+ * for the connector's own requests (selfconn.h), whose clients were
+ * counted on their way in.  Per identity limits go here once the access
+ * phase establishes who a client is: the identity becomes an owner of its
+ * own with its own limit, checked beside the address.
+ */
+static uint32_t
+session_owner(const mg_mcp_ex_t *ex)
+{
+	const struct sockaddr *sa = mg_http_req_peer_addr(ex->req);
+	uint64_t               client;
+
+	if (mg_limit_client(sa, &client) != MG_OK || mg_selfconn_is(sa))
+		return 0;
+	return mg_sesstab_owner(ex->ctx->sessions, client);
+}
+
+static uint32_t
+session_limit(const mg_mcp_ex_t *ex)
+{
+	return (uint32_t)ex->ctx->conf->sessions_per_address;
+}
+
+/*
+ * A new session refused, RC as mg_sesstab_add_for said: counted, logged
+ * once in a while, and the answer's status, JSON-RPC code and message.  A
+ * client at its own limit gets 429 (it, not the gateway, must slow down;
+ * others are served); a full table is the gateway's state: 503.
+ */
+static int
+session_refused(const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len)
+{
+	char who[INET6_ADDRSTRLEN + 4];
+	int  limit = ex->ctx->conf->sessions_per_address;
+
+	if (rc == MG_ERROR) { /* ex_relay_session: no token */
+		*code = MG_RPC_INTERNAL_ERROR;
+		snprintf(msg, len, "cannot seal a session id");
+		return 500;
+	}
+	mg_limit_client_text(mg_http_req_peer_addr(ex->req), who, sizeof(who));
+	if (rc == MG_BUSY) {
+		mg_limit_refused(MG_LIMIT_SESSIONS_ADDR,
+		    "sessions_per_address (%d) reached by %s: refusing a new "
+		    "session on %s",
+		    limit, who, ex->loc->path);
+		*code = MG_LIMIT_ERR;
+		snprintf(msg, len,
+		    "too many sessions from this address "
+		    "(sessions_per_address %d); end some with DELETE or try "
+		    "again later",
+		    limit);
+		return 429;
+	}
+	mg_limit_refused(MG_LIMIT_SESSIONS_FULL,
+	    "session table full (max_sessions %d): refusing a new session "
+	    "from %s on %s",
+	    ex->ctx->conf->max_sessions, who, ex->loc->path);
+	*code = MG_RPC_INTERNAL_ERROR;
+	snprintf(msg, len, "too many sessions; try again later");
+	return 503;
+}
+
+static void
+session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc)
+{
+	char msg[160];
+	int  code, status = session_refused(ex, rc, &code, msg, sizeof(msg));
+
+	ex_refuse(ex, status, id, code, msg);
+}
+
+/* Before a proxy route's initialize goes upstream: a client at its limit
+ * is refused now, not once the upstream has opened a session for it. */
+static int
+session_room(mg_mcp_ex_t *ex, struct json_object *id)
+{
+	uint32_t limit = session_limit(ex);
+
+	if (limit == 0 ||
+	    mg_sesstab_owner_count(ex->ctx->sessions, session_owner(ex)) <
+		limit)
+		return MG_OK;
+	session_refuse(ex, id, MG_BUSY);
+	return MG_ERROR;
+}
+
 /*
  * Is the session S still alive here?  The shared table knows every session
  * this gateway has seen.  A sealed id it has never seen was issued by
@@ -937,7 +1030,9 @@ session_alive(mg_mcp_ex_t *ex, const mg_session_t *s)
 		return rc;
 	if (((int64_t)time(NULL) - s->issued) * 1000 > timeout)
 		return MG_DECLINED;
-	if (mg_sesstab_add(t, s->id, now_ms()) == MG_OK)
+	/* counted against the client, but never refused: it exists */
+	rc = mg_sesstab_add_for(t, s->id, now_ms(), session_owner(ex), 0);
+	if (rc == MG_OK)
 		return MG_OK;
 	/* another worker took it in at the same moment, or the table is full */
 	return mg_sesstab_touch(t, s->id, now_ms(), timeout);
@@ -986,7 +1081,7 @@ ex_initialize(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	mg_session_t        s;
 	char                token[MG_SESSION_TOKEN_MAX + 1];
 	struct evbuffer    *body;
-	int                 v = -1;
+	int                 v = -1, rc;
 
 	if (m->params &&
 	    json_object_object_get_ex(m->params, "protocolVersion", &pv) &&
@@ -1008,12 +1103,10 @@ ex_initialize(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		    "cannot seal a session id");
 		return;
 	}
-	if (mg_sesstab_add(ex->ctx->sessions, s.id, now_ms()) != MG_OK) {
-		mg_warn("session table full (max_sessions %d): refusing a new "
-			"session on %s",
-		    ex->ctx->conf->max_sessions, ex->loc->path);
-		ex_refuse(ex, 503, m->id, MG_RPC_INTERNAL_ERROR,
-		    "too many sessions; try again later");
+	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, now_ms(),
+	    session_owner(ex), session_limit(ex));
+	if (rc != MG_OK) {
+		session_refuse(ex, m->id, rc);
 		return;
 	}
 	ex->session = s.id;
@@ -1364,6 +1457,8 @@ ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
 	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "initialize") == 0) {
+		if (session_room(ex, m->id) != MG_OK)
+			return;
 		ex->relay_init = 1;
 		ex_keep_init_params(ex, m);
 		ex_relay(ex, body, len);
@@ -2141,12 +2236,14 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
 }
 
-/* An initialize answered by the upstream: our session wraps its own. */
+/* An initialize answered by the upstream: our session wraps its own.
+ * MG_OK, or what mg_sesstab_add_for said (MG_ERROR: no token). */
 static int
 ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 {
 	char         token[MG_SESSION_TOKEN_MAX + 1];
 	mg_session_t s;
+	int          rc;
 
 	memset(&s, 0, sizeof(s));
 	s.id = mg_sesstab_new_id();
@@ -2154,9 +2251,12 @@ ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
 	snprintf(s.version, sizeof(s.version), "%s", version);
 	blob_pack(&s, sid, ex->init_params);
-	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK ||
-	    mg_sesstab_add(ex->ctx->sessions, s.id, now_ms()) != MG_OK)
+	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK)
 		return MG_ERROR;
+	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, now_ms(),
+	    session_owner(ex), session_limit(ex));
+	if (rc != MG_OK)
+		return rc;
 	ex->session = s.id;
 	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
 	return MG_OK;
@@ -2367,6 +2467,8 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		mg_rpc_msg_t d = { .kind = MG_RPC_REQUEST,
 			.method = "server/discover" };
 
+		if (session_room(ex, m->id) != MG_OK)
+			return;
 		ex_keep_init_params(ex, m);
 		ex->reverse_init = 1;
 		d.root = json_object_new_object();
@@ -2600,11 +2702,14 @@ reverse_message(
 			json_object_put(p);
 		}
 		r = mg_bridge_initialize_from_discover(m.result, version);
-		if (ex_relay_session(ex, "", version) != MG_OK) {
+		if ((rc = ex_relay_session(ex, "", version)) != MG_OK) {
+			char why[160];
+			int  code;
+
 			json_object_put(r);
-			mg_rpc_write_error(out, ex->req_id,
-			    MG_RPC_INTERNAL_ERROR,
-			    "too many sessions; try again later", NULL);
+			session_refused(ex, rc, &code, why, sizeof(why));
+			mg_rpc_write_error(out, ex->req_id, code, why, NULL);
+			rc = MG_OK;
 		} else {
 			mg_rpc_write_result(out, ex->req_id, r);
 			json_object_put(r);
@@ -2625,6 +2730,7 @@ relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
 {
 	mg_mcp_ex_t *ex = arg;
+	int          rc;
 
 	ex->relay_status = status;
 	ex->relay_kind = kind;
@@ -2637,10 +2743,9 @@ relay_head(
 	/* our session for an initialize result (version set), even over an
 	 * upstream without sessions (sid "") */
 	if (ex->relay_init && status == 200 && version[0] != '\0' &&
-	    ex_relay_session(ex, sid, version) != MG_OK) {
+	    (rc = ex_relay_session(ex, sid, version)) != MG_OK) {
 		ex->relay_init = 0;
-		ex_refuse(ex, 503, ex->req_id, MG_RPC_INTERNAL_ERROR,
-		    "too many sessions; try again later");
+		session_refuse(ex, ex->req_id, rc);
 		return;
 	}
 	/* over the bridge the stream begins with the first notification:

@@ -34,6 +34,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp.h"
+#include "selfconn.h"
 #include "sse.h"
 #include "stdioup.h"
 #include "tls.h"
@@ -726,8 +727,10 @@ conn_free(mg_upconn_t *c)
 			}
 	}
 	mg_wflush_free(c->wf);
-	if (c->bev)
+	if (c->bev) {
+		mg_selfconn_release(bufferevent_getfd(c->bev));
 		bufferevent_free(c->bev);
+	}
 	free(c);
 }
 
@@ -890,6 +893,30 @@ upx_reading(mg_upx_t *x)
 		bufferevent_set_timeouts(x->c->bev, &tv, NULL);
 }
 
+/*
+ * Connect C's bufferevent.  An upstream at a numeric loopback address may
+ * be this gateway: the socket is the connector's own, bound and marked
+ * (selfconn.h), so that the workers do not count it against a client's
+ * limits.  Any other host is resolved with evdns, without blocking.
+ */
+static int
+conn_connect(mg_upstreams_t *ups, mg_upconn_t *c)
+{
+	const mg_upstream_server_t *s = &c->pool->up->server;
+	struct sockaddr_storage     ss;
+	socklen_t                   len;
+	int                         fd;
+
+	if (mg_selfconn_addr(s->host, s->port, &ss, &len) != MG_OK)
+		return bufferevent_socket_connect_hostname(
+		    c->bev, ups->dns, AF_UNSPEC, s->host, atoi(s->port));
+	if ((fd = mg_selfconn_socket((struct sockaddr *)&ss)) < 0)
+		return -1;
+	bufferevent_setfd(c->bev, fd);
+	return bufferevent_socket_connect(
+	    c->bev, (struct sockaddr *)&ss, (int)len);
+}
+
 static mg_upconn_t *
 conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
 {
@@ -914,9 +941,8 @@ conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	/* evdns: a name is resolved without blocking the loop */
-	if (bufferevent_socket_connect_hostname(
-		c->bev, ups->dns, AF_UNSPEC, s->host, atoi(s->port)) != 0) {
+	if (conn_connect(ups, c) != 0) {
+		mg_selfconn_release(bufferevent_getfd(c->bev));
 		bufferevent_free(c->bev);
 		free(c);
 		return NULL;
@@ -2058,6 +2084,8 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 	settings.on_message_complete = up_on_message_complete;
 	if (ups == NULL)
 		return NULL;
+	/* a connector killed before it released its marks: they go now */
+	mg_selfconn_sweep();
 	ups->base = base;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;

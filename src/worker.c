@@ -17,10 +17,12 @@
 
 #include "child.h"
 #include "http.h"
+#include "limit.h"
 #include "link.h"
 #include "log.h"
 #include "mcp.h"
 #include "proxy.h"
+#include "selfconn.h"
 #include "session.h"
 #include "worker.h"
 
@@ -47,6 +49,7 @@ typedef struct mg_worker {
 	mg_mcp_ctx_t      *mcp;
 	mg_proxy_t        *proxy;
 	mg_http_handler_t  handler;
+	mg_limit_conns_t  *conns;  /* connections_per_address */
 	struct event      *drain;  /* while quitting: exit when idle */
 	int                paused; /* accepting stopped: worker_connections */
 	int                quitting;
@@ -159,6 +162,14 @@ on_done(void *arg, mg_http_req_t *req)
 	mg_mcp_done(w->mcp, req);
 }
 
+static void
+on_closed(void *arg, const struct sockaddr *peer)
+{
+	mg_worker_t *w = arg;
+
+	mg_limit_conn_close(w->conns, peer);
+}
+
 /* ---- accepting -------------------------------------------------------- */
 
 static void
@@ -183,11 +194,22 @@ static void
 on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	mg_wlisten_t *wl = arg;
-	mg_worker_t  *w = wl->w;
+	mg_wlisten_t   *wl = arg;
+	mg_worker_t    *w = wl->w;
+	mg_http_conn_t *c;
+	int             rc = mg_limit_conn_open(w->conns, sa);
 
-	mg_http_conn_new(w->base, fd, sa, (socklen_t)salen, wl, wl->tls,
+	/* one client may not take all of this worker's connections */
+	if (rc == MG_BUSY) {
+		mg_limit_conn_refuse(w->conns, fd, sa, wl->tls != NULL);
+		return;
+	}
+	c = mg_http_conn_new(w->base, fd, sa, (socklen_t)salen, wl, wl->tls,
 	    &wl->limits, &w->handler);
+	if (rc == MG_OK && c == NULL)
+		mg_limit_conn_close(w->conns, sa);
+	else if (rc == MG_OK)
+		mg_http_conn_watch(c);
 	if (mg_http_conn_count() >= w->ctx->conf->worker_connections)
 		accept_pause(w, 1);
 }
@@ -487,6 +509,7 @@ static void
 worker_free(mg_worker_t *w)
 {
 	mg_http_conn_close_all();
+	mg_limit_conns_free(w->conns);
 	mg_mcp_ctx_free(w->mcp);
 	mg_proxy_free(w->proxy);
 	mg_link_free(w->link);
@@ -516,8 +539,11 @@ worker_setup(mg_worker_t *w)
 	w->mcp = mg_mcp_ctx_new(w->base, ctx->sessions, w->key, ctx->conf);
 	w->proxy = mg_proxy_new();
 	w->drain = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+	w->conns = mg_limit_conns_new(
+	    ctx->conf->worker_connections, ctx->conf->connections_per_address);
 	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
-	    w->drain == NULL || event_add(w->drain, &tick) != 0) {
+	    w->drain == NULL || w->conns == NULL ||
+	    event_add(w->drain, &tick) != 0) {
 		mg_error("cannot set up the MCP endpoints");
 		return MG_ERROR;
 	}
@@ -525,7 +551,7 @@ worker_setup(mg_worker_t *w)
 	mg_mcp_set_worker(w->mcp, ctx->slot, ctx->generation);
 	mg_mcp_set_proxy(w->mcp, w->proxy);
 	w->handler = (mg_http_handler_t){ on_headers, on_request, on_aborted,
-		on_done, w };
+		on_done, w, on_closed };
 	return MG_OK;
 }
 

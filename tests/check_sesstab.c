@@ -1,12 +1,22 @@
 /*
  * The shared session table: life of a session, idle expiry, deletion
  * seen by another process, a full table, and adders racing in processes.
+ * Then the per-client limits that count in it and beside it (limit.h,
+ * selfconn.h): sessions per owner, client keys, a worker's connections
+ * per client, and the connector's marks on its own sockets.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "limit.h"
+#include "selfconn.h"
 #include "sesstab.h"
 #include "suites.h"
 
@@ -135,11 +145,344 @@ START_TEST(racing_adders)
 }
 END_TEST
 
+/* ---- sessions per owner ----------------------------------------------- */
+
+/* LIMIT sessions of an owner, then MG_BUSY; others go on; an ended
+ * session (deleted or swept idle) makes room for its own owner. */
+START_TEST(owner_limit)
+{
+	mg_sesstab_t *t = mg_sesstab_create(1000);
+	uint32_t      a = mg_sesstab_owner(t, 1), b = mg_sesstab_owner(t, 2);
+	uint64_t      ids[3];
+
+	ck_assert_uint_ne(a, 0);
+	ck_assert_uint_ne(a, b);
+	for (int i = 0; i < 3; i++) {
+		ids[i] = mg_sesstab_new_id();
+		ck_assert_int_eq(mg_sesstab_add_for(t, ids[i], 0, a, 3), MG_OK);
+	}
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 3);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 3), MG_BUSY);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 3);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, b, 3), MG_OK);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, b), 1);
+	/* no limit: counted, never refused (a session taken in) */
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 0), MG_OK);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 4);
+	ck_assert_int_eq(mg_sesstab_delete(t, ids[0], 10), MG_OK);
+	ck_assert_int_eq(mg_sesstab_delete(t, ids[0], 11), MG_DECLINED);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 3);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 4), MG_OK);
+	/* the sweep ends all of them idle: every count goes back to 0 */
+	mg_sesstab_sweep(t, 10000, 500, NULL, NULL);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 0);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, b), 0);
+	/* owner 0 is no one: never counted, never refused */
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, 0, 1), MG_OK);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, 0, 1), MG_OK);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, 0), 0);
+	mg_sesstab_destroy(t);
+}
+END_TEST
+
+/* A full table is a full table, whoever asks: MG_DECLINED, not MG_BUSY,
+ * and a refusal leaves no count behind. */
+START_TEST(owner_full_table)
+{
+	mg_sesstab_t *t = mg_sesstab_create(16);
+	uint32_t      a = mg_sesstab_owner(t, 7);
+
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(
+		    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 0), MG_OK);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 16), MG_DECLINED);
+	ck_assert_int_eq(
+	    mg_sesstab_add_for(t, mg_sesstab_new_id(), 0, a, 3), MG_DECLINED);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), 16);
+	mg_sesstab_destroy(t);
+}
+END_TEST
+
+/* Four processes add for one owner at once, limit 50: 50 land, or 51
+ * when two adds race at the limit (sesstab.h); never more. */
+START_TEST(owner_racing)
+{
+	mg_sesstab_t *t = mg_sesstab_create(10000);
+	uint32_t      a = mg_sesstab_owner(t, 42);
+	pid_t         pids[4];
+	int           status, added = 0;
+
+	for (int p = 0; p < 4; p++)
+		if ((pids[p] = fork()) == 0) {
+			int n = 0;
+
+			for (int i = 0; i < 100; i++)
+				n += mg_sesstab_add_for(t, mg_sesstab_new_id(),
+					 0, a, 50) == MG_OK;
+			_exit(n);
+		}
+	for (int p = 0; p < 4; p++) {
+		ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
+		added += WEXITSTATUS(status);
+	}
+	ck_assert_int_ge(added, 50);
+	ck_assert_int_le(added, 51);
+	ck_assert_uint_eq(mg_sesstab_owner_count(t, a), (uint32_t)added);
+	ck_assert_uint_eq(mg_sesstab_sweep(t, 1, 500, NULL, NULL), added);
+	mg_sesstab_destroy(t);
+}
+END_TEST
+
+/* ---- client keys ------------------------------------------------------ */
+
+static struct sockaddr_storage
+addr_of(const char *text, int port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in     *sin = (void *)&ss;
+	struct sockaddr_in6    *sin6 = (void *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else {
+		ck_assert_int_eq(
+		    inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+	}
+	return ss;
+}
+
+static uint64_t
+key_of(const char *text)
+{
+	struct sockaddr_storage ss = addr_of(text, 1);
+	uint64_t                key = 0;
+
+	ck_assert_int_eq(mg_limit_client((struct sockaddr *)&ss, &key), MG_OK);
+	return key;
+}
+
+static void
+text_is(const char *addr, const char *want)
+{
+	struct sockaddr_storage ss = addr_of(addr, 1);
+	char                    buf[64];
+
+	mg_limit_client_text((struct sockaddr *)&ss, buf, sizeof(buf));
+	ck_assert_str_eq(buf, want);
+}
+
+/* An IPv4 address is a client; an IPv6 one by its /64; a mapped IPv4
+ * address is the IPv4 client; the two families never meet. */
+START_TEST(client_keys)
+{
+	struct sockaddr_storage un = { .ss_family = AF_UNIX };
+	uint64_t                key;
+
+	ck_assert_uint_eq(key_of("192.0.2.7"), 0x1c0000207ULL);
+	ck_assert_uint_ne(key_of("192.0.2.7"), key_of("192.0.2.8"));
+	ck_assert_uint_eq(key_of("::ffff:192.0.2.7"), key_of("192.0.2.7"));
+	ck_assert_uint_eq(
+	    key_of("2001:db8:1:2::1"), key_of("2001:db8:1:2:aa:bb:cc:dd"));
+	ck_assert_uint_ne(key_of("2001:db8:1:2::1"), key_of("2001:db8:1:3::1"));
+	ck_assert_uint_eq(key_of("2001:db8:1:2::1"), 0x20010db800010002ULL);
+	ck_assert_uint_ne(key_of("::1"), key_of("127.0.0.1"));
+	ck_assert_uint_ne(key_of("0.0.0.0"), key_of("::"));
+	ck_assert_int_eq(
+	    mg_limit_client((struct sockaddr *)&un, &key), MG_DECLINED);
+	text_is("192.0.2.7", "192.0.2.7");
+	text_is("::ffff:192.0.2.7", "192.0.2.7");
+	text_is("2001:db8:1:2:aa:bb:cc:dd", "2001:db8:1:2::/64");
+	text_is("::1", "::/64");
+}
+END_TEST
+
+/* ---- connections per client, in one worker ----------------------------- */
+
+static int
+conn_open(mg_limit_conns_t *lc, const char *addr, int port)
+{
+	struct sockaddr_storage ss = addr_of(addr, port);
+
+	return mg_limit_conn_open(lc, (struct sockaddr *)&ss);
+}
+
+static void
+conn_close(mg_limit_conns_t *lc, const char *addr)
+{
+	struct sockaddr_storage ss = addr_of(addr, 1);
+
+	mg_limit_conn_close(lc, (struct sockaddr *)&ss);
+}
+
+static int
+conn_count(mg_limit_conns_t *lc, const char *addr)
+{
+	struct sockaddr_storage ss = addr_of(addr, 1);
+
+	return mg_limit_conn_count(lc, (struct sockaddr *)&ss);
+}
+
+START_TEST(conns_per_client)
+{
+	mg_limit_conns_t *lc = mg_limit_conns_new(64, 2), *off;
+	char              a[32];
+
+	ck_assert_ptr_nonnull(lc);
+	ck_assert_int_eq(conn_open(lc, "10.0.0.1", 1000), MG_OK);
+	ck_assert_int_eq(conn_open(lc, "10.0.0.1", 1001), MG_OK);
+	ck_assert_int_eq(conn_open(lc, "10.0.0.1", 1002), MG_BUSY);
+	ck_assert_int_eq(conn_open(lc, "10.0.0.2", 1000), MG_OK);
+	/* one /64 is one client */
+	ck_assert_int_eq(conn_open(lc, "2001:db8::1", 1000), MG_OK);
+	ck_assert_int_eq(conn_open(lc, "2001:db8::2", 1000), MG_OK);
+	ck_assert_int_eq(conn_open(lc, "2001:db8::3", 1000), MG_BUSY);
+	conn_close(lc, "10.0.0.1");
+	ck_assert_int_eq(conn_count(lc, "10.0.0.1"), 1);
+	ck_assert_int_eq(conn_open(lc, "10.0.0.1", 1003), MG_OK);
+	/* many clients come and go: the table neither fills nor loses one */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 60; i++) {
+			snprintf(a, sizeof(a), "10.1.%d.%d", round, i);
+			ck_assert_int_eq(conn_open(lc, a, 1), MG_OK);
+		}
+		for (int i = 0; i < 60; i += 2) {
+			snprintf(a, sizeof(a), "10.1.%d.%d", round, i);
+			conn_close(lc, a);
+		}
+		for (int i = 1; i < 60; i += 2) {
+			snprintf(a, sizeof(a), "10.1.%d.%d", round, i);
+			ck_assert_int_eq(conn_count(lc, a), 1);
+			conn_close(lc, a);
+			ck_assert_int_eq(conn_count(lc, a), 0);
+		}
+	}
+	ck_assert_int_eq(conn_count(lc, "10.0.0.1"), 2);
+	ck_assert_int_eq(conn_count(lc, "10.0.0.2"), 1);
+	ck_assert_int_eq(conn_count(lc, "2001:db8::9"), 2);
+	mg_limit_conns_free(lc);
+	/* off: nothing counted, nothing refused */
+	off = mg_limit_conns_new(64, 0);
+	ck_assert_int_eq(conn_open(off, "10.0.0.1", 1), MG_DECLINED);
+	ck_assert_int_eq(conn_count(off, "10.0.0.1"), 0);
+	mg_limit_conns_free(off);
+}
+END_TEST
+
+/* A refusal is counted in memory every process shares, whoever logs. */
+START_TEST(refusals_shared)
+{
+	uint64_t before;
+	pid_t    pid;
+	int      status;
+
+	ck_assert_int_eq(mg_limit_init(), MG_OK);
+	before = mg_limit_refusals(MG_LIMIT_SESSIONS_ADDR);
+	if ((pid = fork()) == 0) {
+		for (int i = 0; i < 5; i++)
+			mg_limit_refused(MG_LIMIT_SESSIONS_ADDR, "test %d", i);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	mg_limit_refused(MG_LIMIT_SESSIONS_ADDR, "test");
+	ck_assert_uint_eq(
+	    mg_limit_refusals(MG_LIMIT_SESSIONS_ADDR), before + 6);
+}
+END_TEST
+
+/* ---- the connector's own sockets --------------------------------------- */
+
+/* A socket to a loopback address is bound and marked until released; a
+ * peer is the connector only from loopback with a marked port. */
+START_TEST(selfconn_marks)
+{
+	struct sockaddr_storage to = addr_of("127.0.0.1", 9), mine, other;
+	socklen_t               len = sizeof(mine);
+	int                     fd, fd2;
+
+	ck_assert_int_eq(mg_selfconn_init(), MG_OK);
+	fd = mg_selfconn_socket((struct sockaddr *)&to);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&mine, &len), 0);
+	ck_assert_int_ne(ntohs(((struct sockaddr_in *)&mine)->sin_port), 0);
+	/* the port, seen from any loopback address, is the connector's */
+	to = addr_of(
+	    "127.0.0.1", ntohs(((struct sockaddr_in *)&mine)->sin_port));
+	ck_assert(mg_selfconn_is((struct sockaddr *)&to));
+	other = addr_of(
+	    "127.0.0.2", ntohs(((struct sockaddr_in *)&mine)->sin_port));
+	ck_assert(mg_selfconn_is((struct sockaddr *)&other));
+	/* not from elsewhere: a remote host picks its port freely */
+	other = addr_of(
+	    "192.0.2.1", ntohs(((struct sockaddr_in *)&mine)->sin_port));
+	ck_assert(!mg_selfconn_is((struct sockaddr *)&other));
+	/* nobody else may bind the port meanwhile */
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	other = addr_of(
+	    "127.0.0.2", ntohs(((struct sockaddr_in *)&mine)->sin_port));
+	ck_assert_int_ne(
+	    bind(fd2, (struct sockaddr *)&other, sizeof(struct sockaddr_in)),
+	    0);
+	close(fd2);
+	mg_selfconn_release(fd);
+	close(fd);
+	ck_assert(!mg_selfconn_is((struct sockaddr *)&to));
+	/* to anywhere else: an ordinary socket, nothing marked */
+	other = addr_of("192.0.2.1", 9);
+	fd = mg_selfconn_socket((struct sockaddr *)&other);
+	ck_assert_int_ge(fd, 0);
+	len = sizeof(mine);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&mine, &len), 0);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in *)&mine)->sin_port), 0);
+	close(fd);
+}
+END_TEST
+
+/* The marks of a connector that died (killed before it released them)
+ * are cleared by the next one's sweep. */
+START_TEST(selfconn_sweep)
+{
+	struct sockaddr_storage to = addr_of("127.0.0.1", 9), mine;
+	socklen_t               len = sizeof(mine);
+	int                     p[2], status, port;
+	pid_t                   pid;
+
+	ck_assert_int_eq(mg_selfconn_init(), MG_OK);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		int fd = mg_selfconn_socket((struct sockaddr *)&to);
+
+		getsockname(fd, (struct sockaddr *)&mine, &len);
+		port = ntohs(((struct sockaddr_in *)&mine)->sin_port);
+		(void)!write(p[1], &port, sizeof(port));
+		_exit(0); /* no release */
+	}
+	ck_assert_int_eq(read(p[0], &port, sizeof(port)), sizeof(port));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	to = addr_of("127.0.0.1", port);
+	ck_assert(mg_selfconn_is((struct sockaddr *)&to));
+	mg_selfconn_sweep();
+	ck_assert(!mg_selfconn_is((struct sockaddr *)&to));
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 Suite *
 sesstab_suite(void)
 {
 	Suite *s = suite_create("sesstab");
-	TCase *tc = tcase_create("table");
+	TCase *tc = tcase_create("table"), *per = tcase_create("per client");
 
 	tcase_add_test(tc, life);
 	tcase_add_test(tc, idle_expiry);
@@ -147,5 +490,14 @@ sesstab_suite(void)
 	tcase_add_test(tc, shared_across_fork);
 	tcase_add_test(tc, racing_adders);
 	suite_add_tcase(s, tc);
+	tcase_add_test(per, owner_limit);
+	tcase_add_test(per, owner_full_table);
+	tcase_add_test(per, owner_racing);
+	tcase_add_test(per, client_keys);
+	tcase_add_test(per, conns_per_client);
+	tcase_add_test(per, refusals_shared);
+	tcase_add_test(per, selfconn_marks);
+	tcase_add_test(per, selfconn_sweep);
+	suite_add_tcase(s, per);
 	return s;
 }
