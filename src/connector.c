@@ -152,16 +152,27 @@ static void    park_free(parked_t *p);
 static void    rsub_free(rsub_t *s);
 static rsub_t *rsub_find(struct mg_connector_s *c, uint64_t session);
 
-/* Stopping: relays in flight finish first, then the bridge's sessions
- * are closed upstream (the idle sessions' DELETEs not begun are not) and
- * the stdio servers stopped (they get their time in the loop), then the
- * loop ends. */
+/* Stopping: the workers of this generation go first (each may still
+ * take a request on a connection it held, and relay it here, until it
+ * exits and its link closes), and relays in flight finish; then the
+ * bridge's sessions are closed upstream (the idle sessions' DELETEs not
+ * begun are not) and the stdio servers stopped (they get their time in
+ * the loop), then the loop ends. */
 static void connector_stdio_stopped(void *arg);
+
+static int
+connector_linked(const mg_connector_t *c)
+{
+	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
+		if (c->links[i] != NULL)
+			return 1;
+	return 0;
+}
 
 static void
 connector_maybe_exit(mg_connector_t *c)
 {
-	if (!c->quitting || c->nrelays > 0)
+	if (!c->quitting || c->nrelays > 0 || connector_linked(c))
 		return;
 	if (!c->bridges_closed) {
 		c->bridges_closed = 1;
@@ -196,6 +207,9 @@ connector_quit(void *arg)
 	mg_connector_t *c = arg;
 
 	c->quitting = 1;
+	if (connector_linked(c))
+		mg_info("waiting for the workers of generation %d to exit",
+		    c->ctx->generation);
 	connector_maybe_exit(c);
 }
 
@@ -1173,6 +1187,7 @@ connector_lost(void *arg, mg_link_t *link, const char *why)
 		c->links[slot] = NULL;
 		connector_drop_slot(c, slot);
 	}
+	connector_maybe_exit(c);
 }
 
 static void

@@ -100,6 +100,8 @@ struct mg_http_conn {
 
 static mg_http_conn_t      *conns;
 static int                  nconns;
+static int                  draining; /* the worker stops: no keep-alive */
+static int64_t              drain_idle_ms;
 static http_parser_settings parser_settings;
 
 static const struct {
@@ -223,12 +225,26 @@ conn_arm(mg_http_conn_t *c, int64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* How long an idle connection stays open: while the worker stops, never
+ * longer than the drain allows, and never forever. */
+static int64_t
+idle_ms(const mg_http_conn_t *c)
+{
+	int64_t ms = c->limits->keepalive_timeout;
+
+	if (!draining)
+		return ms;
+	if (ms <= 0 || ms > drain_idle_ms)
+		ms = drain_idle_ms;
+	return ms > 0 ? ms : 1;
+}
+
 static void
 conn_phase(mg_http_conn_t *c, phase_t phase)
 {
 	c->phase = phase;
 	switch (phase) {
-	case PHASE_IDLE: conn_arm(c, c->limits->keepalive_timeout); break;
+	case PHASE_IDLE: conn_arm(c, idle_ms(c)); break;
 	case PHASE_HEADERS: conn_arm(c, c->limits->header_timeout); break;
 	case PHASE_BODY:
 		conn_arm(c,
@@ -414,6 +430,8 @@ write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
 	}
 	if ((len < 0 && !http11) || r->conn->limits->keepalive_timeout == 0)
 		r->keepalive = 0; /* a 1.0 stream ends by closing */
+	if (draining)
+		r->keepalive = 0; /* the client learns it is the last */
 	mg_head_str(&h, http11 ? "HTTP/1.1 " : "HTTP/1.0 ");
 	mg_head_num(&h, (uint64_t)status);
 	mg_head_mem(&h, " ", 1);
@@ -1144,31 +1162,26 @@ mg_http_conn_count(void)
 	return nconns;
 }
 
+/*
+ * A stopping worker closes no connection while its client may be sending
+ * on it: answers in progress finish (those that begin from now on say
+ * Connection: close, and their connection closes after them), and an
+ * idle connection stays for one more request, answered so, or until it
+ * has been idle for MS.  Closing idle connections at once would reset
+ * the requests their clients were sending just then.
+ */
 int
-mg_http_conn_drain_all(void)
+mg_http_conn_drain_all(int64_t ms)
 {
-	mg_http_conn_t *c, *next;
-	int             busy = 0;
-
-	for (c = conns; c != NULL; c = next) {
-		next = c->next;
-		/* an answer just ended (a stream the stop ended) may still be
-		 * queued: it goes out first, then the connection closes */
-		if (c->req == NULL && c->phase != PHASE_CLOSING &&
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-			c->phase = PHASE_CLOSING;
-			bufferevent_disable(c->bev, EV_READ);
-			conn_arm(c, MG_HTTP_FLUSH_MS);
-		}
-		if (c->req == NULL && c->phase != PHASE_CLOSING) {
-			conn_free(c);
-			continue;
-		}
-		if (c->req != NULL)
-			c->req->keepalive = 0;
-		busy++;
+	if (!draining) {
+		draining = 1;
+		drain_idle_ms = ms;
+		for (mg_http_conn_t *c = conns; c != NULL; c = c->next)
+			if (c->phase == PHASE_IDLE ||
+			    (c->phase == PHASE_HEADERS && c->req == NULL))
+				conn_arm(c, idle_ms(c));
 	}
-	return busy;
+	return nconns;
 }
 
 void

@@ -72,9 +72,12 @@ mg_http_conn_t *mg_http_conn_new(struct event_base *base, int fd,
 void mg_http_conn_watch(mg_http_conn_t *c);
 /* Open connections of this process (for worker_connections). */
 int mg_http_conn_count(void);
-/* Graceful stop: close idle connections now; the rest after their
- * current request.  Returns how many remain busy. */
-int  mg_http_conn_drain_all(void);
+/* Graceful stop: every answer from now on is the last of its connection
+ * (Connection: close); a connection that is idle closes once it has been
+ * for MS (at most its keepalive_timeout; the first call's value), unless
+ * its client sends one more request first.  Returns how many connections
+ * remain. */
+int  mg_http_conn_drain_all(int64_t ms);
 void mg_http_conn_close_all(void);
 
 /* The request. */

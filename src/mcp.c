@@ -3383,7 +3383,8 @@ mg_mcp_stop(mg_mcp_ctx_t *ctx)
 	 * the listen streams (which end with their result). */
 	for (mg_mcp_ex_t *ex = ctx->exchanges, *next; ex != NULL; ex = next) {
 		next = ex->next;
-		if (ex->get_stream && ex->req != NULL)
+		/* (a relayed one ends once its head is out: not before) */
+		if (ex->get_stream && ex->req != NULL && ex->streaming)
 			mg_http_stream_end(ex->req);
 		else if (ex->listen && ex->req != NULL)
 			ex_listen_end(ex);

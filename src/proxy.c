@@ -2,27 +2,56 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 #include "proxy.h"
+
+#define NO_CONNECTOR "the connector process is not available; try again"
 
 struct mg_relay {
 	mg_relay_t    *next;
 	mg_proxy_t    *p;
 	uint64_t       id;
 	mg_relay_ops_t ops;
+	/* waiting for a link: the frame to send once there is one */
+	int      held;
+	unsigned type;
+	uint8_t *frame;
+	size_t   frame_len;
+	int64_t  until; /* ms, monotonic: then it fails */
 };
 
 struct mg_proxy {
-	mg_link_t  *link;
-	mg_relay_t *relays;
-	uint64_t    next_id;
+	mg_link_t    *link;
+	mg_relay_t   *relays;
+	mg_relay_t   *held, **held_tail; /* oldest first */
+	struct event *expire;            /* the oldest held relay's end */
+	int64_t       hold_ms;           /* 0: a relay without a link fails */
+	uint64_t      next_id;
 };
+
+static void proxy_expire(evutil_socket_t fd, short what, void *arg);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 mg_proxy_t *
 mg_proxy_new(void)
 {
-	return calloc(1, sizeof(mg_proxy_t));
+	mg_proxy_t *p = calloc(1, sizeof(mg_proxy_t));
+
+	if (p != NULL)
+		p->held_tail = &p->held;
+	return p;
 }
 
 static void
@@ -30,11 +59,23 @@ relay_unlink(mg_relay_t *r)
 {
 	mg_relay_t **pp;
 
-	for (pp = &r->p->relays; *pp != NULL; pp = &(*pp)->next)
+	if (!r->held) {
+		for (pp = &r->p->relays; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == r) {
+				*pp = r->next;
+				return;
+			}
+		return;
+	}
+	for (pp = &r->p->held; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == r) {
-			*pp = r->next;
-			return;
+			if ((*pp = r->next) == NULL)
+				r->p->held_tail = pp;
+			break;
 		}
+	free(r->frame);
+	r->frame = NULL;
+	r->held = 0;
 }
 
 static void
@@ -47,14 +88,84 @@ relay_end(mg_relay_t *r, int code, const char *message)
 	ops.end(ops.arg, code, message);
 }
 
+/* Arm the timer for the oldest relay still waiting for a link. */
+static void
+hold_arm(mg_proxy_t *p)
+{
+	int64_t        ms;
+	struct timeval tv;
+
+	if (p->expire == NULL)
+		return;
+	if (p->held == NULL) {
+		evtimer_del(p->expire);
+		return;
+	}
+	ms = p->held->until - now_ms();
+	ms = ms > 0 ? ms : 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(p->expire, &tv);
+}
+
+static void
+proxy_expire(evutil_socket_t fd, short what, void *arg)
+{
+	mg_proxy_t *p = arg;
+	int64_t     now = now_ms();
+
+	(void)fd, (void)what;
+	while (p->held != NULL && p->held->until <= now)
+		relay_end(p->held, -32000, NO_CONNECTOR);
+	hold_arm(p);
+}
+
+/* The relays that waited for a link go out on it, oldest first. */
+static void
+hold_flush(mg_proxy_t *p)
+{
+	mg_relay_t *r;
+
+	while ((r = p->held) != NULL) {
+		if (mg_link_send(p->link, r->type, r->id, r->frame,
+			r->frame_len) != MG_OK) {
+			relay_end(r, -32000, NO_CONNECTOR);
+			continue;
+		}
+		relay_unlink(r);
+		r->next = p->relays;
+		p->relays = r;
+	}
+	hold_arm(p);
+}
+
 void
 mg_proxy_set_link(mg_proxy_t *p, mg_link_t *link)
 {
-	/* relays of a lost (or replaced) link will never be answered */
+	/* relays of a lost (or replaced) link will never be answered; one
+	 * their ends start waits for the new link */
+	p->link = NULL;
 	while (p->relays != NULL)
 		relay_end(p->relays, -32000,
 		    "the connector process went away; try again");
 	p->link = link;
+	if (link != NULL)
+		hold_flush(p);
+}
+
+int
+mg_proxy_set_hold(mg_proxy_t *p, struct event_base *base, int64_t hold_ms)
+{
+	if (hold_ms > 0 && p->expire == NULL &&
+	    (p->expire = evtimer_new(base, proxy_expire, p)) == NULL)
+		return MG_ERROR;
+	p->hold_ms = hold_ms;
+	if (hold_ms > 0)
+		return MG_OK;
+	while (p->held != NULL)
+		relay_end(p->held, -32000, NO_CONNECTOR);
+	hold_arm(p);
+	return MG_OK;
 }
 
 void
@@ -63,6 +174,9 @@ mg_proxy_free(mg_proxy_t *p)
 	if (p == NULL)
 		return;
 	mg_proxy_set_link(p, NULL);
+	mg_proxy_set_hold(p, NULL, 0);
+	if (p->expire)
+		event_free(p->expire);
 	free(p);
 }
 
@@ -155,6 +269,35 @@ mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
 	}
 }
 
+/* No link now: the relay's frame waits for the next one (the master
+ * starts a new connector at once), up to hold_ms. */
+static int
+relay_hold(mg_relay_t *r, unsigned type, const mg_ipc_part_t *parts, size_t n)
+{
+	mg_proxy_t *p = r->p;
+	size_t      len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		len += parts[i].len;
+	if ((r->frame = malloc(len ? len : 1)) == NULL)
+		return MG_ERROR;
+	len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len > 0)
+			memcpy(r->frame + len, parts[i].p, parts[i].len);
+		len += parts[i].len;
+	}
+	r->frame_len = len;
+	r->type = type;
+	r->held = 1;
+	r->until = now_ms() + p->hold_ms;
+	*p->held_tail = r;
+	p->held_tail = &r->next;
+	if (p->held == r)
+		hold_arm(p);
+	return MG_OK;
+}
+
 /* A new relay whose answers come under a fresh request id. */
 static mg_relay_t *
 relay_start(mg_proxy_t *p, unsigned type, const mg_ipc_part_t *parts, size_t n,
@@ -162,11 +305,19 @@ relay_start(mg_proxy_t *p, unsigned type, const mg_ipc_part_t *parts, size_t n,
 {
 	mg_relay_t *r;
 
-	if (p->link == NULL || (r = calloc(1, sizeof(*r))) == NULL)
+	if ((p->link == NULL && p->hold_ms <= 0) ||
+	    (r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->p = p;
 	r->id = ++p->next_id;
 	r->ops = *ops;
+	if (p->link == NULL) {
+		if (relay_hold(r, type, parts, n) != MG_OK) {
+			free(r);
+			return NULL;
+		}
+		return r;
+	}
 	if (mg_link_sendv(p->link, type, r->id, parts, n) != MG_OK) {
 		free(r);
 		return NULL;
@@ -239,7 +390,8 @@ mg_proxy_park(mg_relay_t *r, const uint8_t key[MG_PARK_KEY])
 {
 	mg_proxy_t *p = r->p;
 
-	if (p->link != NULL)
+	/* (one still waiting for a link was never sent: nothing to keep) */
+	if (p->link != NULL && !r->held)
 		mg_link_send(p->link, MG_MSG_PARK, r->id, key, MG_PARK_KEY);
 	relay_unlink(r);
 	free(r);
@@ -250,7 +402,7 @@ mg_proxy_cancel(mg_relay_t *r)
 {
 	mg_proxy_t *p = r->p;
 
-	if (p->link != NULL)
+	if (p->link != NULL && !r->held)
 		mg_link_send(p->link, MG_MSG_REQ_CANCEL, r->id, NULL, 0);
 	relay_unlink(r);
 	free(r);

@@ -3,7 +3,9 @@
  * link (MG_MSG_REQ) and the answers come back as frames under the same
  * request id (MG_MSG_RESP_HEAD, _DATA, _END).  The worker never waits:
  * it sends and returns to its loop.  If the connector goes away, every
- * relay still waiting ends at once with an error (one path: lost()).
+ * relay still waiting for its answer ends at once with an error (one
+ * path: lost()); a relay that starts while there is no link waits for the
+ * next one, a bounded time, in the loop.
  */
 #ifndef MG_PROXY_H
 #define MG_PROXY_H
@@ -33,14 +35,23 @@ typedef struct {
 	size_t sid_len, version_len, init_len, body_len, lei_len, headers_len;
 } mg_relay_req_t;
 
+struct event_base;
+
 mg_proxy_t *mg_proxy_new(void);
 void        mg_proxy_free(mg_proxy_t *p);
-/* The link to the connector; NULL: it is gone (relays end with errors). */
+/* The link to the connector; NULL: it is gone (relays in flight end with
+ * errors).  A new link takes the relays that waited for one. */
 void mg_proxy_set_link(mg_proxy_t *p, mg_link_t *link);
+/* From now on a relay that starts while there is no link waits up to
+ * HOLD_MS for the next one (a timer of BASE ends it then); 0, as at
+ * first, makes it fail at once, and ends those that wait (the worker
+ * stops: no connector will come). */
+int mg_proxy_set_hold(mg_proxy_t *p, struct event_base *base, int64_t hold_ms);
 /* A RESP_* frame from the connector. */
 void mg_proxy_frame(
     mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload);
-/* Relay a request; NULL if the connector cannot be reached now. */
+/* Relay a request; NULL if it cannot start (no link, and none to wait
+ * for). */
 mg_relay_t *mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops);
 /* The client is gone: tell the connector; no more callbacks. */

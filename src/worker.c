@@ -26,6 +26,15 @@
 #include "session.h"
 #include "worker.h"
 
+/* A request for the connector while there is none (it died; the master
+ * starts a new one at once) waits this long for the new one's link. */
+#define MG_RELAY_HOLD_MS 3000
+/* A quitting worker keeps an idle connection this long (or half the
+ * shutdown_timeout the master gives it): longer than clients keep idle
+ * ones (Node's fetch 4 s), so that they close it first and none sends a
+ * request on it as it closes. */
+#define MG_DRAIN_IDLE_MS 5000
+
 /* One listening socket as this worker serves it. */
 typedef struct {
 	struct mg_worker      *w;
@@ -225,8 +234,6 @@ on_accept_error(struct evconnlistener *evl, void *arg)
 	    wl->l->text);
 }
 
-/* Connections close elsewhere; this tick resumes accepting and ends a
- * quitting worker once it has nothing left to answer. */
 /* After a burst of connections closed (a thousand or more since the
  * peak), what they held goes back to the system, not to the heap only. */
 static void
@@ -242,6 +249,11 @@ worker_trim(mg_worker_t *w)
 	}
 }
 
+/* Connections close elsewhere; this tick resumes accepting and ends a
+ * quitting worker once it has nothing left to answer.  While it quits,
+ * a client may still send one more request on a connection it kept
+ * (the answer says Connection: close): a stream that would never end,
+ * opened so, is ended at the next tick. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -250,8 +262,15 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (w->paused &&
 	    mg_http_conn_count() < w->ctx->conf->worker_connections)
 		accept_pause(w, 0);
-	if (w->quitting && mg_http_conn_drain_all() == 0)
-		event_base_loopexit(w->base, NULL);
+	if (w->quitting) {
+		int64_t idle = w->ctx->conf->shutdown_timeout / 2;
+
+		if (idle > MG_DRAIN_IDLE_MS)
+			idle = MG_DRAIN_IDLE_MS;
+		mg_mcp_stop(w->mcp);
+		if (mg_http_conn_drain_all(idle) == 0)
+			event_base_loopexit(w->base, NULL);
+	}
 	worker_trim(w);
 }
 
@@ -394,7 +413,8 @@ worker_quit(void *arg)
 		return;
 	worker_unlisten(w);
 	w->quitting = 1;
-	mg_mcp_stop(w->mcp);
+	/* a connector that goes now is not replaced for this generation */
+	mg_proxy_set_hold(w->proxy, w->base, 0);
 	on_tick(-1, 0, w);
 }
 
@@ -500,8 +520,9 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 		mg_error("cannot set up the link to the connector");
 		return;
 	}
-	mg_proxy_set_link(w->proxy, w->link);
+	/* HELLO first, then the requests that waited for the link */
 	mg_link_send(w->link, MG_MSG_HELLO, 0, &hello, sizeof(hello));
+	mg_proxy_set_link(w->proxy, w->link);
 	mg_debug("linked to the connector");
 }
 
@@ -542,6 +563,7 @@ worker_setup(mg_worker_t *w)
 	w->conns = mg_limit_conns_new(
 	    ctx->conf->worker_connections, ctx->conf->connections_per_address);
 	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
+	    mg_proxy_set_hold(w->proxy, w->base, MG_RELAY_HOLD_MS) != MG_OK ||
 	    w->drain == NULL || w->conns == NULL ||
 	    event_add(w->drain, &tick) != 0) {
 		mg_error("cannot set up the MCP endpoints");

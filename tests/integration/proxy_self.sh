@@ -14,7 +14,9 @@
 # (e) SIGKILL of the connector while a sleep of 3000 ms is in flight
 #     through /mcp: that request gets a JSON-RPC error within 1 s saying
 #     the connector went away, the master starts a new connector, and a
-#     request through /mcp succeeds again within 2 s.
+#     request through /mcp succeeds again within 2 s;
+# (f) a call that comes while there is no connector (the master, stopped,
+#     cannot start one yet) waits for the new one and is answered.
 # A failed check does not stop the others.
 # Needs tests/proxy/node_modules (npm ci --prefix tests/proxy).
 . "$(dirname "$0")/lib.sh"
@@ -96,5 +98,36 @@ if [ "$(mg_role_pids "$MG_MASTER" worker)" = "$workers" ]; then
 	ok "(e) the worker lived on"
 else
 	check_failed "(e) the worker was replaced too: $(mg_role_pids "$MG_MASTER" worker)"
+fi
+
+# (f) a call that comes while there is no connector waits for the next
+# one: the master is stopped (SIGSTOP), so that it cannot start one, the
+# connector is killed, a call goes to /mcp, and the master goes on 0.5 s
+# later; the call is answered through the new connector.
+HJ=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+sid=$(curl -s -D - -o /dev/null --max-time 5 "${HJ[@]}" -d \
+	'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"f","version":"1"}}}' \
+	"$G/mcp" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+connector=$(mg_role_pids "$MG_MASTER" connector)
+if [ -z "$sid" ] || [ -z "$connector" ]; then
+	check_failed "(f) no session through /mcp ($sid) or no connector ($connector)"
+else
+	kill -STOP "$MG_MASTER"
+	kill -KILL "$connector"
+	mg_wait 2 "! mg_alive $connector" # a zombie: its links are closed
+	t0=$(date +%s%N)
+	curl -s --max-time 10 "${HJ[@]}" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25' \
+		-d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"held"}}}' \
+		"$G/mcp" > "$MG_TMP/held.out" &
+	call=$!
+	sleep 0.5
+	kill -CONT "$MG_MASTER"
+	wait "$call"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if grep -q '"text":"echo: held"' "$MG_TMP/held.out" && [ "$ms" -ge 400 ]; then
+		ok "(f) a call sent while there was no connector waited for the new one and was answered ($ms ms)"
+	else
+		check_failed "(f) a call sent while there was no connector: $(cat "$MG_TMP/held.out") after $ms ms"
+	fi
 fi
 px_done
