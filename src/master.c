@@ -35,8 +35,12 @@
 #include "sesstab.h"
 #include "sig.h"
 
-#define MG_RESPAWN_STABLE_MS 10000 /* lived this long: not failing */
-#define MG_RESPAWN_FIRST_MS 500    /* second failure in a row waits this */
+/* A child had been serving once it said READY and lived this long after:
+ * its death is replaced at once.  One that dies sooner failed to start;
+ * the second such death in a row waits MG_RESPAWN_FIRST_MS, doubling up
+ * to MG_RESPAWN_MAX_MS, so a start-up crash loop cannot spin. */
+#define MG_RESPAWN_SERVED_MS 1000
+#define MG_RESPAWN_FIRST_MS 500
 #define MG_RESPAWN_MAX_MS 30000
 #define MG_FAST_STOP_KILL_MS 2000 /* SIGKILL what a fast stop left */
 
@@ -47,9 +51,10 @@ typedef struct {
 	int           generation;
 	mg_channel_t *ch;
 	int           ready;
-	int           quitting; /* told to QUIT or TERMINATE */
-	int64_t       started;  /* ms, monotonic */
-	int           failures; /* quick deaths in a row */
+	int           quitting;      /* told to QUIT or TERMINATE */
+	int64_t       ready_at;      /* when it said READY */
+	int64_t       quit_deadline; /* told to QUIT: killed then */
+	int           failures;      /* deaths before serving, in a row */
 	int64_t       respawn_at;
 } mg_kid_t;
 
@@ -204,7 +209,7 @@ spawn(mg_kid_t *k)
 	k->pid = pid;
 	k->ready = 0;
 	k->quitting = 0;
-	k->started = now_ms();
+	k->quit_deadline = 0;
 	k->respawn_at = 0;
 	k->ch = mg_channel_new(sv[0], 0);
 	if (k->ch == NULL)
@@ -260,13 +265,25 @@ start_generation(void)
 static void
 tell_all(unsigned type, int gen_below)
 {
+	int ending = type == MG_MSG_QUIT || type == MG_MSG_TERMINATE;
+
 	for (size_t i = 0; i < M.nkids; i++) {
 		mg_kid_t *k = &M.kids[i];
 
-		if (k->generation >= gen_below || k->pid <= 0)
+		if (k->generation >= gen_below)
 			continue;
-		if (type == MG_MSG_QUIT || type == MG_MSG_TERMINATE)
+		/* one waiting to be respawned is not, now */
+		if (k->pid <= 0) {
+			if (ending)
+				kid_remove(&M.kids[i--]);
+			continue;
+		}
+		if (ending && k->quitting && type == MG_MSG_QUIT)
+			continue; /* told already */
+		if (ending && !k->quitting) {
 			k->quitting = 1;
+			k->quit_deadline = now_ms() + M.conf->shutdown_timeout;
+		}
 		/* a child that does not hear it is killed at the deadline */
 		kid_send(k, type, NULL, 0, -1);
 	}
@@ -286,25 +303,48 @@ log_exit(const mg_kid_t *k, int status)
 		    (long)k->pid, WEXITSTATUS(status));
 }
 
-/* A child of the running generation died unasked: replace it, backing
- * off while it keeps dying young. */
+/* How long the Nth start-up failure in a row waits: 0, 500 ms, 1 s ... */
+static int64_t
+respawn_delay(int failures)
+{
+	int64_t delay = 0;
+
+	if (failures > 1)
+		delay = MG_RESPAWN_FIRST_MS;
+	for (int i = 2; i < failures && delay < MG_RESPAWN_MAX_MS; i++)
+		delay *= 2;
+	return delay > MG_RESPAWN_MAX_MS ? MG_RESPAWN_MAX_MS : delay;
+}
+
+/* A child of the running generation died unasked (or could not be
+ * started): one that had been serving is replaced at once, one that had
+ * not is a start-up failure and backs off. */
 static void
 schedule_respawn(mg_kid_t *k)
 {
 	int64_t now = now_ms(), delay = 0;
 
-	if (now - k->started >= MG_RESPAWN_STABLE_MS)
+	if (k->pid > 0 && k->ready &&
+	    now - k->ready_at >= MG_RESPAWN_SERVED_MS) {
 		k->failures = 0;
-	if (k->failures++ > 0) {
-		delay = MG_RESPAWN_FIRST_MS;
-		for (int i = 2; i < k->failures && delay < MG_RESPAWN_MAX_MS;
-		     i++)
-			delay *= 2;
-		if (delay > MG_RESPAWN_MAX_MS)
-			delay = MG_RESPAWN_MAX_MS;
-		mg_warn("%s (slot %d) died %d times in a row; respawning in "
-			"%lld ms",
-		    kid_name(k), k->slot, k->failures, (long long)delay);
+		mg_notice("%s %ld (slot %d) had served for %lld ms; "
+			  "respawning it at once",
+		    kid_name(k), (long)k->pid, k->slot,
+		    (long long)(now - k->ready_at));
+	} else {
+		delay = respawn_delay(++k->failures);
+		if (k->pid > 0)
+			mg_warn("%s %ld (slot %d) died %s (start-up failure "
+				"%d in a row); respawning in %lld ms",
+			    kid_name(k), (long)k->pid, k->slot,
+			    k->ready ? "just after it began to serve"
+				     : "before it served",
+			    k->failures, (long long)delay);
+		else
+			mg_warn("%s (slot %d) could not be started (start-up "
+				"failure %d in a row); trying again in %lld ms",
+			    kid_name(k), k->slot, k->failures,
+			    (long long)delay);
 	}
 	mg_channel_free(k->ch);
 	k->ch = NULL;
@@ -376,9 +416,10 @@ read_kid(mg_kid_t *k)
 	while (mg_channel_next(k->ch, &hdr, &payload, &fd) == MG_OK) {
 		if (fd >= 0)
 			close(fd);
-		if (hdr.type == MG_MSG_READY)
+		if (hdr.type == MG_MSG_READY) {
 			k->ready = 1;
-		else
+			k->ready_at = now_ms();
+		} else
 			mg_warn("unexpected %s message from %s %ld",
 			    mg_ipc_type_name(hdr.type), kid_name(k),
 			    (long)k->pid);
@@ -602,33 +643,51 @@ handle_signals(void)
 	}
 }
 
-/* How long ppoll may sleep: until the next respawn or stop deadline. */
+/* How long ppoll may sleep: until the next respawn or deadline. */
 static int64_t
 next_timeout(void)
 {
 	int64_t now = now_ms(), t = -1;
 
-	for (size_t i = 0; i < M.nkids; i++)
-		if (M.kids[i].pid == 0 && M.kids[i].respawn_at > 0 &&
-		    (t < 0 || M.kids[i].respawn_at - now < t))
-			t = M.kids[i].respawn_at - now;
+	for (size_t i = 0; i < M.nkids; i++) {
+		const mg_kid_t *k = &M.kids[i];
+		int64_t         at = 0;
+
+		if (k->pid == 0 && k->respawn_at > 0)
+			at = k->respawn_at;
+		else if (k->pid > 0 && k->quitting && k->quit_deadline > 0)
+			at = k->quit_deadline;
+		if (at > 0 && (t < 0 || at - now < t))
+			t = at - now;
+	}
 	if (M.stopping && (t < 0 || M.stop_deadline - now < t))
 		t = M.stop_deadline - now;
 	return t < 0 ? -1 : (t > 0 ? t : 0);
 }
 
+/* Children past their deadline: the stop's, or shutdown_timeout after
+ * a reload told an older generation to quit. */
 static void
 kill_stragglers(void)
 {
-	if (!M.stopping || now_ms() < M.stop_deadline)
-		return;
-	for (size_t i = 0; i < M.nkids; i++)
-		if (M.kids[i].pid > 0) {
-			mg_warn("%s %ld did not exit in time; killing it",
-			    kid_name(&M.kids[i]), (long)M.kids[i].pid);
-			kill(M.kids[i].pid, SIGKILL);
-		}
-	M.stop_deadline = now_ms() + 1000;
+	int64_t now = now_ms();
+	int     stop_due = M.stopping && now >= M.stop_deadline;
+
+	for (size_t i = 0; i < M.nkids; i++) {
+		mg_kid_t *k = &M.kids[i];
+
+		if (k->pid <= 0 ||
+		    !(stop_due ||
+			(k->quitting && k->quit_deadline > 0 &&
+			    now >= k->quit_deadline)))
+			continue;
+		mg_warn("%s %ld did not exit in time; killing it", kid_name(k),
+		    (long)k->pid);
+		kill(k->pid, SIGKILL);
+		k->quit_deadline = now + 1000; /* again, if need be */
+	}
+	if (stop_due)
+		M.stop_deadline = now + 1000;
 }
 
 static void
@@ -672,8 +731,7 @@ loop(void)
 		handle_signals();
 		if (!M.stopping)
 			respawn_due();
-		else
-			kill_stragglers();
+		kill_stragglers();
 		check_ready();
 		/* With nothing left to wait for, a stopping master is done. */
 		if (M.stopping)

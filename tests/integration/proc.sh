@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The process model against the real daemon: titles, respawn with
-# back-off, reloads good and bad, graceful and fast stops, -s through the
+# The process model against the real daemon: titles, respawn (at once
+# for a child that had served, with back-off for one that dies at
+# start-up), reloads good and bad, graceful and fast stops, -s through the
 # pid file, the pid file's life, log reopening, systemd notifications.
 . "$(dirname "$0")/lib.sh"
 mg_setup
@@ -80,16 +81,48 @@ mg_wait 2 "[ \$(grep -c 'worker [01] of generation 1 said hello' '$MG_TMP/error.
 	fail "workers did not link to the new connector"
 ok "the workers are linked to the new connector"
 
-# --- a child that keeps dying young is restarted with back-off -------------
-for i in 1 2 3; do
+# --- a serving child is replaced at once, every time --------------------
+# Serving: it said READY and has lived 1 s since; the master says so.
+serving_for_1s() { # PID: its "serving" line is logged and 1.2 s old
+	mg_wait 5 "grep -q '\] $1 worker: worker [0-9]* serving' '$MG_TMP/error.log'" || return 1
+	sleep 1.2
+}
+for i in 1 2; do
 	w=$(mg_first "$(mg_role_pids "$master" worker)")
+	serving_for_1s "$w" || fail "worker $w never said it serves"
+	t0=$(date +%s%N)
 	kill -KILL "$w"
-	mg_wait 5 "! kill -0 $w 2>/dev/null || grep -qs '^State:.*Z' /proc/$w/status" || fail "worker $w did not die"
-	mg_wait 5 '[ "$(mg_count "$(mg_role_pids $master worker)")" = 2 ]' || fail "worker not back after kill $i"
+	mg_wait 2 "mg_replaced $master worker 2 $w" || fail "serving worker $w not replaced within 2 s (kill $i)"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$ms" -lt 1000 ] || fail "serving worker $w took $ms ms to be replaced (kill $i)"
+	grep -q "worker process $w (slot [01]) had served for [0-9]* ms; respawning it at once" "$MG_TMP/error.log" ||
+		fail "no 'respawning it at once' line for worker $w"
+	ok "a serving worker SIGKILLed ($i of 2 in a row) is replaced at once ($ms ms)"
 done
-grep -q 'worker process (slot [01]) died [23] times in a row; respawning in [0-9]* ms' "$MG_TMP/error.log" ||
-	fail "no back-off for a worker that keeps dying"
-ok "a worker that keeps dying is respawned with back-off and a log line"
+
+# --- a child that dies at start-up backs off -------------------------------
+# Killed as soon as it shows (well within 1 s of its READY), three times:
+# the first is replaced at once, then after 500 ms, then after 1000 ms.
+old=$(mg_role_pids "$master" worker)
+w=$(mg_first "$old")
+kill -KILL "$w"
+for i in 1 2 3; do
+	mg_wait 5 "mg_replaced $master worker 2 $w" || fail "worker not back after start-up kill $i"
+	w=$(mg_first "$(mg_role_pids "$master" worker | grep -vxF "$old")")
+	[ -n "$w" ] || fail "no new worker after start-up kill $i"
+	t0=$(date +%s%N)
+	kill -KILL "$w"
+	old="$old
+$w"
+done
+mg_wait 5 "mg_replaced $master worker 2 $w" || fail "worker not back after the third start-up failure"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+for n in "2 in a row); respawning in 500 ms" "3 in a row); respawning in 1000 ms"; do
+	grep -Eq "worker process [0-9]+ \(slot [01]\) died (before it served|just after it began to serve) \(start-up failure $n" "$MG_TMP/error.log" ||
+		fail "no back-off line '... start-up failure $n'"
+done
+[ "$ms" -ge 900 ] || fail "the third start-up failure was replaced after $ms ms, not after 1000"
+ok "a worker that dies at start-up is respawned with back-off (0, 500, 1000 ms; the last came after $ms ms) and a warn line"
 
 # --- reload with 3 workers: a new generation, the old one exits ------------
 old=$(mg_role_pids "$master" worker)
