@@ -165,8 +165,10 @@ on_done(void *arg, mg_http_req_t *req)
 	    (answer_t){ status, mg_http_req_method(req) == MG_HTTP_HEAD };
 }
 
-static const mg_http_handler_t handler = { on_headers, on_request, on_aborted,
-	on_done, NULL };
+static const mg_http_handler_t handler = { .headers = on_headers,
+	.request = on_request,
+	.aborted = on_aborted,
+	.done = on_done };
 
 /* The client writes up to run.until, and ends its side after the last
  * byte. */

@@ -238,11 +238,15 @@ check_header(const uint8_t *data, size_t size)
 static void
 check_link(const uint8_t *data, size_t size)
 {
-	static const mg_link_ops_t lops = { on_frame, on_lost, NULL };
+	static const mg_link_ops_t lops = { .frame = on_frame,
+		.lost = on_lost };
 	mg_link_ops_t              ops = lops;
 	run_t                      run = { 0 };
 	mg_relay_req_t req = { .method = 3, .body = "{}", .body_len = 2 };
-	mg_relay_ops_t rops = { on_head, on_data, on_event, on_end, NULL };
+	mg_relay_ops_t rops = { .head = on_head,
+		.data = on_data,
+		.event = on_event,
+		.end = on_end };
 	int            sv[2];
 	size_t         off = 0;
 	ssize_t        n;

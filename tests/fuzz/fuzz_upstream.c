@@ -190,7 +190,10 @@ exchange(mg_upstreams_t *ups, uint8_t mode)
 	static const char hdrs[] = "Mcp-Method: tools/call\r\n"
 				   "Mcp-Name: echo\r\n";
 	const mg_upstream_t *up = conf->upstreams;
-	mg_up_ops_t          ops = { on_head, on_data, on_event, on_end, NULL };
+	mg_up_ops_t          ops = { .head = on_head,
+			 .data = on_data,
+			 .event = on_event,
+			 .end = on_end };
 	mg_up_req_t          req = { 0 };
 	int                  fd;
 
