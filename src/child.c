@@ -16,6 +16,7 @@
 #include "child.h"
 #include "crash.h"
 #include "log.h"
+#include "served.h"
 #include "sig.h"
 
 struct mg_child {
@@ -200,6 +201,7 @@ mg_child_init(mg_child_ctx_t *ctx)
 
 	mg_signal_child_reset();
 	mg_crash_init();
+	mg_served_use(ctx->served_flag);
 	mg_log_set_mirror(0);
 	mg_log_redirect_stderr();
 	mg_log_set_role(role->name);

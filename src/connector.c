@@ -22,6 +22,7 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "served.h"
 #include "sesstab.h"
 #include "upstream.h"
 
@@ -1153,6 +1154,7 @@ connector_frame(
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ) {
+		mg_served_mark(); /* a crash from now on is no start-up one */
 		connector_request(arg, link, hdr, payload);
 		return;
 	}

@@ -33,6 +33,7 @@
 #include "selfconn.h"
 #include "session.h"
 #include "sesstab.h"
+#include "served.h"
 #include "sig.h"
 
 /* A child had been serving once it said READY and lived this long after:
@@ -55,6 +56,8 @@ typedef struct {
 	int64_t       ready_at;      /* when it said READY */
 	int64_t       quit_deadline; /* told to QUIT: killed then */
 	int           failures;      /* deaths before serving, in a row */
+	int           served_flag;   /* its flag in served.c, or -1 */
+	int           served;        /* it had set that flag when it died */
 	int64_t       respawn_at;
 } mg_kid_t;
 
@@ -188,7 +191,10 @@ spawn(mg_kid_t *k)
 		    kid_name(k));
 		return MG_ERROR;
 	}
+	k->served_flag = mg_served_claim();
 	if ((pid = fork()) < 0) {
+		mg_served_release(k->served_flag);
+		k->served_flag = -1;
 		mg_log_errno(MG_LOG_ERROR, errno,
 		    "fork() failed while starting "
 		    "a %s",
@@ -202,7 +208,7 @@ spawn(mg_kid_t *k)
 		close_in_child(k);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
-			M.tls, M.ikm, M.ikm_len, id };
+			M.tls, M.ikm, M.ikm_len, id, k->served_flag };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);
@@ -229,9 +235,10 @@ kid_add(mg_role_t role, int slot)
 	if (kids == NULL)
 		mg_fatal("out of memory adding a child");
 	M.kids = kids;
-	kids[M.nkids] = (mg_kid_t){
-		.role = role, .slot = slot, .generation = M.generation
-	};
+	kids[M.nkids] = (mg_kid_t){ .role = role,
+		.slot = slot,
+		.generation = M.generation,
+		.served_flag = -1 };
 	return &kids[M.nkids++];
 }
 
@@ -324,13 +331,15 @@ schedule_respawn(mg_kid_t *k)
 {
 	int64_t now = now_ms(), delay = 0;
 
-	if (k->pid > 0 && k->ready &&
-	    now - k->ready_at >= MG_RESPAWN_SERVED_MS) {
+	if (k->pid > 0 &&
+	    (k->served ||
+		(k->ready && now - k->ready_at >= MG_RESPAWN_SERVED_MS))) {
 		k->failures = 0;
-		mg_notice("%s %ld (slot %d) had served for %lld ms; "
+		mg_notice("%s %ld (slot %d) had served%s for %lld ms; "
 			  "respawning it at once",
 		    kid_name(k), (long)k->pid, k->slot,
-		    (long long)(now - k->ready_at));
+		    k->served ? " clients" : "",
+		    (long long)(k->ready ? now - k->ready_at : 0));
 	} else {
 		delay = respawn_delay(++k->failures);
 		if (k->pid > 0)
@@ -367,6 +376,8 @@ reap(void)
 				k = &M.kids[i];
 		if (k == NULL)
 			continue;
+		k->served = mg_served_release(k->served_flag);
+		k->served_flag = -1;
 		log_exit(k, status);
 		if (k->generation == M.generation && !k->quitting &&
 		    !M.stopping)
@@ -829,7 +840,8 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 		mg_fatal(
 		    "mmap() of the session table failed (%s)", strerror(errno));
 	/* the per-client limits' shared counters and marks, before any fork */
-	if (mg_limit_init() != MG_OK || mg_selfconn_init() != MG_OK)
+	if (mg_limit_init() != MG_OK || mg_selfconn_init() != MG_OK ||
+	    mg_served_init() != MG_OK)
 		mg_fatal("mmap() of the per-client limits failed (%s)",
 		    strerror(errno));
 	if (prepare(conf, &err) != MG_OK)

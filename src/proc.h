@@ -48,6 +48,7 @@ typedef struct {
 	const uint8_t      *session_ikm; /* key material for session ids */
 	size_t              session_ikm_len;
 	mg_identity_t       identity;
+	int                 served_flag; /* served.h: set on the first work */
 } mg_child_ctx_t;
 
 typedef struct {

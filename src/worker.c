@@ -20,6 +20,7 @@
 #include "limit.h"
 #include "link.h"
 #include "log.h"
+#include "served.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "selfconn.h"
@@ -208,6 +209,7 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
 	mg_http_conn_t *c;
 	int             rc = mg_limit_conn_open(w->conns, sa);
 
+	mg_served_mark(); /* a crash from now on is no start-up failure */
 	/* one client may not take all of this worker's connections */
 	if (rc == MG_BUSY) {
 		mg_limit_conn_refuse(w->conns, fd, sa, wl->tls != NULL);

@@ -4,6 +4,7 @@
 # start-up), reloads good and bad, graceful and fast stops, -s through the
 # pid file, the pid file's life, log reopening, systemd notifications.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mcp_lib.sh"
 mg_setup
 
 MG_PORT=$(free_port)
@@ -123,6 +124,38 @@ for n in "2 in a row); respawning in 500 ms" "3 in a row); respawning in 1000 ms
 done
 [ "$ms" -ge 900 ] || fail "the third start-up failure was replaced after $ms ms, not after 1000"
 ok "a worker that dies at start-up is respawned with back-off (0, 500, 1000 ms; the last came after $ms ms) and a warn line"
+
+# --- one that took a connection had served, however young ------------------
+# Killed within its first second, three times in a row, but each time after
+# it accepted a connection (as a worker a bad request kills): replaced at
+# once every time, although the slot has just failed three times at start.
+# served_conn PID: open connections until PID holds one (left open).
+served_conn() {
+	local fd i
+	for i in $(seq 1 40); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$MG_PORT" || return 1
+		raw_worker "$fd" "$1" > /dev/null && return 0
+	done
+	return 1
+}
+old=$(mg_role_pids "$master" worker)
+for i in 1 2 3; do
+	w=$(mg_first "$(mg_role_pids "$master" worker | grep -vxF "$old")")
+	[ -n "$w" ] || w=$(mg_first "$old")
+	mg_wait 5 "grep -q '\] $w worker: worker [0-9]* serving' '$MG_TMP/error.log'" ||
+		fail "worker $w never said it serves"
+	served_conn "$w" || fail "no connection reached worker $w"
+	t0=$(date +%s%N)
+	kill -KILL "$w"
+	mg_wait 2 "mg_replaced $master worker 2 $w" || fail "worker $w (it took a connection) not replaced within 2 s"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$ms" -lt 400 ] || fail "worker $w, which had taken a connection, was replaced after $ms ms (kill $i)"
+	grep -q "worker process $w (slot [01]) had served clients for [0-9]* ms; respawning it at once" "$MG_TMP/error.log" ||
+		fail "no 'had served clients ... at once' line for worker $w"
+	old="$old
+$w"
+done
+ok "a worker killed in its first second after it took a connection is replaced at once, 3 times in a row ($ms ms the last)"
 
 # --- reload with 3 workers: a new generation, the old one exits ------------
 old=$(mg_role_pids "$master" worker)
