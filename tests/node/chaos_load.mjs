@@ -241,6 +241,9 @@ function check(file, events, grace, window) {
 		kinds[kind] = (kinds[kind] || 0) + 1;
 	}
 	say('reload_phase_kinds', Object.entries(kinds).map(([k, n]) => `${k}:${n}`).join(',') || '-');
+	for (const l of before.filter((x) => x.cls !== 'ok').slice(0, 12))
+		console.log(`# reload phase: ${l.k} route ${l.u} session ${l.s} sent ${l.t0} ended ${l.t1} ` +
+			`(+${l.t1 - l.t0} ms) ${l.cls} ${l.st} ${l.err}`);
 	say('failed', failed.length);
 	say('excused', failed.length - bad.length);
 	say('unexcused', bad.length);
