@@ -3,7 +3,8 @@
 # build and run "make check" with gcc, with clang (all but the four
 # longest integration tests), and with gcc under AddressSanitizer +
 # UndefinedBehaviorSanitizer (warnings are errors in all three), run
-# bench/instructions.sh once, then "make distcheck".  Any failed or skipped test fails the
+# bench/instructions.sh once, run each libFuzzer target of tests/fuzz for
+# 30 s (clang, --enable-fuzzing), then "make distcheck".  Any failed or skipped test fails the
 # run.  The last line is "N passed, N failed".
 set -euo pipefail
 
@@ -13,7 +14,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
-	wrk valgrind"
+	wrk valgrind libclang-rt-14-dev"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
@@ -58,8 +59,8 @@ for d in tests/node tests/proxy tests/era bench/stdio; do
 done
 
 echo "== clang-format"
-if ! clang-format --dry-run --Werror src/*.[ch] tests/*.[ch]; then
-	echo "the sources do not match .clang-format: run clang-format -i src/*.[ch] tests/*.[ch]"
+if ! clang-format --dry-run --Werror src/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]; then
+	echo "the sources do not match .clang-format: run clang-format -i src/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]"
 	exit 1
 fi
 
@@ -144,6 +145,55 @@ clang_tests="tests/check_mcpgw $(sed -n '/^INTEGRATION_TESTS *=/,/^$/p' Makefile
 	grep -vE '/(sse_resume|sessions_rss|conformance_era|bench_quick)\.sh$' | tr '\n' ' ')"
 CHECK_TESTS=$clang_tests build clang clang || status=1
 build asan gcc --enable-sanitizers || status=1
+
+# The libFuzzer targets (tests/fuzz, docs/fuzzing.md), built by clang with
+# --enable-fuzzing: each runs $FUZZ_TIME seconds (30) on a scratch copy of
+# its seed corpus, so the tree's is never changed, and counts as one test,
+# failed by a crash, a leak, a timeout or a broken property.
+fuzz_time=${FUZZ_TIME:-30}
+fuzz_dir="$top/build/fuzz"
+fuzz_names=$(cd tests/fuzz/corpus && ls -d fuzz_*)
+# fuzz_figures LOG: "N runs, N/s, cov N ft N" from libFuzzer's last words
+fuzz_figures() {
+	local done_line runs rate
+	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$1" | tail -n 1 || true)
+	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$1" | grep -o '[0-9]*$' || true)
+	rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$1" | grep -o '[0-9]*$' || true)
+	echo "${runs:-?} runs, ${rate:-?}/s, $(echo "$done_line" | grep -o 'cov: [0-9]* ft: [0-9]*')"
+}
+echo "== fuzz: configure CC=clang --enable-fuzzing"
+rm -rf "$fuzz_dir"
+mkdir -p "$fuzz_dir"
+if (cd "$fuzz_dir" && "$top/configure" CC=clang --enable-werror --enable-fuzzing > configure.log 2>&1) &&
+	make -C "$fuzz_dir" -j"$jobs" > "$fuzz_dir/make.log" 2>&1; then
+	for name in $fuzz_names; do
+		run="$fuzz_dir/run/$name"
+		dict=()
+		[ -f "tests/fuzz/$name.dict" ] && dict=(-dict="$top/tests/fuzz/$name.dict")
+		mkdir -p "$run/corpus"
+		cp "tests/fuzz/corpus/$name/"* "$run/corpus/"
+		echo "== fuzz: $name, ${fuzz_time} s"
+		if (cd "$run" && "$fuzz_dir/tests/fuzz/$name" -max_total_time="$fuzz_time" \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$run/" "${dict[@]}" corpus > fuzz.log 2>&1); then
+			passed=$((passed + 1))
+			report+=("$name: ok ($(fuzz_figures "$run/fuzz.log"))")
+		else
+			# the crash: from the first line that reports one
+			sed -n '/property failed\|^==[0-9]*==\|runtime error\|ALARM: working on the last Unit/,$p' \
+				"$run/fuzz.log" | head -n 150 || true
+			ls "$run" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' || true
+			failed=$((failed + 1))
+			report+=("$name: FAILED (the input is in $run)")
+			status=1
+		fi
+	done
+else
+	tail -n 60 "$fuzz_dir/configure.log" "$fuzz_dir/make.log" 2>/dev/null || true
+	failed=$((failed + $(echo $fuzz_names | wc -w)))
+	report+=("fuzz: FAILED (build)")
+	status=1
+fi
 
 echo "== distcheck"
 # The unpacked tarball has no node_modules: the tests use the tree's.
