@@ -56,8 +56,8 @@ LONG=
 long_call /mcp/demo "$MG_TMP/long1.json"
 long_call /mcp "$MG_TMP/long2.json"
 
-# send NAME PORT: send stdin raw; the first status line (or "closed") goes
-# to $MG_TMP/answers as "NAME STATUS".
+# send NAME PORT [tls]: send stdin raw; the first status line (or "closed",
+# or on a TLS port "alert") goes to $MG_TMP/answers as "NAME STATUS".
 ANSWERS=$MG_TMP/answers
 : > "$ANSWERS"
 send() {
@@ -70,7 +70,11 @@ send() {
 	case $status in
 	"HTTP/1."[01]" "[45][0-9][0-9]) echo "$name ${status#* }" >> "$ANSWERS" ;;
 	"") echo "$name closed" >> "$ANSWERS" ;;
-	*) fail "$name: answered with something else than an HTTP error: $status" ;;
+	# a TLS listener answers bytes that look like a handshake with an
+	# alert record (content type 21, version 3.x), then closes
+	*) [ "${3:-}" = tls ] && [ "$(od -An -tx1 -N2 "$MG_TMP/reply" | tr -d ' ')" = 1503 ] ||
+		fail "$name: answered with something else than an HTTP error: $status"
+		echo "$name alert" >> "$ANSWERS" ;;
 	esac
 }
 
@@ -136,9 +140,15 @@ for c in "${CASES[@]:0:15}"; do
 	[ "$got" = "$want" ] || fail "tls-$name: expected $want, got $got"
 done
 for i in $(seq 1 20); do
-	send "tls-random-$i" "$TLS_PORT" < <(head -c $((RANDOM % 400 + 1)) /dev/urandom)
+	send "tls-random-$i" "$TLS_PORT" tls < <(head -c $((RANDOM % 400 + 1)) /dev/urandom)
 done
-ok "malformed requests inside TLS and random bytes before the handshake: errors or closes"
+# random bytes after a TLS record header of a handshake: an alert or a close
+for i in $(seq 1 20); do
+	send "tls-hello-random-$i" "$TLS_PORT" tls < <(printf '\026\003\001\000\100'; head -c $((RANDOM % 400 + 1)) /dev/urandom)
+done
+grep -q '^tls-hello-random-[0-9]* alert$' "$ANSWERS" ||
+	fail "no alert for a broken handshake: $(grep '^tls-hello' "$ANSWERS" | tr '\n' ' ')"
+ok "malformed requests inside TLS and random bytes before the handshake: errors, alerts or closes"
 
 # The long calls were on the same worker all along: they end with results.
 wait $LONG
