@@ -142,6 +142,9 @@ kill_one() { # kill_one ROLE
 	stamp "kill-$1"
 	echo "# killed $1 $victim"
 }
+# the reload phase ends here, before the first kill is sent: a request
+# that the kill broke may end before the kill's own stamp below
+stamp phase-kills
 kill_one worker
 sleep 2.5
 kill_one connector

@@ -18,7 +18,8 @@
 //     400: the session is gone), wrong (an answer not to this request).
 //     An ended GET stream is a line {k: "getend", t1, err}.
 //   node chaos_load.mjs check OUT.jsonl EVENTS GRACE_MS WINDOW_MS
-//     EVENTS: lines "WHAT MS" (kill-worker, kill-connector, reload, ...).
+//     EVENTS: lines "WHAT MS" (kill-worker, kill-connector, reload, ...;
+//     phase-kills: the reload phase ends, the first kill is sent next).
 //     A failed request is excused when it was in flight at a kill (the
 //     stamp is taken once the process is dead): sent before it, or at
 //     most GRACE_MS after it (the client and the workers see the death
@@ -227,7 +228,10 @@ function check(file, events, grace, window) {
 	const excused = (l) => kills.some((k) => l.t0 <= k.t + grace && l.t1 >= k.t - 100 && l.t1 <= k.t + window &&
 		gone(l, k));
 	const bad = failed.filter((l) => !excused(l));
-	const before = reqs.filter((l) => l.t0 < firstKill && l.t1 < firstKill);
+	// the reload phase: what ended before the first kill was sent
+	const phase = ev.find((e) => e.what === 'phase-kills');
+	const phaseEnd = phase ? phase.t : firstKill;
+	const before = reqs.filter((l) => l.t0 < phaseEnd && l.t1 < phaseEnd);
 	const say = (name, v) => console.log(`${name} ${v}`);
 	say('requests', reqs.length);
 	say('proxied', reqs.filter((l) => l.u > 0).length);
