@@ -384,8 +384,11 @@ upx_sse_event(void *arg, const mg_sse_event_t *ev)
 	    strcmp(ev->type, "message") == 0;
 
 	/* over the bridge, the upstream's requests to the client are
-	 * answered here or become the client's input (bridge_ask) */
-	if (x->step == STEP_REQUEST && !x->reinit && x->bridged && message) {
+	 * answered here or become the client's input (bridge_ask); an
+	 * initialize, which has no head before its result, is read as the
+	 * relay reads it (workers send none over the bridge) */
+	if (x->step == STEP_REQUEST && !x->reinit && x->bridged &&
+	    !x->initialize && message) {
 		bridge_message(x, ev->data, ev->data_len);
 		return;
 	}
