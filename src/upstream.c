@@ -45,6 +45,10 @@
 #define UP_IDLE_MS 60000  /* an idle pooled connection is closed */
 #define UP_REMAP_MAX 1024 /* sessions opened again, remembered */
 #define UP_ERR -32000     /* JSON-RPC code of upstream failures */
+/* The bridge's own posts to one upstream (answers to its requests) in
+ * flight at once: an upstream that streams requests faster than it takes
+ * the answers gets no more connections than this. */
+#define UP_BRIDGE_POSTS_MAX 8
 
 typedef struct mg_upconn mg_upconn_t;
 
@@ -58,9 +62,10 @@ typedef struct {
 	 * the 2025 revisions for all its 2026-07-28 clients */
 	int     bridge; /* BRIDGE_* */
 	char    bridge_sid[MG_UP_SID_MAX], bridge_version[32];
-	char   *bridge_init; /* the upstream's initialize answer */
-	int     bridge_busy; /* exchanges on it now (parked too) */
-	int64_t bridge_used; /* ms (monotonic): the last one ended */
+	char   *bridge_init;  /* the upstream's initialize answer */
+	int     bridge_busy;  /* exchanges on it now (parked too) */
+	int     bridge_posts; /* bridge_send's posts in flight */
+	int64_t bridge_used;  /* ms (monotonic): the last one ended */
 	/* subscriptions/listen over it: the session's GET stream, fanned
 	 * out to the listens whose filters want each notification */
 	struct mg_upx      *listeners;
@@ -1248,12 +1253,22 @@ bridge_leave(mg_upx_t *x, int code, const char *why)
  * the capability for, or one the bridge does not carry, gets an error.
  */
 
+static void
+bridge_post_end(void *arg, int code, const char *message)
+{
+	mg_pool_t *p = arg;
+
+	p->bridge_posts--;
+}
+
 /* Post the message M on the bridge's session SID (at VERSION) of pool P,
  * its answer dropped (WHAT says what it was, should it not go). */
 static void
 bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
     const char *version, int hops, struct json_object *m, const char *what)
 {
+	mg_up_ops_t ops = { mg_answer_ignore_head, mg_answer_ignore_data,
+		mg_answer_ignore_event, bridge_post_end, p };
 	size_t      len;
 	const char *text = json_object_to_json_string_length(
 	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
@@ -1268,11 +1283,21 @@ bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
 		.last_event_id = "",
 		.headers = "" };
 
-	if (text == NULL ||
-	    mg_upstream_start(ups, &req, &mg_answer_ignore) == NULL)
+	if (p->bridge_posts >= UP_BRIDGE_POSTS_MAX) {
+		mg_warn("upstream \"%s\": %d posts of the bridge in flight; "
+			"not posting %s for its 2026-07-28 clients",
+		    p->up->name, p->bridge_posts, what);
+		return;
+	}
+	/* counted first: the post may end (bridge_post_end) before the
+	 * start returns */
+	p->bridge_posts++;
+	if (text == NULL || mg_upstream_start(ups, &req, &ops) == NULL) {
+		p->bridge_posts--;
 		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
 			"clients",
 		    p->up->name, what);
+	}
 }
 
 /* Post the response to the upstream's request ID on the bridge's session:
