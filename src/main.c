@@ -153,7 +153,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	conf = mg_conf_load(opts.conf_path, &err);
+	conf = mg_master_load_conf(opts.conf_path, &err);
 	if (test) {
 		rc = test_conf(conf, opts.conf_path, err, quiet);
 		free(err);

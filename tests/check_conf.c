@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "conf.h"
 #include "log.h"
 #include "suites.h"
@@ -27,13 +28,26 @@
 
 static char root[] = "/tmp/mcpgw-check-XXXXXX";
 
+/* As the master loads: parse, then resolve the built-in servers' names. */
+static mg_conf_t *
+load_string(const char *text, char **err)
+{
+	mg_conf_t *conf = mg_conf_load_string(text, NAME, err);
+
+	if (conf != NULL && mg_builtin_resolve(conf, err) != MG_OK) {
+		mg_conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
 static mg_conf_t *
 load_ok(const char *text)
 {
 	mg_conf_t *conf;
 	char      *err = (char *)"untouched";
 
-	conf = mg_conf_load_string(text, NAME, &err);
+	conf = load_string(text, &err);
 	ck_assert_msg(conf != NULL, "load failed: %s", err ? err : "(null)");
 	ck_assert_ptr_null(err);
 	return conf;
@@ -45,7 +59,7 @@ expect_error(const char *text, const char *want)
 	mg_conf_t *conf;
 	char      *err = NULL;
 
-	conf = mg_conf_load_string(text, NAME, &err);
+	conf = load_string(text, &err);
 	ck_assert_msg(conf == NULL, "loaded, wanted: %s", want);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_str_eq(err, want);

@@ -59,8 +59,8 @@ for d in tests/node tests/proxy tests/era bench/stdio; do
 done
 
 echo "== clang-format"
-if ! clang-format --dry-run --Werror src/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]; then
-	echo "the sources do not match .clang-format: run clang-format -i src/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]"
+if ! clang-format --dry-run --Werror src/*.c src/*/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]; then
+	echo "the sources do not match .clang-format: run clang-format -i src/*.c src/*/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]"
 	exit 1
 fi
 

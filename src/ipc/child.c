@@ -12,7 +12,6 @@
 
 #include <event2/event.h>
 
-#include "accesslog.h"
 #include "child.h"
 #include "crash.h"
 #include "log.h"
@@ -58,8 +57,10 @@ child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
 			int32_t index;
 
 			memcpy(&index, p, sizeof(index));
-			mg_accesslog_replace(index, fd);
-			fd = -1;
+			if (c->ops.reopen_log != NULL) {
+				c->ops.reopen_log(c->ops.arg, index, fd);
+				fd = -1;
+			}
 		} else if (fd >= 0) {
 			mg_log_set_fd(fd);
 			mg_log_redirect_stderr();
@@ -197,7 +198,7 @@ mg_memory_trim(void)
 void
 mg_child_init(mg_child_ctx_t *ctx)
 {
-	const mg_proc_role_t *role = &mg_procs[ctx->role];
+	const mg_proc_role_t *role = ctx->proc;
 
 	mg_signal_child_reset();
 	mg_crash_init();

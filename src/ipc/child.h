@@ -15,6 +15,8 @@ typedef struct {
 	void (*quit)(void *arg);      /* finish what is in flight, then exit */
 	void (*terminate)(void *arg); /* exit now */
 	void (*link)(void *arg, int fd, const mg_msg_link_t *link);
+	/* a reopened access log (USR1): the child owns FD; NULL: no logs */
+	void (*reopen_log)(void *arg, int index, int fd);
 	void *arg;
 } mg_child_ops_t;
 

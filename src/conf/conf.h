@@ -90,16 +90,21 @@ typedef struct mg_mcp_deny {
 	mg_conf_pos_t       pos;
 } mg_mcp_deny_t;
 
+struct mg_mcp_backend;
+
 typedef struct mg_location {
-	struct mg_location       *next;
-	char                     *path;
-	int                       exact;    /* "location = /x" */
-	char                     *builtin;  /* mcp_builtin NAME */
-	char                     *pass;     /* mcp_pass UPSTREAM */
-	const struct mg_upstream *upstream; /* what pass names */
-	mg_mcp_deny_t            *deny;     /* in file order */
-	mg_http_conf_t            http;
-	mg_conf_pos_t             pos;
+	struct mg_location *next;
+	char               *path;
+	int                 exact;   /* "location = /x" */
+	char               *builtin; /* mcp_builtin NAME */
+	mg_conf_pos_t       builtin_pos;
+	/* what builtin names, set by mg_builtin_resolve after parsing */
+	const struct mg_mcp_backend *backend;
+	char                        *pass;     /* mcp_pass UPSTREAM */
+	const struct mg_upstream    *upstream; /* what pass names */
+	mg_mcp_deny_t               *deny;     /* in file order */
+	mg_http_conf_t               http;
+	mg_conf_pos_t                pos;
 } mg_location_t;
 
 typedef struct mg_server {

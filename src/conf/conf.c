@@ -21,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builtin.h"
 #include "conf.h"
 #include "log.h"
 
@@ -1430,16 +1429,14 @@ static int
 conf_set_builtin(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_location_t *loc = ctx;
-	const char    *name = cp->args->v[1];
 
+	/* the name is checked by whoever hosts the built-in servers, after
+	 * parsing (mg_builtin_resolve): this layer does not know them */
 	if (loc->builtin != NULL)
 		return conf_duplicate(cp, cmd);
-	if (!mg_builtin_known(name))
-		return conf_error(cp, cp->args->line,
-		    "unknown built-in MCP server \"%s\" (known: %s)", name,
-		    mg_builtin_names());
-	if ((loc->builtin = conf_strdup(cp->conf, name)) == NULL)
+	if ((loc->builtin = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
 		return conf_nomem(cp);
+	loc->builtin_pos = conf_pos(cp);
 	return MG_OK;
 }
 

@@ -13,20 +13,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "connector.h"
 #include "log.h"
 #include "proc.h"
-#include "worker.h"
 
 extern char **environ;
-
-const mg_proc_role_t mg_procs[MG_ROLE_MAX] = {
-	[MG_ROLE_MASTER] = { MG_ROLE_MASTER, "master", "master process", NULL },
-	[MG_ROLE_WORKER] = { MG_ROLE_WORKER, "worker", "worker process",
-	    mg_worker_main },
-	[MG_ROLE_CONNECTOR] = { MG_ROLE_CONNECTOR, "connector",
-	    "connector process", mg_connector_main },
-};
 
 static char  *title_start; /* argv[0] */
 static size_t title_room;  /* contiguous argv and environ bytes */

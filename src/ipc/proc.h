@@ -49,16 +49,15 @@ typedef struct {
 	size_t              session_ikm_len;
 	mg_identity_t       identity;
 	int                 served_flag; /* served.h: set on the first work */
+	const struct mg_proc_role *proc; /* what the child becomes */
 } mg_child_ctx_t;
 
-typedef struct {
+typedef struct mg_proc_role {
 	mg_role_t   role;
 	const char *name;                 /* in log lines */
 	const char *title;                /* in ps */
 	int (*main)(mg_child_ctx_t *ctx); /* exit status */
 } mg_proc_role_t;
-
-extern const mg_proc_role_t mg_procs[MG_ROLE_MAX];
 
 /* Make room to rewrite argv so ps shows "mcpgw: worker process". */
 void mg_proctitle_init(int argc, char **argv);

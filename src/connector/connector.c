@@ -19,7 +19,7 @@
 #include "bridge.h"
 #include "era.h"
 #include "jsonrpc.h"
-#include "http.h"
+#include "httpmsg.h"
 #include "link.h"
 #include "log.h"
 #include "served.h"
@@ -1260,7 +1260,7 @@ mg_connector_main(mg_child_ctx_t *ctx)
 {
 	mg_connector_t c = { .ctx = ctx };
 	mg_child_ops_t ops = { connector_quit, connector_terminate,
-		connector_link, &c };
+		connector_link, NULL, &c };
 	int            rc = 1;
 	char          *err = NULL;
 

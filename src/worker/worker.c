@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "accesslog.h"
 #include "child.h"
 #include "http.h"
 #include "limit.h"
@@ -579,11 +580,19 @@ worker_setup(mg_worker_t *w)
 	return MG_OK;
 }
 
+static void
+worker_reopen_log(void *arg, int index, int fd)
+{
+	(void)arg;
+	mg_accesslog_replace(index, fd);
+}
+
 int
 mg_worker_main(mg_child_ctx_t *ctx)
 {
 	mg_worker_t    w = { .ctx = ctx };
-	mg_child_ops_t ops = { worker_quit, worker_terminate, worker_link, &w };
+	mg_child_ops_t ops = { worker_quit, worker_terminate, worker_link,
+		worker_reopen_log, &w };
 	int            rc = 1;
 
 	mg_child_init(ctx);

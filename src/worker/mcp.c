@@ -24,7 +24,6 @@
 #include <openssl/rand.h>
 
 #include "accesslog.h"
-#include "builtin.h"
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "limit.h"
@@ -281,7 +280,7 @@ ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 	ex->req = req;
 	ex->srv = srv;
 	ex->loc = loc;
-	ex->backend = mg_builtin_find(loc->builtin);
+	ex->backend = loc->backend;
 	ex->upstream = loc->upstream;
 	ex->version = 0;
 	ex->next = ctx->exchanges;

@@ -15,6 +15,11 @@ typedef struct {
 } mg_master_opts_t;
 
 /* Run until stopped; takes ownership of CONF.  Returns the exit status. */
+/* The configuration at PATH, parsed and with every name the parser
+ * cannot know (the built-in servers) resolved: for start, -t, -s and
+ * reload alike. */
+mg_conf_t *mg_master_load_conf(const char *path, char **err);
+
 int mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts);
 
 /* -s SIGNAL: "reload", "stop", "quit", "reopen" to the master named by

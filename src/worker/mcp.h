@@ -29,7 +29,7 @@ struct event_base;
 
 typedef struct mg_mcp_call mg_mcp_call_t;
 
-typedef struct {
+typedef struct mg_mcp_backend {
 	const char *name;
 	/* serverInfo, capabilities and instructions for initialize */
 	struct json_object *(*initialize)(const char *version);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "httpmsg.h"
 #include "mcpgw.h"
 
 struct evbuffer;
@@ -23,15 +24,6 @@ struct event_base;
 
 typedef struct mg_http_req  mg_http_req_t;
 typedef struct mg_http_conn mg_http_conn_t;
-
-typedef enum {
-	MG_HTTP_OTHER = 0,
-	MG_HTTP_GET,
-	MG_HTTP_HEAD,
-	MG_HTTP_POST,
-	MG_HTTP_DELETE,
-	MG_HTTP_OPTIONS
-} mg_http_method_t;
 
 typedef struct {
 	size_t  max_header_size;   /* request line and headers: 431 */
@@ -129,30 +121,5 @@ size_t mg_http_req_pending(const mg_http_req_t *req);
 /* What was answered: status and body bytes, after the answer began. */
 int    mg_http_req_status(const mg_http_req_t *req);
 size_t mg_http_req_bytes_out(const mg_http_req_t *req);
-
-const char *mg_http_status_text(int status);
-
-/*
- * TCP_NODELAY on a TCP socket: an answer's head and its first bytes, or
- * an SSE event after another, go out at once instead of waiting for the
- * peer's ACK of the last write (Nagle with delayed ACKs: 40 ms).  Does
- * nothing on a Unix socket.
- */
-void mg_tcp_nodelay(int fd);
-
-/*
- * Header lines built without printf, in a buffer on the stack, moved to
- * OUT when full and by mg_head_end: one evbuffer_add per head.
- */
-typedef struct {
-	struct evbuffer *out;
-	size_t           len;
-	char             buf[512];
-} mg_head_t;
-
-void mg_head_mem(mg_head_t *h, const char *p, size_t len);
-void mg_head_str(mg_head_t *h, const char *s);
-void mg_head_num(mg_head_t *h, uint64_t v); /* decimal */
-void mg_head_end(mg_head_t *h);
 
 #endif

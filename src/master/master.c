@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "accesslog.h"
+#include "builtin.h"
 #include "ipc.h"
 #include "limit.h"
 #include "listen.h"
@@ -29,6 +30,7 @@
 #include "master.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "roles.h"
 #include "sdnotify.h"
 #include "selfconn.h"
 #include "session.h"
@@ -208,7 +210,8 @@ spawn(mg_kid_t *k)
 		close_in_child(k);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
-			M.tls, M.ikm, M.ikm_len, id, k->served_flag };
+			M.tls, M.ikm, M.ikm_len, id, k->served_flag,
+			&mg_procs[k->role] };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);
@@ -570,7 +573,7 @@ reload(void)
 
 	mg_notice("reloading the configuration from \"%s\"", M.conf_path);
 	mg_sd_notify_reloading();
-	if ((conf = mg_conf_load(M.conf_path, &err)) == NULL ||
+	if ((conf = mg_master_load_conf(M.conf_path, &err)) == NULL ||
 	    prepare(conf, &err) != MG_OK) {
 		mg_error("reload failed, keeping the running configuration: %s",
 		    err ? err : "out of memory");
@@ -886,6 +889,18 @@ static const struct {
 	{ "quit", SIGQUIT },
 	{ "reopen", SIGUSR1 },
 };
+
+mg_conf_t *
+mg_master_load_conf(const char *path, char **err)
+{
+	mg_conf_t *conf = mg_conf_load(path, err);
+
+	if (conf != NULL && mg_builtin_resolve(conf, err) != MG_OK) {
+		mg_conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
 
 int
 mg_master_signal(const mg_conf_t *conf, const char *name)

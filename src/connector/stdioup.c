@@ -37,7 +37,7 @@
 #include <json-c/json.h>
 
 #include "era.h"
-#include "http.h"
+#include "httpmsg.h"
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"

@@ -312,9 +312,27 @@ mg_builtin_find(const char *name)
 }
 
 int
-mg_builtin_known(const char *name)
+mg_builtin_resolve(mg_conf_t *conf, char **err)
 {
-	return mg_builtin_find(name) != NULL;
+	for (mg_server_t *srv = conf->servers; srv != NULL; srv = srv->next)
+		for (mg_location_t *loc = srv->locations; loc != NULL;
+		     loc = loc->next) {
+			if (loc->builtin == NULL)
+				continue;
+			loc->backend = mg_builtin_find(loc->builtin);
+			if (loc->backend != NULL)
+				continue;
+			if (asprintf(err,
+				"unknown built-in MCP server \"%s\" (known: "
+				"%s) "
+				"in %s:%d",
+				loc->builtin, mg_builtin_names(),
+				loc->builtin_pos.file,
+				loc->builtin_pos.line) < 0)
+				*err = NULL;
+			return MG_ERROR;
+		}
+	return MG_OK;
 }
 
 const char *
