@@ -33,7 +33,6 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
-#include "mcp.h"
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"

@@ -19,6 +19,14 @@
 #define MG_ERA_2026 "2026-07-28"
 
 /* The 2026-07-28 revision's JSON-RPC error codes (HTTP 400 each). */
+/* How many gateways a request has crossed (loop safety). */
+#define MG_HOPS_HEADER "Mcp-Gateway-Hops"
+
+/* MCP's own JSON-RPC error codes (the eras' are below). */
+#define MG_MCP_ERR_SESSION -32001 /* session not found */
+/* mcpgw's own: a request the location's mcp_deny refuses (HTTP 403) */
+#define MG_MCP_ERR_FORBIDDEN -32003
+
 #define MG_MCP_ERR_HEADER_MISMATCH -32020
 #define MG_MCP_ERR_MISSING_CAPABILITY -32021
 #define MG_MCP_ERR_UNSUPPORTED_VERSION -32022

@@ -19,14 +19,6 @@
 struct json_object;
 struct event_base;
 
-/* How many gateways a request has crossed (loop safety). */
-#define MG_HOPS_HEADER "Mcp-Gateway-Hops"
-
-/* MCP's own JSON-RPC error codes. */
-#define MG_MCP_ERR_SESSION -32001 /* session not found */
-/* mcpgw's own: a request the location's mcp_deny refuses (HTTP 403) */
-#define MG_MCP_ERR_FORBIDDEN -32003
-
 typedef struct mg_mcp_call mg_mcp_call_t;
 
 typedef struct mg_mcp_backend {
