@@ -1,3 +1,7 @@
+/*
+ * The pid file (pidfile.h): written by the master unless another master
+ * runs, replacing a stale one; read and checked by "mcpgw -s".
+ */
 #include "config.h"
 
 #include <errno.h>

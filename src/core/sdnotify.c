@@ -1,3 +1,7 @@
+/*
+ * sd_notify(3) without libsystemd (sdnotify.h): one datagram to
+ * $NOTIFY_SOCKET, nothing outside systemd.
+ */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,7 @@
+/*
+ * Every signal handler and signal mask of mcpgw (sig.h): flags for the
+ * master, libevent signal events for the children.
+ */
 #include "config.h"
 
 #include <signal.h>

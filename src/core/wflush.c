@@ -1,3 +1,7 @@
+/*
+ * Writing a plain socket's output at the end of the loop turn instead of
+ * waiting for EV_WRITE (wflush.h says why).
+ */
 #include "config.h"
 
 #include <errno.h>

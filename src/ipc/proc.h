@@ -9,17 +9,9 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "listen.h"
 #include "mcpgw.h"
 #include "tls.h"
-
-/* A listening socket the master opened; workers inherit it. */
-typedef struct {
-	int                     fd;
-	char                   *text; /* "127.0.0.1:8080" */
-	struct sockaddr_storage addr;
-	socklen_t               addrlen;
-	int                     used; /* by the configuration being built */
-} mg_listener_t;
 
 /* Who a child becomes when the master runs as root, looked up by the
  * master before the fork, so that children never load the name service

@@ -1,3 +1,6 @@
+/*
+ * The master's listening sockets, kept across reloads (listen.h).
+ */
 #include "config.h"
 
 #include <errno.h>

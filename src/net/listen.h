@@ -6,8 +6,19 @@
 #ifndef MG_LISTEN_H
 #define MG_LISTEN_H
 
+#include <sys/socket.h>
+
 #include "conf.h"
-#include "proc.h"
+#include "mcpgw.h"
+
+/* A listening socket the master opened; workers inherit it. */
+typedef struct {
+	int                     fd;
+	char                   *text; /* "127.0.0.1:8080" */
+	struct sockaddr_storage addr;
+	socklen_t               addrlen;
+	int                     used; /* by the configuration being built */
+} mg_listener_t;
 
 typedef struct {
 	mg_listener_t *items;

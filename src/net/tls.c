@@ -1,3 +1,7 @@
+/*
+ * Every OpenSSL call of the TLS layer (tls.h): contexts for servers and
+ * https upstreams, SNI, client certificates, and the text of TLS errors.
+ */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,7 @@
+/*
+ * The replay buffer of an SSE stream (replay.h): bounded in bytes, pure
+ * memory.
+ */
 #include "config.h"
 
 #include <errno.h>
