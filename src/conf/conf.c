@@ -24,7 +24,7 @@ enum {
 	STMT_BLOCK,
 	STMT_CLOSE,
 	STMT_EOF,
-	STMT_DONE /* conf_parse_block: the block or file ended well */
+	STMT_DONE /* mg_conf_parse_block: the block or file ended well */
 };
 
 /* Statements. */
@@ -38,14 +38,14 @@ conf_args_push(conf_parse_t *cp, conf_args_t *a, const conf_tok_t *tok)
 	if (a->n == a->cap) {
 		cap = a->cap ? a->cap * 2 : 8;
 		if ((v = realloc(a->v, cap * sizeof(*v))) == NULL)
-			return conf_nomem(cp);
+			return mg_conf_nomem(cp);
 		a->v = v;
 		a->cap = cap;
 	}
 	if ((s = malloc(tok->len + 1)) == NULL)
-		return conf_nomem(cp);
+		return mg_conf_nomem(cp);
 	if (tok->quoted)
-		s[conf_unescape(tok->s, tok->len, s)] = '\0';
+		s[mg_conf_unescape(tok->s, tok->len, s)] = '\0';
 	else {
 		memcpy(s, tok->s, tok->len);
 		s[tok->len] = '\0';
@@ -65,8 +65,8 @@ static int
 conf_tok_error(conf_parse_t *cp, const conf_tok_t *tok)
 {
 	if (tok->type == TOK_UNTERMINATED)
-		return conf_error(cp, tok->line, "unterminated string");
-	return conf_error(
+		return mg_conf_error(cp, tok->line, "unterminated string");
+	return mg_conf_error(
 	    cp, tok->line, "unexpected \"%c\" after quoted string", *tok->s);
 }
 
@@ -77,7 +77,7 @@ conf_read_stmt(conf_parse_t *cp, conf_args_t *a)
 	conf_tok_t tok;
 
 	for (;;) {
-		conf_lex(cp->lex, &tok);
+		mg_conf_lex(cp->lex, &tok);
 		if (a->n == 0)
 			a->line = tok.line;
 		switch (tok.type) {
@@ -87,22 +87,22 @@ conf_read_stmt(conf_parse_t *cp, conf_args_t *a)
 			continue;
 		case TOK_SEMI:
 			if (a->n == 0)
-				return conf_error(
+				return mg_conf_error(
 				    cp, tok.line, "unexpected \";\"");
 			return STMT_SEMI;
 		case TOK_OPEN:
 			if (a->n == 0)
-				return conf_error(
+				return mg_conf_error(
 				    cp, tok.line, "unexpected \"{\"");
 			return STMT_BLOCK;
 		case TOK_CLOSE:
 			if (a->n != 0)
-				return conf_error(
+				return mg_conf_error(
 				    cp, tok.line, "unexpected \"}\"");
 			return STMT_CLOSE;
 		case TOK_EOF:
 			if (a->n != 0)
-				return conf_error(cp, tok.line,
+				return mg_conf_error(cp, tok.line,
 				    "unexpected end of file, expecting \";\" "
 				    "or \"}\"");
 			return STMT_EOF;
@@ -119,21 +119,21 @@ conf_handle(conf_parse_t *cp, void *ctx, conf_args_t *a, int block)
 	size_t                nargs = a->n - 1;
 	int                   known;
 
-	if ((cmd = conf_find(name, cp->ctx_type, &known)) == NULL) {
+	if ((cmd = mg_conf_find(name, cp->ctx_type, &known)) == NULL) {
 		if (known)
-			return conf_error(cp, a->line,
+			return mg_conf_error(cp, a->line,
 			    "\"%s\" directive is not allowed here", name);
-		return conf_error(
+		return mg_conf_error(
 		    cp, a->line, "unknown directive \"%s\"", name);
 	}
 	if ((cmd->flags & CONF_BLOCK) && !block)
-		return conf_error(
+		return mg_conf_error(
 		    cp, a->line, "directive \"%s\" has no opening \"{\"", name);
 	if (!(cmd->flags & CONF_BLOCK) && block)
-		return conf_error(cp, a->line,
+		return mg_conf_error(cp, a->line,
 		    "directive \"%s\" is not terminated by \";\"", name);
 	if (nargs < (size_t)cmd->min || nargs > (size_t)cmd->max)
-		return conf_error(cp, a->line,
+		return mg_conf_error(cp, a->line,
 		    "invalid number of arguments in \"%s\" directive", name);
 	cp->args = a;
 	return cmd->set(cp, cmd, ctx);
@@ -144,7 +144,7 @@ conf_handle(conf_parse_t *cp, void *ctx, conf_args_t *a, int block)
  * included file is read the same way, so its braces must balance in it.
  */
 int
-conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block)
+mg_conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block)
 {
 	conf_args_t a = { NULL, 0, 0, 0 };
 	int         prev = cp->ctx_type, rc;
@@ -155,9 +155,9 @@ conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block)
 		if (rc == STMT_SEMI || rc == STMT_BLOCK)
 			rc = conf_handle(cp, ctx, &a, rc == STMT_BLOCK);
 		else if (rc == STMT_CLOSE && !in_block)
-			rc = conf_error(cp, a.line, "unexpected \"}\"");
+			rc = mg_conf_error(cp, a.line, "unexpected \"}\"");
 		else if (rc == STMT_EOF && in_block)
-			rc = conf_error(cp, a.line,
+			rc = mg_conf_error(cp, a.line,
 			    "unexpected end of file, expecting \"}\"");
 		else if (rc == STMT_CLOSE || rc == STMT_EOF)
 			rc = STMT_DONE;
@@ -237,17 +237,17 @@ conf_include_file(conf_parse_t *cp, const char *path, void *ctx, int line)
 	int         e, rc;
 
 	if ((e = conf_read_file(path, &buf, &len, &call)) != 0)
-		return conf_error(cp, line, "%s() \"%s\" failed (%s)", call,
+		return mg_conf_error(cp, line, "%s() \"%s\" failed (%s)", call,
 		    path, strerror(e));
-	if ((file = conf_strdup(cp->conf, path)) == NULL) {
+	if ((file = mg_conf_strdup(cp->conf, path)) == NULL) {
 		free(buf);
-		return conf_nomem(cp);
+		return mg_conf_nomem(cp);
 	}
-	conf_lex_init(&lx, buf, len);
+	mg_conf_lex_init(&lx, buf, len);
 	cp->lex = &lx;
 	cp->file = file;
 	cp->depth++;
-	rc = conf_parse_block(cp, cp->ctx_type, ctx, 0);
+	rc = mg_conf_parse_block(cp, cp->ctx_type, ctx, 0);
 	cp->depth--;
 	cp->file = prev_file;
 	cp->lex = prev_lex;
@@ -284,7 +284,8 @@ conf_include_glob(conf_parse_t *cp, const char *pattern, void *ctx, int line)
 		break;
 	case GLOB_NOMATCH: break;
 	default:
-		rc = conf_error(cp, line, "glob() \"%s\" failed (%s)", pattern,
+		rc = mg_conf_error(cp, line, "glob() \"%s\" failed (%s)",
+		    pattern,
 		    strerror(conf_glob_errno ? conf_glob_errno : ENOMEM));
 	}
 	globfree(&g);
@@ -292,7 +293,7 @@ conf_include_glob(conf_parse_t *cp, const char *pattern, void *ctx, int line)
 }
 
 int
-conf_include(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_include(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	const char *arg = cp->args->v[1];
 	char       *path;
@@ -300,9 +301,9 @@ conf_include(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 
 	(void)cmd;
 	if (cp->depth >= CONF_INCLUDE_DEPTH)
-		return conf_error(cp, line, "include nested too deeply");
+		return mg_conf_error(cp, line, "include nested too deeply");
 	if ((path = conf_join(cp->file, arg)) == NULL)
-		return conf_nomem(cp);
+		return mg_conf_nomem(cp);
 	if (strpbrk(arg, "*?[") != NULL)
 		rc = conf_include_glob(cp, path, ctx, line);
 	else
@@ -321,19 +322,19 @@ conf_load(const char *text, size_t len, const char *name, char **err)
 
 	memset(&cp, 0, sizeof(cp));
 	cp.err = err;
-	if ((cp.conf = conf_new()) == NULL) {
-		conf_nomem(&cp);
+	if ((cp.conf = mg_conf_new()) == NULL) {
+		mg_conf_nomem(&cp);
 		return NULL;
 	}
-	if ((cp.conf->path = conf_strdup(cp.conf, name)) == NULL) {
-		conf_nomem(&cp);
+	if ((cp.conf->path = mg_conf_strdup(cp.conf, name)) == NULL) {
+		mg_conf_nomem(&cp);
 		goto fail;
 	}
 	cp.file = cp.conf->path;
-	conf_lex_init(&lx, text, len);
+	mg_conf_lex_init(&lx, text, len);
 	cp.lex = &lx;
-	if (conf_parse_block(&cp, MG_CTX_MAIN, cp.conf, 0) != MG_OK ||
-	    conf_validate(&cp) != MG_OK || conf_defaults(&cp) != MG_OK)
+	if (mg_conf_parse_block(&cp, MG_CTX_MAIN, cp.conf, 0) != MG_OK ||
+	    mg_conf_validate(&cp) != MG_OK || mg_conf_defaults(&cp) != MG_OK)
 		goto fail;
 	return cp.conf;
 fail:
@@ -361,8 +362,8 @@ mg_conf_load(const char *path, char **err)
 	if (err != NULL)
 		*err = NULL;
 	if ((e = conf_read_file(path, &buf, &len, &call)) != 0) {
-		conf_set_err(err,
-		    conf_strf(
+		mg_conf_set_err(err,
+		    mg_conf_strf(
 			"%s() \"%s\" failed (%s)", call, path, strerror(e)));
 		return NULL;
 	}

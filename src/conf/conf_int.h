@@ -62,71 +62,76 @@ typedef struct {
 /* The directive table (commands.c). */
 extern const conf_command_t mg_commands[];
 extern const size_t         mg_ncommands;
-const conf_command_t *conf_find(const char *name, int ctx_type, int *known);
+const conf_command_t *mg_conf_find(const char *name, int ctx_type, int *known);
 
 /* The parse loop (conf.c): statements until "}" (in_block) or the end. */
-int conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block);
+int mg_conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block);
 
 /* The pool (pool.c). */
-mg_conf_t *conf_new(void);
-void      *conf_alloc(mg_conf_t *conf, size_t size);
-char      *conf_strdup(mg_conf_t *conf, const char *s);
+mg_conf_t *mg_conf_new(void);
+void      *mg_conf_alloc(mg_conf_t *conf, size_t size);
+char      *mg_conf_strdup(mg_conf_t *conf, const char *s);
 
-/* Errors (error.c): each returns MG_ERROR, for "return conf_error(...)". */
-char *conf_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void  conf_set_err(char **err, char *msg);
-int   conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
+/* Errors (error.c): each keeps the first message and returns MG_ERROR,
+ * so that a setter can "return mg_conf_error(...)". */
+char *mg_conf_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void  mg_conf_set_err(char **err, char *msg);
+
+int mg_conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int conf_error_at(conf_parse_t *cp, const mg_conf_pos_t *pos, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-int conf_nomem(conf_parse_t *cp);
-int conf_invalid(conf_parse_t *cp, const conf_command_t *cmd, const char *what,
-    const char *value);
-int conf_duplicate(conf_parse_t *cp, const conf_command_t *cmd);
-int conf_duplicate_name(conf_parse_t *cp, const char *what, const char *prefix,
-    const char *name, const mg_conf_pos_t *first);
-mg_conf_pos_t conf_pos(const conf_parse_t *cp);
+int mg_conf_error_at(conf_parse_t *cp, const mg_conf_pos_t *pos,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int mg_conf_nomem(conf_parse_t *cp);
+int mg_conf_invalid(conf_parse_t *cp, const conf_command_t *cmd,
+    const char *what, const char *value);
+int mg_conf_duplicate(conf_parse_t *cp, const conf_command_t *cmd);
+/* A second named thing: says where the first one is. */
+int mg_conf_duplicate_name(conf_parse_t *cp, const char *what,
+    const char *prefix, const char *name, const mg_conf_pos_t *first);
+
+/* Where the statement being set was written. */
+mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
 
 /* After parsing: validate.c, then defaults.c. */
-int  conf_validate(conf_parse_t *cp);
-void conf_unset(int ctx_type, void *ctx);
-int  conf_defaults(conf_parse_t *cp);
+int  mg_conf_validate(conf_parse_t *cp);
+void mg_conf_unset(int ctx_type, void *ctx);
+int  mg_conf_defaults(conf_parse_t *cp);
 
 /* Setters, by the context they serve. */
 #define CONF_SETTER(name)                                                      \
 	int name(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 /* set_value.c */
-CONF_SETTER(conf_set_num);
-CONF_SETTER(conf_set_size);
-CONF_SETTER(conf_set_time);
-CONF_SETTER(conf_set_flag);
-CONF_SETTER(conf_set_str);
-CONF_SETTER(conf_set_num_off);
+CONF_SETTER(mg_conf_set_num);
+CONF_SETTER(mg_conf_set_size);
+CONF_SETTER(mg_conf_set_time);
+CONF_SETTER(mg_conf_set_flag);
+CONF_SETTER(mg_conf_set_str);
+CONF_SETTER(mg_conf_set_num_off);
 /* set_main.c */
-CONF_SETTER(conf_set_workers);
-CONF_SETTER(conf_set_error_log);
-CONF_SETTER(conf_set_user);
-CONF_SETTER(conf_set_origins);
-CONF_SETTER(conf_connector);
-CONF_SETTER(conf_upstream);
-CONF_SETTER(conf_server);
+CONF_SETTER(mg_conf_set_workers);
+CONF_SETTER(mg_conf_set_error_log);
+CONF_SETTER(mg_conf_set_user);
+CONF_SETTER(mg_conf_set_origins);
+CONF_SETTER(mg_conf_connector);
+CONF_SETTER(mg_conf_upstream);
+CONF_SETTER(mg_conf_server);
 /* set_server.c */
-CONF_SETTER(conf_listen);
-CONF_SETTER(conf_server_name);
-CONF_SETTER(conf_location);
-CONF_SETTER(conf_set_protocols);
-CONF_SETTER(conf_set_verify_client);
+CONF_SETTER(mg_conf_listen);
+CONF_SETTER(mg_conf_server_name);
+CONF_SETTER(mg_conf_location);
+CONF_SETTER(mg_conf_set_protocols);
+CONF_SETTER(mg_conf_set_verify_client);
 /* set_location.c */
-CONF_SETTER(conf_set_builtin);
-CONF_SETTER(conf_set_pass);
-CONF_SETTER(conf_set_deny);
+CONF_SETTER(mg_conf_set_builtin);
+CONF_SETTER(mg_conf_set_pass);
+CONF_SETTER(mg_conf_set_deny);
 /* set_upstream.c */
-CONF_SETTER(conf_set_upstream_server);
-CONF_SETTER(conf_set_command);
-CONF_SETTER(conf_set_header);
-CONF_SETTER(conf_set_protocol);
+CONF_SETTER(mg_conf_set_upstream_server);
+CONF_SETTER(mg_conf_set_command);
+CONF_SETTER(mg_conf_set_header);
+CONF_SETTER(mg_conf_set_protocol);
 /* conf.c */
-CONF_SETTER(conf_include);
+CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER
 
 #endif

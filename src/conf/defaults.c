@@ -19,18 +19,18 @@ enum { CONF_KIND_NONE, CONF_KIND_INT, CONF_KIND_INT64, CONF_KIND_STR };
 static int
 conf_kind(const conf_command_t *cmd)
 {
-	if (cmd->set == conf_set_num || cmd->set == conf_set_flag ||
-	    cmd->set == conf_set_workers || cmd->set == conf_set_num_off)
+	if (cmd->set == mg_conf_set_num || cmd->set == mg_conf_set_flag ||
+	    cmd->set == mg_conf_set_workers || cmd->set == mg_conf_set_num_off)
 		return CONF_KIND_INT;
-	if (cmd->set == conf_set_size || cmd->set == conf_set_time)
+	if (cmd->set == mg_conf_set_size || cmd->set == mg_conf_set_time)
 		return CONF_KIND_INT64;
-	if (cmd->set == conf_set_str)
+	if (cmd->set == mg_conf_set_str)
 		return CONF_KIND_STR;
 	return CONF_KIND_NONE;
 }
 
 void
-conf_unset(int ctx_type, void *ctx)
+mg_conf_unset(int ctx_type, void *ctx)
 {
 	const conf_command_t *cmd;
 	size_t                i;
@@ -70,7 +70,7 @@ conf_default_field(mg_conf_t *conf, const conf_command_t *cmd, void *ctx)
 	case CONF_KIND_STR:
 		if (*CONF_FIELD(ctx, cmd, char *) == NULL &&
 		    (*CONF_FIELD(ctx, cmd, char *) =
-			    conf_strdup(conf, cmd->data)) == NULL)
+			    mg_conf_strdup(conf, cmd->data)) == NULL)
 			return MG_ERROR;
 		break;
 	}
@@ -130,7 +130,7 @@ conf_ncpu(void)
 }
 
 int
-conf_defaults(conf_parse_t *cp)
+mg_conf_defaults(conf_parse_t *cp)
 {
 	mg_conf_t     *conf = cp->conf;
 	mg_server_t   *srv;
@@ -164,7 +164,7 @@ conf_defaults(conf_parse_t *cp)
 		conf->connections_per_address =
 		    conf->worker_connections - conf->worker_connections / 8;
 	if (conf->error_log == NULL &&
-	    (conf->error_log = conf_strdup(conf, "stderr")) == NULL)
+	    (conf->error_log = mg_conf_strdup(conf, "stderr")) == NULL)
 		rc = MG_ERROR;
-	return rc == MG_OK ? MG_OK : conf_nomem(cp);
+	return rc == MG_OK ? MG_OK : mg_conf_nomem(cp);
 }

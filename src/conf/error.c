@@ -29,7 +29,7 @@ conf_vstrf(const char *fmt, va_list ap)
 }
 
 char *
-conf_strf(const char *fmt, ...)
+mg_conf_strf(const char *fmt, ...)
 {
 	va_list ap;
 	char   *s;
@@ -42,7 +42,7 @@ conf_strf(const char *fmt, ...)
 
 /* On out of memory *err stays NULL: there is no room for a message. */
 void
-conf_set_err(char **err, char *msg)
+mg_conf_set_err(char **err, char *msg)
 {
 	if (err != NULL && *err == NULL)
 		*err = msg;
@@ -57,15 +57,15 @@ conf_verror(
 	char *msg;
 
 	if ((msg = conf_vstrf(fmt, ap)) != NULL) {
-		conf_set_err(
-		    cp->err, conf_strf("%s in %s:%d", msg, file, line));
+		mg_conf_set_err(
+		    cp->err, mg_conf_strf("%s in %s:%d", msg, file, line));
 		free(msg);
 	}
 	return MG_ERROR;
 }
 
 int
-conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
+mg_conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,7 +76,8 @@ conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
 }
 
 int
-conf_error_at(conf_parse_t *cp, const mg_conf_pos_t *pos, const char *fmt, ...)
+mg_conf_error_at(
+    conf_parse_t *cp, const mg_conf_pos_t *pos, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,41 +88,42 @@ conf_error_at(conf_parse_t *cp, const mg_conf_pos_t *pos, const char *fmt, ...)
 }
 
 int
-conf_nomem(conf_parse_t *cp)
+mg_conf_nomem(conf_parse_t *cp)
 {
-	conf_set_err(cp->err, strdup("out of memory"));
+	mg_conf_set_err(cp->err, strdup("out of memory"));
 	return MG_ERROR;
 }
 
 int
-conf_invalid(conf_parse_t *cp, const conf_command_t *cmd, const char *what,
+mg_conf_invalid(conf_parse_t *cp, const conf_command_t *cmd, const char *what,
     const char *value)
 {
-	return conf_error(cp, cp->args->line,
+	return mg_conf_error(cp, cp->args->line,
 	    "invalid %s \"%s\" in \"%s\" directive", what, value, cmd->name);
 }
 
 int
-conf_duplicate(conf_parse_t *cp, const conf_command_t *cmd)
+mg_conf_duplicate(conf_parse_t *cp, const conf_command_t *cmd)
 {
-	return conf_error(
+	return mg_conf_error(
 	    cp, cp->args->line, "\"%s\" directive is duplicate", cmd->name);
 }
 
 /* A second named thing: say where the first one is. */
 int
-conf_duplicate_name(conf_parse_t *cp, const char *what, const char *prefix,
+mg_conf_duplicate_name(conf_parse_t *cp, const char *what, const char *prefix,
     const char *name, const mg_conf_pos_t *first)
 {
-	conf_set_err(cp->err,
-	    conf_strf("duplicate %s \"%s%s\" in %s:%d (first defined in %s:%d)",
-		what, prefix, name, cp->file, cp->args->line, first->file,
+	mg_conf_set_err(cp->err,
+	    mg_conf_strf(
+		"duplicate %s \"%s%s\" in %s:%d (first defined in %s:%d)", what,
+		prefix, name, cp->file, cp->args->line, first->file,
 		first->line));
 	return MG_ERROR;
 }
 
 mg_conf_pos_t
-conf_pos(const conf_parse_t *cp)
+mg_conf_pos(const conf_parse_t *cp)
 {
 	mg_conf_pos_t pos = { cp->file, cp->args->line };
 

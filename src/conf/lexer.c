@@ -10,7 +10,7 @@
 #include "lexer.h"
 
 void
-conf_lex_init(conf_lex_t *lx, const char *buf, size_t len)
+mg_conf_lex_init(conf_lex_t *lx, const char *buf, size_t len)
 {
 	lx->base = buf;
 	lx->p = buf;
@@ -89,7 +89,7 @@ conf_lex_word(conf_lex_t *lx, conf_tok_t *tok)
 }
 
 void
-conf_lex(conf_lex_t *lx, conf_tok_t *tok)
+mg_conf_lex(conf_lex_t *lx, conf_tok_t *tok)
 {
 	memset(tok, 0, sizeof(*tok));
 	conf_lex_skip(lx);
@@ -128,7 +128,7 @@ conf_escape(char c)
 
 /* Undo escapes of a quoted string into out (at least n bytes). */
 size_t
-conf_unescape(const char *s, size_t n, char *out)
+mg_conf_unescape(const char *s, size_t n, char *out)
 {
 	size_t i, o = 0;
 	char   e;

@@ -33,11 +33,11 @@ typedef struct {
 	int         quoted;
 } conf_tok_t;
 
-void conf_lex_init(conf_lex_t *lx, const char *buf, size_t len);
+void mg_conf_lex_init(conf_lex_t *lx, const char *buf, size_t len);
 /* The next token; TOK_EOF again and again at the end. */
-void conf_lex(conf_lex_t *lx, conf_tok_t *tok);
+void mg_conf_lex(conf_lex_t *lx, conf_tok_t *tok);
 /* Undo escapes of a quoted string into out (at least n bytes); returns
  * the length written. */
-size_t conf_unescape(const char *s, size_t n, char *out);
+size_t mg_conf_unescape(const char *s, size_t n, char *out);
 
 #endif

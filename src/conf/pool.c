@@ -23,7 +23,7 @@ struct mg_conf_mem {
 };
 
 void *
-conf_alloc(mg_conf_t *conf, size_t size)
+mg_conf_alloc(mg_conf_t *conf, size_t size)
 {
 	struct conf_chunk *c;
 
@@ -37,12 +37,12 @@ conf_alloc(mg_conf_t *conf, size_t size)
 }
 
 char *
-conf_strdup(mg_conf_t *conf, const char *s)
+mg_conf_strdup(mg_conf_t *conf, const char *s)
 {
 	size_t len = strlen(s) + 1;
 	char  *d;
 
-	if ((d = conf_alloc(conf, len)) != NULL)
+	if ((d = mg_conf_alloc(conf, len)) != NULL)
 		memcpy(d, s, len);
 	return d;
 }
@@ -65,7 +65,7 @@ mg_conf_free(mg_conf_t *conf)
 }
 
 mg_conf_t *
-conf_new(void)
+mg_conf_new(void)
 {
 	mg_conf_t *conf;
 
@@ -75,8 +75,8 @@ conf_new(void)
 		free(conf);
 		return NULL;
 	}
-	conf_unset(MG_CTX_MAIN, conf);
-	conf_unset(MG_CTX_CONNECTOR, &conf->connector);
+	mg_conf_unset(MG_CTX_MAIN, conf);
+	mg_conf_unset(MG_CTX_CONNECTOR, &conf->connector);
 	conf->error_log_level = MG_UNSET;
 	return conf;
 }

@@ -9,37 +9,37 @@
 #include "conf_int.h"
 
 int
-conf_set_builtin(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_builtin(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_location_t *loc = ctx;
 
 	/* the name is checked by whoever hosts the built-in servers, after
 	 * parsing (mg_builtin_resolve): this layer does not know them */
 	if (loc->builtin != NULL)
-		return conf_duplicate(cp, cmd);
-	if ((loc->builtin = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
-		return conf_nomem(cp);
-	loc->builtin_pos = conf_pos(cp);
+		return mg_conf_duplicate(cp, cmd);
+	if ((loc->builtin = mg_conf_strdup(cp->conf, cp->args->v[1])) == NULL)
+		return mg_conf_nomem(cp);
+	loc->builtin_pos = mg_conf_pos(cp);
 	return MG_OK;
 }
 
 int
-conf_set_pass(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_pass(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_location_t *loc = ctx;
 
 	if (loc->pass != NULL)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	/* the upstream may be defined further down: resolved in validation */
-	if ((loc->pass = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
-		return conf_nomem(cp);
+	if ((loc->pass = mg_conf_strdup(cp->conf, cp->args->v[1])) == NULL)
+		return mg_conf_nomem(cp);
 	return MG_OK;
 }
 
 /* mcp_deny METHOD [NAME]: repeatable; METHOD a JSON-RPC method or "*",
  * NAME a glob of the tool, prompt or resource named. */
 int
-conf_set_deny(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_deny(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_location_t *loc = ctx;
 	mg_mcp_deny_t *d, **tail;
@@ -47,18 +47,18 @@ conf_set_deny(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 
 	for (const char *p = m; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '"')
-			return conf_invalid(cp, cmd, "method", m);
+			return mg_conf_invalid(cp, cmd, "method", m);
 	if (*m == '\0')
-		return conf_invalid(cp, cmd, "method", m);
-	if ((d = conf_alloc(cp->conf, sizeof(*d))) == NULL ||
-	    (d->method = conf_strdup(cp->conf, m)) == NULL ||
+		return mg_conf_invalid(cp, cmd, "method", m);
+	if ((d = mg_conf_alloc(cp->conf, sizeof(*d))) == NULL ||
+	    (d->method = mg_conf_strdup(cp->conf, m)) == NULL ||
 	    (cp->args->n > 2 &&
-		(d->name = conf_strdup(cp->conf, cp->args->v[2])) == NULL))
-		return conf_nomem(cp);
+		(d->name = mg_conf_strdup(cp->conf, cp->args->v[2])) == NULL))
+		return mg_conf_nomem(cp);
 	if (cp->args->n <= 2)
 		d->name = NULL;
 	d->next = NULL;
-	d->pos = conf_pos(cp);
+	d->pos = mg_conf_pos(cp);
 	for (tail = &loc->deny; *tail != NULL; tail = &(*tail)->next)
 		;
 	*tail = d;

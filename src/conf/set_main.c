@@ -11,7 +11,7 @@
 #include "log.h"
 
 int
-conf_set_workers(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_workers(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int *field = CONF_FIELD(ctx, cmd, int);
 
@@ -19,61 +19,61 @@ conf_set_workers(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		*field = CONF_AUTO;
 		return MG_OK;
 	}
-	return conf_set_num(cp, cmd, ctx);
+	return mg_conf_set_num(cp, cmd, ctx);
 }
 
 int
-conf_set_error_log(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_error_log(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_conf_t   *conf = ctx;
 	conf_args_t *a = cp->args;
 	int          level;
 
 	if (conf->error_log != NULL)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	if (a->n == 3) {
 		level = mg_log_level_parse(a->v[2]);
 		/* crit and emerg are for the daemon's own use, not a filter. */
 		if (level < MG_LOG_DEBUG || level > MG_LOG_ERROR)
-			return conf_invalid(cp, cmd, "value", a->v[2]);
+			return mg_conf_invalid(cp, cmd, "value", a->v[2]);
 		conf->error_log_level = level;
 	}
-	if ((conf->error_log = conf_strdup(conf, a->v[1])) == NULL)
-		return conf_nomem(cp);
+	if ((conf->error_log = mg_conf_strdup(conf, a->v[1])) == NULL)
+		return mg_conf_nomem(cp);
 	return MG_OK;
 }
 
 /* Names only: the master resolves them, so a test needs no such user. */
 int
-conf_set_user(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_user(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_conf_t   *conf = ctx;
 	conf_args_t *a = cp->args;
 
 	if (conf->user != NULL)
-		return conf_duplicate(cp, cmd);
-	if ((conf->user = conf_strdup(conf, a->v[1])) == NULL)
-		return conf_nomem(cp);
-	if (a->n == 3 && (conf->group = conf_strdup(conf, a->v[2])) == NULL)
-		return conf_nomem(cp);
-	conf->user_pos = conf_pos(cp);
+		return mg_conf_duplicate(cp, cmd);
+	if ((conf->user = mg_conf_strdup(conf, a->v[1])) == NULL)
+		return mg_conf_nomem(cp);
+	if (a->n == 3 && (conf->group = mg_conf_strdup(conf, a->v[2])) == NULL)
+		return mg_conf_nomem(cp);
+	conf->user_pos = mg_conf_pos(cp);
 	return MG_OK;
 }
 
 int
-conf_connector(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_connector(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_connector_conf_t *cc = CONF_FIELD(ctx, cmd, mg_connector_conf_t);
 
 	if (cc->present)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	cc->present = 1;
-	cc->pos = conf_pos(cp);
-	return conf_parse_block(cp, MG_CTX_CONNECTOR, cc, 1);
+	cc->pos = mg_conf_pos(cp);
+	return mg_conf_parse_block(cp, MG_CTX_CONNECTOR, cc, 1);
 }
 
 int
-conf_upstream(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_upstream(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_conf_t     *conf = ctx;
 	mg_upstream_t *u, **tail;
@@ -82,50 +82,50 @@ conf_upstream(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	(void)cmd;
 	for (tail = &conf->upstreams; *tail != NULL; tail = &(*tail)->next)
 		if (strcmp((*tail)->name, name) == 0)
-			return conf_duplicate_name(
+			return mg_conf_duplicate_name(
 			    cp, "upstream", "", name, &(*tail)->pos);
-	if ((u = conf_alloc(conf, sizeof(*u))) == NULL ||
-	    (u->name = conf_strdup(conf, name)) == NULL)
-		return conf_nomem(cp);
-	conf_unset(MG_CTX_UPSTREAM, u);
-	u->pos = conf_pos(cp);
+	if ((u = mg_conf_alloc(conf, sizeof(*u))) == NULL ||
+	    (u->name = mg_conf_strdup(conf, name)) == NULL)
+		return mg_conf_nomem(cp);
+	mg_conf_unset(MG_CTX_UPSTREAM, u);
+	u->pos = mg_conf_pos(cp);
 	*tail = u;
-	return conf_parse_block(cp, MG_CTX_UPSTREAM, u, 1);
+	return mg_conf_parse_block(cp, MG_CTX_UPSTREAM, u, 1);
 }
 
 int
-conf_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_conf_t   *conf = ctx;
 	mg_server_t *srv, **tail;
 
 	(void)cmd;
-	if ((srv = conf_alloc(conf, sizeof(*srv))) == NULL)
-		return conf_nomem(cp);
-	conf_unset(MG_CTX_SERVER, srv);
-	srv->pos = conf_pos(cp);
+	if ((srv = mg_conf_alloc(conf, sizeof(*srv))) == NULL)
+		return mg_conf_nomem(cp);
+	mg_conf_unset(MG_CTX_SERVER, srv);
+	srv->pos = mg_conf_pos(cp);
 	for (tail = &conf->servers; *tail != NULL; tail = &(*tail)->next)
 		;
 	*tail = srv;
-	return conf_parse_block(cp, MG_CTX_SERVER, srv, 1);
+	return mg_conf_parse_block(cp, MG_CTX_SERVER, srv, 1);
 }
 
 /* allow_origins ORIGIN ...: in main, server and location. */
 int
-conf_set_origins(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_origins(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_http_conf_t *h = CONF_FIELD(ctx, cmd, mg_http_conf_t);
 	conf_args_t    *a = cp->args;
 
 	if (h->allow_origins != NULL)
-		return conf_duplicate(cp, cmd);
-	h->allow_origins = conf_alloc(cp->conf, (a->n - 1) * sizeof(char *));
+		return mg_conf_duplicate(cp, cmd);
+	h->allow_origins = mg_conf_alloc(cp->conf, (a->n - 1) * sizeof(char *));
 	if (h->allow_origins == NULL)
-		return conf_nomem(cp);
+		return mg_conf_nomem(cp);
 	for (size_t i = 1; i < a->n; i++)
 		if ((h->allow_origins[i - 1] =
-			    conf_strdup(cp->conf, a->v[i])) == NULL)
-			return conf_nomem(cp);
+			    mg_conf_strdup(cp->conf, a->v[i])) == NULL)
+			return mg_conf_nomem(cp);
 	h->nallow_origins = a->n - 1;
 	return MG_OK;
 }

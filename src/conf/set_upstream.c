@@ -13,21 +13,22 @@
 #include "units.h"
 
 int
-conf_set_upstream_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_upstream_server(
+    conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
 
 	if (u->server.url != NULL)
-		return conf_error(cp, cp->args->line,
+		return mg_conf_error(cp, cp->args->line,
 		    "upstream \"%s\" has a "
 		    "server already (one per upstream for now)",
 		    u->name);
-	if (conf_parse_url(cp->conf, cp->args->v[1], &u->server) != MG_OK)
-		return conf_error(cp, cp->args->line,
+	if (mg_conf_parse_url(cp->conf, cp->args->v[1], &u->server) != MG_OK)
+		return mg_conf_error(cp, cp->args->line,
 		    "invalid upstream server "
 		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",
 		    cp->args->v[1]);
-	u->server.pos = conf_pos(cp);
+	u->server.pos = mg_conf_pos(cp);
 	return MG_OK;
 }
 
@@ -35,7 +36,7 @@ conf_set_upstream_server(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
  * session.  PATH must be absolute and executable now (the connector runs
  * it later, as the configured user, with no shell). */
 int
-conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
 	conf_args_t   *a = cp->args;
@@ -43,30 +44,30 @@ conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 
 	(void)cmd;
 	if (u->command != NULL)
-		return conf_error(cp, a->line,
+		return mg_conf_error(cp, a->line,
 		    "upstream \"%s\" has a command already", u->name);
 	if (a->v[1][0] != '/')
-		return conf_error(cp, a->line,
+		return mg_conf_error(cp, a->line,
 		    "command \"%s\": the path must be absolute (no shell or "
 		    "PATH search runs it)",
 		    a->v[1]);
 	if (access(a->v[1], X_OK) != 0)
-		return conf_error(cp, a->line, "command \"%s\": %s", a->v[1],
+		return mg_conf_error(cp, a->line, "command \"%s\": %s", a->v[1],
 		    strerror(errno));
-	if ((argv = conf_alloc(cp->conf, a->n * sizeof(*argv))) == NULL)
-		return conf_nomem(cp);
+	if ((argv = mg_conf_alloc(cp->conf, a->n * sizeof(*argv))) == NULL)
+		return mg_conf_nomem(cp);
 	for (size_t i = 1; i < a->n; i++)
-		if ((argv[i - 1] = conf_strdup(cp->conf, a->v[i])) == NULL)
-			return conf_nomem(cp);
+		if ((argv[i - 1] = mg_conf_strdup(cp->conf, a->v[i])) == NULL)
+			return mg_conf_nomem(cp);
 	argv[a->n - 1] = NULL;
 	u->command = argv;
-	u->command_pos = conf_pos(cp);
+	u->command_pos = mg_conf_pos(cp);
 	return MG_OK;
 }
 
 /* header NAME VALUE: added to every request to the upstream. */
 int
-conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
 	const char    *name = cp->args->v[1], *value = cp->args->v[2];
@@ -74,16 +75,17 @@ conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	size_t         len;
 
 	if (name[0] == '\0' || strpbrk(name, " \t\r\n:") != NULL)
-		return conf_invalid(cp, cmd, "value", name);
+		return mg_conf_invalid(cp, cmd, "value", name);
 	if (strpbrk(value, "\r\n") != NULL)
-		return conf_invalid(cp, cmd, "value", value);
-	if ((v = conf_alloc(cp->conf, (u->nheaders + 1) * sizeof(*v))) == NULL)
-		return conf_nomem(cp);
+		return mg_conf_invalid(cp, cmd, "value", value);
+	if ((v = mg_conf_alloc(cp->conf, (u->nheaders + 1) * sizeof(*v))) ==
+	    NULL)
+		return mg_conf_nomem(cp);
 	for (size_t i = 0; i < u->nheaders; i++)
 		v[i] = u->headers[i];
 	len = strlen(name) + strlen(value) + 3;
-	if ((v[u->nheaders] = conf_alloc(cp->conf, len)) == NULL)
-		return conf_nomem(cp);
+	if ((v[u->nheaders] = mg_conf_alloc(cp->conf, len)) == NULL)
+		return mg_conf_nomem(cp);
 	snprintf(v[u->nheaders], len, "%s: %s", name, value);
 	u->headers = v;
 	u->nheaders++;
@@ -92,13 +94,13 @@ conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 
 /* protocol auto | 2026-07-28 | 2025-11-25: the era an upstream speaks. */
 int
-conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
 	const char    *v = cp->args->v[1];
 
 	if (u->protocol_pos.file != NULL)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	if (strcmp(v, "auto") == 0)
 		u->protocol = MG_PROTOCOL_AUTO;
 	else if (strcmp(v, "2026-07-28") == 0)
@@ -106,10 +108,10 @@ conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	else if (strcmp(v, "2025-11-25") == 0)
 		u->protocol = MG_PROTOCOL_2025;
 	else
-		return conf_error(cp, cp->args->line,
+		return mg_conf_error(cp, cp->args->line,
 		    "invalid value \"%s\" in \"protocol\" directive (auto, "
 		    "2026-07-28 or 2025-11-25)",
 		    v);
-	u->protocol_pos = conf_pos(cp);
+	u->protocol_pos = mg_conf_pos(cp);
 	return MG_OK;
 }

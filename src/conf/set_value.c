@@ -21,87 +21,87 @@ conf_in_bounds(int64_t n, const conf_bounds_t *b, int64_t max)
 }
 
 int
-conf_set_num(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_num(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int        *field = CONF_FIELD(ctx, cmd, int);
 	const char *v = cp->args->v[1], *s = v;
 	int64_t     n;
 
 	if (*field != MG_UNSET)
-		return conf_duplicate(cp, cmd);
-	if (conf_parse_digits(&s, &n) != MG_OK || *s != '\0' ||
+		return mg_conf_duplicate(cp, cmd);
+	if (mg_conf_parse_digits(&s, &n) != MG_OK || *s != '\0' ||
 	    !conf_in_bounds(n, cmd->data, INT_MAX))
-		return conf_invalid(cp, cmd, "value", v);
+		return mg_conf_invalid(cp, cmd, "value", v);
 	*field = (int)n;
 	return MG_OK;
 }
 
 int
-conf_set_size(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_size(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int64_t    *field = CONF_FIELD(ctx, cmd, int64_t);
 	const char *v = cp->args->v[1];
 	int64_t     n;
 
 	if (*field != MG_UNSET_SIZE)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	if (mg_conf_parse_size(v, &n) != MG_OK ||
 	    !conf_in_bounds(n, cmd->data, INT64_MAX))
-		return conf_invalid(cp, cmd, "size", v);
+		return mg_conf_invalid(cp, cmd, "size", v);
 	*field = n;
 	return MG_OK;
 }
 
 /* Milliseconds; unset is MG_UNSET_SIZE, as for sizes. */
 int
-conf_set_time(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_time(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int64_t    *field = CONF_FIELD(ctx, cmd, int64_t);
 	const char *v = cp->args->v[1];
 	int64_t     n;
 
 	if (*field != MG_UNSET_SIZE)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	if (mg_conf_parse_time(v, &n) != MG_OK ||
 	    !conf_in_bounds(n, cmd->data, INT64_MAX))
-		return conf_invalid(cp, cmd, "time", v);
+		return mg_conf_invalid(cp, cmd, "time", v);
 	*field = n;
 	return MG_OK;
 }
 
 int
-conf_set_flag(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_flag(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int        *field = CONF_FIELD(ctx, cmd, int);
 	const char *v = cp->args->v[1];
 
 	if (*field != MG_UNSET)
-		return conf_duplicate(cp, cmd);
+		return mg_conf_duplicate(cp, cmd);
 	if (strcmp(v, "on") == 0)
 		*field = 1;
 	else if (strcmp(v, "off") == 0)
 		*field = 0;
 	else
-		return conf_invalid(cp, cmd, "value", v);
+		return mg_conf_invalid(cp, cmd, "value", v);
 	return MG_OK;
 }
 
 /* cmd->data, if any, is the default string. */
 int
-conf_set_str(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_str(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	char **field = CONF_FIELD(ctx, cmd, char *);
 
 	if (*field != NULL)
-		return conf_duplicate(cp, cmd);
-	if ((*field = conf_strdup(cp->conf, cp->args->v[1])) == NULL)
-		return conf_nomem(cp);
+		return mg_conf_duplicate(cp, cmd);
+	if ((*field = mg_conf_strdup(cp->conf, cp->args->v[1])) == NULL)
+		return mg_conf_nomem(cp);
 	return MG_OK;
 }
 
 /* A number, or "off" (0): a limit that may be turned off. */
 int
-conf_set_num_off(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+mg_conf_set_num_off(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	int *field = CONF_FIELD(ctx, cmd, int);
 
@@ -109,5 +109,5 @@ conf_set_num_off(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		*field = 0;
 		return MG_OK;
 	}
-	return conf_set_num(cp, cmd, ctx);
+	return mg_conf_set_num(cp, cmd, ctx);
 }

@@ -16,7 +16,7 @@
 
 /* Leading decimal digits (at least one) into *n; no sign, no overflow. */
 int
-conf_parse_digits(const char **sp, int64_t *n)
+mg_conf_parse_digits(const char **sp, int64_t *n)
 {
 	const char *s = *sp;
 	int64_t     v = 0;
@@ -38,7 +38,7 @@ mg_conf_parse_size(const char *s, int64_t *bytes)
 {
 	int64_t n, mult = 1;
 
-	if (conf_parse_digits(&s, &n) != MG_OK)
+	if (mg_conf_parse_digits(&s, &n) != MG_OK)
 		return MG_ERROR;
 	switch (*s) {
 	case 'k':
@@ -88,7 +88,7 @@ mg_conf_parse_time(const char *s, int64_t *ms)
 {
 	int64_t n, unit, total = 0, last = INT64_MAX;
 
-	if (conf_parse_digits(&s, &n) != MG_OK)
+	if (mg_conf_parse_digits(&s, &n) != MG_OK)
 		return MG_ERROR;
 	if (*s == '\0') {
 		if (n > INT64_MAX / 1000)
@@ -105,7 +105,7 @@ mg_conf_parse_time(const char *s, int64_t *ms)
 		last = unit;
 		if (*s == '\0')
 			break;
-		if (conf_parse_digits(&s, &n) != MG_OK)
+		if (mg_conf_parse_digits(&s, &n) != MG_OK)
 			return MG_ERROR;
 	}
 	*ms = total;
@@ -139,7 +139,8 @@ conf_resolve(const char *host, const char *port, int family,
  * only: a listen address never waits on DNS.
  */
 int
-conf_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+mg_conf_parse_listen(
+    const char *text, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char        host[128];
 	const char *h = host, *port = text, *sep;
@@ -170,7 +171,7 @@ conf_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 			h = "127.0.0.1";
 	}
 	sep = port;
-	if (conf_parse_digits(&sep, &n) != MG_OK || *sep != '\0' || n < 1 ||
+	if (mg_conf_parse_digits(&sep, &n) != MG_OK || *sep != '\0' || n < 1 ||
 	    n > 65535)
 		return MG_ERROR;
 	return conf_resolve(h, port, family, ss, len);
@@ -179,7 +180,7 @@ conf_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 /* "http://host[:port][/path]", "https://...", host a name, an IPv4
  * address or a bracketed IPv6 address. */
 int
-conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u)
+mg_conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u)
 {
 	const char *p, *host, *hend, *port = NULL, *path;
 	char        buf[16];
@@ -215,22 +216,22 @@ conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u)
 		int64_t     n;
 
 		if ((size_t)(p - port) >= sizeof(buf) ||
-		    conf_parse_digits(&d, &n) != MG_OK || d != p || n < 1 ||
+		    mg_conf_parse_digits(&d, &n) != MG_OK || d != p || n < 1 ||
 		    n > 65535)
 			return MG_ERROR;
 	}
 	snprintf(buf, sizeof(buf), "%s", u->tls ? "443" : "80");
-	u->host = conf_alloc(conf, (size_t)(hend - host) + 1);
-	u->port = conf_strdup(conf, port ? "" : buf);
-	u->authority = conf_alloc(conf, strlen(url) + 3);
+	u->host = mg_conf_alloc(conf, (size_t)(hend - host) + 1);
+	u->port = mg_conf_strdup(conf, port ? "" : buf);
+	u->authority = mg_conf_alloc(conf, strlen(url) + 3);
 	if (u->host == NULL || u->port == NULL || u->authority == NULL ||
-	    (u->path = conf_strdup(conf, path)) == NULL ||
-	    (u->url = conf_strdup(conf, url)) == NULL)
+	    (u->path = mg_conf_strdup(conf, path)) == NULL ||
+	    (u->url = mg_conf_strdup(conf, url)) == NULL)
 		return MG_ERROR;
 	memcpy(u->host, host, (size_t)(hend - host));
 	u->host[hend - host] = '\0';
 	if (port != NULL) {
-		u->port = conf_alloc(conf, (size_t)(p - port) + 1);
+		u->port = mg_conf_alloc(conf, (size_t)(p - port) + 1);
 		if (u->port == NULL)
 			return MG_ERROR;
 		memcpy(u->port, port, (size_t)(p - port));

@@ -13,14 +13,15 @@
 
 /* Leading decimal digits (at least one) into *n, *sp moved past them;
  * no sign, no overflow. */
-int conf_parse_digits(const char **sp, int64_t *n);
+int mg_conf_parse_digits(const char **sp, int64_t *n);
 
 /* "PORT", "*:PORT", "ADDR:PORT", "localhost:PORT", "[IPV6]:PORT". */
-int conf_parse_listen(
+int mg_conf_parse_listen(
     const char *text, struct sockaddr_storage *ss, socklen_t *len);
 
 /* "http://host[:port][/path]" or "https://...", into u (allocated in
  * conf's pool). */
-int conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u);
+int mg_conf_parse_url(
+    mg_conf_t *conf, const char *url, mg_upstream_server_t *u);
 
 #endif

@@ -19,7 +19,7 @@ conf_validate_tls(conf_parse_t *cp, mg_server_t *srv)
 		if (l->ssl &&
 		    (srv->tls.certificate == NULL ||
 			srv->tls.certificate_key == NULL))
-			return conf_error_at(cp, &l->pos,
+			return mg_conf_error_at(cp, &l->pos,
 			    "\"listen %s ssl\" "
 			    "needs \"ssl_certificate\" and "
 			    "\"ssl_certificate_key\" "
@@ -31,13 +31,13 @@ conf_validate_tls(conf_parse_t *cp, mg_server_t *srv)
 				if (m->ssl != l->ssl &&
 				    m->addrlen == l->addrlen &&
 				    memcmp(&m->addr, &l->addr, l->addrlen) == 0)
-					return conf_error_at(cp, &m->pos,
+					return mg_conf_error_at(cp, &m->pos,
 					    "\"%s\" is listened on with and "
 					    "without ssl",
 					    m->text);
 		if (srv->tls.verify_client != MG_VERIFY_OFF &&
 		    srv->tls.client_certificate == NULL)
-			return conf_error_at(cp, &srv->tls.verify_pos,
+			return mg_conf_error_at(cp, &srv->tls.verify_pos,
 			    "\"ssl_verify_client\" needs "
 			    "\"ssl_client_certificate\"");
 	}
@@ -54,13 +54,13 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 	mg_upstream_t *u;
 
 	if (loc->builtin == NULL && loc->pass == NULL)
-		return conf_error_at(cp, &loc->pos,
+		return mg_conf_error_at(cp, &loc->pos,
 		    "location \"%s\" has no "
 		    "handler: add \"mcp_builtin NAME;\" or \"mcp_pass "
 		    "UPSTREAM;\"",
 		    loc->path);
 	if (loc->builtin != NULL && loc->pass != NULL)
-		return conf_error_at(cp, &loc->pos,
+		return mg_conf_error_at(cp, &loc->pos,
 		    "location \"%s\" has both "
 		    "\"mcp_builtin\" and \"mcp_pass\"",
 		    loc->path);
@@ -71,14 +71,14 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 			loc->upstream = u;
 			return MG_OK;
 		}
-	return conf_error_at(cp, &loc->pos,
+	return mg_conf_error_at(cp, &loc->pos,
 	    "location \"%s\" passes to "
 	    "unknown upstream \"%s\"",
 	    loc->path, loc->pass);
 }
 
 int
-conf_validate(conf_parse_t *cp)
+mg_conf_validate(conf_parse_t *cp)
 {
 	mg_server_t   *srv;
 	mg_upstream_t *u;
@@ -92,7 +92,7 @@ conf_validate(conf_parse_t *cp)
 		srv->index = i++;
 	for (srv = cp->conf->servers; srv != NULL; srv = srv->next) {
 		if (srv->listens == NULL)
-			return conf_error_at(cp, &srv->pos,
+			return mg_conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
 		if (conf_validate_tls(cp, srv) != MG_OK)
 			return MG_ERROR;
@@ -102,19 +102,19 @@ conf_validate(conf_parse_t *cp)
 	}
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
 		if (u->server.url == NULL && u->command == NULL)
-			return conf_error_at(cp, &u->pos,
+			return mg_conf_error_at(cp, &u->pos,
 			    "upstream \"%s\" has no \"server\" and no "
 			    "\"command\"",
 			    u->name);
 		if (u->server.url != NULL && u->command != NULL)
-			return conf_error_at(cp, &u->command_pos,
+			return mg_conf_error_at(cp, &u->command_pos,
 			    "upstream \"%s\" has both a \"server\" and a "
 			    "\"command\": one or the other",
 			    u->name);
 		if (u->command != NULL &&
 		    (u->nheaders > 0 || u->tls.trusted_certificate != NULL ||
 			u->tls.certificate != NULL))
-			return conf_error_at(cp, &u->command_pos,
+			return mg_conf_error_at(cp, &u->command_pos,
 			    "upstream \"%s\" runs a command: \"header\" and "
 			    "the ssl_ directives are for a \"server\"",
 			    u->name);
