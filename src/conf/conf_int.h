@@ -71,6 +71,7 @@ int mg_conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block);
 mg_conf_t *mg_conf_new(void);
 void      *mg_conf_alloc(mg_conf_t *conf, size_t size);
 char      *mg_conf_strdup(mg_conf_t *conf, const char *s);
+char      *mg_conf_strndup(mg_conf_t *conf, const char *s, size_t n);
 
 /* Errors (error.c): each keeps the first message and returns MG_ERROR,
  * so that a setter can "return mg_conf_error(...)". */

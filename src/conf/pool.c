@@ -47,6 +47,19 @@ mg_conf_strdup(mg_conf_t *conf, const char *s)
 	return d;
 }
 
+/* The first N bytes of S, NUL-ended. */
+char *
+mg_conf_strndup(mg_conf_t *conf, const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = mg_conf_alloc(conf, n + 1)) != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 void
 mg_conf_free(mg_conf_t *conf)
 {

@@ -12,18 +12,41 @@
 #include "conf_int.h"
 #include "units.h"
 
+/* The parts of URL into the upstream's server, in the pool. */
+static int
+conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
+    mg_upstream_server_t *u)
+{
+	u->tls = url->tls;
+	u->host = mg_conf_strndup(conf, url->host, url->host_len);
+	if (url->port != NULL)
+		u->port = mg_conf_strndup(conf, url->port, url->port_len);
+	else
+		u->port = mg_conf_strdup(conf, url->tls ? "443" : "80");
+	u->path = mg_conf_strdup(conf, url->path);
+	u->authority =
+	    mg_conf_strndup(conf, url->authority, url->authority_len);
+	u->url = mg_conf_strdup(conf, text);
+	if (u->host == NULL || u->port == NULL || u->path == NULL ||
+	    u->authority == NULL || u->url == NULL)
+		return MG_ERROR;
+	return MG_OK;
+}
+
 int
 mg_conf_set_upstream_server(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
+	mg_conf_url_t  url;
 
 	if (u->server.url != NULL)
 		return mg_conf_error(cp, cp->args->line,
 		    "upstream \"%s\" has a "
 		    "server already (one per upstream for now)",
 		    u->name);
-	if (mg_conf_parse_url(cp->conf, cp->args->v[1], &u->server) != MG_OK)
+	if (mg_conf_parse_url(cp->args->v[1], &url) != MG_OK ||
+	    conf_url_copy(cp->conf, cp->args->v[1], &url, &u->server) != MG_OK)
 		return mg_conf_error(cp, cp->args->line,
 		    "invalid upstream server "
 		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",

@@ -8,10 +8,9 @@
 
 #include <netdb.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "conf_int.h"
+#include "conf.h"
 #include "units.h"
 
 /* Leading decimal digits (at least one) into *n; no sign, no overflow. */
@@ -180,66 +179,50 @@ mg_conf_parse_listen(
 /* "http://host[:port][/path]", "https://...", host a name, an IPv4
  * address or a bracketed IPv6 address. */
 int
-mg_conf_parse_url(mg_conf_t *conf, const char *url, mg_upstream_server_t *u)
+mg_conf_parse_url(const char *url, mg_conf_url_t *out)
 {
-	const char *p, *host, *hend, *port = NULL, *path;
-	char        buf[16];
+	mg_conf_url_t u = { 0 };
+	const char   *p, *hend;
 
 	if (strncmp(url, "http://", 7) == 0)
 		p = url + 7;
 	else if (strncmp(url, "https://", 8) == 0) {
 		p = url + 8;
-		u->tls = 1;
+		u.tls = 1;
 	} else
 		return MG_ERROR;
+	u.authority = p;
 	if (*p == '[') {
-		host = p + 1;
-		if ((hend = strchr(host, ']')) == NULL)
+		u.host = p + 1;
+		if ((hend = strchr(u.host, ']')) == NULL)
 			return MG_ERROR;
 		p = hend + 1;
 	} else {
-		host = p;
+		u.host = p;
 		hend = p + strcspn(p, ":/?#");
 		p = hend;
 	}
-	if (hend == host)
+	if (hend == u.host)
 		return MG_ERROR;
+	u.host_len = (size_t)(hend - u.host);
 	if (*p == ':') {
-		port = p + 1;
-		p = port + strcspn(port, "/?#");
+		u.port = p + 1;
+		p = u.port + strcspn(u.port, "/?#");
+		u.port_len = (size_t)(p - u.port);
 	}
-	path = *p == '/' ? p : "/";
+	u.path = *p == '/' ? p : "/";
 	if (*p != '\0' && *p != '/')
 		return MG_ERROR;
-	if (port != NULL) {
-		const char *d = port;
+	if (u.port != NULL) {
+		const char *d = u.port;
 		int64_t     n;
 
-		if ((size_t)(p - port) >= sizeof(buf) ||
-		    mg_conf_parse_digits(&d, &n) != MG_OK || d != p || n < 1 ||
-		    n > 65535)
+		if (u.port_len >= 16 || mg_conf_parse_digits(&d, &n) != MG_OK ||
+		    d != p || n < 1 || n > 65535)
 			return MG_ERROR;
-	}
-	snprintf(buf, sizeof(buf), "%s", u->tls ? "443" : "80");
-	u->host = mg_conf_alloc(conf, (size_t)(hend - host) + 1);
-	u->port = mg_conf_strdup(conf, port ? "" : buf);
-	u->authority = mg_conf_alloc(conf, strlen(url) + 3);
-	if (u->host == NULL || u->port == NULL || u->authority == NULL ||
-	    (u->path = mg_conf_strdup(conf, path)) == NULL ||
-	    (u->url = mg_conf_strdup(conf, url)) == NULL)
-		return MG_ERROR;
-	memcpy(u->host, host, (size_t)(hend - host));
-	u->host[hend - host] = '\0';
-	if (port != NULL) {
-		u->port = mg_conf_alloc(conf, (size_t)(p - port) + 1);
-		if (u->port == NULL)
-			return MG_ERROR;
-		memcpy(u->port, port, (size_t)(p - port));
-		u->port[p - port] = '\0';
 	}
 	/* the Host header: the authority as written */
-	memcpy(u->authority, url + (u->tls ? 8 : 7),
-	    (size_t)(p - (url + (u->tls ? 8 : 7))));
-	u->authority[p - (url + (u->tls ? 8 : 7))] = '\0';
+	u.authority_len = (size_t)(p - u.authority);
+	*out = u;
 	return MG_OK;
 }

@@ -7,9 +7,10 @@
 #define MG_CONF_UNITS_H
 
 #include <sys/socket.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
+#include "mcpgw.h"
 
 /* Leading decimal digits (at least one) into *n, *sp moved past them;
  * no sign, no overflow. */
@@ -19,9 +20,19 @@ int mg_conf_parse_digits(const char **sp, int64_t *n);
 int mg_conf_parse_listen(
     const char *text, struct sockaddr_storage *ss, socklen_t *len);
 
-/* "http://host[:port][/path]" or "https://...", into u (allocated in
- * conf's pool). */
-int mg_conf_parse_url(
-    mg_conf_t *conf, const char *url, mg_upstream_server_t *u);
+/* An upstream's URL taken apart: pointers into the string parsed. */
+typedef struct {
+	int         tls;  /* https */
+	const char *host; /* without brackets */
+	size_t      host_len;
+	const char *port; /* NULL: the scheme's (80 or 443) */
+	size_t      port_len;
+	const char *path;      /* to the end; "/" when none was written */
+	const char *authority; /* "host[:port]" as written: the Host header */
+	size_t      authority_len;
+} mg_conf_url_t;
+
+/* "http://HOST[:PORT][/PATH]" or "https://...". */
+int mg_conf_parse_url(const char *url, mg_conf_url_t *out);
 
 #endif
