@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "check_conf.h"
 #include "conf.h"
 #include "log.h"
 #include "suites.h"
@@ -598,118 +599,6 @@ START_TEST(test_err_no_listen)
 }
 END_TEST
 
-/* Sizes and times. */
-
-START_TEST(test_sizes)
-{
-	static const struct {
-		const char *s;
-		int64_t     v;
-	} good[] = {
-		{ "0", 0 },
-		{ "512", 512 },
-		{ "512k", 524288 },
-		{ "512K", 524288 },
-		{ "8m", 8388608 },
-		{ "8M", 8388608 },
-		{ "1g", 1073741824 },
-		{ "1G", 1073741824 },
-		{ "9223372036854775807", INT64_MAX },
-		{ "8589934591g", INT64_C(8589934591) << 30 },
-	};
-	static const char *bad[] = {
-		"",
-		"k",
-		"8q",
-		"-1",
-		"+1",
-		" 1",
-		"1 ",
-		"1kk",
-		"1.5k",
-		"1kb",
-		"9223372036854775808",
-		"8589934592g",
-		"9007199254740992k",
-		"99999999999999999999",
-	};
-	int64_t v;
-	size_t  i;
-
-	for (i = 0; i < MG_NELEM(good); i++) {
-		v = -7;
-		ck_assert_msg(mg_conf_parse_size(good[i].s, &v) == MG_OK,
-		    "size \"%s\" rejected", good[i].s);
-		ck_assert_int_eq(v, good[i].v);
-	}
-	for (i = 0; i < MG_NELEM(bad); i++) {
-		v = -7;
-		ck_assert_msg(mg_conf_parse_size(bad[i], &v) == MG_ERROR,
-		    "size \"%s\" accepted", bad[i]);
-		ck_assert_int_eq(v, -7);
-	}
-}
-END_TEST
-
-START_TEST(test_times)
-{
-	static const struct {
-		const char *s;
-		int64_t     v;
-	} good[] = {
-		{ "0", 0 },
-		{ "30", 30000 },
-		{ "500ms", 500 },
-		{ "30s", 30000 },
-		{ "5m", 300000 },
-		{ "1h", 3600000 },
-		{ "1d", 86400000 },
-		{ "1h30m", 5400000 },
-		{ "1d2h3m4s5ms", 93784005 },
-		{ "1m500ms", 60500 },
-		{ "0s", 0 },
-		{ "9223372036854775807ms", INT64_MAX },
-		{ "9223372036854775s", INT64_C(9223372036854775000) },
-		{ "106751991167d7h", INT64_C(9223372036853999999) + 1 },
-	};
-	static const char *bad[] = {
-		"",
-		"ms",
-		"5x",
-		"-5s",
-		"5 s",
-		"1h30",
-		"30m1h",
-		"1m1m",
-		"1s1s",
-		"5M",
-		"1.5s",
-		"1hh",
-		"s5",
-		"9223372036854776s",
-		"9223372036854775807",
-		"106751991168d",
-		"106751991167d8h",
-		"9223372036854775807ms1ms",
-	};
-	int64_t v;
-	size_t  i;
-
-	for (i = 0; i < MG_NELEM(good); i++) {
-		v = -7;
-		ck_assert_msg(mg_conf_parse_time(good[i].s, &v) == MG_OK,
-		    "time \"%s\" rejected", good[i].s);
-		ck_assert_int_eq(v, good[i].v);
-	}
-	for (i = 0; i < MG_NELEM(bad); i++) {
-		v = -7;
-		ck_assert_msg(mg_conf_parse_time(bad[i], &v) == MG_ERROR,
-		    "time \"%s\" accepted", bad[i]);
-		ck_assert_int_eq(v, -7);
-	}
-}
-END_TEST
-
 /* Servers. */
 
 static const struct sockaddr_in *
@@ -769,43 +658,6 @@ START_TEST(test_listen)
 	ck_assert_int_eq(l->pos.line, 8);
 	ck_assert_ptr_null(l->next);
 	mg_conf_free(conf);
-}
-END_TEST
-
-START_TEST(test_listen_invalid)
-{
-	static const char *bad[] = {
-		"0",
-		"65536",
-		"abc",
-		"1.2.3.4",
-		"1.2.3.4:",
-		":80",
-		"[::1]8080",
-		"[::1]",
-		"[::1]:",
-		"::1:8080",
-		"example.com:80",
-		"1.2.3.4:80x",
-		"[]:80",
-		"localhost",
-		"[*]:80",
-		"1.2.3.4:-1",
-		"256.1.1.1:80",
-		"127.0.0.1:99999999999999999999",
-		"[127.0.0.1]:80",
-		"*:0",
-	};
-	char   text[256], want[512];
-	size_t i;
-
-	for (i = 0; i < MG_NELEM(bad); i++) {
-		snprintf(text, sizeof(text), "server {\n listen \"%s\";\n}\n",
-		    bad[i]);
-		snprintf(want, sizeof(want), "invalid listen \"%s\" in %s:2",
-		    bad[i], NAME);
-		expect_error(text, want);
-	}
 }
 END_TEST
 
@@ -1366,14 +1218,11 @@ conf_suite(void)
 	tcase_add_test(tc, test_err_no_listen);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("values");
-	tcase_add_test(tc, test_sizes);
-	tcase_add_test(tc, test_times);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, conf_lexer_tcase());
+	suite_add_tcase(s, conf_units_tcase());
 
 	tc = tcase_create("server");
 	tcase_add_test(tc, test_listen);
-	tcase_add_test(tc, test_listen_invalid);
 	tcase_add_test(tc, test_servers);
 	tcase_add_test(tc, test_locations);
 	tcase_add_test(tc, test_http_inheritance);
