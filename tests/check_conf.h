@@ -7,7 +7,8 @@
 
 #include <check.h>
 
-TCase *conf_lexer_tcase(void); /* check_conf_lexer.c */
-TCase *conf_units_tcase(void); /* check_conf_units.c */
+TCase *conf_lexer_tcase(void);   /* check_conf_lexer.c */
+TCase *conf_units_tcase(void);   /* check_conf_units.c */
+TCase *conf_include_tcase(void); /* check_conf_include.c */
 
 #endif
