@@ -1,7 +1,7 @@
 /*
  * The configuration: an nginx-like file parsed into plain structs.
  *
- * Parsing is table driven (conf.c: mg_commands[]): each directive has a
+ * Parsing is table driven (commands.c: mg_commands[]): each directive has a
  * name, the contexts it may appear in, an argument count, a setter and the
  * offset of its field.  Fields start unset (MG_UNSET, NULL); defaults are
  * applied once after the whole file is read (mg_conf_load), and the whole

@@ -1,0 +1,208 @@
+/*
+ * The directive table: what each directive is called, where it may
+ * appear, how many arguments it takes, its setter and its field.  A new
+ * directive is one row here (and its field); generic values also take
+ * their range and default from the row.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "conf_int.h"
+
+#ifndef MG_PID_PATH
+#define MG_PID_PATH "/run/mcpgw/mcpgw.pid"
+#endif
+
+static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
+static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
+static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
+static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
+/* per client; their defaults follow max_sessions and worker_connections */
+static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
+	MG_UNSET };
+static const conf_bounds_t connections_per_address_bounds = { 0, 1000000,
+	MG_UNSET };
+static const conf_bounds_t session_timeout_bounds = { 1000, 86400000 * 7LL,
+	30 * 60 * 1000 };
+static const conf_bounds_t body_size_bounds = { 1, 1LL << 40, 1024 * 1024 };
+static const conf_bounds_t header_size_bounds = { 1024, 1024 * 1024,
+	16 * 1024 };
+static const conf_bounds_t max_headers_bounds = { 8, 10000, 100 };
+static const conf_bounds_t header_timeout_bounds = { 100, 3600000, 60000 };
+static const conf_bounds_t body_timeout_bounds = { 100, 3600000, 60000 };
+static const conf_bounds_t keepalive_timeout_bounds = { 0, 3600000, 75000 };
+static const conf_bounds_t sse_keepalive_bounds = { 100, 3600000, 15000 };
+static const conf_bounds_t sse_buffer_bounds = { 0, 64 * 1024 * 1024,
+	64 * 1024 };
+static const conf_bounds_t sse_resume_timeout_bounds = { 1000, 86400000,
+	60000 };
+static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
+static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
+static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
+static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
+static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
+static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
+static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
+
+/* A directive of the HTTP settings (mg_http_conf_t), in each context it
+ * may appear in; unset fields are merged from the outer block. */
+#define HTTP_MAIN_SERVER(name, set, field, bounds)                             \
+	{ name, MG_CTX_MAIN, 1, 1, set, offsetof(mg_conf_t, http.field),       \
+		CONF_INHERIT, bounds },                                        \
+	{                                                                      \
+		name, MG_CTX_SERVER, 1, 1, set,                                \
+		    offsetof(mg_server_t, http.field), CONF_INHERIT, bounds    \
+	}
+#define HTTP_ALL(name, set, field, bounds)                                     \
+	HTTP_MAIN_SERVER(name, set, field, bounds),                            \
+	{                                                                      \
+		name, MG_CTX_LOCATION, 1, 1, set,                              \
+		    offsetof(mg_location_t, http.field), CONF_INHERIT, bounds  \
+	}
+
+/*
+ * The directives.  A field filled by a generic setter (mg_conf_set_num, _size,
+ * _time, _flag, _str) starts unset and gets its default from data, both
+ * driven by this table, so such a directive is one line here plus its
+ * field.  data is a conf_bounds_t for num, size, time and flag (its def is
+ * the default; NULL: any value >= 0, no default) and the default string
+ * for str.  The offset is into one struct, so a directive allowed in two
+ * contexts with different structs takes one line per context.
+ */
+const conf_command_t mg_commands[] = {
+	{ "include", MG_CTX_ANY, 1, 1, mg_conf_include, 0, 0, NULL },
+
+	{ "worker_processes", MG_CTX_MAIN, 1, 1, mg_conf_set_workers,
+	    offsetof(mg_conf_t, worker_processes), 0,
+	    &worker_processes_bounds },
+	{ "pid", MG_CTX_MAIN, 1, 1, mg_conf_set_str, offsetof(mg_conf_t, pid),
+	    0, MG_PID_PATH },
+	{ "error_log", MG_CTX_MAIN, 1, 2, mg_conf_set_error_log, 0, 0, NULL },
+	{ "user", MG_CTX_MAIN, 1, 2, mg_conf_set_user, 0, 0, NULL },
+	{ "worker_connections", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, worker_connections), 0,
+	    &worker_connections_bounds },
+	{ "shutdown_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, shutdown_timeout), 0,
+	    &shutdown_timeout_bounds },
+	{ "max_sessions", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, max_sessions), 0, &max_sessions_bounds },
+	{ "session_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, session_timeout), 0, &session_timeout_bounds },
+	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
+	    offsetof(mg_conf_t, session_key_file), 0, NULL },
+	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
+	    offsetof(mg_conf_t, sessions_per_address), 0,
+	    &sessions_per_address_bounds },
+	{ "connections_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
+	    offsetof(mg_conf_t, connections_per_address), 0,
+	    &connections_per_address_bounds },
+
+	HTTP_ALL("client_max_body_size", mg_conf_set_size, client_max_body_size,
+	    &body_size_bounds),
+	HTTP_MAIN_SERVER("client_max_header_size", mg_conf_set_size,
+	    client_max_header_size, &header_size_bounds),
+	HTTP_MAIN_SERVER("client_max_headers", mg_conf_set_num,
+	    client_max_headers, &max_headers_bounds),
+	HTTP_MAIN_SERVER("client_header_timeout", mg_conf_set_time,
+	    client_header_timeout, &header_timeout_bounds),
+	HTTP_ALL("client_body_timeout", mg_conf_set_time, client_body_timeout,
+	    &body_timeout_bounds),
+	HTTP_MAIN_SERVER("keepalive_timeout", mg_conf_set_time,
+	    keepalive_timeout, &keepalive_timeout_bounds),
+	HTTP_ALL("sse_keepalive", mg_conf_set_time, sse_keepalive,
+	    &sse_keepalive_bounds),
+	HTTP_ALL(
+	    "sse_buffer", mg_conf_set_size, sse_buffer, &sse_buffer_bounds),
+	HTTP_ALL("sse_resume_timeout", mg_conf_set_time, sse_resume_timeout,
+	    &sse_resume_timeout_bounds),
+	HTTP_ALL("access_log", mg_conf_set_str, access_log, "off"),
+	HTTP_ALL("max_hops", mg_conf_set_num, max_hops, &max_hops_bounds),
+	{ "allow_origins", MG_CTX_MAIN, 1, CONF_NARGS_MAX, mg_conf_set_origins,
+	    offsetof(mg_conf_t, http), 0, NULL },
+	{ "allow_origins", MG_CTX_SERVER, 1, CONF_NARGS_MAX,
+	    mg_conf_set_origins, offsetof(mg_server_t, http), 0, NULL },
+	{ "allow_origins", MG_CTX_LOCATION, 1, CONF_NARGS_MAX,
+	    mg_conf_set_origins, offsetof(mg_location_t, http), 0, NULL },
+
+	{ "connector", MG_CTX_MAIN, 0, 0, mg_conf_connector,
+	    offsetof(mg_conf_t, connector), CONF_BLOCK, NULL },
+	{ "upstream", MG_CTX_MAIN, 1, 1, mg_conf_upstream, 0, CONF_BLOCK,
+	    NULL },
+	{ "server", MG_CTX_MAIN, 0, 0, mg_conf_server, 0, CONF_BLOCK, NULL },
+
+	{ "listen", MG_CTX_SERVER, 1, 2, mg_conf_listen, 0, 0, NULL },
+	{ "ssl_certificate", MG_CTX_SERVER, 1, 1, mg_conf_set_str,
+	    offsetof(mg_server_t, tls.certificate), 0, NULL },
+	{ "ssl_certificate_key", MG_CTX_SERVER, 1, 1, mg_conf_set_str,
+	    offsetof(mg_server_t, tls.certificate_key), 0, NULL },
+	{ "ssl_protocols", MG_CTX_SERVER, 1, 2, mg_conf_set_protocols,
+	    offsetof(mg_server_t, tls.protocols), 0, NULL },
+	{ "ssl_ciphers", MG_CTX_SERVER, 1, 1, mg_conf_set_str,
+	    offsetof(mg_server_t, tls.ciphers), 0, NULL },
+	{ "ssl_client_certificate", MG_CTX_SERVER, 1, 1, mg_conf_set_str,
+	    offsetof(mg_server_t, tls.client_certificate), 0, NULL },
+	{ "ssl_verify_client", MG_CTX_SERVER, 1, 1, mg_conf_set_verify_client,
+	    offsetof(mg_server_t, tls.verify_client), 0, NULL },
+	{ "ssl_handshake_timeout", MG_CTX_SERVER, 1, 1, mg_conf_set_time,
+	    offsetof(mg_server_t, tls.handshake_timeout), 0,
+	    &handshake_timeout_bounds },
+	{ "server_name", MG_CTX_SERVER, 1, CONF_NARGS_MAX, mg_conf_server_name,
+	    0, 0, NULL },
+	{ "location", MG_CTX_SERVER, 1, 2, mg_conf_location, 0, CONF_BLOCK,
+	    NULL },
+
+	{ "mcp_builtin", MG_CTX_LOCATION, 1, 1, mg_conf_set_builtin,
+	    offsetof(mg_location_t, builtin), 0, NULL },
+	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, mg_conf_set_pass,
+	    offsetof(mg_location_t, pass), 0, NULL },
+	{ "mcp_deny", MG_CTX_LOCATION, 1, 2, mg_conf_set_deny, 0, 0, NULL },
+
+	{ "server", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_upstream_server, 0, 0,
+	    NULL },
+	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
+	    0, NULL },
+	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
+	{ "header", MG_CTX_UPSTREAM, 2, 2, mg_conf_set_header, 0, 0, NULL },
+	{ "connect_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, connect_timeout), 0,
+	    &connect_timeout_bounds },
+	{ "read_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, read_timeout), 0, &read_timeout_bounds },
+	{ "keepalive", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, keepalive), 0, &keepalive_bounds },
+	{ "max_input_waits", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, max_input_waits), 0,
+	    &max_input_waits_bounds },
+	{ "protocol", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_protocol, 0, 0, NULL },
+	{ "ssl_verify", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_flag,
+	    offsetof(mg_upstream_t, tls.verify), 0, &ssl_verify_bounds },
+	{ "ssl_trusted_certificate", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_str,
+	    offsetof(mg_upstream_t, tls.trusted_certificate), 0, NULL },
+	{ "ssl_certificate", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_str,
+	    offsetof(mg_upstream_t, tls.certificate), 0, NULL },
+	{ "ssl_certificate_key", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_str,
+	    offsetof(mg_upstream_t, tls.certificate_key), 0, NULL },
+};
+
+const size_t mg_ncommands = MG_NELEM(mg_commands);
+
+const conf_command_t *
+mg_conf_find(const char *name, int ctx_type, int *known)
+{
+	size_t i;
+
+	*known = 0;
+	for (i = 0; i < MG_NELEM(mg_commands); i++) {
+		if (strcmp(mg_commands[i].name, name) != 0)
+			continue;
+		*known = 1;
+		if (mg_commands[i].ctx & ctx_type)
+			return &mg_commands[i];
+	}
+	return NULL;
+}

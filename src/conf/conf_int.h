@@ -1,0 +1,138 @@
+/*
+ * What the files of the configuration parser share, and nobody else:
+ * the parse state, the directive table's row, the pool and the error
+ * reporters.  conf.h is the public API.
+ */
+#ifndef MG_CONF_INT_H
+#define MG_CONF_INT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "lexer.h"
+
+#define CONF_NARGS_MAX INT_MAX /* "1 or more arguments" */
+#define CONF_BLOCK 0x01        /* the directive opens a { } block */
+#define CONF_INHERIT 0x02      /* outer blocks give their value (merge) */
+#define CONF_AUTO 0            /* "worker_processes auto", until defaults */
+
+#define CONF_FIELD(ctx, cmd, type)                                             \
+	((type *)(void *)((char *)(ctx) + (cmd)->offset))
+
+typedef struct {
+	char **v; /* v[0] is the directive name */
+	size_t n;
+	size_t cap;
+	int    line; /* of the first word, or of the lone token */
+} conf_args_t;
+
+typedef struct {
+	mg_conf_t   *conf;
+	char       **err;
+	conf_lex_t  *lex;
+	const char  *file;     /* pool string: positions point at it */
+	int          ctx_type; /* MG_CTX_* of the block being read */
+	int          depth;    /* of include */
+	conf_args_t *args;     /* valid in a setter until it reads a block */
+} conf_parse_t;
+
+typedef struct conf_command conf_command_t;
+typedef int (*conf_set_pt)(conf_parse_t *, const conf_command_t *, void *);
+
+struct conf_command {
+	const char *name;
+	int         ctx; /* MG_CTX_* mask */
+	int         min; /* arguments, name not counted */
+	int         max;
+	conf_set_pt set;
+	size_t      offset; /* of the field in the context's struct */
+	int         flags;  /* CONF_BLOCK */
+	const void *data;   /* see mg_commands[] */
+};
+
+/* Range and default of a generic number, size, time or flag. */
+typedef struct {
+	int64_t min;
+	int64_t max;
+	int64_t def; /* MG_UNSET: none */
+} conf_bounds_t;
+
+/* The directive table (commands.c). */
+extern const conf_command_t mg_commands[];
+extern const size_t         mg_ncommands;
+const conf_command_t *mg_conf_find(const char *name, int ctx_type, int *known);
+
+/* The parse loop (conf.c): statements until "}" (in_block) or the end. */
+int mg_conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block);
+
+/* The pool (pool.c). */
+mg_conf_t *mg_conf_new(void);
+void      *mg_conf_alloc(mg_conf_t *conf, size_t size);
+char      *mg_conf_strdup(mg_conf_t *conf, const char *s);
+char      *mg_conf_strndup(mg_conf_t *conf, const char *s, size_t n);
+
+/* Errors (error.c): each keeps the first message and returns MG_ERROR,
+ * so that a setter can "return mg_conf_error(...)". */
+char *mg_conf_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void  mg_conf_set_err(char **err, char *msg);
+
+int mg_conf_error(conf_parse_t *cp, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int mg_conf_error_at(conf_parse_t *cp, const mg_conf_pos_t *pos,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int mg_conf_nomem(conf_parse_t *cp);
+int mg_conf_invalid(conf_parse_t *cp, const conf_command_t *cmd,
+    const char *what, const char *value);
+int mg_conf_duplicate(conf_parse_t *cp, const conf_command_t *cmd);
+/* A second named thing: says where the first one is. */
+int mg_conf_duplicate_name(conf_parse_t *cp, const char *what,
+    const char *prefix, const char *name, const mg_conf_pos_t *first);
+
+/* Where the statement being set was written. */
+mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
+
+/* After parsing: validate.c, then defaults.c. */
+int  mg_conf_validate(conf_parse_t *cp);
+void mg_conf_unset(int ctx_type, void *ctx);
+int  mg_conf_defaults(conf_parse_t *cp);
+
+/* Setters, by the context they serve. */
+#define CONF_SETTER(name)                                                      \
+	int name(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+/* set_value.c */
+CONF_SETTER(mg_conf_set_num);
+CONF_SETTER(mg_conf_set_size);
+CONF_SETTER(mg_conf_set_time);
+CONF_SETTER(mg_conf_set_flag);
+CONF_SETTER(mg_conf_set_str);
+CONF_SETTER(mg_conf_set_num_off);
+/* set_main.c */
+CONF_SETTER(mg_conf_set_workers);
+CONF_SETTER(mg_conf_set_error_log);
+CONF_SETTER(mg_conf_set_user);
+CONF_SETTER(mg_conf_set_origins);
+CONF_SETTER(mg_conf_connector);
+CONF_SETTER(mg_conf_upstream);
+CONF_SETTER(mg_conf_server);
+/* set_server.c */
+CONF_SETTER(mg_conf_listen);
+CONF_SETTER(mg_conf_server_name);
+CONF_SETTER(mg_conf_location);
+CONF_SETTER(mg_conf_set_protocols);
+CONF_SETTER(mg_conf_set_verify_client);
+/* set_location.c */
+CONF_SETTER(mg_conf_set_builtin);
+CONF_SETTER(mg_conf_set_pass);
+CONF_SETTER(mg_conf_set_deny);
+/* set_upstream.c */
+CONF_SETTER(mg_conf_set_upstream_server);
+CONF_SETTER(mg_conf_set_command);
+CONF_SETTER(mg_conf_set_header);
+CONF_SETTER(mg_conf_set_protocol);
+/* conf.c */
+CONF_SETTER(mg_conf_include);
+#undef CONF_SETTER
+
+#endif

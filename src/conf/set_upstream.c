@@ -1,0 +1,140 @@
+/*
+ * Setters of the upstream context: an HTTP(S) server or a stdio command,
+ * the headers sent to it and the era it speaks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf_int.h"
+#include "units.h"
+
+/* The parts of URL into the upstream's server, in the pool. */
+static int
+conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
+    mg_upstream_server_t *u)
+{
+	u->tls = url->tls;
+	u->host = mg_conf_strndup(conf, url->host, url->host_len);
+	if (url->port != NULL)
+		u->port = mg_conf_strndup(conf, url->port, url->port_len);
+	else
+		u->port = mg_conf_strdup(conf, url->tls ? "443" : "80");
+	u->path = mg_conf_strdup(conf, url->path);
+	u->authority =
+	    mg_conf_strndup(conf, url->authority, url->authority_len);
+	u->url = mg_conf_strdup(conf, text);
+	if (u->host == NULL || u->port == NULL || u->path == NULL ||
+	    u->authority == NULL || u->url == NULL)
+		return MG_ERROR;
+	return MG_OK;
+}
+
+int
+mg_conf_set_upstream_server(
+    conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	mg_conf_url_t  url;
+
+	if (u->server.url != NULL)
+		return mg_conf_error(cp, cp->args->line,
+		    "upstream \"%s\" has a "
+		    "server already (one per upstream for now)",
+		    u->name);
+	if (mg_conf_parse_url(cp->args->v[1], &url) != MG_OK ||
+	    conf_url_copy(cp->conf, cp->args->v[1], &url, &u->server) != MG_OK)
+		return mg_conf_error(cp, cp->args->line,
+		    "invalid upstream server "
+		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",
+		    cp->args->v[1]);
+	u->server.pos = mg_conf_pos(cp);
+	return MG_OK;
+}
+
+/* command PATH [ARG...]: a stdio server, run by the connector per
+ * session.  PATH must be absolute and executable now (the connector runs
+ * it later, as the configured user, with no shell). */
+int
+mg_conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	conf_args_t   *a = cp->args;
+	char         **argv;
+
+	(void)cmd;
+	if (u->command != NULL)
+		return mg_conf_error(cp, a->line,
+		    "upstream \"%s\" has a command already", u->name);
+	if (a->v[1][0] != '/')
+		return mg_conf_error(cp, a->line,
+		    "command \"%s\": the path must be absolute (no shell or "
+		    "PATH search runs it)",
+		    a->v[1]);
+	if (access(a->v[1], X_OK) != 0)
+		return mg_conf_error(cp, a->line, "command \"%s\": %s", a->v[1],
+		    strerror(errno));
+	if ((argv = mg_conf_alloc(cp->conf, a->n * sizeof(*argv))) == NULL)
+		return mg_conf_nomem(cp);
+	for (size_t i = 1; i < a->n; i++)
+		if ((argv[i - 1] = mg_conf_strdup(cp->conf, a->v[i])) == NULL)
+			return mg_conf_nomem(cp);
+	argv[a->n - 1] = NULL;
+	u->command = argv;
+	u->command_pos = mg_conf_pos(cp);
+	return MG_OK;
+}
+
+/* header NAME VALUE: added to every request to the upstream. */
+int
+mg_conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	const char    *name = cp->args->v[1], *value = cp->args->v[2];
+	char         **v;
+	size_t         len;
+
+	if (name[0] == '\0' || strpbrk(name, " \t\r\n:") != NULL)
+		return mg_conf_invalid(cp, cmd, "value", name);
+	if (strpbrk(value, "\r\n") != NULL)
+		return mg_conf_invalid(cp, cmd, "value", value);
+	if ((v = mg_conf_alloc(cp->conf, (u->nheaders + 1) * sizeof(*v))) ==
+	    NULL)
+		return mg_conf_nomem(cp);
+	for (size_t i = 0; i < u->nheaders; i++)
+		v[i] = u->headers[i];
+	len = strlen(name) + strlen(value) + 3;
+	if ((v[u->nheaders] = mg_conf_alloc(cp->conf, len)) == NULL)
+		return mg_conf_nomem(cp);
+	snprintf(v[u->nheaders], len, "%s: %s", name, value);
+	u->headers = v;
+	u->nheaders++;
+	return MG_OK;
+}
+
+/* protocol auto | 2026-07-28 | 2025-11-25: the era an upstream speaks. */
+int
+mg_conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_upstream_t *u = ctx;
+	const char    *v = cp->args->v[1];
+
+	if (u->protocol_pos.file != NULL)
+		return mg_conf_duplicate(cp, cmd);
+	if (strcmp(v, "auto") == 0)
+		u->protocol = MG_PROTOCOL_AUTO;
+	else if (strcmp(v, "2026-07-28") == 0)
+		u->protocol = MG_PROTOCOL_2026;
+	else if (strcmp(v, "2025-11-25") == 0)
+		u->protocol = MG_PROTOCOL_2025;
+	else
+		return mg_conf_error(cp, cp->args->line,
+		    "invalid value \"%s\" in \"protocol\" directive (auto, "
+		    "2026-07-28 or 2025-11-25)",
+		    v);
+	u->protocol_pos = mg_conf_pos(cp);
+	return MG_OK;
+}

@@ -1,0 +1,123 @@
+/*
+ * Validation of a parsed configuration, before defaults and before anyone
+ * uses it: what one directive cannot see alone (a server without listen,
+ * TLS without a certificate, a location without a handler, an upstream
+ * with both a server and a command).  Each refusal names where.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "conf_int.h"
+
+/* A server that listens with ssl has what TLS needs; an address is TLS
+ * for every server on it or for none. */
+static int
+conf_validate_tls(conf_parse_t *cp, mg_server_t *srv)
+{
+	for (mg_listen_t *l = srv->listens; l != NULL; l = l->next) {
+		if (l->ssl &&
+		    (srv->tls.certificate == NULL ||
+			srv->tls.certificate_key == NULL))
+			return mg_conf_error_at(cp, &l->pos,
+			    "\"listen %s ssl\" "
+			    "needs \"ssl_certificate\" and "
+			    "\"ssl_certificate_key\" "
+			    "in its server",
+			    l->text);
+		for (mg_server_t *o = cp->conf->servers; o != NULL; o = o->next)
+			for (mg_listen_t *m = o->listens; m != NULL;
+			     m = m->next)
+				if (m->ssl != l->ssl &&
+				    m->addrlen == l->addrlen &&
+				    memcmp(&m->addr, &l->addr, l->addrlen) == 0)
+					return mg_conf_error_at(cp, &m->pos,
+					    "\"%s\" is listened on with and "
+					    "without ssl",
+					    m->text);
+		if (srv->tls.verify_client != MG_VERIFY_OFF &&
+		    srv->tls.client_certificate == NULL)
+			return mg_conf_error_at(cp, &srv->tls.verify_pos,
+			    "\"ssl_verify_client\" needs "
+			    "\"ssl_client_certificate\"");
+	}
+	if (srv->tls.protocols == 0)
+		srv->tls.protocols = MG_TLS_V12 | MG_TLS_V13;
+	srv->tls.certificate_pos = srv->pos; /* what a failed load names */
+	return MG_OK;
+}
+
+/* One handler, and what mcp_pass names exists. */
+static int
+conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
+{
+	mg_upstream_t *u;
+
+	if (loc->builtin == NULL && loc->pass == NULL)
+		return mg_conf_error_at(cp, &loc->pos,
+		    "location \"%s\" has no "
+		    "handler: add \"mcp_builtin NAME;\" or \"mcp_pass "
+		    "UPSTREAM;\"",
+		    loc->path);
+	if (loc->builtin != NULL && loc->pass != NULL)
+		return mg_conf_error_at(cp, &loc->pos,
+		    "location \"%s\" has both "
+		    "\"mcp_builtin\" and \"mcp_pass\"",
+		    loc->path);
+	if (loc->pass == NULL)
+		return MG_OK;
+	for (u = cp->conf->upstreams; u != NULL; u = u->next)
+		if (strcmp(u->name, loc->pass) == 0) {
+			loc->upstream = u;
+			return MG_OK;
+		}
+	return mg_conf_error_at(cp, &loc->pos,
+	    "location \"%s\" passes to "
+	    "unknown upstream \"%s\"",
+	    loc->path, loc->pass);
+}
+
+int
+mg_conf_validate(conf_parse_t *cp)
+{
+	mg_server_t   *srv;
+	mg_upstream_t *u;
+	mg_location_t *loc;
+	int            i = 0;
+
+	for (u = cp->conf->upstreams; u != NULL; u = u->next)
+		u->index = i++;
+	i = 0;
+	for (srv = cp->conf->servers; srv != NULL; srv = srv->next)
+		srv->index = i++;
+	for (srv = cp->conf->servers; srv != NULL; srv = srv->next) {
+		if (srv->listens == NULL)
+			return mg_conf_error_at(cp, &srv->pos,
+			    "no \"listen\" directive in server block");
+		if (conf_validate_tls(cp, srv) != MG_OK)
+			return MG_ERROR;
+		for (loc = srv->locations; loc != NULL; loc = loc->next)
+			if (conf_validate_location(cp, loc) != MG_OK)
+				return MG_ERROR;
+	}
+	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
+		if (u->server.url == NULL && u->command == NULL)
+			return mg_conf_error_at(cp, &u->pos,
+			    "upstream \"%s\" has no \"server\" and no "
+			    "\"command\"",
+			    u->name);
+		if (u->server.url != NULL && u->command != NULL)
+			return mg_conf_error_at(cp, &u->command_pos,
+			    "upstream \"%s\" has both a \"server\" and a "
+			    "\"command\": one or the other",
+			    u->name);
+		if (u->command != NULL &&
+		    (u->nheaders > 0 || u->tls.trusted_certificate != NULL ||
+			u->tls.certificate != NULL))
+			return mg_conf_error_at(cp, &u->command_pos,
+			    "upstream \"%s\" runs a command: \"header\" and "
+			    "the ssl_ directives are for a \"server\"",
+			    u->name);
+	}
+	return MG_OK;
+}

@@ -1,0 +1,14 @@
+/*
+ * The conf suite's parts in their own files: check_conf.c builds the
+ * suite and adds these test cases to it.
+ */
+#ifndef MG_CHECK_CONF_H
+#define MG_CHECK_CONF_H
+
+#include <check.h>
+
+TCase *conf_lexer_tcase(void);   /* check_conf_lexer.c */
+TCase *conf_units_tcase(void);   /* check_conf_units.c */
+TCase *conf_include_tcase(void); /* check_conf_include.c */
+
+#endif
