@@ -84,13 +84,38 @@ for rel in "${files[@]}"; do
 done
 
 # Circles: a module (x.c with x.h) that reaches itself through includes.
+# A header without a .c (a private header such as conf_int.h, shared by
+# several files) is seen through: its includes count as its includer's.
+declare -A has_c
+for rel in "${files[@]}"; do
+	case $rel in *.c) has_c[${rel%.c}]=1 ;; esac
+done
+declare -A seen_through
+through() { # the modules with code that module $1's includes reach
+	local m=$1 d out=""
+	for d in ${deps[$m]-}; do
+		if [ -n "${has_c[$d]+x}" ]; then
+			out="$out $d"
+		elif [ -z "${seen_through[$d]+x}" ]; then
+			seen_through[$d]=1
+			out="$out $(through "$d")"
+		fi
+	done
+	echo "$out"
+}
+declare -A cdeps
+for m in "${!deps[@]}"; do
+	[ -n "${has_c[$m]+x}" ] || continue
+	seen_through=()
+	cdeps[$m]=$(for d in $(through "$m"); do [ "$d" != "$m" ] && echo "$d"; done | sort -u | tr '\n' ' ')
+done
 declare -A state # 1: on the path, 2: done
 path=()
 visit() {
 	local m=$1 d
 	state[$m]=1
 	path+=("$m")
-	for d in ${deps[$m]-}; do
+	for d in ${cdeps[$m]-}; do
 		if [ "${state[$d]-0}" = 1 ]; then
 			local cyc="" p on=0
 			for p in "${path[@]}"; do
@@ -105,7 +130,7 @@ visit() {
 	unset 'path[${#path[@]}-1]'
 	state[$m]=2
 }
-for m in "${!deps[@]}"; do
+for m in "${!cdeps[@]}"; do
 	[ "${state[$m]-0}" = 0 ] && visit "$m"
 done
 
