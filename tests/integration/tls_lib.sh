@@ -293,7 +293,9 @@ tl_subst() {
 # expectations about log lines see only the lines the request caused.
 
 declare -A TL_LOG=() TL_N0=()
-TL_REQ= TL_METHOD= TL_ROUTE=
+TL_REQ=
+TL_METHOD=
+TL_ROUTE=
 
 # the logs a probe can look at, by the short names EXPECTs use
 tl_logs() {
