@@ -245,44 +245,36 @@ tl_start gw_b
 tl_start gw_c
 mg_start
 ok "three gateways serve https: A with 9 servers on 7 ssl ports, B with 4, C with 1 (mcpgw -t passes)"
+tl_logs
 
 U=https://localhost:$A_TLS/mcp/demo
+T13=https://localhost:$A_T13/mcp/demo
+T12=https://localhost:$A_T12/mcp/demo
+MT=https://localhost:$A_MTLS/mcp/demo
+OP=https://localhost:$A_OPT/mcp/demo
+G=http://127.0.0.1:$A_HTTP
 AL=$MG_TMP/access.log
+MS=(--resolve "mtls.test:$A_TLS:127.0.0.1" "${CA[@]}")
+CC=(--cert "$P/client.pem" --key "$P/client.key")
+RC=(--cert "$P/rogue.pem" --key "$P/rogue.key")
 # the client certificate's subject as the access log writes it
 SUBJ='"/O=mcpgw tests/CN=test client"'
 
+# The probe tables below: WHAT | REQUEST | EXPECT | EXPECT ...  One row,
+# one check; REQUEST "-" checks the row above's request again.  The
+# requests (ping, init, echo, sni, s_client, upinit, raw, log, conftest)
+# and the EXPECT keys are described at tl_probe in tls_lib.sh.
+
 # ==== 1. curl over https ======================================================
-tl_post "$U" "$TL_PING" "${CA[@]}"
-if [ "$TL_ST" = 200 ] && grep -qE '"id":2' "$TL_B" && grep -q '"result":{}' "$TL_B"; then
-	ok "ping over https (curl --cacert, https://localhost): 200 with the result"
-else
-	check_failed "ping over https: $(tl_what)"
-fi
 # curl offers h2 and http/1.1 (it was built with nghttp2): the server must
 # take http/1.1
-if grep -qE 'ALPN.*(server accepted|accepted to use).*http/1\.1' "$TL_V"; then
-	ok "ALPN: the server accepted http/1.1 ($(grep -E 'ALPN.*offers' "$TL_V" | head -n 1 | sed 's/^\* //'))"
-else
-	check_failed "ALPN: no 'server accepted http/1.1' in curl -v: $(grep -iE 'ALPN|SSL connection' "$TL_V" | tr '\n' '|')"
-fi
-tl_s_client "127.0.0.1:$A_TLS" -servername localhost -alpn h2,http/1.1
-if grep -q 'ALPN protocol: http/1.1' "$MG_TMP/s_client.out"; then
-	ok "ALPN with openssl s_client -alpn h2,http/1.1: http/1.1"
-else
-	check_failed "ALPN with s_client -alpn h2,http/1.1: $(grep -iE 'ALPN|error' "$MG_TMP/s_client.out" | head -n 3)"
-fi
-
-if tl_session "$U" "${CA[@]}"; then
-	tl_call "$U" "$TL_SESSION" 3 echo '{"message":"over https"}' "${CA[@]}"
-	if [ "$TL_ST" = 200 ] && grep -q '"text":"echo: over https"' "$TL_B"; then
-		ok "initialize, notifications/initialized and tools/call echo over https"
-	else
-		check_failed "tools/call echo over https: $(tl_what)"
-	fi
-else
-	check_failed "initialize over https: $(tl_what)"
-fi
-# a large body each way, and an SSE answer, over TLS
+tl_table tl_probe <<'ROWS'
+ping over https (curl --cacert, https://localhost): 200 with the result | ping "$U" "${CA[@]}" | status=200 | body="id":2 | body="result":{}
+ALPN: the server accepted http/1.1 (curl offers h2 too) | - | curl.v=ALPN.*(server accepted|accepted to use).*http/1\.1
+ALPN with openssl s_client -alpn h2,http/1.1: http/1.1 | s_client "127.0.0.1:$A_TLS" -servername localhost -alpn h2,http/1.1 | s_client=ALPN protocol: http/1.1
+initialize, notifications/initialized and tools/call echo over https | echo "$U" "over https" "${CA[@]}" | status=200 | body="text":"echo: over https"
+ROWS
+# a large body each way, and an SSE answer, over TLS, in that session
 if [ -n "$TL_SESSION" ]; then
 	{
 		printf '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"'
@@ -306,51 +298,17 @@ if [ -n "$TL_SESSION" ]; then
 		check_failed "progress over https: status $TL_ST, $np progress events; $(head -c 300 "$TL_B")"
 	fi
 fi
-tl_post "https://127.0.0.1:$A_TLS/mcp/demo" "$TL_PING" "${CA[@]}"
-if [ "$TL_ST" = 200 ]; then
-	ok "https://127.0.0.1 (the certificate's IP address) verifies too"
-else
-	check_failed "https://127.0.0.1: $(tl_what)"
-fi
-
-tl_post "$U" "$TL_PING" "${CA[@]}" --tls-max 1.2
-if [ "$TL_ST" = 200 ] && grep -qE 'SSL connection using TLSv1\.2' "$TL_V"; then
-	ok "a TLS 1.2-only client (curl --tls-max 1.2) works with the default ssl_protocols"
-else
-	check_failed "TLS 1.2 client with the default ssl_protocols: $(tl_what)"
-fi
-tl_post "$U" "$TL_PING" "${CA[@]}" --tlsv1.3
-if [ "$TL_ST" = 200 ] && grep -qE 'SSL connection using TLSv1\.3' "$TL_V"; then
-	ok "a TLS 1.3 client (curl --tlsv1.3) works with the default ssl_protocols"
-else
-	check_failed "TLS 1.3 client with the default ssl_protocols: $(tl_what)"
-fi
-tl_post "https://localhost:$A_T13/mcp/demo" "$TL_PING" "${CA[@]}" --tls-max 1.2
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" = 35 ]; then
-	ok "ssl_protocols TLSv1.3: a TLS 1.2-only client fails the handshake (curl exit 35: $(grep -E '^curl' "$TL_V" | head -n 1))"
-else
-	check_failed "ssl_protocols TLSv1.3 with a TLS 1.2-only client: expected curl exit 35 and no answer; $(tl_what)"
-fi
-tl_post "https://localhost:$A_T13/mcp/demo" "$TL_PING" "${CA[@]}"
-if [ "$TL_ST" = 200 ] && grep -qE 'SSL connection using TLSv1\.3' "$TL_V"; then
-	ok "ssl_protocols TLSv1.3: a TLS 1.3 client works"
-else
-	check_failed "ssl_protocols TLSv1.3 with a TLS 1.3 client: $(tl_what)"
-fi
-
-# ssl_protocols TLSv1.2 with ssl_ciphers
-T12=https://localhost:$A_T12/mcp/demo
-tl_post "$T12" "$TL_PING" "${CA[@]}" --tlsv1.3
-r1="$TL_ST/$TL_CURL_RC"
-tl_post "$T12" "$TL_PING" "${CA[@]}" --tls-max 1.2 --ciphers ECDHE-ECDSA-AES256-GCM-SHA384
-r2="$TL_ST/$TL_CURL_RC"
-tl_post "$T12" "$TL_PING" "${CA[@]}"
-if [ "$r1" = 000/35 ] && [ "$r2" = 000/35 ] && [ "$TL_ST" = 200 ] &&
-	grep -qE 'SSL connection using TLSv1\.2 / ECDHE-ECDSA-(AES128-GCM-SHA256|CHACHA20-POLY1305)' "$TL_V"; then
-	ok "ssl_protocols TLSv1.2 and ssl_ciphers: a TLS 1.3-only client and a client with only other ciphers fail the handshake; a default client gets $(grep -oE 'TLSv1\.2 / [A-Z0-9-]+' "$TL_V")"
-else
-	check_failed "ssl_protocols TLSv1.2 + ssl_ciphers: TLS 1.3 client $r1 (want 000/35), AES256 client $r2 (want 000/35), default client $TL_ST: $(grep 'SSL connection' "$TL_V")"
-fi
+# protocol versions and ciphers (curl exit 35: the handshake failed)
+tl_table tl_probe <<'ROWS'
+https://127.0.0.1 (the certificate's IP address) verifies too | ping "https://127.0.0.1:$A_TLS/mcp/demo" "${CA[@]}" | status=200
+a TLS 1.2-only client (curl --tls-max 1.2) works with the default ssl_protocols | ping "$U" "${CA[@]}" --tls-max 1.2 | status=200 | curl.v=SSL connection using TLSv1\.2
+a TLS 1.3 client (curl --tlsv1.3) works with the default ssl_protocols | ping "$U" "${CA[@]}" --tlsv1.3 | status=200 | curl.v=SSL connection using TLSv1\.3
+ssl_protocols TLSv1.3: a TLS 1.2-only client fails the handshake | ping "$T13" "${CA[@]}" --tls-max 1.2 | status=000 | curl=35
+ssl_protocols TLSv1.3: a TLS 1.3 client works | ping "$T13" "${CA[@]}" | status=200 | curl.v=SSL connection using TLSv1\.3
+ssl_protocols TLSv1.2 and ssl_ciphers: a TLS 1.3-only client fails the handshake | ping "$T12" "${CA[@]}" --tlsv1.3 | status=000 | curl=35
+ssl_protocols TLSv1.2 and ssl_ciphers: a client with only other ciphers fails the handshake | ping "$T12" "${CA[@]}" --tls-max 1.2 --ciphers ECDHE-ECDSA-AES256-GCM-SHA384 | status=000 | curl=35
+ssl_protocols TLSv1.2 and ssl_ciphers: a default client gets TLS 1.2 and one of the ciphers | ping "$T12" "${CA[@]}" | status=200 | curl.v=SSL connection using TLSv1\.2 / ECDHE-ECDSA-(AES128-GCM-SHA256|CHACHA20-POLY1305)
+ROWS
 
 # Session resumption: the ticket keys are the master's, so a ticket from
 # one worker resumes on any of them (2 workers, 6 resumptions).
@@ -384,93 +342,32 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 # ==== 2. SNI ====================================================================
-sni_check() { # sni_check PORT S_CLIENT-NAME-OPTIONS EXPECTED-SUBJECT WHAT
-	tl_s_client "127.0.0.1:$1" $2 -CAfile "$P/ca.pem"
-	local subj
-	subj=$(tl_peer_subject)
-	if [ "$subj" = "$3" ]; then
-		ok "SNI: $4 gets $3"
-	else
-		check_failed "SNI: $4: expected the certificate $3, got \"$subj\" ($(grep -E 'Verify return|error' "$MG_TMP/s_client.out" | head -n 2 | tr '\n' '|'))"
-	fi
-}
-sni_check "$A_TLS" "-servername other.test" "CN = other.test" "openssl s_client -servername other.test"
-sni_check "$A_TLS" "-servername OTHER.TEST" "CN = other.test" "-servername OTHER.TEST (names ignore case)"
-sni_check "$A_TLS" "-servername localhost" "CN = localhost" "-servername localhost"
-sni_check "$A_TLS" "-noservername" "CN = localhost" "no server name (the default server)"
-sni_check "$A_TLS" "-servername unknown.test" "CN = localhost" "an unknown name (the default server)"
-
-# A default server that listens on two ssl ports, and another server on the
-# first of them only (as with "listen 443 ssl; listen [::]:443 ssl;" in the
-# default server and an IPv4-only second server)
-sni_check "$A_SNI1" "-servername other.test" "CN = other.test" "port 1 of a default server on two ssl ports, -servername other.test (other.test listens there)"
-sni_check "$A_SNI1" "-servername localhost" "CN = localhost" "port 1 of a default server on two ssl ports, -servername localhost"
-sni_check "$A_SNI2" "-servername other.test" "CN = localhost" "port 2 of a default server on two ssl ports, -servername other.test (other.test does not listen there)"
-
-n0=$(tl_nlines "$AL")
-tl_post "https://other.test:$A_TLS/mcp/demo" "$TL_INIT" "${CA[@]}" --resolve "other.test:$A_TLS:127.0.0.1"
-if [ "$TL_ST" = 200 ] && grep -q '"protocolVersion":"2025-11-25"' "$TL_B" &&
-	grep -qE 'subject: CN ?= ?other\.test' "$TL_V"; then
-	ok "curl --resolve other.test:PORT:127.0.0.1 https://other.test:PORT: verified with other.test's certificate, initialize answered"
-else
-	check_failed "curl https://other.test:$A_TLS: $(tl_what); subject: $(grep -E 'subject:' "$TL_V")"
-fi
-mg_wait 3 "[ \$(tl_nlines '$AL') -gt $n0 ]"
-line=$(tl_lines_after "$AL" "$n0" | grep ' POST initialize ' | tail -n 1)
-if [ "$(echo "$line" | awk '{ print $3 }')" = other.test ]; then
-	ok "the request on other.test went to the other.test server (access log: $(echo "$line" | cut -d' ' -f2-7))"
-else
-	check_failed "the request on other.test: access log line \"$line\""
-fi
-tl_post "https://localhost:$A_TLS/mcp/demo" "$TL_PING" "${CA[@]}"
-if [ "$TL_ST" = 200 ] && grep -qE 'subject: CN ?= ?localhost' "$TL_V"; then
-	ok "curl https://localhost:PORT on the same port: localhost's certificate"
-else
-	check_failed "curl https://localhost:$A_TLS after other.test: $(tl_what)"
-fi
-
-# SNI picks a server that wants client certificates: its verification applies
-MS=(--resolve "mtls.test:$A_TLS:127.0.0.1" "${CA[@]}")
-tl_post "https://mtls.test:$A_TLS/mcp/demo" "$TL_PING" "${MS[@]}"
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" != 0 ]; then
-	ok "SNI mtls.test (ssl_verify_client on) without a client certificate: refused (curl exit $TL_CURL_RC)"
-else
-	check_failed "SNI mtls.test (ssl_verify_client on) without a client certificate was answered: $(tl_what)"
-fi
-n0=$(tl_nlines "$AL")
-tl_post "https://mtls.test:$A_TLS/mcp/demo" "$TL_PING" "${MS[@]}" --cert "$P/client.pem" --key "$P/client.key"
-mg_wait 3 "tl_lines_after '$AL' $n0 | grep -q ' POST ping '"
-line=$(tl_lines_after "$AL" "$n0" | grep ' POST ping ' | head -n 1)
-if [ "$TL_ST" = 200 ] && [ "${line%" $SUBJ"}" != "$line" ] &&
-	[ "$(echo "$line" | awk '{ print $3 }')" = mtls.test ]; then
-	ok "SNI mtls.test with the client certificate: answered by mtls.test, subject logged"
-else
-	check_failed "SNI mtls.test with the client certificate: $(tl_what); logged \"$line\""
-fi
-# The server is chosen by Host, the certificate and client verification by
-# SNI: a client that negotiated localhost (or no name) without a client
-# certificate must not reach mtls.test by sending "Host: mtls.test" (nginx
-# answers 421 Misdirected Request).
-for how in "SNI localhost" "no SNI"; do
-	n0=$(tl_nlines "$AL")
-	if [ "$how" = "no SNI" ]; then
-		tl_post "https://127.0.0.1:$A_TLS/mcp/demo" "$TL_PING" "${CA[@]}" -H "Host: mtls.test"
-	else
-		tl_post "https://localhost:$A_TLS/mcp/demo" "$TL_PING" "${CA[@]}" -H "Host: mtls.test"
-	fi
-	mg_wait 2 "[ \$(tl_nlines '$AL') -gt $n0 ]"
-	line=$(tl_lines_after "$AL" "$n0" | head -n 1)
-	case $TL_ST in
-	4??) ok "$how, no client certificate, Host: mtls.test (ssl_verify_client on): refused with $TL_ST" ;;
-	*) check_failed "$how, no client certificate, Host: mtls.test (ssl_verify_client on): expected a refusal (421 Misdirected Request, as nginx), got $TL_ST: the request reached the server that requires client certificates without one; $(head -c 200 "$TL_B"); access log: $line" ;;
-	esac
-done
-tl_post "https://localhost:$A_TLS/mcp/demo" "$TL_PING" "${CA[@]}"
-if [ "$TL_ST" = 200 ]; then
-	ok "the default server of that port still takes clients without certificates"
-else
-	check_failed "the default server of the port with mtls.test: $(tl_what)"
-fi
+# The second group: a default server that listens on two ssl ports, and
+# another server on the first of them only (as with "listen 443 ssl;
+# listen [::]:443 ssl;" in the default server and an IPv4-only second
+# server).  Then SNI picks a server that wants client certificates: its
+# verification applies.  The server is chosen by Host, the certificate and
+# client verification by SNI: a client that negotiated localhost (or no
+# name) without a client certificate must not reach mtls.test by sending
+# "Host: mtls.test" (nginx answers 421 Misdirected Request).
+tl_table tl_probe <<'ROWS'
+SNI: openssl s_client -servername other.test gets CN = other.test | sni "$A_TLS" -servername other.test | peer.subject=CN = other.test
+SNI: -servername OTHER.TEST (names ignore case) gets CN = other.test | sni "$A_TLS" -servername OTHER.TEST | peer.subject=CN = other.test
+SNI: -servername localhost gets CN = localhost | sni "$A_TLS" -servername localhost | peer.subject=CN = localhost
+SNI: no server name (the default server) gets CN = localhost | sni "$A_TLS" -noservername | peer.subject=CN = localhost
+SNI: an unknown name (the default server) gets CN = localhost | sni "$A_TLS" -servername unknown.test | peer.subject=CN = localhost
+SNI: port 1 of a default server on two ssl ports, -servername other.test (other.test listens there) gets CN = other.test | sni "$A_SNI1" -servername other.test | peer.subject=CN = other.test
+SNI: port 1 of a default server on two ssl ports, -servername localhost gets CN = localhost | sni "$A_SNI1" -servername localhost | peer.subject=CN = localhost
+SNI: port 2 of a default server on two ssl ports, -servername other.test (other.test does not listen there) gets CN = localhost | sni "$A_SNI2" -servername other.test | peer.subject=CN = localhost
+curl --resolve other.test:PORT:127.0.0.1 https://other.test:PORT: verified with other.test's certificate, initialize answered | init "https://other.test:$A_TLS/mcp/demo" "${CA[@]}" --resolve "other.test:$A_TLS:127.0.0.1" | status=200 | body="protocolVersion":"2025-11-25" | curl.v=subject: CN ?= ?other\.test
+the request on other.test went to the other.test server (access log) | - | host=other.test
+curl https://localhost:PORT on the same port: localhost's certificate | ping "https://localhost:$A_TLS/mcp/demo" "${CA[@]}" | status=200 | curl.v=subject: CN ?= ?localhost
+SNI mtls.test (ssl_verify_client on) without a client certificate: refused | ping "https://mtls.test:$A_TLS/mcp/demo" "${MS[@]}" | status=000 | curl=!0
+SNI mtls.test with the client certificate: answered by mtls.test, subject logged | ping "https://mtls.test:$A_TLS/mcp/demo" "${MS[@]}" "${CC[@]}" | status=200 | subject=@SUBJ@ | host=mtls.test
+SNI localhost, no client certificate, Host: mtls.test (ssl_verify_client on): refused with a 4xx (421 as nginx) | ping "https://localhost:$A_TLS/mcp/demo" "${CA[@]}" -H "Host: mtls.test" | status=4..
+no SNI, no client certificate, Host: mtls.test (ssl_verify_client on): refused with a 4xx (421 as nginx) | ping "https://127.0.0.1:$A_TLS/mcp/demo" "${CA[@]}" -H "Host: mtls.test" | status=4..
+the default server of that port still takes clients without certificates | ping "https://localhost:$A_TLS/mcp/demo" "${CA[@]}" | status=200
+ROWS
 
 # ==== 3. the official TypeScript SDK over https ================================
 # The script lives in $MG_TMP with a node_modules link to tests/proxy's, so
@@ -530,232 +427,70 @@ PX_RC=0
 px_report "sdk_https.mjs refuse (no NODE_EXTRA_CA_CERTS)"
 
 # ==== 4. https upstreams ========================================================
-G=http://127.0.0.1:$A_HTTP
-
-# up_call ROUTE: initialize through /up/ROUTE and time it (ms in $UP_MS)
-up_init() {
-	local t0=$EPOCHREALTIME
-	tl_post "$G/up/$1" "$TL_INIT"
-	UP_MS=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
-}
-
-bn0=$(tl_nlines "$MG_TMP/gw_b.access")
-if tl_session "$G/up/ok"; then
-	tl_call "$G/up/ok" "$TL_SESSION" 3 echo '{"message":"through https"}'
-	if [ "$TL_ST" = 200 ] && grep -q '"text":"echo: through https"' "$TL_B"; then
-		ok "A -> B over https (ssl_trusted_certificate = the test CA): initialize and tools/call echo go through"
-	else
-		check_failed "tools/call through up_ok: $(tl_what)"
-	fi
-else
-	check_failed "initialize through up_ok: $(tl_what); A's log: $(grep -E 'up_ok' "$MG_TMP/error.log" | tail -n 2)"
-fi
-if [ "$(tl_lines_after "$MG_TMP/gw_b.access" "$bn0" | grep -c ' tools/call echo 200 ')" = 1 ]; then
-	ok "B answered the call (its access log has it)"
-else
-	check_failed "B's access log does not show the call: $(tl_lines_after "$MG_TMP/gw_b.access" "$bn0")"
-fi
-
-# up_refused ROUTE CAUSE-REGEX WHAT: an immediate JSON-RPC error that names
-# the upstream and the cause, and the same in A's error log
-up_refused() {
-	local route=$1 cause=$2 what=$3 msg
-	up_init "$route"
-	msg=$("$PX_NODE" -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-		if (m.error && m.error.code === -32000 && m.id === 1) console.log(m.error.message);' "$TL_B" 2> /dev/null)
-	if [ "$TL_ST" = 200 ] && echo "$msg" | grep -q "^upstream \"up_$route\": " &&
-		echo "$msg" | grep -qiE "$cause" && [ "$UP_MS" -lt 3000 ]; then
-		ok "$what: at once (${UP_MS} ms) the client gets -32000 \"$msg\""
-	else
-		check_failed "$what: expected an immediate -32000 naming up_$route and /$cause/; got (${UP_MS} ms) $(tl_what)"
-	fi
-	if grep -E "\[warn\].*upstream \"up_$route\".*" "$MG_TMP/error.log" | grep -qiE "$cause"; then
-		ok "$what: A's error log says it too: $(grep -E "upstream \"up_$route\"" "$MG_TMP/error.log" | tail -n 1 | sed 's/^.*\] [0-9]* //')"
-	else
-		check_failed "$what: no warn line naming up_$route and /$cause/ in A's error log: $(grep -E "up_$route" "$MG_TMP/error.log" | tail -n 2)"
-	fi
-}
-up_refused expired 'certificate has expired' "an upstream with an expired certificate"
-up_refused wrong_host 'hostname mismatch' "an upstream whose certificate is for another host (https://localhost, a wrong.test certificate)"
-up_refused unknown_ca 'unable to get local issuer certificate|self.signed|unknown ca' "an upstream whose CA the system store does not know (no ssl_trusted_certificate)"
-
-if grep -qE '\[warn\].*"ssl_verify off" in upstream "up_no_verify": its certificate is not checked' "$MG_TMP/error.log"; then
-	ok "ssl_verify off: a warning at start: $(grep -E 'ssl_verify off' "$MG_TMP/error.log" | head -n 1 | sed 's/^.*\] [0-9]* //')"
-else
-	check_failed "ssl_verify off: no warning at start in A's error log"
-fi
-if tl_session "$G/up/no_verify"; then
-	tl_call "$G/up/no_verify" "$TL_SESSION" 3 echo '{"message":"unverified"}'
-	if [ "$TL_ST" = 200 ] && grep -q '"text":"echo: unverified"' "$TL_B"; then
-		ok "ssl_verify off: the upstream with the unknown CA works"
-	else
-		check_failed "tools/call through up_no_verify: $(tl_what)"
-	fi
-else
-	check_failed "initialize through up_no_verify: $(tl_what)"
-fi
+# A's plain-HTTP routes /up/NAME pass to upstream up_NAME on B.  A refused
+# upstream is an immediate JSON-RPC error naming the upstream and the cause,
+# and a warn line in A's error log.
+tl_table tl_probe <<'ROWS'
+A -> B over https (ssl_trusted_certificate = the test CA): initialize and tools/call echo go through | echo "$G/up/ok" "through https" | status=200 | body="text":"echo: through https"
+B answered the call (its access log has it) | - | b.access~ tools/call echo 200 =1
+an upstream with an expired certificate: at once the client gets -32000 naming it and why | upinit expired | rpc.error=certificate has expired
+an upstream with an expired certificate: A's error log says it too | - | a.warn=certificate has expired
+an upstream whose certificate is for another host (https://localhost, a wrong.test certificate): at once the client gets -32000 naming it and why | upinit wrong_host | rpc.error=hostname mismatch
+an upstream whose certificate is for another host: A's error log says it too | - | a.warn=hostname mismatch
+an upstream whose CA the system store does not know (no ssl_trusted_certificate): at once the client gets -32000 naming it and why | upinit unknown_ca | rpc.error=unable to get local issuer certificate|self.signed|unknown ca
+an upstream whose CA the system store does not know: A's error log says it too | - | a.warn=unable to get local issuer certificate|self.signed|unknown ca
+ssl_verify off: a warning at start | log | a.error~\[warn\].*"ssl_verify off" in upstream "up_no_verify": its certificate is not checked>0
+ssl_verify off: the upstream with the unknown CA works | echo "$G/up/no_verify" unverified | status=200 | body="text":"echo: unverified"
+ROWS
 
 # ==== 5. client certificates ===================================================
-# al_last N: the last field of the first access log line after line N
-# whose method is ping (the subject, quoted, or -)
-al_subject_after() {
-	mg_wait 3 "tl_lines_after '$AL' $1 | grep -q ' POST ping '"
-	tl_lines_after "$AL" "$1" | grep ' POST ping ' | head -n 1 |
-		sed -E 's/^([^ ]+ ){11}[^ ]+ //'
-}
-CC=(--cert "$P/client.pem" --key "$P/client.key")
-RC=(--cert "$P/rogue.pem" --key "$P/rogue.key")
-MT=https://localhost:$A_MTLS/mcp/demo
-OP=https://localhost:$A_OPT/mcp/demo
+# The subject of a client certificate is the last field of the access log
+# ("-" without one).
+tl_table tl_probe <<'ROWS'
+ssl_verify_client on, no client certificate: refused | ping "$MT" "${CA[@]}" | status=000 | curl=!0
+... and one info line in A's error log | - | a.error~TLS handshake with 127\.0\.0\.1 failed=1
+ssl_verify_client on, no client certificate, TLS 1.2: refused | ping "$MT" "${CA[@]}" --tls-max 1.2 | status=000 | curl=!0
+ssl_verify_client on, a certificate of an untrusted CA: refused | ping "$MT" "${CA[@]}" "${RC[@]}" | status=000 | curl=!0
+ssl_verify_client on, the right client certificate: answered | ping "$MT" "${CA[@]}" "${CC[@]}" | status=200
+the access log's last field is the client's subject: @SUBJ@ | - | subject=@SUBJ@
+ssl_verify_client optional: without a certificate answered, logged - | ping "$OP" "${CA[@]}" | status=200 | subject=-
+ssl_verify_client optional: with one answered, logged @SUBJ@ | ping "$OP" "${CA[@]}" "${CC[@]}" | status=200 | subject=@SUBJ@
+ssl_verify_client optional, a certificate of an untrusted CA: refused at the handshake | ping "$OP" "${CA[@]}" "${RC[@]}" | status=000 | curl=!0
+a client certificate sent to a server without ssl_verify_client: answered, no subject logged | ping "$U" "${CA[@]}" "${CC[@]}" | status=200 | subject=-
+ROWS
 
-e0=$(tl_count "$MG_TMP/error.log" "TLS handshake with 127\.0\.0\.1 failed")
-tl_post "$MT" "$TL_PING" "${CA[@]}"
-e1=$(tl_count "$MG_TMP/error.log" "TLS handshake with 127\.0\.0\.1 failed")
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" != 0 ]; then
-	ok "ssl_verify_client on, no client certificate: refused (curl exit $TL_CURL_RC: $(grep -E '^curl' "$TL_V" | head -n 1))"
-else
-	check_failed "ssl_verify_client on without a certificate was answered: $(tl_what)"
-fi
-mg_wait 2 "[ \$(tl_count '$MG_TMP/error.log' 'TLS handshake with 127\.0\.0\.1 failed') -gt $e0 ]"
-e1=$(tl_count "$MG_TMP/error.log" "TLS handshake with 127\.0\.0\.1 failed")
-if [ "$e1" = $((e0 + 1)) ]; then
-	ok "... and one info line: $(grep 'TLS handshake with' "$MG_TMP/error.log" | tail -n 1 | sed 's/^.*\] [0-9]* //')"
-else
-	check_failed "ssl_verify_client on without a certificate: $((e1 - e0)) 'TLS handshake ... failed' lines, expected 1"
-fi
-tl_post "$MT" "$TL_PING" "${CA[@]}" --tls-max 1.2
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" != 0 ]; then
-	ok "ssl_verify_client on, no client certificate, TLS 1.2: refused (curl exit $TL_CURL_RC)"
-else
-	check_failed "ssl_verify_client on without a certificate (TLS 1.2) was answered: $(tl_what)"
-fi
-tl_post "$MT" "$TL_PING" "${CA[@]}" "${RC[@]}"
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" != 0 ]; then
-	ok "ssl_verify_client on, a certificate of an untrusted CA: refused (curl exit $TL_CURL_RC)"
-else
-	check_failed "ssl_verify_client on with an untrusted client certificate was answered: $(tl_what)"
-fi
-n0=$(tl_nlines "$AL")
-tl_post "$MT" "$TL_PING" "${CA[@]}" "${CC[@]}"
-if [ "$TL_ST" = 200 ]; then
-	ok "ssl_verify_client on, the right client certificate: answered"
-else
-	check_failed "ssl_verify_client on with the client certificate: $(tl_what)"
-fi
-s=$(al_subject_after "$n0")
-if [ "$s" = "$SUBJ" ]; then
-	ok "the access log's last field is the client's subject: $s"
-else
-	check_failed "ssl_verify_client on: access log subject field \"$s\", expected $SUBJ (line: $(tl_lines_after "$AL" "$n0" | head -n 1))"
-fi
-
-n0=$(tl_nlines "$AL")
-tl_post "$OP" "$TL_PING" "${CA[@]}"
-st1=$TL_ST
-s1=$(al_subject_after "$n0")
-n0=$(tl_nlines "$AL")
-tl_post "$OP" "$TL_PING" "${CA[@]}" "${CC[@]}"
-st2=$TL_ST
-s2=$(al_subject_after "$n0")
-if [ "$st1" = 200 ] && [ "$s1" = - ] && [ "$st2" = 200 ] && [ "$s2" = "$SUBJ" ]; then
-	ok "ssl_verify_client optional: without a certificate answered, logged -; with one answered, logged $s2"
-else
-	check_failed "ssl_verify_client optional: without: $st1, logged \"$s1\"; with: $st2, logged \"$s2\""
-fi
-n0=$(tl_nlines "$AL")
-tl_post "$OP" "$TL_PING" "${CA[@]}" "${RC[@]}"
-if [ "$TL_ST" = 000 ] && [ "$TL_CURL_RC" != 0 ]; then
-	ok "ssl_verify_client optional, a certificate of an untrusted CA: refused at the handshake (curl exit $TL_CURL_RC)"
-else
-	check_failed "ssl_verify_client optional with an untrusted client certificate: $(tl_what); logged: $(tl_lines_after "$AL" "$n0")"
-fi
-n0=$(tl_nlines "$AL")
-tl_post "$U" "$TL_PING" "${CA[@]}" "${CC[@]}"
-s=$(al_subject_after "$n0")
-if [ "$TL_ST" = 200 ] && [ "$s" = - ]; then
-	ok "a client certificate sent to a server without ssl_verify_client: answered, no subject logged"
-else
-	check_failed "client certificate to a server without ssl_verify_client: $(tl_what); logged \"$s\""
-fi
-
-# Session resumption and client certificates.  raw_ping PORT SNI HOST
-# OPTIONS...: one HTTP request over openssl s_client (-ign_eof), output in
-# $MG_TMP/raw.out
-raw_ping() {
-	local port=$1 sni=$2 host=$3
-	shift 3
-	local body='{"jsonrpc":"2.0","id":2,"method":"ping"}'
-	(
-		printf 'POST /mcp/demo HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
-			"$host" "${#body}" "$body"
-		sleep 1
-	) | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$sni" -CAfile "$P/ca.pem" \
-		-ign_eof "$@" > "$MG_TMP/raw.out" 2>&1
-}
+# Session resumption and client certificates: a session of the mTLS server,
+# made with the client certificate, resumed without presenting it again
+# keeps the session's subject; a session of the default server (no client
+# certificate) offered with SNI mtls.test must not stand in for the
+# certificate mtls.test wants.
 for v in -tls1_2 -tls1_3; do
-	# a session of the mTLS server, made with the client certificate, resumed
-	# without presenting it again: the subject is still the session's
 	(sleep 0.5) | timeout 10 openssl s_client -connect "127.0.0.1:$A_MTLS" -servername localhost $v \
 		-CAfile "$P/ca.pem" -cert "$P/client.pem" -key "$P/client.key" -sess_out "$MG_TMP/sess.pem" > /dev/null 2>&1
-	n0=$(tl_nlines "$AL")
-	raw_ping "$A_MTLS" localhost localhost $v -sess_in "$MG_TMP/sess.pem"
-	s=$(al_subject_after "$n0")
-	if grep -q '^Reused' "$MG_TMP/raw.out" && grep -q '^HTTP/1.1 200' "$MG_TMP/raw.out" && [ "$s" = "$SUBJ" ]; then
-		ok "ssl_verify_client on, a resumed session ($v): answered, the subject of the session's certificate logged"
-	else
-		check_failed "ssl_verify_client on, resumed session ($v): $(grep -E '^(Reused|New)|^HTTP/' "$MG_TMP/raw.out" | tr '\n' '|') logged \"$s\""
-	fi
-	# a session of the default server (no client certificate) offered with
-	# SNI mtls.test: it must not stand in for the certificate mtls.test wants
+	tl_probe "ssl_verify_client on, a resumed session ($v): answered, the subject of the session's certificate logged" \
+		'raw "$A_MTLS" localhost localhost $v -sess_in "$MG_TMP/sess.pem"' \
+		'raw=^Reused' 'raw=^HTTP/1.1 200' 'subject=@SUBJ@'
 	(sleep 0.5) | timeout 10 openssl s_client -connect "127.0.0.1:$A_TLS" -servername localhost $v \
 		-CAfile "$P/ca.pem" -sess_out "$MG_TMP/sess.pem" > /dev/null 2>&1
-	n0=$(tl_nlines "$AL")
-	raw_ping "$A_TLS" mtls.test mtls.test $v -sess_in "$MG_TMP/sess.pem"
-	if ! grep -q '^HTTP/1.1 2' "$MG_TMP/raw.out"; then
-		ok "a session of the default server (no client certificate) offered with SNI mtls.test ($v) does not get past ssl_verify_client on"
-	else
-		check_failed "a session resumed across servers skips ssl_verify_client ($v): openssl s_client -servername localhost -sess_out S (no certificate), then -servername mtls.test -sess_in S with Host: mtls.test: $(grep -E '^(Reused|New)|^HTTP/' "$MG_TMP/raw.out" | tr '\n' '|') access log: $(tl_lines_after "$AL" "$n0" | head -n 1)"
-	fi
+	tl_probe "a session of the default server (no client certificate) offered with SNI mtls.test ($v) does not get past ssl_verify_client on" \
+		'raw "$A_TLS" mtls.test mtls.test $v -sess_in "$MG_TMP/sess.pem"' \
+		'raw!=^HTTP/1.1 2'
 done
 
-bn0=$(tl_nlines "$MG_TMP/gw_b.access")
-if tl_session "$G/up/mtls"; then
-	tl_call "$G/up/mtls" "$TL_SESSION" 3 echo '{"message":"mutual"}'
-	if [ "$TL_ST" = 200 ] && grep -q '"text":"echo: mutual"' "$TL_B"; then
-		ok "upstream mTLS: A's upstream with ssl_certificate/ssl_certificate_key gets through to B (ssl_verify_client on)"
-	else
-		check_failed "tools/call through up_mtls: $(tl_what)"
-	fi
-else
-	check_failed "initialize through up_mtls: $(tl_what); A's log: $(grep -E 'up_mtls' "$MG_TMP/error.log" | tail -n 2)"
-fi
-line=$(tl_lines_after "$MG_TMP/gw_b.access" "$bn0" | grep ' tools/call echo ' | head -n 1)
-if [ "${line%" $SUBJ"}" != "$line" ]; then
-	ok "B logged the gateway's client certificate: ${line##* 200 - }"
-else
-	check_failed "B's access log line for the mTLS call: \"$line\""
-fi
-be0=$(tl_count "$MG_TMP/gw_b.log" "TLS handshake with 127\.0\.0\.1 failed")
-up_refused mtls_nocert 'TLS|certificate|handshake|closed' "an upstream that wants a client certificate, none configured"
-mg_wait 2 "[ \$(tl_count '$MG_TMP/gw_b.log' 'TLS handshake with 127\.0\.0\.1 failed') -gt $be0 ]"
-if [ "$(tl_count "$MG_TMP/gw_b.log" "TLS handshake with 127\.0\.0\.1 failed")" -gt "$be0" ]; then
-	ok "... and B logged the refused handshake: $(grep 'TLS handshake with' "$MG_TMP/gw_b.log" | tail -n 1 | sed 's/^.*\] [0-9]* //')"
-else
-	check_failed "B did not log a failed handshake for the upstream without a client certificate"
-fi
+# Upstream mTLS: A's upstream with ssl_certificate/ssl_certificate_key gets
+# through to B (ssl_verify_client on), which logs A's subject; without
+# them, an error, and B logs the refused handshake.
+tl_table tl_probe <<'ROWS'
+upstream mTLS: A's upstream with ssl_certificate/ssl_certificate_key gets through to B (ssl_verify_client on) | echo "$G/up/mtls" mutual | status=200 | body="text":"echo: mutual"
+B logged the gateway's client certificate: @SUBJ@ | - | b.subject=@SUBJ@
+an upstream that wants a client certificate, none configured: at once the client gets -32000 naming it and why | upinit mtls_nocert | rpc.error=TLS|certificate|handshake|closed
+an upstream that wants a client certificate, none configured: A's error log says it too | - | a.warn=TLS|certificate|handshake|closed
+... and B logged the refused handshake | - | b.error~TLS handshake with 127\.0\.0\.1 failed>0
+ROWS
 
 # ==== 6. reload: a renewed certificate, and bad ones ============================
-serial_is() { # serial_is SERIAL WHAT
-	tl_s_client "127.0.0.1:$A_TLS" -servername localhost -CAfile "$P/ca.pem"
-	local s
-	s=$(tl_peer_serial)
-	if [ "$s" = "$1" ]; then
-		ok "$2: serial $s ($(tl_peer_subject))"
-	else
-		check_failed "$2: expected serial $1, got \"$s\" ($(tl_peer_subject)); $(grep -E 'Verify return|error' "$MG_TMP/s_client.out" | head -n 2 | tr '\n' '|')"
-	fi
-}
-serial_is 1001 "before the reload, the served certificate is the first one"
+tl_probe "before the reload, the served certificate is the first one (serial 1001)" \
+	'sni "$A_TLS" -servername localhost' 'peer.serial=1001'
 
 # a call in flight on a connection opened before the reload
 tl_session "$U" "${CA[@]}" || check_failed "initialize before the reload: $(tl_what)"
@@ -766,6 +501,7 @@ curl -sS --max-time 15 "${CA[@]}" -X POST -H 'Content-Type: application/json' \
 	--data-binary '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"sleep","arguments":{"ms":2500}}}' \
 	"$U" > "$MG_TMP/inflight.out" 2> "$MG_TMP/inflight.err" &
 inflight=$!
+MG_BG_PIDS="$MG_BG_PIDS $inflight"
 sleep 0.5
 cp "$P/srv2.pem" "$MG_TMP/live.pem"
 cp "$P/srv2.key" "$MG_TMP/live.key"
@@ -775,7 +511,8 @@ if mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/error.log'"; then
 else
 	check_failed "no 'generation 2 ready' after SIGHUP: $(grep -E 'reload' "$MG_TMP/error.log" | tail -n 2)"
 fi
-serial_is 1002 "after the reload, the renewed certificate is served"
+tl_probe "after the reload, the renewed certificate is served (serial 1002)" \
+	'sni "$A_TLS" -servername localhost' 'peer.serial=1002'
 wait "$inflight"
 irc=$?
 if [ "$irc" = 0 ] && grep -q '"text":"slept 2500 ms"' "$MG_TMP/inflight.out" && [ "$(tail -n 1 "$MG_TMP/inflight.out")" = 200 ]; then
@@ -790,35 +527,8 @@ else
 	check_failed "the session after the reload: $(tl_what)"
 fi
 
-# bad_reload WHAT DIRECTIVE FILE: live.pem/live.key are bad; SIGHUP fails
-# with the message, the old certificate keeps serving, -t fails the same
-bad_reload() {
-	local what=$1 directive=$2 file=$3 before want line tout trc
-	want="cannot load $directive \"$file\" (.*) in $MG_TMP/mcpgw.conf:$A_SRV_LINE"
-	before=$(tl_count "$MG_TMP/error.log" "reload failed")
-	kill -HUP "$MG_MASTER"
-	mg_wait 10 "[ \$(tl_count '$MG_TMP/error.log' 'reload failed') -gt $before ]"
-	line=$(grep 'reload failed' "$MG_TMP/error.log" | tail -n 1)
-	if echo "$line" | grep -qE "\[error\].*reload failed, keeping the running configuration: $want\$"; then
-		ok "$what: the reload fails: ${line#*master: }"
-	else
-		check_failed "$what: expected 'reload failed, keeping the running configuration: $want'; got \"$line\""
-	fi
-	serial_is 1002 "$what: the running certificate keeps serving"
-	tl_post "$U" "$TL_PING" "${CA[@]}"
-	[ "$TL_ST" = 200 ] || check_failed "$what: https after the failed reload: $(tl_what)"
-	trc=0
-	tout=$("$MCPGW" -t -c "$MG_TMP/mcpgw.conf" 2>&1) || trc=$?
-	if [ "$trc" = 1 ] && echo "$tout" | grep -qE "$want" &&
-		echo "$tout" | grep -q 'test failed'; then
-		ok "$what: mcpgw -t exits 1: $(echo "$tout" | grep 'cannot load')"
-	else
-		check_failed "$what: mcpgw -t exit $trc, expected 1 and /$want/: $tout"
-	fi
-}
-printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n' > "$MG_TMP/live.pem"
-bad_reload "a garbage certificate file" ssl_certificate "$MG_TMP/live.pem"
-# and a start with that file fails, saying why
+# A start with a garbage certificate file fails, saying why
+tl_garbage_cert "$MG_TMP/live.pem"
 D_PORT=$(free_port)
 cat > "$MG_TMP/gw_d.conf" <<CONF
 pid $MG_TMP/gw_d.pid;
@@ -838,11 +548,15 @@ if [ "$rc" = 1 ] && grep -qE "$want" "$MG_TMP/gw_d.log" "$MG_TMP/gw_d.stdout.log
 else
 	check_failed "a start with the garbage certificate: exit $rc (124: still running), expected 1 and /$want/; log: $(cat "$MG_TMP/gw_d.log" "$MG_TMP/gw_d.stdout.log" 2> /dev/null | tail -n 3)"
 fi
-cp "$P/srv2.pem" "$MG_TMP/live.pem"
-cp "$P/other.key" "$MG_TMP/live.key"
-bad_reload "a key that does not match the certificate" ssl_certificate_key "$MG_TMP/live.key"
-echo "not a key" > "$MG_TMP/live.key"
-bad_reload "a garbage key file" ssl_certificate_key "$MG_TMP/live.key"
+
+# Bad files in A's live.pem/live.key: each row is four checks (tl_bad_reload:
+# the reload fails naming the file, the old certificate keeps serving, https
+# works, mcpgw -t fails the same way).  WHAT | PREPARE | DIRECTIVE | FILE
+tl_table tl_bad_reload <<'ROWS'
+a garbage certificate file | tl_garbage_cert "$MG_TMP/live.pem" | ssl_certificate | @MG_TMP@/live.pem
+a key that does not match the certificate | cp "$P/srv2.pem" "$MG_TMP/live.pem"; cp "$P/other.key" "$MG_TMP/live.key" | ssl_certificate_key | @MG_TMP@/live.key
+a garbage key file | echo "not a key" > "$MG_TMP/live.key" | ssl_certificate_key | @MG_TMP@/live.key
+ROWS
 cp "$P/srv2.key" "$MG_TMP/live.key"
 kill -HUP "$MG_MASTER"
 if mg_wait 10 "grep -q 'generation 3 ready' '$MG_TMP/error.log'"; then
@@ -852,120 +566,31 @@ else
 fi
 
 # ==== 7. failed handshakes ======================================================
-CL=$MG_TMP/gw_c.log
-CU=https://localhost:$C_HS/mcp/demo
-
-# c_lines_since N: the lines of C's log after line N that are not debug
-c_lines_since() {
-	tl_lines_after "$CL" "$1" | grep -v '\[debug\]'
-}
-# one_line N REGEX WHAT: exactly one non-debug line since N, matching REGEX
-one_line() {
-	local got
-	mg_wait 3 "[ -n \"\$(c_lines_since $1)\" ]"
-	sleep 0.3 # anything more would come now
-	got=$(c_lines_since "$1")
-	if [ "$(echo "$got" | grep -c .)" = 1 ] && echo "$got" | grep -qE "\[info\].*$2"; then
-		ok "$3: one info line: ${got#*worker: }"
-	else
-		check_failed "$3: expected exactly one info line /$2/ in C's log, got: $(echo "$got" | tr '\n' '|')"
-	fi
-}
-# elapsed ms since T0 ($EPOCHREALTIME)
-ms_since() {
-	echo $(((${EPOCHREALTIME/./} - ${1/./}) / 1000))
-}
-
-# garbage
-n0=$(tl_nlines "$CL")
-t0=$EPOCHREALTIME
-rc=0
-timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "\x16\x03\x01\x00\x05garbage that is not TLS\r\n\r\n" >&3; cat <&3 > /dev/null 2>&1; exit 0' _ "$C_HS" || rc=$?
-ms=$(ms_since "$t0")
-if [ "$rc" = 0 ] && [ "$ms" -lt 900 ]; then
-	ok "garbage on the TLS port: closed at once (${ms} ms)"
-else
-	check_failed "garbage on the TLS port: not closed in time (exit $rc, ${ms} ms)"
-fi
-one_line "$n0" "TLS handshake with 127\.0\.0\.1 failed: " "garbage"
-
-n0=$(tl_nlines "$CL")
-t0=$EPOCHREALTIME
-rc=0
-printf 'not even a TLS record header, just text\n' | timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; cat >&3; cat <&3 > /dev/null 2>&1; exit 0' _ "$C_HS" || rc=$?
-ms=$(ms_since "$t0")
-if [ "$rc" = 0 ] && [ "$ms" -lt 900 ]; then
-	ok "text on the TLS port: closed at once (${ms} ms)"
-else
-	check_failed "text on the TLS port: not closed in time (exit $rc, ${ms} ms)"
-fi
-one_line "$n0" "TLS handshake with 127\.0\.0\.1 failed: " "text"
-
-# plain HTTP
-n0=$(tl_nlines "$CL")
-t0=$EPOCHREALTIME
-rc=0
-curl -sS --max-time 5 -o "$MG_TMP/plain.out" "http://127.0.0.1:$C_HS/mcp/demo" 2> "$MG_TMP/plain.err" || rc=$?
-ms=$(ms_since "$t0")
-if [ "$rc" != 0 ] && [ "$rc" != 28 ] && [ "$ms" -lt 900 ]; then
-	ok "plain HTTP on the TLS port: closed at once (${ms} ms; curl exit $rc: $(head -n 1 "$MG_TMP/plain.err"))"
-else
-	check_failed "plain HTTP on the TLS port: curl exit $rc after ${ms} ms: $(cat "$MG_TMP/plain.err")"
-fi
-one_line "$n0" "TLS handshake with 127\.0\.0\.1 failed: .*http request" "plain HTTP"
-
-# a client that connects and says nothing: closed after ssl_handshake_timeout
-# (1s), while an https request on the same worker is answered
-n0=$(tl_nlines "$CL")
-t0=$EPOCHREALTIME
-timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; cat <&3 > /dev/null' _ "$C_HS" > /dev/null 2>&1 &
-silent=$!
-sleep 0.2
-tl_post "$CU" "$TL_PING" "${CA[@]}"
-pms=$(ms_since "$t0")
-still_open=no
-kill -0 "$silent" 2> /dev/null && still_open=yes
-if [ "$TL_ST" = 200 ] && grep -q '"result":{}' "$TL_B" && [ "$still_open" = yes ]; then
-	ok "while a silent client holds a connection, an https request on the same (only) worker is answered (after ${pms} ms, the silent one still open)"
-else
-	check_failed "https while a silent client waits: (${pms} ms, silent client still open: $still_open) $(tl_what)"
-fi
-rc=0
-wait "$silent" || rc=$?
-ms=$(ms_since "$t0")
-if [ "$rc" = 0 ] && [ "$ms" -ge 900 ] && [ "$ms" -lt 2500 ]; then
-	ok "a silent client is closed after ssl_handshake_timeout 1s (${ms} ms; client_header_timeout is 60s)"
-else
-	check_failed "a silent client: exit $rc after ${ms} ms, expected closed after about 1 s"
-fi
-one_line "$n0" "TLS handshake with 127\.0\.0\.1 timed out" "silent client"
-
-# a handshake that stalls half-way (a record header, then nothing) also
-# ends after ssl_handshake_timeout
-n0=$(tl_nlines "$CL")
-t0=$EPOCHREALTIME
-rc=0
-timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "\x16\x03\x01\x02\x00\x01" >&3; cat <&3 > /dev/null 2>&1; exit 0' _ "$C_HS" || rc=$?
-ms=$(ms_since "$t0")
-if [ "$rc" = 0 ] && [ "$ms" -ge 900 ] && [ "$ms" -lt 2500 ]; then
-	ok "a handshake that stalls after a record header is closed after ssl_handshake_timeout (${ms} ms)"
-else
-	check_failed "a stalled handshake: exit $rc after ${ms} ms, expected closed after about 1 s"
-fi
-one_line "$n0" "TLS handshake with 127\.0\.0\.1 timed out" "stalled handshake"
+# On gateway C (one worker, ssl_handshake_timeout 1s).  Each row is two
+# checks (tl_handshake): the client is done within the time and exit
+# status given, and C logs exactly one info line for it.
+# NAME | CLIENT | EXIT | MS | LOG REGEX | WHAT
+tl_table tl_handshake <<'ROWS'
+garbage | tl_hs_send '\x16\x03\x01\x00\x05garbage that is not TLS\r\n\r\n' | 0 | 0-900 | TLS handshake with 127\.0\.0\.1 failed:  | garbage on the TLS port: closed at once
+text | tl_hs_send 'not even a TLS record header, just text\n' | 0 | 0-900 | TLS handshake with 127\.0\.0\.1 failed:  | text on the TLS port: closed at once
+plain HTTP | tl_hs_plain | !0 !28 | 0-900 | TLS handshake with 127\.0\.0\.1 failed: .*http request | plain HTTP on the TLS port: closed at once
+silent client | tl_hs_silent | 0 | 900-2500 | TLS handshake with 127\.0\.0\.1 timed out | a silent client is closed after ssl_handshake_timeout 1s (client_header_timeout is 60s)
+stalled handshake | tl_hs_send '\x16\x03\x01\x02\x00\x01' | 0 | 900-2500 | TLS handshake with 127\.0\.0\.1 timed out | a handshake that stalls after a record header is closed after ssl_handshake_timeout
+ROWS
 
 # ssl_handshake_timeout ends with the handshake: a client that completes
 # it and then waits 2.5 s before its request is not cut after 1 s
+CL=$MG_TMP/gw_c.log
 n0=$(tl_nlines "$CL")
 t0=$EPOCHREALTIME
 (sleep 2.5) | timeout 10 openssl s_client -connect "127.0.0.1:$C_HS" -servername localhost \
 	-CAfile "$P/ca.pem" > "$MG_TMP/s_client.out" 2>&1
-ms=$(ms_since "$t0")
+ms=$(tl_ms_since "$t0")
 if [ "$ms" -ge 2400 ] && grep -q 'Verify return code: 0' "$MG_TMP/s_client.out" &&
-	[ -z "$(c_lines_since "$n0" | grep 'timed out')" ]; then
+	[ -z "$(tl_c_lines_since "$n0" | grep 'timed out')" ]; then
 	ok "after a completed handshake ssl_handshake_timeout no longer applies (the connection stayed open ${ms} ms)"
 else
-	check_failed "a completed handshake, then 2.5 s of silence: closed after ${ms} ms; C's log: $(c_lines_since "$n0" | tr '\n' '|')"
+	check_failed "a completed handshake, then 2.5 s of silence: closed after ${ms} ms; C's log: $(tl_c_lines_since "$n0" | tr '\n' '|')"
 fi
 
 if px_no_child_died && ! grep -qE 'exited on signal|exited with code [1-9]' "$MG_TMP/gw_b.log" "$CL"; then

@@ -251,3 +251,366 @@ tl_lines_after() {
 tl_nlines() {
 	if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi
 }
+
+# ---- tables -------------------------------------------------------------------
+#
+# tl_table ROW-FUNCTION < TABLE: ROW-FUNCTION is called once per row of
+# TABLE with the row's fields as arguments.  Fields are separated by " | "
+# (a space on each side, so "a|b" inside a regex stays one field); empty
+# lines and lines that start with "#" are skipped.  The rows run in the
+# current shell (ok and check_failed count), with stdin from /dev/null.
+tl_table() {
+	local line fields
+	while IFS= read -r -u 9 line; do
+		case $line in "" | "#"*) continue ;; esac
+		fields=()
+		while [[ $line == *" | "* ]]; do
+			fields+=("${line%%" | "*}")
+			line=${line#*" | "}
+		done
+		fields+=("$line")
+		"$1" "${fields[@]}" < /dev/null
+	done 9<&0
+}
+
+# tl_subst TEXT: $TL_S is TEXT with each @NAME@ replaced by the value of
+# $NAME (a variable, not output: no subshell per field).
+tl_subst() {
+	TL_S=$1
+	while [[ $TL_S =~ @([A-Za-z_][A-Za-z0-9_]*)@ ]]; do
+		[ -n "${!BASH_REMATCH[1]+set}" ] || fail "a table names @${BASH_REMATCH[1]}@, which is not set: $1"
+		TL_S=${TL_S//"${BASH_REMATCH[0]}"/"${!BASH_REMATCH[1]}"}
+	done
+}
+
+# ---- probe tables ---------------------------------------------------------------
+#
+# A probe row is WHAT | REQUEST | EXPECT | EXPECT ...: one check, "ok WHAT"
+# when every EXPECT holds.  REQUEST is a shell command line (evaluated, so
+# "$U" and "${CA[@]}" work) naming one of the requests below without its
+# tl_req_ prefix; "-" checks the previous request again (one request, two
+# checks).  The logs' lengths are noted before each request, so that
+# expectations about log lines see only the lines the request caused.
+
+declare -A TL_LOG=() TL_N0=()
+TL_REQ=
+TL_METHOD=
+TL_ROUTE=
+
+# the logs a probe can look at, by the short names EXPECTs use
+tl_logs() {
+	TL_LOG=([a.access]=$MG_TMP/access.log [a.error]=$MG_TMP/error.log
+		[b.access]=$MG_TMP/gw_b.access [b.error]=$MG_TMP/gw_b.log
+		[c.error]=$MG_TMP/gw_c.log)
+}
+
+# (one wc for all of them: this runs before every request)
+tl_mark() {
+	local k n f
+	declare -A at=()
+	for k in "${!TL_LOG[@]}"; do
+		TL_N0[$k]=0
+		at[${TL_LOG[$k]}]=$k
+	done
+	while read -r n f; do
+		[ -n "${at[$f]:-}" ] && TL_N0[${at[$f]}]=$n
+	done < <(wc -l "${TL_LOG[@]}" 2> /dev/null)
+}
+
+# Requests.  ping/init URL [CURL ARGS]: one POST.  echo URL MESSAGE [CURL
+# ARGS]: initialize, notifications/initialized, tools/call echo MESSAGE
+# (the session stays in $TL_SESSION).  s_client HOST:PORT [OPTIONS]: a
+# handshake, the peer's certificate kept.  sni PORT [OPTIONS]: s_client to
+# 127.0.0.1:PORT with the test CA.  upinit ROUTE: initialize through A's
+# plain-HTTP route /up/ROUTE, timed ($UP_MS).  log: nothing; the
+# expectations see the whole logs.  conftest FILE: mcpgw -t -c FILE.
+tl_req_ping() {
+	TL_METHOD=ping
+	tl_post "$1" "$TL_PING" "${@:2}"
+}
+tl_req_init() {
+	TL_METHOD=initialize
+	tl_post "$1" "$TL_INIT" "${@:2}"
+}
+tl_req_echo() {
+	local url=$1 msg=$2
+	shift 2
+	TL_METHOD=tools/call
+	if ! tl_session "$url" "$@"; then
+		TL_ST="(initialize: $TL_ST)"
+		return
+	fi
+	tl_call "$url" "$TL_SESSION" 3 echo "{\"message\":\"$msg\"}" "$@"
+}
+tl_req_s_client() {
+	tl_s_client "$@"
+}
+tl_req_sni() {
+	tl_s_client "127.0.0.1:$1" "${@:2}" -CAfile "$TL_PKI/ca.pem"
+}
+tl_req_upinit() {
+	local t0=$EPOCHREALTIME
+	TL_ROUTE=up_$1 TL_METHOD=initialize
+	tl_post "http://127.0.0.1:$MG_PORT/up/$1" "$TL_INIT"
+	UP_MS=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
+}
+tl_req_log() {
+	local k
+	for k in "${!TL_N0[@]}"; do TL_N0[$k]=0; done
+}
+# raw PORT SNI HOST [OPTIONS]: a ping in HTTP/1.1 written over openssl
+# s_client -ign_eof (output in $MG_TMP/raw.out): for resumed sessions.
+tl_req_raw() {
+	local port=$1 sni=$2 host=$3 body=$TL_PING
+	shift 3
+	TL_METHOD=ping
+	(
+		printf 'POST /mcp/demo HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+			"$host" "${#body}" "$body"
+		sleep 1
+	) | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$sni" -CAfile "$TL_PKI/ca.pem" \
+		-ign_eof "$@" > "$MG_TMP/raw.out" 2>&1
+}
+tl_req_conftest() {
+	TL_CURL_RC=0
+	"$MCPGW" -t -c "$1" > "$MG_TMP/t.out" 2>&1 || TL_CURL_RC=$?
+}
+
+# The first line of A's access log written for the last request (its
+# method), waited for up to 3 s.
+tl_req_line() {
+	mg_wait 3 "tl_lines_after '$MG_TMP/access.log' ${TL_N0[a.access]} | grep -q ' POST $TL_METHOD '"
+	tl_lines_after "$MG_TMP/access.log" "${TL_N0[a.access]}" | grep " POST $TL_METHOD " | head -n 1
+}
+
+# tl_rpc_error CAUSE: the answer to upinit is, at once (< 3 s), a -32000
+# error for id 1 whose message names the upstream and matches CAUSE.
+tl_rpc_error() {
+	local msg
+	msg=$("$PX_NODE" -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		if (m.error && m.error.code === -32000 && m.id === 1) console.log(m.error.message);' "$TL_B" 2> /dev/null)
+	[ "$TL_ST" = 200 ] && echo "$msg" | grep -q "^upstream \"$TL_ROUTE\": " &&
+		echo "$msg" | grep -qiE "$1" && [ "$UP_MS" -lt 3000 ]
+}
+
+# tl_log_count LOG REGEX OP N: the lines LOG got since the request that
+# match REGEX number N (OP "=") or more than N (OP ">"); waits up to 3 s
+# for the first one.
+tl_log_count() {
+	local f=${TL_LOG[$1]} n0=${TL_N0[$1]} re=$2 got
+	[ "$3$4" = "=0" ] ||
+		mg_wait 3 '[ "$(tl_lines_after "$f" "$n0" | grep -cE -- "$re")" -gt 0 ]'
+	got=$(tl_lines_after "$f" "$n0" | grep -cE -- "$re")
+	if [ "$3" = = ]; then [ "$got" = "$4" ]; else [ "$got" -gt "$4" ]; fi
+}
+
+# tl_expect EXPECT: does it hold for the last request?  (@NAME@ in EXPECT
+# is $NAME.)
+#   status=RE       the HTTP status matches RE whole (000: no answer)
+#   curl=N, curl=!0 curl's exit status is N, is not 0
+#   body=TEXT       the body holds TEXT
+#   curl.v=RE       curl -v's output matches RE
+#   s_client=RE     openssl s_client's output matches RE
+#   peer.subject=S  the server's certificate has subject S ("CN = x")
+#   peer.serial=N   ... serial N
+#   host=NAME       A's access log line of the request names server NAME
+#   subject=S       ... ends with the client subject S (or -)
+#   b.subject=S     B's first access log line of a tools/call echo ends
+#                   with S
+#   rpc.error=RE    (upinit) an immediate -32000 error naming the upstream
+#                   and matching RE, case ignored
+#   a.warn=RE       A's error log has a [warn] line naming the upstream of
+#                   the last upinit and matching RE, case ignored
+#   raw=RE, raw!=RE (raw) the s_client output matches RE, does not
+#   exit=N          (conftest) mcpgw -t exited with N
+#   out=RE          (conftest) its output matches RE
+#   LOG~RE=N, LOG~RE>N  new lines of LOG (a.access, a.error, b.access,
+#                   b.error, c.error) matching RE: N, more than N
+tl_expect() {
+	local e v line
+	tl_subst "$1"
+	e=$TL_S
+	v=${e#*=}
+	case $e in
+	status=*) [[ $TL_ST =~ ^($v)$ ]] ;;
+	curl=!0) [ "$TL_CURL_RC" != 0 ] ;;
+	curl=*) [ "$TL_CURL_RC" = "$v" ] ;;
+	body=*) grep -qF -- "$v" "$TL_B" ;;
+	curl.v=*) grep -qE -- "$v" "$TL_V" ;;
+	s_client=*) grep -qE -- "$v" "$MG_TMP/s_client.out" ;;
+	peer.subject=*) [ "$(tl_peer_subject)" = "$v" ] ;;
+	peer.serial=*) [ "$(tl_peer_serial)" = "$v" ] ;;
+	host=*) [ "$(tl_req_line | awk '{ print $3 }')" = "$v" ] ;;
+	subject=*) [ "$(tl_req_line | sed -E 's/^([^ ]+ ){11}[^ ]+ //')" = "$v" ] ;;
+	b.subject=*)
+		line=$(tl_lines_after "${TL_LOG[b.access]}" "${TL_N0[b.access]}" | grep ' tools/call echo ' | head -n 1)
+		[ -n "$line" ] && [ "${line%" $v"}" != "$line" ]
+		;;
+	rpc.error=*) tl_rpc_error "$v" ;;
+	a.warn=*) grep -E "\[warn\].*upstream \"$TL_ROUTE\".*" "$MG_TMP/error.log" | grep -qiE -- "$v" ;;
+	raw=*) grep -qE -- "$v" "$MG_TMP/raw.out" ;;
+	raw!=*) ! grep -qE -- "${e#raw!=}" "$MG_TMP/raw.out" ;;
+	exit=*) [ "$TL_CURL_RC" = "$v" ] ;;
+	out=*) grep -qE -- "$v" "$MG_TMP/t.out" ;;
+	*~*)
+		[[ $e =~ ^([a-z.]+)~(.*)([=>])([0-9]+)$ ]] || fail "bad expectation: $e"
+		tl_log_count "${BASH_REMATCH[@]:1:4}"
+		;;
+	*) fail "unknown expectation: $e" ;;
+	esac
+}
+
+# What the last request got, for a failure message.
+tl_probe_what() {
+	case $TL_REQ in
+	s_client* | sni*)
+		echo "certificate \"$(tl_peer_subject)\" serial \"$(tl_peer_serial)\"; $(grep -E 'Verify return|error|ALPN' "$MG_TMP/s_client.out" | head -n 3 | tr '\n' '|')"
+		;;
+	raw*) echo "$(grep -E '^(Reused|New)|^HTTP/' "$MG_TMP/raw.out" | tr '\n' '|') A's access log since: $(tl_lines_after "$MG_TMP/access.log" "${TL_N0[a.access]}" | head -n 1)" ;;
+	conftest*) echo "mcpgw -t exit $TL_CURL_RC: $(cat "$MG_TMP/t.out")" ;;
+	log*) ;;
+	*)
+		echo "$(tl_what)${UP_MS:+ (upinit: $UP_MS ms)}; A's access log since: $(tl_lines_after "$MG_TMP/access.log" "${TL_N0[a.access]}" | head -n 2 | tr '\n' '|')"
+		;;
+	esac
+}
+
+# tl_probe WHAT REQUEST [EXPECT...]: one row of a probe table (@NAME@ in
+# WHAT is $NAME too).
+tl_probe() {
+	local what req=$2 e failed=
+	tl_subst "$1"
+	what=$TL_S
+	shift 2
+	if [ "$req" != - ]; then
+		TL_REQ=$req UP_MS=
+		tl_mark
+		eval "tl_req_$req"
+	fi
+	for e in "$@"; do
+		tl_expect "$e" || failed="$failed [$e]"
+	done
+	if [ -z "$failed" ]; then
+		case $TL_REQ in
+		ping* | init* | echo*) what="$what (status $TL_ST, curl exit $TL_CURL_RC)" ;;
+		upinit*) what="$what (${UP_MS} ms)" ;;
+		esac
+		ok "$what"
+	else
+		check_failed "$what: not as expected:$failed; request: $TL_REQ; got: $(tl_probe_what)"
+	fi
+}
+
+# ---- bad certificate files on reload ---------------------------------------------
+#
+# tl_bad_reload WHAT PREPARE DIRECTIVE FILE: one row of the bad-reload
+# table.  PREPARE (evaluated) spoils A's live.pem/live.key; then SIGHUP
+# fails naming FILE and the server block ($A_SRV_LINE of mcpgw.conf), the
+# running certificate (serial 1002) keeps serving, and mcpgw -t fails the
+# same way.
+tl_bad_reload() {
+	local what=$1 prepare=$2 directive=$3 file want
+	tl_subst "$4"
+	file=$TL_S
+	want="cannot load $directive \"$file\" (.*) in $MG_TMP/mcpgw.conf:$A_SRV_LINE"
+	eval "$prepare"
+	TL_ROW=$what TL_WANT=$want
+	tl_table tl_probe <<'ROWS'
+@TL_ROW@: the reload fails | reload | a.error~\[error\].*reload failed, keeping the running configuration: @TL_WANT@$=1
+@TL_ROW@: the running certificate keeps serving | sni "$A_TLS" -servername localhost | peer.serial=1002
+@TL_ROW@: https after the failed reload | ping "$U" "${CA[@]}" | status=200
+@TL_ROW@: mcpgw -t exits 1 | conftest "$MG_TMP/mcpgw.conf" | exit=1 | out=@TL_WANT@ | out=test failed
+ROWS
+}
+
+# reload: SIGHUP to A, and wait for its "reload failed" line
+tl_req_reload() {
+	kill -HUP "$MG_MASTER"
+	mg_wait 10 '[ "$(tl_lines_after "$MG_TMP/error.log" "${TL_N0[a.error]}" | grep -c "reload failed")" -gt 0 ]'
+}
+
+tl_garbage_cert() {
+	printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n' > "$1"
+}
+
+# ---- failed handshakes ------------------------------------------------------------
+#
+# tl_handshake NAME CLIENT EXIT MIN-MAX LOG-RE WHAT: one row of the
+# failed-handshake table, against gateway C ($C_HS, log $MG_TMP/gw_c.log).
+# CLIENT (evaluated) connects and misbehaves; its exit status must pass
+# EXIT (words: N is "= N", !N is "!= N"); it must be done MIN ms or more
+# and less than MAX ms after it started; and C logs exactly one info line
+# (and no other non-debug line) matching LOG-RE.
+tl_handshake() {
+	local name=$1 client=$2 want=$3 min=${4%-*} max=${4#*-} re=$5 what=$6
+	local n0 rc=0 ms w good=yes
+	n0=$(tl_nlines "$MG_TMP/gw_c.log")
+	TL_T0=$EPOCHREALTIME
+	eval "$client" || rc=$?
+	ms=$(tl_ms_since "$TL_T0")
+	for w in $want; do
+		case $w in
+		!*) [ "$rc" != "${w#!}" ] || good=no ;;
+		*) [ "$rc" = "$w" ] || good=no ;;
+		esac
+	done
+	if [ $good = yes ] && [ "$ms" -ge "$min" ] && [ "$ms" -lt "$max" ]; then
+		ok "$what (${ms} ms, exit $rc)"
+	else
+		check_failed "$what: client exit $rc (want $want) after ${ms} ms (want $min to $max ms)"
+	fi
+	tl_one_line "$n0" "$re" "$name"
+}
+
+# tl_c_lines_since N: the lines of C's log after line N that are not debug
+tl_c_lines_since() {
+	tl_lines_after "$MG_TMP/gw_c.log" "$1" | grep -v '\[debug\]'
+}
+
+# tl_one_line N REGEX WHAT: exactly one non-debug line since N, matching REGEX
+tl_one_line() {
+	local got
+	mg_wait 3 "[ -n \"\$(tl_c_lines_since $1)\" ]"
+	sleep 0.3 # anything more would come now
+	got=$(tl_c_lines_since "$1")
+	if [ "$(echo "$got" | grep -c .)" = 1 ] && echo "$got" | grep -qE "\[info\].*$2"; then
+		ok "$3: one info line: ${got#*worker: }"
+	else
+		check_failed "$3: expected exactly one info line /$2/ in C's log, got: $(echo "$got" | tr '\n' '|')"
+	fi
+}
+
+# elapsed ms since T0 ($EPOCHREALTIME)
+tl_ms_since() {
+	echo $(((${EPOCHREALTIME/./} - ${1/./}) / 1000))
+}
+
+# The clients.  tl_hs_send BYTES: connect, send BYTES (printf escapes), read
+# until the server closes.  tl_hs_plain: curl over plain HTTP.
+# tl_hs_silent: connect and say nothing, while an https request to the
+# same (only) worker must be answered, which is a check of its own.
+tl_hs_send() {
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3 > /dev/null 2>&1; exit 0' _ "$C_HS" "$1"
+}
+tl_hs_plain() {
+	local rc=0
+	curl -sS --max-time 5 -o "$MG_TMP/plain.out" "http://127.0.0.1:$C_HS/mcp/demo" 2> "$MG_TMP/plain.err" || rc=$?
+	echo "# curl: $(head -n 1 "$MG_TMP/plain.err")"
+	return $rc
+}
+tl_hs_silent() {
+	local silent pms still_open=no
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; cat <&3 > /dev/null' _ "$C_HS" > /dev/null 2>&1 &
+	silent=$!
+	MG_BG_PIDS="$MG_BG_PIDS $silent"
+	sleep 0.2
+	tl_post "https://localhost:$C_HS/mcp/demo" "$TL_PING" --cacert "$TL_PKI/ca.pem"
+	pms=$(tl_ms_since "$TL_T0")
+	kill -0 "$silent" 2> /dev/null && still_open=yes
+	if [ "$TL_ST" = 200 ] && grep -q '"result":{}' "$TL_B" && [ "$still_open" = yes ]; then
+		ok "while a silent client holds a connection, an https request on the same (only) worker is answered (after ${pms} ms, the silent one still open)"
+	else
+		check_failed "https while a silent client waits: (${pms} ms, silent client still open: $still_open) $(tl_what)"
+	fi
+	wait "$silent"
+}
