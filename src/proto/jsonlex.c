@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <json-c/json_visit.h>
 
+#include "jsonrpc.h"
 #include "jsonrpc_int.h"
 
 /* Length of the well-formed UTF-8 sequence at S (RFC 3629), 0 if none. */

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonrpc.h"
 #include "jsonrpc_int.h"
 
 /* Deeper than this, or with more members in an object, mg_rpc_peek

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonrpc.h"
 #include "jsonrpc_int.h"
 
 static int

@@ -2,7 +2,9 @@
  * What the JSON-RPC files share and nobody else may use: the token
  * check's state and the small steps of it that the cheap peek and the
  * duplicate-name search take too (inline, as they were when these files
- * were one), and the error a refused text gets.  jsonrpc.h is the API.
+ * were one), and the error a refused text gets.  jsonrpc.h is the API,
+ * and is included first: this header does not include it, so that no
+ * file's includes come back to it.
  */
 #ifndef MG_JSONRPC_INT_H
 #define MG_JSONRPC_INT_H
@@ -11,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonrpc.h"
+#include "mcpgw.h"
 
 struct json_tokener;
 

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <json-c/json.h>
 
+#include "jsonrpc.h"
 #include "jsonrpc_int.h"
 
 #define RPC_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
