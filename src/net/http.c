@@ -1,5 +1,7 @@
 /*
- * HTTP/1.1 server connections.
+ * HTTP/1.1 server connections: their life, from the accept (or the TLS
+ * handshake) to the close, and the reading and parsing of their requests.
+ * The request object is httpreq.c's, the answer httpout.c's.
  *
  * One request at a time per connection: when a request is complete the
  * parser is paused, and it resumes on what the client pipelined once the
@@ -14,105 +16,32 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <http_parser.h>
 
 #include "crash.h"
 #include "http.h"
+#include "http_int.h"
 #include "log.h"
 #include "sockopt.h"
 #include "tls.h"
-#include "wflush.h"
 
-#define MG_HTTP_OUT_MAX (8u * 1024 * 1024) /* a reader this slow is dropped */
-#define MG_HTTP_IN_PAUSED (64u * 1024)     /* pipelined bytes held while busy */
-#define MG_HTTP_FLUSH_MS 30000             /* to take the last answer */
+#define MG_HTTP_IN_PAUSED (64u * 1024) /* pipelined bytes held while busy */
+#define MG_HTTP_FLUSH_MS 30000         /* to take the last answer */
 #define MG_HTTP_LINGER_MS                                                      \
 	2000 /* reading and dropping after an early answer                     \
 	      */
 
-typedef enum {
-	PHASE_HANDSHAKE, /* TLS, before the first request */
-	PHASE_IDLE,      /* between requests */
-	PHASE_HEADERS,   /* reading a request's head */
-	PHASE_BODY,      /* reading its body */
-	PHASE_BUSY,      /* the application has it */
-	PHASE_STREAM,    /* answering with a chunked stream */
-	PHASE_CLOSING,   /* flushing the last answer, then close */
-	PHASE_LINGER /* answered early: reading what the client still sends */
-} phase_t;
-
-typedef struct {
-	uint32_t name, name_len, value, value_len; /* offsets into head */
-} header_t;
-
-struct mg_http_req {
-	mg_http_conn_t  *conn;
-	mg_http_method_t method;
-	char            *path; /* into head, NUL-terminated */
-	header_t        *headers;
-	int              nheaders;
-	char            *head; /* url and header bytes */
-	size_t           head_len, head_cap;
-	int              in_value; /* the parser is in a header value */
-	struct evbuffer *body;
-	size_t           body_limit;
-	int64_t          body_timeout; /* 0: the connection's */
-	struct evbuffer *out_headers;  /* extra header lines of the answer */
-	void            *data;
-	int64_t          start_us;
-	int              status;
-	size_t           bytes_out;
-	int              keepalive;
-	int              answered;
-};
-
-struct mg_http_conn {
-	struct event_base       *base;
-	struct bufferevent      *bev;
-	mg_wflush_t             *wf; /* plain sockets: direct writes */
-	struct event            *timer;
-	struct event            *resume;
-	http_parser              parser;
-	phase_t                  phase;
-	mg_http_req_t           *req;
-	const mg_http_limits_t  *limits;
-	const mg_http_handler_t *handler;
-	void                    *listener;
-	struct sockaddr_storage  peer_addr;
-	char                     peer[INET6_ADDRSTRLEN];
-	char                    *subject; /* verified client certificate */
-	int                      tls;
-	mg_http_conn_t          *prev, *next;
-	int            linger;  /* answered before the request was all in */
-	int            linked;  /* on the conns list */
-	int            watched; /* the handler hears of the close */
-	int            paused;
-	mg_http_req_t *spare; /* the last request's memory, for the next */
-};
-
 static mg_http_conn_t      *conns;
 static int                  nconns;
-static int                  draining; /* the worker stops: no keep-alive */
 static int64_t              drain_idle_ms;
 static http_parser_settings parser_settings;
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+int                         mg_http_draining;
 
 static void conn_free(mg_http_conn_t *c);
 static void conn_parse(mg_http_conn_t *c);
@@ -138,7 +67,7 @@ idle_ms(const mg_http_conn_t *c)
 {
 	int64_t ms = c->limits->keepalive_timeout;
 
-	if (!draining)
+	if (!mg_http_draining)
 		return ms;
 	if (ms <= 0 || ms > drain_idle_ms)
 		ms = drain_idle_ms;
@@ -161,82 +90,7 @@ conn_phase(mg_http_conn_t *c, phase_t phase)
 	}
 }
 
-/* ---- requests ----------------------------------------------------- */
-
-/* A request's memory kept for the next request of its connection: the
- * head up to this size, its header table, its two buffers. */
-#define REQ_SPARE_HEAD 4096
-
-static void
-req_destroy(mg_http_req_t *r)
-{
-	free(r->head);
-	free(r->headers);
-	evbuffer_free(r->body);
-	evbuffer_free(r->out_headers);
-	free(r);
-}
-
-static mg_http_req_t *
-req_new(mg_http_conn_t *c)
-{
-	mg_http_req_t *r;
-
-	if ((r = c->spare) != NULL) {
-		/* a keep-alive connection's next request: no allocation */
-		c->spare = NULL;
-		*r = (mg_http_req_t){ .conn = c,
-			.head = r->head,
-			.head_cap = r->head_cap,
-			.headers = r->headers,
-			.body = r->body,
-			.out_headers = r->out_headers };
-		r->start_us = now_us();
-		r->body_limit = c->limits->max_body_size;
-		return r;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
-	r->conn = c;
-	r->start_us = now_us();
-	r->head_cap = 512;
-	r->head = malloc(r->head_cap);
-	r->headers =
-	    calloc((size_t)c->limits->max_headers + 1, sizeof(header_t));
-	r->body = evbuffer_new();
-	r->out_headers = evbuffer_new();
-	r->body_limit = c->limits->max_body_size;
-	if (r->head == NULL || r->headers == NULL || r->body == NULL ||
-	    r->out_headers == NULL) {
-		free(r->head);
-		free(r->headers);
-		if (r->body)
-			evbuffer_free(r->body);
-		if (r->out_headers)
-			evbuffer_free(r->out_headers);
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
-static void
-req_free(mg_http_req_t *r)
-{
-	mg_http_conn_t *c;
-
-	if (r == NULL)
-		return;
-	c = r->conn;
-	if (c != NULL && c->spare == NULL && r->head_cap <= REQ_SPARE_HEAD &&
-	    evbuffer_drain(r->body, evbuffer_get_length(r->body)) == 0 &&
-	    evbuffer_drain(
-		r->out_headers, evbuffer_get_length(r->out_headers)) == 0) {
-		c->spare = r;
-		return;
-	}
-	req_destroy(r);
-}
+/* ---- the head ----------------------------------------------------- */
 
 /* Append parser bytes to the head; MG_ERROR past the header limit. */
 static int
@@ -266,112 +120,10 @@ head_end(mg_http_req_t *r)
 	return head_add(r, "", 1);
 }
 
-/* ---- answering ------------------------------------------------------ */
-
-static const char *
-http_date(void)
-{
-	static char   buf[64];
-	static time_t last;
-	time_t        now = time(NULL);
-	struct tm     tm;
-
-	if (now != last) {
-		gmtime_r(&now, &tm);
-		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		last = now;
-	}
-	return buf;
-}
-
-/*
- * Read no more of this connection's requests for now.  http_parser asserts
- * (and aborts the worker) when it is paused or resumed in an error state,
- * so a parser that already failed is left as it is: c->paused alone stops
- * conn_parse, and such a connection is closed, never resumed.
- */
-static void
-conn_unhold(mg_http_conn_t *c)
-{
-	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-
-	if (e == HPE_OK || e == HPE_PAUSED) {
-		http_parser_pause(&c->parser, 0);
-		c->paused = 0;
-	}
-}
-
-static void
-conn_hold(mg_http_conn_t *c)
-{
-	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-
-	if (e == HPE_OK || e == HPE_PAUSED)
-		http_parser_pause(&c->parser, 1);
-	c->paused = 1;
-}
-
-/* Only a request that said HTTP/1.0 gets 1.0 (one that said nothing yet,
- * answered 408 or 400, gets 1.1). */
-static int
-is_http11(const mg_http_req_t *r)
-{
-	return !(
-	    r->conn->parser.http_major == 1 && r->conn->parser.http_minor == 0);
-}
-
-static void
-write_head(mg_http_req_t *r, int status, const char *type, ssize_t len)
-{
-	mg_head_t h = { .out = bufferevent_get_output(r->conn->bev) };
-	int       http11 = is_http11(r);
-
-	r->status = status;
-	r->answered = 1;
-	if (r->conn->phase == PHASE_HEADERS || r->conn->phase == PHASE_BODY) {
-		/* answered before the request is all in: read no more of it */
-		r->keepalive = 0;
-		r->conn->linger = 1;
-		conn_hold(r->conn);
-	}
-	if ((len < 0 && !http11) || r->conn->limits->keepalive_timeout == 0)
-		r->keepalive = 0; /* a 1.0 stream ends by closing */
-	if (draining)
-		r->keepalive = 0; /* the client learns it is the last */
-	mg_head_str(&h, http11 ? "HTTP/1.1 " : "HTTP/1.0 ");
-	mg_head_num(&h, (uint64_t)status);
-	mg_head_mem(&h, " ", 1);
-	mg_head_str(&h, mg_http_status_text(status));
-	mg_head_str(&h, "\r\nDate: ");
-	mg_head_str(&h, http_date());
-	mg_head_mem(&h, "\r\n", 2);
-	if (type != NULL) {
-		mg_head_str(&h, "Content-Type: ");
-		mg_head_str(&h, type);
-		mg_head_mem(&h, "\r\n", 2);
-	}
-	if (len >= 0 && status != 204) {
-		mg_head_str(&h, "Content-Length: ");
-		mg_head_num(&h, (uint64_t)len);
-		mg_head_mem(&h, "\r\n", 2);
-	} else if (len < 0 && http11)
-		mg_head_str(&h, "Transfer-Encoding: chunked\r\n");
-	if (!r->keepalive)
-		mg_head_str(&h, "Connection: close\r\n");
-	else if (!http11)
-		mg_head_str(&h, "Connection: keep-alive\r\n");
-	if (evbuffer_get_length(r->out_headers) > 0) {
-		mg_head_end(&h);
-		evbuffer_add_buffer(h.out, r->out_headers);
-	}
-	mg_head_mem(&h, "\r\n", 2);
-	mg_head_end(&h);
-}
-
 /* The answer is queued: log it, then go on with the connection, or close
  * it once the answer is out. */
-static void
-req_done(mg_http_req_t *r)
+void
+mg_http_req_done(mg_http_req_t *r)
 {
 	mg_http_conn_t *c = r->conn;
 	/* keepalive_timeout 0: no keep-alive, as in nginx */
@@ -394,136 +146,6 @@ req_done(mg_http_req_t *r)
 		event_active(c->resume, EV_TIMEOUT, 0);
 }
 
-void
-mg_http_add_header(mg_http_req_t *r, const char *name, const char *value)
-{
-	mg_head_t h = { .out = r->out_headers };
-
-	mg_head_str(&h, name);
-	mg_head_mem(&h, ": ", 2);
-	mg_head_str(&h, value);
-	mg_head_mem(&h, "\r\n", 2);
-	mg_head_end(&h);
-}
-
-void
-mg_http_reply(mg_http_req_t *r, int status, const char *type, const void *body,
-    size_t len)
-{
-	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-
-	write_head(r, status, type, (ssize_t)len);
-	if (r->method != MG_HTTP_HEAD && len > 0) {
-		evbuffer_add(out, body, len);
-		r->bytes_out = len;
-	}
-	req_done(r);
-}
-
-void
-mg_http_reply_buffer(
-    mg_http_req_t *r, int status, const char *type, struct evbuffer *body)
-{
-	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-	size_t           len = evbuffer_get_length(body);
-
-	write_head(r, status, type, (ssize_t)len);
-	if (r->method != MG_HTTP_HEAD)
-		evbuffer_add_buffer(out, body);
-	else
-		evbuffer_drain(body, len);
-	r->bytes_out = len;
-	req_done(r);
-}
-
-void
-mg_http_reply_error(mg_http_req_t *r, int status, int code, const char *message)
-{
-	char body[512];
-	int  n;
-
-	n = snprintf(body, sizeof(body),
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,"
-	    "\"error\":{\"code\":%d,\"message\":\"%s\"}}",
-	    code, message);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		n = 0;
-	mg_http_reply(r, status, "application/json", body, (size_t)n);
-}
-
-void
-mg_http_stream_begin(mg_http_req_t *r, int status, const char *type)
-{
-	write_head(r, status, type, -1);
-	r->conn->phase = PHASE_STREAM;
-}
-
-static int
-chunked(const mg_http_req_t *r)
-{
-	return is_http11(r);
-}
-
-/* A reader that falls this far behind is dropped rather than buffered. */
-static int
-stream_check(mg_http_req_t *r)
-{
-	if (evbuffer_get_length(bufferevent_get_output(r->conn->bev)) <=
-	    MG_HTTP_OUT_MAX)
-		return MG_OK;
-	mg_warn("client %s reads too slowly: %u bytes unsent; closing",
-	    r->conn->peer, MG_HTTP_OUT_MAX);
-	return MG_ERROR;
-}
-
-int
-mg_http_stream_write(mg_http_req_t *r, const void *p, size_t len)
-{
-	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-
-	if (len == 0)
-		return MG_OK;
-	if (chunked(r))
-		evbuffer_add_printf(out, "%zx\r\n", len);
-	evbuffer_add(out, p, len);
-	if (chunked(r))
-		evbuffer_add(out, "\r\n", 2);
-	r->bytes_out += len;
-	return stream_check(r);
-}
-
-int
-mg_http_stream_write_buffer(mg_http_req_t *r, struct evbuffer *buf)
-{
-	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
-	size_t           len = evbuffer_get_length(buf);
-
-	if (len == 0)
-		return MG_OK;
-	if (chunked(r))
-		evbuffer_add_printf(out, "%zx\r\n", len);
-	evbuffer_add_buffer(out, buf);
-	if (chunked(r))
-		evbuffer_add(out, "\r\n", 2);
-	r->bytes_out += len;
-	return stream_check(r);
-}
-
-void
-mg_http_stream_end(mg_http_req_t *r)
-{
-	if (chunked(r))
-		evbuffer_add(
-		    bufferevent_get_output(r->conn->bev), "0\r\n\r\n", 5);
-	req_done(r);
-}
-
-size_t
-mg_http_req_pending(const mg_http_req_t *r)
-{
-	return evbuffer_get_length(bufferevent_get_output(r->conn->bev));
-}
-
 /* ---- parsing -------------------------------------------------------- */
 
 /* Answer a request that cannot go on (limits, bad syntax) and stop
@@ -534,7 +156,7 @@ early_error(mg_http_conn_t *c, int status, const char *message)
 	mg_http_req_t *r = c->req;
 
 	conn_hold(c);
-	if (r == NULL && (r = c->req = req_new(c)) == NULL) {
+	if (r == NULL && (r = c->req = mg_http_req_new(c)) == NULL) {
 		conn_free(c);
 		return -1;
 	}
@@ -551,7 +173,7 @@ on_message_begin(http_parser *p)
 {
 	mg_http_conn_t *c = p->data;
 
-	if ((c->req = req_new(c)) == NULL)
+	if ((c->req = mg_http_req_new(c)) == NULL)
 		return -1;
 	conn_phase(c, PHASE_HEADERS);
 	return 0;
@@ -694,7 +316,7 @@ on_headers_complete(http_parser *p)
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	if (p->content_length > 0 || (p->flags & F_CHUNKED)) {
-		const char *expect = mg_http_req_header(r, "Expect");
+		const char *expect = req_header(r, "Expect");
 
 		if (expect && strcasecmp(expect, "100-continue") == 0)
 			bufferevent_write(
@@ -1079,8 +701,8 @@ mg_http_conn_count(void)
 int
 mg_http_conn_drain_all(int64_t ms)
 {
-	if (!draining) {
-		draining = 1;
+	if (!mg_http_draining) {
+		mg_http_draining = 1;
 		drain_idle_ms = ms;
 		for (mg_http_conn_t *c = conns; c != NULL; c = c->next)
 			if (c->phase == PHASE_IDLE ||
@@ -1095,182 +717,4 @@ mg_http_conn_close_all(void)
 {
 	while (conns != NULL)
 		conn_lost(conns, "shutting down");
-}
-
-/* ---- request accessors ---------------------------------------------- */
-
-mg_http_method_t
-mg_http_req_method(const mg_http_req_t *r)
-{
-	return r->method;
-}
-
-const char *
-mg_http_req_method_name(const mg_http_req_t *r)
-{
-	if (r->path == NULL || r->path[0] == '\0')
-		return "-"; /* refused before its request line was read */
-	return http_method_str((enum http_method)r->conn->parser.method);
-}
-
-const char *
-mg_http_req_path(const mg_http_req_t *r)
-{
-	return r->path ? r->path : "";
-}
-
-/* Header I is NAME (LEN bytes), in any case: lengths compared first. */
-static int
-header_is(const mg_http_req_t *r, int i, const char *name, size_t len)
-{
-	const header_t *h = &r->headers[i];
-
-	return h->name_len == len &&
-	    strncasecmp(r->head + h->name, name, len) == 0;
-}
-
-const char *
-mg_http_req_header(const mg_http_req_t *r, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (int i = 0; i < r->nheaders; i++)
-		if (header_is(r, i, name, len))
-			return r->head + r->headers[i].value;
-	return NULL;
-}
-
-int
-mg_http_req_header_count(const mg_http_req_t *r, const char *name)
-{
-	size_t len = strlen(name);
-	int    n = 0;
-
-	for (int i = 0; i < r->nheaders; i++)
-		if (header_is(r, i, name, len))
-			n++;
-	return n;
-}
-
-void
-mg_http_req_copy_headers(
-    const mg_http_req_t *r, const char *name, int prefix, struct evbuffer *out)
-{
-	size_t    n = strlen(name);
-	mg_head_t hb = { .out = out };
-
-	for (int i = 0; i < r->nheaders; i++) {
-		const char *h = r->head + r->headers[i].name;
-
-		if (prefix ? strncasecmp(h, name, n) == 0
-			   : header_is(r, i, name, n)) {
-			mg_head_mem(&hb, h, r->headers[i].name_len);
-			mg_head_mem(&hb, ": ", 2);
-			mg_head_str(&hb, r->head + r->headers[i].value);
-			mg_head_mem(&hb, "\r\n", 2);
-		}
-	}
-	mg_head_end(&hb);
-}
-
-const char *
-mg_http_req_host(const mg_http_req_t *r)
-{
-	const char *host = mg_http_req_header(r, "Host");
-	static char buf[256];
-	const char *end;
-	size_t      len;
-
-	if (host == NULL)
-		return NULL;
-	if (host[0] == '[')
-		end = strchr(host, ']') ? strchr(host, ']') + 1
-					: host + strlen(host);
-	else
-		end =
-		    strchr(host, ':') ? strchr(host, ':') : host + strlen(host);
-	len = (size_t)(end - host);
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	memcpy(buf, host, len);
-	buf[len] = '\0';
-	return buf;
-}
-
-struct evbuffer *
-mg_http_req_body(mg_http_req_t *r)
-{
-	return r->body;
-}
-
-struct ssl_ctx_st *
-mg_http_req_tls_ctx(const mg_http_req_t *r)
-{
-	return r->conn->tls ? mg_tls_bev_ctx(r->conn->bev) : NULL;
-}
-
-const char *
-mg_http_req_client_subject(const mg_http_req_t *r)
-{
-	return r->conn->subject;
-}
-
-const char *
-mg_http_req_peer(const mg_http_req_t *r)
-{
-	return r->conn->peer;
-}
-
-const struct sockaddr *
-mg_http_req_peer_addr(const mg_http_req_t *r)
-{
-	return (const struct sockaddr *)&r->conn->peer_addr;
-}
-
-void *
-mg_http_req_listener(const mg_http_req_t *r)
-{
-	return r->conn->listener;
-}
-
-int64_t
-mg_http_req_start_us(const mg_http_req_t *r)
-{
-	return r->start_us;
-}
-
-void
-mg_http_req_set_data(mg_http_req_t *r, void *data)
-{
-	r->data = data;
-}
-
-void *
-mg_http_req_data(const mg_http_req_t *r)
-{
-	return r->data;
-}
-
-struct event_base *
-mg_http_req_base(const mg_http_req_t *r)
-{
-	return r->conn->base;
-}
-
-void
-mg_http_req_set_body_timeout(mg_http_req_t *r, int64_t ms)
-{
-	r->body_timeout = ms;
-}
-
-int
-mg_http_req_status(const mg_http_req_t *r)
-{
-	return r->status;
-}
-
-size_t
-mg_http_req_bytes_out(const mg_http_req_t *r)
-{
-	return r->bytes_out;
 }
