@@ -191,7 +191,7 @@ connector_maybe_exit(mg_connector_t *c)
 		mg_upstreams_take_bridges(c->ups, -1, bridge_close, c);
 	}
 	if (c->nclosing == 0 && c->closing == NULL &&
-	    mg_upstreams_stop_stdio(c->ups, connector_stdio_stopped, c) == 0)
+	    mg_upstreams_stop_all(c->ups, connector_stdio_stopped, c) == 0)
 		event_base_loopexit(c->base, NULL);
 }
 

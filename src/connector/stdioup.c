@@ -1,6 +1,19 @@
 /*
- * Stdio upstreams: MCP servers the connector runs, one process per
- * session, over pipes (see stdio.h).
+ * Stdio upstreams (the connector): an upstream with a "command" is a
+ * local MCP server the connector runs, one process per session, and
+ * speaks to over its standard input and output (newline-delimited
+ * JSON-RPC, the MCP stdio transport); what it writes on its standard
+ * error goes to the error log.
+ *
+ * An exchange gets the same request as an HTTP upstream's and answers
+ * with the same calls (head, data or events, end), so the worker cannot
+ * tell the two apart.  The upstream session id is ours ("stdio-" and 32
+ * hex digits): an initialize starts a process; a request whose session
+ * has no process (the connector restarted, the process exited) starts one
+ * under the same id with the client's initialize params, as an HTTP
+ * upstream's forgotten session is opened again; DELETE stops it.
+ *
+ * This file is the stdio row of the transport table (transport.h).
  *
  * A process (proc_t) has three pipes on bufferevents: its stdin, where
  * requests go one JSON-RPC message per line; its stdout, read line by
@@ -42,7 +55,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "sesstab.h"
-#include "stdioup.h"
+#include "transport.h"
 
 #define STDIO_ERR -32000 /* JSON-RPC code of upstream failures */
 #define STDIO_LINE_MAX (MG_IPC_MAX_FRAME - 4096) /* one message */
@@ -51,9 +64,12 @@
 #define STDIO_KILL_MS 2000 /* SIGTERM, then SIGKILL */
 #define STDIO_REINIT_ID "\"mcpgw-reinitialize\""
 
-typedef struct proc proc_t;
+typedef struct proc     proc_t;
+typedef struct mg_stdio mg_stdio_t;
+typedef struct mg_stdx  mg_stdx_t;
 
 struct mg_stdx {
+	mg_upx_t             h; /* first: the handle (transport.h) */
 	mg_stdio_t          *s;
 	proc_t              *p; /* NULL: not attached (answered, or none) */
 	mg_stdx_t           *next;
@@ -100,7 +116,7 @@ struct mg_stdio {
 	size_t             nup;
 	struct event      *sigchld;
 	int                nprocs;
-	void (*stopped)(void *arg); /* mg_stdio_stop_all: none left */
+	void (*stopped)(void *arg); /* stdios_stop_all: none left */
 	void *stopped_arg;
 };
 
@@ -836,8 +852,10 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the interface ---------------------------------------------------- */
 
-mg_stdio_t *
-mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+static void stdios_free(mg_stdio_t *s);
+
+static mg_stdio_t *
+stdios_new(struct event_base *base, const mg_conf_t *conf)
 {
 	mg_stdio_t *s = calloc(1, sizeof(*s));
 	size_t      n = 0;
@@ -852,14 +870,19 @@ mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
 	s->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, s);
 	if (s->running == NULL || s->sigchld == NULL ||
 	    evsignal_add(s->sigchld, NULL) != 0) {
-		mg_stdio_free(s);
+		stdios_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-int
-mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg)
+/*
+ * The connector is stopping: every process has its stdin closed, SIGTERM
+ * 1 s later and SIGKILL 2 s after that, in the loop.  Returns how many
+ * still run; STOPPED(ARG) is called when the last has exited.
+ */
+static int
+stdios_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg)
 {
 	s->stopped = stopped;
 	s->stopped_arg = arg;
@@ -868,8 +891,9 @@ mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg)
 	return s->nprocs;
 }
 
-void
-mg_stdio_free(mg_stdio_t *s)
+/* Free it all; a process still there is sent SIGKILL, not waited for. */
+static void
+stdios_free(mg_stdio_t *s)
 {
 	int status;
 
@@ -914,7 +938,7 @@ stdx_parse(mg_stdx_t *x, const char *body, size_t len)
 }
 
 /* The exchange's first calls to its ops, on the turn of the loop after
- * mg_stdio_start (whose caller has not seen the exchange yet). */
+ * stdx_start (whose caller has not seen the exchange yet). */
 static void
 stdx_go(evutil_socket_t fd, short what, void *arg)
 {
@@ -1010,14 +1034,17 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 	return p;
 }
 
-mg_stdx_t *
-mg_stdio_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
+/* Start an exchange with REQ->up, which has a command; NULL if it cannot
+ * start (OPS->end not called). */
+static mg_stdx_t *
+stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
 	mg_stdx_t *x;
 	proc_t    *p;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
+	x->h.t = &mg_transport_stdio;
 	x->s = s;
 	x->up = req->up;
 	x->ops = *ops;
@@ -1096,8 +1123,9 @@ mg_stdio_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	return x;
 }
 
-void
-mg_stdio_cancel(mg_stdx_t *x)
+/* The client is gone: no more calls to its ops. */
+static void
+stdx_cancel(mg_stdx_t *x)
 {
 	/* an initialize its client will not hear: the process has no
 	 * session, and nothing else would ever stop it */
@@ -1109,3 +1137,86 @@ mg_stdio_cancel(mg_stdx_t *x)
 		    "its client left before the initialize was "
 		    "answered");
 }
+
+/* ---- the transport ---------------------------------------------------- */
+
+static int
+stdio_serves(const mg_upstream_t *up)
+{
+	return up->command != NULL;
+}
+
+static void *
+stdio_new(struct event_base *base, const mg_conf_t *conf,
+    const struct mg_tls_set *tls)
+{
+	(void)tls;
+	return stdios_new(base, conf);
+}
+
+static mg_upx_t *
+stdio_start(void *state, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	mg_stdx_t *x = stdx_start(state, req, ops);
+
+	return x ? &x->h : NULL;
+}
+
+static void
+stdio_cancel(mg_upx_t *h)
+{
+	stdx_cancel((mg_stdx_t *)h);
+}
+
+/* Nothing of a stdio exchange waits for a client's retry (the bridge to
+ * 2026-07-28 clients is HTTP's): its calls just go to OPS from now on,
+ * and a retry hears a stream's head. */
+static void
+stdio_park(mg_upx_t *h, const mg_up_ops_t *ops)
+{
+	((mg_stdx_t *)h)->ops = *ops;
+}
+
+static void
+stdio_resume(
+    mg_upx_t *h, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
+{
+	mg_stdx_t *x = (mg_stdx_t *)h;
+
+	(void)body, (void)len, (void)caps;
+	x->ops = *ops;
+	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", "");
+}
+
+static const char *
+stdio_version(const mg_upx_t *h)
+{
+	(void)h;
+	return "";
+}
+
+static int
+stdio_stop_all(void *state, void (*stopped)(void *arg), void *arg)
+{
+	return stdios_stop_all(state, stopped, arg);
+}
+
+static void
+stdio_free(void *state)
+{
+	stdios_free(state);
+}
+
+const mg_transport_t mg_transport_stdio = {
+	.name = "stdio",
+	.serves = stdio_serves,
+	.new = stdio_new,
+	.start = stdio_start,
+	.cancel = stdio_cancel,
+	.park = stdio_park,
+	.resume = stdio_resume,
+	.version = stdio_version,
+	.take_own = NULL,
+	.stop_all = stdio_stop_all,
+	.free = stdio_free,
+};

@@ -1,7 +1,7 @@
 /*
  * HTTP/1.1 client exchanges with upstream MCP servers (the connector).
  *
- * An exchange (mg_upx_t) relays one request.  It may take up to three
+ * An exchange (upx_t) relays one request.  It may take up to three
  * HTTP requests in turn when the upstream forgot the session: the
  * request (answered 404), an initialize with the client's own params, a
  * notifications/initialized, then the request again on the new session.
@@ -36,7 +36,7 @@
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"
-#include "stdioup.h"
+#include "transport.h"
 #include "tls.h"
 #include "upstream.h"
 #include "wflush.h"
@@ -51,6 +51,8 @@
 #define UP_BRIDGE_POSTS_MAX 8
 
 typedef struct mg_upconn mg_upconn_t;
+typedef struct httpups   httpups_t;
+typedef struct upx       upx_t;
 
 typedef struct {
 	const mg_upstream_t *up;
@@ -68,14 +70,14 @@ typedef struct {
 	int64_t bridge_used;  /* ms (monotonic): the last one ended */
 	/* subscriptions/listen over it: the session's GET stream, fanned
 	 * out to the listens whose filters want each notification */
-	struct mg_upx      *listeners;
-	struct mg_upx      *get;  /* our GET stream, while anyone listens */
+	struct upx         *listeners;
+	struct upx         *get;  /* our GET stream, while anyone listens */
 	struct json_object *subs; /* resources/subscribe'd: uri -> count */
 	struct event       *get_again; /* the GET stream ended: again */
 	int                 get_status;
 	char                get_sid[MG_UP_SID_MAX];
-	struct mg_upx      *opener;  /* the exchange opening it */
-	struct mg_upx      *waiting; /* exchanges waiting for it */
+	struct upx         *opener;  /* the exchange opening it */
+	struct upx         *waiting; /* exchanges waiting for it */
 } mg_pool_t;
 
 enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
@@ -85,7 +87,7 @@ typedef struct remap {
 	char          old[MG_UP_SID_MAX], now[MG_UP_SID_MAX];
 } remap_t;
 
-struct mg_upstreams {
+struct httpups {
 	struct event_base *base;
 	struct evdns_base *dns;
 	mg_pool_t         *pools; /* by upstream index */
@@ -93,19 +95,18 @@ struct mg_upstreams {
 	remap_t           *remaps; /* newest first */
 	int                nremaps;
 	uint64_t           bridge_ids; /* ids of requests on bridge sessions */
-	mg_stdio_t        *stdio;      /* the upstreams with a command */
 	/* the last exchange's memory, for the next one: 2.4 KB, beyond
 	 * malloc's per-thread cache */
-	mg_upx_t *spare;
+	upx_t *spare;
 };
 
 struct mg_upconn {
 	mg_pool_t          *pool;
-	mg_upstreams_t     *ups;
+	httpups_t          *ups;
 	struct bufferevent *bev;
 	mg_wflush_t        *wf; /* plain and connected: direct writes */
 	http_parser         parser;
-	mg_upx_t           *x;        /* NULL while idle */
+	upx_t              *x;        /* NULL while idle */
 	mg_upconn_t        *next;     /* in the idle list */
 	int                 reused;   /* came from the pool */
 	int                 complete; /* the answer is all in */
@@ -126,14 +127,14 @@ enum {
 	STEP_BRIDGE_READY
 };
 
-struct mg_upx {
-	mg_upstreams_t *ups;
-	mg_stdx_t      *stdx; /* an upstream with a command: all in stdioup.c */
-	mg_pool_t      *pool;
-	mg_upconn_t    *c;
-	mg_up_ops_t     ops;
-	int             method, initialize, hops;
-	char            version[32];
+struct upx {
+	mg_upx_t     h; /* first: the handle (transport.h) */
+	httpups_t   *ups;
+	mg_pool_t   *pool;
+	mg_upconn_t *c;
+	mg_up_ops_t  ops;
+	int          method, initialize, hops;
+	char         version[32];
 	/* the request, in one block (data); a body rewritten for the bridge
 	 * in its own (body_alloc) */
 	char  *init, *body, *lei, *headers, *data, *body_alloc;
@@ -146,7 +147,7 @@ struct mg_upx {
 	int    on_bridge;   /* counted in pool->bridge_busy */
 	int    endless; /* a subscriptions/listen: no read_timeout, as GET */
 	/* a subscriptions/listen over the bridge (bridge_listen) */
-	struct mg_upx      *listen_next;
+	struct upx         *listen_next;
 	struct json_object *listen_id; /* the client's: the subscription */
 	struct json_object *filter; /* what it asked, then what it agreed to */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
@@ -154,7 +155,7 @@ struct mg_upx {
 	int                 parked; /* its client went: asks wait for a retry */
 	struct json_object *answers;   /* inputResponses not used yet, by key */
 	struct json_object *asks;      /* by key: {"id": id, "msg": text} */
-	struct mg_upx      *wait_next; /* in pool->waiting */
+	struct upx         *wait_next; /* in pool->waiting */
 	struct event       *later; /* an answer given without the upstream */
 	int                 step;
 	int                 reinit; /* this answer is a 404 to retry */
@@ -172,9 +173,12 @@ struct mg_upx {
 
 static http_parser_settings settings;
 
-static void  upx_send(mg_upx_t *x);
+static void   upx_send(upx_t *x);
+static upx_t *upx_start(
+    httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops);
+static void  upx_cancel(upx_t *x);
 static char *copy(const char *p, size_t len);
-static void  upx_reading(mg_upx_t *x);
+static void  upx_reading(upx_t *x);
 static void  conn_free(mg_upconn_t *c);
 
 /* ---- the end of an exchange ----------------------------------------- */
@@ -188,7 +192,7 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void bridge_unlisten(mg_upx_t *x);
+static void bridge_unlisten(upx_t *x);
 
 /* Under AddressSanitizer every exchange is freed: a use after free must
  * still show. */
@@ -205,7 +209,7 @@ static void bridge_unlisten(mg_upx_t *x);
 
 /* X's memory back: kept for the next exchange, or freed. */
 static void
-upx_put(mg_upx_t *x)
+upx_put(upx_t *x)
 {
 	if (UPX_KEEP_SPARE && x->ups != NULL && x->ups->spare == NULL)
 		x->ups->spare = x;
@@ -214,7 +218,7 @@ upx_put(mg_upx_t *x)
 }
 
 static void
-upx_free(mg_upx_t *x)
+upx_free(upx_t *x)
 {
 	if (x->listen_id != NULL)
 		bridge_unlisten(x);
@@ -238,7 +242,7 @@ upx_free(mg_upx_t *x)
 
 /* Detach from the connection; it goes back to the pool or is closed. */
 static void
-upx_release(mg_upx_t *x, int reusable)
+upx_release(upx_t *x, int reusable)
 {
 	mg_upconn_t *c = x->c;
 
@@ -264,19 +268,19 @@ upx_release(mg_upx_t *x, int reusable)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-static void upx_end(mg_upx_t *x, int code, const char *fmt, ...)
+static void upx_end(upx_t *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void bridge_leave(mg_upx_t *x, int code, const char *why);
-static void bridge_enter(mg_upx_t *x);
-static void bridge_capture(mg_upx_t *x, const char *msg, size_t len);
-static void bridge_go(mg_upx_t *x);
-static void bridge_message(mg_upx_t *x, const char *msg, size_t len);
-static void bridge_own_request(mg_upx_t *x);
-static void bridge_listen(mg_upx_t *x);
+static void bridge_leave(upx_t *x, int code, const char *why);
+static void bridge_enter(upx_t *x);
+static void bridge_capture(upx_t *x, const char *msg, size_t len);
+static void bridge_go(upx_t *x);
+static void bridge_message(upx_t *x, const char *msg, size_t len);
+static void bridge_own_request(upx_t *x);
+static void bridge_listen(upx_t *x);
 
 /* The last word to the worker side, then the exchange is gone. */
 static void
-upx_end(mg_upx_t *x, int code, const char *fmt, ...)
+upx_end(upx_t *x, int code, const char *fmt, ...)
 {
 	char    msg[512];
 	va_list ap;
@@ -311,7 +315,7 @@ upx_end(mg_upx_t *x, int code, const char *fmt, ...)
 enum { ERA_UNKNOWN, ERA_OLD, ERA_NEW };
 
 static int
-upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
+upstream_era(httpups_t *ups, const mg_upstream_t *up)
 {
 	if (up->protocol == MG_PROTOCOL_2026)
 		return ERA_NEW;
@@ -322,7 +326,7 @@ upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
 
 /* The answer to our server/discover: does it list 2026-07-28? */
 static void
-discover_answer(mg_upx_t *x, const char *msg, size_t len)
+discover_answer(upx_t *x, const char *msg, size_t len)
 {
 	struct json_object *root = mg_json_parse(msg, len), *result, *list;
 
@@ -340,7 +344,7 @@ discover_answer(mg_upx_t *x, const char *msg, size_t len)
 
 /* One JSON-RPC message of the answer (an SSE event's data, or a body). */
 static void
-upx_message(mg_upx_t *x, const char *msg, size_t len)
+upx_message(upx_t *x, const char *msg, size_t len)
 {
 	struct json_object *root, *result, *v;
 	const char         *version = "";
@@ -383,7 +387,7 @@ upx_message(mg_upx_t *x, const char *msg, size_t len)
 static void
 upx_sse_event(void *arg, const mg_sse_event_t *ev)
 {
-	mg_upx_t *x = arg;
+	upx_t *x = arg;
 
 	int message = ev->has_data && ev->data_len > 0 &&
 	    strcmp(ev->type, "message") == 0;
@@ -438,7 +442,7 @@ static int
 up_on_header_value(http_parser *p, const char *at, size_t len)
 {
 	mg_upconn_t *c = p->data;
-	mg_upx_t    *x = c->x;
+	upx_t       *x = c->x;
 
 	c->in_value = 1;
 	if (x == NULL)
@@ -456,7 +460,7 @@ static int
 up_on_headers_complete(http_parser *p)
 {
 	mg_upconn_t *c = p->data;
-	mg_upx_t    *x = c->x;
+	upx_t       *x = c->x;
 
 	if (x == NULL)
 		return 0;
@@ -499,7 +503,7 @@ static int
 up_on_body(http_parser *p, const char *at, size_t len)
 {
 	mg_upconn_t *c = p->data;
-	mg_upx_t    *x = c->x;
+	upx_t       *x = c->x;
 
 	if (x == NULL)
 		return 0;
@@ -526,7 +530,7 @@ up_on_message_complete(http_parser *p)
 /* ---- sessions opened again ------------------------------------------ */
 
 static const char *
-remap_find(mg_upstreams_t *ups, const char *sid)
+remap_find(httpups_t *ups, const char *sid)
 {
 	for (remap_t *r = ups->remaps; r != NULL; r = r->next)
 		if (strcmp(r->old, sid) == 0)
@@ -535,7 +539,7 @@ remap_find(mg_upstreams_t *ups, const char *sid)
 }
 
 static void
-remap_add(mg_upstreams_t *ups, const char *old, const char *now)
+remap_add(httpups_t *ups, const char *old, const char *now)
 {
 	remap_t *r, **pp;
 
@@ -558,7 +562,7 @@ remap_add(mg_upstreams_t *ups, const char *old, const char *now)
 /* ---- a complete answer ------------------------------------------------ */
 
 static void
-upx_reset_answer(mg_upx_t *x)
+upx_reset_answer(upx_t *x)
 {
 	x->status = x->kind = x->got_bytes = x->foreign = 0;
 	x->reinit = 0;
@@ -572,7 +576,7 @@ upx_reset_answer(mg_upx_t *x)
 
 /* Our own step (initialize, initialized) is answered: the next one. */
 static void
-upx_next_step(mg_upx_t *x)
+upx_next_step(upx_t *x)
 {
 	char old[MG_UP_SID_MAX];
 
@@ -623,7 +627,7 @@ upx_next_step(mg_upx_t *x)
 		x->step = STEP_BRIDGE_READY;
 	} else if (x->step == STEP_BRIDGE_READY) {
 		mg_pool_t *p = x->pool;
-		mg_upx_t  *w;
+		upx_t     *w;
 
 		p->bridge = BRIDGE_OPEN;
 		p->opener = NULL;
@@ -682,8 +686,8 @@ upx_next_step(mg_upx_t *x)
 static void
 conn_finish(mg_upconn_t *c)
 {
-	mg_upx_t *x = c->x;
-	size_t    len;
+	upx_t *x = c->x;
+	size_t len;
 
 	if (x->foreign) {
 		c->complete = http_should_keep_alive(&c->parser) ? 1 : 0;
@@ -746,7 +750,7 @@ conn_free(mg_upconn_t *c)
 static void
 conn_lost(mg_upconn_t *c, const char *why)
 {
-	mg_upx_t *x = c->x;
+	upx_t *x = c->x;
 
 	if (x == NULL) { /* idle in the pool: just forget it */
 		conn_free(c);
@@ -880,7 +884,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 upx_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	mg_upx_t *x = arg;
+	upx_t *x = arg;
 
 	upx_end(x, UP_ERR, "timed out connecting (%lld ms)",
 	    (long long)x->pool->up->connect_timeout);
@@ -889,7 +893,7 @@ upx_timeout(evutil_socket_t fd, short what, void *arg)
 /* Connected: from now on, no more than read_timeout between reads; a GET
  * stream waits for the server as long as it likes. */
 static void
-upx_reading(mg_upx_t *x)
+upx_reading(upx_t *x)
 {
 	int64_t        ms = x->pool->up->read_timeout;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -908,7 +912,7 @@ upx_reading(mg_upx_t *x)
  * limits.  Any other host is resolved with evdns, without blocking.
  */
 static int
-conn_connect(mg_upstreams_t *ups, mg_upconn_t *c)
+conn_connect(httpups_t *ups, mg_upconn_t *c)
 {
 	const mg_upstream_server_t *s = &c->pool->up->server;
 	struct sockaddr_storage     ss;
@@ -926,7 +930,7 @@ conn_connect(mg_upstreams_t *ups, mg_upconn_t *c)
 }
 
 static mg_upconn_t *
-conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
+conn_new(httpups_t *ups, mg_pool_t *pool)
 {
 	const mg_upstream_server_t *s = &pool->up->server;
 	mg_upconn_t                *c = calloc(1, sizeof(*c));
@@ -960,7 +964,7 @@ conn_new(mg_upstreams_t *ups, mg_pool_t *pool)
 
 /* A connection for X: a kept-alive one, or a new one. */
 static mg_upconn_t *
-conn_get(mg_upx_t *x)
+conn_get(upx_t *x)
 {
 	mg_pool_t   *pool = x->pool;
 	mg_upconn_t *c = pool->idle;
@@ -988,7 +992,7 @@ method_name(int method)
 
 /* What this step sends: the request, or our initialize / initialized. */
 static void
-upx_write(mg_upx_t *x, struct evbuffer *out)
+upx_write(upx_t *x, struct evbuffer *out)
 {
 	const mg_upstream_t *up = x->pool->up;
 	const char          *body = x->body, *mapped;
@@ -1086,7 +1090,7 @@ upx_write(mg_upx_t *x, struct evbuffer *out)
 }
 
 static void
-upx_send(mg_upx_t *x)
+upx_send(upx_t *x)
 {
 	const mg_upstream_t *up = x->pool->up;
 	int64_t              ms = up->connect_timeout;
@@ -1117,7 +1121,7 @@ upx_send(mg_upx_t *x)
 
 /* The upstream's initialize answer, for server/discover. */
 static void
-bridge_capture(mg_upx_t *x, const char *msg, size_t len)
+bridge_capture(upx_t *x, const char *msg, size_t len)
 {
 	mg_pool_t          *p = x->pool;
 	struct json_object *root = mg_json_parse(msg, len), *result, *v;
@@ -1139,7 +1143,7 @@ bridge_capture(mg_upx_t *x, const char *msg, size_t len)
 static void
 bridge_later(evutil_socket_t fd, short what, void *arg)
 {
-	mg_upx_t   *x = arg;
+	upx_t      *x = arg;
 	const char *init = x->pool->bridge_init;
 
 	if (x->unsupported || init == NULL) {
@@ -1155,7 +1159,7 @@ bridge_later(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-bridge_go(mg_upx_t *x)
+bridge_go(upx_t *x)
 {
 	snprintf(x->sid, sizeof(x->sid), "%s", x->pool->bridge_sid);
 	snprintf(x->version, sizeof(x->version), "%s", x->pool->bridge_version);
@@ -1176,7 +1180,7 @@ bridge_go(mg_upx_t *x)
 }
 
 static void
-bridge_open(mg_upx_t *x)
+bridge_open(upx_t *x)
 {
 	x->pool->bridge = BRIDGE_OPENING;
 	x->pool->opener = x;
@@ -1185,7 +1189,7 @@ bridge_open(mg_upx_t *x)
 }
 
 static void
-bridge_enter(mg_upx_t *x)
+bridge_enter(upx_t *x)
 {
 	mg_pool_t *p = x->pool;
 
@@ -1210,10 +1214,10 @@ bridge_enter(mg_upx_t *x)
  * session, the next in the queue opens it, or with CODE (it failed)
  * everyone waiting hears WHY. */
 static void
-bridge_leave(mg_upx_t *x, int code, const char *why)
+bridge_leave(upx_t *x, int code, const char *why)
 {
 	mg_pool_t *p = x->pool;
-	mg_upx_t **pp, *w;
+	upx_t    **pp, *w;
 
 	for (pp = &p->waiting; *pp != NULL; pp = &(*pp)->wait_next)
 		if (*pp == x) {
@@ -1264,8 +1268,8 @@ bridge_post_end(void *arg, int code, const char *message)
 /* Post the message M on the bridge's session SID (at VERSION) of pool P,
  * its answer dropped (WHAT says what it was, should it not go). */
 static void
-bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
-    const char *version, int hops, struct json_object *m, const char *what)
+bridge_send(mg_pool_t *p, httpups_t *ups, const char *sid, const char *version,
+    int hops, struct json_object *m, const char *what)
 {
 	mg_up_ops_t ops = { mg_answer_ignore_head, mg_answer_ignore_data,
 		mg_answer_ignore_event, bridge_post_end, p };
@@ -1292,7 +1296,7 @@ bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
 	/* counted first: the post may end (bridge_post_end) before the
 	 * start returns */
 	p->bridge_posts++;
-	if (text == NULL || mg_upstream_start(ups, &req, &ops) == NULL) {
+	if (text == NULL || upx_start(ups, &req, &ops) == NULL) {
 		p->bridge_posts--;
 		mg_warn("upstream \"%s\": cannot post %s for its 2026-07-28 "
 			"clients",
@@ -1303,7 +1307,7 @@ bridge_send(mg_pool_t *p, mg_upstreams_t *ups, const char *sid,
 /* Post the response to the upstream's request ID on the bridge's session:
  * RESULT (a reference taken), or an error CODE and MESSAGE. */
 static void
-bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
+bridge_reply(upx_t *x, struct json_object *id, struct json_object *result,
     int code, const char *message)
 {
 	struct json_object *m = json_object_new_object(), *e;
@@ -1327,7 +1331,7 @@ bridge_reply(mg_upx_t *x, struct json_object *id, struct json_object *result,
 
 /* The client's inputResponses (objects only) among the answers on hand. */
 static void
-bridge_add_answers(mg_upx_t *x, struct json_object *answers)
+bridge_add_answers(upx_t *x, struct json_object *answers)
 {
 	if (!json_object_is_type(answers, json_type_object))
 		return;
@@ -1343,7 +1347,7 @@ bridge_add_answers(mg_upx_t *x, struct json_object *answers)
 
 /* An answer on hand for KEY: posted as the response to ID, used up. */
 static int
-bridge_answer(mg_upx_t *x, const char *key, struct json_object *id)
+bridge_answer(upx_t *x, const char *key, struct json_object *id)
 {
 	struct json_object *v;
 
@@ -1357,7 +1361,7 @@ bridge_answer(mg_upx_t *x, const char *key, struct json_object *id)
 /* The request as the bridge's session carries it: an id of our own (the
  * session is shared), the client's inputResponses kept on hand. */
 static void
-bridge_own_request(mg_upx_t *x)
+bridge_own_request(upx_t *x)
 {
 	struct json_object *answers = NULL;
 	char                id[48], *body;
@@ -1405,7 +1409,7 @@ bridge_own_request(mg_upx_t *x)
 /* One message of a bridged answer: on to the client, unless it is a
  * request of the upstream (above). */
 static void
-bridge_message(mg_upx_t *x, const char *msg, size_t len)
+bridge_message(upx_t *x, const char *msg, size_t len)
 {
 	struct json_object *root, *method, *id, *meta, *ask;
 	const char         *name, *text;
@@ -1515,8 +1519,7 @@ promises(struct json_object *caps, const char *cap, const char *key)
 /* Post METHOD (resources/subscribe or unsubscribe) of URI on the
  * bridge's session, its answer dropped. */
 static void
-bridge_post(
-    mg_pool_t *p, mg_upstreams_t *ups, const char *method, const char *uri)
+bridge_post(mg_pool_t *p, httpups_t *ups, const char *method, const char *uri)
 {
 	struct json_object *m = json_object_new_object(), *params;
 	char                id[48];
@@ -1534,7 +1537,7 @@ bridge_post(
 
 /* One more (or one less, DELTA -1) listen wants URI's updates. */
 static void
-bridge_sub(mg_pool_t *p, mg_upstreams_t *ups, const char *uri, int delta)
+bridge_sub(mg_pool_t *p, httpups_t *ups, const char *uri, int delta)
 {
 	struct json_object *v;
 	int                 n = 0;
@@ -1560,7 +1563,7 @@ static void get_end(void *arg, int code, const char *message);
 static void
 bridge_end_listens(mg_pool_t *p, int code, const char *why)
 {
-	mg_upx_t *x;
+	upx_t *x;
 
 	while ((x = p->listeners) != NULL)
 		upx_end(x, code, "%s", why);
@@ -1597,7 +1600,7 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 		return;
 	}
 	meta = mg_bridge_meta(root);
-	for (mg_upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
+	for (upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
 		struct json_object *want = NULL;
 		int                 wants = 0;
 
@@ -1644,7 +1647,7 @@ get_head(void *arg, int status, int kind, const char *sid, const char *v)
 /* Open the GET stream of the bridge's session, and (again) every
  * subscription the listens want. */
 static void
-get_open(mg_pool_t *p, mg_upstreams_t *ups)
+get_open(mg_pool_t *p, httpups_t *ups)
 {
 	static const mg_up_ops_t ops = { get_head, mg_answer_ignore_data,
 		get_event, get_end, NULL };
@@ -1662,7 +1665,7 @@ get_open(mg_pool_t *p, mg_upstreams_t *ups)
 	o.arg = p;
 	p->get_status = 0;
 	snprintf(p->get_sid, sizeof(p->get_sid), "%s", p->bridge_sid);
-	p->get = mg_upstream_start(ups, &req, &o);
+	p->get = upx_start(ups, &req, &o);
 	if (p->get == NULL) {
 		bridge_end_listens(p, UP_ERR,
 		    "cannot open the GET stream of the bridge's session");
@@ -1722,7 +1725,7 @@ get_end(void *arg, int code, const char *message)
 
 /* X is a subscriptions/listen: agreed, acknowledged, kept open. */
 static void
-bridge_listen(mg_upx_t *x)
+bridge_listen(upx_t *x)
 {
 	mg_pool_t          *p = x->pool;
 	struct json_object *asked = x->filter,
@@ -1792,13 +1795,12 @@ bridge_listen(mg_upx_t *x)
 /* A listen ends: out of the list, its subscriptions given back; the GET
  * stream closes with the last. */
 static void
-bridge_unlisten(mg_upx_t *x)
+bridge_unlisten(upx_t *x)
 {
 	mg_pool_t          *p = x->pool;
 	struct json_object *v;
 
-	for (mg_upx_t **pp = &p->listeners; *pp != NULL;
-	     pp = &(*pp)->listen_next)
+	for (upx_t **pp = &p->listeners; *pp != NULL; pp = &(*pp)->listen_next)
 		if (*pp == x) {
 			*pp = x->listen_next;
 			if (json_object_object_get_ex(
@@ -1817,10 +1819,10 @@ bridge_unlisten(mg_upx_t *x)
 	json_object_put(x->filter);
 	x->listen_id = x->filter = NULL;
 	if (p->listeners == NULL && p->get != NULL) {
-		mg_upx_t *get = p->get;
+		upx_t *get = p->get;
 
 		p->get = NULL;
-		mg_upstream_cancel(get);
+		upx_cancel(get);
 	}
 	if (p->listeners == NULL) {
 		json_object_put(p->subs);
@@ -1828,17 +1830,20 @@ bridge_unlisten(mg_upx_t *x)
 	}
 }
 
-void
-mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops)
+static void
+http_park(mg_upx_t *h, const mg_up_ops_t *ops)
 {
+	upx_t *x = (upx_t *)h;
+
 	x->parked = 1;
 	x->ops = *ops;
 }
 
-void
-mg_upstream_resume(
-    mg_upx_t *x, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
+static void
+http_resume(
+    mg_upx_t *h, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
 {
+	upx_t              *x = (upx_t *)h;
 	struct json_object *root = mg_json_parse(body, len), *params, *answers,
 			   *still = json_object_new_object();
 
@@ -1871,26 +1876,26 @@ mg_upstream_resume(
 	x->asks = still;
 }
 
-const char *
-mg_upstream_version(const mg_upx_t *x)
+static const char *
+http_version(const mg_upx_t *h)
 {
-	return x->version;
+	return ((const upx_t *)h)->version;
 }
 
 /* ---- exchanges ---------------------------------------------------------- */
 
 /* An exchange of UPS, cleared but for its session id strings (2 KB, set
  * as strings before they are read): an exchange a call. */
-static mg_upx_t *
-upx_alloc(mg_upstreams_t *ups)
+static upx_t *
+upx_alloc(httpups_t *ups)
 {
-	mg_upx_t *x = ups->spare;
+	upx_t *x = ups->spare;
 
 	if (x != NULL)
 		ups->spare = NULL;
 	else if ((x = malloc(sizeof(*x))) == NULL)
 		return NULL;
-	memset(x, 0, offsetof(mg_upx_t, sid));
+	memset(x, 0, offsetof(upx_t, sid));
 	x->sid[0] = x->resp_sid[0] = '\0';
 	x->ups = ups;
 	return x;
@@ -1947,74 +1952,17 @@ is_listen(const char *lines, size_t len)
 	return 0;
 }
 
-/* A stdio exchange's calls, passed on; the last frees the wrapper. */
-static void
-stdx_head_cb(
-    void *arg, int status, int kind, const char *sid, const char *version)
-{
-	mg_upx_t *x = arg;
-
-	x->ops.head(x->ops.arg, status, kind, sid, version);
-}
-
-static void
-stdx_data_cb(void *arg, const char *msg, size_t len)
-{
-	mg_upx_t *x = arg;
-
-	x->ops.data(x->ops.arg, msg, len);
-}
-
-static void
-stdx_event_cb(
-    void *arg, const char *id, long retry, const char *data, size_t len)
-{
-	mg_upx_t *x = arg;
-
-	x->ops.event(x->ops.arg, id, retry, data, len);
-}
-
-static void
-stdx_end_cb(void *arg, int code, const char *message)
-{
-	mg_upx_t   *x = arg;
-	mg_up_ops_t ops = x->ops;
-
-	upx_put(x);
-	ops.end(ops.arg, code, message);
-}
-
-static mg_upx_t *
-stdio_start(mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
-{
-	mg_up_ops_t o = { stdx_head_cb, stdx_data_cb, stdx_event_cb,
-		stdx_end_cb, NULL };
-	mg_upx_t   *x;
-
-	if (ups->stdio == NULL || (x = upx_alloc(ups)) == NULL)
-		return NULL;
-	x->ops = *ops;
-	o.arg = x;
-	if ((x->stdx = mg_stdio_start(ups->stdio, req, &o)) == NULL) {
-		upx_put(x);
-		return NULL;
-	}
-	return x;
-}
-
-mg_upx_t *
-mg_upstream_start(
-    mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
+static upx_t *
+upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
 	const char *lei = req->last_event_id ? req->last_event_id : "";
 	size_t      lei_len = strlen(lei);
-	mg_upx_t   *x;
+	upx_t      *x;
 
-	if (req->up->command != NULL)
-		return stdio_start(ups, req, ops);
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
 	    (x = upx_alloc(ups)) == NULL)
 		return NULL;
+	x->h.t = &mg_transport_http;
 	x->pool = &ups->pools[req->up->index];
 	x->ops = *ops;
 	x->method = req->method;
@@ -2060,32 +2008,31 @@ mg_upstream_start(
 	return x;
 }
 
-void
-mg_upstream_cancel(mg_upx_t *x)
+static void
+upx_cancel(upx_t *x)
 {
-	if (x->stdx != NULL) {
-		mg_stdio_cancel(x->stdx);
-		upx_put(x);
-		return;
-	}
 	bridge_leave(x, 0, NULL);
 	/* the answer is cut short: the connection cannot be reused */
 	upx_release(x, 0);
 	upx_free(x);
 }
 
-void
-mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
+/* ---- the transport ---------------------------------------------------- */
+
+static void
+http_take_own(void *state, int64_t idle_ms,
     void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
 	const char *version),
     void *arg)
 {
-	int64_t now = mono_ms();
+	httpups_t *ups = state;
+	int64_t    now = mono_ms();
 
 	for (size_t i = 0; i < ups->npools; i++) {
 		mg_pool_t *p = &ups->pools[i];
 
-		if (p->bridge != BRIDGE_OPEN || p->bridge_busy > 0 ||
+		if (p->up == NULL || p->bridge != BRIDGE_OPEN ||
+		    p->bridge_busy > 0 ||
 		    (idle_ms >= 0 && now - p->bridge_used < idle_ms))
 			continue;
 		p->bridge = BRIDGE_NONE;
@@ -2097,14 +2044,17 @@ mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
 	}
 }
 
-mg_upstreams_t *
-mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
-    const mg_tls_set_t *tls, char **err)
-{
-	mg_upstreams_t *ups = calloc(1, sizeof(*ups));
-	size_t          n = 0;
+static void http_free(void *state);
 
-	*err = NULL;
+/* The pools of CONF's upstreams that this transport serves (the others'
+ * stay empty: pools are by upstream index). */
+static void *
+http_new(
+    struct event_base *base, const mg_conf_t *conf, const mg_tls_set_t *tls)
+{
+	httpups_t *ups = calloc(1, sizeof(*ups));
+	size_t     n = 0;
+
 	settings.on_header_field = up_on_header_field;
 	settings.on_header_value = up_on_header_value;
 	settings.on_headers_complete = up_on_headers_complete;
@@ -2119,37 +2069,30 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 		n++;
 	ups->pools = calloc(n ? n : 1, sizeof(*ups->pools));
 	ups->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	ups->stdio = mg_stdio_new(base, conf);
-	if (ups->pools == NULL || ups->dns == NULL || ups->stdio == NULL) {
-		*err = strdup("cannot set up DNS and upstream pools");
-		mg_upstreams_free(ups);
+	if (ups->pools == NULL || ups->dns == NULL) {
+		http_free(ups);
 		return NULL;
 	}
 	ups->npools = n;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next) {
+		if (mg_transport_for(u) != &mg_transport_http)
+			continue;
 		ups->pools[u->index].up = u;
 		ups->pools[u->index].tls = tls->upstreams[u->index];
 	}
 	return ups;
 }
 
-int
-mg_upstreams_stop_stdio(
-    mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg)
+static void
+http_free(void *state)
 {
-	return mg_stdio_stop_all(ups->stdio, stopped, arg);
-}
+	httpups_t *ups = state;
 
-void
-mg_upstreams_free(mg_upstreams_t *ups)
-{
-	if (ups == NULL)
-		return;
 	for (size_t i = 0; i < ups->npools; i++) {
 		while (ups->pools[i].idle != NULL)
 			conn_free(ups->pools[i].idle);
 		if (ups->pools[i].get != NULL)
-			mg_upstream_cancel(ups->pools[i].get);
+			upx_cancel(ups->pools[i].get);
 		if (ups->pools[i].get_again != NULL)
 			event_free(ups->pools[i].get_again);
 		json_object_put(ups->pools[i].subs);
@@ -2161,10 +2104,202 @@ mg_upstreams_free(mg_upstreams_t *ups)
 		ups->remaps = r->next;
 		free(r);
 	}
-	mg_stdio_free(ups->stdio);
 	if (ups->dns)
 		evdns_base_free(ups->dns, 0);
 	free(ups->pools);
 	free(ups->spare);
+	free(ups);
+}
+
+static int
+http_serves(const mg_upstream_t *up)
+{
+	return up->server.url != NULL;
+}
+
+static mg_upx_t *
+http_start(void *state, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	httpups_t *ups = state;
+	upx_t     *x;
+
+	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
+	    ups->pools[req->up->index].up == NULL)
+		return NULL;
+	x = upx_start(ups, req, ops);
+	return x ? &x->h : NULL;
+}
+
+static void
+http_cancel(mg_upx_t *h)
+{
+	upx_cancel((upx_t *)h);
+}
+
+const mg_transport_t mg_transport_http = {
+	.name = "http",
+	.serves = http_serves,
+	.new = http_new,
+	.start = http_start,
+	.cancel = http_cancel,
+	.park = http_park,
+	.resume = http_resume,
+	.version = http_version,
+	.take_own = http_take_own,
+	.stop_all = NULL,
+	.free = http_free,
+};
+
+/* ---- upstreams, each through its transport ---------------------------- */
+
+/* The rows, in the order they are asked which upstreams they serve. */
+static const mg_transport_t *const transports[] = {
+	&mg_transport_http,
+	&mg_transport_stdio,
+};
+#define NTRANSPORTS (sizeof(transports) / sizeof(transports[0]))
+
+struct mg_upstreams {
+	void   *state[NTRANSPORTS]; /* each row's */
+	size_t *row;                /* by upstream index: its transport */
+	size_t  nup;
+	int     stopping; /* rows with something still running */
+	void (*stopped)(void *arg);
+	void *stopped_arg;
+};
+
+const mg_transport_t *
+mg_transport_for(const mg_upstream_t *up)
+{
+	for (size_t i = 0; i < NTRANSPORTS; i++)
+		if (transports[i]->serves(up))
+			return transports[i];
+	return NULL;
+}
+
+mg_upstreams_t *
+mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
+    const mg_tls_set_t *tls, char **err)
+{
+	mg_upstreams_t *ups = calloc(1, sizeof(*ups));
+	size_t          n = 0, i;
+
+	*err = NULL;
+	if (ups == NULL)
+		return NULL;
+	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
+		n++;
+	ups->nup = n;
+	if ((ups->row = calloc(n ? n : 1, sizeof(*ups->row))) == NULL)
+		goto fail;
+	/* every row is set up, whether it serves any upstream or not: the
+	 * DNS base, the self-connection marks swept, SIGCHLD watched */
+	for (i = 0; i < NTRANSPORTS; i++)
+		if ((ups->state[i] = transports[i]->new (base, conf, tls)) ==
+		    NULL)
+			goto fail;
+	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next) {
+		for (i = 0; i < NTRANSPORTS; i++)
+			if (transports[i]->serves(u))
+				break;
+		if (i == NTRANSPORTS || (size_t)u->index >= n)
+			goto fail;
+		ups->row[u->index] = i;
+	}
+	return ups;
+fail:
+	*err = strdup("cannot set up DNS and upstream pools");
+	mg_upstreams_free(ups);
+	return NULL;
+}
+
+mg_upx_t *
+mg_upstream_start(
+    mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	size_t i;
+
+	if (req->up->index < 0 || (size_t)req->up->index >= ups->nup)
+		return NULL;
+	i = ups->row[req->up->index];
+	return transports[i]->start(ups->state[i], req, ops);
+}
+
+void
+mg_upstream_cancel(mg_upx_t *x)
+{
+	x->t->cancel(x);
+}
+
+void
+mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops)
+{
+	x->t->park(x, ops);
+}
+
+void
+mg_upstream_resume(
+    mg_upx_t *x, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
+{
+	x->t->resume(x, ops, body, len, caps);
+}
+
+const char *
+mg_upstream_version(const mg_upx_t *x)
+{
+	return x->t->version(x);
+}
+
+void
+mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
+    void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
+	const char *version),
+    void *arg)
+{
+	for (size_t i = 0; i < NTRANSPORTS; i++)
+		if (ups->state[i] != NULL && transports[i]->take_own != NULL)
+			transports[i]->take_own(
+			    ups->state[i], idle_ms, fn, arg);
+}
+
+/* A row has nothing running any more: the last tells the connector. */
+static void
+upstreams_row_stopped(void *arg)
+{
+	mg_upstreams_t *ups = arg;
+
+	if (ups->stopping > 0 && --ups->stopping == 0 && ups->stopped != NULL)
+		ups->stopped(ups->stopped_arg);
+}
+
+int
+mg_upstreams_stop_all(
+    mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg)
+{
+	int n = 0, k;
+
+	ups->stopped = stopped;
+	ups->stopped_arg = arg;
+	ups->stopping = 0; /* counted afresh: this may be asked again */
+	for (size_t i = 0; i < NTRANSPORTS; i++) {
+		if (transports[i]->stop_all == NULL)
+			continue;
+		k = transports[i]->stop_all(
+		    ups->state[i], upstreams_row_stopped, ups);
+		ups->stopping += k > 0;
+		n += k;
+	}
+	return n;
+}
+
+void
+mg_upstreams_free(mg_upstreams_t *ups)
+{
+	if (ups == NULL)
+		return;
+	for (size_t i = 0; i < NTRANSPORTS; i++)
+		if (ups->state[i] != NULL)
+			transports[i]->free(ups->state[i]);
+	free(ups->row);
 	free(ups);
 }
