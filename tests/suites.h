@@ -15,5 +15,6 @@ Suite *era_suite(void);
 Suite *bridge_suite(void);
 Suite *http_suite(void);
 Suite *crash_suite(void);
+Suite *transport_suite(void);
 
 #endif

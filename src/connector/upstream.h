@@ -1,12 +1,13 @@
 /*
- * The connector's HTTP/1.1 client to upstream MCP servers: one exchange
- * per relayed request, on a kept-alive connection from a bounded pool per
- * upstream, with host names resolved by evdns and https verified (tls.c).
+ * The connector's way to upstream MCP servers, whatever reaches them: one
+ * exchange per relayed request, through the transport (transport.h) that
+ * was chosen for its upstream when the configuration was loaded
+ * (Streamable HTTP(S), or a stdio server the connector runs).
  *
- * It knows the few MCP rules a relay needs: the upstream's Mcp-Session-Id
- * and protocol version from an initialize; an SSE answer relayed event by
- * event as it arrives; and a session the upstream forgot (404) opened
- * again, once, with the client's own initialize params.
+ * Every transport keeps the few MCP rules a relay needs: the upstream's
+ * Mcp-Session-Id and protocol version from an initialize; an SSE answer
+ * relayed event by event as it arrives; and a session the upstream forgot
+ * opened again, once, with the client's own initialize params.
  */
 #ifndef MG_UPSTREAM_H
 #define MG_UPSTREAM_H
@@ -50,9 +51,10 @@ struct mg_tls_set;
 mg_upstreams_t *mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
     const struct mg_tls_set *tls, char **err);
 void            mg_upstreams_free(mg_upstreams_t *ups);
-/* Stop the stdio servers (stdioup.h): how many still run; STOPPED(ARG)
- * when none does any more. */
-int mg_upstreams_stop_stdio(
+/* The connector stops: what its transports run of their own (stdio
+ * servers) is stopped; how many still run; STOPPED(ARG) when none does
+ * any more. */
+int mg_upstreams_stop_all(
     mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg);
 
 /* Start an exchange; NULL if it cannot even start (ops->end not called). */

@@ -1,0 +1,156 @@
+/*
+ * The connector's tables (private to connector/): what its files share.
+ * connector.c is the role and its loop; relay.c the requests it relays;
+ * usess.c the upstream sessions behind gateway sessions, closed when
+ * those idle out; park.c the bridged requests parked for their client's
+ * retry; rsub.c the reverse bridge's resource subscriptions.
+ */
+#ifndef MG_CONNPRIV_H
+#define MG_CONNPRIV_H
+
+#include <stdint.h>
+
+#include "child.h"
+#include "ipc.h"
+#include "link.h"
+#include "upstream.h"
+
+struct event;
+struct evbuffer;
+struct json_object;
+
+#define MG_CONNECTOR_MAX_LINKS 1024
+
+/* One request a worker asked us to relay. */
+typedef struct relay {
+	struct relay          *next;
+	struct mg_connector_s *c;
+	int                    slot; /* the worker's link */
+	uint64_t               id;   /* its request id */
+	int                    upstream;
+	mg_upx_t              *x;
+} relay_t;
+
+/* A relay over the bridge whose client went with an input_required
+ * result, kept for the retry (MG_MSG_PARK): what the upstream sends
+ * meanwhile is queued; X is NULL once its answer ended (END kept). */
+#define MG_PARK_QUEUE_MAX (1024 * 1024) /* bytes queued: more ends it */
+
+typedef struct parked {
+	struct parked         *next;
+	struct mg_connector_s *c;
+	uint8_t                key[MG_PARK_KEY];
+	int                    upstream;
+	mg_upx_t              *x;
+	char                   version[32];
+	struct evbuffer       *queue; /* messages: 4-byte length, text */
+	int                    ended, code;
+	char                  *why;
+	struct event          *timer;
+	int64_t                ms; /* how long it waits */
+} parked_t;
+
+/* A 2025 client's session on a route whose upstream speaks 2026-07-28
+ * (the reverse bridge) with resources/subscribe'd URIs: the connector
+ * holds one subscriptions/listen for them upstream and sends each update
+ * to the workers (MG_MSG_NOTIFY_FWD); the one holding the session's GET
+ * stream writes it there. */
+typedef struct rsub {
+	struct rsub           *next;
+	struct mg_connector_s *c;
+	uint64_t               session;
+	const mg_upstream_t   *up;
+	struct json_object    *uris; /* uri -> true */
+	mg_upx_t              *x;    /* the listen, while open */
+	struct event          *again;
+} rsub_t;
+
+/* A client came back to worker FROM for a stream that worker TO holds:
+ * frames pass between them under each one's own request id. */
+typedef struct peer {
+	struct peer *next;
+	int          from_slot, to_slot;
+	uint64_t     from_id, to_id;
+} peer_t;
+
+/* The upstream session behind a gateway session, learnt from relayed
+ * requests, so that it is closed upstream when ours idles out. */
+#define MG_USESS_BUCKETS 4096
+/* DELETEs of idle sessions' upstream sessions in flight at once: a sweep
+ * that ends thousands queues them rather than open a connection each. */
+#define MG_CLOSE_PARALLEL 8
+
+typedef struct usess {
+	struct usess *next;
+	uint64_t      session;
+	int           upstream;
+	char         *sid;
+	char          version[32];
+} usess_t;
+
+typedef struct mg_connector_s {
+	usess_t           *usess[MG_USESS_BUCKETS];
+	usess_t           *closing, *closing_last; /* to close upstream */
+	int                nclosing;               /* DELETEs in flight */
+	struct event      *sweep;                  /* ends idle sessions */
+	mg_upstreams_t    *ups;
+	relay_t           *relays;
+	int                nrelays;
+	peer_t            *peers;
+	uint64_t           next_peer_id;
+	parked_t          *parked;
+	int                nparked;
+	rsub_t            *rsubs;
+	uint64_t           listens; /* ids of our listens */
+	mg_child_ctx_t    *ctx;
+	struct event_base *base;
+	mg_child_t        *child;
+	mg_link_t         *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
+	int                quitting;
+	int                bridges_closed; /* stopping: DELETEs queued */
+} mg_connector_t;
+
+/* connector.c */
+const mg_upstream_t *mg_connector_upstream(const mg_connector_t *c, int i);
+void                 mg_connector_maybe_exit(mg_connector_t *c);
+void                 mg_peer_remove(mg_connector_t *c, peer_t *p);
+
+/* relay.c */
+void mg_relay_remove(relay_t *r);
+void mg_relay_head(
+    void *arg, int status, int kind, const char *sid, const char *version);
+void mg_relay_data(void *arg, const char *msg, size_t len);
+void mg_relay_event(
+    void *arg, const char *id, long retry, const char *data, size_t len);
+void mg_relay_end(void *arg, int code, const char *message);
+void mg_connector_request(mg_connector_t *c, mg_link_t *link,
+    const mg_ipc_hdr_t *hdr, const uint8_t *payload);
+void mg_connector_request_cancel(
+    mg_connector_t *c, mg_link_t *link, uint64_t id);
+
+/* usess.c */
+void mg_usess_free(usess_t *u);
+void mg_usess_forget(mg_connector_t *c, uint64_t session);
+void mg_usess_note(mg_connector_t *c, const mg_msg_req_t *q, const char *sid,
+    const char *version);
+void mg_usess_bridge_close(
+    void *arg, const mg_upstream_t *up, const char *sid, const char *version);
+void mg_connector_session_ended(void *arg, uint64_t session);
+
+/* park.c */
+void      mg_park_free(parked_t *p);
+void      mg_connector_park(mg_connector_t *c, mg_link_t *link,
+	 const mg_ipc_hdr_t *hdr, const uint8_t *payload);
+parked_t *mg_park_take(
+    mg_connector_t *c, const uint8_t *key, const mg_upstream_t *up);
+void mg_park_resume(
+    parked_t *p, relay_t *r, const mg_up_req_t *req, const mg_up_ops_t *ops);
+
+/* rsub.c */
+rsub_t *mg_rsub_find(mg_connector_t *c, uint64_t session);
+void    mg_rsub_free(rsub_t *s);
+void    mg_connector_subscribe(mg_connector_t *c, relay_t *r,
+       const mg_msg_req_t *q, const mg_upstream_t *up, const char *body,
+       size_t len);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * Relays (the connector): one request a worker asked it to send
+ * upstream, from the MG_MSG_REQ frame to the end frame, each answer's
+ * head, data and events passed back to that worker as they come.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "child.h"
+#include "connector.h"
+#include "bridge.h"
+#include "era.h"
+#include "jsonrpc.h"
+#include "httpmsg.h"
+#include "link.h"
+#include "log.h"
+#include "served.h"
+#include "sesstab.h"
+#include "connpriv.h"
+#include "upstream.h"
+
+/* ---- relaying requests to upstreams ---------------------------------- */
+
+void
+mg_relay_remove(relay_t *r)
+{
+	relay_t **pp;
+
+	for (pp = &r->c->relays; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			r->c->nrelays--;
+			break;
+		}
+	mg_connector_maybe_exit(r->c);
+	free(r);
+}
+
+void
+mg_relay_head(
+    void *arg, int status, int kind, const char *sid, const char *version)
+{
+	relay_t      *r = arg;
+	mg_msg_head_t h = { status, (uint8_t)kind, 0, (uint16_t)strlen(sid),
+		(uint16_t)strlen(version), 0 };
+	uint8_t       buf[sizeof(h) + MG_UP_SID_MAX + 64];
+
+	if (h.sid_len >= MG_UP_SID_MAX || h.ver_len > 63)
+		h.sid_len = h.ver_len = 0;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), sid, h.sid_len);
+	memcpy(buf + sizeof(h) + h.sid_len, version, h.ver_len);
+	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_HEAD, r->id, buf,
+	    sizeof(h) + h.sid_len + h.ver_len);
+}
+
+void
+mg_relay_data(void *arg, const char *msg, size_t len)
+{
+	relay_t *r = arg;
+
+	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_DATA, r->id, msg, len);
+}
+
+void
+mg_relay_event(
+    void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	relay_t *r = arg;
+
+	mg_link_send_event(r->c->links[r->slot], MG_MSG_RESP_EVENT, r->id, id,
+	    retry, data, len);
+}
+
+void
+mg_relay_end(void *arg, int code, const char *message)
+{
+	relay_t *r = arg;
+
+	mg_link_send_end(
+	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, code, message);
+	mg_relay_remove(r);
+}
+
+/* MG_MSG_REQ: check every length, then start the exchange. */
+void
+mg_connector_request(mg_connector_t *c, mg_link_t *link,
+    const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+{
+	static const char   *bad = "malformed REQ";
+	mg_msg_req_t         q;
+	mg_ipc_part_t        parts[6];
+	size_t               lens[6];
+	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
+	const mg_upstream_t *up = NULL;
+	relay_t             *r;
+	parked_t            *p;
+	mg_up_ops_t ops = { mg_relay_head, mg_relay_data, mg_relay_event,
+		mg_relay_end, NULL };
+	mg_up_req_t req;
+
+	if (hdr->len < sizeof(q))
+		goto malformed;
+	memcpy(&q, payload, sizeof(q));
+	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
+	lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
+	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 6, parts) !=
+		MG_OK ||
+	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
+	    q.lei_len >= sizeof(lei))
+		goto malformed;
+	if ((up = mg_connector_upstream(c, q.upstream)) == NULL)
+		goto malformed;
+	memcpy(sid, parts[0].p, q.sid_len);
+	sid[q.sid_len] = '\0';
+	memcpy(ver, parts[1].p, q.ver_len);
+	ver[q.ver_len] = '\0';
+	memcpy(lei, parts[4].p, q.lei_len);
+	lei[q.lei_len] = '\0';
+	mg_usess_note(c, &q, sid, ver);
+	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
+		up, sid, ver, (const char *)parts[2].p, parts[2].len,
+		(const char *)parts[3].p, parts[3].len, lei,
+		(q.flags & MG_REQ_F_MODERN) != 0,
+		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
+		parts[5].len,
+		q.flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
+		0 };
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto failed;
+	r->c = c;
+	r->slot = mg_link_slot(link);
+	r->id = hdr->id;
+	r->upstream = up->index;
+	ops.arg = r;
+	r->next = c->relays;
+	c->relays = r;
+	c->nrelays++;
+	if (q.flags & MG_REQ_F_SUBSCRIBE)
+		mg_connector_subscribe(
+		    c, r, &q, up, (const char *)parts[3].p, parts[3].len);
+	/* a retry of a request parked here takes it over; a key we do not
+	 * hold (it ended, or another connector parked it) starts afresh */
+	else if ((q.flags & MG_REQ_F_RESUME) &&
+	    (p = mg_park_take(c, q.park, up)))
+		mg_park_resume(p, r, &req, &ops);
+	/* on failure to start, the relay answers at once */
+	else if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
+		mg_relay_end(
+		    r, -32000, "cannot start a request to the upstream");
+	}
+	return;
+malformed:
+	mg_error("%s frame from worker %d", bad, mg_link_slot(link));
+failed : {
+	mg_msg_end_t e = { -32603 };
+
+	mg_link_send(link, MG_MSG_RESP_END, hdr->id, &e, sizeof(e));
+}
+}
+
+void
+mg_connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
+{
+	int slot = mg_link_slot(link);
+
+	for (relay_t *r = c->relays; r != NULL; r = r->next)
+		if (r->slot == slot && r->id == id) {
+			if (r->x)
+				mg_upstream_cancel(r->x);
+			mg_relay_remove(r);
+			return;
+		}
+	for (peer_t *p = c->peers; p != NULL; p = p->next)
+		if (p->from_slot == slot && p->from_id == id) {
+			if (c->links[p->to_slot] != NULL)
+				mg_link_send(c->links[p->to_slot],
+				    MG_MSG_PEER_CANCEL, p->to_id, NULL, 0);
+			mg_peer_remove(c, p);
+			return;
+		}
+}

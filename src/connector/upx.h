@@ -1,0 +1,175 @@
+/*
+ * The Streamable HTTP transport's exchange (private to connector/): what
+ * its files share.  upx.c holds an exchange's life and its steps,
+ * httpup.c the HTTP/1.1 connections it runs on, upbridge.c and
+ * uplisten.c the bridge that carries 2026-07-28 clients to an upstream
+ * of the 2025 revisions.  The exchange (upx_t) begins with the handle
+ * the connector holds (mg_upx_t, transport.h).
+ */
+#ifndef MG_UPX_H
+#define MG_UPX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/util.h>
+
+#include "sse.h"
+#include "transport.h"
+
+struct event;
+struct evbuffer;
+struct json_object;
+
+#define UP_BODY_MAX (MG_IPC_MAX_FRAME - 1024)
+#define UP_ERR -32000 /* JSON-RPC code of upstream failures */
+
+typedef struct mg_upconn mg_upconn_t;
+typedef struct httpups   httpups_t;
+typedef struct upx       upx_t;
+
+typedef struct {
+	const mg_upstream_t *up;
+	struct ssl_ctx_st   *tls;
+	mg_upconn_t         *idle; /* kept-alive connections */
+	int                  nidle;
+	int                  era; /* ERA_*: what server/discover said */
+	/* the bridge: one session this connector holds with an upstream of
+	 * the 2025 revisions for all its 2026-07-28 clients */
+	int     bridge; /* BRIDGE_* */
+	char    bridge_sid[MG_UP_SID_MAX], bridge_version[32];
+	char   *bridge_init;  /* the upstream's initialize answer */
+	int     bridge_busy;  /* exchanges on it now (parked too) */
+	int     bridge_posts; /* bridge_send's posts in flight */
+	int64_t bridge_used;  /* ms (monotonic): the last one ended */
+	/* subscriptions/listen over it: the session's GET stream, fanned
+	 * out to the listens whose filters want each notification */
+	struct upx         *listeners;
+	struct upx         *get;  /* our GET stream, while anyone listens */
+	struct json_object *subs; /* resources/subscribe'd: uri -> count */
+	struct event       *get_again; /* the GET stream ended: again */
+	int                 get_status;
+	char                get_sid[MG_UP_SID_MAX];
+	struct upx         *opener;  /* the exchange opening it */
+	struct upx         *waiting; /* exchanges waiting for it */
+} mg_pool_t;
+
+enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
+
+typedef struct remap {
+	struct remap *next;
+	char          old[MG_UP_SID_MAX], now[MG_UP_SID_MAX];
+} remap_t;
+
+struct httpups {
+	struct event_base *base;
+	struct evdns_base *dns;
+	mg_pool_t         *pools; /* by upstream index */
+	size_t             npools;
+	remap_t           *remaps; /* newest first */
+	int                nremaps;
+	uint64_t           bridge_ids; /* ids of requests on bridge sessions */
+	/* the last exchange's memory, for the next one: 2.4 KB, beyond
+	 * malloc's per-thread cache */
+	upx_t *spare;
+};
+
+/* Before a request: our server/discover (to learn the upstream's era),
+ * after a 404 our initialize and initialized (to reopen a session), or
+ * the bridge's initialize and initialized (to open its session). */
+enum {
+	STEP_REQUEST,
+	STEP_REINIT,
+	STEP_INITIALIZED,
+	STEP_DISCOVER,
+	STEP_BRIDGE_INIT,
+	STEP_BRIDGE_READY
+};
+
+struct upx {
+	mg_upx_t     h; /* first: the handle (transport.h) */
+	httpups_t   *ups;
+	mg_pool_t   *pool;
+	mg_upconn_t *c;
+	mg_up_ops_t  ops;
+	int          method, initialize, hops;
+	char         version[32];
+	/* the request, in one block (data); a body rewritten for the bridge
+	 * in its own (body_alloc) */
+	char  *init, *body, *lei, *headers, *data, *body_alloc;
+	size_t init_len, body_len, headers_len;
+	int    modern;      /* 2026-07-28 */
+	int    discovered;  /* server/discover lists 2026-07-28 */
+	int    discover;    /* the client's request is server/discover */
+	int    bridged;     /* over the bridge's session */
+	int    unsupported; /* a version the bridge does not carry */
+	int    on_bridge;   /* counted in pool->bridge_busy */
+	int    endless; /* a subscriptions/listen: no read_timeout, as GET */
+	/* a subscriptions/listen over the bridge (mg_upbridge_listen) */
+	struct upx         *listen_next;
+	struct json_object *listen_id; /* the client's: the subscription */
+	struct json_object *filter; /* what it asked, then what it agreed to */
+	/* the upstream's requests to a 2026-07-28 client over the bridge */
+	int                 caps;   /* what the client declared: MG_REQ_F_* */
+	int                 parked; /* its client went: asks wait for a retry */
+	struct json_object *answers;   /* inputResponses not used yet, by key */
+	struct json_object *asks;      /* by key: {"id": id, "msg": text} */
+	struct upx         *wait_next; /* in pool->waiting */
+	struct event       *later; /* an answer given without the upstream */
+	int                 step;
+	int                 reinit; /* this answer is a 404 to retry */
+	int                 retried, conn_retried;
+	struct event       *timer;
+	/* the answer being read */
+	int              status, kind, head_sent, got_bytes;
+	int              foreign; /* the answer is not JSON or SSE */
+	char             ctype[64];
+	struct evbuffer *json;
+	mg_sse_parser_t *sse;
+	/* last, and not cleared by upx_alloc: 2 KB of strings */
+	char sid[MG_UP_SID_MAX], resp_sid[MG_UP_SID_MAX];
+};
+
+/* upx.c: an exchange's life and steps */
+upx_t *mg_upx_start(
+    httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops);
+void mg_upx_cancel(upx_t *x);
+void mg_upx_free(upx_t *x);
+/* The last word to the worker side, then the exchange is gone. */
+void mg_upx_end(upx_t *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void        mg_upx_message(upx_t *x, const char *msg, size_t len);
+void        mg_upx_sse_event(void *arg, const mg_sse_event_t *ev);
+void        mg_upx_next_step(upx_t *x);
+const char *mg_upx_remap_find(httpups_t *ups, const char *sid);
+char       *mg_upx_copy(const char *p, size_t len);
+int64_t     mg_upx_mono_ms(void);
+
+/* httpup.c: the connection under it */
+void mg_upx_send(upx_t *x);
+void mg_upx_release(upx_t *x, int reusable);
+
+/* upbridge.c: 2026-07-28 clients over one session of a 2025 upstream */
+void mg_upbridge_enter(upx_t *x);
+void mg_upbridge_go(upx_t *x);
+void mg_upbridge_leave(upx_t *x, int code, const char *why);
+void mg_upbridge_capture(upx_t *x, const char *msg, size_t len);
+void mg_upbridge_message(upx_t *x, const char *msg, size_t len);
+void mg_upbridge_later(evutil_socket_t fd, short what, void *arg);
+void mg_upbridge_send(mg_pool_t *p, httpups_t *ups, const char *sid,
+    const char *version, int hops, struct json_object *m, const char *what);
+void mg_upbridge_pool_free(mg_pool_t *p);
+void mg_upbridge_park(mg_upx_t *h, const mg_up_ops_t *ops);
+void mg_upbridge_resume(mg_upx_t *h, const mg_up_ops_t *ops, const char *body,
+    size_t len, int caps);
+const char *mg_upbridge_version(const mg_upx_t *h);
+void        mg_upbridge_take(void *state, int64_t idle_ms,
+	   void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
+        const char *version),
+	   void *arg);
+
+/* uplisten.c: subscriptions/listen over the bridge */
+void mg_upbridge_listen(upx_t *x);
+void mg_upbridge_unlisten(upx_t *x);
+
+#endif
