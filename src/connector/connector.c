@@ -235,26 +235,25 @@ static void
 relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
 {
-	relay_t      *r = arg;
-	mg_msg_head_t h = { status, (uint8_t)kind, 0, (uint16_t)strlen(sid),
-		(uint16_t)strlen(version), 0 };
-	uint8_t       buf[sizeof(h) + MG_UP_SID_MAX + 64];
+	relay_t *r = arg;
+	mg_msg_t m = { .type = MG_MSG_RESP_HEAD,
+		.head = { status, (uint8_t)kind, { sid, strlen(sid) },
+		    { version, strlen(version) } } };
 
-	if (h.sid_len >= MG_UP_SID_MAX || h.ver_len > 63)
-		h.sid_len = h.ver_len = 0;
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), sid, h.sid_len);
-	memcpy(buf + sizeof(h) + h.sid_len, version, h.ver_len);
-	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_HEAD, r->id, buf,
-	    sizeof(h) + h.sid_len + h.ver_len);
+	/* what does not fit the frame goes as nothing */
+	if (m.head.sid.len >= MG_UP_SID_MAX ||
+	    m.head.version.len > MG_MSG_VERSION_MAX)
+		m.head.sid.len = m.head.version.len = 0;
+	mg_link_send_msg(r->c->links[r->slot], r->id, &m);
 }
 
 static void
 relay_data(void *arg, const char *msg, size_t len)
 {
 	relay_t *r = arg;
+	mg_msg_t m = { .type = MG_MSG_RESP_DATA, .data = { { msg, len } } };
 
-	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_DATA, r->id, msg, len);
+	mg_link_send_msg(r->c->links[r->slot], r->id, &m);
 }
 
 static void
@@ -426,16 +425,14 @@ connector_session_ended(void *arg, uint64_t session)
 	close_queue(c, u);
 }
 
-/* MG_MSG_REQ: check every length, then start the exchange. */
+/* MG_MSG_REQ: start the exchange. */
 static void
 connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
-    const uint8_t *payload)
+    const mg_msg_req_t *q)
 {
 	static const char   *bad = "malformed REQ";
-	mg_msg_req_t         q;
-	mg_ipc_part_t        parts[6];
-	size_t               lens[6];
-	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
+	char                 sid[MG_UP_SID_MAX], ver[MG_MSG_VERSION_MAX + 1];
+	char                 lei[MG_MSG_LEI_MAX + 1];
 	const mg_upstream_t *up = NULL;
 	relay_t             *r;
 	parked_t            *p;
@@ -443,32 +440,18 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		NULL };
 	mg_up_req_t req;
 
-	if (hdr->len < sizeof(q))
+	if ((up = upstream_at(c, q->upstream)) == NULL)
 		goto malformed;
-	memcpy(&q, payload, sizeof(q));
-	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
-	lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
-	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 6, parts) !=
-		MG_OK ||
-	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
-	    q.lei_len >= sizeof(lei))
-		goto malformed;
-	if ((up = upstream_at(c, q.upstream)) == NULL)
-		goto malformed;
-	memcpy(sid, parts[0].p, q.sid_len);
-	sid[q.sid_len] = '\0';
-	memcpy(ver, parts[1].p, q.ver_len);
-	ver[q.ver_len] = '\0';
-	memcpy(lei, parts[4].p, q.lei_len);
-	lei[q.lei_len] = '\0';
-	usess_note(c, &q, sid, ver);
-	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
-		up, sid, ver, (const char *)parts[2].p, parts[2].len,
-		(const char *)parts[3].p, parts[3].len, lei,
-		(q.flags & MG_REQ_F_MODERN) != 0,
-		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
-		parts[5].len,
-		q.flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
+	mg_msg_cstr(q->sid, sid, sizeof(sid));
+	mg_msg_cstr(q->version, ver, sizeof(ver));
+	mg_msg_cstr(q->lei, lei, sizeof(lei));
+	usess_note(c, q, sid, ver);
+	req = (mg_up_req_t){ q->method, q->flags & MG_REQ_F_INITIALIZE, q->hops,
+		up, sid, ver, q->init.p, q->init.len, q->body.p, q->body.len,
+		lei, (q->flags & MG_REQ_F_MODERN) != 0,
+		(q->flags & MG_REQ_F_DISCOVER) != 0, q->headers.p,
+		q->headers.len,
+		q->flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
 		0 };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
@@ -480,12 +463,12 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	r->next = c->relays;
 	c->relays = r;
 	c->nrelays++;
-	if (q.flags & MG_REQ_F_SUBSCRIBE)
-		connector_subscribe(
-		    c, r, &q, up, (const char *)parts[3].p, parts[3].len);
+	if (q->flags & MG_REQ_F_SUBSCRIBE)
+		connector_subscribe(c, r, q, up, q->body.p, q->body.len);
 	/* a retry of a request parked here takes it over; a key we do not
 	 * hold (it ended, or another connector parked it) starts afresh */
-	else if ((q.flags & MG_REQ_F_RESUME) && (p = park_take(c, q.park, up)))
+	else if ((q->flags & MG_REQ_F_RESUME) &&
+	    (p = park_take(c, q->park, up)))
 		park_resume(p, r, &req, &ops);
 	/* on failure to start, the relay answers at once */
 	else if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
@@ -494,12 +477,12 @@ connector_request(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	return;
 malformed:
 	mg_error("%s frame from worker %d", bad, mg_link_slot(link));
-failed : {
-	mg_msg_end_t e = { -32603 };
+failed:
+	mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32603, NULL);
+}
 
-	mg_link_send(link, MG_MSG_RESP_END, hdr->id, &e, sizeof(e));
-}
-}
+/* Tells a worker that the client reading its stream is gone. */
+static const mg_msg_t peer_cancel = { .type = MG_MSG_PEER_CANCEL };
 
 static void
 connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
@@ -516,8 +499,8 @@ connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
 	for (peer_t *p = c->peers; p != NULL; p = p->next)
 		if (p->from_slot == slot && p->from_id == id) {
 			if (c->links[p->to_slot] != NULL)
-				mg_link_send(c->links[p->to_slot],
-				    MG_MSG_PEER_CANCEL, p->to_id, NULL, 0);
+				mg_link_send_msg(c->links[p->to_slot], p->to_id,
+				    &peer_cancel);
 			peer_remove(c, p);
 			return;
 		}
@@ -628,10 +611,10 @@ park_count(mg_connector_t *c, int upstream)
 }
 
 /* MG_MSG_PARK: the relay ID of LINK's worker waits for a retry under the
- * key in PAYLOAD, as long as the upstream's read_timeout. */
+ * key M, as long as the upstream's read_timeout. */
 static void
 connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
-    const uint8_t *payload)
+    const mg_msg_park_t *m)
 {
 	static const mg_up_ops_t ops = { mg_answer_ignore_head, park_data,
 		park_event, park_end, NULL };
@@ -642,10 +625,6 @@ connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	const mg_upstream_t     *up;
 	struct timeval           tv;
 
-	if (hdr->len != MG_PARK_KEY) {
-		mg_error("malformed PARK frame from worker %d", slot);
-		return;
-	}
 	for (r = c->relays; r != NULL; r = r->next)
 		if (r->slot == slot && r->id == hdr->id)
 			break;
@@ -673,7 +652,7 @@ connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		return;
 	}
 	p->c = c;
-	memcpy(p->key, payload, MG_PARK_KEY);
+	memcpy(p->key, m->key, MG_PARK_KEY);
 	p->upstream = r->upstream;
 	p->x = r->x;
 	snprintf(
@@ -781,9 +760,7 @@ static void
 rsub_message(rsub_t *s, const char *msg, size_t len)
 {
 	struct json_object *root = mg_json_parse(msg, len), *v, *params;
-	mg_msg_cancel_t     head = { s->session };
-	mg_ipc_part_t       parts[2];
-	const char         *text;
+	mg_msg_t            m = { .type = MG_MSG_NOTIFY_FWD };
 	size_t              n;
 
 	if (!json_object_object_get_ex(root, "method", &v) ||
@@ -794,14 +771,13 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	}
 	if (json_object_object_get_ex(root, "params", &params))
 		mg_bridge_meta_drop(params, MG_META_SUBSCRIPTION);
-	text = json_object_to_json_string_length(
+	m.note.session = s->session;
+	m.note.text.p = json_object_to_json_string_length(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	parts[0] = (mg_ipc_part_t){ (const uint8_t *)&head, sizeof(head) };
-	parts[1] = (mg_ipc_part_t){ (const uint8_t *)text, n };
+	m.note.text.len = n;
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (s->c->links[i] != NULL)
-			mg_link_sendv(
-			    s->c->links[i], MG_MSG_NOTIFY_FWD, 0, parts, 2);
+			mg_link_send_msg(s->c->links[i], 0, &m);
 	json_object_put(root);
 }
 
@@ -1033,57 +1009,50 @@ peer_remove(mg_connector_t *c, peer_t *p)
 
 static void
 connector_resume(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
-    const uint8_t *payload)
+    const mg_msg_t *m)
 {
-	mg_msg_resume_t m;
-	peer_t         *p;
+	mg_msg_t fwd = *m;
+	int      slot = m->resume.slot;
+	peer_t  *p;
 
-	if (hdr->len != sizeof(m)) {
-		mg_error("malformed RESUME frame from worker %d",
-		    mg_link_slot(link));
-		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32603,
-		    "malformed request to the connector");
-		return;
-	}
-	memcpy(&m, payload, sizeof(m));
-	if (m.slot < 0 || m.slot >= MG_CONNECTOR_MAX_LINKS ||
-	    c->links[m.slot] == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+	if (slot < 0 || slot >= MG_CONNECTOR_MAX_LINKS ||
+	    c->links[slot] == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
 		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32000,
 		    "the stream is gone with the worker that held it; send "
 		    "the request again");
 		return;
 	}
 	mg_debug("worker %d resumes a stream of worker %d for its client",
-	    mg_link_slot(link), m.slot);
+	    mg_link_slot(link), slot);
 	p->from_slot = mg_link_slot(link);
 	p->from_id = hdr->id;
-	p->to_slot = m.slot;
+	p->to_slot = slot;
 	p->to_id = ++c->next_peer_id;
 	p->next = c->peers;
 	c->peers = p;
-	mg_link_send(
-	    c->links[m.slot], MG_MSG_RESUME_FWD, p->to_id, &m, sizeof(m));
+	fwd.type = MG_MSG_RESUME_FWD;
+	mg_link_send_msg(c->links[slot], p->to_id, &fwd);
 }
 
 /* The holder's answer goes to the asker as RESP_HEAD, _EVENT, _END. */
 static void
 connector_peer_frame(mg_connector_t *c, mg_link_t *link,
-    const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	int     slot = mg_link_slot(link);
-	peer_t *p;
+	int      slot = mg_link_slot(link);
+	mg_msg_t fwd = *m;
+	peer_t  *p;
 
 	for (p = c->peers; p != NULL; p = p->next)
 		if (p->to_slot == slot && p->to_id == hdr->id)
 			break;
 	if (p == NULL)
 		return; /* the asker's client left meanwhile */
+	fwd.type = hdr->type == MG_MSG_PEER_HEAD ? MG_MSG_RESP_HEAD
+	    : hdr->type == MG_MSG_PEER_EVENT     ? MG_MSG_RESP_EVENT
+						 : MG_MSG_RESP_END;
 	if (c->links[p->from_slot] != NULL)
-		mg_link_send(c->links[p->from_slot],
-		    hdr->type == MG_MSG_PEER_HEAD        ? MG_MSG_RESP_HEAD
-			: hdr->type == MG_MSG_PEER_EVENT ? MG_MSG_RESP_EVENT
-							 : MG_MSG_RESP_END,
-		    p->from_id, payload, hdr->len);
+		mg_link_send_msg(c->links[p->from_slot], p->from_id, &fwd);
 	if (hdr->type == MG_MSG_PEER_END)
 		peer_remove(c, p);
 }
@@ -1098,8 +1067,8 @@ connector_drop_slot(mg_connector_t *c, int slot)
 	for (p = c->peers; p != NULL; p = pnext) {
 		pnext = p->next;
 		if (p->from_slot == slot && c->links[p->to_slot] != NULL)
-			mg_link_send(c->links[p->to_slot], MG_MSG_PEER_CANCEL,
-			    p->to_id, NULL, 0);
+			mg_link_send_msg(
+			    c->links[p->to_slot], p->to_id, &peer_cancel);
 		else if (p->to_slot == slot && c->links[p->from_slot] != NULL)
 			mg_link_send_end(c->links[p->from_slot],
 			    MG_MSG_RESP_END, p->from_id, -32000,
@@ -1124,38 +1093,37 @@ connector_drop_slot(mg_connector_t *c, int slot)
  * of it. */
 static void
 connector_forward(
-    void *arg, mg_link_t *from, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    void *arg, mg_link_t *from, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
 	mg_connector_t *c = arg;
-	unsigned        type =
-            hdr->type == MG_MSG_CANCEL ? MG_MSG_CANCEL_FWD : MG_MSG_ANSWER_FWD;
+	mg_msg_t        fwd = *m;
 
+	fwd.type =
+	    hdr->type == MG_MSG_CANCEL ? MG_MSG_CANCEL_FWD : MG_MSG_ANSWER_FWD;
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (c->links[i] != NULL && c->links[i] != from)
-			mg_link_send(
-			    c->links[i], type, hdr->id, payload, hdr->len);
+			mg_link_send_msg(c->links[i], hdr->id, &fwd);
 }
 
 static void
 connector_frame(
-    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	mg_msg_link_t hello;
+	if (hdr->type == MG_MSG_HELLO) {
+		mg_msg_t welcome = { .type = MG_MSG_WELCOME, .link = m->link };
 
-	if (hdr->type == MG_MSG_HELLO && hdr->len == sizeof(hello)) {
-		memcpy(&hello, payload, sizeof(hello));
-		mg_debug("worker %d of generation %d said hello", hello.slot,
-		    hello.generation);
-		mg_link_send(link, MG_MSG_WELCOME, 0, &hello, sizeof(hello));
+		mg_debug("worker %d of generation %d said hello", m->link.slot,
+		    m->link.generation);
+		mg_link_send_msg(link, 0, &welcome);
 		return;
 	}
 	if (hdr->type == MG_MSG_CANCEL || hdr->type == MG_MSG_ANSWER) {
-		connector_forward(arg, link, hdr, payload);
+		connector_forward(arg, link, hdr, m);
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ) {
 		mg_served_mark(); /* a crash from now on is no start-up one */
-		connector_request(arg, link, hdr, payload);
+		connector_request(arg, link, hdr, &m->req);
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ_CANCEL) {
@@ -1163,15 +1131,15 @@ connector_frame(
 		return;
 	}
 	if (hdr->type == MG_MSG_PARK) {
-		connector_park(arg, link, hdr, payload);
+		connector_park(arg, link, hdr, &m->park);
 		return;
 	}
 	if (hdr->type == MG_MSG_RESUME) {
-		connector_resume(arg, link, hdr, payload);
+		connector_resume(arg, link, hdr, m);
 		return;
 	}
 	if (hdr->type >= MG_MSG_PEER_HEAD && hdr->type <= MG_MSG_PEER_END) {
-		connector_peer_frame(arg, link, hdr, payload);
+		connector_peer_frame(arg, link, hdr, m);
 		return;
 	}
 	mg_debug("%s frame from worker %d", mg_ipc_type_name(hdr->type),
