@@ -10,9 +10,10 @@
 int
 main(void)
 {
-	Suite *(*suites[])(void) = { conf_suite, ipc_suite, session_suite,
-		sesstab_suite, jsonrpc_suite, sse_suite, replay_suite,
-		bridge_suite, era_suite, http_suite, crash_suite };
+	Suite *(*suites[])(void) = { conf_suite, ipc_suite, msg_suite,
+		session_suite, sesstab_suite, jsonrpc_suite, sse_suite,
+		replay_suite, bridge_suite, era_suite, http_suite,
+		crash_suite };
 	SRunner *sr;
 	int      failed;
 
