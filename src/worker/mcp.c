@@ -3108,7 +3108,8 @@ ex_resume_here(mg_mcp_ex_t *ex, uint64_t stream, unsigned seq)
 void
 mg_mcp_peer_resume(mg_mcp_ctx_t *ctx, uint64_t id, const mg_msg_resume_t *m)
 {
-	mg_msg_t h = { .type = MG_MSG_PEER_HEAD, .head = { 200, MG_RESP_SSE } };
+	mg_msg_t     h = { .type = MG_MSG_PEER_HEAD,
+		    .head = { .status = 200, .kind = MG_RESP_SSE } };
 	mg_mcp_ex_t *s;
 	char         why[256];
 
