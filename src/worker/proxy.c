@@ -288,20 +288,24 @@ relay_start(mg_proxy_t *p, unsigned type, const mg_ipc_part_t *parts, size_t n,
 	return r;
 }
 
+/* MG_MSG_REQ's flags for REQ. */
+static uint8_t
+req_flags(const mg_relay_req_t *req)
+{
+	return (uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
+	    (req->modern ? MG_REQ_F_MODERN : 0) |
+	    (req->discover ? MG_REQ_F_DISCOVER : 0) |
+	    (req->park ? MG_REQ_F_RESUME : 0) |
+	    (req->subscribe ? MG_REQ_F_SUBSCRIBE : 0) |
+	    (req->caps & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS)));
+}
+
 mg_relay_t *
 mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops)
 {
 	mg_msg_t     m = { .type = MG_MSG_REQ,
-		    .req = { (uint8_t)req->method,
-			(uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
-                        (req->modern ? MG_REQ_F_MODERN : 0) |
-                        (req->discover ? MG_REQ_F_DISCOVER : 0) |
-                        (req->park ? MG_REQ_F_RESUME : 0) |
-                        (req->subscribe ? MG_REQ_F_SUBSCRIBE : 0) |
-                        (req->caps &
-                            (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE |
-                                MG_REQ_F_ROOTS))),
+		    .req = { (uint8_t)req->method, req_flags(req),
 			(uint16_t)req->hops, req->upstream, req->session, req->park,
 			{ req->sid, req->sid_len },
 			{ req->version, req->version_len },
