@@ -221,8 +221,9 @@ mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
     const mg_ipc_part_t *parts, size_t n, int fd)
 {
 	mg_ipc_hdr_t hdr = { MG_IPC_VERSION, 0, (uint16_t)type, 0, id };
-	uint8_t      raw[MG_IPC_HDR_SIZE];
-	size_t       len = 0;
+	struct evbuffer_iovec vec;
+	uint8_t              *p;
+	size_t                len = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (parts[i].len > ch->max_frame - len)
@@ -237,14 +238,21 @@ mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
 		ch->out_fds[ch->out_nfds++].fd = fd;
 	}
 	hdr.len = (uint32_t)len;
-	mg_ipc_hdr_encode(&hdr, raw);
-	if (evbuffer_add(ch->out, raw, sizeof(raw)) != 0)
+	/* the whole frame in one extent: one copy, one buffer call */
+	if (evbuffer_reserve_space(
+		ch->out, (ev_ssize_t)(MG_IPC_HDR_SIZE + len), &vec, 1) != 1)
 		return MG_ERROR;
+	mg_ipc_hdr_encode(&hdr, vec.iov_base);
+	p = (uint8_t *)vec.iov_base + MG_IPC_HDR_SIZE;
 	for (size_t i = 0; i < n; i++)
-		if (parts[i].len > 0 &&
-		    evbuffer_add(ch->out, parts[i].p, parts[i].len) != 0)
-			return MG_ERROR;
-	ch->queued += sizeof(raw) + len;
+		if (parts[i].len > 0) {
+			memcpy(p, parts[i].p, parts[i].len);
+			p += parts[i].len;
+		}
+	vec.iov_len = MG_IPC_HDR_SIZE + len;
+	if (evbuffer_commit_space(ch->out, &vec, 1) != 0)
+		return MG_ERROR;
+	ch->queued += MG_IPC_HDR_SIZE + len;
 	return MG_OK;
 refuse:
 	if (fd >= 0)

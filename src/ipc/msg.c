@@ -13,19 +13,21 @@
 
 #include "msg.h"
 
-/* Reads a payload field by field; a read past its end sets BAD and
- * yields zeros, so a caller checks once, at the end (reader_end). */
+/* Reads a payload field by field; a read past its end sets BAD, yields
+ * zeros and leaves nothing more to read, so a caller checks once, at
+ * the end (reader_end).  Inline: REQ is read on every proxied call. */
 typedef struct {
 	const uint8_t *p;
 	size_t         len, off;
 	int            bad;
 } reader_t;
 
-static void
+static inline void
 get(reader_t *r, void *dst, size_t n)
 {
-	if (r->bad || n > r->len - r->off) {
+	if (n > r->len - r->off) {
 		r->bad = 1;
+		r->off = r->len;
 		memset(dst, 0, n);
 		return;
 	}
@@ -33,50 +35,20 @@ get(reader_t *r, void *dst, size_t n)
 	r->off += n;
 }
 
-static uint8_t
-get_u8(reader_t *r)
-{
-	uint8_t v;
+#define GETTER(name, type)                                                     \
+	static inline type name(reader_t *r)                                   \
+	{                                                                      \
+		type v;                                                        \
+                                                                               \
+		get(r, &v, sizeof(v));                                         \
+		return v;                                                      \
+	}
 
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-static uint16_t
-get_u16(reader_t *r)
-{
-	uint16_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-static uint32_t
-get_u32(reader_t *r)
-{
-	uint32_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-static int32_t
-get_i32(reader_t *r)
-{
-	int32_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-static uint64_t
-get_u64(reader_t *r)
-{
-	uint64_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
+GETTER(get_u8, uint8_t)
+GETTER(get_u16, uint16_t)
+GETTER(get_u32, uint32_t)
+GETTER(get_i32, int32_t)
+GETTER(get_u64, uint64_t)
 
 /* N bytes in place (N, not more than MAX). */
 static const uint8_t *
@@ -84,8 +56,9 @@ get_bytes(reader_t *r, size_t n, size_t max)
 {
 	const uint8_t *p = r->p + r->off;
 
-	if (r->bad || n > max || n > r->len - r->off) {
+	if (n > max || n > r->len - r->off) {
 		r->bad = 1;
+		r->off = r->len;
 		return (const uint8_t *)"";
 	}
 	r->off += n;
