@@ -7,7 +7,8 @@
  * order (both ends are on one machine, built from one tree).  Every frame
  * is checked before its payload is touched: version, type range and the
  * payload length against the channel's frame limit.  Frames may carry one
- * file descriptor (SCM_RIGHTS), attached to the frame's first byte.
+ * file descriptor (SCM_RIGHTS), attached to the frame's first byte.  The
+ * payloads themselves are msg.h's: packed and unpacked only there.
  */
 #ifndef MG_IPC_H
 #define MG_IPC_H
