@@ -190,8 +190,9 @@ START_TEST(channel_sendv_parts)
 	int            fd;
 
 	ck_assert_int_eq(
-	    mg_channel_sendv(a, MG_MSG_HELLO, 7, big, 2), MG_ERROR);
-	ck_assert_int_eq(mg_channel_sendv(a, MG_MSG_HELLO, 7, parts, 3), MG_OK);
+	    mg_channel_sendv(a, MG_MSG_HELLO, 7, big, 2, -1), MG_ERROR);
+	ck_assert_int_eq(
+	    mg_channel_sendv(a, MG_MSG_HELLO, 7, parts, 3, -1), MG_OK);
 	ck_assert_int_eq(mg_channel_flush(a), MG_OK);
 	ck_assert_int_eq(mg_channel_read(b), MG_OK);
 	ck_assert_int_eq(mg_channel_next(b, &h, &p, &fd), MG_OK);

@@ -10,10 +10,22 @@
 int
 main(void)
 {
-	Suite *(*suites[])(void) = { conf_suite, ipc_suite, session_suite,
-		sesstab_suite, jsonrpc_suite, sse_suite, replay_suite,
-		bridge_suite, era_suite, http_suite, crash_suite,
-		transport_suite };
+	/* one suite a line, so that branches adding suites merge */
+	Suite *(*suites[])(void) = {
+		conf_suite,
+		ipc_suite,
+		msg_suite,
+		session_suite,
+		sesstab_suite,
+		jsonrpc_suite,
+		sse_suite,
+		replay_suite,
+		bridge_suite,
+		era_suite,
+		http_suite,
+		crash_suite,
+		transport_suite,
+	};
 	SRunner *sr;
 	int      failed;
 

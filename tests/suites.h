@@ -6,6 +6,7 @@
 
 Suite *conf_suite(void);
 Suite *ipc_suite(void);
+Suite *msg_suite(void);
 Suite *session_suite(void);
 Suite *sesstab_suite(void);
 Suite *jsonrpc_suite(void);

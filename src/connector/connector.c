@@ -127,59 +127,55 @@ mg_peer_remove(mg_connector_t *c, peer_t *p)
 	free(p);
 }
 
+/* Tells a worker that the client reading its stream is gone. */
+const mg_msg_t mg_peer_cancel = { .type = MG_MSG_PEER_CANCEL };
+
 static void
 connector_resume(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
-    const uint8_t *payload)
+    const mg_msg_t *m)
 {
-	mg_msg_resume_t m;
-	peer_t         *p;
+	mg_msg_t fwd = *m;
+	int      slot = m->resume.slot;
+	peer_t  *p;
 
-	if (hdr->len != sizeof(m)) {
-		mg_error("malformed RESUME frame from worker %d",
-		    mg_link_slot(link));
-		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32603,
-		    "malformed request to the connector");
-		return;
-	}
-	memcpy(&m, payload, sizeof(m));
-	if (m.slot < 0 || m.slot >= MG_CONNECTOR_MAX_LINKS ||
-	    c->links[m.slot] == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+	if (slot < 0 || slot >= MG_CONNECTOR_MAX_LINKS ||
+	    c->links[slot] == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
 		mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32000,
 		    "the stream is gone with the worker that held it; send "
 		    "the request again");
 		return;
 	}
 	mg_debug("worker %d resumes a stream of worker %d for its client",
-	    mg_link_slot(link), m.slot);
+	    mg_link_slot(link), slot);
 	p->from_slot = mg_link_slot(link);
 	p->from_id = hdr->id;
-	p->to_slot = m.slot;
+	p->to_slot = slot;
 	p->to_id = ++c->next_peer_id;
 	p->next = c->peers;
 	c->peers = p;
-	mg_link_send(
-	    c->links[m.slot], MG_MSG_RESUME_FWD, p->to_id, &m, sizeof(m));
+	fwd.type = MG_MSG_RESUME_FWD;
+	mg_link_send_msg(c->links[slot], p->to_id, &fwd);
 }
 
 /* The holder's answer goes to the asker as RESP_HEAD, _EVENT, _END. */
 static void
 connector_peer_frame(mg_connector_t *c, mg_link_t *link,
-    const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	int     slot = mg_link_slot(link);
-	peer_t *p;
+	int      slot = mg_link_slot(link);
+	mg_msg_t fwd = *m;
+	peer_t  *p;
 
 	for (p = c->peers; p != NULL; p = p->next)
 		if (p->to_slot == slot && p->to_id == hdr->id)
 			break;
 	if (p == NULL)
 		return; /* the asker's client left meanwhile */
+	fwd.type = hdr->type == MG_MSG_PEER_HEAD ? MG_MSG_RESP_HEAD
+	    : hdr->type == MG_MSG_PEER_EVENT     ? MG_MSG_RESP_EVENT
+						 : MG_MSG_RESP_END;
 	if (c->links[p->from_slot] != NULL)
-		mg_link_send(c->links[p->from_slot],
-		    hdr->type == MG_MSG_PEER_HEAD        ? MG_MSG_RESP_HEAD
-			: hdr->type == MG_MSG_PEER_EVENT ? MG_MSG_RESP_EVENT
-							 : MG_MSG_RESP_END,
-		    p->from_id, payload, hdr->len);
+		mg_link_send_msg(c->links[p->from_slot], p->from_id, &fwd);
 	if (hdr->type == MG_MSG_PEER_END)
 		mg_peer_remove(c, p);
 }
@@ -194,8 +190,8 @@ connector_drop_slot(mg_connector_t *c, int slot)
 	for (p = c->peers; p != NULL; p = pnext) {
 		pnext = p->next;
 		if (p->from_slot == slot && c->links[p->to_slot] != NULL)
-			mg_link_send(c->links[p->to_slot], MG_MSG_PEER_CANCEL,
-			    p->to_id, NULL, 0);
+			mg_link_send_msg(
+			    c->links[p->to_slot], p->to_id, &mg_peer_cancel);
 		else if (p->to_slot == slot && c->links[p->from_slot] != NULL)
 			mg_link_send_end(c->links[p->from_slot],
 			    MG_MSG_RESP_END, p->from_id, -32000,
@@ -220,38 +216,37 @@ connector_drop_slot(mg_connector_t *c, int slot)
  * of it. */
 static void
 connector_forward(
-    void *arg, mg_link_t *from, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    void *arg, mg_link_t *from, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
 	mg_connector_t *c = arg;
-	unsigned        type =
-            hdr->type == MG_MSG_CANCEL ? MG_MSG_CANCEL_FWD : MG_MSG_ANSWER_FWD;
+	mg_msg_t        fwd = *m;
 
+	fwd.type =
+	    hdr->type == MG_MSG_CANCEL ? MG_MSG_CANCEL_FWD : MG_MSG_ANSWER_FWD;
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (c->links[i] != NULL && c->links[i] != from)
-			mg_link_send(
-			    c->links[i], type, hdr->id, payload, hdr->len);
+			mg_link_send_msg(c->links[i], hdr->id, &fwd);
 }
 
 static void
 connector_frame(
-    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	mg_msg_link_t hello;
+	if (hdr->type == MG_MSG_HELLO) {
+		mg_msg_t welcome = { .type = MG_MSG_WELCOME, .link = m->link };
 
-	if (hdr->type == MG_MSG_HELLO && hdr->len == sizeof(hello)) {
-		memcpy(&hello, payload, sizeof(hello));
-		mg_debug("worker %d of generation %d said hello", hello.slot,
-		    hello.generation);
-		mg_link_send(link, MG_MSG_WELCOME, 0, &hello, sizeof(hello));
+		mg_debug("worker %d of generation %d said hello", m->link.slot,
+		    m->link.generation);
+		mg_link_send_msg(link, 0, &welcome);
 		return;
 	}
 	if (hdr->type == MG_MSG_CANCEL || hdr->type == MG_MSG_ANSWER) {
-		connector_forward(arg, link, hdr, payload);
+		connector_forward(arg, link, hdr, m);
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ) {
 		mg_served_mark(); /* a crash from now on is no start-up one */
-		mg_connector_request(arg, link, hdr, payload);
+		mg_connector_request(arg, link, hdr, &m->req);
 		return;
 	}
 	if (hdr->type == MG_MSG_REQ_CANCEL) {
@@ -259,15 +254,15 @@ connector_frame(
 		return;
 	}
 	if (hdr->type == MG_MSG_PARK) {
-		mg_connector_park(arg, link, hdr, payload);
+		mg_connector_park(arg, link, hdr, &m->park);
 		return;
 	}
 	if (hdr->type == MG_MSG_RESUME) {
-		connector_resume(arg, link, hdr, payload);
+		connector_resume(arg, link, hdr, m);
 		return;
 	}
 	if (hdr->type >= MG_MSG_PEER_HEAD && hdr->type <= MG_MSG_PEER_END) {
-		connector_peer_frame(arg, link, hdr, payload);
+		connector_peer_frame(arg, link, hdr, m);
 		return;
 	}
 	mg_debug("%s frame from worker %d", mg_ipc_type_name(hdr->type),

@@ -124,9 +124,11 @@ void mg_relay_event(
     void *arg, const char *id, long retry, const char *data, size_t len);
 void mg_relay_end(void *arg, int code, const char *message);
 void mg_connector_request(mg_connector_t *c, mg_link_t *link,
-    const mg_ipc_hdr_t *hdr, const uint8_t *payload);
-void mg_connector_request_cancel(
-    mg_connector_t *c, mg_link_t *link, uint64_t id);
+    const mg_ipc_hdr_t *hdr, const mg_msg_req_t *q);
+/* Tells a worker that the client reading its stream is gone. */
+extern const mg_msg_t mg_peer_cancel;
+void                  mg_connector_request_cancel(
+		     mg_connector_t *c, mg_link_t *link, uint64_t id);
 
 /* usess.c */
 void mg_usess_free(usess_t *u);
@@ -140,7 +142,7 @@ void mg_connector_session_ended(void *arg, uint64_t session);
 /* park.c */
 void      mg_park_free(parked_t *p);
 void      mg_connector_park(mg_connector_t *c, mg_link_t *link,
-	 const mg_ipc_hdr_t *hdr, const uint8_t *payload);
+	 const mg_ipc_hdr_t *hdr, const mg_msg_park_t *m);
 parked_t *mg_park_take(
     mg_connector_t *c, const uint8_t *key, const mg_upstream_t *up);
 void mg_park_resume(

@@ -134,10 +134,10 @@ park_count(mg_connector_t *c, int upstream)
 }
 
 /* MG_MSG_PARK: the relay ID of LINK's worker waits for a retry under the
- * key in PAYLOAD, as long as the upstream's read_timeout. */
+ * key M, as long as the upstream's read_timeout. */
 void
 mg_connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
-    const uint8_t *payload)
+    const mg_msg_park_t *m)
 {
 	static const mg_up_ops_t ops = { mg_answer_ignore_head, park_data,
 		park_event, park_end, NULL };
@@ -148,10 +148,6 @@ mg_connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 	const mg_upstream_t     *up;
 	struct timeval           tv;
 
-	if (hdr->len != MG_PARK_KEY) {
-		mg_error("malformed PARK frame from worker %d", slot);
-		return;
-	}
 	for (r = c->relays; r != NULL; r = r->next)
 		if (r->slot == slot && r->id == hdr->id)
 			break;
@@ -179,7 +175,7 @@ mg_connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
 		return;
 	}
 	p->c = c;
-	memcpy(p->key, payload, MG_PARK_KEY);
+	memcpy(p->key, m->key, MG_PARK_KEY);
 	p->upstream = r->upstream;
 	p->x = r->x;
 	snprintf(

@@ -50,26 +50,25 @@ void
 mg_relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
 {
-	relay_t      *r = arg;
-	mg_msg_head_t h = { status, (uint8_t)kind, 0, (uint16_t)strlen(sid),
-		(uint16_t)strlen(version), 0 };
-	uint8_t       buf[sizeof(h) + MG_UP_SID_MAX + 64];
+	relay_t *r = arg;
+	mg_msg_t m = { .type = MG_MSG_RESP_HEAD,
+		.head = { status, (uint8_t)kind, { sid, strlen(sid) },
+		    { version, strlen(version) } } };
 
-	if (h.sid_len >= MG_UP_SID_MAX || h.ver_len > 63)
-		h.sid_len = h.ver_len = 0;
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), sid, h.sid_len);
-	memcpy(buf + sizeof(h) + h.sid_len, version, h.ver_len);
-	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_HEAD, r->id, buf,
-	    sizeof(h) + h.sid_len + h.ver_len);
+	/* what does not fit the frame goes as nothing */
+	if (m.head.sid.len >= MG_UP_SID_MAX ||
+	    m.head.version.len > MG_MSG_VERSION_MAX)
+		m.head.sid.len = m.head.version.len = 0;
+	mg_link_send_msg(r->c->links[r->slot], r->id, &m);
 }
 
 void
 mg_relay_data(void *arg, const char *msg, size_t len)
 {
 	relay_t *r = arg;
+	mg_msg_t m = { .type = MG_MSG_RESP_DATA, .data = { { msg, len } } };
 
-	mg_link_send(r->c->links[r->slot], MG_MSG_RESP_DATA, r->id, msg, len);
+	mg_link_send_msg(r->c->links[r->slot], r->id, &m);
 }
 
 void
@@ -92,16 +91,14 @@ mg_relay_end(void *arg, int code, const char *message)
 	mg_relay_remove(r);
 }
 
-/* MG_MSG_REQ: check every length, then start the exchange. */
+/* MG_MSG_REQ: start the exchange. */
 void
 mg_connector_request(mg_connector_t *c, mg_link_t *link,
-    const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    const mg_ipc_hdr_t *hdr, const mg_msg_req_t *q)
 {
 	static const char   *bad = "malformed REQ";
-	mg_msg_req_t         q;
-	mg_ipc_part_t        parts[6];
-	size_t               lens[6];
-	char                 sid[MG_UP_SID_MAX], ver[32], lei[256];
+	char                 sid[MG_UP_SID_MAX], ver[MG_MSG_VERSION_MAX + 1];
+	char                 lei[MG_MSG_LEI_MAX + 1];
 	const mg_upstream_t *up = NULL;
 	relay_t             *r;
 	parked_t            *p;
@@ -109,32 +106,18 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 		mg_relay_end, NULL };
 	mg_up_req_t req;
 
-	if (hdr->len < sizeof(q))
+	if ((up = mg_connector_upstream(c, q->upstream)) == NULL)
 		goto malformed;
-	memcpy(&q, payload, sizeof(q));
-	lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
-	lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
-	if (mg_ipc_split(payload, hdr->len, sizeof(q), lens, 6, parts) !=
-		MG_OK ||
-	    q.sid_len >= sizeof(sid) || q.ver_len >= sizeof(ver) ||
-	    q.lei_len >= sizeof(lei))
-		goto malformed;
-	if ((up = mg_connector_upstream(c, q.upstream)) == NULL)
-		goto malformed;
-	memcpy(sid, parts[0].p, q.sid_len);
-	sid[q.sid_len] = '\0';
-	memcpy(ver, parts[1].p, q.ver_len);
-	ver[q.ver_len] = '\0';
-	memcpy(lei, parts[4].p, q.lei_len);
-	lei[q.lei_len] = '\0';
-	mg_usess_note(c, &q, sid, ver);
-	req = (mg_up_req_t){ q.method, q.flags & MG_REQ_F_INITIALIZE, q.hops,
-		up, sid, ver, (const char *)parts[2].p, parts[2].len,
-		(const char *)parts[3].p, parts[3].len, lei,
-		(q.flags & MG_REQ_F_MODERN) != 0,
-		(q.flags & MG_REQ_F_DISCOVER) != 0, (const char *)parts[5].p,
-		parts[5].len,
-		q.flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
+	mg_msg_cstr(q->sid, sid, sizeof(sid));
+	mg_msg_cstr(q->version, ver, sizeof(ver));
+	mg_msg_cstr(q->lei, lei, sizeof(lei));
+	mg_usess_note(c, q, sid, ver);
+	req = (mg_up_req_t){ q->method, q->flags & MG_REQ_F_INITIALIZE, q->hops,
+		up, sid, ver, q->init.p, q->init.len, q->body.p, q->body.len,
+		lei, (q->flags & MG_REQ_F_MODERN) != 0,
+		(q->flags & MG_REQ_F_DISCOVER) != 0, q->headers.p,
+		q->headers.len,
+		q->flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
 		0 };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
@@ -146,13 +129,12 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	r->next = c->relays;
 	c->relays = r;
 	c->nrelays++;
-	if (q.flags & MG_REQ_F_SUBSCRIBE)
-		mg_connector_subscribe(
-		    c, r, &q, up, (const char *)parts[3].p, parts[3].len);
+	if (q->flags & MG_REQ_F_SUBSCRIBE)
+		mg_connector_subscribe(c, r, q, up, q->body.p, q->body.len);
 	/* a retry of a request parked here takes it over; a key we do not
 	 * hold (it ended, or another connector parked it) starts afresh */
-	else if ((q.flags & MG_REQ_F_RESUME) &&
-	    (p = mg_park_take(c, q.park, up)))
+	else if ((q->flags & MG_REQ_F_RESUME) &&
+	    (p = mg_park_take(c, q->park, up)))
 		mg_park_resume(p, r, &req, &ops);
 	/* on failure to start, the relay answers at once */
 	else if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
@@ -162,11 +144,8 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	return;
 malformed:
 	mg_error("%s frame from worker %d", bad, mg_link_slot(link));
-failed : {
-	mg_msg_end_t e = { -32603 };
-
-	mg_link_send(link, MG_MSG_RESP_END, hdr->id, &e, sizeof(e));
-}
+failed:
+	mg_link_send_end(link, MG_MSG_RESP_END, hdr->id, -32603, NULL);
 }
 
 void
@@ -184,8 +163,8 @@ mg_connector_request_cancel(mg_connector_t *c, mg_link_t *link, uint64_t id)
 	for (peer_t *p = c->peers; p != NULL; p = p->next)
 		if (p->from_slot == slot && p->from_id == id) {
 			if (c->links[p->to_slot] != NULL)
-				mg_link_send(c->links[p->to_slot],
-				    MG_MSG_PEER_CANCEL, p->to_id, NULL, 0);
+				mg_link_send_msg(c->links[p->to_slot], p->to_id,
+				    &mg_peer_cancel);
 			mg_peer_remove(c, p);
 			return;
 		}

@@ -72,9 +72,7 @@ static void
 rsub_message(rsub_t *s, const char *msg, size_t len)
 {
 	struct json_object *root = mg_json_parse(msg, len), *v, *params;
-	mg_msg_cancel_t     head = { s->session };
-	mg_ipc_part_t       parts[2];
-	const char         *text;
+	mg_msg_t            m = { .type = MG_MSG_NOTIFY_FWD };
 	size_t              n;
 
 	if (!json_object_object_get_ex(root, "method", &v) ||
@@ -85,14 +83,13 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	}
 	if (json_object_object_get_ex(root, "params", &params))
 		mg_bridge_meta_drop(params, MG_META_SUBSCRIPTION);
-	text = json_object_to_json_string_length(
+	m.note.session = s->session;
+	m.note.text.p = json_object_to_json_string_length(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	parts[0] = (mg_ipc_part_t){ (const uint8_t *)&head, sizeof(head) };
-	parts[1] = (mg_ipc_part_t){ (const uint8_t *)text, n };
+	m.note.text.len = n;
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (s->c->links[i] != NULL)
-			mg_link_sendv(
-			    s->c->links[i], MG_MSG_NOTIFY_FWD, 0, parts, 2);
+			mg_link_send_msg(s->c->links[i], 0, &m);
 	json_object_put(root);
 }
 

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
@@ -42,23 +43,19 @@ child_want_write(mg_child_t *c, int on)
 }
 
 static void
-child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
+child_dispatch(mg_child_t *c, const mg_msg_t *m, int fd)
 {
-	mg_msg_link_t link;
-
-	switch (hdr->type) {
+	switch (m->type) {
 	case MG_MSG_QUIT:
 		mg_info("gracefully shutting down");
 		c->ops.quit(c->ops.arg);
 		break;
 	case MG_MSG_TERMINATE: c->ops.terminate(c->ops.arg); break;
 	case MG_MSG_REOPEN:
-		if (fd >= 0 && hdr->len == sizeof(int32_t)) {
-			int32_t index;
-
-			memcpy(&index, p, sizeof(index));
+		if (fd >= 0 && m->reopen.index >= 0) {
 			if (c->ops.reopen_log != NULL) {
-				c->ops.reopen_log(c->ops.arg, index, fd);
+				c->ops.reopen_log(
+				    c->ops.arg, m->reopen.index, fd);
 				fd = -1;
 			}
 		} else if (fd >= 0) {
@@ -69,17 +66,16 @@ child_dispatch(mg_child_t *c, const mg_ipc_hdr_t *hdr, const uint8_t *p, int fd)
 		}
 		break;
 	case MG_MSG_LINK:
-		if (hdr->len != sizeof(link) || fd < 0) {
+		if (fd < 0) {
 			mg_error("malformed LINK message from the master");
 			break;
 		}
-		memcpy(&link, p, sizeof(link));
-		c->ops.link(c->ops.arg, fd, &link);
+		c->ops.link(c->ops.arg, fd, &m->link);
 		fd = -1;
 		break;
 	default:
 		mg_error("unexpected %s message from the master",
-		    mg_ipc_type_name(hdr->type));
+		    mg_ipc_type_name(m->type));
 		break;
 	}
 	if (fd >= 0)
@@ -99,7 +95,9 @@ child_channel_cb(evutil_socket_t fd, short what, void *arg)
 {
 	mg_child_t    *c = arg;
 	mg_ipc_hdr_t   hdr;
+	mg_msg_t       msg;
 	const uint8_t *payload;
+	char           why[96];
 	int            rc, next, pfd;
 
 	if (what & EV_WRITE) {
@@ -113,8 +111,18 @@ child_channel_cb(evutil_socket_t fd, short what, void *arg)
 	if (!(what & EV_READ))
 		return;
 	rc = mg_channel_read(c->ch);
-	while ((next = mg_channel_next(c->ch, &hdr, &payload, &pfd)) == MG_OK)
-		child_dispatch(c, &hdr, payload, pfd);
+	while ((next = mg_channel_next(c->ch, &hdr, &payload, &pfd)) == MG_OK) {
+		if (mg_msg_unpack(hdr.type, payload, hdr.len, &msg) != MG_OK) {
+			if (pfd >= 0)
+				close(pfd);
+			snprintf(why, sizeof(why),
+			    "malformed %s frame (%u bytes) from the master",
+			    mg_ipc_type_name(hdr.type), (unsigned)hdr.len);
+			child_master_lost(c, why);
+			return;
+		}
+		child_dispatch(c, &msg, pfd);
+	}
 	if (next == MG_ERROR)
 		child_master_lost(c, "bad frame from the master");
 	else if (rc == MG_DECLINED)
@@ -153,7 +161,9 @@ fail:
 int
 mg_child_ready(mg_child_t *c)
 {
-	if (mg_channel_send(c->ch, MG_MSG_READY, 0, NULL, 0, -1) != MG_OK)
+	mg_msg_t ready = { .type = MG_MSG_READY };
+
+	if (mg_msg_send(c->ch, 0, &ready, -1) != MG_OK)
 		return MG_ERROR;
 	if (mg_channel_flush(c->ch) == MG_AGAIN)
 		child_want_write(c, 1);

@@ -6,7 +6,7 @@
 #ifndef MG_CHILD_H
 #define MG_CHILD_H
 
-#include "ipc.h"
+#include "msg.h"
 #include "proc.h"
 
 struct event_base;

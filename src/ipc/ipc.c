@@ -211,52 +211,53 @@ int
 mg_channel_send(mg_channel_t *ch, unsigned type, uint64_t id,
     const void *payload, size_t len, int fd)
 {
-	mg_ipc_hdr_t hdr = { MG_IPC_VERSION, 0, (uint16_t)type, (uint32_t)len,
-		id };
-	uint8_t      raw[MG_IPC_HDR_SIZE];
+	mg_ipc_part_t part = { payload, len };
 
-	if (len > ch->max_frame ||
-	    (fd >= 0 && ch->out_nfds == MG_IPC_MAX_FDS)) {
-		if (fd >= 0)
-			close(fd);
-		return MG_ERROR;
+	return mg_channel_sendv(ch, type, id, &part, 1, fd);
+}
+
+int
+mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
+    const mg_ipc_part_t *parts, size_t n, int fd)
+{
+	mg_ipc_hdr_t hdr = { MG_IPC_VERSION, 0, (uint16_t)type, 0, id };
+	struct evbuffer_iovec vec;
+	uint8_t              *p;
+	size_t                len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len > ch->max_frame - len)
+			goto refuse;
+		len += parts[i].len;
 	}
+	if (fd >= 0 && ch->out_nfds == MG_IPC_MAX_FDS)
+		goto refuse;
 	if (fd >= 0) {
 		hdr.flags |= MG_IPC_F_FD;
 		ch->out_fds[ch->out_nfds].pos = ch->queued;
 		ch->out_fds[ch->out_nfds++].fd = fd;
 	}
-	mg_ipc_hdr_encode(&hdr, raw);
-	if (evbuffer_add(ch->out, raw, sizeof(raw)) != 0 ||
-	    (len > 0 && evbuffer_add(ch->out, payload, len) != 0))
-		return MG_ERROR;
-	ch->queued += sizeof(raw) + len;
-	return MG_OK;
-}
-
-int
-mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
-    const mg_ipc_part_t *parts, size_t n)
-{
-	mg_ipc_hdr_t hdr = { MG_IPC_VERSION, 0, (uint16_t)type, 0, id };
-	uint8_t      raw[MG_IPC_HDR_SIZE];
-	size_t       len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (parts[i].len > ch->max_frame - len)
-			return MG_ERROR;
-		len += parts[i].len;
-	}
 	hdr.len = (uint32_t)len;
-	mg_ipc_hdr_encode(&hdr, raw);
-	if (evbuffer_add(ch->out, raw, sizeof(raw)) != 0)
+	/* the whole frame in one extent: one copy, one buffer call */
+	if (evbuffer_reserve_space(
+		ch->out, (ev_ssize_t)(MG_IPC_HDR_SIZE + len), &vec, 1) != 1)
 		return MG_ERROR;
+	mg_ipc_hdr_encode(&hdr, vec.iov_base);
+	p = (uint8_t *)vec.iov_base + MG_IPC_HDR_SIZE;
 	for (size_t i = 0; i < n; i++)
-		if (parts[i].len > 0 &&
-		    evbuffer_add(ch->out, parts[i].p, parts[i].len) != 0)
-			return MG_ERROR;
-	ch->queued += sizeof(raw) + len;
+		if (parts[i].len > 0) {
+			memcpy(p, parts[i].p, parts[i].len);
+			p += parts[i].len;
+		}
+	vec.iov_len = MG_IPC_HDR_SIZE + len;
+	if (evbuffer_commit_space(ch->out, &vec, 1) != 0)
+		return MG_ERROR;
+	ch->queued += MG_IPC_HDR_SIZE + len;
 	return MG_OK;
+refuse:
+	if (fd >= 0)
+		close(fd);
+	return MG_ERROR;
 }
 
 /* One sendmsg: up to the next descriptor's frame, or that frame with it. */
@@ -431,22 +432,4 @@ mg_channel_next(
 	*payload =
 	    evbuffer_pullup(ch->in, (ev_ssize_t)ch->consumed) + MG_IPC_HDR_SIZE;
 	return MG_OK;
-}
-
-int
-mg_ipc_split(const uint8_t *payload, size_t len, size_t fixed,
-    const size_t *lens, size_t n, mg_ipc_part_t *parts)
-{
-	size_t off = fixed;
-
-	if (len < fixed)
-		return MG_ERROR;
-	for (size_t i = 0; i < n; i++) {
-		if (lens[i] > len - off)
-			return MG_ERROR;
-		parts[i].p = payload + off;
-		parts[i].len = lens[i];
-		off += lens[i];
-	}
-	return off == len ? MG_OK : MG_ERROR; /* leftover bytes: an error */
 }

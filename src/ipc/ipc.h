@@ -7,7 +7,8 @@
  * order (both ends are on one machine, built from one tree).  Every frame
  * is checked before its payload is touched: version, type range and the
  * payload length against the channel's frame limit.  Frames may carry one
- * file descriptor (SCM_RIGHTS), attached to the frame's first byte.
+ * file descriptor (SCM_RIGHTS), attached to the frame's first byte.  The
+ * payloads themselves are msg.h's: packed and unpacked only there.
  */
 #ifndef MG_IPC_H
 #define MG_IPC_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "mcpgw.h"
 
 #define MG_IPC_VERSION 1
@@ -71,55 +73,15 @@ typedef struct {
 	uint64_t id;  /* request id; 0 for control frames */
 } mg_ipc_hdr_t;
 
-/* Payload of MG_MSG_LINK and MG_MSG_HELLO. */
-typedef struct {
-	int32_t slot; /* the worker's slot number */
-	int32_t generation;
-} mg_msg_link_t;
-
-/*
- * Payload of MG_MSG_RESUME and MG_MSG_RESUME_FWD: a client came back with
- * Last-Event-ID naming a stream of the built-in servers that worker SLOT
- * holds.  The holder answers with PEER_HEAD, PEER_EVENT... and PEER_END
- * (the payloads of RESP_HEAD, RESP_EVENT and RESP_END), or with PEER_END
- * alone and an error code when the stream or its events are gone; the
- * connector passes them on to the asking worker under its request id.
- */
-typedef struct {
-	int32_t  slot; /* the worker holding the stream */
-	uint32_t seq;  /* the last event the client has */
-	uint64_t session;
-	uint64_t stream;
-} mg_msg_resume_t;
-
-/* Payload of MG_MSG_NOTIFY_FWD: the session number, then the
- * notification (JSON text, not NUL-terminated) for its GET stream. */
-/* Payload of MG_MSG_CANCEL and MG_MSG_CANCEL_FWD: the session number,
- * then the request id as JSON text (not NUL-terminated).  Of MG_MSG_ANSWER
- * and MG_MSG_ANSWER_FWD: the session number, then the client's JSON-RPC
- * response to a request of a built-in server (not NUL-terminated). */
-typedef struct {
-	uint64_t session;
-} mg_msg_cancel_t;
-
-/*
- * MG_MSG_REQ: this struct, then sid_len bytes of the upstream session id,
- * ver_len of the protocol version, init_len of the client's initialize
- * params (to open the upstream session again if it forgot it), body_len
- * of the body, lei_len of a Last-Event-ID, hdr_len of header lines
- * ("Name: value\r\n") the upstream gets as they are (a 2026-07-28
- * request's Mcp-Method, Mcp-Name, Mcp-Param-*).  The frame's request id names
- * the exchange in both directions; answers are matched by it, never by JSON-RPC
- * ids.
- */
+/* Flags of MG_MSG_REQ (msg.h): what the relayed request is. */
 #define MG_REQ_F_INITIALIZE 0x01 /* the body is an initialize request */
 #define MG_REQ_F_DISCOVER 0x04   /* and it is server/discover */
 #define MG_REQ_F_MODERN 0x02     /* a 2026-07-28 request: no session */
 /* what a 2026-07-28 client declared in _meta: the bridge asks it nothing
  * else (its answers to a 2025 upstream's other requests are errors) */
-#define MG_REQ_F_ELICIT 0x08
-#define MG_REQ_F_SAMPLE 0x10
-#define MG_REQ_F_ROOTS 0x20
+#define MG_REQ_F_ELICIT MG_CAP_ELICIT
+#define MG_REQ_F_SAMPLE MG_CAP_SAMPLE
+#define MG_REQ_F_ROOTS MG_CAP_ROOTS
 /* a retry of a request the bridge parked (MG_MSG_PARK): PARK names it */
 #define MG_REQ_F_RESUME 0x40
 /* a 2025 client's resources/subscribe or unsubscribe (the body), or its
@@ -129,54 +91,10 @@ typedef struct {
 #define MG_PARK_KEY 16
 #define MG_UP_SID_MAX 1024 /* an upstream's Mcp-Session-Id, at most */
 
-typedef struct {
-	uint8_t  method; /* mg_http_method_t */
-	uint8_t  flags;
-	uint16_t hops;     /* gateways crossed so far, this one included */
-	int32_t  upstream; /* index in the configuration */
-	uint16_t sid_len;
-	uint16_t ver_len;
-	uint16_t init_len;
-	uint16_t lei_len; /* Last-Event-ID of a GET that resumes, after body */
-	uint32_t body_len;
-	uint16_t hdr_len; /* header lines for the upstream, after lei */
-	uint64_t session; /* the gateway's session number, 0 if none */
-	uint8_t  park[MG_PARK_KEY]; /* with MG_REQ_F_RESUME */
-} mg_msg_req_t;
-
-/* MG_MSG_PARK: the MG_PARK_KEY bytes the worker sealed into the
- * requestState of its input_required result.  The connector keeps the
- * relay (its upstream exchange goes on) under that key, with what the
- * upstream sends meanwhile, until a request with MG_REQ_F_RESUME and the
- * key takes it over, or the upstream's read_timeout passes. */
-
-/* MG_MSG_RESP_EVENT: this struct, then id_len bytes of the upstream's
- * event id, then the data (a JSON-RPC message, or empty). */
-typedef struct {
-	int32_t  retry; /* ms, or -1 */
-	uint16_t id_len;
-	uint16_t has_id;
-} mg_msg_event_t;
-
-/* MG_MSG_RESP_HEAD: this struct, then the upstream session id and the
- * protocol version (both from an initialize, else empty). */
+/* The kind of an answer (MG_MSG_RESP_HEAD). */
 #define MG_RESP_NONE 0 /* no body (202, 204) */
 #define MG_RESP_JSON 1 /* one message in one DATA */
 #define MG_RESP_SSE 2  /* DATA per event */
-
-typedef struct {
-	int32_t  status;
-	uint8_t  kind;
-	uint8_t  pad;
-	uint16_t sid_len;
-	uint16_t ver_len;
-	uint16_t pad2;
-} mg_msg_head_t;
-
-/* MG_MSG_RESP_END: this struct, then a message when code != 0. */
-typedef struct {
-	int32_t code; /* 0: complete; else a JSON-RPC error code */
-} mg_msg_end_t;
 
 /*
  * The answer to a relayed request, as either end of a link sees it: the
@@ -215,16 +133,6 @@ typedef struct {
 	const uint8_t *p;
 	size_t         len;
 } mg_ipc_part_t;
-
-/*
- * Take a payload apart: a fixed struct of FIXED bytes, then N parts whose
- * lengths LENS gives (read from the struct by the caller after the first
- * call...).  mg_ipc_split checks every length against the payload and
- * that nothing is left over: MG_OK or MG_ERROR.
- */
-int mg_ipc_split(const uint8_t *payload, size_t len, size_t fixed,
-    const size_t *lens, size_t n, mg_ipc_part_t *parts);
-
 /* Name of a type for log lines ("QUIT"), "unknown" otherwise. */
 const char *mg_ipc_type_name(unsigned type);
 
@@ -256,9 +164,9 @@ void mg_channel_free(mg_channel_t *ch);
 int  mg_channel_fd(const mg_channel_t *ch);
 
 /* Queue a frame whose payload is N parts, copied once into the output;
- * no descriptor. */
+ * FD (or -1) is sent with it and closed here once sent (or on failure). */
 int mg_channel_sendv(mg_channel_t *ch, unsigned type, uint64_t id,
-    const mg_ipc_part_t *parts, size_t n);
+    const mg_ipc_part_t *parts, size_t n, int fd);
 /* Queue a frame; FD (or -1) is sent with it and closed here once sent. */
 int mg_channel_send(mg_channel_t *ch, unsigned type, uint64_t id,
     const void *payload, size_t len, int fd);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,11 +66,23 @@ link_flush_cb(evutil_socket_t fd, short what, void *arg)
 	link_flush(arg);
 }
 
+/* A frame the codec refuses: the peer broke the protocol. */
+static void
+link_malformed(mg_link_t *l, const mg_ipc_hdr_t *hdr)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "malformed %s frame (%u bytes)",
+	    mg_ipc_type_name(hdr->type), (unsigned)hdr->len);
+	link_lost(l, why);
+}
+
 static void
 link_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	mg_link_t     *l = arg;
 	mg_ipc_hdr_t   hdr;
+	mg_msg_t       msg;
 	const uint8_t *payload;
 	int            rc, next, pfd;
 
@@ -77,9 +90,14 @@ link_read_cb(evutil_socket_t fd, short what, void *arg)
 	while ((next = mg_channel_next(l->ch, &hdr, &payload, &pfd)) == MG_OK) {
 		if (pfd >= 0)
 			close(pfd); /* links carry no descriptors */
+		if (mg_msg_unpack(hdr.type, payload, hdr.len, &msg) != MG_OK) {
+			mg_crash_done();
+			link_malformed(l, &hdr);
+			return;
+		}
 		mg_crash_doing(
 		    "a link frame:", mg_ipc_type_name(hdr.type), NULL);
-		l->ops.frame(l->ops.arg, l, &hdr, payload);
+		l->ops.frame(l->ops.arg, l, &hdr, &msg);
 	}
 	mg_crash_done();
 	if (next == MG_ERROR || rc != MG_OK)
@@ -162,34 +180,44 @@ int
 mg_link_sendv(mg_link_t *l, unsigned type, uint64_t id,
     const mg_ipc_part_t *parts, size_t n)
 {
-	if (mg_channel_sendv(l->ch, type, id, parts, n) != MG_OK)
+	if (mg_channel_sendv(l->ch, type, id, parts, n, -1) != MG_OK)
 		return MG_ERROR;
 	link_schedule(l);
 	return MG_OK;
 }
 
 int
+mg_link_send_msg(mg_link_t *l, uint64_t id, const mg_msg_t *m)
+{
+	mg_msg_out_t out;
+
+	if (mg_msg_pack(m, &out) != MG_OK)
+		return MG_ERROR;
+	return mg_link_sendv(l, m->type, id, out.part, out.n);
+}
+
+int
 mg_link_send_event(mg_link_t *link, unsigned type, uint64_t id,
     const char *evid, long retry, const char *data, size_t len)
 {
-	size_t         n = evid ? strlen(evid) : 0;
-	mg_msg_event_t e = { (int32_t)(retry > INT32_MAX ? -1 : retry),
-		(uint16_t)(n > 255 ? 255 : n), evid != NULL };
-	mg_ipc_part_t  parts[] = { { (const uint8_t *)&e, sizeof(e) },
-		 { (const uint8_t *)(evid ? evid : ""), e.id_len },
-		 { (const uint8_t *)data, len } };
+	size_t   n = evid ? strlen(evid) : 0;
+	mg_msg_t m = { .type = type,
+		.event = { (int32_t)(retry > INT32_MAX ? -1 : retry),
+		    evid != NULL,
+		    { evid, n > MG_MSG_EVENT_ID_MAX ? MG_MSG_EVENT_ID_MAX : n },
+		    { data, len } } };
 
-	return mg_link_sendv(link, type, id, parts, MG_NELEM(parts));
+	return mg_link_send_msg(link, id, &m);
 }
 
 int
 mg_link_send_end(
     mg_link_t *link, unsigned type, uint64_t id, int code, const char *message)
 {
-	mg_msg_end_t  e = { code };
-	size_t        n = code && message ? strlen(message) : 0;
-	mg_ipc_part_t parts[] = { { (const uint8_t *)&e, sizeof(e) },
-		{ (const uint8_t *)(n ? message : ""), n > 512 ? 512 : n } };
+	size_t   n = code && message ? strlen(message) : 0;
+	mg_msg_t m = { .type = type,
+		.end = { code,
+		    { message, n > MG_MSG_END_MAX ? MG_MSG_END_MAX : n } } };
 
-	return mg_link_sendv(link, type, id, parts, MG_NELEM(parts));
+	return mg_link_send_msg(link, id, &m);
 }

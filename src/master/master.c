@@ -23,7 +23,7 @@
 
 #include "accesslog.h"
 #include "builtin.h"
-#include "ipc.h"
+#include "msg.h"
 #include "limit.h"
 #include "listen.h"
 #include "log.h"
@@ -111,25 +111,26 @@ connector_of(int gen)
 }
 
 static void
-kid_send(mg_kid_t *k, unsigned type, const void *p, size_t len, int fd)
+kid_send(mg_kid_t *k, const mg_msg_t *m, int fd)
 {
 	if (k->ch == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	if (mg_channel_send(k->ch, type, 0, p, len, fd) != MG_OK ||
+	if (mg_msg_send(k->ch, 0, m, fd) != MG_OK ||
 	    mg_channel_flush(k->ch) == MG_ERROR)
 		mg_log_errno(MG_LOG_ERROR, errno, "cannot send %s to %s %ld",
-		    mg_ipc_type_name(type), kid_name(k), (long)k->pid);
+		    mg_ipc_type_name(m->type), kid_name(k), (long)k->pid);
 }
 
 /* Give WORKER and CONNECTOR a fresh socket pair between them. */
 static void
 link_pair(mg_kid_t *worker, mg_kid_t *connector)
 {
-	mg_msg_link_t msg = { worker->slot, worker->generation };
-	int           sv[2];
+	mg_msg_t msg = { .type = MG_MSG_LINK,
+		.link = { worker->slot, worker->generation } };
+	int      sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		mg_log_errno(MG_LOG_ERROR, errno,
@@ -138,8 +139,8 @@ link_pair(mg_kid_t *worker, mg_kid_t *connector)
 		    worker->slot);
 		return;
 	}
-	kid_send(worker, MG_MSG_LINK, &msg, sizeof(msg), sv[0]);
-	kid_send(connector, MG_MSG_LINK, &msg, sizeof(msg), sv[1]);
+	kid_send(worker, &msg, sv[0]);
+	kid_send(connector, &msg, sv[1]);
 }
 
 static void
@@ -275,7 +276,8 @@ start_generation(void)
 static void
 tell_all(unsigned type, int gen_below)
 {
-	int ending = type == MG_MSG_QUIT || type == MG_MSG_TERMINATE;
+	int      ending = type == MG_MSG_QUIT || type == MG_MSG_TERMINATE;
+	mg_msg_t msg = { .type = type };
 
 	for (size_t i = 0; i < M.nkids; i++) {
 		mg_kid_t *k = &M.kids[i];
@@ -295,7 +297,7 @@ tell_all(unsigned type, int gen_below)
 			k->quit_deadline = now_ms() + M.conf->shutdown_timeout;
 		}
 		/* a child that does not hear it is killed at the deadline */
-		kid_send(k, type, NULL, 0, -1);
+		kid_send(k, &msg, -1);
 	}
 }
 
@@ -423,6 +425,7 @@ static void
 read_kid(mg_kid_t *k)
 {
 	mg_ipc_hdr_t   hdr;
+	mg_msg_t       msg;
 	const uint8_t *payload;
 	int            rc, fd;
 
@@ -430,7 +433,14 @@ read_kid(mg_kid_t *k)
 	while (mg_channel_next(k->ch, &hdr, &payload, &fd) == MG_OK) {
 		if (fd >= 0)
 			close(fd);
-		if (hdr.type == MG_MSG_READY) {
+		if (mg_msg_unpack(hdr.type, payload, hdr.len, &msg) != MG_OK) {
+			mg_error("malformed %s frame (%u bytes) from %s %ld",
+			    mg_ipc_type_name(hdr.type), (unsigned)hdr.len,
+			    kid_name(k), (long)k->pid);
+			rc = MG_ERROR;
+			break;
+		}
+		if (msg.type == MG_MSG_READY) {
 			k->ready = 1;
 			k->ready_at = now_ms();
 		} else
@@ -600,7 +610,8 @@ reload(void)
 static void
 reopen(void)
 {
-	int fd;
+	mg_msg_t msg = { .type = MG_MSG_REOPEN, .reopen = { -1 } };
+	int      fd;
 
 	if (strcmp(M.conf->error_log, "stderr") == 0)
 		return;
@@ -615,19 +626,19 @@ reopen(void)
 	mg_notice("reopened the error log \"%s\"", M.conf->error_log);
 	for (size_t i = 0; i < M.nkids; i++)
 		if (M.kids[i].pid > 0)
-			kid_send(&M.kids[i], MG_MSG_REOPEN, NULL, 0,
-			    fcntl(fd, F_DUPFD_CLOEXEC, 3));
+			kid_send(
+			    &M.kids[i], &msg, fcntl(fd, F_DUPFD_CLOEXEC, 3));
 }
 
 static void
 reopen_access_log(void *arg, int index, int fd)
 {
-	int32_t i = index;
+	mg_msg_t msg = { .type = MG_MSG_REOPEN, .reopen = { index } };
 
 	for (size_t k = 0; k < M.nkids; k++)
 		if (M.kids[k].pid > 0 && M.kids[k].role == MG_ROLE_WORKER)
-			kid_send(&M.kids[k], MG_MSG_REOPEN, &i, sizeof(i),
-			    fcntl(fd, F_DUPFD_CLOEXEC, 3));
+			kid_send(
+			    &M.kids[k], &msg, fcntl(fd, F_DUPFD_CLOEXEC, 3));
 }
 
 static void

@@ -12,7 +12,6 @@
 
 #include "bridge.h"
 #include "era.h"
-#include "ipc.h"
 #include "mcpgw.h"
 
 /* KEY of object O: an object, made if O has none (or not an object). */
@@ -193,11 +192,11 @@ mg_bridge_ask_need(const char *method)
 	if (method == NULL)
 		return -1;
 	if (strcmp(method, "elicitation/create") == 0)
-		return MG_REQ_F_ELICIT;
+		return MG_CAP_ELICIT;
 	if (strcmp(method, "sampling/createMessage") == 0)
-		return MG_REQ_F_SAMPLE;
+		return MG_CAP_SAMPLE;
 	if (strcmp(method, "roots/list") == 0)
-		return MG_REQ_F_ROOTS;
+		return MG_CAP_ROOTS;
 	if (strcmp(method, "ping") == 0)
 		return 0;
 	return -1;
@@ -207,9 +206,9 @@ const char *
 mg_bridge_cap_name(int need)
 {
 	switch (need) {
-	case MG_REQ_F_ELICIT: return "elicitation";
-	case MG_REQ_F_SAMPLE: return "sampling";
-	case MG_REQ_F_ROOTS: return "roots";
+	case MG_CAP_ELICIT: return "elicitation";
+	case MG_CAP_SAMPLE: return "sampling";
+	case MG_CAP_ROOTS: return "roots";
 	default: return "";
 	}
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "caps.h"
 #include "jsonrpc.h"
 
 /* server/discover (2026-07-28) from an initialize RESULT (2025): the
@@ -48,8 +49,8 @@ char *mg_bridge_request_to_2026(
 #define MG_BRIDGE_INPUT_KEY "mcpgw/inputKey"
 #define MG_BRIDGE_KEY_MAX 64
 
-/* The client capability a server's request METHOD needs (MG_REQ_F_ELICIT,
- * _SAMPLE, _ROOTS of ipc.h); 0 for ping (the bridge answers it itself);
+/* The client capability a server's request METHOD needs (MG_CAP_ELICIT,
+ * _SAMPLE, _ROOTS of caps.h); 0 for ping (the bridge answers it itself);
  * -1 for a method the bridge does not carry. */
 int mg_bridge_ask_need(const char *method);
 

@@ -3106,20 +3106,15 @@ ex_resume_here(mg_mcp_ex_t *ex, uint64_t stream, unsigned seq)
 /* Another worker's client resumes a stream of ours (via the connector,
  * which named this request ID). */
 void
-mg_mcp_peer_resume(
-    mg_mcp_ctx_t *ctx, uint64_t id, const uint8_t *payload, size_t len)
+mg_mcp_peer_resume(mg_mcp_ctx_t *ctx, uint64_t id, const mg_msg_resume_t *m)
 {
-	mg_msg_resume_t m;
-	mg_msg_head_t   h = { 200, MG_RESP_SSE, 0, 0, 0, 0 };
-	mg_mcp_ex_t    *s;
-	char            why[256];
+	mg_msg_t     h = { .type = MG_MSG_PEER_HEAD,
+		    .head = { .status = 200, .kind = MG_RESP_SSE } };
+	mg_mcp_ex_t *s;
+	char         why[256];
 
-	if (len != sizeof(m)) {
-		peer_end(ctx, id, -32603, "malformed RESUME frame");
-		return;
-	}
-	memcpy(&m, payload, sizeof(m));
-	s = ex_find_stream(ctx, m.session, m.stream, m.seq, why, sizeof(why));
+	s = ex_find_stream(
+	    ctx, m->session, m->stream, m->seq, why, sizeof(why));
 	if (s == NULL) {
 		peer_end(ctx, id, -32000, why);
 		return;
@@ -3127,9 +3122,8 @@ mg_mcp_peer_resume(
 	ex_take(s);
 	s->peer_id = id;
 	if (peer_link(ctx) != NULL)
-		mg_link_send(
-		    peer_link(ctx), MG_MSG_PEER_HEAD, id, &h, sizeof(h));
-	mg_replay_since(s->replay, m.seq, replay_one, s);
+		mg_link_send_msg(peer_link(ctx), id, &h);
+	mg_replay_since(s->replay, m->seq, replay_one, s);
 	if (s->calls == NULL) {
 		peer_end(ctx, id, 0, NULL);
 		ex_free(s);

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "msg.h"
 
 struct json_object;
 struct event_base;
@@ -75,7 +76,7 @@ void mg_mcp_set_worker(mg_mcp_ctx_t *ctx, int slot, int generation);
 /* The connector passes on another worker's MG_MSG_RESUME (request id
  * ID), and that worker's client leaving (MG_MSG_PEER_CANCEL). */
 void mg_mcp_peer_resume(
-    mg_mcp_ctx_t *ctx, uint64_t id, const uint8_t *payload, size_t len);
+    mg_mcp_ctx_t *ctx, uint64_t id, const mg_msg_resume_t *m);
 void mg_mcp_peer_cancel(mg_mcp_ctx_t *ctx, uint64_t id);
 /* The link to the connector is gone: streams other workers' clients
  * were reading wait for their clients again. */

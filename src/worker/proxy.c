@@ -190,81 +190,42 @@ relay_find(mg_proxy_t *p, uint64_t id)
 }
 
 static void
-relay_head(mg_relay_t *r, const uint8_t *payload, size_t len)
+relay_head(mg_relay_t *r, const mg_msg_head_t *h)
 {
-	mg_msg_head_t h;
-	mg_ipc_part_t parts[2];
-	size_t        lens[2];
-	char          sid[MG_UP_SID_MAX], ver[32];
+	char sid[MG_UP_SID_MAX], ver[MG_MSG_VERSION_MAX + 1];
 
-	if (len < sizeof(h))
-		goto bad;
-	memcpy(&h, payload, sizeof(h));
-	lens[0] = h.sid_len;
-	lens[1] = h.ver_len;
-	if (mg_ipc_split(payload, len, sizeof(h), lens, 2, parts) != MG_OK ||
-	    h.sid_len >= sizeof(sid) || h.ver_len >= sizeof(ver))
-		goto bad;
-	memcpy(sid, parts[0].p, h.sid_len);
-	sid[h.sid_len] = '\0';
-	memcpy(ver, parts[1].p, h.ver_len);
-	ver[h.ver_len] = '\0';
-	r->ops.head(r->ops.arg, h.status, h.kind, sid, ver);
-	return;
-bad:
-	mg_error("malformed RESP_HEAD from the connector");
-	relay_end(r, -32603, "malformed answer from the connector");
+	r->ops.head(r->ops.arg, h->status, h->kind,
+	    mg_msg_cstr(h->sid, sid, sizeof(sid)),
+	    mg_msg_cstr(h->version, ver, sizeof(ver)));
 }
 
 static void
-relay_event(mg_relay_t *r, const uint8_t *payload, size_t len)
+relay_event(mg_relay_t *r, const mg_msg_event_t *e)
 {
-	mg_msg_event_t e;
-	char           id[256];
+	char id[MG_MSG_EVENT_ID_MAX + 1];
 
-	if (len < sizeof(e))
-		goto bad;
-	memcpy(&e, payload, sizeof(e));
-	if (e.id_len > len - sizeof(e) || e.id_len >= sizeof(id))
-		goto bad;
-	memcpy(id, payload + sizeof(e), e.id_len);
-	id[e.id_len] = '\0';
-	r->ops.event(r->ops.arg, e.has_id ? id : NULL, e.retry,
-	    (const char *)payload + sizeof(e) + e.id_len,
-	    len - sizeof(e) - e.id_len);
-	return;
-bad:
-	mg_error("malformed RESP_EVENT from the connector");
-	relay_end(r, -32603, "malformed answer from the connector");
+	r->ops.event(r->ops.arg,
+	    e->has_id ? mg_msg_cstr(e->id, id, sizeof(id)) : NULL, e->retry,
+	    e->data.p, e->data.len);
 }
 
 void
-mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	mg_relay_t  *r = relay_find(p, hdr->id);
-	mg_msg_end_t e;
-	char         msg[513];
-	size_t       n;
+	mg_relay_t *r = relay_find(p, hdr->id);
+	char        msg[MG_MSG_END_MAX + 1];
 
 	if (r == NULL)
 		return; /* cancelled meanwhile */
 	switch (hdr->type) {
-	case MG_MSG_RESP_HEAD: relay_head(r, payload, hdr->len); break;
+	case MG_MSG_RESP_HEAD: relay_head(r, &m->head); break;
 	case MG_MSG_RESP_DATA:
-		r->ops.data(r->ops.arg, (const char *)payload, hdr->len);
+		r->ops.data(r->ops.arg, m->data.msg.p, m->data.msg.len);
 		break;
-	case MG_MSG_RESP_EVENT: relay_event(r, payload, hdr->len); break;
+	case MG_MSG_RESP_EVENT: relay_event(r, &m->event); break;
 	case MG_MSG_RESP_END:
-		if (hdr->len < sizeof(e)) {
-			relay_end(
-			    r, -32603, "malformed answer from the connector");
-			break;
-		}
-		memcpy(&e, payload, sizeof(e));
-		n = hdr->len - sizeof(e) < 512 ? hdr->len - sizeof(e) : 512;
-		memcpy(msg, payload + sizeof(e), n);
-		msg[n] = '\0';
-		relay_end(r, e.code, msg);
+		relay_end(r, m->end.code,
+		    mg_msg_cstr(m->end.message, msg, sizeof(msg)));
 		break;
 	}
 }
@@ -327,49 +288,48 @@ relay_start(mg_proxy_t *p, unsigned type, const mg_ipc_part_t *parts, size_t n,
 	return r;
 }
 
+/* MG_MSG_REQ's flags for REQ. */
+static uint8_t
+req_flags(const mg_relay_req_t *req)
+{
+	return (uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
+	    (req->modern ? MG_REQ_F_MODERN : 0) |
+	    (req->discover ? MG_REQ_F_DISCOVER : 0) |
+	    (req->park ? MG_REQ_F_RESUME : 0) |
+	    (req->subscribe ? MG_REQ_F_SUBSCRIBE : 0) |
+	    (req->caps & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS)));
+}
+
 mg_relay_t *
 mg_proxy_open(
     mg_proxy_t *p, const mg_relay_req_t *req, const mg_relay_ops_t *ops)
 {
-	mg_msg_req_t q = { (uint8_t)req->method,
-		(uint8_t)((req->initialize ? MG_REQ_F_INITIALIZE : 0) |
-		    (req->modern ? MG_REQ_F_MODERN : 0) |
-		    (req->discover ? MG_REQ_F_DISCOVER : 0) |
-		    (req->park ? MG_REQ_F_RESUME : 0) |
-		    (req->subscribe ? MG_REQ_F_SUBSCRIBE : 0) |
-		    (req->caps &
-			(MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS))),
-		(uint16_t)req->hops, req->upstream, (uint16_t)req->sid_len,
-		(uint16_t)req->version_len, (uint16_t)req->init_len,
-		(uint16_t)req->lei_len, (uint32_t)req->body_len,
-		(uint16_t)req->headers_len, req->session, { 0 } };
-	size_t       len = sizeof(q) + req->sid_len + req->version_len +
-	    req->init_len + req->body_len + req->lei_len + req->headers_len;
-	if (req->park != NULL)
-		memcpy(q.park, req->park, MG_PARK_KEY);
-	/* the parts go into the link's output as they are: one copy */
-	mg_ipc_part_t parts[] = { { (const uint8_t *)&q, sizeof(q) },
-		{ (const uint8_t *)req->sid, req->sid_len },
-		{ (const uint8_t *)req->version, req->version_len },
-		{ (const uint8_t *)req->init, req->init_len },
-		{ (const uint8_t *)req->body, req->body_len },
-		{ (const uint8_t *)req->lei, req->lei_len },
-		{ (const uint8_t *)req->headers, req->headers_len } };
+	mg_msg_t     m = { .type = MG_MSG_REQ,
+		    .req = { (uint8_t)req->method, req_flags(req),
+			(uint16_t)req->hops, req->upstream, req->session, req->park,
+			{ req->sid, req->sid_len },
+			{ req->version, req->version_len },
+			{ req->init, req->init_len }, { req->body, req->body_len },
+			{ req->lei, req->lei_len },
+			{ req->headers, req->headers_len } } };
+	mg_msg_out_t out;
 
-	if (req->sid_len >= MG_UP_SID_MAX || req->version_len > 31 ||
-	    req->lei_len > 255 || req->init_len > 65535 ||
-	    req->headers_len > 65535 || len > MG_IPC_MAX_FRAME)
+	/* the parts go into the link's output as they are: one copy */
+	if (mg_msg_pack(&m, &out) != MG_OK)
 		return NULL;
-	return relay_start(p, MG_MSG_REQ, parts, MG_NELEM(parts), ops);
+	return relay_start(p, MG_MSG_REQ, out.part, out.n, ops);
 }
 
 mg_relay_t *
 mg_proxy_resume(
     mg_proxy_t *p, const mg_msg_resume_t *m, const mg_relay_ops_t *ops)
 {
-	mg_ipc_part_t part = { (const uint8_t *)m, sizeof(*m) };
+	mg_msg_t     msg = { .type = MG_MSG_RESUME, .resume = *m };
+	mg_msg_out_t out;
 
-	return relay_start(p, MG_MSG_RESUME, &part, 1, ops);
+	if (mg_msg_pack(&msg, &out) != MG_OK)
+		return NULL;
+	return relay_start(p, MG_MSG_RESUME, out.part, out.n, ops);
 }
 
 mg_link_t *
@@ -389,10 +349,11 @@ void
 mg_proxy_park(mg_relay_t *r, const uint8_t key[MG_PARK_KEY])
 {
 	mg_proxy_t *p = r->p;
+	mg_msg_t    m = { .type = MG_MSG_PARK, .park = { key } };
 
 	/* (one still waiting for a link was never sent: nothing to keep) */
 	if (p->link != NULL && !r->held)
-		mg_link_send(p->link, MG_MSG_PARK, r->id, key, MG_PARK_KEY);
+		mg_link_send_msg(p->link, r->id, &m);
 	relay_unlink(r);
 	free(r);
 }
@@ -401,9 +362,10 @@ void
 mg_proxy_cancel(mg_relay_t *r)
 {
 	mg_proxy_t *p = r->p;
+	mg_msg_t    m = { .type = MG_MSG_REQ_CANCEL };
 
 	if (p->link != NULL && !r->held)
-		mg_link_send(p->link, MG_MSG_REQ_CANCEL, r->id, NULL, 0);
+		mg_link_send_msg(p->link, r->id, &m);
 	relay_unlink(r);
 	free(r);
 }

@@ -48,8 +48,7 @@ void mg_proxy_set_link(mg_proxy_t *p, mg_link_t *link);
  * stops: no connector will come). */
 int mg_proxy_set_hold(mg_proxy_t *p, struct event_base *base, int64_t hold_ms);
 /* A RESP_* frame from the connector. */
-void mg_proxy_frame(
-    mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const uint8_t *payload);
+void mg_proxy_frame(mg_proxy_t *p, const mg_ipc_hdr_t *hdr, const mg_msg_t *m);
 /* Relay a request; NULL if it cannot start (no link, and none to wait
  * for). */
 mg_relay_t *mg_proxy_open(

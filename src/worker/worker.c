@@ -423,46 +423,33 @@ worker_quit(void *arg)
 
 static void
 worker_link_frame(
-    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
-	mg_worker_t    *w = arg;
-	mg_msg_cancel_t c;
-	char            id[256];
-	size_t          n;
+	mg_worker_t *w = arg;
+	char         id[MG_MSG_CANCEL_ID_MAX + 1];
 
 	switch (hdr->type) {
 	case MG_MSG_WELCOME:
 		mg_debug("the connector welcomed this worker");
 		break;
 	case MG_MSG_CANCEL_FWD:
-		if (hdr->len < sizeof(c) || hdr->len - sizeof(c) >= sizeof(id))
-			break;
-		memcpy(&c, payload, sizeof(c));
-		n = hdr->len - sizeof(c);
-		memcpy(id, payload + sizeof(c), n);
-		id[n] = '\0';
-		mg_mcp_cancel_remote(w->mcp, c.session, id);
+		mg_mcp_cancel_remote(w->mcp, m->note.session,
+		    mg_msg_cstr(m->note.text, id, sizeof(id)));
 		break;
 	case MG_MSG_ANSWER_FWD:
-		if (hdr->len < sizeof(c))
-			break;
-		memcpy(&c, payload, sizeof(c));
-		mg_mcp_answer_remote(w->mcp, c.session,
-		    (const char *)payload + sizeof(c), hdr->len - sizeof(c));
+		mg_mcp_answer_remote(
+		    w->mcp, m->note.session, m->note.text.p, m->note.text.len);
 		break;
 	case MG_MSG_NOTIFY_FWD:
-		if (hdr->len < sizeof(c))
-			break;
-		memcpy(&c, payload, sizeof(c));
-		mg_mcp_notify_remote(w->mcp, c.session,
-		    (const char *)payload + sizeof(c), hdr->len - sizeof(c));
+		mg_mcp_notify_remote(
+		    w->mcp, m->note.session, m->note.text.p, m->note.text.len);
 		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:
 	case MG_MSG_RESP_END:
-	case MG_MSG_RESP_EVENT: mg_proxy_frame(w->proxy, hdr, payload); break;
+	case MG_MSG_RESP_EVENT: mg_proxy_frame(w->proxy, hdr, m); break;
 	case MG_MSG_RESUME_FWD:
-		mg_mcp_peer_resume(w->mcp, hdr->id, payload, hdr->len);
+		mg_mcp_peer_resume(w->mcp, hdr->id, &m->resume);
 		break;
 	case MG_MSG_PEER_CANCEL: mg_mcp_peer_cancel(w->mcp, hdr->id); break;
 	default:
@@ -489,21 +476,14 @@ static void
 worker_forward(
     void *arg, mg_mcp_fwd_t what, uint64_t session, const char *text, size_t n)
 {
-	mg_worker_t    *w = arg;
-	mg_msg_cancel_t c = { session };
-	uint8_t        *buf;
+	mg_worker_t *w = arg;
+	mg_msg_t     m = { .type = what == MG_MCP_FWD_CANCEL ? MG_MSG_CANCEL
+							     : MG_MSG_ANSWER,
+		    .note = { session, { text, n } } };
 
-	/* the receiver takes cancels' ids of < 256 bytes */
-	if (w->link == NULL || (what == MG_MCP_FWD_CANCEL && n > 255) ||
-	    n > MG_IPC_MAX_FRAME - sizeof(c) ||
-	    (buf = malloc(sizeof(c) + n)) == NULL)
-		return;
-	memcpy(buf, &c, sizeof(c));
-	memcpy(buf + sizeof(c), text, n);
-	mg_link_send(w->link,
-	    what == MG_MCP_FWD_CANCEL ? MG_MSG_CANCEL : MG_MSG_ANSWER, 0, buf,
-	    sizeof(c) + n);
-	free(buf);
+	/* the codec refuses cancels' ids of 256 bytes or more */
+	if (w->link != NULL)
+		mg_link_send_msg(w->link, 0, &m);
 }
 
 static void
@@ -513,7 +493,8 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 		NULL };
 	mg_worker_t               *w = arg;
 	mg_link_ops_t              o = ops;
-	mg_msg_link_t              hello = { w->ctx->slot, w->ctx->generation };
+	mg_msg_t                   hello = { .type = MG_MSG_HELLO,
+				  .link = { w->ctx->slot, w->ctx->generation } };
 
 	o.arg = w;
 	mg_proxy_set_link(w->proxy, NULL);
@@ -524,7 +505,7 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 		return;
 	}
 	/* HELLO first, then the requests that waited for the link */
-	mg_link_send(w->link, MG_MSG_HELLO, 0, &hello, sizeof(hello));
+	mg_link_send_msg(w->link, 0, &hello);
 	mg_proxy_set_link(w->proxy, w->link);
 	mg_debug("linked to the connector");
 }

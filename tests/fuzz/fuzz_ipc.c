@@ -1,17 +1,20 @@
 /*
- * IPC frames (ipc.c), as a worker reads what its link to the connector
- * brings.
+ * IPC frames (ipc.c) and their payloads (msg.c), as a worker reads what
+ * its link to the connector brings.
  *
  * Input: a stream of frames, header and payload, as a peer would write
  * them.  Properties:
  *   - mg_ipc_hdr_decode on the input's first bytes: a header it accepts
  *     encodes back to the same bytes, within the limit, of a known type
  *     and flags, and whole; MG_AGAIN only for a part of one;
+ *   - each whole frame of the input, its payload alone in a heap block
+ *     of its exact size, unpacked by its type's unpack (mg_msg_unpack;
+ *     the sanitizer sees any read past it): a payload it takes packs
+ *     back to the very same bytes, so it took all of them, each once;
  *   - the stream written into a real link (link.c over a socketpair, the
  *     channel's reads and mg_channel_next): every frame handed over is
- *     one mg_ipc_hdr_decode accepts, and each payload is taken apart as
- *     the receivers do (mg_ipc_split with the layouts of ipc.h): split
- *     succeeds exactly when the lengths add up;
+ *     one mg_ipc_hdr_decode accepts and one its unpack takes, with every
+ *     part inside the payload; the first one it refuses ends the link;
  *   - the answer frames (RESP_HEAD, _DATA, _EVENT, _END) go to a worker's
  *     proxy (proxy.c) with two relays open, ids 1 and 2: every relay ends
  *     exactly once, nothing is called after its end, and what reaches
@@ -21,6 +24,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,6 +34,7 @@
 #include "fuzz.h"
 #include "ipc.h"
 #include "link.h"
+#include "msg.h"
 #include "proxy.h"
 
 static struct event_base *base;
@@ -84,98 +89,56 @@ on_end(void *arg, int code, const char *message)
 	r->ended++;
 }
 
-/* The lengths of TYPE's parts after its fixed struct, as its receiver
- * reads them; the number of parts, or -1 if the type has no payload
- * layout. */
-static int
-layout(
-    unsigned type, const uint8_t *p, size_t len, size_t *fixed, size_t lens[6])
+/* M packs to exactly the LEN bytes at P. */
+static void
+check_repack(const mg_msg_t *m, const uint8_t *p, size_t len)
 {
-	mg_msg_req_t   q;
-	mg_msg_head_t  h;
-	mg_msg_event_t e;
+	mg_msg_out_t out;
+	size_t       off = 0;
 
-	switch (type) {
-	case MG_MSG_LINK:
-	case MG_MSG_HELLO: *fixed = sizeof(mg_msg_link_t); return 0;
-	case MG_MSG_RESUME:
-	case MG_MSG_RESUME_FWD: *fixed = sizeof(mg_msg_resume_t); return 0;
-	case MG_MSG_PARK: *fixed = MG_PARK_KEY; return 0;
-	case MG_MSG_REQ:
-		*fixed = sizeof(q);
-		if (len < sizeof(q))
-			return 0;
-		memcpy(&q, p, sizeof(q));
-		lens[0] = q.sid_len, lens[1] = q.ver_len, lens[2] = q.init_len;
-		lens[3] = q.body_len, lens[4] = q.lei_len, lens[5] = q.hdr_len;
-		return 6;
-	case MG_MSG_RESP_HEAD:
-	case MG_MSG_PEER_HEAD:
-		*fixed = sizeof(h);
-		if (len < sizeof(h))
-			return 0;
-		memcpy(&h, p, sizeof(h));
-		lens[0] = h.sid_len, lens[1] = h.ver_len;
-		return 2;
-	case MG_MSG_RESP_EVENT:
-	case MG_MSG_PEER_EVENT:
-		*fixed = sizeof(e);
-		if (len < sizeof(e))
-			return 0;
-		memcpy(&e, p, sizeof(e));
-		lens[0] = e.id_len;
-		lens[1] = e.id_len <= len - sizeof(e)
-		    ? len - sizeof(e) - e.id_len
-		    : 0;
-		return 2;
-	case MG_MSG_CANCEL:
-	case MG_MSG_CANCEL_FWD:
-	case MG_MSG_ANSWER:
-	case MG_MSG_ANSWER_FWD:
-	case MG_MSG_NOTIFY_FWD:
-		*fixed = sizeof(mg_msg_cancel_t);
-		lens[0] = len >= *fixed ? len - *fixed : 0;
-		return 1;
-	case MG_MSG_RESP_END:
-	case MG_MSG_PEER_END:
-		*fixed = sizeof(mg_msg_end_t);
-		lens[0] = len >= *fixed ? len - *fixed : 0;
-		return 1;
-	default: return -1;
+	FUZZ_ASSERT(mg_msg_pack(m, &out) == MG_OK, "%s unpacks, not packs",
+	    mg_ipc_type_name(m->type));
+	for (size_t i = 0; i < out.n; i++) {
+		FUZZ_ASSERT(out.part[i].len <= len - off &&
+			(out.part[i].len == 0 ||
+			    memcmp(out.part[i].p, p + off, out.part[i].len) ==
+				0),
+		    "%s packs back otherwise", mg_ipc_type_name(m->type));
+		/* a part of the frame lies in the frame */
+		FUZZ_ASSERT(i == 0 || out.part[i].len == 0 ||
+			out.part[i].p == (const void *)(p + off),
+		    "%s: part %zu is not where it was read",
+		    mg_ipc_type_name(m->type), i);
+		off += out.part[i].len;
+	}
+	FUZZ_ASSERT(off == len, "%s packs back to %zu bytes of %zu",
+	    mg_ipc_type_name(m->type), off, len);
+}
+
+/* Every whole frame of the input, its payload unpacked on its own. */
+static void
+check_payloads(const uint8_t *data, size_t size)
+{
+	mg_ipc_hdr_t hdr;
+	mg_msg_t     m;
+	const char  *why;
+	uint8_t     *p;
+
+	while (mg_ipc_hdr_decode(data, size, MG_IPC_MAX_FRAME, &hdr, &why) ==
+	    MG_OK) {
+		p = malloc(hdr.len ? hdr.len : 1);
+		FUZZ_ASSERT(p != NULL, "malloc");
+		memcpy(p, data + MG_IPC_HDR_SIZE, hdr.len);
+		if (mg_msg_unpack(hdr.type, p, hdr.len, &m) == MG_OK)
+			check_repack(&m, p, hdr.len);
+		free(p);
+		data += MG_IPC_HDR_SIZE + hdr.len;
+		size -= MG_IPC_HDR_SIZE + hdr.len;
 	}
 }
 
 static void
-check_split(const mg_ipc_hdr_t *hdr, const uint8_t *payload)
-{
-	size_t        fixed = 0, lens[6] = { 0 }, sum;
-	mg_ipc_part_t parts[6];
-	int           n = layout(hdr->type, payload, hdr->len, &fixed, lens);
-	int           rc, fits;
-
-	if (n < 0)
-		return;
-	/* what split must say, added without overflow */
-	sum = fixed;
-	fits = hdr->len >= fixed;
-	for (int i = 0; i < n && fits; i++) {
-		fits = lens[i] <= hdr->len - sum;
-		sum += lens[i];
-	}
-	fits = fits && sum == hdr->len;
-	rc = mg_ipc_split(payload, hdr->len, fixed, lens, (size_t)n, parts);
-	FUZZ_ASSERT((rc == MG_OK) == fits, "%s: split says %d, lengths %s",
-	    mg_ipc_type_name(hdr->type), rc, fits ? "add up" : "do not");
-	for (int i = 0; rc == MG_OK && i < n; i++)
-		FUZZ_ASSERT(parts[i].len == lens[i] &&
-			parts[i].p >= payload + fixed &&
-			parts[i].p + parts[i].len <= payload + hdr->len,
-		    "part %d outside the payload", i);
-}
-
-static void
-on_frame(
-    void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const uint8_t *payload)
+on_frame(void *arg, mg_link_t *link, const mg_ipc_hdr_t *hdr, const mg_msg_t *m)
 {
 	run_t       *run = arg;
 	uint8_t      raw[MG_IPC_HDR_SIZE];
@@ -187,12 +150,13 @@ on_frame(
 	FUZZ_ASSERT(mg_ipc_hdr_decode(raw, sizeof(raw) + hdr->len,
 			MG_IPC_MAX_FRAME, &again, &why) == MG_OK,
 	    "the channel handed over a frame the check refuses: %s", why);
-	check_split(hdr, payload);
+	FUZZ_ASSERT(m->type == hdr->type, "a %s frame handed over as %s",
+	    mg_ipc_type_name(hdr->type), mg_ipc_type_name(m->type));
 	switch (hdr->type) {
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:
 	case MG_MSG_RESP_END:
-	case MG_MSG_RESP_EVENT: mg_proxy_frame(run->proxy, hdr, payload); break;
+	case MG_MSG_RESP_EVENT: mg_proxy_frame(run->proxy, hdr, m); break;
 	default: break;
 	}
 }
@@ -303,6 +267,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_header(data, size);
+	check_payloads(data, size);
 	check_link(data, size);
 	return 0;
 }
