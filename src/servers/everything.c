@@ -18,7 +18,6 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
-#include "builtin.h"
 #include "era.h"
 #include "everything.h"
 #include "jsonrpc.h"
