@@ -1,0 +1,81 @@
+/*
+ * The protocol revisions an endpoint serves and the version a request
+ * speaks: told from its MCP-Protocol-Version header (or its session's),
+ * refused with the list of what is served.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "exchange.h"
+
+const char *const versions[3] = { "2025-03-26", "2025-06-18", "2025-11-25" };
+const char *const all_versions[4] = { "2025-03-26", "2025-06-18", "2025-11-25",
+	MG_ERA_2026 };
+
+int
+version_index(const char *v)
+{
+	for (size_t i = 0; v != NULL && i < MG_NELEM(versions); i++)
+		if (strcmp(v, versions[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+known_old(const char *v)
+{
+	return version_index(v) >= 0;
+}
+
+void
+ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id)
+{
+	ex_refuse(ex, 400, id, MG_RPC_INVALID_REQUEST,
+	    "Bad Request: unsupported MCP-Protocol-Version "
+	    "(supported: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28)");
+}
+
+/* What the revision removed: 404 and -32601, as for an unknown method. */
+int
+removed_in_2026(const char *method)
+{
+	static const char *const removed[] = { "initialize", "ping",
+		"logging/setLevel", "resources/subscribe",
+		"resources/unsubscribe" };
+
+	for (size_t i = 0; i < MG_NELEM(removed); i++)
+		if (strcmp(method, removed[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct json_object *
+version_list(const char *const *v, size_t n)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, json_object_new_string(v[i]));
+	return list;
+}
+
+/* A version a proxy route does not serve at 2026-07-28 (the connector
+ * said so for an upstream it bridges): 400, -32022, what the route
+ * serves (the 2025 versions with sessions, and 2026-07-28). */
+void
+ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "supported",
+	    version_list(all_versions, MG_NELEM(all_versions)));
+	json_object_object_add(data, "requested",
+	    json_object_new_string(
+		mg_http_req_header(ex->req, "MCP-Protocol-Version")));
+	ex_refuse_data(
+	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
+	json_object_put(data);
+}
