@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "phase.h"
 
 /* Does the Accept header admit TYPE ("application/json")? */
 int
@@ -142,7 +143,7 @@ has_request(const mg_rpc_msg_t *msgs, size_t n)
 }
 
 /* Run the messages; answer 202 if none was a request. */
-void
+static void
 ex_run(mg_mcp_ex_t *ex, mg_rpc_msg_t *msgs, size_t n)
 {
 	if (!has_request(msgs, n)) {
@@ -413,6 +414,7 @@ ex_post(mg_mcp_ex_t *ex)
 	mg_rpc_msg_t     m;
 	mg_rpc_err_t     err;
 	mg_era_headers_t h;
+	mg_phase_msg_t   pm = { 0 };
 
 	if (!accepts(
 		mg_http_req_header(ex->req, "Accept"), "application/json") ||
@@ -434,12 +436,13 @@ ex_post(mg_mcp_ex_t *ex)
 	h.method = mg_http_req_header(ex->req, "Mcp-Method");
 	h.name = mg_http_req_header(ex->req, "Mcp-Name");
 	/* policy first, on the routing headers of 2026-07-28 */
-	if (ex->loc->deny != NULL && h.version != NULL && h.method != NULL &&
-	    strcmp(h.version, MG_ERA_2026) == 0 &&
-	    ex_deny_headers(ex, &h, text, len))
+	pm.h = &h;
+	pm.text = text;
+	pm.len = len;
+	if (mg_phase_message(ex, &pm) != MG_OK)
 		return;
 	/* the most common relay: a 2025 request passed on as it is */
-	if (ex->upstream != NULL && ex->loc->deny == NULL &&
+	if (ex->upstream != NULL && mg_phase_message_none(ex->loc) &&
 	    h.version != NULL && known_old(h.version) &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026 &&
 	    ex_post_relay_plain(ex, text, len) == MG_OK)
@@ -460,12 +463,21 @@ ex_post(mg_mcp_ex_t *ex)
 		mg_rpc_msg_clear(&m);
 		return;
 	}
-	if (ex->loc->deny != NULL && ex_deny_body(ex, &m)) {
+	pm.m = &m;
+	if (mg_phase_message(ex, &pm) != MG_OK) {
 		mg_rpc_msg_clear(&m);
 		return;
 	}
 	if (ex->upstream != NULL) {
-		ex_post_relay(ex, &m, text, len);
+		if (ex->upstream->protocol == MG_PROTOCOL_2026)
+			ex_post_reverse(ex, &m);
+		else if (m.kind == MG_RPC_REQUEST &&
+		    strcmp(m.method, "ping") == 0 &&
+		    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL)
+			ex_run(
+			    ex, &m, 1); /* the gateway answers: it is alive */
+		else
+			ex_post_relay(ex, &m, text, len);
 		mg_rpc_msg_clear(&m);
 		return;
 	}

@@ -322,6 +322,13 @@ ex_stream_headers(mg_mcp_ex_t *ex)
 		event_add(ex->keepalive, &tv);
 }
 
+/* Priming events and retry came with 2025-11-25. */
+static int
+primes_streams(int version)
+{
+	return version >= 2;
+}
+
 /* Turn the answer into an SSE stream (once). */
 void
 ex_stream_begin(mg_mcp_ex_t *ex)

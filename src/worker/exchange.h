@@ -13,6 +13,7 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "mcp.h"
+#include "phase.h"
 #include "proxy.h"
 #include "replay.h"
 #include "session.h"
@@ -21,6 +22,7 @@
 struct evbuffer;
 struct event;
 struct json_object;
+struct ssl_ctx_st;
 
 typedef struct mg_mcp_ex mg_mcp_ex_t;
 
@@ -49,6 +51,7 @@ struct mg_mcp_ex {
 	const mg_server_t      *srv;
 	const mg_location_t    *loc;
 	const mg_mcp_backend_t *backend;
+	int                     loopback; /* came on a loopback listener */
 	mg_mcp_ex_t            *prev, *next;
 	mg_mcp_call_t          *calls;   /* unanswered */
 	uint64_t                session; /* 0: none */
@@ -82,6 +85,11 @@ struct mg_mcp_ex {
 	int                  hops;
 	int                  answered_relay;
 	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
+	/* set when the relay starts over either bridge (wbridge.c): the
+	 * upstream's messages turned into the client's era, into OUT;
+	 * MG_DECLINED: nothing to send */
+	int (*translate)(
+	    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
 	/* a 2025 client over the bridge to an upstream of 2026-07-28 */
 	int              reverse;
 	int              reverse_init; /* its initialize, as server/discover */
@@ -136,13 +144,6 @@ batches_allowed(int version)
 	return version == 0;
 }
 
-/* Priming events and retry came with 2025-11-25. */
-static inline int
-primes_streams(int version)
-{
-	return version >= 2;
-}
-
 /* The stateful revisions (sessions); versions[] indexes ex->version. */
 extern const char *const versions[3];
 /* Every revision an endpoint serves, oldest first: server/discover and the
@@ -180,6 +181,7 @@ void ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
 int  version_index(const char *v);
 int  known_old(const char *v);
 void ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id);
+int  negotiate_version(mg_mcp_ex_t *ex);
 int  removed_in_2026(const char *method);
 struct json_object *version_list(const char *const *v, size_t n);
 void                ex_refuse_version(
@@ -191,8 +193,13 @@ void           ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 mg_mcp_call_t *call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
 /* head.c */
-int ex_check_common(mg_mcp_ex_t *ex, int loopback);
-int ex_check_hops(mg_mcp_ex_t *ex);
+int check_host(mg_mcp_ex_t *ex);
+int check_origin(mg_mcp_ex_t *ex);
+int check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls);
+int check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls);
+int check_hops(mg_mcp_ex_t *ex);
 
 /* exsession.c */
 uint32_t session_owner(const mg_mcp_ex_t *ex);
@@ -208,27 +215,18 @@ int  ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
 
 /* dispatch.c */
 int  accepts(const char *accept, const char *type);
-void ex_run(mg_mcp_ex_t *ex, mg_rpc_msg_t *msgs, size_t n);
 void ex_listen_end(mg_mcp_ex_t *ex);
 void ex_relayed_listen_end(mg_mcp_ex_t *ex);
 void ex_post(mg_mcp_ex_t *ex);
 
 /* policy.c */
-int ex_deny_headers(
-    mg_mcp_ex_t *ex, const mg_era_headers_t *h, const char *text, size_t len);
-int ex_deny_body(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
 /* relay.c */
-void ex_post_relay(
-    mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len);
+extern const mg_relay_ops_t relay_ops;
+void                        ex_post_relay(
+			   mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len);
 int  ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
 void ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
-void relay_head(
-    void *arg, int status, int kind, const char *sid, const char *version);
-void relay_data(void *arg, const char *msg, size_t len);
-void relay_event(
-    void *arg, const char *id, long retry, const char *data, size_t len);
-void relay_end(void *arg, int code, const char *message);
 void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
 void ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 void ex_forget_subscriptions(mg_mcp_ex_t *ex);
@@ -236,11 +234,7 @@ void ex_forget_subscriptions(mg_mcp_ex_t *ex);
 /* wbridge.c */
 void ex_relay_modern(
     mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len);
-int bridge_message(
-    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
 void ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
-int  reverse_message(
-     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
 
 /* input.c */
 int  ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);

@@ -1,7 +1,9 @@
 /*
- * The head phase's checks: what every request must pass on its headers
- * alone (Host against DNS rebinding, Origin, the hop count), before any
- * body is read as JSON.
+ * The head phase's checks: what a request must pass on its headers alone.
+ * The server TLS chose and the client certificate are checked as soon as
+ * the headers are in (before the body is read); Host (DNS rebinding),
+ * Origin and the hop count on the whole request, before its body is read
+ * as JSON.
  */
 #include "config.h"
 
@@ -84,47 +86,68 @@ host_allowed(const mg_mcp_ex_t *ex, int loopback)
 	    is_server_name(ex->srv, host, strlen(host));
 }
 
-/* Transport checks common to every method; MG_OK or answered. */
+/* On a loopback listener, Host must be a local name or ours (DNS
+ * rebinding). */
 int
-ex_check_common(mg_mcp_ex_t *ex, int loopback)
+check_host(mg_mcp_ex_t *ex)
+{
+	if (host_allowed(ex, ex->loopback))
+		return MG_OK;
+	ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+	    "Forbidden: Host not allowed");
+	return MG_ERROR;
+}
+
+int
+check_origin(mg_mcp_ex_t *ex)
 {
 	const char *origin = mg_http_req_header(ex->req, "Origin");
-	const char *pv = mg_http_req_header(ex->req, "MCP-Protocol-Version");
 
-	if (!host_allowed(ex, loopback)) {
-		ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
-		    "Forbidden: Host not allowed");
-		return MG_ERROR;
-	}
-	if (origin != NULL && !origin_allowed(ex, origin)) {
-		ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
-		    "Forbidden: Origin not allowed");
-		return MG_ERROR;
-	}
-	/* a POST's body may speak 2026-07-28: ex_post decides */
-	if (mg_http_req_method(ex->req) == MG_HTTP_POST) {
-		ex->version = pv && known_old(pv) ? version_index(pv) : 0;
+	if (origin == NULL)
+		return MG_DECLINED;
+	if (origin_allowed(ex, origin))
 		return MG_OK;
-	}
-	if (pv != NULL && strcmp(pv, MG_ERA_2026) == 0) {
-		ex->modern = 1;
-		mg_http_add_header(ex->req, "Allow", "POST");
-		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
-		    "Method Not Allowed: 2026-07-28 has no GET stream and no "
-		    "sessions to DELETE; use POST (subscriptions/listen)");
-		return MG_ERROR;
-	}
-	if (pv != NULL && !known_old(pv)) {
-		ex_refuse_old_version(ex, NULL);
-		return MG_ERROR;
-	}
-	ex->version = pv ? version_index(pv) : 0;
-	return MG_OK;
+	ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+	    "Forbidden: Origin not allowed");
+	return MG_ERROR;
+}
+
+/* Over TLS, the server Host names must be the one whose certificate (and
+ * client verification) the handshake used: as nginx, 421. */
+int
+check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls)
+{
+	const struct ssl_ctx_st *tls = mg_http_req_tls_ctx(req);
+
+	if (tls == NULL || tls == server_tls)
+		return MG_OK;
+	mg_http_reply_error(req, 421, -32600,
+	    "Misdirected Request: "
+	    "the TLS server name and the Host header name different "
+	    "servers");
+	return MG_ERROR;
+}
+
+/* A session resumed from another server on this port skips the
+ * handshake's demand for a certificate (TLS 1.3 tickets are checked
+ * before SNI picks the server): demand it here as well. */
+int
+check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls)
+{
+	if (mg_http_req_tls_ctx(req) == NULL ||
+	    srv->tls.verify_client != MG_VERIFY_ON ||
+	    mg_http_req_client_subject(req) != NULL)
+		return MG_OK;
+	mg_http_reply_error(
+	    req, 403, -32600, "Forbidden: a client certificate is required");
+	return MG_ERROR;
 }
 
 /* Loop safety: each gateway adds one to the hop header it passes on. */
 int
-ex_check_hops(mg_mcp_ex_t *ex)
+check_hops(mg_mcp_ex_t *ex)
 {
 	const char *h = mg_http_req_header(ex->req, MG_HOPS_HEADER);
 	char        msg[160];

@@ -1,5 +1,8 @@
 /*
- * The phases of a request on an MCP endpoint, as nginx has them.
+ * The phase tables of a request on an MCP endpoint (phase.h says what
+ * each phase is for), and the two entry points that run them: on the
+ * headers, and on the whole request.  The end of every request, answered
+ * or not, is the log phase.
  */
 #include "config.h"
 
@@ -7,6 +10,66 @@
 
 #include "accesslog.h"
 #include "exchange.h"
+#include "phase.h"
+
+/* As soon as the headers are in: nothing of the body is read yet. */
+static const mg_phase_headers_t headers_phase[] = { check_tls_server,
+	check_client_cert, NULL };
+
+/* The version is negotiated where it always was (phase.h, version.c). */
+static const mg_phase_handler_t head_phase[] = { check_host, check_origin,
+	negotiate_version, check_hops, NULL };
+
+/* Authentication goes here: nobody is told apart yet. */
+static const mg_phase_handler_t access_phase[] = { NULL };
+
+static const struct {
+	mg_http_method_t   method;
+	mg_phase_content_t handler;
+} content_phase[] = {
+	{ MG_HTTP_POST, ex_post },
+	{ MG_HTTP_GET, ex_get },
+	{ MG_HTTP_DELETE, ex_delete },
+};
+
+static void log_access(
+    mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
+
+/* Metrics go here. */
+static const mg_phase_log_t log_phase[] = { log_access, NULL };
+
+int
+mg_mcp_headers(
+    mg_http_req_t *req, const mg_server_t *srv, struct ssl_ctx_st *server_tls)
+{
+	for (const mg_phase_headers_t *h = headers_phase; *h != NULL; h++)
+		if ((*h)(req, srv, server_tls) == MG_ERROR)
+			return MG_ERROR;
+	return MG_OK;
+}
+
+static int
+run(const mg_phase_handler_t *phase, mg_mcp_ex_t *ex)
+{
+	for (const mg_phase_handler_t *h = phase; *h != NULL; h++)
+		if ((*h)(ex) == MG_ERROR)
+			return MG_ERROR;
+	return MG_OK;
+}
+
+static void
+content(mg_mcp_ex_t *ex)
+{
+	mg_http_method_t method = mg_http_req_method(ex->req);
+
+	for (size_t i = 0; i < MG_NELEM(content_phase); i++)
+		if (content_phase[i].method == method) {
+			content_phase[i].handler(ex);
+			return;
+		}
+	mg_http_add_header(ex->req, "Allow", "GET, POST, DELETE");
+	ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST, "Method Not Allowed");
+}
 
 void
 mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
@@ -19,47 +82,48 @@ mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 		    req, 500, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	if (ex_check_common(ex, loopback) != MG_OK ||
-	    ex_check_hops(ex) != MG_OK)
+	ex->loopback = loopback;
+	if (run(head_phase, ex) != MG_OK || run(access_phase, ex) != MG_OK)
 		return;
-	switch (mg_http_req_method(req)) {
-	case MG_HTTP_POST: ex_post(ex); break;
-	case MG_HTTP_GET: ex_get(ex); break;
-	case MG_HTTP_DELETE: ex_delete(ex); break;
-	default:
-		mg_http_add_header(req, "Allow", "GET, POST, DELETE");
-		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
-		    "Method Not Allowed");
-		break;
+	content(ex);
+}
+
+static void
+log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
+{
+	mg_accesslog_entry_t e = { 0 };
+	char                 sid[17];
+
+	e.req = req;
+	if (ex == NULL) {
+		mg_accesslog_write(&ctx->conf->http, &e);
+		return;
 	}
+	e.server = ex->srv->nnames ? ex->srv->names[0] : NULL;
+	e.location = ex->loc->path;
+	if (ex->session) {
+		snprintf(sid, sizeof(sid), "%08llx",
+		    (unsigned long long)(ex->session >> 32));
+		e.session = sid;
+	}
+	e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
+	e.tool = ex->tool[0] ? ex->tool : NULL;
+	e.rpc_error = ex->rpc_error;
+	mg_accesslog_write(&ex->loc->http, &e);
 }
 
 void
 mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
 {
-	mg_mcp_ex_t         *ex = mg_http_req_data(req);
-	mg_accesslog_entry_t e = { 0 };
-	char                 sid[17];
+	mg_mcp_ex_t *ex = mg_http_req_data(req);
 
-	e.req = req;
-	if (ex != NULL) {
-		e.server = ex->srv->nnames ? ex->srv->names[0] : NULL;
-		e.location = ex->loc->path;
-		if (ex->session) {
-			snprintf(sid, sizeof(sid), "%08llx",
-			    (unsigned long long)(ex->session >> 32));
-			e.session = sid;
-		}
-		e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
-		e.tool = ex->tool[0] ? ex->tool : NULL;
-		e.rpc_error = ex->rpc_error;
-		mg_accesslog_write(&ex->loc->http, &e);
-		mg_http_req_set_data(req, NULL);
-		if (ex->dropped)
-			return; /* it lives on without this request */
-		ex->req = NULL;
-		ex_free(ex);
+	for (const mg_phase_log_t *h = log_phase; *h != NULL; h++)
+		(*h)(ctx, req, ex);
+	if (ex == NULL)
 		return;
-	}
-	mg_accesslog_write(&ctx->conf->http, &e);
+	mg_http_req_set_data(req, NULL);
+	if (ex->dropped)
+		return; /* it lives on without this request */
+	ex->req = NULL;
+	ex_free(ex);
 }

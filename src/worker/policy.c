@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "phase.h"
 #include "log.h"
 
 /* The location's rule that refuses METHOD on NAME (NULL: none), or NULL. */
@@ -48,7 +49,7 @@ ex_refuse_denied(mg_mcp_ex_t *ex, const mg_mcp_deny_t *d,
  * the answer; a request allowed on its headers must repeat them in its
  * body, mg_era_check).  1: refused, answered.
  */
-int
+static int
 ex_deny_headers(
     mg_mcp_ex_t *ex, const mg_era_headers_t *h, const char *text, size_t len)
 {
@@ -79,7 +80,7 @@ ex_deny_headers(
 
 /* A request of the 2025 revisions (or each of a batch) is judged on its
  * method and the name in its params.  1: refused, answered. */
-int
+static int
 ex_deny_body(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	const mg_mcp_deny_t *d;
@@ -115,4 +116,39 @@ ex_deny_body(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 		return 1;
 	}
 	return 0;
+}
+
+/* mcp_deny: a 2026-07-28 request on its routing headers, any other
+ * message (or each of a batch) on its body. */
+static int
+check_deny(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
+{
+	const mg_era_headers_t *h = msg->h;
+
+	if (ex->loc->deny == NULL)
+		return MG_DECLINED;
+	if (msg->m != NULL)
+		return ex_deny_body(ex, msg->m) ? MG_ERROR : MG_OK;
+	if (h->version == NULL || h->method == NULL ||
+	    strcmp(h->version, MG_ERA_2026) != 0)
+		return MG_DECLINED;
+	return ex_deny_headers(ex, h, msg->text, msg->len) ? MG_ERROR : MG_OK;
+}
+
+/* Per address or identity limits on messages go here. */
+static const mg_phase_message_t message_phase[] = { check_deny, NULL };
+
+int
+mg_phase_message(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
+{
+	for (const mg_phase_message_t *h = message_phase; *h != NULL; h++)
+		if ((*h)(ex, msg) == MG_ERROR)
+			return MG_ERROR;
+	return MG_OK;
+}
+
+int
+mg_phase_message_none(const mg_location_t *loc)
+{
+	return loc->deny == NULL;
 }

@@ -13,14 +13,11 @@
 #include "exchange.h"
 #include "sse.h"
 
-/* A POST on an mcp_pass location: checked here, answered upstream. */
+/* A POST on an mcp_pass location whose upstream speaks a 2025 revision:
+ * checked here, answered upstream. */
 void
 ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 {
-	if (ex->upstream->protocol == MG_PROTOCOL_2026) {
-		ex_post_reverse(ex, m);
-		return;
-	}
 	ex_note(ex, m);
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
@@ -30,11 +27,6 @@ ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 		ex->relay_init = 1;
 		ex_keep_init_params(ex, m);
 		ex_relay(ex, body, len);
-		return;
-	}
-	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "ping") == 0 &&
-	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
-		ex_run(ex, m, 1); /* the gateway answers: it is alive */
 		return;
 	}
 	if (ex_check_session(ex) != MG_OK)
@@ -119,7 +111,7 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
 }
 
-void
+static void
 relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
 {
@@ -134,6 +126,8 @@ relay_head(
 	 * upstream's version */
 	if (ex->modern && version[0] != '\0')
 		ex->bridged = 1;
+	else if (ex->modern)
+		ex->translate = NULL; /* as it came: no bridge */
 	/* our session for an initialize result (version set), even over an
 	 * upstream without sessions (sid "") */
 	if (ex->relay_init && status == 200 && version[0] != '\0' &&
@@ -174,8 +168,7 @@ relay_turned(mg_mcp_ex_t *ex, const char *msg, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	if ((ex->reverse ? reverse_message(ex, msg, len, b)
-			 : bridge_message(ex, msg, len, b)) == MG_OK) {
+	if (ex->translate(ex, msg, len, b) == MG_OK) {
 		if (ex->streaming)
 			ex_event(ex, b);
 		else
@@ -185,14 +178,14 @@ relay_turned(mg_mcp_ex_t *ex, const char *msg, size_t len)
 	evbuffer_free(b);
 }
 
-void
+static void
 relay_data(void *arg, const char *msg, size_t len)
 {
 	mg_mcp_ex_t *ex = arg;
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
-	if (ex->bridged || ex->reverse)
+	if (ex->translate != NULL)
 		relay_turned(ex, msg, len);
 	else
 		relay_message(ex, msg, len);
@@ -200,7 +193,7 @@ relay_data(void *arg, const char *msg, size_t len)
 
 /* An upstream's SSE event, passed on with its own id and retry, so the
  * client can resume through the gateway. */
-void
+static void
 relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
 	mg_mcp_ex_t     *ex = arg;
@@ -211,7 +204,7 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	/* over either bridge: the messages turned, the upstream stream's
 	 * ids, retry and priming event dropped (the other era's ids mean
 	 * nothing to the client); an answer alone goes as JSON */
-	if (ex->bridged || ex->reverse) {
+	if (ex->translate != NULL) {
 		if (len > 0)
 			relay_turned(ex, data, len);
 		return;
@@ -228,7 +221,7 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	evbuffer_free(out);
 }
 
-void
+static void
 relay_end(void *arg, int code, const char *message)
 {
 	mg_mcp_ex_t *ex = arg;
@@ -253,16 +246,18 @@ relay_end(void *arg, int code, const char *message)
 		mg_http_reply(ex->req, ex->relay_status, NULL, NULL, 0);
 }
 
+/* What comes back of a relayed request (or a resumed stream's). */
+const mg_relay_ops_t relay_ops = { relay_head, relay_data, relay_event,
+	relay_end, NULL };
+
 /* Relay this request, with the upstream session the token holds. */
 void
 ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 {
-	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_event,
-		relay_end, NULL };
-	mg_relay_ops_t              o = ops;
-	mg_relay_req_t              q = { 0 };
-	const char                 *v = versions[ex->version];
-	struct evbuffer            *headers = NULL;
+	mg_relay_ops_t   o = relay_ops;
+	mg_relay_req_t   q = { 0 };
+	const char      *v = versions[ex->version];
+	struct evbuffer *headers = NULL;
 
 	q.method = mg_http_req_method(ex->req);
 	q.initialize = ex->relay_init;

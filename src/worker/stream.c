@@ -240,11 +240,9 @@ again:
 static int
 ex_resume(mg_mcp_ex_t *ex, const char *lei)
 {
-	static const mg_relay_ops_t ops = { relay_head, relay_data, relay_event,
-		relay_end, NULL };
-	mg_relay_ops_t              o = ops;
-	mg_msg_resume_t             m = { 0 };
-	char                        why[256];
+	mg_relay_ops_t  o = relay_ops;
+	mg_msg_resume_t m = { 0 };
+	char            why[256];
 
 	if (mg_replay_parse_id(lei, &m.stream, &m.seq) != MG_OK) {
 		ex_refuse(ex, 400, NULL, -32000,

@@ -79,3 +79,36 @@ ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
 	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
 	json_object_put(data);
 }
+
+/*
+ * The version a request speaks, from its MCP-Protocol-Version header (a
+ * session's own comes later, ex_check_session).  A POST's body may speak
+ * 2026-07-28: ex_post decides.  A GET or DELETE of 2026-07-28 (which has
+ * neither), or of a version not served, is refused.  Not a check, but it
+ * runs among the head phase's, where a refusal of it always came: after
+ * Origin, before the hop count.
+ */
+int
+negotiate_version(mg_mcp_ex_t *ex)
+{
+	const char *pv = mg_http_req_header(ex->req, "MCP-Protocol-Version");
+
+	if (mg_http_req_method(ex->req) == MG_HTTP_POST) {
+		ex->version = pv && known_old(pv) ? version_index(pv) : 0;
+		return MG_OK;
+	}
+	if (pv != NULL && strcmp(pv, MG_ERA_2026) == 0) {
+		ex->modern = 1;
+		mg_http_add_header(ex->req, "Allow", "POST");
+		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
+		    "Method Not Allowed: 2026-07-28 has no GET stream and no "
+		    "sessions to DELETE; use POST (subscriptions/listen)");
+		return MG_ERROR;
+	}
+	if (pv != NULL && !known_old(pv)) {
+		ex_refuse_old_version(ex, NULL);
+		return MG_ERROR;
+	}
+	ex->version = pv ? version_index(pv) : 0;
+	return MG_OK;
+}

@@ -17,31 +17,6 @@
 #include "bridge.h"
 #include "exchange.h"
 
-/* A 2026-07-28 message on a proxy route: checked here, relayed with its
- * routing headers, as it came to an upstream that speaks 2026-07-28, or
- * over the connector's bridge to one of the 2025 revisions (the answers
- * are then turned into the new era's: bridge_message). */
-void
-ex_relay_modern(
-    mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len)
-{
-	if (strlen(mg_http_req_header(ex->req, "MCP-Protocol-Version")) > 31) {
-		ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
-		    "Unsupported protocol version (longer than 31 bytes)");
-		return;
-	}
-	if (m->kind == MG_RPC_REQUEST) {
-		ex->req_id = json_object_get(m->id);
-		if (ex_input_check(ex, m) != MG_OK)
-			return;
-		const char *target = mg_era_name_of(m->method, m->params);
-
-		snprintf(ex->input_target, sizeof(ex->input_target), "%s",
-		    target ? target : "");
-	}
-	ex_relay(ex, body, len);
-}
-
 static void
 add_if_absent(struct json_object *o, const char *key, struct json_object *v)
 {
@@ -114,7 +89,7 @@ bridge_missing_capability(mg_mcp_ex_t *ex, struct evbuffer *out)
  * it (a request of the upstream to the client, which the bridge's
  * session declared no capability for).  An unknown method is 404.
  */
-int
+static int
 bridge_message(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
 {
@@ -181,6 +156,36 @@ bridge_message(
 	return rc;
 }
 
+/* A 2026-07-28 message on a proxy route: checked here, relayed with its
+ * routing headers, as it came to an upstream that speaks 2026-07-28, or
+ * over the connector's bridge to one of the 2025 revisions (the answers
+ * are then turned into the new era's: bridge_message). */
+void
+ex_relay_modern(
+    mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len)
+{
+	if (strlen(mg_http_req_header(ex->req, "MCP-Protocol-Version")) > 31) {
+		ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
+		    "Unsupported protocol version (longer than 31 bytes)");
+		return;
+	}
+	if (m->kind == MG_RPC_REQUEST) {
+		ex->req_id = json_object_get(m->id);
+		if (ex_input_check(ex, m) != MG_OK)
+			return;
+		const char *target = mg_era_name_of(m->method, m->params);
+
+		snprintf(ex->input_target, sizeof(ex->input_target), "%s",
+		    target ? target : "");
+	}
+	/* turned if the connector's head says it bridges (relay_head) */
+	ex->translate = bridge_message;
+	ex_relay(ex, body, len);
+}
+
+static int reverse_message(
+    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
+
 /* Relay BODY (a 2026-07-28 message) with its routing headers. */
 static void
 ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
@@ -189,6 +194,7 @@ ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
 	const char *name = mg_era_name_of(method, params);
 
 	ex->reverse = 1;
+	ex->translate = reverse_message;
 	if (body == NULL || (ex->rev_headers = evbuffer_new()) == NULL) {
 		free(body);
 		ex_refuse(ex, 500, ex->req_id, MG_RPC_INTERNAL_ERROR,
@@ -433,7 +439,7 @@ reverse_ask(mg_mcp_ex_t *ex, struct json_object *result, struct evbuffer *out)
  * session; an input_required result becomes requests to the client
  * (reverse_ask).  MG_DECLINED: nothing to send.
  */
-int
+static int
 reverse_message(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
 {
