@@ -12,7 +12,8 @@ main(void)
 {
 	Suite *(*suites[])(void) = { conf_suite, ipc_suite, session_suite,
 		sesstab_suite, jsonrpc_suite, sse_suite, replay_suite,
-		bridge_suite, era_suite, http_suite, crash_suite };
+		bridge_suite, era_suite, http_suite, crash_suite, phase_suite,
+		exchange_suite };
 	SRunner *sr;
 	int      failed;
 

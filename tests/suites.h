@@ -15,5 +15,7 @@ Suite *era_suite(void);
 Suite *bridge_suite(void);
 Suite *http_suite(void);
 Suite *crash_suite(void);
+Suite *phase_suite(void);
+Suite *exchange_suite(void);
 
 #endif
