@@ -56,7 +56,7 @@ mg_mcp_call_params(const mg_mcp_call_t *c)
 const char *
 mg_mcp_call_version(const mg_mcp_call_t *c)
 {
-	return c->ex->modern ? MG_ERA_2026 : versions[c->ex->version];
+	return c->ex->modern ? MG_ERA_2026 : mg_ex_versions[c->ex->version];
 }
 
 const char *
@@ -90,7 +90,7 @@ mg_mcp_call_unseal(
 void
 mg_mcp_call_set_tool(mg_mcp_call_t *c, const char *tool)
 {
-	copy_token(c->ex->tool, sizeof(c->ex->tool), tool);
+	mg_ex_copy_token(c->ex->tool, sizeof(c->ex->tool), tool);
 }
 
 void
@@ -102,10 +102,10 @@ mg_mcp_call_notify(
 
 	if (ex->req != NULL || ex->replay != NULL) {
 		if (ex->req != NULL)
-			ex_stream_begin(ex);
+			mg_ex_stream_begin(ex);
 		msg = evbuffer_new();
 		mg_rpc_write_notification(msg, method, params);
-		ex_event(ex, msg);
+		mg_ex_event(ex, msg);
 		evbuffer_free(msg);
 	}
 	json_object_put(params);
@@ -116,11 +116,11 @@ call_answered(mg_mcp_call_t *c, struct evbuffer *msg)
 {
 	mg_mcp_ex_t *ex = c->ex;
 
-	call_unlink(c);
-	call_free(c);
-	ex_send(ex, msg);
+	mg_ex_call_unlink(c);
+	mg_ex_call_free(c);
+	mg_ex_send(ex, msg);
 	evbuffer_free(msg);
-	ex_finish(ex);
+	mg_ex_finish(ex);
 }
 
 void
@@ -182,15 +182,15 @@ cancel_call(mg_mcp_call_t *c)
 {
 	mg_mcp_ex_t *ex = c->ex;
 
-	call_unlink(c);
+	mg_ex_call_unlink(c);
 	if (ex->backend->cancel)
 		ex->backend->cancel(c);
-	call_free(c);
-	ex_finish(ex);
+	mg_ex_call_free(c);
+	mg_ex_finish(ex);
 }
 
 void
-ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params)
+mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params)
 {
 	struct json_object *rid;
 	mg_mcp_call_t      *c;
@@ -255,10 +255,10 @@ mg_mcp_call_ask(mg_mcp_call_t *c, const char *method,
 	c->ask_id = id_text(id);
 	c->answered = answered;
 	if (ex->req != NULL)
-		ex_stream_begin(ex);
+		mg_ex_stream_begin(ex);
 	msg = evbuffer_new();
 	mg_rpc_write_request(msg, id, method, params);
-	ex_event(ex, msg);
+	mg_ex_event(ex, msg);
 	evbuffer_free(msg);
 	json_object_put(id);
 	json_object_put(params);
@@ -288,7 +288,7 @@ ask_answered(mg_mcp_call_t *c, const mg_rpc_msg_t *m)
 
 /* A response in a POST: to a call here, or passed on to the others. */
 void
-ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	mg_mcp_call_t *c;
 	char          *idtext;
@@ -318,7 +318,7 @@ mg_mcp_notify_remote(
 			struct evbuffer *b = evbuffer_new();
 
 			evbuffer_add(b, text, len);
-			ex_event(ex, b);
+			mg_ex_event(ex, b);
 			evbuffer_free(b);
 		}
 }
@@ -349,7 +349,7 @@ mg_mcp_answer_remote(
 
 /* A call for request M, unanswered in EX. */
 mg_mcp_call_t *
-call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	mg_mcp_call_t *c = calloc(1, sizeof(*c));
 

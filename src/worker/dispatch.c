@@ -19,7 +19,7 @@
 
 /* Does the Accept header admit TYPE ("application/json")? */
 int
-accepts(const char *accept, const char *type)
+mg_ex_accepts(const char *accept, const char *type)
 {
 	const char *slash = strchr(type, '/');
 	const char *p = accept;
@@ -68,33 +68,34 @@ ex_initialize(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	if (m->params &&
 	    json_object_object_get_ex(m->params, "protocolVersion", &pv) &&
 	    json_object_is_type(pv, json_type_string))
-		v = version_index(json_object_get_string(pv));
+		v = mg_ex_version_index(json_object_get_string(pv));
 	if (m->params == NULL || pv == NULL) {
-		ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
+		mg_ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
 		    "initialize needs params.protocolVersion");
 		return;
 	}
-	ex->version = v >= 0 ? v : (int)MG_NELEM(versions) - 1;
+	ex->version = v >= 0 ? v : (int)MG_NELEM(mg_ex_versions) - 1;
 	memset(&s, 0, sizeof(s));
 	s.id = mg_sesstab_new_id();
 	s.issued = (int64_t)time(NULL);
 	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
-	snprintf(s.version, sizeof(s.version), "%s", versions[ex->version]);
+	snprintf(
+	    s.version, sizeof(s.version), "%s", mg_ex_versions[ex->version]);
 	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK) {
-		ex_refuse(ex, 500, m->id, MG_RPC_INTERNAL_ERROR,
+		mg_ex_refuse(ex, 500, m->id, MG_RPC_INTERNAL_ERROR,
 		    "cannot seal a session id");
 		return;
 	}
-	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, now_ms(),
-	    session_owner(ex), session_limit(ex));
+	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, mg_ex_now_ms(),
+	    mg_ex_session_owner(ex), mg_ex_session_limit(ex));
 	if (rc != MG_OK) {
-		session_refuse(ex, m->id, rc);
+		mg_ex_session_refuse(ex, m->id, rc);
 		return;
 	}
 	ex->session = s.id;
-	result = ex->backend->initialize(versions[ex->version]);
+	result = ex->backend->initialize(mg_ex_versions[ex->version]);
 	json_object_object_add(result, "protocolVersion",
-	    json_object_new_string(versions[ex->version]));
+	    json_object_new_string(mg_ex_versions[ex->version]));
 	body = evbuffer_new();
 	mg_rpc_write_result(body, m->id, result);
 	json_object_put(result);
@@ -110,19 +111,20 @@ ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	mg_mcp_call_t *c;
 
 	if (ex->rpc_method[0] == '\0' && m->method)
-		copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
+		mg_ex_copy_token(
+		    ex->rpc_method, sizeof(ex->rpc_method), m->method);
 	if (m->kind == MG_RPC_NOTIFICATION) {
 		if (strcmp(m->method, "notifications/cancelled") == 0)
-			ex_cancelled(ex, m->params);
+			mg_ex_cancelled(ex, m->params);
 		return;
 	}
 	if (m->kind == MG_RPC_RESULT || m->kind == MG_RPC_ERROR) {
-		ex_answer(ex, m);
+		mg_ex_answer(ex, m);
 		return;
 	}
 	if (m->kind != MG_RPC_REQUEST)
 		return;
-	if ((c = call_new(ex, m)) == NULL)
+	if ((c = mg_ex_call_new(ex, m)) == NULL)
 		return;
 	if (strcmp(m->method, "ping") == 0)
 		mg_mcp_call_result(c, json_object_new_object());
@@ -162,9 +164,9 @@ ex_run(mg_mcp_ex_t *ex, mg_rpc_msg_t *msgs, size_t n)
 		hold.next = ex->calls;
 		ex->calls = &hold;
 		ex_message(ex, &msgs[i]);
-		call_unlink(&hold);
+		mg_ex_call_unlink(&hold);
 	}
-	ex_finish(ex);
+	mg_ex_finish(ex);
 }
 
 /* A JSON array on 2025-03-26: each element is a message. */
@@ -175,8 +177,8 @@ ex_batch(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	mg_rpc_msg_t *msgs = calloc(n, sizeof(*msgs));
 	mg_rpc_err_t  err;
 
-	if (!batches_allowed(ex->version)) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+	if (!mg_ex_batches_allowed(ex->version)) {
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "batches are not supported on this protocol version");
 		free(msgs);
 		return;
@@ -185,7 +187,7 @@ ex_batch(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	for (size_t i = 0; i < n && msgs; i++)
 		if (mg_rpc_from_object(json_object_array_get_idx(m->root, i),
 			&msgs[i], &err) != MG_OK) {
-			ex_refuse(ex, 400, err.id, err.code, err.message);
+			mg_ex_refuse(ex, 400, err.id, err.code, err.message);
 			mg_rpc_err_clear(&err);
 			n = i;
 			goto out;
@@ -206,7 +208,7 @@ ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	struct json_object *r = ex->backend->initialize(MG_ERA_2026);
 	struct json_object *info, *meta;
-	mg_mcp_call_t      *c = call_new(ex, m);
+	mg_mcp_call_t      *c = mg_ex_call_new(ex, m);
 
 	if (json_object_object_get_ex(r, "serverInfo", &info)) {
 		meta = json_object_new_object();
@@ -216,10 +218,11 @@ ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 		json_object_object_add(r, "_meta", meta);
 	}
 	json_object_object_add(r, "supportedVersions",
-	    version_list(all_versions, MG_NELEM(all_versions)));
+	    mg_ex_version_list(
+		mg_ex_all_versions, MG_NELEM(mg_ex_all_versions)));
 	if (c == NULL) {
 		json_object_put(r);
-		ex_refuse(
+		mg_ex_refuse(
 		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -261,7 +264,7 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 
 	if (!json_object_object_get_ex(m->params, "notifications", &asked) ||
 	    !json_object_is_type(asked, json_type_object)) {
-		ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
+		mg_ex_refuse(ex, 400, m->id, MG_RPC_INVALID_PARAMS,
 		    "Invalid params: subscriptions/listen needs "
 		    "params.notifications (an object)");
 		return;
@@ -276,14 +279,14 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 			json_object_object_add(
 			    agreed, kinds[i].filter, json_object_get(v));
 	json_object_put(init);
-	if (call_new(ex, m) == NULL) {
+	if (mg_ex_call_new(ex, m) == NULL) {
 		json_object_put(agreed);
-		ex_refuse(
+		mg_ex_refuse(
 		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	ex->listen = 1;
-	ex_stream_begin(ex);
+	mg_ex_stream_begin(ex);
 	params = json_object_new_object();
 	meta = json_object_new_object();
 	json_object_object_add(
@@ -294,7 +297,7 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	mg_rpc_write_notification(
 	    msg, "notifications/subscriptions/acknowledged", params);
 	json_object_put(params);
-	ex_event(ex, msg);
+	mg_ex_event(ex, msg);
 	evbuffer_free(msg);
 }
 
@@ -313,7 +316,7 @@ listen_end_result(struct json_object *id)
 
 /* A listen stream ends gracefully. */
 void
-ex_listen_end(mg_mcp_ex_t *ex)
+mg_ex_listen_end(mg_mcp_ex_t *ex)
 {
 	if (ex->calls != NULL)
 		mg_mcp_call_result(ex->calls, listen_end_result(ex->calls->id));
@@ -323,7 +326,7 @@ ex_listen_end(mg_mcp_ex_t *ex)
  * ours do when this worker stops: the result naming the subscription;
  * the relay is cancelled with the exchange. */
 void
-ex_relayed_listen_end(mg_mcp_ex_t *ex)
+mg_ex_relayed_listen_end(mg_mcp_ex_t *ex)
 {
 	struct json_object *r = listen_end_result(ex->req_id);
 	struct evbuffer    *out = evbuffer_new();
@@ -334,7 +337,7 @@ ex_relayed_listen_end(mg_mcp_ex_t *ex)
 	json_object_put(r);
 	mg_proxy_cancel(ex->relay);
 	ex->relay = NULL;
-	ex_event(ex, out);
+	mg_ex_event(ex, out);
 	evbuffer_free(out);
 	mg_http_stream_end(ex->req);
 }
@@ -356,22 +359,22 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 			snprintf(why, sizeof(why),
 			    "Header mismatch: %s appears more than once",
 			    era_headers[i]);
-			ex_refuse(ex, 400,
+			mg_ex_refuse(ex, 400,
 			    m->kind == MG_RPC_REQUEST ? m->id : NULL,
 			    MG_MCP_ERR_HEADER_MISMATCH, why);
 			return;
 		}
 	if (m->kind == MG_RPC_BATCH) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Invalid Request: 2026-07-28 has no batches");
 		return;
 	}
-	ex_note(ex, m);
-	ex_note_headers(ex, h);
+	mg_ex_note(ex, m);
+	mg_ex_note_headers(ex, h);
 	/* on a proxy route the upstream says which versions it serves */
-	if (mg_era_check(h, m, ex->upstream ? NULL : all_versions,
-		MG_NELEM(all_versions), &err) != MG_OK) {
-		ex_refuse_data(
+	if (mg_era_check(h, m, ex->upstream ? NULL : mg_ex_all_versions,
+		MG_NELEM(mg_ex_all_versions), &err) != MG_OK) {
+		mg_ex_refuse_data(
 		    ex, err.status, m->id, err.code, err.message, err.data);
 		mg_era_err_clear(&err);
 		return;
@@ -381,20 +384,20 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		return;
 	}
 	if (m->kind != MG_RPC_REQUEST) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Invalid Request: on 2026-07-28 the server sends no "
 		    "requests, so no response is awaited");
 		return;
 	}
-	if (removed_in_2026(m->method)) {
+	if (mg_ex_removed_in_2026(m->method)) {
 		snprintf(why, sizeof(why),
 		    "Method not found: %s is not part of 2026-07-28",
 		    m->method);
-		ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
+		mg_ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
 		return;
 	}
 	if (ex->upstream != NULL) {
-		ex_relay_modern(ex, m, body, len);
+		mg_ex_relay_modern(ex, m, body, len);
 		return;
 	}
 	if (strcmp(m->method, "server/discover") == 0)
@@ -406,7 +409,7 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 }
 
 void
-ex_post(mg_mcp_ex_t *ex)
+mg_ex_post(mg_mcp_ex_t *ex)
 {
 	struct evbuffer *body = mg_http_req_body(ex->req);
 	size_t           len = evbuffer_get_length(body);
@@ -416,17 +419,17 @@ ex_post(mg_mcp_ex_t *ex)
 	mg_era_headers_t h;
 	mg_phase_msg_t   pm = { 0 };
 
-	if (!accepts(
+	if (!mg_ex_accepts(
 		mg_http_req_header(ex->req, "Accept"), "application/json") ||
-	    !accepts(
+	    !mg_ex_accepts(
 		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
-		ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
 		    "Not Acceptable: Accept must list application/json and "
 		    "text/event-stream");
 		return;
 	}
 	if (!is_json(mg_http_req_header(ex->req, "Content-Type"))) {
-		ex_refuse(ex, 415, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 415, NULL, MG_RPC_INVALID_REQUEST,
 		    "Unsupported Media Type: Content-Type must be "
 		    "application/json");
 		return;
@@ -443,22 +446,22 @@ ex_post(mg_mcp_ex_t *ex)
 		return;
 	/* the most common relay: a 2025 request passed on as it is */
 	if (ex->upstream != NULL && mg_phase_message_none(ex->loc) &&
-	    h.version != NULL && known_old(h.version) &&
+	    h.version != NULL && mg_ex_known_old(h.version) &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026 &&
-	    ex_post_relay_plain(ex, text, len) == MG_OK)
+	    mg_ex_post_relay_plain(ex, text, len) == MG_OK)
 		return;
 	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
-		ex_refuse(ex, 400, err.id, err.code, err.message);
+		mg_ex_refuse(ex, 400, err.id, err.code, err.message);
 		mg_rpc_err_clear(&err);
 		return;
 	}
-	if (mg_era_is_2026(&h, &m, known_old)) {
+	if (mg_era_is_2026(&h, &m, mg_ex_known_old)) {
 		ex_post_2026(ex, &h, &m, text, len);
 		mg_rpc_msg_clear(&m);
 		return;
 	}
-	if (h.version != NULL && !known_old(h.version)) {
-		ex_refuse_old_version(
+	if (h.version != NULL && !mg_ex_known_old(h.version)) {
+		mg_ex_refuse_old_version(
 		    ex, m.kind == MG_RPC_REQUEST ? m.id : NULL);
 		mg_rpc_msg_clear(&m);
 		return;
@@ -470,14 +473,14 @@ ex_post(mg_mcp_ex_t *ex)
 	}
 	if (ex->upstream != NULL) {
 		if (ex->upstream->protocol == MG_PROTOCOL_2026)
-			ex_post_reverse(ex, &m);
+			mg_ex_post_reverse(ex, &m);
 		else if (m.kind == MG_RPC_REQUEST &&
 		    strcmp(m.method, "ping") == 0 &&
 		    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL)
 			ex_run(
 			    ex, &m, 1); /* the gateway answers: it is alive */
 		else
-			ex_post_relay(ex, &m, text, len);
+			mg_ex_post_relay(ex, &m, text, len);
 		mg_rpc_msg_clear(&m);
 		return;
 	}
@@ -487,7 +490,7 @@ ex_post(mg_mcp_ex_t *ex)
 	} else if (m.kind == MG_RPC_REQUEST && strcmp(m.method, "ping") == 0 &&
 	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
 		ex_run(ex, &m, 1); /* ping needs no session */
-	} else if (ex_check_session(ex) == MG_OK) {
+	} else if (mg_ex_check_session(ex) == MG_OK) {
 		if (m.kind == MG_RPC_BATCH)
 			ex_batch(ex, &m);
 		else

@@ -26,7 +26,7 @@ stream_new(const mg_mcp_ctx_t *ctx, int get)
 }
 
 int64_t
-now_ms(void)
+mg_ex_now_ms(void)
 {
 	struct timespec ts;
 
@@ -75,7 +75,7 @@ mg_mcp_set_forward(mg_mcp_ctx_t *ctx,
 /* Client text for a log line (LEN bytes of SRC, or up to a NUL):
  * printable, no spaces, bounded. */
 void
-copy_token_n(char *dst, size_t n, const char *src, size_t len)
+mg_ex_copy_token_n(char *dst, size_t n, const char *src, size_t len)
 {
 	size_t i;
 
@@ -85,13 +85,13 @@ copy_token_n(char *dst, size_t n, const char *src, size_t len)
 }
 
 void
-copy_token(char *dst, size_t n, const char *src)
+mg_ex_copy_token(char *dst, size_t n, const char *src)
 {
-	copy_token_n(dst, n, src, SIZE_MAX);
+	mg_ex_copy_token_n(dst, n, src, SIZE_MAX);
 }
 
 mg_mcp_ex_t *
-ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
+mg_ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
     const mg_location_t *loc)
 {
 	mg_mcp_ex_t *ex = calloc(1, sizeof(*ex));
@@ -114,7 +114,7 @@ ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 }
 
 void
-call_free(mg_mcp_call_t *c)
+mg_ex_call_free(mg_mcp_call_t *c)
 {
 	json_object_put(c->id);
 	json_object_put(c->params);
@@ -124,7 +124,7 @@ call_free(mg_mcp_call_t *c)
 }
 
 void
-call_unlink(mg_mcp_call_t *c)
+mg_ex_call_unlink(mg_mcp_call_t *c)
 {
 	mg_mcp_call_t **pp;
 
@@ -137,7 +137,7 @@ call_unlink(mg_mcp_call_t *c)
 
 /* End every call unanswered: the backend forgets them. */
 void
-ex_cancel_calls(mg_mcp_ex_t *ex)
+mg_ex_cancel_calls(mg_mcp_ex_t *ex)
 {
 	mg_mcp_call_t *c;
 
@@ -145,16 +145,16 @@ ex_cancel_calls(mg_mcp_ex_t *ex)
 		ex->calls = c->next;
 		if (ex->backend && ex->backend->cancel)
 			ex->backend->cancel(c);
-		call_free(c);
+		mg_ex_call_free(c);
 	}
 }
 
 void
-ex_free(mg_mcp_ex_t *ex)
+mg_ex_free(mg_mcp_ex_t *ex)
 {
 	mg_mcp_ctx_t *ctx = ex->ctx;
 
-	ex_cancel_calls(ex);
+	mg_ex_cancel_calls(ex);
 	/* a JSON answer is whole at its DATA: the END that follows needs no
 	 * cancel (which would wake the connector for nothing) */
 	if (ex->relay && ex->answered_relay)
@@ -194,7 +194,7 @@ ex_free(mg_mcp_ex_t *ex)
 
 /* An HTTP-level refusal with a JSON-RPC error body (DATA borrowed). */
 void
-ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+mg_ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
     const char *message, struct json_object *data)
 {
 	struct evbuffer *body = evbuffer_new();
@@ -206,10 +206,10 @@ ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
 }
 
 void
-ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
     const char *message)
 {
-	ex_refuse_data(ex, status, id, code, message, NULL);
+	mg_ex_refuse_data(ex, status, id, code, message, NULL);
 }
 
 /*
@@ -241,7 +241,7 @@ ex_stream_keepalive(evutil_socket_t fd, short what, void *arg)
 		return;
 	/* a GET stream ends with its session (deleted on another worker) */
 	if (ex->get_stream &&
-	    mg_sesstab_touch(ex->ctx->sessions, ex->session, now_ms(),
+	    mg_sesstab_touch(ex->ctx->sessions, ex->session, mg_ex_now_ms(),
 		ex->ctx->conf->session_timeout) != MG_OK) {
 		mg_http_stream_end(ex->req);
 		return;
@@ -256,15 +256,15 @@ ex_stream_keepalive(evutil_socket_t fd, short what, void *arg)
 /* A stream read by another worker's client: frames to the connector,
  * while there is one (a lost link drops such readers: peers_lost). */
 mg_link_t *
-peer_link(const mg_mcp_ctx_t *ctx)
+mg_ex_peer_link(const mg_mcp_ctx_t *ctx)
 {
 	return ctx->proxy ? mg_proxy_link(ctx->proxy) : NULL;
 }
 
 void
-peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message)
+mg_ex_peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message)
 {
-	mg_link_t *link = peer_link(ctx);
+	mg_link_t *link = mg_ex_peer_link(ctx);
 
 	if (link != NULL)
 		mg_link_send_end(link, MG_MSG_PEER_END, id, code, message);
@@ -273,7 +273,7 @@ peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message)
 /* One event to whoever reads the stream now: our client, another
  * worker's, or nobody (it waits in the replay buffer). */
 void
-ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
+mg_ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
 {
 	char             id[MG_REPLAY_ID_MAX];
 	struct evbuffer *out;
@@ -286,13 +286,13 @@ ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len)
 		    out, ex->modern ? NULL : id, NULL, data, len);
 		mg_http_stream_write_buffer(ex->req, out);
 		evbuffer_free(out);
-	} else if (ex->peer_id != 0 && peer_link(ex->ctx) != NULL)
-		mg_link_send_event(peer_link(ex->ctx), MG_MSG_PEER_EVENT,
+	} else if (ex->peer_id != 0 && mg_ex_peer_link(ex->ctx) != NULL)
+		mg_link_send_event(mg_ex_peer_link(ex->ctx), MG_MSG_PEER_EVENT,
 		    ex->peer_id, id, -1, data, len);
 }
 
 void
-ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg)
+mg_ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg)
 {
 	size_t      len = evbuffer_get_length(msg);
 	const char *data = len ? (const char *)evbuffer_pullup(msg, -1) : "";
@@ -300,13 +300,13 @@ ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg)
 	ex->seq++;
 	if (ex->replay != NULL)
 		mg_replay_add(ex->replay, ex->seq, data, len);
-	ex_deliver(ex, ex->seq, data, len);
+	mg_ex_deliver(ex, ex->seq, data, len);
 	evbuffer_drain(msg, len);
 }
 
 /* The headers of an SSE answer to our client, and its keep-alives. */
 void
-ex_stream_headers(mg_mcp_ex_t *ex)
+mg_ex_stream_headers(mg_mcp_ex_t *ex)
 {
 	struct timeval tv;
 
@@ -331,7 +331,7 @@ primes_streams(int version)
 
 /* Turn the answer into an SSE stream (once). */
 void
-ex_stream_begin(mg_mcp_ex_t *ex)
+mg_ex_stream_begin(mg_mcp_ex_t *ex)
 {
 	struct evbuffer *out;
 
@@ -344,13 +344,13 @@ ex_stream_begin(mg_mcp_ex_t *ex)
 	if (ex->upstream == NULL && !ex->get_stream && !ex->resuming &&
 	    ex->session != 0 && ex->loc->http.sse_buffer > 0)
 		ex->replay = mg_replay_new((size_t)ex->loc->http.sse_buffer);
-	ex_stream_headers(ex);
+	mg_ex_stream_headers(ex);
 	/* a relayed stream carries the upstream's own priming event */
 	if (primes_streams(ex->version) && ex->upstream == NULL &&
 	    !ex->resuming) {
 		struct evbuffer *empty = evbuffer_new();
 
-		ex_event(ex, empty); /* the priming event: an id, no data */
+		mg_ex_event(ex, empty); /* the priming event: an id, no data */
 		evbuffer_free(empty);
 	}
 	/* answers held back for a JSON reply go out as events now */
@@ -367,7 +367,7 @@ ex_stream_begin(mg_mcp_ex_t *ex)
 			    nl.pos < 0 ? evbuffer_get_length(out)
 				       : (size_t)nl.pos);
 			evbuffer_drain(out, nl.pos < 0 ? 0 : 1);
-			ex_event(ex, one);
+			mg_ex_event(ex, one);
 			evbuffer_free(one);
 		}
 		evbuffer_free(out);
@@ -376,7 +376,7 @@ ex_stream_begin(mg_mcp_ex_t *ex)
 
 /* Every call is answered: finish the HTTP answer. */
 void
-ex_finish(mg_mcp_ex_t *ex)
+mg_ex_finish(mg_mcp_ex_t *ex)
 {
 	if (ex->calls != NULL)
 		return;
@@ -384,8 +384,8 @@ ex_finish(mg_mcp_ex_t *ex)
 		/* read elsewhere: that is the end; dropped: the answers wait
 		 * for the client until the linger timer */
 		if (ex->peer_id != 0) {
-			peer_end(ex->ctx, ex->peer_id, 0, NULL);
-			ex_free(ex);
+			mg_ex_peer_end(ex->ctx, ex->peer_id, 0, NULL);
+			mg_ex_free(ex);
 		}
 		return;
 	}
@@ -395,7 +395,7 @@ ex_finish(mg_mcp_ex_t *ex)
 	}
 	if (ex->nanswers == 0) {
 		/* every call was cancelled: an empty stream, no response */
-		ex_stream_begin(ex);
+		mg_ex_stream_begin(ex);
 		mg_http_stream_end(ex->req);
 		return;
 	}
@@ -433,12 +433,12 @@ ex_finish(mg_mcp_ex_t *ex)
 
 /* Queue one serialized message: as an event, or held for a JSON reply. */
 void
-ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg)
+mg_ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg)
 {
 	if (ex->req == NULL && ex->replay == NULL)
 		return;
 	if (ex->streaming) {
-		ex_event(ex, msg);
+		mg_ex_event(ex, msg);
 		return;
 	}
 	if (ex->answers == NULL)
@@ -450,34 +450,34 @@ ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg)
 
 /* The method and tool of a message, for the access log. */
 void
-ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+mg_ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	const char *name;
 
 	if (m->method == NULL)
 		return;
-	copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
+	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), m->method);
 	/* the tool, prompt or resource: what Mcp-Name carries */
 	if ((name = mg_era_name_of(m->method, m->params)) != NULL)
-		copy_token(ex->tool, sizeof(ex->tool), name);
+		mg_ex_copy_token(ex->tool, sizeof(ex->tool), name);
 }
 
 /* The access log shows what Mcp-Method and Mcp-Name say (what the
  * request was routed on), which the body must repeat. */
 void
-ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h)
+mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h)
 {
 	char v[MG_ERA_HEADER_MAX];
 
 	if (h->method && mg_era_header_value(h->method, v, sizeof(v)) == MG_OK)
-		copy_token(ex->rpc_method, sizeof(ex->rpc_method), v);
+		mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), v);
 	if (h->name && mg_era_header_value(h->name, v, sizeof(v)) == MG_OK)
-		copy_token(ex->tool, sizeof(ex->tool), v);
+		mg_ex_copy_token(ex->tool, sizeof(ex->tool), v);
 }
 
 /* An answer of our own, in JSON (RESULT taken; or an error). */
 void
-ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
+mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
     struct json_object *result, int code, const char *message)
 {
 	struct evbuffer *body = evbuffer_new();
@@ -499,6 +499,6 @@ mg_mcp_ctx_free(mg_mcp_ctx_t *ctx)
 	if (ctx == NULL)
 		return;
 	while (ctx->exchanges != NULL)
-		ex_free(ctx->exchanges);
+		mg_ex_free(ctx->exchanges);
 	free(ctx);
 }

@@ -1,8 +1,8 @@
 /*
  * What the worker/ files that serve MCP share, and nothing beyond them:
  * the exchange, its calls and the worker's context, and the functions
- * each file offers the others (grouped by file).  Not for servers/ or
- * the rest of the worker: they use mcp.h.
+ * each file offers the others (grouped by file, named mg_ex_*).  Not for
+ * servers/ or the rest of the worker: they use mcp.h.
  */
 #ifndef MG_EXCHANGE_H
 #define MG_EXCHANGE_H
@@ -139,109 +139,110 @@ struct mg_mcp_ctx {
 
 /* Batches went away in 2025-06-18. */
 static inline int
-batches_allowed(int version)
+mg_ex_batches_allowed(int version)
 {
 	return version == 0;
 }
 
 /* The stateful revisions (sessions); versions[] indexes ex->version. */
-extern const char *const versions[3];
+extern const char *const mg_ex_versions[3];
 /* Every revision an endpoint serves, oldest first: server/discover and the
  * unsupported-version error list them. */
-extern const char *const all_versions[4];
+extern const char *const mg_ex_all_versions[4];
 
 /* exchange.c */
-int64_t      now_ms(void);
-void         copy_token_n(char *dst, size_t n, const char *src, size_t len);
-void         copy_token(char *dst, size_t n, const char *src);
-mg_mcp_ex_t *ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req,
+int64_t mg_ex_now_ms(void);
+void    mg_ex_copy_token_n(char *dst, size_t n, const char *src, size_t len);
+void    mg_ex_copy_token(char *dst, size_t n, const char *src);
+mg_mcp_ex_t *mg_ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req,
     const mg_server_t *srv, const mg_location_t *loc);
-void         call_free(mg_mcp_call_t *c);
-void         call_unlink(mg_mcp_call_t *c);
-void         ex_cancel_calls(mg_mcp_ex_t *ex);
-void         ex_free(mg_mcp_ex_t *ex);
-void         ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id,
-	    int code, const char *message, struct json_object *data);
-void ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+void         mg_ex_call_free(mg_mcp_call_t *c);
+void         mg_ex_call_unlink(mg_mcp_call_t *c);
+void         mg_ex_cancel_calls(mg_mcp_ex_t *ex);
+void         mg_ex_free(mg_mcp_ex_t *ex);
+void mg_ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id,
+    int code, const char *message, struct json_object *data);
+void mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
     const char *message);
-mg_link_t *peer_link(const mg_mcp_ctx_t *ctx);
-void peer_end(mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message);
-void ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len);
-void ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg);
-void ex_stream_headers(mg_mcp_ex_t *ex);
-void ex_stream_begin(mg_mcp_ex_t *ex);
-void ex_finish(mg_mcp_ex_t *ex);
-void ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg);
-void ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
-void ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
-void ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
+mg_link_t *mg_ex_peer_link(const mg_mcp_ctx_t *ctx);
+void       mg_ex_peer_end(
+	  mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message);
+void mg_ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len);
+void mg_ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg);
+void mg_ex_stream_headers(mg_mcp_ex_t *ex);
+void mg_ex_stream_begin(mg_mcp_ex_t *ex);
+void mg_ex_finish(mg_mcp_ex_t *ex);
+void mg_ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg);
+void mg_ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
+void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
     struct json_object *result, int code, const char *message);
 
 /* version.c */
-int  version_index(const char *v);
-int  known_old(const char *v);
-void ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id);
-int  negotiate_version(mg_mcp_ex_t *ex);
-int  removed_in_2026(const char *method);
-struct json_object *version_list(const char *const *v, size_t n);
-void                ex_refuse_version(
+int  mg_ex_version_index(const char *v);
+int  mg_ex_known_old(const char *v);
+void mg_ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id);
+int  mg_ex_negotiate_version(mg_mcp_ex_t *ex);
+int  mg_ex_removed_in_2026(const char *method);
+struct json_object *mg_ex_version_list(const char *const *v, size_t n);
+void                mg_ex_refuse_version(
 		   mg_mcp_ex_t *ex, struct json_object *id, const char *message);
 
 /* call.c */
-void           ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
-void           ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
-mg_mcp_call_t *call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void           mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
+void           mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+mg_mcp_call_t *mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
 /* head.c */
-int check_host(mg_mcp_ex_t *ex);
-int check_origin(mg_mcp_ex_t *ex);
-int check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
+int mg_ex_check_host(mg_mcp_ex_t *ex);
+int mg_ex_check_origin(mg_mcp_ex_t *ex);
+int mg_ex_check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);
-int check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
+int mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);
-int check_hops(mg_mcp_ex_t *ex);
+int mg_ex_check_hops(mg_mcp_ex_t *ex);
 
 /* exsession.c */
-uint32_t session_owner(const mg_mcp_ex_t *ex);
-uint32_t session_limit(const mg_mcp_ex_t *ex);
-int      session_refused(
+uint32_t mg_ex_session_owner(const mg_mcp_ex_t *ex);
+uint32_t mg_ex_session_limit(const mg_mcp_ex_t *ex);
+int      mg_ex_session_refused(
 	 const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len);
-void session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc);
-int  session_room(mg_mcp_ex_t *ex, struct json_object *id);
-int  ex_check_session(mg_mcp_ex_t *ex);
-int  blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
+void mg_ex_session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc);
+int  mg_ex_session_room(mg_mcp_ex_t *ex, struct json_object *id);
+int  mg_ex_check_session(mg_mcp_ex_t *ex);
+int  mg_ex_blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
      const char **init, size_t *init_len);
-int  ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
+int  mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
 
 /* dispatch.c */
-int  accepts(const char *accept, const char *type);
-void ex_listen_end(mg_mcp_ex_t *ex);
-void ex_relayed_listen_end(mg_mcp_ex_t *ex);
-void ex_post(mg_mcp_ex_t *ex);
+int  mg_ex_accepts(const char *accept, const char *type);
+void mg_ex_listen_end(mg_mcp_ex_t *ex);
+void mg_ex_relayed_listen_end(mg_mcp_ex_t *ex);
+void mg_ex_post(mg_mcp_ex_t *ex);
 
 /* policy.c */
 
 /* relay.c */
-extern const mg_relay_ops_t relay_ops;
-void                        ex_post_relay(
+extern const mg_relay_ops_t mg_ex_relay_ops;
+void                        mg_ex_post_relay(
 			   mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len);
-int  ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
-void ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
-void ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
-void ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
-void ex_forget_subscriptions(mg_mcp_ex_t *ex);
+int  mg_ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
+void mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
+void mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
+void mg_ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+void mg_ex_forget_subscriptions(mg_mcp_ex_t *ex);
 
 /* wbridge.c */
-void ex_relay_modern(
+void mg_ex_relay_modern(
     mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len);
-void ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+void mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 
 /* input.c */
-int  ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
-void ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+int  mg_ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void mg_ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
 /* stream.c */
-void ex_get(mg_mcp_ex_t *ex);
-void ex_delete(mg_mcp_ex_t *ex);
+void mg_ex_get(mg_mcp_ex_t *ex);
+void mg_ex_delete(mg_mcp_ex_t *ex);
 
 #endif

@@ -27,7 +27,7 @@
  * own with its own limit, checked beside the address.
  */
 uint32_t
-session_owner(const mg_mcp_ex_t *ex)
+mg_ex_session_owner(const mg_mcp_ex_t *ex)
 {
 	const struct sockaddr *sa = mg_http_req_peer_addr(ex->req);
 	uint64_t               client;
@@ -38,7 +38,7 @@ session_owner(const mg_mcp_ex_t *ex)
 }
 
 uint32_t
-session_limit(const mg_mcp_ex_t *ex)
+mg_ex_session_limit(const mg_mcp_ex_t *ex)
 {
 	return (uint32_t)ex->ctx->conf->sessions_per_address;
 }
@@ -50,12 +50,13 @@ session_limit(const mg_mcp_ex_t *ex)
  * others are served); a full table is the gateway's state: 503.
  */
 int
-session_refused(const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len)
+mg_ex_session_refused(
+    const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len)
 {
 	char who[INET6_ADDRSTRLEN + 4];
 	int  limit = ex->ctx->conf->sessions_per_address;
 
-	if (rc == MG_ERROR) { /* ex_relay_session: no token */
+	if (rc == MG_ERROR) { /* mg_ex_relay_session: no token */
 		*code = MG_RPC_INTERNAL_ERROR;
 		snprintf(msg, len, "cannot seal a session id");
 		return 500;
@@ -84,26 +85,27 @@ session_refused(const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len)
 }
 
 void
-session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc)
+mg_ex_session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc)
 {
 	char msg[160];
-	int  code, status = session_refused(ex, rc, &code, msg, sizeof(msg));
+	int  code,
+	    status = mg_ex_session_refused(ex, rc, &code, msg, sizeof(msg));
 
-	ex_refuse(ex, status, id, code, msg);
+	mg_ex_refuse(ex, status, id, code, msg);
 }
 
 /* Before a proxy route's initialize goes upstream: a client at its limit
  * is refused now, not once the upstream has opened a session for it. */
 int
-session_room(mg_mcp_ex_t *ex, struct json_object *id)
+mg_ex_session_room(mg_mcp_ex_t *ex, struct json_object *id)
 {
-	uint32_t limit = session_limit(ex);
+	uint32_t limit = mg_ex_session_limit(ex);
 
 	if (limit == 0 ||
-	    mg_sesstab_owner_count(ex->ctx->sessions, session_owner(ex)) <
+	    mg_sesstab_owner_count(ex->ctx->sessions, mg_ex_session_owner(ex)) <
 		limit)
 		return MG_OK;
-	session_refuse(ex, id, MG_BUSY);
+	mg_ex_session_refuse(ex, id, MG_BUSY);
 	return MG_ERROR;
 }
 
@@ -119,36 +121,37 @@ session_alive(mg_mcp_ex_t *ex, const mg_session_t *s)
 {
 	mg_sesstab_t *t = ex->ctx->sessions;
 	int64_t       timeout = ex->ctx->conf->session_timeout;
-	int           rc = mg_sesstab_touch(t, s->id, now_ms(), timeout);
+	int           rc = mg_sesstab_touch(t, s->id, mg_ex_now_ms(), timeout);
 
 	if (rc != MG_AGAIN)
 		return rc;
 	if (((int64_t)time(NULL) - s->issued) * 1000 > timeout)
 		return MG_DECLINED;
 	/* counted against the client, but never refused: it exists */
-	rc = mg_sesstab_add_for(t, s->id, now_ms(), session_owner(ex), 0);
+	rc = mg_sesstab_add_for(
+	    t, s->id, mg_ex_now_ms(), mg_ex_session_owner(ex), 0);
 	if (rc == MG_OK)
 		return MG_OK;
 	/* another worker took it in at the same moment, or the table is full */
-	return mg_sesstab_touch(t, s->id, now_ms(), timeout);
+	return mg_sesstab_touch(t, s->id, mg_ex_now_ms(), timeout);
 }
 
 /* The session of this request: MG_OK, or answered (400/404). */
 int
-ex_check_session(mg_mcp_ex_t *ex)
+mg_ex_check_session(mg_mcp_ex_t *ex)
 {
 	const char  *token = mg_http_req_header(ex->req, "Mcp-Session-Id");
 	mg_session_t s;
 
 	if (token == NULL) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Bad Request: Mcp-Session-Id header is required");
 		return MG_ERROR;
 	}
 	if (mg_session_open(ex->ctx->key, token, strlen(token), &s) != MG_OK ||
 	    strcmp(s.route, ex->loc->path) != 0 ||
 	    session_alive(ex, &s) != MG_OK) {
-		ex_refuse(
+		mg_ex_refuse(
 		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
 		return MG_ERROR;
 	}
@@ -162,8 +165,8 @@ ex_check_session(mg_mcp_ex_t *ex)
 	}
 	/* no MCP-Protocol-Version: the version the session negotiated */
 	if (mg_http_req_header(ex->req, "MCP-Protocol-Version") == NULL &&
-	    version_index(s.version) >= 0)
-		ex->version = version_index(s.version);
+	    mg_ex_version_index(s.version) >= 0)
+		ex->version = mg_ex_version_index(s.version);
 	return MG_OK;
 }
 
@@ -189,7 +192,7 @@ blob_pack(mg_session_t *s, const char *sid, const char *init)
 }
 
 int
-blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
+mg_ex_blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
     const char **init, size_t *init_len)
 {
 	size_t n, m;
@@ -212,7 +215,7 @@ blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
 /* An initialize answered by the upstream: our session wraps its own.
  * MG_OK, or what mg_sesstab_add_for said (MG_ERROR: no token). */
 int
-ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
+mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 {
 	char         token[MG_SESSION_TOKEN_MAX + 1];
 	mg_session_t s;
@@ -226,8 +229,8 @@ ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 	blob_pack(&s, sid, ex->init_params);
 	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK)
 		return MG_ERROR;
-	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, now_ms(),
-	    session_owner(ex), session_limit(ex));
+	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, mg_ex_now_ms(),
+	    mg_ex_session_owner(ex), mg_ex_session_limit(ex));
 	if (rc != MG_OK)
 		return rc;
 	ex->session = s.id;

@@ -89,17 +89,17 @@ host_allowed(const mg_mcp_ex_t *ex, int loopback)
 /* On a loopback listener, Host must be a local name or ours (DNS
  * rebinding). */
 int
-check_host(mg_mcp_ex_t *ex)
+mg_ex_check_host(mg_mcp_ex_t *ex)
 {
 	if (host_allowed(ex, ex->loopback))
 		return MG_OK;
-	ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+	mg_ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
 	    "Forbidden: Host not allowed");
 	return MG_ERROR;
 }
 
 int
-check_origin(mg_mcp_ex_t *ex)
+mg_ex_check_origin(mg_mcp_ex_t *ex)
 {
 	const char *origin = mg_http_req_header(ex->req, "Origin");
 
@@ -107,7 +107,7 @@ check_origin(mg_mcp_ex_t *ex)
 		return MG_DECLINED;
 	if (origin_allowed(ex, origin))
 		return MG_OK;
-	ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
+	mg_ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
 	    "Forbidden: Origin not allowed");
 	return MG_ERROR;
 }
@@ -115,7 +115,7 @@ check_origin(mg_mcp_ex_t *ex)
 /* Over TLS, the server Host names must be the one whose certificate (and
  * client verification) the handshake used: as nginx, 421. */
 int
-check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
+mg_ex_check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls)
 {
 	const struct ssl_ctx_st *tls = mg_http_req_tls_ctx(req);
@@ -133,7 +133,7 @@ check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
  * handshake's demand for a certificate (TLS 1.3 tickets are checked
  * before SNI picks the server): demand it here as well. */
 int
-check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
+mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls)
 {
 	if (mg_http_req_tls_ctx(req) == NULL ||
@@ -147,7 +147,7 @@ check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
 
 /* Loop safety: each gateway adds one to the hop header it passes on. */
 int
-check_hops(mg_mcp_ex_t *ex)
+mg_ex_check_hops(mg_mcp_ex_t *ex)
 {
 	const char *h = mg_http_req_header(ex->req, MG_HOPS_HEADER);
 	char        msg[160];
@@ -163,6 +163,6 @@ check_hops(mg_mcp_ex_t *ex)
 	    "gateways (max_hops %d)",
 	    n, ex->loc->http.max_hops);
 	mg_warn("%s on %s", msg, ex->loc->path);
-	ex_refuse(ex, 508, NULL, -32000, msg);
+	mg_ex_refuse(ex, 508, NULL, -32000, msg);
 	return MG_ERROR;
 }

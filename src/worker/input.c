@@ -41,7 +41,7 @@
  * the bridge parked).  MG_ERROR: refused, answered.
  */
 int
-ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+mg_ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	struct json_object *meta, *caps, *v;
 	char                why[200], state[MG_SESSION_DATA_MAX + 1], want[400];
@@ -59,7 +59,7 @@ ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	}
 	if (json_object_object_get_ex(m->params, "inputResponses", &v)) {
 		if (!json_object_is_type(v, json_type_object)) {
-			ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+			mg_ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
 			    "Invalid params: inputResponses must be an object "
 			    "of results by key");
 			return MG_ERROR;
@@ -72,7 +72,8 @@ ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 			    "Invalid params: inputResponses[\"%.64s\"] must be "
 			    "an object (the result of the request)",
 			    key);
-			ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS, why);
+			mg_ex_refuse(
+			    ex, 200, m->id, MG_RPC_INVALID_PARAMS, why);
 			return MG_ERROR;
 		}
 	}
@@ -84,7 +85,7 @@ ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	s = json_object_get_string(v) + strlen(PARK_PREFIX);
 	if (mg_session_open_data(ex->ctx->key, s, strlen(s), state,
 		sizeof(state) - 1, &n) != MG_OK) {
-		ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+		mg_ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
 		    "Invalid params: requestState failed its integrity check");
 		return MG_ERROR;
 	}
@@ -93,7 +94,7 @@ ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	snprintf(want, sizeof(want), "park|%d|%s|%s", ex->upstream->index,
 	    m->method, target ? target : "");
 	if (n <= MG_PARK_KEY || strcmp(state + MG_PARK_KEY, want) != 0) {
-		ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
+		mg_ex_refuse(ex, 200, m->id, MG_RPC_INVALID_PARAMS,
 		    "Invalid params: requestState belongs to another request");
 		return MG_ERROR;
 	}
@@ -117,10 +118,10 @@ ex_input_required(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	if (ex->req == NULL || ex->relay == NULL || ex->asks == NULL)
 		return;
-	/* the park key, then what the retry must be (ex_input_check) */
+	/* the park key, then what the retry must be (mg_ex_input_check) */
 	if (RAND_bytes(state, MG_PARK_KEY) != 1) {
 		ERR_clear_error();
-		ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR,
+		mg_ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR,
 		    "cannot make a key for the requestState");
 		return;
 	}
@@ -132,7 +133,7 @@ ex_input_required(evutil_socket_t fd, short what, void *arg)
 	    mg_session_seal_data(ex->ctx->key, state, MG_PARK_KEY + (size_t)n,
 		sealed + strlen(PARK_PREFIX),
 		sizeof(sealed) - strlen(PARK_PREFIX)) != MG_OK) {
-		ex_relay_failed(
+		mg_ex_relay_failed(
 		    ex, MG_RPC_INTERNAL_ERROR, "cannot seal the requestState");
 		return;
 	}
@@ -150,7 +151,7 @@ ex_input_required(evutil_socket_t fd, short what, void *arg)
 	json_object_put(r);
 	ex->answered_relay = 1;
 	if (ex->streaming) {
-		ex_event(ex, out);
+		mg_ex_event(ex, out);
 		mg_http_stream_end(ex->req);
 	} else
 		mg_http_reply(ex->req, 200, "application/json",
@@ -162,7 +163,7 @@ ex_input_required(evutil_socket_t fd, short what, void *arg)
 /* A request of the upstream to the client (the connector set its key):
  * into the input_required result soon to go. */
 void
-ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+mg_ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	struct json_object *params, *meta, *key;
 	struct timeval      tv = { 0, INPUT_GATHER_MS * 1000 };

@@ -13,12 +13,12 @@
 #include "phase.h"
 
 /* As soon as the headers are in: nothing of the body is read yet. */
-static const mg_phase_headers_t headers_phase[] = { check_tls_server,
-	check_client_cert, NULL };
+static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
+	mg_ex_check_client_cert, NULL };
 
 /* The version is negotiated where it always was (phase.h, version.c). */
-static const mg_phase_handler_t head_phase[] = { check_host, check_origin,
-	negotiate_version, check_hops, NULL };
+static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
+	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
 
 /* Authentication goes here: nobody is told apart yet. */
 static const mg_phase_handler_t access_phase[] = { NULL };
@@ -27,9 +27,9 @@ static const struct {
 	mg_http_method_t   method;
 	mg_phase_content_t handler;
 } content_phase[] = {
-	{ MG_HTTP_POST, ex_post },
-	{ MG_HTTP_GET, ex_get },
-	{ MG_HTTP_DELETE, ex_delete },
+	{ MG_HTTP_POST, mg_ex_post },
+	{ MG_HTTP_GET, mg_ex_get },
+	{ MG_HTTP_DELETE, mg_ex_delete },
 };
 
 static void log_access(
@@ -68,14 +68,15 @@ content(mg_mcp_ex_t *ex)
 			return;
 		}
 	mg_http_add_header(ex->req, "Allow", "GET, POST, DELETE");
-	ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST, "Method Not Allowed");
+	mg_ex_refuse(
+	    ex, 405, NULL, MG_RPC_INVALID_REQUEST, "Method Not Allowed");
 }
 
 void
 mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
     const mg_location_t *loc, int loopback)
 {
-	mg_mcp_ex_t *ex = ex_new(ctx, req, srv, loc);
+	mg_mcp_ex_t *ex = mg_ex_new(ctx, req, srv, loc);
 
 	if (ex == NULL) {
 		mg_http_reply_error(
@@ -125,5 +126,5 @@ mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
 	if (ex->dropped)
 		return; /* it lives on without this request */
 	ex->req = NULL;
-	ex_free(ex);
+	mg_ex_free(ex);
 }

@@ -40,7 +40,7 @@ ex_refuse_denied(mg_mcp_ex_t *ex, const mg_mcp_deny_t *d,
 	snprintf(why, sizeof(why),
 	    "Forbidden: %.64s%s%.128s is not allowed here", method,
 	    name ? " " : "", name ? name : "");
-	ex_refuse(ex, 403, id, MG_MCP_ERR_FORBIDDEN, why);
+	mg_ex_refuse(ex, 403, id, MG_MCP_ERR_FORBIDDEN, why);
 }
 
 /*
@@ -65,7 +65,7 @@ ex_deny_headers(
 	    mg_era_header_value(h->name, name, sizeof(name)) == MG_OK;
 	if ((d = denied(ex->loc, method, have_name ? name : NULL)) == NULL)
 		return 0;
-	ex_note_headers(ex, h);
+	mg_ex_note_headers(ex, h);
 	if (mg_rpc_parse(text, len, &m, &err) == MG_OK) {
 		ex_refuse_denied(ex, d, m.kind == MG_RPC_REQUEST ? m.id : NULL,
 		    method, have_name ? name : NULL);
@@ -91,7 +91,7 @@ ex_deny_body(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 		name = mg_era_name_of(m->method, m->params);
 		if ((d = denied(ex->loc, m->method, name)) == NULL)
 			return 0;
-		ex_note(ex, m);
+		mg_ex_note(ex, m);
 		ex_refuse_denied(ex, d,
 		    m->kind == MG_RPC_REQUEST ? m->id : NULL, m->method, name);
 		return 1;

@@ -16,37 +16,37 @@
 /* A POST on an mcp_pass location whose upstream speaks a 2025 revision:
  * checked here, answered upstream. */
 void
-ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
+mg_ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 {
-	ex_note(ex, m);
+	mg_ex_note(ex, m);
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
 	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "initialize") == 0) {
-		if (session_room(ex, m->id) != MG_OK)
+		if (mg_ex_session_room(ex, m->id) != MG_OK)
 			return;
 		ex->relay_init = 1;
-		ex_keep_init_params(ex, m);
-		ex_relay(ex, body, len);
+		mg_ex_keep_init_params(ex, m);
+		mg_ex_relay(ex, body, len);
 		return;
 	}
-	if (ex_check_session(ex) != MG_OK)
+	if (mg_ex_check_session(ex) != MG_OK)
 		return;
-	if (m->kind == MG_RPC_BATCH && !batches_allowed(ex->version)) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+	if (m->kind == MG_RPC_BATCH && !mg_ex_batches_allowed(ex->version)) {
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "batches are not supported on this protocol version");
 		return;
 	}
-	ex_relay(ex, body, len);
+	mg_ex_relay(ex, body, len);
 }
 
 /*
  * The same for a plain request or notification of 2025 (mg_rpc_peek), on
  * a location without mcp_deny: checked as mg_rpc_parse would, but with
  * no tree built or freed, for the message goes on as it came.
- * MG_DECLINED: ex_post_relay's turn.
+ * MG_DECLINED: mg_ex_post_relay's turn.
  */
 int
-ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
+mg_ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 {
 	mg_rpc_peek_t pk;
 	const char   *key;
@@ -58,25 +58,27 @@ ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 		mg_rpc_peek_clear(&pk);
 		return MG_DECLINED;
 	}
-	/* what ex_note keeps for the log */
-	copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk.method);
+	/* what mg_ex_note keeps for the log */
+	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk.method);
 	key = mg_era_name_key(pk.method);
 	if (key != NULL && strcmp(key, "name") == 0 && pk.name != NULL)
-		copy_token_n(ex->tool, sizeof(ex->tool), pk.name, pk.name_len);
+		mg_ex_copy_token_n(
+		    ex->tool, sizeof(ex->tool), pk.name, pk.name_len);
 	else if (key != NULL && strcmp(key, "uri") == 0 && pk.uri != NULL)
-		copy_token_n(ex->tool, sizeof(ex->tool), pk.uri, pk.uri_len);
+		mg_ex_copy_token_n(
+		    ex->tool, sizeof(ex->tool), pk.uri, pk.uri_len);
 	ex->req_id = pk.id; /* taken over */
 	pk.id = NULL;
 	mg_rpc_peek_clear(&pk);
-	if (ex_check_session(ex) == MG_OK)
-		ex_relay(ex, body, len);
+	if (mg_ex_check_session(ex) == MG_OK)
+		mg_ex_relay(ex, body, len);
 	return MG_OK;
 }
 
 /* The upstream failed before a whole answer: a JSON-RPC error that
  * names it and why. */
 void
-ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
+mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 {
 	struct evbuffer *msg;
 
@@ -85,7 +87,7 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 		return;
 	if (ex->modern && code == MG_MCP_ERR_UNSUPPORTED_VERSION &&
 	    !ex->streaming) {
-		ex_refuse_version(ex, ex->req_id, message);
+		mg_ex_refuse_version(ex, ex->req_id, message);
 		return;
 	}
 	if (ex->streaming) {
@@ -93,7 +95,7 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 			msg = evbuffer_new();
 			mg_rpc_write_error(
 			    msg, ex->req_id, code, message, NULL);
-			ex_event(ex, msg);
+			mg_ex_event(ex, msg);
 			evbuffer_free(msg);
 		}
 		mg_http_stream_end(ex->req);
@@ -108,7 +110,7 @@ ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	}
 	/* a resumed stream the holder could not give back is the client's
 	 * error; anything else is the upstream's */
-	ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
+	mg_ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
 }
 
 static void
@@ -131,16 +133,16 @@ relay_head(
 	/* our session for an initialize result (version set), even over an
 	 * upstream without sessions (sid "") */
 	if (ex->relay_init && status == 200 && version[0] != '\0' &&
-	    (rc = ex_relay_session(ex, sid, version)) != MG_OK) {
+	    (rc = mg_ex_relay_session(ex, sid, version)) != MG_OK) {
 		ex->relay_init = 0;
-		session_refuse(ex, ex->req_id, rc);
+		mg_ex_session_refuse(ex, ex->req_id, rc);
 		return;
 	}
 	/* over the bridge the stream begins with the first notification:
 	 * an answer alone goes as JSON, with the status the new era wants */
 	if (kind == MG_RESP_SSE && status == 200 && !ex->bridged &&
 	    !ex->reverse_init)
-		ex_stream_begin(ex);
+		mg_ex_stream_begin(ex);
 }
 
 /* One message of a relayed answer: an event of the stream, or the JSON
@@ -152,7 +154,7 @@ relay_message(mg_mcp_ex_t *ex, const char *msg, size_t len)
 		struct evbuffer *b = evbuffer_new();
 
 		evbuffer_add(b, msg, len);
-		ex_event(ex, b);
+		mg_ex_event(ex, b);
 		evbuffer_free(b);
 		return;
 	}
@@ -170,7 +172,7 @@ relay_turned(mg_mcp_ex_t *ex, const char *msg, size_t len)
 
 	if (ex->translate(ex, msg, len, b) == MG_OK) {
 		if (ex->streaming)
-			ex_event(ex, b);
+			mg_ex_event(ex, b);
 		else
 			relay_message(ex, (const char *)evbuffer_pullup(b, -1),
 			    evbuffer_get_length(b));
@@ -234,11 +236,12 @@ relay_end(void *arg, int code, const char *message)
 		return;
 	if (code != 0) {
 		if (!ex->answered_relay)
-			ex_relay_failed(ex, code, message);
+			mg_ex_relay_failed(ex, code, message);
 		return;
 	}
 	if (mg_http_req_method(ex->req) == MG_HTTP_DELETE) {
-		mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
+		mg_sesstab_delete(
+		    ex->ctx->sessions, ex->session, mg_ex_now_ms());
 		mg_http_reply(ex->req, 204, NULL, NULL, 0);
 	} else if (ex->streaming)
 		mg_http_stream_end(ex->req);
@@ -247,16 +250,16 @@ relay_end(void *arg, int code, const char *message)
 }
 
 /* What comes back of a relayed request (or a resumed stream's). */
-const mg_relay_ops_t relay_ops = { relay_head, relay_data, relay_event,
+const mg_relay_ops_t mg_ex_relay_ops = { relay_head, relay_data, relay_event,
 	relay_end, NULL };
 
 /* Relay this request, with the upstream session the token holds. */
 void
-ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
+mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 {
-	mg_relay_ops_t   o = relay_ops;
+	mg_relay_ops_t   o = mg_ex_relay_ops;
 	mg_relay_req_t   q = { 0 };
-	const char      *v = versions[ex->version];
+	const char      *v = mg_ex_versions[ex->version];
 	struct evbuffer *headers = NULL;
 
 	q.method = mg_http_req_method(ex->req);
@@ -272,16 +275,16 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		q.lei = "";
 	q.lei_len = strlen(q.lei);
 	if (len > MG_IPC_MAX_FRAME - 4096) {
-		ex_refuse(ex, 413, ex->req_id, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 413, ex->req_id, MG_RPC_INVALID_REQUEST,
 		    "request too large to relay (16 MB at most)");
 		return;
 	}
 	q.sid = q.init = "";
 	if (ex->session != 0 &&
 	    (ex->sess == NULL ||
-		blob_unpack(ex->sess, &q.sid, &q.sid_len, &q.init,
+		mg_ex_blob_unpack(ex->sess, &q.sid, &q.sid_len, &q.init,
 		    &q.init_len) != MG_OK)) {
-		ex_refuse(
+		mg_ex_refuse(
 		    ex, 404, NULL, MG_MCP_ERR_SESSION, "Session not found");
 		return;
 	}
@@ -324,7 +327,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	o.arg = ex;
 	if (ex->ctx->proxy == NULL ||
 	    (ex->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL)
-		ex_relay_failed(ex, -32000,
+		mg_ex_relay_failed(ex, -32000,
 		    "the connector process is not "
 		    "available; try again");
 	if (headers != NULL)
@@ -333,7 +336,7 @@ ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 
 /* The params of an initialize, compact, for reopening upstream later. */
 void
-ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+mg_ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 {
 	if (m->params != NULL)
 		ex->init_params = strdup(json_object_to_json_string_ext(
@@ -343,7 +346,7 @@ ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 /* The session ended: the connector drops what it holds for it (its
  * answer is not waited for). */
 void
-ex_forget_subscriptions(mg_mcp_ex_t *ex)
+mg_ex_forget_subscriptions(mg_mcp_ex_t *ex)
 {
 	mg_relay_req_t q = { 0 };
 

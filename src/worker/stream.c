@@ -33,7 +33,7 @@ ex_linger_end(evutil_socket_t fd, short what, void *arg)
 	mg_info("session %08llx: a dropped stream ended, its client did not "
 		"come back within sse_resume_timeout (%s)",
 	    (unsigned long long)(ex->session >> 32), ex->loc->path);
-	ex_free(ex);
+	mg_ex_free(ex);
 }
 
 /* A worker keeps at most worker_connections dropped streams (their
@@ -56,7 +56,7 @@ ex_drop_make_room(mg_mcp_ctx_t *ctx)
 		"their clients: the oldest, of session %08llx, ends",
 	    ctx->conf->worker_connections,
 	    (unsigned long long)(oldest->session >> 32));
-	ex_free(oldest);
+	mg_ex_free(oldest);
 }
 
 /* Nobody reads the stream now: the calls go on and their events wait
@@ -78,7 +78,7 @@ ex_drop(mg_mcp_ex_t *ex)
 		return MG_ERROR;
 	ex_drop_make_room(ex->ctx);
 	ex->dropped = 1;
-	ex->dropped_at = now_ms();
+	ex->dropped_at = mg_ex_now_ms();
 	ex->ctx->ndropped++;
 	return MG_OK;
 }
@@ -134,7 +134,7 @@ ex_take(mg_mcp_ex_t *ex)
 		mg_http_stream_end(old);
 	}
 	if (ex->peer_id != 0) {
-		peer_end(ex->ctx, ex->peer_id, -32000,
+		mg_ex_peer_end(ex->ctx, ex->peer_id, -32000,
 		    "the stream was resumed by another connection");
 		ex->peer_id = 0;
 	}
@@ -148,7 +148,7 @@ ex_take(mg_mcp_ex_t *ex)
 static void
 replay_one(void *arg, unsigned seq, const char *data, size_t len)
 {
-	ex_deliver(arg, seq, data, len);
+	mg_ex_deliver(arg, seq, data, len);
 }
 
 /* GET with Last-Event-ID of a stream this worker holds: the GET's
@@ -162,15 +162,15 @@ ex_resume_here(mg_mcp_ex_t *ex, uint64_t stream, unsigned seq)
 	mg_http_req_t *req = ex->req;
 
 	if (s == NULL) {
-		ex_refuse(ex, 400, NULL, -32000, why);
+		mg_ex_refuse(ex, 400, NULL, -32000, why);
 		return;
 	}
 	ex_take(s);
 	s->req = req;
 	mg_http_req_set_data(req, s);
 	ex->req = NULL;
-	ex_free(ex);
-	ex_stream_headers(s);
+	mg_ex_free(ex);
+	mg_ex_stream_headers(s);
 	mg_replay_since(s->replay, seq, replay_one, s);
 	if (s->calls == NULL)
 		mg_http_stream_end(req);
@@ -188,24 +188,24 @@ mg_mcp_peer_resume(
 	char            why[256];
 
 	if (len != sizeof(m)) {
-		peer_end(ctx, id, -32603, "malformed RESUME frame");
+		mg_ex_peer_end(ctx, id, -32603, "malformed RESUME frame");
 		return;
 	}
 	memcpy(&m, payload, sizeof(m));
 	s = ex_find_stream(ctx, m.session, m.stream, m.seq, why, sizeof(why));
 	if (s == NULL) {
-		peer_end(ctx, id, -32000, why);
+		mg_ex_peer_end(ctx, id, -32000, why);
 		return;
 	}
 	ex_take(s);
 	s->peer_id = id;
-	if (peer_link(ctx) != NULL)
+	if (mg_ex_peer_link(ctx) != NULL)
 		mg_link_send(
-		    peer_link(ctx), MG_MSG_PEER_HEAD, id, &h, sizeof(h));
+		    mg_ex_peer_link(ctx), MG_MSG_PEER_HEAD, id, &h, sizeof(h));
 	mg_replay_since(s->replay, m.seq, replay_one, s);
 	if (s->calls == NULL) {
-		peer_end(ctx, id, 0, NULL);
-		ex_free(s);
+		mg_ex_peer_end(ctx, id, 0, NULL);
+		mg_ex_free(s);
 	}
 }
 
@@ -215,7 +215,7 @@ mg_mcp_peer_cancel(mg_mcp_ctx_t *ctx, uint64_t id)
 	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next)
 		if (ex->peer_id == id && ex->req == NULL) {
 			if (ex_drop(ex) != MG_OK)
-				ex_free(ex);
+				mg_ex_free(ex);
 			return;
 		}
 }
@@ -230,7 +230,7 @@ again:
 	for (ex = ctx->exchanges; ex != NULL; ex = ex->next)
 		if (ex->peer_id != 0 && ex->req == NULL) {
 			if (ex_drop(ex) != MG_OK)
-				ex_free(ex);
+				mg_ex_free(ex);
 			goto again;
 		}
 }
@@ -240,12 +240,12 @@ again:
 static int
 ex_resume(mg_mcp_ex_t *ex, const char *lei)
 {
-	mg_relay_ops_t  o = relay_ops;
+	mg_relay_ops_t  o = mg_ex_relay_ops;
 	mg_msg_resume_t m = { 0 };
 	char            why[256];
 
 	if (mg_replay_parse_id(lei, &m.stream, &m.seq) != MG_OK) {
-		ex_refuse(ex, 400, NULL, -32000,
+		mg_ex_refuse(ex, 400, NULL, -32000,
 		    "Last-Event-ID is not an event id of this gateway's "
 		    "streams");
 		return MG_OK;
@@ -260,7 +260,7 @@ ex_resume(mg_mcp_ex_t *ex, const char *lei)
 		    "were replaced (reload or restart) after it; send the "
 		    "request again",
 		    lei);
-		ex_refuse(ex, 400, NULL, -32000, why);
+		mg_ex_refuse(ex, 400, NULL, -32000, why);
 		return MG_OK;
 	}
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(resume)");
@@ -274,23 +274,23 @@ ex_resume(mg_mcp_ex_t *ex, const char *lei)
 	o.arg = ex;
 	if (ex->ctx->proxy == NULL ||
 	    (ex->relay = mg_proxy_resume(ex->ctx->proxy, &m, &o)) == NULL)
-		ex_refuse(ex, 503, NULL, -32000,
+		mg_ex_refuse(ex, 503, NULL, -32000,
 		    "the connector process is not available; try again");
 	return MG_OK;
 }
 
 void
-ex_get(mg_mcp_ex_t *ex)
+mg_ex_get(mg_mcp_ex_t *ex)
 {
 	const char *lei;
 
-	if (!accepts(
+	if (!mg_ex_accepts(
 		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
-		ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
 		    "Not Acceptable: Accept must list text/event-stream");
 		return;
 	}
-	if (ex_check_session(ex) != MG_OK)
+	if (mg_ex_check_session(ex) != MG_OK)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
 	/* an upstream of 2026-07-28 has no GET stream: ours carries
@@ -298,33 +298,33 @@ ex_get(mg_mcp_ex_t *ex)
 	if (ex->upstream != NULL &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026) {
 		ex->get_stream = 1;
-		ex_relay(ex, "", 0);
+		mg_ex_relay(ex, "", 0);
 		return;
 	}
 	lei = mg_http_req_header(ex->req, "Last-Event-ID");
 	if (lei != NULL && ex_resume(ex, lei) == MG_OK)
 		return;
 	ex->get_stream = 1;
-	ex_stream_begin(ex);
+	mg_ex_stream_begin(ex);
 	/* The built-in servers send nothing unasked: the stream carries
 	 * keep-alive comments until the session or the client ends. */
 }
 
 void
-ex_delete(mg_mcp_ex_t *ex)
+mg_ex_delete(mg_mcp_ex_t *ex)
 {
-	if (ex_check_session(ex) != MG_OK)
+	if (mg_ex_check_session(ex) != MG_OK)
 		return;
 	if (ex->upstream != NULL &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026) {
-		ex_relay(ex, "", 0); /* relay_end deletes ours too */
+		mg_ex_relay(ex, "", 0); /* relay_end deletes ours too */
 		return;
 	}
-	mg_sesstab_delete(ex->ctx->sessions, ex->session, now_ms());
+	mg_sesstab_delete(ex->ctx->sessions, ex->session, mg_ex_now_ms());
 	/* over the bridge to an upstream of 2026-07-28, the connector drops
 	 * the session's subscriptions */
 	if (ex->upstream != NULL)
-		ex_forget_subscriptions(ex);
+		mg_ex_forget_subscriptions(ex);
 	mg_http_reply(ex->req, 204, NULL, NULL, 0);
 }
 
@@ -340,7 +340,7 @@ mg_mcp_aborted(mg_http_req_t *req)
 		return;
 	/* nobody can take the answers now */
 	ex->req = NULL;
-	ex_cancel_calls(ex);
+	mg_ex_cancel_calls(ex);
 	if (ex->relay) {
 		mg_proxy_cancel(ex->relay);
 		ex->relay = NULL;
@@ -360,10 +360,10 @@ mg_mcp_stop(mg_mcp_ctx_t *ctx)
 		if (ex->get_stream && ex->req != NULL && ex->streaming)
 			mg_http_stream_end(ex->req);
 		else if (ex->listen && ex->req != NULL)
-			ex_listen_end(ex);
+			mg_ex_listen_end(ex);
 		else if (ex->relay != NULL && ex->req != NULL &&
 		    ex->streaming && ex->modern &&
 		    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
-			ex_relayed_listen_end(ex);
+			mg_ex_relayed_listen_end(ex);
 	}
 }

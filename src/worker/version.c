@@ -11,36 +11,37 @@
 
 #include "exchange.h"
 
-const char *const versions[3] = { "2025-03-26", "2025-06-18", "2025-11-25" };
-const char *const all_versions[4] = { "2025-03-26", "2025-06-18", "2025-11-25",
-	MG_ERA_2026 };
+const char *const mg_ex_versions[3] = { "2025-03-26", "2025-06-18",
+	"2025-11-25" };
+const char *const mg_ex_all_versions[4] = { "2025-03-26", "2025-06-18",
+	"2025-11-25", MG_ERA_2026 };
 
 int
-version_index(const char *v)
+mg_ex_version_index(const char *v)
 {
-	for (size_t i = 0; v != NULL && i < MG_NELEM(versions); i++)
-		if (strcmp(v, versions[i]) == 0)
+	for (size_t i = 0; v != NULL && i < MG_NELEM(mg_ex_versions); i++)
+		if (strcmp(v, mg_ex_versions[i]) == 0)
 			return (int)i;
 	return -1;
 }
 
 int
-known_old(const char *v)
+mg_ex_known_old(const char *v)
 {
-	return version_index(v) >= 0;
+	return mg_ex_version_index(v) >= 0;
 }
 
 void
-ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id)
+mg_ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id)
 {
-	ex_refuse(ex, 400, id, MG_RPC_INVALID_REQUEST,
+	mg_ex_refuse(ex, 400, id, MG_RPC_INVALID_REQUEST,
 	    "Bad Request: unsupported MCP-Protocol-Version "
 	    "(supported: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28)");
 }
 
 /* What the revision removed: 404 and -32601, as for an unknown method. */
 int
-removed_in_2026(const char *method)
+mg_ex_removed_in_2026(const char *method)
 {
 	static const char *const removed[] = { "initialize", "ping",
 		"logging/setLevel", "resources/subscribe",
@@ -53,7 +54,7 @@ removed_in_2026(const char *method)
 }
 
 struct json_object *
-version_list(const char *const *v, size_t n)
+mg_ex_version_list(const char *const *v, size_t n)
 {
 	struct json_object *list = json_object_new_array();
 
@@ -66,49 +67,52 @@ version_list(const char *const *v, size_t n)
  * said so for an upstream it bridges): 400, -32022, what the route
  * serves (the 2025 versions with sessions, and 2026-07-28). */
 void
-ex_refuse_version(mg_mcp_ex_t *ex, struct json_object *id, const char *message)
+mg_ex_refuse_version(
+    mg_mcp_ex_t *ex, struct json_object *id, const char *message)
 {
 	struct json_object *data = json_object_new_object();
 
 	json_object_object_add(data, "supported",
-	    version_list(all_versions, MG_NELEM(all_versions)));
+	    mg_ex_version_list(
+		mg_ex_all_versions, MG_NELEM(mg_ex_all_versions)));
 	json_object_object_add(data, "requested",
 	    json_object_new_string(
 		mg_http_req_header(ex->req, "MCP-Protocol-Version")));
-	ex_refuse_data(
+	mg_ex_refuse_data(
 	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
 	json_object_put(data);
 }
 
 /*
  * The version a request speaks, from its MCP-Protocol-Version header (a
- * session's own comes later, ex_check_session).  A POST's body may speak
- * 2026-07-28: ex_post decides.  A GET or DELETE of 2026-07-28 (which has
+ * session's own comes later, mg_ex_check_session).  A POST's body may speak
+ * 2026-07-28: mg_ex_post decides.  A GET or DELETE of 2026-07-28 (which has
  * neither), or of a version not served, is refused.  Not a check, but it
  * runs among the head phase's, where a refusal of it always came: after
  * Origin, before the hop count.
  */
 int
-negotiate_version(mg_mcp_ex_t *ex)
+mg_ex_negotiate_version(mg_mcp_ex_t *ex)
 {
 	const char *pv = mg_http_req_header(ex->req, "MCP-Protocol-Version");
 
 	if (mg_http_req_method(ex->req) == MG_HTTP_POST) {
-		ex->version = pv && known_old(pv) ? version_index(pv) : 0;
+		ex->version =
+		    pv && mg_ex_known_old(pv) ? mg_ex_version_index(pv) : 0;
 		return MG_OK;
 	}
 	if (pv != NULL && strcmp(pv, MG_ERA_2026) == 0) {
 		ex->modern = 1;
 		mg_http_add_header(ex->req, "Allow", "POST");
-		ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 405, NULL, MG_RPC_INVALID_REQUEST,
 		    "Method Not Allowed: 2026-07-28 has no GET stream and no "
 		    "sessions to DELETE; use POST (subscriptions/listen)");
 		return MG_ERROR;
 	}
-	if (pv != NULL && !known_old(pv)) {
-		ex_refuse_old_version(ex, NULL);
+	if (pv != NULL && !mg_ex_known_old(pv)) {
+		mg_ex_refuse_old_version(ex, NULL);
 		return MG_ERROR;
 	}
-	ex->version = pv ? version_index(pv) : 0;
+	ex->version = pv ? mg_ex_version_index(pv) : 0;
 	return MG_OK;
 }

@@ -114,8 +114,8 @@ bridge_message(
 		json_object_put(ex->asks);
 		ex->asks = NULL;
 		r = strcmp(ex->rpc_method, "server/discover") == 0
-		    ? mg_bridge_discover_from_initialize(
-			  m.result, all_versions, MG_NELEM(all_versions))
+		    ? mg_bridge_discover_from_initialize(m.result,
+			  mg_ex_all_versions, MG_NELEM(mg_ex_all_versions))
 		    : json_object_get(m.result);
 
 		add_if_absent(
@@ -128,7 +128,7 @@ bridge_message(
 		mg_rpc_write_result(out, ex->req_id ? ex->req_id : m.id, r);
 		json_object_put(r);
 	} else if (m.kind == MG_RPC_REQUEST) {
-		ex_input_gather(ex, &m);
+		mg_ex_input_gather(ex, &m);
 		rc = MG_DECLINED;
 	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
 		if (m.error_code == MG_RPC_METHOD_NOT_FOUND)
@@ -148,7 +148,7 @@ bridge_message(
 			ex->relay_status = 404;
 		/* a notification before the answer: the answer is a stream */
 		if (m.kind == MG_RPC_NOTIFICATION && !ex->streaming)
-			ex_stream_begin(ex);
+			mg_ex_stream_begin(ex);
 		evbuffer_add(out, msg, len);
 	}
 	mg_rpc_msg_clear(&m);
@@ -161,17 +161,17 @@ bridge_message(
  * over the connector's bridge to one of the 2025 revisions (the answers
  * are then turned into the new era's: bridge_message). */
 void
-ex_relay_modern(
+mg_ex_relay_modern(
     mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len)
 {
 	if (strlen(mg_http_req_header(ex->req, "MCP-Protocol-Version")) > 31) {
-		ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
+		mg_ex_refuse(ex, 400, m->id, MG_MCP_ERR_UNSUPPORTED_VERSION,
 		    "Unsupported protocol version (longer than 31 bytes)");
 		return;
 	}
 	if (m->kind == MG_RPC_REQUEST) {
 		ex->req_id = json_object_get(m->id);
-		if (ex_input_check(ex, m) != MG_OK)
+		if (mg_ex_input_check(ex, m) != MG_OK)
 			return;
 		const char *target = mg_era_name_of(m->method, m->params);
 
@@ -180,7 +180,7 @@ ex_relay_modern(
 	}
 	/* turned if the connector's head says it bridges (relay_head) */
 	ex->translate = bridge_message;
-	ex_relay(ex, body, len);
+	mg_ex_relay(ex, body, len);
 }
 
 static int reverse_message(
@@ -197,14 +197,14 @@ ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
 	ex->translate = reverse_message;
 	if (body == NULL || (ex->rev_headers = evbuffer_new()) == NULL) {
 		free(body);
-		ex_refuse(ex, 500, ex->req_id, MG_RPC_INTERNAL_ERROR,
+		mg_ex_refuse(ex, 500, ex->req_id, MG_RPC_INTERNAL_ERROR,
 		    "out of memory");
 		return;
 	}
 	evbuffer_add_printf(ex->rev_headers, "Mcp-Method: %s\r\n", method);
 	if (name != NULL)
 		mg_era_header_add(ex->rev_headers, "Mcp-Name", name);
-	ex_relay(ex, body, len);
+	mg_ex_relay(ex, body, len);
 	/* an input_required answer sends it again (reverse_retry) */
 	ex->rev_body = body;
 }
@@ -218,22 +218,22 @@ ex_relay_reverse(mg_mcp_ex_t *ex, const char *method,
  * headers; what the new era removed is answered here.
  */
 void
-ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
+mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 {
 	const char *sid, *init;
 	size_t      sid_len, init_len, len;
 	char       *params, *body;
 
-	ex_note(ex, m);
+	mg_ex_note(ex, m);
 	if (m->kind == MG_RPC_REQUEST)
 		ex->req_id = json_object_get(m->id);
 	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "initialize") == 0) {
 		mg_rpc_msg_t d = { .kind = MG_RPC_REQUEST,
 			.method = "server/discover" };
 
-		if (session_room(ex, m->id) != MG_OK)
+		if (mg_ex_session_room(ex, m->id) != MG_OK)
 			return;
-		ex_keep_init_params(ex, m);
+		mg_ex_keep_init_params(ex, m);
 		ex->reverse_init = 1;
 		d.root = json_object_new_object();
 		json_object_object_add(
@@ -248,13 +248,13 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	}
 	if (m->kind == MG_RPC_REQUEST && strcmp(m->method, "ping") == 0 &&
 	    mg_http_req_header(ex->req, "Mcp-Session-Id") == NULL) {
-		ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
+		mg_ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
 		return;
 	}
-	if (ex_check_session(ex) != MG_OK)
+	if (mg_ex_check_session(ex) != MG_OK)
 		return;
 	if (m->kind == MG_RPC_BATCH) {
-		ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
+		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "batches are not supported over the bridge to an upstream "
 		    "of 2026-07-28");
 		return;
@@ -263,13 +263,13 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	 * them in the new era; responses answer our requests (reverse_ask) */
 	if (m->kind != MG_RPC_REQUEST) {
 		if (m->kind == MG_RPC_RESULT || m->kind == MG_RPC_ERROR)
-			ex_answer(ex, m);
+			mg_ex_answer(ex, m);
 		mg_http_reply(ex->req, 202, NULL, NULL, 0);
 		return;
 	}
 	if (strcmp(m->method, "ping") == 0 ||
 	    strcmp(m->method, "logging/setLevel") == 0) {
-		ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
+		mg_ex_reply_local(ex, m->id, json_object_new_object(), 0, NULL);
 		return;
 	}
 	/* the connector holds the session's subscriptions/listen upstream
@@ -286,7 +286,8 @@ ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	}
 	params = NULL;
 	if (ex->sess != NULL &&
-	    blob_unpack(ex->sess, &sid, &sid_len, &init, &init_len) == MG_OK &&
+	    mg_ex_blob_unpack(ex->sess, &sid, &sid_len, &init, &init_len) ==
+		MG_OK &&
 	    (params = malloc(init_len + 1)) != NULL) {
 		memcpy(params, init, init_len);
 		params[init_len] = '\0';
@@ -332,7 +333,7 @@ reverse_retry(mg_mcp_ex_t *ex)
 	body = text ? strdup(text) : NULL;
 	json_object_put(root);
 	if (body == NULL) {
-		ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR, "out of memory");
+		mg_ex_relay_failed(ex, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	/* the round before may not have ended yet: its END is dropped */
@@ -340,7 +341,7 @@ reverse_retry(mg_mcp_ex_t *ex)
 		mg_proxy_forget(ex->relay);
 		ex->relay = NULL;
 	}
-	ex_relay(ex, body, len);
+	mg_ex_relay(ex, body, len);
 	free(body);
 }
 
@@ -353,8 +354,8 @@ reverse_answered(
 	     json_object_array_get_idx(ex->rev_keys, (size_t)(intptr_t)c->data));
 	char why[256];
 
-	call_unlink(c);
-	call_free(c);
+	mg_ex_call_unlink(c);
+	mg_ex_call_free(c);
 	if (ex->req == NULL)
 		return;
 	if (code != 0) {
@@ -363,8 +364,8 @@ reverse_answered(
 		    "the client answered the upstream's request \"%.64s\" "
 		    "with error %d: %.120s",
 		    key ? key : "", code, message ? message : "");
-		ex_cancel_calls(ex);
-		ex_relay_failed(ex, code, why);
+		mg_ex_cancel_calls(ex);
+		mg_ex_relay_failed(ex, code, why);
 		return;
 	}
 	if (ex->rev_answers == NULL)
@@ -422,7 +423,7 @@ reverse_ask(mg_mcp_ex_t *ex, struct json_object *result, struct evbuffer *out)
 			params ? json_object_get(params)
 			       : json_object_new_object(),
 			reverse_answered) != MG_OK) {
-			ex_cancel_calls(ex);
+			mg_ex_cancel_calls(ex);
 			mg_rpc_write_error(out, ex->req_id,
 			    MG_RPC_INTERNAL_ERROR,
 			    "cannot ask the client for the upstream's input",
@@ -453,25 +454,25 @@ reverse_message(
 	    m.kind != MG_RPC_RESULT) {
 		evbuffer_add(out, msg, len);
 	} else if (ex->reverse_init) {
-		version = versions[MG_NELEM(versions) - 1];
+		version = mg_ex_versions[MG_NELEM(mg_ex_versions) - 1];
 		if (ex->init_params != NULL) {
 			struct json_object *p =
 			    json_tokener_parse(ex->init_params);
 
 			if (json_object_object_get_ex(
 				p, "protocolVersion", &v) &&
-			    version_index(json_object_get_string(v)) >= 0)
-				version = versions[version_index(
+			    mg_ex_version_index(json_object_get_string(v)) >= 0)
+				version = mg_ex_versions[mg_ex_version_index(
 				    json_object_get_string(v))];
 			json_object_put(p);
 		}
 		r = mg_bridge_initialize_from_discover(m.result, version);
-		if ((rc = ex_relay_session(ex, "", version)) != MG_OK) {
+		if ((rc = mg_ex_relay_session(ex, "", version)) != MG_OK) {
 			char why[160];
 			int  code;
 
 			json_object_put(r);
-			session_refused(ex, rc, &code, why, sizeof(why));
+			mg_ex_session_refused(ex, rc, &code, why, sizeof(why));
 			mg_rpc_write_error(out, ex->req_id, code, why, NULL);
 			rc = MG_OK;
 		} else {
