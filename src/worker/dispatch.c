@@ -408,6 +408,29 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		ex_run(ex, m, 1);
 }
 
+/* A POST's transport rules: Accept and Content-Type.  MG_OK, or
+ * answered. */
+static int
+post_acceptable(mg_mcp_ex_t *ex)
+{
+	const char *accept = mg_http_req_header(ex->req, "Accept");
+
+	if (!mg_ex_accepts(accept, "application/json") ||
+	    !mg_ex_accepts(accept, "text/event-stream")) {
+		mg_ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
+		    "Not Acceptable: Accept must list application/json and "
+		    "text/event-stream");
+		return MG_ERROR;
+	}
+	if (!is_json(mg_http_req_header(ex->req, "Content-Type"))) {
+		mg_ex_refuse(ex, 415, NULL, MG_RPC_INVALID_REQUEST,
+		    "Unsupported Media Type: Content-Type must be "
+		    "application/json");
+		return MG_ERROR;
+	}
+	return MG_OK;
+}
+
 void
 mg_ex_post(mg_mcp_ex_t *ex)
 {
@@ -419,21 +442,8 @@ mg_ex_post(mg_mcp_ex_t *ex)
 	mg_era_headers_t h;
 	mg_phase_msg_t   pm = { 0 };
 
-	if (!mg_ex_accepts(
-		mg_http_req_header(ex->req, "Accept"), "application/json") ||
-	    !mg_ex_accepts(
-		mg_http_req_header(ex->req, "Accept"), "text/event-stream")) {
-		mg_ex_refuse(ex, 406, NULL, MG_RPC_INVALID_REQUEST,
-		    "Not Acceptable: Accept must list application/json and "
-		    "text/event-stream");
+	if (post_acceptable(ex) != MG_OK)
 		return;
-	}
-	if (!is_json(mg_http_req_header(ex->req, "Content-Type"))) {
-		mg_ex_refuse(ex, 415, NULL, MG_RPC_INVALID_REQUEST,
-		    "Unsupported Media Type: Content-Type must be "
-		    "application/json");
-		return;
-	}
 	text = (const char *)evbuffer_pullup(body, (ev_ssize_t)len);
 	h.version = mg_http_req_header(ex->req, "MCP-Protocol-Version");
 	h.method = mg_http_req_header(ex->req, "Mcp-Method");
