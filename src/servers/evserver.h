@@ -1,7 +1,7 @@
 /*
- * What the "everything" server's files share (everything.c: the tables,
- * helpers and dispatch; evinput.c: its input_required tools).  Private
- * to servers/.
+ * What the "everything" server's files share (everything.c: the tables
+ * and dispatch; evinput.c: its input_required tools; evutil.c: helpers).
+ * Private to servers/.
  */
 #ifndef MG_EVSERVER_H
 #define MG_EVSERVER_H
@@ -25,7 +25,7 @@ struct ev_tool {
 	ev_handler_t handler;
 };
 
-/* everything.c */
+/* evutil.c */
 struct json_object *mg_ev_parse(const char *json);
 int                 mg_ev_modern(mg_mcp_call_t *call);
 void                mg_ev_add_string(
