@@ -25,6 +25,8 @@ main(void)
 		http_suite,
 		crash_suite,
 		transport_suite,
+		phase_suite,
+		exchange_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -17,5 +17,7 @@ Suite *bridge_suite(void);
 Suite *http_suite(void);
 Suite *crash_suite(void);
 Suite *transport_suite(void);
+Suite *phase_suite(void);
+Suite *exchange_suite(void);
 
 #endif

@@ -18,9 +18,9 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
-#include "builtin.h"
 #include "era.h"
 #include "everything.h"
+#include "evserver.h"
 #include "jsonrpc.h"
 #include "session.h"
 
@@ -33,20 +33,7 @@
 	"BQIAX8jx0gAAAABJRU5ErkJggg=="
 #define EV_WAV "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
 
-#define TEXT(t) "{\"type\":\"text\",\"text\":\"" t "\"}"
 #define NO_ARGS "{\"type\":\"object\",\"properties\":{}}"
-
-typedef struct ev_tool ev_tool_t;
-typedef void (*ev_handler_t)(
-    mg_mcp_call_t *, const ev_tool_t *, struct json_object *args);
-
-struct ev_tool {
-	const char  *name;
-	const char  *description;
-	const char  *schema; /* inputSchema, JSON */
-	const char  *result; /* a fixed CallToolResult, JSON; or: */
-	ev_handler_t handler;
-};
 
 static void ev_steps(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_sample(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
@@ -54,11 +41,6 @@ static void ev_elicit(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_args_text(
     mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_region(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
-static void ev_mrtr(mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
-static void ev_multi_round(
-    mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
-static void ev_needs_sampling(
-    mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 static void ev_log_tool(
     mg_mcp_call_t *, const ev_tool_t *, struct json_object *);
 
@@ -173,36 +155,36 @@ static const ev_tool_t tools[] = {
 	 * inputs (mrtrs[]) */
 	{ "test_input_required_result_elicitation",
 	    "Asks for a name with an input_required result (elicitation)",
-	    NO_ARGS, "elicitation", ev_mrtr },
+	    NO_ARGS, "elicitation", mg_ev_mrtr },
 	{ "test_input_required_result_sampling",
 	    "Asks for a sampling answer with an input_required result", NO_ARGS,
-	    "sampling", ev_mrtr },
+	    "sampling", mg_ev_mrtr },
 	{ "test_input_required_result_list_roots",
 	    "Asks for the client's roots with an input_required result",
-	    NO_ARGS, "list_roots", ev_mrtr },
+	    NO_ARGS, "list_roots", mg_ev_mrtr },
 	{ "test_input_required_result_request_state",
 	    "An input_required result with a sealed requestState", NO_ARGS,
-	    "request_state", ev_mrtr },
+	    "request_state", mg_ev_mrtr },
 	{ "test_input_required_result_multiple_inputs",
 	    "Asks for an elicitation, a sampling answer and the roots at once",
-	    NO_ARGS, "multiple_inputs", ev_mrtr },
+	    NO_ARGS, "multiple_inputs", mg_ev_mrtr },
 	{ "test_input_required_result_multi_round",
 	    "Asks in two rounds, carrying the first answer in requestState",
-	    NO_ARGS, NULL, ev_multi_round },
+	    NO_ARGS, NULL, mg_ev_multi_round },
 	{ "test_input_required_result_tampered_state",
 	    "Refuses a requestState it did not seal", NO_ARGS, "tampered_state",
-	    ev_mrtr },
+	    mg_ev_mrtr },
 	{ "test_input_required_result_capabilities",
 	    "Asks only for what the client's capabilities allow", NO_ARGS,
-	    "capabilities", ev_mrtr },
+	    "capabilities", mg_ev_mrtr },
 	{ "test_streaming_elicitation",
 	    "Asks with an input_required result, never with a request on "
 	    "the stream",
-	    NO_ARGS, "elicitation", ev_mrtr },
+	    NO_ARGS, "elicitation", mg_ev_mrtr },
 	{ "test_missing_capability",
 	    "Needs the sampling capability: -32021 when the client did not "
 	    "declare it",
-	    NO_ARGS, NULL, ev_needs_sampling },
+	    NO_ARGS, NULL, mg_ev_needs_sampling },
 	{ "test_logging_tool",
 	    "Logs only when the request asks for a log level", NO_ARGS, NULL,
 	    ev_log_tool },
@@ -289,80 +271,17 @@ static const ev_prompt_t prompts[] = {
 	    { NULL, NULL } },
 };
 
-/* ---- helpers ---------------------------------------------------------- */
-
-static struct json_object *
-parse(const char *json)
-{
-	return json_tokener_parse(json);
-}
-
-static int
-modern(mg_mcp_call_t *call)
-{
-	return strcmp(mg_mcp_call_version(call), MG_ERA_2026) == 0;
-}
-
 /* SEP-2549: lists and reads say how long a client may keep them. */
 static struct json_object *
 cacheable(mg_mcp_call_t *call, struct json_object *r)
 {
-	if (modern(call)) {
+	if (mg_ev_modern(call)) {
 		json_object_object_add(
 		    r, "ttlMs", json_object_new_int(EV_TTL_MS));
 		json_object_object_add(
 		    r, "cacheScope", json_object_new_string("public"));
 	}
 	return r;
-}
-
-static void
-add_string(struct json_object *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_object_add(o, key, json_object_new_string(value));
-}
-
-static struct json_object *
-text_content(const char *text)
-{
-	struct json_object *item = json_object_new_object();
-
-	add_string(item, "type", "text");
-	add_string(item, "text", text);
-	return item;
-}
-
-static struct json_object *
-text_result(const char *text)
-{
-	struct json_object *r = json_object_new_object();
-	struct json_object *content = json_object_new_array();
-
-	json_object_array_add(content, text_content(text));
-	json_object_object_add(r, "content", content);
-	return r;
-}
-
-static struct json_object *
-message(const char *role, struct json_object *content)
-{
-	struct json_object *m = json_object_new_object();
-
-	add_string(m, "role", role);
-	json_object_object_add(m, "content", content);
-	return m;
-}
-
-static const char *
-string_param(struct json_object *params, const char *key)
-{
-	struct json_object *v;
-
-	if (params == NULL || !json_object_object_get_ex(params, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* ---- initialize / server/discover ------------------------------------- */
@@ -374,15 +293,15 @@ ev_initialize(const char *version)
 	struct json_object *info = json_object_new_object();
 
 	json_object_object_add(r, "capabilities",
-	    parse(strcmp(version, MG_ERA_2026) == 0
+	    mg_ev_parse(strcmp(version, MG_ERA_2026) == 0
 		    ? "{\"tools\":{},\"resources\":{},\"prompts\":{},"
 		      "\"completions\":{}}"
 		    : "{\"tools\":{},\"resources\":{\"subscribe\":true},"
 		      "\"prompts\":{},\"logging\":{},\"completions\":{}}"));
-	add_string(info, "name", "mcpgw-everything");
-	add_string(info, "version", PACKAGE_VERSION);
+	mg_ev_add_string(info, "name", "mcpgw-everything");
+	mg_ev_add_string(info, "version", PACKAGE_VERSION);
 	json_object_object_add(r, "serverInfo", info);
-	add_string(r, "instructions",
+	mg_ev_add_string(r, "instructions",
 	    "A server hosted inside mcpgw that offers every kind of MCP "
 	    "feature with the conformance suite's names.");
 	return r;
@@ -399,10 +318,10 @@ ev_tools_list(mg_mcp_call_t *call)
 	for (size_t i = 0; i < MG_NELEM(tools); i++) {
 		struct json_object *t = json_object_new_object();
 
-		add_string(t, "name", tools[i].name);
-		add_string(t, "description", tools[i].description);
+		mg_ev_add_string(t, "name", tools[i].name);
+		mg_ev_add_string(t, "description", tools[i].description);
 		json_object_object_add(
-		    t, "inputSchema", parse(tools[i].schema));
+		    t, "inputSchema", mg_ev_parse(tools[i].schema));
 		json_object_array_add(list, t);
 	}
 	json_object_object_add(r, "tools", list);
@@ -433,9 +352,9 @@ ev_log(mg_mcp_call_t *call, const char *text)
 {
 	struct json_object *p = json_object_new_object();
 
-	add_string(p, "level", "info");
-	add_string(p, "logger", "mcpgw-everything");
-	add_string(p, "data", text);
+	mg_ev_add_string(p, "level", "info");
+	mg_ev_add_string(p, "logger", "mcpgw-everything");
+	mg_ev_add_string(p, "data", text);
 	mg_mcp_call_notify(call, "notifications/message", p);
 }
 
@@ -453,7 +372,7 @@ ev_progress(mg_mcp_call_t *call, int done)
 	json_object_object_add(p, "progress", json_object_new_int(done));
 	json_object_object_add(p, "total", json_object_new_int(100));
 	snprintf(text, sizeof(text), "Completed step %d of 100", done);
-	add_string(p, "message", text);
+	mg_ev_add_string(p, "message", text);
 	mg_mcp_call_notify(call, "notifications/progress", p);
 }
 
@@ -480,12 +399,13 @@ ev_step(evutil_socket_t fd, short what, void *arg)
 	ev_free(call);
 	if (!progress)
 		mg_mcp_call_result(call,
-		    text_result("Tool with logging executed successfully"));
+		    mg_ev_text_result(
+			"Tool with logging executed successfully"));
 	else
 		mg_mcp_call_result(call,
-		    text_result(token ? json_object_to_json_string_ext(
-					    token, JSON_C_TO_STRING_PLAIN)
-				      : "0"));
+		    mg_ev_text_result(token ? json_object_to_json_string_ext(
+						  token, JSON_C_TO_STRING_PLAIN)
+					    : "0"));
 }
 
 static void
@@ -516,7 +436,7 @@ ev_say(mg_mcp_call_t *call, const char *fmt, const char *a, const char *b)
 		mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	mg_mcp_call_result(call, text_result(text));
+	mg_mcp_call_result(call, mg_ev_text_result(text));
 	free(text);
 }
 
@@ -587,35 +507,36 @@ ev_ask(mg_mcp_call_t *call, const char *method, struct json_object *params,
 {
 	if (mg_mcp_call_ask(call, method, params, answered) != MG_OK)
 		ev_say(call, "%s not supported or error: %s", what,
-		    modern(call) ? "2026-07-28 has no requests from server "
-				   "to client"
-				 : "the call cannot ask its client now");
+		    mg_ev_modern(call)
+			? "2026-07-28 has no requests from server "
+			  "to client"
+			: "the call cannot ask its client now");
 }
 
 static void
 ev_sample(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
 {
-	struct json_object *params = parse(tool->result);
+	struct json_object *params = mg_ev_parse(tool->result);
 	struct json_object *msgs, *content;
-	const char         *prompt = string_param(args, "prompt");
+	const char         *prompt = mg_ev_string_param(args, "prompt");
 
 	if (prompt != NULL &&
 	    json_object_object_get_ex(params, "messages", &msgs) &&
 	    json_object_object_get_ex(
 		json_object_array_get_idx(msgs, 0), "content", &content))
-		add_string(content, "text", prompt);
+		mg_ev_add_string(content, "text", prompt);
 	ev_ask(call, "sampling/createMessage", params, sampled, "Sampling");
 }
 
 static void
 ev_elicit(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
 {
-	struct json_object *params = parse(tool->result);
-	const char         *message = string_param(args, "message");
+	struct json_object *params = mg_ev_parse(tool->result);
+	const char         *message = mg_ev_string_param(args, "message");
 	int                 plain = strcmp(tool->name, "test_elicitation") == 0;
 
 	if (plain && message != NULL)
-		add_string(params, "message", message);
+		mg_ev_add_string(params, "message", message);
 	ev_ask(call, "elicitation/create", params,
 	    plain ? elicited_response : elicited_form, "Elicitation");
 }
@@ -633,14 +554,14 @@ ev_args_text(
 		mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	mg_mcp_call_result(call, text_result(text));
+	mg_mcp_call_result(call, mg_ev_text_result(text));
 	free(text);
 }
 
 static void
 ev_region(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
 {
-	const char *region = string_param(args, "region");
+	const char *region = mg_ev_string_param(args, "region");
 
 	ev_say(call, "region=%s%s", region ? region : "", "");
 }
@@ -660,9 +581,9 @@ params_agree(
 	mg_era_err_t        err;
 	int                 rc;
 
-	if (!modern(call) || strstr(tool->schema, "x-mcp-header") == NULL)
+	if (!mg_ev_modern(call) || strstr(tool->schema, "x-mcp-header") == NULL)
 		return MG_OK;
-	schema = parse(tool->schema);
+	schema = mg_ev_parse(tool->schema);
 	rc = mg_era_check_params(schema, args, call_header, call, &err);
 	json_object_put(schema);
 	if (rc != MG_OK) {
@@ -675,7 +596,7 @@ params_agree(
 static void
 ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
 {
-	const char         *name = string_param(params, "name");
+	const char         *name = mg_ev_string_param(params, "name");
 	struct json_object *args = NULL;
 
 	if (name == NULL) {
@@ -693,389 +614,10 @@ ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
 		if (tools[i].handler != NULL)
 			tools[i].handler(call, &tools[i], args);
 		else
-			mg_mcp_call_result(call, parse(tools[i].result));
+			mg_mcp_call_result(call, mg_ev_parse(tools[i].result));
 		return;
 	}
 	mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown tool");
-}
-
-/* ---- input_required results (2026-07-28, SEP-2322) ------------------- */
-
-/* What a tool may ask its client for: KEY in inputRequests. */
-typedef struct {
-	const char *key, *cap, *method, *params;
-} ev_input_t;
-
-#define ASK_TEXT(q, field, type)                                               \
-	"{\"message\":\"" q "\",\"requestedSchema\":{\"type\":\"object\","     \
-	"\"properties\":{\"" field "\":{\"type\":\"" type "\"}},\"required\":" \
-	"[\"" field "\"]}}"
-#define ASK_MODEL(q, max)                                                      \
-	"{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","    \
-	"\"text\":\"" q "\"}}],\"maxTokens\":" #max "}"
-
-static const ev_input_t inputs[] = {
-	{ "user_name", "elicitation", "elicitation/create",
-	    ASK_TEXT("What is your name?", "name", "string") },
-	{ "capital_question", "sampling", "sampling/createMessage",
-	    ASK_MODEL("What is the capital of France?", 100) },
-	{ "client_roots", "roots", "roots/list", "{}" },
-	{ "confirm", "elicitation", "elicitation/create",
-	    ASK_TEXT("Please confirm", "ok", "boolean") },
-	{ "greeting", "sampling", "sampling/createMessage",
-	    ASK_MODEL("Generate a greeting", 50) },
-	{ "step1", "elicitation", "elicitation/create",
-	    ASK_TEXT("Step 1: What is your name?", "name", "string") },
-	{ "step2", "elicitation", "elicitation/create",
-	    ASK_TEXT(
-		"Step 2: What is your favorite color?", "color", "string") },
-	{ "user_context", "elicitation", "elicitation/create",
-	    ASK_TEXT(
-		"What context should the prompt use?", "context", "string") },
-};
-
-/*
- * A tool (or prompt) that asks before it answers: the inputs it needs,
- * whether it hands a sealed requestState (and insists on getting it
- * back), and whether it asks only for what the client can answer.
- */
-typedef struct {
-	const char *name;
-	const char *keys[3];
-	int         sealed;
-	int         any; /* ask what the client's capabilities allow */
-} ev_mrtr_t;
-
-static const ev_mrtr_t mrtrs[] = {
-	{ "elicitation", { "user_name" }, 0, 0 },
-	{ "sampling", { "capital_question" }, 0, 0 },
-	{ "list_roots", { "client_roots" }, 0, 0 },
-	{ "request_state", { "confirm" }, 1, 0 },
-	{ "multiple_inputs", { "user_name", "greeting", "client_roots" }, 1,
-	    0 },
-	{ "tampered_state", { "confirm" }, 1, 0 },
-	{ "capabilities", { "user_name", "capital_question", "client_roots" },
-	    0, 1 },
-	{ "prompt", { "user_context" }, 0, 0 },
-};
-
-static const ev_input_t *
-input_named(const char *key)
-{
-	for (size_t i = 0; i < MG_NELEM(inputs); i++)
-		if (strcmp(inputs[i].key, key) == 0)
-			return &inputs[i];
-	return NULL;
-}
-
-/* params.inputResponses[KEY] when it is an object, else NULL. */
-static struct json_object *
-response_to(struct json_object *params, const char *key)
-{
-	struct json_object *all, *r;
-
-	if (!json_object_object_get_ex(params, "inputResponses", &all) ||
-	    !json_object_object_get_ex(all, key, &r) ||
-	    !json_object_is_type(r, json_type_object))
-		return NULL;
-	return r;
-}
-
-/* Malformed inputResponses (not an object, or an awaited answer that is
- * not one): a protocol error.  Unknown keys are ignored. */
-static int
-responses_malformed(struct json_object *params, const char *const *keys, int n)
-{
-	struct json_object *all, *r;
-
-	if (!json_object_object_get_ex(params, "inputResponses", &all))
-		return 0;
-	if (!json_object_is_type(all, json_type_object))
-		return 1;
-	for (int k = 0; k < n; k++)
-		if (json_object_object_get_ex(all, keys[k], &r) &&
-		    !json_object_is_type(r, json_type_object))
-			return 1;
-	return 0;
-}
-
-/* The usable text of an answer to input KEY, or NULL: an accepted
- * elicitation's field, a sampling answer's text, the roots listed. */
-static const char *
-answer_text(struct json_object *r, const ev_input_t *in, char *buf, size_t n)
-{
-	struct json_object *v, *c, *list;
-	size_t              o;
-
-	if (r == NULL)
-		return NULL;
-	if (strcmp(in->cap, "elicitation") == 0) {
-		if (!json_object_object_get_ex(r, "action", &v) ||
-		    strcmp(json_object_get_string(v), "accept") != 0 ||
-		    !json_object_object_get_ex(r, "content", &c) ||
-		    !json_object_is_type(c, json_type_object))
-			return NULL;
-		/* the one field the schema asks for */
-		json_object_object_foreach(c, field, val)
-		{
-			if (strstr(in->params, field) == NULL)
-				continue;
-			snprintf(buf, n, "%s", json_object_get_string(val));
-			return buf;
-		}
-		return NULL;
-	}
-	if (strcmp(in->cap, "sampling") == 0)
-		return json_object_object_get_ex(r, "content", &c) &&
-			json_object_object_get_ex(c, "text", &v) &&
-			json_object_is_type(v, json_type_string)
-		    ? json_object_get_string(v)
-		    : NULL;
-	if (!json_object_object_get_ex(r, "roots", &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return NULL;
-	o = (size_t)snprintf(
-	    buf, n, "%zu root(s):", json_object_array_length(list));
-	for (size_t i = 0; i < json_object_array_length(list) && o < n; i++)
-		if (json_object_object_get_ex(
-			json_object_array_get_idx(list, i), "uri", &v))
-			o += (size_t)snprintf(
-			    buf + o, n - o, " %s", json_object_get_string(v));
-	return buf;
-}
-
-/* Answer with an input_required result asking for KEYS (N of them). */
-static void
-input_required(
-    mg_mcp_call_t *call, const char *const *keys, int n, const char *state)
-{
-	struct json_object *r = json_object_new_object();
-	struct json_object *reqs = json_object_new_object();
-	char                sealed[MG_SESSION_DATA_TOKEN_MAX + 1];
-
-	add_string(r, "resultType", "input_required");
-	for (int k = 0; k < n; k++) {
-		const ev_input_t   *in = input_named(keys[k]);
-		struct json_object *q = json_object_new_object();
-
-		add_string(q, "method", in->method);
-		json_object_object_add(q, "params", parse(in->params));
-		json_object_object_add(reqs, in->key, q);
-	}
-	json_object_object_add(r, "inputRequests", reqs);
-	if (state != NULL) {
-		if (mg_mcp_call_seal(call, state, sealed, sizeof(sealed)) !=
-		    MG_OK) {
-			json_object_put(r);
-			mg_mcp_call_error(call, MG_RPC_INTERNAL_ERROR,
-			    "cannot seal the requestState");
-			return;
-		}
-		add_string(r, "requestState", sealed);
-	}
-	mg_mcp_call_result(call, r);
-}
-
-/* -32021: the client did not declare CAP, which the call needs. */
-static void
-missing_capability(mg_mcp_call_t *call, const char *cap)
-{
-	struct json_object *data = json_object_new_object();
-	struct json_object *need = json_object_new_object();
-	char                why[128];
-
-	json_object_object_add(need, cap, json_object_new_object());
-	json_object_object_add(data, "requiredCapabilities", need);
-	snprintf(
-	    why, sizeof(why), "Missing required client capability: %s", cap);
-	mg_mcp_call_error_data(call, MG_MCP_ERR_MISSING_CAPABILITY, why, data);
-}
-
-/* The requestState the client handed back, opened: MG_OK with the text
- * in BUF; MG_DECLINED when absent; MG_ERROR (answered) when not ours. */
-static int
-request_state(mg_mcp_call_t *call, struct json_object *params, const char *want,
-    char *buf, size_t n)
-{
-	const char *token = string_param(params, "requestState");
-
-	if (token == NULL)
-		return MG_DECLINED;
-	if (mg_mcp_call_unseal(call, token, buf, n) != MG_OK ||
-	    strncmp(buf, want, strlen(want)) != 0) {
-		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
-		    "Invalid requestState: integrity check failed");
-		return MG_ERROR;
-	}
-	return MG_OK;
-}
-
-/* The inputs of M this client can be asked for, in KEYS; the first
- * capability missing, if one is. */
-static int
-askable(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **keys,
-    const char **missing)
-{
-	int n = 0;
-
-	*missing = NULL;
-	for (int k = 0; k < 3 && m->keys[k]; k++) {
-		const ev_input_t *in = input_named(m->keys[k]);
-
-		if (mg_era_client_capability(
-			mg_mcp_call_params(call), in->cap) != NULL)
-			keys[n++] = m->keys[k];
-		else if (*missing == NULL)
-			*missing = in->cap;
-	}
-	return n;
-}
-
-/* Everything M asked for is answered: the result (a prompt's messages
- * for "prompt"). */
-static void
-mrtr_done(mg_mcp_call_t *call, const ev_mrtr_t *m, const char **keys,
-    const char **texts, int n)
-{
-	char text[1200];
-	int  o = 0;
-
-	if (strcmp(m->name, "prompt") == 0) {
-		struct json_object *r = json_object_new_object();
-		struct json_object *list = json_object_new_array();
-
-		snprintf(
-		    text, sizeof(text), "Prompt with context: %s", texts[0]);
-		json_object_array_add(
-		    list, message("user", text_content(text)));
-		add_string(
-		    r, "description", "A prompt that asks for its context");
-		json_object_object_add(r, "messages", list);
-		mg_mcp_call_result(call, r);
-		return;
-	}
-	if (m->sealed)
-		o = snprintf(
-		    text, sizeof(text), "state-ok: requestState validated;");
-	for (int k = 0; k < n && o < (int)sizeof(text); k++)
-		o += snprintf(text + o, sizeof(text) - (size_t)o, "%s%s: %s",
-		    o ? " " : "", keys[k], texts[k]);
-	if (strcmp(m->name, "elicitation") == 0)
-		snprintf(text, sizeof(text), "Hello, %s!", texts[0]);
-	mg_mcp_call_result(call, text_result(text));
-}
-
-static void
-mrtr_run(mg_mcp_call_t *call, const ev_mrtr_t *m)
-{
-	struct json_object *params = mg_mcp_call_params(call);
-	const char         *keys[3], *missing, *texts[3];
-	char                bufs[3][400], state[MG_SESSION_DATA_MAX + 1];
-	int                 n, got = 0, rc = MG_DECLINED;
-
-	if (!modern(call)) {
-		mg_mcp_call_result(call,
-		    parse("{\"content\":[" TEXT(
-			"input_required results are part of 2026-07-28; at "
-			"the 2025 revisions see test_elicitation and "
-			"test_sampling") "],\"isError\":true}"));
-		return;
-	}
-	n = askable(call, m, keys, &missing);
-	if ((missing != NULL && !m->any) || n == 0) {
-		missing_capability(call, missing);
-		return;
-	}
-	if (responses_malformed(params, keys, n)) {
-		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS,
-		    "Invalid params: inputResponses must be an object of "
-		    "response objects");
-		return;
-	}
-	if (m->sealed &&
-	    (rc = request_state(call, params, m->name, state, sizeof(state))) ==
-		MG_ERROR)
-		return;
-	for (int k = 0; k < n; k++)
-		if ((texts[k] = answer_text(response_to(params, keys[k]),
-			 input_named(keys[k]), bufs[k], sizeof(bufs[k]))) !=
-		    NULL)
-			got++;
-	/* a sealed round needs its state back; a missing answer is asked
-	 * again */
-	if (got == n && (!m->sealed || rc == MG_OK))
-		mrtr_done(call, m, keys, texts, n);
-	else
-		input_required(call, keys, n, m->sealed ? m->name : NULL);
-}
-
-static void
-ev_mrtr(mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
-{
-	for (size_t i = 0; i < MG_NELEM(mrtrs); i++)
-		if (strcmp(mrtrs[i].name, tool->result) == 0) {
-			mrtr_run(call, &mrtrs[i]);
-			return;
-		}
-}
-
-/* Two rounds: the name, then the color; the name travels sealed in the
- * requestState of round 2 ("multi_round|2|NAME"). */
-static void
-ev_multi_round(
-    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
-{
-	static const char *const        one[] = { "step1" },
-				 *const two[] = { "step2" };
-	struct json_object             *params = mg_mcp_call_params(call);
-	char state[MG_SESSION_DATA_MAX + 1], name[400], color[400], next[512];
-	int  rc;
-
-	if (!modern(call) || responses_malformed(params, two, 1) ||
-	    responses_malformed(params, one, 1)) {
-		mrtr_run(call, &mrtrs[0]); /* says why, or refuses */
-		return;
-	}
-	if ((rc = request_state(call, params, "multi_round|", state,
-		 sizeof(state))) == MG_ERROR)
-		return;
-	if (rc == MG_DECLINED) {
-		input_required(call, one, 1, "multi_round|1|");
-		return;
-	}
-	if (strncmp(state, "multi_round|1|", 14) == 0) {
-		if (answer_text(response_to(params, "step1"),
-			input_named("step1"), name, sizeof(name)) == NULL) {
-			input_required(call, one, 1, "multi_round|1|");
-			return;
-		}
-		snprintf(next, sizeof(next), "multi_round|2|%s", name);
-		input_required(call, two, 1, next);
-		return;
-	}
-	if (answer_text(response_to(params, "step2"), input_named("step2"),
-		color, sizeof(color)) == NULL) {
-		input_required(call, two, 1, state);
-		return;
-	}
-	snprintf(next, sizeof(next),
-	    "Multi-round complete for %.200s who likes %.200s", state + 14,
-	    color);
-	mg_mcp_call_result(call, text_result(next));
-}
-
-static void
-ev_needs_sampling(
-    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args)
-{
-	if (modern(call) &&
-	    mg_era_client_capability(mg_mcp_call_params(call), "sampling") ==
-		NULL) {
-		missing_capability(call, "sampling");
-		return;
-	}
-	mg_mcp_call_result(
-	    call, text_result("The client declared the sampling capability."));
 }
 
 /* 2026-07-28: log only when the request's _meta asks for a level. */
@@ -1089,7 +631,7 @@ ev_log_tool(
 		mg_mcp_call_params(call), "_meta", &meta) &&
 	    json_object_object_get_ex(meta, MG_META_LOG_LEVEL, &level))
 		ev_log(call, "test_logging_tool ran");
-	mg_mcp_call_result(call, text_result("test_logging_tool done"));
+	mg_mcp_call_result(call, mg_ev_text_result("test_logging_tool done"));
 }
 
 /* ---- resources -------------------------------------------------------- */
@@ -1099,11 +641,11 @@ resource_entry(const ev_resource_t *res)
 {
 	struct json_object *o = json_object_new_object();
 
-	add_string(o, "uri", res->uri);
-	add_string(o, "name", res->name);
-	add_string(o, "title", res->title);
-	add_string(o, "description", res->description);
-	add_string(o, "mimeType", res->mime);
+	mg_ev_add_string(o, "uri", res->uri);
+	mg_ev_add_string(o, "name", res->name);
+	mg_ev_add_string(o, "title", res->title);
+	mg_ev_add_string(o, "description", res->description);
+	mg_ev_add_string(o, "mimeType", res->mime);
 	return o;
 }
 
@@ -1126,12 +668,12 @@ ev_templates_list(mg_mcp_call_t *call)
 	struct json_object *list = json_object_new_array();
 	struct json_object *t = json_object_new_object();
 
-	add_string(t, "uriTemplate", EV_TEMPLATE);
-	add_string(t, "name", "template");
-	add_string(t, "title", "Resource Template");
-	add_string(t, "description",
+	mg_ev_add_string(t, "uriTemplate", EV_TEMPLATE);
+	mg_ev_add_string(t, "name", "template");
+	mg_ev_add_string(t, "title", "Resource Template");
+	mg_ev_add_string(t, "description",
 	    "A resource template with parameter substitution");
-	add_string(t, "mimeType", "application/json");
+	mg_ev_add_string(t, "mimeType", "application/json");
 	json_object_array_add(list, t);
 	json_object_object_add(r, "resourceTemplates", list);
 	mg_mcp_call_result(call, cacheable(call, r));
@@ -1145,10 +687,10 @@ contents_of(
 	struct json_object *list = json_object_new_array();
 	struct json_object *c = json_object_new_object();
 
-	add_string(c, "uri", uri);
-	add_string(c, "mimeType", mime);
-	add_string(c, "text", text);
-	add_string(c, "blob", blob);
+	mg_ev_add_string(c, "uri", uri);
+	mg_ev_add_string(c, "mimeType", mime);
+	mg_ev_add_string(c, "text", text);
+	mg_ev_add_string(c, "blob", blob);
 	json_object_array_add(list, c);
 	json_object_object_add(r, "contents", list);
 	return r;
@@ -1174,7 +716,7 @@ template_id(const char *uri, char *id, size_t n)
 static void
 ev_resources_read(mg_mcp_call_t *call, struct json_object *params)
 {
-	const char         *uri = string_param(params, "uri");
+	const char         *uri = mg_ev_string_param(params, "uri");
 	struct json_object *data, *o;
 	char                id[256];
 
@@ -1196,11 +738,11 @@ ev_resources_read(mg_mcp_call_t *call, struct json_object *params)
 		char text[512];
 
 		o = json_object_new_object();
-		add_string(o, "id", id);
+		mg_ev_add_string(o, "id", id);
 		json_object_object_add(
 		    o, "templateTest", json_object_new_boolean(1));
 		snprintf(text, sizeof(text), "Data for ID: %s", id);
-		add_string(o, "data", text);
+		mg_ev_add_string(o, "data", text);
 		snprintf(text, sizeof(text), "%s",
 		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
@@ -1211,7 +753,7 @@ ev_resources_read(mg_mcp_call_t *call, struct json_object *params)
 	}
 	/* SEP-2164: an unknown resource is invalid params, naming it */
 	data = json_object_new_object();
-	add_string(data, "uri", uri);
+	mg_ev_add_string(data, "uri", uri);
 	mg_mcp_call_error_data(
 	    call, MG_RPC_INVALID_PARAMS, "Resource not found", data);
 }
@@ -1227,12 +769,12 @@ ev_prompts_list(mg_mcp_call_t *call)
 	for (size_t i = 0; i < MG_NELEM(prompts); i++) {
 		struct json_object *p = json_object_new_object();
 
-		add_string(p, "name", prompts[i].name);
-		add_string(p, "title", prompts[i].title);
-		add_string(p, "description", prompts[i].description);
+		mg_ev_add_string(p, "name", prompts[i].name);
+		mg_ev_add_string(p, "title", prompts[i].title);
+		mg_ev_add_string(p, "description", prompts[i].description);
 		if (prompts[i].arguments)
 			json_object_object_add(
-			    p, "arguments", parse(prompts[i].arguments));
+			    p, "arguments", mg_ev_parse(prompts[i].arguments));
 		json_object_array_add(list, p);
 	}
 	json_object_object_add(r, "prompts", list);
@@ -1251,24 +793,26 @@ prompt_messages(const ev_prompt_t *p, const char *a1, const char *a2)
 		snprintf(text, sizeof(text),
 		    "Prompt with arguments: arg1='%s', arg2='%s'", a1, a2);
 		json_object_array_add(
-		    list, message("user", text_content(text)));
+		    list, mg_ev_message("user", mg_ev_text_content(text)));
 		return list;
 	}
-	c = parse("{\"type\":\"resource\",\"resource\":{\"mimeType\":"
-		  "\"text/plain\",\"text\":\"Embedded resource content for "
-		  "testing.\"}}");
-	add_string(json_object_object_get(c, "resource"), "uri", a1);
-	json_object_array_add(list, message("user", c));
+	c = mg_ev_parse(
+	    "{\"type\":\"resource\",\"resource\":{\"mimeType\":"
+	    "\"text/plain\",\"text\":\"Embedded resource content for "
+	    "testing.\"}}");
+	mg_ev_add_string(json_object_object_get(c, "resource"), "uri", a1);
+	json_object_array_add(list, mg_ev_message("user", c));
 	json_object_array_add(list,
-	    message("user",
-		parse(TEXT("Please process the embedded resource above."))));
+	    mg_ev_message("user",
+		mg_ev_parse(
+		    TEXT("Please process the embedded resource above."))));
 	return list;
 }
 
 static void
 ev_prompts_get(mg_mcp_call_t *call, struct json_object *params)
 {
-	const char         *name = string_param(params, "name");
+	const char         *name = mg_ev_string_param(params, "name");
 	struct json_object *args = NULL, *r;
 	const char         *a[2] = { NULL, NULL };
 	char                why[160];
@@ -1286,11 +830,12 @@ ev_prompts_get(mg_mcp_call_t *call, struct json_object *params)
 		if (strcmp(p->name, name) != 0)
 			continue;
 		if (p->messages == NULL && p->args[0] == NULL) {
-			mrtr_run(call, &mrtrs[MG_NELEM(mrtrs) - 1]);
+			mg_ev_prompt_input(call);
 			return;
 		}
 		for (int k = 0; k < 2 && p->args[k]; k++)
-			if ((a[k] = string_param(args, p->args[k])) == NULL) {
+			if ((a[k] = mg_ev_string_param(args, p->args[k])) ==
+			    NULL) {
 				snprintf(why, sizeof(why),
 				    "Invalid params: argument \"%s\" (a "
 				    "string) is required",
@@ -1300,9 +845,9 @@ ev_prompts_get(mg_mcp_call_t *call, struct json_object *params)
 				return;
 			}
 		r = json_object_new_object();
-		add_string(r, "description", p->description);
+		mg_ev_add_string(r, "description", p->description);
 		json_object_object_add(r, "messages",
-		    p->messages ? parse(p->messages)
+		    p->messages ? mg_ev_parse(p->messages)
 				: prompt_messages(p, a[0], a[1]));
 		mg_mcp_call_result(call, r);
 		return;
@@ -1331,8 +876,8 @@ ev_request(mg_mcp_call_t *call, const char *method, struct json_object *params)
 		ev_prompts_get(call, params);
 	else if (strcmp(method, "completion/complete") == 0)
 		mg_mcp_call_result(call,
-		    parse("{\"completion\":{\"values\":[],\"total\":0,"
-			  "\"hasMore\":false}}"));
+		    mg_ev_parse("{\"completion\":{\"values\":[],\"total\":0,"
+				"\"hasMore\":false}}"));
 	/* the 2025 revisions only (2026-07-28 refuses them before) */
 	else if (strcmp(method, "logging/setLevel") == 0 ||
 	    strcmp(method, "resources/subscribe") == 0 ||

@@ -1,3 +1,7 @@
+/*
+ * The access log (accesslog.h): files the master opened, one line per
+ * request formatted whole and written with one write(2).
+ */
 #include "config.h"
 
 #include <errno.h>

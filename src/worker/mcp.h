@@ -46,6 +46,12 @@ mg_mcp_ctx_t *mg_mcp_ctx_new(struct event_base *base,
     const mg_conf_t *conf);
 void          mg_mcp_ctx_free(mg_mcp_ctx_t *ctx);
 
+/* The checks on REQ's headers, before its body is read, for server SRV
+ * (SERVER_TLS: the TLS context its certificate is in): MG_OK, or
+ * MG_ERROR when REQ was answered. */
+struct ssl_ctx_st;
+int mg_mcp_headers(
+    mg_http_req_t *req, const mg_server_t *srv, struct ssl_ctx_st *server_tls);
 /* Serve REQ (its body is in) on location LOC of server SRV; LOOPBACK:
  * it came on a loopback listener (Host is checked against rebinding). */
 void mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req,

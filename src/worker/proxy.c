@@ -1,3 +1,8 @@
+/*
+ * The worker's end of the link to the connector (proxy.h): REQ frames out
+ * under per-worker request ids, the answer frames matched back to their
+ * relays, and every waiting relay ended at once when the link is lost.
+ */
 #include "config.h"
 
 #include <stdlib.h>

@@ -120,24 +120,9 @@ on_headers(void *arg, mg_http_req_t *req)
 	const mg_location_t *loc = route(req, &srv);
 	struct ssl_ctx_st   *tls = mg_http_req_tls_ctx(req);
 
-	/* Over TLS, the server Host names must be the one whose certificate
-	 * (and client verification) the handshake used: as nginx, 421. */
-	if (tls != NULL && tls != w->ctx->tls->servers[srv->index]) {
-		mg_http_reply_error(req, 421, -32600,
-		    "Misdirected Request: "
-		    "the TLS server name and the Host header name different "
-		    "servers");
+	if (mg_mcp_headers(req, srv,
+		tls != NULL ? w->ctx->tls->servers[srv->index] : NULL) != MG_OK)
 		return 0;
-	}
-	/* A session resumed from another server on this port skips the
-	 * handshake's demand for a certificate (TLS 1.3 tickets are checked
-	 * before SNI picks the server): demand it here as well. */
-	if (tls != NULL && srv->tls.verify_client == MG_VERIFY_ON &&
-	    mg_http_req_client_subject(req) == NULL) {
-		mg_http_reply_error(req, 403, -32600,
-		    "Forbidden: a client certificate is required");
-		return 0;
-	}
 	if (loc == NULL) {
 		mg_http_reply_error(req, 404, -32600,
 		    "Not Found: no MCP "

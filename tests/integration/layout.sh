@@ -43,10 +43,14 @@ while IFS= read -r f; do
 		continue
 	fi
 	base=${rel##*/}
-	if [ -n "${folder_of[$base]+x}" ]; then
-		fail "$rel: the name is also used in ${folder_of[$base]}/ (includes are by name)"
-	fi
-	folder_of[$base]=$dir
+	case $base in
+	*.h)
+		if [ -n "${folder_of[$base]+x}" ]; then
+			fail "$rel: the name is also used in ${folder_of[$base]}/ (includes are by name)"
+		fi
+		folder_of[$base]=$dir
+		;;
+	esac
 	files+=("$rel")
 done < <(find "$src" -name '*.[ch]' | sort)
 [ ${#files[@]} -gt 20 ] || fail "found only ${#files[@]} source files under $src"
@@ -54,7 +58,8 @@ done < <(find "$src" -name '*.[ch]' | sort)
 declare -A deps # module -> space-separated modules it includes
 for rel in "${files[@]}"; do
 	f=$src/$rel
-	dir=${folder_of[${rel##*/}]}
+	dir=${rel%/*}
+	[ "$dir" = "$rel" ] && dir=.
 	n=$(wc -l < "$f")
 	if [ "$n" -gt $MAX_LINES ] && [ -z "${long_ok[$rel]+x}" ]; then
 		fail "$rel: $n lines (at most $MAX_LINES: split it by job)"

@@ -1,0 +1,48 @@
+/*
+ * What the "everything" server's files share (everything.c: the tables
+ * and dispatch; evinput.c: its input_required tools; evutil.c: helpers).
+ * Private to servers/.
+ */
+#ifndef MG_EVSERVER_H
+#define MG_EVSERVER_H
+
+#include "mcp.h"
+
+struct json_object;
+
+/* A text content item, as JSON. */
+#define TEXT(t) "{\"type\":\"text\",\"text\":\"" t "\"}"
+
+typedef struct ev_tool ev_tool_t;
+typedef void (*ev_handler_t)(
+    mg_mcp_call_t *, const ev_tool_t *, struct json_object *args);
+
+struct ev_tool {
+	const char  *name;
+	const char  *description;
+	const char  *schema; /* inputSchema, JSON */
+	const char  *result; /* a fixed CallToolResult, JSON; or: */
+	ev_handler_t handler;
+};
+
+/* evutil.c */
+struct json_object *mg_ev_parse(const char *json);
+int                 mg_ev_modern(mg_mcp_call_t *call);
+void                mg_ev_add_string(
+		   struct json_object *o, const char *key, const char *value);
+struct json_object *mg_ev_text_content(const char *text);
+struct json_object *mg_ev_text_result(const char *text);
+struct json_object *mg_ev_message(
+    const char *role, struct json_object *content);
+const char *mg_ev_string_param(struct json_object *params, const char *key);
+
+/* evinput.c: tools (ev_handler_t) and the prompt that ask first */
+void mg_ev_mrtr(
+    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
+void mg_ev_multi_round(
+    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
+void mg_ev_needs_sampling(
+    mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
+void mg_ev_prompt_input(mg_mcp_call_t *call);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * What the worker/ files that serve MCP share, and nothing beyond them:
+ * the exchange, its calls and the worker's context, and the functions
+ * each file offers the others (grouped by file, named mg_ex_*).  Not for
+ * servers/ or the rest of the worker: they use mcp.h.
+ */
+#ifndef MG_EXCHANGE_H
+#define MG_EXCHANGE_H
+
+#include <stdint.h>
+
+#include "era.h"
+#include "ipc.h"
+#include "jsonrpc.h"
+#include "mcp.h"
+#include "proxy.h"
+#include "replay.h"
+#include "session.h"
+#include "sesstab.h"
+
+struct evbuffer;
+struct event;
+struct json_object;
+struct ssl_ctx_st;
+
+typedef struct mg_mcp_ex mg_mcp_ex_t;
+
+/* What a proxy route keeps of its session's token: the version and the
+ * upstream's part, as long as it is (a small allocation per call). */
+typedef struct {
+	char    version[sizeof(((mg_session_t *)0)->version)];
+	size_t  upstream_len;
+	uint8_t upstream[];
+} ex_sess_t;
+
+struct mg_mcp_call {
+	mg_mcp_ex_t        *ex;
+	mg_mcp_call_t      *next;
+	struct json_object *id;     /* a reference */
+	struct json_object *params; /* a reference, or NULL */
+	char               *idtext; /* the id as JSON, for cancels */
+	void               *data;
+	char               *ask_id; /* our request to the client, as JSON */
+	mg_mcp_answered_t   answered;
+};
+
+struct mg_mcp_ex {
+	mg_mcp_ctx_t           *ctx;
+	mg_http_req_t          *req; /* NULL once the client is gone */
+	const mg_server_t      *srv;
+	const mg_location_t    *loc;
+	const mg_mcp_backend_t *backend;
+	int                     loopback; /* came on a loopback listener */
+	mg_mcp_ex_t            *prev, *next;
+	mg_mcp_call_t          *calls;   /* unanswered */
+	uint64_t                session; /* 0: none */
+	int                     version; /* index into versions[] */
+	int                     modern;  /* 2026-07-28: stateless */
+	int                     listen;  /* a subscriptions/listen stream */
+	int                     batch;
+	int                     streaming;
+	int                     get_stream; /* the session's GET stream */
+	int                     nanswers;
+	struct evbuffer        *answers; /* JSON answers held back */
+	struct event           *keepalive;
+	uint64_t                stream_id;
+	unsigned                seq;
+	/* resumption of the built-in servers' POST streams */
+	mg_replay_t  *replay;     /* the stream's recent events */
+	struct event *linger;     /* dropped: its client may come back */
+	int           dropped;    /* no client now, calls go on */
+	int64_t       dropped_at; /* ms, when it was dropped */
+	uint64_t      peer_id;    /* read by another worker's client */
+	int           resuming;   /* a GET reading another worker's stream */
+	/* relaying to an upstream (mcp_pass) */
+	const mg_upstream_t *upstream;
+	mg_relay_t          *relay;
+	int                  relay_status;
+	int                  relay_kind;
+	int                  relay_init;
+	struct json_object  *req_id;      /* for an error answer; a reference */
+	char                *init_params; /* the client's, for the token */
+	ex_sess_t           *sess; /* what the token said (proxy routes) */
+	int                  hops;
+	int                  answered_relay;
+	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
+	/* set when the relay starts over either bridge (wbridge.c): the
+	 * upstream's messages turned into the client's era, into OUT;
+	 * MG_DECLINED: nothing to send */
+	int (*translate)(
+	    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
+	/* a 2025 client over the bridge to an upstream of 2026-07-28 */
+	int              reverse;
+	int              reverse_init; /* its initialize, as server/discover */
+	struct evbuffer *rev_headers;  /* Mcp-Method, Mcp-Name */
+	/* its input_required results, as requests to it (reverse_ask) */
+	char               *rev_body;    /* the request as relayed */
+	struct json_object *rev_keys;    /* the inputRequests' keys */
+	struct json_object *rev_answers; /* the client's results, by key */
+	struct json_object *rev_state;   /* the upstream's requestState */
+	int                 rev_rounds;
+	int                 rev_subscribe; /* held by the connector */
+	/* the upstream's requests to a 2026-07-28 client over the bridge */
+	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
+	struct json_object *asks;   /* gathered inputRequests, by key */
+	struct event       *gather; /* then the input_required result */
+	int                 resume; /* a retry: the connector holds PARK */
+	uint8_t             park[MG_PARK_KEY];
+	struct json_object *refused; /* capabilities refused upstream */
+	char                input_target[256]; /* its name or uri */
+	/* for the access log */
+	char rpc_method[48];
+	char tool[64];
+	int  rpc_error;
+};
+
+struct mg_mcp_ctx {
+	struct event_base      *base;
+	mg_sesstab_t           *sessions;
+	const mg_session_key_t *key;
+	const mg_conf_t        *conf;
+	mg_mcp_ex_t            *exchanges;
+	mg_proxy_t             *proxy;
+	void (*fwd)(void *arg, mg_mcp_fwd_t what, uint64_t session,
+	    const char *text, size_t len);
+	void    *fwd_arg;
+	uint64_t asked;            /* requests to clients so far */
+	int      slot, generation; /* the worker's, in stream ids */
+	int      ndropped;         /* streams waiting for their clients */
+};
+
+/*
+ * A stream id: the worker's generation (16 bits) and slot (12 bits),
+ * whether it is a GET stream, and 35 random bits.  Event ids are the
+ * stream id and the event's number (replay.h).
+ */
+#define STREAM_GET (1ULL << 35)
+
+/* Batches went away in 2025-06-18. */
+static inline int
+mg_ex_batches_allowed(int version)
+{
+	return version == 0;
+}
+
+/* The stateful revisions (sessions); versions[] indexes ex->version. */
+extern const char *const mg_ex_versions[3];
+/* Every revision an endpoint serves, oldest first: server/discover and the
+ * unsupported-version error list them. */
+extern const char *const mg_ex_all_versions[4];
+
+/* exchange.c */
+int64_t mg_ex_now_ms(void);
+void    mg_ex_copy_token_n(char *dst, size_t n, const char *src, size_t len);
+void    mg_ex_copy_token(char *dst, size_t n, const char *src);
+mg_mcp_ex_t *mg_ex_new(mg_mcp_ctx_t *ctx, mg_http_req_t *req,
+    const mg_server_t *srv, const mg_location_t *loc);
+void         mg_ex_call_free(mg_mcp_call_t *c);
+void         mg_ex_call_unlink(mg_mcp_call_t *c);
+void         mg_ex_cancel_calls(mg_mcp_ex_t *ex);
+void         mg_ex_free(mg_mcp_ex_t *ex);
+void mg_ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id,
+    int code, const char *message, struct json_object *data);
+void mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
+    const char *message);
+mg_link_t *mg_ex_peer_link(const mg_mcp_ctx_t *ctx);
+void       mg_ex_peer_end(
+	  mg_mcp_ctx_t *ctx, uint64_t id, int code, const char *message);
+void mg_ex_deliver(mg_mcp_ex_t *ex, unsigned seq, const char *data, size_t len);
+void mg_ex_event(mg_mcp_ex_t *ex, struct evbuffer *msg);
+void mg_ex_stream_headers(mg_mcp_ex_t *ex);
+void mg_ex_stream_begin(mg_mcp_ex_t *ex);
+void mg_ex_finish(mg_mcp_ex_t *ex);
+void mg_ex_send(mg_mcp_ex_t *ex, struct evbuffer *msg);
+void mg_ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
+void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
+    struct json_object *result, int code, const char *message);
+
+/* version.c */
+int  mg_ex_version_index(const char *v);
+int  mg_ex_known_old(const char *v);
+void mg_ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id);
+int  mg_ex_negotiate_version(mg_mcp_ex_t *ex);
+int  mg_ex_removed_in_2026(const char *method);
+struct json_object *mg_ex_version_list(const char *const *v, size_t n);
+void                mg_ex_refuse_version(
+		   mg_mcp_ex_t *ex, struct json_object *id, const char *message);
+
+/* call.c */
+void           mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
+void           mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+mg_mcp_call_t *mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+
+/* head.c */
+int mg_ex_check_host(mg_mcp_ex_t *ex);
+int mg_ex_check_origin(mg_mcp_ex_t *ex);
+int mg_ex_check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls);
+int mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
+    const struct ssl_ctx_st *server_tls);
+int mg_ex_check_hops(mg_mcp_ex_t *ex);
+
+/* exsession.c */
+uint32_t mg_ex_session_owner(const mg_mcp_ex_t *ex);
+uint32_t mg_ex_session_limit(const mg_mcp_ex_t *ex);
+int      mg_ex_session_refused(
+	 const mg_mcp_ex_t *ex, int rc, int *code, char *msg, size_t len);
+void mg_ex_session_refuse(mg_mcp_ex_t *ex, struct json_object *id, int rc);
+int  mg_ex_session_room(mg_mcp_ex_t *ex, struct json_object *id);
+int  mg_ex_check_session(mg_mcp_ex_t *ex);
+int  mg_ex_blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
+     const char **init, size_t *init_len);
+int  mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
+
+/* dispatch.c */
+int  mg_ex_accepts(const char *accept, const char *type);
+void mg_ex_listen_end(mg_mcp_ex_t *ex);
+void mg_ex_relayed_listen_end(mg_mcp_ex_t *ex);
+void mg_ex_post(mg_mcp_ex_t *ex);
+
+/* policy.c */
+
+/* relay.c */
+extern const mg_relay_ops_t mg_ex_relay_ops;
+void                        mg_ex_post_relay(
+			   mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len);
+int  mg_ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
+void mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
+void mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
+void mg_ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+void mg_ex_forget_subscriptions(mg_mcp_ex_t *ex);
+
+/* wbridge.c */
+void mg_ex_relay_modern(
+    mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, const char *body, size_t len);
+void mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+
+/* input.c */
+int  mg_ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void mg_ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+
+/* stream.c */
+void mg_ex_get(mg_mcp_ex_t *ex);
+void mg_ex_delete(mg_mcp_ex_t *ex);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * The phase tables of a request on an MCP endpoint (phase.h says what
+ * each phase is for), and the two entry points that run them: on the
+ * headers, and on the whole request.  The end of every request, answered
+ * or not, is the log phase.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "accesslog.h"
+#include "exchange.h"
+#include "phase.h"
+
+/* As soon as the headers are in: nothing of the body is read yet. */
+static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
+	mg_ex_check_client_cert, NULL };
+
+/* The version is negotiated where it always was (phase.h, version.c). */
+static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
+	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
+
+/* Authentication goes here: nobody is told apart yet. */
+static const mg_phase_handler_t access_phase[] = { NULL };
+
+static const struct {
+	mg_http_method_t   method;
+	mg_phase_content_t handler;
+} content_phase[] = {
+	{ MG_HTTP_POST, mg_ex_post },
+	{ MG_HTTP_GET, mg_ex_get },
+	{ MG_HTTP_DELETE, mg_ex_delete },
+};
+
+static void log_access(
+    mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
+
+/* Metrics go here. */
+static const mg_phase_log_t log_phase[] = { log_access, NULL };
+
+int
+mg_mcp_headers(
+    mg_http_req_t *req, const mg_server_t *srv, struct ssl_ctx_st *server_tls)
+{
+	for (const mg_phase_headers_t *h = headers_phase; *h != NULL; h++)
+		if ((*h)(req, srv, server_tls) == MG_ERROR)
+			return MG_ERROR;
+	return MG_OK;
+}
+
+static int
+run(const mg_phase_handler_t *phase, mg_mcp_ex_t *ex)
+{
+	for (const mg_phase_handler_t *h = phase; *h != NULL; h++)
+		if ((*h)(ex) == MG_ERROR)
+			return MG_ERROR;
+	return MG_OK;
+}
+
+static void
+content(mg_mcp_ex_t *ex)
+{
+	mg_http_method_t method = mg_http_req_method(ex->req);
+
+	for (size_t i = 0; i < MG_NELEM(content_phase); i++)
+		if (content_phase[i].method == method) {
+			content_phase[i].handler(ex);
+			return;
+		}
+	mg_http_add_header(ex->req, "Allow", "GET, POST, DELETE");
+	mg_ex_refuse(
+	    ex, 405, NULL, MG_RPC_INVALID_REQUEST, "Method Not Allowed");
+}
+
+void
+mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
+    const mg_location_t *loc, int loopback)
+{
+	mg_mcp_ex_t *ex = mg_ex_new(ctx, req, srv, loc);
+
+	if (ex == NULL) {
+		mg_http_reply_error(
+		    req, 500, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	ex->loopback = loopback;
+	if (run(head_phase, ex) != MG_OK || run(access_phase, ex) != MG_OK)
+		return;
+	content(ex);
+}
+
+static void
+log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
+{
+	mg_accesslog_entry_t e = { 0 };
+	char                 sid[17];
+
+	e.req = req;
+	if (ex == NULL) {
+		mg_accesslog_write(&ctx->conf->http, &e);
+		return;
+	}
+	e.server = ex->srv->nnames ? ex->srv->names[0] : NULL;
+	e.location = ex->loc->path;
+	if (ex->session) {
+		snprintf(sid, sizeof(sid), "%08llx",
+		    (unsigned long long)(ex->session >> 32));
+		e.session = sid;
+	}
+	e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
+	e.tool = ex->tool[0] ? ex->tool : NULL;
+	e.rpc_error = ex->rpc_error;
+	mg_accesslog_write(&ex->loc->http, &e);
+}
+
+void
+mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req)
+{
+	mg_mcp_ex_t *ex = mg_http_req_data(req);
+
+	for (const mg_phase_log_t *h = log_phase; *h != NULL; h++)
+		(*h)(ctx, req, ex);
+	if (ex == NULL)
+		return;
+	mg_http_req_set_data(req, NULL);
+	if (ex->dropped)
+		return; /* it lives on without this request */
+	ex->req = NULL;
+	mg_ex_free(ex);
+}
