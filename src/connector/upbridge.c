@@ -37,7 +37,7 @@ static void bridge_own_request(upx_t *x);
  * clients (initialize without client capabilities, so the upstream asks
  * them nothing), opened by the first request while the others wait; the
  * upstream's initialize answer also answers server/discover.  The worker
- * turns the answers into the new era's (mcp.c).
+ * turns the answers into the new era's (wbridge.c).
  */
 
 /* The upstream's initialize answer, for server/discover. */

@@ -3,7 +3,7 @@
  * file (the children are kids.c's, configurations reload.c's).
  *
  * A plain loop, not an event loop: signals are blocked except inside
- * ppoll(), their handlers only set flags (signal.c), and the loop acts on
+ * ppoll(), their handlers only set flags (sig.c), and the loop acts on
  * the flags, the children's channels and its own deadlines.
  */
 #include "config.h"

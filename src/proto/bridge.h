@@ -1,8 +1,8 @@
 /*
  * Turning messages of one era of MCP into the other's, for a proxy route
  * whose client and upstream speak different eras (era.h): pure functions
- * over JSON, no I/O.  mcp.c calls them on the requests it relays and the
- * answers it passes back.
+ * over JSON, no I/O.  The worker (wbridge.c) calls them on the requests it
+ * relays and the answers it passes back.
  */
 #ifndef MG_BRIDGE_H
 #define MG_BRIDGE_H

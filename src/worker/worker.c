@@ -1,8 +1,8 @@
 /*
  * A worker process: accepts agents' connections on the listening sockets
  * it inherited, picks a server by Host and a location by path, and hands
- * MCP requests to mcp.c.  Upstream work goes to the connector over the
- * link; the worker never waits on anything.
+ * MCP requests to the phases (phase.c).  Upstream work goes to the connector
+ * over the link; the worker never waits on anything.
  */
 #include "config.h"
 

@@ -116,7 +116,8 @@ on_request(void *arg, mg_http_req_t *req)
 	struct evbuffer *body = mg_http_req_body(req);
 
 	look_at(req);
-	/* the daemon never streams to a HEAD (mcp.c answers it 405) */
+	/* the daemon never streams to a HEAD (the content phase answers it 405)
+	 */
 	if (path_is(req, "/stream") &&
 	    mg_http_req_method(req) != MG_HTTP_HEAD) {
 		mg_http_stream_begin(req, 200, "text/event-stream");
