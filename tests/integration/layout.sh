@@ -55,6 +55,17 @@ while IFS= read -r f; do
 done < <(find "$src" -name '*.[ch]' | sort)
 [ ${#files[@]} -gt 20 ] || fail "found only ${#files[@]} source files under $src"
 
+# Every file is built and shipped: one missing from Makefile.am builds
+# here and fails from the tarball (make distcheck).
+am=$src/../Makefile.am
+if [ -f "$am" ]; then
+	for rel in "${files[@]}"; do
+		grep -qF "src/$rel" "$am" || fail "$rel: not in Makefile.am (add it to its folder's block)"
+	done
+else
+	fail "no Makefile.am beside $src"
+fi
+
 declare -A deps # module -> space-separated modules it includes
 for rel in "${files[@]}"; do
 	f=$src/$rel
