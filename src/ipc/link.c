@@ -76,8 +76,7 @@ link_malformed(mg_link_t *l, const mg_ipc_hdr_t *hdr)
 	    mg_ipc_type_name(hdr->type), (unsigned)hdr->len);
 	/* a broken peer, not a peer that went away: said at error level
 	 * whatever level the owner gives its lost link */
-	mg_error("%s on the link of worker %d; closing the link", why,
-	    l->slot);
+	mg_error("%s on the link of worker %d; closing the link", why, l->slot);
 	link_lost(l, why);
 }
 
