@@ -919,6 +919,103 @@ START_TEST(ecdsa_length)
 }
 END_TEST
 
+/* Made outside this code base, with Python's cryptography package: a
+ * key set and tokens signed there (exp in 2100, aud an array), so that
+ * the JOSE encoding (JWK members, base64url, ECDSA r || s, PSS salt) is
+ * checked against another writer's, not only against this test's. */
+static const char py_jwks[] =
+    "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa\",\"use\":\"sig\",\"n"
+    "\":\"02K3MVo7nhapF1qSOWWp8eeunDtgGGdotegDJb1r15RjvAWK_gBX7AIihPq"
+    "wRULdrVDnLhD6Hk00_-RXf3B29-8IPYeefgHhsdvIDb3MMj0P58eF2g4b-EHYAp7"
+    "U5_gi8Mdy0qA-sk9jjHgZHeN6yN756HGJh7SNaYqqaPHU_qkAPNKaBVaCChfbKil"
+    "I4kXDBZvVPXAnmFv7A77C-tlK7NWWzHZZO0k1G7V9bSmgHYkBzPcApc_AqSqt9Yt"
+    "2gP4fuCTNZI1U89QTqpIm6rlh6TWwRz6_5c_vrP2P_-BJFWBLyEI303ufVI0ftXZ"
+    "KKjZ30kvC3yPuPKX_oRlw9RPUvw\",\"e\":\"AQAB\"},{\"kty\":\"EC\",\""
+    "kid\":\"p256\",\"crv\":\"P-256\",\"x\":\"99_HFDLQv8_4J8cMBx2e2SY"
+    "8MfOi5wWbwzwcUbeZZEY\",\"y\":\"5UYdCUoT5B6ozOWaXWgE4DLN8tE4mZcUo"
+    "H9j4U_gsUQ\"},{\"kty\":\"OKP\",\"kid\":\"ed\",\"crv\":\"Ed25519"
+    "\",\"alg\":\"EdDSA\",\"x\":\"8f9LJjv_xnAzVO_yVFd-DzUtvELtg-RKTV-"
+    "1X8nyQe8\"}]}";
+static const char *const py_tokens[] = {
+	/* PS256 */
+	"eyJhbGciOiJQUzI1NiIsImtpZCI6InJzYSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3M"
+	"iOiJodHRwczovL2FzLmV4YW1wbGUiLCJhdWQiOlsiaHR0cHM6Ly9ndy5leGFtcGx"
+	"lL21jcCIsIm90aGVyIl0sInN1YiI6InB5IiwiZXhwIjo0MTAyNDQ0ODAwLCJzY29"
+	"wZSI6InRvb2xzOmNhbGwifQ.eVQQjrZQWGSQdHTd6Rm4qOp2o-KnkUtgqDdTSmzg"
+	"Fm2MaKMmu4rPBPX1nWzYZWSUc3Mc-VEN5Nm5rzTKxUHsJAvB_w_aOkWivHNA-z-9"
+	"6ze2Bl96XCqkSBolBwxqRSf6y6eRuv8INjDc6xvr8MfgnNmDaSXTF9Q0HpdkqZSX"
+	"lxGmhGmDfTFoT3gXj6HaGL2dL6CbHbjxWvRLGCW0PEiELJHmBFA84qCq2Q1wq6Rs"
+	"Pqei3XaD3mUf5o7o7Xmn879ZzS0HrHD5oFpSqbu_gcf7Dkn8brDXXiOL-OghuxAv"
+	"U9APIw80zmD2HTDd-ABPyHLgFhZBWwY13kuZgg3uFlxxMg",
+	/* RS256 */
+	"eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3M"
+	"iOiJodHRwczovL2FzLmV4YW1wbGUiLCJhdWQiOlsiaHR0cHM6Ly9ndy5leGFtcGx"
+	"lL21jcCIsIm90aGVyIl0sInN1YiI6InB5IiwiZXhwIjo0MTAyNDQ0ODAwLCJzY29"
+	"wZSI6InRvb2xzOmNhbGwifQ.m6TQuBjwP6CuyNixssu7rek9ADWlEwc6JLuY7DwN"
+	"teUUVyUsKEYCam7mEOXTJp4xz7x0NZ0g9T0ojhqPoyQaCd4nFDA6Oq6WammSNln8"
+	"bpcDGYEE3X17mZC97uXGlLxc-x3zGCdHH1qHGsbVS6GaIo5GEmSTEA86UHhAYAGx"
+	"HauSzapfxtmY3ddPZGNwq8VrWFFlVeLAJHUlGEupE4KT1E9vNE5EnjaoVY0DVQCj"
+	"py4OP_4wcjFpta19IaThz_f_3U8jB09EDlE1VGdsDZuGe8iv-MNUyDDTDmn5lDQC"
+	"CtpXyZIPW-DjZKoADC_H9cw_5dIReSPU8IDwVaG2nNxH-g",
+	/* ES256 */
+	"eyJhbGciOiJFUzI1NiIsImtpZCI6InAyNTYiLCJ0eXAiOiJhdCtqd3QifQ.eyJpc"
+	"3MiOiJodHRwczovL2FzLmV4YW1wbGUiLCJhdWQiOlsiaHR0cHM6Ly9ndy5leGFtc"
+	"GxlL21jcCIsIm90aGVyIl0sInN1YiI6InB5IiwiZXhwIjo0MTAyNDQ0ODAwLCJzY"
+	"29wZSI6InRvb2xzOmNhbGwifQ.lcmQDjcb6v7vw4SGYwMZrH9cEWxAEUBYR8C0Ex"
+	"RTB6GcIBRaTSqYZoisFCWMKehELbO7xeq11aiHbLw7vDriDA",
+	/* EdDSA */
+	"eyJhbGciOiJFZERTQSIsImtpZCI6ImVkIiwidHlwIjoiYXQrand0In0.eyJpc3Mi"
+	"OiJodHRwczovL2FzLmV4YW1wbGUiLCJhdWQiOlsiaHR0cHM6Ly9ndy5leGFtcGxl"
+	"L21jcCIsIm90aGVyIl0sInN1YiI6InB5IiwiZXhwIjo0MTAyNDQ0ODAwLCJzY29w"
+	"ZSI6InRvb2xzOmNhbGwifQ.sBuC34qsHnxaLzYhZ82DsNkx6ZM2YrsT80E3Rsdif"
+	"8C_sks6gzu8XKZ0znoz7uShye4fUvofhknx03ZL1FYSAg",
+};
+
+START_TEST(independent_signer)
+{
+	mg_jwks_t     *keys = mg_jwks_parse(py_jwks, strlen(py_jwks), NULL);
+	mg_jwt_rules_t r = rules();
+	mg_jwt_t       out;
+
+	ck_assert_ptr_nonnull(keys);
+	ck_assert_uint_eq(mg_jwks_count(keys), 3);
+	for (size_t i = 0; i < MG_NELEM(py_tokens); i++) {
+		ck_assert_int_eq(mg_jwt_verify(py_tokens[i],
+				     strlen(py_tokens[i]), keys, &r, &out),
+		    MG_JWT_OK);
+		ck_assert_str_eq(out.sub, "py");
+		ck_assert_int_eq(out.exp, 4102444800LL);
+		ck_assert_int_eq(mg_jwt_has_scope(&out, "tools:call"), 1);
+		mg_jwt_clear(&out);
+		/* and not with this test's keys, whose kids they share */
+		ck_assert_int_ne(verify(py_tokens[i]), MG_JWT_OK);
+	}
+	mg_jwks_free(keys);
+}
+END_TEST
+
+/* RFC 8037 A.4: Ed25519 over "Example of Ed25519 signing".  The payload
+ * is no JSON object: MG_JWT_MALFORMED says the signature verified (the
+ * payload is read only then), MG_JWT_SIGNATURE that it did not. */
+START_TEST(rfc8037_vector)
+{
+	static const char set[] = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":"
+				  "\"Ed25519\",\"x\":\"11qYAYKxCrfVS_"
+				  "7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+	char tok[] = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25p"
+		     "bmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcN"
+		     "R4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+	mg_jwks_t     *keys = mg_jwks_parse(set, strlen(set), NULL);
+	mg_jwt_rules_t r = rules();
+
+	ck_assert_ptr_nonnull(keys);
+	ck_assert_int_eq(verify_with(tok, keys, &r), MG_JWT_MALFORMED);
+	tok[strlen(tok) - 5] ^= 0x01;
+	ck_assert_int_eq(verify_with(tok, keys, &r), MG_JWT_SIGNATURE);
+	mg_jwks_free(keys);
+}
+END_TEST
+
 /* ---- scopes ------------------------------------------------------------ */
 
 /* A verified token with the claims EXTRA. */
@@ -1143,6 +1240,8 @@ jwt_suite(void)
 	tcase_add_loop_test(tc, every_alg_verifies, 0, MG_NELEM(alg_names));
 	tcase_add_test(tc, hs256_secret_verifies);
 	tcase_add_test(tc, alg_parse_names);
+	tcase_add_test(tc, independent_signer);
+	tcase_add_test(tc, rfc8037_vector);
 	tcase_add_test(tc, reasons);
 	tcase_add_test(tc, scopes);
 	suite_add_tcase(s, tc);
