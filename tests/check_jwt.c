@@ -725,12 +725,17 @@ END_TEST
 
 START_TEST(bad_shape)
 {
+	mg_jwt_rules_t           r = rules();
+	mg_jwt_t                 out;
 	static const char *const toks[] = { "", ".", "..", "a.b", "a.b.c.d",
 		"eyJhbGciOiJFUzI1NiJ9..sig", ".e30.sig", "abc" };
 
 	for (size_t i = 0; i < MG_NELEM(toks); i++)
 		ck_assert_msg(verify(toks[i]) == MG_JWT_MALFORMED, "\"%s\": %s",
 		    toks[i], mg_jwt_reason(verify(toks[i])));
+	ck_assert_int_eq(
+	    mg_jwt_verify(NULL, 0, jwks, &r, &out), MG_JWT_MALFORMED);
+	ck_assert_ptr_null(out.claims);
 }
 END_TEST
 

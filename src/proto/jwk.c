@@ -435,6 +435,8 @@ jwks_read(struct json_object *arr, char **err)
 		c.key = json_object_array_get_idx(arr, i);
 		c.kid[0] = '\0';
 		rc = jwk_read(&c, &keys->keys[keys->n]);
+		/* *ERR names the key; this only if there was no memory
+		 * to say so */
 		if (rc == MG_ERROR)
 			return jwks_fail(keys, err, "out of memory");
 		if (rc == MG_OK)

@@ -559,6 +559,8 @@ mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
 	memset(out, 0, sizeof(*out));
 	if (len > max)
 		return MG_JWT_TOO_LARGE;
+	if (token == NULL)
+		return MG_JWT_MALFORMED;
 	/* a refused token leaves nothing in OpenSSL's error queue for the
 	 * next reader of it (the TLS layer) to mistake for its own */
 	ERR_set_mark();
