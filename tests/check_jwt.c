@@ -487,6 +487,29 @@ START_TEST(hs256_with_rsa_public_key)
 }
 END_TEST
 
+/* A key the token brings along ("jwk", "jku", RFC 7515 4.1.2-3) is never
+ * used: only the configured set verifies. */
+START_TEST(embedded_key)
+{
+	EVP_PKEY *evil = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	char *jwk = jwk_of(evil, "p256", NULL), *cl = claims(NULL, NOW + 600);
+	char *h, *t;
+
+	ck_assert_int_gt(asprintf(&h,
+			     "{\"alg\":\"ES256\",\"kid\":\"p256\",\"jwk\":%s,"
+			     "\"jku\":\"https://evil.example/jwks\"}",
+			     jwk),
+	    0);
+	t = token_raw(h, cl, "ES256", evil);
+	ck_assert_int_eq(verify(t), MG_JWT_SIGNATURE);
+	free(t);
+	free(h);
+	free(jwk);
+	free(cl);
+	EVP_PKEY_free(evil);
+}
+END_TEST
+
 START_TEST(unknown_kid)
 {
 	char *cl = claims(NULL, NOW + 600), *t;
@@ -1178,6 +1201,8 @@ START_TEST(jwks_errors)
 	expect_err(jwk_edit(rsa, "r", NULL, "kid", "5"),
 	    "key 1: \"kid\" is not a string");
 	expect_err(strdup("7"), "key 1: not an object");
+	expect_err(jwk_edit(rsa, "r", NULL, "use", "[\"sig\"]"),
+	    "key 1 (kid \"r\"): \"use\" is not a string");
 	EVP_PKEY_free(small);
 }
 END_TEST
@@ -1255,6 +1280,7 @@ jwt_suite(void)
 	tcase_add_test(tc, alg_none);
 	tcase_add_test(tc, hs256_with_rsa_public_key);
 	tcase_add_test(tc, unknown_kid);
+	tcase_add_test(tc, embedded_key);
 	tcase_add_test(tc, alg_not_the_keys);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, leeway_zero);

@@ -293,6 +293,8 @@ jwk_wanted(jwk_ctx_t *c, const char *kty)
 	const char         *use = jwk_str(c->key, "use");
 	size_t              i, n;
 
+	if (use == NULL && json_object_object_get_ex(c->key, "use", NULL))
+		return jwk_fail(c, "\"use\" is not a string");
 	if (use != NULL && strcmp(use, "sig") != 0)
 		return MG_DECLINED;
 	if (json_object_object_get_ex(c->key, "key_ops", &ops)) {
