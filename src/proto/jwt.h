@@ -122,21 +122,23 @@ typedef struct {
  * Verify TOKEN (LEN bytes, the compact JWS form, no "Bearer ") against
  * KEYS and RULES.  MG_JWT_OK: *OUT is filled.  Otherwise one MG_JWT_*
  * reason and *OUT is cleared.  Checks run in this order: size, shape
- * (three base64url parts, header and payload JSON objects with no member
- * name twice), alg, key, signature, then the claims (exp, nbf, iat, iss,
- * aud, sub): nothing of an unverified payload is looked at.  The key:
- * the one with the header's kid that fits the alg (kid known, no key of
- * it fits: MG_JWT_ALG); for a kid no key has, or no kid, the one key
- * without kid (any key, when the header has no kid) that fits the alg,
- * else MG_JWT_UNKNOWN_KEY.  OUT is always initialized, so mg_jwt_clear
- * is always safe.
+ * (three base64url parts, the header a JSON object with no member name
+ * twice), alg, key, signature, and only then the payload (a JSON object,
+ * no name twice) and its claims (exp, nbf, iat, iss, aud, sub): nothing
+ * an unverified token says is believed.  The key: the one with the
+ * header's kid that fits the alg (the kid known, but no key of it fits:
+ * MG_JWT_ALG); for a kid no key has, the one key without kid that fits
+ * (a secret file's); with no kid, the one key that fits (none in a
+ * non-empty set: MG_JWT_ALG); else MG_JWT_UNKNOWN_KEY.  OUT is always
+ * initialized, so mg_jwt_clear * is always safe.
  */
 int mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
     const mg_jwt_rules_t *rules, mg_jwt_t *out);
 
 /* Whether the verified token grants SCOPE: the "scope" claim, a string of
  * space-separated scopes (RFC 8693 4.2, RFC 9068), or "scp", an array of
- * strings.  1 or 0. */
+ * strings (or, as some providers send it, a string like "scope").  1 or
+ * 0. */
 int mg_jwt_has_scope(const mg_jwt_t *t, const char *scope);
 
 /* Drop the claims reference and zero *T. */
