@@ -24,17 +24,21 @@ typedef struct mg_jwks mg_jwks_t;
 
 /*
  * Parse a JWK Set of LEN bytes.  Keys: kty RSA (n, e; at least 2048 bits),
- * EC (crv P-256 or P-384, x, y), OKP (crv Ed25519, x), oct (k, for HS256;
- * skipped here, see mg_jwks_secret); members kid, alg, use.  A key with
- * use "enc", or of an unknown kty, is skipped, not an error.  A set with
- * no usable key is not an error either (mg_jwks_count is 0).  On error:
- * NULL, and *ERR (if ERR is not NULL) a malloc'd text naming what was
- * wrong, such as "key 2: bad base64url in \"n\"", for the caller to free.
+ * EC (crv P-256 or P-384, x, y), OKP (crv Ed25519, x); members kid, alg,
+ * use, key_ops.  Skipped, not an error: use other than "sig", key_ops
+ * without "verify", an unknown kty, an alg this layer does not verify,
+ * and kty oct (a secret has no place in a published set: HS256 keys come
+ * only from mg_jwks_secret).  A set with no usable key is not an error
+ * either (mg_jwks_count is 0).  On error: NULL, and *ERR (if ERR is not
+ * NULL) a malloc'd text naming the key (the first is key 1, with its kid
+ * when it has one) and what was wrong, such as "key 2: bad base64url in
+ * \"n\"", for the caller to free.
  */
 mg_jwks_t *mg_jwks_parse(const char *json, size_t len, char **err);
 
-/* A one-key set holding an HS256 secret of LEN bytes (a secret file's
- * content, used as it is); NULL when LEN is 0 or memory runs out. */
+/* A one-key set, without kid, holding an HS256 secret of LEN bytes (a
+ * secret file's content, used as it is); NULL when LEN is under 32 (RFC
+ * 7518 3.2: at least the hash's size) or memory runs out. */
 mg_jwks_t *mg_jwks_secret(const uint8_t *k, size_t len);
 
 void   mg_jwks_free(mg_jwks_t *keys);
@@ -119,8 +123,12 @@ typedef struct {
  * reason and *OUT is cleared.  Checks run in this order: size, shape
  * (three base64url parts, header and payload JSON objects with no member
  * name twice), alg, key, signature, then the claims (exp, nbf, iat, iss,
- * aud): nothing of an unverified payload is looked at.  OUT is always
- * initialized, so mg_jwt_clear is always safe.
+ * aud, sub): nothing of an unverified payload is looked at.  The key:
+ * the one with the header's kid that fits the alg (kid known, no key of
+ * it fits: MG_JWT_ALG); for a kid no key has, or no kid, the one key
+ * without kid (any key, when the header has no kid) that fits the alg,
+ * else MG_JWT_UNKNOWN_KEY.  OUT is always initialized, so mg_jwt_clear
+ * is always safe.
  */
 int mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
     const mg_jwt_rules_t *rules, mg_jwt_t *out);
