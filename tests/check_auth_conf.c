@@ -8,25 +8,39 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "check_conf.h"
 #include "conf.h"
+#include "jwt.h"
+#include "master.h"
 
-/* As the master loads: parse, then resolve what the parser cannot. */
+/* As the master loads (mg_master_load_conf): parse, then resolve what the
+ * parser cannot know, the built-in servers and the algorithm names. */
 static mg_conf_t *
-load_string(const char *text, char **err)
+load_named(const char *text, const char *name, char **err)
 {
-	mg_conf_t *conf = mg_conf_load_string(text, NAME, err);
+	mg_conf_t *conf = mg_conf_load_string(text, name, err);
 
-	if (conf != NULL && mg_builtin_resolve(conf, err) != MG_OK) {
+	if (conf != NULL &&
+	    (mg_builtin_resolve(conf, err) != MG_OK ||
+		mg_master_auth_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;
 	}
 	return conf;
+}
+
+static mg_conf_t *
+load_string(const char *text, char **err)
+{
+	return load_named(text, NAME, err);
 }
 
 static mg_conf_t *
@@ -285,6 +299,14 @@ static const refusal_t conf_auth_refusals[] = {
 	{ LOC(GOOD "max_token_size 512;\n"),
 	    "invalid size \"512\" in \"max_token_size\" directive in " NAME
 	    ":8" },
+	/* the master's part: names it does not know */
+	{ LOC(GOOD "algorithms RS256 rs384;\n"),
+	    "invalid value \"rs384\" in \"algorithms\" directive (RS256, "
+	    "RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA or HS256) "
+	    "in " NAME ":8" },
+	{ LOC("issuer i;\nhs256_secret_file /s;\nalgorithms HS512;\n"),
+	    "\"hs256_secret_file\" needs \"algorithms HS256;\" (and no other "
+	    "algorithm) in " NAME ":7" },
 };
 
 START_TEST(test_auth_refused)
@@ -302,6 +324,230 @@ START_TEST(test_auth_refused)
 }
 END_TEST
 
+/* The master's part: algorithm names made bits when the file is loaded. */
+START_TEST(test_auth_algs)
+{
+	mg_conf_t *conf =
+	    load_ok("server { listen 80;\n"
+		    " auth_jwt { issuer i; jwks_file /j; }\n"
+		    " location /a { mcp_builtin demo; }\n"
+		    " location /b { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer i; jwks_file /j;\n"
+		    "   algorithms ES256 EdDSA PS512; } }\n"
+		    " location /c { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer i; hs256_secret_file /s;\n"
+		    "   algorithms HS256; } } }\n");
+	const mg_location_t *a = conf->servers->locations, *b = a->next,
+			    *c = b->next;
+
+	ck_assert_uint_eq(a->auth_jwt->algs, MG_JWT_ASYMMETRIC);
+	ck_assert_uint_eq(
+	    b->auth_jwt->algs, MG_JWT_ES256 | MG_JWT_EDDSA | MG_JWT_PS512);
+	ck_assert_uint_eq(c->auth_jwt->algs, MG_JWT_HS256);
+	mg_conf_free(conf);
+}
+END_TEST
+
+/*
+ * The master's part: key files read when a configuration is prepared or
+ * tested.  Each test has a directory of its own; its configuration is
+ * named DIR/test.conf, so that relative key paths are read from DIR.
+ */
+static char dir[] = "/tmp/mcpgw-auth-XXXXXX";
+static char conf_name[sizeof(dir) + 16];
+
+/* A P-256 key and an Ed25519 key (public halves only). */
+static const char jwks_two[] =
+    "{\"keys\":["
+    "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"ec1\",\"use\":\"sig\","
+    "\"x\":\"WgVxaj-SvCLl48YrJ-9DT8dkgJgvtskfQJRdFimpyH0\","
+    "\"y\":\"0-gQ9E4JyjGMIMj8hWuMUow-szeyOFqANz2jweQXHVA\"},"
+    "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed1\","
+    "\"x\":\"oGOJ41eQpyQ7nKa1kJNHPVB2t0-yPolhl_yvhxYdWqg\"}]}";
+
+static void
+dir_setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf_name, sizeof(conf_name), "%s/test.conf", dir);
+}
+
+static void
+dir_teardown(void)
+{
+	static const char *files[] = { "jwks.json", "secret", "big.json",
+		"sub" };
+	char               path[sizeof(dir) + 16];
+
+	for (size_t i = 0; i < MG_NELEM(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (unlink(path) != 0)
+			rmdir(path);
+	}
+	rmdir(dir);
+	memcpy(dir + sizeof(dir) - 7, "XXXXXX", 6);
+}
+
+static void
+put(const char *rel, const char *text, size_t len, mode_t mode)
+{
+	char path[sizeof(dir) + 16];
+	int  fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* "server ... location /m { auth_jwt { BODY } }", loaded and prepared:
+ * NULL and *err as the master would say it. */
+static mg_conf_t *
+prepare(const char *body, char **err)
+{
+	char       text[1024];
+	mg_conf_t *conf;
+
+	snprintf(text, sizeof(text), LOC("%s"), body);
+	*err = NULL;
+	if ((conf = load_named(text, conf_name, err)) == NULL)
+		return NULL;
+	if (mg_master_auth_load(conf, err) != MG_OK) {
+		mg_conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/* BODY fails to prepare with "WANT in DIR/test.conf:LINE". */
+static void
+refused(const char *body, const char *want, int line)
+{
+	char       expect[1024];
+	char      *err;
+	mg_conf_t *conf = prepare(body, &err);
+
+	snprintf(expect, sizeof(expect), "%s in %s:%d", want, conf_name, line);
+	ck_assert_msg(conf == NULL, "prepared, wanted: %s", expect);
+	ck_assert_msg(err != NULL && strcmp(err, expect) == 0,
+	    "got \"%s\", want \"%s\"", err ? err : "(null)", expect);
+	free(err);
+}
+
+START_TEST(test_auth_load_jwks)
+{
+	mg_conf_t           *conf;
+	const mg_auth_jwt_t *a;
+	char                *err;
+
+	put("jwks.json", jwks_two, strlen(jwks_two), 0644);
+	conf = prepare("issuer i;\njwks_file jwks.json;\n", &err);
+	ck_assert_msg(conf != NULL, "%s", err ? err : "(null)");
+	a = conf->servers->locations->auth_jwt;
+	ck_assert_ptr_nonnull(a->jwks);
+	ck_assert_uint_eq(mg_jwks_count(a->jwks), 2);
+	ck_assert(mg_jwks_kid_known(a->jwks, "ed1"));
+	/* loading again keeps what is loaded */
+	ck_assert_int_eq(mg_master_auth_load(conf, &err), MG_OK);
+	ck_assert_uint_eq(mg_jwks_count(a->jwks), 2);
+	mg_conf_free(conf); /* and the keys with it */
+}
+END_TEST
+
+START_TEST(test_auth_load_jwks_refused)
+{
+	static char big[1024 * 1024 + 1];
+	char        path[sizeof(dir) + 16], want[256];
+
+	snprintf(path, sizeof(path), "%s/none.json", dir);
+	snprintf(want, sizeof(want),
+	    "open() \"%s\" failed (No such file or directory) for "
+	    "\"jwks_file\"",
+	    path);
+	refused("issuer i;\njwks_file none.json;\n", want, 7);
+
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(
+	    want, sizeof(want), "jwks_file \"%s\" is not a regular file", path);
+	refused("issuer i;\njwks_file sub;\n", want, 7);
+
+	snprintf(path, sizeof(path), "%s/jwks.json", dir);
+	put("jwks.json", "{\"keys\": [", 10, 0644);
+	snprintf(want, sizeof(want),
+	    "jwks_file \"%s\" is not a JWK Set: not a JSON object (or a "
+	    "member name twice)",
+	    path);
+	refused("issuer i;\njwks_file jwks.json;\n", want, 7);
+
+	put("jwks.json", "{\"keys\": []}", 12, 0644);
+	snprintf(want, sizeof(want),
+	    "jwks_file \"%s\" holds no key mcpgw can use (RSA of 2048 bits "
+	    "or more, EC P-256 or P-384, Ed25519; not \"use\": \"enc\")",
+	    path);
+	refused("issuer i;\njwks_file jwks.json;\n", want, 7);
+
+	snprintf(path, sizeof(path), "%s/big.json", dir);
+	memset(big, ' ', sizeof(big));
+	put("big.json", big, sizeof(big), 0644);
+	snprintf(want, sizeof(want),
+	    "jwks_file \"%s\" is larger than 1048576 bytes", path);
+	refused("issuer i;\nscope s;\njwks_file big.json;\n", want, 8);
+}
+END_TEST
+
+/* 32 bytes and a newline: the newline is not part of the secret. */
+#define SECRET "0123456789abcdef0123456789abcdef"
+
+START_TEST(test_auth_load_secret)
+{
+	mg_conf_t *conf;
+	char      *err;
+
+	put("secret", SECRET "\r\n", sizeof(SECRET) + 1, 0600);
+	conf = prepare(
+	    "issuer i;\nhs256_secret_file secret;\nalgorithms HS256;\n", &err);
+	ck_assert_msg(conf != NULL, "%s", err ? err : "(null)");
+	ck_assert_uint_eq(
+	    mg_jwks_count(conf->servers->locations->auth_jwt->jwks), 1);
+	mg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_auth_load_secret_refused)
+{
+	char path[sizeof(dir) + 16], want[256];
+
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	put("secret", SECRET, sizeof(SECRET) - 1, 0640);
+	snprintf(want, sizeof(want),
+	    "hs256_secret_file \"%s\" is accessible by group or others "
+	    "(mode 0640); make it 0600 or 0400",
+	    path);
+	refused("issuer i;\nhs256_secret_file secret;\nalgorithms HS256;\n",
+	    want, 7);
+
+	put("secret", SECRET, sizeof(SECRET) - 2, 0400);
+	snprintf(want, sizeof(want),
+	    "hs256_secret_file \"%s\" holds 31 bytes, fewer than 32 "
+	    "(RFC 7518 3.2)",
+	    path);
+	refused("issuer i;\nhs256_secret_file secret;\nalgorithms HS256;\n",
+	    want, 7);
+	chmod(path, 0600);
+
+	put("secret", "", 0, 0600);
+	snprintf(want, sizeof(want),
+	    "hs256_secret_file \"%s\" holds 0 bytes, fewer than 32 "
+	    "(RFC 7518 3.2)",
+	    path);
+	refused("issuer i;\nhs256_secret_file secret;\nalgorithms HS256;\n",
+	    want, 7);
+}
+END_TEST
+
 TCase *
 conf_auth_tcase(void)
 {
@@ -312,7 +558,22 @@ conf_auth_tcase(void)
 	tcase_add_test(tc, test_auth_hs256);
 	tcase_add_test(tc, test_auth_inheritance);
 	tcase_add_test(tc, test_conf_cleanup);
+	tcase_add_test(tc, test_auth_algs);
 	tcase_add_loop_test(
 	    tc, test_auth_refused, 0, (int)MG_NELEM(conf_auth_refusals));
+	return tc;
+}
+
+/* The key files, in a directory per test (check forks each test). */
+TCase *
+conf_auth_load_tcase(void)
+{
+	TCase *tc = tcase_create("auth_jwt keys");
+
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_test(tc, test_auth_load_jwks);
+	tcase_add_test(tc, test_auth_load_jwks_refused);
+	tcase_add_test(tc, test_auth_load_secret);
+	tcase_add_test(tc, test_auth_load_secret_refused);
 	return tc;
 }

@@ -1020,6 +1020,7 @@ conf_suite(void)
 
 	suite_add_tcase(s, conf_include_tcase());
 	suite_add_tcase(s, conf_auth_tcase());
+	suite_add_tcase(s, conf_auth_load_tcase());
 
 	return s;
 }

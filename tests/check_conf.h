@@ -16,9 +16,10 @@ typedef struct {
 	const char *error;
 } refusal_t;
 
-TCase *conf_lexer_tcase(void);   /* check_conf_lexer.c */
-TCase *conf_units_tcase(void);   /* check_conf_units.c */
-TCase *conf_include_tcase(void); /* check_conf_include.c */
-TCase *conf_auth_tcase(void);    /* check_auth_conf.c */
+TCase *conf_lexer_tcase(void);     /* check_conf_lexer.c */
+TCase *conf_units_tcase(void);     /* check_conf_units.c */
+TCase *conf_include_tcase(void);   /* check_conf_include.c */
+TCase *conf_auth_tcase(void);      /* check_auth_conf.c */
+TCase *conf_auth_load_tcase(void); /* check_auth_conf.c */
 
 #endif
