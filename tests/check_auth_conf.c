@@ -376,7 +376,7 @@ static void
 dir_teardown(void)
 {
 	static const char *files[] = { "jwks.json", "secret", "big.json",
-		"sub" };
+		"scopes.conf", "sub" };
 	char               path[sizeof(dir) + 16];
 
 	for (size_t i = 0; i < MG_NELEM(files); i++) {
@@ -453,6 +453,23 @@ START_TEST(test_auth_load_jwks)
 	ck_assert_int_eq(mg_master_auth_load(conf, &err), MG_OK);
 	ck_assert_uint_eq(mg_jwks_count(a->jwks), 2);
 	mg_conf_free(conf); /* and the keys with it */
+}
+END_TEST
+
+/* include works in the body, relative to the including file. */
+START_TEST(test_auth_include)
+{
+	mg_conf_t *conf;
+	char      *err;
+
+	put("jwks.json", jwks_two, strlen(jwks_two), 0644);
+	put("scopes.conf", "scope a b;\nscope c;\n", 20, 0644);
+	conf = prepare(
+	    "issuer i;\njwks_file jwks.json;\ninclude scopes.conf;\n", &err);
+	ck_assert_msg(conf != NULL, "%s", err ? err : "(null)");
+	ck_assert_uint_eq(conf->servers->locations->auth_jwt->scopes.n, 3);
+	ck_assert_str_eq(conf->servers->locations->auth_jwt->scopes.v[2], "c");
+	mg_conf_free(conf);
 }
 END_TEST
 
@@ -572,6 +589,7 @@ conf_auth_load_tcase(void)
 
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, test_auth_load_jwks);
+	tcase_add_test(tc, test_auth_include);
 	tcase_add_test(tc, test_auth_load_jwks_refused);
 	tcase_add_test(tc, test_auth_load_secret);
 	tcase_add_test(tc, test_auth_load_secret_refused);
