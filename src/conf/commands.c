@@ -224,7 +224,8 @@ const conf_command_t mg_commands[] = {
 const size_t mg_ncommands = MG_NELEM(mg_commands);
 
 /* The row of NAME in CTX_TYPE, of the block form if BLOCK (auth_jwt has
- * both); else any row of it there, whose setter then says what is wrong. */
+ * both forms); else the first row of it there, and conf_handle says that
+ * the statement has the wrong form. */
 const conf_command_t *
 mg_conf_find(const char *name, int ctx_type, int block, int *known)
 {
