@@ -27,6 +27,7 @@ main(void)
 		transport_suite,
 		phase_suite,
 		exchange_suite,
+		jwt_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -19,5 +19,6 @@ Suite *crash_suite(void);
 Suite *transport_suite(void);
 Suite *phase_suite(void);
 Suite *exchange_suite(void);
+Suite *jwt_suite(void);
 
 #endif

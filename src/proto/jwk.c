@@ -293,6 +293,8 @@ jwk_wanted(jwk_ctx_t *c, const char *kty)
 	const char         *use = jwk_str(c->key, "use");
 	size_t              i, n;
 
+	if (use == NULL && json_object_object_get_ex(c->key, "use", NULL))
+		return jwk_fail(c, "\"use\" is not a string");
 	if (use != NULL && strcmp(use, "sig") != 0)
 		return MG_DECLINED;
 	if (json_object_object_get_ex(c->key, "key_ops", &ops)) {
@@ -435,6 +437,8 @@ jwks_read(struct json_object *arr, char **err)
 		c.key = json_object_array_get_idx(arr, i);
 		c.kid[0] = '\0';
 		rc = jwk_read(&c, &keys->keys[keys->n]);
+		/* *ERR names the key; this only if there was no memory
+		 * to say so */
 		if (rc == MG_ERROR)
 			return jwks_fail(keys, err, "out of memory");
 		if (rc == MG_OK)

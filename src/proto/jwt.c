@@ -208,27 +208,32 @@ mg_jwt_object(const char *buf, size_t len, int *why)
 
 /* ---- signatures ------------------------------------------------------- */
 
-/* RSASSA-PKCS1-v1_5, RSASSA-PSS (salt as long as the digest, RFC 7518
- * 3.5) and Ed25519 (no digest of ours: RFC 8032 hashes inside). */
+/* RSASSA-PSS as RFC 7518 3.5 has it: MGF1 with the message's digest
+ * (OpenSSL's default), a salt as long as the digest. */
+static int
+jwt_pss(EVP_PKEY_CTX *pctx)
+{
+	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
+}
+
+/* RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (SIG in DER) and Ed25519 (no
+ * digest of ours: RFC 8032 hashes inside). */
 static int
 jwt_digest_verify(const jwt_alg_t *a, EVP_PKEY *pkey, const uint8_t *sig,
     size_t sig_len, const jwt_tok_t *t)
 {
-	EVP_MD_CTX   *md;
-	EVP_PKEY_CTX *pctx = NULL;
-	int           rc = MG_JWT_SIGNATURE;
+	const uint8_t *in = (const uint8_t *)t->input;
+	EVP_MD_CTX    *md;
+	EVP_PKEY_CTX  *pctx = NULL;
+	int            rc = MG_JWT_SIGNATURE;
 
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return MG_JWT_NOMEM;
 	if (EVP_DigestVerifyInit_ex(md, &pctx, a->md, NULL, NULL, pkey, NULL) >
 		0 &&
-	    (!a->pss ||
-		(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) >
-			0 &&
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(
-			pctx, RSA_PSS_SALTLEN_DIGEST) > 0)) &&
-	    EVP_DigestVerify(
-		md, sig, sig_len, (const uint8_t *)t->input, t->input_len) == 1)
+	    (!a->pss || jwt_pss(pctx)) &&
+	    EVP_DigestVerify(md, sig, sig_len, in, t->input_len) == 1)
 		rc = MG_JWT_OK;
 	EVP_MD_CTX_free(md);
 	return rc;
@@ -559,6 +564,8 @@ mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
 	memset(out, 0, sizeof(*out));
 	if (len > max)
 		return MG_JWT_TOO_LARGE;
+	if (token == NULL)
+		return MG_JWT_MALFORMED;
 	/* a refused token leaves nothing in OpenSSL's error queue for the
 	 * next reader of it (the TLS layer) to mistake for its own */
 	ERR_set_mark();

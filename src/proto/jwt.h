@@ -3,8 +3,8 @@
  * (RFC 7519, JWS compact form RFC 7515, keys RFC 7517/7518/8037), so that
  * the worker decides who is calling without ever waiting on the identity
  * provider: the key set is given, verification is a pure function.  Every
- * OpenSSL call of the JWT layer lives here and in jwk.c; no I/O, no
- * logging, no globals.
+ * OpenSSL call of the JWT layer is in jwt.c and jwk.c; no I/O, no
+ * logging.
  *
  * What the layer refuses, it refuses for one named reason, which an
  * operator reads in a log line; the reason never contains the token.
@@ -73,7 +73,7 @@ typedef struct {
 	size_t             nissuers;
 	const char *const *audiences; /* one "aud" must equal one; none: any */
 	size_t             naudiences;
-	unsigned           algs;     /* MG_JWT_* bits allowed */
+	unsigned           algs;     /* MG_JWT_* bits allowed; 0: none */
 	int64_t            leeway_s; /* for exp, nbf and iat */
 	size_t             max_size; /* bytes of the whole token; 0: 8 KB */
 	int64_t            now;      /* seconds since the epoch */
@@ -104,9 +104,10 @@ enum {
 const char *mg_jwt_reason(int result);
 
 /*
- * A verified token.  The strings are cut to their size (a longer sub or
- * iss is refused as MG_JWT_CLAIMS rather than cut: an identity is never
- * shortened into another one).  CLAIMS is the payload object, a reference
+ * A verified token: "sub" ("" when absent), "iss", the header's "kid"
+ * ("" when absent), "exp".  A sub or iss that does not fit, or holds a
+ * NUL, is refused (MG_JWT_CLAIMS), never cut: an identity is not
+ * shortened into another one.  CLAIMS is the payload object, a reference
  * the caller puts with mg_jwt_clear.
  */
 typedef struct {
