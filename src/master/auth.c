@@ -52,19 +52,21 @@ auth_error(char **err, const mg_conf_pos_t *pos, const char *fmt, ...)
 	return MG_ERROR;
 }
 
-typedef int (*auth_fn)(mg_conf_t *conf, mg_auth_jwt_t *a, char **err);
+typedef int (*auth_fn)(
+    mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err);
 
 /* FN on every block once: a server's, and each location's own. */
 static int
-auth_each(mg_conf_t *conf, auth_fn fn, char **err)
+auth_each(mg_conf_t *conf, auth_fn fn, void *arg, char **err)
 {
 	*err = NULL;
 	for (mg_server_t *s = conf->servers; s != NULL; s = s->next) {
-		if (s->auth_jwt != NULL && fn(conf, s->auth_jwt, err) != MG_OK)
+		if (s->auth_jwt != NULL &&
+		    fn(conf, s->auth_jwt, arg, err) != MG_OK)
 			return MG_ERROR;
 		for (mg_location_t *l = s->locations; l != NULL; l = l->next)
 			if (l->auth_jwt != NULL && l->auth_jwt != s->auth_jwt &&
-			    fn(conf, l->auth_jwt, err) != MG_OK)
+			    fn(conf, l->auth_jwt, arg, err) != MG_OK)
 				return MG_ERROR;
 	}
 	return MG_OK;
@@ -73,11 +75,12 @@ auth_each(mg_conf_t *conf, auth_fn fn, char **err)
 /* Names to bits; none written: every asymmetric algorithm (a key's type
  * already limits which of them it verifies). */
 static int
-auth_resolve(mg_conf_t *conf, mg_auth_jwt_t *a, char **err)
+auth_resolve(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 {
 	unsigned bit;
 
 	(void)conf;
+	(void)arg;
 	a->algs = a->algorithms.n == 0 ? MG_JWT_ASYMMETRIC : 0;
 	for (size_t i = 0; i < a->algorithms.n; i++) {
 		if (mg_jwt_alg_parse(a->algorithms.v[i], &bit) != MG_OK)
@@ -93,7 +96,7 @@ auth_resolve(mg_conf_t *conf, mg_auth_jwt_t *a, char **err)
 int
 mg_master_auth_resolve(mg_conf_t *conf, char **err)
 {
-	return auth_each(conf, auth_resolve, err);
+	return auth_each(conf, auth_resolve, NULL, err);
 }
 
 /* Open F for directive NAME: a regular file, and if SECRET one that only
@@ -244,10 +247,11 @@ auth_free_keys(void *keys)
 }
 
 static int
-auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, char **err)
+auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 {
 	mg_jwks_t *keys;
 
+	(void)arg;
 	if (a->jwks != NULL)
 		return MG_OK;
 	if (a->jwks_file.path != NULL)
@@ -267,26 +271,41 @@ auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, char **err)
 int
 mg_master_auth_load(mg_conf_t *conf, char **err)
 {
-	return auth_each(conf, auth_load, err);
+	return auth_each(conf, auth_load, NULL, err);
 }
 
 /* Until the access phase checks tokens (issue 18, in progress), say so
  * where the operator looks: a route with auth_jwt still serves anyone. */
 static int
-auth_warn(mg_conf_t *conf, mg_auth_jwt_t *a, char **err)
+auth_warn(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 {
+	void (*say)(const char *) = *(void (**)(const char *))arg;
+	char *msg;
+
 	(void)conf;
 	(void)err;
-	mg_warn("auth_jwt in %s:%d is checked but not enforced yet: its "
+	if (asprintf(&msg,
+		"auth_jwt in %s:%d is checked but not enforced yet: its "
 		"routes still serve every client",
-	    a->pos.file, a->pos.line);
+		a->pos.file, a->pos.line) < 0)
+		return MG_OK;
+	say(msg);
+	free(msg);
 	return MG_OK;
 }
 
+static void
+auth_log_warn(const char *msg)
+{
+	mg_warn("%s", msg);
+}
+
 void
-mg_master_auth_warn(mg_conf_t *conf)
+mg_master_auth_warn(mg_conf_t *conf, void (*say)(const char *msg))
 {
 	char *err;
 
-	auth_each(conf, auth_warn, &err);
+	if (say == NULL)
+		say = auth_log_warn;
+	auth_each(conf, auth_warn, &say, &err);
 }

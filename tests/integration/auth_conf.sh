@@ -54,10 +54,14 @@ t_refused() { # WANT LINE
 
 auth_conf "issuer https://idp.example.com/;" "jwks_file jwks.json;" "scope mcp:tools;"
 t_ok
+out=$("$MCPGW" -t -c "$conf" 2>&1)
+echo "$out" | grep -qxF "mcpgw: [warn] auth_jwt in $conf:6 is checked but not enforced yet: its routes still serve every client" ||
+	fail "-t does not say that tokens are not enforced yet: $out"
+[ -z "$("$MCPGW" -t -q -c "$conf" 2>&1)" ] || fail "-t -q printed the warning"
 auth_conf "issuer https://idp.example.com/;" "jwks_file $MG_TMP/ed.json;" "algorithms EdDSA;" \
 	"leeway 2m;" "max_token_size 16k;"
 t_ok
-ok "-t accepts a JWK Set made by openssl (RSA, Ed25519), relative to the configuration's directory"
+ok "-t accepts a JWK Set made by openssl (RSA, Ed25519), relative to the configuration's directory, and warns that tokens are not enforced yet"
 
 auth_conf "issuer i;" "jwks_file missing.json;"
 t_refused "open() \"$MG_TMP/missing.json\" failed (No such file or directory) for \"jwks_file\"" 8
