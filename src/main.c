@@ -70,15 +70,19 @@ join_args(int argc, char **argv)
 }
 
 /* What a start would read besides the file: certificates, keys, the
- * session key file.  NULL if all load, else why (malloc'd). */
+ * session key file, auth_jwt's key files.  NULL if all load, else why
+ * (malloc'd). */
 static char *
-test_files(const mg_conf_t *conf)
+test_files(mg_conf_t *conf)
 {
 	mg_tls_set_t *tls;
 	uint8_t      *ikm;
 	size_t        len;
 	char         *err = NULL;
 
+	if (mg_master_auth_load(conf, &err) != MG_OK)
+		return err ? err
+			   : strdup("out of memory loading auth_jwt keys");
 	if ((tls = mg_tls_set_new(conf, &err)) == NULL)
 		return err ? err : strdup("out of memory loading TLS files");
 	mg_tls_set_free(tls);
@@ -90,6 +94,12 @@ test_files(const mg_conf_t *conf)
 		free(ikm);
 	}
 	return NULL;
+}
+
+static void
+test_warn(const char *msg)
+{
+	fprintf(stderr, "mcpgw: [warn] %s\n", msg);
 }
 
 static int
@@ -115,6 +125,7 @@ test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 		return 1;
 	}
 	if (!quiet) {
+		mg_master_auth_warn(conf, test_warn);
 		fprintf(stderr,
 		    "mcpgw: the configuration file %s syntax is ok\n", path);
 		fprintf(stderr,

@@ -24,9 +24,6 @@
 #define MG_PID_PATH "/run/mcpgw/mcpgw.pid"
 #endif
 
-/* Stands in for the file name; only include tests touch the disk. */
-#define NAME "/tmp/mcpgw-check/test.conf"
-
 /* As the master loads: parse, then resolve the built-in servers' names. */
 static mg_conf_t *
 load_string(const char *text, char **err)
@@ -51,12 +48,6 @@ load_ok(const char *text)
 	ck_assert_ptr_null(err);
 	return conf;
 }
-
-/* A configuration that must not load, and what loading it says. */
-typedef struct {
-	const char *text;
-	const char *error;
-} refusal_t;
 
 static int
 ncpu(void)
@@ -1028,6 +1019,8 @@ conf_suite(void)
 	suite_add_tcase(s, tc);
 
 	suite_add_tcase(s, conf_include_tcase());
+	suite_add_tcase(s, conf_auth_tcase());
+	suite_add_tcase(s, conf_auth_load_tcase());
 
 	return s;
 }

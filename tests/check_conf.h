@@ -7,8 +7,19 @@
 
 #include <check.h>
 
-TCase *conf_lexer_tcase(void);   /* check_conf_lexer.c */
-TCase *conf_units_tcase(void);   /* check_conf_units.c */
-TCase *conf_include_tcase(void); /* check_conf_include.c */
+/* Stands in for the file name; only include tests touch the disk. */
+#define NAME "/tmp/mcpgw-check/test.conf"
+
+/* A configuration that must not load, and what loading it says. */
+typedef struct {
+	const char *text;
+	const char *error;
+} refusal_t;
+
+TCase *conf_lexer_tcase(void);     /* check_conf_lexer.c */
+TCase *conf_units_tcase(void);     /* check_conf_units.c */
+TCase *conf_include_tcase(void);   /* check_conf_include.c */
+TCase *conf_auth_tcase(void);      /* check_auth_conf.c */
+TCase *conf_auth_load_tcase(void); /* check_auth_conf.c */
 
 #endif

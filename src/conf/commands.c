@@ -46,6 +46,8 @@ static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
+static const conf_bounds_t leeway_bounds = { 0, 600000, 60000 };
+static const conf_bounds_t max_token_size_bounds = { 1024, 65536, 8192 };
 
 /* A directive of the HTTP settings (mg_http_conf_t), in each context it
  * may appear in; unset fields are merged from the outer block. */
@@ -161,6 +163,36 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_location_t, pass), 0, NULL },
 	{ "mcp_deny", MG_CTX_LOCATION, 1, 2, mg_conf_set_deny, 0, 0, NULL },
 
+	/* auth_jwt { ... } or auth_jwt off; (mg_conf_find tells them apart) */
+	{ "auth_jwt", MG_CTX_SERVER, 0, 0, mg_conf_auth_jwt,
+	    offsetof(mg_server_t, auth_jwt), CONF_BLOCK, NULL },
+	{ "auth_jwt", MG_CTX_LOCATION, 0, 0, mg_conf_auth_jwt,
+	    offsetof(mg_location_t, auth_jwt), CONF_BLOCK, NULL },
+	{ "auth_jwt", MG_CTX_SERVER, 1, 1, mg_conf_auth_jwt_off,
+	    offsetof(mg_server_t, auth_jwt), 0, NULL },
+	{ "auth_jwt", MG_CTX_LOCATION, 1, 1, mg_conf_auth_jwt_off,
+	    offsetof(mg_location_t, auth_jwt), 0, NULL },
+	{ "issuer", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX, mg_conf_set_auth_uris,
+	    offsetof(mg_auth_jwt_t, issuers), 0, NULL },
+	{ "audience", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX, mg_conf_set_auth_uris,
+	    offsetof(mg_auth_jwt_t, audiences), 0, NULL },
+	{ "jwks_file", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_file,
+	    offsetof(mg_auth_jwt_t, jwks_file), 0, NULL },
+	{ "jwks_url", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_jwks_url, 0, 0,
+	    NULL },
+	{ "hs256_secret_file", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_file,
+	    offsetof(mg_auth_jwt_t, hs256_secret_file), 0, NULL },
+	{ "algorithms", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX,
+	    mg_conf_set_auth_algorithms, offsetof(mg_auth_jwt_t, algorithms), 0,
+	    NULL },
+	{ "leeway", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, leeway), 0, &leeway_bounds },
+	{ "max_token_size", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_size,
+	    offsetof(mg_auth_jwt_t, max_token_size), 0,
+	    &max_token_size_bounds },
+	{ "scope", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX, mg_conf_set_auth_scope,
+	    offsetof(mg_auth_jwt_t, scopes), 0, NULL },
+
 	{ "server", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_upstream_server, 0, 0,
 	    NULL },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
@@ -191,18 +223,26 @@ const conf_command_t mg_commands[] = {
 
 const size_t mg_ncommands = MG_NELEM(mg_commands);
 
+/* The row of NAME in CTX_TYPE, of the block form if BLOCK (auth_jwt has
+ * both forms); else the first row of it there, and conf_handle says that
+ * the statement has the wrong form. */
 const conf_command_t *
-mg_conf_find(const char *name, int ctx_type, int *known)
+mg_conf_find(const char *name, int ctx_type, int block, int *known)
 {
-	size_t i;
+	const conf_command_t *found = NULL;
+	size_t                i;
 
 	*known = 0;
 	for (i = 0; i < MG_NELEM(mg_commands); i++) {
 		if (strcmp(mg_commands[i].name, name) != 0)
 			continue;
 		*known = 1;
-		if (mg_commands[i].ctx & ctx_type)
+		if (!(mg_commands[i].ctx & ctx_type))
+			continue;
+		if (!(mg_commands[i].flags & CONF_BLOCK) == !block)
 			return &mg_commands[i];
+		if (found == NULL)
+			found = &mg_commands[i];
 	}
-	return NULL;
+	return found;
 }

@@ -119,7 +119,7 @@ conf_handle(conf_parse_t *cp, void *ctx, conf_args_t *a, int block)
 	size_t                nargs = a->n - 1;
 	int                   known;
 
-	if ((cmd = mg_conf_find(name, cp->ctx_type, &known)) == NULL) {
+	if ((cmd = mg_conf_find(name, cp->ctx_type, block, &known)) == NULL) {
 		if (known)
 			return mg_conf_error(cp, a->line,
 			    "\"%s\" directive is not allowed here", name);

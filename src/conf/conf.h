@@ -22,13 +22,27 @@
 #define MG_CTX_UPSTREAM 0x04
 #define MG_CTX_SERVER 0x08
 #define MG_CTX_LOCATION 0x10
-#define MG_CTX_ANY 0x1f
+#define MG_CTX_AUTH_JWT 0x20 /* the body of "auth_jwt { }" */
+#define MG_CTX_ANY 0x3f
 
 /* Where a thing was written, for messages that name file and line. */
 typedef struct {
 	const char *file; /* owned by the mg_conf_t */
 	int         line;
 } mg_conf_pos_t;
+
+/* A list of words, from one directive or several that add up. */
+typedef struct {
+	char **v;
+	size_t n;
+} mg_conf_words_t;
+
+/* A file a directive names (relative: to the directory of the file that
+ * holds the directive), and where, for messages when it is read. */
+typedef struct {
+	char         *path;
+	mg_conf_pos_t pos;
+} mg_conf_file_t;
 
 /*
  * HTTP settings that a server inherits from the main context and a
@@ -90,6 +104,32 @@ typedef struct mg_mcp_deny {
 	mg_conf_pos_t       pos;
 } mg_mcp_deny_t;
 
+/*
+ * auth_jwt { ... }: the bearer tokens (JWT) a route accepts
+ * (docs/auth.md).  Written in a server or a location; a location without
+ * one takes its server's.  The configuration keeps names and numbers; the
+ * master turns the algorithm names into bits (mg_master_auth_resolve) and
+ * reads the key file (mg_master_auth_load) into jwks, which is freed with
+ * the configuration.
+ */
+struct mg_jwks;
+
+typedef struct mg_auth_jwt {
+	int             off;        /* "auth_jwt off;" (parsing only) */
+	mg_conf_words_t issuers;    /* iss: one of them; at least one */
+	mg_conf_words_t audiences;  /* aud; none: the route's own URL */
+	mg_conf_words_t algorithms; /* as written; none: every asymmetric */
+	mg_conf_pos_t   algorithms_pos;
+	unsigned        algs;              /* MG_JWT_* bits (jwt.h) */
+	mg_conf_file_t  jwks_file;         /* a JWK Set (RFC 7517), or */
+	mg_conf_file_t  hs256_secret_file; /* an HMAC secret */
+	int64_t         leeway;            /* ms, for exp, nbf, iat */
+	int64_t         max_token_size;    /* bytes */
+	mg_conf_words_t scopes;            /* each one required */
+	const struct mg_jwks *jwks;        /* the keys, once loaded */
+	mg_conf_pos_t         pos;
+} mg_auth_jwt_t;
+
 struct mg_mcp_backend;
 
 typedef struct mg_location {
@@ -103,8 +143,10 @@ typedef struct mg_location {
 	char                        *pass;     /* mcp_pass UPSTREAM */
 	const struct mg_upstream    *upstream; /* what pass names */
 	mg_mcp_deny_t               *deny;     /* in file order */
-	mg_http_conf_t               http;
-	mg_conf_pos_t                pos;
+	/* after defaults: its own, else its server's; NULL: none, or off */
+	mg_auth_jwt_t *auth_jwt;
+	mg_http_conf_t http;
+	mg_conf_pos_t  pos;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -115,7 +157,8 @@ typedef struct mg_server {
 	mg_location_t    *locations;
 	mg_http_conf_t    http;
 	mg_tls_conf_t     tls;
-	int               index; /* in file order, from 0 */
+	mg_auth_jwt_t    *auth_jwt; /* for its locations; NULL: none */
+	int               index;    /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 } mg_server_t;
 
@@ -196,7 +239,14 @@ mg_conf_t *mg_conf_load(const char *path, char **err);
  * and includes resolve relative to NAME's directory. */
 mg_conf_t *mg_conf_load_string(const char *text, const char *name, char **err);
 
+/* Frees CONF, after calling each FN(DATA) registered with
+ * mg_conf_cleanup_add, the last registered first. */
 void mg_conf_free(mg_conf_t *conf);
+
+/* What the configuration holds that its pool does not own (the master
+ * hangs loaded keys on it): freed by FN(DATA) with the configuration.
+ * MG_OK, or MG_ERROR when out of memory (FN is then not called). */
+int mg_conf_cleanup_add(mg_conf_t *conf, void (*fn)(void *), void *data);
 
 /* "512", "512k", "8m", "1g" -> bytes.  MG_OK or MG_ERROR. */
 int mg_conf_parse_size(const char *s, int64_t *bytes);

@@ -62,7 +62,8 @@ typedef struct {
 /* The directive table (commands.c). */
 extern const conf_command_t mg_commands[];
 extern const size_t         mg_ncommands;
-const conf_command_t *mg_conf_find(const char *name, int ctx_type, int *known);
+const conf_command_t       *mg_conf_find(
+	  const char *name, int ctx_type, int block, int *known);
 
 /* The parse loop (conf.c): statements until "}" (in_block) or the end. */
 int mg_conf_parse_block(conf_parse_t *cp, int type, void *ctx, int in_block);
@@ -131,6 +132,14 @@ CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
 CONF_SETTER(mg_conf_set_header);
 CONF_SETTER(mg_conf_set_protocol);
+/* set_auth.c */
+CONF_SETTER(mg_conf_auth_jwt);
+CONF_SETTER(mg_conf_auth_jwt_off);
+CONF_SETTER(mg_conf_set_auth_uris);
+CONF_SETTER(mg_conf_set_auth_scope);
+CONF_SETTER(mg_conf_set_auth_file);
+CONF_SETTER(mg_conf_set_auth_jwks_url);
+CONF_SETTER(mg_conf_set_auth_algorithms);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER

@@ -2,7 +2,8 @@
  * Defaults, applied once after the whole configuration is read and
  * validated: fields start unset (driven by the directive table), unset
  * HTTP settings are merged from the outer block, and whatever is still
- * unset takes its row's default.
+ * unset takes its row's default.  A location without auth_jwt takes its
+ * server's block (the same one, not a copy); "off" leaves none.
  */
 #include "config.h"
 
@@ -122,6 +123,24 @@ conf_merge_http(mg_http_conf_t *in, const mg_http_conf_t *out)
 }
 
 static int
+conf_default_auth(mg_conf_t *conf, mg_auth_jwt_t *a)
+{
+	if (a == NULL || a->off)
+		return MG_OK;
+	return conf_default(conf, MG_CTX_AUTH_JWT, a);
+}
+
+/* After this, a location's auth_jwt is what it enforces, or NULL. */
+static void
+conf_merge_auth(mg_location_t *loc, const mg_server_t *srv)
+{
+	if (loc->auth_jwt == NULL)
+		loc->auth_jwt = srv->auth_jwt;
+	if (loc->auth_jwt != NULL && loc->auth_jwt->off)
+		loc->auth_jwt = NULL;
+}
+
+static int
 conf_ncpu(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -144,11 +163,16 @@ mg_conf_defaults(conf_parse_t *cp)
 		rc |= conf_default(conf, MG_CTX_UPSTREAM, u);
 	for (srv = conf->servers; srv != NULL; srv = srv->next) {
 		rc |= conf_default(conf, MG_CTX_SERVER, srv);
+		rc |= conf_default_auth(conf, srv->auth_jwt);
 		conf_merge_http(&srv->http, &conf->http);
 		for (loc = srv->locations; loc != NULL; loc = loc->next) {
 			rc |= conf_default(conf, MG_CTX_LOCATION, loc);
+			rc |= conf_default_auth(conf, loc->auth_jwt);
 			conf_merge_http(&loc->http, &srv->http);
+			conf_merge_auth(loc, srv);
 		}
+		if (srv->auth_jwt != NULL && srv->auth_jwt->off)
+			srv->auth_jwt = NULL;
 	}
 	if (conf->worker_processes == MG_UNSET ||
 	    conf->worker_processes == CONF_AUTO)

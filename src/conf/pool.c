@@ -1,7 +1,8 @@
 /*
  * The configuration's memory: everything a loaded mg_conf_t points to is
  * a chunk on one list, so freeing it is one walk and a failed load leaks
- * nothing however far it got.
+ * nothing however far it got.  What the pool cannot own (keys the master
+ * loads) is freed by a cleanup registered on it, as nginx's pools do.
  */
 #include "config.h"
 
@@ -18,8 +19,15 @@ struct conf_chunk {
 	max_align_t        data[];
 };
 
+struct conf_cleanup {
+	struct conf_cleanup *next;
+	void (*fn)(void *);
+	void *data;
+};
+
 struct mg_conf_mem {
-	struct conf_chunk *chunks;
+	struct conf_chunk   *chunks;
+	struct conf_cleanup *cleanups; /* the last registered first */
 };
 
 void *
@@ -60,14 +68,32 @@ mg_conf_strndup(mg_conf_t *conf, const char *s, size_t n)
 	return d;
 }
 
+int
+mg_conf_cleanup_add(mg_conf_t *conf, void (*fn)(void *), void *data)
+{
+	struct conf_cleanup *cl;
+
+	if ((cl = mg_conf_alloc(conf, sizeof(*cl))) == NULL)
+		return MG_ERROR;
+	cl->fn = fn;
+	cl->data = data;
+	cl->next = conf->mem->cleanups;
+	conf->mem->cleanups = cl;
+	return MG_OK;
+}
+
 void
 mg_conf_free(mg_conf_t *conf)
 {
-	struct conf_chunk *c, *next;
+	struct conf_chunk   *c, *next;
+	struct conf_cleanup *cl;
 
 	if (conf == NULL)
 		return;
 	if (conf->mem != NULL) {
+		/* the records are chunks too: run them all before any goes */
+		for (cl = conf->mem->cleanups; cl != NULL; cl = cl->next)
+			cl->fn(cl->data);
 		for (c = conf->mem->chunks; c != NULL; c = next) {
 			next = c->next;
 			free(c);

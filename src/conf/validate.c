@@ -2,7 +2,8 @@
  * Validation of a parsed configuration, before defaults and before anyone
  * uses it: what one directive cannot see alone (a server without listen,
  * TLS without a certificate, a location without a handler, an upstream
- * with both a server and a command).  Each refusal names where.
+ * with both a server and a command, an auth_jwt without keys).  Each
+ * refusal names where.
  */
 #include "config.h"
 
@@ -77,6 +78,42 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 	    loc->path, loc->pass);
 }
 
+/* An issuer, one source of keys, and HS256 with a secret and alone: a
+ * JWK Set never gives an HMAC key, so that a public key cannot serve as
+ * one (the classic RS256-to-HS256 forgery). */
+static int
+conf_validate_auth(conf_parse_t *cp, const mg_auth_jwt_t *a)
+{
+	int hs256 = 0;
+
+	if (a == NULL || a->off)
+		return MG_OK;
+	for (size_t i = 0; i < a->algorithms.n; i++)
+		if (strcmp(a->algorithms.v[i], "HS256") == 0)
+			hs256 = 1;
+	if (a->issuers.n == 0)
+		return mg_conf_error_at(
+		    cp, &a->pos, "auth_jwt has no \"issuer\"");
+	if (a->jwks_file.path == NULL && a->hs256_secret_file.path == NULL)
+		return mg_conf_error_at(cp, &a->pos,
+		    "auth_jwt has no \"jwks_file\" and no "
+		    "\"hs256_secret_file\"");
+	if (a->jwks_file.path != NULL && a->hs256_secret_file.path != NULL)
+		return mg_conf_error_at(cp, &a->hs256_secret_file.pos,
+		    "auth_jwt has both \"jwks_file\" and "
+		    "\"hs256_secret_file\": one or the other");
+	if (a->hs256_secret_file.path != NULL &&
+	    (!hs256 || a->algorithms.n != 1))
+		return mg_conf_error_at(cp, &a->hs256_secret_file.pos,
+		    "\"hs256_secret_file\" needs \"algorithms HS256;\" "
+		    "(and no other algorithm)");
+	if (a->jwks_file.path != NULL && hs256)
+		return mg_conf_error_at(cp, &a->algorithms_pos,
+		    "\"algorithms\" allows HS256 only with "
+		    "\"hs256_secret_file\", not with \"jwks_file\"");
+	return MG_OK;
+}
+
 int
 mg_conf_validate(conf_parse_t *cp)
 {
@@ -94,10 +131,12 @@ mg_conf_validate(conf_parse_t *cp)
 		if (srv->listens == NULL)
 			return mg_conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
-		if (conf_validate_tls(cp, srv) != MG_OK)
+		if (conf_validate_tls(cp, srv) != MG_OK ||
+		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
-			if (conf_validate_location(cp, loc) != MG_OK)
+			if (conf_validate_location(cp, loc) != MG_OK ||
+			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK)
 				return MG_ERROR;
 	}
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {

@@ -1,8 +1,8 @@
 /*
  * The master's configurations (masterpriv.h): loading one with every name
- * resolved, preparing it fully (error log, session key, TLS contexts,
- * listeners) before anything changes, the reload that then starts a new
- * generation, and reopening the logs.
+ * resolved, preparing it fully (auth_jwt keys, error log, session key, TLS
+ * contexts, listeners) before anything changes, the reload that then starts a
+ * new generation, and reopening the logs.
  */
 #include "config.h"
 
@@ -106,6 +106,9 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	if (geteuid() == 0 &&
 	    mg_proc_resolve_user(conf, &uid, &gid, err) != MG_OK)
 		return MG_ERROR;
+	/* auth_jwt's keys: freed with CONF if what follows fails */
+	if (mg_master_auth_load(conf, err) != MG_OK)
+		return MG_ERROR;
 	/* certificates and keys are read here, as root, before any fork */
 	if ((tls = mg_tls_set_new(conf, err)) == NULL)
 		return MG_ERROR;
@@ -123,6 +126,7 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	/* children of older generations have their own copies */
 	mg_tls_set_free(M.tls);
 	M.tls = tls;
+	mg_master_auth_warn(conf, NULL);
 	return MG_OK;
 }
 
@@ -205,7 +209,9 @@ mg_master_load_conf(const char *path, char **err)
 {
 	mg_conf_t *conf = mg_conf_load(path, err);
 
-	if (conf != NULL && mg_builtin_resolve(conf, err) != MG_OK) {
+	if (conf != NULL &&
+	    (mg_builtin_resolve(conf, err) != MG_OK ||
+		mg_master_auth_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;
 	}

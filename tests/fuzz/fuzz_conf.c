@@ -10,7 +10,8 @@
  *   - the main file loaded from a string (mg_conf_load_string) gives the
  *     same result and the same message;
  *   - a loaded configuration holds what validation promises: every
- *     location has one handler, every mcp_pass its upstream, at least one
+ *     location has one handler, every mcp_pass its upstream, every
+ *     auth_jwt it enforces an issuer and one source of keys, at least one
  *     worker.
  * The parser may only read the two files: open(2) and glob(3) are wrapped
  * (the link's --wrap) so that "include /dev/zero;" or "include /e*;" read
@@ -176,6 +177,27 @@ check_message(const char *err, const uint8_t *a, size_t alen, const uint8_t *b,
 	check_ref(err, p, (size_t)(err + n - p), a, alen, b, blen, has_b);
 }
 
+/* An auth_jwt a route enforces: an issuer, one source of keys, HS256
+ * alone and only with a secret, values in range. */
+static void
+check_auth(const mg_auth_jwt_t *a)
+{
+	int hs256 =
+	    a->algorithms.n == 1 && strcmp(a->algorithms.v[0], "HS256") == 0;
+
+	FUZZ_ASSERT(!a->off, "auth_jwt off left on a route");
+	FUZZ_ASSERT(a->issuers.n >= 1, "auth_jwt without issuer");
+	FUZZ_ASSERT(
+	    (a->jwks_file.path == NULL) != (a->hs256_secret_file.path == NULL),
+	    "auth_jwt: not one of jwks_file and hs256_secret_file");
+	FUZZ_ASSERT((a->hs256_secret_file.path != NULL) == hs256,
+	    "auth_jwt: HS256 without its secret, or a secret without HS256");
+	FUZZ_ASSERT(a->leeway >= 0 && a->leeway <= 600000, "leeway %lld",
+	    (long long)a->leeway);
+	FUZZ_ASSERT(a->max_token_size >= 1024 && a->max_token_size <= 65536,
+	    "max_token_size %lld", (long long)a->max_token_size);
+}
+
 static void
 check_conf(const mg_conf_t *conf)
 {
@@ -183,7 +205,11 @@ check_conf(const mg_conf_t *conf)
 	    conf->worker_processes);
 	for (const mg_server_t *s = conf->servers; s; s = s->next) {
 		FUZZ_ASSERT(s->listens != NULL, "a server without listen");
+		if (s->auth_jwt != NULL)
+			check_auth(s->auth_jwt);
 		for (const mg_location_t *l = s->locations; l; l = l->next) {
+			if (l->auth_jwt != NULL)
+				check_auth(l->auth_jwt);
 			FUZZ_ASSERT((l->builtin == NULL) != (l->pass == NULL),
 			    "location %s: not one handler", l->path);
 			FUZZ_ASSERT(l->pass == NULL || l->upstream != NULL,
