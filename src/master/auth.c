@@ -26,6 +26,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "master.h"
+#include "readfull.h"
 
 #define AUTH_JWKS_MAX (1024 * 1024) /* bytes of a jwks_file */
 #define AUTH_SECRET_MIN 32 /* RFC 7518 3.2: as long as the hash, at least */
@@ -132,26 +133,6 @@ auth_open(const mg_conf_file_t *f, const char *name, int secret, char **err)
 	return -1;
 }
 
-/* Up to MAX + 1 bytes of FD into BUF; -1 and errno on a read error. */
-static ssize_t
-auth_read_all(int fd, char *buf, size_t max)
-{
-	size_t  n = 0;
-	ssize_t r;
-
-	while (n <= max) {
-		r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /* The file F of directive NAME, at most MAX bytes, into a malloc'd *BUF
  * (MAX + 1 bytes, for the caller to cleanse).  Its length, or -1. */
 static ssize_t
@@ -167,7 +148,7 @@ auth_read(const mg_conf_file_t *f, const char *name, size_t max, int secret,
 		close(fd);
 		return -1;
 	}
-	n = auth_read_all(fd, *buf, max);
+	n = mg_read_full(fd, *buf, max + 1);
 	e = errno;
 	close(fd);
 	if (n < 0)

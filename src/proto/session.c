@@ -27,6 +27,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "readfull.h"
 #include "session.h"
 
 #define SESSION_FORMAT 0x01
@@ -179,26 +180,6 @@ key_file_error(char **err, const char *fmt, ...)
 	return MG_ERROR;
 }
 
-/* Up to SIZE bytes of FD; -1 and errno on a read error. */
-static ssize_t
-read_all(int fd, uint8_t *buf, size_t size)
-{
-	size_t  n = 0;
-	ssize_t r;
-
-	while (n < size) {
-		r = read(fd, buf + n, size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /* Open and check PATH: a regular file, private to its owner.  fd or -1. */
 static int
 key_file_open(const char *path, char **err)
@@ -250,7 +231,7 @@ mg_session_key_load_file(
 	*err = NULL;
 	if ((fd = key_file_open(path, err)) < 0)
 		return MG_ERROR;
-	n = read_all(fd, buf, sizeof(buf));
+	n = mg_read_full(fd, buf, sizeof(buf));
 	saved = errno;
 	close(fd);
 	if (n < 0)
