@@ -1,6 +1,7 @@
 /*
  * What the "everything" server's files share (everything.c: the tables
- * and dispatch; evinput.c: its input_required tools; evutil.c: helpers).
+ * and dispatch; evcontent.c: resources and prompts; evinput.c: its
+ * input_required tools; evutil.c: helpers).
  * Private to servers/.
  */
 #ifndef MG_EVSERVER_H
@@ -9,6 +10,15 @@
 #include "mcp.h"
 
 struct json_object;
+
+/* A 1x1 PNG and a minimal WAV, Base64. */
+#define EV_PNG                                                                 \
+	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAF" \
+	"BQIAX8jx0gAAAABJRU5ErkJggg=="
+#define EV_WAV "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
+
+/* SEP-2549: how long a client may keep a list or a read (2026-07-28) */
+#define EV_TTL_MS 60000
 
 /* A text content item, as JSON. */
 #define TEXT(t) "{\"type\":\"text\",\"text\":\"" t "\"}"
@@ -26,6 +36,7 @@ struct ev_tool {
 };
 
 /* evutil.c */
+struct json_object *mg_ev_cacheable(mg_mcp_call_t *call, struct json_object *r);
 struct json_object *mg_ev_parse(const char *json);
 int                 mg_ev_modern(mg_mcp_call_t *call);
 void                mg_ev_add_string(
@@ -44,5 +55,12 @@ void mg_ev_multi_round(
 void mg_ev_needs_sampling(
     mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
 void mg_ev_prompt_input(mg_mcp_call_t *call);
+
+/* evcontent.c */
+void mg_ev_resources_list(mg_mcp_call_t *call);
+void mg_ev_templates_list(mg_mcp_call_t *call);
+void mg_ev_resources_read(mg_mcp_call_t *call, struct json_object *params);
+void mg_ev_prompts_list(mg_mcp_call_t *call);
+void mg_ev_prompts_get(mg_mcp_call_t *call, struct json_object *params);
 
 #endif

@@ -71,3 +71,16 @@ mg_ev_string_param(struct json_object *params, const char *key)
 		return NULL;
 	return json_object_get_string(v);
 }
+
+/* SEP-2549: lists and reads say how long a client may keep them. */
+struct json_object *
+mg_ev_cacheable(mg_mcp_call_t *call, struct json_object *r)
+{
+	if (mg_ev_modern(call)) {
+		json_object_object_add(
+		    r, "ttlMs", json_object_new_int(EV_TTL_MS));
+		json_object_object_add(
+		    r, "cacheScope", json_object_new_string("public"));
+	}
+	return r;
+}
