@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The source layout that docs/architecture.md describes, checked on the
 # tree itself: every file in a folder of a known layer, its job stated in
-# an opening comment, at most MAX_LINES lines (data tables excepted below),
+# an opening comment, at most MAX_LINES lines (exceptions listed below, with their reasons),
 # includes only downwards (same folder or a lower layer), no connector
 # file that includes the worker's or the agents' HTTP side, and no circle
 # of includes between files.
