@@ -160,16 +160,18 @@ export function report(seen, token) {
 }
 
 // Options shared by the two scripts:
-//   URL [--client-credentials ID:SECRET] [--issuer ISSUER] [--scope S] [--message M]
-// (--issuer: the authorization server client credentials may be sent to)
+//   URL [--client-credentials ID:SECRET] [--issuer ISSUER] [--scope S] [--message M] [--pin REV]
+// (--issuer: the authorization server client credentials may be sent to;
+// --pin: the one revision the SDK v2 client speaks)
 export function parseClientArgs(argv, name) {
-    const out = { url: undefined, cc: undefined, issuer: undefined, scope: undefined, message: 'hello auth' };
+    const out = { url: undefined, cc: undefined, issuer: undefined, scope: undefined, message: 'hello auth', pin: undefined };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === '--client-credentials') out.cc = argv[++i];
         else if (a === '--issuer') out.issuer = argv[++i];
         else if (a === '--scope') out.scope = argv[++i];
         else if (a === '--message') out.message = argv[++i];
+        else if (a === '--pin') out.pin = argv[++i];
         else if (!out.url) out.url = a;
         else {
             console.error(`${name}: unexpected argument ${a}`);

@@ -27,6 +27,10 @@ import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth
 import { TestOAuthProvider, describe, parseClientArgs, recordingFetch, report, textOf } from './flow.mjs';
 
 const args = parseClientArgs(process.argv.slice(2), 'sdk_auth_v1.mjs');
+if (args.pin) {
+    console.error('sdk_auth_v1.mjs: --pin is for the SDK v2 client');
+    process.exit(2);
+}
 const seen = {
     sdk: 'v1',
     mode: args.cc ? 'client_credentials' : 'authorization_code',

@@ -3,6 +3,7 @@
 // route, as the MCP authorization specification says a client does.
 //
 // Usage: node sdk_auth_v2.mjs URL [--client-credentials ID:SECRET --issuer ISSUER] [--scope S] [--message M]
+//        [--pin REVISION]
 //
 // Authorization code (default): the first request gets 401; the SDK reads
 // resource_metadata from WWW-Authenticate, fetches the protected resource
@@ -12,7 +13,9 @@
 // issuer.mjs and catches the callback at the loopback redirect_uri;
 // finishAuth(callback's search params) checks `iss` (RFC 9207) and redeems
 // the code, and a second connect calls `echo`. The client negotiates its
-// revision as it does by default (2026-07-28 first); the output says which.
+// revision as it does by default (initialize, a 2025 revision), or speaks
+// only --pin REVISION (2026-07-28: server/discover, then stateless
+// requests); the output's "revision" says which.
 // --client-credentials: the SDK's ClientCredentialsProvider gets its token by
 // the client credentials grant after the same discovery.
 //
@@ -41,7 +44,10 @@ function finish(error) {
 setTimeout(() => finish(new Error('overall timeout of 30 s exceeded')), 30_000).unref();
 
 function newClient() {
-    const client = new Client({ name: 'mcpgw-auth-test-v2', version: '1.0.0' });
+    const client = new Client(
+        { name: 'mcpgw-auth-test-v2', version: '1.0.0' },
+        args.pin ? { versionNegotiation: { mode: { pin: args.pin } } } : undefined
+    );
     client.onerror = () => {}; // transport noise; the result says what matters
     return client;
 }

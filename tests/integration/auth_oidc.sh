@@ -15,7 +15,8 @@
 #    invalid_token, the log saying why; a token without a required scope
 #    gets 403 insufficient_scope;
 #  - key rotation at the authorization server during the run: new tokens
-#    carry the new kid and work, tokens signed by the old key still work.
+#    carry the new kid and work (the SDK v2 client's too, speaking
+#    2026-07-28), tokens signed by the old key still work.
 # Needs tests/auth/node_modules (npm ci --prefix tests/auth).
 . "$(dirname "$0")/lib.sh"
 mg_setup
@@ -63,7 +64,7 @@ token() {
 		fail "POST $ISSUER/token failed"
 	TOKEN=$(jget "$MG_TMP/token.json" 'j.access_token ?? ""')
 	[ -n "$TOKEN" ] || fail "no token from the authorization server: $(cat "$MG_TMP/token.json")"
-	"$NODE" -e 'const [h, p] = process.argv[1].split(".").map(s => JSON.parse(Buffer.from(s, "base64url")));
+	"$NODE" -e 'const [h, p] = process.argv[1].split(".").slice(0, 2).map(s => JSON.parse(Buffer.from(s, "base64url")));
 		process.stdout.write(JSON.stringify({ ...p, kid: h.kid, alg: h.alg }));' "$TOKEN" > "$MG_TMP/claims"
 }
 
@@ -118,8 +119,9 @@ PRM=$BASE/.well-known/oauth-protected-resource/mcp
 [ "$ST" = 401 ] || fail "no token: $ST, not 401: $(cat "$MG_TMP/body")"
 challenge | grep -qF "resource_metadata=\"$PRM\"" && challenge | grep -qF 'scope="mcp:tools"' ||
 	fail "no token: the challenge does not name $PRM and the scope: $(challenge)"
-[ "$(jget "$MG_TMP/body" 'typeof j.error?.code === "number" && j.id === 1')" = true ] ||
-	fail "no token: the body is not a JSON-RPC error for id 1: $(cat "$MG_TMP/body")"
+# (the access phase runs before the body is read: its id may be null)
+[ "$(jget "$MG_TMP/body" 'j.jsonrpc === "2.0" && typeof j.error?.code === "number" && (j.id === 1 || j.id === null)')" = true ] ||
+	fail "no token: the body is not a JSON-RPC error: $(cat "$MG_TMP/body")"
 ok "no token: 401, WWW-Authenticate names resource_metadata=$PRM and scope, JSON-RPC error body"
 
 ST=$(curl -sS --max-time 10 -o "$MG_TMP/prm.json" -w '%{http_code}' "$PRM")
@@ -216,8 +218,11 @@ call /mcp "$TOKEN"
 called_ok "a token signed by the new key ($NEW_KID)"
 call /mcp "$OLD_TOKEN"
 called_ok "a token signed by the old key ($OLD_KID), still published"
-sdk sdk_auth_v2.mjs "the SDK v2 client after the rotation"
-[ "$(jget "$MG_TMP/sdk.json" 'j.token.kid')" = "$NEW_KID" ] || fail "the SDK v2 client's token after the rotation: $(jget "$MG_TMP/sdk.json" 'j.token')"
-ok "key rotation at the authorization server: new tokens (kid $NEW_KID) and old ones (kid $OLD_KID) both work"
+# the SDK v2 client once more, now speaking 2026-07-28 only (server/discover
+# is the request that gets the 401)
+sdk sdk_auth_v2.mjs "the SDK v2 client (2026-07-28) after the rotation" --pin 2026-07-28
+[ "$(jget "$MG_TMP/sdk.json" 'j.token.kid')" = "$NEW_KID" ] && [ "$(jget "$MG_TMP/sdk.json" 'j.revision')" = 2026-07-28 ] ||
+	fail "the SDK v2 client after the rotation: $(cat "$MG_TMP/sdk.json")"
+ok "key rotation at the authorization server: new tokens (kid $NEW_KID) and old ones (kid $OLD_KID) both work, the SDK v2 client's too (2026-07-28)"
 
 mg_done
