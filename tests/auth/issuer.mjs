@@ -4,12 +4,16 @@
 // as a resource server.
 //
 // Usage: node issuer.mjs --jwks FILE [--port PORT] [--scopes "S1 S2"] [--ttl SECONDS]
+//                        [--tls-cert PEM --tls-key PEM]
 //   PORT: where to listen on 127.0.0.1 (default: a free port)
 //   FILE: where the public JWK Set is written (atomically: a temporary file
 //         renamed over it), for mcpgw's `jwks_file`; rewritten on rotation
 //   --scopes: what a resource may be granted (default "mcp:tools mcp:read mcp:admin")
 //   --ttl: access token lifetime (default 600)
-// Prints `ready ISSUER` (ISSUER = http://127.0.0.1:PORT, no trailing slash)
+//   --tls-cert/--tls-key: serve https (for a resource server that fetches
+//         the jwks_uri over TLS only; clients then need the CA, e.g.
+//         NODE_EXTRA_CA_CERTS for Node)
+// Prints `ready ISSUER` (ISSUER = http[s]://127.0.0.1:PORT, no trailing slash)
 // once it serves, then one line per event worth seeing in a test log.
 //
 // What it offers:
@@ -36,12 +40,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import Provider from 'oidc-provider';
 
 const ACCOUNT = 'mcp-test-user';
 
 function parseArgs(argv) {
-    const opts = { port: 0, jwks: undefined, scopes: 'mcp:tools mcp:read mcp:admin', ttl: 600 };
+    const opts = { port: 0, jwks: undefined, scopes: 'mcp:tools mcp:read mcp:admin', ttl: 600, cert: undefined, key: undefined };
     for (let i = 0; i < argv.length; i++) {
         const name = argv[i];
         const value = argv[++i];
@@ -50,14 +55,17 @@ function parseArgs(argv) {
         else if (name === '--jwks') opts.jwks = value;
         else if (name === '--scopes') opts.scopes = value;
         else if (name === '--ttl') opts.ttl = Number(value);
+        else if (name === '--tls-cert') opts.cert = value;
+        else if (name === '--tls-key') opts.key = value;
         else usage(`unknown option ${name}`);
     }
     if (!opts.jwks) usage('--jwks FILE is required');
+    if (!opts.cert !== !opts.key) usage('--tls-cert and --tls-key go together');
     return opts;
 }
 
 function usage(why) {
-    console.error(`issuer.mjs: ${why}\nusage: node issuer.mjs --jwks FILE [--port PORT] [--scopes "S1 S2"] [--ttl SECONDS]`);
+    console.error(`issuer.mjs: ${why}\nusage: node issuer.mjs --jwks FILE [--port PORT] [--scopes "S1 S2"] [--ttl SECONDS] [--tls-cert PEM --tls-key PEM]`);
     process.exit(2);
 }
 
@@ -263,9 +271,11 @@ async function serve(req, res) {
 
 newKeys();
 writeJwks();
-const server = http.createServer(serve);
+const server = opts.cert
+    ? https.createServer({ cert: fs.readFileSync(opts.cert), key: fs.readFileSync(opts.key) }, serve)
+    : http.createServer(serve);
 server.listen(opts.port, '127.0.0.1', () => {
-    issuer = `http://127.0.0.1:${server.address().port}`;
+    issuer = `${opts.cert ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
     provider = makeProvider();
     process.on('SIGUSR2', () => rotate());
     log(`ready ${issuer}`);
