@@ -12,6 +12,7 @@
 #include "era.h"
 #include "ipc.h"
 #include "jsonrpc.h"
+#include "jwt.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "replay.h"
@@ -109,8 +110,8 @@ struct mg_mcp_ex {
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
 	/* who the client is, as the access phase found (auth_jwt.c) */
-	const char         *who_kind;   /* "jwt"; NULL: nobody in particular */
-	char                who[256];   /* the token's sub */
+	const char *who_kind; /* "jwt"; NULL: nobody in particular */
+	char        who[sizeof(((mg_jwt_t *)0)->sub)]; /* the token's sub */
 	struct json_object *who_claims; /* a verified token's; a reference */
 	/* for the access log */
 	char rpc_method[48];
