@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "lexer.h"
+#include "units.h"
 
 #define CONF_NARGS_MAX INT_MAX /* "1 or more arguments" */
 #define CONF_BLOCK 0x01        /* the directive opens a { } block */
@@ -128,6 +129,8 @@ CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
 CONF_SETTER(mg_conf_set_deny);
 /* set_upstream.c */
+int mg_conf_url_copy(mg_conf_t *conf, const char *text,
+    const mg_conf_url_t *url, mg_upstream_server_t *u);
 CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
 CONF_SETTER(mg_conf_set_header);
