@@ -57,7 +57,7 @@ load_ok(const char *text)
 /* A location /m whose "auth_jwt {" is on line 5 and its body from 6. */
 #define LOC(body)                                                              \
 	"server {\n"                                                           \
-	"listen 8080;\n"                                                       \
+	"listen 127.0.0.1:8080;\n"                                             \
 	"location /m {\n"                                                      \
 	"mcp_builtin demo;\n"                                                  \
 	"auth_jwt {\n" body "}\n"                                              \
@@ -124,6 +124,19 @@ START_TEST(test_auth_defaults)
 	ck_assert_int_eq(a->leeway, 60000);
 	ck_assert_int_eq(a->max_token_size, 8192);
 	ck_assert_uint_eq(a->scopes.n, 0);
+	ck_assert_int_eq(conf->auth_token_cache, 1024);
+	mg_conf_free(conf);
+	/* reachable from outside: a server_name or an audience names the
+	 * resource, and the cache may be switched off */
+	conf = load_ok("auth_token_cache 0;\n"
+		       "server { listen 8080; server_name mcp.example.com;\n"
+		       " auth_jwt { issuer i; jwks_file /j; }\n"
+		       " location /a { mcp_builtin demo; } }\n"
+		       "server { listen 8081;\n"
+		       " auth_jwt { issuer i; jwks_file /j;\n"
+		       "  audience https://mcp.example.com/b; }\n"
+		       " location /b { mcp_builtin demo; } }\n");
+	ck_assert_int_eq(conf->auth_token_cache, 0);
 	mg_conf_free(conf);
 }
 END_TEST
@@ -134,7 +147,7 @@ END_TEST
 START_TEST(test_auth_jwks_url)
 {
 	mg_conf_t *conf = load_ok(
-	    "server {\n listen 8080;\n"
+	    "server {\n listen 127.0.0.1:8080;\n"
 	    " auth_jwt { issuer i; jwks_file /j; }\n"
 	    " location /a { mcp_builtin demo; }\n"
 	    " location /b { mcp_builtin demo; auth_jwt off; }\n"
@@ -147,7 +160,8 @@ START_TEST(test_auth_jwks_url)
 	    " location /d { mcp_builtin demo;\n"
 	    "  auth_jwt { issuer i; jwks_url https://[::1]/k; } }\n"
 	    "}\n"
-	    "server { listen 8081; location /e { mcp_builtin demo; } }\n");
+	    "server { listen 127.0.0.1:8081; location /e { mcp_builtin demo; "
+	    "} }\n");
 	const mg_server_t   *s = conf->servers;
 	const mg_location_t *a = s->locations, *b = a->next, *c = b->next,
 			    *d = c->next;
@@ -207,23 +221,24 @@ END_TEST
  * "off" in a location, or in the server, leaves none. */
 START_TEST(test_auth_inheritance)
 {
-	mg_conf_t           *conf = load_ok("server {\n listen 8080;\n"
-						      " auth_jwt { issuer i; jwks_file /j; }\n"
-						      " location /a { mcp_builtin demo; }\n"
-						      " location /b { mcp_builtin demo;\n"
-						      "  auth_jwt off; }\n"
-						      " location /c { mcp_builtin demo;\n"
-						      "  auth_jwt { issuer other; jwks_file /k;\n"
-						      "   scope s; } }\n"
-						      "}\n"
-						      "server {\n listen 8081;\n auth_jwt off;\n"
-						      " location /d { mcp_builtin demo; }\n"
-						      " location /e { mcp_builtin demo;\n"
-						      "  auth_jwt { issuer e; jwks_file /e; } }\n"
-						      "}\n"
-						      "server {\n listen 8082;\n"
-						      " location /f { mcp_builtin demo; }\n"
-						      "}\n");
+	mg_conf_t *conf =
+	    load_ok("server {\n listen 127.0.0.1:8080;\n"
+		    " auth_jwt { issuer i; jwks_file /j; }\n"
+		    " location /a { mcp_builtin demo; }\n"
+		    " location /b { mcp_builtin demo;\n"
+		    "  auth_jwt off; }\n"
+		    " location /c { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer other; jwks_file /k;\n"
+		    "   scope s; } }\n"
+		    "}\n"
+		    "server {\n listen 127.0.0.1:8081;\n auth_jwt off;\n"
+		    " location /d { mcp_builtin demo; }\n"
+		    " location /e { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer e; jwks_file /e; } }\n"
+		    "}\n"
+		    "server {\n listen 8082;\n"
+		    " location /f { mcp_builtin demo; }\n"
+		    "}\n");
 	const mg_server_t   *s1 = conf->servers, *s2 = s1->next, *s3 = s2->next;
 	const mg_location_t *a = s1->locations, *b = a->next, *c = b->next;
 
@@ -274,7 +289,7 @@ static const refusal_t conf_auth_refusals[] = {
 	    "\"auth_jwt\" directive is not allowed here in " NAME ":1" },
 	{ "upstream u { server http://x/;\n auth_jwt off; }",
 	    "\"auth_jwt\" directive is not allowed here in " NAME ":2" },
-	{ "server { listen 80;\n issuer i; }",
+	{ "server { listen 127.0.0.1:80;\n issuer i; }",
 	    "\"issuer\" directive is not allowed here in " NAME ":2" },
 	{ LOC(GOOD "listen 8081;\n"),
 	    "\"listen\" directive is not allowed here in " NAME ":8" },
@@ -283,26 +298,27 @@ static const refusal_t conf_auth_refusals[] = {
 	{ LOC(GOOD "issuers i;\n"),
 	    "unknown directive \"issuers\" in " NAME ":8" },
 	/* the block's own shape */
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt on; } }",
 	    "invalid value \"on\" in \"auth_jwt\" directive in " NAME ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt; } }",
 	    "invalid number of arguments in \"auth_jwt\" directive in " NAME
 	    ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt x { } } }",
 	    "invalid number of arguments in \"auth_jwt\" directive in " NAME
 	    ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt off;\n auth_jwt { issuer i; jwks_file /j; } } }",
 	    "\"auth_jwt\" directive is duplicate in " NAME ":3" },
-	{ "server { listen 80;\n auth_jwt { issuer i; jwks_file /j; }\n"
+	{ "server { listen 127.0.0.1:80;\n auth_jwt { issuer i; jwks_file /j; "
+	  "}\n"
 	  " auth_jwt { issuer i; jwks_file /j; } }",
 	    "\"auth_jwt\" directive is duplicate in " NAME ":3" },
 	/* what the block needs */
 	{ LOC("jwks_file /j;\n"), "auth_jwt has no \"issuer\" in " NAME ":5" },
-	{ "server { listen 80;\n auth_jwt {\n issuer i; }\n"
+	{ "server { listen 127.0.0.1:80;\n auth_jwt {\n issuer i; }\n"
 	  " location /a { mcp_builtin demo; } }",
 	    "auth_jwt has no \"jwks_file\", no \"jwks_url\" and no "
 	    "\"hs256_secret_file\" in " NAME ":2" },
@@ -405,6 +421,18 @@ static const refusal_t conf_auth_refusals[] = {
 	{ LOC(GOOD "max_token_size 512;\n"),
 	    "invalid size \"512\" in \"max_token_size\" directive in " NAME
 	    ":8" },
+	/* the default audience needs a name for the resource */
+	{ "server { listen 8080;\n auth_jwt { issuer i; jwks_file /j; }\n"
+	  " location /a { mcp_builtin demo; } }",
+	    "auth_jwt has no \"audience\" and its server, listening on 8080, "
+	    "has no \"server_name\" to name the resource by: add one of them "
+	    "in " NAME ":2" },
+	{ "server { listen 127.0.0.1:80; listen [::]:8443;\n"
+	  " location /a { mcp_builtin demo;\n"
+	  " auth_jwt { issuer i; jwks_file /j; } } }",
+	    "auth_jwt has no \"audience\" and its server, listening on "
+	    "[::]:8443, has no \"server_name\" to name the resource by: add "
+	    "one of them in " NAME ":3" },
 	/* the master's part: names it does not know */
 	{ LOC(GOOD "algorithms RS256 rs384;\n"),
 	    "invalid value \"rs384\" in \"algorithms\" directive (RS256, "
@@ -434,7 +462,7 @@ END_TEST
 START_TEST(test_auth_algs)
 {
 	mg_conf_t *conf =
-	    load_ok("server { listen 80;\n"
+	    load_ok("server { listen 127.0.0.1:80;\n"
 		    " auth_jwt { issuer i; jwks_file /j; }\n"
 		    " location /a { mcp_builtin demo; }\n"
 		    " location /b { mcp_builtin demo;\n"

@@ -19,6 +19,8 @@ static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
 static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
+/* verified tokens remembered by each worker (0: none) */
+static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
 /* per client; their defaults follow max_sessions and worker_connections */
 static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
 	MG_UNSET };
@@ -101,6 +103,9 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_conf_t, max_sessions), 0, &max_sessions_bounds },
 	{ "session_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
 	    offsetof(mg_conf_t, session_timeout), 0, &session_timeout_bounds },
+	{ "auth_token_cache", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, auth_token_cache), 0,
+	    &auth_token_cache_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
 	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,

@@ -230,6 +230,7 @@ typedef struct mg_conf {
 	char               *session_key_file; /* NULL: a key per master start */
 	int                 sessions_per_address;    /* limit.h; 0: off */
 	int                 connections_per_address; /* per worker; 0: off */
+	int                 auth_token_cache; /* verified tokens per worker */
 	mg_http_conf_t      http;
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */

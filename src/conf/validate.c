@@ -7,6 +7,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string.h>
 
 #include "conf_int.h"
@@ -156,6 +159,38 @@ conf_number_auth(mg_conf_t *conf)
 	}
 }
 
+static int
+conf_listen_loopback(const mg_listen_t *l)
+{
+	const struct sockaddr_in  *sin = (const void *)&l->addr;
+	const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return l->addr.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
+
+/* Without "audience", a token must be for the route's URL, named by the
+ * Host header only when Host is one of the server's names (or, on a
+ * loopback listener, a local name): a server reachable from outside
+ * needs a server_name, or any Host would pick the audience. */
+static int
+conf_validate_audience(
+    conf_parse_t *cp, const mg_server_t *srv, const mg_auth_jwt_t *a)
+{
+	if (a == NULL || a->off || a->audiences.n > 0 || srv->nnames > 0)
+		return MG_OK;
+	for (const mg_listen_t *l = srv->listens; l != NULL; l = l->next)
+		if (!conf_listen_loopback(l))
+			return mg_conf_error_at(cp, &a->pos,
+			    "auth_jwt has no \"audience\" and its server, "
+			    "listening on %s, has no \"server_name\" to name "
+			    "the resource by: add one of them",
+			    l->text);
+	return MG_OK;
+}
+
 int
 mg_conf_validate(conf_parse_t *cp)
 {
@@ -174,11 +209,14 @@ mg_conf_validate(conf_parse_t *cp)
 			return mg_conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
 		if (conf_validate_tls(cp, srv) != MG_OK ||
-		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK)
+		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK ||
+		    conf_validate_audience(cp, srv, srv->auth_jwt) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
 			if (conf_validate_location(cp, loc) != MG_OK ||
-			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK)
+			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK ||
+			    conf_validate_audience(cp, srv, loc->auth_jwt) !=
+				MG_OK)
 				return MG_ERROR;
 	}
 	conf_number_auth(cp->conf);

@@ -23,6 +23,7 @@
 #include "link.h"
 #include "log.h"
 #include "served.h"
+#include "authmeta.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "selfconn.h"
@@ -121,9 +122,17 @@ on_headers(void *arg, mg_http_req_t *req)
 	const mg_location_t *loc = route(req, &srv);
 	struct ssl_ctx_st   *tls = mg_http_req_tls_ctx(req);
 
+	const char *suffix;
+
 	if (mg_mcp_headers(req, srv,
 		tls != NULL ? w->ctx->tls->servers[srv->index] : NULL) != MG_OK)
 		return 0;
+	if (mg_authmeta_path(req, &suffix)) {
+		mg_authmeta_reply(req, srv, route_location(srv, suffix), suffix,
+		    ((const mg_wlisten_t *)mg_http_req_listener(req))
+			->loopback);
+		return 0;
+	}
 	if (loc == NULL) {
 		mg_http_reply_error(req, 404, -32600,
 		    "Not Found: no MCP "
