@@ -197,15 +197,15 @@ get_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	if (what & BEV_EVENT_EOF) {
+	if (!g->got_bytes)
+		get_failed(g, bev, e); /* a refused connect may look like EOF */
+	else if (what & BEV_EVENT_EOF) {
 		get_parse(
 		    g, NULL, 0); /* a body that ends with the connection */
 		get_end(g,
 		    "the server closed the connection before the "
 		    "answer ended");
-	} else if (!g->got_bytes)
-		get_failed(g, bev, e);
-	else
+	} else
 		get_end(
 		    g, "read() failed (%s)", evutil_socket_error_to_string(e));
 }
