@@ -165,17 +165,19 @@ mg_conf_set_auth_jwks_url(
 {
 	mg_auth_jwt_t *a = ctx;
 	const char    *v = cp->args->v[1];
-	mg_conf_url_t  url;
+	int            rc;
 
 	if (a->jwks_url.url != NULL)
 		return mg_conf_duplicate(cp, cmd);
-	if (mg_conf_parse_url(v, &url) != MG_OK || !url.tls)
+	if ((rc = mg_conf_url_set(cp->conf, v, &a->jwks_url)) == MG_ERROR)
+		return mg_conf_nomem(cp);
+	if (rc != MG_OK || !a->jwks_url.tls) {
+		a->jwks_url.url = NULL;
 		return mg_conf_error(cp, cp->args->line,
 		    "invalid value \"%s\" in \"%s\" directive (want "
 		    "https://HOST[:PORT]/PATH: keys are fetched over TLS only)",
 		    v, cmd->name);
-	if (mg_conf_url_copy(cp->conf, v, &url, &a->jwks_url) != MG_OK)
-		return mg_conf_nomem(cp);
+	}
 	a->jwks_url.pos = mg_conf_pos(cp);
 	return MG_OK;
 }
