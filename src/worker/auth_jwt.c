@@ -29,7 +29,8 @@
 #include "tokcache.h"
 
 /* mcpgw's own JSON-RPC error code for a request without a valid token
- * (HTTP 401); a missing scope is MG_MCP_ERR_FORBIDDEN (403). */
+ * (HTTP 401, or 400 for a malformed Authorization header); a missing
+ * scope is MG_MCP_ERR_FORBIDDEN (403). */
 #define AUTH_ERR_UNAUTHORIZED -32005
 
 /* What a request's Authorization header holds. */
@@ -124,10 +125,9 @@ auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
 	mg_http_add_header(
 	    ex->req, "WWW-Authenticate", (const char *)evbuffer_pullup(h, -1));
 	evbuffer_free(h);
-	snprintf(msg, sizeof(msg), "%s: %s",
-	    status == 401 ? "Unauthorized" : "Forbidden", why);
+	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
 	mg_ex_refuse(ex, status, NULL,
-	    status == 401 ? AUTH_ERR_UNAUTHORIZED : MG_MCP_ERR_FORBIDDEN, msg);
+	    status == 403 ? MG_MCP_ERR_FORBIDDEN : AUTH_ERR_UNAUTHORIZED, msg);
 	return MG_ERROR;
 }
 
@@ -248,9 +248,10 @@ mg_ex_check_jwt(mg_mcp_ex_t *ex)
 	case AUTH_NONE:
 		auth_log(ex, MG_LOG_INFO, "no bearer token");
 		return auth_refuse(ex, 401, NULL, "a bearer token is required");
-	case AUTH_BAD:
+	case AUTH_BAD: /* RFC 6750 3.1: a malformed request */
 		auth_log(ex, MG_LOG_WARN, "a malformed Authorization header");
-		return auth_refuse(ex, 401, "invalid_token", "malformed");
+		return auth_refuse(ex, 400, "invalid_request",
+		    "malformed Authorization header");
 	case AUTH_BEARER: break;
 	}
 	if (a->audiences.n == 0) {
