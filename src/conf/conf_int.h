@@ -126,6 +126,7 @@ CONF_SETTER(mg_conf_set_verify_client);
 /* set_location.c */
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
+/* set_policy.c */
 CONF_SETTER(mg_conf_set_deny);
 /* set_upstream.c */
 CONF_SETTER(mg_conf_set_upstream_server);
