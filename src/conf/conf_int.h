@@ -127,7 +127,7 @@ CONF_SETTER(mg_conf_set_verify_client);
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
 /* set_policy.c */
-CONF_SETTER(mg_conf_set_deny);
+CONF_SETTER(mg_conf_set_rule);
 /* set_upstream.c */
 CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
