@@ -6,7 +6,9 @@
  * come out short or empty; its nextCursor stays, for the next page is
  * the upstream's to give.  A template is judged on its text: a rule
  * whose glob matches "file:///{path}" hides it, one for a part of what
- * it expands to does not.
+ * it expands to does not.  A 2026-07-28 list that says it may be cached
+ * for everyone (cacheScope "public") is private once cut, for what it
+ * holds depends on who asked.
  */
 #include "config.h"
 
@@ -67,19 +69,40 @@ filter_items(const mg_mcp_rule_t *rules, const mg_who_t *who, size_t i,
 	return n;
 }
 
+/* RESULT's cacheScope, if it has one, "private".  1: it was not. */
+static int
+rescope(struct json_object *result)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(result, "cacheScope", &v) ||
+	    (json_object_is_type(v, json_type_string) &&
+		strcmp(json_object_get_string(v), "private") == 0))
+		return 0;
+	json_object_object_add(
+	    result, "cacheScope", json_object_new_string("private"));
+	return 1;
+}
+
 size_t
 mg_lists_filter(const mg_mcp_rule_t *rules, const mg_who_t *who, unsigned which,
-    struct json_object *result)
+    struct json_object *result, int *rescoped)
 {
 	struct json_object *a;
 	size_t              n = 0;
+	int                 cut = 0;
 
+	*rescoped = 0;
 	if (!json_object_is_type(result, json_type_object))
 		return 0;
 	for (size_t i = 0; i < MG_NELEM(lists); i++)
 		if ((which & lists[i].bit) &&
 		    json_object_object_get_ex(result, lists[i].key, &a) &&
-		    json_object_is_type(a, json_type_array))
+		    json_object_is_type(a, json_type_array)) {
 			n += filter_items(rules, who, i, a);
+			cut = 1;
+		}
+	if (cut)
+		*rescoped = rescope(result);
 	return n;
 }

@@ -197,35 +197,42 @@ void
 mg_ex_lists_filter(mg_mcp_ex_t *ex, struct json_object *result)
 {
 	mg_who_t who;
+	int      rescoped;
 
 	if (ex->lists == 0)
 		return;
 	ex_who(ex, &who);
-	lists_hidden(
-	    ex, &who, mg_lists_filter(ex->loc->rules, &who, ex->lists, result));
+	lists_hidden(ex, &who,
+	    mg_lists_filter(
+		ex->loc->rules, &who, ex->lists, result, &rescoped));
 }
 
-/* Each result of MSG (one, or those of a batch answer); how many items
- * were taken out. */
-static size_t
+/* Each result of MSG (one, or those of a batch answer); whether any
+ * changed. */
+static int
 filter_results(mg_mcp_ex_t *ex, struct json_object *msg)
 {
 	struct json_object *r;
 	mg_who_t            who;
 	size_t              n = 0;
+	int                 rescoped = 0, any = 0;
 
 	ex_who(ex, &who);
 	if (json_object_object_get_ex(msg, "result", &r))
-		n = mg_lists_filter(ex->loc->rules, &who, ex->lists, r);
+		n = mg_lists_filter(
+		    ex->loc->rules, &who, ex->lists, r, &rescoped);
+	any |= rescoped;
 	for (size_t i = 0; json_object_is_type(msg, json_type_array) &&
 	     i < json_object_array_length(msg);
 	     i++)
 		if (json_object_object_get_ex(
-			json_object_array_get_idx(msg, i), "result", &r))
-			n +=
-			    mg_lists_filter(ex->loc->rules, &who, ex->lists, r);
+			json_object_array_get_idx(msg, i), "result", &r)) {
+			n += mg_lists_filter(
+			    ex->loc->rules, &who, ex->lists, r, &rescoped);
+			any |= rescoped;
+		}
 	lists_hidden(ex, &who, n);
-	return n;
+	return n > 0 || any;
 }
 
 int
@@ -238,7 +245,7 @@ mg_ex_lists_filter_text(
 
 	if (ex->lists == 0 || (root = mg_json_parse(msg, len)) == NULL)
 		return MG_DECLINED;
-	if (filter_results(ex, root) > 0 &&
+	if (filter_results(ex, root) &&
 	    (text = json_object_to_json_string_ext(root,
 		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) !=
 		NULL &&

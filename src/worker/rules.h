@@ -48,10 +48,11 @@ void mg_who_print(const mg_who_t *who, char *out, size_t len);
 /* The MG_LIST_* bit of list METHOD (NULL: every list) when RULES could
  * hide some of its items; 0 when its answer goes as it is. */
 unsigned mg_lists_of(const mg_mcp_rule_t *rules, const char *method);
-/* Take out of RESULT (a list's result object) the items of the lists WHICH that
- * RULES refuse to WHO; the rest, nextCursor too, stays as it is.  The
- * number taken out. */
+/* Take out of RESULT (a list's result object) the items of the lists
+ * WHICH that RULES refuse to WHO; the rest, nextCursor too, stays as it
+ * is, but for a cacheScope, which becomes "private" (*RESCOPED 1 when it
+ * was not).  The number of items taken out. */
 size_t mg_lists_filter(const mg_mcp_rule_t *rules, const mg_who_t *who,
-    unsigned which, struct json_object *result);
+    unsigned which, struct json_object *result, int *rescoped);
 
 #endif
