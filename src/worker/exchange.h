@@ -108,9 +108,9 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
-	/* who the client is, as the access phase found (auth_jwt.c) */
-	const char         *who_kind;   /* "jwt"; NULL: nobody in particular */
-	char                who[256];   /* the token's sub */
+	/* who the client is, as the access phase found (access.h) */
+	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
+	char        who[512]; /* the token's sub, key's name, cert subject */
 	struct json_object *who_claims; /* a verified token's; a reference */
 	/* for the access log */
 	char rpc_method[48];
@@ -197,8 +197,8 @@ void           mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
 void           mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 mg_mcp_call_t *mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
-/* auth_jwt.c: the access phase's bearer tokens */
-int mg_ex_check_jwt(mg_mcp_ex_t *ex);
+/* access.c: the access phase (access.h) */
+int mg_ex_access(mg_mcp_ex_t *ex);
 
 /* head.c */
 int mg_ex_check_host(mg_mcp_ex_t *ex);
