@@ -183,51 +183,81 @@ apikeys_fnv(const char *s)
 	return h;
 }
 
-/* Every key of L into K's slots (taking their names), in file order, so
- * that a second name or hash is refused at its own line. */
-static int
-apikeys_build(mg_apikeys_t *k, apikey_list_t *l, mg_apikeys_err_t *err)
+/* The entry before L's I-th with its name, or NULL; either way the I-th
+ * goes into NAMES (indices + 1, 0: empty), a table over the names. */
+static const apikey_t *
+apikeys_named(const apikey_list_t *l, uint32_t *names, size_t mask, size_t i)
 {
-	size_t    cap = 16, i, j;
-	uint32_t *names;
-	apikey_t *e, *s;
+	size_t j;
+
+	for (j = apikeys_fnv(l->v[i].name) & mask; names[j] != 0;
+	     j = (j + 1) & mask)
+		if (strcmp(l->v[names[j] - 1].name, l->v[i].name) == 0)
+			return &l->v[names[j] - 1];
+	names[j] = (uint32_t)i + 1;
+	return NULL;
+}
+
+/* The slot of K that holds digest D, or the empty one where it goes. */
+static apikey_t *
+apikeys_at(const mg_apikeys_t *k, const uint8_t d[MG_APIKEY_DIGEST])
+{
+	size_t j = apikeys_slot(d) & k->mask;
+
+	while (k->slots[j].name != NULL &&
+	    memcmp(k->slots[j].d, d, MG_APIKEY_DIGEST) != 0)
+		j = (j + 1) & k->mask;
+	return &k->slots[j];
+}
+
+/* Every key of L into K's slots, in file order, so that a second name or
+ * hash is refused at its own line.  The slots borrow L's names; the
+ * caller gives them to K once all went in. */
+static int
+apikeys_fill(mg_apikeys_t *k, apikey_list_t *l, mg_apikeys_err_t *err)
+{
+	size_t          cap = 16;
+	uint32_t       *names;
+	const apikey_t *first;
+	apikey_t       *e, *s;
+	int             rc = MG_OK;
 
 	while (cap < 2 * l->n)
 		cap *= 2;
 	k->slots = calloc(cap, sizeof(*k->slots));
-	names = calloc(cap, sizeof(*names));
-	if (k->slots == NULL || names == NULL) {
-		free(names);
+	if (k->slots == NULL || (names = calloc(cap, sizeof(*names))) == NULL)
 		return apikeys_err(err, 0, "out of memory");
-	}
 	k->mask = cap - 1;
-	for (i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < l->n && rc == MG_OK; i++) {
 		e = &l->v[i];
-		for (j = apikeys_fnv(e->name) & k->mask; names[j] != 0;
-		     j = (j + 1) & k->mask)
-			if (strcmp(l->v[names[j] - 1].name, e->name) == 0) {
-				free(names);
-				return apikeys_err(err, e->line,
-				    "duplicate key name \"%s\" (first at "
-				    "line %d)",
-				    e->name, l->v[names[j] - 1].line);
-			}
-		names[j] = (uint32_t)i + 1;
-		for (j = apikeys_slot(e->d) & k->mask;
-		     (s = &k->slots[j])->name != NULL; j = (j + 1) & k->mask)
-			if (memcmp(s->d, e->d, MG_APIKEY_DIGEST) == 0) {
-				free(names);
-				return apikeys_err(err, e->line,
-				    "\"%s\" has the same key as \"%s\" (line "
-				    "%d)",
-				    e->name, s->name, s->line);
-			}
-		*s = *e;
-		e->name = NULL; /* the table's now */
-		k->n++;
+		if ((first = apikeys_named(l, names, k->mask, i)) != NULL)
+			rc = apikeys_err(err, e->line,
+			    "duplicate key name \"%s\" (first at line %d)",
+			    e->name, first->line);
+		else if ((s = apikeys_at(k, e->d))->name != NULL)
+			rc = apikeys_err(err, e->line,
+			    "\"%s\" has the same key as \"%s\" (line %d)",
+			    e->name, s->name, s->line);
+		else {
+			*s = *e;
+			k->n++;
+		}
 	}
 	free(names);
-	return MG_OK;
+	return rc;
+}
+
+static int
+apikeys_build(mg_apikeys_t *k, apikey_list_t *l, mg_apikeys_err_t *err)
+{
+	int rc = apikeys_fill(k, l, err);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (rc == MG_OK)
+			l->v[i].name = NULL; /* the table's now */
+	for (size_t j = 0; rc != MG_OK && k->slots != NULL && j <= k->mask; j++)
+		k->slots[j].name = NULL; /* the list's still */
+	return rc;
 }
 
 static void
