@@ -28,6 +28,7 @@ main(void)
 		phase_suite,
 		exchange_suite,
 		jwt_suite,
+		tokcache_suite,
 	};
 	SRunner *sr;
 	int      failed;

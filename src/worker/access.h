@@ -21,7 +21,8 @@
 #include "exchange.h"
 
 /* mcpgw's own JSON-RPC error code for a request without a valid
- * credential (HTTP 401); a refusal by policy is MG_MCP_ERR_FORBIDDEN. */
+ * credential (HTTP 401, or 400 for a malformed header); a missing scope
+ * is MG_MCP_ERR_FORBIDDEN (403). */
 #define MG_AUTH_ERR_UNAUTHORIZED -32005
 
 typedef struct {

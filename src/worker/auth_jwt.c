@@ -103,10 +103,9 @@ auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
 		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return MG_ERROR;
 	}
-	snprintf(msg, sizeof(msg), "%s: %s",
-	    status == 401 ? "Unauthorized" : "Forbidden", why);
+	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
 	mg_ex_refuse(ex, status, NULL,
-	    status == 401 ? MG_AUTH_ERR_UNAUTHORIZED : MG_MCP_ERR_FORBIDDEN,
+	    status == 403 ? MG_MCP_ERR_FORBIDDEN : MG_AUTH_ERR_UNAUTHORIZED,
 	    msg);
 	return MG_ERROR;
 }
@@ -199,9 +198,10 @@ auth_check(mg_mcp_ex_t *ex)
 
 	switch (mg_auth_bearer(ex, MG_AUTH_JWT, &token, &len)) {
 	case MG_AUTH_NONE: return MG_DECLINED;
-	case MG_AUTH_BAD:
+	case MG_AUTH_BAD: /* RFC 6750 3.1: a malformed request */
 		auth_log(ex, MG_LOG_WARN, "a malformed Authorization header");
-		return auth_refuse(ex, 401, "invalid_token", "malformed");
+		return auth_refuse(ex, 400, "invalid_request",
+		    "malformed Authorization header");
 	case MG_AUTH_BEARER: break;
 	}
 	if (a->audiences.n == 0) {

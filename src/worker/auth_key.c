@@ -41,20 +41,20 @@ key_credential(mg_mcp_ex_t *ex, const char **key, size_t *len)
 	return MG_AUTH_BEARER;
 }
 
+/* STATUS with a Bearer challenge of ERROR and WHY, and one warn line. */
 static int
-key_refuse(mg_mcp_ex_t *ex, const char *what, const char *why)
+key_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why,
+    const char *what)
 {
-	char msg[128];
+	char msg[160];
 
 	mg_auth_log(
 	    ex, MG_LOG_WARN, "auth_keys", &ex->loc->auth_keys->pos, what);
 	snprintf(msg, sizeof(msg),
-	    "Bearer error=\"invalid_token\", "
-	    "error_description=\"%s\"",
-	    why);
+	    "Bearer error=\"%s\", error_description=\"%s\"", error, why);
 	mg_http_add_header(ex->req, "WWW-Authenticate", msg);
-	snprintf(msg, sizeof(msg), "Unauthorized: %s", why);
-	mg_ex_refuse(ex, 401, NULL, MG_AUTH_ERR_UNAUTHORIZED, msg);
+	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
+	mg_ex_refuse(ex, status, NULL, MG_AUTH_ERR_UNAUTHORIZED, msg);
 	return MG_ERROR;
 }
 
@@ -69,8 +69,9 @@ key_check(mg_mcp_ex_t *ex)
 
 	switch (key_credential(ex, &key, &len)) {
 	case MG_AUTH_NONE: return MG_DECLINED;
-	case MG_AUTH_BAD:
-		return key_refuse(ex, "a malformed key header", "malformed");
+	case MG_AUTH_BAD: /* RFC 6750 3.1: a malformed request */
+		return key_refuse(ex, 400, "invalid_request", "malformed key",
+		    "a malformed key header");
 	case MG_AUTH_BEARER: break;
 	}
 	if (mg_apikeys_digest(keys, key, len, d) != MG_OK) {
@@ -82,7 +83,7 @@ key_check(mg_mcp_ex_t *ex)
 		snprintf(what, sizeof(what),
 		    "unknown key (SHA-256 %02x%02x%02x%02x...)", d[0], d[1],
 		    d[2], d[3]);
-		return key_refuse(ex, what, "unknown key");
+		return key_refuse(ex, 401, "invalid_token", "unknown key", what);
 	}
 	mg_auth_identify(ex, "key", name, NULL);
 	return MG_OK;

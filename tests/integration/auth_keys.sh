@@ -191,8 +191,9 @@ new_errors | grep -qF "[info] " || fail "no key's line: $(new_errors)"
 new_errors | grep -qF "refused by auth_keys in $conf:8: no API key" || fail "no key's line: $(new_errors)"
 ok "no key: 401 with a Bearer challenge, one info line"
 
-expect "two X-Api-Key headers" 401 - "$U/mcp/header" -H "X-Api-Key: $KEY_CI" -H "X-Api-Key: $KEY_CI"
-grep -q 'Unauthorized: malformed' "$B" || fail "two headers: $(what)"
+expect "two X-Api-Key headers" 400 - "$U/mcp/header" -H "X-Api-Key: $KEY_CI" -H "X-Api-Key: $KEY_CI"
+grep -q '"code":-32005,"message":"Bad Request: malformed key"' "$B" || fail "two headers: $(what)"
+[ "$(challenge)" = 'Bearer error="invalid_request", error_description="malformed key"' ] || fail "two headers: $(what)"
 
 # JWTs and keys on one route, both in Bearer: told apart by their shape
 expect "auth_jwt and auth_keys: a key as a bearer token" 200 '"key:ci"' "$U/mcp/both" -H "Authorization: Bearer $KEY_CI"
