@@ -39,7 +39,7 @@ conf_header_ok(const char *s)
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 			(*s >= '0' && *s <= '9') ||
-			(*s != '\0' && strchr("!#$%&'*+-.^_`|~", *s) != NULL)))
+			strchr("!#$%&'*+-.^_`|~", *s) != NULL))
 			return 0;
 	return 1;
 }

@@ -83,7 +83,8 @@ key_check(mg_mcp_ex_t *ex)
 		snprintf(what, sizeof(what),
 		    "unknown key (SHA-256 %02x%02x%02x%02x...)", d[0], d[1],
 		    d[2], d[3]);
-		return key_refuse(ex, 401, "invalid_token", "unknown key", what);
+		return key_refuse(
+		    ex, 401, "invalid_token", "unknown key", what);
 	}
 	mg_auth_identify(ex, "key", name, NULL);
 	return MG_OK;
