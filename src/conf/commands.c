@@ -50,6 +50,13 @@ static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 static const conf_bounds_t leeway_bounds = { 0, 600000, 60000 };
 static const conf_bounds_t max_token_size_bounds = { 1024, 65536, 8192 };
+/* jwks_url: periodic fetches from 1 s (tests) to a day; an unknown kid
+ * asks at most once a second to once an hour; a set outlives failing
+ * fetches up to 30 days */
+static const conf_bounds_t jwks_refresh_bounds = { 1000, 86400000, 300000 };
+static const conf_bounds_t jwks_min_refresh_bounds = { 1000, 3600000, 30000 };
+static const conf_bounds_t jwks_max_stale_bounds = { 1000, 86400000 * 30LL,
+	86400000 };
 
 /* A directive of the HTTP settings (mg_http_conf_t), in each context it
  * may appear in; unset fields are merged from the outer block. */
@@ -185,6 +192,17 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_auth_jwt_t, jwks_file), 0, NULL },
 	{ "jwks_url", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_jwks_url, 0, 0,
 	    NULL },
+	{ "jwks_trusted_certificate", MG_CTX_AUTH_JWT, 1, 1,
+	    mg_conf_set_auth_file,
+	    offsetof(mg_auth_jwt_t, jwks_trusted_certificate), 0, NULL },
+	{ "jwks_refresh", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_refresh), 0, &jwks_refresh_bounds },
+	{ "jwks_min_refresh", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_min_refresh), 0,
+	    &jwks_min_refresh_bounds },
+	{ "jwks_max_stale", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_max_stale), 0,
+	    &jwks_max_stale_bounds },
 	{ "hs256_secret_file", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_file,
 	    offsetof(mg_auth_jwt_t, hs256_secret_file), 0, NULL },
 	{ "algorithms", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX,

@@ -34,6 +34,16 @@ conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
 }
 
 int
+mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u)
+{
+	mg_conf_url_t url;
+
+	if (mg_conf_parse_url(text, &url) != MG_OK)
+		return MG_DECLINED;
+	return conf_url_copy(conf, text, &url, u);
+}
+
+int
 mg_conf_set_upstream_server(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {

@@ -233,7 +233,8 @@ auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 	mg_jwks_t *keys;
 
 	(void)arg;
-	if (a->jwks != NULL)
+	/* a jwks_url's keys are the connector's to fetch, never read here */
+	if (a->jwks != NULL || a->jwks_url.url != NULL)
 		return MG_OK;
 	if (a->jwks_file.path != NULL)
 		keys = auth_load_jwks(&a->jwks_file, err);

@@ -45,17 +45,25 @@ mg_auth_resource(mg_http_req_t *req, const mg_server_t *srv, int loopback,
     const char *path, char *buf, size_t len)
 {
 	const char *host = mg_http_req_header(req, "Host");
-	const char *name = mg_http_req_host(req);
-	int         n;
+	const char *name = mg_http_req_host(req), *scheme;
+	size_t      ns, nh, np;
 
 	if (host == NULL || name == NULL || !resource_host_ok(host) ||
 	    !mg_ex_host_ours(srv, name, strlen(name), loopback))
 		host = srv->nnames > 0 ? srv->names[0] : NULL;
 	if (host == NULL || !resource_path_ok(path))
 		return MG_ERROR;
-	n = snprintf(buf, len, "%s://%s%s",
-	    mg_http_req_tls_ctx(req) != NULL ? "https" : "http", host, path);
-	return n > 0 && (size_t)n < len ? MG_OK : MG_ERROR;
+	/* on every request of a route with a default audience: no printf */
+	scheme = mg_http_req_tls_ctx(req) != NULL ? "https://" : "http://";
+	ns = strlen(scheme);
+	nh = strlen(host);
+	np = strlen(path);
+	if (ns + nh + np >= len)
+		return MG_ERROR;
+	memcpy(buf, scheme, ns);
+	memcpy(buf + ns, host, nh);
+	memcpy(buf + ns + nh, path, np + 1);
+	return MG_OK;
 }
 
 int

@@ -12,6 +12,7 @@
 #include "era.h"
 #include "ipc.h"
 #include "jsonrpc.h"
+#include "jwt.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "replay.h"
@@ -110,7 +111,8 @@ struct mg_mcp_ex {
 	char                input_target[256]; /* its name or uri */
 	/* who the client is, as the access phase found (access.h) */
 	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
-	char        who[512]; /* the token's sub, key's name, cert subject */
+	char        who[512]; /* a token's sub (never cut: as long as jwt.h's
+			       * sub), a key's name, a certificate's subject */
 	struct json_object *who_claims; /* a verified token's; a reference */
 	/* for the access log */
 	char rpc_method[48];

@@ -1,8 +1,12 @@
 /*
- * The verified-token cache (tokcache.h): chained buckets hashed by
- * FNV-1a over the token, and a list in insertion order, whose head is
- * the entry forgotten first when the cache is full.  Hash flooding is no
- * concern: only tokens whose signature verified get in.
+ * The verified-token cache (tokcache.h): chained buckets, and a list in
+ * insertion order, whose head is the entry forgotten first when the cache
+ * is full.  The hash covers the length and the last TC_HASHED bytes of a
+ * token only: a JWS ends with its signature, which is as good as random,
+ * and hashing all of a token of a kilobyte on every request would cost
+ * more than the rest of the lookup.  Flooding a bucket is no concern:
+ * only tokens whose signature verified get in, and a lookup compares the
+ * whole token.
  */
 #include "config.h"
 
@@ -32,12 +36,16 @@ struct mg_tokcache {
 	tc_entry_t  *oldest, *newest;
 };
 
+#define TC_HASHED 32
+
+/* FNV-1a over the length and the token's last TC_HASHED bytes. */
 static uint64_t
 tc_hash(const char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL ^ len;
+	size_t   i = len > TC_HASHED ? len - TC_HASHED : 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (h *= 0x100000001b3ULL; i < len; i++) {
 		h ^= (unsigned char)p[i];
 		h *= 0x100000001b3ULL;
 	}

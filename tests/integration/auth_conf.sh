@@ -78,11 +78,11 @@ auth_conf "issuer i;" "jwks_file jwks.json;" "algorithms RS257;"
 t_refused 'invalid value "RS257" in "algorithms" directive (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA or HS256)' 9
 auth_conf "issuer i;" "jwks_file jwks.json;" "algorithms HS256;"
 t_refused '"algorithms" allows HS256 only with "hs256_secret_file", not with "jwks_file"' 9
-auth_conf "issuer i;" "jwks_url https://idp.example.com/jwks;"
-t_refused '"jwks_url" is not supported yet: save the JWK Set to a file and use "jwks_file"' 8
+auth_conf "issuer i;" "jwks_url http://idp.example.com/jwks;"
+t_refused 'invalid value "http://idp.example.com/jwks" in "jwks_url" directive (want https://HOST[:PORT]/PATH: keys are fetched over TLS only)' 8
 auth_conf "jwks_file jwks.json;"
 t_refused 'auth_jwt has no "issuer"' 6
-ok "-t refuses alg none, an unknown algorithm, HS256 with a JWK Set, jwks_url and a block without issuer"
+ok "-t refuses alg none, an unknown algorithm, HS256 with a JWK Set, a jwks_url over http and a block without issuer"
 
 openssl rand -hex 32 > "$MG_TMP/secret"
 chmod 0644 "$MG_TMP/secret"
