@@ -29,6 +29,7 @@ main(void)
 		exchange_suite,
 		jwt_suite,
 		tokcache_suite,
+		policy_suite,
 	};
 	SRunner *sr;
 	int      failed;
