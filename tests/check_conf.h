@@ -21,5 +21,7 @@ TCase *conf_units_tcase(void);     /* check_conf_units.c */
 TCase *conf_include_tcase(void);   /* check_conf_include.c */
 TCase *conf_auth_tcase(void);      /* check_auth_conf.c */
 TCase *conf_auth_load_tcase(void); /* check_auth_conf.c */
+TCase *conf_keys_tcase(void);      /* check_access_conf.c */
+TCase *conf_keys_load_tcase(void); /* check_access_conf.c */
 
 #endif
