@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,10 +16,6 @@
 
 #include "access.h"
 #include "log.h"
-
-/* A JWT's sub is never cut (jwt.h): the identity holds the whole. */
-_Static_assert(sizeof(((mg_mcp_ex_t *)0)->who) >= sizeof(((mg_jwt_t *)0)->sub),
-    "the identity is shorter than a JWT's sub");
 
 /* By MG_AUTH_*: the names auth_order knows. */
 static const mg_access_method_t *const access_methods[MG_AUTH_NMETHODS] = {
@@ -92,17 +89,24 @@ mg_auth_log(mg_mcp_ex_t *ex, int level, const char *directive,
 	    pos->line, what);
 }
 
-void
+int
 mg_auth_identify(mg_mcp_ex_t *ex, const char *kind, const char *who,
     struct json_object *claims)
 {
-	size_t n = strnlen(who, sizeof(ex->who) - 1);
+	size_t n = strlen(who);
 
+	free(ex->who);
+	if ((ex->who = malloc(n + 1)) == NULL) {
+		ex->who_kind = NULL;
+		mg_ex_refuse(
+		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return MG_ERROR;
+	}
+	memcpy(ex->who, who, n + 1); /* cheaper than strdup's twin scan */
 	ex->who_kind = kind;
-	memcpy(ex->who, who, n); /* cheaper than snprintf, on every call */
-	ex->who[n] = '\0';
 	json_object_put(ex->who_claims);
 	ex->who_claims = json_object_get(claims);
+	return MG_OK;
 }
 
 /* "a bearer token, an API key or a client certificate" (ARTICLES) or

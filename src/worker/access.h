@@ -71,8 +71,9 @@ void mg_auth_log(mg_mcp_ex_t *ex, int level, const char *directive,
 void mg_auth_printable(const char *s, char *out, size_t len);
 
 /* The client is KIND ("cert", "jwt", "key") WHO, with CLAIMS (a
- * reference is taken; NULL: none). */
-void mg_auth_identify(mg_mcp_ex_t *ex, const char *kind, const char *who,
+ * reference is taken; NULL: none).  MG_OK, or MG_ERROR without memory,
+ * answered 500: a client is never served as nobody in particular. */
+int mg_auth_identify(mg_mcp_ex_t *ex, const char *kind, const char *who,
     struct json_object *claims);
 
 #endif

@@ -19,8 +19,7 @@ cert_check(mg_mcp_ex_t *ex)
 
 	if (subject == NULL)
 		return MG_DECLINED;
-	mg_auth_identify(ex, "cert", subject, NULL);
-	return MG_OK;
+	return mg_auth_identify(ex, "cert", subject, NULL);
 }
 
 static const mg_conf_pos_t *

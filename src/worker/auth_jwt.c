@@ -231,9 +231,9 @@ auth_check(mg_mcp_ex_t *ex)
 		return auth_refuse(ex, 403, "insufficient_scope", what);
 	}
 	/* who the client is, for the access log and the message phase */
-	mg_auth_identify(ex, "jwt", t.sub, t.claims);
+	rc = mg_auth_identify(ex, "jwt", t.sub, t.claims);
 	mg_jwt_clear(&t);
-	return MG_OK;
+	return rc;
 }
 
 static const mg_conf_pos_t *

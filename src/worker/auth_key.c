@@ -86,8 +86,7 @@ key_check(mg_mcp_ex_t *ex)
 		return key_refuse(
 		    ex, 401, "invalid_token", "unknown key", what);
 	}
-	mg_auth_identify(ex, "key", name, NULL);
-	return MG_OK;
+	return mg_auth_identify(ex, "key", name, NULL);
 }
 
 static const mg_conf_pos_t *

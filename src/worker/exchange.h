@@ -111,8 +111,10 @@ struct mg_mcp_ex {
 	char                input_target[256]; /* its name or uri */
 	/* who the client is, as the access phase found (access.h) */
 	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
-	char        who[512]; /* a token's sub (never cut: as long as jwt.h's
-			       * sub), a key's name, a certificate's subject */
+	/* a token's sub, a key's name, a certificate's subject; malloc'd
+	 * (a buffer here would grow every exchange past a malloc size class
+	 * that costs 1,700 instructions a request) */
+	char               *who;
 	struct json_object *who_claims; /* a verified token's; a reference */
 	unsigned lists; /* list answers cut for who (rules.h MG_LIST_*) */
 	/* for the access log */
