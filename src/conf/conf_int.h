@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "lexer.h"
+#include "units.h"
 
 #define CONF_NARGS_MAX INT_MAX /* "1 or more arguments" */
 #define CONF_BLOCK 0x01        /* the directive opens a { } block */
@@ -94,6 +95,14 @@ int mg_conf_duplicate_name(conf_parse_t *cp, const char *what,
 /* Where the statement being set was written. */
 mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
 
+/* A file a directive names, relative to the directory of the file being
+ * read (set_auth.c), in the pool; NULL when out of memory. */
+char *mg_conf_path(conf_parse_t *cp, const char *path);
+/* The parts of a parsed URL into an upstream server, in the pool
+ * (set_upstream.c).  MG_OK, or MG_ERROR when out of memory. */
+int mg_conf_url_copy(mg_conf_t *conf, const char *text,
+    const mg_conf_url_t *url, mg_upstream_server_t *u);
+
 /* After parsing: validate.c, then defaults.c. */
 int  mg_conf_validate(conf_parse_t *cp);
 void mg_conf_unset(int ctx_type, void *ctx);
@@ -140,8 +149,19 @@ CONF_SETTER(mg_conf_set_auth_scope);
 CONF_SETTER(mg_conf_set_auth_file);
 CONF_SETTER(mg_conf_set_auth_jwks_url);
 CONF_SETTER(mg_conf_set_auth_algorithms);
+/* set_upcred.c */
+CONF_SETTER(mg_conf_set_header_secret);
+CONF_SETTER(mg_conf_set_env);
+CONF_SETTER(mg_conf_set_env_secret);
+CONF_SETTER(mg_conf_oauth_client);
+CONF_SETTER(mg_conf_set_token_url);
+CONF_SETTER(mg_conf_set_client_id);
+CONF_SETTER(mg_conf_set_client_auth);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER
+/* set_upcred.c: what the credentials of upstream U need of the rest of
+ * it (validate.c calls it for every upstream). */
+int mg_conf_validate_upcred(conf_parse_t *cp, const mg_upstream_t *u);
 
 #endif

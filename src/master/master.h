@@ -30,6 +30,11 @@ int mg_master_auth_load(mg_conf_t *conf, char **err);
  * SAY, or to the error log (NULL). */
 void mg_master_auth_warn(mg_conf_t *conf, void (*say)(const char *msg));
 
+/* upcred.c: the upstreams' secret files (header_secret_file,
+ * env_secret_file, client_secret_file) read onto CONF when it is
+ * prepared or tested.  MG_OK, or MG_ERROR and *err as above. */
+int mg_master_upcred_load(mg_conf_t *conf, char **err);
+
 int mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts);
 
 /* -s SIGNAL: "reload", "stop", "quit", "reopen" to the master named by
