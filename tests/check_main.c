@@ -28,6 +28,7 @@ main(void)
 		phase_suite,
 		exchange_suite,
 		jwt_suite,
+		oauth_suite,
 	};
 	SRunner *sr;
 	int      failed;

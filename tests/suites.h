@@ -20,5 +20,6 @@ Suite *transport_suite(void);
 Suite *phase_suite(void);
 Suite *exchange_suite(void);
 Suite *jwt_suite(void);
+Suite *oauth_suite(void);
 
 #endif
