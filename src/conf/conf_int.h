@@ -12,7 +12,6 @@
 
 #include "conf.h"
 #include "lexer.h"
-#include "units.h"
 
 #define CONF_NARGS_MAX INT_MAX /* "1 or more arguments" */
 #define CONF_BLOCK 0x01        /* the directive opens a { } block */
@@ -98,10 +97,10 @@ mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
 /* A file a directive names, relative to the directory of the file being
  * read (set_auth.c), in the pool; NULL when out of memory. */
 char *mg_conf_path(conf_parse_t *cp, const char *path);
-/* The parts of a parsed URL into an upstream server, in the pool
- * (set_upstream.c).  MG_OK, or MG_ERROR when out of memory. */
-int mg_conf_url_copy(mg_conf_t *conf, const char *text,
-    const mg_conf_url_t *url, mg_upstream_server_t *u);
+/* TEXT, an http(s) URL, taken apart into U, in the pool
+ * (set_upstream.c): MG_OK, MG_DECLINED when it is not one, MG_ERROR when
+ * out of memory. */
+int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u);
 
 /* After parsing: validate.c, then defaults.c. */
 int  mg_conf_validate(conf_parse_t *cp);

@@ -124,17 +124,17 @@ int
 mg_conf_set_token_url(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_oauth_client_t *o = ctx;
-	mg_conf_url_t      url;
+	int                rc;
 
 	if (o->token.url != NULL)
 		return mg_conf_duplicate(cp, cmd);
-	if (mg_conf_parse_url(cp->args->v[1], &url) != MG_OK)
+	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &o->token);
+	if (rc == MG_DECLINED)
 		return mg_conf_error(cp, cp->args->line,
 		    "invalid value \"%s\" in \"%s\" directive: want "
 		    "https://HOST[:PORT]/PATH (or http://)",
 		    cp->args->v[1], cmd->name);
-	if (mg_conf_url_copy(cp->conf, cp->args->v[1], &url, &o->token) !=
-	    MG_OK)
+	if (rc != MG_OK)
 		return mg_conf_nomem(cp);
 	o->token.pos = mg_conf_pos(cp);
 	return MG_OK;

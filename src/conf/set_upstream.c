@@ -13,8 +13,8 @@
 #include "units.h"
 
 /* The parts of URL into the upstream's server, in the pool. */
-int
-mg_conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
+static int
+conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
     mg_upstream_server_t *u)
 {
 	u->tls = url->tls;
@@ -34,6 +34,16 @@ mg_conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
 }
 
 int
+mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u)
+{
+	mg_conf_url_t url;
+
+	if (mg_conf_parse_url(text, &url) != MG_OK)
+		return MG_DECLINED;
+	return conf_url_copy(conf, text, &url, u);
+}
+
+int
 mg_conf_set_upstream_server(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
@@ -46,8 +56,7 @@ mg_conf_set_upstream_server(
 		    "server already (one per upstream for now)",
 		    u->name);
 	if (mg_conf_parse_url(cp->args->v[1], &url) != MG_OK ||
-	    mg_conf_url_copy(cp->conf, cp->args->v[1], &url, &u->server) !=
-		MG_OK)
+	    conf_url_copy(cp->conf, cp->args->v[1], &url, &u->server) != MG_OK)
 		return mg_conf_error(cp, cp->args->line,
 		    "invalid upstream server "
 		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",

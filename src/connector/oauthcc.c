@@ -91,7 +91,7 @@ oauthcc_answer(evutil_socket_t fd, short what, void *arg)
 		cc->waiters = w->next;
 		w->next = NULL;
 		w->queued = 0;
-		if (cc->token != NULL && cc->gen == gen)
+		if (!cc->failed && cc->token != NULL && cc->gen == gen)
 			w->done(w, cc->token, gen, NULL);
 		else
 			w->done(w, NULL, 0,
