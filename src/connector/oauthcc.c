@@ -191,6 +191,14 @@ oauthcc_error_cb(enum evhttp_request_error e, void *arg)
 }
 
 static void
+oauthcc_conn_free(evutil_socket_t fd, short what, void *conn)
+{
+	(void)fd;
+	(void)what;
+	evhttp_connection_free(conn);
+}
+
+static void
 oauthcc_done_cb(struct evhttp_request *req, void *arg)
 {
 	mg_oauthcc_t    *cc = arg;
@@ -204,6 +212,12 @@ oauthcc_done_cb(struct evhttp_request *req, void *arg)
 	status = req ? evhttp_request_get_response_code(req) : 0;
 	if (status == 0) {
 		oauthcc_conn_why(cc, -1);
+		/* libevent's cleanup path does not free the connection, and
+		 * uses its bufferevent after this returns: next turn */
+		if (event_base_once(cc->base, -1, EV_TIMEOUT, oauthcc_conn_free,
+			cc->conn, NULL) != 0)
+			mg_error("event_base_once() failed while freeing the "
+				 "token request's connection");
 		cc->conn = NULL;
 		return;
 	}
