@@ -34,6 +34,7 @@
 #define OAUTHCC_HOLD_MS 1000         /* after a failure: no new fetch */
 #define OAUTHCC_BODY_MAX (64 * 1024) /* of the token endpoint's answer */
 #define OAUTHCC_HEAD_MAX (16 * 1024)
+#define OAUTHCC_LIFE_MAX (365 * 86400LL) /* s: longer is as long */
 
 struct mg_oauthcc {
 	struct event_base        *base;
@@ -123,7 +124,10 @@ oauthcc_failed(mg_oauthcc_t *cc, const char *fmt, ...)
 static void
 oauthcc_got(mg_oauthcc_t *cc, const mg_oauth_token_t *t)
 {
-	int64_t life = t->expires_in * 1000;
+	/* a year at most: no overflow in milliseconds */
+	int64_t life = (t->expires_in > OAUTHCC_LIFE_MAX ? OAUTHCC_LIFE_MAX
+							 : t->expires_in) *
+	    1000;
 
 	oauthcc_forget(&cc->token);
 	cc->token = t->token;

@@ -20,6 +20,9 @@
 #  - a token of 4 s: a call at 80% of its life still sends it and renews it
 #    in the background (the next call sends the new one); a call after it
 #    expired waits for a new one;
+#  - an https token endpoint, verified against ssl_trusted_certificate; one
+#    whose certificate the upstream's settings do not trust: the
+#    verification failure is the reason given;
 #  - a token endpoint that is down: the client gets a JSON-RPC error naming
 #    the upstream, and the failure is logged once for requests that came
 #    together; a wrong client secret: the endpoint's own error, named;
@@ -39,6 +42,7 @@ esac
 MG_PORT=$(free_port)
 PEER_PORT=$(free_port)
 DOWN_PORT=$(free_port) # nothing listens there
+TLS_PORT=$(free_port)
 URL=http://127.0.0.1:$MG_PORT
 PEER=http://127.0.0.1:$PEER_PORT
 
@@ -113,10 +117,16 @@ bad_secret "a secret file of two lines" 600 $'x\ny' \
 	'holds a line break or a NUL byte (the secret must be one line)'
 
 # ---- the peers and the gateway ----------------------------------------------
-"$PX_NODE" "$PX_DIR/cred_server.mjs" "$PEER_PORT" mcpgw-client 'S3cret-client' > "$MG_TMP/peer.log" 2>&1 &
+# a self-signed certificate for the https token endpoint
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$MG_TMP/tls.key" -out "$MG_TMP/tls.pem" > "$MG_TMP/openssl.out" 2>&1 ||
+	fail "openssl req: $(cat "$MG_TMP/openssl.out")"
+"$PX_NODE" "$PX_DIR/cred_server.mjs" "$PEER_PORT" mcpgw-client 'S3cret-client' \
+	"$TLS_PORT" "$MG_TMP/tls.pem" "$MG_TMP/tls.key" > "$MG_TMP/peer.log" 2>&1 &
 MG_BG_PIDS="$MG_BG_PIDS $!"
 disown $!
-mg_wait 10 "grep -q '^listening $PEER_PORT\$' '$MG_TMP/peer.log'" ||
+mg_wait 10 "grep -q '^listening $PEER_PORT\$' '$MG_TMP/peer.log' && grep -q '^listening-tls $TLS_PORT\$' '$MG_TMP/peer.log'" ||
 	fail "cred_server.mjs did not listen: $(cat "$MG_TMP/peer.log")"
 
 px_conf 1 "" "
@@ -150,6 +160,23 @@ upstream wrong {
         client_secret_file wrong.secret;
     }
 }
+upstream tls {
+    server $PEER/mcp;
+    ssl_trusted_certificate $MG_TMP/tls.pem;
+    oauth_client {
+        token_url https://127.0.0.1:$TLS_PORT/token;
+        client_id mcpgw-client;
+        client_secret_file client.secret;
+    }
+}
+upstream untrusted {
+    server $PEER/mcp;
+    oauth_client {
+        token_url https://127.0.0.1:$TLS_PORT/token;
+        client_id mcpgw-client;
+        client_secret_file client.secret;
+    }
+}
 upstream env {
     command $NODE $PX_DIR/env_server.mjs $MG_TMP;
     env MODE plain;
@@ -162,6 +189,8 @@ server {
     location /down { mcp_pass down; }
     location /wrong { mcp_pass wrong; }
     location /env { mcp_pass env; }
+    location /tls { mcp_pass tls; }
+    location /untrusted { mcp_pass untrusted; }
 }"
 out=$("$MCPGW" -t -c "$MG_TMP/mcpgw.conf" 2>&1) || fail "mcpgw -t refuses the test's configuration: $out"
 ok "mcpgw -t reads every secret file of the configuration"
@@ -256,6 +285,18 @@ post /wrong "" "$INIT" > /dev/null
 grep -qF 'upstream \"wrong\": no access token from its authorization server (the token endpoint answered HTTP 401: invalid_client (Client authentication failed))' "$MG_TMP/post.out" &&
 	ok "a wrong client secret: $(cat "$MG_TMP/post.out")" ||
 	check_failed "a wrong client secret: $(cat "$MG_TMP/post.out")"
+
+# ---- an https token endpoint -------------------------------------------------
+before=$(tokens)
+open_session /tls
+got=$(tool /tls "$SID" whoami)
+[ "$got" = "Bearer tok-$((before + 1))" ] && [ "$(tokens)" = $((before + 1)) ] &&
+	ok "an https token endpoint (verified against ssl_trusted_certificate): the upstream got \"$got\"" ||
+	check_failed "an https token endpoint: got \"$got\", $(cat "$MG_TMP/post.out")"
+post /untrusted "" "$INIT" > /dev/null
+grep -qF 'upstream \"untrusted\": no access token from its authorization server (certificate verification failed (self-signed certificate))' "$MG_TMP/post.out" &&
+	ok "an https token endpoint the upstream's settings do not trust: $(cat "$MG_TMP/post.out")" ||
+	check_failed "an untrusted token endpoint: $(cat "$MG_TMP/post.out")"
 
 # ---- env and env_secret_file -------------------------------------------------
 open_session /env

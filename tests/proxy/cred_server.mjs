@@ -3,9 +3,11 @@
 // an OAuth 2.0 token endpoint (client credentials, RFC 6749 4.4) and an
 // MCP upstream that records the Authorization header of every request.
 //
-//   node cred_server.mjs PORT CLIENT_ID CLIENT_SECRET
+//   node cred_server.mjs PORT CLIENT_ID CLIENT_SECRET [TLS_PORT CERT KEY]
 //
-// Prints "listening PORT" once it accepts connections.
+// Prints "listening PORT" once it accepts connections, and with TLS_PORT
+// serves the same over https there (CERT and KEY: PEM files), printing
+// "listening-tls TLS_PORT".
 //
 //   POST /token    client_secret_basic (or _post) with CLIENT_ID and
 //                  CLIENT_SECRET, grant_type=client_credentials: answers
@@ -24,7 +26,9 @@
 //                  tokens issued, the forms and Basic headers of the token
 //                  requests, the Authorization headers /mcp saw
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
 const [port, clientId, clientSecret] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
 if (!Number.isInteger(port) || !clientId || !clientSecret) {
@@ -102,7 +106,7 @@ function mcp(req, res, body) {
 	}
 }
 
-const server = http.createServer((req, res) => {
+const handle = (req, res) => {
 	let body = '';
 	req.setEncoding('utf8');
 	req.on('data', (d) => (body += d));
@@ -122,7 +126,12 @@ const server = http.createServer((req, res) => {
 		if (req.method === 'GET' && url.pathname === '/stats') return send(res, 200, { tokens: issued, forms, basics, auths });
 		send(res, 404, { error: 'not found' });
 	});
-});
+};
+const server = http.createServer(handle);
 server.listen(port, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+if (process.argv[5]) {
+	const tls = https.createServer({ cert: readFileSync(process.argv[6]), key: readFileSync(process.argv[7]) }, handle);
+	tls.listen(Number(process.argv[5]), '127.0.0.1', () => console.log(`listening-tls ${tls.address().port}`));
+}
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
