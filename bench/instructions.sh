@@ -5,9 +5,15 @@
 #
 #   bench/instructions.sh            two daemon runs per configuration
 #   bench/instructions.sh --annotate also the top functions of each process
+#   bench/instructions.sh --auth     also configurations 3 and 4
 #
 # For configurations 1 (direct: the built-in demo server) and 2 (through
-# mcpgw: a proxy route to it), as bench/run.sh sets them up, it starts
+# mcpgw: a proxy route to it), as bench/run.sh sets them up, and, with
+# --auth, 3 (the built-in demo server behind auth_jwt, every call with the
+# same token: verified once, then found in the worker's token cache) and
+# 4 (the same with auth_token_cache 0: every call verifies the token's
+# RS256 signature, which is what the first call with a new token costs),
+# it starts
 # mcpgw under callgrind (every process: master, workers, connector), opens
 # a session, sends tools/call echo with wrk at 1 connection (every answer
 # checked by bench/mcp_echo.lua) for BENCH_SHORT, then, in a second daemon
@@ -36,15 +42,17 @@ set -u -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 lua="$top/bench/mcp_echo.lua"
 annotate=0
+auth=0
 for a in "$@"; do
 	case $a in
 	--annotate) annotate=1 ;;
+	--auth) auth=1 ;;
 	-h | --help)
 		sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "usage: bench/instructions.sh [--annotate]" >&2
+		echo "usage: bench/instructions.sh [--annotate] [--auth]" >&2
 		exit 2
 		;;
 	esac
@@ -92,7 +100,7 @@ cleanup() {
 	fi
 	# the children run as the configured user: kill what names $T
 	for d in /proc/[0-9]*; do
-		tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q "$T" && kill -KILL "${d#/proc/}" 2>/dev/null
+		tr '\0' ' ' 2>/dev/null < "$d/cmdline" | grep -q "$T" && kill -KILL "${d#/proc/}" 2>/dev/null
 	done
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "instructions: kept $T"
@@ -126,9 +134,20 @@ server {
     listen 127.0.0.1:$PORT;
     location /mcp/demo { mcp_builtin demo; }
     location = /mcp { mcp_pass self; }
+    location /mcp/auth {
+        mcp_builtin demo;
+        auth_jwt {
+            issuer https://auth.example.com/;
+            jwks_file $top/conf/examples/auth-example-jwks.json;
+            scope mcp:tools;
+        }
+    }
 }
 CONF
 "$T/mcpgw" -t -c "$T/mcpgw.conf" > /dev/null 2>&1 || die "mcpgw -t rejected $T/mcpgw.conf"
+sed 's/^worker_processes .*/&\nauth_token_cache 0;/' "$T/mcpgw.conf" > "$T/nocache.conf"
+TOKEN=$(sh "$top/conf/examples/auth-example-token.sh" "http://127.0.0.1:$PORT/mcp/auth") ||
+	die "conf/examples/auth-example-token.sh failed"
 
 mcp_curl() {
 	local u=$1
@@ -141,13 +160,18 @@ mcp_curl() {
 # Prints "requests workers connector master" (instructions summed per role).
 one_run() {
 	local conf=$1 secs=$2 u out sid line req dir pid role w=0 cn=0 m=0 ir
+	local file=$T/mcpgw.conf tok=
 	u=http://127.0.0.1:$PORT/mcp/demo
-	[ "$conf" = mcpgw ] && u=http://127.0.0.1:$PORT/mcp
+	case $conf in
+	mcpgw) u=http://127.0.0.1:$PORT/mcp ;;
+	auth) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN ;;
+	auth-nocache) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN file=$T/nocache.conf ;;
+	esac
 	dir=$T/$conf-$secs
 	mkdir -m 1777 "$dir" # the children write as the configured user
 	: > "$T/mcpgw.log"
 	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/cg.%p" \
-		"$T/mcpgw" -F -c "$T/mcpgw.conf" > "$dir/valgrind.log" 2>&1 &
+		"$T/mcpgw" -F -c "$file" > "$dir/valgrind.log" 2>&1 &
 	VG=$!
 	for _ in $(seq 600); do
 		grep -q 'generation 1 ready' "$T/mcpgw.log" 2>/dev/null && break
@@ -155,12 +179,12 @@ one_run() {
 		sleep 0.1
 	done
 	grep -q 'generation 1 ready' "$T/mcpgw.log" || die "mcpgw not ready within 60 s under valgrind"
-	sid=$(mcp_curl "$u" -D - -o /dev/null -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpgw-instr","version":"1"}}}' |
+	sid=$(mcp_curl "$u" -D - -o /dev/null ${tok:+-H "Authorization: Bearer $tok"} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpgw-instr","version":"1"}}}' |
 		tr -d '\r' | sed -n 's/^mcp-session-id: //Ip')
 	[ -n "$sid" ] || die "initialize at $u: no session id"
 	mcp_curl "$u" -o /dev/null -H 'MCP-Protocol-Version: 2025-11-25' -H "Mcp-Session-Id: $sid" \
-		-d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
-	out=$(wrk -t1 -c1 -d"${secs}s" --timeout 10s -s "$lua" "$u" -- "$sid" 2025-11-25 2>&1)
+		${tok:+-H "Authorization: Bearer $tok"} -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+	out=$(wrk -t1 -c1 -d"${secs}s" --timeout 10s -s "$lua" "$u" -- "$sid" 2025-11-25 $tok 2>&1)
 	line=$(echo "$out" | grep '^BENCH ' | tail -n 1)
 	echo "$line" | grep -q ' bad=0 .*connect=0 read=0 write=0 status=0 timeout=0' ||
 		die "wrong answers or errors in $conf ($secs s): ${line:-$(echo "$out" | tail -n 3)}"
@@ -193,8 +217,10 @@ one_run() {
 
 echo "== $("$T/mcpgw" -V 2>&1 | head -n 1) ($MCPGW, tree $(git -C "$top" describe --always --dirty 2>/dev/null || echo ?)); $(valgrind --version)"
 echo "== worker_processes $WORKERS; calls at 1 connection for $SHORT s and for $LONG s, under callgrind"
+confs="direct mcpgw"
+[ $auth = 1 ] && confs="$confs auth auth-nocache"
 declare -A R P
-for conf in direct mcpgw; do
+for conf in $confs; do
 	for secs in "$SHORT" "$LONG"; do
 		R[$conf, $secs]=$(one_run "$conf" "$secs") || exit 1
 		echo "   $conf ${secs}s: $(echo "${R[$conf, $secs]}" | awk '{printf "%d calls, instructions: workers %d, connector %d, master %d", $1, $2, $3, $4}')"
@@ -203,7 +229,7 @@ done
 
 echo
 printf '%-26s %12s %12s %12s %12s\n' "instructions per call" workers connector master all
-for conf in direct mcpgw; do
+for conf in $confs; do
 	read -r n1 w1 c1 m1 <<< "${R[$conf, $SHORT]}"
 	read -r n2 w2 c2 m2 <<< "${R[$conf, $LONG]}"
 	[ $((n2 - n1)) -gt 100 ] || die "$conf: too few more calls in the long run ($n1, $n2)"
@@ -220,4 +246,13 @@ row "2 through mcpgw" ${P[mcpgw]}
 read -r dw dc dm da <<< "${P[direct]}"
 read -r pw pc pm pa <<< "${P[mcpgw]}"
 row "proxy hop (2 minus 1)" $((pw - dw)) $((pc - dc)) $((pm - dm)) $((pa - da))
+if [ $auth = 1 ]; then
+	row "3 auth_jwt, cached token" ${P[auth]}
+	row "4 auth_jwt, no cache" ${P[auth-nocache]}
+	read -r aw ac am aa <<< "${P[auth]}"
+	read -r nw nc nm na <<< "${P[auth-nocache]}"
+	row "cached token (3 minus 1)" $((aw - dw)) $((ac - dc)) $((am - dm)) $((aa - da))
+	row "a new token (4 minus 1)" $((nw - dw)) $((nc - dc)) $((nm - dm)) $((na - da))
+	awk -v a=$aa -v d=$da 'BEGIN { printf "a call with a cached token costs %+.1f%% of a call without auth_jwt\n", (a - d) * 100 / d }'
+fi
 echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"

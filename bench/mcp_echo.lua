@@ -1,7 +1,10 @@
 -- wrk script for bench/run.sh: JSON-RPC "tools/call echo" over keep-alive
 -- connections on an MCP session opened beforehand, every answer checked.
 --
---   wrk -s bench/mcp_echo.lua URL -- SESSION_ID [PROTOCOL_VERSION]
+--   wrk -s bench/mcp_echo.lua URL -- SESSION_ID [PROTOCOL_VERSION [TOKEN]]
+--
+-- With TOKEN, every request carries "Authorization: Bearer TOKEN" (a route
+-- behind auth_jwt).
 --
 -- Each wrk thread has its own Lua state.  Thread T sends request number N
 -- with the id "tT-N" and the message "mT-N", and notes N as pending.  An
@@ -42,6 +45,9 @@ function init(args)
 	wrk.headers["Accept"] = "application/json, text/event-stream"
 	wrk.headers["MCP-Protocol-Version"] = version
 	wrk.headers["Mcp-Session-Id"] = session
+	if args[3] ~= nil and args[3] ~= "" then
+		wrk.headers["Authorization"] = "Bearer " .. args[3]
+	end
 	n = 0
 	sent = 0
 	good = 0

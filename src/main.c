@@ -99,12 +99,6 @@ test_files(mg_conf_t *conf)
 	return NULL;
 }
 
-static void
-test_warn(const char *msg)
-{
-	fprintf(stderr, "mcpgw: [warn] %s\n", msg);
-}
-
 static int
 test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 {
@@ -128,7 +122,6 @@ test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 		return 1;
 	}
 	if (!quiet) {
-		mg_master_auth_warn(conf, test_warn);
 		fprintf(stderr,
 		    "mcpgw: the configuration file %s syntax is ok\n", path);
 		fprintf(stderr,

@@ -57,13 +57,16 @@ load_ok(const char *text)
 /* A location /m whose "auth_jwt {" is on line 5 and its body from 6. */
 #define LOC(body)                                                              \
 	"server {\n"                                                           \
-	"listen 8080;\n"                                                       \
+	"listen 127.0.0.1:8080;\n"                                             \
 	"location /m {\n"                                                      \
 	"mcp_builtin demo;\n"                                                  \
 	"auth_jwt {\n" body "}\n"                                              \
 	"}\n"                                                                  \
 	"}\n"
 #define GOOD "issuer https://idp.example.com/;\njwks_file /etc/jwks.json;\n"
+#define URL                                                                    \
+	"issuer https://idp.example.com/;\n"                                   \
+	"jwks_url https://idp.example.com/jwks;\n"
 
 START_TEST(test_auth_block)
 {
@@ -121,6 +124,77 @@ START_TEST(test_auth_defaults)
 	ck_assert_int_eq(a->leeway, 60000);
 	ck_assert_int_eq(a->max_token_size, 8192);
 	ck_assert_uint_eq(a->scopes.n, 0);
+	ck_assert_int_eq(conf->auth_token_cache, 1024);
+	mg_conf_free(conf);
+	/* reachable from outside: a server_name or an audience names the
+	 * resource, and the cache may be switched off */
+	conf = load_ok("auth_token_cache 0;\n"
+		       "server { listen 8080; server_name mcp.example.com;\n"
+		       " auth_jwt { issuer i; jwks_file /j; }\n"
+		       " location /a { mcp_builtin demo; } }\n"
+		       "server { listen 8081;\n"
+		       " auth_jwt { issuer i; jwks_file /j;\n"
+		       "  audience https://mcp.example.com/b; }\n"
+		       " location /b { mcp_builtin demo; } }\n");
+	ck_assert_int_eq(conf->auth_token_cache, 0);
+	mg_conf_free(conf);
+}
+END_TEST
+
+/* jwks_url taken apart, its settings and their defaults; the blocks
+ * numbered as every process names them (a server's, then each
+ * location's own; "off" and inherited ones not counted). */
+START_TEST(test_auth_jwks_url)
+{
+	mg_conf_t *conf = load_ok(
+	    "server {\n listen 127.0.0.1:8080;\n"
+	    " auth_jwt { issuer i; jwks_file /j; }\n"
+	    " location /a { mcp_builtin demo; }\n"
+	    " location /b { mcp_builtin demo; auth_jwt off; }\n"
+	    " location /c { mcp_builtin demo;\n"
+	    "  auth_jwt {\n issuer https://idp.example.com/;\n"
+	    "   jwks_url https://idp.example.com:8443/oauth/jwks?v=2;\n"
+	    "   jwks_trusted_certificate ca.pem;\n"
+	    "   jwks_refresh 1m;\n jwks_min_refresh 5s;\n"
+	    "   jwks_max_stale 2h;\n } }\n"
+	    " location /d { mcp_builtin demo;\n"
+	    "  auth_jwt { issuer i; jwks_url https://[::1]/k; } }\n"
+	    "}\n"
+	    "server { listen 127.0.0.1:8081; location /e { mcp_builtin demo; "
+	    "} }\n");
+	const mg_server_t   *s = conf->servers;
+	const mg_location_t *a = s->locations, *b = a->next, *c = b->next,
+			    *d = c->next;
+	const mg_auth_jwt_t *u = c->auth_jwt, *v = d->auth_jwt;
+
+	ck_assert_int_eq(conf->nauth_jwt, 3);
+	ck_assert_int_eq(s->auth_jwt->index, 0);
+	ck_assert_ptr_eq(a->auth_jwt, s->auth_jwt);
+	ck_assert_ptr_null(b->auth_jwt);
+	ck_assert_int_eq(u->index, 1);
+	ck_assert_int_eq(v->index, 2);
+	ck_assert_ptr_null(s->auth_jwt->jwks_url.url);
+	ck_assert_str_eq(
+	    u->jwks_url.url, "https://idp.example.com:8443/oauth/jwks?v=2");
+	ck_assert_int_eq(u->jwks_url.tls, 1);
+	ck_assert_str_eq(u->jwks_url.host, "idp.example.com");
+	ck_assert_str_eq(u->jwks_url.port, "8443");
+	ck_assert_str_eq(u->jwks_url.path, "/oauth/jwks?v=2");
+	ck_assert_str_eq(u->jwks_url.authority, "idp.example.com:8443");
+	ck_assert_int_eq(u->jwks_url.pos.line, 9);
+	ck_assert_str_eq(
+	    u->jwks_trusted_certificate.path, "/tmp/mcpgw-check/ca.pem");
+	ck_assert_int_eq(u->jwks_refresh, 60000);
+	ck_assert_int_eq(u->jwks_min_refresh, 5000);
+	ck_assert_int_eq(u->jwks_max_stale, 7200000);
+	ck_assert_ptr_null(u->jwks_file.path);
+	ck_assert_str_eq(v->jwks_url.host, "::1");
+	ck_assert_str_eq(v->jwks_url.port, "443");
+	ck_assert_str_eq(v->jwks_url.path, "/k");
+	ck_assert_ptr_null(v->jwks_trusted_certificate.path);
+	ck_assert_int_eq(v->jwks_refresh, 300000);
+	ck_assert_int_eq(v->jwks_min_refresh, 30000);
+	ck_assert_int_eq(v->jwks_max_stale, 86400000);
 	mg_conf_free(conf);
 }
 END_TEST
@@ -147,23 +221,24 @@ END_TEST
  * "off" in a location, or in the server, leaves none. */
 START_TEST(test_auth_inheritance)
 {
-	mg_conf_t           *conf = load_ok("server {\n listen 8080;\n"
-						      " auth_jwt { issuer i; jwks_file /j; }\n"
-						      " location /a { mcp_builtin demo; }\n"
-						      " location /b { mcp_builtin demo;\n"
-						      "  auth_jwt off; }\n"
-						      " location /c { mcp_builtin demo;\n"
-						      "  auth_jwt { issuer other; jwks_file /k;\n"
-						      "   scope s; } }\n"
-						      "}\n"
-						      "server {\n listen 8081;\n auth_jwt off;\n"
-						      " location /d { mcp_builtin demo; }\n"
-						      " location /e { mcp_builtin demo;\n"
-						      "  auth_jwt { issuer e; jwks_file /e; } }\n"
-						      "}\n"
-						      "server {\n listen 8082;\n"
-						      " location /f { mcp_builtin demo; }\n"
-						      "}\n");
+	mg_conf_t *conf =
+	    load_ok("server {\n listen 127.0.0.1:8080;\n"
+		    " auth_jwt { issuer i; jwks_file /j; }\n"
+		    " location /a { mcp_builtin demo; }\n"
+		    " location /b { mcp_builtin demo;\n"
+		    "  auth_jwt off; }\n"
+		    " location /c { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer other; jwks_file /k;\n"
+		    "   scope s; } }\n"
+		    "}\n"
+		    "server {\n listen 127.0.0.1:8081;\n auth_jwt off;\n"
+		    " location /d { mcp_builtin demo; }\n"
+		    " location /e { mcp_builtin demo;\n"
+		    "  auth_jwt { issuer e; jwks_file /e; } }\n"
+		    "}\n"
+		    "server {\n listen 8082;\n"
+		    " location /f { mcp_builtin demo; }\n"
+		    "}\n");
 	const mg_server_t   *s1 = conf->servers, *s2 = s1->next, *s3 = s2->next;
 	const mg_location_t *a = s1->locations, *b = a->next, *c = b->next;
 
@@ -214,7 +289,7 @@ static const refusal_t conf_auth_refusals[] = {
 	    "\"auth_jwt\" directive is not allowed here in " NAME ":1" },
 	{ "upstream u { server http://x/;\n auth_jwt off; }",
 	    "\"auth_jwt\" directive is not allowed here in " NAME ":2" },
-	{ "server { listen 80;\n issuer i; }",
+	{ "server { listen 127.0.0.1:80;\n issuer i; }",
 	    "\"issuer\" directive is not allowed here in " NAME ":2" },
 	{ LOC(GOOD "listen 8081;\n"),
 	    "\"listen\" directive is not allowed here in " NAME ":8" },
@@ -223,29 +298,30 @@ static const refusal_t conf_auth_refusals[] = {
 	{ LOC(GOOD "issuers i;\n"),
 	    "unknown directive \"issuers\" in " NAME ":8" },
 	/* the block's own shape */
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt on; } }",
 	    "invalid value \"on\" in \"auth_jwt\" directive in " NAME ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt; } }",
 	    "invalid number of arguments in \"auth_jwt\" directive in " NAME
 	    ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt x { } } }",
 	    "invalid number of arguments in \"auth_jwt\" directive in " NAME
 	    ":2" },
-	{ "server { listen 80; location /a { mcp_builtin demo;\n"
+	{ "server { listen 127.0.0.1:80; location /a { mcp_builtin demo;\n"
 	  " auth_jwt off;\n auth_jwt { issuer i; jwks_file /j; } } }",
 	    "\"auth_jwt\" directive is duplicate in " NAME ":3" },
-	{ "server { listen 80;\n auth_jwt { issuer i; jwks_file /j; }\n"
+	{ "server { listen 127.0.0.1:80;\n auth_jwt { issuer i; jwks_file /j; "
+	  "}\n"
 	  " auth_jwt { issuer i; jwks_file /j; } }",
 	    "\"auth_jwt\" directive is duplicate in " NAME ":3" },
 	/* what the block needs */
 	{ LOC("jwks_file /j;\n"), "auth_jwt has no \"issuer\" in " NAME ":5" },
-	{ "server { listen 80;\n auth_jwt {\n issuer i; }\n"
+	{ "server { listen 127.0.0.1:80;\n auth_jwt {\n issuer i; }\n"
 	  " location /a { mcp_builtin demo; } }",
-	    "auth_jwt has no \"jwks_file\" and no \"hs256_secret_file\" "
-	    "in " NAME ":2" },
+	    "auth_jwt has no \"jwks_file\", no \"jwks_url\" and no "
+	    "\"hs256_secret_file\" in " NAME ":2" },
 	{ LOC("issuer i;\njwks_file /j;\nhs256_secret_file /s;\n"
 	      "algorithms HS256;\n"),
 	    "auth_jwt has both \"jwks_file\" and \"hs256_secret_file\": one or "
@@ -268,9 +344,55 @@ static const refusal_t conf_auth_refusals[] = {
 	    "tokens are never accepted) in " NAME ":8" },
 	{ LOC(GOOD "algorithms RS256;\nalgorithms ES256;\n"),
 	    "\"algorithms\" directive is duplicate in " NAME ":9" },
+	/* jwks_url: https only, alone, and its settings only with it */
 	{ LOC(GOOD "jwks_url https://idp.example.com/jwks;\n"),
-	    "\"jwks_url\" is not supported yet: save the JWK Set to a file and "
-	    "use \"jwks_file\" in " NAME ":8" },
+	    "auth_jwt has both \"jwks_url\" and \"jwks_file\": one source of "
+	    "keys in " NAME ":8" },
+	{ LOC(URL "hs256_secret_file /s;\nalgorithms HS256;\n"),
+	    "auth_jwt has both \"jwks_url\" and \"hs256_secret_file\": one "
+	    "source of keys in " NAME ":7" },
+	{ LOC("issuer i;\njwks_url http://idp.example.com/jwks;\n"),
+	    "invalid value \"http://idp.example.com/jwks\" in \"jwks_url\" "
+	    "directive (want https://HOST[:PORT]/PATH: keys are fetched over "
+	    "TLS only) in " NAME ":7" },
+	{ LOC("issuer i;\njwks_url idp.example.com/jwks;\n"),
+	    "invalid value \"idp.example.com/jwks\" in \"jwks_url\" "
+	    "directive (want https://HOST[:PORT]/PATH: keys are fetched over "
+	    "TLS only) in " NAME ":7" },
+	{ LOC("issuer i;\njwks_url https://;\n"),
+	    "invalid value \"https://\" in \"jwks_url\" directive (want "
+	    "https://HOST[:PORT]/PATH: keys are fetched over TLS only) in " NAME
+	    ":7" },
+	{ LOC(URL "jwks_url https://other.example/jwks;\n"),
+	    "\"jwks_url\" directive is duplicate in " NAME ":8" },
+	{ LOC(URL "algorithms RS256 HS256;\n"),
+	    "\"algorithms\" allows HS256 only with \"hs256_secret_file\", not "
+	    "with \"jwks_url\" in " NAME ":8" },
+	{ LOC(GOOD "jwks_refresh 1m;\n"),
+	    "auth_jwt has \"jwks_trusted_certificate\", \"jwks_refresh\", "
+	    "\"jwks_min_refresh\" or \"jwks_max_stale\" without \"jwks_url\" "
+	    "in " NAME ":5" },
+	{ LOC(GOOD "jwks_trusted_certificate ca.pem;\n"),
+	    "auth_jwt has \"jwks_trusted_certificate\", \"jwks_refresh\", "
+	    "\"jwks_min_refresh\" or \"jwks_max_stale\" without \"jwks_url\" "
+	    "in " NAME ":5" },
+	{ LOC(URL "jwks_refresh 500ms;\n"),
+	    "invalid time \"500ms\" in \"jwks_refresh\" directive in " NAME
+	    ":8" },
+	{ LOC(URL "jwks_refresh 2d;\n"),
+	    "invalid time \"2d\" in \"jwks_refresh\" directive in " NAME ":8" },
+	{ LOC(URL "jwks_min_refresh 2h;\n"),
+	    "invalid time \"2h\" in \"jwks_min_refresh\" directive in " NAME
+	    ":8" },
+	{ LOC(URL "jwks_max_stale 31d;\n"),
+	    "invalid time \"31d\" in \"jwks_max_stale\" directive in " NAME
+	    ":8" },
+	{ LOC(URL "jwks_max_stale 1h;\njwks_max_stale 2h;\n"),
+	    "\"jwks_max_stale\" directive is duplicate in " NAME ":9" },
+	{ LOC(URL "jwks_trusted_certificate a.pem;\n"
+		  "jwks_trusted_certificate b.pem;\n"),
+	    "\"jwks_trusted_certificate\" directive is duplicate in " NAME
+	    ":9" },
 	{ LOC(GOOD "jwks_file /other;\n"),
 	    "\"jwks_file\" directive is duplicate in " NAME ":8" },
 	{ LOC("issuer i;\njwks_file \"\";\n"),
@@ -299,6 +421,18 @@ static const refusal_t conf_auth_refusals[] = {
 	{ LOC(GOOD "max_token_size 512;\n"),
 	    "invalid size \"512\" in \"max_token_size\" directive in " NAME
 	    ":8" },
+	/* the default audience needs a name for the resource */
+	{ "server { listen 8080;\n auth_jwt { issuer i; jwks_file /j; }\n"
+	  " location /a { mcp_builtin demo; } }",
+	    "auth_jwt has no \"audience\" and its server, listening on 8080, "
+	    "has no \"server_name\" to name the resource by: add one of them "
+	    "in " NAME ":2" },
+	{ "server { listen 127.0.0.1:80; listen [::]:8443;\n"
+	  " location /a { mcp_builtin demo;\n"
+	  " auth_jwt { issuer i; jwks_file /j; } } }",
+	    "auth_jwt has no \"audience\" and its server, listening on "
+	    "[::]:8443, has no \"server_name\" to name the resource by: add "
+	    "one of them in " NAME ":3" },
 	/* the master's part: names it does not know */
 	{ LOC(GOOD "algorithms RS256 rs384;\n"),
 	    "invalid value \"rs384\" in \"algorithms\" directive (RS256, "
@@ -328,7 +462,7 @@ END_TEST
 START_TEST(test_auth_algs)
 {
 	mg_conf_t *conf =
-	    load_ok("server { listen 80;\n"
+	    load_ok("server { listen 127.0.0.1:80;\n"
 		    " auth_jwt { issuer i; jwks_file /j; }\n"
 		    " location /a { mcp_builtin demo; }\n"
 		    " location /b { mcp_builtin demo;\n"
@@ -573,6 +707,7 @@ conf_auth_tcase(void)
 	tcase_add_test(tc, test_auth_block);
 	tcase_add_test(tc, test_auth_defaults);
 	tcase_add_test(tc, test_auth_hs256);
+	tcase_add_test(tc, test_auth_jwks_url);
 	tcase_add_test(tc, test_auth_inheritance);
 	tcase_add_test(tc, test_conf_cleanup);
 	tcase_add_test(tc, test_auth_algs);

@@ -29,6 +29,7 @@ main(void)
 		exchange_suite,
 		jwt_suite,
 		oauth_suite,
+		tokcache_suite,
 	};
 	SRunner *sr;
 	int      failed;

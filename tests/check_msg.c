@@ -69,6 +69,12 @@ sample(unsigned type)
 		m.resume = (mg_msg_resume_t){ 1, 9, 0xabcdefull, 0x10002ull };
 		break;
 	case MG_MSG_PARK: m.park.key = key; break;
+	case MG_MSG_JWKS:
+		m.keys = (mg_msg_keys_t){ 2, TEXT("{\"keys\":[]}") };
+		break;
+	case MG_MSG_KID_UNKNOWN:
+		m.keys = (mg_msg_keys_t){ 1, TEXT("2024-rotated") };
+		break;
 	default: break; /* no payload */
 	}
 	return m;
@@ -297,6 +303,60 @@ START_TEST(pack_refuses_over_limits)
 }
 END_TEST
 
+/* JWKS and KID_UNKNOWN: a block index, a set up to 1 MiB, a kid up to
+ * 255 bytes; a negative block is refused both ways. */
+START_TEST(keys_fields_and_limits)
+{
+	static char  big[MG_MSG_JWKS_MAX + 1];
+	mg_msg_t     m = sample(MG_MSG_JWKS), back;
+	mg_msg_out_t out;
+	uint8_t     *p;
+	size_t       len;
+	uint8_t      neg[] = { 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0 };
+
+	p = flatten(&m, &len);
+	ck_assert_int_eq(mg_msg_unpack(MG_MSG_JWKS, p, len, &back), MG_OK);
+	ck_assert_int_eq(back.keys.block, 2);
+	ck_assert(back.keys.text.len == 11 &&
+	    memcmp(back.keys.text.p, "{\"keys\":[]}", 11) == 0);
+	free(p);
+	m.keys.text = (mg_msg_text_t){ NULL, 0 }; /* no set: expired */
+	p = flatten(&m, &len);
+	ck_assert_int_eq(mg_msg_unpack(MG_MSG_JWKS, p, len, &back), MG_OK);
+	ck_assert_uint_eq(back.keys.text.len, 0);
+	free(p);
+
+	memset(big, 'x', sizeof(big));
+	m.keys.text = (mg_msg_text_t){ big, MG_MSG_JWKS_MAX };
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_OK);
+	m.keys.text.len++;
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	m = sample(MG_MSG_KID_UNKNOWN);
+	m.keys.text = (mg_msg_text_t){ big, MG_MSG_KID_MAX };
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_OK);
+	m.keys.text.len++;
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	m = sample(MG_MSG_KID_UNKNOWN);
+	m.keys.block = -1;
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	ck_assert_int_eq(
+	    mg_msg_unpack(MG_MSG_KID_UNKNOWN, neg, sizeof(neg), &back),
+	    MG_ERROR);
+	ck_assert_int_eq(
+	    mg_msg_unpack(MG_MSG_JWKS, neg, sizeof(neg), &back), MG_ERROR);
+	/* a kid that claims more than KID_MAX is refused */
+	{
+		uint8_t  long_kid[8 + MG_MSG_KID_MAX + 1] = { 0 };
+		uint32_t n = MG_MSG_KID_MAX + 1;
+
+		memcpy(long_kid + 4, &n, 4);
+		ck_assert_int_eq(mg_msg_unpack(MG_MSG_KID_UNKNOWN, long_kid,
+				     sizeof(long_kid), &back),
+		    MG_ERROR);
+	}
+}
+END_TEST
+
 START_TEST(cstr_cuts)
 {
 	char buf[4];
@@ -375,6 +435,7 @@ msg_suite(void)
 	tcase_add_test(tc, every_type_refuses_short_and_long);
 	tcase_add_test(tc, refuses_bad_fields);
 	tcase_add_test(tc, pack_refuses_over_limits);
+	tcase_add_test(tc, keys_fields_and_limits);
 	tcase_add_test(tc, cstr_cuts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("link");

@@ -50,8 +50,9 @@ fi
 
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it;
-# and the stdio MCP proxies the benchmark measures (bench/stdio).
-for d in tests/node tests/proxy tests/era bench/stdio; do
+# a real authorization server (tests/auth); and the stdio MCP proxies the
+# benchmark measures (bench/stdio).
+for d in tests/node tests/proxy tests/era tests/auth bench/stdio; do
 	if [ -f "$d/package-lock.json" ]; then
 		echo "== npm ci in $d"
 		npm ci --prefix "$d" --no-audit --no-fund > /dev/null
@@ -200,15 +201,16 @@ echo "== distcheck"
 export MG_NODE_MODULES="$top/tests/node/node_modules"
 export MG_PROXY_NODE_MODULES="$top/tests/proxy/node_modules"
 export MG_ERA_NODE_MODULES="$top/tests/era/node_modules"
+export MG_AUTH_NODE_MODULES="$top/tests/auth/node_modules"
 export MG_BENCH_NODE_MODULES="$top/bench/stdio/node_modules"
 # The whole suite ran three times above; the tarball's own "make check"
 # runs the unit tests and one integration test per group of helper files
 # it must carry (lib.sh and mcp_lib.sh, tests/node, tests/proxy,
-# tls_lib.sh, tests/era, bench), which proves the tarball complete and
+# tls_lib.sh, tests/era, tests/auth, bench), which proves the tarball complete and
 # keeps CI well under 30 minutes.
 dist_tests="tests/check_mcpgw tests/integration/cli.sh tests/integration/mcp_http.sh
 tests/integration/mcp_sdk.sh tests/integration/proxy_sdk.sh tests/integration/tls.sh
-tests/integration/conformance_era.sh tests/integration/bench_quick.sh"
+tests/integration/conformance_era.sh tests/integration/auth_oidc.sh tests/integration/bench_quick.sh"
 if (cd "$top/build/gcc" && make distcheck TESTS="$(echo $dist_tests)" > distcheck.log 2>&1); then
 	report+=("distcheck: ok")
 else

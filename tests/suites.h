@@ -21,5 +21,6 @@ Suite *phase_suite(void);
 Suite *exchange_suite(void);
 Suite *jwt_suite(void);
 Suite *oauth_suite(void);
+Suite *tokcache_suite(void);
 
 #endif

@@ -19,6 +19,8 @@ static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
 static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
+/* verified tokens remembered by each worker (0: none) */
+static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
 /* per client; their defaults follow max_sessions and worker_connections */
 static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
 	MG_UNSET };
@@ -48,6 +50,13 @@ static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 static const conf_bounds_t leeway_bounds = { 0, 600000, 60000 };
 static const conf_bounds_t max_token_size_bounds = { 1024, 65536, 8192 };
+/* jwks_url: periodic fetches from 1 s (tests) to a day; an unknown kid
+ * asks at most once a second to once an hour; a set outlives failing
+ * fetches up to 30 days */
+static const conf_bounds_t jwks_refresh_bounds = { 1000, 86400000, 300000 };
+static const conf_bounds_t jwks_min_refresh_bounds = { 1000, 3600000, 30000 };
+static const conf_bounds_t jwks_max_stale_bounds = { 1000, 86400000 * 30LL,
+	86400000 };
 
 /* A directive of the HTTP settings (mg_http_conf_t), in each context it
  * may appear in; unset fields are merged from the outer block. */
@@ -94,6 +103,9 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_conf_t, max_sessions), 0, &max_sessions_bounds },
 	{ "session_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
 	    offsetof(mg_conf_t, session_timeout), 0, &session_timeout_bounds },
+	{ "auth_token_cache", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, auth_token_cache), 0,
+	    &auth_token_cache_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
 	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
@@ -180,6 +192,17 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_auth_jwt_t, jwks_file), 0, NULL },
 	{ "jwks_url", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_jwks_url, 0, 0,
 	    NULL },
+	{ "jwks_trusted_certificate", MG_CTX_AUTH_JWT, 1, 1,
+	    mg_conf_set_auth_file,
+	    offsetof(mg_auth_jwt_t, jwks_trusted_certificate), 0, NULL },
+	{ "jwks_refresh", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_refresh), 0, &jwks_refresh_bounds },
+	{ "jwks_min_refresh", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_min_refresh), 0,
+	    &jwks_min_refresh_bounds },
+	{ "jwks_max_stale", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_time,
+	    offsetof(mg_auth_jwt_t, jwks_max_stale), 0,
+	    &jwks_max_stale_bounds },
 	{ "hs256_secret_file", MG_CTX_AUTH_JWT, 1, 1, mg_conf_set_auth_file,
 	    offsetof(mg_auth_jwt_t, hs256_secret_file), 0, NULL },
 	{ "algorithms", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX,

@@ -105,6 +105,17 @@ typedef struct mg_mcp_deny {
 	mg_conf_pos_t       pos;
 } mg_mcp_deny_t;
 
+/* "server URL" of an upstream (or a jwks_url), taken apart. */
+typedef struct {
+	char         *url;       /* as written */
+	int           tls;       /* https */
+	char         *host;      /* name or address, no brackets */
+	char         *port;      /* "443" */
+	char         *path;      /* "/mcp" */
+	char         *authority; /* Host header: "host[:port]" */
+	mg_conf_pos_t pos;
+} mg_upstream_server_t;
+
 /*
  * auth_jwt { ... }: the bearer tokens (JWT) a route accepts
  * (docs/auth.md).  Written in a server or a location; a location without
@@ -128,7 +139,16 @@ typedef struct mg_auth_jwt {
 	int64_t         max_token_size;    /* bytes */
 	mg_conf_words_t scopes;            /* each one required */
 	const struct mg_jwks *jwks;        /* the keys, once loaded */
-	mg_conf_pos_t         pos;
+	/* or a JWK Set the connector fetches (url NULL: none); see
+	 * docs/auth.md, "Keys from a URL" */
+	mg_upstream_server_t jwks_url;
+	mg_conf_file_t       jwks_trusted_certificate; /* CAs; none: system's */
+	int64_t              jwks_refresh;             /* ms between fetches */
+	int64_t              jwks_min_refresh; /* ms at least between fetches
+						* an unknown kid asks for */
+	int64_t       jwks_max_stale; /* ms a set is kept while fetches fail */
+	int           index; /* in configuration order: mg_conf_t's nauth_jwt */
+	mg_conf_pos_t pos;
 } mg_auth_jwt_t;
 
 struct mg_mcp_backend;
@@ -162,17 +182,6 @@ typedef struct mg_server {
 	int               index;    /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 } mg_server_t;
-
-/* "server URL" of an upstream, taken apart. */
-typedef struct {
-	char         *url;       /* as written */
-	int           tls;       /* https */
-	char         *host;      /* name or address, no brackets */
-	char         *port;      /* "443" */
-	char         *path;      /* "/mcp" */
-	char         *authority; /* Host header: "host[:port]" */
-	mg_conf_pos_t pos;
-} mg_upstream_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */
 #define MG_PROTOCOL_AUTO 0
@@ -259,11 +268,15 @@ typedef struct mg_conf {
 	char               *session_key_file; /* NULL: a key per master start */
 	int                 sessions_per_address;    /* limit.h; 0: off */
 	int                 connections_per_address; /* per worker; 0: off */
+	int                 auth_token_cache; /* verified tokens per worker */
 	mg_http_conf_t      http;
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */
 	mg_upstream_t      *upstreams; /* in file order */
-	struct mg_conf_mem *mem;       /* everything above is allocated here */
+	/* auth_jwt blocks, "off" ones not counted, numbered (index) in the
+	 * order of the file: a server's own, then each of its locations' */
+	int                 nauth_jwt;
+	struct mg_conf_mem *mem; /* everything above is allocated here */
 } mg_conf_t;
 
 /*

@@ -3,7 +3,8 @@
  * location, and the directives of its body.  They keep words, numbers and
  * file names only: which algorithm a name means and what a key file holds
  * are the master's to find out (master/auth.c), since this layer knows no
- * JWT.  What one directive cannot see alone is checked in validate.c.
+ * JWT; a jwks_url is only taken apart (the connector fetches it).  What one
+ * directive cannot see alone is checked in validate.c.
  */
 #include "config.h"
 
@@ -156,16 +157,29 @@ mg_conf_set_auth_file(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	return MG_OK;
 }
 
-/* Said plainly rather than "unknown directive": it is coming. */
+/* jwks_url https://HOST[:PORT]/PATH: fetched by the connector, over TLS
+ * only (a key set over plain HTTP is anybody's on the path). */
 int
 mg_conf_set_auth_jwks_url(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
-	(void)ctx;
-	return mg_conf_error(cp, cp->args->line,
-	    "\"%s\" is not supported yet: save the JWK Set to a file and "
-	    "use \"jwks_file\"",
-	    cmd->name);
+	mg_auth_jwt_t *a = ctx;
+	const char    *v = cp->args->v[1];
+	int            rc;
+
+	if (a->jwks_url.url != NULL)
+		return mg_conf_duplicate(cp, cmd);
+	if ((rc = mg_conf_url_set(cp->conf, v, &a->jwks_url)) == MG_ERROR)
+		return mg_conf_nomem(cp);
+	if (rc != MG_OK || !a->jwks_url.tls) {
+		a->jwks_url.url = NULL;
+		return mg_conf_error(cp, cp->args->line,
+		    "invalid value \"%s\" in \"%s\" directive (want "
+		    "https://HOST[:PORT]/PATH: keys are fetched over TLS only)",
+		    v, cmd->name);
+	}
+	a->jwks_url.pos = mg_conf_pos(cp);
+	return MG_OK;
 }
 
 /* algorithms NAME ...: names only (master/auth.c knows them), but never

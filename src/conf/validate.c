@@ -7,6 +7,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string.h>
 
 #include "conf_int.h"
@@ -78,6 +81,30 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 	    loc->path, loc->pass);
 }
 
+/* The jwks_ settings go with a jwks_url; a jwks_url goes alone. */
+static int
+conf_validate_jwks_url(conf_parse_t *cp, const mg_auth_jwt_t *a)
+{
+	if (a->jwks_url.url == NULL) {
+		if (a->jwks_trusted_certificate.path != NULL ||
+		    a->jwks_refresh != MG_UNSET_SIZE ||
+		    a->jwks_min_refresh != MG_UNSET_SIZE ||
+		    a->jwks_max_stale != MG_UNSET_SIZE)
+			return mg_conf_error_at(cp, &a->pos,
+			    "auth_jwt has \"jwks_trusted_certificate\", "
+			    "\"jwks_refresh\", \"jwks_min_refresh\" or "
+			    "\"jwks_max_stale\" without \"jwks_url\"");
+		return MG_OK;
+	}
+	if (a->jwks_file.path != NULL || a->hs256_secret_file.path != NULL)
+		return mg_conf_error_at(cp, &a->jwks_url.pos,
+		    "auth_jwt has both \"jwks_url\" and \"%s\": one source "
+		    "of keys",
+		    a->jwks_file.path != NULL ? "jwks_file"
+					      : "hs256_secret_file");
+	return MG_OK;
+}
+
 /* An issuer, one source of keys, and HS256 with a secret and alone: a
  * JWK Set never gives an HMAC key, so that a public key cannot serve as
  * one (the classic RS256-to-HS256 forgery). */
@@ -94,23 +121,73 @@ conf_validate_auth(conf_parse_t *cp, const mg_auth_jwt_t *a)
 	if (a->issuers.n == 0)
 		return mg_conf_error_at(
 		    cp, &a->pos, "auth_jwt has no \"issuer\"");
-	if (a->jwks_file.path == NULL && a->hs256_secret_file.path == NULL)
+	if (a->jwks_file.path == NULL && a->hs256_secret_file.path == NULL &&
+	    a->jwks_url.url == NULL)
 		return mg_conf_error_at(cp, &a->pos,
-		    "auth_jwt has no \"jwks_file\" and no "
+		    "auth_jwt has no \"jwks_file\", no \"jwks_url\" and no "
 		    "\"hs256_secret_file\"");
 	if (a->jwks_file.path != NULL && a->hs256_secret_file.path != NULL)
 		return mg_conf_error_at(cp, &a->hs256_secret_file.pos,
 		    "auth_jwt has both \"jwks_file\" and "
 		    "\"hs256_secret_file\": one or the other");
+	if (conf_validate_jwks_url(cp, a) != MG_OK)
+		return MG_ERROR;
 	if (a->hs256_secret_file.path != NULL &&
 	    (!hs256 || a->algorithms.n != 1))
 		return mg_conf_error_at(cp, &a->hs256_secret_file.pos,
 		    "\"hs256_secret_file\" needs \"algorithms HS256;\" "
 		    "(and no other algorithm)");
-	if (a->jwks_file.path != NULL && hs256)
+	if (a->hs256_secret_file.path == NULL && hs256)
 		return mg_conf_error_at(cp, &a->algorithms_pos,
 		    "\"algorithms\" allows HS256 only with "
-		    "\"hs256_secret_file\", not with \"jwks_file\"");
+		    "\"hs256_secret_file\", not with \"%s\"",
+		    a->jwks_file.path != NULL ? "jwks_file" : "jwks_url");
+	return MG_OK;
+}
+
+/* Number the blocks as master/auth.c walks them (a server's, then each
+ * location's own), so that every process names a block alike. */
+static void
+conf_number_auth(mg_conf_t *conf)
+{
+	for (mg_server_t *s = conf->servers; s != NULL; s = s->next) {
+		if (s->auth_jwt != NULL && !s->auth_jwt->off)
+			s->auth_jwt->index = conf->nauth_jwt++;
+		for (mg_location_t *l = s->locations; l != NULL; l = l->next)
+			if (l->auth_jwt != NULL && !l->auth_jwt->off)
+				l->auth_jwt->index = conf->nauth_jwt++;
+	}
+}
+
+static int
+conf_listen_loopback(const mg_listen_t *l)
+{
+	const struct sockaddr_in  *sin = (const void *)&l->addr;
+	const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return l->addr.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
+
+/* Without "audience", a token must be for the route's URL, named by the
+ * Host header only when Host is one of the server's names (or, on a
+ * loopback listener, a local name): a server reachable from outside
+ * needs a server_name, or any Host would pick the audience. */
+static int
+conf_validate_audience(
+    conf_parse_t *cp, const mg_server_t *srv, const mg_auth_jwt_t *a)
+{
+	if (a == NULL || a->off || a->audiences.n > 0 || srv->nnames > 0)
+		return MG_OK;
+	for (const mg_listen_t *l = srv->listens; l != NULL; l = l->next)
+		if (!conf_listen_loopback(l))
+			return mg_conf_error_at(cp, &a->pos,
+			    "auth_jwt has no \"audience\" and its server, "
+			    "listening on %s, has no \"server_name\" to name "
+			    "the resource by: add one of them",
+			    l->text);
 	return MG_OK;
 }
 
@@ -132,13 +209,17 @@ mg_conf_validate(conf_parse_t *cp)
 			return mg_conf_error_at(cp, &srv->pos,
 			    "no \"listen\" directive in server block");
 		if (conf_validate_tls(cp, srv) != MG_OK ||
-		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK)
+		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK ||
+		    conf_validate_audience(cp, srv, srv->auth_jwt) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
 			if (conf_validate_location(cp, loc) != MG_OK ||
-			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK)
+			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK ||
+			    conf_validate_audience(cp, srv, loc->auth_jwt) !=
+				MG_OK)
 				return MG_ERROR;
 	}
+	conf_number_auth(cp->conf);
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
 		if (u->server.url == NULL && u->command == NULL)
 			return mg_conf_error_at(cp, &u->pos,

@@ -1,10 +1,10 @@
 /*
  * The connector process: the role and its loop.  It takes the links the
  * master hands it (MG_MSG_LINK), reads each worker's frames and passes
- * them on (relay.c, park.c, rsub.c), ties a resumed stream to the worker
- * that holds it, sweeps idle sessions, and stops: at once (terminate), or
- * draining (quit) until its relays, its DELETEs and its transports'
- * own processes are done.
+ * them on (relay.c, park.c, rsub.c, jwksurl.c), ties a resumed stream to the
+ * worker that holds it, sweeps idle sessions, and stops: at once (terminate),
+ * or draining (quit) until its relays, its DELETEs and its transports' own
+ * processes are done.
  */
 #include "config.h"
 
@@ -238,6 +238,8 @@ connector_frame(
 		mg_debug("worker %d of generation %d said hello", m->link.slot,
 		    m->link.generation);
 		mg_link_send_msg(link, 0, &welcome);
+		mg_jwksurl_welcome(
+		    arg, link); /* a new worker gets keys at once */
 		return;
 	}
 	if (hdr->type == MG_MSG_CANCEL || hdr->type == MG_MSG_ANSWER) {
@@ -255,6 +257,10 @@ connector_frame(
 	}
 	if (hdr->type == MG_MSG_PARK) {
 		mg_connector_park(arg, link, hdr, &m->park);
+		return;
+	}
+	if (hdr->type == MG_MSG_KID_UNKNOWN) {
+		mg_jwksurl_unknown_kid(arg, link, &m->keys);
 		return;
 	}
 	if (hdr->type == MG_MSG_RESUME) {
@@ -369,6 +375,10 @@ mg_connector_main(mg_child_ctx_t *ctx)
 	if ((c.child = mg_child_new(ctx, c.base, &ops)) == NULL ||
 	    connector_sweep_start(&c) != MG_OK)
 		goto out;
+	if (mg_jwksurl_start(&c) != MG_OK) {
+		mg_error("cannot set up fetching the jwks_url key sets");
+		goto out;
+	}
 	mg_child_ready(c.child);
 	mg_info("connector serving");
 	event_base_dispatch(c.base);
@@ -382,6 +392,7 @@ out:
 		mg_park_free(c.parked);
 	while (c.rsubs != NULL)
 		mg_rsub_free(c.rsubs);
+	mg_jwksurl_free(&c);
 	mg_upstreams_free(c.ups);
 	for (size_t i = 0; i < MG_USESS_BUCKETS; i++)
 		while (c.usess[i] != NULL)

@@ -3,7 +3,8 @@
  * connector.c is the role and its loop; relay.c the requests it relays;
  * usess.c the upstream sessions behind gateway sessions, closed when
  * those idle out; park.c the bridged requests parked for their client's
- * retry; rsub.c the reverse bridge's resource subscriptions.
+ * retry; rsub.c the reverse bridge's resource subscriptions; jwksurl.c
+ * the auth_jwt key sets it fetches for the workers.
  */
 #ifndef MG_CONNPRIV_H
 #define MG_CONNPRIV_H
@@ -89,25 +90,26 @@ typedef struct usess {
 } usess_t;
 
 typedef struct mg_connector_s {
-	usess_t           *usess[MG_USESS_BUCKETS];
-	usess_t           *closing, *closing_last; /* to close upstream */
-	int                nclosing;               /* DELETEs in flight */
-	struct event      *sweep;                  /* ends idle sessions */
-	mg_upstreams_t    *ups;
-	relay_t           *relays;
-	int                nrelays;
-	peer_t            *peers;
-	uint64_t           next_peer_id;
-	parked_t          *parked;
-	int                nparked;
-	rsub_t            *rsubs;
-	uint64_t           listens; /* ids of our listens */
-	mg_child_ctx_t    *ctx;
-	struct event_base *base;
-	mg_child_t        *child;
-	mg_link_t         *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
-	int                quitting;
-	int                bridges_closed; /* stopping: DELETEs queued */
+	usess_t            *usess[MG_USESS_BUCKETS];
+	usess_t            *closing, *closing_last; /* to close upstream */
+	int                 nclosing;               /* DELETEs in flight */
+	struct event       *sweep;                  /* ends idle sessions */
+	mg_upstreams_t     *ups;
+	relay_t            *relays;
+	int                 nrelays;
+	peer_t             *peers;
+	uint64_t            next_peer_id;
+	parked_t           *parked;
+	int                 nparked;
+	rsub_t             *rsubs;
+	uint64_t            listens; /* ids of our listens */
+	mg_child_ctx_t     *ctx;
+	struct event_base  *base;
+	mg_child_t         *child;
+	mg_link_t          *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
+	struct mg_jwksurls *jwks; /* jwksurl.c; NULL: no auth_jwt */
+	int                 quitting;
+	int                 bridges_closed; /* stopping: DELETEs queued */
 } mg_connector_t;
 
 /* connector.c */
@@ -154,5 +156,13 @@ void    mg_rsub_free(rsub_t *s);
 void    mg_connector_subscribe(mg_connector_t *c, relay_t *r,
        const mg_msg_req_t *q, const mg_upstream_t *up, const char *body,
        size_t len);
+
+/* jwksurl.c: fetch every jwks_url now and then; a worker's link came up
+ * (it gets every set there is); a worker met a kid a set lacks. */
+int  mg_jwksurl_start(mg_connector_t *c);
+void mg_jwksurl_free(mg_connector_t *c);
+void mg_jwksurl_welcome(mg_connector_t *c, mg_link_t *link);
+void mg_jwksurl_unknown_kid(
+    mg_connector_t *c, mg_link_t *link, const mg_msg_keys_t *m);
 
 #endif

@@ -67,7 +67,9 @@ static const struct {
 	{ MG_MSG_ANSWER, "ANSWER" },
 	{ MG_MSG_ANSWER_FWD, "ANSWER_FWD" },
 	{ MG_MSG_PARK, "PARK" },
+	{ MG_MSG_KID_UNKNOWN, "KID_UNKNOWN" },
 	{ MG_MSG_NOTIFY_FWD, "NOTIFY_FWD" },
+	{ MG_MSG_JWKS, "JWKS" },
 };
 
 void

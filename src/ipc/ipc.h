@@ -46,6 +46,7 @@ typedef enum {
 	MG_MSG_PEER_END,
 	MG_MSG_ANSWER, /* a client's response we could not place */
 	MG_MSG_PARK,   /* keep this relay for the client's retry (bridge) */
+	MG_MSG_KID_UNKNOWN, /* a token's kid an auth_jwt block's set lacks */
 	MG_MSG_UPSTREAM_LAST,
 
 	/* 0x03xx: connector -> worker */
@@ -60,6 +61,7 @@ typedef enum {
 	MG_MSG_PEER_CANCEL,      /* that worker's client is gone */
 	MG_MSG_ANSWER_FWD,       /* another worker's MG_MSG_ANSWER */
 	MG_MSG_NOTIFY_FWD,       /* a notification for a session's GET stream */
+	MG_MSG_JWKS,             /* an auth_jwt block's JWK Set, as fetched */
 	MG_MSG_DOWNSTREAM_LAST
 } mg_msg_type_t;
 

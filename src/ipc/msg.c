@@ -390,6 +390,52 @@ unpack_park(reader_t *r, mg_msg_t *m)
 	m->park.key = get_bytes(r, MG_PARK_KEY, MG_PARK_KEY);
 }
 
+/* JWKS, KID_UNKNOWN: i32 block, u32 length, the text (a document of at
+ * most MG_MSG_JWKS_MAX, a kid of at most MG_MSG_KID_MAX). */
+static int
+pack_keys_max(mg_msg_out_t *o, const mg_msg_t *m, size_t max)
+{
+	if (m->keys.block < 0 || m->keys.text.len > max)
+		return MG_ERROR;
+	PUT(o, int32_t, m->keys.block);
+	PUT(o, uint32_t, m->keys.text.len);
+	add_part(o, m->keys.text.p, m->keys.text.len);
+	return MG_OK;
+}
+
+static void
+unpack_keys_max(reader_t *r, mg_msg_t *m, size_t max)
+{
+	m->keys.block = get_i32(r);
+	m->keys.text = get_text(r, get_u32(r), max);
+	if (m->keys.block < 0)
+		r->bad = 1;
+}
+
+static int
+pack_jwks(mg_msg_out_t *o, const mg_msg_t *m)
+{
+	return pack_keys_max(o, m, MG_MSG_JWKS_MAX);
+}
+
+static void
+unpack_jwks(reader_t *r, mg_msg_t *m)
+{
+	unpack_keys_max(r, m, MG_MSG_JWKS_MAX);
+}
+
+static int
+pack_kid(mg_msg_out_t *o, const mg_msg_t *m)
+{
+	return pack_keys_max(o, m, MG_MSG_KID_MAX);
+}
+
+static void
+unpack_kid(reader_t *r, mg_msg_t *m)
+{
+	unpack_keys_max(r, m, MG_MSG_KID_MAX);
+}
+
 /* ---- one row per type ------------------------------------------------ */
 
 typedef struct {
@@ -425,6 +471,7 @@ static const codec_t upstream[] = {
 	[MG_MSG_PEER_END - MG_MSG_UPSTREAM_FIRST] = ROW(end),
 	[MG_MSG_ANSWER - MG_MSG_UPSTREAM_FIRST] = ROW(note),
 	[MG_MSG_PARK - MG_MSG_UPSTREAM_FIRST] = ROW(park),
+	[MG_MSG_KID_UNKNOWN - MG_MSG_UPSTREAM_FIRST] = ROW(kid),
 };
 
 static const codec_t downstream[] = {
@@ -438,6 +485,7 @@ static const codec_t downstream[] = {
 	[MG_MSG_PEER_CANCEL - MG_MSG_DOWNSTREAM_FIRST] = NONE,
 	[MG_MSG_ANSWER_FWD - MG_MSG_DOWNSTREAM_FIRST] = ROW(note),
 	[MG_MSG_NOTIFY_FWD - MG_MSG_DOWNSTREAM_FIRST] = ROW(note),
+	[MG_MSG_JWKS - MG_MSG_DOWNSTREAM_FIRST] = ROW(jwks),
 };
 
 /* Every known type has its row (a type added to the enum without one

@@ -24,12 +24,14 @@
 #include "ipc.h"
 
 /* Bytes of a text part at most (those without are up to the frame). */
-#define MG_MSG_VERSION_MAX 31    /* a protocol version */
-#define MG_MSG_LEI_MAX 255       /* a Last-Event-ID */
-#define MG_MSG_EVENT_ID_MAX 255  /* an SSE event's id */
-#define MG_MSG_END_MAX 512       /* RESP_END's message */
-#define MG_MSG_CANCEL_ID_MAX 255 /* CANCEL's request id */
-#define MG_MSG_TEXT16_MAX 65535  /* REQ's init and headers */
+#define MG_MSG_VERSION_MAX 31         /* a protocol version */
+#define MG_MSG_LEI_MAX 255            /* a Last-Event-ID */
+#define MG_MSG_EVENT_ID_MAX 255       /* an SSE event's id */
+#define MG_MSG_END_MAX 512            /* RESP_END's message */
+#define MG_MSG_CANCEL_ID_MAX 255      /* CANCEL's request id */
+#define MG_MSG_TEXT16_MAX 65535       /* REQ's init and headers */
+#define MG_MSG_KID_MAX 255            /* KID_UNKNOWN's kid */
+#define MG_MSG_JWKS_MAX (1024 * 1024) /* a JWK Set the connector fetched */
 
 /* A part of a message: bytes in the frame, not NUL-terminated. */
 typedef struct {
@@ -132,6 +134,20 @@ typedef struct {
 	const uint8_t *key;
 } mg_msg_park_t;
 
+/*
+ * JWKS (connector -> worker): "the keys of auth_jwt block BLOCK are now
+ * this JWK Set", TEXT the document as fetched from its jwks_url (empty:
+ * none, the last one expired); sent to every worker when it changes and
+ * to a worker when its link comes up.  KID_UNKNOWN (worker -> connector):
+ * a token named kid TEXT, which the set of BLOCK lacks; the connector
+ * fetches again, at most once per jwks_min_refresh.  BLOCK is the
+ * block's index (mg_auth_jwt_t's), which every process computes alike.
+ */
+typedef struct {
+	int32_t       block;
+	mg_msg_text_t text;
+} mg_msg_keys_t;
+
 /* A message of any type.  READY, QUIT, TERMINATE, REQ_CANCEL and
  * PEER_CANCEL have no payload. */
 typedef struct {
@@ -147,6 +163,7 @@ typedef struct {
 		mg_msg_note_t   note;
 		mg_msg_resume_t resume;
 		mg_msg_park_t   park;
+		mg_msg_keys_t   keys;
 	};
 } mg_msg_t;
 

@@ -233,7 +233,8 @@ auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 	mg_jwks_t *keys;
 
 	(void)arg;
-	if (a->jwks != NULL)
+	/* a jwks_url's keys are the connector's to fetch, never read here */
+	if (a->jwks != NULL || a->jwks_url.url != NULL)
 		return MG_OK;
 	if (a->jwks_file.path != NULL)
 		keys = auth_load_jwks(&a->jwks_file, err);
@@ -253,40 +254,4 @@ int
 mg_master_auth_load(mg_conf_t *conf, char **err)
 {
 	return auth_each(conf, auth_load, NULL, err);
-}
-
-/* Until the access phase checks tokens (issue 18, in progress), say so
- * where the operator looks: a route with auth_jwt still serves anyone. */
-static int
-auth_warn(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
-{
-	void (*say)(const char *) = *(void (**)(const char *))arg;
-	char *msg;
-
-	(void)conf;
-	(void)err;
-	if (asprintf(&msg,
-		"auth_jwt in %s:%d is checked but not enforced yet: its "
-		"routes still serve every client",
-		a->pos.file, a->pos.line) < 0)
-		return MG_OK;
-	say(msg);
-	free(msg);
-	return MG_OK;
-}
-
-static void
-auth_log_warn(const char *msg)
-{
-	mg_warn("%s", msg);
-}
-
-void
-mg_master_auth_warn(mg_conf_t *conf, void (*say)(const char *msg))
-{
-	char *err;
-
-	if (say == NULL)
-		say = auth_log_warn;
-	auth_each(conf, auth_warn, &say, &err);
 }

@@ -26,9 +26,6 @@ mg_conf_t *mg_master_load_conf(const char *path, char **err);
  * directive's file and line (NULL: out of memory). */
 int mg_master_auth_resolve(mg_conf_t *conf, char **err);
 int mg_master_auth_load(mg_conf_t *conf, char **err);
-/* A warning per auth_jwt block while tokens are not enforced yet, to
- * SAY, or to the error log (NULL). */
-void mg_master_auth_warn(mg_conf_t *conf, void (*say)(const char *msg));
 
 /* upcred.c: the upstreams' secret files (header_secret_file,
  * env_secret_file, client_secret_file) read onto CONF when it is

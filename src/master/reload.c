@@ -127,7 +127,6 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	/* children of older generations have their own copies */
 	mg_tls_set_free(M.tls);
 	M.tls = tls;
-	mg_master_auth_warn(conf, NULL);
 	return MG_OK;
 }
 

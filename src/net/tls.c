@@ -1,6 +1,7 @@
 /*
- * Every OpenSSL call of the TLS layer (tls.h): contexts for servers and
- * https upstreams, SNI, client certificates, and the text of TLS errors.
+ * Every OpenSSL call of the TLS layer (tls.h): contexts for servers,
+ * https upstreams and jwks_urls, SNI, client certificates, and the text of TLS
+ * errors.
  */
 #include "config.h"
 
@@ -182,6 +183,56 @@ fail:
 	return NULL;
 }
 
+/* A jwks_url's: TLS 1.2 or later, the server always verified, against
+ * jwks_trusted_certificate or the system's CAs. */
+static SSL_CTX *
+jwks_ctx(const mg_auth_jwt_t *a, char **err)
+{
+	const mg_conf_file_t *ca = &a->jwks_trusted_certificate;
+	SSL_CTX              *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	if (ca->path ? SSL_CTX_load_verify_locations(ctx, ca->path, NULL) != 1
+		     : SSL_CTX_set_default_verify_paths(ctx) != 1)
+		goto fail;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)"\x08http/1.1", 9);
+	return ctx;
+fail:
+	*err = ctx_error("jwks_trusted_certificate", ca->path,
+	    ca->path ? &ca->pos : &a->jwks_url.pos);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* A context for A, by its index, unless it has one or needs none. */
+static int
+jwks_ctx_add(mg_tls_set_t *set, const mg_auth_jwt_t *a, char **err)
+{
+	if (a == NULL || a->jwks_url.url == NULL || set->jwks[a->index])
+		return MG_OK;
+	set->jwks[a->index] = jwks_ctx(a, err);
+	return set->jwks[a->index] ? MG_OK : MG_ERROR;
+}
+
+static int
+jwks_ctxs(mg_tls_set_t *set, const mg_conf_t *conf, char **err)
+{
+	set->njwks = (size_t)conf->nauth_jwt;
+	if ((set->jwks = calloc(set->njwks + 1, sizeof(SSL_CTX *))) == NULL)
+		return MG_ERROR;
+	for (const mg_server_t *s = conf->servers; s != NULL; s = s->next) {
+		if (jwks_ctx_add(set, s->auth_jwt, err) != MG_OK)
+			return MG_ERROR;
+		for (const mg_location_t *l = s->locations; l; l = l->next)
+			if (jwks_ctx_add(set, l->auth_jwt, err) != MG_OK)
+				return MG_ERROR;
+	}
+	return MG_OK;
+}
+
 static int
 listens_ssl(const mg_server_t *srv)
 {
@@ -225,6 +276,8 @@ mg_tls_set_new(const mg_conf_t *conf, char **err)
 				"certificate is not checked",
 			    u->name);
 	}
+	if (jwks_ctxs(set, conf, err) != MG_OK)
+		goto fail;
 	return set;
 fail:
 	mg_tls_set_free(set);
@@ -240,6 +293,9 @@ mg_tls_set_free(mg_tls_set_t *set)
 		SSL_CTX_free(set->servers[i]);
 	for (size_t i = 0; set->upstreams && i < set->nupstreams; i++)
 		SSL_CTX_free(set->upstreams[i]);
+	for (size_t i = 0; set->jwks && i < set->njwks; i++)
+		SSL_CTX_free(set->jwks[i]);
+	free(set->jwks);
 	free(set->servers);
 	free(set->upstreams);
 	free(set);

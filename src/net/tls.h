@@ -3,7 +3,8 @@
  *
  * The contexts are made by the master (it can read key files before the
  * children drop privileges) for a whole configuration at once, as a set:
- * one per server that listens with ssl, one per https upstream.  The
+ * one per server that listens with ssl, one per https upstream, one per
+ * auth_jwt block with a jwks_url (the connector fetches it).  The
  * children inherit them.  A reload makes a new set; if any certificate or
  * key fails, the reload fails and the old set keeps serving.
  */
@@ -23,6 +24,8 @@ typedef struct mg_tls_set {
 	size_t              nservers;
 	struct ssl_ctx_st **upstreams; /* by upstream index; NULL: http */
 	size_t              nupstreams;
+	struct ssl_ctx_st **jwks; /* by auth_jwt index; NULL: no jwks_url */
+	size_t              njwks;
 } mg_tls_set_t;
 
 /* Every context CONF needs; NULL with *err (malloc'd, naming the file and

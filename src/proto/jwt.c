@@ -571,10 +571,14 @@ mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
 	ERR_set_mark();
 	rc = jwt_verify(token, len, keys, rules, &t, out);
 	ERR_pop_to_mark();
-	json_object_put(t.header);
-	free(t.buf);
 	if (rc != MG_JWT_OK)
 		mg_jwt_clear(out);
+	/* what a caller needs to ask for fresher keys */
+	if (rc == MG_JWT_UNKNOWN_KEY && t.kid != NULL &&
+	    strlen(t.kid) < sizeof(out->kid))
+		memcpy(out->kid, t.kid, strlen(t.kid) + 1);
+	json_object_put(t.header);
+	free(t.buf);
 	return rc;
 }
 

@@ -129,8 +129,10 @@ typedef struct {
  * header's kid that fits the alg (the kid known, but no key of it fits:
  * MG_JWT_ALG); for a kid no key has, the one key without kid that fits
  * (a secret file's); with no kid, the one key that fits (none in a
- * non-empty set: MG_JWT_ALG); else MG_JWT_UNKNOWN_KEY.  OUT is always
- * initialized, so mg_jwt_clear is always safe.
+ * non-empty set: MG_JWT_ALG); else MG_JWT_UNKNOWN_KEY, and then OUT's kid
+ * alone is set, to the header's kid (unverified: a hint to fetch fresher
+ * keys, never an identity).  OUT is always initialized, so mg_jwt_clear
+ * is always safe.
  */
 int mg_jwt_verify(const char *token, size_t len, const mg_jwks_t *keys,
     const mg_jwt_rules_t *rules, mg_jwt_t *out);

@@ -103,18 +103,20 @@ mg_accesslog_replace(int index, int fd)
 	files[index].fd = fd;
 }
 
-/* The verified client certificate's subject, quoted, or "-". */
+/* "S" or "KIND:S" quoted, bytes outside printable ASCII, quotes and
+ * backslashes as '?'; "-" when S is NULL. */
 static void
-client_subject(mg_http_req_t *req, char *out, size_t len)
+quoted(const char *kind, const char *s, char *out, size_t len)
 {
-	const char *s = mg_http_req_client_subject(req);
-	size_t      n = 0;
+	size_t n = 0;
 
 	if (s == NULL) {
 		snprintf(out, len, "-");
 		return;
 	}
 	out[n++] = '"';
+	if (kind != NULL)
+		n += (size_t)snprintf(out + n, len - n, "%s:", kind);
 	for (; *s != '\0' && n + 2 < len; s++)
 		out[n++] = *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'
 		    ? *s
@@ -132,7 +134,8 @@ dash(const char *s)
 void
 mg_accesslog_write(const mg_http_conf_t *h, const mg_accesslog_entry_t *e)
 {
-	char            line[1536], when[40], code[16] = "-", subject[400];
+	char            line[1920], when[40], code[16] = "-", subject[400];
+	char            who[300];
 	struct timeval  tv;
 	struct tm       tm;
 	struct timespec ts;
@@ -151,13 +154,16 @@ mg_accesslog_write(const mg_http_conf_t *h, const mg_accesslog_entry_t *e)
 	    mg_http_req_start_us(e->req);
 	if (e->rpc_error != 0)
 		snprintf(code, sizeof(code), "%d", e->rpc_error);
-	client_subject(e->req, subject, sizeof(subject));
+	quoted(
+	    NULL, mg_http_req_client_subject(e->req), subject, sizeof(subject));
+	quoted(
+	    e->who_kind, e->who_kind != NULL ? e->who : NULL, who, sizeof(who));
 	n = snprintf(line, sizeof(line),
-	    "%s %s %s %s %s %s %s %s %d %s %zu %lld %s\n", when,
+	    "%s %s %s %s %s %s %s %s %d %s %zu %lld %s %s\n", when,
 	    mg_http_req_peer(e->req), dash(e->server), dash(e->location),
 	    dash(e->session), mg_http_req_method_name(e->req),
 	    dash(e->rpc_method), dash(e->tool), mg_http_req_status(e->req),
-	    code, mg_http_req_bytes_out(e->req), (long long)us, subject);
+	    code, mg_http_req_bytes_out(e->req), (long long)us, subject, who);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(files[i].fd, line, (size_t)n) < 0)
 		return; /* nothing to do about a failing log */

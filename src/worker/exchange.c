@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "tokcache.h"
 #include "sse.h"
 
 static uint64_t
@@ -46,6 +47,11 @@ mg_mcp_ctx_new(struct event_base *base, mg_sesstab_t *sessions,
 	ctx->sessions = sessions;
 	ctx->key = key;
 	ctx->conf = conf;
+	if ((ctx->tokens = mg_tokcache_new((size_t)conf->auth_token_cache)) ==
+	    NULL) {
+		free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -162,6 +168,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 	else if (ex->relay)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
+	json_object_put(ex->who_claims);
 	json_object_put(ex->asks);
 	json_object_put(ex->refused);
 	if (ex->gather)
@@ -500,5 +507,6 @@ mg_mcp_ctx_free(mg_mcp_ctx_t *ctx)
 		return;
 	while (ctx->exchanges != NULL)
 		mg_ex_free(ctx->exchanges);
+	mg_tokcache_free(ctx->tokens);
 	free(ctx);
 }

@@ -12,6 +12,7 @@
 #include "era.h"
 #include "ipc.h"
 #include "jsonrpc.h"
+#include "jwt.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "replay.h"
@@ -108,6 +109,10 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
+	/* who the client is, as the access phase found (auth_jwt.c) */
+	const char *who_kind; /* "jwt"; NULL: nobody in particular */
+	char        who[sizeof(((mg_jwt_t *)0)->sub)]; /* the token's sub */
+	struct json_object *who_claims; /* a verified token's; a reference */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -123,10 +128,11 @@ struct mg_mcp_ctx {
 	mg_proxy_t             *proxy;
 	void (*fwd)(void *arg, mg_mcp_fwd_t what, uint64_t session,
 	    const char *text, size_t len);
-	void    *fwd_arg;
-	uint64_t asked;            /* requests to clients so far */
-	int      slot, generation; /* the worker's, in stream ids */
-	int      ndropped;         /* streams waiting for their clients */
+	void               *fwd_arg;
+	struct mg_tokcache *tokens; /* verified bearer tokens (auth_jwt.c) */
+	uint64_t            asked;  /* requests to clients so far */
+	int                 slot, generation; /* the worker's, in stream ids */
+	int                 ndropped; /* streams waiting for their clients */
 };
 
 /*
@@ -192,8 +198,15 @@ void           mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
 void           mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 mg_mcp_call_t *mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
+/* auth_jwt.c: the access phase's bearer tokens */
+int mg_ex_check_jwt(mg_mcp_ex_t *ex);
+
 /* head.c */
 int mg_ex_check_host(mg_mcp_ex_t *ex);
+/* Whether HOST (LEN bytes, no port) names SRV: one of its server_names,
+ * or, on a LOOPBACK listener, a local name. */
+int mg_ex_host_ours(
+    const mg_server_t *srv, const char *host, size_t len, int loopback);
 int mg_ex_check_origin(mg_mcp_ex_t *ex);
 int mg_ex_check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);

@@ -72,6 +72,14 @@ origin_allowed(const mg_mcp_ex_t *ex, const char *origin)
 	return is_local_host(host, len) || is_server_name(ex->srv, host, len);
 }
 
+int
+mg_ex_host_ours(
+    const mg_server_t *srv, const char *host, size_t len, int loopback)
+{
+	return is_server_name(srv, host, len) ||
+	    (loopback && is_local_host(host, len));
+}
+
 /* On a loopback listener, only local names and our own (DNS rebinding). */
 static int
 host_allowed(const mg_mcp_ex_t *ex, int loopback)
@@ -82,8 +90,7 @@ host_allowed(const mg_mcp_ex_t *ex, int loopback)
 		return 1;
 	if (host == NULL)
 		return 0;
-	return is_local_host(host, strlen(host)) ||
-	    is_server_name(ex->srv, host, strlen(host));
+	return mg_ex_host_ours(ex->srv, host, strlen(host), 1);
 }
 
 /* On a loopback listener, Host must be a local name or ours (DNS

@@ -20,8 +20,8 @@ static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
 static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
 	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
 
-/* Authentication goes here: nobody is told apart yet. */
-static const mg_phase_handler_t access_phase[] = { NULL };
+/* Who the client is: a bearer token (auth_jwt.c). */
+static const mg_phase_handler_t access_phase[] = { mg_ex_check_jwt, NULL };
 
 static const struct {
 	mg_http_method_t   method;
@@ -110,6 +110,8 @@ log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
 	e.tool = ex->tool[0] ? ex->tool : NULL;
 	e.rpc_error = ex->rpc_error;
+	e.who_kind = ex->who_kind;
+	e.who = ex->who;
 	mg_accesslog_write(&ex->loc->http, &e);
 }
 

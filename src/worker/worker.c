@@ -16,12 +16,14 @@
 #include <event2/listener.h>
 
 #include "accesslog.h"
+#include "authkeys.h"
 #include "child.h"
 #include "http.h"
 #include "limit.h"
 #include "link.h"
 #include "log.h"
 #include "served.h"
+#include "authmeta.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "selfconn.h"
@@ -120,9 +122,17 @@ on_headers(void *arg, mg_http_req_t *req)
 	const mg_location_t *loc = route(req, &srv);
 	struct ssl_ctx_st   *tls = mg_http_req_tls_ctx(req);
 
+	const char *suffix;
+
 	if (mg_mcp_headers(req, srv,
 		tls != NULL ? w->ctx->tls->servers[srv->index] : NULL) != MG_OK)
 		return 0;
+	if (mg_authmeta_path(req, &suffix)) {
+		mg_authmeta_reply(req, srv, route_location(srv, suffix), suffix,
+		    ((const mg_wlisten_t *)mg_http_req_listener(req))
+			->loopback);
+		return 0;
+	}
 	if (loc == NULL) {
 		mg_http_reply_error(req, 404, -32600,
 		    "Not Found: no MCP "
@@ -437,6 +447,7 @@ worker_link_frame(
 		mg_mcp_peer_resume(w->mcp, hdr->id, &m->resume);
 		break;
 	case MG_MSG_PEER_CANCEL: mg_mcp_peer_cancel(w->mcp, hdr->id); break;
+	case MG_MSG_JWKS: mg_authkeys_set(&m->keys); break;
 	default:
 		mg_debug(
 		    "%s frame from the connector", mg_ipc_type_name(hdr->type));
@@ -452,6 +463,7 @@ worker_link_lost(void *arg, mg_link_t *link, const char *why)
 	mg_warn("lost the link to the connector: %s", why);
 	w->link = NULL;
 	mg_proxy_set_link(w->proxy, NULL);
+	mg_authkeys_set_link(NULL);
 	mg_mcp_peers_lost(w->mcp);
 }
 
@@ -484,6 +496,7 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 	o.arg = w;
 	mg_proxy_set_link(w->proxy, NULL);
 	mg_mcp_peers_lost(w->mcp);
+	mg_authkeys_set_link(NULL);
 	mg_link_free(w->link);
 	if ((w->link = mg_link_new(w->base, fd, w->ctx->slot, &o)) == NULL) {
 		mg_error("cannot set up the link to the connector");
@@ -492,6 +505,7 @@ worker_link(void *arg, int fd, const mg_msg_link_t *msg)
 	/* HELLO first, then the requests that waited for the link */
 	mg_link_send_msg(w->link, 0, &hello);
 	mg_proxy_set_link(w->proxy, w->link);
+	mg_authkeys_set_link(w->link);
 	mg_debug("linked to the connector");
 }
 
@@ -502,6 +516,7 @@ worker_free(mg_worker_t *w)
 	mg_limit_conns_free(w->conns);
 	mg_mcp_ctx_free(w->mcp);
 	mg_proxy_free(w->proxy);
+	mg_authkeys_free();
 	mg_link_free(w->link);
 	mg_child_free(w->child);
 	worker_unlisten(w);
@@ -532,6 +547,7 @@ worker_setup(mg_worker_t *w)
 	w->conns = mg_limit_conns_new(
 	    ctx->conf->worker_connections, ctx->conf->connections_per_address);
 	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
+	    mg_authkeys_init(ctx->conf) != MG_OK ||
 	    mg_proxy_set_hold(w->proxy, w->base, MG_RELAY_HOLD_MS) != MG_OK ||
 	    w->drain == NULL || w->conns == NULL ||
 	    event_add(w->drain, &tick) != 0) {

@@ -177,8 +177,9 @@ check_message(const char *err, const uint8_t *a, size_t alen, const uint8_t *b,
 	check_ref(err, p, (size_t)(err + n - p), a, alen, b, blen, has_b);
 }
 
-/* An auth_jwt a route enforces: an issuer, one source of keys, HS256
- * alone and only with a secret, values in range. */
+/* An auth_jwt a route enforces: an issuer, one source of keys (a
+ * jwks_url over https only), HS256 alone and only with a secret, values
+ * in range. */
 static void
 check_auth(const mg_auth_jwt_t *a)
 {
@@ -187,9 +188,14 @@ check_auth(const mg_auth_jwt_t *a)
 
 	FUZZ_ASSERT(!a->off, "auth_jwt off left on a route");
 	FUZZ_ASSERT(a->issuers.n >= 1, "auth_jwt without issuer");
-	FUZZ_ASSERT(
-	    (a->jwks_file.path == NULL) != (a->hs256_secret_file.path == NULL),
-	    "auth_jwt: not one of jwks_file and hs256_secret_file");
+	FUZZ_ASSERT((a->jwks_file.path != NULL) +
+		    (a->hs256_secret_file.path != NULL) +
+		    (a->jwks_url.url != NULL) ==
+		1,
+	    "auth_jwt: not one of jwks_file, jwks_url and hs256_secret_file");
+	FUZZ_ASSERT(a->jwks_url.url == NULL || a->jwks_url.tls,
+	    "auth_jwt: a jwks_url over plain http");
+	FUZZ_ASSERT(a->index >= 0, "auth_jwt: not numbered");
 	FUZZ_ASSERT((a->hs256_secret_file.path != NULL) == hs256,
 	    "auth_jwt: HS256 without its secret, or a secret without HS256");
 	FUZZ_ASSERT(a->leeway >= 0 && a->leeway <= 600000, "leeway %lld",

@@ -33,7 +33,7 @@
 #     ssl_verify off makes the unknown CA work, with a warning at start.
 #  5. mTLS: ssl_verify_client on refuses a client without a certificate
 #     (TLS 1.3 and 1.2, one info line) and one with an untrusted
-#     certificate, takes the right one and logs its subject as the last
+#     certificate, takes the right one and logs its subject in the 13th
 #     field of the access log; optional takes both and logs the subject
 #     only when there is one; a resumed session keeps its subject, and a
 #     session of another server of the port does not stand in for the
@@ -444,15 +444,15 @@ ssl_verify off: the upstream with the unknown CA works | echo "$G/up/no_verify" 
 ROWS
 
 # ==== 5. client certificates ===================================================
-# The subject of a client certificate is the last field of the access log
-# ("-" without one).
+# The subject of a client certificate is the 13th field of the access log
+# ("-" without one), before the identity (14th, "-" here: no auth_jwt).
 tl_table tl_probe <<'ROWS'
 ssl_verify_client on, no client certificate: refused | ping "$MT" "${CA[@]}" | status=000 | curl=!0
 ... and one info line in A's error log | - | a.error~TLS handshake with 127\.0\.0\.1 failed=1
 ssl_verify_client on, no client certificate, TLS 1.2: refused | ping "$MT" "${CA[@]}" --tls-max 1.2 | status=000 | curl=!0
 ssl_verify_client on, a certificate of an untrusted CA: refused | ping "$MT" "${CA[@]}" "${RC[@]}" | status=000 | curl=!0
 ssl_verify_client on, the right client certificate: answered | ping "$MT" "${CA[@]}" "${CC[@]}" | status=200
-the access log's last field is the client's subject: @SUBJ@ | - | subject=@SUBJ@
+the access log's 13th field is the client's subject: @SUBJ@ | - | subject=@SUBJ@
 ssl_verify_client optional: without a certificate answered, logged - | ping "$OP" "${CA[@]}" | status=200 | subject=-
 ssl_verify_client optional: with one answered, logged @SUBJ@ | ping "$OP" "${CA[@]}" "${CC[@]}" | status=200 | subject=@SUBJ@
 ssl_verify_client optional, a certificate of an untrusted CA: refused at the handshake | ping "$OP" "${CA[@]}" "${RC[@]}" | status=000 | curl=!0

@@ -414,9 +414,9 @@ tl_log_count() {
 #   peer.subject=S  the server's certificate has subject S ("CN = x")
 #   peer.serial=N   ... serial N
 #   host=NAME       A's access log line of the request names server NAME
-#   subject=S       ... ends with the client subject S (or -)
-#   b.subject=S     B's first access log line of a tools/call echo ends
-#                   with S
+#   subject=S       ... has the client subject S (or -) before the identity
+#   b.subject=S     B's first access log line of a tools/call echo has
+#                   S before the identity
 #   rpc.error=RE    (upinit) an immediate -32000 error naming the upstream
 #                   and matching RE, case ignored
 #   a.warn=RE       A's error log has a [warn] line naming the upstream of
@@ -441,10 +441,10 @@ tl_expect() {
 	peer.subject=*) [ "$(tl_peer_subject)" = "$v" ] ;;
 	peer.serial=*) [ "$(tl_peer_serial)" = "$v" ] ;;
 	host=*) [ "$(tl_req_line | awk '{ print $3 }')" = "$v" ] ;;
-	subject=*) [ "$(tl_req_line | sed -E 's/^([^ ]+ ){11}[^ ]+ //')" = "$v" ] ;;
+	subject=*) [ "$(tl_req_line | sed -E 's/^([^ ]+ ){11}[^ ]+ //; s/ (-|"[^"]*")$//')" = "$v" ] ;;
 	b.subject=*)
 		line=$(tl_lines_after "${TL_LOG[b.access]}" "${TL_N0[b.access]}" | grep ' tools/call echo ' | head -n 1)
-		[ -n "$line" ] && [ "${line%" $v"}" != "$line" ]
+		[ -n "$line" ] && [ "${line%" $v -"}" != "$line" ]
 		;;
 	rpc.error=*) tl_rpc_error "$v" ;;
 	a.warn=*) grep -E "\[warn\].*upstream \"$TL_ROUTE\".*" "$MG_TMP/error.log" | grep -qiE -- "$v" ;;

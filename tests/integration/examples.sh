@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Every conf/examples/*.conf works as shipped: each passes -t where it
+# lies, and each is started (from a copy whose only change is a free port
+# instead of 8080) and does what its opening comment promises.  For
+# auth.conf: 401 without a token, the metadata, and a call with the token
+# that conf/examples/auth-example-token.sh prints (the command the docs
+# give).
+. "$(dirname "$0")/lib.sh"
+mg_setup
+SRC=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+EX=$SRC/conf/examples
+
+n=0
+for f in "$EX"/*.conf; do
+	out=$("$MCPGW" -t -c "$f" 2>&1) || fail "$(basename "$f") does not pass -t: $out"
+	n=$((n + 1))
+done
+[ $n -ge 1 ] || fail "no conf/examples/*.conf"
+ok "every one of the $n conf/examples/*.conf passes -t as shipped"
+
+# The copy: same files, port 8080 replaced, the log in the test's directory.
+MG_PORT=$(free_port)
+mkdir "$MG_TMP/ex"
+cp "$EX"/* "$MG_TMP/ex/"
+sed -i "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/; s|^error_log stderr info;|error_log $MG_TMP/error.log info;|" "$MG_TMP/ex/auth.conf"
+cmp -s <(sed "s/$MG_PORT/8080/; s|$MG_TMP/error.log|stderr|" "$MG_TMP/ex/auth.conf") "$EX/auth.conf" ||
+	fail "the copy of auth.conf differs from the shipped one beyond port and log"
+"$MCPGW" -F -c "$MG_TMP/ex/auth.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+MG_MASTER=$!
+disown "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 1 ready' '$MG_TMP/error.log' 2>/dev/null" || fail "auth.conf did not start"
+
+U=http://127.0.0.1:$MG_PORT
+st=$(curl -s -D "$MG_TMP/h" -o /dev/null -w '%{http_code}' --max-time 5 "$U/mcp")
+[ "$st" = 401 ] && grep -qi "^WWW-Authenticate: Bearer resource_metadata=\"$U/.well-known/oauth-protected-resource/mcp\", scope=\"mcp:tools\"" "$MG_TMP/h" ||
+	fail "auth.conf: no 401 with the challenge: $st $(cat "$MG_TMP/h")"
+meta=$(curl -s --max-time 5 "$U/.well-known/oauth-protected-resource/mcp")
+[ "$meta" = "{\"resource\":\"$U/mcp\",\"authorization_servers\":[\"https://auth.example.com/\"],\"scopes_supported\":[\"mcp:tools\"],\"bearer_methods_supported\":[\"header\"]}" ] ||
+	fail "auth.conf: metadata $meta"
+TOKEN=$(sh "$EX/auth-example-token.sh" "$U/mcp") || fail "auth-example-token.sh failed"
+body=$(curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-H 'Accept: application/json, text/event-stream' "$U/mcp" \
+	-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}')
+echo "$body" | grep -qF '"serverInfo":{"name":"mcpgw-everything"' || fail "auth.conf: initialize with the token: $body"
+[ "$(http_status "$U/mcp/open")" != 401 ] || fail "auth.conf: /mcp/open asked for a token"
+t=$(sh "$EX/auth-example-token.sh" "$U/mcp" mcp:other)
+st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $t" "$U/mcp")
+[ "$st" = 403 ] || fail "auth.conf: a token without mcp:tools: $st"
+ok "auth.conf as shipped: 401 with the challenge, the metadata, a call with auth-example-token.sh's token, 403 without the scope, /mcp/open open"
+
+kill "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "auth.conf did not stop"
+mg_done
