@@ -11,9 +11,8 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include <stddef.h>
 
-#include "log.h"
 #include "upx.h"
 
 int
