@@ -97,10 +97,6 @@ mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
 /* A file a directive names, relative to the directory of the file being
  * read (set_auth.c), in the pool; NULL when out of memory. */
 char *mg_conf_path(conf_parse_t *cp, const char *path);
-/* TEXT, an http(s) URL, taken apart into U, in the pool
- * (set_upstream.c): MG_OK, MG_DECLINED when it is not one, MG_ERROR when
- * out of memory. */
-int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u);
 
 /* After parsing: validate.c, then defaults.c. */
 int  mg_conf_validate(conf_parse_t *cp);
