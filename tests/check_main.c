@@ -30,6 +30,7 @@ main(void)
 		jwt_suite,
 		oauth_suite,
 		tokcache_suite,
+		policy_suite,
 	};
 	SRunner *sr;
 	int      failed;

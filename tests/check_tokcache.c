@@ -15,7 +15,8 @@
 #include "suites.h"
 #include "tokcache.h"
 
-static int block_a, block_b, keys_1, keys_2;
+static int block_a, block_b;
+enum { keys_1 = 1, keys_2 = 2 };
 
 /* A verified token saying SUB, as mg_jwt_verify would fill it. */
 static mg_jwt_t
@@ -33,12 +34,12 @@ verified(const char *sub)
 START_TEST(found_for_the_same_key_only)
 {
 	mg_tokcache_t    *c = mg_tokcache_new(8);
-	mg_tokcache_key_t k = { &block_a, &keys_1, "https://a/mcp" };
+	mg_tokcache_key_t k = { &block_a, keys_1, "https://a/mcp" };
 	mg_tokcache_key_t other[] = {
-		{ &block_b, &keys_1, "https://a/mcp" },
-		{ &block_a, &keys_2, "https://a/mcp" },
-		{ &block_a, &keys_1, "https://b/mcp" },
-		{ &block_a, &keys_1, NULL },
+		{ &block_b, keys_1, "https://a/mcp" },
+		{ &block_a, keys_2, "https://a/mcp" },
+		{ &block_a, keys_1, "https://b/mcp" },
+		{ &block_a, keys_1, NULL },
 	};
 	mg_jwt_t        t = verified("alice");
 	const mg_jwt_t *hit;
@@ -64,7 +65,7 @@ END_TEST
 START_TEST(dropped_when_expired)
 {
 	mg_tokcache_t    *c = mg_tokcache_new(8);
-	mg_tokcache_key_t k = { &block_a, &keys_1, NULL };
+	mg_tokcache_key_t k = { &block_a, keys_1, NULL };
 	mg_jwt_t          t = verified("bob");
 
 	mg_tokcache_put(c, &k, "t", 1, 1000, &t);
@@ -79,7 +80,7 @@ END_TEST
 START_TEST(oldest_forgotten_when_full)
 {
 	mg_tokcache_t    *c = mg_tokcache_new(3);
-	mg_tokcache_key_t k = { &block_a, &keys_1, NULL };
+	mg_tokcache_key_t k = { &block_a, keys_1, NULL };
 	mg_jwt_t          t = verified("carol");
 	char              tok[8];
 
@@ -103,7 +104,7 @@ END_TEST
 START_TEST(size_zero_keeps_none)
 {
 	mg_tokcache_t    *c = mg_tokcache_new(0);
-	mg_tokcache_key_t k = { &block_a, &keys_1, NULL };
+	mg_tokcache_key_t k = { &block_a, keys_1, NULL };
 	mg_jwt_t          t = verified("dave");
 
 	ck_assert_int_eq(mg_tokcache_put(c, &k, "t", 1, 1000, &t), MG_OK);
@@ -118,7 +119,7 @@ END_TEST
 START_TEST(many_entries)
 {
 	mg_tokcache_t    *c = mg_tokcache_new(1000);
-	mg_tokcache_key_t k = { &block_a, &keys_1, NULL };
+	mg_tokcache_key_t k = { &block_a, keys_1, NULL };
 	mg_jwt_t          t = verified("erin");
 	char              tok[16];
 

@@ -22,5 +22,6 @@ Suite *exchange_suite(void);
 Suite *jwt_suite(void);
 Suite *oauth_suite(void);
 Suite *tokcache_suite(void);
+Suite *policy_suite(void);
 
 #endif

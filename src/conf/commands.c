@@ -173,7 +173,10 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_location_t, builtin), 0, NULL },
 	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, mg_conf_set_pass,
 	    offsetof(mg_location_t, pass), 0, NULL },
-	{ "mcp_deny", MG_CTX_LOCATION, 1, 2, mg_conf_set_deny, 0, 0, NULL },
+	{ "mcp_allow", MG_CTX_LOCATION, 1, CONF_NARGS_MAX, mg_conf_set_rule, 0,
+	    0, NULL },
+	{ "mcp_deny", MG_CTX_LOCATION, 1, CONF_NARGS_MAX, mg_conf_set_rule, 0,
+	    0, NULL },
 
 	/* auth_jwt { ... } or auth_jwt off; (mg_conf_find tells them apart) */
 	{ "auth_jwt", MG_CTX_SERVER, 0, 0, mg_conf_auth_jwt,

@@ -97,13 +97,44 @@ typedef struct mg_listen {
 	mg_conf_pos_t           pos;
 } mg_listen_t;
 
-/* mcp_deny METHOD [NAME]: requests refused at a location (403). */
-typedef struct mg_mcp_deny {
-	struct mg_mcp_deny *next;
-	char               *method; /* exact, or "*" for any */
+/* What a condition of an mcp_allow or mcp_deny rule looks at
+ * (docs/configuration.md, "Policy rules"). */
+typedef enum {
+	MG_COND_SUB,   /* sub=GLOB: a JWT's subject */
+	MG_COND_SCOPE, /* scope=S: a JWT grants S */
+	MG_COND_CLAIM, /* claim:NAME=VALUE: a JWT's claim is, or holds, VALUE */
+	MG_COND_KEY,   /* key=GLOB: the API key's name */
+	MG_COND_CERT, /* cert=GLOB: the verified client certificate's subject */
+	MG_COND_KIND, /* kind=jwt|key|cert|none: how the client was known */
+	MG_COND_COUNT
+} mg_mcp_cond_what_t;
+
+/* WHAT=V1|V2|...: holds when any of the values does. */
+typedef struct {
+	mg_mcp_cond_what_t what;
+	char              *claim; /* MG_COND_CLAIM: the claim's name */
+	mg_conf_words_t    values;
+} mg_mcp_cond_t;
+
+/*
+ * mcp_allow|mcp_deny METHOD [NAME] [if|unless COND...]: a location's
+ * policy rules, in file order; the first that matches a request decides
+ * it, and a request no rule matches is refused when an mcp_allow rule
+ * names its method (an allow list), else served.
+ */
+typedef struct mg_mcp_rule {
+	struct mg_mcp_rule *next;
+	char               *method; /* a glob ("*": any) */
 	char               *name;   /* a glob (fnmatch) of the name, or NULL */
+	int                 allow;  /* mcp_allow */
+	int                 unless; /* matches when the conditions do not */
+	mg_mcp_cond_t      *conds;  /* all must hold; none: always */
+	size_t              nconds;
 	mg_conf_pos_t       pos;
-} mg_mcp_deny_t;
+} mg_mcp_rule_t;
+
+/* mcp_deny's rules were all there was before mcp_allow came. */
+typedef mg_mcp_rule_t mg_mcp_deny_t;
 
 /* "server URL" of an upstream (or a jwks_url), taken apart. */
 typedef struct {
@@ -163,7 +194,10 @@ typedef struct mg_location {
 	const struct mg_mcp_backend *backend;
 	char                        *pass;     /* mcp_pass UPSTREAM */
 	const struct mg_upstream    *upstream; /* what pass names */
-	mg_mcp_deny_t               *deny;     /* in file order */
+	union { /* mcp_allow and mcp_deny, in file order (rules.h) */
+		mg_mcp_rule_t *rules;
+		mg_mcp_rule_t *deny; /* its name before mcp_allow */
+	};
 	/* after defaults: its own, else its server's; NULL: none, or off */
 	mg_auth_jwt_t *auth_jwt;
 	mg_http_conf_t http;

@@ -130,7 +130,8 @@ CONF_SETTER(mg_conf_set_verify_client);
 /* set_location.c */
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
-CONF_SETTER(mg_conf_set_deny);
+/* set_policy.c */
+CONF_SETTER(mg_conf_set_rule);
 /* set_upstream.c */
 /* TEXT, "http(s)://HOST[:PORT][/PATH]", taken apart into U (in the
  * pool): MG_OK, MG_DECLINED if it is no such URL, MG_ERROR without

@@ -162,8 +162,9 @@ auth_verify(mg_mcp_ex_t *ex, const char *token, size_t len, const char *aud,
     mg_jwt_t *t)
 {
 	const mg_auth_jwt_t *a = ex->loc->auth_jwt;
-	const mg_jwks_t     *keys = mg_authkeys_get(a);
-	mg_tokcache_key_t    k = { a, keys, aud };
+	uint64_t             gen;
+	const mg_jwks_t     *keys = mg_authkeys_get(a, &gen);
+	mg_tokcache_key_t    k = { a, gen, aud };
 	int64_t              now = (int64_t)time(NULL);
 	const mg_jwt_t      *hit;
 	mg_jwt_rules_t       r = { 0 };

@@ -23,6 +23,7 @@
 typedef struct {
 	const mg_auth_jwt_t *a;     /* NULL: the block has no jwks_url */
 	mg_jwks_t           *set;   /* NULL: none yet, or dropped */
+	uint64_t             gen;   /* set's number: sets never share one */
 	int64_t              asked; /* ms: the last KID_UNKNOWN sent */
 } authkeys_t;
 
@@ -30,6 +31,7 @@ static struct {
 	authkeys_t *v; /* by block index */
 	int         n;
 	mg_link_t  *link;
+	uint64_t    gens; /* sets received so far */
 } keys;
 
 static int64_t
@@ -42,11 +44,15 @@ now_ms(void)
 }
 
 const mg_jwks_t *
-mg_authkeys_get(const mg_auth_jwt_t *a)
+mg_authkeys_get(const mg_auth_jwt_t *a, uint64_t *gen)
 {
+	*gen = 0;
 	if (a->jwks_url.url == NULL)
 		return a->jwks;
-	return a->index < keys.n ? keys.v[a->index].set : NULL;
+	if (a->index >= keys.n)
+		return NULL;
+	*gen = keys.v[a->index].gen;
+	return keys.v[a->index].set;
 }
 
 void
@@ -125,6 +131,7 @@ mg_authkeys_set(const mg_msg_keys_t *m)
 	    k->a->pos.file, k->a->pos.line, set ? mg_jwks_count(set) : 0);
 	mg_jwks_free(k->set);
 	k->set = set;
+	k->gen = ++keys.gens;
 }
 
 void

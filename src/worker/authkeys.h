@@ -8,6 +8,8 @@
 #ifndef MG_AUTHKEYS_H
 #define MG_AUTHKEYS_H
 
+#include <stdint.h>
+
 #include "conf.h"
 #include "jwt.h"
 #include "link.h"
@@ -16,10 +18,11 @@
 /* The keys of A as this worker knows them now; NULL: none yet (a
  * jwks_url's until the connector's first set arrives, or after it
  * dropped one older than jwks_max_stale; a token is then refused as
- * "unknown key").  The pointer stays good until the
- * worker's loop runs again; a verified-token cache compares it to know
- * whether the keys changed. */
-const mg_jwks_t *mg_authkeys_get(const mg_auth_jwt_t *a);
+ * "unknown key").  The pointer stays good until the worker's loop runs
+ * again.  *GEN tells this set from every other this worker held (0: a
+ * file's, which never changes): a verified-token cache compares it, not
+ * the pointer, which a new set may reuse. */
+const mg_jwks_t *mg_authkeys_get(const mg_auth_jwt_t *a, uint64_t *gen);
 
 /* A token named KID, which the keys of A lack: a fresher set may have it.
  * Asking costs nothing here: whoever fetches keys limits how often. */

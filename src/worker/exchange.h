@@ -113,6 +113,7 @@ struct mg_mcp_ex {
 	const char *who_kind; /* "jwt"; NULL: nobody in particular */
 	char        who[sizeof(((mg_jwt_t *)0)->sub)]; /* the token's sub */
 	struct json_object *who_claims; /* a verified token's; a reference */
+	unsigned lists; /* list answers cut for who (rules.h MG_LIST_*) */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -232,7 +233,12 @@ void mg_ex_listen_end(mg_mcp_ex_t *ex);
 void mg_ex_relayed_listen_end(mg_mcp_ex_t *ex);
 void mg_ex_post(mg_mcp_ex_t *ex);
 
-/* policy.c */
+/* policy.c: list answers cut to what the client may call (ex->lists,
+ * set by the message phase); _text: MG_OK with MSG cut into OUT, else
+ * MG_DECLINED (MSG goes as it is) */
+void mg_ex_lists_filter(mg_mcp_ex_t *ex, struct json_object *result);
+int  mg_ex_lists_filter_text(
+     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
 
 /* relay.c */
 extern const mg_relay_ops_t mg_ex_relay_ops;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "rules.h"
 #include "sse.h"
 
 /* A POST on an mcp_pass location whose upstream speaks a 2025 revision:
@@ -41,7 +42,7 @@ mg_ex_post_relay(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 
 /*
  * The same for a plain request or notification of 2025 (mg_rpc_peek), on
- * a location without mcp_deny: checked as mg_rpc_parse would, but with
+ * a location without policy rules: checked as mg_rpc_parse would, but with
  * no tree built or freed, for the message goes on as it came.
  * MG_DECLINED: mg_ex_post_relay's turn.
  */
@@ -180,29 +181,45 @@ relay_turned(mg_mcp_ex_t *ex, const char *msg, size_t len)
 	evbuffer_free(b);
 }
 
+/* MSG as the client may see it: a list answer cut to what it may call
+ * (policy.c), in CUT; else MSG as it came (always on a route without
+ * rules, which copies nothing). */
+static const char *
+relay_seen(mg_mcp_ex_t *ex, const char *msg, size_t *len, struct evbuffer **cut)
+{
+	*cut = NULL;
+	if (ex->lists == 0 || (*cut = evbuffer_new()) == NULL ||
+	    mg_ex_lists_filter_text(ex, msg, *len, *cut) != MG_OK)
+		return msg;
+	*len = evbuffer_get_length(*cut);
+	return (const char *)evbuffer_pullup(*cut, -1);
+}
+
 static void
 relay_data(void *arg, const char *msg, size_t len)
 {
-	mg_mcp_ex_t *ex = arg;
+	mg_mcp_ex_t     *ex = arg;
+	struct evbuffer *cut;
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
+	msg = relay_seen(ex, msg, &len, &cut);
 	if (ex->translate != NULL)
 		relay_turned(ex, msg, len);
 	else
 		relay_message(ex, msg, len);
+	if (cut != NULL)
+		evbuffer_free(cut);
 }
 
 /* An upstream's SSE event, passed on with its own id and retry, so the
  * client can resume through the gateway. */
 static void
-relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
+relay_event_out(
+    mg_mcp_ex_t *ex, const char *id, long retry, const char *data, size_t len)
 {
-	mg_mcp_ex_t     *ex = arg;
 	struct evbuffer *out;
 
-	if (ex->req == NULL || ex->answered_relay)
-		return;
 	/* over either bridge: the messages turned, the upstream stream's
 	 * ids, retry and priming event dropped (the other era's ids mean
 	 * nothing to the client); an answer alone goes as JSON */
@@ -221,6 +238,20 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	if (mg_http_stream_write_buffer(ex->req, out) != MG_OK)
 		mg_http_stream_end(ex->req);
 	evbuffer_free(out);
+}
+
+static void
+relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
+{
+	mg_mcp_ex_t     *ex = arg;
+	struct evbuffer *cut;
+
+	if (ex->req == NULL || ex->answered_relay)
+		return;
+	data = relay_seen(ex, data, &len, &cut);
+	relay_event_out(ex, id, retry, data, len);
+	if (cut != NULL)
+		evbuffer_free(cut);
 }
 
 static void
@@ -273,6 +304,8 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	q.lei = mg_http_req_header(ex->req, "Last-Event-ID");
 	if (q.lei == NULL || q.method != MG_HTTP_GET)
 		q.lei = "";
+	else /* it may replay the answer to a list: cut like the first */
+		ex->lists = mg_lists_of(ex->loc->rules, NULL);
 	q.lei_len = strlen(q.lei);
 	if (len > MG_IPC_MAX_FRAME - 4096) {
 		mg_ex_refuse(ex, 413, ex->req_id, MG_RPC_INVALID_REQUEST,

@@ -24,7 +24,7 @@ typedef struct mg_tokcache mg_tokcache_t;
 /* What a lookup must match besides the token. */
 typedef struct {
 	const void *block;    /* the auth_jwt block */
-	const void *keys;     /* the key set it was verified with */
+	uint64_t    keys;     /* the key set it was verified with: its gen */
 	const char *audience; /* the default audience used, or NULL */
 } mg_tokcache_key_t;
 
