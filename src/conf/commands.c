@@ -219,6 +219,22 @@ const conf_command_t mg_commands[] = {
 	{ "scope", MG_CTX_AUTH_JWT, 1, CONF_NARGS_MAX, mg_conf_set_auth_scope,
 	    offsetof(mg_auth_jwt_t, scopes), 0, NULL },
 
+	/* the other methods of the access phase (set_access.c) */
+	{ "auth_keys", MG_CTX_SERVER, 1, 2, mg_conf_auth_keys,
+	    offsetof(mg_server_t, auth_keys), 0, NULL },
+	{ "auth_keys", MG_CTX_LOCATION, 1, 2, mg_conf_auth_keys,
+	    offsetof(mg_location_t, auth_keys), 0, NULL },
+	{ "auth_cert", MG_CTX_SERVER, 1, 1, mg_conf_set_auth_cert,
+	    offsetof(mg_server_t, auth_cert), 0, NULL },
+	{ "auth_cert", MG_CTX_LOCATION, 1, 1, mg_conf_set_auth_cert,
+	    offsetof(mg_location_t, auth_cert), 0, NULL },
+	{ "auth_order", MG_CTX_SERVER, 1, MG_AUTH_NMETHODS,
+	    mg_conf_set_auth_order, offsetof(mg_server_t, auth_order), 0,
+	    NULL },
+	{ "auth_order", MG_CTX_LOCATION, 1, MG_AUTH_NMETHODS,
+	    mg_conf_set_auth_order, offsetof(mg_location_t, auth_order), 0,
+	    NULL },
+
 	{ "server", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_upstream_server, 0, 0,
 	    NULL },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,

@@ -182,6 +182,40 @@ typedef struct mg_auth_jwt {
 	mg_conf_pos_t pos;
 } mg_auth_jwt_t;
 
+/*
+ * The other ways a route tells clients apart (docs/auth.md): API keys
+ * (auth_keys FILE [header=NAME]; the master reads FILE into keys), a
+ * verified client certificate (auth_cert on), and the order in which a
+ * route tries its methods (auth_order).  Each is written in a server or
+ * a location, and a location without its own takes its server's.
+ */
+struct mg_apikeys;
+
+typedef struct mg_auth_keys {
+	int                      off;    /* "auth_keys off;" (parsing only) */
+	mg_conf_file_t           file;   /* "NAME SHA256-HEX" lines */
+	char                    *header; /* header=NAME; NULL: Bearer only */
+	const struct mg_apikeys *keys;   /* the file's keys, once loaded */
+	mg_conf_pos_t            pos;
+} mg_auth_keys_t;
+
+typedef struct {
+	int           on;  /* after defaults: 0 or 1 */
+	mg_conf_pos_t pos; /* file NULL: not written */
+} mg_auth_cert_t;
+
+/* The methods, by the names auth_order knows them by. */
+#define MG_AUTH_CERT 0
+#define MG_AUTH_JWT 1
+#define MG_AUTH_KEY 2
+#define MG_AUTH_NMETHODS 3
+
+typedef struct {
+	uint8_t       v[MG_AUTH_NMETHODS]; /* MG_AUTH_*, first tried first */
+	uint8_t       n;                   /* 0: not written */
+	mg_conf_pos_t pos;
+} mg_auth_order_t;
+
 struct mg_mcp_backend;
 
 typedef struct mg_location {
@@ -199,9 +233,12 @@ typedef struct mg_location {
 		mg_mcp_rule_t *deny; /* its name before mcp_allow */
 	};
 	/* after defaults: its own, else its server's; NULL: none, or off */
-	mg_auth_jwt_t *auth_jwt;
-	mg_http_conf_t http;
-	mg_conf_pos_t  pos;
+	mg_auth_jwt_t  *auth_jwt;
+	mg_auth_keys_t *auth_keys;  /* as auth_jwt */
+	mg_auth_cert_t  auth_cert;  /* as auth_jwt; off unless written */
+	mg_auth_order_t auth_order; /* after defaults: never empty */
+	mg_http_conf_t  http;
+	mg_conf_pos_t   pos;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -212,8 +249,11 @@ typedef struct mg_server {
 	mg_location_t    *locations;
 	mg_http_conf_t    http;
 	mg_tls_conf_t     tls;
-	mg_auth_jwt_t    *auth_jwt; /* for its locations; NULL: none */
-	int               index;    /* in file order, from 0 */
+	mg_auth_jwt_t    *auth_jwt;   /* for its locations; NULL: none */
+	mg_auth_keys_t   *auth_keys;  /* for its locations; NULL: none */
+	mg_auth_cert_t    auth_cert;  /* for its locations */
+	mg_auth_order_t   auth_order; /* for its locations; n 0: none */
+	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 } mg_server_t;
 

@@ -157,6 +157,13 @@ CONF_SETTER(mg_conf_oauth_client);
 CONF_SETTER(mg_conf_set_token_url);
 CONF_SETTER(mg_conf_set_client_id);
 CONF_SETTER(mg_conf_set_client_auth);
+/* set_access.c: auth_keys, auth_cert, auth_order; what they need of
+ * their server (validate.c), and inheritance (defaults.c) */
+CONF_SETTER(mg_conf_auth_keys);
+CONF_SETTER(mg_conf_set_auth_cert);
+CONF_SETTER(mg_conf_set_auth_order);
+int  mg_conf_validate_access(conf_parse_t *cp, const mg_server_t *srv);
+void mg_conf_access_defaults(mg_server_t *srv);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER

@@ -171,6 +171,7 @@ mg_conf_defaults(conf_parse_t *cp)
 			conf_merge_http(&loc->http, &srv->http);
 			conf_merge_auth(loc, srv);
 		}
+		mg_conf_access_defaults(srv);
 		if (srv->auth_jwt != NULL && srv->auth_jwt->off)
 			srv->auth_jwt = NULL;
 	}

@@ -210,7 +210,8 @@ mg_conf_validate(conf_parse_t *cp)
 			    "no \"listen\" directive in server block");
 		if (conf_validate_tls(cp, srv) != MG_OK ||
 		    conf_validate_auth(cp, srv->auth_jwt) != MG_OK ||
-		    conf_validate_audience(cp, srv, srv->auth_jwt) != MG_OK)
+		    conf_validate_audience(cp, srv, srv->auth_jwt) != MG_OK ||
+		    mg_conf_validate_access(cp, srv) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
 			if (conf_validate_location(cp, loc) != MG_OK ||

@@ -253,5 +253,7 @@ auth_load(mg_conf_t *conf, mg_auth_jwt_t *a, void *arg, char **err)
 int
 mg_master_auth_load(mg_conf_t *conf, char **err)
 {
-	return auth_each(conf, auth_load, NULL, err);
+	if (auth_each(conf, auth_load, NULL, err) != MG_OK)
+		return MG_ERROR;
+	return mg_master_auth_keys_load(conf, err);
 }

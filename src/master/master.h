@@ -26,6 +26,8 @@ mg_conf_t *mg_master_load_conf(const char *path, char **err);
  * directive's file and line (NULL: out of memory). */
 int mg_master_auth_resolve(mg_conf_t *conf, char **err);
 int mg_master_auth_load(mg_conf_t *conf, char **err);
+/* auth_keys.c: the keys files of auth_keys (called by the above). */
+int mg_master_auth_keys_load(mg_conf_t *conf, char **err);
 
 /* upcred.c: the upstreams' secret files (header_secret_file,
  * env_secret_file, client_secret_file) read onto CONF when it is

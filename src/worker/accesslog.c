@@ -134,8 +134,8 @@ dash(const char *s)
 void
 mg_accesslog_write(const mg_http_conf_t *h, const mg_accesslog_entry_t *e)
 {
-	char            line[1920], when[40], code[16] = "-", subject[400];
-	char            who[300];
+	char            line[2240], when[40], code[16] = "-", subject[400];
+	char            who[600];
 	struct timeval  tv;
 	struct tm       tm;
 	struct timespec ts;

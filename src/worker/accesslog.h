@@ -7,8 +7,8 @@
  * A line: time, client address, server, location, session (shortened),
  * HTTP method, JSON-RPC method, tool, HTTP status, JSON-RPC error code,
  * bytes sent, duration in microseconds, the verified client certificate's
- * subject, who the access phase found the client to be ("jwt:SUB"); "-"
- * where there is none.  Never a header value.
+ * subject, who the access phase found the client to be ("jwt:SUB",
+ * "key:NAME", "cert:SUBJECT"); "-" where there is none.  Never a header value.
  */
 #ifndef MG_ACCESSLOG_H
 #define MG_ACCESSLOG_H
@@ -24,7 +24,7 @@ typedef struct {
 	const char    *rpc_method;
 	const char    *tool;
 	int            rpc_error;
-	const char    *who_kind; /* "jwt", or NULL: nobody in particular */
+	const char    *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
 	const char    *who;
 } mg_accesslog_entry_t;
 

@@ -1,10 +1,12 @@
 /*
- * The access phase's bearer tokens (auth_jwt): a route with an auth_jwt
- * block serves a request only with "Authorization: Bearer TOKEN" whose
- * JWT verifies against the block's keys and rules and grants every scope
- * the block requires, as an OAuth 2.1 resource server does (the MCP
+ * The access phase's bearer tokens (auth_jwt; access.h): a route with an
+ * auth_jwt block identifies a client by "Authorization: Bearer TOKEN"
+ * whose JWT verifies against the block's keys and rules and grants every
+ * scope the block requires, as an OAuth 2.1 resource server does (the MCP
  * authorization specification; RFC 6750 for the answers, RFC 9728 for the
- * metadata they point to, RFC 8707 for the default audience).
+ * metadata they point to, RFC 8707 for the default audience).  A request
+ * without a token is not this file's to answer (access.c asks for one
+ * with the challenge below).
  *
  * A verified token is remembered by the worker (tokcache.h) until it
  * expires, so that the calls of a session cost a lookup each, not a
@@ -16,52 +18,17 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
 #include <json-c/json.h>
 
+#include "access.h"
 #include "authkeys.h"
 #include "authmeta.h"
 #include "exchange.h"
 #include "log.h"
 #include "tokcache.h"
-
-/* mcpgw's own JSON-RPC error code for a request without a valid token
- * (HTTP 401, or 400 for a malformed Authorization header); a missing
- * scope is MG_MCP_ERR_FORBIDDEN (403). */
-#define AUTH_ERR_UNAUTHORIZED -32005
-
-/* What a request's Authorization header holds. */
-typedef enum {
-	AUTH_NONE,   /* no header, or another scheme: just ask for a token */
-	AUTH_BEARER, /* "Bearer TOKEN" */
-	AUTH_BAD,    /* two headers, or "Bearer" without a token */
-} auth_header_t;
-
-static auth_header_t
-auth_bearer(mg_http_req_t *req, const char **token, size_t *len)
-{
-	const char *v = mg_http_req_header(req, "Authorization");
-	size_t      n;
-
-	if (v == NULL)
-		return AUTH_NONE;
-	if (mg_http_req_header_count(req, "Authorization") != 1)
-		return AUTH_BAD;
-	if (strncasecmp(v, "Bearer", 6) != 0 || (v[6] != ' ' && v[6] != '\0'))
-		return AUTH_NONE;
-	for (v += 6; *v == ' '; v++)
-		;
-	for (n = strlen(v); n > 0 && v[n - 1] == ' '; n--)
-		;
-	if (n == 0)
-		return AUTH_BAD;
-	*token = v;
-	*len = n;
-	return AUTH_BEARER;
-}
 
 /* "S1 S2" of the block's required scopes into OUT. */
 static void
@@ -88,24 +55,21 @@ auth_meta_url(mg_mcp_ex_t *ex, char *buf, size_t len)
 }
 
 /*
- * Answer STATUS with WWW-Authenticate: Bearer [error="ERROR",
- * error_description="WHY",] resource_metadata="URL", scope="..." and a
- * JSON-RPC error body.  The metadata URL is left out when the resource
- * cannot be named.
+ * Add WWW-Authenticate: Bearer [error="ERROR", error_description="WHY",]
+ * resource_metadata="URL", scope="..." to EX's answer.  The metadata URL
+ * is left out when the resource cannot be named.  MG_ERROR: out of
+ * memory.
  */
 static int
-auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
+auth_challenge(mg_mcp_ex_t *ex, const char *error, const char *why)
 {
 	const mg_auth_jwt_t *a = ex->loc->auth_jwt;
 	struct evbuffer     *h = evbuffer_new();
-	char                 url[MG_AUTH_URL_MAX], msg[160];
+	char                 url[MG_AUTH_URL_MAX];
 	const char          *sep = "";
 
-	if (h == NULL) {
-		mg_ex_refuse(
-		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
+	if (h == NULL)
 		return MG_ERROR;
-	}
 	evbuffer_add_printf(h, "Bearer ");
 	if (error != NULL) {
 		evbuffer_add_printf(
@@ -125,31 +89,31 @@ auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
 	mg_http_add_header(
 	    ex->req, "WWW-Authenticate", (const char *)evbuffer_pullup(h, -1));
 	evbuffer_free(h);
-	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
-	mg_ex_refuse(ex, status, NULL,
-	    status == 403 ? MG_MCP_ERR_FORBIDDEN : AUTH_ERR_UNAUTHORIZED, msg);
-	return MG_ERROR;
+	return MG_OK;
 }
 
-/* S for a log line: printable ASCII, the rest as '?', cut to LEN. */
-static void
-auth_printable(const char *s, char *out, size_t len)
+/* Answer STATUS with the challenge and a JSON-RPC error body. */
+static int
+auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
 {
-	size_t n = 0;
+	char msg[160];
 
-	for (; *s != '\0' && n + 1 < len; s++)
-		out[n++] = *s >= 0x20 && *s < 0x7f && *s != '"' ? *s : '?';
-	out[n] = '\0';
+	if (auth_challenge(ex, error, why) != MG_OK) {
+		mg_ex_refuse(
+		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return MG_ERROR;
+	}
+	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
+	mg_ex_refuse(ex, status, NULL,
+	    status == 403 ? MG_MCP_ERR_FORBIDDEN : MG_AUTH_ERR_UNAUTHORIZED,
+	    msg);
+	return MG_ERROR;
 }
 
 static void
 auth_log(mg_mcp_ex_t *ex, int level, const char *what)
 {
-	const mg_auth_jwt_t *a = ex->loc->auth_jwt;
-
-	mg_log(level, "%s: a request from %s refused by auth_jwt in %s:%d: %s",
-	    ex->loc->path, mg_http_req_peer(ex->req), a->pos.file, a->pos.line,
-	    what);
+	mg_auth_log(ex, level, "auth_jwt", &ex->loc->auth_jwt->pos, what);
 }
 
 /*
@@ -210,7 +174,7 @@ auth_invalid(mg_mcp_ex_t *ex, int rc, const mg_jwt_t *t)
 
 	if (rc == MG_JWT_UNKNOWN_KEY) {
 		mg_authkeys_unknown_kid(ex->loc->auth_jwt, t->kid);
-		auth_printable(t->kid, kid, sizeof(kid));
+		mg_auth_printable(t->kid, kid, sizeof(kid));
 		snprintf(what, sizeof(what), "unknown key (kid \"%s\")", kid);
 	} else
 		snprintf(what, sizeof(what), "%s", mg_jwt_reason(rc));
@@ -223,19 +187,8 @@ auth_invalid(mg_mcp_ex_t *ex, int rc, const mg_jwt_t *t)
 	return auth_refuse(ex, 401, "invalid_token", mg_jwt_reason(rc));
 }
 
-/* Who the client is, for the access log and the message phase. */
-static void
-auth_identify(mg_mcp_ex_t *ex, const mg_jwt_t *t)
-{
-	ex->who_kind = "jwt";
-	/* sub fits: both are 256 bytes, and it is never cut (jwt.h) */
-	memcpy(ex->who, t->sub, strlen(t->sub) + 1);
-	json_object_put(ex->who_claims);
-	ex->who_claims = json_object_get(t->claims);
-}
-
-int
-mg_ex_check_jwt(mg_mcp_ex_t *ex)
+static int
+auth_check(mg_mcp_ex_t *ex)
 {
 	const mg_auth_jwt_t *a = ex->loc->auth_jwt;
 	const char          *token = NULL, *aud = NULL, *scope;
@@ -244,17 +197,13 @@ mg_ex_check_jwt(mg_mcp_ex_t *ex)
 	mg_jwt_t             t;
 	int                  rc;
 
-	if (a == NULL)
-		return MG_DECLINED;
-	switch (auth_bearer(ex->req, &token, &len)) {
-	case AUTH_NONE:
-		auth_log(ex, MG_LOG_INFO, "no bearer token");
-		return auth_refuse(ex, 401, NULL, "a bearer token is required");
-	case AUTH_BAD: /* RFC 6750 3.1: a malformed request */
+	switch (mg_auth_bearer(ex, MG_AUTH_JWT, &token, &len)) {
+	case MG_AUTH_NONE: return MG_DECLINED;
+	case MG_AUTH_BAD: /* RFC 6750 3.1: a malformed request */
 		auth_log(ex, MG_LOG_WARN, "a malformed Authorization header");
 		return auth_refuse(ex, 400, "invalid_request",
 		    "malformed Authorization header");
-	case AUTH_BEARER: break;
+	case MG_AUTH_BEARER: break;
 	}
 	if (a->audiences.n == 0) {
 		if (mg_auth_resource(ex->req, ex->srv, ex->loopback,
@@ -272,7 +221,7 @@ mg_ex_check_jwt(mg_mcp_ex_t *ex)
 		return rc;
 	}
 	if ((scope = auth_missing_scope(a, &t)) != NULL) {
-		auth_printable(t.sub, sub, sizeof(sub));
+		mg_auth_printable(t.sub, sub, sizeof(sub));
 		snprintf(what, sizeof(what), "sub \"%s\" lacks scope \"%s\"",
 		    sub, scope);
 		auth_log(ex, MG_LOG_WARN, what);
@@ -281,7 +230,30 @@ mg_ex_check_jwt(mg_mcp_ex_t *ex)
 		mg_jwt_clear(&t);
 		return auth_refuse(ex, 403, "insufficient_scope", what);
 	}
-	auth_identify(ex, &t);
+	/* who the client is, for the access log and the message phase */
+	rc = mg_auth_identify(ex, "jwt", t.sub, t.claims);
 	mg_jwt_clear(&t);
-	return MG_OK;
+	return rc;
 }
+
+static const mg_conf_pos_t *
+auth_configured(const mg_location_t *loc)
+{
+	return loc->auth_jwt != NULL ? &loc->auth_jwt->pos : NULL;
+}
+
+/* For a request without a token: where to get one. */
+static int
+auth_ask(mg_mcp_ex_t *ex)
+{
+	return auth_challenge(ex, NULL, NULL) == MG_OK;
+}
+
+const mg_access_method_t mg_access_jwt = {
+	"auth_jwt",
+	"bearer token",
+	"a",
+	auth_configured,
+	auth_check,
+	auth_ask,
+};

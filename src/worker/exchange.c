@@ -169,6 +169,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 		mg_proxy_cancel(ex->relay);
 	json_object_put(ex->req_id);
 	json_object_put(ex->who_claims);
+	free(ex->who);
 	json_object_put(ex->asks);
 	json_object_put(ex->refused);
 	if (ex->gather)

@@ -109,9 +109,12 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
-	/* who the client is, as the access phase found (auth_jwt.c) */
-	const char *who_kind; /* "jwt"; NULL: nobody in particular */
-	char        who[sizeof(((mg_jwt_t *)0)->sub)]; /* the token's sub */
+	/* who the client is, as the access phase found (access.h) */
+	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
+	/* a token's sub, a key's name, a certificate's subject; malloc'd
+	 * (a buffer here would grow every exchange past a malloc size class
+	 * that costs 1,700 instructions a request) */
+	char               *who;
 	struct json_object *who_claims; /* a verified token's; a reference */
 	unsigned lists; /* list answers cut for who (rules.h MG_LIST_*) */
 	/* for the access log */
@@ -199,8 +202,8 @@ void           mg_ex_cancelled(mg_mcp_ex_t *ex, struct json_object *params);
 void           mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 mg_mcp_call_t *mg_ex_call_new(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 
-/* auth_jwt.c: the access phase's bearer tokens */
-int mg_ex_check_jwt(mg_mcp_ex_t *ex);
+/* access.c: the access phase (access.h) */
+int mg_ex_access(mg_mcp_ex_t *ex);
 
 /* head.c */
 int mg_ex_check_host(mg_mcp_ex_t *ex);

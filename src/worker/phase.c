@@ -20,8 +20,9 @@ static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
 static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
 	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
 
-/* Who the client is: a bearer token (auth_jwt.c). */
-static const mg_phase_handler_t access_phase[] = { mg_ex_check_jwt, NULL };
+/* Who the client is: a certificate, a bearer token or an API key, in
+ * the route's auth_order (access.c). */
+static const mg_phase_handler_t access_phase[] = { mg_ex_access, NULL };
 
 static const struct {
 	mg_http_method_t   method;

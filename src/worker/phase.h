@@ -4,7 +4,8 @@
  *   head     what the headers alone say: the server TLS chose and the
  *            client certificate (as soon as the headers are in), then
  *            Host, Origin, the version spoken, the hop count (head.c)
- *   access   who the client is: a bearer token (auth_jwt.c)
+ *   access   who the client is: a client certificate, a bearer token
+ *            or an API key, in the route's auth_order (access.c)
  *   message  what it may do: method and tool policy (policy.c), run on
  *            each POST's message once it is read
  *   content  a built-in server (dispatch.c) or the relay (relay.c)

@@ -14,10 +14,19 @@
 #  - a token bound to another route (aud) is refused with 401
 #    invalid_token, the log saying why; a token without a required scope
 #    gets 403 insufficient_scope;
-#  - key rotation at the authorization server during the run: new tokens
-#    carry the new kid and work (the SDK v2 client's too, speaking
-#    2026-07-28), tokens signed by the old key still work.
-# Needs tests/auth/node_modules (npm ci --prefix tests/auth).
+#  - mcpgw takes the keys from the authorization server's jwks_uri over
+#    https (jwks_url, with jwks_trusted_certificate naming a CA made here by
+#    openssl; the authorization server serves https with a certificate of
+#    that CA, and the SDK clients trust it through NODE_EXTRA_CA_CERTS);
+#  - key rotation at the authorization server while a loop of calls goes
+#    on, each with a fresh token, and with a token of the old key, on kept
+#    alive connections, without a reload: a token of the new kid is refused
+#    only as an "unknown key" until the connector has fetched the set again
+#    (one fetch, at most jwks_min_refresh after the last), then accepted,
+#    every time; the old key's token works throughout, as the old key stays
+#    published; the workers are the same processes; and the SDK v2 client,
+#    speaking 2026-07-28, works after it with a token of the new kid.
+# Needs tests/auth/node_modules (npm ci --prefix tests/auth) and openssl.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
@@ -45,21 +54,43 @@ jget() {
 		const v = eval(process.argv[2]); process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));' "$1" "$2"
 }
 
-# --- the authorization server ----------------------------------------------
+# --- the authorization server, over https -----------------------------------
 
-JWKS=$MG_TMP/jwks.json
+# a CA, and a certificate of it for 127.0.0.1 that the issuer serves with
+PKI=$MG_TMP/pki
+mkdir -p "$PKI"
+pki() { openssl "$@" > "$PKI/openssl.out" 2>&1 || fail "openssl $1: $(tail -n 3 "$PKI/openssl.out")"; }
+pki req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=mcpgw auth_oidc test CA" -keyout "$PKI/ca.key" -out "$PKI/ca.pem"
+pki req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+	-keyout "$PKI/as.key" -out "$PKI/as.csr"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$PKI/ext.cnf"
+pki x509 -req -in "$PKI/as.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
+	-CAcreateserial -days 2 -extfile "$PKI/ext.cnf" -out "$PKI/as.pem"
+CA=$PKI/ca.pem
+# every node client of the test (the SDKs, the loop) trusts the CA this way
+export NODE_EXTRA_CA_CERTS=$CA
+
 ISS_PORT=$(free_port)
-"$NODE" "$SCRIPTS/issuer.mjs" --port "$ISS_PORT" --jwks "$JWKS" > "$MG_TMP/issuer.log" 2>&1 &
+# (--jwks: issuer.mjs writes its set to a file too; mcpgw does not read it)
+"$NODE" "$SCRIPTS/issuer.mjs" --port "$ISS_PORT" --jwks "$MG_TMP/jwks.json" \
+	--tls-cert "$PKI/as.pem" --tls-key "$PKI/as.key" > "$MG_TMP/issuer.log" 2>&1 &
 MG_BG_PIDS="$MG_BG_PIDS $!"
 disown $!
-ISSUER=http://127.0.0.1:$ISS_PORT
-mg_wait 20 "grep -qxF 'ready $ISSUER' '$MG_TMP/issuer.log'" ||
+ISSUER=https://127.0.0.1:$ISS_PORT
+mg_wait 20 "grep -qsxF 'ready $ISSUER' '$MG_TMP/issuer.log'" ||
 	fail "issuer.mjs did not become ready within 20 s: $(tail -n 20 "$MG_TMP/issuer.log")"
+# the keys' URL, as the authorization server's metadata gives it
+curl -sS --max-time 10 --cacert "$CA" -o "$MG_TMP/as-meta.json" "$ISSUER/.well-known/openid-configuration" ||
+	fail "GET $ISSUER/.well-known/openid-configuration (over https, the test CA)"
+JWKS_URI=$(jget "$MG_TMP/as-meta.json" 'j.jwks_uri ?? ""')
+[ "$(jget "$MG_TMP/as-meta.json" 'j.issuer')" = "$ISSUER" ] && case $JWKS_URI in "$ISSUER"/*) true ;; *) false ;; esac ||
+	fail "the authorization server's metadata: issuer or jwks_uri: $(cat "$MG_TMP/as-meta.json")"
 
 # token CLIENT RESOURCE SCOPE: an access token by client credentials (the
 # client's secret is CLIENT-secret), into $TOKEN; its claims into $MG_TMP/claims
 token() {
-	curl -sS --max-time 10 -o "$MG_TMP/token.json" -u "$1:$1-secret" -d grant_type=client_credentials \
+	curl -sS --max-time 10 --cacert "$CA" -o "$MG_TMP/token.json" -u "$1:$1-secret" -d grant_type=client_credentials \
 		--data-urlencode "resource=$2" --data-urlencode "scope=$3" "$ISSUER/token" ||
 		fail "POST $ISSUER/token failed"
 	TOKEN=$(jget "$MG_TMP/token.json" 'j.access_token ?? ""')
@@ -72,8 +103,10 @@ token() {
 
 MG_PORT=$(free_port)
 BASE=http://127.0.0.1:$MG_PORT
+# the keys come from the jwks_uri; jwks_min_refresh 2s (30s by default)
+# bounds how long a rotated-in kid waits for its set, and keeps the run short
 auth() { # SCOPES
-	echo "auth_jwt { issuer $ISSUER; jwks_file $JWKS; scope $1; }"
+	echo "auth_jwt { issuer $ISSUER; jwks_url $JWKS_URI; jwks_trusted_certificate $CA; jwks_min_refresh 2s; scope $1; }"
 }
 cat > "$MG_TMP/mcpgw.conf" << CONF
 worker_processes 2;
@@ -89,6 +122,10 @@ server {
 }
 CONF
 mg_start
+# a route with a jwks_url serves once the connector has its keys (both blocks)
+mg_wait 10 "[ \$(grep -c 'fetched 2 key(s) from $JWKS_URI' '$MG_TMP/error.log') -ge 2 ]" ||
+	fail "the connector did not fetch $JWKS_URI for both blocks: $(grep -i 'jwks\|fetch' "$MG_TMP/error.log" | tail -n 5)"
+ok "mcpgw fetched the authorization server's keys from its jwks_uri $JWKS_URI over https (test CA)"
 
 V=2026-07-28
 META="\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"$V\",\"io.modelcontextprotocol/clientCapabilities\":{}}"
@@ -202,16 +239,97 @@ call /admin "$TOKEN"
 called_ok "a token with mcp:tools mcp:admin at /admin"
 ok "a token without a required scope gets 403 insufficient_scope; with it, the call works"
 
-# --- key rotation at the authorization server ----------------------------
+# --- key rotation at the authorization server, while calls go on --------------
 
-curl -sS --max-time 10 -X POST -o "$MG_TMP/rotate.json" "$ISSUER/test/rotate" || fail "POST /test/rotate"
+# loop.mjs ISSUER URL OLD_TOKEN STOP OUT: until the file STOP exists, a token
+# by client credentials (mcpgw-cc, RS256) and a call of echo with it, then a
+# call with OLD_TOKEN, 5 rounds a second; one JSON line per round in OUT:
+# {"t":ms,"kid":..,"st":STATUS,"why":error_description,"old":STATUS}.  fetch
+# keeps its connections alive, so calls go on on connections opened before
+# the rotation.
+cat > "$MG_TMP/loop.mjs" << 'EOF'
+import fs from 'node:fs';
+const [issuer, url, oldToken, stop, out] = process.argv.slice(2);
+const basic = Buffer.from('mcpgw-cc:mcpgw-cc-secret').toString('base64');
+const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' }, _meta: meta } });
+async function call(token) {
+    const res = await fetch(url, { method: 'POST', body, headers: {
+        'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+        'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo',
+        Authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    const why = /error_description="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
+    return { st: res.status === 200 && !text.includes('"echo: hi"') ? `200 without echo: ${text}` : res.status, why };
+}
+while (!fs.existsSync(stop)) {
+    const t = Date.now();
+    const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { Authorization: `Basic ${basic}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: url, scope: 'mcp:tools' }) });
+    const token = (await res.json()).access_token;
+    const kid = JSON.parse(Buffer.from(token.split('.')[0], 'base64url')).kid;
+    const now = await call(token);
+    const old = await call(oldToken);
+    fs.appendFileSync(out, JSON.stringify({ t, kid, st: now.st, why: now.why, old: old.st, oldwhy: old.why }) + '\n');
+    await new Promise(r => setTimeout(r, 200));
+}
+EOF
+LOOP_OUT=$MG_TMP/loop.jsonl
+: > "$LOOP_OUT"
+WORKERS_BEFORE=$(mg_role_pids "$MG_MASTER" worker | sort | tr '\n' ' ')
+timeout -k 5 120 "$NODE" "$MG_TMP/loop.mjs" "$ISSUER" "$BASE/mcp" "$OLD_TOKEN" "$MG_TMP/loop.stop" "$LOOP_OUT" \
+	2> "$MG_TMP/loop.err" &
+LOOP_PID=$!
+MG_BG_PIDS="$MG_BG_PIDS $LOOP_PID"
+mg_wait 20 "[ \$(wc -l < '$LOOP_OUT') -ge 3 ]" ||
+	fail "the loop of calls did not get going: $(cat "$LOOP_OUT" "$MG_TMP/loop.err")"
+
+ROTATED_AT=$(date +%s%3N)
+curl -sS --max-time 10 --cacert "$CA" -X POST -o "$MG_TMP/rotate.json" "$ISSUER/test/rotate" || fail "POST /test/rotate"
 NEW_KID=$(jget "$MG_TMP/rotate.json" 'j.signing.RS256')
 [ -n "$NEW_KID" ] && [ "$NEW_KID" != "$OLD_KID" ] || fail "the rotation: $(cat "$MG_TMP/rotate.json")"
-# mcpgw reads jwks_file at start and on reload only, so the rewritten file
-# takes a reload here. (When jwks_url lands, this test names the issuer's
-# jwks_uri instead, and the reload goes: mcpgw refetches on the unknown kid.)
-kill -HUP "$MG_MASTER"
-mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/error.log'" || fail "the reload after the rotation did not start generation 2"
+# a few calls with tokens of the new kid accepted, then the loop stops
+mg_wait 30 "[ \$(grep -F '\"kid\":\"$NEW_KID\"' '$LOOP_OUT' | grep -c '\"st\":200') -ge 5 ]" ||
+	fail "tokens of the new kid $NEW_KID are not accepted 30 s after the rotation: $(tail -n 5 "$LOOP_OUT")"
+touch "$MG_TMP/loop.stop"
+wait "$LOOP_PID" || fail "the loop of calls failed: $(cat "$MG_TMP/loop.err")"
+
+# every round: the old key's token was served; a token of the new kid was
+# refused only as an unknown key, only before the first one was accepted, and
+# that within jwks_min_refresh (2 s) and a margin of the rotation
+"$NODE" -e '
+	const fs = require("fs");
+	const [file, oldKid, newKid, rotatedAt] = process.argv.slice(1);
+	const rounds = fs.readFileSync(file, "utf8").trim().split("\n").map(l => JSON.parse(l));
+	const bad = w => { console.log(`${w}\n${rounds.map(r => JSON.stringify(r)).join("\n")}`); process.exit(1); };
+	for (const r of rounds) {
+		if (r.old !== 200) bad(`a call with the old key token: ${r.old} ${r.oldwhy ?? ""}`);
+		if (r.kid !== oldKid && r.kid !== newKid) bad(`a token of kid ${r.kid}`);
+		if (r.kid === oldKid && r.st !== 200) bad(`a fresh token of the old kid: ${r.st} ${r.why ?? ""}`);
+	}
+	const fresh = rounds.filter(r => r.kid === newKid);
+	const first = fresh.findIndex(r => r.st === 200);
+	const refused = fresh.slice(0, first);
+	for (const r of refused)
+		if (r.st !== 401 || !/^unknown key/.test(r.why ?? "")) bad(`a token of the new kid: ${r.st} ${r.why ?? ""}`);
+	for (const r of fresh.slice(first))
+		if (r.st !== 200) bad(`a token of the new kid after one was accepted: ${r.st} ${r.why ?? ""}`);
+	const after = fresh[first].t - Number(rotatedAt);
+	if (after > 6000) bad(`the first token of the new kid accepted ${after} ms after the rotation`);
+	const before = rounds.filter(r => r.kid === oldKid).length;
+	console.log(`${rounds.length} rounds (${before} before the rotation); ${refused.length} token(s) of the new kid refused as an unknown key, the first accepted ${after} ms after the rotation; the old key token served in every round`);
+' "$LOOP_OUT" "$OLD_KID" "$NEW_KID" "$ROTATED_AT" > "$MG_TMP/loop.summary" ||
+	fail "calls during the rotation: $(cat "$MG_TMP/loop.summary")"
+# without a reload: one generation, the same workers; the connector fetched
+# the new set (4 keys: the old pair and the new) once a worker met the new kid
+! grep -q 'generation 2' "$MG_TMP/error.log" &&
+	[ "$(mg_role_pids "$MG_MASTER" worker | sort | tr '\n' ' ')" = "$WORKERS_BEFORE" ] ||
+	fail "the rotation took a reload or new workers: $(grep generation "$MG_TMP/error.log")"
+grep -q "met a kid the JWK Set of auth_jwt in .* lacks" "$MG_TMP/error.log" &&
+	grep -qF "fetched 4 key(s) from $JWKS_URI" "$MG_TMP/error.log" ||
+	fail "no fetch of the set after the unknown kid: $(grep -i 'kid\|fetch' "$MG_TMP/error.log" | tail -n 5)"
+ok "key rotation during a loop of calls, without a reload: $(cat "$MG_TMP/loop.summary")"
+
 token mcpgw-cc "$BASE/mcp" "mcp:tools"
 [ "$(jget "$MG_TMP/claims" 'j.kid')" = "$NEW_KID" ] || fail "a token after the rotation: $(cat "$MG_TMP/claims"), not kid $NEW_KID"
 call /mcp "$TOKEN"
