@@ -83,6 +83,9 @@ test_files(mg_conf_t *conf)
 	if (mg_master_auth_load(conf, &err) != MG_OK)
 		return err ? err
 			   : strdup("out of memory loading auth_jwt keys");
+	if (mg_master_upcred_load(conf, &err) != MG_OK)
+		return err ? err
+			   : strdup("out of memory loading upstream secrets");
 	if ((tls = mg_tls_set_new(conf, &err)) == NULL)
 		return err ? err : strdup("out of memory loading TLS files");
 	mg_tls_set_free(tls);

@@ -1021,6 +1021,8 @@ conf_suite(void)
 	suite_add_tcase(s, conf_include_tcase());
 	suite_add_tcase(s, conf_auth_tcase());
 	suite_add_tcase(s, conf_auth_load_tcase());
+	suite_add_tcase(s, conf_upcred_tcase());
+	suite_add_tcase(s, conf_upcred_load_tcase());
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
 

@@ -16,12 +16,14 @@ typedef struct {
 	const char *error;
 } refusal_t;
 
-TCase *conf_lexer_tcase(void);     /* check_conf_lexer.c */
-TCase *conf_units_tcase(void);     /* check_conf_units.c */
-TCase *conf_include_tcase(void);   /* check_conf_include.c */
-TCase *conf_auth_tcase(void);      /* check_auth_conf.c */
-TCase *conf_auth_load_tcase(void); /* check_auth_conf.c */
-TCase *conf_keys_tcase(void);      /* check_access_conf.c */
-TCase *conf_keys_load_tcase(void); /* check_access_conf.c */
+TCase *conf_lexer_tcase(void);       /* check_conf_lexer.c */
+TCase *conf_units_tcase(void);       /* check_conf_units.c */
+TCase *conf_include_tcase(void);     /* check_conf_include.c */
+TCase *conf_auth_tcase(void);        /* check_auth_conf.c */
+TCase *conf_auth_load_tcase(void);   /* check_auth_conf.c */
+TCase *conf_upcred_tcase(void);      /* check_upcred_conf.c */
+TCase *conf_upcred_load_tcase(void); /* check_upcred_conf.c */
+TCase *conf_keys_tcase(void);        /* check_access_conf.c */
+TCase *conf_keys_load_tcase(void);   /* check_access_conf.c */
 
 #endif

@@ -28,6 +28,7 @@ main(void)
 		phase_suite,
 		exchange_suite,
 		jwt_suite,
+		oauth_suite,
 		tokcache_suite,
 		policy_suite,
 	};

@@ -20,6 +20,7 @@ Suite *transport_suite(void);
 Suite *phase_suite(void);
 Suite *exchange_suite(void);
 Suite *jwt_suite(void);
+Suite *oauth_suite(void);
 Suite *tokcache_suite(void);
 Suite *policy_suite(void);
 

@@ -22,8 +22,9 @@
 #define MG_CTX_UPSTREAM 0x04
 #define MG_CTX_SERVER 0x08
 #define MG_CTX_LOCATION 0x10
-#define MG_CTX_AUTH_JWT 0x20 /* the body of "auth_jwt { }" */
-#define MG_CTX_ANY 0x3f
+#define MG_CTX_AUTH_JWT 0x20     /* the body of "auth_jwt { }" */
+#define MG_CTX_OAUTH_CLIENT 0x40 /* the body of "oauth_client { }" */
+#define MG_CTX_ANY 0x7f
 
 /* Where a thing was written, for messages that name file and line. */
 typedef struct {
@@ -261,6 +262,39 @@ typedef struct mg_server {
 #define MG_PROTOCOL_2025 1 /* "2025-11-25": the 2025 revisions */
 #define MG_PROTOCOL_2026 2 /* "2026-07-28" */
 
+/*
+ * The upstream's own credentials (docs/configuration.md, "The upstreams'
+ * credentials"): never the client's.  A secret is named by its file; the
+ * master reads it when it prepares or tests a configuration
+ * (mg_master_upcred_load) into value, which is cleansed and freed with
+ * the configuration.
+ */
+typedef struct mg_upstream_var {
+	struct mg_upstream_var *next;
+	char                   *name;  /* a header or environment variable */
+	char                   *value; /* env NAME VALUE: as written; a
+					* secret's: once the master read it */
+	mg_conf_file_t file;           /* a secret's; path NULL for env */
+} mg_upstream_var_t;
+
+/* How the client authenticates to the token endpoint (RFC 6749 2.3.1). */
+#define MG_OAUTH_BASIC 0 /* client_secret_basic: the default */
+#define MG_OAUTH_POST 1  /* client_secret_post */
+
+/* oauth_client { }: the client-credentials grant (RFC 6749 4.4). */
+typedef struct mg_oauth_client {
+	mg_upstream_server_t token;     /* token_url, taken apart */
+	char                *client_id; /* as the server knows it */
+	mg_conf_file_t       client_secret_file;
+	char                *client_secret; /* once the master read it */
+	int                  client_auth;   /* MG_OAUTH_* */
+	mg_conf_pos_t        client_auth_pos;
+	mg_conf_words_t      scopes;    /* scope=, space-separated */
+	mg_conf_words_t      resources; /* resource= each (RFC 8707) */
+	mg_conf_words_t      audiences; /* audience= each */
+	mg_conf_pos_t        pos;
+} mg_oauth_client_t;
+
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
 	char                *name;
@@ -280,7 +314,11 @@ typedef struct mg_upstream {
 	int           protocol;        /* MG_PROTOCOL_* */
 	mg_conf_pos_t protocol_pos;    /* where it was set */
 	mg_tls_conf_t tls;
-	mg_conf_pos_t pos;
+	/* its credentials: headers and environment in file order */
+	mg_upstream_var_t *secret_headers; /* header_secret_file */
+	mg_upstream_var_t *env;            /* env, env_secret_file */
+	mg_oauth_client_t *oauth;          /* oauth_client { } */
+	mg_conf_pos_t      pos;
 } mg_upstream_t;
 
 typedef struct {

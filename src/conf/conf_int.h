@@ -94,6 +94,10 @@ int mg_conf_duplicate_name(conf_parse_t *cp, const char *what,
 /* Where the statement being set was written. */
 mg_conf_pos_t mg_conf_pos(const conf_parse_t *cp);
 
+/* A file a directive names, relative to the directory of the file being
+ * read (set_auth.c), in the pool; NULL when out of memory. */
+char *mg_conf_path(conf_parse_t *cp, const char *path);
+
 /* After parsing: validate.c, then defaults.c. */
 int  mg_conf_validate(conf_parse_t *cp);
 void mg_conf_unset(int ctx_type, void *ctx);
@@ -145,6 +149,14 @@ CONF_SETTER(mg_conf_set_auth_scope);
 CONF_SETTER(mg_conf_set_auth_file);
 CONF_SETTER(mg_conf_set_auth_jwks_url);
 CONF_SETTER(mg_conf_set_auth_algorithms);
+/* set_upcred.c */
+CONF_SETTER(mg_conf_set_header_secret);
+CONF_SETTER(mg_conf_set_env);
+CONF_SETTER(mg_conf_set_env_secret);
+CONF_SETTER(mg_conf_oauth_client);
+CONF_SETTER(mg_conf_set_token_url);
+CONF_SETTER(mg_conf_set_client_id);
+CONF_SETTER(mg_conf_set_client_auth);
 /* set_access.c: auth_keys, auth_cert, auth_order; what they need of
  * their server (validate.c), and inheritance (defaults.c) */
 CONF_SETTER(mg_conf_auth_keys);
@@ -155,5 +167,8 @@ void mg_conf_access_defaults(mg_server_t *srv);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER
+/* set_upcred.c: what the credentials of upstream U need of the rest of
+ * it (validate.c calls it for every upstream). */
+int mg_conf_validate_upcred(conf_parse_t *cp, const mg_upstream_t *u);
 
 #endif

@@ -124,8 +124,8 @@ mg_conf_set_auth_scope(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 /* A path relative to the directory of the file being read, as include's:
  * the master may run elsewhere, and a file beside the configuration is
  * found wherever that is. */
-static char *
-conf_auth_path(conf_parse_t *cp, const char *path)
+char *
+mg_conf_path(conf_parse_t *cp, const char *path)
 {
 	const char *slash = strrchr(cp->file, '/');
 	size_t      dlen;
@@ -151,7 +151,7 @@ mg_conf_set_auth_file(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		return mg_conf_duplicate(cp, cmd);
 	if (cp->args->v[1][0] == '\0')
 		return mg_conf_invalid(cp, cmd, "value", cp->args->v[1]);
-	if ((f->path = conf_auth_path(cp, cp->args->v[1])) == NULL)
+	if ((f->path = mg_conf_path(cp, cp->args->v[1])) == NULL)
 		return mg_conf_nomem(cp);
 	f->pos = mg_conf_pos(cp);
 	return MG_OK;

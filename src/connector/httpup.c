@@ -138,6 +138,11 @@ up_on_headers_complete(http_parser *p)
 	x->status = p->status_code;
 	if (x->foreign)
 		return 0;
+	/* refused what mcpgw sent of its own: upcred.c decides */
+	if (p->status_code == 401 && mg_upcred_sent(x)) {
+		x->cred_refused = 1;
+		return 0;
+	}
 	if (p->status_code != 202 && p->status_code != 204 && x->ctype[0] &&
 	    (p->content_length > 0 || (p->flags & F_CHUNKED)) &&
 	    strncasecmp(x->ctype, "text/event-stream", 17) != 0 &&
@@ -218,7 +223,7 @@ conn_finish(mg_upconn_t *c)
 			    x->status, x->ctype);
 		return;
 	}
-	if (x->reinit || x->step != STEP_REQUEST) {
+	if (x->reinit || x->cred_refused || x->step != STEP_REQUEST) {
 		mg_upx_next_step(x);
 		return;
 	}
@@ -587,6 +592,7 @@ upx_write(upx_t *x, struct evbuffer *out)
 		mg_head_str(&h, up->headers[i]);
 		mg_head_mem(&h, "\r\n", 2);
 	}
+	mg_upcred_head(x, &h);
 	mg_head_mem(&h, "\r\n", 2);
 	mg_head_end(&h);
 	if (method == MG_HTTP_POST && len > 0)
@@ -601,6 +607,8 @@ mg_upx_send(upx_t *x)
 	int64_t              ms = up->connect_timeout;
 	struct timeval       tv = { ms / 1000, (ms % 1000) * 1000 };
 
+	if (mg_upcred_ready(x) != MG_OK)
+		return; /* waits for a token: sent again, or ended */
 	if ((x->c = conn_get(x)) == NULL) {
 		mg_upx_end(x, UP_ERR, "cannot open a connection");
 		return;
@@ -648,6 +656,11 @@ http_new(
 			continue;
 		ups->pools[u->index].up = u;
 		ups->pools[u->index].tls = tls->upstreams[u->index];
+		if (mg_upcred_pool_new(&ups->pools[u->index], ups,
+			tls->upstreams[u->index]) != MG_OK) {
+			http_free(ups);
+			return NULL;
+		}
 	}
 	return ups;
 }
@@ -661,6 +674,7 @@ http_free(void *state)
 		while (ups->pools[i].idle != NULL)
 			conn_free(ups->pools[i].idle);
 		mg_upbridge_pool_free(&ups->pools[i]);
+		mg_upcred_pool_free(&ups->pools[i]);
 	}
 	while (ups->remaps != NULL) {
 		remap_t *r = ups->remaps;

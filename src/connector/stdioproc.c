@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -152,10 +154,79 @@ pipe_bev(mg_stdio_t *s, int fd, proc_t *p, bufferevent_data_cb read_cb)
 	return b;
 }
 
+/* ---- its environment ----------------------------------------------------- */
+
+extern char **environ;
+
+static void proc_env_free(char **env, int nown);
+
+/* Is ENTRY ("NAME=...") one of UP's env variables? */
+static int
+proc_env_set(const mg_upstream_t *up, const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (const mg_upstream_var_t *v = up->env; v != NULL; v = v->next)
+		if (strlen(v->name) == n && strncmp(v->name, entry, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The connector's environment with UP's env and env_secret_file
+ * variables, built before the fork (the child only execs): its first
+ * *NOWN entries are its own, for proc_env_free.  NULL: UP has none (or
+ * out of memory, *NOWN then -1). */
+static char **
+proc_env(const mg_upstream_t *up, int *nown)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	*nown = 0;
+	if (up->env == NULL)
+		return NULL;
+	for (char **e = environ; *e != NULL; e++)
+		n++;
+	for (const mg_upstream_var_t *v = up->env; v != NULL; v = v->next)
+		n++;
+	if ((env = calloc(n + 1, sizeof(*env))) == NULL) {
+		*nown = -1;
+		return NULL;
+	}
+	for (const mg_upstream_var_t *v = up->env; v != NULL; v = v->next) {
+		if (asprintf(&env[k], "%s=%s", v->name,
+			v->value ? v->value : "") < 0) {
+			*nown = (int)k;
+			proc_env_free(env, *nown);
+			*nown = -1;
+			return NULL;
+		}
+		*nown = (int)++k;
+	}
+	for (char **e = environ; *e != NULL; e++)
+		if (!proc_env_set(up, *e))
+			env[k++] = *e;
+	return env;
+}
+
+/* ENV's own entries cleansed (they may hold secrets) and freed. */
+static void
+proc_env_free(char **env, int nown)
+{
+	if (env == NULL)
+		return;
+	for (int i = 0; i < nown; i++) {
+		OPENSSL_cleanse(env[i], strlen(env[i]));
+		free(env[i]);
+	}
+	free(env);
+}
+
 /* In the new process: its pipes as 0, 1, 2, nothing else open, the
  * signals as a new program expects them, then the command. */
 static void
-proc_exec(const mg_upstream_t *up, int in, int out, int err, pid_t parent)
+proc_exec(
+    const mg_upstream_t *up, char **env, int in, int out, int err, pid_t parent)
 {
 	struct sigaction sa;
 	sigset_t         none;
@@ -177,9 +248,32 @@ proc_exec(const mg_upstream_t *up, int in, int out, int err, pid_t parent)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid(); /* no signals of the terminal mcpgw -F runs in */
-	execv(up->command[0], up->command);
+	execve(up->command[0], up->command, env != NULL ? env : environ);
 	dprintf(2, "cannot run %s: %s\n", up->command[0], strerror(errno));
 	_exit(127);
+}
+
+/* The process of UP on the pipes' ends, its environment made here:
+ * its pid, or -1 (logged). */
+static pid_t
+proc_fork(const mg_upstream_t *up, int in[2], int out[2], int err[2])
+{
+	pid_t  parent = getpid(), pid;
+	int    nown;
+	char **env = proc_env(up, &nown);
+
+	if (nown < 0) {
+		mg_error("upstream \"%s\": out of memory for its environment",
+		    up->name);
+		return -1;
+	}
+	if ((pid = fork()) < 0)
+		mg_error("upstream \"%s\": fork() failed: %s", up->name,
+		    strerror(errno));
+	else if (pid == 0)
+		proc_exec(up, env, in[0], out[1], err[1], parent);
+	proc_env_free(env, nown);
+	return pid;
 }
 
 proc_t *
@@ -187,7 +281,6 @@ mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 {
 	int     in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	proc_t *p;
-	pid_t   parent = getpid();
 
 	if (s->running[up->index] >= up->max_processes) {
 		mg_warn("upstream \"%s\": max_processes %d reached, no new "
@@ -206,13 +299,8 @@ mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	p->s = s;
 	p->up = up;
 	snprintf(p->sid, sizeof(p->sid), "%s", sid);
-	if ((p->pid = fork()) < 0) {
-		mg_error("upstream \"%s\": fork() failed: %s", up->name,
-		    strerror(errno));
+	if ((p->pid = proc_fork(up, in, out, err)) < 0)
 		goto failed;
-	}
-	if (p->pid == 0)
-		proc_exec(up, in[0], out[1], err[1], parent);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);

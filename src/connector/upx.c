@@ -73,6 +73,7 @@ mg_upx_free(upx_t *x)
 {
 	if (x->listen_id != NULL)
 		mg_upbridge_unlisten(x);
+	mg_upcred_forget(x);
 	if (x->on_bridge) {
 		x->pool->bridge_busy--;
 		x->pool->bridge_used = mg_upx_mono_ms();
@@ -263,7 +264,7 @@ static void
 upx_reset_answer(upx_t *x)
 {
 	x->status = x->kind = x->got_bytes = x->foreign = 0;
-	x->reinit = 0;
+	x->reinit = x->cred_refused = 0;
 	x->resp_sid[0] = x->ctype[0] = '\0';
 	if (x->json)
 		evbuffer_free(x->json);
@@ -278,7 +279,11 @@ mg_upx_next_step(upx_t *x)
 {
 	char old[MG_UP_SID_MAX];
 
-	if (x->step == STEP_DISCOVER) {
+	if (x->cred_refused) {
+		/* once more with a new token, or the end (upcred.c) */
+		if (mg_upcred_refused(x) != MG_OK)
+			return;
+	} else if (x->step == STEP_DISCOVER) {
 		if (x->json != NULL && evbuffer_get_length(x->json) > 0)
 			discover_answer(x,
 			    (const char *)evbuffer_pullup(x->json, -1),

@@ -14,6 +14,8 @@
 
 #include <event2/util.h>
 
+#include "httpmsg.h"
+#include "oauthcc.h"
 #include "sse.h"
 #include "transport.h"
 
@@ -52,6 +54,7 @@ typedef struct {
 	char                get_sid[MG_UP_SID_MAX];
 	struct upx         *opener;  /* the exchange opening it */
 	struct upx         *waiting; /* exchanges waiting for it */
+	mg_oauthcc_t       *cc;      /* its oauth_client's token, or NULL */
 } mg_pool_t;
 
 enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
@@ -120,6 +123,13 @@ struct upx {
 	int                 reinit; /* this answer is a 404 to retry */
 	int                 retried, conn_retried;
 	struct event       *timer;
+	/* the upstream's own credentials (upcred.c) */
+	mg_oauthcc_wait_t cred_wait;    /* for a token */
+	const char       *cred_token;   /* handed to the next write */
+	unsigned          cred_gen;     /* of the token sent */
+	int               cred_sent;    /* the request carries a token */
+	int               cred_refused; /* answered 401 to them */
+	int               cred_retried; /* once with a new token */
 	/* the answer being read */
 	int              status, kind, head_sent, got_bytes;
 	int              foreign; /* the answer is not JSON or SSE */
@@ -167,6 +177,15 @@ void        mg_upbridge_take(void *state, int64_t idle_ms,
 	   void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
         const char *version),
 	   void *arg);
+
+/* upcred.c: the upstream's own credentials on each request */
+int  mg_upcred_pool_new(mg_pool_t *p, httpups_t *ups, struct ssl_ctx_st *tls);
+void mg_upcred_pool_free(mg_pool_t *p);
+int  mg_upcred_ready(upx_t *x);
+void mg_upcred_head(upx_t *x, mg_head_t *h);
+int  mg_upcred_sent(const upx_t *x);
+int  mg_upcred_refused(upx_t *x);
+void mg_upcred_forget(upx_t *x);
 
 /* uplisten.c: subscriptions/listen over the bridge */
 void mg_upbridge_listen(upx_t *x);

@@ -29,6 +29,11 @@ int mg_master_auth_load(mg_conf_t *conf, char **err);
 /* auth_keys.c: the keys files of auth_keys (called by the above). */
 int mg_master_auth_keys_load(mg_conf_t *conf, char **err);
 
+/* upcred.c: the upstreams' secret files (header_secret_file,
+ * env_secret_file, client_secret_file) read onto CONF when it is
+ * prepared or tested.  MG_OK, or MG_ERROR and *err as above. */
+int mg_master_upcred_load(mg_conf_t *conf, char **err);
+
 int mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts);
 
 /* -s SIGNAL: "reload", "stop", "quit", "reopen" to the master named by

@@ -107,7 +107,8 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	    mg_proc_resolve_user(conf, &uid, &gid, err) != MG_OK)
 		return MG_ERROR;
 	/* auth_jwt's keys: freed with CONF if what follows fails */
-	if (mg_master_auth_load(conf, err) != MG_OK)
+	if (mg_master_auth_load(conf, err) != MG_OK ||
+	    mg_master_upcred_load(conf, err) != MG_OK)
 		return MG_ERROR;
 	/* certificates and keys are read here, as root, before any fork */
 	if ((tls = mg_tls_set_new(conf, err)) == NULL)

@@ -265,7 +265,9 @@ mg_tls_set_new(const mg_conf_t *conf, char **err)
 		    (set->servers[i] = server_ctx(s, err)) == NULL)
 			goto fail;
 	for (const mg_upstream_t *u = conf->upstreams; u != NULL; u = u->next) {
-		if (!u->server.tls)
+		/* an https token_url is reached with the upstream's settings */
+		if (!u->server.tls &&
+		    (u->oauth == NULL || !u->oauth->token.tls))
 			continue;
 		if ((set->upstreams[u->index] = client_ctx(u, err)) == NULL)
 			goto fail;
