@@ -1023,6 +1023,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_auth_load_tcase());
 	suite_add_tcase(s, conf_upcred_tcase());
 	suite_add_tcase(s, conf_upcred_load_tcase());
+	suite_add_tcase(s, conf_upfwd_tcase());
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
 

@@ -23,6 +23,7 @@ TCase *conf_auth_tcase(void);        /* check_auth_conf.c */
 TCase *conf_auth_load_tcase(void);   /* check_auth_conf.c */
 TCase *conf_upcred_tcase(void);      /* check_upcred_conf.c */
 TCase *conf_upcred_load_tcase(void); /* check_upcred_conf.c */
+TCase *conf_upfwd_tcase(void);       /* check_upfwd_conf.c */
 TCase *conf_keys_tcase(void);        /* check_access_conf.c */
 TCase *conf_keys_load_tcase(void);   /* check_access_conf.c */
 

@@ -40,7 +40,8 @@ sample(unsigned type)
 			    1, 0x1122334455667788ull, key, TEXT("sid-1"),
 			    TEXT("2025-06-18"), TEXT("{\"i\":1}"),
 			    TEXT("{\"jsonrpc\":\"2.0\"}"), TEXT("ev-9"),
-			    TEXT("Mcp-Method: x\r\n") };
+			    TEXT("Mcp-Method: x\r\n"), TEXT("eyJ.client.tok"),
+			    1767225600 };
 		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_PEER_HEAD:
@@ -177,6 +178,9 @@ START_TEST(round_trip_fields)
 	    back.req.sid.len == 5 && memcmp(back.req.sid.p, "sid-1", 5) == 0);
 	ck_assert(back.req.headers.len == 15 &&
 	    memcmp(back.req.headers.p, "Mcp-Method: x\r\n", 15) == 0);
+	ck_assert(back.req.token.len == 14 &&
+	    memcmp(back.req.token.p, "eyJ.client.tok", 14) == 0);
+	ck_assert(back.req.token_exp == 1767225600);
 	/* parts point into the frame: nothing copied */
 	ck_assert((const uint8_t *)back.req.body.p > p &&
 	    (const uint8_t *)back.req.body.p + back.req.body.len <= p + len);
@@ -281,6 +285,13 @@ START_TEST(pack_refuses_over_limits)
 	m = sample(MG_MSG_REQ);
 	m.req.lei = (mg_msg_text_t){ big, MG_MSG_LEI_MAX + 1 };
 	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	m = sample(MG_MSG_REQ);
+	m.req.token.len = MG_MSG_TOKEN_MAX + 1; /* never read: refused */
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	/* no token: no part at all, and it comes back empty */
+	m.req.token = (mg_msg_text_t){ NULL, 0 };
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_OK);
+	ck_assert_uint_eq(out.n, MG_MSG_PARTS - 1);
 
 	m = sample(MG_MSG_CANCEL);
 	t = (mg_msg_text_t){ big, MG_MSG_CANCEL_ID_MAX + 1 };

@@ -48,6 +48,43 @@ START_TEST(test_oauth_form)
 }
 END_TEST
 
+/* RFC 8693 2.1: the subject token first, of type access_token, and an
+ * access token asked for; then the settings as for client credentials. */
+START_TEST(test_oauth_exchange_form)
+{
+	mg_oauth_client_t o = { .client_id = "mcpgw" };
+	char             *f;
+
+	f = mg_oauth_exchange_form(&o, "eyJ.a-b_c.d");
+	ck_assert_str_eq(f,
+	    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-"
+	    "exchange&subject_token=eyJ.a-b_c.d"
+	    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3A"
+	    "access_token"
+	    "&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3A"
+	    "access_token");
+	free(f);
+
+	o = (mg_oauth_client_t){ .client_id = "c",
+		.client_secret = "s",
+		.client_auth = MG_OAUTH_POST,
+		.scopes = { scopes, 1 },
+		.resources = { resources, 1 },
+		.audiences = { audiences, 1 } };
+	f = mg_oauth_exchange_form(&o, "t+/=");
+	ck_assert_str_eq(f,
+	    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-"
+	    "exchange&subject_token=t%2B%2F%3D"
+	    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3A"
+	    "access_token"
+	    "&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3A"
+	    "access_token"
+	    "&scope=mcp%3Atools&resource=https%3A%2F%2Fapi.example.com%2Fmcp"
+	    "&audience=api&client_id=c&client_secret=s");
+	free(f);
+}
+END_TEST
+
 START_TEST(test_oauth_basic)
 {
 	char *b = mg_oauth_basic("mcpgw", "s3cret");
@@ -115,6 +152,24 @@ static const answer_t answers[] = {
 	    "the token endpoint answered HTTP 400: x?y" },
 	{ 503, "<html>busy</html>", MG_ERROR, NULL, 0,
 	    "the token endpoint answered HTTP 503 (not JSON)" },
+	/* token exchange (RFC 8693 2.2): issued_token_type beside */
+	{ 200,
+	    "{\"access_token\":\"x.y.z\",\"issued_token_type\":"
+	    "\"urn:ietf:params:oauth:token-type:access_token\","
+	    "\"token_type\":\"Bearer\",\"expires_in\":60}",
+	    MG_OK, "x.y.z", 60, NULL },
+	{ 200,
+	    "{\"access_token\":\"x\",\"issued_token_type\":"
+	    "\"urn:ietf:params:oauth:token-type:jwt\",\"token_type\":"
+	    "\"N_A\"}",
+	    MG_ERROR, NULL, 0,
+	    "the token endpoint issued a token of type \"N_A\", not Bearer" },
+	{ 400,
+	    "{\"error\":\"invalid_grant\",\"error_description\":\"subject "
+	    "token is invalid\"}",
+	    MG_ERROR, NULL, 0,
+	    "the token endpoint answered HTTP 400: invalid_grant (subject "
+	    "token is invalid)" },
 	/* a token in an error answer is not ours, and not repeated */
 	{ 500, "{\"access_token\":\"secret-t\"}", MG_ERROR, NULL, 0,
 	    "the token endpoint answered HTTP 500" },
@@ -171,6 +226,7 @@ oauth_suite(void)
 	TCase *tc = tcase_create("client credentials");
 
 	tcase_add_test(tc, test_oauth_form);
+	tcase_add_test(tc, test_oauth_exchange_form);
 	tcase_add_test(tc, test_oauth_basic);
 	tcase_add_loop_test(tc, test_oauth_answer, 0, (int)MG_NELEM(answers));
 	tcase_add_test(tc, test_oauth_answer_size);

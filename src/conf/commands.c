@@ -11,6 +11,9 @@
 
 #include "conf_int.h"
 
+/* The token endpoint's settings, in either block that reaches it. */
+#define MG_CTX_OAUTH (MG_CTX_OAUTH_CLIENT | MG_CTX_TOKEN_EXCHANGE)
+
 #ifndef MG_PID_PATH
 #define MG_PID_PATH "/run/mcpgw/mcpgw.pid"
 #endif
@@ -46,6 +49,7 @@ static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
+static const conf_bounds_t token_cache_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
 static const conf_bounds_t leeway_bounds = { 0, 600000, 60000 };
@@ -249,24 +253,24 @@ const conf_command_t mg_commands[] = {
 	    0, NULL },
 	{ "oauth_client", MG_CTX_UPSTREAM, 0, 0, mg_conf_oauth_client, 0,
 	    CONF_BLOCK, NULL },
-	{ "token_url", MG_CTX_OAUTH_CLIENT, 1, 1, mg_conf_set_token_url, 0, 0,
-	    NULL },
-	{ "client_id", MG_CTX_OAUTH_CLIENT, 1, 1, mg_conf_set_client_id, 0, 0,
-	    NULL },
-	{ "client_secret_file", MG_CTX_OAUTH_CLIENT, 1, 1,
-	    mg_conf_set_auth_file,
+	{ "token_url", MG_CTX_OAUTH, 1, 1, mg_conf_set_token_url, 0, 0, NULL },
+	{ "client_id", MG_CTX_OAUTH, 1, 1, mg_conf_set_client_id, 0, 0, NULL },
+	{ "client_secret_file", MG_CTX_OAUTH, 1, 1, mg_conf_set_auth_file,
 	    offsetof(mg_oauth_client_t, client_secret_file), 0, NULL },
-	{ "client_auth", MG_CTX_OAUTH_CLIENT, 1, 1, mg_conf_set_client_auth, 0,
-	    0, NULL },
-	{ "scope", MG_CTX_OAUTH_CLIENT, 1, CONF_NARGS_MAX,
-	    mg_conf_set_auth_scope, offsetof(mg_oauth_client_t, scopes), 0,
+	{ "client_auth", MG_CTX_OAUTH, 1, 1, mg_conf_set_client_auth, 0, 0,
 	    NULL },
-	{ "resource", MG_CTX_OAUTH_CLIENT, 1, CONF_NARGS_MAX,
-	    mg_conf_set_auth_uris, offsetof(mg_oauth_client_t, resources), 0,
-	    NULL },
-	{ "audience", MG_CTX_OAUTH_CLIENT, 1, CONF_NARGS_MAX,
-	    mg_conf_set_auth_uris, offsetof(mg_oauth_client_t, audiences), 0,
-	    NULL },
+	{ "scope", MG_CTX_OAUTH, 1, CONF_NARGS_MAX, mg_conf_set_auth_scope,
+	    offsetof(mg_oauth_client_t, scopes), 0, NULL },
+	{ "resource", MG_CTX_OAUTH, 1, CONF_NARGS_MAX, mg_conf_set_auth_uris,
+	    offsetof(mg_oauth_client_t, resources), 0, NULL },
+	{ "audience", MG_CTX_OAUTH, 1, CONF_NARGS_MAX, mg_conf_set_auth_uris,
+	    offsetof(mg_oauth_client_t, audiences), 0, NULL },
+	{ "token_cache", MG_CTX_TOKEN_EXCHANGE, 1, 1, mg_conf_set_num,
+	    offsetof(mg_oauth_client_t, cache), 0, &token_cache_bounds },
+	{ "oauth_token_exchange", MG_CTX_UPSTREAM, 0, 0,
+	    mg_conf_oauth_token_exchange, 0, CONF_BLOCK, NULL },
+	{ "forward_client_token", MG_CTX_UPSTREAM, 1, 1,
+	    mg_conf_set_forward_token, 0, 0, NULL },
 	{ "connect_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
 	    offsetof(mg_upstream_t, connect_timeout), 0,
 	    &connect_timeout_bounds },

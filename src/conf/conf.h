@@ -22,9 +22,10 @@
 #define MG_CTX_UPSTREAM 0x04
 #define MG_CTX_SERVER 0x08
 #define MG_CTX_LOCATION 0x10
-#define MG_CTX_AUTH_JWT 0x20     /* the body of "auth_jwt { }" */
-#define MG_CTX_OAUTH_CLIENT 0x40 /* the body of "oauth_client { }" */
-#define MG_CTX_ANY 0x7f
+#define MG_CTX_AUTH_JWT 0x20       /* the body of "auth_jwt { }" */
+#define MG_CTX_OAUTH_CLIENT 0x40   /* the body of "oauth_client { }" */
+#define MG_CTX_TOKEN_EXCHANGE 0x80 /* "oauth_token_exchange { }" */
+#define MG_CTX_ANY 0xff
 
 /* Where a thing was written, for messages that name file and line. */
 typedef struct {
@@ -281,7 +282,8 @@ typedef struct mg_upstream_var {
 #define MG_OAUTH_BASIC 0 /* client_secret_basic: the default */
 #define MG_OAUTH_POST 1  /* client_secret_post */
 
-/* oauth_client { }: the client-credentials grant (RFC 6749 4.4). */
+/* oauth_client { }: the client-credentials grant (RFC 6749 4.4); the
+ * same for oauth_token_exchange { } (RFC 8693), with its cache. */
 typedef struct mg_oauth_client {
 	mg_upstream_server_t token;     /* token_url, taken apart */
 	char                *client_id; /* as the server knows it */
@@ -292,6 +294,7 @@ typedef struct mg_oauth_client {
 	mg_conf_words_t      scopes;    /* scope=, space-separated */
 	mg_conf_words_t      resources; /* resource= each (RFC 8707) */
 	mg_conf_words_t      audiences; /* audience= each */
+	int                  cache;     /* token_cache: exchanged tokens */
 	mg_conf_pos_t        pos;
 } mg_oauth_client_t;
 
@@ -318,6 +321,11 @@ typedef struct mg_upstream {
 	mg_upstream_var_t *secret_headers; /* header_secret_file */
 	mg_upstream_var_t *env;            /* env, env_secret_file */
 	mg_oauth_client_t *oauth;          /* oauth_client { } */
+	/* or the client's own token: as it came (forward_client_token on),
+	 * or exchanged for one meant for the upstream (RFC 8693) */
+	int                forward_token;
+	mg_conf_pos_t      forward_pos;
+	mg_oauth_client_t *exchange; /* oauth_token_exchange { } */
 	mg_conf_pos_t      pos;
 } mg_upstream_t;
 

@@ -157,6 +157,15 @@ CONF_SETTER(mg_conf_oauth_client);
 CONF_SETTER(mg_conf_set_token_url);
 CONF_SETTER(mg_conf_set_client_id);
 CONF_SETTER(mg_conf_set_client_auth);
+CONF_SETTER(mg_conf_oauth_token_exchange);
+CONF_SETTER(mg_conf_set_forward_token);
+/* Does U set Authorization by a header line or a secret file? */
+int mg_conf_upstream_sets_auth(const mg_upstream_t *u);
+/* set_upfwd.c: what forward_client_token and oauth_token_exchange need
+ * of their upstream, and of the locations that pass to it */
+int mg_conf_validate_upfwd(conf_parse_t *cp, const mg_upstream_t *u);
+int mg_conf_validate_pass_token(
+    conf_parse_t *cp, const mg_server_t *srv, const mg_location_t *loc);
 /* set_access.c: auth_keys, auth_cert, auth_order; what they need of
  * their server (validate.c), and inheritance (defaults.c) */
 CONF_SETTER(mg_conf_auth_keys);

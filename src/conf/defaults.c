@@ -159,8 +159,12 @@ mg_conf_defaults(conf_parse_t *cp)
 
 	rc = conf_default(conf, MG_CTX_MAIN, conf);
 	rc |= conf_default(conf, MG_CTX_CONNECTOR, &conf->connector);
-	for (u = conf->upstreams; u != NULL; u = u->next)
+	for (u = conf->upstreams; u != NULL; u = u->next) {
 		rc |= conf_default(conf, MG_CTX_UPSTREAM, u);
+		if (u->exchange != NULL)
+			rc |= conf_default(
+			    conf, MG_CTX_TOKEN_EXCHANGE, u->exchange);
+	}
 	for (srv = conf->servers; srv != NULL; srv = srv->next) {
 		rc |= conf_default(conf, MG_CTX_SERVER, srv);
 		rc |= conf_default_auth(conf, srv->auth_jwt);

@@ -221,6 +221,13 @@ conf_header_named(const mg_upstream_t *u, const char *name)
 	return 0;
 }
 
+int
+mg_conf_upstream_sets_auth(const mg_upstream_t *u)
+{
+	return conf_header_named(u, "Authorization") ||
+	    conf_var_find(u->secret_headers, "Authorization", 1) != NULL;
+}
+
 static int
 conf_validate_oauth(conf_parse_t *cp, const mg_upstream_t *u)
 {
@@ -237,8 +244,7 @@ conf_validate_oauth(conf_parse_t *cp, const mg_upstream_t *u)
 		return mg_conf_error_at(cp, &o->pos,
 		    "oauth_client needs \"token_url\", \"client_id\" and "
 		    "\"client_secret_file\"");
-	if (conf_header_named(u, "Authorization") ||
-	    conf_var_find(u->secret_headers, "Authorization", 1) != NULL)
+	if (mg_conf_upstream_sets_auth(u))
 		return mg_conf_error_at(cp, &o->pos,
 		    "upstream \"%s\" sends an Authorization header already: "
 		    "\"oauth_client\" sets it",
@@ -268,5 +274,7 @@ mg_conf_validate_upcred(conf_parse_t *cp, const mg_upstream_t *u)
 			    "header \"%s\" is set by \"header\" too in "
 			    "upstream \"%s\"",
 			    v->name, u->name);
-	return u->oauth != NULL ? conf_validate_oauth(cp, u) : MG_OK;
+	if (u->oauth != NULL && conf_validate_oauth(cp, u) != MG_OK)
+		return MG_ERROR;
+	return mg_conf_validate_upfwd(cp, u);
 }

@@ -217,7 +217,8 @@ mg_conf_validate(conf_parse_t *cp)
 			if (conf_validate_location(cp, loc) != MG_OK ||
 			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK ||
 			    conf_validate_audience(cp, srv, loc->auth_jwt) !=
-				MG_OK)
+				MG_OK ||
+			    mg_conf_validate_pass_token(cp, srv, loc) != MG_OK)
 				return MG_ERROR;
 	}
 	conf_number_auth(cp->conf);

@@ -1,8 +1,7 @@
 /*
  * The client-credentials token of an upstream (oauthcc.h), in the
  * connector's loop.  One fetch at a time: a POST of the form (proto/
- * oauth.c) to the token endpoint through libevent's HTTP client, over a
- * bufferevent_openssl for https, names resolved by evdns.  The token is
+ * oauth.c) to the token endpoint (tokfetch.c).  The token is
  * renewed in the background once 80% of its lifetime has passed (it is
  * still sent meanwhile), and fetched afresh when it has expired or the
  * upstream refused it.  After a failed fetch, requests for a token fail
@@ -20,40 +19,35 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <openssl/crypto.h>
 
 #include "log.h"
 #include "oauth.h"
 #include "oauthcc.h"
-#include "tls.h"
+#include "tokfetch.h"
 
-#define OAUTHCC_HOLD_MS 1000         /* after a failure: no new fetch */
-#define OAUTHCC_BODY_MAX (64 * 1024) /* of the token endpoint's answer */
-#define OAUTHCC_HEAD_MAX (16 * 1024)
+#define OAUTHCC_HOLD_MS 1000             /* after a failure: no new fetch */
 #define OAUTHCC_LIFE_MAX (365 * 86400LL) /* s: longer is as long */
 
 struct mg_oauthcc {
-	struct event_base        *base;
-	struct evdns_base        *dns;
-	const mg_upstream_t      *up;
-	const mg_oauth_client_t  *o;
-	struct ssl_ctx_st        *tls;
-	char                     *basic; /* Authorization to the endpoint */
-	char                     *form;  /* the request body */
-	char                     *token; /* NULL: none yet, or dropped */
-	unsigned                  gen;   /* of the token, counted up */
-	int64_t                   renew_ms, expire_ms; /* INT64_MAX: never */
-	struct evhttp_connection *conn;                /* a fetch in flight */
-	int64_t                   started_ms;
-	int                       failed;    /* the last fetch failed ... */
-	int64_t                   failed_ms; /* ... then */
-	char                      why[300];
-	mg_oauthcc_wait_t        *waiters;
-	struct event             *answer; /* tells the waiters, from the loop */
+	struct event_base       *base;
+	struct evdns_base       *dns;
+	const mg_upstream_t     *up;
+	const mg_oauth_client_t *o;
+	struct ssl_ctx_st       *tls;
+	char                    *basic; /* Authorization to the endpoint */
+	char                    *form;  /* the request body */
+	char                    *token; /* NULL: none yet, or dropped */
+	unsigned                 gen;   /* of the token, counted up */
+	int64_t                  renew_ms, expire_ms; /* INT64_MAX: never */
+	mg_tokfetch_t           *fetch;               /* one in flight */
+	int64_t                  started_ms;
+	int                      failed;    /* the last fetch failed ... */
+	int64_t                  failed_ms; /* ... then */
+	char                     why[300];
+	mg_oauthcc_wait_t       *waiters;
+	struct event            *answer; /* tells the waiters, from the loop */
 };
 
 static int64_t
@@ -122,7 +116,7 @@ oauthcc_failed(mg_oauthcc_t *cc, const char *fmt, ...)
 /* ---- the fetch ---------------------------------------------------------- */
 
 static void
-oauthcc_got(mg_oauthcc_t *cc, const mg_oauth_token_t *t)
+oauthcc_got(mg_oauthcc_t *cc, mg_oauth_token_t *t)
 {
 	/* a year at most: no overflow in milliseconds */
 	int64_t life = (t->expires_in > OAUTHCC_LIFE_MAX ? OAUTHCC_LIFE_MAX
@@ -148,155 +142,31 @@ oauthcc_got(mg_oauthcc_t *cc, const mg_oauth_token_t *t)
 	event_active(cc->answer, 0, 0);
 }
 
-/* Why the connection failed.  A refused connect comes without an error
- * code (libevent's cleanup path, which leaves no errno to read); the
- * others with one. */
+/* The token endpoint's answer (tokfetch.h). */
 static void
-oauthcc_conn_why(mg_oauthcc_t *cc, int e)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(cc->conn);
-	int  dns = bev ? bufferevent_socket_get_dns_error(bev) : 0;
-	char tlswhy[200];
-
-	if (e < 0)
-		oauthcc_failed(cc,
-		    "cannot connect to %s:%s (refused, or closed before an "
-		    "answer)",
-		    cc->o->token.host, cc->o->token.port);
-	else if (e == EVREQ_HTTP_TIMEOUT)
-		oauthcc_failed(cc, "timed out (%lld ms)",
-		    (long long)cc->up->connect_timeout);
-	else if (dns != 0)
-		oauthcc_failed(cc, "cannot resolve \"%s\" (%s)",
-		    cc->o->token.host, evutil_gai_strerror(dns));
-	else if (e == EVREQ_HTTP_DATA_TOO_LONG)
-		oauthcc_failed(
-		    cc, "its answer is larger than %d bytes", OAUTHCC_BODY_MAX);
-	else if (e == EVREQ_HTTP_INVALID_HEADER)
-		oauthcc_failed(cc, "its answer is not HTTP");
-	else if (cc->o->token.tls && bev != NULL) {
-		mg_tls_error(bev, tlswhy, sizeof(tlswhy));
-		oauthcc_failed(cc, "%s", tlswhy);
-	} else
-		oauthcc_failed(cc,
-		    "the connection failed or closed before "
-		    "an answer");
-}
-
-static void
-oauthcc_error_cb(enum evhttp_request_error e, void *arg)
+oauthcc_fetched(void *arg, mg_oauth_token_t *t, const char *why)
 {
 	mg_oauthcc_t *cc = arg;
 
-	if (cc->conn == NULL)
-		return;
-	oauthcc_conn_why(cc, (int)e);
-	cc->conn = NULL; /* freed by libevent once the request is gone */
-}
-
-static void
-oauthcc_conn_free(evutil_socket_t fd, short what, void *conn)
-{
-	(void)fd;
-	(void)what;
-	evhttp_connection_free(conn);
-}
-
-static void
-oauthcc_done_cb(struct evhttp_request *req, void *arg)
-{
-	mg_oauthcc_t    *cc = arg;
-	struct evbuffer *in;
-	mg_oauth_token_t t;
-	char             why[300];
-	int              status;
-
-	if (cc->conn == NULL)
-		return; /* the error callback said why */
-	status = req ? evhttp_request_get_response_code(req) : 0;
-	if (status == 0) {
-		oauthcc_conn_why(cc, -1);
-		/* libevent's cleanup path does not free the connection, and
-		 * uses its bufferevent after this returns: next turn */
-		if (event_base_once(cc->base, -1, EV_TIMEOUT, oauthcc_conn_free,
-			cc->conn, NULL) != 0)
-			mg_error("event_base_once() failed while freeing the "
-				 "token request's connection");
-		cc->conn = NULL;
-		return;
-	}
-	cc->conn = NULL;
-	in = evhttp_request_get_input_buffer(req);
-	if (mg_oauth_token_parse(status, (const char *)evbuffer_pullup(in, -1),
-		evbuffer_get_length(in), &t, why, sizeof(why)) != MG_OK)
+	cc->fetch = NULL;
+	if (t == NULL)
 		oauthcc_failed(cc, "%s", why);
 	else
-		oauthcc_got(cc, &t);
-	OPENSSL_cleanse(evbuffer_pullup(in, -1), evbuffer_get_length(in));
-}
-
-static int
-oauthcc_request(mg_oauthcc_t *cc)
-{
-	const mg_upstream_server_t *s = &cc->o->token;
-	struct evhttp_request      *req;
-	struct evkeyvalq           *h;
-
-	if ((req = evhttp_request_new(oauthcc_done_cb, cc)) == NULL)
-		return MG_ERROR;
-	evhttp_request_set_error_cb(req, oauthcc_error_cb);
-	h = evhttp_request_get_output_headers(req);
-	if (evhttp_add_header(h, "Host", s->authority) != 0 ||
-	    evhttp_add_header(
-		h, "Content-Type", "application/x-www-form-urlencoded") != 0 ||
-	    evhttp_add_header(h, "Accept", "application/json") != 0 ||
-	    evhttp_add_header(h, "Connection", "close") != 0 ||
-	    (cc->o->client_auth == MG_OAUTH_BASIC &&
-		evhttp_add_header(h, "Authorization", cc->basic) != 0) ||
-	    evbuffer_add(evhttp_request_get_output_buffer(req), cc->form,
-		strlen(cc->form)) != 0) {
-		evhttp_request_free(req);
-		return MG_ERROR;
-	}
-	/* on failure libevent has freed the request */
-	return evhttp_make_request(cc->conn, req, EVHTTP_REQ_POST, s->path) == 0
-	    ? MG_OK
-	    : MG_ERROR;
+		oauthcc_got(cc, t);
 }
 
 /* One POST to the token endpoint; its answer comes in the loop. */
 static void
 oauthcc_fetch(mg_oauthcc_t *cc)
 {
-	const mg_upstream_server_t *s = &cc->o->token;
-	struct bufferevent         *bev = NULL;
-	int64_t                     ms = cc->up->connect_timeout;
-	struct timeval              tv = { ms / 1000, (ms % 1000) * 1000 };
+	char why[300];
 
 	cc->started_ms = oauthcc_now();
-	if (s->tls &&
-	    (bev = mg_tls_client_bev(cc->base, cc->tls, s->host)) == NULL) {
-		oauthcc_failed(cc, "cannot set up TLS");
-		return;
-	}
-	cc->conn = evhttp_connection_base_bufferevent_new(
-	    cc->base, cc->dns, bev, s->host, (unsigned short)atoi(s->port));
-	if (cc->conn == NULL) {
-		if (bev != NULL)
-			bufferevent_free(bev);
-		oauthcc_failed(cc, "out of memory");
-		return;
-	}
-	evhttp_connection_set_timeout_tv(cc->conn, &tv);
-	evhttp_connection_set_max_body_size(cc->conn, OAUTHCC_BODY_MAX);
-	evhttp_connection_set_max_headers_size(cc->conn, OAUTHCC_HEAD_MAX);
-	if (oauthcc_request(cc) != MG_OK) {
-		evhttp_connection_free(cc->conn);
-		cc->conn = NULL;
-		oauthcc_failed(cc, "cannot send the token request");
-		return;
-	}
-	evhttp_connection_free_on_completion(cc->conn);
+	cc->fetch = mg_tokfetch_start(cc->base, cc->dns, cc->tls, cc->up, cc->o,
+	    cc->o->client_auth == MG_OAUTH_BASIC ? cc->basic : NULL, cc->form,
+	    oauthcc_fetched, cc, why, sizeof(why));
+	if (cc->fetch == NULL)
+		oauthcc_failed(cc, "%s", why);
 }
 
 /* ---- the token ---------------------------------------------------------- */
@@ -308,7 +178,7 @@ mg_oauthcc_token(mg_oauthcc_t *cc, mg_oauthcc_wait_t *w, unsigned *gen)
 	int     hold = cc->failed && now - cc->failed_ms < OAUTHCC_HOLD_MS;
 
 	if (cc->token != NULL && now < cc->expire_ms) {
-		if (now >= cc->renew_ms && cc->conn == NULL && !hold)
+		if (now >= cc->renew_ms && cc->fetch == NULL && !hold)
 			oauthcc_fetch(cc); /* in the background */
 		*gen = cc->gen;
 		return cc->token;
@@ -318,9 +188,9 @@ mg_oauthcc_token(mg_oauthcc_t *cc, mg_oauthcc_wait_t *w, unsigned *gen)
 		cc->waiters = w;
 		w->queued = 1;
 	}
-	if (cc->conn == NULL && hold)
+	if (cc->fetch == NULL && hold)
 		event_active(cc->answer, 0, 0);
-	else if (cc->conn == NULL)
+	else if (cc->fetch == NULL)
 		oauthcc_fetch(cc);
 	return NULL;
 }
@@ -382,8 +252,7 @@ mg_oauthcc_free(mg_oauthcc_t *cc)
 {
 	if (cc == NULL)
 		return;
-	if (cc->conn != NULL)
-		evhttp_connection_free(cc->conn);
+	mg_tokfetch_cancel(cc->fetch);
 	if (cc->answer != NULL)
 		event_free(cc->answer);
 	oauthcc_forget(&cc->basic);

@@ -24,6 +24,7 @@ typedef struct mg_oauthcc_wait mg_oauthcc_wait_t;
 struct mg_oauthcc_wait {
 	mg_oauthcc_wait_t *next;
 	int                queued;
+	void              *queue; /* tokex.c: the entry it waits in */
 	/* From the loop, never inside mg_oauthcc_token: ERR is NULL and
 	 * TOKEN the new token (for this call), or ERR says why there is
 	 * none. */

@@ -41,6 +41,11 @@ typedef struct {
 	size_t               headers_len;
 	int caps; /* a 2026-07-28 client's: MG_REQ_F_ELICIT.. */
 	int idle; /* a DELETE of the connector's sweep: the session idled */
+	/* the client's bearer token (msg.h: only for an upstream that
+	 * takes it), NULL otherwise, and its exp (s) */
+	const char *token;
+	size_t      token_len;
+	int64_t     token_exp;
 } mg_up_req_t;
 
 /* The answer, as the frames to the worker carry it (ipc.h). */

@@ -484,8 +484,8 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	x->hops = req->hops;
 	set_str(x->sid, sizeof(x->sid), req->sid);
 	set_str(x->version, sizeof(x->version), req->version);
-	x->data = malloc(
-	    req->init_len + req->body_len + lei_len + req->headers_len + 4);
+	x->data = malloc(req->init_len + req->body_len + lei_len +
+	    req->headers_len + req->token_len + 5);
 	if (x->data == NULL) {
 		mg_upx_free(x);
 		return NULL;
@@ -494,7 +494,10 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	x->body = put(x->init, req->init, req->init_len);
 	x->lei = put(x->body, req->body, req->body_len);
 	x->headers = put(x->lei, lei, lei_len);
-	put(x->headers, req->headers, req->headers_len);
+	x->ctok = put(x->headers, req->headers, req->headers_len);
+	put(x->ctok, req->token, req->token_len);
+	x->ctok_len = req->token_len;
+	x->ctok_exp = req->token_exp;
 	x->init_len = req->init_len;
 	x->body_len = req->body_len;
 	x->modern = req->modern;

@@ -55,6 +55,8 @@ typedef struct {
 	struct upx         *opener;  /* the exchange opening it */
 	struct upx         *waiting; /* exchanges waiting for it */
 	mg_oauthcc_t       *cc;      /* its oauth_client's token, or NULL */
+	struct mg_tokex    *tx;      /* its oauth_token_exchange, or NULL */
+	int no_token_said; /* logged: a request came without a client token */
 } mg_pool_t;
 
 enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
@@ -130,6 +132,11 @@ struct upx {
 	int               cred_sent;    /* the request carries a token */
 	int               cred_refused; /* answered 401 to them */
 	int               cred_retried; /* once with a new token */
+	/* the client's token (in data), for forward_client_token and
+	 * oauth_token_exchange only; its exp (s) */
+	char   *ctok;
+	size_t  ctok_len;
+	int64_t ctok_exp;
 	/* the answer being read */
 	int              status, kind, head_sent, got_bytes;
 	int              foreign; /* the answer is not JSON or SSE */

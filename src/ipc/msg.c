@@ -150,8 +150,9 @@ unpack_reopen(reader_t *r, mg_msg_t *m)
 
 /*
  * REQ: u8 method, u8 flags, u16 hops, i32 upstream, u16 sid, u16 version,
- * u16 init, u16 lei, u32 body, u16 headers (the parts' lengths), u64
- * session, MG_PARK_KEY bytes of park key; then the parts in that order.
+ * u16 init, u16 lei, u32 body, u16 headers, u32 token (the parts'
+ * lengths), u64 session, MG_PARK_KEY bytes of park key, i64 token exp;
+ * then the parts in that order (an empty token is no part at all).
  */
 static int
 pack_req(mg_msg_out_t *o, const mg_msg_t *m)
@@ -162,7 +163,8 @@ pack_req(mg_msg_out_t *o, const mg_msg_t *m)
 	if (q->sid.len >= MG_UP_SID_MAX ||
 	    q->version.len > MG_MSG_VERSION_MAX ||
 	    q->init.len > MG_MSG_TEXT16_MAX || q->lei.len > MG_MSG_LEI_MAX ||
-	    q->body.len > UINT32_MAX || q->headers.len > MG_MSG_TEXT16_MAX)
+	    q->body.len > UINT32_MAX || q->headers.len > MG_MSG_TEXT16_MAX ||
+	    q->token.len > MG_MSG_TOKEN_MAX)
 		return MG_ERROR;
 	PUT(o, uint8_t, q->method);
 	PUT(o, uint8_t, q->flags);
@@ -174,14 +176,18 @@ pack_req(mg_msg_out_t *o, const mg_msg_t *m)
 	PUT(o, uint16_t, q->lei.len);
 	PUT(o, uint32_t, q->body.len);
 	PUT(o, uint16_t, q->headers.len);
+	PUT(o, uint32_t, q->token.len);
 	PUT(o, uint64_t, q->session);
 	put(o, q->park ? q->park : nokey, MG_PARK_KEY);
+	PUT(o, int64_t, q->token_exp);
 	add_part(o, q->sid.p, q->sid.len);
 	add_part(o, q->version.p, q->version.len);
 	add_part(o, q->init.p, q->init.len);
 	add_part(o, q->body.p, q->body.len);
 	add_part(o, q->lei.p, q->lei.len);
 	add_part(o, q->headers.p, q->headers.len);
+	if (q->token.len > 0)
+		add_part(o, q->token.p, q->token.len);
 	return MG_OK;
 }
 
@@ -189,7 +195,7 @@ static void
 unpack_req(reader_t *r, mg_msg_t *m)
 {
 	mg_msg_req_t *q = &m->req;
-	size_t        sid, ver, init, lei, body, hdrs;
+	size_t        sid, ver, init, lei, body, hdrs, tok;
 
 	q->method = get_u8(r);
 	q->flags = get_u8(r);
@@ -201,14 +207,17 @@ unpack_req(reader_t *r, mg_msg_t *m)
 	lei = get_u16(r);
 	body = get_u32(r);
 	hdrs = get_u16(r);
+	tok = get_u32(r);
 	q->session = get_u64(r);
 	q->park = get_bytes(r, MG_PARK_KEY, MG_PARK_KEY);
+	q->token_exp = (int64_t)get_u64(r);
 	q->sid = get_text(r, sid, MG_UP_SID_MAX - 1);
 	q->version = get_text(r, ver, MG_MSG_VERSION_MAX);
 	q->init = get_text(r, init, SIZE_MAX);
 	q->body = get_text(r, body, SIZE_MAX);
 	q->lei = get_text(r, lei, MG_MSG_LEI_MAX);
 	q->headers = get_text(r, hdrs, SIZE_MAX);
+	q->token = get_text(r, tok, MG_MSG_TOKEN_MAX);
 }
 
 /* RESP_HEAD, PEER_HEAD: i32 status, u8 kind, u16 sid, u16 version (the

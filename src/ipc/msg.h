@@ -32,6 +32,7 @@
 #define MG_MSG_TEXT16_MAX 65535       /* REQ's init and headers */
 #define MG_MSG_KID_MAX 255            /* KID_UNKNOWN's kid */
 #define MG_MSG_JWKS_MAX (1024 * 1024) /* a JWK Set the connector fetched */
+#define MG_MSG_TOKEN_MAX 65536        /* REQ's client token (max_token_size) */
 
 /* A part of a message: bytes in the frame, not NUL-terminated. */
 typedef struct {
@@ -57,7 +58,10 @@ typedef struct {
  * HEADERS are lines ("Name: value\r\n") the upstream gets as they are (a
  * 2026-07-28 request's Mcp-Method, Mcp-Name, Mcp-Param-*); INIT the
  * client's initialize params (to open the upstream session again if it
- * forgot it); LEI the Last-Event-ID of a GET that resumes.
+ * forgot it); LEI the Last-Event-ID of a GET that resumes.  TOKEN is the
+ * client's bearer token, with its exp (seconds since the epoch, 0 if it
+ * has none), only for an upstream that takes it (forward_client_token,
+ * oauth_token_exchange); empty for every other request.
  */
 typedef struct {
 	uint8_t        method; /* mg_http_method_t */
@@ -69,6 +73,8 @@ typedef struct {
 				    as zeros if NULL */
 	mg_msg_text_t sid; /* the upstream's session id (< MG_UP_SID_MAX) */
 	mg_msg_text_t version, init, body, lei, headers;
+	mg_msg_text_t token;     /* never logged */
+	int64_t       token_exp; /* s */
 } mg_msg_req_t;
 
 /* RESP_HEAD and PEER_HEAD: the upstream's status, kind (MG_RESP_*) and,
@@ -168,8 +174,8 @@ typedef struct {
 } mg_msg_t;
 
 /* A packed message: N parts, the first its fixed fields (held here). */
-#define MG_MSG_PARTS 7
-#define MG_MSG_FIXED_MAX 48
+#define MG_MSG_PARTS 8
+#define MG_MSG_FIXED_MAX 64
 
 typedef struct {
 	mg_ipc_part_t part[MG_MSG_PARTS];

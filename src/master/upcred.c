@@ -1,8 +1,8 @@
 /*
  * The upstreams' secrets (header_secret_file, env_secret_file, an
- * oauth_client's client_secret_file), read by the master when it
- * prepares a configuration (start, reload) or tests it (-t), as root and
- * before anything changes, so that the connector, which may run as
+ * oauth_client's or oauth_token_exchange's client_secret_file), read by the
+ * master when it prepares a configuration (start, reload) or tests it (-t), as
+ * root and before anything changes, so that the connector, which may run as
  * another user, never opens a secret file and a bad one fails the
  * configuration, not a request.  The rules are those of auth_jwt's
  * secret (master/auth.c): a regular file only its owner may read, opened
@@ -189,6 +189,11 @@ mg_master_upcred_load(mg_conf_t *conf, char **err)
 		if (u->oauth != NULL &&
 		    upcred_load(conf, &u->oauth->client_secret_file,
 			"client_secret_file", &u->oauth->client_secret,
+			err) != MG_OK)
+			return MG_ERROR;
+		if (u->exchange != NULL &&
+		    upcred_load(conf, &u->exchange->client_secret_file,
+			"client_secret_file", &u->exchange->client_secret,
 			err) != MG_OK)
 			return MG_ERROR;
 	}

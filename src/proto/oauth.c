@@ -81,10 +81,21 @@ form_field(form_t *f, const char *name, const char *value)
 	f->len += form_put(f->out ? f->out + f->len : NULL, value);
 }
 
+/* GRANT, then the client's settings; SUBJECT (a token to exchange, RFC
+ * 8693 2.1) if not NULL. */
 static void
-form_build(form_t *f, const mg_oauth_client_t *o)
+form_build(form_t *f, const mg_oauth_client_t *o, const char *subject)
 {
-	form_raw(f, "grant_type=client_credentials");
+	if (subject == NULL)
+		form_raw(f, "grant_type=client_credentials");
+	else {
+		form_raw(f, "grant_type=");
+		f->len += form_put(
+		    f->out ? f->out + f->len : NULL, MG_OAUTH_GRANT_EXCHANGE);
+		form_field(f, "subject_token", subject);
+		form_field(f, "subject_token_type", MG_OAUTH_TYPE_ACCESS);
+		form_field(f, "requested_token_type", MG_OAUTH_TYPE_ACCESS);
+	}
 	if (o->scopes.n > 0) {
 		/* one field: the scopes space-separated (RFC 6749 3.3) */
 		form_raw(f, "&scope=");
@@ -106,18 +117,30 @@ form_build(form_t *f, const mg_oauth_client_t *o)
 	}
 }
 
-char *
-mg_oauth_form(const mg_oauth_client_t *o)
+static char *
+form_new(const mg_oauth_client_t *o, const char *subject)
 {
 	form_t f = { NULL, 0 };
 
-	form_build(&f, o);
+	form_build(&f, o, subject);
 	if ((f.out = malloc(f.len + 1)) == NULL)
 		return NULL;
 	f.len = 0;
-	form_build(&f, o);
+	form_build(&f, o, subject);
 	f.out[f.len] = '\0';
 	return f.out;
+}
+
+char *
+mg_oauth_form(const mg_oauth_client_t *o)
+{
+	return form_new(o, NULL);
+}
+
+char *
+mg_oauth_exchange_form(const mg_oauth_client_t *o, const char *subject)
+{
+	return form_new(o, subject);
 }
 
 char *

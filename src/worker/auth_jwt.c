@@ -187,6 +187,21 @@ auth_invalid(mg_mcp_ex_t *ex, int rc, const mg_jwt_t *t)
 	return auth_refuse(ex, 401, "invalid_token", mg_jwt_reason(rc));
 }
 
+/* The token goes upstream with the request only if the upstream takes
+ * it: no other request keeps it. */
+static void
+auth_keep_token(
+    mg_mcp_ex_t *ex, const char *token, size_t len, const mg_jwt_t *t)
+{
+	const mg_upstream_t *u = ex->upstream;
+
+	if (u == NULL || (!u->forward_token && u->exchange == NULL))
+		return;
+	ex->bearer = token;
+	ex->bearer_len = len;
+	ex->bearer_exp = t->exp;
+}
+
 static int
 auth_check(mg_mcp_ex_t *ex)
 {
@@ -230,6 +245,7 @@ auth_check(mg_mcp_ex_t *ex)
 		mg_jwt_clear(&t);
 		return auth_refuse(ex, 403, "insufficient_scope", what);
 	}
+	auth_keep_token(ex, token, len, &t);
 	/* who the client is, for the access log and the message phase */
 	rc = mg_auth_identify(ex, "jwt", t.sub, t.claims);
 	mg_jwt_clear(&t);

@@ -117,6 +117,13 @@ struct mg_mcp_ex {
 	char               *who;
 	struct json_object *who_claims; /* a verified token's; a reference */
 	unsigned lists; /* list answers cut for who (rules.h MG_LIST_*) */
+	/* the client's bearer token, as auth_jwt verified it, only when the
+	 * route's upstream takes it (forward_client_token,
+	 * oauth_token_exchange): it points into the request's header, and
+	 * is read only by mg_ex_relay, while the request lives */
+	const char *bearer;
+	size_t      bearer_len;
+	int64_t     bearer_exp; /* its exp (s), 0: none */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];

@@ -316,7 +316,8 @@ mg_proxy_open(
 			{ req->version, req->version_len },
 			{ req->init, req->init_len }, { req->body, req->body_len },
 			{ req->lei, req->lei_len },
-			{ req->headers, req->headers_len } } };
+			{ req->headers, req->headers_len },
+			{ req->token, req->token_len }, req->token_exp } };
 	mg_msg_out_t out;
 
 	/* the parts go into the link's output as they are: one copy */

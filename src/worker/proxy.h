@@ -33,6 +33,9 @@ typedef struct {
 	const uint8_t *park;      /* a retry of a parked request, or NULL */
 	const char    *sid, *version, *init, *body, *lei, *headers;
 	size_t sid_len, version_len, init_len, body_len, lei_len, headers_len;
+	const char *token; /* the client's (msg.h), or NULL */
+	size_t      token_len;
+	int64_t     token_exp;
 } mg_relay_req_t;
 
 struct event_base;

@@ -355,6 +355,9 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 			q.headers = "";
 	}
 	q.caps = ex->caps;
+	q.token = ex->bearer; /* NULL but for an upstream that takes it */
+	q.token_len = ex->bearer_len;
+	q.token_exp = ex->bearer_exp;
 	q.park = ex->resume ? ex->park : NULL;
 	q.subscribe = ex->rev_subscribe;
 	o.arg = ex;

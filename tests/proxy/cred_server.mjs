@@ -14,6 +14,13 @@
 //                  {"access_token": "tok-N", "token_type": "Bearer",
 //                  "expires_in": E}; a wrong client gets 401
 //                  invalid_client.  Each request's form is recorded.
+//                  grant_type token-exchange (RFC 8693), with a
+//                  subject_token of type access_token that is a JWT:
+//                  answers {"access_token": "xt-N-SUB", "issued_token_type":
+//                  access_token, "token_type": "Bearer", "expires_in": E},
+//                  SUB the subject token's sub (not verified: a test
+//                  peer); a subject whose sub is "refused" gets 401
+//                  invalid_grant.
 //   POST /mcp      a small MCP server (JSON answers, one session id):
 //                  initialize, notifications (202), tools/list, and the
 //                  tool whoami, whose text is the Authorization header it
@@ -22,9 +29,10 @@
 //   POST /set?expires=E   expires_in of the tokens issued from now on
 //                         (default 3600; "none" leaves it out)
 //   POST /revoke   every token issued so far is refused from now on
-//   GET /stats     {"tokens": N, "forms": [...], "auths": [...]}:
-//                  tokens issued, the forms and Basic headers of the token
-//                  requests, the Authorization headers /mcp saw
+//   GET /stats     {"tokens": N, "exchanges": X, "forms": [...], "auths":
+//                  [...]}: tokens issued by each grant, the forms and
+//                  Basic headers of the token requests, the Authorization
+//                  headers /mcp saw
 
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,6 +45,9 @@ if (!Number.isInteger(port) || !clientId || !clientSecret) {
 }
 
 let issued = 0;
+let exchanged = 0;
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
 let revokedBelow = 0; // tokens tok-1 .. tok-(revokedBelow) are refused
 let expires = 3600;
 const forms = [];
@@ -68,10 +79,30 @@ function token(req, res, body) {
 		return send(res, 400, { error: 'invalid_request', error_description: 'not a form' });
 	if (id !== clientId || secret !== clientSecret)
 		return send(res, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+	if (form.get('grant_type') === EXCHANGE) return exchange(res, form);
 	if (form.get('grant_type') !== 'client_credentials')
 		return send(res, 400, { error: 'unsupported_grant_type' });
 	issued++;
 	const answer = { access_token: `tok-${issued}`, token_type: 'Bearer' };
+	if (expires !== 'none') answer.expires_in = expires;
+	send(res, 200, answer, { 'Cache-Control': 'no-store' });
+}
+
+// RFC 8693 2.2: a token for the upstream, derived from the subject's sub
+function exchange(res, form) {
+	const subject = form.get('subject_token') ?? '';
+	if (form.get('subject_token_type') !== ACCESS || form.get('requested_token_type') !== ACCESS)
+		return send(res, 400, { error: 'invalid_request', error_description: 'wrong token types' });
+	let sub;
+	try {
+		sub = JSON.parse(Buffer.from(subject.split('.')[1], 'base64url').toString()).sub;
+	} catch {
+		sub = undefined;
+	}
+	if (typeof sub !== 'string' || sub === 'refused')
+		return send(res, 401, { error: 'invalid_grant', error_description: 'subject token refused' });
+	exchanged++;
+	const answer = { access_token: `xt-${exchanged}-${sub}`, issued_token_type: ACCESS, token_type: 'Bearer' };
 	if (expires !== 'none') answer.expires_in = expires;
 	send(res, 200, answer, { 'Cache-Control': 'no-store' });
 }
@@ -123,7 +154,7 @@ const handle = (req, res) => {
 			revokedBelow = issued;
 			return send(res, 200, { revokedBelow });
 		}
-		if (req.method === 'GET' && url.pathname === '/stats') return send(res, 200, { tokens: issued, forms, basics, auths });
+		if (req.method === 'GET' && url.pathname === '/stats') return send(res, 200, { tokens: issued, exchanges: exchanged, forms, basics, auths });
 		send(res, 404, { error: 'not found' });
 	});
 };
