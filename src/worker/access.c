@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/buffer.h>
 #include <json-c/json.h>
 
 #include "access.h"
@@ -89,6 +90,35 @@ mg_auth_log(mg_mcp_ex_t *ex, int level, const char *directive,
 	    pos->line, what);
 }
 
+/* The id of the request in EX's body (a reference), or NULL. */
+static struct json_object *
+auth_request_id(mg_mcp_ex_t *ex)
+{
+	struct evbuffer    *b = mg_http_req_body(ex->req);
+	struct json_object *id;
+	mg_rpc_peek_t       pk;
+	size_t              n;
+
+	if (mg_http_req_method(ex->req) != MG_HTTP_POST || b == NULL ||
+	    (n = evbuffer_get_length(b)) == 0)
+		return NULL;
+	if (mg_rpc_peek((const char *)evbuffer_pullup(b, -1), n, &pk) != MG_OK)
+		return NULL;
+	id = pk.id;
+	pk.id = NULL;
+	mg_rpc_peek_clear(&pk);
+	return id;
+}
+
+void
+mg_auth_refuse(mg_mcp_ex_t *ex, int status, int code, const char *msg)
+{
+	struct json_object *id = auth_request_id(ex);
+
+	mg_ex_refuse(ex, status, id, code, msg);
+	json_object_put(id);
+}
+
 int
 mg_auth_identify(mg_mcp_ex_t *ex, const char *kind, const char *who,
     struct json_object *claims)
@@ -152,7 +182,7 @@ access_none(mg_mcp_ex_t *ex, const mg_access_method_t *const *m, size_t n)
 	access_nouns(m, n, 1, nouns, sizeof(nouns));
 	snprintf(msg, sizeof(msg), "%s: %s is required",
 	    asked ? "Unauthorized" : "Forbidden", nouns);
-	mg_ex_refuse(ex, asked ? 401 : 403, NULL,
+	mg_auth_refuse(ex, asked ? 401 : 403,
 	    asked ? MG_AUTH_ERR_UNAUTHORIZED : MG_MCP_ERR_FORBIDDEN, msg);
 	return MG_ERROR;
 }

@@ -70,6 +70,11 @@ void mg_auth_log(mg_mcp_ex_t *ex, int level, const char *directive,
 /* S for a log line: printable ASCII, the rest as '?', cut to LEN. */
 void mg_auth_printable(const char *s, char *out, size_t len);
 
+/* Answer a refusal of the access phase: STATUS with a JSON-RPC error
+ * CODE, MSG, whose id is the request's when the body is one request
+ * (looked at without a tree; only refusals pay for it), else null. */
+void mg_auth_refuse(mg_mcp_ex_t *ex, int status, int code, const char *msg);
+
 /* The client is KIND ("cert", "jwt", "key") WHO, with CLAIMS (a
  * reference is taken; NULL: none).  MG_OK, or MG_ERROR without memory,
  * answered 500: a client is never served as nobody in particular. */

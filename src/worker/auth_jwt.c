@@ -104,7 +104,7 @@ auth_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why)
 		return MG_ERROR;
 	}
 	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
-	mg_ex_refuse(ex, status, NULL,
+	mg_auth_refuse(ex, status,
 	    status == 403 ? MG_MCP_ERR_FORBIDDEN : MG_AUTH_ERR_UNAUTHORIZED,
 	    msg);
 	return MG_ERROR;

@@ -54,7 +54,7 @@ key_refuse(mg_mcp_ex_t *ex, int status, const char *error, const char *why,
 	    "Bearer error=\"%s\", error_description=\"%s\"", error, why);
 	mg_http_add_header(ex->req, "WWW-Authenticate", msg);
 	snprintf(msg, sizeof(msg), "%s: %s", mg_http_status_text(status), why);
-	mg_ex_refuse(ex, status, NULL, MG_AUTH_ERR_UNAUTHORIZED, msg);
+	mg_auth_refuse(ex, status, MG_AUTH_ERR_UNAUTHORIZED, msg);
 	return MG_ERROR;
 }
 

@@ -81,7 +81,7 @@ st=$(init /mcp)
 [ "$st" = 401 ] || fail "no token: status $st"
 [ "$(www)" = "Bearer resource_metadata=\"$U/.well-known/oauth-protected-resource/mcp\", scope=\"mcp:tools\"" ] ||
 	fail "no token: WWW-Authenticate: $(www)"
-grep -qF '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"Unauthorized: a bearer token is required"}}' "$MG_TMP/b" ||
+grep -qF '{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"Unauthorized: a bearer token is required"}}' "$MG_TMP/b" ||
 	fail "no token: body $(cat "$MG_TMP/b")"
 grep -qF "[info]" "$MG_TMP/error.log" &&
 	grep -qF "/mcp: a request from 127.0.0.1 refused by auth_jwt in $MG_TMP/mcpgw.conf:7: no bearer token" "$MG_TMP/error.log" ||
@@ -91,7 +91,7 @@ st=$(init /mcp -H 'Authorization: Basic YTpi')
 	fail "Basic credentials: $st $(www)"
 [ "$(http_status "$U/mcp")" = 401 ] || fail "a GET stream without a token was not refused"
 [ "$(http_status -X DELETE "$U/mcp")" = 401 ] || fail "a DELETE without a token was not refused"
-ok "no token (or another scheme): 401, WWW-Authenticate with resource_metadata and scope, a JSON-RPC error, one info line"
+ok "no token (or another scheme): 401, WWW-Authenticate with resource_metadata and scope, a JSON-RPC error with the request's id, one info line"
 
 # ---- the metadata (RFC 9728) -----------------------------------------------------
 meta=$(curl -s --max-time 5 "$U/.well-known/oauth-protected-resource/mcp")
