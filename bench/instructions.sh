@@ -13,6 +13,8 @@
 # same token: verified once, then found in the worker's token cache) and
 # 4 (the same with auth_token_cache 0: every call verifies the token's
 # RS256 signature, which is what the first call with a new token costs),
+# and 1' (the same token sent to the demo route, which ignores it: 3
+# minus 1' is the check alone, without receiving the header),
 # it starts
 # mcpgw under callgrind (every process: master, workers, connector), opens
 # a session, sends tools/call echo with wrk at 1 connection (every answer
@@ -165,6 +167,7 @@ one_run() {
 	case $conf in
 	mcpgw) u=http://127.0.0.1:$PORT/mcp ;;
 	auth) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN ;;
+	ignored) tok=$TOKEN ;;
 	auth-nocache) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN file=$T/nocache.conf ;;
 	esac
 	dir=$T/$conf-$secs
@@ -218,7 +221,7 @@ one_run() {
 echo "== $("$T/mcpgw" -V 2>&1 | head -n 1) ($MCPGW, tree $(git -C "$top" describe --always --dirty 2>/dev/null || echo ?)); $(valgrind --version)"
 echo "== worker_processes $WORKERS; calls at 1 connection for $SHORT s and for $LONG s, under callgrind"
 confs="direct mcpgw"
-[ $auth = 1 ] && confs="$confs auth auth-nocache"
+[ $auth = 1 ] && confs="$confs ignored auth auth-nocache"
 declare -A R P
 for conf in $confs; do
 	for secs in "$SHORT" "$LONG"; do
@@ -247,12 +250,15 @@ read -r dw dc dm da <<< "${P[direct]}"
 read -r pw pc pm pa <<< "${P[mcpgw]}"
 row "proxy hop (2 minus 1)" $((pw - dw)) $((pc - dc)) $((pm - dm)) $((pa - da))
 if [ $auth = 1 ]; then
+	row "1' direct, token ignored" ${P[ignored]}
 	row "3 auth_jwt, cached token" ${P[auth]}
 	row "4 auth_jwt, no cache" ${P[auth-nocache]}
 	read -r aw ac am aa <<< "${P[auth]}"
 	read -r nw nc nm na <<< "${P[auth-nocache]}"
 	row "cached token (3 minus 1)" $((aw - dw)) $((ac - dc)) $((am - dm)) $((aa - da))
 	row "a new token (4 minus 1)" $((nw - dw)) $((nc - dc)) $((nm - dm)) $((na - da))
+	read -r iw ic im ia <<< "${P[ignored]}"
+	row "the check (3 minus 1')" $((aw - iw)) $((ac - ic)) $((am - im)) $((aa - ia))
 	awk -v a=$aa -v d=$da 'BEGIN { printf "a call with a cached token costs %+.1f%% of a call without auth_jwt\n", (a - d) * 100 / d }'
 fi
 echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"
