@@ -15,102 +15,40 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "apikeys.h"
+#include "keyfile.h"
 #include "master.h"
-#include "readfull.h"
 
 #define KEYS_FILE_MAX (1024 * 1024)
 #define KEYS_MODE_REFUSED (S_IWGRP | S_IWOTH | S_IROTH)
 
-/* "MESSAGE in FILE:LINE" into *err (malloc'd; NULL: out of memory). */
-static int __attribute__((format(printf, 4, 5)))
-keys_error(char **err, const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-	char   *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg == NULL || asprintf(err, "%s in %s:%d", msg, file, line) < 0)
-		*err = NULL;
-	free(msg);
-	return MG_ERROR;
-}
-
-/* F opened, a regular file no one else may write: fd, or -1. */
-static int
-keys_open(const mg_conf_file_t *f, char **err)
-{
-	struct stat st;
-	int         fd;
-
-	/* O_NONBLOCK: a FIFO put in its place must not hang the master */
-	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		keys_error(err, f->pos.file, f->pos.line,
-		    "open() \"%s\" failed (%s) for \"auth_keys\"", f->path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0)
-		keys_error(err, f->pos.file, f->pos.line,
-		    "fstat() \"%s\" failed (%s) for \"auth_keys\"", f->path,
-		    strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		keys_error(err, f->pos.file, f->pos.line,
-		    "auth_keys \"%s\" is not a regular file", f->path);
-	else if (st.st_mode & KEYS_MODE_REFUSED)
-		keys_error(err, f->pos.file, f->pos.line,
-		    "auth_keys \"%s\" may be written by group or others, or "
-		    "read by others (mode %04o); make it 0600 or 0640",
-		    f->path, (unsigned)(st.st_mode & 07777));
-	else
-		return fd;
-	close(fd);
-	return -1;
-}
+/* Why these modes: the opening comment. */
+static const mg_keyfile_mode_t keys_mode = { KEYS_MODE_REFUSED,
+	"may be written by group or others, or read by others",
+	"0600 or 0640" };
 
 static struct mg_apikeys *
 keys_read(const mg_conf_file_t *f, char **err)
 {
-	mg_apikeys_t    *keys = NULL;
+	mg_apikeys_t    *keys;
 	mg_apikeys_err_t why;
 	char            *buf;
 	ssize_t          n;
-	int              fd, e;
 
-	if ((fd = keys_open(f, err)) < 0)
-		return NULL;
-	if ((buf = malloc(KEYS_FILE_MAX + 1)) == NULL) {
-		close(fd);
-		*err = NULL;
-		return NULL;
-	}
-	n = mg_read_full(fd, buf, KEYS_FILE_MAX + 1);
-	e = errno;
-	close(fd);
+	n = mg_keyfile_read(
+	    f, "auth_keys", KEYS_FILE_MAX, &keys_mode, &buf, err);
 	if (n < 0)
-		keys_error(err, f->pos.file, f->pos.line,
-		    "read() \"%s\" failed (%s) for \"auth_keys\"", f->path,
-		    strerror(e));
-	else if (n > KEYS_FILE_MAX)
-		keys_error(err, f->pos.file, f->pos.line,
-		    "auth_keys \"%s\" is larger than %d bytes", f->path,
-		    KEYS_FILE_MAX);
-	else if ((keys = mg_apikeys_parse(buf, (size_t)n, &why)) == NULL) {
+		return NULL;
+	if ((keys = mg_apikeys_parse(buf, (size_t)n, &why)) == NULL) {
+		mg_conf_pos_t at = { f->path, why.line };
+
 		if (why.line > 0)
-			keys_error(err, f->path, why.line, "%s", why.why);
+			mg_keyfile_error(err, &at, "%s", why.why);
 		else
 			*err = NULL; /* out of memory */
 	}
