@@ -201,8 +201,13 @@ out:
 	free(msgs);
 }
 
+/* How long a client may keep a built-in server's discover result: its
+ * capabilities change only with the configuration (a reload). */
+#define DISCOVER_TTL_MS 60000
+
 /* server/discover: what initialize would say, the server's identity in
- * _meta, and every version this endpoint serves. */
+ * _meta, every version this endpoint serves, and the caching hints the
+ * revision requires (the same answer for every client: "public"). */
 static void
 ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
@@ -220,6 +225,10 @@ ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	json_object_object_add(r, "supportedVersions",
 	    mg_ex_version_list(
 		mg_ex_all_versions, MG_NELEM(mg_ex_all_versions)));
+	json_object_object_add(
+	    r, "ttlMs", json_object_new_int(DISCOVER_TTL_MS));
+	json_object_object_add(
+	    r, "cacheScope", json_object_new_string("public"));
 	if (c == NULL) {
 		json_object_put(r);
 		mg_ex_refuse(
