@@ -12,6 +12,7 @@
 //   /mcp/demo, /mcp/everything  the built-in servers
 //   /mcp/deny                   demo with "mcp_deny tools/call echo;"
 //   /mcp/small                  demo with "client_max_body_size 64;"
+//   no location at /nowhere
 // Prints one line per probe; exit 1 with the runner's words for each
 // message that does not validate or probe that went otherwise.
 import { wireErrors, conformanceVersion } from './wire_schema.mjs';
@@ -161,6 +162,9 @@ await probe('a batch on 2026-07-28', V26, '/mcp/demo',
   { status: 400, code: -32600 });
 await probe('GET on 2026-07-28', V26, '/mcp/demo',
   { method: 'GET', headers: { 'MCP-Protocol-Version': V26 } }, { status: 405, code: -32600 });
+await probe('DELETE on 2026-07-28', V26, '/mcp/demo',
+  { method: 'DELETE', headers: { 'MCP-Protocol-Version': V26 } }, { status: 405, code: -32600 });
+await probe('no location at this path', V26, '/nowhere', r26('tools/list'), { status: 404 });
 await probe('parse error', V26, '/mcp/demo',
   { raw: '{"jsonrpc":', headers: r26('tools/list').headers }, { status: 400, code: -32700 });
 await probe('oversized body', V26, '/mcp/small',
@@ -206,6 +210,10 @@ await probe('refused by policy (mcp_deny)', V25, '/mcp/deny',
     { headers: h25(a.headers.get('mcp-session-id')),
       body: req25('tools/call', { name: 'echo', arguments: { text: 'x' } }) }, { status: 403, code: -32003 });
 }
+await probe('no location at this path', V25, '/nowhere',
+  { headers: h25(sids.demo), body: req25('tools/list') }, { status: 404 });
+await probe('GET without Accept: text/event-stream', V25, '/mcp/demo',
+  { method: 'GET', headers: { ...h25(sids.demo), Accept: 'application/json' } }, { status: 406 });
 await probe('a batch on 2025-11-25', V25, '/mcp/demo',
   { headers: h25(sids.demo), raw: JSON.stringify([req25('tools/list')]) }, { status: 400, code: -32600 });
 await probe('parse error', V25, '/mcp/demo',
