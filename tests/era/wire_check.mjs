@@ -12,6 +12,7 @@
 //   /mcp/demo, /mcp/everything  the built-in servers
 //   /mcp/deny                   demo with "mcp_deny tools/call echo;"
 //   /mcp/small                  demo with "client_max_body_size 64;"
+//   /mcp/dead                   a proxy route to an upstream nobody serves
 //   no location at /nowhere
 // Prints one line per probe; exit 1 with the runner's words for each
 // message that does not validate or probe that went otherwise.
@@ -165,6 +166,8 @@ await probe('GET on 2026-07-28', V26, '/mcp/demo',
 await probe('DELETE on 2026-07-28', V26, '/mcp/demo',
   { method: 'DELETE', headers: { 'MCP-Protocol-Version': V26 } }, { status: 405, code: -32600 });
 await probe('no location at this path', V26, '/nowhere', r26('tools/list'), { status: 404 });
+await probe('upstream unreachable (the connector\'s error)', V26, '/mcp/dead',
+  r26('tools/list'), { status: 200, code: -32000 });
 await probe('parse error', V26, '/mcp/demo',
   { raw: '{"jsonrpc":', headers: r26('tools/list').headers }, { status: 400, code: -32700 });
 await probe('oversized body', V26, '/mcp/small',
@@ -214,6 +217,8 @@ await probe('no location at this path', V25, '/nowhere',
   { headers: h25(sids.demo), body: req25('tools/list') }, { status: 404 });
 await probe('GET without Accept: text/event-stream', V25, '/mcp/demo',
   { method: 'GET', headers: { ...h25(sids.demo), Accept: 'application/json' } }, { status: 406 });
+await probe('upstream unreachable (the connector\'s error)', V25, '/mcp/dead',
+  { body: req25('initialize', init) }, { status: 200, code: -32000 });
 await probe('a batch on 2025-11-25', V25, '/mcp/demo',
   { headers: h25(sids.demo), raw: JSON.stringify([req25('tools/list')]) }, { status: 400, code: -32600 });
 await probe('parse error', V25, '/mcp/demo',

@@ -19,17 +19,20 @@ mg_setup
 era_need_modules
 
 MG_PORT=$(free_port)
+DEAD_PORT=$(free_port) # nothing listens there
 cat > "$MG_TMP/mcpgw.conf" <<CONF
 worker_processes 2;
 pid $MG_TMP/mcpgw.pid;
 error_log $MG_TMP/error.log debug;
 shutdown_timeout 2s;
+upstream dead { server http://127.0.0.1:$DEAD_PORT/mcp; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/demo { mcp_builtin demo; }
     location /mcp/everything { mcp_builtin everything; }
     location /mcp/deny { mcp_builtin demo; mcp_deny tools/call echo; }
     location /mcp/small { mcp_builtin demo; client_max_body_size 64; }
+    location /mcp/dead { mcp_pass dead; }
 }
 CONF
 mg_start
