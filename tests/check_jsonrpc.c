@@ -332,6 +332,14 @@ START_TEST(error_response)
 	ck_assert_ptr_null(m.id);
 	ck_assert(m.error_code == -32700);
 	mg_rpc_msg_clear(&m);
+	/* the same as the MCP schemas write it: no id at all */
+	ck_assert_int_eq(parse("{\"jsonrpc\":\"2.0\",\"error\":"
+			       "{\"code\":-32700,\"message\":\"Parse error\"}}",
+			     &m, &e),
+	    MG_OK);
+	ck_assert_int_eq(m.kind, MG_RPC_ERROR);
+	ck_assert_ptr_null(m.id);
+	mg_rpc_msg_clear(&m);
 
 	/* the full int64 range of codes */
 	ck_assert_int_eq(
@@ -378,9 +386,6 @@ START_TEST(error_object)
 		    bad[i]);
 		expect_invalid(buf, "\"r\"");
 	}
-	expect_invalid("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,"
-		       "\"message\":\"m\"}}",
-	    NULL);
 	expect_invalid("{\"jsonrpc\":\"2.0\",\"id\":false,\"error\":{\"code\":"
 		       "1,\"message\":\"m\"}}",
 	    NULL);
@@ -828,8 +833,9 @@ START_TEST(write_error)
 	ck_assert_int_eq(mg_rpc_write_error(
 			     b, NULL, MG_RPC_PARSE_ERROR, "Parse error", data),
 	    MG_OK);
+	/* no id rather than null: the MCP schemas have no null id */
 	ck_assert_drain(b,
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+	    "{\"jsonrpc\":\"2.0\",\"error\":"
 	    "{\"code\":-32700,\"message\":\"Parse error\","
 	    "\"data\":{\"k\":\"v\"}}}");
 	ck_assert_int_eq(mg_rpc_write_error(b, id, 0, NULL, NULL), MG_OK);
@@ -859,7 +865,7 @@ START_TEST(write_escaping)
 	ck_assert_int_eq(mg_rpc_write_error(b, NULL, 1, msg, NULL), MG_OK);
 	got = drain(b);
 	ck_assert_str_eq(got,
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+	    "{\"jsonrpc\":\"2.0\",\"error\":"
 	    "{\"code\":1,\"message\":\"q\\\"b\\\\s/\\n\\r\\t"
 	    "\\b\\f\\u0001\\u001f\x7f \xc3\xa9 \xf0\x9f\x98\x80 "
 	    "\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
@@ -986,7 +992,7 @@ START_TEST(error_reply_for_bad_request)
 	ck_assert_int_eq(
 	    mg_rpc_write_error(b, e.id, e.code, e.message, NULL), MG_OK);
 	ck_assert_drain(b,
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+	    "{\"jsonrpc\":\"2.0\",\"error\":"
 	    "{\"code\":-32700,\"message\":\"Parse error: "
 	    "unexpected end of data at byte 24\"}}");
 	mg_rpc_err_clear(&e);

@@ -107,7 +107,8 @@ void mg_http_reply(mg_http_req_t *req, int status, const char *type,
     const void *body, size_t len);
 void mg_http_reply_buffer(
     mg_http_req_t *req, int status, const char *type, struct evbuffer *body);
-/* status with a JSON-RPC error body {"jsonrpc":"2.0","id":null,...} */
+/* status with a JSON-RPC error body {"jsonrpc":"2.0","error":...}: no id
+ * (the MCP schemas have no null id) */
 void mg_http_reply_error(
     mg_http_req_t *req, int status, int code, const char *message);
 void mg_http_stream_begin(mg_http_req_t *req, int status, const char *type);

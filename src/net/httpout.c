@@ -143,7 +143,7 @@ mg_http_reply_error(mg_http_req_t *r, int status, int code, const char *message)
 	int  n;
 
 	n = snprintf(body, sizeof(body),
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,"
+	    "{\"jsonrpc\":\"2.0\","
 	    "\"error\":{\"code\":%d,\"message\":\"%s\"}}",
 	    code, message);
 	if (n < 0 || (size_t)n >= sizeof(body))

@@ -103,9 +103,10 @@ rpc_response(struct json_object *root, mg_rpc_msg_t *msg, mg_rpc_err_t *err)
 		return rpc_invalid(err, "both result and error");
 	if (!has_result && !has_error)
 		return rpc_invalid(err, "no method, result or error");
-	if (!json_object_object_get_ex(root, "id", &id))
+	/* Only an error response may have a null id, or none (the request's
+	 * was bad: JSON-RPC 2.0 writes null, the MCP schemas leave it out). */
+	if (!json_object_object_get_ex(root, "id", &id) && !has_error)
 		return rpc_invalid(err, "response without id");
-	/* Only an error response may have a null id (the request's was bad). */
 	if ((why = rpc_check_id(id, has_error)) != NULL)
 		return rpc_invalid(err, why);
 	if (has_error && (why = rpc_check_error(error, &msg->error_code)))

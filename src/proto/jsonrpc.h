@@ -60,7 +60,7 @@ typedef struct {
 /*
  * Why a text is not a usable message.  ID is the message's id when it could
  * be read and is a valid id (string or integer), for the error response;
- * NULL otherwise (the response then carries "id":null).  ROOT owns the
+ * NULL otherwise (the error response then has no "id").  ROOT owns the
  * parsed message, if there was one, and keeps ID alive.
  */
 typedef struct {
@@ -142,7 +142,8 @@ int mg_rpc_id_equal(struct json_object *a, struct json_object *b);
  *   {"jsonrpc":"2.0","id":ID,"result":RESULT}
  *   {"jsonrpc":"2.0","id":ID,"error":{"code":N,"message":"M"[,"data":D]}}
  *   {"jsonrpc":"2.0","method":"M"[,"params":P]}
- * A NULL ID or RESULT is written as null; NULL DATA or PARAMS are left
+ * A NULL ID or RESULT is written as null, but an error's NULL ID is left
+ * out (the MCP schemas have no null id); NULL DATA or PARAMS are left
  * out.  Ids and values are written exactly as parsed.  Strings given as C
  * strings are escaped; invalid UTF-8 in them becomes U+FFFD, so the output
  * is always valid JSON.  The message is appended whole or not at all.

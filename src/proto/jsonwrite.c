@@ -137,7 +137,12 @@ mg_rpc_write_error(struct evbuffer *out, struct json_object *id, int code,
 
 	if (message == NULL)
 		message = "";
-	rpc_value(&pc[1], id);
+	/* an id that could not be read is left out, not null: the MCP
+	 * schemas (2025-11-25, 2026-07-28) have no null RequestId */
+	if (id == NULL)
+		pc[0] = PIECE("{\"jsonrpc\":\"2.0\"");
+	else
+		rpc_value(&pc[1], id);
 	pc[3].s = num;
 	pc[3].n = (size_t)snprintf(num, sizeof(num), "%d", code);
 	pc[5] = QUOTED(message);

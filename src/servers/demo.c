@@ -296,5 +296,6 @@ demo_request(
 		    call, MG_RPC_METHOD_NOT_FOUND, "Method not found");
 }
 
+/* its one list never changes (listChanged false), it has no resources */
 const mg_mcp_backend_t mg_demo = { "demo", demo_initialize, demo_request,
-	demo_free };
+	demo_free, NULL, NULL };

@@ -74,6 +74,17 @@ static const ev_prompt_t prompts[] = {
 
 /* ---- resources -------------------------------------------------------- */
 
+/* Its resources never change: a subscription to one is agreed to, and
+ * no notifications/resources/updated ever comes. */
+int
+mg_ev_subscribable(const char *uri)
+{
+	for (size_t i = 0; i < MG_NELEM(resources); i++)
+		if (strcmp(resources[i].uri, uri) == 0)
+			return 1;
+	return 0;
+}
+
 static struct json_object *
 resource_entry(const ev_resource_t *res)
 {
@@ -215,6 +226,7 @@ mg_ev_prompts_list(mg_mcp_call_t *call)
 			    p, "arguments", mg_ev_parse(prompts[i].arguments));
 		json_object_array_add(list, p);
 	}
+	mg_ev_dynamic_prompts(list);
 	json_object_object_add(r, "prompts", list);
 	mg_mcp_call_result(call, mg_ev_cacheable(call, r));
 }
@@ -290,5 +302,7 @@ mg_ev_prompts_get(mg_mcp_call_t *call, struct json_object *params)
 		mg_mcp_call_result(call, r);
 		return;
 	}
-	mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown prompt");
+	if (!mg_ev_dynamic_prompt_get(call, name))
+		mg_mcp_call_error(
+		    call, MG_RPC_INVALID_PARAMS, "Unknown prompt");
 }

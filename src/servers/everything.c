@@ -181,6 +181,13 @@ static const ev_tool_t tools[] = {
 	{ "test_logging_tool",
 	    "Logs only when the request asks for a log level", NO_ARGS, NULL,
 	    ev_log_tool },
+	/* the runner's hooks that change a list (evlists.c) */
+	{ "test_trigger_tool_change",
+	    "Changes the tool list: adds or removes test_dynamic_tool", NO_ARGS,
+	    NULL, mg_ev_trigger_change },
+	{ "test_trigger_prompt_change",
+	    "Changes the prompt list: adds or removes test_dynamic_prompt",
+	    NO_ARGS, NULL, mg_ev_trigger_change },
 	{ "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
 	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
 	    "\"type\":\"object\",\"$defs\":{\"address\":{\"$anchor\":"
@@ -216,10 +223,12 @@ ev_initialize(const char *version)
 
 	json_object_object_add(r, "capabilities",
 	    mg_ev_parse(strcmp(version, MG_ERA_2026) == 0
-		    ? "{\"tools\":{},\"resources\":{},\"prompts\":{},"
+		    ? "{\"tools\":{\"listChanged\":true},\"resources\":{"
+		      "\"subscribe\":true},\"prompts\":{\"listChanged\":true},"
 		      "\"completions\":{}}"
-		    : "{\"tools\":{},\"resources\":{\"subscribe\":true},"
-		      "\"prompts\":{},\"logging\":{},\"completions\":{}}"));
+		    : "{\"tools\":{\"listChanged\":true},\"resources\":{"
+		      "\"subscribe\":true},\"prompts\":{\"listChanged\":true},"
+		      "\"logging\":{},\"completions\":{}}"));
 	mg_ev_add_string(info, "name", "mcpgw-everything");
 	mg_ev_add_string(info, "version", PACKAGE_VERSION);
 	json_object_object_add(r, "serverInfo", info);
@@ -246,6 +255,7 @@ ev_tools_list(mg_mcp_call_t *call)
 		    t, "inputSchema", mg_ev_parse(tools[i].schema));
 		json_object_array_add(list, t);
 	}
+	mg_ev_dynamic_tools(list);
 	json_object_object_add(r, "tools", list);
 	mg_mcp_call_result(call, mg_ev_cacheable(call, r));
 }
@@ -539,7 +549,8 @@ ev_tools_call(mg_mcp_call_t *call, struct json_object *params)
 			mg_mcp_call_result(call, mg_ev_parse(tools[i].result));
 		return;
 	}
-	mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown tool");
+	if (!mg_ev_dynamic_tool_call(call, name))
+		mg_mcp_call_error(call, MG_RPC_INVALID_PARAMS, "Unknown tool");
 }
 
 /* 2026-07-28: log only when the request's _meta asks for a level. */
@@ -590,4 +601,4 @@ ev_request(mg_mcp_call_t *call, const char *method, struct json_object *params)
 }
 
 const mg_mcp_backend_t mg_everything = { "everything", ev_initialize,
-	ev_request, ev_free };
+	ev_request, ev_free, mg_ev_list_version, mg_ev_subscribable };

@@ -10,4 +10,8 @@
 
 extern const mg_mcp_backend_t mg_everything;
 
+/* Map the counts of its changing lists (evlists.c) where every worker
+ * sees them: once, in the master, before it forks. */
+int mg_everything_lists_init(void);
+
 #endif

@@ -56,7 +56,17 @@ void mg_ev_needs_sampling(
     mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
 void mg_ev_prompt_input(mg_mcp_call_t *call);
 
+/* evlists.c: the lists that change, and the tools that change them */
+uint64_t mg_ev_list_version(mg_mcp_list_t kind);
+void     mg_ev_trigger_change(
+	mg_mcp_call_t *call, const ev_tool_t *tool, struct json_object *args);
+void mg_ev_dynamic_tools(struct json_object *list);
+int  mg_ev_dynamic_tool_call(mg_mcp_call_t *call, const char *name);
+void mg_ev_dynamic_prompts(struct json_object *list);
+int  mg_ev_dynamic_prompt_get(mg_mcp_call_t *call, const char *name);
+
 /* evcontent.c */
+int  mg_ev_subscribable(const char *uri);
 void mg_ev_resources_list(mg_mcp_call_t *call);
 void mg_ev_templates_list(mg_mcp_call_t *call);
 void mg_ev_resources_read(mg_mcp_call_t *call, struct json_object *params);

@@ -201,8 +201,13 @@ out:
 	free(msgs);
 }
 
+/* How long a client may keep a built-in server's discover result: its
+ * capabilities change only with the configuration (a reload). */
+#define DISCOVER_TTL_MS 60000
+
 /* server/discover: what initialize would say, the server's identity in
- * _meta, and every version this endpoint serves. */
+ * _meta, every version this endpoint serves, and the caching hints the
+ * revision requires (the same answer for every client: "public"). */
 static void
 ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
@@ -220,6 +225,10 @@ ex_discover(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	json_object_object_add(r, "supportedVersions",
 	    mg_ex_version_list(
 		mg_ex_all_versions, MG_NELEM(mg_ex_all_versions)));
+	json_object_object_add(
+	    r, "ttlMs", json_object_new_int(DISCOVER_TTL_MS));
+	json_object_object_add(
+	    r, "cacheScope", json_object_new_string("public"));
 	if (c == NULL) {
 		json_object_put(r);
 		mg_ex_refuse(
@@ -240,27 +249,52 @@ cap_says(struct json_object *caps, const char *cap, const char *key)
 	    json_object_object_get_ex(c, key, &v) && json_object_get_boolean(v);
 }
 
+/* Of the resources ASKED (resourceSubscriptions, an array of URIs), those
+ * the server lets a client subscribe to, as a new array. */
+static struct json_object *
+listen_resources(const mg_mcp_ex_t *ex, struct json_object *asked)
+{
+	struct json_object *agreed = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(asked); i++) {
+		struct json_object *u = json_object_array_get_idx(asked, i);
+
+		if (json_object_is_type(u, json_type_string) &&
+		    ex->backend->subscribable != NULL &&
+		    ex->backend->subscribable(json_object_get_string(u)))
+			json_object_array_add(agreed, json_object_get(u));
+	}
+	return agreed;
+}
+
 /*
  * subscriptions/listen: a POST stream that stays open.  Its first event
  * acknowledges the notification types this server will send of those
- * asked for (what its capabilities promise); every notification on it
- * carries the request's id as the subscription id.  It ends when the
- * client leaves, or with an empty result when the worker stops.
+ * asked for (what its capabilities promise; of resourceSubscriptions,
+ * the URIs of its resources); the list changes follow (listwatch.c),
+ * each notification carrying the request's id as the subscription id.
+ * It ends when the client leaves, or with an empty result when the
+ * worker stops.
  */
 static void
 ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	static const struct {
 		const char *filter, *cap, *key;
+		int         list; /* mg_mcp_list_t; -1: resources/updated */
 	} kinds[] = {
-		{ "toolsListChanged", "tools", "listChanged" },
-		{ "promptsListChanged", "prompts", "listChanged" },
-		{ "resourcesListChanged", "resources", "listChanged" },
-		{ "resourceSubscriptions", "resources", "subscribe" },
+		{ "toolsListChanged", "tools", "listChanged",
+		    MG_MCP_LIST_TOOLS },
+		{ "promptsListChanged", "prompts", "listChanged",
+		    MG_MCP_LIST_PROMPTS },
+		{ "resourcesListChanged", "resources", "listChanged",
+		    MG_MCP_LIST_RESOURCES },
+		{ "resourceSubscriptions", "resources", "subscribe", -1 },
 	};
 	struct json_object *asked, *v, *agreed, *params, *meta;
 	struct json_object *init, *caps = NULL;
 	struct evbuffer    *msg;
+	unsigned            lists = 0;
 
 	if (!json_object_object_get_ex(m->params, "notifications", &asked) ||
 	    !json_object_is_type(asked, json_type_object)) {
@@ -272,12 +306,22 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	init = ex->backend->initialize(MG_ERA_2026);
 	json_object_object_get_ex(init, "capabilities", &caps);
 	agreed = json_object_new_object();
-	for (size_t i = 0; i < MG_NELEM(kinds); i++)
-		if (json_object_object_get_ex(asked, kinds[i].filter, &v) &&
-		    json_object_get_boolean(v) &&
-		    cap_says(caps, kinds[i].cap, kinds[i].key))
+	for (size_t i = 0; i < MG_NELEM(kinds); i++) {
+		if (!json_object_object_get_ex(asked, kinds[i].filter, &v) ||
+		    !cap_says(caps, kinds[i].cap, kinds[i].key))
+			continue;
+		if (kinds[i].list < 0 &&
+		    json_object_is_type(v, json_type_array))
+			json_object_object_add(
+			    agreed, kinds[i].filter, listen_resources(ex, v));
+		else if (kinds[i].list >= 0 &&
+		    json_object_is_type(v, json_type_boolean) &&
+		    json_object_get_boolean(v)) {
 			json_object_object_add(
 			    agreed, kinds[i].filter, json_object_get(v));
+			lists |= 1u << kinds[i].list;
+		}
+	}
 	json_object_put(init);
 	if (mg_ex_call_new(ex, m) == NULL) {
 		json_object_put(agreed);
@@ -299,6 +343,7 @@ ex_listen(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 	json_object_put(params);
 	mg_ex_event(ex, msg);
 	evbuffer_free(msg);
+	mg_ex_lists_watch(ex, lists);
 }
 
 /* The result that ends the listen ID gracefully: it names the

@@ -508,6 +508,7 @@ mg_mcp_ctx_free(mg_mcp_ctx_t *ctx)
 		return;
 	while (ctx->exchanges != NULL)
 		mg_ex_free(ctx->exchanges);
+	mg_ex_lists_stop(ctx);
 	mg_tokcache_free(ctx->tokens);
 	free(ctx);
 }

@@ -61,6 +61,8 @@ struct mg_mcp_ex {
 	int                     batch;
 	int                     streaming;
 	int                     get_stream; /* the session's GET stream */
+	unsigned                list_kinds; /* lists whose changes it gets */
+	uint64_t                list_seen[MG_MCP_NLISTS]; /* their versions */
 	int                     nanswers;
 	struct evbuffer        *answers; /* JSON answers held back */
 	struct event           *keepalive;
@@ -143,7 +145,8 @@ struct mg_mcp_ctx {
 	struct mg_tokcache *tokens; /* verified bearer tokens (auth_jwt.c) */
 	uint64_t            asked;  /* requests to clients so far */
 	int                 slot, generation; /* the worker's, in stream ids */
-	int                 ndropped; /* streams waiting for their clients */
+	int                 ndropped;    /* streams waiting for their clients */
+	struct event       *lists_timer; /* listwatch.c, while streams watch */
 };
 
 /*
@@ -240,8 +243,15 @@ int  mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
 /* dispatch.c */
 int  mg_ex_accepts(const char *accept, const char *type);
 void mg_ex_listen_end(mg_mcp_ex_t *ex);
-void mg_ex_relayed_listen_end(mg_mcp_ex_t *ex);
-void mg_ex_post(mg_mcp_ex_t *ex);
+/* listwatch.c: EX (a listen stream, or a session's GET stream) gets the
+ * changes of its server's lists KINDS (bits of mg_mcp_list_t) from now
+ * on; the lists VERSION's capabilities say change (listChanged), as
+ * bits; the timer freed with the context. */
+void     mg_ex_lists_watch(mg_mcp_ex_t *ex, unsigned kinds);
+unsigned mg_ex_lists_declared(const mg_mcp_ex_t *ex, const char *version);
+void     mg_ex_lists_stop(mg_mcp_ctx_t *ctx);
+void     mg_ex_relayed_listen_end(mg_mcp_ex_t *ex);
+void     mg_ex_post(mg_mcp_ex_t *ex);
 
 /* policy.c: list answers cut to what the client may call (ex->lists,
  * set by the message phase); _text: MG_OK with MSG cut into OUT, else

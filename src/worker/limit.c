@@ -301,7 +301,7 @@ mg_limit_conn_refuse(
 		return;
 	}
 	blen = snprintf(body, sizeof(body),
-	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":%d,"
 	    "\"message\":\"too many connections from this address "
 	    "(connections_per_address %d)\"}}",
 	    MG_LIMIT_ERR, lc->limit);

@@ -22,6 +22,14 @@ struct event_base;
 
 typedef struct mg_mcp_call mg_mcp_call_t;
 
+/* The lists a server may change (notifications/tools/list_changed ...). */
+typedef enum {
+	MG_MCP_LIST_TOOLS,
+	MG_MCP_LIST_PROMPTS,
+	MG_MCP_LIST_RESOURCES,
+	MG_MCP_NLISTS
+} mg_mcp_list_t;
+
 typedef struct mg_mcp_backend {
 	const char *name;
 	/* serverInfo, capabilities and instructions for initialize */
@@ -33,6 +41,12 @@ typedef struct mg_mcp_backend {
 	/* The call ends unanswered (cancelled, client gone, stopping): free
 	 * what the backend holds for it; no answer is wanted. */
 	void (*cancel)(mg_mcp_call_t *call);
+	/* How many times list KIND has changed since the daemon started,
+	 * the same in every worker; NULL: its lists never change. */
+	uint64_t (*list_version)(mg_mcp_list_t kind);
+	/* May a client subscribe to the resource URI (resourceSubscriptions
+	 * of subscriptions/listen)?  NULL: to none. */
+	int (*subscribable)(const char *uri);
 } mg_mcp_backend_t;
 
 /* What a worker needs to serve MCP; made once per worker. */

@@ -300,8 +300,11 @@ mg_ex_get(mg_mcp_ex_t *ex)
 		return;
 	ex->get_stream = 1;
 	mg_ex_stream_begin(ex);
-	/* The built-in servers send nothing unasked: the stream carries
-	 * keep-alive comments until the session or the client ends. */
+	/* The built-in servers send only the changes of the lists they said
+	 * change (listChanged); else the stream carries keep-alive comments
+	 * until the session or the client ends. */
+	mg_ex_lists_watch(
+	    ex, mg_ex_lists_declared(ex, mg_ex_versions[ex->version]));
 }
 
 void

@@ -157,7 +157,7 @@ PRM=$BASE/.well-known/oauth-protected-resource/mcp
 challenge | grep -qF "resource_metadata=\"$PRM\"" && challenge | grep -qF 'scope="mcp:tools"' ||
 	fail "no token: the challenge does not name $PRM and the scope: $(challenge)"
 # (the access phase runs before the body is read: its id may be null)
-[ "$(jget "$MG_TMP/body" 'j.jsonrpc === "2.0" && typeof j.error?.code === "number" && (j.id === 1 || j.id === null)')" = true ] ||
+[ "$(jget "$MG_TMP/body" 'j.jsonrpc === "2.0" && typeof j.error?.code === "number" && (j.id === 1 || j.id === undefined)')" = true ] ||
 	fail "no token: the body is not a JSON-RPC error: $(cat "$MG_TMP/body")"
 ok "no token: 401, WWW-Authenticate names resource_metadata=$PRM and scope, JSON-RPC error body"
 

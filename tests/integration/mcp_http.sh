@@ -190,9 +190,9 @@ ok "a session belongs to its endpoint: on another location it gets 404"
 
 # --- JSON-RPC errors ------------------------------------------------------------------
 spost '{"jsonrpc":"2.0","id":1,"method":'
-expect 400 "$(rpc_err -32700 "m.id === null")" "truncated JSON"
+expect 400 "$(rpc_err -32700 "m.id === undefined")" "truncated JSON"
 spost 'not json at all'
-expect 400 "$(rpc_err -32700 "m.id === null")" "not JSON"
+expect 400 "$(rpc_err -32700 "m.id === undefined")" "not JSON"
 ok "unparsable JSON: HTTP 400, -32700, id null"
 
 spost '{"jsonrpc":"1.0","id":20,"method":"ping"}'
@@ -200,11 +200,11 @@ expect 400 "$(rpc_err -32600 "m.id === 20")" "jsonrpc 1.0"
 spost '{"jsonrpc":"2.0","id":21,"method":42}'
 expect 400 "$(rpc_err -32600 "m.id === 21")" "a numeric method"
 spost '"just a string"'
-expect 400 "$(rpc_err -32600 "m.id === null")" "a JSON string"
+expect 400 "$(rpc_err -32600 "m.id === undefined")" "a JSON string"
 spost '{}'
-expect 400 "$(rpc_err -32600 "m.id === null")" "an empty object"
+expect 400 "$(rpc_err -32600 "m.id === undefined")" "an empty object"
 spost '{"jsonrpc":"2.0","id":true,"method":"ping"}'
-expect 400 "$(rpc_err -32600 "m.id === null")" "a boolean id"
+expect 400 "$(rpc_err -32600 "m.id === undefined")" "a boolean id"
 ok "invalid requests: HTTP 400, -32600, with the request's id when it has a valid one"
 
 spost '{"jsonrpc":"2.0","id":22,"method":"no/such/method"}'
@@ -224,11 +224,11 @@ expect 200 "m.id === 25 && !('error' in m) && m.result.isError === true && m.res
 ok "echo without message: a tool result with isError and a text naming \"message\" (SEP-1303)"
 
 spost '[{"jsonrpc":"2.0","id":26,"method":"ping"},{"jsonrpc":"2.0","id":27,"method":"ping"}]'
-expect 400 "$(rpc_err -32600 "m.id === null")" "a batch on 2025-11-25"
+expect 400 "$(rpc_err -32600 "m.id === undefined")" "a batch on 2025-11-25"
 sid_1125=$SID
 new_session 2025-06-18
 spost '[{"jsonrpc":"2.0","id":26,"method":"ping"}]'
-expect 400 "$(rpc_err -32600 "m.id === null")" "a batch on 2025-06-18"
+expect 400 "$(rpc_err -32600 "m.id === undefined")" "a batch on 2025-06-18"
 SID=$sid_1125 MCP_V=2025-11-25
 ok "a batch on 2025-06-18 and 2025-11-25: HTTP 400, -32600"
 
@@ -246,7 +246,7 @@ ok "on 2025-03-26 a batch gets one array with an answer per request; a batch of 
 { head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; } > "$MG_TMP/deep.json"
 spost "@$MG_TMP/deep.json"
 case $ST in 400) ;; *) fail "100000 nested arrays: expected 400; $(what)" ;; esac
-jtrue "$(rpc_err any "m.id === null") && (m.error.code === -32700 || m.error.code === -32600)" ||
+jtrue "$(rpc_err any "m.id === undefined") && (m.error.code === -32700 || m.error.code === -32600)" ||
 	fail "100000 nested arrays: no -32700/-32600 error; $(what)"
 spost "$(echo_body 29 after-deep)"
 expect 200 "$(echo_ok 29 "'after-deep'")" "a request after deep nesting"
@@ -351,12 +351,12 @@ ok "sleep 1500 answers \"slept 1500 ms\" after $(( (t3 - t0) / 1000000 )) ms; an
 
 # --- the GET stream ----------------------------------------------------------------------
 req -X GET -H 'Accept: application/json' -H "Mcp-Session-Id: $SID" -H "MCP-Protocol-Version: $MCP_V" "$URL"
-expect 406 "$(rpc_err any "m.id === null")" "GET with Accept: application/json"
+expect 406 "$(rpc_err any "m.id === undefined")" "GET with Accept: application/json"
 ok "GET without text/event-stream in Accept: 406"
 req -X GET -H 'Accept: text/event-stream' "$URL"
-expect 400 "$(rpc_err any "m.id === null")" "GET without a session"
+expect 400 "$(rpc_err any "m.id === undefined")" "GET without a session"
 req -X GET -H 'Accept: text/event-stream' -H 'Mcp-Session-Id: garbage-session-id' "$URL"
-expect 404 "$(rpc_err any "m.id === null")" "GET with an unknown session"
+expect 404 "$(rpc_err any "m.id === undefined")" "GET with an unknown session"
 ok "GET without a session: 400; with an unknown one: 404"
 
 t0=$(date +%s%N)

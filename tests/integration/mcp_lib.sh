@@ -108,13 +108,13 @@ expect() {
 rpc_err() {
 	local code="typeof m.error.code === 'number' && Number.isInteger(m.error.code)"
 	[ "$1" = any ] || code="m.error.code === $1"
-	echo "m.jsonrpc === '2.0' && $code && typeof m.error.message === 'string' && m.error.message.length > 0 && !('result' in m) && ('id' in m) && ($2)"
+	echo "m.jsonrpc === '2.0' && $code && typeof m.error.message === 'string' && m.error.message.length > 0 && !('result' in m) && m.id !== null && ($2)"
 }
 
 # The id of an error from a layer that may refuse before it parsed the
-# body: null, or the request's own.
+# body: none (the MCP schemas have no null id), or the request's own.
 id_null_or() {
-	echo "(m.id === null || m.id === $1)"
+	echo "(m.id === undefined || m.id === $1)"
 }
 
 # ctype_is TYPE: the media type of the last response is TYPE.

@@ -133,7 +133,7 @@ ok "a call whose client left is not cancelled: the result waits for it (resumed 
 drop_after 0.2 301 40
 sleep 4
 resume "$LAST"
-expect 400 "$(rpc_err -32000 'm.id === null') && /is gone/.test(m.error.message)" "resume after sse_resume_timeout"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /is gone/.test(m.error.message)" "resume after sse_resume_timeout"
 grep -q 'did not come back within sse_resume_timeout' "$MG_TMP/error.log" ||
 	fail "no log line for the stream that nobody came back for"
 ok "a dropped stream is gone after sse_resume_timeout: 400, a JSON-RPC error, a log line"
@@ -146,16 +146,16 @@ drop_after 0.3 401 200
 sleep 2.5
 resume "$LAST"
 URL=$DEMO_URL SID=$DEMO_SID
-expect 400 "$(rpc_err -32000 'm.id === null') && /no longer held/.test(m.error.message) && /sse_buffer/.test(m.error.message)" "resume past sse_buffer"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /no longer held/.test(m.error.message) && /sse_buffer/.test(m.error.message)" "resume past sse_buffer"
 ok "events past sse_buffer are gone: 400 naming sse_buffer"
 
 # Ids that are not ours, or were never sent.
 resume "not-an-event-id"
-expect 400 "$(rpc_err -32000 'm.id === null') && /not an event id/.test(m.error.message)" "foreign Last-Event-ID"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /not an event id/.test(m.error.message)" "foreign Last-Event-ID"
 drop_after 0.3 501 100
 future="${LAST%-*}-99999"
 resume "$future"
-expect 400 "$(rpc_err -32000 'm.id === null') && /never sent/.test(m.error.message)" "Last-Event-ID never sent"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /never sent/.test(m.error.message)" "Last-Event-ID never sent"
 resume "$LAST"
 check_whole 501 100
 ok "a foreign Last-Event-ID and one never sent get 400; the stream still resumes after them"
@@ -176,7 +176,7 @@ drop_after 0.3 601 300
 kill -KILL $(mg_role_pids "$MG_MASTER" worker)
 mg_wait 10 "[ \$(grep -c 'worker .* serving' '$MG_TMP/error.log') -ge 8 ]" || fail "workers not back"
 resume "$LAST"
-expect 400 "$(rpc_err -32000 'm.id === null') && /is gone/.test(m.error.message)" "resume after the holder died"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /is gone/.test(m.error.message)" "resume after the holder died"
 ok "the holder killed: resuming gets 400 'gone' from the new workers, promptly"
 
 # Dropped streams hold no connection, so worker_connections bounds them
@@ -203,7 +203,7 @@ done
 [ "$(grep -c 'more than worker_connections (4) dropped streams' "$MG_TMP/small.log")" = 2 ] ||
 	fail "expected 2 'more than worker_connections' lines: $(grep -c 'more than worker_connections' "$MG_TMP/small.log")"
 resume "${ids[0]}"
-expect 400 "$(rpc_err -32000 'm.id === null') && /is gone/.test(m.error.message)" "the oldest dropped stream"
+expect 400 "$(rpc_err -32000 'm.id === undefined') && /is gone/.test(m.error.message)" "the oldest dropped stream"
 req -N --max-time 1 -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $SID" \
 	-H "MCP-Protocol-Version: $MCP_V" -H "Last-Event-ID: ${ids[5]}" "$URL"
 grep -q '"notifications/progress"' "$B" || fail "the newest dropped stream did not resume: $(what)"
