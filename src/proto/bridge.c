@@ -53,6 +53,19 @@ mg_bridge_meta_drop(struct json_object *params, const char *key)
 		json_object_object_del(params, "_meta");
 }
 
+/* The keys of a 2026-07-28 request's _meta (its RequestMetaObject) that
+ * 2025-11-25 does not have; progressToken, related-task and the
+ * client's own keys are valid in both. */
+static const char *const meta_2026_only[] = { MG_META_VERSION,
+	MG_META_CAPABILITIES, MG_META_CLIENT_INFO, MG_META_LOG_LEVEL };
+
+void
+mg_bridge_meta_to_2025(struct json_object *params)
+{
+	for (size_t i = 0; i < MG_NELEM(meta_2026_only); i++)
+		mg_bridge_meta_drop(params, meta_2026_only[i]);
+}
+
 int
 mg_bridge_cacheable(const char *method)
 {
@@ -278,6 +291,7 @@ mg_bridge_request_for_session(const char *body, size_t len, const char *id,
 			*answers = json_object_get(v);
 		json_object_object_del(params, "inputResponses");
 		json_object_object_del(params, "requestState");
+		mg_bridge_meta_to_2025(params);
 	}
 	text = json_object_to_json_string_length(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, out_len);

@@ -79,7 +79,8 @@ struct json_object *mg_bridge_input_request(struct json_object *msg);
 /*
  * A 2026-07-28 request BODY (LEN bytes) as the bridge's session carries
  * it: its id replaced by ID (the session is shared: ids must not clash),
- * params.requestState dropped, params.inputResponses taken out into
+ * params.requestState and the new era's _meta keys dropped
+ * (mg_bridge_meta_to_2025), params.inputResponses taken out into
  * *ANSWERS (a new reference, or NULL).  The new text, malloc'd (*OUT_LEN
  * bytes), or NULL when BODY is not a request.
  */
@@ -92,6 +93,16 @@ struct json_object *mg_bridge_params(struct json_object *msg);
 struct json_object *mg_bridge_meta(struct json_object *msg);
 /* PARAMS without _meta's KEY (nor an empty _meta). */
 void mg_bridge_meta_drop(struct json_object *params, const char *key);
+
+/*
+ * PARAMS of a 2026-07-28 request as a 2025-11-25 upstream may see them:
+ * without the _meta keys only the new era has (protocolVersion,
+ * clientCapabilities, clientInfo, logLevel: a strict 2025 server refuses
+ * a body that names another version than its header), nor an emptied
+ * _meta.  The session's own initialize stands for the first three; the
+ * log level is the worker's to honour (wbridge.c).
+ */
+void mg_bridge_meta_to_2025(struct json_object *params);
 
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);
