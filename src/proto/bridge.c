@@ -66,6 +66,35 @@ mg_bridge_meta_to_2025(struct json_object *params)
 		mg_bridge_meta_drop(params, meta_2026_only[i]);
 }
 
+/* The syslog severities of LoggingLevel, least severe first; -1 if
+ * NAME is none. */
+static int
+log_rank(const char *name)
+{
+	static const char *const levels[] = { "debug", "info", "notice",
+		"warning", "error", "critical", "alert", "emergency" };
+
+	for (size_t i = 0; name != NULL && i < MG_NELEM(levels); i++)
+		if (strcmp(name, levels[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+mg_bridge_log_passes(const char *asked, struct json_object *params)
+{
+	struct json_object *level;
+	int                 want = log_rank(asked);
+
+	if (want < 0)
+		return 0;
+	/* a level the revision does not name: as the most severe */
+	if (!json_object_object_get_ex(params, "level", &level) ||
+	    log_rank(json_object_get_string(level)) < 0)
+		return 1;
+	return log_rank(json_object_get_string(level)) >= want;
+}
+
 int
 mg_bridge_cacheable(const char *method)
 {
@@ -131,6 +160,10 @@ mg_bridge_discover_from_initialize(
 		json_object_array_add(
 		    list, json_object_new_string(supported[i]));
 	json_object_object_add(r, "supportedVersions", list);
+	json_object_object_add(
+	    r, "ttlMs", json_object_new_int(MG_BRIDGE_DISCOVER_TTL_MS));
+	json_object_object_add(
+	    r, "cacheScope", json_object_new_string("private"));
 	return r;
 }
 

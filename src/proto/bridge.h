@@ -14,8 +14,15 @@
 
 /* server/discover (2026-07-28) from an initialize RESULT (2025): the
  * capabilities (listChanged and subscribe too: the bridge serves
- * subscriptions/listen), instructions, serverInfo in _meta, and
- * SUPPORTED (N versions).  A new object. */
+ * subscriptions/listen), instructions, serverInfo in _meta, SUPPORTED
+ * (N versions), and the caching hints DiscoverResult requires (SEP-2549):
+ * ttlMs MG_BRIDGE_DISCOVER_TTL_MS, since the bridge's session may be
+ * opened again at any time (idle for session_timeout, the upstream
+ * restarted) and get another answer, and asking again costs no trip
+ * upstream; cacheScope "private", since the upstream answered the
+ * route's own session and may tell one authorization context from
+ * another.  A new object. */
+#define MG_BRIDGE_DISCOVER_TTL_MS 0
 struct json_object *mg_bridge_discover_from_initialize(
     struct json_object *result, const char *const *supported, size_t n);
 
@@ -103,6 +110,16 @@ void mg_bridge_meta_drop(struct json_object *params, const char *key);
  * log level is the worker's to honour (wbridge.c).
  */
 void mg_bridge_meta_to_2025(struct json_object *params);
+
+/*
+ * Does a 2025 server's notifications/message with PARAMS go to a
+ * 2026-07-28 client that asked for log level ASKED (its _meta logLevel;
+ * NULL or unknown: it asked for none)?  The new era sends no log
+ * message unasked, and none below the level asked; a 2025 server logs
+ * on its session at one level for every client the bridge carries, so
+ * the worker filters per request.
+ */
+int mg_bridge_log_passes(const char *asked, struct json_object *params);
 
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);

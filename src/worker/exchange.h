@@ -111,6 +111,7 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
+	char log_level[16]; /* its _meta logLevel; "": it asked for none */
 	/* who the client is, as the access phase found (access.h) */
 	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
 	/* a token's sub, a key's name, a certificate's subject; malloc'd
