@@ -180,6 +180,9 @@ void         mg_ex_call_free(mg_mcp_call_t *c);
 void         mg_ex_call_unlink(mg_mcp_call_t *c);
 void         mg_ex_cancel_calls(mg_mcp_ex_t *ex);
 void         mg_ex_free(mg_mcp_ex_t *ex);
+/* The HTTP status of a JSON answer carrying the error ex->rpc_error
+ * (200 when none): 2026-07-28 gives some errors their own (404, 400). */
+int  mg_ex_answer_status(const mg_mcp_ex_t *ex);
 void mg_ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id,
     int code, const char *message, struct json_object *data);
 void mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,

