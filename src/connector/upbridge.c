@@ -348,6 +348,10 @@ mg_upbridge_message(upx_t *x, const char *msg, size_t len)
 	if (!json_object_object_get_ex(root, "method", &method) ||
 	    !json_object_object_get_ex(root, "id", &id)) {
 		json_object_put(root);
+		/* a list change or resource update sent on a request's
+		 * stream: 2026-07-28 carries them on listens only */
+		if (mg_upbridge_notify(x->pool, msg, len))
+			return;
 		x->ops.event(x->ops.arg, NULL, -1, msg, len);
 		return;
 	}

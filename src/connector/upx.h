@@ -196,6 +196,10 @@ void mg_upcred_forget(upx_t *x);
 
 /* uplisten.c: subscriptions/listen over the bridge */
 void mg_upbridge_listen(upx_t *x);
+/* A notification of the bridge's session (its GET stream, or the answer
+ * to a request): to the listens of pool P that asked for it.  1 if it is
+ * one a listen may ask for (list changes, resource updates), else 0. */
+int  mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len);
 void mg_upbridge_unlisten(upx_t *x);
 
 #endif

@@ -18,8 +18,9 @@
 //                       strict transport refuses it (-32020).
 //
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
-// of a server, plus tools for other tests: `echo`, `progress` and `touch_resource`
-// (notifications/resources/updated for a URI, to subscribers).
+// of a server, plus tools for other tests: `echo`, `progress`, `touch_resource`
+// (notifications/resources/updated for a URI, to subscribers) and
+// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025).
 //
 // Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
@@ -411,6 +412,14 @@ function registerTools(mcp, era) {
     mcp.registerTool('test_trigger_tool_change', { description: 'Sends notifications/tools/list_changed' }, () => {
         if (era === 'modern') handler.notify.toolsChanged();
         else mcp.sendToolListChanged();
+        return text('tools/list_changed sent');
+    });
+
+    // the same, but on a 2025 session on the call's own stream (related to the call), where
+    // a 2025 server may send it too
+    mcp.registerTool('trigger_tool_change_on_stream', { description: 'Sends notifications/tools/list_changed on the call\'s stream (2025)' }, async ctx => {
+        if (era === 'modern') handler.notify.toolsChanged();
+        else await ctx.mcpReq.notify({ method: 'notifications/tools/list_changed' });
         return text('tools/list_changed sent');
     });
 

@@ -132,6 +132,29 @@ run_bridge_parity "http://localhost:$MG_PORT/mcp/v2strict" sdk-v2-strict-bridge
 grep -q 'upstream "v2strict" speaks the 2025 revisions only' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the strict upstream speaks only 2025: $(grep -i v2strict "$MG_TMP/error.log")"
 ok "the connector found out that the strict upstream speaks only the 2025 revisions"
+# a list change the 2025 upstream sends on a call's own stream reaches the
+# open subscriptions/listen that asked for it, not the call's answer
+META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+post26() { # METHOD BODY OUT [curl options]
+	local method=$1 body=$2 out=$3
+	shift 3
+	curl -sS -N -o "$out" -X POST -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' -H "MCP-Protocol-Version: 2026-07-28" \
+		-H "Mcp-Method: $method" "$@" --data-binary "$body" "http://localhost:$MG_PORT/mcp/v2strict" 2> /dev/null || true
+}
+post26 subscriptions/listen "{\"jsonrpc\":\"2.0\",\"id\":\"L1\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{\"toolsListChanged\":true},$META}}" \
+	"$MG_TMP/listen.txt" --max-time 3 &
+LISTEN=$!
+for i in $(seq 1 40); do grep -q acknowledged "$MG_TMP/listen.txt" 2> /dev/null && break; sleep 0.05; done
+post26 tools/call "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"trigger_tool_change_on_stream\",\"arguments\":{},$META}}" \
+	"$MG_TMP/call.txt" -H "Mcp-Name: trigger_tool_change_on_stream" --max-time 5
+wait "$LISTEN" || true
+grep -q '"method":"notifications/tools/list_changed".*"io.modelcontextprotocol/subscriptionId":"L1"' "$MG_TMP/listen.txt" ||
+	fail "the list change sent on the call's stream did not reach the listen: $(cat "$MG_TMP/listen.txt") / the call: $(cat "$MG_TMP/call.txt")"
+grep -q 'tools/list_changed sent' "$MG_TMP/call.txt" && ! grep -q 'notifications/tools/list_changed' "$MG_TMP/call.txt" ||
+	fail "the call's answer over the bridge: $(cat "$MG_TMP/call.txt")"
+ok "over the bridge, a list change the 2025 upstream sends on a call's stream reaches the open subscriptions/listen (with its subscriptionId), not the call's answer"
+
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
 ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"
