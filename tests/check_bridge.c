@@ -39,7 +39,8 @@ START_TEST(test_bridge_discover_from_initialize)
 	    "\"logging\":{}},"
 	    "\"instructions\":\"hi\",\"_meta\":{\"io.modelcontextprotocol/"
 	    "serverInfo\":{\"name\":\"s\",\"version\":\"1\"}},"
-	    "\"supportedVersions\":[\"2025-11-25\",\"2026-07-28\"]}");
+	    "\"supportedVersions\":[\"2025-11-25\",\"2026-07-28\"],"
+	    "\"ttlMs\":0,\"cacheScope\":\"private\"}");
 	/* the initialize result is left as it was */
 	ck_assert_ptr_nonnull(strstr(text(init), "listChanged"));
 	ck_assert_ptr_ne(json_object_object_get(init, "capabilities"),
@@ -49,7 +50,8 @@ START_TEST(test_bridge_discover_from_initialize)
 	/* nothing to go on: empty capabilities, no _meta */
 	r = mg_bridge_discover_from_initialize(NULL, v, 1);
 	ck_assert_str_eq(text(r),
-	    "{\"capabilities\":{},\"supportedVersions\":[\"2025-11-25\"]}");
+	    "{\"capabilities\":{},\"supportedVersions\":[\"2025-11-25\"],"
+	    "\"ttlMs\":0,\"cacheScope\":\"private\"}");
 	json_object_put(r);
 }
 END_TEST
@@ -229,6 +231,71 @@ START_TEST(test_bridge_request_for_session)
 }
 END_TEST
 
+/* A strict 2025-11-25 server refuses a body whose _meta names another
+ * version than its header: the new era's envelope keys go, the keys both
+ * eras have stay, an emptied _meta goes too. */
+START_TEST(test_bridge_meta_to_2025)
+{
+	static const char kept[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"t\",\"_meta\":{"
+	    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+	    "\"io.modelcontextprotocol/clientCapabilities\":{\"sampling\":{}},"
+	    "\"io.modelcontextprotocol/clientInfo\":{\"name\":\"c\","
+	    "\"version\":\"1\"},"
+	    "\"io.modelcontextprotocol/logLevel\":\"debug\","
+	    "\"progressToken\":7,"
+	    "\"io.modelcontextprotocol/related-task\":{\"taskId\":\"x\"},"
+	    "\"example.com/mine\":true}}}";
+	static const char emptied[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\","
+	    "\"params\":{\"_meta\":{"
+	    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+	    "\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
+	struct json_object *answers;
+	size_t              len;
+	char               *out = mg_bridge_request_for_session(
+			  kept, strlen(kept), "mcpgw-1", &answers, &len);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-1\",\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"t\",\"_meta\":{\"progressToken\":7,"
+	    "\"io.modelcontextprotocol/related-task\":{\"taskId\":\"x\"},"
+	    "\"example.com/mine\":true}}}");
+	ck_assert_ptr_null(answers);
+	free(out);
+	out = mg_bridge_request_for_session(
+	    emptied, strlen(emptied), "mcpgw-2", &answers, &len);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out,
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-2\",\"method\":\"tools/list\","
+	    "\"params\":{}}");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_bridge_log_passes)
+{
+	struct json_object *warn = json_tokener_parse(
+			       "{\"level\":\"warning\",\"data\":\"w\"}"),
+			   *odd = json_tokener_parse("{\"level\":\"loud\"}");
+
+	/* not asked: nothing, whatever the level */
+	ck_assert(!mg_bridge_log_passes(NULL, warn));
+	ck_assert(!mg_bridge_log_passes("", warn));
+	ck_assert(!mg_bridge_log_passes("verbose", warn));
+	/* asked: at or above the level */
+	ck_assert(mg_bridge_log_passes("debug", warn));
+	ck_assert(mg_bridge_log_passes("warning", warn));
+	ck_assert(!mg_bridge_log_passes("error", warn));
+	/* a level the revision does not name counts as the most severe */
+	ck_assert(mg_bridge_log_passes("emergency", odd));
+	json_object_put(warn);
+	json_object_put(odd);
+}
+END_TEST
+
 START_TEST(test_bridge_cacheable)
 {
 	ck_assert(mg_bridge_cacheable("tools/list"));
@@ -253,6 +320,8 @@ bridge_suite(void)
 	tcase_add_test(tc, test_bridge_input_key);
 	tcase_add_test(tc, test_bridge_input_request);
 	tcase_add_test(tc, test_bridge_request_for_session);
+	tcase_add_test(tc, test_bridge_meta_to_2025);
+	tcase_add_test(tc, test_bridge_log_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -578,7 +578,9 @@ upx_write(upx_t *x, struct evbuffer *out)
 		mg_head_str(&h, x->version);
 		mg_head_mem(&h, "\r\n", 2);
 	}
-	if (x->step == STEP_REQUEST && x->headers_len > 0)
+	/* the 2026-07-28 routing headers (Mcp-Method, Mcp-Name,
+	 * Mcp-Param-*): not for an upstream of 2025 over the bridge */
+	if (x->step == STEP_REQUEST && x->headers_len > 0 && !x->bridged)
 		mg_head_mem(&h, x->headers, x->headers_len);
 	if (x->lei[0] && x->step == STEP_REQUEST) {
 		mg_head_str(&h, "Last-Event-ID: ");

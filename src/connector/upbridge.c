@@ -328,6 +328,100 @@ bridge_own_request(upx_t *x)
 	json_object_put(answers);
 }
 
+/*
+ * A request of the upstream for a capability the client did not declare
+ * is refused (-32601), but not at once: a 2025 server asks what its
+ * session declared, and may ask the declared things in the same breath
+ * (the SDK's shim sends every input request of a round together, and
+ * gives up the round at the first error).  Refused at once, it would
+ * fail the round before the client is asked the rest; so it waits
+ * UP_BRIDGE_REFUSE_MS, time for the worker to gather the others into an
+ * input_required result and park the exchange, and is then refused when
+ * the client's retry comes (mg_upbridge_resume), or at the end of the
+ * wait if nothing was parked.  Should the request then fail, the worker
+ * hears which capability was refused (MG_BRIDGE_REFUSED) and answers
+ * -32021.
+ */
+#define UP_BRIDGE_REFUSE_MS 100
+
+/* Refuse the requests X holds; NOTE: tell the worker (X's ops live). */
+static void
+bridge_refuse(upx_t *x, int note)
+{
+	struct json_object *r = x->refusing;
+	char                why[160], text[160];
+
+	if (r == NULL)
+		return;
+	x->refusing = NULL;
+	for (size_t i = 0; i < json_object_array_length(r); i++) {
+		struct json_object *e = json_object_array_get_idx(r, i), *id,
+				   *method, *need;
+		int n;
+
+		json_object_object_get_ex(e, "id", &id);
+		json_object_object_get_ex(e, "method", &method);
+		json_object_object_get_ex(e, "need", &need);
+		snprintf(why, sizeof(why),
+		    "Method not found: the 2026-07-28 client did not declare "
+		    "the capability for %.80s",
+		    json_object_get_string(method));
+		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
+		if (!note)
+			continue;
+		n = snprintf(text, sizeof(text),
+		    "{\"jsonrpc\":\"2.0\",\"method\":\"%s\","
+		    "\"params\":{\"capability\":\"%s\"}}",
+		    MG_BRIDGE_REFUSED,
+		    mg_bridge_cap_name(json_object_get_int(need)));
+		x->ops.event(x->ops.arg, NULL, -1, text, (size_t)n);
+	}
+	json_object_put(r);
+}
+
+static void
+bridge_refuse_due(evutil_socket_t fd, short what, void *arg)
+{
+	upx_t *x = arg;
+
+	(void)fd, (void)what;
+	if (!x->parked) /* else the retry refuses them */
+		bridge_refuse(x, 1);
+}
+
+static void
+bridge_refuse_later(
+    upx_t *x, struct json_object *id, const char *method, int need)
+{
+	struct json_object *e = json_object_new_object();
+	struct timeval      tv = { 0, UP_BRIDGE_REFUSE_MS * 1000 };
+
+	json_object_object_add(e, "id", json_object_get(id));
+	json_object_object_add(e, "method", json_object_new_string(method));
+	json_object_object_add(e, "need", json_object_new_int(need));
+	if (x->refusing == NULL)
+		x->refusing = json_object_new_array();
+	json_object_array_add(x->refusing, e);
+	if (x->parked)
+		return;
+	if (x->refuse_timer == NULL)
+		x->refuse_timer =
+		    evtimer_new(x->ups->base, bridge_refuse_due, x);
+	if (x->refuse_timer == NULL)
+		bridge_refuse(x, 1);
+	else if (!evtimer_pending(x->refuse_timer, NULL))
+		evtimer_add(x->refuse_timer, &tv);
+}
+
+void
+mg_upbridge_forget(upx_t *x)
+{
+	if (x->refuse_timer != NULL)
+		event_free(x->refuse_timer);
+	x->refuse_timer = NULL;
+	bridge_refuse(x, 0); /* the worker side has gone */
+}
+
 /* One message of a bridged answer: on to the client, unless it is a
  * request of the upstream (above). */
 void
@@ -348,6 +442,10 @@ mg_upbridge_message(upx_t *x, const char *msg, size_t len)
 	if (!json_object_object_get_ex(root, "method", &method) ||
 	    !json_object_object_get_ex(root, "id", &id)) {
 		json_object_put(root);
+		/* a list change or resource update sent on a request's
+		 * stream: 2026-07-28 carries them on listens only */
+		if (mg_upbridge_notify(x->pool, msg, len))
+			return;
 		x->ops.event(x->ops.arg, NULL, -1, msg, len);
 		return;
 	}
@@ -358,24 +456,14 @@ mg_upbridge_message(upx_t *x, const char *msg, size_t len)
 
 		bridge_reply(x, id, empty, 0, NULL);
 		json_object_put(empty);
-	} else if (need < 0 || !(x->caps & need)) {
+	} else if (need < 0) {
 		snprintf(why, sizeof(why),
-		    need < 0 ? "Method not found: %.80s does not cross mcpgw's "
-			       "bridge to a 2026-07-28 client"
-			     : "Method not found: the 2026-07-28 client did "
-			       "not declare the capability for %.80s",
+		    "Method not found: %.80s does not cross mcpgw's bridge to "
+		    "a 2026-07-28 client",
 		    name);
 		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
-		/* should the request fail for it, the worker says why */
-		if (need > 0 && !x->parked) {
-			char note[160];
-			int  n = snprintf(note, sizeof(note),
-			     "{\"jsonrpc\":\"2.0\",\"method\":\"%s\","
-			      "\"params\":{\"capability\":\"%s\"}}",
-			     MG_BRIDGE_REFUSED, mg_bridge_cap_name(need));
-
-			x->ops.event(x->ops.arg, NULL, -1, note, (size_t)n);
-		}
+	} else if (!(x->caps & need)) {
+		bridge_refuse_later(x, id, name, need);
 	} else {
 		mg_bridge_input_key(root, x->asks, key, sizeof(key));
 		if (!bridge_answer(x, key, id)) {
@@ -428,6 +516,8 @@ mg_upbridge_resume(
 	json_object_put(root);
 	if (x->asks == NULL) {
 		json_object_put(still);
+		if (x->refusing != NULL)
+			bridge_refuse(x, 1);
 		return;
 	}
 	/* the requests answered go upstream; the others to the client again */
@@ -445,6 +535,9 @@ mg_upbridge_resume(
 	}
 	json_object_put(x->asks);
 	x->asks = still;
+	/* the rest asked again; what the client cannot answer refused */
+	if (x->refusing != NULL)
+		bridge_refuse(x, 1);
 }
 
 const char *

@@ -115,19 +115,24 @@ bridge_end_listens(mg_pool_t *p, int code, const char *why)
 static void
 get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
-	mg_pool_t          *p = arg;
+	(void)id, (void)retry;
+	mg_upbridge_notify(arg, data, len);
+}
+
+int
+mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len)
+{
 	struct json_object *root, *method, *params, *meta, *uri = NULL;
 	const char         *m, *kind = NULL, *text;
 	size_t              tlen;
 
-	(void)id, (void)retry;
 	if (len == 0 || (root = mg_json_parse(data, len)) == NULL)
-		return;
+		return 0;
 	if (!json_object_object_get_ex(root, "method", &method) ||
 	    json_object_object_get_ex(root, "id", NULL)) {
 		/* a request on the GET stream: no listen takes requests */
 		json_object_put(root);
-		return;
+		return 0;
 	}
 	m = json_object_get_string(method);
 	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
@@ -139,7 +144,7 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 		kind = "resourceSubscriptions";
 	if (kind == NULL) {
 		json_object_put(root);
-		return;
+		return 0;
 	}
 	meta = mg_bridge_meta(root);
 	for (upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
@@ -168,6 +173,7 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 		x->ops.event(x->ops.arg, NULL, -1, text, tlen);
 	}
 	json_object_put(root);
+	return 1;
 }
 
 static void

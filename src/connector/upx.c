@@ -73,6 +73,8 @@ mg_upx_free(upx_t *x)
 {
 	if (x->listen_id != NULL)
 		mg_upbridge_unlisten(x);
+	if (x->refusing != NULL || x->refuse_timer != NULL)
+		mg_upbridge_forget(x);
 	mg_upcred_forget(x);
 	if (x->on_bridge) {
 		x->pool->bridge_busy--;

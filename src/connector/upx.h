@@ -117,8 +117,12 @@ struct upx {
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	int                 caps;   /* what the client declared: MG_REQ_F_* */
 	int                 parked; /* its client went: asks wait for a retry */
-	struct json_object *answers;   /* inputResponses not used yet, by key */
-	struct json_object *asks;      /* by key: {"id": id, "msg": text} */
+	struct json_object *answers; /* inputResponses not used yet, by key */
+	struct json_object *asks;    /* by key: {"id": id, "msg": text} */
+	/* its requests the client did not declare the capability for,
+	 * refused once the others are asked (mg_upbridge_refuse) */
+	struct json_object *refusing; /* [{"id": id, "method", "need"}] */
+	struct event       *refuse_timer;
 	struct upx         *wait_next; /* in pool->waiting */
 	struct event       *later; /* an answer given without the upstream */
 	int                 step;
@@ -176,6 +180,8 @@ void mg_upbridge_later(evutil_socket_t fd, short what, void *arg);
 void mg_upbridge_send(mg_pool_t *p, httpups_t *ups, const char *sid,
     const char *version, int hops, struct json_object *m, const char *what);
 void mg_upbridge_pool_free(mg_pool_t *p);
+/* X ends: the upstream's requests it was yet to refuse are refused. */
+void mg_upbridge_forget(upx_t *x);
 void mg_upbridge_park(mg_upx_t *h, const mg_up_ops_t *ops);
 void mg_upbridge_resume(mg_upx_t *h, const mg_up_ops_t *ops, const char *body,
     size_t len, int caps);
@@ -196,6 +202,10 @@ void mg_upcred_forget(upx_t *x);
 
 /* uplisten.c: subscriptions/listen over the bridge */
 void mg_upbridge_listen(upx_t *x);
+/* A notification of the bridge's session (its GET stream, or the answer
+ * to a request): to the listens of pool P that asked for it.  1 if it is
+ * one a listen may ask for (list changes, resource updates), else 0. */
+int  mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len);
 void mg_upbridge_unlisten(upx_t *x);
 
 #endif

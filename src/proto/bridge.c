@@ -53,6 +53,48 @@ mg_bridge_meta_drop(struct json_object *params, const char *key)
 		json_object_object_del(params, "_meta");
 }
 
+/* The keys of a 2026-07-28 request's _meta (its RequestMetaObject) that
+ * 2025-11-25 does not have; progressToken, related-task and the
+ * client's own keys are valid in both. */
+static const char *const meta_2026_only[] = { MG_META_VERSION,
+	MG_META_CAPABILITIES, MG_META_CLIENT_INFO, MG_META_LOG_LEVEL };
+
+void
+mg_bridge_meta_to_2025(struct json_object *params)
+{
+	for (size_t i = 0; i < MG_NELEM(meta_2026_only); i++)
+		mg_bridge_meta_drop(params, meta_2026_only[i]);
+}
+
+/* The syslog severities of LoggingLevel, least severe first; -1 if
+ * NAME is none. */
+static int
+log_rank(const char *name)
+{
+	static const char *const levels[] = { "debug", "info", "notice",
+		"warning", "error", "critical", "alert", "emergency" };
+
+	for (size_t i = 0; name != NULL && i < MG_NELEM(levels); i++)
+		if (strcmp(name, levels[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+mg_bridge_log_passes(const char *asked, struct json_object *params)
+{
+	struct json_object *level;
+	int                 want = log_rank(asked);
+
+	if (want < 0)
+		return 0;
+	/* a level the revision does not name: as the most severe */
+	if (!json_object_object_get_ex(params, "level", &level) ||
+	    log_rank(json_object_get_string(level)) < 0)
+		return 1;
+	return log_rank(json_object_get_string(level)) >= want;
+}
+
 int
 mg_bridge_cacheable(const char *method)
 {
@@ -118,6 +160,10 @@ mg_bridge_discover_from_initialize(
 		json_object_array_add(
 		    list, json_object_new_string(supported[i]));
 	json_object_object_add(r, "supportedVersions", list);
+	json_object_object_add(
+	    r, "ttlMs", json_object_new_int(MG_BRIDGE_DISCOVER_TTL_MS));
+	json_object_object_add(
+	    r, "cacheScope", json_object_new_string("private"));
 	return r;
 }
 
@@ -278,6 +324,7 @@ mg_bridge_request_for_session(const char *body, size_t len, const char *id,
 			*answers = json_object_get(v);
 		json_object_object_del(params, "inputResponses");
 		json_object_object_del(params, "requestState");
+		mg_bridge_meta_to_2025(params);
 	}
 	text = json_object_to_json_string_length(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, out_len);

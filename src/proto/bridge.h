@@ -14,8 +14,15 @@
 
 /* server/discover (2026-07-28) from an initialize RESULT (2025): the
  * capabilities (listChanged and subscribe too: the bridge serves
- * subscriptions/listen), instructions, serverInfo in _meta, and
- * SUPPORTED (N versions).  A new object. */
+ * subscriptions/listen), instructions, serverInfo in _meta, SUPPORTED
+ * (N versions), and the caching hints DiscoverResult requires (SEP-2549):
+ * ttlMs MG_BRIDGE_DISCOVER_TTL_MS, since the bridge's session may be
+ * opened again at any time (idle for session_timeout, the upstream
+ * restarted) and get another answer, and asking again costs no trip
+ * upstream; cacheScope "private", since the upstream answered the
+ * route's own session and may tell one authorization context from
+ * another.  A new object. */
+#define MG_BRIDGE_DISCOVER_TTL_MS 0
 struct json_object *mg_bridge_discover_from_initialize(
     struct json_object *result, const char *const *supported, size_t n);
 
@@ -79,7 +86,8 @@ struct json_object *mg_bridge_input_request(struct json_object *msg);
 /*
  * A 2026-07-28 request BODY (LEN bytes) as the bridge's session carries
  * it: its id replaced by ID (the session is shared: ids must not clash),
- * params.requestState dropped, params.inputResponses taken out into
+ * params.requestState and the new era's _meta keys dropped
+ * (mg_bridge_meta_to_2025), params.inputResponses taken out into
  * *ANSWERS (a new reference, or NULL).  The new text, malloc'd (*OUT_LEN
  * bytes), or NULL when BODY is not a request.
  */
@@ -92,6 +100,26 @@ struct json_object *mg_bridge_params(struct json_object *msg);
 struct json_object *mg_bridge_meta(struct json_object *msg);
 /* PARAMS without _meta's KEY (nor an empty _meta). */
 void mg_bridge_meta_drop(struct json_object *params, const char *key);
+
+/*
+ * PARAMS of a 2026-07-28 request as a 2025-11-25 upstream may see them:
+ * without the _meta keys only the new era has (protocolVersion,
+ * clientCapabilities, clientInfo, logLevel: a strict 2025 server refuses
+ * a body that names another version than its header), nor an emptied
+ * _meta.  The session's own initialize stands for the first three; the
+ * log level is the worker's to honour (wbridge.c).
+ */
+void mg_bridge_meta_to_2025(struct json_object *params);
+
+/*
+ * Does a 2025 server's notifications/message with PARAMS go to a
+ * 2026-07-28 client that asked for log level ASKED (its _meta logLevel;
+ * NULL or unknown: it asked for none)?  The new era sends no log
+ * message unasked, and none below the level asked; a 2025 server logs
+ * on its session at one level for every client the bridge carries, so
+ * the worker filters per request.
+ */
+int mg_bridge_log_passes(const char *asked, struct json_object *params);
 
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);

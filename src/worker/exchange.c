@@ -225,8 +225,8 @@ mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,
  * an unknown method is 404, the header, capability and version errors
  * are 400.  The 2025 revisions answer every JSON-RPC error with 200.
  */
-static int
-ex_answer_status(const mg_mcp_ex_t *ex)
+int
+mg_ex_answer_status(const mg_mcp_ex_t *ex)
 {
 	if (!ex->modern)
 		return 200;
@@ -434,7 +434,7 @@ mg_ex_finish(mg_mcp_ex_t *ex)
 		evbuffer_remove_buffer(
 		    ex->answers, body, evbuffer_get_length(ex->answers) - 1);
 		mg_http_reply_buffer(
-		    ex->req, ex_answer_status(ex), "application/json", body);
+		    ex->req, mg_ex_answer_status(ex), "application/json", body);
 		evbuffer_free(body);
 	}
 }

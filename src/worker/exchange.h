@@ -111,6 +111,7 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
+	char log_level[16]; /* its _meta logLevel; "": it asked for none */
 	/* who the client is, as the access phase found (access.h) */
 	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
 	/* a token's sub, a key's name, a certificate's subject; malloc'd
@@ -179,6 +180,9 @@ void         mg_ex_call_free(mg_mcp_call_t *c);
 void         mg_ex_call_unlink(mg_mcp_call_t *c);
 void         mg_ex_cancel_calls(mg_mcp_ex_t *ex);
 void         mg_ex_free(mg_mcp_ex_t *ex);
+/* The HTTP status of a JSON answer carrying the error ex->rpc_error
+ * (200 when none): 2026-07-28 gives some errors their own (404, 400). */
+int  mg_ex_answer_status(const mg_mcp_ex_t *ex);
 void mg_ex_refuse_data(mg_mcp_ex_t *ex, int status, struct json_object *id,
     int code, const char *message, struct json_object *data);
 void mg_ex_refuse(mg_mcp_ex_t *ex, int status, struct json_object *id, int code,

