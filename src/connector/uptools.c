@@ -186,7 +186,6 @@ tools_fetch(uptools_t *t, int hops)
 	    mg_mcpparam_new(MG_MCPPARAM_TOOLS_MAX, MG_MCPPARAM_PER_TOOL_MAX);
 	if (t->next == NULL)
 		return;
-	snprintf(t->sid, sizeof(t->sid), "%s", t->p->bridge_sid);
 	free(t->cursor);
 	t->cursor = NULL;
 	t->fetching = 1;
@@ -289,6 +288,23 @@ tools_check(uptools_t *t, upx_t *x)
 	return MG_ERROR;
 }
 
+/* Does P's upstream say (its initialize answer) that it has tools? */
+static int
+tools_offered(const mg_pool_t *p)
+{
+	struct json_object *root, *v;
+	int                 yes;
+
+	if (p->bridge_init == NULL)
+		return 0;
+	root = mg_json_parse(p->bridge_init, strlen(p->bridge_init));
+	yes = json_object_object_get_ex(root, "result", &v) &&
+	    json_object_object_get_ex(v, "capabilities", &v) &&
+	    json_object_object_get_ex(v, "tools", NULL);
+	json_object_put(root);
+	return yes;
+}
+
 int
 mg_uptools_check(upx_t *x)
 {
@@ -297,8 +313,12 @@ mg_uptools_check(upx_t *x)
 	if (x->method != MG_HTTP_POST || x->later == NULL ||
 	    (t = tools_of(x->pool, x->ups)) == NULL)
 		return MG_OK;
-	if (strcmp(t->sid, x->pool->bridge_sid) != 0)
-		tools_fetch(t, x->hops);
+	if (strcmp(t->sid, x->pool->bridge_sid) != 0) {
+		/* a new session: its upstream's tools, if it has any */
+		snprintf(t->sid, sizeof(t->sid), "%s", x->pool->bridge_sid);
+		if (tools_offered(x->pool))
+			tools_fetch(t, x->hops);
+	}
 	if (memmem(x->body, x->body_len, "tools/call", 10) == NULL)
 		return MG_OK;
 	return tools_check(t, x);
