@@ -39,6 +39,7 @@ struct mg_uptools {
 	upx_t         *fetch;
 	unsigned       ends; /* fetch exchanges ended, to spot a quick one */
 	int            fetching, again, pages, hops, failed, warned;
+	int            got;    /* the page asked was answered with a result */
 	char          *cursor; /* the page to ask next, or NULL */
 	char           sid[MG_UP_SID_MAX];
 	upx_t         *waiting;
@@ -85,6 +86,7 @@ page_message(uptools_t *t, const char *msg, size_t len)
 	if (json_object_object_get_ex(root, "result", &result) &&
 	    t->next != NULL) {
 		next = mg_mcpparam_add_page(t->next, result);
+		t->got = 1;
 		free(t->cursor);
 		t->cursor = next != NULL ? strdup(next) : NULL;
 	} else if (json_object_object_get_ex(root, "error", NULL))
@@ -162,6 +164,7 @@ page_ask(uptools_t *t)
 			.headers = "" };
 
 		t->pages++;
+		t->got = 0;
 		x = text != NULL ? mg_upx_start(t->ups, &req, &ops) : NULL;
 	}
 	json_object_put(m);
@@ -198,6 +201,8 @@ tools_fetch(uptools_t *t, int hops)
 static void
 tools_fetched(uptools_t *t)
 {
+	if (!t->got)
+		t->failed = 1; /* an answer without a result */
 	if (!t->failed && t->cursor != NULL && t->pages < UP_TOOLS_PAGES_MAX) {
 		page_ask(t);
 		return;
