@@ -135,6 +135,8 @@ mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len)
 		return 0;
 	}
 	m = json_object_get_string(method);
+	if (strcmp(m, "notifications/tools/list_changed") == 0)
+		mg_uptools_changed(p); /* the Mcp-Param-* checks' tools */
 	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
 		if (strcmp(m, listen_kinds[i].method) == 0)
 			kind = listen_kinds[i].filter;
