@@ -109,6 +109,15 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	mg_msg_t            m = { .type = MG_MSG_NOTIFY_FWD };
 	size_t              n;
 
+	if (json_object_object_get_ex(root, "method", &v) &&
+	    strcmp(json_object_get_string(v),
+		"notifications/subscriptions/acknowledged") == 0 &&
+	    json_object_object_get_ex(root, "params", &params) &&
+	    json_object_object_get_ex(params, "notifications", &v))
+		mg_debug("upstream \"%s\" agreed to %s for session %016llx",
+		    s->up->name,
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		    (unsigned long long)s->session);
 	if (!json_object_object_get_ex(root, "method", &v) ||
 	    !rsub_passes(json_object_get_string(v))) {
 		json_object_put(root);

@@ -21,8 +21,9 @@
 // progress (3 notifications in order before the result) and test_tool_with_progress (0, 50,
 // 100 of 100 before the result, which is the progress token); resources/subscribe (updates of
 // the URI on the GET stream, none of others, none after unsubscribe); list changes
-// (test_trigger_tool_change and test_trigger_prompt_change: notifications/tools/list_changed and
-// prompts/list_changed on the GET stream, initialize declaring listChanged); DELETE of the session.
+// (test_trigger_tool_change, test_trigger_prompt_change and trigger_resource_change:
+// notifications/tools/, prompts/ and resources/list_changed on the GET stream, initialize
+// declaring listChanged); DELETE of the session.
 //
 // Output: `# revision REV`, `# server NAME VERSION`, `# session ID`, then one `ok - WHAT`
 // per passed check; on the first failure `FAIL: WHAT: details` and exit 1. Exit 0 when all
@@ -36,6 +37,7 @@ import {
     ElicitRequestSchema,
     ListRootsRequestSchema,
     PromptListChangedNotificationSchema,
+    ResourceListChangedNotificationSchema,
     ResourceUpdatedNotificationSchema,
     ToolListChangedNotificationSchema
 } from '@modelcontextprotocol/sdk/types.js';
@@ -299,17 +301,19 @@ async function main() {
 
     // 7. list changes: the gateway's listen upstream for the session (opened with its GET
     // stream) asks for them too, and brings them to the GET stream as a 2025 server sends them
-    await check('list changes: tools/list_changed and prompts/list_changed on the GET stream', async () => {
+    await check('list changes: tools/, prompts/ and resources/list_changed on the GET stream', async () => {
         const seen = [];
         client.setNotificationHandler(ToolListChangedNotificationSchema, n => seen.push(n.method));
         client.setNotificationHandler(PromptListChangedNotificationSchema, n => seen.push(n.method));
+        client.setNotificationHandler(ResourceListChangedNotificationSchema, n => seen.push(n.method));
         const caps = client.getServerCapabilities();
-        if (!caps?.tools?.listChanged || !caps?.prompts?.listChanged) {
-            throw new Error(`initialize declared no tools/prompts listChanged: ${show(caps)}`);
+        if (!caps?.tools?.listChanged || !caps?.prompts?.listChanged || !caps?.resources?.listChanged) {
+            throw new Error(`initialize declared no tools/prompts/resources listChanged: ${show(caps)}`);
         }
         for (const [tool, method] of [
             ['test_trigger_tool_change', 'notifications/tools/list_changed'],
-            ['test_trigger_prompt_change', 'notifications/prompts/list_changed']
+            ['test_trigger_prompt_change', 'notifications/prompts/list_changed'],
+            ['trigger_resource_change', 'notifications/resources/list_changed']
         ]) {
             // the listen may still be opening: trigger until the change comes
             for (let i = 0; i < 20 && !seen.includes(method); i++) {

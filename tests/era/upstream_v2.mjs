@@ -20,7 +20,9 @@
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
 // of a server, plus tools for other tests: `echo`, `progress`, `touch_resource`
 // (notifications/resources/updated for a URI, to subscribers) and
-// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025).
+// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025) and
+// `trigger_resource_change` (notifications/resources/list_changed, as the runner's
+// test_trigger_tool_change does for tools).
 //
 // Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
@@ -429,6 +431,13 @@ function registerTools(mcp, era) {
         if (era === 'modern') handler.notify.promptsChanged();
         else mcp.sendPromptListChanged();
         return text('prompts/list_changed sent');
+    });
+
+    // the same for the resource list (no runner hook: mcpgw's tests call it)
+    mcp.registerTool('trigger_resource_change', { description: 'Sends notifications/resources/list_changed' }, () => {
+        if (era === 'modern') handler.notify.resourcesChanged();
+        else mcp.sendResourceListChanged();
+        return text('resources/list_changed sent');
     });
 
     // notifications/resources/updated for uri: on the listen streams that asked for it (2026),

@@ -4,7 +4,8 @@
 # --legacy=reject), session_timeout 2s.
 #  - no GET stream yet: the upstream holds no subscriptions/listen for it;
 #  - the GET stream opens: the connector's listen for the session opens
-#    upstream, and test_trigger_tool_change brings
+#    upstream (its acknowledgement, logged, agrees to toolsListChanged),
+#    and test_trigger_tool_change brings
 #    notifications/tools/list_changed to the GET stream (no subscription
 #    id: a 2025 client has none);
 #  - the GET stream closes and the session idles out: the connector's
@@ -47,7 +48,9 @@ ok "no GET stream, no listen upstream"
 # the GET stream, for 3 s
 curl -sS -N --max-time 3 "$URL" -H 'Accept: text/event-stream' "${S[@]}" > "$MG_TMP/get.sse" 2> /dev/null &
 mg_wait 5 "[ \"\$(open_listens)\" = 1 ]" || fail "no listen upstream after the GET stream opened: $(grep '^listens' "$V2_LOG")"
-ok "the GET stream opened: one listen upstream for the session"
+mg_wait 5 "grep -q 'upstream \"v2only\" agreed to .*\"toolsListChanged\":true' '$MG_TMP/error.log'" ||
+	fail "the upstream did not acknowledge toolsListChanged: $(grep 'agreed to' "$MG_TMP/error.log")"
+ok "the GET stream opened: one listen upstream for the session, toolsListChanged agreed to"
 call() {
 	curl -sS --max-time 5 -X POST "$URL" "${H[@]}" "${S[@]}" \
 		-d "{\"jsonrpc\":\"2.0\",\"id\":$1,\"method\":\"tools/call\",\"params\":{\"name\":\"$2\",\"arguments\":{}}}"
