@@ -67,12 +67,13 @@ START_TEST(test_bridge_initialize_from_discover)
 	struct json_object *r =
 	    mg_bridge_initialize_from_discover(d, "2025-06-18");
 
-	/* subscribe kept (the connector listens per session), listChanged
-	 * not (list changes are not carried to 2025 clients) */
+	/* subscribe and listChanged kept: the connector's listen per
+	 * session brings updates and list changes to the GET stream */
 	ck_assert_str_eq(text(r),
 	    "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"prompts\":"
-	    "{},\"resources\":{\"subscribe\":true}},\"serverInfo\":{\"name\":"
-	    "\"up\",\"version\":\"2\"}}");
+	    "{\"listChanged\":true},\"resources\":{\"subscribe\":true,"
+	    "\"listChanged\":true}},\"serverInfo\":{\"name\":\"up\","
+	    "\"version\":\"2\"}}");
 	json_object_put(r);
 	json_object_put(d);
 	/* a server that does not say its name still gets one (required) */

@@ -3,7 +3,7 @@
  * connector.c is the role and its loop; relay.c the requests it relays;
  * usess.c the upstream sessions behind gateway sessions, closed when
  * those idle out; park.c the bridged requests parked for their client's
- * retry; rsub.c the reverse bridge's resource subscriptions; jwksurl.c
+ * retry; rsub.c the reverse bridge's subscriptions; jwksurl.c
  * the auth_jwt key sets it fetches for the workers.
  */
 #ifndef MG_CONNPRIV_H
@@ -52,17 +52,19 @@ typedef struct parked {
 } parked_t;
 
 /* A 2025 client's session on a route whose upstream speaks 2026-07-28
- * (the reverse bridge) with resources/subscribe'd URIs: the connector
- * holds one subscriptions/listen for them upstream and sends each update
- * to the workers (MG_MSG_NOTIFY_FWD); the one holding the session's GET
- * stream writes it there. */
+ * (the reverse bridge) with resources/subscribe'd URIs, or whose GET
+ * stream opened (LISTS): the connector holds one subscriptions/listen
+ * for them upstream and sends each update and list change to the workers
+ * (MG_MSG_NOTIFY_FWD); the one holding the session's GET stream writes it
+ * there. */
 typedef struct rsub {
 	struct rsub           *next;
 	struct mg_connector_s *c;
 	uint64_t               session;
 	const mg_upstream_t   *up;
-	struct json_object    *uris; /* uri -> true */
-	mg_upx_t              *x;    /* the listen, while open */
+	struct json_object    *uris;  /* uri -> true */
+	int                    lists; /* the list changes too */
+	mg_upx_t              *x;     /* the listen, while open */
 	struct event          *again;
 } rsub_t;
 

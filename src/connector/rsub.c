@@ -1,8 +1,8 @@
 /*
- * The reverse bridge's resource subscriptions (the connector): a 2025
- * client's resources/subscribe on a route whose upstream speaks
- * 2026-07-28, held as one subscriptions/listen upstream per session, each
- * update sent to the workers (MG_MSG_NOTIFY_FWD).
+ * The reverse bridge's subscriptions (the connector): a 2025 client's
+ * resources/subscribe, and its GET stream's list changes, on a route whose
+ * upstream speaks 2026-07-28, held as one subscriptions/listen upstream
+ * per session, each notification sent to the workers (MG_MSG_NOTIFY_FWD).
  */
 #include "config.h"
 
@@ -30,9 +30,22 @@
 #include "connpriv.h"
 #include "upstream.h"
 
-/* ---- the reverse bridge's resource subscriptions ------------------- */
+/* ---- the reverse bridge's subscriptions ---------------------------- */
 
 #define MG_RSUB_URIS_MAX 256 /* resources one session subscribes to */
+
+/* What the listen passes on to the session's GET stream: the updates of
+ * its URIs, and (once the GET stream opened) the list changes, asked for
+ * with the filter FILTER. */
+static const struct {
+	const char *method, *filter;
+} rsub_kinds[] = {
+	{ "notifications/resources/updated", NULL },
+	{ "notifications/tools/list_changed", "toolsListChanged" },
+	{ "notifications/prompts/list_changed", "promptsListChanged" },
+	{ "notifications/resources/list_changed", "resourcesListChanged" },
+};
+#define RSUB_NKINDS (sizeof(rsub_kinds) / sizeof(rsub_kinds[0]))
 
 static void rsub_open(rsub_t *s);
 
@@ -58,6 +71,9 @@ mg_rsub_free(rsub_t *s)
 
 		s->x = NULL;
 		mg_upstream_cancel(x);
+		mg_debug("closed the subscriptions/listen for session %016llx "
+			 "at upstream \"%s\"",
+		    (unsigned long long)s->session, s->up->name);
 	}
 	if (s->again)
 		event_free(s->again);
@@ -65,9 +81,27 @@ mg_rsub_free(rsub_t *s)
 	free(s);
 }
 
-/* A message of the listen: an update goes to the workers, for the
- * session's GET stream, without the subscription id (the 2025 client
- * has none); the acknowledgement and anything else stop here. */
+/* Does the session still want its listen? */
+static int
+rsub_wanted(const rsub_t *s)
+{
+	return s->lists || json_object_object_length(s->uris) > 0;
+}
+
+/* Is METHOD a notification the listen passes on? */
+static int
+rsub_passes(const char *method)
+{
+	for (size_t i = 0; i < RSUB_NKINDS; i++)
+		if (strcmp(method, rsub_kinds[i].method) == 0)
+			return 1;
+	return 0;
+}
+
+/* A message of the listen: an update or a list change goes to the
+ * workers, for the session's GET stream, without the subscription id
+ * (the 2025 client has none); the acknowledgement and anything else stop
+ * here. */
 static void
 rsub_message(rsub_t *s, const char *msg, size_t len)
 {
@@ -75,9 +109,17 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	mg_msg_t            m = { .type = MG_MSG_NOTIFY_FWD };
 	size_t              n;
 
-	if (!json_object_object_get_ex(root, "method", &v) ||
+	if (json_object_object_get_ex(root, "method", &v) &&
 	    strcmp(json_object_get_string(v),
-		"notifications/resources/updated") != 0) {
+		"notifications/subscriptions/acknowledged") == 0 &&
+	    json_object_object_get_ex(root, "params", &params) &&
+	    json_object_object_get_ex(params, "notifications", &v))
+		mg_debug("upstream \"%s\" agreed to %s for session %016llx",
+		    s->up->name,
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		    (unsigned long long)s->session);
+	if (!json_object_object_get_ex(root, "method", &v) ||
+	    !rsub_passes(json_object_get_string(v))) {
 		json_object_put(root);
 		return;
 	}
@@ -125,7 +167,7 @@ rsub_again(evutil_socket_t fd, short what, void *arg)
 	rsub_t *s = arg;
 
 	(void)fd, (void)what;
-	if (s->x == NULL && json_object_object_length(s->uris) > 0)
+	if (s->x == NULL && rsub_wanted(s))
 		rsub_open(s);
 }
 
@@ -190,7 +232,15 @@ rsub_open(rsub_t *s)
 	n = json_object_new_object();
 	m = json_object_new_object();
 	info = json_object_new_object();
-	json_object_object_add(n, "resourceSubscriptions", uris);
+	if (json_object_array_length(uris) > 0)
+		json_object_object_add(n, "resourceSubscriptions", uris);
+	else
+		json_object_put(uris);
+	/* all three: the upstream agrees to those its capabilities declare
+	 * (as its discover, and so our initialize result, does) */
+	for (size_t i = 1; s->lists && i < RSUB_NKINDS; i++)
+		json_object_object_add(
+		    n, rsub_kinds[i].filter, json_object_new_boolean(1));
 	json_object_object_add(p, "notifications", n);
 	json_object_object_add(
 	    m, MG_META_VERSION, json_object_new_string(MG_ERA_2026));
@@ -239,8 +289,27 @@ rsub_reply(relay_t *r, struct json_object *id, int code, const char *message)
 	json_object_put(m);
 }
 
+/* The session's record, made if it has none (NULL: out of memory). */
+static rsub_t *
+rsub_get(mg_connector_t *c, uint64_t session, const mg_upstream_t *up)
+{
+	rsub_t *s = mg_rsub_find(c, session);
+
+	if (s != NULL || (s = calloc(1, sizeof(*s))) == NULL)
+		return s;
+	s->c = c;
+	s->session = session;
+	s->up = up;
+	s->uris = json_object_new_object();
+	s->next = c->rsubs;
+	c->rsubs = s;
+	return s;
+}
+
 /* MG_REQ_F_SUBSCRIBE: a 2025 client's resources/subscribe or
- * unsubscribe (BODY) for its session, or the session's end (DELETE). */
+ * unsubscribe (BODY) for its session, its GET stream's opening (GET: the
+ * list changes too, from now until the session ends), or the session's
+ * end (DELETE). */
 void
 mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
     const mg_upstream_t *up, const char *body, size_t len)
@@ -255,6 +324,14 @@ mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
 		mg_relay_end(r, 0, "");
 		return;
 	}
+	if (q->method == MG_HTTP_GET) {
+		if ((s = rsub_get(c, q->session, up)) != NULL && !s->lists) {
+			s->lists = 1;
+			rsub_open(s);
+		}
+		mg_relay_end(r, s ? 0 : -32603, s ? "" : "out of memory");
+		return;
+	}
 	root = mg_json_parse(body, len);
 	json_object_object_get_ex(root, "id", &id);
 	sub = json_object_object_get_ex(root, "method", &v) &&
@@ -266,18 +343,10 @@ mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
 		json_object_put(root);
 		return;
 	}
-	if (sub && s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL) {
-			rsub_reply(r, id, -32603, "out of memory");
-			json_object_put(root);
-			return;
-		}
-		s->c = c;
-		s->session = q->session;
-		s->up = up;
-		s->uris = json_object_new_object();
-		s->next = c->rsubs;
-		c->rsubs = s;
+	if (sub && (s = rsub_get(c, q->session, up)) == NULL) {
+		rsub_reply(r, id, -32603, "out of memory");
+		json_object_put(root);
+		return;
 	}
 	if (sub &&
 	    !json_object_object_get_ex(
@@ -295,7 +364,7 @@ mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
 	    json_object_object_get_ex(
 		s->uris, json_object_get_string(uri), NULL)) {
 		json_object_object_del(s->uris, json_object_get_string(uri));
-		if (json_object_object_length(s->uris) == 0)
+		if (!rsub_wanted(s))
 			mg_rsub_free(s);
 		else
 			rsub_open(s);

@@ -118,27 +118,6 @@ deep_copy(struct json_object *v)
 	return copy;
 }
 
-/* A server's capabilities as the bridge can honour them: toward a 2025
- * client without listChanged (the reverse bridge delivers resource
- * updates only, from the listen it holds per session); LISTEN keeps it
- * (the bridge to a 2025 upstream serves subscriptions/listen). */
-static struct json_object *
-capabilities_of(struct json_object *caps, int listen)
-{
-	struct json_object *v = deep_copy(caps);
-
-	if (listen)
-		return v;
-	json_object_object_foreach(v, cap, spec)
-	{
-		(void)cap;
-		if (json_object_is_type(spec, json_type_object)) {
-			json_object_object_del(spec, "listChanged");
-		}
-	}
-	return v;
-}
-
 struct json_object *
 mg_bridge_discover_from_initialize(
     struct json_object *result, const char *const *supported, size_t n)
@@ -147,7 +126,7 @@ mg_bridge_discover_from_initialize(
 	struct json_object *list = json_object_new_array();
 
 	json_object_object_get_ex(result, "capabilities", &v);
-	json_object_object_add(r, "capabilities", capabilities_of(v, 1));
+	json_object_object_add(r, "capabilities", deep_copy(v));
 	if (json_object_object_get_ex(result, "instructions", &v))
 		json_object_object_add(r, "instructions", json_object_get(v));
 	if (json_object_object_get_ex(result, "serverInfo", &v)) {
@@ -176,7 +155,7 @@ mg_bridge_initialize_from_discover(
 	json_object_object_add(
 	    r, "protocolVersion", json_object_new_string(version));
 	json_object_object_get_ex(result, "capabilities", &v);
-	json_object_object_add(r, "capabilities", capabilities_of(v, 0));
+	json_object_object_add(r, "capabilities", deep_copy(v));
 	if (json_object_object_get_ex(result, "_meta", &meta) &&
 	    json_object_object_get_ex(meta, MG_META_SERVER_INFO, &v))
 		json_object_object_add(r, "serverInfo", json_object_get(v));

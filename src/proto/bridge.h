@@ -27,9 +27,10 @@ struct json_object *mg_bridge_discover_from_initialize(
     struct json_object *result, const char *const *supported, size_t n);
 
 /* An initialize result at VERSION (2025) from a server/discover RESULT
- * (2026-07-28): capabilities (without listChanged: the reverse bridge
- * delivers resource updates, not list changes), serverInfo (from _meta),
- * instructions.  A new object. */
+ * (2026-07-28): capabilities (listChanged and subscribe too: the reverse
+ * bridge's listen per session brings resource updates and list changes
+ * to the session's GET stream), serverInfo (from _meta), instructions.
+ * A new object. */
 struct json_object *mg_bridge_initialize_from_discover(
     struct json_object *result, const char *version);
 

@@ -272,7 +272,7 @@ int  mg_ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
 void mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message);
 void mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len);
 void mg_ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
-void mg_ex_forget_subscriptions(mg_mcp_ex_t *ex);
+void mg_ex_tell_subscriptions(mg_mcp_ex_t *ex, int method);
 
 /* wbridge.c */
 void mg_ex_relay_modern(

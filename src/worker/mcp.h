@@ -81,7 +81,7 @@ void mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req);
 void mg_mcp_cancel_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id);
 /* A notification for SESSION's GET stream, if this worker holds it
- * (MG_MSG_NOTIFY_FWD: the reverse bridge's resource updates). */
+ * (MG_MSG_NOTIFY_FWD: the reverse bridge's updates and list changes). */
 void mg_mcp_notify_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len);
 void mg_mcp_answer_remote(

@@ -379,14 +379,15 @@ mg_ex_keep_init_params(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		    m->params, JSON_C_TO_STRING_PLAIN));
 }
 
-/* The session ended: the connector drops what it holds for it (its
- * answer is not waited for). */
+/* Over the reverse bridge, tell the connector of the session's GET
+ * stream (METHOD GET: it listens for the list changes too) or its end
+ * (DELETE: it drops what it holds for it); its answer is not waited for. */
 void
-mg_ex_forget_subscriptions(mg_mcp_ex_t *ex)
+mg_ex_tell_subscriptions(mg_mcp_ex_t *ex, int method)
 {
 	mg_relay_req_t q = { 0 };
 
-	q.method = MG_HTTP_DELETE;
+	q.method = method;
 	q.hops = ex->hops + 1;
 	q.upstream = ex->upstream->index;
 	q.session = ex->session;

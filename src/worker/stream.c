@@ -300,6 +300,10 @@ mg_ex_get(mg_mcp_ex_t *ex)
 		return;
 	ex->get_stream = 1;
 	mg_ex_stream_begin(ex);
+	/* over the bridge to an upstream of 2026-07-28, the connector's
+	 * listen for the session brings the list changes here */
+	if (ex->upstream != NULL)
+		mg_ex_tell_subscriptions(ex, MG_HTTP_GET);
 	/* The built-in servers send only the changes of the lists they said
 	 * change (listChanged); else the stream carries keep-alive comments
 	 * until the session or the client ends. */
@@ -321,7 +325,7 @@ mg_ex_delete(mg_mcp_ex_t *ex)
 	/* over the bridge to an upstream of 2026-07-28, the connector drops
 	 * the session's subscriptions */
 	if (ex->upstream != NULL)
-		mg_ex_forget_subscriptions(ex);
+		mg_ex_tell_subscriptions(ex, MG_HTTP_DELETE);
 	mg_http_reply(ex->req, 204, NULL, NULL, 0);
 }
 

@@ -20,7 +20,10 @@
 // test_input_required_result_sampling and _list_roots; _multiple_inputs (all three at once);
 // progress (3 notifications in order before the result) and test_tool_with_progress (0, 50,
 // 100 of 100 before the result, which is the progress token); resources/subscribe (updates of
-// the URI on the GET stream, none of others, none after unsubscribe); DELETE of the session.
+// the URI on the GET stream, none of others, none after unsubscribe); list changes
+// (test_trigger_tool_change, test_trigger_prompt_change and trigger_resource_change:
+// notifications/tools/, prompts/ and resources/list_changed on the GET stream, initialize
+// declaring listChanged); DELETE of the session.
 //
 // Output: `# revision REV`, `# server NAME VERSION`, `# session ID`, then one `ok - WHAT`
 // per passed check; on the first failure `FAIL: WHAT: details` and exit 1. Exit 0 when all
@@ -33,7 +36,10 @@ import {
     CreateMessageRequestSchema,
     ElicitRequestSchema,
     ListRootsRequestSchema,
-    ResourceUpdatedNotificationSchema
+    PromptListChangedNotificationSchema,
+    ResourceListChangedNotificationSchema,
+    ResourceUpdatedNotificationSchema,
+    ToolListChangedNotificationSchema
 } from '@modelcontextprotocol/sdk/types.js';
 
 const REVISIONS_2025 = ['2025-03-26', '2025-06-18', '2025-11-25'];
@@ -293,7 +299,34 @@ async function main() {
         if (updates.length !== before) throw new Error(`an update after unsubscribe: ${show(updates)}`);
     });
 
-    // 7. DELETE: the session ends; its id is then unknown (404)
+    // 7. list changes: the gateway's listen upstream for the session (opened with its GET
+    // stream) asks for them too, and brings them to the GET stream as a 2025 server sends them
+    await check('list changes: tools/, prompts/ and resources/list_changed on the GET stream', async () => {
+        const seen = [];
+        client.setNotificationHandler(ToolListChangedNotificationSchema, n => seen.push(n.method));
+        client.setNotificationHandler(PromptListChangedNotificationSchema, n => seen.push(n.method));
+        client.setNotificationHandler(ResourceListChangedNotificationSchema, n => seen.push(n.method));
+        const caps = client.getServerCapabilities();
+        if (!caps?.tools?.listChanged || !caps?.prompts?.listChanged || !caps?.resources?.listChanged) {
+            throw new Error(`initialize declared no tools/prompts/resources listChanged: ${show(caps)}`);
+        }
+        for (const [tool, method] of [
+            ['test_trigger_tool_change', 'notifications/tools/list_changed'],
+            ['test_trigger_prompt_change', 'notifications/prompts/list_changed'],
+            ['trigger_resource_change', 'notifications/resources/list_changed']
+        ]) {
+            // the listen may still be opening: trigger until the change comes
+            for (let i = 0; i < 20 && !seen.includes(method); i++) {
+                await call(client, tool);
+                await new Promise(resolve => setTimeout(resolve, 100));
+            }
+            if (!seen.includes(method)) throw new Error(`no ${method} after ${tool}: saw ${show(seen)}`);
+        }
+        const tools = await client.listTools();
+        if (!tools.tools.some(t => t.name === 'test_trigger_tool_change')) throw new Error(`tools/list after the change: ${show(tools)}`);
+    });
+
+    // 8. DELETE: the session ends; its id is then unknown (404)
     await check('DELETE ends the session', async () => {
         await transport.terminateSession();
         if (transport.sessionId !== undefined) throw new Error(`the transport still has session ${transport.sessionId}`);

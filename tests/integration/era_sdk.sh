@@ -20,7 +20,8 @@
 # tools/call, the upstream's input_required results (elicitation in one
 # and two rounds, sampling, roots, all three at once) asked of the client
 # on its call's stream and retried upstream with inputResponses, progress,
-# DELETE.
+# resources/subscribe, list changes on the GET stream (the connector's
+# listen upstream for the session), DELETE, which closes that listen.
 # Needs tests/proxy/node_modules and tests/era/node_modules.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -101,6 +102,15 @@ sed -i "s/^ok - /ok - $W: /" "$MG_TMP/node.out"
 px_report "sdk_v1_client.mjs ($W)"
 grep -qE '^# revision 2025-(03-26|06-18|11-25)$' "$MG_TMP/node.out" ||
 	check_failed "$W: the SDK v1 client did not speak a 2025 revision: $(head -n 3 "$MG_TMP/node.out")"
+# its session ended (DELETE): the listen the connector held for it upstream
+# (its GET stream's list changes, its subscriptions) is closed; the
+# upstream counts none open
+V2_LOG=$MG_TMP/upstream-v2-$V2_PORT.log
+mg_wait 5 "[ \"\$(grep '^listens open: ' '$V2_LOG' | tail -n 1)\" = 'listens open: 0' ]" &&
+	grep -q '^listens open: 1$' "$V2_LOG" &&
+	grep -q 'closed the subscriptions/listen for session [0-9a-f]* at upstream "v2only"' "$MG_TMP/error.log" ||
+	fail "the session's listen upstream was not closed with the session: $(grep '^listens open' "$V2_LOG" | tail -n 3 | tr '\n' ' ') $(grep 'subscriptions/listen' "$MG_TMP/error.log" | tail -n 3)"
+ok "$W: DELETE closed the session's listen upstream (the upstream counts 0 open)"
 
 px_no_child_died || fail "a process of the gateway died: $(grep -E 'exited' "$MG_TMP/error.log")"
 px_done
