@@ -243,8 +243,46 @@ mg_stdbridge_go(mg_stdx_t *x)
 		mg_stdx_send(x);
 }
 
-/* The request as the process carries it: an id of the bridge's own, the
- * client's inputResponses kept on hand.  MG_ERROR: out of memory. */
+/*
+ * Clients choose their progressTokens (an SDK takes the request's id,
+ * 0, 1 ..): two clients' tokens may be the same, and the process has one
+ * stdout for both.  A bridged request's token is made its bridge id
+ * (ID), unique; its progress notifications are told by it, and go back
+ * to the client with its own token.  MG_ERROR: out of memory.
+ */
+static int
+bridge_token(mg_stdx_t *x, const char *id, const char *key)
+{
+	struct json_object *root, *params, *meta, *tok;
+	const char         *text;
+	size_t              len;
+
+	if (x->progress == NULL)
+		return MG_OK;
+	root = mg_json_parse(x->body, x->body_len);
+	if (!json_object_object_get_ex(root, "params", &params) ||
+	    !json_object_object_get_ex(params, "_meta", &meta) ||
+	    !json_object_object_get_ex(meta, "progressToken", &tok)) {
+		json_object_put(root);
+		return MG_OK;
+	}
+	x->token = json_object_get(tok);
+	json_object_object_add(
+	    meta, "progressToken", json_object_new_string(id));
+	text = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	free(x->body);
+	free(x->progress);
+	x->body = text != NULL ? strndup(text, len) : NULL;
+	x->body_len = len;
+	x->progress = strdup(key);
+	json_object_put(root);
+	return x->body != NULL && x->progress != NULL ? MG_OK : MG_ERROR;
+}
+
+/* The request as the process carries it: an id of the bridge's own (and
+ * progressToken), the client's inputResponses kept on hand.  MG_ERROR:
+ * out of memory. */
 static int
 bridge_body(mg_stdx_t *x, const mg_up_req_t *req)
 {
@@ -259,7 +297,9 @@ bridge_body(mg_stdx_t *x, const mg_up_req_t *req)
 		free(x->key); /* the client's */
 		x->key = strdup(key);
 		x->body_len = len;
-		return x->key != NULL ? MG_OK : MG_ERROR;
+		if (x->key == NULL)
+			return MG_ERROR;
+		return bridge_token(x, id, key);
 	}
 	/* not a request (a notification): as it is, answered 202 */
 	if ((x->body = malloc(req->body_len ? req->body_len : 1)) == NULL)
@@ -328,8 +368,26 @@ mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req)
 void
 mg_stdbridge_message(mg_stdx_t *x, const char *line, size_t len)
 {
+	struct json_object *m, *params;
+	const char         *text;
+	size_t              tlen;
+
 	mg_stdx_head(x, 200, MG_RESP_SSE, "", "");
-	mg_upask_message(&x->ask, line, len);
+	/* a progress notification: with the client's own token */
+	if (x->token == NULL ||
+	    memmem(line, len, "notifications/progress", 22) == NULL ||
+	    (m = mg_json_parse(line, len)) == NULL) {
+		mg_upask_message(&x->ask, line, len);
+		return;
+	}
+	if (json_object_object_get_ex(m, "params", &params) &&
+	    json_object_object_get_ex(params, "progressToken", NULL))
+		json_object_object_add(
+		    params, "progressToken", json_object_get(x->token));
+	text = json_object_to_json_string_length(
+	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &tlen);
+	mg_upask_message(&x->ask, text, tlen);
+	json_object_put(m);
 }
 
 void

@@ -116,6 +116,7 @@ stdx_free(mg_stdx_t *x)
 	free(x->body);
 	json_object_put(x->listen_id);
 	json_object_put(x->filter);
+	json_object_put(x->token);
 	free(x);
 }
 

@@ -53,6 +53,8 @@ struct mg_stdx {
 	int        bridged;
 	int        discover; /* server/discover: the process's initialize */
 	mg_upask_t ask;      /* the process's requests to the client */
+	/* the client's progressToken, which the process knows by ours */
+	struct json_object *token;
 	/* a subscriptions/listen: its id, and what it agreed to */
 	struct json_object *listen_id, *filter;
 };

@@ -11,6 +11,8 @@
 #    listed in docs/conformance.md);
 #  - the SDK v2 client (tests/era/sdk_v2_client.mjs: server/discover,
 #    tools/list, calls, progress) through the stdio route;
+#  - two calls at once with the same progressToken (two clients may
+#    choose the same): each hears its own progress, with its token;
 #  - the bridge's process killed (SIGKILL) during a call: the call ends
 #    with a JSON-RPC error within 2 s, the next request starts another
 #    process and is answered;
@@ -90,16 +92,32 @@ timeout -k 5 60 "$ERA_NODE22" "$ERA_SCRIPTS/sdk_v2_client.mjs" "$URL" > "$MG_TMP
 px_report "sdk_v2_client.mjs through the stdio route"
 [ "$PX_RC" = 0 ] || check_failed "sdk_v2_client.mjs exited $PX_RC"
 
-# ---- the bridge's process killed during a call -----------------------------------
-before=$(bridge_pids)
-[ "$(mg_count "$before")" = 1 ] || fail "one process of the bridge should run: '$before'"
-meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":"p1"}'
+# ---- two clients, one progressToken ---------------------------------------------
+# call OUT NAME ARGS [TOKEN]: a 2026-07-28 tools/call (id 9) with curl
 call() {
+	local meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":"'${4:-p1}'"}'
 	curl -sS -N --max-time 20 -o "$MG_TMP/$1.out" -w '%{http_code}' -X POST \
 		-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
 		-H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H "Mcp-Name: $2" \
 		--data-binary "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"$2\",\"arguments\":$3,$meta}}" "$URL"
 }
+# the process has one stdout for both: each must hear its own progress only
+call pa progress '{"steps":20}' same > /dev/null &
+A=$!
+call pb progress '{"steps":30}' same > /dev/null &
+wait $A $!
+na=$(grep -c '"progressToken":"same","progress":[0-9]*,"total":20}' "$MG_TMP/pa.out")
+nb=$(grep -c '"progressToken":"same","progress":[0-9]*,"total":30}' "$MG_TMP/pb.out")
+if [ "$na" = 20 ] && [ "$nb" = 30 ] && ! grep -q '"total":30' "$MG_TMP/pa.out" && ! grep -q '"total":20' "$MG_TMP/pb.out" &&
+	grep -qF '"text":"progress: 20 steps"' "$MG_TMP/pa.out" && grep -qF '"text":"progress: 30 steps"' "$MG_TMP/pb.out"; then
+	ok "two calls at once with the same progressToken: 20 and 30 progress notifications, each on its own stream, with its token"
+else
+	check_failed "two calls with one progressToken: $na of 20, $nb of 30: $(tail -c 300 "$MG_TMP/pa.out") | $(tail -c 300 "$MG_TMP/pb.out")"
+fi
+
+# ---- the bridge's process killed during a call -----------------------------------
+before=$(bridge_pids)
+[ "$(mg_count "$before")" = 1 ] || fail "one process of the bridge should run: '$before'"
 call long progress '{"steps":2000}' > "$MG_TMP/long.code" &
 CALL=$!
 mg_wait 5 "grep -q notifications/progress '$MG_TMP/long.out' 2> /dev/null" ||
