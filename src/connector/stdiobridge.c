@@ -309,6 +309,18 @@ bridge_body(mg_stdx_t *x, const mg_up_req_t *req)
 	return MG_OK;
 }
 
+/* X waits for the process as long as read_timeout, from now (a listen:
+ * as long as it likes). */
+static void
+bridge_wait(mg_stdx_t *x)
+{
+	struct timeval tv = { x->up->read_timeout / 1000,
+		(x->up->read_timeout % 1000) * 1000 };
+
+	if (x->up->read_timeout > 0)
+		evtimer_add(x->timer, &tv);
+}
+
 /* A 2026-07-28 request X (REQ) to a stdio upstream: over the bridge's
  * process, which may have to start first; refused (on the next turn of
  * the loop, stdx_go) if it cannot go. */
@@ -337,30 +349,26 @@ mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req)
 		    "log); try again later");
 		return;
 	}
-	if (!x->discover &&
+	if (x->discover ||
 	    (x->listen_id = mg_upask_listen_of(
 		 req->body, req->body_len, &x->filter)) != NULL) {
-		/* served here (bridge_listen): never answered by id */
+		/* served here (mg_stdbridge_go): no line of the process is
+		 * for it */
 		free(x->key);
 		free(x->progress);
 		x->key = x->progress = NULL;
 		mg_stdx_attach(x, p);
+		if (x->discover)
+			bridge_wait(x);
 		return;
 	}
 	/* its own id from here on: refused before, it hears the client's */
-	if (!x->discover && bridge_body(x, req) != MG_OK) {
+	if (bridge_body(x, req) != MG_OK) {
 		mg_stdx_refuse_later(x, 503, STDIO_ERR, "out of memory");
 		return;
 	}
 	mg_stdx_attach(x, p);
-	/* as long as it may wait for the process, from now (a listen: as
-	 * long as it likes) */
-	if (x->up->read_timeout > 0) {
-		struct timeval tv = { x->up->read_timeout / 1000,
-			(x->up->read_timeout % 1000) * 1000 };
-
-		evtimer_add(x->timer, &tv);
-	}
+	bridge_wait(x);
 }
 
 /* A message of the process on X's stream: on to the client, unless it
