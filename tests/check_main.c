@@ -22,6 +22,7 @@ main(void)
 		replay_suite,
 		bridge_suite,
 		era_suite,
+		mcpparam_suite,
 		http_suite,
 		crash_suite,
 		transport_suite,

@@ -14,6 +14,7 @@ Suite *sse_suite(void);
 Suite *replay_suite(void);
 Suite *era_suite(void);
 Suite *bridge_suite(void);
+Suite *mcpparam_suite(void);
 Suite *http_suite(void);
 Suite *crash_suite(void);
 Suite *transport_suite(void);

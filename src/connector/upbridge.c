@@ -68,6 +68,14 @@ mg_upbridge_later(evutil_socket_t fd, short what, void *arg)
 	upx_t      *x = arg;
 	const char *init = x->pool->bridge_init;
 
+	if (x->refusal != NULL) { /* its Mcp-Param-* headers (uptools.c) */
+		x->head_sent = 1;
+		x->ops.head(
+		    x->ops.arg, 200, MG_RESP_JSON, "", x->pool->bridge_version);
+		x->ops.data(x->ops.arg, x->refusal, strlen(x->refusal));
+		mg_upx_end(x, 0, "%s", "");
+		return;
+	}
 	if (x->unsupported || init == NULL) {
 		mg_upx_end(x, MG_MCP_ERR_UNSUPPORTED_VERSION,
 		    "protocol version %s is not served on this route",
@@ -92,7 +100,7 @@ mg_upbridge_go(upx_t *x)
 	}
 	if (x->discover)
 		event_active(x->later, EV_TIMEOUT, 1);
-	else {
+	else if (mg_uptools_check(x) == MG_OK) {
 		bridge_own_request(x);
 		if (x->listen_id != NULL)
 			mg_upbridge_listen(x);
@@ -141,6 +149,8 @@ mg_upbridge_leave(upx_t *x, int code, const char *why)
 	mg_pool_t *p = x->pool;
 	upx_t    **pp, *w;
 
+	if (mg_uptools_leave(x))
+		return;
 	for (pp = &p->waiting; *pp != NULL; pp = &(*pp)->wait_next)
 		if (*pp == x) {
 			*pp = x->wait_next;
@@ -339,4 +349,5 @@ mg_upbridge_pool_free(mg_pool_t *p)
 		event_free(p->get_again);
 	json_object_put(p->subs);
 	free(p->bridge_init);
+	mg_uptools_free(p);
 }

@@ -107,7 +107,10 @@ mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len)
 
 	if (len == 0 || (root = mg_json_parse(data, len)) == NULL)
 		return 0;
-	if ((kind = mg_upask_listen_kind(root, &uri)) != NULL)
+	if ((kind = mg_upask_listen_kind(root, &uri)) != NULL &&
+	    strcmp(kind, "toolsListChanged") == 0)
+		mg_uptools_changed(p); /* the Mcp-Param-* checks' tools */
+	if (kind != NULL)
 		for (upx_t *x = p->listeners; x != NULL; x = x->listen_next)
 			mg_upask_listen_send(
 			    &x->ops, x->listen_id, x->filter, root, kind, uri);

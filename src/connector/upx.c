@@ -86,6 +86,7 @@ mg_upx_free(upx_t *x)
 	mg_sse_parser_free(x->sse);
 	free(x->data);
 	free(x->body_alloc);
+	free(x->refusal);
 	if (x->later)
 		event_free(x->later);
 	upx_put(x);

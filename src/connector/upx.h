@@ -58,6 +58,7 @@ typedef struct {
 	mg_oauthcc_t       *cc;      /* its oauth_client's token, or NULL */
 	struct mg_tokex    *tx;      /* its oauth_token_exchange, or NULL */
 	int no_token_said; /* logged: a request came without a client token */
+	struct mg_uptools *tools; /* its tools' x-mcp-header (uptools.c) */
 } mg_pool_t;
 
 enum { BRIDGE_NONE, BRIDGE_OPENING, BRIDGE_OPEN };
@@ -117,8 +118,10 @@ struct upx {
 	struct json_object *filter; /* what it asked, then what it agreed to */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
 	mg_upask_t    ask;
-	struct upx   *wait_next; /* in pool->waiting */
-	struct event *later;     /* an answer given without the upstream */
+	struct upx   *wait_next;    /* in pool->waiting, or uptools.c's */
+	int           tools_waited; /* for a tools/list (uptools.c) */
+	char         *refusal;      /* the error answered (uptools.c) */
+	struct event *later;        /* an answer given without the upstream */
 	int           step;
 	int           reinit; /* this answer is a 404 to retry */
 	int           retried, conn_retried;
@@ -185,6 +188,16 @@ void        mg_upbridge_take(void *state, int64_t idle_ms,
 	   void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
         const char *version),
 	   void *arg);
+
+/* uptools.c: the upstream's tools' x-mcp-header, for the Mcp-Param-*
+ * checks over the bridge.  Check X (a request over the bridge's session,
+ * before it goes): MG_OK, or it waits for the tools/list in flight
+ * (mg_upbridge_go goes on with it later), or it is answered with the
+ * error. */
+int  mg_uptools_check(upx_t *x);
+void mg_uptools_changed(mg_pool_t *p); /* its tools/list_changed */
+int  mg_uptools_leave(upx_t *x);       /* 1: it was waiting, and is not */
+void mg_uptools_free(mg_pool_t *p);
 
 /* upcred.c: the upstream's own credentials on each request */
 int  mg_upcred_pool_new(mg_pool_t *p, httpups_t *ups, struct ssl_ctx_st *tls);
