@@ -87,6 +87,7 @@ mg_stdbridge_ready(
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
 	    53);
 	p->ready = 1;
+	mg_stdtools_fetch(p); /* the Mcp-Param-* checks' tools */
 	mg_info("upstream \"%s\": pid %d initialized (version %s) for its "
 		"2026-07-28 clients",
 	    p->up->name, (int)p->pid, p->bversion);
@@ -211,6 +212,8 @@ mg_stdbridge_notify(proc_t *p, struct json_object *m)
 
 	if (kind == NULL)
 		return 0;
+	if (strcmp(kind, "toolsListChanged") == 0)
+		mg_stdtools_fetch(p); /* the Mcp-Param-* checks' tools */
 	for (mg_stdx_t *x = p->xs; x != NULL; x = x->next)
 		if (x->listen_id != NULL && x->head_sent)
 			mg_upask_listen_send(
@@ -239,7 +242,7 @@ mg_stdbridge_go(mg_stdx_t *x)
 		mg_stdx_end(x, 0, NULL);
 		return;
 	}
-	if (x->body != NULL)
+	if (x->body != NULL && mg_stdtools_check(x, p) == MG_OK)
 		mg_stdx_send(x);
 }
 
@@ -361,6 +364,20 @@ mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req)
 		if (x->discover)
 			bridge_wait(x);
 		return;
+	}
+	/* a tools/call as the client sent it, for its Mcp-Param-* checks */
+	if (memmem(req->body, req->body_len, "tools/call", 10) != NULL &&
+	    ((x->call = malloc(req->body_len + 1)) == NULL ||
+		(x->lines = malloc(req->headers_len + 1)) == NULL)) {
+		mg_stdx_refuse_later(x, 503, STDIO_ERR, "out of memory");
+		return;
+	}
+	if (x->call != NULL) {
+		memcpy(x->call, req->body, req->body_len);
+		x->call_len = req->body_len;
+		if (req->headers_len > 0)
+			memcpy(x->lines, req->headers, req->headers_len);
+		x->lines_len = req->headers_len;
 	}
 	/* its own id from here on: refused before, it hears the client's */
 	if (bridge_body(x, req) != MG_OK) {

@@ -422,6 +422,7 @@ proc_free(proc_t *p)
 		event_free(p->kill);
 	free(p->binit);
 	json_object_put(p->subs);
+	mg_stdtools_free(p);
 	free(p);
 	if (s->nprocs == 0 && s->stopped != NULL)
 		s->stopped(s->stopped_arg);

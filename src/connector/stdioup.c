@@ -114,6 +114,8 @@ stdx_free(mg_stdx_t *x)
 	free(x->key);
 	free(x->progress);
 	free(x->body);
+	free(x->call);
+	free(x->lines);
 	json_object_put(x->listen_id);
 	json_object_put(x->filter);
 	json_object_put(x->token);
@@ -345,6 +347,10 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 			mg_stdbridge_ready(p, m, line, len);
 		else
 			proc_reinitialized(p, m);
+		return;
+	}
+	if (p->bridge && mg_stdtools_answer(p, key, m)) {
+		free(key);
 		return;
 	}
 	for (x = p->xs; x != NULL; x = x->next)

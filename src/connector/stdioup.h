@@ -53,6 +53,11 @@ struct mg_stdx {
 	int        bridged;
 	int        discover; /* server/discover: the process's initialize */
 	mg_upask_t ask;      /* the process's requests to the client */
+	/* a tools/call: the client's body and header lines, for the
+	 * Mcp-Param-* checks (stdiotools.c) */
+	char  *call, *lines;
+	size_t call_len, lines_len;
+	int    tools_waited; /* for the tools/list in flight */
 	/* the client's progressToken, which the process knows by ours */
 	struct json_object *token;
 	/* a subscriptions/listen: its id, and what it agreed to */
@@ -81,6 +86,11 @@ struct proc {
 	char                bversion[32]; /* the version it chose */
 	int64_t             bused; /* ms (monotonic): its last exchange ended */
 	struct json_object *subs;  /* resources/subscribe'd: uri -> count */
+	/* its tools' x-mcp-header (stdiotools.c): known, being listed */
+	struct mg_mcpparam *tools_map, *tools_next;
+	char               *tools_cursor;
+	int                 tools_pages;
+	char tools_key[48]; /* the id of the page asked, JSON; "": none */
 };
 
 struct mg_stdio {
@@ -132,5 +142,11 @@ void mg_stdbridge_idle(proc_t *p);
 int  mg_stdbridge_notify(proc_t *p, struct json_object *m);
 void mg_stdbridge_unlisten(mg_stdx_t *x, proc_t *p);
 void mg_stdbridge_take(mg_stdio_t *s, int64_t idle_ms);
+
+/* stdiotools.c: the Mcp-Param-* checks of the bridge's tools/calls */
+void mg_stdtools_fetch(proc_t *p);
+int  mg_stdtools_answer(proc_t *p, const char *key, struct json_object *m);
+int  mg_stdtools_check(mg_stdx_t *x, proc_t *p);
+void mg_stdtools_free(proc_t *p);
 
 #endif
