@@ -532,13 +532,9 @@ upx_write(upx_t *x, struct evbuffer *out)
 	} else if (x->step == STEP_BRIDGE_INIT) {
 		method = MG_HTTP_POST;
 		body =
-		    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-bridge\",\"method\":"
-		    "\"initialize\",\"params\":{\"protocolVersion\":"
-		    "\"2025-11-25\",\"capabilities\":{\"elicitation\":{"
-		    "\"form\":{},\"url\":{}},\"sampling\":{},\"roots\":{}},"
-		    "\"clientInfo\":{"
-		    "\"name\":\"mcpgw-bridge\",\"version\":\"" PACKAGE_VERSION
-		    "\"}}}";
+		    "{\"jsonrpc\":\"2.0\",\"id\":\"mcpgw-bridge\","
+		    "\"method\":\"initialize\",\"params\":" MG_UPASK_INIT_PARAMS
+		    "}";
 		len = strlen(body);
 	} else if (x->step == STEP_INITIALIZED ||
 	    x->step == STEP_BRIDGE_READY) {

@@ -134,7 +134,8 @@ proc_t *
 mg_stdio_find(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 {
 	for (proc_t *p = s->procs; p != NULL; p = p->next)
-		if (p->up == up && !p->stopping && strcmp(p->sid, sid) == 0)
+		if (p->up == up && !p->stopping && !p->bridge &&
+		    strcmp(p->sid, sid) == 0)
 			return p;
 	return NULL;
 }
@@ -419,6 +420,9 @@ proc_free(proc_t *p)
 		bufferevent_free(p->err);
 	if (p->kill)
 		event_free(p->kill);
+	free(p->binit);
+	json_object_put(p->subs);
+	mg_stdtools_free(p);
 	free(p);
 	if (s->nprocs == 0 && s->stopped != NULL)
 		s->stopped(s->stopped_arg);

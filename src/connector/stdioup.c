@@ -30,6 +30,12 @@
  * A process that exits ends its exchanges with an error; its session then
  * has no process, and the next request starts one again under the same
  * session id, with the client's initialize params.
+ *
+ * A 2026-07-28 client has no session: its requests go over the bridge
+ * (stdiobridge.c), one process per upstream for all such clients,
+ * initialized by the connector as a 2025 session, each request with an
+ * id of the bridge's own; the answers are turned into the new era's by
+ * the worker, as over an HTTP upstream's bridge.
  */
 #include "config.h"
 
@@ -78,6 +84,8 @@ stdx_detach(mg_stdx_t *x)
 
 	if (p == NULL)
 		return;
+	if (x->listen_id != NULL)
+		mg_stdbridge_unlisten(x, p);
 	for (pp = &p->xs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
@@ -85,6 +93,8 @@ stdx_detach(mg_stdx_t *x)
 		}
 	x->p = NULL;
 	x->next = NULL;
+	if (p->bridge && p->xs == NULL)
+		mg_stdbridge_idle(p);
 	if (p->drain && !p->stopping && !proc_busy(p))
 		mg_stdio_stop(p,
 		    "its session idled out, and its last request is "
@@ -94,6 +104,8 @@ stdx_detach(mg_stdx_t *x)
 static void
 stdx_free(mg_stdx_t *x)
 {
+	/* on its process still: what it was yet to refuse is written */
+	mg_upask_free(&x->ask);
 	stdx_detach(x);
 	if (x->timer)
 		event_free(x->timer);
@@ -102,16 +114,25 @@ stdx_free(mg_stdx_t *x)
 	free(x->key);
 	free(x->progress);
 	free(x->body);
+	free(x->call);
+	free(x->lines);
+	json_object_put(x->listen_id);
+	json_object_put(x->filter);
+	json_object_put(x->token);
 	free(x);
 }
 
-static void
-stdx_head(
+void
+mg_stdx_head(
     mg_stdx_t *x, int status, int kind, const char *sid, const char *version)
 {
 	if (x->head_sent)
 		return;
 	x->head_sent = 1;
+	/* over the bridge the head names the process's version: the worker
+	 * turns the answer into the 2026-07-28 one */
+	if (x->bridged && x->p != NULL)
+		version = x->p->bversion;
 	x->sse = kind == MG_RESP_SSE;
 	x->ops.head(x->ops.arg, status, kind, sid, version);
 }
@@ -130,7 +151,7 @@ mg_stdx_end(mg_stdx_t *x, int code, const char *message)
 static void
 stdx_answer(mg_stdx_t *x, int status, const char *msg, size_t len)
 {
-	stdx_head(x, status, MG_RESP_JSON, "", "");
+	mg_stdx_head(x, status, MG_RESP_JSON, "", "");
 	x->ops.data(x->ops.arg, msg, len);
 	mg_stdx_end(x, 0, NULL);
 }
@@ -163,30 +184,19 @@ stdx_refuse(mg_stdx_t *x, int status, int code, const char *message)
 	stdx_refuse_data(x, status, code, message, NULL);
 }
 
-/* A 2026-07-28 request: unsupported version, with the ones relayed. */
-static void
-stdx_refuse_era(mg_stdx_t *x)
-{
-	struct json_object *data = json_object_new_object(), *v;
-
-	v = json_object_new_array();
-	json_object_array_add(v, json_object_new_string("2025-03-26"));
-	json_object_array_add(v, json_object_new_string("2025-06-18"));
-	json_object_array_add(v, json_object_new_string("2025-11-25"));
-	json_object_object_add(data, "supported", v);
-	json_object_object_add(
-	    data, "requested", json_object_new_string("2026-07-28"));
-	stdx_refuse_data(x, 400, x->refuse_code, x->refuse_why, data);
-	json_object_put(data);
-}
-
 /* A message of the process on the exchange's stream. */
 static void
 stdx_event(mg_stdx_t *x, const char *line, size_t len)
 {
-	stdx_head(x, 200, MG_RESP_SSE, "", "");
+	mg_stdx_head(x, 200, MG_RESP_SSE, "", "");
 	x->ops.event(x->ops.arg, NULL, -1, line, len);
-	/* read_timeout is the longest silence, as for an HTTP upstream */
+}
+
+/* A message of the process for X: read_timeout is the longest silence,
+ * as for an HTTP upstream. */
+static void
+stdx_rearm(mg_stdx_t *x)
+{
 	if (evtimer_pending(x->timer, NULL)) {
 		struct timeval tv = { x->up->read_timeout / 1000,
 			(x->up->read_timeout % 1000) * 1000 };
@@ -208,15 +218,18 @@ stdx_timeout(evutil_socket_t fd, short what, void *arg)
 	    "the stdio server did not answer within read_timeout (%lld ms)",
 	    (long long)x->up->read_timeout);
 	mg_warn("upstream \"%s\": %s", x->up->name, why);
-	p = x->initialize ? x->p : NULL;
+	/* a process that never answered its initialize is no use */
+	p = x->initialize || (x->bridged && x->p != NULL && !x->p->ready)
+	    ? x->p
+	    : NULL;
 	mg_stdx_end(x, STDIO_ERR, why);
 	if (p != NULL)
 		mg_stdio_stop(p, "its initialize was not answered");
 }
 
 /* Send X's request now; it waits for its answer (if it has an id). */
-static void
-stdx_send(mg_stdx_t *x)
+void
+mg_stdx_send(mg_stdx_t *x)
 {
 	proc_t *p = x->p;
 
@@ -226,7 +239,7 @@ stdx_send(mg_stdx_t *x)
 	x->body = NULL;
 	if (x->key == NULL) {
 		/* a notification, or the client's answer to a request */
-		stdx_head(x, 202, MG_RESP_NONE, "", "");
+		mg_stdx_head(x, 202, MG_RESP_NONE, "", "");
 		mg_stdx_end(x, 0, NULL);
 		return;
 	}
@@ -314,7 +327,7 @@ proc_reinitialized(proc_t *p, struct json_object *m)
 	for (x = p->xs; x != NULL && !p->stopping; x = next) {
 		next = x->next;
 		if (x->body != NULL)
-			stdx_send(x);
+			mg_stdx_send(x);
 	}
 }
 
@@ -330,7 +343,14 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		return;
 	if (!p->ready && strcmp(key, STDIO_REINIT_ID) == 0) {
 		free(key);
-		proc_reinitialized(p, m);
+		if (p->bridge)
+			mg_stdbridge_ready(p, m, line, len);
+		else
+			proc_reinitialized(p, m);
+		return;
+	}
+	if (p->bridge && mg_stdtools_answer(p, key, m)) {
+		free(key);
 		return;
 	}
 	for (x = p->xs; x != NULL; x = x->next)
@@ -358,7 +378,7 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 			version = json_object_get_string(v);
 		/* the session is the process's: an initialize that failed
 		 * leaves none */
-		stdx_head(
+		mg_stdx_head(
 		    x, 200, MG_RESP_JSON, version[0] ? p->sid : "", version);
 		x->ops.data(x->ops.arg, line, len);
 		mg_stdx_end(x, 0, NULL);
@@ -373,12 +393,20 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 static void
 proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 {
-	mg_stdx_t          *x = proc_carrier(p, m);
+	mg_stdx_t          *x;
 	struct json_object *id;
 	struct evbuffer    *b;
 
+	/* the bridge's list changes and updates: to its listens */
+	if (p->bridge && mg_stdbridge_notify(p, m))
+		return;
+	x = proc_carrier(p, m);
 	if (x != NULL) {
-		stdx_event(x, line, len);
+		stdx_rearm(x);
+		if (x->bridged)
+			mg_stdbridge_message(x, line, len);
+		else
+			stdx_event(x, line, len);
 		return;
 	}
 	if (!json_object_object_get_ex(m, "id", &id)) {
@@ -451,30 +479,34 @@ stdx_go(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (x->refuse_status == STDIO_REFUSE_END) {
+		/* the worker words it (an unsupported version) */
+		stdx_detach(x);
+		mg_stdx_end(x, x->refuse_code, x->refuse_why);
+		return;
+	}
 	if (x->refuse_status != 0) {
 		stdx_detach(x);
-		if (x->refuse_era)
-			stdx_refuse_era(x);
-		else
-			stdx_refuse(
-			    x, x->refuse_status, x->refuse_code, x->refuse_why);
+		stdx_refuse(x, x->refuse_status, x->refuse_code, x->refuse_why);
 		return;
 	}
 	if (x->method == MG_HTTP_DELETE) {
-		stdx_head(x, 200, MG_RESP_NONE, "", "");
+		mg_stdx_head(x, 200, MG_RESP_NONE, "", "");
 		mg_stdx_end(x, 0, NULL);
 		return;
 	}
 	if (x->get) {
-		stdx_head(x, 200, MG_RESP_SSE, "", "");
+		mg_stdx_head(x, 200, MG_RESP_SSE, "", "");
 		return;
 	}
-	if (x->p != NULL && x->p->ready && x->body != NULL)
-		stdx_send(x);
+	if (x->bridged)
+		mg_stdbridge_go(x);
+	else if (x->p != NULL && x->p->ready && x->body != NULL)
+		mg_stdx_send(x);
 }
 
-static void
-stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
+void
+mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
 {
 	x->refuse_status = status;
 	x->refuse_code = code;
@@ -497,7 +529,7 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 		    (unsigned long long)mg_sesstab_new_id(),
 		    (unsigned long long)mg_sesstab_new_id());
 		if ((p = mg_stdio_spawn(s, x->up, sid)) == NULL)
-			stdx_refuse_later(x, 503, STDIO_ERR,
+			mg_stdx_refuse_later(x, 503, STDIO_ERR,
 			    "the stdio server could not be started (see the "
 			    "error log); try again later");
 		else
@@ -508,11 +540,11 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 		return p;
 	if (strncmp(req->sid, "stdio-", 6) != 0 || req->init_len == 0 ||
 	    req->init_len > STDIO_LINE_MAX) {
-		stdx_refuse_later(x, 404, -32001, "Session not found");
+		mg_stdx_refuse_later(x, 404, -32001, "Session not found");
 		return NULL;
 	}
 	if ((p = mg_stdio_spawn(s, x->up, req->sid)) == NULL) {
-		stdx_refuse_later(x, 503, STDIO_ERR,
+		mg_stdx_refuse_later(x, 503, STDIO_ERR,
 		    "the stdio server could not be started (see the error "
 		    "log); try again later");
 		return NULL;
@@ -525,7 +557,8 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 
 		if (b == NULL) {
 			mg_stdio_stop(p, "out of memory");
-			stdx_refuse_later(x, 503, STDIO_ERR, "out of memory");
+			mg_stdx_refuse_later(
+			    x, 503, STDIO_ERR, "out of memory");
 			return NULL;
 		}
 		evbuffer_add_printf(b,
@@ -537,6 +570,18 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 		evbuffer_free(b);
 	}
 	return p;
+}
+
+/* X waits on P, after the others. */
+void
+mg_stdx_attach(mg_stdx_t *x, proc_t *p)
+{
+	mg_stdx_t **pp = &p->xs;
+
+	x->p = p;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = x;
 }
 
 /* Start an exchange with REQ->up, which has a command; NULL if it cannot
@@ -565,10 +610,7 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	if (req->modern) {
 		if (x->method == MG_HTTP_POST)
 			stdx_parse(x, req->body, req->body_len); /* its id */
-		stdx_refuse_later(x, 400, MG_MCP_ERR_UNSUPPORTED_VERSION,
-		    "this route's upstream is a stdio server, which mcpgw "
-		    "relays to clients of the 2025 revisions only");
-		x->refuse_era = 1;
+		mg_stdbridge_enter(x, req);
 		return x;
 	}
 	if (x->method == MG_HTTP_DELETE) {
@@ -592,7 +634,7 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	}
 	if (x->method == MG_HTTP_POST) {
 		if (stdx_parse(x, req->body, req->body_len) != MG_OK) {
-			stdx_refuse_later(x, 400, MG_RPC_INVALID_REQUEST,
+			mg_stdx_refuse_later(x, 400, MG_RPC_INVALID_REQUEST,
 			    "a stdio upstream takes one JSON-RPC message per "
 			    "request (no batches)");
 			return x;
@@ -607,18 +649,11 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	}
 	if ((p = stdx_proc(x, req)) == NULL)
 		return x;
-	x->p = p;
-	{
-		mg_stdx_t **pp = &p->xs; /* in order: appended */
-
-		while (*pp != NULL)
-			pp = &(*pp)->next;
-		*pp = x;
-	}
+	mg_stdx_attach(x, p);
 	if (x->method == MG_HTTP_GET) {
 		for (mg_stdx_t *o = p->xs; o != NULL; o = o->next)
 			if (o != x && o->get) {
-				stdx_refuse_later(x, 409, STDIO_ERR,
+				mg_stdx_refuse_later(x, 409, STDIO_ERR,
 				    "the session has a GET stream open "
 				    "already");
 				return x;
@@ -673,13 +708,18 @@ stdio_cancel(mg_upx_t *h)
 	stdx_cancel((mg_stdx_t *)h);
 }
 
-/* Nothing of a stdio exchange waits for a client's retry (the bridge to
- * 2026-07-28 clients is HTTP's): its calls just go to OPS from now on,
- * and a retry hears a stream's head. */
+/* Only a bridged exchange waits for a client's retry (stdiobridge.c);
+ * another's calls just go to OPS from now on, and a retry hears a
+ * stream's head. */
 static void
 stdio_park(mg_upx_t *h, const mg_up_ops_t *ops)
 {
-	((mg_stdx_t *)h)->ops = *ops;
+	mg_stdx_t *x = (mg_stdx_t *)h;
+
+	if (x->bridged)
+		mg_stdbridge_park(x, ops);
+	else
+		x->ops = *ops;
 }
 
 static void
@@ -688,7 +728,10 @@ stdio_resume(
 {
 	mg_stdx_t *x = (mg_stdx_t *)h;
 
-	(void)body, (void)len, (void)caps;
+	if (x->bridged) {
+		mg_stdbridge_resume(x, ops, body, len, caps);
+		return;
+	}
 	x->ops = *ops;
 	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", "");
 }
@@ -696,8 +739,19 @@ stdio_resume(
 static const char *
 stdio_version(const mg_upx_t *h)
 {
-	(void)h;
-	return "";
+	const mg_stdx_t *x = (const mg_stdx_t *)h;
+
+	return x->bridged && x->p != NULL ? x->p->bversion : "";
+}
+
+static void
+stdio_take_own(void *state, int64_t idle_ms,
+    void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,
+	const char *version),
+    void *arg)
+{
+	(void)fn, (void)arg; /* a process is stopped, not DELETEd */
+	mg_stdbridge_take(state, idle_ms);
 }
 
 static int
@@ -721,7 +775,7 @@ const mg_transport_t mg_transport_stdio = {
 	.park = stdio_park,
 	.resume = stdio_resume,
 	.version = stdio_version,
-	.take_own = NULL,
+	.take_own = stdio_take_own,
 	.stop_all = stdio_stop_all,
 	.free = stdio_free,
 };

@@ -6,13 +6,16 @@
 #ifndef MG_STDIOUP_H
 #define MG_STDIOUP_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "transport.h"
+#include "upask.h"
 
 struct bufferevent;
 struct event;
 struct event_base;
+struct json_object;
 
 #define STDIO_ERR -32000 /* JSON-RPC code of upstream failures */
 #define STDIO_LINE_MAX (MG_IPC_MAX_FRAME - 4096) /* one message */
@@ -20,6 +23,7 @@ struct event_base;
 #define STDIO_TERM_MS 1000 /* stdin closed, then SIGTERM */
 #define STDIO_KILL_MS 2000 /* SIGTERM, then SIGKILL */
 #define STDIO_REINIT_ID "\"mcpgw-reinitialize\""
+#define STDIO_REFUSE_END -1 /* refuse_status: end with refuse_code */
 
 typedef struct proc     proc_t;
 typedef struct mg_stdio mg_stdio_t;
@@ -45,7 +49,19 @@ struct mg_stdx {
 	int                  refuse_status; /* answer this at once */
 	int                  refuse_code;
 	const char          *refuse_why;
-	int                  refuse_era; /* with the versions it relays */
+	/* a 2026-07-28 client's, over the bridge (stdiobridge.c) */
+	int        bridged;
+	int        discover; /* server/discover: the process's initialize */
+	mg_upask_t ask;      /* the process's requests to the client */
+	/* a tools/call: the client's body and header lines, for the
+	 * Mcp-Param-* checks (stdiotools.c) */
+	char  *call, *lines;
+	size_t call_len, lines_len;
+	int    tools_waited; /* for the tools/list in flight */
+	/* the client's progressToken, which the process knows by ours */
+	struct json_object *token;
+	/* a subscriptions/listen: its id, and what it agreed to */
+	struct json_object *listen_id, *filter;
 };
 
 struct proc {
@@ -64,6 +80,17 @@ struct proc {
 	int                  drain;      /* its session ended: stop it once its
 					    last request is answered */
 	struct event *kill;              /* SIGKILL if still there */
+	/* the bridge's process: its 2026-07-28 clients' (stdiobridge.c) */
+	int                 bridge;
+	char               *binit;        /* its answer to our initialize */
+	char                bversion[32]; /* the version it chose */
+	int64_t             bused; /* ms (monotonic): its last exchange ended */
+	struct json_object *subs;  /* resources/subscribe'd: uri -> count */
+	/* its tools' x-mcp-header (stdiotools.c): known, being listed */
+	struct mg_mcpparam *tools_map, *tools_next;
+	char               *tools_cursor;
+	int                 tools_pages;
+	char tools_key[48]; /* the id of the page asked, JSON; "": none */
 };
 
 struct mg_stdio {
@@ -73,7 +100,8 @@ struct mg_stdio {
 	size_t             nup;
 	struct event      *sigchld;
 	int                nprocs;
-	void (*stopped)(void *arg); /* stdios_stop_all: none left */
+	uint64_t           bridge_ids; /* ids of bridged requests */
+	void (*stopped)(void *arg);    /* stdios_stop_all: none left */
 	void *stopped_arg;
 };
 
@@ -95,5 +123,30 @@ int     mg_stdio_write(proc_t *p, const char *msg, size_t len);
 /* stdioup.c */
 void mg_stdio_line(proc_t *p, const char *line, size_t len);
 void mg_stdx_end(mg_stdx_t *x, int code, const char *message);
+void mg_stdx_head(
+    mg_stdx_t *x, int status, int kind, const char *sid, const char *version);
+void mg_stdx_attach(mg_stdx_t *x, proc_t *p);
+void mg_stdx_send(mg_stdx_t *x);
+void mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why);
+
+/* stdiobridge.c: 2026-07-28 clients over one process of a 2025 server */
+void mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req);
+void mg_stdbridge_ready(
+    proc_t *p, struct json_object *m, const char *line, size_t len);
+void mg_stdbridge_go(mg_stdx_t *x);
+void mg_stdbridge_message(mg_stdx_t *x, const char *line, size_t len);
+void mg_stdbridge_park(mg_stdx_t *x, const mg_up_ops_t *ops);
+void mg_stdbridge_resume(mg_stdx_t *x, const mg_up_ops_t *ops, const char *body,
+    size_t len, int caps);
+void mg_stdbridge_idle(proc_t *p);
+int  mg_stdbridge_notify(proc_t *p, struct json_object *m);
+void mg_stdbridge_unlisten(mg_stdx_t *x, proc_t *p);
+void mg_stdbridge_take(mg_stdio_t *s, int64_t idle_ms);
+
+/* stdiotools.c: the Mcp-Param-* checks of the bridge's tools/calls */
+void mg_stdtools_fetch(proc_t *p);
+int  mg_stdtools_answer(proc_t *p, const char *key, struct json_object *m);
+int  mg_stdtools_check(mg_stdx_t *x, proc_t *p);
+void mg_stdtools_free(proc_t *p);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "upask.h"
 #include "upx.h"
 
 /* The bridge's own posts to one upstream (answers to its requests) in
@@ -177,15 +178,9 @@ mg_upbridge_leave(upx_t *x, int code, const char *why)
 /* ---- the upstream's requests to a 2026-07-28 client ------------------- */
 
 /*
- * Over the bridge, a request of the upstream to its client (elicitation,
- * sampling, roots) goes to the worker with its key in inputRequests set
- * in params._meta (bridge.h); the worker gathers them into an
- * input_required result and parks the exchange here (MG_MSG_PARK,
- * connector.c).  The client's retry resumes it: its inputResponses are
- * posted upstream as the responses, by key.  Answers on hand (sent with
- * a request, or not used yet) answer a later request of the same key at
- * once.  A ping is answered here; a method the client did not declare
- * the capability for, or one the bridge does not carry, gets an error.
+ * Answered here or parked for the client's retry by the rules of
+ * upask.c; what this file adds is how a response reaches the upstream: a
+ * post of its own on the bridge's session.
  */
 
 static void
@@ -235,58 +230,15 @@ mg_upbridge_send(mg_pool_t *p, httpups_t *ups, const char *sid,
 	}
 }
 
-/* Post the response to the upstream's request ID on the bridge's session:
- * RESULT (a reference taken), or an error CODE and MESSAGE. */
+/* Post the response M to the upstream's request on the bridge's session
+ * (the one X's request lives on). */
 static void
-bridge_reply(upx_t *x, struct json_object *id, struct json_object *result,
-    int code, const char *message)
+bridge_reply(void *arg, struct json_object *m)
 {
-	struct json_object *m = json_object_new_object(), *e;
+	upx_t *x = arg;
 
-	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(m, "id", json_object_get(id));
-	if (result != NULL)
-		json_object_object_add(m, "result", json_object_get(result));
-	else {
-		e = json_object_new_object();
-		json_object_object_add(e, "code", json_object_new_int(code));
-		json_object_object_add(
-		    e, "message", json_object_new_string(message));
-		json_object_object_add(m, "error", e);
-	}
-	/* on the session the request lives on */
 	mg_upbridge_send(x->pool, x->ups, x->sid, x->version, x->hops, m,
 	    "a response to its request");
-	json_object_put(m);
-}
-
-/* The client's inputResponses (objects only) among the answers on hand. */
-static void
-bridge_add_answers(upx_t *x, struct json_object *answers)
-{
-	if (!json_object_is_type(answers, json_type_object))
-		return;
-	if (x->answers == NULL)
-		x->answers = json_object_new_object();
-	json_object_object_foreach(answers, key, v)
-	{
-		if (json_object_is_type(v, json_type_object))
-			json_object_object_add(
-			    x->answers, key, json_object_get(v));
-	}
-}
-
-/* An answer on hand for KEY: posted as the response to ID, used up. */
-static int
-bridge_answer(upx_t *x, const char *key, struct json_object *id)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(x->answers, key, &v))
-		return 0;
-	bridge_reply(x, id, v, 0, NULL);
-	json_object_object_del(x->answers, key);
-	return 1;
 }
 
 /* The request as the bridge's session carries it: an id of our own (the
@@ -294,209 +246,38 @@ bridge_answer(upx_t *x, const char *key, struct json_object *id)
 static void
 bridge_own_request(upx_t *x)
 {
-	struct json_object *answers = NULL;
-	char                id[48], *body;
-	size_t              len;
+	char   id[48], *body;
+	size_t len;
 
 	if (x->method != MG_HTTP_POST)
 		return;
-	/* a subscriptions/listen is served here, not sent (mg_upbridge_listen)
-	 */
-	if (memmem(x->body, x->body_len, "subscriptions/listen", 20) != NULL &&
-	    x->listen_id == NULL) {
-		struct json_object *root = mg_json_parse(x->body, x->body_len),
-				   *v, *params, *asked;
-
-		if (json_object_object_get_ex(root, "method", &v) &&
-		    strcmp(json_object_get_string(v), "subscriptions/listen") ==
-			0 &&
-		    json_object_object_get_ex(root, "id", &v)) {
-			x->listen_id = json_object_get(v);
-			/* what it asks, until bridge_listen agrees */
-			x->filter = json_object_object_get_ex(
-					root, "params", &params) &&
-				json_object_object_get_ex(
-				    params, "notifications", &asked) &&
-				json_object_is_type(asked, json_type_object)
-			    ? json_object_get(asked)
-			    : json_object_new_object();
-		}
-		json_object_put(root);
-		if (x->listen_id != NULL)
-			return;
-	}
+	/* a subscriptions/listen is served here, not sent (mg_upbridge_listen);
+	 * what it asks is its filter until it is agreed */
+	if (x->listen_id == NULL &&
+	    (x->listen_id = mg_upask_listen_of(
+		 x->body, x->body_len, &x->filter)) != NULL)
+		return;
 	snprintf(id, sizeof(id), "mcpgw-%llu",
 	    (unsigned long long)++x->ups->bridge_ids);
-	body = mg_bridge_request_for_session(
-	    x->body, x->body_len, id, &answers, &len);
+	body = mg_upask_rewrite(&x->ask, x->body, x->body_len, id, &len);
 	if (body == NULL)
 		return; /* not a request: as it is */
 	free(x->body_alloc);
 	x->body = x->body_alloc = body;
 	x->body_len = len;
-	bridge_add_answers(x, answers);
-	json_object_put(answers);
-}
-
-/*
- * A request of the upstream for a capability the client did not declare
- * is refused (-32601), but not at once: a 2025 server asks what its
- * session declared, and may ask the declared things in the same breath
- * (the SDK's shim sends every input request of a round together, and
- * gives up the round at the first error).  Refused at once, it would
- * fail the round before the client is asked the rest; so it waits
- * UP_BRIDGE_REFUSE_MS, time for the worker to gather the others into an
- * input_required result and park the exchange, and is then refused when
- * the client's retry comes (mg_upbridge_resume), or at the end of the
- * wait if nothing was parked.  Should the request then fail, the worker
- * hears which capability was refused (MG_BRIDGE_REFUSED) and answers
- * -32021.
- */
-#define UP_BRIDGE_REFUSE_MS 100
-
-/* Refuse the requests X holds; NOTE: tell the worker (X's ops live). */
-static void
-bridge_refuse(upx_t *x, int note)
-{
-	struct json_object *r = x->refusing;
-	char                why[160], text[160];
-
-	if (r == NULL)
-		return;
-	x->refusing = NULL;
-	for (size_t i = 0; i < json_object_array_length(r); i++) {
-		struct json_object *e = json_object_array_get_idx(r, i), *id,
-				   *method, *need;
-		int n;
-
-		json_object_object_get_ex(e, "id", &id);
-		json_object_object_get_ex(e, "method", &method);
-		json_object_object_get_ex(e, "need", &need);
-		snprintf(why, sizeof(why),
-		    "Method not found: the 2026-07-28 client did not declare "
-		    "the capability for %.80s",
-		    json_object_get_string(method));
-		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
-		if (!note)
-			continue;
-		n = snprintf(text, sizeof(text),
-		    "{\"jsonrpc\":\"2.0\",\"method\":\"%s\","
-		    "\"params\":{\"capability\":\"%s\"}}",
-		    MG_BRIDGE_REFUSED,
-		    mg_bridge_cap_name(json_object_get_int(need)));
-		x->ops.event(x->ops.arg, NULL, -1, text, (size_t)n);
-	}
-	json_object_put(r);
-}
-
-static void
-bridge_refuse_due(evutil_socket_t fd, short what, void *arg)
-{
-	upx_t *x = arg;
-
-	(void)fd, (void)what;
-	if (!x->parked) /* else the retry refuses them */
-		bridge_refuse(x, 1);
-}
-
-static void
-bridge_refuse_later(
-    upx_t *x, struct json_object *id, const char *method, int need)
-{
-	struct json_object *e = json_object_new_object();
-	struct timeval      tv = { 0, UP_BRIDGE_REFUSE_MS * 1000 };
-
-	json_object_object_add(e, "id", json_object_get(id));
-	json_object_object_add(e, "method", json_object_new_string(method));
-	json_object_object_add(e, "need", json_object_new_int(need));
-	if (x->refusing == NULL)
-		x->refusing = json_object_new_array();
-	json_object_array_add(x->refusing, e);
-	if (x->parked)
-		return;
-	if (x->refuse_timer == NULL)
-		x->refuse_timer =
-		    evtimer_new(x->ups->base, bridge_refuse_due, x);
-	if (x->refuse_timer == NULL)
-		bridge_refuse(x, 1);
-	else if (!evtimer_pending(x->refuse_timer, NULL))
-		evtimer_add(x->refuse_timer, &tv);
-}
-
-void
-mg_upbridge_forget(upx_t *x)
-{
-	if (x->refuse_timer != NULL)
-		event_free(x->refuse_timer);
-	x->refuse_timer = NULL;
-	bridge_refuse(x, 0); /* the worker side has gone */
 }
 
 /* One message of a bridged answer: on to the client, unless it is a
- * request of the upstream (above). */
+ * request of the upstream (upask.c), or a list change or resource update
+ * sent on a request's stream, which 2026-07-28 carries on listens only
+ * (uplisten.c). */
 void
 mg_upbridge_message(upx_t *x, const char *msg, size_t len)
 {
-	struct json_object *root, *method, *id, *meta, *ask;
-	const char         *name, *text;
-	char                key[MG_BRIDGE_KEY_MAX + 8], why[160];
-	size_t              tlen;
-	int                 need;
-
-	/* the answer itself, most messages, is not read here */
-	if (memmem(msg, len, "\"method\"", 8) == NULL ||
-	    (root = mg_json_parse(msg, len)) == NULL) {
-		x->ops.event(x->ops.arg, NULL, -1, msg, len);
+	if (memmem(msg, len, "\"method\"", 8) != NULL &&
+	    mg_upbridge_notify(x->pool, msg, len))
 		return;
-	}
-	if (!json_object_object_get_ex(root, "method", &method) ||
-	    !json_object_object_get_ex(root, "id", &id)) {
-		json_object_put(root);
-		/* a list change or resource update sent on a request's
-		 * stream: 2026-07-28 carries them on listens only */
-		if (mg_upbridge_notify(x->pool, msg, len))
-			return;
-		x->ops.event(x->ops.arg, NULL, -1, msg, len);
-		return;
-	}
-	name = json_object_get_string(method);
-	need = mg_bridge_ask_need(name);
-	if (need == 0) {
-		struct json_object *empty = json_object_new_object();
-
-		bridge_reply(x, id, empty, 0, NULL);
-		json_object_put(empty);
-	} else if (need < 0) {
-		snprintf(why, sizeof(why),
-		    "Method not found: %.80s does not cross mcpgw's bridge to "
-		    "a 2026-07-28 client",
-		    name);
-		bridge_reply(x, id, NULL, MG_RPC_METHOD_NOT_FOUND, why);
-	} else if (!(x->caps & need)) {
-		bridge_refuse_later(x, id, name, need);
-	} else {
-		mg_bridge_input_key(root, x->asks, key, sizeof(key));
-		if (!bridge_answer(x, key, id)) {
-			meta = mg_bridge_meta(root);
-			json_object_object_add(meta, MG_BRIDGE_INPUT_KEY,
-			    json_object_new_string(key));
-			text = json_object_to_json_string_length(root,
-			    JSON_C_TO_STRING_PLAIN |
-				JSON_C_TO_STRING_NOSLASHESCAPE,
-			    &tlen);
-			if (x->asks == NULL)
-				x->asks = json_object_new_object();
-			ask = json_object_new_object();
-			json_object_object_add(ask, "id", json_object_get(id));
-			json_object_object_add(ask, "msg",
-			    json_object_new_string_len(text, (int)tlen));
-			json_object_object_add(x->asks, key, ask);
-			/* parked: the retry hears it (mg_upstream_resume) */
-			if (!x->parked)
-				x->ops.event(x->ops.arg, NULL, -1, text, tlen);
-		}
-	}
-	json_object_put(root);
+	mg_upask_message(&x->ask, msg, len);
 }
 
 void
@@ -504,7 +285,7 @@ mg_upbridge_park(mg_upx_t *h, const mg_up_ops_t *ops)
 {
 	upx_t *x = (upx_t *)h;
 
-	x->parked = 1;
+	x->ask.parked = 1;
 	x->ops = *ops;
 }
 
@@ -512,42 +293,18 @@ void
 mg_upbridge_resume(
     mg_upx_t *h, const mg_up_ops_t *ops, const char *body, size_t len, int caps)
 {
-	upx_t              *x = (upx_t *)h;
-	struct json_object *root = mg_json_parse(body, len), *params, *answers,
-			   *still = json_object_new_object();
+	upx_t *x = (upx_t *)h;
 
-	x->parked = 0;
 	x->ops = *ops;
-	x->caps = caps;
 	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", x->version);
-	if (json_object_object_get_ex(root, "params", &params) &&
-	    json_object_object_get_ex(params, "inputResponses", &answers))
-		bridge_add_answers(x, answers);
-	json_object_put(root);
-	if (x->asks == NULL) {
-		json_object_put(still);
-		if (x->refusing != NULL)
-			bridge_refuse(x, 1);
-		return;
-	}
-	/* the requests answered go upstream; the others to the client again */
-	json_object_object_foreach(x->asks, key, ask)
-	{
-		struct json_object *id = NULL, *msg = NULL;
+	mg_upask_resume(&x->ask, body, len, caps);
+}
 
-		json_object_object_get_ex(ask, "id", &id);
-		json_object_object_get_ex(ask, "msg", &msg);
-		if (bridge_answer(x, key, id))
-			continue;
-		json_object_object_add(still, key, json_object_get(ask));
-		x->ops.event(x->ops.arg, NULL, -1, json_object_get_string(msg),
-		    (size_t)json_object_get_string_len(msg));
-	}
-	json_object_put(x->asks);
-	x->asks = still;
-	/* the rest asked again; what the client cannot answer refused */
-	if (x->refusing != NULL)
-		bridge_refuse(x, 1);
+/* X starts: its part in the upstream's requests to its client. */
+void
+mg_upbridge_ask_init(upx_t *x, int caps)
+{
+	mg_upask_init(&x->ask, x->ups->base, &x->ops, bridge_reply, x, caps);
 }
 
 const char *

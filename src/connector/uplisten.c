@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "upask.h"
 #include "upx.h"
 
 /* ---- subscriptions/listen over the bridge ------------------------------ */
@@ -35,27 +36,6 @@
  * listens end with an error (the client listens again).
  */
 #define BRIDGE_GET_AGAIN_MS 1000
-
-static const struct {
-	const char *filter, *cap, *key, *method;
-} listen_kinds[] = {
-	{ "toolsListChanged", "tools", "listChanged",
-	    "notifications/tools/list_changed" },
-	{ "promptsListChanged", "prompts", "listChanged",
-	    "notifications/prompts/list_changed" },
-	{ "resourcesListChanged", "resources", "listChanged",
-	    "notifications/resources/list_changed" },
-};
-
-/* Do CAPS (the upstream's, from its initialize) promise CAP's KEY? */
-static int
-promises(struct json_object *caps, const char *cap, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(caps, cap, &v) &&
-	    json_object_object_get_ex(v, key, &v) && json_object_get_boolean(v);
-}
 
 /* Post METHOD (resources/subscribe or unsubscribe) of URI on the
  * bridge's session, its answer dropped. */
@@ -122,60 +102,20 @@ get_event(void *arg, const char *id, long retry, const char *data, size_t len)
 int
 mg_upbridge_notify(mg_pool_t *p, const char *data, size_t len)
 {
-	struct json_object *root, *method, *params, *meta, *uri = NULL;
-	const char         *m, *kind = NULL, *text;
-	size_t              tlen;
+	struct json_object *root, *uri;
+	const char         *kind;
 
 	if (len == 0 || (root = mg_json_parse(data, len)) == NULL)
 		return 0;
-	if (!json_object_object_get_ex(root, "method", &method) ||
-	    json_object_object_get_ex(root, "id", NULL)) {
-		/* a request on the GET stream: no listen takes requests */
-		json_object_put(root);
-		return 0;
-	}
-	m = json_object_get_string(method);
-	if (strcmp(m, "notifications/tools/list_changed") == 0)
+	if ((kind = mg_upask_listen_kind(root, &uri)) != NULL &&
+	    strcmp(kind, "toolsListChanged") == 0)
 		mg_uptools_changed(p); /* the Mcp-Param-* checks' tools */
-	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
-		if (strcmp(m, listen_kinds[i].method) == 0)
-			kind = listen_kinds[i].filter;
-	if (strcmp(m, "notifications/resources/updated") == 0 &&
-	    json_object_object_get_ex(root, "params", &params) &&
-	    json_object_object_get_ex(params, "uri", &uri))
-		kind = "resourceSubscriptions";
-	if (kind == NULL) {
-		json_object_put(root);
-		return 0;
-	}
-	meta = mg_bridge_meta(root);
-	for (upx_t *x = p->listeners; x != NULL; x = x->listen_next) {
-		struct json_object *want = NULL;
-		int                 wants = 0;
-
-		if (!json_object_object_get_ex(x->filter, kind, &want))
-			continue;
-		if (uri == NULL)
-			wants = json_object_get_boolean(want);
-		else
-			for (size_t i = 0; i < json_object_array_length(want);
-			     i++)
-				wants |=
-				    strcmp(
-					json_object_get_string(
-					    json_object_array_get_idx(want, i)),
-					json_object_get_string(uri)) == 0;
-		if (!wants)
-			continue;
-		json_object_object_add(
-		    meta, MG_META_SUBSCRIPTION, json_object_get(x->listen_id));
-		text = json_object_to_json_string_length(root,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &tlen);
-		x->ops.event(x->ops.arg, NULL, -1, text, tlen);
-	}
+	if (kind != NULL)
+		for (upx_t *x = p->listeners; x != NULL; x = x->listen_next)
+			mg_upask_listen_send(
+			    &x->ops, x->listen_id, x->filter, root, kind, uri);
 	json_object_put(root);
-	return 1;
+	return kind != NULL;
 }
 
 static void
@@ -278,60 +218,16 @@ void
 mg_upbridge_listen(upx_t *x)
 {
 	mg_pool_t          *p = x->pool;
-	struct json_object *asked = x->filter,
-			   *agreed = json_object_new_object(), *init = NULL,
-			   *caps = NULL, *v, *ack, *params, *meta;
-	const char *text;
-	size_t      len;
+	struct json_object *agreed, *v;
 
-	/* what the upstream's initialize promised */
-	if (p->bridge_init != NULL &&
-	    (init = mg_json_parse(p->bridge_init, strlen(p->bridge_init))) &&
-	    json_object_object_get_ex(init, "result", &v))
-		json_object_object_get_ex(v, "capabilities", &caps);
-	for (size_t i = 0; i < MG_NELEM(listen_kinds); i++)
-		if (json_object_object_get_ex(
-			asked, listen_kinds[i].filter, &v) &&
-		    json_object_get_boolean(v) &&
-		    promises(caps, listen_kinds[i].cap, listen_kinds[i].key))
-			json_object_object_add(agreed, listen_kinds[i].filter,
-			    json_object_new_boolean(1));
-	if (json_object_object_get_ex(asked, "resourceSubscriptions", &v) &&
-	    json_object_is_type(v, json_type_array) &&
-	    promises(caps, "resources", "subscribe")) {
-		struct json_object *uris = json_object_new_array();
-
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *u = json_object_array_get_idx(v, i);
-
-			if (json_object_is_type(u, json_type_string))
-				json_object_array_add(uris, json_object_get(u));
-		}
-		json_object_object_add(agreed, "resourceSubscriptions", uris);
-	}
-	json_object_put(init);
+	agreed = mg_upask_listen_agree(p->bridge_init, x->filter);
 	json_object_put(x->filter);
 	x->filter = agreed;
 	x->listen_next = p->listeners;
 	p->listeners = x;
 	x->head_sent = 1;
 	x->ops.head(x->ops.arg, 200, MG_RESP_SSE, "", x->version);
-	ack = json_object_new_object();
-	params = json_object_new_object();
-	meta = json_object_new_object();
-	json_object_object_add(ack, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(ack, "method",
-	    json_object_new_string("notifications/subscriptions/acknowledged"));
-	json_object_object_add(
-	    params, "notifications", json_object_get(agreed));
-	json_object_object_add(
-	    meta, MG_META_SUBSCRIPTION, json_object_get(x->listen_id));
-	json_object_object_add(params, "_meta", meta);
-	json_object_object_add(ack, "params", params);
-	text = json_object_to_json_string_length(
-	    ack, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	x->ops.event(x->ops.arg, NULL, -1, text, len);
-	json_object_put(ack);
+	mg_upask_listen_ack(&x->ops, x->listen_id, agreed);
 	if (json_object_object_get_ex(agreed, "resourceSubscriptions", &v))
 		for (size_t i = 0; i < json_object_array_length(v); i++)
 			bridge_sub(p, x->ups,

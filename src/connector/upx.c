@@ -73,8 +73,7 @@ mg_upx_free(upx_t *x)
 {
 	if (x->listen_id != NULL)
 		mg_upbridge_unlisten(x);
-	if (x->refusing != NULL || x->refuse_timer != NULL)
-		mg_upbridge_forget(x);
+	mg_upask_free(&x->ask); /* what it was yet to refuse, refused */
 	mg_upcred_forget(x);
 	if (x->on_bridge) {
 		x->pool->bridge_busy--;
@@ -90,8 +89,6 @@ mg_upx_free(upx_t *x)
 	free(x->refusal);
 	if (x->later)
 		event_free(x->later);
-	json_object_put(x->answers);
-	json_object_put(x->asks);
 	upx_put(x);
 }
 
@@ -505,7 +502,7 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	x->body_len = req->body_len;
 	x->modern = req->modern;
 	x->discover = req->discover;
-	x->caps = req->caps;
+	mg_upbridge_ask_init(x, req->caps);
 	x->endless = req->modern && is_listen(req->headers, req->headers_len);
 	x->headers_len = req->headers_len;
 	x->timer = evtimer_new(ups->base, upx_timeout, x);

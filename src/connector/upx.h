@@ -18,6 +18,7 @@
 #include "oauthcc.h"
 #include "sse.h"
 #include "transport.h"
+#include "upask.h"
 
 struct event;
 struct evbuffer;
@@ -116,22 +117,15 @@ struct upx {
 	struct json_object *listen_id; /* the client's: the subscription */
 	struct json_object *filter; /* what it asked, then what it agreed to */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
-	int                 caps;   /* what the client declared: MG_REQ_F_* */
-	int                 parked; /* its client went: asks wait for a retry */
-	struct json_object *answers; /* inputResponses not used yet, by key */
-	struct json_object *asks;    /* by key: {"id": id, "msg": text} */
-	/* its requests the client did not declare the capability for,
-	 * refused once the others are asked (mg_upbridge_refuse) */
-	struct json_object *refusing; /* [{"id": id, "method", "need"}] */
-	struct event       *refuse_timer;
-	struct upx         *wait_next;    /* in pool->waiting, or uptools.c's */
-	int                 tools_waited; /* for a tools/list (uptools.c) */
-	char               *refusal;      /* the error answered (uptools.c) */
-	struct event       *later; /* an answer given without the upstream */
-	int                 step;
-	int                 reinit; /* this answer is a 404 to retry */
-	int                 retried, conn_retried;
-	struct event       *timer;
+	mg_upask_t    ask;
+	struct upx   *wait_next;    /* in pool->waiting, or uptools.c's */
+	int           tools_waited; /* for a tools/list (uptools.c) */
+	char         *refusal;      /* the error answered (uptools.c) */
+	struct event *later;        /* an answer given without the upstream */
+	int           step;
+	int           reinit; /* this answer is a 404 to retry */
+	int           retried, conn_retried;
+	struct event *timer;
 	/* the upstream's own credentials (upcred.c) */
 	mg_oauthcc_wait_t cred_wait;    /* for a token */
 	const char       *cred_token;   /* handed to the next write */
@@ -183,8 +177,9 @@ void mg_upbridge_later(evutil_socket_t fd, short what, void *arg);
 void mg_upbridge_send(mg_pool_t *p, httpups_t *ups, const char *sid,
     const char *version, int hops, struct json_object *m, const char *what);
 void mg_upbridge_pool_free(mg_pool_t *p);
-/* X ends: the upstream's requests it was yet to refuse are refused. */
-void mg_upbridge_forget(upx_t *x);
+/* X starts: its part in the upstream's requests to its client (CAPS:
+ * what the client declared). */
+void mg_upbridge_ask_init(upx_t *x, int caps);
 void mg_upbridge_park(mg_upx_t *h, const mg_up_ops_t *ops);
 void mg_upbridge_resume(mg_upx_t *h, const mg_up_ops_t *ops, const char *body,
     size_t len, int caps);

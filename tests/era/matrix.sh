@@ -34,7 +34,8 @@
 #   /mcp/v2only    upstream v2only, protocol 2026-07-28: 2025 clients bridged,
 #                  2026 relayed
 #   /mcp/v1        upstream v1, protocol auto: 2025 relayed, 2026 bridged
-#   /mcp/stdio     upstream stdio: 2025 relayed (no 2026 on stdio yet)
+#   /mcp/stdio     upstream stdio: 2025 relayed, 2026 bridged (one process
+#                  for the 2026 clients, spoken to as a 2025 session)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -198,7 +199,7 @@ SIO='SDK v2 (`--stdio`)'
 	echo "I${T}2026 → 2026${T}relayed${T}HTTP${T}$S2${T}/mcp/v2only${T}2026-07-28${T}direct-v2only-2026${T}gw-v2only-2026${T}"
 	echo "J${T}2026 → 2025${T}bridged${T}HTTP${T}$S1, pinned 2025-11-25${T}/mcp/v2-25${T}2026-07-28${T}direct-v2-2026${T}gw-v2-25-2026${T}"
 	echo "K${T}2026 → 2025${T}bridged${T}HTTP${T}$SV1${T}/mcp/v1${T}2026-07-28${T}direct-v2-2026${T}gw-v1-2026${T}³"
-	echo "L${T}2026 → 2025${T}none (stdio)${T}stdio${T}$SIO${T}/mcp/stdio${T}2026-07-28${T}direct-v2-2026${T}gw-stdio-2026${T}¹"
+	echo "L${T}2026 → 2025${T}bridged${T}stdio${T}$SIO${T}/mcp/stdio${T}2026-07-28${T}direct-v2-2026${T}gw-stdio-2026${T}¹"
 } > "$W/rows.tsv"
 
 commit=$(git -C "$top" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)

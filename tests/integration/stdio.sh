@@ -16,7 +16,8 @@
 #  - max_processes 2: a third initialize is answered 503 with a JSON-RPC
 #    error, and two processes run;
 #  - a GET stream of a session is held open as text/event-stream;
-#  - a 2026-07-28 request is refused (400, saying why), a batch too (400);
+#  - a 2026-07-28 request goes over the bridge (one process of its own
+#    for such clients: 200, a 2026-07-28 result); a batch is refused (400);
 #  - the connector killed (SIGKILL): its stdio servers exit, the master
 #    starts another connector, a new session works and an old one gets a
 #    new process;
@@ -226,16 +227,18 @@ else
 	check_failed "GET of a session (curl status $rc, 28 expected): $(cat "$MG_TMP/get.hdr" "$MG_TMP/get.out" 2> /dev/null)"
 fi
 
-# ---- what a stdio route does not relay ----------------------------------------
+# ---- a 2026-07-28 client (the bridge: tests/integration/stdio_bridge.sh) ----
 before=$(nservers main)
 code=$(post /mcp "" '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}' \
 	-H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/list')
-if [ "$code" = 400 ] && grep -qF '"message":"this route'"'"'s upstream is a stdio server, which mcpgw relays to clients of the 2025 revisions only"' "$MG_TMP/post.out" &&
-	[ "$(nservers main)" = "$before" ]; then
-	ok "a 2026-07-28 request: 400, $(cat "$MG_TMP/post.out") (no process started)"
+if [ "$code" = 200 ] && grep -qF '"id":1,"result":{"tools":[{"name":"echo"' "$MG_TMP/post.out" &&
+	grep -qF '"resultType":"complete"' "$MG_TMP/post.out" &&
+	[ "$(nservers main)" = $((before + 1)) ]; then
+	ok "a 2026-07-28 request: 200, a 2026-07-28 result over the bridge's own process"
 else
-	check_failed "a 2026-07-28 request: $code $(cat "$MG_TMP/post.out")"
+	check_failed "a 2026-07-28 request: $code $(cat "$MG_TMP/post.out") ($(nservers main) servers, $before before)"
 fi
+# ---- what a stdio route does not relay ----------------------------------------
 # batches: on a 2025-03-26 session (the revision that had them)
 open_session /mcp 2025-03-26
 B=$SID
@@ -253,13 +256,13 @@ BPID=$(cat "$MG_TMP/text")
 
 # ---- the connector killed --------------------------------------------------------
 running=$(servers "")
-[ "$(mg_count "$running")" = 3 ] || fail "3 servers should run (2 of two, 1 of st): $running"
+[ "$(mg_count "$running")" = 4 ] || fail "4 servers should run (2 of two, 2 of st: a session's, the bridge's): $running"
 KILLED=$(mg_role_pids "$MG_MASTER" connector)
 [ "$(mg_count "$KILLED")" = 1 ] || fail "not one connector: $KILLED"
 kill -KILL "$KILLED"
 t0=$(date +%s%N)
 if mg_wait 5 '[ -z "$(servers "")" ]'; then
-	ok "connector SIGKILLed: its 3 stdio servers exited within $((($(date +%s%N) - t0) / 1000000)) ms"
+	ok "connector SIGKILLed: its 4 stdio servers exited within $((($(date +%s%N) - t0) / 1000000)) ms"
 else
 	check_failed "connector SIGKILLed: stdio servers still run 5 s later: $(servers "")"
 fi
