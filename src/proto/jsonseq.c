@@ -120,25 +120,29 @@ seq_kind(struct json_object *root)
 static int
 seq_give(mg_jsonseq_t *p, struct json_object *root, const char *s, size_t used)
 {
-	int         kind = seq_kind(root);
 	const char *m = s;
 	size_t      n = used;
+	int         kind;
 
-	json_object_put(root);
 	json_tokener_reset(p->tok);
-	if (kind < 0)
-		return seq_fail(p, "message %zu is not a JSON object or array",
-		    p->count + 1);
 	if (p->len > 0) {
-		if (seq_keep(p, s, used) != MG_OK)
+		if (seq_keep(p, s, used) != MG_OK) {
+			json_object_put(root);
 			return MG_ERROR;
+		}
 		m = p->buf;
 		n = p->len;
 	}
 	while (n > 0 && is_ws(m[n - 1]))
 		n--;
+	kind = seq_kind(root);
+	json_object_put(root);
+	/* the limit first: cut anywhere, the body reads the same */
 	if (n > p->max)
 		return seq_too_long(p);
+	if (kind < 0)
+		return seq_fail(p, "message %zu is not a JSON object or array",
+		    p->count + 1);
 	p->len = 0; /* the buffer is the next message's, after the call */
 	p->count++;
 	p->cb(p->arg, m, n, kind);
@@ -172,7 +176,9 @@ seq_scan(mg_jsonseq_t *p, const char *s, size_t len)
 			if (seq_give(p, root, s, used) != MG_OK)
 				return MG_ERROR;
 			n = used;
-		} else
+		} else if (p->len + json_tokener_get_parse_end(p->tok) > p->max)
+			return seq_too_long(p); /* as if cut before the error */
+		else
 			return seq_fail(p, "message %zu is not JSON (%s)",
 			    p->count + 1, json_tokener_error_desc(jerr));
 		s += n;
