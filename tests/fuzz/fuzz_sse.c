@@ -11,6 +11,12 @@
  *     type without NUL, retry -1 or more;
  *   - what the encoder writes (an event made of parts of the input, a
  *     comment, a retry) is read back as it was written.
+ * The same input is also a JSON body streamed a message a line, as the
+ * connector reads one (jsonseq.c): fed whole and in pieces it gives the
+ * same messages and result; no message is over the limit; a message of
+ * a sequence is one JSON object or array with nothing after it, a
+ * response exactly when it says so; a body without a newline is given
+ * whole, as it came; a refusal says why.
  */
 #include "config.h"
 
@@ -18,7 +24,10 @@
 
 #include <event2/buffer.h>
 
+#include <json-c/json.h>
+
 #include "fuzz.h"
+#include "jsonseq.h"
 #include "sse.h"
 
 /* The events a parser gave, serialized, to compare two runs. */
@@ -206,6 +215,110 @@ check_retry(const char *p, size_t len)
 	evbuffer_free(out);
 }
 
+typedef struct {
+	struct evbuffer *out;
+	size_t           max;
+	const char      *body; /* the whole input */
+	size_t           body_len;
+} seq_run_t;
+
+static void
+seq_cb(void *arg, const char *msg, size_t len, int response)
+{
+	seq_run_t           *r = arg;
+	int                  nl = memchr(r->body, '\n', r->body_len) != NULL;
+	struct json_object  *root, *v;
+	struct json_tokener *tok;
+
+	FUZZ_ASSERT(
+	    len <= r->max, "a message of %zu bytes, limit %zu", len, r->max);
+	if (!nl) {
+		FUZZ_ASSERT(response && len == r->body_len &&
+			memcmp(msg, r->body, len) == 0,
+		    "a body without a newline is not given whole");
+	} else {
+		tok = json_tokener_new_ex(64);
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+		root = json_tokener_parse_ex(tok, msg, (int)len);
+		FUZZ_ASSERT(
+		    json_tokener_get_error(tok) == json_tokener_success &&
+			json_tokener_get_parse_end(tok) == len,
+		    "a message of a sequence is not one JSON value alone");
+		FUZZ_ASSERT(json_object_is_type(root, json_type_object) ||
+			json_object_is_type(root, json_type_array),
+		    "a message of a sequence is no object or array");
+		FUZZ_ASSERT(response ==
+			(json_object_is_type(root, json_type_array) ||
+			    (!json_object_object_get_ex(root, "method", &v) &&
+				(json_object_object_get_ex(
+				     root, "result", &v) ||
+				    json_object_object_get_ex(
+					root, "error", &v)))),
+		    "response %d for a message that is otherwise", response);
+		json_object_put(root);
+		json_tokener_free(tok);
+	}
+	evbuffer_add_printf(r->out, "msg %d %zu|", response, len);
+	evbuffer_add(r->out, msg, len);
+}
+
+/* P as a streamed JSON body, in pieces drawn from SEED (0: whole). */
+static void
+seq_parse(
+    const char *p, size_t len, size_t max, unsigned seed, struct evbuffer *out)
+{
+	seq_run_t     r = { out, max, p, len };
+	mg_jsonseq_t *sp = mg_jsonseq_new(max, seq_cb, &r);
+	size_t        off = 0, n, whylen;
+	int           rc = MG_OK;
+	const char   *why, *nj;
+
+	FUZZ_ASSERT(sp != NULL, "no parser");
+	while (off < len && rc == MG_OK) {
+		n = len - off;
+		if (seed != 0) {
+			seed = seed * 1103515245u + 12345u;
+			n = 1 + (seed >> 16) % 16;
+			if (n > len - off)
+				n = len - off;
+		}
+		rc = mg_jsonseq_feed(sp, p + off, n);
+		off += n;
+	}
+	if (rc == MG_OK)
+		rc = mg_jsonseq_end(sp);
+	FUZZ_ASSERT((rc == MG_OK) == (mg_jsonseq_error(sp)[0] == '\0'),
+	    "result %d, error \"%s\"", rc, mg_jsonseq_error(sp));
+	/* json-c's own words for a line that is not JSON may differ with
+	 * where the line was cut (it reads "[1-" then "\n" otherwise than
+	 * "[1-\n"): the message's number and the kind of error may not */
+	why = mg_jsonseq_error(sp);
+	if ((nj = strstr(why, " is not JSON (")) != NULL)
+		whylen = (size_t)(nj - why) + 12;
+	else
+		whylen = strlen(why);
+	evbuffer_add_printf(out, "rc %d %zu %.*s\n", rc, mg_jsonseq_count(sp),
+	    (int)whylen, why);
+	mg_jsonseq_free(sp);
+}
+
+static void
+check_jsonseq(const char *p, size_t len, size_t max, unsigned seed)
+{
+	struct evbuffer *whole = evbuffer_new(), *cut = evbuffer_new();
+	size_t           n;
+
+	seq_parse(p, len, max, 0, whole);
+	seq_parse(p, len, max, seed | 1, cut);
+	n = evbuffer_get_length(whole);
+	FUZZ_ASSERT(n == evbuffer_get_length(cut) &&
+		memcmp(evbuffer_pullup(whole, -1), evbuffer_pullup(cut, -1),
+		    n) == 0,
+	    "the body fed in pieces reads otherwise than fed whole");
+	evbuffer_free(whole);
+	evbuffer_free(cut);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -224,6 +337,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x80)
 		max = 1 + (size_t)(data[0] & 0x7f) * 8;
 	check_pieces(p, size - 2, max, data[1]);
+	check_jsonseq(p, size - 2, max ? max : MG_SSE_MAX_EVENT, data[1]);
 	check_encoder(p, size - 2);
 	check_retry(p, size - 2);
 	return 0;
