@@ -133,6 +133,27 @@ START_TEST(hostile_bodies)
 }
 END_TEST
 
+/* a listen's body: its first message is given without waiting for a
+ * newline */
+START_TEST(a_sequence_from_the_start)
+{
+	struct evbuffer *got = evbuffer_new();
+	mg_jsonseq_t    *p = mg_jsonseq_new(1024, record, got);
+	const char      *ack = "{\"method\":\"a\"}{\"method\":\"b\"";
+
+	ck_assert_int_eq(mg_jsonseq_begin(p), MG_OK);
+	ck_assert_int_eq(mg_jsonseq_feed(p, ack, strlen(ack)), MG_OK);
+	ck_assert_uint_eq(mg_jsonseq_count(p), 1);
+	ck_assert_int_eq(mg_jsonseq_feed(p, "}", 1), MG_OK);
+	ck_assert_uint_eq(mg_jsonseq_count(p), 2);
+	ck_assert_int_eq(mg_jsonseq_feed(p, "x", 1), MG_ERROR);
+	ck_assert_str_eq(mg_jsonseq_error(p),
+	    "message 3 is not JSON (unexpected character)");
+	mg_jsonseq_free(p);
+	evbuffer_free(got);
+}
+END_TEST
+
 START_TEST(failed_stays_failed)
 {
 	struct evbuffer *got = evbuffer_new();
@@ -159,6 +180,7 @@ jsonseq_suite(void)
 	tcase_add_test(tc, a_message_a_line);
 	tcase_add_test(tc, one_object_over_lines);
 	tcase_add_test(tc, hostile_bodies);
+	tcase_add_test(tc, a_sequence_from_the_start);
 	tcase_add_test(tc, failed_stays_failed);
 	suite_add_tcase(s, tc);
 	return s;

@@ -168,6 +168,13 @@ up_on_headers_complete(http_parser *p)
 			x->seq = mg_jsonseq_new(
 			    (size_t)c->pool->up->max_message_size,
 			    mg_upx_json_message, x);
+		/* a listen is a stream: its acknowledgement waits for
+		 * nothing, not even a newline */
+		if (x->seq != NULL && x->endless &&
+		    mg_jsonseq_begin(x->seq) != MG_OK) {
+			mg_jsonseq_free(x->seq);
+			x->seq = NULL;
+		}
 		if (x->seq == NULL)
 			x->json = evbuffer_new();
 	}

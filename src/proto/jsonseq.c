@@ -210,6 +210,14 @@ seq_begin(mg_jsonseq_t *p)
 }
 
 int
+mg_jsonseq_begin(mg_jsonseq_t *p)
+{
+	if (p->failed)
+		return MG_ERROR;
+	return p->seq ? MG_OK : seq_begin(p);
+}
+
+int
 mg_jsonseq_feed(mg_jsonseq_t *p, const char *buf, size_t len)
 {
 	const char *nl;

@@ -30,6 +30,11 @@ typedef struct mg_jsonseq mg_jsonseq_t;
  * the first newline).  NULL: out of memory. */
 mg_jsonseq_t *mg_jsonseq_new(size_t max, mg_jsonseq_cb *cb, void *arg);
 
+/* Read the body as a sequence from its first byte: for an answer that is
+ * a stream by nature (subscriptions/listen), whose first message must
+ * not wait for a newline.  Before any byte is fed.  MG_OK or MG_ERROR. */
+int mg_jsonseq_begin(mg_jsonseq_t *p);
+
 /* The next LEN bytes of the body, split anywhere.  MG_OK, or MG_ERROR
  * (a message over MAX, or not JSON): the parser then stays failed and
  * mg_jsonseq_error says why. */

@@ -11,7 +11,10 @@
 //                          held open: a blank line every 250 ms (whitespace
 //                          a reader skips), notifications/tools/list_changed
 //                          LATER_MS (--later=MS, default 1000) after the
-//                          acknowledgement, and on every list change
+//                          acknowledgement, and on every list change;
+//                          with the param "x-ack-without-newline": true
+//                          the acknowledgement has no newline after it
+//                          until the next message
 //   tools/call with name
 //     test_trigger_tool_change / test_trigger_prompt_change
 //                          a list change to every listen that asked for it
@@ -75,14 +78,15 @@ function listen(req, res, id, params) {
         if (asked[k] === true) filter[k] = true;
     const l = { id, filter, res };
     stream(res);
-    res.write(line({ method: 'notifications/subscriptions/acknowledged',
-        params: { notifications: filter, _meta: { [SUB]: id } } }));
+    const ack = line({ method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: filter, _meta: { [SUB]: id } } });
+    res.write(params['x-ack-without-newline'] === true ? ack.trimEnd() : ack);
     listens.add(l);
     console.log(`listen ${JSON.stringify(id)} open`);
-    const blank = setInterval(() => res.write('\n'), 250);
+    const blank = setInterval(() => res.write('\n'), params['x-ack-without-newline'] ? 2000 : 250);
     const later = setTimeout(() => {
         if (filter.toolsListChanged)
-            res.write(line({ method: 'notifications/tools/list_changed',
+            res.write('\n' + line({ method: 'notifications/tools/list_changed',
                 params: { _meta: { [SUB]: id } } }));
     }, LATER_MS);
     res.on('close', () => {

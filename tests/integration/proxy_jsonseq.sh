@@ -100,10 +100,11 @@ post() {
 		-d "{\"jsonrpc\":\"2.0\",\"id\":$id,\"method\":\"$method\",\"params\":{$params${params:+,}$META}}"
 }
 
-# a listen, read as it comes: each line stamped with ms since it began
+# listen_bg OUT ID SECS [PARAM]: a listen, read as it comes: each line
+# stamped with ms since START
 listen_bg() {
 	local out=$1 id=$2
-	post subscriptions/listen "$id" '"notifications":{"toolsListChanged":true}' --max-time "$3" |
+	post subscriptions/listen "$id" "\"notifications\":{\"toolsListChanged\":true}${4:+,$4}" --max-time "$3" |
 		while IFS= read -r l; do
 			echo "$(($(date +%s%3N) - START)) $l"
 		done > "$out" &
@@ -129,6 +130,18 @@ gap=$((later_ms - ack_ms))
 [ $gap -ge $((LATER_MS - 100)) ] && [ $gap -le $((LATER_MS + 1500)) ] ||
 	fail "the later notification came $gap ms after the acknowledgement, not about $LATER_MS"
 ok "raw: the upstream's notification sent $LATER_MS ms later came $gap ms after the acknowledgement, the stream still open"
+
+# a listen whose acknowledgement has no newline after it (the next
+# message brings one, LATER_MS later): a listen is a stream from its
+# first byte, so the acknowledgement does not wait
+START=$(date +%s%3N)
+listen_bg "$MG_TMP/listen3" 911 3 '"x-ack-without-newline":true'
+mg_wait 5 "grep -qs 'subscriptions/acknowledged' '$MG_TMP/listen3'" ||
+	fail "no acknowledgement without a newline within 5 s: $(cat "$MG_TMP/listen3")"
+ack_ms=$(grep -m1 'subscriptions/acknowledged' "$MG_TMP/listen3" | cut -d' ' -f1)
+[ "$ack_ms" -lt $((LATER_MS - 200)) ] ||
+	fail "the acknowledgement without a newline came after $ack_ms ms: held back until the next line"
+ok "raw: a listen's acknowledgement without a newline after it came ${ack_ms} ms after the listen, before the upstream's next line (${LATER_MS} ms)"
 
 # a plain request answered by several lines: an SSE stream of them
 post tools/call 902 '"name":"lines"' --max-time 10 > "$MG_TMP/lines"
