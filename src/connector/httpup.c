@@ -217,26 +217,6 @@ up_on_body(http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
-/* Why the body was refused (up_on_body), for the client and the log. */
-static void
-body_refused(upx_t *x)
-{
-	long long max = (long long)x->pool->up->max_message_size;
-
-	if (x->seq != NULL)
-		mg_upx_end(x, UP_ERR, "%s", mg_jsonseq_error(x->seq));
-	else if (x->sse != NULL)
-		mg_upx_end(x, UP_ERR,
-		    "sent an SSE event or line longer than %lld bytes "
-		    "(max_message_size)",
-		    max);
-	else
-		mg_upx_end(x, UP_ERR,
-		    "answered with a body longer than %lld bytes "
-		    "(max_message_size)",
-		    max);
-}
-
 static int
 up_on_message_complete(http_parser *p)
 {
@@ -367,7 +347,7 @@ conn_read_in(mg_upconn_t *c, struct evbuffer *in)
 		evbuffer_drain(in, n);
 		if (HTTP_PARSER_ERRNO(&c->parser) == HPE_CB_body &&
 		    c->x->body_bad) {
-			body_refused(c->x);
+			mg_upx_body_refused(c->x);
 			return;
 		}
 		if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK &&

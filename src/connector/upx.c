@@ -250,6 +250,27 @@ mg_upx_json_message(void *arg, const char *msg, size_t len, int response)
 	x->ops.event(x->ops.arg, NULL, -1, msg, len);
 }
 
+/* Why the body was refused (httpup.c's up_on_body): to the client and
+ * the log. */
+void
+mg_upx_body_refused(upx_t *x)
+{
+	long long max = (long long)x->pool->up->max_message_size;
+
+	if (x->seq != NULL)
+		mg_upx_end(x, UP_ERR, "%s", mg_jsonseq_error(x->seq));
+	else if (x->sse != NULL)
+		mg_upx_end(x, UP_ERR,
+		    "sent an SSE event or line longer than %lld bytes "
+		    "(max_message_size)",
+		    max);
+	else
+		mg_upx_end(x, UP_ERR,
+		    "answered with a body longer than %lld bytes "
+		    "(max_message_size)",
+		    max);
+}
+
 /* ---- sessions opened again ------------------------------------------ */
 
 const char *

@@ -170,6 +170,8 @@ char       *mg_upx_copy(const char *p, size_t len);
 int64_t     mg_upx_mono_ms(void);
 /* A message of a JSON body of the client's request (jsonseq.h). */
 void mg_upx_json_message(void *arg, const char *msg, size_t len, int response);
+/* The body parser refused the answer: the end, saying why. */
+void mg_upx_body_refused(upx_t *x);
 
 /* httpup.c: the connection under it */
 void mg_upx_send(upx_t *x);
