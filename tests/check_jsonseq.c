@@ -114,7 +114,11 @@ START_TEST(hostile_bodies)
 	/* a line of garbage after a good one: the good one was given */
 	check("{\"method\":\"a\"}\ngarbage\n{\"method\":\"b\"}\n", 1024,
 	    "N|{\"method\":\"a\"}\n"
-	    "message 2 is not JSON (unexpected character)");
+	    "message 2 is not a JSON object or array");
+	check("{\"method\":\"a\"}\n{\"method\" \"b\"}\n", 1024,
+	    "N|{\"method\":\"a\"}\n"
+	    "message 2 is not JSON (object property name separator ':' "
+	    "expected)");
 	check("{\"method\":\"a\"}\n42\n", 1024,
 	    "N|{\"method\":\"a\"}\n"
 	    "message 2 is not a JSON object or array");
@@ -147,8 +151,8 @@ START_TEST(a_sequence_from_the_start)
 	ck_assert_int_eq(mg_jsonseq_feed(p, "}", 1), MG_OK);
 	ck_assert_uint_eq(mg_jsonseq_count(p), 2);
 	ck_assert_int_eq(mg_jsonseq_feed(p, "x", 1), MG_ERROR);
-	ck_assert_str_eq(mg_jsonseq_error(p),
-	    "message 3 is not JSON (unexpected character)");
+	ck_assert_str_eq(
+	    mg_jsonseq_error(p), "message 3 is not a JSON object or array");
 	mg_jsonseq_free(p);
 	evbuffer_free(got);
 }

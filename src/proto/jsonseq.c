@@ -115,6 +115,37 @@ seq_kind(struct json_object *root)
 	    json_object_object_get_ex(root, "error", &v);
 }
 
+/*
+ * A message read in pieces is read again whole: json-c's tokener, fed in
+ * pieces, takes some numbers it refuses whole ("[1-" then "]").  ROOT is
+ * put; the message's tree, or NULL and why in P.
+ */
+static struct json_object *
+seq_again(mg_jsonseq_t *p, struct json_object *root, const char *m, size_t n)
+{
+	enum json_tokener_error jerr;
+
+	json_object_put(root);
+	json_tokener_reset(p->tok);
+	root = json_tokener_parse_ex(p->tok, m, (int)n);
+	jerr = json_tokener_get_error(p->tok);
+	if (jerr == json_tokener_success &&
+	    json_tokener_get_parse_end(p->tok) == n)
+		return root;
+	/* a number ("2-" in pieces), or one waiting for its end */
+	if (jerr == json_tokener_continue ||
+	    (root != NULL && seq_kind(root) < 0))
+		seq_fail(p, "message %zu is not a JSON object or array",
+		    p->count + 1);
+	else
+		seq_fail(p, "message %zu is not JSON (%s)", p->count + 1,
+		    jerr == json_tokener_success
+			? "bytes after its end"
+			: json_tokener_error_desc(jerr));
+	json_object_put(root);
+	return NULL;
+}
+
 /* The message ends USED bytes into S (json-c counts the whitespace
  * after it in): given, and the next one begins. */
 static int
@@ -122,10 +153,9 @@ seq_give(mg_jsonseq_t *p, struct json_object *root, const char *s, size_t used)
 {
 	const char *m = s;
 	size_t      n = used;
-	int         kind;
+	int         kind, pieces = p->len > 0;
 
-	json_tokener_reset(p->tok);
-	if (p->len > 0) {
+	if (pieces) {
 		if (seq_keep(p, s, used) != MG_OK) {
 			json_object_put(root);
 			return MG_ERROR;
@@ -135,11 +165,16 @@ seq_give(mg_jsonseq_t *p, struct json_object *root, const char *s, size_t used)
 	}
 	while (n > 0 && is_ws(m[n - 1]))
 		n--;
+	/* the limit first: cut anywhere, the body reads the same */
+	if (n > p->max) {
+		json_object_put(root);
+		return seq_too_long(p);
+	}
+	if (pieces && (root = seq_again(p, root, m, n)) == NULL)
+		return MG_ERROR;
 	kind = seq_kind(root);
 	json_object_put(root);
-	/* the limit first: cut anywhere, the body reads the same */
-	if (n > p->max)
-		return seq_too_long(p);
+	json_tokener_reset(p->tok);
 	if (kind < 0)
 		return seq_fail(p, "message %zu is not a JSON object or array",
 		    p->count + 1);
@@ -163,6 +198,12 @@ seq_scan(mg_jsonseq_t *p, const char *s, size_t len)
 				s++, len--;
 		if (len == 0)
 			break;
+		/* a JSON-RPC message is an object or a batch; json-c would
+		 * read a number ("8-2") otherwise whole than in pieces */
+		if (p->len == 0 && *s != '{' && *s != '[')
+			return seq_fail(p,
+			    "message %zu is not a JSON object or array",
+			    p->count + 1);
 		n = len > INT_MAX ? INT_MAX : len;
 		root = json_tokener_parse_ex(p->tok, s, (int)n);
 		jerr = json_tokener_get_error(p->tok);

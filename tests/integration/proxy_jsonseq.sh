@@ -180,7 +180,7 @@ hostile() {
 		fail "$1: no log line \"$3\""
 	ok "hostile: $1: $3 (the client's error and a log line)"
 }
-hostile garbage 906 'message 2 is not JSON'
+hostile garbage 906 'message 2 is not a JSON object or array'
 hostile long 907 'message 2 is longer than 65536 bytes (max_message_size)'
 hostile cut 908 'closed the connection in the middle of its answer (after 1 messages)'
 hostile nonewline 909 'more than 65536 bytes without a newline (max_message_size)'
