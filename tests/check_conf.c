@@ -735,6 +735,7 @@ START_TEST(test_upstream_servers)
 		    " header X-Team ops;\n"
 		    " connect_timeout 2s;\n"
 		    " max_input_waits 5;\n"
+		    " max_message_size 64k;\n"
 		    "}\n"
 		    "upstream self { server http://127.0.0.1:8080/mcp/demo; }\n"
 		    "upstream v6 { server http://[::1]:9000; }\n");
@@ -753,6 +754,8 @@ START_TEST(test_upstream_servers)
 	ck_assert_int_eq(w->keepalive, 32);
 	ck_assert_int_eq(w->max_input_waits, 5);
 	ck_assert_int_eq(self->max_input_waits, 1000);
+	ck_assert_int_eq(w->max_message_size, 64 * 1024);
+	ck_assert_int_eq(self->max_message_size, 16 * 1024 * 1024 - 1024);
 	ck_assert_int_eq(w->protocol, MG_PROTOCOL_AUTO);
 	ck_assert_int_eq(self->server.tls, 0);
 	ck_assert_str_eq(self->server.port, "8080");
@@ -796,6 +799,13 @@ static const refusal_t refused_upstream_servers[] = {
 	  " protocol 2026-07-28;\n"
 	  "}",
 	    "\"protocol\" directive is duplicate in " NAME ":4" },
+	/* one message goes to a worker in one frame (16 MB) */
+	{ "upstream u {\n server http://a/;\n max_message_size 16384k;\n}",
+	    "invalid size \"16384k\" in \"max_message_size\" directive in " NAME
+	    ":3" },
+	{ "upstream u {\n server http://a/;\n max_message_size 1023;\n}",
+	    "invalid size \"1023\" in \"max_message_size\" directive in " NAME
+	    ":3" },
 };
 
 /* A stdio upstream: command PATH ARGS, max_processes. */

@@ -19,6 +19,7 @@ main(void)
 		sesstab_suite,
 		jsonrpc_suite,
 		sse_suite,
+		jsonseq_suite,
 		replay_suite,
 		bridge_suite,
 		era_suite,

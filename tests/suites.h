@@ -11,6 +11,7 @@ Suite *session_suite(void);
 Suite *sesstab_suite(void);
 Suite *jsonrpc_suite(void);
 Suite *sse_suite(void);
+Suite *jsonseq_suite(void);
 Suite *replay_suite(void);
 Suite *era_suite(void);
 Suite *bridge_suite(void);

@@ -48,6 +48,10 @@ static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
+/* one message of an upstream's answer travels to a worker in one frame
+ * (MG_IPC_MAX_FRAME, 16 MB, less 1 KB for the frame's own fields) */
+static const conf_bounds_t max_message_size_bounds = { 1024,
+	16 * 1024 * 1024 - 1024, 16 * 1024 * 1024 - 1024 };
 static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
 static const conf_bounds_t token_cache_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
@@ -281,6 +285,9 @@ const conf_command_t mg_commands[] = {
 	{ "max_input_waits", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
 	    offsetof(mg_upstream_t, max_input_waits), 0,
 	    &max_input_waits_bounds },
+	{ "max_message_size", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_size,
+	    offsetof(mg_upstream_t, max_message_size), 0,
+	    &max_message_size_bounds },
 	{ "protocol", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_protocol, 0, 0, NULL },
 	{ "ssl_verify", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_flag,
 	    offsetof(mg_upstream_t, tls.verify), 0, &ssl_verify_bounds },

@@ -317,6 +317,11 @@ typedef struct mg_upstream {
 	int           protocol;        /* MG_PROTOCOL_* */
 	mg_conf_pos_t protocol_pos;    /* where it was set */
 	mg_tls_conf_t tls;
+
+	/* bytes: the longest message of its answers (an SSE event, a body,
+	 * a line of a streamed body) */
+	int64_t max_message_size;
+
 	/* its credentials: headers and environment in file order */
 	mg_upstream_var_t *secret_headers; /* header_secret_file */
 	mg_upstream_var_t *env;            /* env, env_secret_file */

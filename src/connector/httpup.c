@@ -25,6 +25,7 @@
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
+#include "jsonseq.h"
 #include "log.h"
 #include "selfconn.h"
 #include "sockopt.h"
@@ -153,13 +154,29 @@ up_on_headers_complete(http_parser *p)
 	}
 	if (strncasecmp(x->ctype, "text/event-stream", 17) == 0) {
 		x->kind = MG_RESP_SSE;
-		x->sse = mg_sse_parser_new(UP_BODY_MAX, mg_upx_sse_event, x);
+		x->sse = mg_sse_parser_new(
+		    (size_t)c->pool->up->max_message_size, mg_upx_sse_event, x);
 	} else if (p->status_code == 202 || p->status_code == 204 ||
 	    (p->content_length == 0 && !(p->flags & F_CHUNKED)))
 		x->kind = MG_RESP_NONE;
 	else {
 		x->kind = MG_RESP_JSON;
-		x->json = evbuffer_new();
+		/* the client's request: read message by message as it comes
+		 * (a body may stream them, a line each); our own steps and an
+		 * initialize read the body whole */
+		if (x->step == STEP_REQUEST && !x->initialize && !x->bridged)
+			x->seq = mg_jsonseq_new(
+			    (size_t)c->pool->up->max_message_size,
+			    mg_upx_json_message, x);
+		/* a listen is a stream: its acknowledgement waits for
+		 * nothing, not even a newline */
+		if (x->seq != NULL && x->endless &&
+		    mg_jsonseq_begin(x->seq) != MG_OK) {
+			mg_jsonseq_free(x->seq);
+			x->seq = NULL;
+		}
+		if (x->seq == NULL)
+			x->json = evbuffer_new();
 	}
 	/* a session the upstream forgot: open it again, once */
 	if (x->step == STEP_REQUEST && p->status_code == 404 && x->sid[0] &&
@@ -183,13 +200,20 @@ up_on_body(http_parser *p, const char *at, size_t len)
 
 	if (x == NULL)
 		return 0;
-	if (x->sse != NULL)
-		return mg_sse_parser_feed(x->sse, at, len) == MG_OK ? 0 : -1;
-	if (x->json == NULL)
-		return 0;
-	if (evbuffer_get_length(x->json) + len > UP_BODY_MAX)
-		return -1;
-	evbuffer_add(x->json, at, len);
+	x->body_bad = 1; /* unless all is well below */
+	if (x->sse != NULL) {
+		if (mg_sse_parser_feed(x->sse, at, len) != MG_OK)
+			return -1;
+	} else if (x->seq != NULL) {
+		if (mg_jsonseq_feed(x->seq, at, len) != MG_OK)
+			return -1;
+	} else if (x->json != NULL) {
+		if (evbuffer_get_length(x->json) + len >
+		    (size_t)c->pool->up->max_message_size)
+			return -1;
+		evbuffer_add(x->json, at, len);
+	}
+	x->body_bad = 0;
 	return 0;
 }
 
@@ -225,6 +249,11 @@ conn_finish(mg_upconn_t *c)
 	}
 	if (x->reinit || x->cred_refused || x->step != STEP_REQUEST) {
 		mg_upx_next_step(x);
+		return;
+	}
+	/* the rest of a streamed body, or all of a body of one message */
+	if (x->seq != NULL && mg_jsonseq_end(x->seq) != MG_OK) {
+		mg_upx_end(x, UP_ERR, "%s", mg_jsonseq_error(x->seq));
 		return;
 	}
 	if (x->json != NULL && (len = evbuffer_get_length(x->json)) > 0)
@@ -316,6 +345,11 @@ conn_read_in(mg_upconn_t *c, struct evbuffer *in)
 		n = http_parser_execute(
 		    &c->parser, &settings, v.iov_base, v.iov_len);
 		evbuffer_drain(in, n);
+		if (HTTP_PARSER_ERRNO(&c->parser) == HPE_CB_body &&
+		    c->x->body_bad) {
+			mg_upx_body_refused(c->x);
+			return;
+		}
 		if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK &&
 		    HTTP_PARSER_ERRNO(&c->parser) != HPE_PAUSED) {
 			conn_lost(c,
@@ -393,6 +427,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		snprintf(why, sizeof(why), "%s failed (%s)",
 		    c->x->got_bytes ? "read()" : "connect()",
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else if (c->x->seq != NULL) /* a streamed body, cut short */
+		snprintf(why, sizeof(why),
+		    "closed the connection in the middle of its answer "
+		    "(after %zu messages)",
+		    mg_jsonseq_count(c->x->seq));
 	else
 		snprintf(why, sizeof(why),
 		    "closed the connection before "

@@ -29,6 +29,7 @@
 #include "httpmsg.h"
 #include "ipc.h"
 #include "jsonrpc.h"
+#include "jsonseq.h"
 #include "log.h"
 #include "upx.h"
 
@@ -84,6 +85,7 @@ mg_upx_free(upx_t *x)
 	if (x->json)
 		evbuffer_free(x->json);
 	mg_sse_parser_free(x->sse);
+	mg_jsonseq_free(x->seq);
 	free(x->data);
 	free(x->body_alloc);
 	free(x->refusal);
@@ -226,6 +228,49 @@ mg_upx_sse_event(void *arg, const mg_sse_event_t *ev)
 		mg_upx_message(x, ev->data, ev->data_len);
 }
 
+/*
+ * A message of a JSON body (jsonseq.h), as soon as it is in.  A body of
+ * one answer is the JSON answer it always was.  Anything before the
+ * answer (a notification, as the acknowledgement that opens a
+ * subscriptions/listen) makes the body a stream: its messages go on as
+ * events, each at once, as an SSE stream's would.
+ */
+void
+mg_upx_json_message(void *arg, const char *msg, size_t len, int response)
+{
+	upx_t *x = arg;
+
+	if (x->step != STEP_REQUEST || x->reinit)
+		return; /* a 404 to retry: its body means nothing */
+	if (response && !x->streamed) {
+		mg_upx_message(x, msg, len);
+		return;
+	}
+	x->streamed = 1;
+	x->ops.event(x->ops.arg, NULL, -1, msg, len);
+}
+
+/* Why the body was refused (httpup.c's up_on_body): to the client and
+ * the log. */
+void
+mg_upx_body_refused(upx_t *x)
+{
+	long long max = (long long)x->pool->up->max_message_size;
+
+	if (x->seq != NULL)
+		mg_upx_end(x, UP_ERR, "%s", mg_jsonseq_error(x->seq));
+	else if (x->sse != NULL)
+		mg_upx_end(x, UP_ERR,
+		    "sent an SSE event or line longer than %lld bytes "
+		    "(max_message_size)",
+		    max);
+	else
+		mg_upx_end(x, UP_ERR,
+		    "answered with a body longer than %lld bytes "
+		    "(max_message_size)",
+		    max);
+}
+
 /* ---- sessions opened again ------------------------------------------ */
 
 const char *
@@ -271,6 +316,9 @@ upx_reset_answer(upx_t *x)
 	x->json = NULL;
 	mg_sse_parser_free(x->sse);
 	x->sse = NULL;
+	mg_jsonseq_free(x->seq);
+	x->seq = NULL;
+	x->streamed = x->body_bad = 0;
 }
 
 /* Our own step (initialize, initialized) is answered: the next one. */

@@ -144,6 +144,13 @@ struct upx {
 	char             ctype[64];
 	struct evbuffer *json;
 	mg_sse_parser_t *sse;
+
+	/* a JSON body of the client's request, read message by message
+	 * (jsonseq.h); its messages go on as events once STREAMED; BODY_BAD:
+	 * a body parser refused the body */
+	struct mg_jsonseq *seq;
+	int                streamed, body_bad;
+
 	/* last, and not cleared by upx_alloc: 2 KB of strings */
 	char sid[MG_UP_SID_MAX], resp_sid[MG_UP_SID_MAX];
 };
@@ -162,6 +169,10 @@ void        mg_upx_next_step(upx_t *x);
 const char *mg_upx_remap_find(httpups_t *ups, const char *sid);
 char       *mg_upx_copy(const char *p, size_t len);
 int64_t     mg_upx_mono_ms(void);
+/* A message of a JSON body of the client's request (jsonseq.h). */
+void mg_upx_json_message(void *arg, const char *msg, size_t len, int response);
+/* The body parser refused the answer: the end, saying why. */
+void mg_upx_body_refused(upx_t *x);
 
 /* httpup.c: the connection under it */
 void mg_upx_send(upx_t *x);

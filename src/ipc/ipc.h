@@ -93,7 +93,9 @@ typedef struct {
 #define MG_PARK_KEY 16
 #define MG_UP_SID_MAX 1024 /* an upstream's Mcp-Session-Id, at most */
 
-/* The kind of an answer (MG_MSG_RESP_HEAD). */
+/* The kind of an answer (MG_MSG_RESP_HEAD).  A JSON body the upstream
+ * streams a message a line sends what comes before the answer as EVENTs
+ * (no id), then the answer as one too. */
 #define MG_RESP_NONE 0 /* no body (202, 204) */
 #define MG_RESP_JSON 1 /* one message in one DATA */
 #define MG_RESP_SSE 2  /* DATA per event */

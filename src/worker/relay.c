@@ -240,6 +240,21 @@ relay_event_out(
 	evbuffer_free(out);
 }
 
+/*
+ * An upstream that streams a JSON body (a message a line) sends what
+ * comes before its answer as events (connector/upx.c): from the first
+ * one, the client reads an SSE stream, as from an upstream that sent one.
+ * Every POST client accepts text/event-stream (dispatch.c refuses the
+ * others with 406), so there is no other framing to keep.
+ */
+static void
+relay_json_stream(mg_mcp_ex_t *ex)
+{
+	if (!ex->streaming && ex->relay_kind == MG_RESP_JSON &&
+	    ex->relay_status == 200 && !ex->bridged && !ex->reverse_init)
+		mg_ex_stream_begin(ex);
+}
+
 static void
 relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 {
@@ -248,6 +263,7 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
+	relay_json_stream(ex);
 	data = relay_seen(ex, data, &len, &cut);
 	relay_event_out(ex, id, retry, data, len);
 	if (cut != NULL)

@@ -11,6 +11,14 @@
  *     type without NUL, retry -1 or more;
  *   - what the encoder writes (an event made of parts of the input, a
  *     comment, a retry) is read back as it was written.
+ * The same input is also a JSON body streamed a message a line, as the
+ * connector reads one (jsonseq.c): fed whole and in pieces it gives the
+ * same messages and result (the reason aside); no message is over the
+ * limit; a message of
+ * a sequence is one JSON object or array with nothing after it, a
+ * response exactly when it says so; a body without a newline is given
+ * whole, as it came (but read as a sequence from its first byte, as a
+ * listen's is: mg_jsonseq_begin); a refusal says why.
  */
 #include "config.h"
 
@@ -18,7 +26,10 @@
 
 #include <event2/buffer.h>
 
+#include <json-c/json.h>
+
 #include "fuzz.h"
+#include "jsonseq.h"
 #include "sse.h"
 
 /* The events a parser gave, serialized, to compare two runs. */
@@ -206,6 +217,108 @@ check_retry(const char *p, size_t len)
 	evbuffer_free(out);
 }
 
+typedef struct {
+	struct evbuffer *out;
+	size_t           max;
+	const char      *body; /* the whole input */
+	size_t           body_len;
+	int              begin; /* a sequence from the first byte */
+} seq_run_t;
+
+static void
+seq_cb(void *arg, const char *msg, size_t len, int response)
+{
+	seq_run_t *r = arg;
+	int        nl = r->begin || memchr(r->body, '\n', r->body_len) != NULL;
+	struct json_object  *root, *v;
+	struct json_tokener *tok;
+
+	FUZZ_ASSERT(
+	    len <= r->max, "a message of %zu bytes, limit %zu", len, r->max);
+	if (!nl) {
+		FUZZ_ASSERT(response && len == r->body_len &&
+			memcmp(msg, r->body, len) == 0,
+		    "a body without a newline is not given whole");
+	} else {
+		tok = json_tokener_new_ex(64);
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+		root = json_tokener_parse_ex(tok, msg, (int)len);
+		FUZZ_ASSERT(
+		    json_tokener_get_error(tok) == json_tokener_success &&
+			json_tokener_get_parse_end(tok) == len,
+		    "a message of a sequence is not one JSON value alone");
+		FUZZ_ASSERT(json_object_is_type(root, json_type_object) ||
+			json_object_is_type(root, json_type_array),
+		    "a message of a sequence is no object or array");
+		FUZZ_ASSERT(response ==
+			(json_object_is_type(root, json_type_array) ||
+			    (!json_object_object_get_ex(root, "method", &v) &&
+				(json_object_object_get_ex(
+				     root, "result", &v) ||
+				    json_object_object_get_ex(
+					root, "error", &v)))),
+		    "response %d for a message that is otherwise", response);
+		json_object_put(root);
+		json_tokener_free(tok);
+	}
+	evbuffer_add_printf(r->out, "msg %d %zu|", response, len);
+	evbuffer_add(r->out, msg, len);
+}
+
+/* P as a streamed JSON body, in pieces drawn from SEED (0: whole). */
+static void
+seq_parse(const char *p, size_t len, size_t max, unsigned seed, int begin,
+    struct evbuffer *out)
+{
+	seq_run_t     r = { out, max, p, len, begin };
+	mg_jsonseq_t *sp = mg_jsonseq_new(max, seq_cb, &r);
+	size_t        off = 0, n;
+	int           rc = MG_OK;
+
+	FUZZ_ASSERT(sp != NULL, "no parser");
+	if (begin)
+		rc = mg_jsonseq_begin(sp);
+	while (off < len && rc == MG_OK) {
+		n = len - off;
+		if (seed != 0) {
+			seed = seed * 1103515245u + 12345u;
+			n = 1 + (seed >> 16) % 16;
+			if (n > len - off)
+				n = len - off;
+		}
+		rc = mg_jsonseq_feed(sp, p + off, n);
+		off += n;
+	}
+	if (rc == MG_OK)
+		rc = mg_jsonseq_end(sp);
+	FUZZ_ASSERT((rc == MG_OK) == (mg_jsonseq_error(sp)[0] == '\0'),
+	    "result %d, error \"%s\"", rc, mg_jsonseq_error(sp));
+	/* the reason may differ with the cut, the message that failed may
+	 * not: json-c, fed in pieces, notices some bad numbers later ("2-"
+	 * then "," at once whole; in pieces at the message's end) */
+	FUZZ_ASSERT(rc == MG_OK || strlen(mg_jsonseq_error(sp)) > 0,
+	    "a refusal without a reason");
+	evbuffer_add_printf(out, "rc %d %zu\n", rc, mg_jsonseq_count(sp));
+	mg_jsonseq_free(sp);
+}
+
+static void
+check_jsonseq(const char *p, size_t len, size_t max, unsigned seed, int begin)
+{
+	struct evbuffer *whole = evbuffer_new(), *cut = evbuffer_new();
+	size_t           n;
+
+	seq_parse(p, len, max, 0, begin, whole);
+	seq_parse(p, len, max, seed | 1, begin, cut);
+	n = evbuffer_get_length(whole);
+	FUZZ_ASSERT(n == evbuffer_get_length(cut) &&
+		memcmp(evbuffer_pullup(whole, -1), evbuffer_pullup(cut, -1),
+		    n) == 0,
+	    "the body fed in pieces reads otherwise than fed whole");
+	evbuffer_free(whole);
+	evbuffer_free(cut);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -224,6 +337,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x80)
 		max = 1 + (size_t)(data[0] & 0x7f) * 8;
 	check_pieces(p, size - 2, max, data[1]);
+	check_jsonseq(p, size - 2, max ? max : MG_SSE_MAX_EVENT, data[1], 0);
+	check_jsonseq(p, size - 2, max ? max : MG_SSE_MAX_EVENT, data[1], 1);
 	check_encoder(p, size - 2);
 	check_retry(p, size - 2);
 	return 0;
