@@ -283,15 +283,15 @@ START_TEST(test_bridge_log_passes)
 			   *odd = json_tokener_parse("{\"level\":\"loud\"}");
 
 	/* not asked: nothing, whatever the level */
-	ck_assert(!mg_bridge_log_passes(NULL, warn));
-	ck_assert(!mg_bridge_log_passes("", warn));
-	ck_assert(!mg_bridge_log_passes("verbose", warn));
+	ck_assert(!mg_bridge_log_passes(mg_bridge_log_rank(NULL), warn));
+	ck_assert(!mg_bridge_log_passes(mg_bridge_log_rank(""), warn));
+	ck_assert(!mg_bridge_log_passes(mg_bridge_log_rank("verbose"), warn));
 	/* asked: at or above the level */
-	ck_assert(mg_bridge_log_passes("debug", warn));
-	ck_assert(mg_bridge_log_passes("warning", warn));
-	ck_assert(!mg_bridge_log_passes("error", warn));
+	ck_assert(mg_bridge_log_passes(mg_bridge_log_rank("debug"), warn));
+	ck_assert(mg_bridge_log_passes(mg_bridge_log_rank("warning"), warn));
+	ck_assert(!mg_bridge_log_passes(mg_bridge_log_rank("error"), warn));
 	/* a level the revision does not name counts as the most severe */
-	ck_assert(mg_bridge_log_passes("emergency", odd));
+	ck_assert(mg_bridge_log_passes(mg_bridge_log_rank("emergency"), odd));
 	json_object_put(warn);
 	json_object_put(odd);
 }

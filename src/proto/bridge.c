@@ -66,10 +66,8 @@ mg_bridge_meta_to_2025(struct json_object *params)
 		mg_bridge_meta_drop(params, meta_2026_only[i]);
 }
 
-/* The syslog severities of LoggingLevel, least severe first; -1 if
- * NAME is none. */
-static int
-log_rank(const char *name)
+int
+mg_bridge_log_rank(const char *name)
 {
 	static const char *const levels[] = { "debug", "info", "notice",
 		"warning", "error", "critical", "alert", "emergency" };
@@ -81,18 +79,17 @@ log_rank(const char *name)
 }
 
 int
-mg_bridge_log_passes(const char *asked, struct json_object *params)
+mg_bridge_log_passes(int want, struct json_object *params)
 {
 	struct json_object *level;
-	int                 want = log_rank(asked);
 
 	if (want < 0)
 		return 0;
 	/* a level the revision does not name: as the most severe */
 	if (!json_object_object_get_ex(params, "level", &level) ||
-	    log_rank(json_object_get_string(level)) < 0)
+	    mg_bridge_log_rank(json_object_get_string(level)) < 0)
 		return 1;
-	return log_rank(json_object_get_string(level)) >= want;
+	return mg_bridge_log_rank(json_object_get_string(level)) >= want;
 }
 
 int

@@ -114,13 +114,17 @@ void mg_bridge_meta_to_2025(struct json_object *params);
 
 /*
  * Does a 2025 server's notifications/message with PARAMS go to a
- * 2026-07-28 client that asked for log level ASKED (its _meta logLevel;
- * NULL or unknown: it asked for none)?  The new era sends no log
- * message unasked, and none below the level asked; a 2025 server logs
- * on its session at one level for every client the bridge carries, so
- * the worker filters per request.
+ * 2026-07-28 client that asked for log level ASKED (the rank of its
+ * _meta logLevel, mg_bridge_log_rank; -1: it asked for none)?  The new era
+ * sends no log message unasked, and none below the level asked; a 2025 server
+ * logs on its session at one level for every client the bridge carries, so the
+ * worker filters per request.
  */
-int mg_bridge_log_passes(const char *asked, struct json_object *params);
+int mg_bridge_log_passes(int asked, struct json_object *params);
+
+/* The rank of log level NAME (LoggingLevel, least severe first: debug
+ * 0 ... emergency 7); -1 for NULL or a name the revision does not have. */
+int mg_bridge_log_rank(const char *name);
 
 /* Does METHOD's result say how long a client may keep it (SEP-2549)? */
 int mg_bridge_cacheable(const char *method);

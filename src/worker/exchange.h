@@ -62,12 +62,12 @@ struct mg_mcp_ex {
 	int                     streaming;
 	int                     get_stream; /* the session's GET stream */
 	unsigned                list_kinds; /* lists whose changes it gets */
-	uint64_t                list_seen[MG_MCP_NLISTS]; /* their versions */
-	int                     nanswers;
-	struct evbuffer        *answers; /* JSON answers held back */
-	struct event           *keepalive;
-	uint64_t                stream_id;
-	unsigned                seq;
+	uint32_t list_seen[MG_MCP_NLISTS];  /* their versions (low 32 bits) */
+	int      nanswers;
+	struct evbuffer *answers; /* JSON answers held back */
+	struct event    *keepalive;
+	uint64_t         stream_id;
+	unsigned         seq;
 	/* resumption of the built-in servers' POST streams */
 	mg_replay_t  *replay;     /* the stream's recent events */
 	struct event *linger;     /* dropped: its client may come back */
@@ -111,7 +111,9 @@ struct mg_mcp_ex {
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
 	char                input_target[256]; /* its name or uri */
-	char log_level[16]; /* its _meta logLevel; "": it asked for none */
+	/* its _meta logLevel's rank (mg_bridge_log_rank) plus 1; 0 (as
+	 * calloc leaves it): it asked for none */
+	unsigned char log_want;
 	/* who the client is, as the access phase found (access.h) */
 	const char *who_kind; /* "jwt", "key", "cert"; NULL: nobody */
 	/* a token's sub, a key's name, a certificate's subject; malloc'd

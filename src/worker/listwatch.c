@@ -85,7 +85,7 @@ lists_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		watching = 1;
 		for (int k = 0; k < MG_MCP_NLISTS; k++) {
-			uint64_t v = ex->backend->list_version(k);
+			uint32_t v = (uint32_t)ex->backend->list_version(k);
 
 			if (v == ex->list_seen[k])
 				continue;
@@ -109,7 +109,7 @@ mg_ex_lists_watch(mg_mcp_ex_t *ex, unsigned kinds)
 		return;
 	ex->list_kinds = kinds;
 	for (int k = 0; k < MG_MCP_NLISTS; k++)
-		ex->list_seen[k] = ex->backend->list_version(k);
+		ex->list_seen[k] = (uint32_t)ex->backend->list_version(k);
 	if (ctx->lists_timer == NULL &&
 	    (ctx->lists_timer = event_new(
 		 ctx->base, -1, EV_PERSIST, lists_tick, ctx)) == NULL)

@@ -134,7 +134,7 @@ bridge_message(
 		rc = MG_DECLINED;
 	} else if (m.kind == MG_RPC_NOTIFICATION &&
 	    strcmp(m.method, "notifications/message") == 0 &&
-	    !mg_bridge_log_passes(ex->log_level, m.params)) {
+	    !mg_bridge_log_passes(ex->log_want - 1, m.params)) {
 		rc = MG_DECLINED; /* not asked for (mg_bridge_log_passes) */
 	} else if (m.kind == MG_RPC_ERROR && ex->req_id != NULL) {
 		/* a 2025 error comes in a 200: with the status the new era
@@ -172,12 +172,13 @@ bridge_note_log_level(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 {
 	struct json_object *meta, *v;
 
-	ex->log_level[0] = '\0';
+	ex->log_want = 0;
 	if (json_object_object_get_ex(m->params, "_meta", &meta) &&
 	    json_object_object_get_ex(meta, MG_META_LOG_LEVEL, &v) &&
 	    json_object_is_type(v, json_type_string))
-		snprintf(ex->log_level, sizeof(ex->log_level), "%s",
-		    json_object_get_string(v));
+		ex->log_want = (unsigned char)(mg_bridge_log_rank(
+						   json_object_get_string(v)) +
+		    1);
 }
 
 /* A 2026-07-28 message on a proxy route: checked here, relayed with its
