@@ -114,6 +114,23 @@ mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	mg_ex_refuse(ex, ex->resuming ? 400 : 502, NULL, code, message);
 }
 
+/*
+ * Where mcpgw is the server a 2025 client sees, not a relay of one (a
+ * stdio process, or an upstream of 2026-07-28 over the reverse bridge),
+ * it answers a request as the official SDKs' servers do by default: on a
+ * stream, which its client accepts (dispatch.c refuses a POST without
+ * text/event-stream with 406).  A relayed upstream's JSON stays JSON: it
+ * chose.  Not an initialize (its answer sets up the session) nor an
+ * error status.
+ */
+static int
+relay_as_stream(const mg_mcp_ex_t *ex, int status)
+{
+	return status == 200 && !ex->modern && ex->req_id != NULL &&
+	    !ex->relay_init && !ex->reverse_init && ex->upstream != NULL &&
+	    (ex->reverse || ex->upstream->command != NULL);
+}
+
 static void
 relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
@@ -143,6 +160,8 @@ relay_head(
 	 * an answer alone goes as JSON, with the status the new era wants */
 	if (kind == MG_RESP_SSE && status == 200 && !ex->bridged &&
 	    !ex->reverse_init)
+		mg_ex_stream_begin(ex);
+	else if (kind == MG_RESP_JSON && relay_as_stream(ex, status))
 		mg_ex_stream_begin(ex);
 }
 
