@@ -232,6 +232,37 @@ START_TEST(test_bridge_request_for_session)
 }
 END_TEST
 
+/* A notification gets no id (it would become a request the upstream
+ * answers), but loses the new era's _meta keys as a request does. */
+START_TEST(test_bridge_notification_for_session)
+{
+	static const char note[] =
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+	    "\"params\":{\"requestId\":3,\"_meta\":{"
+	    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}";
+	struct json_object *answers;
+	size_t              len;
+	char               *out;
+
+	ck_assert_ptr_null(mg_bridge_request_for_session(
+	    note, strlen(note), "mcpgw-3", &answers, &len));
+	ck_assert_ptr_null(answers);
+	out = mg_bridge_notification_for_session(note, strlen(note), &len);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out,
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+	    "\"params\":{\"requestId\":3}}");
+	ck_assert_uint_eq(len, strlen(out));
+	free(out);
+	/* a request, a response, no JSON: not a notification */
+	ck_assert_ptr_null(mg_bridge_notification_for_session(
+	    "{\"id\":1,\"method\":\"ping\"}", 24, &len));
+	ck_assert_ptr_null(mg_bridge_notification_for_session(
+	    "{\"id\":1,\"result\":{}}", 20, &len));
+	ck_assert_ptr_null(mg_bridge_notification_for_session("{", 1, &len));
+}
+END_TEST
+
 /* A strict 2025-11-25 server refuses a body whose _meta names another
  * version than its header: the new era's envelope keys go, the keys both
  * eras have stay, an emptied _meta goes too. */
@@ -321,6 +352,7 @@ bridge_suite(void)
 	tcase_add_test(tc, test_bridge_input_key);
 	tcase_add_test(tc, test_bridge_input_request);
 	tcase_add_test(tc, test_bridge_request_for_session);
+	tcase_add_test(tc, test_bridge_notification_for_session);
 	tcase_add_test(tc, test_bridge_meta_to_2025);
 	tcase_add_test(tc, test_bridge_log_passes);
 	suite_add_tcase(s, tc);

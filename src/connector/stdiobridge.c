@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "bridge.h"
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
@@ -304,7 +305,13 @@ bridge_body(mg_stdx_t *x, const mg_up_req_t *req)
 			return MG_ERROR;
 		return bridge_token(x, id, key);
 	}
-	/* not a request (a notification): as it is, answered 202 */
+	/* not a request (a notification): without the new era's _meta,
+	 * answered 202 */
+	if ((x->body = mg_bridge_notification_for_session(
+		 req->body, req->body_len, &len)) != NULL) {
+		x->body_len = len;
+		return MG_OK;
+	}
 	if ((x->body = malloc(req->body_len ? req->body_len : 1)) == NULL)
 		return MG_ERROR;
 	memcpy(x->body, req->body, req->body_len);

@@ -260,8 +260,11 @@ bridge_own_request(upx_t *x)
 	snprintf(id, sizeof(id), "mcpgw-%llu",
 	    (unsigned long long)++x->ups->bridge_ids);
 	body = mg_upask_rewrite(&x->ask, x->body, x->body_len, id, &len);
+	if (body == NULL) /* a notification: without the new era's _meta */
+		body = mg_bridge_notification_for_session(
+		    x->body, x->body_len, &len);
 	if (body == NULL)
-		return; /* not a request: as it is */
+		return; /* neither: as it is */
 	free(x->body_alloc);
 	x->body = x->body_alloc = body;
 	x->body_len = len;

@@ -288,7 +288,8 @@ mg_bridge_request_for_session(const char *body, size_t len, const char *id,
 
 	*answers = NULL;
 	if (!json_object_is_type(root, json_type_object) ||
-	    !json_object_object_get_ex(root, "method", NULL)) {
+	    !json_object_object_get_ex(root, "method", NULL) ||
+	    !json_object_object_get_ex(root, "id", NULL)) {
 		json_object_put(root);
 		return NULL;
 	}
@@ -310,5 +311,28 @@ mg_bridge_request_for_session(const char *body, size_t len, const char *id,
 		json_object_put(*answers);
 		*answers = NULL;
 	}
+	return out;
+}
+
+char *
+mg_bridge_notification_for_session(
+    const char *body, size_t len, size_t *out_len)
+{
+	struct json_object *root = mg_json_parse(body, len), *params;
+	const char         *text = NULL;
+	char               *out;
+
+	if (json_object_is_type(root, json_type_object) &&
+	    json_object_object_get_ex(root, "method", NULL) &&
+	    !json_object_object_get_ex(root, "id", NULL)) {
+		if (json_object_object_get_ex(root, "params", &params) &&
+		    json_object_is_type(params, json_type_object))
+			mg_bridge_meta_to_2025(params);
+		text = json_object_to_json_string_length(root,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    out_len);
+	}
+	out = text ? strdup(text) : NULL;
+	json_object_put(root);
 	return out;
 }

@@ -90,10 +90,17 @@ struct json_object *mg_bridge_input_request(struct json_object *msg);
  * params.requestState and the new era's _meta keys dropped
  * (mg_bridge_meta_to_2025), params.inputResponses taken out into
  * *ANSWERS (a new reference, or NULL).  The new text, malloc'd (*OUT_LEN
- * bytes), or NULL when BODY is not a request.
+ * bytes), or NULL when BODY is not a request (a notification has no id
+ * to replace: mg_bridge_notification_for_session).
  */
 char *mg_bridge_request_for_session(const char *body, size_t len,
     const char *id, struct json_object **answers, size_t *out_len);
+
+/* A 2026-07-28 notification BODY (LEN bytes) as the bridge's session
+ * carries it: the new era's _meta keys dropped.  The new text, malloc'd
+ * (*OUT_LEN bytes), or NULL when BODY is not a notification. */
+char *mg_bridge_notification_for_session(
+    const char *body, size_t len, size_t *out_len);
 
 /* MSG's params, and its params._meta: objects, made where MSG has none
  * (borrowed references). */
