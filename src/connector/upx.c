@@ -521,6 +521,11 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	size_t      lei_len = strlen(lei);
 	upx_t      *x;
 
+	/* the connector's loop is over (it stops, and frees what it holds):
+	 * nothing new starts, such as the bridge's refusals to an upstream
+	 * when a parked exchange is freed, which nothing would free */
+	if (event_base_got_exit(ups->base) || event_base_got_break(ups->base))
+		return NULL;
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->npools ||
 	    (x = upx_alloc(ups)) == NULL)
 		return NULL;
