@@ -143,8 +143,9 @@ int
 mg_stdtools_check(mg_stdx_t *x, proc_t *p)
 {
 	mg_era_err_t        err;
-	struct json_object *id, *m, *e;
-	const char         *text;
+	struct json_object *id;
+	char               *text;
+	size_t              len = 0;
 	int                 rc;
 
 	if (x->call == NULL || p->tools_map == NULL)
@@ -157,20 +158,10 @@ mg_stdtools_check(mg_stdx_t *x, proc_t *p)
 	}
 	if (rc != MG_ERROR)
 		return MG_OK;
-	m = json_object_new_object();
-	e = json_object_new_object();
-	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(m, "id", id);
-	json_object_object_add(e, "code", json_object_new_int(err.code));
-	json_object_object_add(
-	    e, "message", json_object_new_string(err.message));
-	json_object_object_add(m, "error", e);
-	mg_era_err_clear(&err);
-	text = json_object_to_json_string_ext(
-	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = mg_mcpparam_refusal(id, &err, &len);
 	mg_stdx_head(x, 200, MG_RESP_JSON, "", p->bversion);
-	x->ops.data(x->ops.arg, text, strlen(text));
-	json_object_put(m);
+	x->ops.data(x->ops.arg, text ? text : "", len);
+	free(text);
 	mg_stdx_end(x, 0, NULL);
 	return MG_ERROR;
 }

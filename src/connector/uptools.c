@@ -260,8 +260,8 @@ static int
 tools_check(uptools_t *t, upx_t *x)
 {
 	mg_era_err_t        err;
-	struct json_object *id, *m, *e;
-	const char         *text;
+	struct json_object *id;
+	size_t              len;
 	int                 rc;
 
 	rc = mg_mcpparam_check(t->map, x->body, x->body_len, x->headers,
@@ -274,20 +274,8 @@ tools_check(uptools_t *t, upx_t *x)
 	}
 	if (rc != MG_ERROR)
 		return MG_OK;
-	m = json_object_new_object();
-	e = json_object_new_object();
-	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(m, "id", id);
-	json_object_object_add(e, "code", json_object_new_int(err.code));
-	json_object_object_add(
-	    e, "message", json_object_new_string(err.message));
-	json_object_object_add(m, "error", e);
-	mg_era_err_clear(&err);
-	text = json_object_to_json_string_ext(
-	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	free(x->refusal);
-	x->refusal = text != NULL ? strdup(text) : NULL;
-	json_object_put(m);
+	x->refusal = mg_mcpparam_refusal(id, &err, &len);
 	/* answered as server/discover is, without the upstream */
 	event_active(x->later, EV_TIMEOUT, 1);
 	return MG_ERROR;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/buffer.h>
 #include <json-c/json.h>
 
 #include "jsonrpc.h"
@@ -202,4 +203,24 @@ mg_mcpparam_check(const mg_mcpparam_t *m, const char *body, size_t len,
 		*id = json_object_get(v);
 	json_object_put(root);
 	return rc;
+}
+
+char *
+mg_mcpparam_refusal(struct json_object *id, mg_era_err_t *err, size_t *len)
+{
+	struct evbuffer *b = evbuffer_new();
+	char            *text = NULL;
+
+	if (b != NULL &&
+	    mg_rpc_write_error(b, id, err->code, err->message, NULL) == 0 &&
+	    (text = malloc(evbuffer_get_length(b) + 1)) != NULL) {
+		*len = evbuffer_get_length(b);
+		evbuffer_remove(b, text, *len);
+		text[*len] = '\0';
+	}
+	if (b != NULL)
+		evbuffer_free(b);
+	mg_era_err_clear(err);
+	json_object_put(id);
+	return text;
 }

@@ -60,4 +60,10 @@ int mg_mcpparam_check(const mg_mcpparam_t *m, const char *body, size_t len,
     const char *lines, size_t lines_len, mg_era_err_t *err,
     struct json_object **id);
 
+/* The JSON-RPC error answer to a request refused by mg_mcpparam_check:
+ * ERR (cleared) to ID (released), malloc'd and NUL-terminated (*LEN
+ * bytes), or NULL. */
+char *mg_mcpparam_refusal(
+    struct json_object *id, mg_era_err_t *err, size_t *len);
+
 #endif
