@@ -55,6 +55,20 @@ record_cb(void *arg, const mg_sse_event_t *ev)
 
 /* Feed P..P+LEN to a new parser in pieces of 1 to 16 bytes drawn from
  * SEED (0: whole); the events and the result go to OUT. */
+/* The next piece of LEFT bytes: all of them with SEED 0, else 1 to 16
+ * as the seed says (it moves on). */
+static size_t
+piece(unsigned *seed, size_t left)
+{
+	size_t n;
+
+	if (*seed == 0)
+		return left;
+	*seed = *seed * 1103515245u + 12345u;
+	n = 1 + (*seed >> 16) % 16;
+	return n < left ? n : left;
+}
+
 static void
 parse(
     const char *p, size_t len, size_t max, unsigned seed, struct evbuffer *out)
@@ -65,13 +79,7 @@ parse(
 
 	FUZZ_ASSERT(sp != NULL, "no parser");
 	while (off < len && rc == MG_OK) {
-		n = len - off;
-		if (seed != 0) {
-			seed = seed * 1103515245u + 12345u;
-			n = 1 + (seed >> 16) % 16;
-			if (n > len - off)
-				n = len - off;
-		}
+		n = piece(&seed, len - off);
 		rc = mg_sse_parser_feed(sp, p + off, n);
 		off += n;
 	}
@@ -279,13 +287,7 @@ seq_parse(const char *p, size_t len, size_t max, unsigned seed, int begin,
 	if (begin)
 		rc = mg_jsonseq_begin(sp);
 	while (off < len && rc == MG_OK) {
-		n = len - off;
-		if (seed != 0) {
-			seed = seed * 1103515245u + 12345u;
-			n = 1 + (seed >> 16) % 16;
-			if (n > len - off)
-				n = len - off;
-		}
+		n = piece(&seed, len - off);
 		rc = mg_jsonseq_feed(sp, p + off, n);
 		off += n;
 	}
