@@ -51,8 +51,9 @@ fi
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it;
 # a real authorization server (tests/auth); and the stdio MCP proxies the
-# benchmark measures (bench/stdio).
-for d in tests/node tests/proxy tests/era tests/auth bench/stdio; do
+# benchmark measures (bench/stdio); the reference MCP servers and the
+# Inspector CLI (tests/fed).
+for d in tests/node tests/proxy tests/era tests/auth tests/fed bench/stdio; do
 	if [ -f "$d/package-lock.json" ]; then
 		echo "== npm ci in $d"
 		npm ci --prefix "$d" --no-audit --no-fund > /dev/null
