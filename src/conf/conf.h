@@ -219,6 +219,20 @@ typedef struct {
 
 struct mg_mcp_backend;
 
+#define MG_FED_MAX_MEMBERS 32
+typedef struct mg_member {
+	struct mg_member         *next;
+	char                     *name;     /* the upstream's name */
+	const struct mg_upstream *upstream; /* resolved after parsing */
+	char                     *prefix; /* after defaults: NAME unless written;
+					   * NULL: prefix off */
+	mg_conf_words_t allow;  /* tools_allow globs; n 0: all */
+	mg_conf_words_t deny;   /* tools_deny globs */
+	mg_conf_words_t rename; /* tool_rename pairs: own name, shown */
+	int             index;  /* in its location, from 0, file order */
+	mg_conf_pos_t   pos;
+} mg_member_t;
+
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
@@ -239,6 +253,11 @@ typedef struct mg_location {
 	mg_auth_cert_t  auth_cert;  /* as auth_jwt; off unless written */
 	mg_auth_order_t auth_order; /* after defaults: never empty */
 	mg_http_conf_t  http;
+	mg_member_t    *members; /* mcp_member, file order; NULL: none */
+	int             nmembers;
+	char           *name_sep;       /* after defaults: "__" */
+	char           *uri_sep;        /* after defaults: "+" */
+	int64_t         member_timeout; /* ms, after defaults 10000 */
 	mg_conf_pos_t   pos;
 } mg_location_t;
 

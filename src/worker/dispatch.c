@@ -441,6 +441,10 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		mg_ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
 		return;
 	}
+	/* a federated route: to every member, or on to the one */
+	if (ex->loc->members != NULL &&
+	    mg_ex_fed(ex, m, &body, &len) == MG_OK)
+		return;
 	if (ex->upstream != NULL) {
 		mg_ex_relay_modern(ex, m, body, len);
 		return;
@@ -523,6 +527,12 @@ mg_ex_post(mg_mcp_ex_t *ex)
 	}
 	pm.m = &m;
 	if (mg_phase_message(ex, &pm) != MG_OK) {
+		mg_rpc_msg_clear(&m);
+		return;
+	}
+	/* a federated route: to every member, or on to the one */
+	if (ex->loc->members != NULL &&
+	    mg_ex_fed(ex, &m, &text, &len) == MG_OK) {
 		mg_rpc_msg_clear(&m);
 		return;
 	}

@@ -157,7 +157,8 @@ mg_ex_check_session(mg_mcp_ex_t *ex)
 	}
 	ex->session = s.id;
 	/* the upstream's part of the token: only a proxy route needs it */
-	if (ex->upstream != NULL && ex->sess == NULL &&
+	if ((ex->upstream != NULL || ex->loc->members != NULL) &&
+	    ex->sess == NULL &&
 	    (ex->sess = malloc(sizeof(*ex->sess) + s.upstream_len)) != NULL) {
 		memcpy(ex->sess->version, s.version, sizeof(s.version));
 		ex->sess->upstream_len = s.upstream_len;

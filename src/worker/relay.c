@@ -207,6 +207,15 @@ static const char *
 relay_seen(mg_mcp_ex_t *ex, const char *msg, size_t *len, struct evbuffer **cut)
 {
 	*cut = NULL;
+	/* a federated route's member: in the names the client sees */
+	if (ex->fed_seen && (*cut = evbuffer_new()) != NULL) {
+		if (mg_ex_fed_seen(ex, msg, *len, *cut) == MG_OK) {
+			*len = evbuffer_get_length(*cut);
+			return (const char *)evbuffer_pullup(*cut, -1);
+		}
+		evbuffer_free(*cut);
+		*cut = NULL;
+	}
 	if (ex->lists == 0 || (*cut = evbuffer_new()) == NULL ||
 	    mg_ex_lists_filter_text(ex, msg, *len, *cut) != MG_OK)
 		return msg;
@@ -379,8 +388,12 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		else {
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Method", 0, headers);
-			mg_http_req_copy_headers(
-			    ex->req, "Mcp-Name", 0, headers);
+			if (ex->fed_name != NULL) /* the member's */
+				evbuffer_add_printf(headers,
+				    "Mcp-Name: %s\r\n", ex->fed_name);
+			else
+				mg_http_req_copy_headers(
+				    ex->req, "Mcp-Name", 0, headers);
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Param-", 1, headers);
 		}

@@ -287,6 +287,10 @@ mg_ex_get(mg_mcp_ex_t *ex)
 	if (mg_ex_check_session(ex) != MG_OK)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
+	if (ex->loc->members != NULL) {
+		mg_ex_fed_get(ex);
+		return;
+	}
 	/* an upstream of 2026-07-28 has no GET stream: ours carries
 	 * keep-alives, as a built-in server's */
 	if (ex->upstream != NULL &&
@@ -316,6 +320,10 @@ mg_ex_delete(mg_mcp_ex_t *ex)
 {
 	if (mg_ex_check_session(ex) != MG_OK)
 		return;
+	if (ex->loc->members != NULL) {
+		mg_ex_fed_delete(ex);
+		return;
+	}
 	if (ex->upstream != NULL &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026) {
 		mg_ex_relay(ex, "", 0); /* relay_end deletes ours too */
