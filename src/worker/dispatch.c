@@ -380,8 +380,10 @@ mg_ex_relayed_listen_end(mg_mcp_ex_t *ex)
 	    r, "resultType", json_object_new_string("complete"));
 	mg_rpc_write_result(out, ex->req_id, r);
 	json_object_put(r);
-	mg_proxy_cancel(ex->relay);
+	if (ex->relay != NULL)
+		mg_proxy_cancel(ex->relay);
 	ex->relay = NULL;
+	mg_ex_fed_free(ex); /* a federated route's: every member's */
 	mg_ex_event(ex, out);
 	evbuffer_free(out);
 	mg_http_stream_end(ex->req);

@@ -29,7 +29,8 @@ enum {
 	FED_ALL,      /* every member, one empty result */
 	FED_NAME,     /* params.name: a tool or a prompt */
 	FED_URI,      /* params.uri */
-	FED_REF       /* params.ref: a prompt's name or a resource's URI */
+	FED_REF,      /* params.ref: a prompt's name or a resource's URI */
+	FED_LISTEN    /* 2026-07-28: every member's, on one stream */
 };
 
 static const struct {
@@ -51,6 +52,7 @@ static const struct {
 	{ "resources/subscribe", FED_URI, 0 },
 	{ "resources/unsubscribe", FED_URI, 0 },
 	{ "completion/complete", FED_REF, 0 },
+	{ "subscriptions/listen", FED_LISTEN, 0 },
 };
 
 static void
@@ -215,6 +217,7 @@ fed_request(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len)
 		return MG_OK;
 	case FED_LIST: mg_ex_fed_list(ex, m); return MG_OK;
 	case FED_ALL: mg_ex_fed_all(ex, m, *body, *len); return MG_OK;
+	case FED_LISTEN: mg_ex_fed_listen(ex, m); return MG_OK;
 	case FED_NAME:
 		mb = owner_of(ex, m, m->params, "name", fed_methods[i].kind);
 		break;
@@ -296,5 +299,7 @@ mg_ex_fed_free(mg_mcp_ex_t *ex)
 	mg_fed_free(ex->fed);
 	ex->fed = NULL;
 	free(ex->fed_body);
+	ex->fed_body = NULL;
 	free(ex->fed_name);
+	ex->fed_name = NULL;
 }

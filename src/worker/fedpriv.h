@@ -70,4 +70,7 @@ void mg_ex_fed_list(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 void mg_ex_fed_all(
     mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len);
 
+/* fedlisten.c */
+void mg_ex_fed_listen(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
+
 #endif

@@ -354,6 +354,7 @@ mg_mcp_aborted(mg_http_req_t *req)
 		mg_proxy_cancel(ex->relay);
 		ex->relay = NULL;
 	}
+	mg_ex_fed_free(ex); /* every member's part */
 	if (ex->keepalive)
 		event_del(ex->keepalive);
 }
@@ -370,8 +371,8 @@ mg_mcp_stop(mg_mcp_ctx_t *ctx)
 			mg_http_stream_end(ex->req);
 		else if (ex->listen && ex->req != NULL)
 			mg_ex_listen_end(ex);
-		else if (ex->relay != NULL && ex->req != NULL &&
-		    ex->streaming && ex->modern &&
+		else if ((ex->relay != NULL || ex->fed != NULL) &&
+		    ex->req != NULL && ex->streaming && ex->modern &&
 		    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
 			mg_ex_relayed_listen_end(ex);
 	}
