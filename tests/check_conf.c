@@ -667,8 +667,9 @@ static const refusal_t refused_http_inheritance[] = {
 
 static const refusal_t refused_location_handler[] = {
 	{ "server {\n listen 80;\n location /a {\n }\n}",
-	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\" or "
-	    "\"mcp_pass UPSTREAM;\" in " NAME ":3" },
+	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\", "
+	    "\"mcp_pass UPSTREAM;\" or \"mcp_member UPSTREAM;\" in " NAME
+	    ":3" },
 	{ "server { listen 80;\n location /a { mcp_pass nope; } }",
 	    "location \"/a\" passes to unknown upstream \"nope\" in " NAME
 	    ":2" },
@@ -1036,6 +1037,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_upfwd_tcase());
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
+	suite_add_tcase(s, conf_fed_tcase());
 
 	return s;
 }

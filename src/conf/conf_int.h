@@ -173,6 +173,16 @@ CONF_SETTER(mg_conf_set_auth_cert);
 CONF_SETTER(mg_conf_set_auth_order);
 int  mg_conf_validate_access(conf_parse_t *cp, const mg_server_t *srv);
 void mg_conf_access_defaults(mg_server_t *srv);
+/* set_member.c: federation (mcp_member and its block, the separators);
+ * what they need of their location, and their defaults */
+CONF_SETTER(mg_conf_member);
+CONF_SETTER(mg_conf_set_prefix);
+CONF_SETTER(mg_conf_set_tools_glob);
+CONF_SETTER(mg_conf_set_tool_rename);
+CONF_SETTER(mg_conf_set_fed_sep);
+int mg_conf_validate_members(
+    conf_parse_t *cp, const mg_server_t *srv, mg_location_t *loc);
+int mg_conf_members_defaults(mg_conf_t *conf, mg_location_t *loc);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER

@@ -57,11 +57,13 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 {
 	mg_upstream_t *u;
 
+	if (loc->members != NULL) /* set_member.c */
+		return MG_OK;
 	if (loc->builtin == NULL && loc->pass == NULL)
 		return mg_conf_error_at(cp, &loc->pos,
 		    "location \"%s\" has no "
-		    "handler: add \"mcp_builtin NAME;\" or \"mcp_pass "
-		    "UPSTREAM;\"",
+		    "handler: add \"mcp_builtin NAME;\", \"mcp_pass "
+		    "UPSTREAM;\" or \"mcp_member UPSTREAM;\"",
 		    loc->path);
 	if (loc->builtin != NULL && loc->pass != NULL)
 		return mg_conf_error_at(cp, &loc->pos,
@@ -214,7 +216,8 @@ mg_conf_validate(conf_parse_t *cp)
 		    mg_conf_validate_access(cp, srv) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
-			if (conf_validate_location(cp, loc) != MG_OK ||
+			if (mg_conf_validate_members(cp, srv, loc) != MG_OK ||
+			    conf_validate_location(cp, loc) != MG_OK ||
 			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK ||
 			    conf_validate_audience(cp, srv, loc->auth_jwt) !=
 				MG_OK ||
