@@ -139,11 +139,6 @@ on_headers(void *arg, mg_http_req_t *req)
 		    "endpoint at this path");
 		return 0;
 	}
-	if (loc->members != NULL) { /* until worker/fed*.c serves them */
-		mg_http_reply_error(req, 501, -32603,
-		    "Not Implemented: federated locations are not served yet");
-		return 0;
-	}
 	mg_http_req_set_body_timeout(req, loc->http.client_body_timeout);
 	return (size_t)loc->http.client_max_body_size;
 }
