@@ -8,7 +8,7 @@
 //   {"op":"list","what":"tools|prompts|resources|resourceTemplates",
 //    "has":[names or URIs], "lacks":[...], "min":N}
 //       every page is read (nextCursor followed); "has" must all be there,
-//       "lacks" none, at least "min" items in all
+//       "lacks" none, at least "min" items in all (exactly "count"), none twice
 //   {"op":"call","name":T,"args":{...},"text":SUBSTRING}   a tool's text content
 //   {"op":"call","name":T,"args":{...},"error":SUBSTRING}  refused: the error (or an
 //       isError result) must contain SUBSTRING
@@ -87,6 +87,10 @@ async function step(s) {
             if (names.includes(n)) fail(what, `${n} listed: ${JSON.stringify(names)}`);
         if (s.min !== undefined && names.length < s.min)
             fail(what, `${names.length} items, fewer than ${s.min}`);
+        if (s.count !== undefined && names.length !== s.count)
+            fail(what, `${names.length} items, not ${s.count}`);
+        if (new Set(names).size !== names.length)
+            fail(what, `listed twice: ${names.filter((n, i) => names.indexOf(n) !== i)}`);
         ok(`${what}: ${names.length} items in ${pages} page(s)`);
         return;
     }
