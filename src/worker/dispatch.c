@@ -444,8 +444,7 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		return;
 	}
 	/* a federated route: to every member, or on to the one */
-	if (ex->loc->members != NULL &&
-	    mg_ex_fed(ex, m, &body, &len) == MG_OK)
+	if (ex->loc->members != NULL && mg_ex_fed(ex, m, &body, &len) == MG_OK)
 		return;
 	if (ex->upstream != NULL) {
 		mg_ex_relay_modern(ex, m, body, len);
@@ -510,6 +509,11 @@ mg_ex_post(mg_mcp_ex_t *ex)
 	    h.version != NULL && mg_ex_known_old(h.version) &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026 &&
 	    mg_ex_post_relay_plain(ex, text, len) == MG_OK)
+		return;
+	/* and the most common on a federated route */
+	if (ex->loc->members != NULL && mg_phase_message_none(ex->loc) &&
+	    h.version != NULL && mg_ex_known_old(h.version) &&
+	    mg_ex_post_fed_plain(ex, text, len) == MG_OK)
 		return;
 	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
 		mg_ex_refuse(ex, 400, err.id, err.code, err.message);

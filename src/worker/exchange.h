@@ -295,7 +295,10 @@ void mg_ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 /* fed.c: a message on a federated route.  MG_OK: answered, or on its
  * way to the members; MG_DECLINED: it goes to one member, ex->member,
  * as on an mcp_pass route (ex->upstream and *BODY set for it). */
-int  mg_ex_fed(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len);
+int mg_ex_fed(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len);
+/* The same for the common call of a 2025 client, unparsed (mg_rpc_peek):
+ * MG_OK: on its way, or answered; MG_DECLINED: mg_ex_fed's turn. */
+int  mg_ex_post_fed_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
 void mg_ex_fed_free(mg_mcp_ex_t *ex);
 /* A routed request's answer: member MSG as the client sees it, in OUT;
  * MG_DECLINED: nothing to send. */

@@ -143,6 +143,10 @@ mg_ex_check_session(mg_mcp_ex_t *ex)
 	const char  *token = mg_http_req_header(ex->req, "Mcp-Session-Id");
 	mg_session_t s;
 
+	/* opened already (a federated route's, before it chose a member):
+	 * one AES-GCM open a request is enough */
+	if (ex->session != 0 && ex->sess != NULL)
+		return MG_OK;
 	if (token == NULL) {
 		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Bad Request: Mcp-Session-Id header is required");

@@ -263,15 +263,108 @@ mg_ex_fed(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len)
 	return MG_OK;
 }
 
+/* A name that needs no escape in JSON, so it can be written as it is. */
+static int
+plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			return 0;
+	return 1;
+}
+
+/*
+ * The common call of a 2025 client, looked at without a tree (PK, from
+ * mg_rpc_peek): a tools/call, prompts/get or resources/read whose name
+ * or URI is plain, to a member of the 2025 revisions; its body is BODY
+ * with the member's own name put in place of the client's, and it goes
+ * on as on that member's route without being parsed.  MG_DECLINED: the
+ * full path's turn (mg_ex_fed).
+ */
+static int
+fed_plain(mg_mcp_ex_t *ex, mg_rpc_peek_t *pk, const char *body, size_t len)
+{
+	const mg_member_t *mb = NULL;
+	const char        *at, *u;
+	size_t             n, head;
+	char               own[512];
+	int                kind = -1;
+
+	if (strcmp(pk->method, "tools/call") == 0)
+		kind = MG_FED_TOOL;
+	else if (strcmp(pk->method, "prompts/get") == 0)
+		kind = MG_FED_PROMPT;
+	else if (strcmp(pk->method, "resources/read") != 0)
+		return MG_DECLINED;
+	at = kind >= 0 ? pk->name : pk->uri;
+	n = kind >= 0 ? pk->name_len : pk->uri_len;
+	if (at == NULL)
+		return MG_DECLINED;
+	if (kind >= 0 ? mg_fed_name_in(ex->loc, kind, at, n, &mb, own,
+			    sizeof(own)) != MG_OK
+		      : mg_fed_uri_in(ex->loc, at, n, &mb, &u, &n) != MG_OK ||
+		    n >= sizeof(own))
+		return MG_DECLINED;
+	if (kind < 0) {
+		memcpy(own, u, n);
+		own[n] = '\0';
+		n = pk->uri_len;
+	}
+	if (mb->upstream->protocol == MG_PROTOCOL_2026 || !plain_name(own))
+		return MG_DECLINED;
+	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk->method);
+	mg_ex_copy_token_n(ex->tool, sizeof(ex->tool), at, n);
+	if (mg_ex_check_session(ex) != MG_OK ||
+	    mg_ex_fed_member_blob(ex, mb) != MG_OK)
+		return MG_OK; /* answered */
+	head = (size_t)(at - body);
+	free(ex->fed_body);
+	if ((ex->fed_body = malloc(len - n + strlen(own) + 1)) == NULL) {
+		mg_ex_refuse(
+		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return MG_OK;
+	}
+	memcpy(ex->fed_body, body, head);
+	memcpy(ex->fed_body + head, own, strlen(own));
+	memcpy(ex->fed_body + head + strlen(own), at + n, len - head - n);
+	ex->fed_body[len - n + strlen(own)] = '\0';
+	ex->req_id = pk->id; /* taken over */
+	pk->id = NULL;
+	ex->member = mb;
+	ex->upstream = mb->upstream;
+	ex->fed_seen = 1;
+	mg_ex_relay(ex, ex->fed_body, strlen(ex->fed_body));
+	return MG_OK;
+}
+
+int
+mg_ex_post_fed_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
+{
+	mg_rpc_peek_t pk;
+	int           rc = MG_DECLINED;
+
+	if (mg_rpc_peek(body, len, &pk) != MG_OK)
+		return MG_DECLINED;
+	if (pk.kind == MG_RPC_REQUEST)
+		rc = fed_plain(ex, &pk, body, len);
+	mg_rpc_peek_clear(&pk);
+	return rc;
+}
+
 /* A routed request's answer from its member, as the client sees it. */
 int
 mg_ex_fed_seen(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
 {
 	struct json_object  *root, *id;
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok;
 
-	if (tok == NULL)
+	/* what has no URI and is no request or notification (most answers
+	 * to a tool) reads the same in the client's names: as it came */
+	if (memmem(msg, len, "\"uri\"", 5) == NULL &&
+	    memmem(msg, len, "\"method\"", 8) == NULL)
+		return MG_DECLINED;
+	if ((tok = json_tokener_new()) == NULL)
 		return MG_DECLINED;
 	root = json_tokener_parse_ex(tok, msg, (int)len);
 	json_tokener_free(tok);

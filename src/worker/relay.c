@@ -389,8 +389,8 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Method", 0, headers);
 			if (ex->fed_name != NULL) /* the member's */
-				evbuffer_add_printf(headers,
-				    "Mcp-Name: %s\r\n", ex->fed_name);
+				evbuffer_add_printf(
+				    headers, "Mcp-Name: %s\r\n", ex->fed_name);
 			else
 				mg_http_req_copy_headers(
 				    ex->req, "Mcp-Name", 0, headers);
