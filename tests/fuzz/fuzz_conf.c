@@ -13,7 +13,7 @@
  *     location has one handler, every mcp_pass its upstream, every
  *     auth_jwt it enforces an issuer and one source of keys, at least one
  *     worker; a federated location's members their upstreams, at most
- *     32, prefixes apart and without the separator.
+ *     32, prefixes apart and without either separator.
  * The parser may only read the two files: open(2) and glob(3) are wrapped
  * (the link's --wrap) so that "include /dev/zero;" or "include /e*;" read
  * nothing outside the directory.
@@ -216,7 +216,8 @@ check_members(const mg_location_t *l)
 	for (const mg_member_t *m = l->members; m; m = m->next, n++) {
 		FUZZ_ASSERT(m->upstream != NULL && m->index == n &&
 			(m->prefix == NULL ||
-			    strstr(m->prefix, l->name_sep) == NULL),
+			    (strstr(m->prefix, l->name_sep) == NULL &&
+				strstr(m->prefix, l->uri_sep) == NULL)),
 		    "location %s: member %s", l->path, m->name);
 		for (const mg_member_t *o = l->members; o != m; o = o->next)
 			FUZZ_ASSERT(m->prefix != o->prefix &&
