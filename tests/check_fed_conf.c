@@ -154,6 +154,9 @@ static const refusal_t fed_refusals[] = {
 	{ FED("mcp_member demo { prefix a.b; }\nmcp_name_separator .;\n"),
 	    "the prefix \"a.b\" of member \"demo\" holds the name separator "
 	    "\".\" in " NAME ":5" },
+	{ FED("mcp_member demo { prefix a-b; }\nmcp_uri_separator -;\n"),
+	    "the prefix \"a-b\" of member \"demo\" holds the URI separator "
+	    "\"-\" in " NAME ":5" },
 	{ FED("mcp_member demo { prefix a/b; }\n"),
 	    "invalid value \"a/b\" in \"prefix\" directive (1 to 64 of A-Z a-z "
 	    "0-9 _ . -, or off) in " NAME ":5" },

@@ -457,6 +457,7 @@ START_TEST(test_ids)
 
 	id = json_object_new_int(7);
 	o = mg_fed_id_out(demo, id);
+	json_object_put(id);
 	ck_assert_str_eq(json_object_get_string(o), "fed3:7");
 	ck_assert_int_eq(mg_fed_id_in(loc, o, &member, &id), MG_OK);
 	ck_assert_int_eq(member, 3);

@@ -243,6 +243,11 @@ conf_member_prefix(
 		    "the prefix \"%s\" of member \"%s\" holds the name "
 		    "separator \"%s\"",
 		    p, m->name, sep);
+	if (p != NULL && loc->uri_sep != NULL && strstr(p, loc->uri_sep))
+		return mg_conf_error_at(cp, &m->pos,
+		    "the prefix \"%s\" of member \"%s\" holds the URI "
+		    "separator \"%s\"",
+		    p, m->name, loc->uri_sep);
 	return MG_OK;
 }
 
