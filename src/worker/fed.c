@@ -107,12 +107,17 @@ owner_of(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, struct json_object *obj,
 			own[n] = '\0';
 		}
 	}
+	if ((rc != MG_OK || mb == NULL) && kind < 0) {
+		/* as a server answers a URI it does not have */
+		snprintf(why, sizeof(why), "Resource not found: %.400s",
+		    json_object_get_string(v));
+		fed_error(ex, m->id, -32002, why);
+		return NULL;
+	}
 	if (rc != MG_OK || mb == NULL) {
 		snprintf(why, sizeof(why),
 		    "Invalid params: no %s \"%.400s\" here",
-		    kind == MG_FED_TOOL         ? "tool"
-			: kind == MG_FED_PROMPT ? "prompt"
-						: "resource",
+		    kind == MG_FED_TOOL ? "tool" : "prompt",
 		    json_object_get_string(v));
 		fed_error(ex, m->id, MG_RPC_INVALID_PARAMS, why);
 		return NULL;
@@ -157,6 +162,8 @@ route_to(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const mg_member_t *mb,
 	ex->member = mb;
 	ex->upstream = mb->upstream;
 	ex->fed_seen = 1;
+	if (!mb->upstream->forward_token && mb->upstream->exchange == NULL)
+		ex->bearer = NULL; /* kept for another member */
 	/* the relay's own code takes the id again */
 	json_object_put(ex->req_id);
 	ex->req_id = NULL;
@@ -333,6 +340,8 @@ fed_plain(mg_mcp_ex_t *ex, mg_rpc_peek_t *pk, const char *body, size_t len)
 	ex->member = mb;
 	ex->upstream = mb->upstream;
 	ex->fed_seen = 1;
+	if (!mb->upstream->forward_token && mb->upstream->exchange == NULL)
+		ex->bearer = NULL; /* kept for another member */
 	mg_ex_relay(ex, ex->fed_body, strlen(ex->fed_body));
 	return MG_OK;
 }

@@ -157,6 +157,17 @@ mg_fed_new(mg_mcp_ex_t *ex, const char *what, void (*done)(mg_fed_t *f))
 	return f;
 }
 
+/* The client's bearer token on Q, for a member that takes it only. */
+void
+mg_fed_token(const mg_mcp_ex_t *ex, const mg_member_t *m, mg_relay_req_t *q)
+{
+	if (!m->upstream->forward_token && m->upstream->exchange == NULL)
+		return;
+	q->token = ex->bearer;
+	q->token_len = ex->bearer_len;
+	q->token_exp = ex->bearer_exp;
+}
+
 /* Does member M speak only 2026-07-28 while the client speaks 2025?
  * Then its legs go over the reverse bridge. */
 static int
@@ -271,6 +282,7 @@ mg_fed_leg(mg_fed_t *f, const mg_member_t *m, const char *method,
 		q.headers = (const char *)evbuffer_pullup(headers, -1);
 	}
 	q.caps = ex->caps;
+	mg_fed_token(ex, m, &q);
 	f->pending++;
 	if (ex->ctx->proxy == NULL ||
 	    (l->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) == NULL) {
@@ -400,6 +412,7 @@ mg_fed_tell_all(mg_mcp_ex_t *ex, const char *method, const char *body,
 			q.headers_len = evbuffer_get_length(headers);
 			q.headers = (const char *)evbuffer_pullup(headers, -1);
 		}
+		mg_fed_token(ex, m, &q);
 		if (ex->ctx->proxy != NULL)
 			mg_proxy_open(ex->ctx->proxy, &q, &mg_answer_ignore);
 		if (headers != NULL)

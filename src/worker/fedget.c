@@ -96,6 +96,7 @@ get_leg(mg_fed_t *f, const mg_member_t *m)
 	mg_ex_fed_init(ex, &q.init, &q.init_len);
 	q.version = mg_ex_fed_version(ex);
 	q.version_len = strlen(q.version);
+	mg_fed_token(ex, m, &q);
 	if (ex->ctx->proxy != NULL &&
 	    (l->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) != NULL)
 		f->pending++;

@@ -241,6 +241,7 @@ listen_leg(mg_fed_t *f, const mg_member_t *m, mg_rpc_msg_t *msg)
 	q.headers = (const char *)evbuffer_pullup(h, -1);
 	q.headers_len = evbuffer_get_length(h);
 	q.caps = ex->caps;
+	mg_fed_token(ex, m, &q);
 	if (ex->ctx->proxy != NULL &&
 	    (l->relay = mg_proxy_open(ex->ctx->proxy, &q, &o)) != NULL) {
 		l->done = 0;

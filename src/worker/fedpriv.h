@@ -51,6 +51,10 @@ void mg_fed_refuse(mg_fed_t *f);
 void mg_fed_tell_all(mg_mcp_ex_t *ex, const char *method, const char *body,
     size_t len, int method_http);
 
+/* The client's bearer token on Q, for a member that takes it only. */
+void mg_fed_token(
+    const mg_mcp_ex_t *ex, const mg_member_t *m, mg_relay_req_t *q);
+
 /* fedsess.c: the members' sessions in the token */
 void mg_ex_fed_sid(
     const mg_mcp_ex_t *ex, const mg_member_t *m, char *out, size_t outlen);
