@@ -40,7 +40,7 @@ function fail(what, details) {
     process.exit(1);
 }
 const overall = setTimeout(() => fail(current, 'overall timeout of 60 s exceeded'), 60_000);
-process.on('unhandledRejection', e => fail(current, `unhandled rejection: ${e?.message ?? e}`));
+process.on('unhandledRejection', e => fail(current, `unhandled rejection: ${e?.stack ?? e}`));
 
 function expect(cond, what) {
     if (!cond) throw new Error(what);
@@ -64,6 +64,11 @@ const elicited = [];
 const SAMPLE_TEXT = 'sampled by the peers test';
 const ROOTS = [{ uri: 'file:///peers/root', name: 'the peers root' }];
 const logged = [];
+// started C TOOL TEXT: the toggle TOOL says it started
+async function started(c, tool, text) {
+    const r = await c.call(tool, {});
+    expect(!r.isError && texts(r)[0]?.startsWith(text), `${tool}: got ${show(r)}`);
+}
 // until WHAT COND [MS] [POLL]: COND holds within MS (POLL runs before each look)
 async function until(what, cond, ms = 8000, poll = async () => {}) {
     for (let t = 0; t < ms; t += 100) {
@@ -79,12 +84,13 @@ function onSample(request) {
 }
 function onElicit(request) {
     elicited.push(request.params);
+    if (request.params?.mode === 'url') return { action: 'accept' };
     return { action: 'accept', content: { name: 'Ada Lovelace', check: true, email: 'ada@example.com' } };
 }
 
 async function connect() {
     const info = { name: 'mcpgw-peers-test', version: '1.0.0' };
-    const capabilities = { sampling: {}, elicitation: { form: {} } };
+    const capabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
     // roots for server-everything only (server-filesystem would take the
     // client's roots for its own allowed directories); v1 only: 2026-07-28
     // deprecates them
@@ -135,7 +141,21 @@ async function connect() {
         prompt: (name, args) => client.getPrompt({ name, arguments: args }, T),
         read: uri => client.readResource({ uri }, T),
         complete: params => client.complete(params, T),
-        setLevel: level => client.setLoggingLevel(level, T)
+        setLevel: level => client.setLoggingLevel(level, T),
+        // subscribe URI ON: the resource's notifications/resources/updated
+        // go to ON until close(): resources/subscribe (2025) or a
+        // subscriptions/listen stream (2026-07-28)
+        subscribe: async (uri, on) => {
+            if (sdk === 'v1') {
+                client.setNotificationHandler(ResourceUpdatedNotificationSchema, on);
+                await client.subscribeResource({ uri }, T);
+                return { close: () => client.unsubscribeResource({ uri }, T) };
+            }
+            client.setNotificationHandler('notifications/resources/updated', on);
+            const sub = await client.listen({ resourceSubscriptions: [uri] }, T);
+            expect(show(sub.honoredFilter.resourceSubscriptions) === show([uri]), `honored ${show(sub.honoredFilter)}`);
+            return sub;
+        }
     };
     return c;
 }
@@ -245,25 +265,22 @@ const everything = [
         expect(!r.isError && texts(r)[0].startsWith('Current MCP Roots (1 total):') &&
             texts(r)[0].includes('1. the peers root\n   URI: file:///peers/root'), `got ${show(r)}`);
     }, 'no roots in 2026-07-28'],
-    ['simulated logging and subscribed resource updates (both every 5 s)', async c => {
+    ['resources/subscribe (v1) or subscriptions/listen (v2), toggle-subscriber-updates: notifications/resources/updated (every 5 s)', async c => {
         const uri = 'demo://resource/dynamic/text/1';
         const updated = [];
-        c.raw.setNotificationHandler(ResourceUpdatedNotificationSchema, n => updated.push(n.params.uri));
+        const sub = await c.subscribe(uri, n => updated.push(n.params.uri));
+        await started(c, 'toggle-subscriber-updates', 'Started simulated resource updated notifications for session');
+        await until(`no notifications/resources/updated for ${uri}: ${show(updated)}`, () => updated.includes(uri));
+        await c.call('toggle-subscriber-updates', {});
+        await sub.close();
+    }],
+    ['logging/setLevel debug, toggle-simulated-logging: notifications/message (every 5 s)', async c => {
         await c.setLevel('debug');
         logged.length = 0;
-        await c.raw.subscribeResource({ uri }, T);
-        const started = async (tool, text) => {
-            const r = await c.call(tool, {});
-            expect(!r.isError && texts(r)[0]?.startsWith(text), `${tool}: got ${show(r)}`);
-        };
-        await started('toggle-subscriber-updates', 'Started simulated resource updated notifications for session');
-        await started('toggle-simulated-logging', 'Started simulated, random-leveled logging for session');
-        await until(`no notifications/resources/updated for ${uri}: ${show(updated)}`, () => updated.includes(uri));
+        await started(c, 'toggle-simulated-logging', 'Started simulated, random-leveled logging for session');
         await until(`no notifications/message: ${show(logged)}`, () => logged.some(l => / ?level.?message/i.test(l.data)));
         await c.call('toggle-simulated-logging', {});
-        await c.call('toggle-subscriber-updates', {});
-        await c.raw.unsubscribeResource({ uri }, T);
-    }, 'no logging/setLevel, resources/subscribe in 2026-07-28'],
+    }, 'no logging/setLevel in 2026-07-28'],
     ['tools/call trigger-sampling-request: the client samples', async c => {
         const r = await c.call('trigger-sampling-request', { prompt: 'the peers prompt', maxTokens: 7 });
         expect(sampled.length === 1 && sampled[0].maxTokens === 7 &&
@@ -279,6 +296,30 @@ const everything = [
         const all = texts(r).join('\n');
         expect(!r.isError && all.includes('✅ User provided the requested information!') && all.includes('Ada Lovelace') &&
             all.includes('ada@example.com'), `got ${show(r)}`);
+    }],
+    ['tools/call trigger-url-elicitation: error -32042 with its elicitation, then the retry elicits the URL', async c => {
+        const args = { url: 'https://example.com/peers', elicitationId: `${tag}-url`, errorPath: true };
+        let err;
+        try {
+            const r = await c.call('trigger-url-elicitation', args);
+            err = { result: r };
+        } catch (e) {
+            err = e;
+        }
+        const want = err?.data?.elicitations?.[0];
+        expect(err?.code === -32042 && want?.mode === 'url' && want.url === 'https://modelcontextprotocol.io',
+            `expected error -32042 with a URL elicitation, got ${show({ code: err?.code, message: err?.message, data: err?.data, result: err?.result })}`);
+        const before = elicited.length;
+        const r = await c.call('trigger-url-elicitation', args);
+        const asked = elicited.slice(before);
+        // (2026-07-28 removed URL mode's elicitationId: the v2 client does not see it)
+        expect(asked.length === 1 && asked[0].mode === 'url' && asked[0].url === args.url &&
+            (sdk === 'v2' || asked[0].elicitationId === args.elicitationId), `the handler saw ${show(asked)}`);
+        expect(!r.isError && texts(r)[0] === `✅ User completed the URL elicitation flow.\nElicitation ID: ${args.elicitationId}\nURL: ${args.url}`,
+            `got ${show(r)}`);
+    }],
+    ['tools/list lists trigger-url-elicitation (the client declared elicitation.url)', async c => {
+        hasAll(names(await c.tools()), ['trigger-url-elicitation', 'get-roots-list'].slice(0, sdk === 'v1' ? 2 : 1), 'tools');
     }]
 ];
 
@@ -309,16 +350,16 @@ const memory = [
         const g = JSON.parse(r.contents?.[0]?.text ?? 'null');
         expect(r.contents[0].mimeType === 'application/json' && g?.entities?.some(e => e.name === `${tag}-a`), `got ${show(r)}`);
     }],
-    ['resources/subscribe, then add_observations: notifications/resources/updated', async c => {
+    ['resources/subscribe (v1) or subscriptions/listen (v2), then add_observations: notifications/resources/updated', async c => {
+        const uri = 'memory://knowledge-graph';
         const updated = [];
-        c.raw.setNotificationHandler(ResourceUpdatedNotificationSchema, n => updated.push(n.params.uri));
-        await c.raw.subscribeResource({ uri: 'memory://knowledge-graph' }, T);
+        const sub = await c.subscribe(uri, n => updated.push(n.params.uri));
         const r = await c.call('add_observations', { observations: [{ entityName: `${tag}-b`, contents: ['seen'] }] });
         expect(!r.isError, `got ${show(r)}`);
-        for (let i = 0; i < 40 && updated.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 50));
-        expect(show(updated) === show(['memory://knowledge-graph']), `updates ${show(updated)}`);
-        await c.raw.unsubscribeResource({ uri: 'memory://knowledge-graph' }, T);
-    }, 'resources/subscribe is not in 2026-07-28'],
+        await until(`no notifications/resources/updated: ${show(updated)}`, () => updated.length > 0, 4000);
+        expect(show(updated) === show([uri]), `updates ${show(updated)}`);
+        await sub.close();
+    }],
     ['tools/call search_nodes and open_nodes', async c => {
         const s = await c.call('search_nodes', { query: `${tag}-b` });
         const g = s.structuredContent ?? JSON.parse(texts(s)[0]);
@@ -403,7 +444,7 @@ async function main() {
         try {
             await run(c);
         } catch (e) {
-            fail(current, e?.message ?? String(e));
+            fail(current, e?.stack ?? String(e));
         }
         process.stdout.write(`ok - ${current} (${sdk})\n`);
     }
