@@ -64,6 +64,12 @@ const elicited = [];
 const SAMPLE_TEXT = 'sampled by the peers test';
 const ROOTS = [{ uri: 'file:///peers/root', name: 'the peers root' }];
 const logged = [];
+// capsAre C WANT: the server's capabilities, as the client has them, are WANT (keys sorted)
+function capsAre(c, want) {
+    const sorted = v => (v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map(k => [k, sorted(v[k])])) : v);
+    const got = c.raw.getServerCapabilities();
+    expect(JSON.stringify(sorted(got)) === JSON.stringify(sorted(want)), `capabilities ${show(got)}, expected ${show(want)}`);
+}
 // started C TOOL TEXT: the toggle TOOL says it started
 async function started(c, tool, text) {
     const r = await c.call(tool, {});
@@ -162,6 +168,10 @@ async function connect() {
 
 // ---- the cases -------------------------------------------------------------------------
 const everything = [
+    ['capabilities (v2: without tasks: mcpgw passes them, the SDK v2 client keeps none)', async c => capsAre(c, {
+        logging: {}, completions: {}, prompts: { listChanged: true }, resources: { subscribe: true, listChanged: true },
+        tools: { listChanged: true }, ...(sdk === 'v1' && { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } })
+    })],
     ['tools/list: the tools, sampling and elicitation ones too', async c => {
         hasAll(names(await c.tools()), ['echo', 'get-sum', 'get-tiny-image', 'get-structured-content',
             'get-resource-reference', 'trigger-long-running-operation', 'trigger-sampling-request',
@@ -383,15 +393,14 @@ const memory = [
         }
         expect(r.isError === true, `expected an error, got ${show(r)}`);
     }],
-    ['logging/setLevel, where offered', async c => {
-        if (!c.raw.getServerCapabilities()?.logging) return void process.stdout.write('# memory: no logging capability\n');
-        expect(show(await c.setLevel('info')) === '{}', 'not an empty result');
-    }]
+    ['capabilities: tools and resources (subscribe), no logging or prompts', async c =>
+        capsAre(c, { resources: { subscribe: true, listChanged: true }, tools: { listChanged: true } })]
 ];
 
 const root = process.env.PEERS_FS_ROOT;
 const outside = process.env.PEERS_FS_OUTSIDE;
 const fsCases = [
+    ['capabilities: tools only', async c => capsAre(c, { tools: { listChanged: true } })],
     ['tools/list', async c => hasAll(names(await c.tools()), ['read_text_file', 'write_file', 'list_directory',
         'create_directory', 'edit_file', 'get_file_info', 'list_allowed_directories'], 'tools')],
     ['tools/call list_allowed_directories: the temp dir', async c => {
