@@ -123,7 +123,8 @@ struct upx {
 	char         *refusal;      /* the error answered (uptools.c) */
 	struct event *later;        /* an answer given without the upstream */
 	int           step;
-	int           reinit; /* this answer is a 404 to retry */
+	int           reinit;    /* this answer is a 404 to retry */
+	int           forgot400; /* a 400 that may name the session */
 	int           retried, conn_retried;
 	struct event *timer;
 	/* the upstream's own credentials (upcred.c) */

@@ -97,8 +97,11 @@ async function step(s) {
     if (s.op === 'call' || s.op === 'progress') {
         let r, err, progress = 0;
         try {
-            r = await client.callTool({ name: s.name, arguments: s.args ?? {} }, undefined,
-                s.op === 'progress' ? { onprogress: () => progress++ } : undefined);
+            // (v1: callTool(params, resultSchema, options); v2: callTool(params, options))
+            const opts = s.op === 'progress' ? { onprogress: () => progress++ } : undefined;
+            r = sdk === 'v1'
+                ? await client.callTool({ name: s.name, arguments: s.args ?? {} }, undefined, opts)
+                : await client.callTool({ name: s.name, arguments: s.args ?? {} }, opts);
         } catch (e) {
             err = e;
         }
