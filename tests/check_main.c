@@ -33,6 +33,7 @@ main(void)
 		oauth_suite,
 		tokcache_suite,
 		policy_suite,
+		stdiosup_suite,
 	};
 	SRunner *sr;
 	int      failed;
