@@ -70,19 +70,33 @@ err_keep(proc_t *p, const char *line, size_t len)
 }
 
 static void
+err_dropped(const proc_t *p, long dropped)
+{
+	mg_warn("stdio upstream \"%s\" pid %d: %ld lines of stderr dropped "
+		"(more than %d in %d ms)",
+	    p->up->name, (int)p->pid, dropped, STDIO_ERR_BURST,
+	    STDIO_ERR_WINDOW);
+}
+
+/* The process has exited: the lines dropped in its last window. */
+void
+mg_stdio_err_flush(proc_t *p)
+{
+	if (p->rate.dropped > 0)
+		err_dropped(p, p->rate.dropped);
+	p->rate.dropped = 0;
+}
+
+static void
 err_log(proc_t *p, const char *line, size_t len)
 {
 	long dropped;
 
 	err_keep(p, line, len);
-	if (!mg_stdio_errrate(&p->rate, mg_stdio_mono_ms(), &dropped)) {
+	if (!mg_stdio_errrate(&p->rate, mg_stdio_mono_ms(), &dropped))
 		return;
-	}
 	if (dropped > 0)
-		mg_warn("stdio upstream \"%s\" pid %d: %ld lines of stderr "
-			"dropped (more than %d in %d ms)",
-		    p->up->name, (int)p->pid, dropped, STDIO_ERR_BURST,
-		    STDIO_ERR_WINDOW);
+		err_dropped(p, dropped);
 	mg_info("stdio upstream \"%s\" pid %d: %.*s", p->up->name, (int)p->pid,
 	    (int)len, line);
 }

@@ -514,6 +514,7 @@ proc_gone(proc_t *p, int status)
 		pipe_drain(p->err);
 		mg_stdio_err_read(p->err, p);
 	}
+	mg_stdio_err_flush(p);
 	p->exited = 1;
 	mg_stdio_status(status, how, sizeof(how));
 	mg_stdio_why(p, how, why, sizeof(why));

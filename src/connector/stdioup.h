@@ -182,6 +182,7 @@ size_t mg_stdio_errline(const char *buf, size_t len, size_t max, size_t *used);
  * ended (0: none, or it has not ended). */
 int  mg_stdio_errrate(mg_stdio_rate_t *r, int64_t now, long *report);
 void mg_stdio_err_read(struct bufferevent *bev, void *arg);
+void mg_stdio_err_flush(proc_t *p);
 /* "exited with code 3", "exited on signal 9 (Killed)" */
 void mg_stdio_status(int status, char *buf, size_t size);
 /* WHY, and the first stderr lines of P if it never answered */
