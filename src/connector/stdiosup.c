@@ -70,6 +70,24 @@ sup_later(evutil_socket_t fd, short what, void *arg)
 	mg_stdsup_initialize(p, p->init, strlen(p->init));
 }
 
+/* The requests that waited on DEAD, not sent yet (they came while it
+ * was starting), wait on P instead. */
+static void
+sup_move_waiting(proc_t *dead, proc_t *p)
+{
+	mg_stdx_t **pp = &dead->xs, *x;
+
+	while ((x = *pp) != NULL) {
+		if (x->body == NULL || x->get || x->bridged) {
+			pp = &x->next;
+			continue;
+		}
+		*pp = x->next;
+		x->next = NULL;
+		mg_stdx_attach(x, p);
+	}
+}
+
 void
 mg_stdsup_restart(proc_t *dead, const char *why)
 {
@@ -93,6 +111,7 @@ mg_stdsup_restart(proc_t *dead, const char *why)
 	dead->init = NULL;
 	p->live = 1;
 	p->restarts = n + 1;
+	sup_move_waiting(dead, p);
 	if (delay == 0)
 		mg_warn("stdio upstream \"%s\" pid %d %s: restarting it at "
 			"once (restart %d in a row)",
