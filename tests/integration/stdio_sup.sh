@@ -366,7 +366,29 @@ else
 	check_failed "the third session: $(cat "$MG_TMP/q3.code") after $took ms: $(cat "$MG_TMP/q3.out")"
 fi
 
+# ---- a reload: the old connector's servers stop, none restarts ---------------------------------
+cp "$MG_TMP/noexec.sh" "$MG_TMP/gone.sh" # (mcpgw -t checks them again)
+chmod 755 "$MG_TMP/gone.sh" "$MG_TMP/noexec.sh"
+OLDCONN=$(mg_role_pids "$MG_MASTER" connector)
+OLDKIDS=$(mg_children "$OLDCONN")
+nrestarts=$(grep -c 'restarting it' "$MG_TMP/error.log")
+kill -HUP "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/error.log'" || fail "the reload did not finish within 10 s"
+if mg_wait 10 "! kill -0 $OLDCONN 2> /dev/null"; then
+	left=
+	for p in $OLDKIDS; do kill -0 "$p" 2> /dev/null && left="$left $p"; done
+	[ -z "$left" ] && [ "$(grep -c 'restarting it' "$MG_TMP/error.log")" = "$nrestarts" ] &&
+		ok "a reload: the old connector's $(mg_count "$OLDKIDS") stdio servers stopped, and none was restarted" ||
+		check_failed "after the reload: left:$left; restarts: $(grep -F 'restarting it' "$MG_TMP/error.log" | tail -n 3)"
+else
+	check_failed "the old connector $OLDCONN still runs 10 s after the reload"
+fi
+
 # ---- stopping: nothing restarts, nothing is left --------------------------------------------
+code=$(call /mem "$M" read_graph '{}')
+[ "$code" = 200 ] && grep -q 'supervised' "$MG_TMP/post.out" &&
+	ok "after the reload the mem session gets a new process of the new connector at its next request" ||
+	check_failed "the mem session after the reload: $code $(cat "$MG_TMP/post.out")"
 CONN=$(mg_role_pids "$MG_MASTER" connector)
 KIDS=$(mg_children "$CONN")
 kill -QUIT "$MG_MASTER"
