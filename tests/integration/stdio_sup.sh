@@ -52,7 +52,11 @@ case $NODE in
 /*) ;;
 *) NODE=$(cd "$(dirname "$NODE")" && pwd)/$(basename "$NODE") ;;
 esac
-FED=$MG_SRCDIR/tests/fed/node_modules/@modelcontextprotocol
+FED=$MG_SRCDIR/tests/fed/node_modules
+# make distcheck: the unpacked tree has none; the source tree's (as
+# MG_PROXY_NODE_MODULES for tests/proxy)
+[ -e "$FED" ] || FED=${MG_FED_NODE_MODULES:-$FED}
+FED=$FED/@modelcontextprotocol
 for m in server-memory server-filesystem server-everything; do
 	[ -e "$FED/$m/dist/index.js" ] || fail "tests/fed/node_modules has no $m (run tests/fed's npm ci)"
 done
