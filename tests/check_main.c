@@ -34,6 +34,7 @@ main(void)
 		tokcache_suite,
 		policy_suite,
 		fedname_suite,
+		stdiosup_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -26,5 +26,6 @@ Suite *oauth_suite(void);
 Suite *tokcache_suite(void);
 Suite *policy_suite(void);
 Suite *fedname_suite(void);
+Suite *stdiosup_suite(void);
 
 #endif

@@ -55,6 +55,9 @@ static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 static const conf_bounds_t max_message_size_bounds = { 1024,
 	16 * 1024 * 1024 - 1024, 16 * 1024 * 1024 - 1024 };
 static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
+static const conf_bounds_t process_queue_bounds = { 0, 100000, 16 };
+static const conf_bounds_t process_queue_timeout_bounds = { 100, 3600000,
+	10000 };
 static const conf_bounds_t token_cache_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
@@ -269,6 +272,12 @@ const conf_command_t mg_commands[] = {
 	    0, NULL },
 	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
 	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
+	{ "process_queue", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, process_queue), 0, &process_queue_bounds },
+	{ "process_queue_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, process_queue_timeout), 0,
+	    &process_queue_timeout_bounds },
+	{ "cwd", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_cwd, 0, 0, NULL },
 	{ "header", MG_CTX_UPSTREAM, 2, 2, mg_conf_set_header, 0, 0, NULL },
 	{ "header_secret_file", MG_CTX_UPSTREAM, 2, 2,
 	    mg_conf_set_header_secret, 0, 0, NULL },

@@ -340,6 +340,12 @@ typedef struct mg_upstream {
 	char        **command;
 	mg_conf_pos_t command_pos;
 	int           max_processes;
+	/* new sessions waiting for one of them to end: at most
+	 * process_queue, each process_queue_timeout ms (stdiowait.c) */
+	int           process_queue;
+	int64_t       process_queue_timeout;
+	char         *cwd; /* cwd DIR: where the command runs */
+	mg_conf_pos_t cwd_pos;
 	char        **headers; /* "Name: value" lines, nheaders */
 	size_t        nheaders;
 	int64_t       connect_timeout; /* ms */

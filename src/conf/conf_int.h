@@ -152,6 +152,7 @@ CONF_SETTER(mg_conf_set_auth_algorithms);
 /* set_upcred.c */
 CONF_SETTER(mg_conf_set_header_secret);
 CONF_SETTER(mg_conf_set_env);
+CONF_SETTER(mg_conf_set_cwd);
 CONF_SETTER(mg_conf_set_env_secret);
 CONF_SETTER(mg_conf_oauth_client);
 CONF_SETTER(mg_conf_set_token_url);
@@ -189,5 +190,6 @@ CONF_SETTER(mg_conf_include);
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */
 int mg_conf_validate_upcred(conf_parse_t *cp, const mg_upstream_t *u);
+int mg_conf_validate_stdio(conf_parse_t *cp, const mg_upstream_t *u);
 
 #endif

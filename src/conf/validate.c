@@ -243,7 +243,8 @@ mg_conf_validate(conf_parse_t *cp)
 			    "upstream \"%s\" runs a command: \"header\" and "
 			    "the ssl_ directives are for a \"server\"",
 			    u->name);
-		if (mg_conf_validate_upcred(cp, u) != MG_OK)
+		if (mg_conf_validate_upcred(cp, u) != MG_OK ||
+		    mg_conf_validate_stdio(cp, u) != MG_OK)
 			return MG_ERROR;
 	}
 	return MG_OK;

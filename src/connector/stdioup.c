@@ -27,9 +27,11 @@
  *     else to the session's GET stream; a request that no stream can
  *     carry is answered with an error at once, so the server does not
  *     wait for a client that will never hear it.
- * A process that exits ends its exchanges with an error; its session then
- * has no process, and the next request starts one again under the same
- * session id, with the client's initialize params.
+ * A process that exits ends its exchanges with an error naming how it
+ * ended; a live session's process is restarted at once (stdiosup.c),
+ * and the session's requests wait for it.  A session with no process
+ * (the connector restarted) gets one at its next request, under the same
+ * session id, initialized with the client's initialize params.
  *
  * A 2026-07-28 client has no session: its requests go over the bridge
  * (stdiobridge.c), one process per upstream for all such clients,
@@ -106,6 +108,7 @@ stdx_free(mg_stdx_t *x)
 {
 	/* on its process still: what it was yet to refuse is written */
 	mg_upask_free(&x->ask);
+	mg_stdwait_leave(x);
 	stdx_detach(x);
 	if (x->timer)
 		event_free(x->timer);
@@ -116,6 +119,7 @@ stdx_free(mg_stdx_t *x)
 	free(x->body);
 	free(x->call);
 	free(x->lines);
+	free(x->init);
 	json_object_put(x->listen_id);
 	json_object_put(x->filter);
 	json_object_put(x->token);
@@ -178,8 +182,8 @@ stdx_refuse_data(mg_stdx_t *x, int status, int code, const char *message,
 	evbuffer_free(b);
 }
 
-static void
-stdx_refuse(mg_stdx_t *x, int status, int code, const char *message)
+void
+mg_stdx_refuse(mg_stdx_t *x, int status, int code, const char *message)
 {
 	stdx_refuse_data(x, status, code, message, NULL);
 }
@@ -315,13 +319,14 @@ proc_reinitialized(proc_t *p, struct json_object *m)
 		    p->up->name, (int)p->pid);
 		for (x = p->xs; x != NULL; x = next) {
 			next = x->next;
-			stdx_refuse(x, 404, -32001, "Session not found");
+			mg_stdx_refuse(x, 404, -32001, "Session not found");
 		}
 		mg_stdio_stop(p, "its initialize failed");
 		return;
 	}
 	mg_stdio_write(p, STDIO_INITIALIZED, sizeof(STDIO_INITIALIZED) - 1);
 	p->ready = 1;
+	p->live = 1;
 	for (x = p->xs; x != NULL && !p->stopping; x = next) {
 		next = x->next;
 		if (x->body != NULL)
@@ -378,6 +383,13 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		 * leaves none */
 		mg_stdx_head(
 		    x, 200, MG_RESP_JSON, version[0] ? p->sid : "", version);
+		if (version[0] != '\0' && x->init != NULL) {
+			/* kept to initialize a restart (stdiosup.c) */
+			p->live = 1;
+			free(p->init);
+			p->init = x->init;
+			x->init = NULL;
+		}
 		x->ops.data(x->ops.arg, line, len);
 		mg_stdx_end(x, 0, NULL);
 		if (version[0] == '\0')
@@ -485,7 +497,8 @@ stdx_go(evutil_socket_t fd, short what, void *arg)
 	}
 	if (x->refuse_status != 0) {
 		stdx_detach(x);
-		stdx_refuse(x, x->refuse_status, x->refuse_code, x->refuse_why);
+		mg_stdx_refuse(
+		    x, x->refuse_status, x->refuse_code, x->refuse_why);
 		return;
 	}
 	if (x->method == MG_HTTP_DELETE) {
@@ -501,6 +514,14 @@ stdx_go(evutil_socket_t fd, short what, void *arg)
 		mg_stdbridge_go(x);
 	else if (x->p != NULL && x->p->ready && x->body != NULL)
 		mg_stdx_send(x);
+	else if (x->p != NULL && x->body != NULL && x->up->read_timeout > 0) {
+		/* its process is (re)starting: it waits, read_timeout at most
+		 */
+		struct timeval tv = { x->up->read_timeout / 1000,
+			(x->up->read_timeout % 1000) * 1000 };
+
+		evtimer_add(x->timer, &tv);
+	}
 }
 
 void
@@ -511,29 +532,19 @@ mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
 	x->refuse_why = why;
 }
 
-/* A process for X's session: a new one for an initialize; the session's;
- * or, when it has none (any more), a new one that we initialize first
- * with the client's params, under the same session id.  NULL (and X set
- * to be refused): none. */
+/* A process for X's session: a new one for an initialize; the session's
+ * (one that restarts included); or, when it has none (the connector
+ * restarted), a new one that we initialize first with the client's
+ * params, under the same session id.  NULL (and X set to be refused, or
+ * waiting): none. */
 static proc_t *
 stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 {
 	mg_stdio_t *s = x->s;
 	proc_t     *p;
-	char        sid[48];
 
-	if (x->initialize) {
-		snprintf(sid, sizeof(sid), "stdio-%016llx%016llx",
-		    (unsigned long long)mg_sesstab_new_id(),
-		    (unsigned long long)mg_sesstab_new_id());
-		if ((p = mg_stdio_spawn(s, x->up, sid)) == NULL)
-			mg_stdx_refuse_later(x, 503, STDIO_ERR,
-			    "the stdio server could not be started (see the "
-			    "error log); try again later");
-		else
-			p->ready = 1;
-		return p;
-	}
+	if (x->initialize)
+		return mg_stdwait_open(x);
 	if ((p = mg_stdio_find(s, x->up, req->sid)) != NULL)
 		return p;
 	if (strncmp(req->sid, "stdio-", 6) != 0 || req->init_len == 0 ||
@@ -550,22 +561,11 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 	mg_info("upstream \"%s\": a session had no process: initializing "
 		"pid %d with the client's params",
 	    x->up->name, (int)p->pid);
-	{
-		struct evbuffer *b = evbuffer_new();
-
-		if (b == NULL) {
-			mg_stdio_stop(p, "out of memory");
-			mg_stdx_refuse_later(
-			    x, 503, STDIO_ERR, "out of memory");
-			return NULL;
-		}
-		evbuffer_add_printf(b,
-		    "{\"jsonrpc\":\"2.0\",\"id\":" STDIO_REINIT_ID
-		    ",\"method\":\"initialize\",\"params\":%.*s}",
-		    (int)req->init_len, req->init);
-		mg_stdio_write(p, (const char *)evbuffer_pullup(b, -1),
-		    evbuffer_get_length(b));
-		evbuffer_free(b);
+	if ((p->init = strndup(req->init, req->init_len)) == NULL ||
+	    mg_stdsup_initialize(p, req->init, req->init_len) != MG_OK) {
+		mg_stdio_stop(p, "out of memory");
+		mg_stdx_refuse_later(x, 503, STDIO_ERR, "out of memory");
+		return NULL;
 	}
 	return p;
 }
@@ -644,6 +644,8 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 		}
 		memcpy(x->body, req->body, req->body_len);
 		x->body_len = req->body_len;
+		if (x->initialize)
+			x->init = mg_stdwait_params(req->body, req->body_len);
 	}
 	if ((p = stdx_proc(x, req)) == NULL)
 		return x;

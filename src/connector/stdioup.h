@@ -20,8 +20,16 @@ struct json_object;
 #define STDIO_ERR -32000 /* JSON-RPC code of upstream failures */
 #define STDIO_LINE_MAX (MG_IPC_MAX_FRAME - 4096) /* one message */
 #define STDIO_ERR_LINE 1024                      /* of stderr, logged */
-#define STDIO_TERM_MS 1000 /* stdin closed, then SIGTERM */
-#define STDIO_KILL_MS 2000 /* SIGTERM, then SIGKILL */
+#define STDIO_ERR_BURST 50     /* stderr lines logged per window */
+#define STDIO_ERR_WINDOW 10000 /* ms */
+#define STDIO_ERR_HEAD 4       /* stderr lines kept for a failed start */
+#define STDIO_ERR_HEAD_LEN 160 /* bytes of each */
+#define STDIO_GONE_MS 300      /* a pipe closed: its exit status awaited */
+#define STDIO_BACKOFF_MS 500   /* the second restart in a row */
+#define STDIO_BACKOFF_MAX 30000
+#define STDIO_STABLE_MS 10000 /* ran this long: its restarts count anew */
+#define STDIO_TERM_MS 1000    /* stdin closed, then SIGTERM */
+#define STDIO_KILL_MS 2000    /* SIGTERM, then SIGKILL */
 #define STDIO_REINIT_ID "\"mcpgw-reinitialize\""
 /* What follows our own initialize's answer (written with sizeof - 1: a
  * hand-counted length once cut its closing brace, and the servers
@@ -67,7 +75,20 @@ struct mg_stdx {
 	struct json_object *token;
 	/* a subscriptions/listen: its id, and what it agreed to */
 	struct json_object *listen_id, *filter;
+	/* an initialize: the client's params (JSON), kept by its process */
+	char *init;
+	/* an initialize waiting for a process (stdiowait.c) */
+	mg_stdx_t    *qnext;
+	struct event *qtimer;
+	int           queued;
 };
+
+/* stderr lines logged in a window, and dropped (stdioerr.c) */
+typedef struct {
+	int64_t window; /* ms (monotonic): when it began */
+	int     lines;
+	long    dropped;
+} mg_stdio_rate_t;
 
 struct proc {
 	mg_stdio_t          *s;
@@ -85,6 +106,22 @@ struct proc {
 	int                  drain;      /* its session ended: stop it once its
 					    last request is answered */
 	struct event *kill;              /* SIGKILL if still there */
+	/* supervision (stdiosup.c): the client's initialize params, kept
+	 * to initialize a restarted process; LIVE: its session was
+	 * initialized (a process that exits then is restarted); a process
+	 * not started yet (pid 0) waits for LATER (its backoff) */
+	char         *init;
+	int           live;
+	int           crashed; /* a pipe closed and it did not exit */
+	const char   *eof_why;
+	int           restarts; /* in a row, each soon after the last */
+	int64_t       started_ms;
+	struct event *later;
+	char          session[48]; /* its sid, kept when stopping */
+	/* stderr (stdioerr.c): its first lines, for a failed start */
+	char            errhead[STDIO_ERR_HEAD * (STDIO_ERR_HEAD_LEN + 3)];
+	int             errhead_lines;
+	mg_stdio_rate_t rate;
 	/* the bridge's process: its 2026-07-28 clients' (stdiobridge.c) */
 	int                 bridge;
 	char               *binit;        /* its answer to our initialize */
@@ -102,6 +139,9 @@ struct mg_stdio {
 	struct event_base *base;
 	proc_t            *procs;
 	int               *running; /* by upstream index */
+	int               *queued;  /* by upstream index (stdiowait.c) */
+	mg_stdx_t         *queue;   /* initializes waiting, oldest first */
+	int                closing; /* stopping: no more starts */
 	size_t             nup;
 	struct event      *sigchld;
 	int                nprocs;
@@ -122,14 +162,63 @@ int mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg);
 void    mg_stdio_free(mg_stdio_t *s);
 proc_t *mg_stdio_find(mg_stdio_t *s, const mg_upstream_t *up, const char *sid);
 proc_t *mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid);
+/* A process of UP counted and listed, not started (pid 0); NULL: out of
+ * memory.  mg_stdio_exec starts it: MG_OK, or MG_ERROR (logged). */
+proc_t *mg_stdio_proc_new(
+    mg_stdio_t *s, const mg_upstream_t *up, const char *sid);
+int     mg_stdio_exec(proc_t *p);
+void    mg_stdio_proc_free(proc_t *p);
+int64_t mg_stdio_mono_ms(void);
 void    mg_stdio_stop(proc_t *p, const char *why);
 int     mg_stdio_write(proc_t *p, const char *msg, size_t len);
 
 /* stdioup.c */
 void mg_stdio_line(proc_t *p, const char *line, size_t len);
-void mg_stdx_end(mg_stdx_t *x, int code, const char *message);
-void mg_stdx_head(
-    mg_stdx_t *x, int status, int kind, const char *sid, const char *version);
+void mg_stdx_refuse(mg_stdx_t *x, int status, int code, const char *message);
+
+/* stdioerr.c: a process's stderr, to the error log */
+/* The next line in BUF (LEN bytes): its length without its end (\n or
+ * \r\n), at most MAX; *USED: the bytes it takes, its end included (a
+ * line longer than MAX: its first MAX bytes, then the rest); 0: no
+ * whole line yet, and fewer than MAX bytes. */
+size_t mg_stdio_errline(const char *buf, size_t len, size_t max, size_t *used);
+/* May a line be logged at NOW (ms)?  STDIO_ERR_BURST lines a
+ * STDIO_ERR_WINDOW; *REPORT: the lines dropped in the window that just
+ * ended (0: none, or it has not ended). */
+int  mg_stdio_errrate(mg_stdio_rate_t *r, int64_t now, long *report);
+void mg_stdio_err_read(struct bufferevent *bev, void *arg);
+void mg_stdio_err_flush(proc_t *p);
+/* "exited with code 3", "exited on signal 9 (Killed)" */
+void mg_stdio_status(int status, char *buf, size_t size);
+/* WHY, and the first stderr lines of P if it never answered */
+void mg_stdio_why(const proc_t *p, const char *status, char *buf, size_t n);
+
+/* stdiosup.c: restarts, with backoff */
+/* The delay before the restart that follows N quick ones (0: the
+ * first, at once; then STDIO_BACKOFF_MS doubling to STDIO_BACKOFF_MAX). */
+int64_t mg_stdsup_delay(int n);
+/* P, the process of a live session, ended (WHY) not by us: another takes
+ * its place under the same session id (logged). */
+void mg_stdsup_restart(proc_t *p, const char *why);
+/* Our initialize of P with INIT (the client's params): MG_OK, or
+ * MG_ERROR (P is stopping). */
+int mg_stdsup_initialize(proc_t *p, const char *init, size_t len);
+
+/* stdiowait.c: new sessions' processes, or their wait at max_processes */
+/* The params of the client's initialize BODY (JSON text), or NULL. */
+char *mg_stdwait_params(const char *body, size_t len);
+/* A new session's process for X (an initialize); NULL: none (logged). */
+proc_t *mg_stdx_new_session(mg_stdx_t *x);
+/* Its process, or its place in the queue (NULL, X not to be refused),
+ * or NULL with X set to be refused. */
+proc_t *mg_stdwait_open(mg_stdx_t *x);
+int     mg_stdwait_enter(mg_stdx_t *x);
+void    mg_stdwait_leave(mg_stdx_t *x);
+void    mg_stdwait_slot(mg_stdio_t *s, const mg_upstream_t *up);
+void    mg_stdwait_refuse_all(mg_stdio_t *s, const char *why);
+void    mg_stdx_end(mg_stdx_t *x, int code, const char *message);
+void    mg_stdx_head(
+       mg_stdx_t *x, int status, int kind, const char *sid, const char *version);
 void mg_stdx_attach(mg_stdx_t *x, proc_t *p);
 void mg_stdx_send(mg_stdx_t *x);
 void mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why);
