@@ -136,6 +136,7 @@ struct mg_mcp_ex {
 	char              *fed_body; /* its body, in the member's names */
 	char              *fed_name; /* its Mcp-Name for the member */
 	int                fed_seen; /* the member's messages are rewritten */
+	const char        *fed_lei;  /* the member's Last-Event-ID */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -304,6 +305,11 @@ void mg_ex_fed_free(mg_mcp_ex_t *ex);
  * MG_DECLINED: nothing to send. */
 int mg_ex_fed_seen(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
+/* A member's SSE event id as the client gets it: "fed<N>-" and the
+ * member's own, so that a GET with it as Last-Event-ID resumes at that
+ * member (fedget.c).  MG_DECLINED: too long, sent as it is. */
+int mg_ex_fed_event_id(
+    const mg_mcp_ex_t *ex, const char *id, char *out, size_t outlen);
 /* fedget.c: the session's GET stream and DELETE, merged */
 void mg_ex_fed_get(mg_mcp_ex_t *ex);
 void mg_ex_fed_delete(mg_mcp_ex_t *ex);

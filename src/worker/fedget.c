@@ -110,10 +110,60 @@ get_none(mg_fed_t *f)
 	(void)f;
 }
 
+int
+mg_ex_fed_event_id(
+    const mg_mcp_ex_t *ex, const char *id, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "fed%d-%s", ex->member->index, id);
+
+	return n > 0 && (size_t)n < outlen ? MG_OK : MG_DECLINED;
+}
+
+/* A Last-Event-ID of a member's stream (mg_ex_fed_event_id): the member
+ * and its own id; NULL: none of ours. */
+static const mg_member_t *
+resumed_member(const mg_mcp_ex_t *ex, const char *lei, const char **own)
+{
+	char *end;
+	long  i;
+
+	if (lei == NULL || strncmp(lei, "fed", 3) != 0 || lei[3] < '0' ||
+	    lei[3] > '9')
+		return NULL;
+	i = strtol(lei + 3, &end, 10);
+	if (*end != '-' || end[1] == '\0' || i >= ex->loc->nmembers)
+		return NULL;
+	*own = end + 1;
+	for (const mg_member_t *m = ex->loc->members; m != NULL; m = m->next)
+		if (m->index == i)
+			return m;
+	return NULL;
+}
+
 void
 mg_ex_fed_get(mg_mcp_ex_t *ex)
 {
-	mg_fed_t *f = mg_fed_new(ex, "to the GET stream", get_none);
+	const char        *own;
+	const mg_member_t *m = resumed_member(
+	    ex, mg_http_req_header(ex->req, "Last-Event-ID"), &own);
+	mg_fed_t *f;
+
+	/* a member's stream resumed: that member's, as on its own route */
+	if (m != NULL && m->upstream->protocol != MG_PROTOCOL_2026) {
+		if (mg_ex_fed_member_blob(ex, m) != MG_OK) {
+			mg_ex_refuse(ex, 500, NULL, MG_RPC_INTERNAL_ERROR,
+			    "out of memory");
+			return;
+		}
+		ex->member = m;
+		ex->upstream = m->upstream;
+		ex->fed_seen = 1;
+		ex->fed_lei = own;
+		ex->get_stream = 1;
+		mg_ex_relay(ex, "", 0);
+		return;
+	}
+	f = mg_fed_new(ex, "to the GET stream", get_none);
 
 	if (f == NULL) {
 		mg_ex_refuse(
@@ -124,7 +174,7 @@ mg_ex_fed_get(mg_mcp_ex_t *ex)
 	ex->get_stream = 1;
 	mg_ex_stream_begin(ex);
 	/* an upstream of 2026-07-28 has no GET stream */
-	for (const mg_member_t *m = ex->loc->members; m != NULL; m = m->next)
+	for (m = ex->loc->members; m != NULL; m = m->next)
 		if (m->upstream->protocol != MG_PROTOCOL_2026)
 			get_leg(f, m);
 }
