@@ -29,13 +29,39 @@ get_head(void *arg, int status, int kind, const char *sid, const char *version)
 		l->code = -32000; /* no stream: its end comes */
 }
 
+/* A list change that another member's of the same list made a moment
+ * ago says nothing new: the client lists again once, and gets every
+ * member's. */
+#define FED_CHANGE_MS 200
+
+static int
+change_said(mg_fed_t *f, const char *msg, size_t len)
+{
+	static const char *const kinds[] = { "notifications/tools/list_changed",
+		"notifications/prompts/list_changed",
+		"notifications/resources/list_changed" };
+	int64_t now;
+
+	for (size_t i = 0; i < MG_NELEM(kinds); i++) {
+		if (memmem(msg, len, kinds[i], strlen(kinds[i])) == NULL)
+			continue;
+		now = mg_ex_now_ms();
+		if (f->changed[i] != 0 && now - f->changed[i] < FED_CHANGE_MS)
+			return 1;
+		f->changed[i] = now;
+		return 0;
+	}
+	return 0;
+}
+
 static void
 get_message(mg_fed_leg_t *l, const char *msg, size_t len)
 {
 	mg_mcp_ex_t     *ex = l->fed->ex;
 	struct evbuffer *out;
 
-	if (ex->req == NULL || l->code != 0 || len == 0)
+	if (ex->req == NULL || l->code != 0 || len == 0 ||
+	    change_said(l->fed, msg, len))
 		return;
 	out = evbuffer_new();
 	ex->member = l->member;

@@ -33,6 +33,8 @@ struct mg_fed {
 	int                 no_answer; /* a notification: none expected */
 	struct event       *timer;
 	struct json_object *data; /* the caller's */
+	int64_t             changed[3]; /* ms: the last list change passed
+					 * on, tools, prompts, resources */
 	mg_fed_leg_t        leg[MG_FED_MAX_MEMBERS];
 };
 

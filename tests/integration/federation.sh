@@ -17,7 +17,8 @@
 #    routing headers (Mcp-Name as the client wrote it);
 #  - policy on the names the client sees: mcp_deny tools/call demo__sleep
 #    refuses the call and cuts the list;
-#  - the GET stream carries a member's list change; DELETE ends it all.
+#  - the GET stream carries a member's list change, once when two members
+#    (everything and e2, one server) send it at once; DELETE ends it all.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
@@ -37,6 +38,7 @@ members='
             tool_rename test_simple_text simple;
             tools_deny test_error_handling;
         }
+        mcp_member e2;
         mcp_member down;
         mcp_member slow;
         mcp_member_timeout 1s;'
@@ -47,6 +49,7 @@ error_log $MG_TMP/error.log debug;
 shutdown_timeout 5s;
 upstream demo { server http://127.0.0.1:$MG_PORT/mcp/demo; }
 upstream everything { server http://127.0.0.1:$MG_PORT/mcp/everything; }
+upstream e2 { server http://127.0.0.1:$MG_PORT/mcp/everything; }
 upstream down { server http://127.0.0.1:$DOWN_PORT/mcp; connect_timeout 1s; }
 upstream slow { server http://127.0.0.1:$SLOW_PORT/mcp; read_timeout 30s; }
 server {
@@ -177,8 +180,12 @@ sleep 0.5
 post "$URL" '{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"test_trigger_tool_change","arguments":{}}}' > /dev/null
 mg_wait 3 "grep -q 'notifications/tools/list_changed' '$MG_TMP/get.sse'" ||
 	fail "no list change on the GET stream: $(cat "$MG_TMP/get.sse")"
-ok "the merged GET stream carries everything's notifications/tools/list_changed"
 wait
+# everything and e2 are one server: both members' streams said it
+[ "$(grep -c 'notifications/tools/list_changed' "$MG_TMP/get.sse")" = 1 ] ||
+	fail "the list change of two members came more than once: $(cat "$MG_TMP/get.sse")"
+ok "the merged GET stream carries everything's notifications/tools/list_changed, once for the two members that sent it"
+
 
 status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$URL" "${S[@]}")
 [ "$status" = 204 ] || fail "DELETE: $status"
