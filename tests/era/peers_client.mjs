@@ -16,7 +16,7 @@
 // and answers them with fixed values, so the server's requests to the client run end to end.
 // A case with a third element is not run with v2 (the reason: what 2026-07-28 lacks).
 // Output: one `ok - WHAT` per passed case, `# ...` notes; the first failure prints
-// `FAIL: WHAT: details` and exits 1.  An overall timeout of 60 s fails.
+// `FAIL: WHAT: details` and exits 1.  An overall timeout of 80 s fails.
 
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -39,7 +39,7 @@ function fail(what, details) {
     process.stdout.write(`FAIL: ${what}: ${details}\n`);
     process.exit(1);
 }
-const overall = setTimeout(() => fail(current, 'overall timeout of 60 s exceeded'), 60_000);
+const overall = setTimeout(() => fail(current, 'overall timeout of 80 s exceeded'), 80_000);
 process.on('unhandledRejection', e => fail(current, `unhandled rejection: ${e?.stack ?? e}`));
 
 function expect(cond, what) {

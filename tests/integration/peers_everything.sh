@@ -50,6 +50,8 @@ for sdk in v1 v2; do
 	peers_driver "$sdk via mcpgw stdio" $sdk everything "$GW/evs"
 done
 
+peers_everything_alive "after the SDK clients"
+
 # ---- the Inspector CLI -------------------------------------------------------------
 for url in "$DIRECT" "$GW/evh" "$GW/evs"; do
 	peers_cli "$url" '"name":"trigger-long-running-operation"' tools/list
@@ -96,5 +98,6 @@ else
 	check_failed "tools/list after the process was killed: $code $(head -c 600 "$MG_TMP/list2.out")"
 fi
 
+peers_everything_alive "at the end"
 peers_no_child_died
 px_done
