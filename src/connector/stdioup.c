@@ -284,14 +284,26 @@ progress_of(struct json_object *m)
 	return NULL;
 }
 
+/* May X carry a message of P naming no progressToken?  (On the bridge's:
+ * not a listen, nor a request parked for its client's retry.) */
+static int
+proc_may_carry(const proc_t *p, const mg_stdx_t *x)
+{
+	return !x->get && x->key != NULL && x->body == NULL &&
+	    (!p->bridge || (x->listen_id == NULL && !x->ask.parked));
+}
+
 /* The exchange that should carry a message of the process: the one it
  * names by progressToken, else the newest waiting request, else the GET
- * stream.  NULL: none. */
+ * stream.  NULL: none; *SHARED: a request of the bridge's process (many
+ * clients') with several waiting, none told (the newest of them got
+ * another client's elicitation, and answered it). */
 static mg_stdx_t *
-proc_carrier(proc_t *p, struct json_object *m)
+proc_carrier(proc_t *p, struct json_object *m, int *shared)
 {
 	char      *tok = progress_of(m);
 	mg_stdx_t *x, *newest = NULL, *get = NULL;
+	int        n = 0;
 
 	for (x = p->xs; x != NULL; x = x->next) {
 		if (tok != NULL && x->progress != NULL &&
@@ -299,11 +311,15 @@ proc_carrier(proc_t *p, struct json_object *m)
 			break;
 		if (x->get)
 			get = x;
-		else if (x->key != NULL && x->body == NULL)
+		else if (proc_may_carry(p, x)) {
 			newest = x;
+			n++;
+		}
 	}
 	free(tok);
-	return x != NULL ? x : newest != NULL ? newest : get;
+	*shared = x == NULL && p->bridge && n > 1 &&
+	    json_object_object_get_ex(m, "id", NULL);
+	return x != NULL ? x : *shared ? NULL : newest != NULL ? newest : get;
 }
 
 /* Our own initialize (a session whose process had gone) is answered:
@@ -406,11 +422,12 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	mg_stdx_t          *x;
 	struct json_object *id;
 	struct evbuffer    *b;
+	int                 shared;
 
 	/* the bridge's list changes and updates: to its listens */
 	if (p->bridge && mg_stdbridge_notify(p, m))
 		return;
-	x = proc_carrier(p, m);
+	x = proc_carrier(p, m, &shared);
 	if (x != NULL) {
 		stdx_rearm(x);
 		if (x->bridged)
@@ -429,7 +446,9 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	if ((b = evbuffer_new()) == NULL)
 		return;
 	mg_rpc_write_error(b, id, MG_RPC_INTERNAL_ERROR,
-	    "no stream to the client is open to carry this request", NULL);
+	    shared ? "several clients wait: whose request this is is unknown"
+		   : "no stream to the client is open to carry this request",
+	    NULL);
 	mg_stdio_write(
 	    p, (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
 	evbuffer_free(b);

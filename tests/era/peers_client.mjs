@@ -16,7 +16,7 @@
 // and answers them with fixed values, so the server's requests to the client run end to end.
 // A case with a third element is not run with v2 (the reason: what 2026-07-28 lacks).
 // Output: one `ok - WHAT` per passed case, `# ...` notes; the first failure prints
-// `FAIL: WHAT: details` and exits 1.  An overall timeout of 60 s fails.
+// `FAIL: WHAT: details` and exits 1.  An overall timeout of 80 s fails.
 
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -39,7 +39,7 @@ function fail(what, details) {
     process.stdout.write(`FAIL: ${what}: ${details}\n`);
     process.exit(1);
 }
-const overall = setTimeout(() => fail(current, 'overall timeout of 60 s exceeded'), 60_000);
+const overall = setTimeout(() => fail(current, 'overall timeout of 80 s exceeded'), 80_000);
 process.on('unhandledRejection', e => fail(current, `unhandled rejection: ${e?.stack ?? e}`));
 
 function expect(cond, what) {
@@ -88,13 +88,15 @@ function onSample(request) {
     sampled.push(request.params);
     return { model: 'peers-model', role: 'assistant', content: { type: 'text', text: SAMPLE_TEXT } };
 }
-function onElicit(request) {
-    elicited.push(request.params);
+// onElicit(WHO): a handler answering as WHO (each client its own)
+const onElicit = who => request => {
+    elicited.push({ who, ...request.params });
     if (request.params?.mode === 'url') return { action: 'accept' };
-    return { action: 'accept', content: { name: 'Ada Lovelace', check: true, email: 'ada@example.com' } };
-}
+    return { action: 'accept', content: { name: who, check: true, email: 'ada@example.com' } };
+};
 
-async function connect() {
+// connect [WHO]: a client of the SDK asked for, its elicitations answered as WHO
+async function connect(who = 'Ada Lovelace') {
     const info = { name: 'mcpgw-peers-test', version: '1.0.0' };
     const capabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
     // roots for server-everything only (server-filesystem would take the
@@ -106,7 +108,7 @@ async function connect() {
     if (sdk === 'v1') {
         client = new ClientV1(info, { capabilities });
         client.setRequestHandler(CreateMessageRequestSchema, onSample);
-        client.setRequestHandler(ElicitRequestSchema, onElicit);
+        client.setRequestHandler(ElicitRequestSchema, onElicit(who));
         if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: ROOTS }));
         client.setNotificationHandler(LoggingMessageNotificationSchema, n => logged.push(n.params));
         transport =
@@ -116,7 +118,7 @@ async function connect() {
     } else if (sdk === 'v2') {
         client = new ClientV2(info, { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } });
         client.setRequestHandler('sampling/createMessage', onSample);
-        client.setRequestHandler('elicitation/create', onElicit);
+        client.setRequestHandler('elicitation/create', onElicit(who));
         transport = new HttpV2(new URL(target));
     } else {
         fail('usage', 'node peers_client.mjs v1|v2 everything|memory|filesystem URL|stdio COMMAND...');
@@ -132,7 +134,7 @@ async function connect() {
         return onmessage.call(transport, m, ...rest);
     };
     const v = client.getServerVersion();
-    process.stdout.write(`# ${sdk} client, server ${v?.name} ${v?.version}\n`);
+    if (who === 'Ada Lovelace') process.stdout.write(`# ${sdk} client, server ${v?.name} ${v?.version}\n`);
     const c = {
         raw: client,
         wire,
@@ -306,6 +308,31 @@ const everything = [
         const all = texts(r).join('\n');
         expect(!r.isError && all.includes('✅ User provided the requested information!') && all.includes('Ada Lovelace') &&
             all.includes('ada@example.com'), `got ${show(r)}`);
+    }],
+    // PEERS_SHARED=1: the route's clients share one server process (the
+    // stdio bridge's), which says nothing of which call an elicitation is
+    // for: mcpgw may refuse one (the call fails) but never give it to
+    // another client.  Else every call gets its own answer.
+    ['three clients at once call trigger-elicitation-request: none is asked for another, none gets another\'s answer', async c => {
+        const others = await Promise.all(['Grace Hopper', 'Edsger Dijkstra'].map(who => connect(who)));
+        const before = elicited.length;
+        const whos = ['Ada Lovelace', 'Grace Hopper', 'Edsger Dijkstra'];
+        const rs = await Promise.all([c, ...others].map(x => x.call('trigger-elicitation-request', {})));
+        const asked = elicited.slice(before).map(e => e.who);
+        const refused = 'several clients wait: whose request this is is unknown';
+        const shared = process.env.PEERS_SHARED === '1';
+        let answered = 0;
+        rs.forEach((r, i) => {
+            const all = texts(r).join('\n');
+            const foreign = whos.filter(w => w !== whos[i] && all.includes(w));
+            expect(foreign.length === 0, `${whos[i]} got another's answer: ${show(r)}`);
+            if (!r.isError && all.includes(`"name": "${whos[i]}"`)) answered++;
+            else expect(shared && r.isError && all.includes(refused), `${whos[i]} got ${show(r)}`);
+        });
+        expect(asked.length === answered && new Set(asked).size === asked.length,
+            `the handlers ran for ${show(asked)}, ${answered} calls answered`);
+        process.stdout.write(`# three elicitations at once: ${answered} answered, ${3 - answered} refused\n`);
+        await Promise.all(others.map(x => x.raw.close()));
     }],
     ['tools/call trigger-url-elicitation: error -32042 with its elicitation, then the retry elicits the URL', async c => {
         const args = { url: 'https://example.com/peers', elicitationId: `${tag}-url`, errorPath: true };

@@ -9,7 +9,9 @@
 #    echo, get-sum, a bad argument, a long-running operation's progress,
 #    structured content, an image, an embedded resource, prompts,
 #    completion, resources and templates, logging/setLevel (v1), and the
-#    server's sampling and elicitation requests answered by the client;
+#    server's sampling and elicitation requests answered by the client,
+#    also three clients at once (none is asked for another: the stdio
+#    bridge's process, shared, may have one refused, never misrouted);
 #  - the MCP Inspector CLI through each route (and directly to the HTTP
 #    server), one method per run, each result checked;
 #  - a stdio session whose process is killed: the connector starts
@@ -47,8 +49,11 @@ peers_driver "direct http" v1 everything "$DIRECT"
 peers_driver "direct stdio" v1 everything stdio "$NODE" "$EV" stdio
 for sdk in v1 v2; do
 	peers_driver "$sdk via mcpgw http" $sdk everything "$GW/evh"
-	peers_driver "$sdk via mcpgw stdio" $sdk everything "$GW/evs"
+	# (v2: the stdio bridge's one process serves every client)
+	PEERS_SHARED=$([ $sdk = v2 ] && echo 1 || echo 0) peers_driver "$sdk via mcpgw stdio" $sdk everything "$GW/evs"
 done
+
+peers_everything_alive "after the SDK clients"
 
 # ---- the Inspector CLI -------------------------------------------------------------
 for url in "$DIRECT" "$GW/evh" "$GW/evs"; do
@@ -96,5 +101,6 @@ else
 	check_failed "tools/list after the process was killed: $code $(head -c 600 "$MG_TMP/list2.out")"
 fi
 
+peers_everything_alive "at the end"
 peers_no_child_died
 px_done

@@ -44,7 +44,7 @@ peers_driver() {
 	local what=$1
 	shift
 	PX_RC=0
-	timeout -k 5 90 "$NODE" "$DRIVER" "$@" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
+	timeout -k 5 100 "$NODE" "$DRIVER" "$@" > "$MG_TMP/node.out" 2>&1 || PX_RC=$?
 	sed -i "s/^ok - /ok - $what: /" "$MG_TMP/node.out"
 	px_report "peers_client.mjs $what"
 }
@@ -79,15 +79,16 @@ peers_no_child_died() {
 # peers_start_everything_http: server-everything's Streamable HTTP mode
 # on a free port, bound to 127.0.0.1 (it binds every interface and has no
 # option for it: bench/stdio/loopback.cjs, preloaded, adds the host):
-# $EVH_PORT, its endpoint http://127.0.0.1:$EVH_PORT/mcp.
+# $EVH_PORT, its endpoint http://127.0.0.1:$EVH_PORT/mcp, its pid $EVH_PID.
 peers_start_everything_http() {
 	local log i hex
 	EVH_PORT=$(free_port)
 	log=$MG_TMP/everything-http.log
 	PORT=$EVH_PORT "$NODE" --require "$MG_SRCDIR/bench/stdio/loopback.cjs" \
 		"$FED_MCP/server-everything/dist/index.js" streamableHttp > "$log" 2>&1 &
-	MG_BG_PIDS="$MG_BG_PIDS $!"
-	disown $!
+	EVH_PID=$!
+	MG_BG_PIDS="$MG_BG_PIDS $EVH_PID"
+	disown $EVH_PID
 	mg_wait 10 "grep -q 'listening on port $EVH_PORT' '$log' 2> /dev/null" ||
 		fail "server-everything streamableHttp did not listen on $EVH_PORT: $(tail -n 20 "$log")"
 	# listening (state 0A) on 127.0.0.1 only, nothing on any other address
@@ -98,4 +99,11 @@ peers_start_everything_http() {
 	else
 		fail "server-everything is not bound to loopback only: $(grep -E ":$hex " /proc/net/tcp /proc/net/tcp6)"
 	fi
+}
+
+# peers_everything_alive WHEN: server-everything (HTTP) still runs (else
+# a failed check, with its last words).
+peers_everything_alive() {
+	kill -0 "$EVH_PID" 2> /dev/null && ok "server-everything (HTTP, pid $EVH_PID) still runs $1" ||
+		check_failed "server-everything (HTTP, pid $EVH_PID) is gone $1: $(tail -n 20 "$MG_TMP/everything-http.log")"
 }
