@@ -792,7 +792,7 @@ static const refusal_t refused_upstream_servers[] = {
 	    ":3" },
 	{ "upstream u {\n server http://a/;\n protocol 2025;\n}",
 	    "invalid value \"2025\" in \"protocol\" directive (auto, "
-	    "2026-07-28 or 2025-11-25) in " NAME ":3" },
+	    "2026-07-28, 2025-11-25 or 2024-11-05) in " NAME ":3" },
 	{ "upstream u {\n"
 	  " server http://a/;\n"
 	  " protocol auto;\n"

@@ -240,6 +240,11 @@ mg_conf_validate(conf_parse_t *cp)
 			    "upstream \"%s\" runs a command: \"header\" and "
 			    "the ssl_ directives are for a \"server\"",
 			    u->name);
+		if (u->command != NULL && u->protocol == MG_PROTOCOL_2024)
+			return mg_conf_error_at(cp, &u->protocol_pos,
+			    "upstream \"%s\" runs a command: \"protocol "
+			    "2024-11-05\" (HTTP+SSE) is for a \"server\"",
+			    u->name);
 		if (mg_conf_validate_upcred(cp, u) != MG_OK)
 			return MG_ERROR;
 	}

@@ -35,6 +35,7 @@
 #include "transport.h"
 
 static void proc_gone(proc_t *p, int status);
+static void proc_link_gone(evutil_socket_t fd, short what, void *arg);
 
 /* ---- writing to a process --------------------------------------------- */
 
@@ -47,8 +48,10 @@ mg_stdio_write(proc_t *p, const char *msg, size_t len)
 	struct evbuffer *out;
 	size_t           from = 0;
 
-	if (p->stopping || p->in == NULL)
+	if (p->stopping || (p->link == NULL && p->in == NULL))
 		return MG_ERROR;
+	if (p->link != NULL)
+		return p->s->link->write(p, msg, len);
 	out = bufferevent_get_output(p->in);
 	for (size_t i = 0; i < len; i++)
 		if (msg[i] == '\n' || msg[i] == '\r') {
@@ -277,6 +280,26 @@ proc_fork(const mg_upstream_t *up, int in[2], int out[2], int err[2])
 	return pid;
 }
 
+/* P, new, a session on S's link rather than a process. */
+static proc_t *
+proc_link_open(
+    mg_stdio_t *s, proc_t *p, const mg_upstream_t *up, const char *sid)
+{
+	p->s = s;
+	p->up = up;
+	p->exited = 1; /* no pid: nothing to kill or reap */
+	snprintf(p->sid, sizeof(p->sid), "%s", sid);
+	if (s->link->open(p) != MG_OK) {
+		free(p);
+		return NULL;
+	}
+	p->next = s->procs;
+	s->procs = p;
+	s->running[up->index]++;
+	s->nprocs++;
+	return p;
+}
+
 proc_t *
 mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 {
@@ -291,6 +314,8 @@ mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
+	if (s->link != NULL)
+		return proc_link_open(s, p, up, sid);
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
 	    pipe2(err, O_CLOEXEC) != 0) {
 		mg_error("upstream \"%s\": pipe() failed: %s", up->name,
@@ -380,12 +405,21 @@ mg_stdio_stop(proc_t *p, const char *why)
 	p->sid[0] = '\0';
 	mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
 	    (int)p->pid, why);
-	snprintf(msg, sizeof(msg), "the stdio server stopped: %s", why);
+	snprintf(msg, sizeof(msg), "%s stopped: %s",
+	    p->link != NULL ? "the HTTP+SSE session" : "the stdio server", why);
 	while ((x = p->xs) != NULL)
 		mg_stdx_end(x, STDIO_ERR, msg);
 	if (p->in != NULL) {
 		bufferevent_free(p->in);
 		p->in = NULL;
+	}
+	if (p->link != NULL) {
+		/* freed on the next turn: its callers still hold it */
+		p->s->link->close(p);
+		if ((p->kill = evtimer_new(p->s->base, proc_link_gone, p)) !=
+		    NULL)
+			proc_arm(p, 0);
+		return;
 	}
 	if (p->exited)
 		return;
@@ -397,6 +431,17 @@ mg_stdio_stop(proc_t *p, const char *why)
 		proc_arm(p, p->termed ? STDIO_KILL_MS : STDIO_TERM_MS);
 	else if (!p->termed)
 		kill(p->pid, SIGTERM);
+}
+
+static void proc_free(proc_t *p);
+
+/* A link's session has stopped: it goes. */
+static void
+proc_link_gone(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	proc_free(arg);
 }
 
 static void
@@ -420,6 +465,8 @@ proc_free(proc_t *p)
 		bufferevent_free(p->err);
 	if (p->kill)
 		event_free(p->kill);
+	if (p->link != NULL)
+		s->link->free(p);
 	free(p->binit);
 	json_object_put(p->subs);
 	mg_stdtools_free(p);
@@ -494,7 +541,8 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- the interface ---------------------------------------------------- */
 
 mg_stdio_t *
-mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+mg_stdio_new_link(struct event_base *base, const mg_conf_t *conf,
+    const mg_transport_t *row, const mg_stdio_link_t *link)
 {
 	mg_stdio_t *s = calloc(1, sizeof(*s));
 	size_t      n = 0;
@@ -502,17 +550,30 @@ mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
 	if (s == NULL)
 		return NULL;
 	s->base = base;
+	s->row = row;
+	s->link = link;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	s->nup = n;
 	s->running = calloc(n ? n : 1, sizeof(*s->running));
+	if (s->running == NULL) {
+		mg_stdio_free(s);
+		return NULL;
+	}
+	if (link != NULL)
+		return s;
 	s->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, s);
-	if (s->running == NULL || s->sigchld == NULL ||
-	    evsignal_add(s->sigchld, NULL) != 0) {
+	if (s->sigchld == NULL || evsignal_add(s->sigchld, NULL) != 0) {
 		mg_stdio_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+mg_stdio_t *
+mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+{
+	return mg_stdio_new_link(base, conf, &mg_transport_stdio, NULL);
 }
 
 /*

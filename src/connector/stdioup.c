@@ -112,6 +112,7 @@ stdx_free(mg_stdx_t *x)
 	if (x->go)
 		event_free(x->go);
 	free(x->key);
+	free(x->ukey);
 	free(x->progress);
 	free(x->body);
 	free(x->call);
@@ -233,6 +234,10 @@ mg_stdx_send(mg_stdx_t *x)
 {
 	proc_t *p = x->p;
 
+	if (mg_stdx_own_id(x, p) != MG_OK) {
+		mg_stdx_end(x, STDIO_ERR, "out of memory");
+		return;
+	}
 	if (mg_stdio_write(p, x->body, x->body_len) != MG_OK)
 		return; /* X ended with the process */
 	free(x->body);
@@ -353,10 +358,7 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		free(key);
 		return;
 	}
-	for (x = p->xs; x != NULL; x = x->next)
-		if (x->key != NULL && x->body == NULL &&
-		    strcmp(x->key, key) == 0)
-			break;
+	x = mg_stdx_answered(p, key);
 	free(key);
 	if (x == NULL) {
 		mg_debug("upstream \"%s\": an answer to no waiting request "
@@ -364,6 +366,8 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		    p->up->name, (int)p->pid);
 		return;
 	}
+	if (x->ukey != NULL)
+		line = mg_stdx_client_id(x, m, &len);
 	if (x->sse) {
 		x->ops.event(x->ops.arg, NULL, -1, line, len);
 		mg_stdx_end(x, 0, NULL);
@@ -513,6 +517,13 @@ mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
 	x->refuse_why = why;
 }
 
+/* Our session ids: "stdio-", or the link's. */
+static const char *
+stdio_prefix(const mg_stdio_t *s)
+{
+	return s->link != NULL ? s->link->prefix : "stdio-";
+}
+
 /* A process for X's session: a new one for an initialize; the session's;
  * or, when it has none (any more), a new one that we initialize first
  * with the client's params, under the same session id.  NULL (and X set
@@ -525,7 +536,7 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 	char        sid[48];
 
 	if (x->initialize) {
-		snprintf(sid, sizeof(sid), "stdio-%016llx%016llx",
+		snprintf(sid, sizeof(sid), "%s%016llx%016llx", stdio_prefix(s),
 		    (unsigned long long)mg_sesstab_new_id(),
 		    (unsigned long long)mg_sesstab_new_id());
 		if ((p = mg_stdio_spawn(s, x->up, sid)) == NULL)
@@ -538,8 +549,8 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 	}
 	if ((p = mg_stdio_find(s, x->up, req->sid)) != NULL)
 		return p;
-	if (strncmp(req->sid, "stdio-", 6) != 0 || req->init_len == 0 ||
-	    req->init_len > STDIO_LINE_MAX) {
+	if (strncmp(req->sid, stdio_prefix(s), strlen(stdio_prefix(s))) != 0 ||
+	    req->init_len == 0 || req->init_len > STDIO_LINE_MAX) {
 		mg_stdx_refuse_later(x, 404, -32001, "Session not found");
 		return NULL;
 	}
@@ -594,7 +605,7 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
-	x->h.t = &mg_transport_stdio;
+	x->h.t = s->row;
 	x->s = s;
 	x->up = req->up;
 	x->ops = *ops;

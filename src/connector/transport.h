@@ -1,7 +1,7 @@
 /*
  * The connector's transports (private to connector/): how it reaches an
- * upstream, one row per way (Streamable HTTP(S), stdio; legacy HTTP+SSE
- * next), as nginx's upstream modules or OpenSMTPD's table backends.
+ * upstream, one row per way (Streamable HTTP(S), stdio, legacy
+ * HTTP+SSE), as nginx's upstream modules or OpenSMTPD's table backends.
  *
  * upstream.c chooses each upstream's row once, when the configuration is
  * loaded (mg_upstreams_new), and from then on only calls through it: a
@@ -60,6 +60,7 @@ struct mg_transport {
 
 extern const mg_transport_t mg_transport_http;
 extern const mg_transport_t mg_transport_stdio;
+extern const mg_transport_t mg_transport_sse;
 
 /* The row that serves UP; NULL if none does. */
 const mg_transport_t *mg_transport_for(const mg_upstream_t *up);

@@ -15,6 +15,8 @@
 
 /* The rows, in the order they are asked which upstreams they serve. */
 static const mg_transport_t *const transports[] = {
+	&mg_transport_sse, /* before http: a server URL with protocol
+			      2024-11-05 */
 	&mg_transport_http,
 	&mg_transport_stdio,
 };
