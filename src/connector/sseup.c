@@ -50,6 +50,9 @@ typedef struct {
 	struct evdns_base  *dns;
 	struct ssl_ctx_st **tls; /* by upstream index; NULL: http */
 	size_t              ntls;
+	/* protocol auto: found to speak HTTP+SSE, by upstream index */
+	unsigned char *learned;
+	int            detect; /* the exchange starting was handed over */
 } sse_state_t;
 
 typedef struct early {
@@ -66,18 +69,37 @@ typedef struct {
 	early_t                  *early;    /* messages before it, in order */
 	struct event             *wait;     /* for the endpoint */
 	int                       closed;
+	int detect; /* protocol auto: the status that refused our POST */
 } sselink_t;
 
 /* A message posted: its id (ours, JSON text), to answer a failure. */
 typedef struct {
 	sselink_t *l;
-	char       key[32]; /* "": none */
+	char       key[32];  /* "": none */
+	char       head[81]; /* its first bytes, for the log */
 } post_t;
 
 static sse_state_t *
 link_state(const proc_t *p)
 {
 	return p->s->link_state;
+}
+
+/* The session fails: why, in the words of a detection if it was one. */
+static void
+link_fail(sselink_t *l, const char *why)
+{
+	char msg[320];
+
+	if (l->detect && l->endpoint == NULL) {
+		snprintf(msg, sizeof(msg),
+		    "neither Streamable HTTP (it refused our POST with HTTP "
+		    "%d) nor HTTP+SSE (%s)",
+		    l->detect, why);
+		why = msg;
+	}
+	mg_warn("upstream \"%s\": %s", l->p->up->name, why);
+	mg_stdio_stop(l->p, why);
 }
 
 /* ---- connections ------------------------------------------------------ */
@@ -146,7 +168,7 @@ post_failed(post_t *pm, const char *why)
 	char    line[512];
 	int     n;
 
-	mg_warn("upstream \"%s\": %s", p->up->name, why);
+	mg_warn("upstream \"%s\": %s: %s", p->up->name, why, pm->head);
 	if (pm->key[0] == '\0' || pm->l->closed)
 		return;
 	n = snprintf(line, sizeof(line),
@@ -201,6 +223,8 @@ post_send(sselink_t *l, const char *msg, size_t len)
 		return MG_ERROR;
 	pm->l = l;
 	post_key(msg, len, pm->key, sizeof(pm->key));
+	snprintf(pm->head, sizeof(pm->head), "%.*s", (int)(len < 80 ? len : 80),
+	    msg);
 	if ((req = evhttp_request_new(post_done_cb, pm)) == NULL) {
 		free(pm);
 		return MG_ERROR;
@@ -326,9 +350,16 @@ link_endpoint(sselink_t *l, const char *data)
 	}
 	if ((l->endpoint = endpoint_resolve(p->up, data, why, sizeof(why))) ==
 	    NULL) {
-		mg_warn("upstream \"%s\": %s", p->up->name, why);
-		mg_stdio_stop(p, why);
+		link_fail(l, why);
 		return;
+	}
+	if (l->detect && !link_state(p)->learned[p->up->index]) {
+		link_state(p)->learned[p->up->index] = 1;
+		mg_notice("upstream \"%s\" speaks the 2024-11-05 HTTP+SSE "
+			  "transport (it refused our POST with HTTP %d and "
+			  "its GET stream names an endpoint): used from now "
+			  "on",
+		    p->up->name, l->detect);
 	}
 	evtimer_del(l->wait);
 	l->post = sse_conn(p,
@@ -360,9 +391,7 @@ link_event(void *arg, const mg_sse_event_t *ev)
 	if (strcmp(ev->type, "endpoint") == 0)
 		link_endpoint(l, ev->data);
 	else if (l->endpoint == NULL)
-		mg_stdio_stop(l->p,
-		    "its stream did not begin with an endpoint "
-		    "event");
+		link_fail(l, "its stream did not begin with an endpoint event");
 	else if (strcmp(ev->type, "message") == 0)
 		mg_stdio_line(l->p, ev->data, ev->data_len);
 	else
@@ -404,7 +433,7 @@ get_head_cb(struct evhttp_request *req, void *arg)
 		snprintf(why, sizeof(why),
 		    "GET %s answered HTTP %d (%.40s), not an SSE stream",
 		    l->p->up->server.path, status, ct ? ct : "no Content-Type");
-		mg_stdio_stop(l->p, why);
+		link_fail(l, why);
 		return -1;
 	}
 	/* an idle stream stays: no read timeout, TCP keep-alives instead */
@@ -436,7 +465,7 @@ get_done_cb(struct evhttp_request *req, void *arg)
 		    l->p->up->server.host, l->p->up->server.port);
 	else
 		snprintf(why, sizeof(why), "its SSE stream ended");
-	mg_stdio_stop(l->p, why);
+	link_fail(l, why);
 }
 
 static void
@@ -451,8 +480,7 @@ link_wait_cb(evutil_socket_t fd, short what, void *arg)
 	    "no endpoint event on its SSE stream within connect_timeout "
 	    "(%lld ms)",
 	    (long long)l->p->up->connect_timeout);
-	mg_warn("upstream \"%s\": %s", l->p->up->name, why);
-	mg_stdio_stop(l->p, why);
+	link_fail(l, why);
 }
 
 static int
@@ -466,6 +494,7 @@ link_open(proc_t *p)
 	if (l == NULL)
 		return MG_ERROR;
 	l->p = p;
+	l->detect = link_state(p)->detect;
 	p->link = l;
 	l->parser =
 	    mg_sse_parser_new((size_t)p->up->max_message_size, link_event, l);
@@ -569,12 +598,15 @@ sse_new(struct event_base *base, const mg_conf_t *conf,
 		n++;
 	st->ntls = n;
 	st->tls = calloc(n ? n : 1, sizeof(*st->tls));
+	st->learned = calloc(n ? n : 1, 1);
 	st->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	s = mg_stdio_new_link(base, conf, &mg_transport_sse, &sse_link);
-	if (st->tls == NULL || st->dns == NULL || s == NULL) {
+	if (st->tls == NULL || st->learned == NULL || st->dns == NULL ||
+	    s == NULL) {
 		if (st->dns != NULL)
 			evdns_base_free(st->dns, 0);
 		free(st->tls);
+		free(st->learned);
 		free(st);
 		if (s != NULL)
 			mg_stdio_free(s);
@@ -595,6 +627,7 @@ sse_free(void *state)
 	mg_stdio_free(s); /* its links' connections first */
 	evdns_base_free(st->dns, 0);
 	free(st->tls);
+	free(st->learned);
 	free(st);
 }
 
@@ -602,7 +635,25 @@ sse_free(void *state)
 static mg_upx_t *
 sse_start(void *state, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
-	return mg_transport_stdio.start(state, req, ops);
+	mg_stdio_t  *s = state;
+	sse_state_t *st = s->link_state;
+	mg_upx_t    *h;
+
+	st->detect = req->detect; /* for the link it may open */
+	h = mg_transport_stdio.start(state, req, ops);
+	st->detect = 0;
+	return h;
+}
+
+/* Under protocol auto, found to speak HTTP+SSE (its endpoint came). */
+static int
+sse_learned(void *state, const mg_upstream_t *up)
+{
+	mg_stdio_t  *s = state;
+	sse_state_t *st = s->link_state;
+
+	return up->index >= 0 && (size_t)up->index < st->ntls &&
+	    st->learned[up->index];
 }
 
 static void
@@ -656,5 +707,6 @@ const mg_transport_t mg_transport_sse = {
 	.version = sse_version,
 	.take_own = sse_take_own,
 	.stop_all = sse_stop_all,
+	.learned = sse_learned,
 	.free = sse_free,
 };

@@ -325,9 +325,7 @@ proc_reinitialized(proc_t *p, struct json_object *m)
 		mg_stdio_stop(p, "its initialize failed");
 		return;
 	}
-	mg_stdio_write(p,
-	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
-	    53);
+	mg_stdio_write(p, STDIO_INITIALIZED, sizeof(STDIO_INITIALIZED) - 1);
 	p->ready = 1;
 	for (x = p->xs; x != NULL && !p->stopping; x = next) {
 		next = x->next;

@@ -22,6 +22,10 @@
 
 typedef struct mg_transport mg_transport_t;
 
+/* Start REQ on the row that takes over from another (upstream.c). */
+typedef mg_upx_t *(*mg_transport_handover_t)(
+    void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops);
+
 /* The first member of every transport's exchange. */
 struct mg_upx {
 	const mg_transport_t *t;
@@ -54,6 +58,16 @@ struct mg_transport {
 	 * called when the last has gone; NULL: nothing of it outlives a
 	 * stop. */
 	int (*stop_all)(void *state, void (*stopped)(void *arg), void *arg);
+	/* Where an exchange goes when this row finds that its upstream
+	 * speaks another transport (the http row under protocol auto: an
+	 * initialize refused with 400, 404 or 405 goes to the legacy HTTP+SSE
+	 * row), set by upstream.c; NULL: it never finds that out. */
+	void (*set_handover)(
+	    void *state, mg_transport_handover_t fn, void *arg);
+	/* The row that takes those over: has it learned at run time that it
+	 * serves UP (from then on, UP's exchanges start on it)?  NULL for the
+	 * other rows. */
+	int (*learned)(void *state, const mg_upstream_t *up);
 	/* Everything of STATE, now, not waiting for anything. */
 	void (*free)(void *state);
 };
