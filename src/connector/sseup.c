@@ -69,6 +69,7 @@ typedef struct {
 	early_t                  *early;    /* messages before it, in order */
 	struct event             *wait;     /* for the endpoint */
 	int                       closed;
+	int                       streaming; /* its head was 200 SSE */
 	int detect; /* protocol auto: the status that refused our POST */
 } sselink_t;
 
@@ -436,6 +437,7 @@ get_head_cb(struct evhttp_request *req, void *arg)
 		link_fail(l, why);
 		return -1;
 	}
+	l->streaming = 1;
 	/* an idle stream stays: no read timeout, TCP keep-alives instead */
 	bufferevent_set_timeouts(
 	    evhttp_connection_get_bufferevent(l->get), NULL, NULL);
@@ -459,12 +461,12 @@ get_done_cb(struct evhttp_request *req, void *arg)
 
 	if (l->closed)
 		return;
-	if (status == 0)
-		snprintf(why, sizeof(why),
-		    "cannot connect to %s:%s, or its SSE stream failed",
-		    l->p->up->server.host, l->p->up->server.port);
-	else
+	if (l->streaming || status != 0)
 		snprintf(why, sizeof(why), "its SSE stream ended");
+	else
+		snprintf(why, sizeof(why),
+		    "cannot connect to %s:%s, or it closed before an answer",
+		    l->p->up->server.host, l->p->up->server.port);
 	link_fail(l, why);
 }
 

@@ -436,10 +436,12 @@ mg_stdio_line(proc_t *p, const char *line, size_t len)
 		return;
 	if ((m = mg_json_parse(line, len)) == NULL ||
 	    !json_object_is_type(m, json_type_object)) {
-		mg_warn(
-		    "upstream \"%s\": the stdio server wrote a line that is "
-		    "not a JSON-RPC message (pid %d): %.80s",
-		    p->up->name, (int)p->pid, line);
+		mg_warn("upstream \"%s\": %s that is not a JSON-RPC message "
+			"(pid %d): %.80s",
+		    p->up->name,
+		    p->link != NULL ? "the HTTP+SSE server sent an event"
+				    : "the stdio server wrote a line",
+		    (int)p->pid, line);
 		json_object_put(m);
 		return;
 	}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Legacy HTTP+SSE upstreams (revision 2024-11-05): the real
+# @modelcontextprotocol/server-everything in its sse mode (tests/fed; GET
+# /sse, POST /message, bound to loopback by tests/fed/loopback.cjs) behind
+# mcpgw, with "protocol 2024-11-05" and with "protocol auto":
+#  - the SDK v1 client (2025-11-25, a session) and the SDK v2 client
+#    (2026-07-28, over the era bridge) list tools and call echo, get-sum
+#    and the long-running operation with 3 progress notifications, 20
+#    calls at once (tests/era/legacy_client.mjs), on both routes;
+#  - under auto the error log says once that the upstream speaks HTTP+SSE;
+#  - the MCP Inspector CLI lists the tools and calls get-sum;
+#  - two sessions at once, whose clients use the same JSON-RPC ids, each
+#    get their own answers;
+#  - the server killed and started again: the session's next call opens a
+#    new stream (with the client's initialize params) and is answered;
+#  - hostile servers (tests/fed/hostile_sse.mjs): an endpoint on another
+#    host is refused, an endpoint never sent fails at connect_timeout, a
+#    stream cut mid-answer ends the call with an error, garbage on the
+#    stream is skipped and the answer after it arrives; nothing crashes.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/era_lib.sh"
+
+px_setup
+px_need_modules
+era_need_modules
+NODE=$ERA_NODE22
+FED=$MG_SRCDIR/tests/fed
+EVERYTHING=$FED/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+[ -f "$EVERYTHING" ] || fail "tests/fed/node_modules is missing: run npm ci --prefix tests/fed"
+CLI=$FED/node_modules/@modelcontextprotocol/inspector-cli/build
+
+SE_PORT=$(free_port)
+HO_PORT=$(free_port)
+MG_PORT=$(free_port)
+SE_PID=
+
+# start_everything: server-everything sse on $SE_PORT (loopback)
+start_everything() {
+	PORT=$SE_PORT "$NODE" --require "$FED/loopback.cjs" "$EVERYTHING" sse > "$MG_TMP/everything.log" 2>&1 &
+	SE_PID=$!
+	MG_BG_PIDS="$MG_BG_PIDS $SE_PID"
+	disown $SE_PID
+	mg_wait 15 "grep -q 'running on port $SE_PORT' '$MG_TMP/everything.log'" ||
+		fail "server-everything did not start: $(tail -n 5 "$MG_TMP/everything.log")"
+}
+start_everything
+"$NODE" "$FED/hostile_sse.mjs" "$HO_PORT" > "$MG_TMP/hostile.log" 2>&1 &
+MG_BG_PIDS="$MG_BG_PIDS $!"
+disown $!
+mg_wait 10 "grep -q 'listening $HO_PORT' '$MG_TMP/hostile.log'" || fail "the hostile server did not start"
+
+mg_conf 1 "
+upstream fixed { server http://127.0.0.1:$SE_PORT/sse; protocol 2024-11-05; }
+upstream auto { server http://127.0.0.1:$SE_PORT/sse; }
+upstream elsewhere { server http://127.0.0.1:$HO_PORT/elsewhere; protocol 2024-11-05; }
+upstream silent { server http://127.0.0.1:$HO_PORT/silent; protocol 2024-11-05; connect_timeout 1s; }
+upstream cut { server http://127.0.0.1:$HO_PORT/cut; protocol 2024-11-05; }
+upstream garbage { server http://127.0.0.1:$HO_PORT/garbage; protocol 2024-11-05; }
+server {
+    listen 127.0.0.1:$MG_PORT;
+    location /mcp/fixed { mcp_pass fixed; }
+    location /mcp/auto { mcp_pass auto; }
+    location /mcp/elsewhere { mcp_pass elsewhere; }
+    location /mcp/silent { mcp_pass silent; }
+    location /mcp/cut { mcp_pass cut; }
+    location /mcp/garbage { mcp_pass garbage; }
+}"
+mg_start
+URL=http://127.0.0.1:$MG_PORT
+
+# client MODE ROUTE TAG: the SDK client's checks, its output in $MG_TMP/c-TAG
+client() {
+	(cd "$ERA_SCRIPTS" && timeout -k 5 60 "$NODE" legacy_client.mjs "$1" "$URL/mcp/$2" "$3") > "$MG_TMP/c-$3" 2>&1
+}
+client_ok() {
+	client "$@" && [ "$(grep -c '^ok - ' "$MG_TMP/c-$3")" = 6 ] ||
+		fail "SDK $1 client on /mcp/$2: $(cat "$MG_TMP/c-$3")"
+	ok "SDK $1 client on /mcp/$2 ($(sed -n 's/^# revision //p' "$MG_TMP/c-$3")): 6 checks"
+}
+
+# (auto first, with a 2026-07-28 client: our discover is refused, the
+# exchange handed over, the upstream learned)
+client_ok v2 auto a2
+client_ok v1 auto a1
+client_ok v1 fixed f1
+client_ok v2 fixed f2
+[ "$(grep -c 'upstream "auto" speaks the 2024-11-05 HTTP+SSE transport' "$MG_TMP/error.log")" = 1 ] ||
+	fail "the error log does not say once that \"auto\" speaks HTTP+SSE: $(grep auto "$MG_TMP/error.log" | tail -n 5)"
+ok "protocol auto: the upstream found to speak HTTP+SSE, said once in the error log"
+! grep -q 'upstream "fixed" (protocol auto)' "$MG_TMP/error.log" || fail "protocol 2024-11-05 went through detection"
+
+# the Inspector CLI (its build/index.js finds its package.json from there)
+(cd "$CLI" && timeout -k 5 30 "$NODE" index.js "$URL/mcp/fixed" --transport http --method tools/list) > "$MG_TMP/cli.out" 2>&1 &&
+	grep -q '"name": "get-sum"' "$MG_TMP/cli.out" || fail "inspector-cli tools/list: $(head -c 400 "$MG_TMP/cli.out")"
+(cd "$CLI" && timeout -k 5 30 "$NODE" index.js "$URL/mcp/auto" --transport http --method tools/call \
+	--tool-name get-sum --tool-arg a=2 --tool-arg b=40) > "$MG_TMP/cli.out" 2>&1 &&
+	grep -q 'The sum of 2 and 40 is 42' "$MG_TMP/cli.out" || fail "inspector-cli tools/call: $(head -c 400 "$MG_TMP/cli.out")"
+ok "inspector-cli lists the tools (fixed) and calls get-sum (auto)"
+
+# two sessions at once: both clients number their requests from 0
+client v1 fixed s1 &
+P1=$!
+client v1 fixed s2 &
+P2=$!
+wait $P1 && wait $P2 || fail "two sessions at once: $(cat "$MG_TMP/c-s1" "$MG_TMP/c-s2")"
+ok "two SDK v1 sessions at once, the same JSON-RPC ids, each its own 21 echoes"
+
+# post ROUTE SID BODY: the answer in $MG_TMP/post.out, the status printed
+post() {
+	local h=()
+	[ -z "$2" ] || h=(-H "Mcp-Session-Id: $2" -H "MCP-Protocol-Version: 2025-11-25")
+	curl -sS --max-time 20 -o "$MG_TMP/post.out" -D "$MG_TMP/post.hdr" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "${h[@]}" \
+		--data-binary "$3" "$URL/mcp/$1"
+}
+INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+echo_call() {
+	printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"echo","arguments":{"message":"%s"}}}' "$1" "$2"
+}
+# open ROUTE: a session's id in $SID
+open() {
+	[ "$(post "$1" "" "$INIT")" = 200 ] || fail "initialize on /mcp/$1: $(cat "$MG_TMP/post.out")"
+	SID=$(sed -n 's/^Mcp-Session-Id: *\([^[:space:]]*\).*/\1/ip' "$MG_TMP/post.hdr")
+	[ -n "$SID" ] || fail "no Mcp-Session-Id on /mcp/$1"
+	post "$1" "$SID" '{"jsonrpc":"2.0","method":"notifications/initialized"}' > /dev/null
+}
+
+# the server killed and started again
+open fixed
+[ "$(post fixed "$SID" "$(echo_call 5 before)")" = 200 ] && grep -q 'Echo: before' "$MG_TMP/post.out" ||
+	fail "echo before the restart: $(cat "$MG_TMP/post.out")"
+kill -KILL $SE_PID
+mg_wait 5 "grep -q 'its SSE stream ended' '$MG_TMP/error.log'" ||
+	fail "the connector did not see the stream end"
+start_everything
+[ "$(post fixed "$SID" "$(echo_call 6 after)")" = 200 ] && grep -q '"id":6' "$MG_TMP/post.out" &&
+	grep -q 'Echo: after' "$MG_TMP/post.out" || fail "echo after the restart: $(cat "$MG_TMP/post.out")"
+ok "server-everything killed and started again: the session's next call opens a new stream and is answered"
+
+# hostile servers
+[ "$(post elsewhere "" "$INIT")" = 200 ] && grep -q 'another origin' "$MG_TMP/post.out" ||
+	fail "an endpoint on another host: $(cat "$MG_TMP/post.out")"
+grep -q 'upstream "elsewhere": its endpoint event names another origin' "$MG_TMP/error.log" ||
+	fail "the refused endpoint is not in the error log"
+ok "an endpoint event on another host is refused (JSON-RPC error, logged)"
+T0=$(date +%s%N)
+post silent "" "$INIT" > /dev/null
+MS=$((($(date +%s%N) - T0) / 1000000))
+grep -q 'no endpoint event on its SSE stream within connect_timeout (1000 ms)' "$MG_TMP/post.out" ||
+	fail "no endpoint event: $(cat "$MG_TMP/post.out")"
+[ $MS -ge 900 ] && [ $MS -lt 5000 ] || fail "no endpoint event: answered after $MS ms, not at connect_timeout (1 s)"
+ok "an endpoint event never sent: a clear error after connect_timeout ($MS ms)"
+open cut
+post cut "$SID" "$(echo_call 7 cut)" > /dev/null
+grep -q 'its SSE stream ended' "$MG_TMP/post.out" && grep -q '"id":7' "$MG_TMP/post.out" ||
+	fail "a stream cut mid-answer: $(cat "$MG_TMP/post.out")"
+ok "a stream that closes mid-answer: the call ends with a JSON-RPC error under its id"
+open garbage
+[ "$(post garbage "$SID" "$(echo_call 8 g)")" = 200 ] && grep -q '"id":8,"result":{"ok":true}\|"result":{"ok":true}.*"id":8' "$MG_TMP/post.out" ||
+	fail "garbage on the stream: $(cat "$MG_TMP/post.out")"
+grep -q 'not a JSON-RPC message' "$MG_TMP/error.log" || fail "the garbage is not in the error log"
+ok "garbage on the stream is skipped (logged), the answer after it arrives"
+
+no_crash=$(grep -c "respawning" "$MG_TMP/error.log")
+[ "$no_crash" = 0 ] || fail "a child of mcpgw died: $(grep respawning "$MG_TMP/error.log")"
+ok "no mcpgw process died"
+mg_done
