@@ -766,13 +766,17 @@ START_TEST(test_upstream_servers)
 	ck_assert_int_eq(v6->index, 2);
 	ck_assert_int_eq(conf->servers->locations->http.max_hops, 8);
 	mg_conf_free(conf);
-	conf = load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
-		       "upstream b { server http://b/; protocol 2025-11-25; }\n"
-		       "upstream c { server http://c/; protocol auto; }\n");
+	conf =
+	    load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
+		    "upstream b { server http://b/; protocol 2025-11-25; }\n"
+		    "upstream c { server http://c/; protocol auto; }\n"
+		    "upstream d { server http://d/; protocol 2024-11-05; }\n");
 	ck_assert_int_eq(conf->upstreams->protocol, MG_PROTOCOL_2026);
 	ck_assert_int_eq(conf->upstreams->next->protocol, MG_PROTOCOL_2025);
 	ck_assert_int_eq(
 	    conf->upstreams->next->next->protocol, MG_PROTOCOL_AUTO);
+	ck_assert_int_eq(
+	    conf->upstreams->next->next->next->protocol, MG_PROTOCOL_2024);
 	mg_conf_free(conf);
 }
 END_TEST
@@ -849,6 +853,9 @@ static const refusal_t refused_upstream_command[] = {
 	{ "upstream u {\n server http://a/;\n command /bin/true;\n}",
 	    "upstream \"u\" has both a \"server\" and a \"command\": one or "
 	    "the other in " NAME ":3" },
+	{ "upstream u {\n command /bin/true;\n protocol 2024-11-05;\n}",
+	    "upstream \"u\" runs a command: \"protocol 2024-11-05\" (HTTP+SSE) "
+	    "is for a \"server\" in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n command /bin/true;\n}",
 	    "upstream \"u\" has a command already in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n header X y;\n}",
