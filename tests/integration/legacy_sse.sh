@@ -16,7 +16,9 @@
 #  - hostile servers (tests/fed/hostile_sse.mjs): an endpoint on another
 #    host is refused, an endpoint never sent fails at connect_timeout, a
 #    stream cut mid-answer ends the call with an error, garbage on the
-#    stream is skipped and the answer after it arrives; nothing crashes.
+#    stream is skipped and the answer after it arrives; nothing crashes;
+#  - DELETE closes the session's stream; SIGQUIT stops mcpgw with streams
+#    open.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/era_lib.sh"
@@ -37,7 +39,8 @@ SE_PID=
 
 # start_everything: server-everything sse on $SE_PORT (loopback)
 start_everything() {
-	PORT=$SE_PORT "$NODE" --require "$FED/loopback.cjs" "$EVERYTHING" sse > "$MG_TMP/everything.log" 2>&1 &
+	: > "$MG_TMP/everything.log" # now: the child's redirection comes later
+	PORT=$SE_PORT "$NODE" --require "$FED/loopback.cjs" "$EVERYTHING" sse >> "$MG_TMP/everything.log" 2>&1 &
 	SE_PID=$!
 	MG_BG_PIDS="$MG_BG_PIDS $SE_PID"
 	disown $SE_PID
@@ -162,7 +165,23 @@ open garbage
 grep -q 'not a JSON-RPC message' "$MG_TMP/error.log" || fail "the garbage is not in the error log"
 ok "garbage on the stream is skipped (logged), the answer after it arrives"
 
+# DELETE closes the session's stream (server-everything logs its end)
+open fixed
+N=$(grep -c 'Client Disconnected' "$MG_TMP/everything.log")
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE -H "Mcp-Session-Id: $SID" \
+	-H 'MCP-Protocol-Version: 2025-11-25' "$URL/mcp/fixed")" = 204 ] || fail "DELETE of a session"
+mg_wait 5 "[ \$(grep -c 'Client Disconnected' '$MG_TMP/everything.log') -gt $N ]" ||
+	fail "DELETE did not close the session's SSE stream"
+ok "DELETE closes the session's SSE stream (the server saw its client go)"
+
 no_crash=$(grep -c "respawning" "$MG_TMP/error.log")
 [ "$no_crash" = 0 ] || fail "a child of mcpgw died: $(grep respawning "$MG_TMP/error.log")"
 ok "no mcpgw process died"
+
+# a graceful stop with sessions' streams open
+open auto
+kill -QUIT "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2> /dev/null" || fail "mcpgw did not stop within 10 s of SIGQUIT"
+MG_MASTER=
+ok "mcpgw stops (SIGQUIT) with HTTP+SSE streams open"
 mg_done
