@@ -853,6 +853,11 @@ static const refusal_t refused_upstream_command[] = {
 	{ "upstream u {\n server http://a/;\n command /bin/true;\n}",
 	    "upstream \"u\" has both a \"server\" and a \"command\": one or "
 	    "the other in " NAME ":3" },
+	{ "upstream u {\n server http://a/;\n protocol 2024-11-05;\n"
+	  " forward_client_token on;\n}",
+	    "upstream \"u\": \"protocol 2024-11-05\" (HTTP+SSE) carries "
+	    "\"header\" and \"header_secret_file\" only, not oauth_client, "
+	    "forward_client_token or oauth_token_exchange in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n protocol 2024-11-05;\n}",
 	    "upstream \"u\" runs a command: \"protocol 2024-11-05\" (HTTP+SSE) "
 	    "is for a \"server\" in " NAME ":3" },

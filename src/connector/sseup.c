@@ -254,8 +254,13 @@ link_write(proc_t *p, const char *msg, size_t len)
 
 	if (l->closed)
 		return MG_ERROR;
-	if (l->endpoint != NULL)
-		return post_send(l, msg, len);
+	if (l->endpoint != NULL) {
+		if (post_send(l, msg, len) == MG_OK)
+			return MG_OK;
+		/* as a process that takes no more: its exchanges end */
+		mg_stdio_stop(p, "cannot post to its endpoint");
+		return MG_ERROR;
+	}
 	if ((e = malloc(sizeof(*e) + len)) == NULL)
 		return MG_ERROR;
 	e->next = NULL;

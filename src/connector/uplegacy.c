@@ -25,8 +25,11 @@
 int
 mg_uplegacy_wanted(const upx_t *x, int status)
 {
-	if (x->ups->handover == NULL ||
-	    x->pool->up->protocol != MG_PROTOCOL_AUTO)
+	const mg_upstream_t *up = x->pool->up;
+
+	/* the sse row carries header lines only, no tokens */
+	if (x->ups->handover == NULL || up->protocol != MG_PROTOCOL_AUTO ||
+	    up->oauth != NULL || up->forward_token || up->exchange != NULL)
 		return 0;
 	if (x->step == STEP_REQUEST && x->initialize && !x->retried)
 		return status == 400 || status == 404 || status == 405;
