@@ -456,13 +456,25 @@ get_head_cb(struct evhttp_request *req, void *arg)
 	return 0;
 }
 
+/* Why the stream's TLS failed, if it did: 1 and WHY. */
+static int
+tls_why(sselink_t *l, char *why, size_t n)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(l->get);
+
+	why[0] = '\0';
+	if (l->p->up->server.tls && bev != NULL)
+		mg_tls_error(bev, why, n);
+	return why[0] != '\0';
+}
+
 /* The stream ended (or never began). */
 static void
 get_done_cb(struct evhttp_request *req, void *arg)
 {
 	sselink_t *l = arg;
 	int        status = req ? evhttp_request_get_response_code(req) : 0;
-	char       why[160];
+	char       why[300], tlswhy[120];
 
 	if (l->closed)
 		return;
@@ -470,8 +482,10 @@ get_done_cb(struct evhttp_request *req, void *arg)
 		snprintf(why, sizeof(why), "its SSE stream ended");
 	else
 		snprintf(why, sizeof(why),
-		    "cannot connect to %s:%s, or it closed before an answer",
-		    l->p->up->server.host, l->p->up->server.port);
+		    "cannot connect to %s:%s, or it closed before an "
+		    "answer%s%s",
+		    l->p->up->server.host, l->p->up->server.port,
+		    tls_why(l, tlswhy, sizeof(tlswhy)) ? ": " : "", tlswhy);
 	link_fail(l, why);
 }
 

@@ -1,7 +1,10 @@
 // hostile_sse.mjs: a misbehaving server of the 2024-11-05 HTTP+SSE transport, for
-// tests/integration/legacy_sse.sh (Node's http module only).  Usage: node hostile_sse.mjs PORT
-// It listens on 127.0.0.1:PORT; each GET path is one way to fail:
+// tests/integration/legacy_sse.sh (Node's http module only).
+// Usage: node hostile_sse.mjs PORT [CERT KEY]
+// It listens on 127.0.0.1:PORT (https with CERT and KEY); each GET path is one way to fail:
 //   /elsewhere  the endpoint event names another host (http://127.0.0.2:PORT/message);
+//   /scheme     the endpoint event names the same host and port over http (another
+//               scheme when the server is https);
 //   /silent     no endpoint event ever (keep-alive comments only);
 //   /cut        a good endpoint; the answer to a request is cut off mid-event, the stream
 //               closed;
@@ -9,7 +12,9 @@
 //               event type, a JSON array, a message with no id nor method; then the answer
 //               (an initialize's result, else {"ok":true}).
 // POST /message?s=PATH takes a message: 202, and the answer on that stream.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
 const port = Number(process.argv[2]);
 const streams = new Map(); // path -> response of its GET stream
@@ -21,13 +26,15 @@ function answer(msg) {
     return { jsonrpc: '2.0', id: msg.id, result: { ok: true } };
 }
 
-const server = http.createServer((req, res) => {
+const tls = process.argv[3] ? { cert: fs.readFileSync(process.argv[3]), key: fs.readFileSync(process.argv[4]) } : null;
+const handler = (req, res) => {
     const url = new URL(req.url, `http://127.0.0.1:${port}`);
     if (req.method === 'GET') {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
         const path = url.pathname;
         streams.set(path, res);
         if (path === '/elsewhere') res.write(`event: endpoint\ndata: http://127.0.0.2:${port}/message?s=${path}\n\n`);
+        else if (path === '/scheme') res.write(`event: endpoint\ndata: http://127.0.0.1:${port}/message?s=${path}\n\n`);
         else if (path === '/silent') {
             const t = setInterval(() => res.write(': still here\n\n'), 200);
             res.on('close', () => clearInterval(t));
@@ -64,5 +71,6 @@ const server = http.createServer((req, res) => {
         return;
     }
     res.writeHead(404).end();
-});
+};
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 server.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));

@@ -17,6 +17,8 @@
 #    host is refused, an endpoint never sent fails at connect_timeout, a
 #    stream cut mid-answer ends the call with an error, garbage on the
 #    stream is skipped and the answer after it arrives; nothing crashes;
+#  - https (a certificate made here): a session works; an untrusted
+#    certificate and an endpoint on http are refused;
 #  - DELETE closes the session's stream; SIGQUIT stops mcpgw with streams
 #    open.
 . "$(dirname "$0")/lib.sh"
@@ -48,10 +50,20 @@ start_everything() {
 		fail "server-everything did not start: $(tail -n 5 "$MG_TMP/everything.log")"
 }
 start_everything
-"$NODE" "$FED/hostile_sse.mjs" "$HO_PORT" > "$MG_TMP/hostile.log" 2>&1 &
-MG_BG_PIDS="$MG_BG_PIDS $!"
-disown $!
-mg_wait 10 "grep -q 'listening $HO_PORT' '$MG_TMP/hostile.log'" || fail "the hostile server did not start"
+# hostile PORT [CERT KEY]: the hostile server (https with CERT and KEY)
+hostile() {
+	"$NODE" "$FED/hostile_sse.mjs" "$@" > "$MG_TMP/hostile-$1.log" 2>&1 &
+	MG_BG_PIDS="$MG_BG_PIDS $!"
+	disown $!
+	mg_wait 10 "grep -q 'listening $1' '$MG_TMP/hostile-$1.log'" || fail "the hostile server did not start"
+}
+hostile "$HO_PORT"
+# an https one: a self-signed certificate for 127.0.0.1, its own trust anchor
+TLS_PORT=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+	-addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' -keyout "$MG_TMP/tls.key" -out "$MG_TMP/tls.pem" \
+	> "$MG_TMP/openssl.out" 2>&1 || fail "openssl req: $(cat "$MG_TMP/openssl.out")"
+hostile "$TLS_PORT" "$MG_TMP/tls.pem" "$MG_TMP/tls.key"
 
 mg_conf 1 "
 upstream fixed { server http://127.0.0.1:$SE_PORT/sse; protocol 2024-11-05; }
@@ -60,6 +72,9 @@ upstream elsewhere { server http://127.0.0.1:$HO_PORT/elsewhere; protocol 2024-1
 upstream silent { server http://127.0.0.1:$HO_PORT/silent; protocol 2024-11-05; connect_timeout 1s; }
 upstream cut { server http://127.0.0.1:$HO_PORT/cut; protocol 2024-11-05; }
 upstream garbage { server http://127.0.0.1:$HO_PORT/garbage; protocol 2024-11-05; }
+upstream tls { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; ssl_trusted_certificate $MG_TMP/tls.pem; }
+upstream untrusted { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; }
+upstream scheme { server https://127.0.0.1:$TLS_PORT/scheme; protocol 2024-11-05; ssl_trusted_certificate $MG_TMP/tls.pem; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/fixed { mcp_pass fixed; }
@@ -68,6 +83,9 @@ server {
     location /mcp/silent { mcp_pass silent; }
     location /mcp/cut { mcp_pass cut; }
     location /mcp/garbage { mcp_pass garbage; }
+    location /mcp/tls { mcp_pass tls; }
+    location /mcp/scheme { mcp_pass scheme; }
+    location /mcp/untrusted { mcp_pass untrusted; }
 }"
 mg_start
 URL=http://127.0.0.1:$MG_PORT
@@ -164,6 +182,17 @@ open garbage
 	fail "garbage on the stream: $(cat "$MG_TMP/post.out")"
 grep -q 'not a JSON-RPC message' "$MG_TMP/error.log" || fail "the garbage is not in the error log"
 ok "garbage on the stream is skipped (logged), the answer after it arrives"
+
+# https: the stream and the POSTs over TLS, verified; the endpoint over
+# http refused
+open tls
+[ "$(post tls "$SID" "$(echo_call 9 t)")" = 200 ] && grep -q '"id":9' "$MG_TMP/post.out" &&
+	grep -q '"result":{"ok":true}' "$MG_TMP/post.out" || fail "https: $(cat "$MG_TMP/post.out")"
+[ "$(post scheme "" "$INIT")" = 200 ] && grep -q 'another origin' "$MG_TMP/post.out" ||
+	fail "an http endpoint of an https server: $(cat "$MG_TMP/post.out")"
+[ "$(post untrusted "" "$INIT")" = 200 ] && grep -q 'certificate verification failed' "$MG_TMP/post.out" ||
+	fail "an https server whose certificate is not trusted: $(cat "$MG_TMP/post.out")"
+ok "https: a session over TLS (verified) is answered; an untrusted certificate and an endpoint event over http are refused"
 
 # DELETE closes the session's stream (server-everything logs its end)
 open fixed
