@@ -8,6 +8,7 @@
 //   /silent     no endpoint event ever (keep-alive comments only);
 //   /cut        a good endpoint; the answer to a request is cut off mid-event, the stream
 //               closed;
+//   /big        a good endpoint; the answer to a request is a 4 KB event (JSON);
 //   /garbage    a good endpoint; before each answer: an event that is not JSON, an unknown
 //               event type, a JSON array, a message with no id nor method; then the answer
 //               (an initialize's result, else {"ok":true}).
@@ -58,6 +59,10 @@ const handler = (req, res) => {
             if (url.searchParams.get('s') === '/cut' && msg.method !== 'initialize') {
                 s.write(`event: message\ndata: ${text.slice(0, 20)}`);
                 setTimeout(() => s.destroy(), 50);
+                return;
+            }
+            if (url.searchParams.get('s') === '/big' && msg.method !== 'initialize') {
+                s.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { pad: 'x'.repeat(4096) } })}\n\n`);
                 return;
             }
             if (url.searchParams.get('s') === '/garbage') {

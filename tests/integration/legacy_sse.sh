@@ -16,7 +16,8 @@
 #  - hostile servers (tests/fed/hostile_sse.mjs): an endpoint on another
 #    host is refused, an endpoint never sent fails at connect_timeout, a
 #    stream cut mid-answer ends the call with an error, garbage on the
-#    stream is skipped and the answer after it arrives; nothing crashes;
+#    stream is skipped and the answer after it arrives; an event over
+#    max_message_size ends the call with an error; nothing crashes;
 #  - https (a certificate made here): a session works; an untrusted
 #    certificate and an endpoint on http are refused;
 #  - DELETE closes the session's stream; SIGQUIT stops mcpgw with streams
@@ -73,6 +74,7 @@ upstream silent { server http://127.0.0.1:$HO_PORT/silent; protocol 2024-11-05; 
 upstream cut { server http://127.0.0.1:$HO_PORT/cut; protocol 2024-11-05; }
 upstream garbage { server http://127.0.0.1:$HO_PORT/garbage; protocol 2024-11-05; }
 upstream tls { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; ssl_trusted_certificate $MG_TMP/tls.pem; }
+upstream big { server http://127.0.0.1:$HO_PORT/big; protocol 2024-11-05; max_message_size 1k; }
 upstream untrusted { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; }
 upstream scheme { server https://127.0.0.1:$TLS_PORT/scheme; protocol 2024-11-05; ssl_trusted_certificate $MG_TMP/tls.pem; }
 server {
@@ -86,6 +88,7 @@ server {
     location /mcp/tls { mcp_pass tls; }
     location /mcp/scheme { mcp_pass scheme; }
     location /mcp/untrusted { mcp_pass untrusted; }
+    location /mcp/big { mcp_pass big; }
 }"
 mg_start
 URL=http://127.0.0.1:$MG_PORT
@@ -182,6 +185,12 @@ open garbage
 	fail "garbage on the stream: $(cat "$MG_TMP/post.out")"
 grep -q 'not a JSON-RPC message' "$MG_TMP/error.log" || fail "the garbage is not in the error log"
 ok "garbage on the stream is skipped (logged), the answer after it arrives"
+
+open big
+post big "$SID" "$(echo_call 10 b)" > /dev/null
+grep -q '"id":10' "$MG_TMP/post.out" && grep -q 'over max_message_size' "$MG_TMP/post.out" ||
+	fail "an event over max_message_size: $(cat "$MG_TMP/post.out")"
+ok "an event over max_message_size (1k) ends the call with a JSON-RPC error naming the limit"
 
 # https: the stream and the POSTs over TLS, verified; the endpoint over
 # http refused
