@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/event.h>
 
@@ -31,8 +32,23 @@ mg_uplegacy_wanted(const upx_t *x, int status)
 	if (x->ups->handover == NULL || up->protocol != MG_PROTOCOL_AUTO ||
 	    up->oauth != NULL || up->forward_token || up->exchange != NULL)
 		return 0;
-	if (x->step == STEP_REQUEST && x->initialize && !x->retried)
+	/* a client's initialize, or ours to open its session again (the
+	 * connector restarted and forgot what it had learned: the session
+	 * was the legacy row's) */
+	if ((x->step == STEP_REQUEST && x->initialize && !x->retried) ||
+	    x->step == STEP_REINIT)
 		return status == 400 || status == 404 || status == 405;
+	/* a session's request refused with a page that is not MCP: the
+	 * connector restarted and forgot what it had learned, the session
+	 * being the legacy row's (a Streamable HTTP server that forgot a
+	 * session says 404 in JSON, or with no body, and is asked again) */
+	if (x->step == STEP_REQUEST && !x->initialize && x->sid[0] &&
+	    x->init_len > 0 && !x->retried &&
+	    (status == 404 || status == 405) &&
+	    strncasecmp(x->ctype, "application/json", 16) != 0 &&
+	    strncasecmp(x->ctype, "text/event-stream", 17) != 0 &&
+	    x->ctype[0] != '\0')
+		return 1;
 	/* a server of the 2025 revisions may refuse a discover without a
 	 * session with 400: only a POST refused outright counts */
 	return x->step == STEP_DISCOVER && (status == 404 || status == 405);
@@ -92,7 +108,7 @@ mg_uplegacy_hand_over(upx_t *x)
 		.initialize = x->initialize,
 		.hops = x->hops,
 		.up = x->pool->up,
-		.sid = "",
+		.sid = x->sid, /* "" but for a session to open again */
 		.version = x->version,
 		.init = x->init,
 		.init_len = x->init_len,
@@ -110,7 +126,11 @@ mg_uplegacy_hand_over(upx_t *x)
 	evtimer_del(x->timer);
 	mg_info("upstream \"%s\" (protocol auto) refused our POST of %s with "
 		"HTTP %d: trying the 2024-11-05 HTTP+SSE transport",
-	    x->pool->up->name, x->initialize ? "an initialize" : "a discover",
+	    x->pool->up->name,
+	    x->step == STEP_DISCOVER ? "a discover"
+		: x->initialize || x->step == STEP_REINIT
+		? "an initialize"
+		: "a session's request",
 	    x->status);
 	if ((x->handed = x->ups->handover(x->ups->handover_arg, &req, &ops)) ==
 	    NULL)

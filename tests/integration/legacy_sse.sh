@@ -20,8 +20,8 @@
 #    max_message_size ends the call with an error; nothing crashes;
 #  - https (a certificate made here): a session works; an untrusted
 #    certificate and an endpoint on http are refused;
-#  - DELETE closes the session's stream; SIGQUIT stops mcpgw with streams
-#    open.
+#  - DELETE closes the session's stream; the connector killed, sessions of
+#    both routes go on; SIGQUIT stops mcpgw with streams open.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/era_lib.sh"
@@ -215,6 +215,22 @@ ok "DELETE closes the session's SSE stream (the server saw its client go)"
 no_crash=$(grep -c "respawning" "$MG_TMP/error.log")
 [ "$no_crash" = 0 ] || fail "a child of mcpgw died: $(grep respawning "$MG_TMP/error.log")"
 ok "no mcpgw process died"
+
+# the connector killed: it forgets the streams and what auto learned; a
+# session of each route goes on (auto: our initialize to open it again is
+# refused, the exchange handed over again)
+open auto
+AUTO_SID=$SID
+open fixed
+OLD=$(mg_role_pids "$MG_MASTER" connector)
+kill -KILL $OLD
+mg_wait 10 "mg_replaced $MG_MASTER connector 1 '$OLD'" || fail "no new connector"
+sleep 0.3
+[ "$(post fixed "$SID" "$(echo_call 11 k1)")" = 200 ] && grep -q 'Echo: k1' "$MG_TMP/post.out" ||
+	fail "fixed, after the connector was killed: $(cat "$MG_TMP/post.out")"
+[ "$(post auto "$AUTO_SID" "$(echo_call 12 k2)")" = 200 ] && grep -q 'Echo: k2' "$MG_TMP/post.out" ||
+	fail "auto, after the connector was killed: $(cat "$MG_TMP/post.out")"
+ok "the connector killed: sessions of both routes go on (new streams, the client's params)"
 
 # a graceful stop with sessions' streams open
 open auto
