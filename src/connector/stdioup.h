@@ -23,6 +23,9 @@ struct json_object;
 #define STDIO_TERM_MS 1000 /* stdin closed, then SIGTERM */
 #define STDIO_KILL_MS 2000 /* SIGTERM, then SIGKILL */
 #define STDIO_REINIT_ID "\"mcpgw-reinitialize\""
+/* What follows our own initialize's answer (written with sizeof - 1: a
+ * hand-counted length once cut its closing brace, and the servers
+ * dropped the line unparsed, never initialized). */
 #define STDIO_INITIALIZED                                                      \
 	"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"
 #define STDIO_REFUSE_END -1 /* refuse_status: end with refuse_code */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Legacy HTTP+SSE upstreams (revision 2024-11-05): the real
 # @modelcontextprotocol/server-everything in its sse mode (tests/fed; GET
-# /sse, POST /message, bound to loopback by tests/fed/loopback.cjs) behind
+# /sse, POST /message, bound to loopback by bench/stdio/loopback.cjs) behind
 # mcpgw, with "protocol 2024-11-05" and with "protocol auto":
 #  - the SDK v1 client (2025-11-25, a session) and the SDK v2 client
 #    (2026-07-28, over the era bridge) list tools and call echo, get-sum
@@ -43,7 +43,7 @@ SE_PID=
 # start_everything: server-everything sse on $SE_PORT (loopback)
 start_everything() {
 	: > "$MG_TMP/everything.log" # now: the child's redirection comes later
-	PORT=$SE_PORT "$NODE" --require "$FED/loopback.cjs" "$EVERYTHING" sse >> "$MG_TMP/everything.log" 2>&1 &
+	PORT=$SE_PORT "$NODE" --require "$MG_SRCDIR/bench/stdio/loopback.cjs" "$EVERYTHING" sse >> "$MG_TMP/everything.log" 2>&1 &
 	SE_PID=$!
 	MG_BG_PIDS="$MG_BG_PIDS $SE_PID"
 	disown $SE_PID
