@@ -403,8 +403,12 @@ mg_stdio_stop(proc_t *p, const char *why)
 		return;
 	p->stopping = 1;
 	p->sid[0] = '\0';
-	mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
-	    (int)p->pid, why);
+	if (p->link != NULL)
+		mg_info("upstream \"%s\": closing an HTTP+SSE session: %s",
+		    p->up->name, why);
+	else
+		mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
+		    (int)p->pid, why);
 	snprintf(msg, sizeof(msg), "%s stopped: %s",
 	    p->link != NULL ? "the HTTP+SSE session" : "the stdio server", why);
 	while ((x = p->xs) != NULL)

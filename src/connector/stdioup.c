@@ -216,7 +216,8 @@ stdx_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	snprintf(why, sizeof(why),
-	    "the stdio server did not answer within read_timeout (%lld ms)",
+	    "the %s server did not answer within read_timeout (%lld ms)",
+	    x->s->link != NULL ? "HTTP+SSE" : "stdio",
 	    (long long)x->up->read_timeout);
 	mg_warn("upstream \"%s\": %s", x->up->name, why);
 	/* a process that never answered its initialize is no use */
@@ -263,48 +264,6 @@ json_text(struct json_object *v)
 {
 	return strdup(
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-}
-
-/* The progressToken a message names (params._meta.progressToken of a
- * request, params.progressToken of a progress notification), as JSON
- * text, or NULL. */
-static char *
-progress_of(struct json_object *m)
-{
-	struct json_object *params, *meta, *tok;
-
-	if (!json_object_object_get_ex(m, "params", &params) ||
-	    !json_object_is_type(params, json_type_object))
-		return NULL;
-	if (json_object_object_get_ex(params, "progressToken", &tok))
-		return json_text(tok);
-	if (json_object_object_get_ex(params, "_meta", &meta) &&
-	    json_object_is_type(meta, json_type_object) &&
-	    json_object_object_get_ex(meta, "progressToken", &tok))
-		return json_text(tok);
-	return NULL;
-}
-
-/* The exchange that should carry a message of the process: the one it
- * names by progressToken, else the newest waiting request, else the GET
- * stream.  NULL: none. */
-static mg_stdx_t *
-proc_carrier(proc_t *p, struct json_object *m)
-{
-	char      *tok = progress_of(m);
-	mg_stdx_t *x, *newest = NULL, *get = NULL;
-
-	for (x = p->xs; x != NULL; x = x->next) {
-		if (tok != NULL && x->progress != NULL &&
-		    strcmp(tok, x->progress) == 0)
-			break;
-		if (x->get)
-			get = x;
-		else if (x->key != NULL && x->body == NULL)
-			newest = x;
-	}
-	free(tok);
-	return x != NULL ? x : newest != NULL ? newest : get;
 }
 
 /* Our own initialize (a session whose process had gone) is answered:
@@ -402,7 +361,7 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	/* the bridge's list changes and updates: to its listens */
 	if (p->bridge && mg_stdbridge_notify(p, m))
 		return;
-	x = proc_carrier(p, m);
+	x = mg_stdx_carrier(p, m);
 	if (x != NULL) {
 		stdx_rearm(x);
 		if (x->bridged)
@@ -469,7 +428,7 @@ stdx_parse(mg_stdx_t *x, const char *body, size_t len)
 		json_object_put(m);
 		return MG_ERROR;
 	}
-	x->progress = progress_of(m);
+	x->progress = mg_stdx_progress_of(m);
 	json_object_put(m);
 	return MG_OK;
 }
@@ -560,9 +519,14 @@ stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 		    "log); try again later");
 		return NULL;
 	}
-	mg_info("upstream \"%s\": a session had no process: initializing "
-		"pid %d with the client's params",
-	    x->up->name, (int)p->pid);
+	if (p->link != NULL)
+		mg_info("upstream \"%s\": a session had no HTTP+SSE stream: "
+			"a new one, initialized with the client's params",
+		    x->up->name);
+	else
+		mg_info("upstream \"%s\": a session had no process: "
+			"initializing pid %d with the client's params",
+		    x->up->name, (int)p->pid);
 	{
 		struct evbuffer *b = evbuffer_new();
 

@@ -162,10 +162,16 @@ void mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why);
 /* the stdio row's calls, for a row of the same exchanges (sseup.c) */
 extern const mg_transport_t mg_transport_stdio;
 
-/* streamids.c: requests under ids of the session's own */
+/* streamids.c: requests under ids of the session's own; the server's
+ * messages to the exchange they name */
 int         mg_stdx_own_id(mg_stdx_t *x, proc_t *p);
 mg_stdx_t  *mg_stdx_answered(proc_t *p, const char *key);
 const char *mg_stdx_client_id(mg_stdx_t *x, struct json_object *m, size_t *len);
+/* The progressToken M names (JSON text, or NULL), and the exchange of P
+ * that carries M: the one its token names, else the newest request that
+ * waits, else the session's GET stream; NULL: none. */
+char      *mg_stdx_progress_of(struct json_object *m);
+mg_stdx_t *mg_stdx_carrier(proc_t *p, struct json_object *m);
 
 /* stdiobridge.c: 2026-07-28 clients over one process of a 2025 server */
 void mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req);

@@ -1,6 +1,7 @@
 /*
  * The ids of a message-stream session (stdio, legacy HTTP+SSE: one
- * stream of messages each way, stdioup.c): each request of a client goes
+ * stream of messages each way, stdioup.c), and the progressTokens that
+ * name a request in the server's messages: each request of a client goes
  * upstream under an id of the session's own, a number it counts, and its
  * answer comes back under the client's id.  A client's ids are never
  * trusted across exchanges: two requests with the same id (a client's
@@ -116,4 +117,46 @@ mg_stdx_client_id(mg_stdx_t *x, struct json_object *m, size_t *len)
 	line = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN);
 	*len = strlen(line);
 	return line;
+}
+
+/* The progressToken a message names (params._meta.progressToken of a
+ * request, params.progressToken of a progress notification), as JSON
+ * text, or NULL. */
+char *
+mg_stdx_progress_of(struct json_object *m)
+{
+	struct json_object *params, *meta, *tok;
+
+	if (!json_object_object_get_ex(m, "params", &params) ||
+	    !json_object_is_type(params, json_type_object))
+		return NULL;
+	if (json_object_object_get_ex(params, "progressToken", &tok))
+		return json_text(tok);
+	if (json_object_object_get_ex(params, "_meta", &meta) &&
+	    json_object_is_type(meta, json_type_object) &&
+	    json_object_object_get_ex(meta, "progressToken", &tok))
+		return json_text(tok);
+	return NULL;
+}
+
+/* The exchange that should carry a message of the process: the one it
+ * names by progressToken, else the newest waiting request, else the GET
+ * stream.  NULL: none. */
+mg_stdx_t *
+mg_stdx_carrier(proc_t *p, struct json_object *m)
+{
+	char      *tok = mg_stdx_progress_of(m);
+	mg_stdx_t *x, *newest = NULL, *get = NULL;
+
+	for (x = p->xs; x != NULL; x = x->next) {
+		if (tok != NULL && x->progress != NULL &&
+		    strcmp(tok, x->progress) == 0)
+			break;
+		if (x->get)
+			get = x;
+		else if (x->key != NULL && x->body == NULL)
+			newest = x;
+	}
+	free(tok);
+	return x != NULL ? x : newest != NULL ? newest : get;
 }
