@@ -182,26 +182,9 @@ up_on_headers_complete(http_parser *p)
 		if (x->seq == NULL)
 			x->json = evbuffer_new();
 	}
-	/* a session the upstream forgot: open it again, once.  404, as the
-	 * specification says; or a 400 whose body names the session, as
-	 * servers made from the SDK's examples answer ("Bad Request: No
-	 * valid session ID provided"): decided once the body is in */
-	if (x->step == STEP_REQUEST && p->status_code == 404 && x->sid[0] &&
-	    !x->retried && (x->init_len > 0 || x->bridged)) {
-		x->reinit = 1;
+	/* a session the upstream forgot: open it again, once (upx.c) */
+	if (mg_upx_forgot(x, p->status_code))
 		return 0;
-	}
-	if (x->step == STEP_REQUEST && p->status_code == 400 && x->sid[0] &&
-	    !x->retried && (x->init_len > 0 || x->bridged) &&
-	    x->kind == MG_RESP_JSON) {
-		x->forgot400 = 1;
-		if (x->seq != NULL) {
-			mg_jsonseq_free(x->seq);
-			x->seq = NULL;
-			x->json = evbuffer_new();
-		}
-		return 0;
-	}
 	if (x->step == STEP_REQUEST && !x->initialize) {
 		x->head_sent = 1;
 		x->ops.head(x->ops.arg, x->status, x->kind, "",
@@ -271,22 +254,8 @@ conn_finish(mg_upconn_t *c)
 			    x->status, x->ctype);
 		return;
 	}
-	if (x->forgot400) {
-		x->forgot400 = 0;
-		len = x->json != NULL ? evbuffer_get_length(x->json) : 0;
-		if (len > 0 &&
-		    memmem(evbuffer_pullup(x->json, (ev_ssize_t)len), len,
-			"ession", 6) != NULL) {
-			mg_info("upstream \"%s\" answered 400 naming the "
-				"session: it forgot it; opening it again",
-			    c->pool->up->name);
-			x->reinit = 1;
-		} else if (!x->initialize) {
-			x->head_sent = 1;
-			x->ops.head(x->ops.arg, x->status, x->kind, "",
-			    x->bridged ? x->version : "");
-		}
-	}
+	if (x->forgot400)
+		mg_upx_forgot_body(x);
 	if (x->reinit || x->cred_refused || x->step != STEP_REQUEST) {
 		mg_upx_next_step(x);
 		return;

@@ -179,6 +179,13 @@ int64_t     mg_upx_mono_ms(void);
 void mg_upx_json_message(void *arg, const char *msg, size_t len, int response);
 /* The body parser refused the answer: the end, saying why. */
 void mg_upx_body_refused(upx_t *x);
+/* A session the upstream forgot is opened again, once: an answer with
+ * STATUS 404, as the specification says, or 400 with a JSON body that
+ * names the session, as servers made from the SDK's examples answer
+ * ("Bad Request: No valid session ID provided").  1: X's head is held
+ * back for it (a 400: mg_upx_forgot_body decides once the body is in). */
+int  mg_upx_forgot(upx_t *x, int status);
+void mg_upx_forgot_body(upx_t *x);
 
 /* httpup.c: the connection under it */
 void mg_upx_send(upx_t *x);
