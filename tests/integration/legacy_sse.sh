@@ -20,6 +20,9 @@
 #    max_message_size ends the call with an error; nothing crashes;
 #  - https (a certificate made here): a session works; an untrusted
 #    certificate and an endpoint on http are refused;
+#  - max_processes 1 with process_queue 1: a second initialize waits, a
+#    third is refused (503), and the DELETE of the first session's stream
+#    gives the waiting one a stream of its own (stdiowait.c on the link);
 #  - DELETE closes the session's stream; the connector killed, sessions of
 #    both routes go on; SIGQUIT stops mcpgw with streams open.
 . "$(dirname "$0")/lib.sh"
@@ -77,6 +80,7 @@ upstream tls { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; 
 upstream big { server http://127.0.0.1:$HO_PORT/big; protocol 2024-11-05; max_message_size 1k; }
 upstream untrusted { server https://127.0.0.1:$TLS_PORT/garbage; protocol 2024-11-05; }
 upstream scheme { server https://127.0.0.1:$TLS_PORT/scheme; protocol 2024-11-05; ssl_trusted_certificate $MG_TMP/tls.pem; }
+upstream queued { server http://127.0.0.1:$SE_PORT/sse; protocol 2024-11-05; max_processes 1; process_queue 1; process_queue_timeout 20s; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/fixed { mcp_pass fixed; }
@@ -89,6 +93,7 @@ server {
     location /mcp/scheme { mcp_pass scheme; }
     location /mcp/untrusted { mcp_pass untrusted; }
     location /mcp/big { mcp_pass big; }
+    location /mcp/queued { mcp_pass queued; }
 }"
 mg_start
 URL=http://127.0.0.1:$MG_PORT
@@ -211,6 +216,33 @@ N=$(grep -c 'Client Disconnected' "$MG_TMP/everything.log")
 mg_wait 5 "[ \$(grep -c 'Client Disconnected' '$MG_TMP/everything.log') -gt $N ]" ||
 	fail "DELETE did not close the session's SSE stream"
 ok "DELETE closes the session's SSE stream (the server saw its client go)"
+
+# max_processes 1, process_queue 1: the streams of the link wait as a
+# stdio upstream's processes do
+open queued
+QA=$SID
+curl -sS --max-time 30 -o "$MG_TMP/qb.out" -D "$MG_TMP/qb.hdr" -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+	--data-binary "$INIT" "$URL/mcp/queued" > "$MG_TMP/qb.code" 2>&1 &
+QB_PID=$!
+MG_BG_PIDS="$MG_BG_PIDS $QB_PID"
+mg_wait 10 "grep -q 'HTTP+SSE upstream \"queued\": max_processes 1 reached: a new session waits (1 waiting, process_queue 1)' '$MG_TMP/error.log'" ||
+	fail "the second initialize did not wait: $(grep queued "$MG_TMP/error.log" | tail -n 5)"
+[ "$(post queued "" "$INIT")" = 503 ] && grep -q "the HTTP+SSE upstream's max_processes is reached and its process_queue is full" "$MG_TMP/post.out" ||
+	fail "a third initialize with the queue full: $(cat "$MG_TMP/post.out")"
+! grep -q 'queued": a waiting session got pid' "$MG_TMP/error.log" || fail "a stream of the link logged as a process"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE -H "Mcp-Session-Id: $QA" \
+	-H 'MCP-Protocol-Version: 2025-11-25' "$URL/mcp/queued")" = 204 ] || fail "DELETE of the queued route's session"
+wait $QB_PID || true
+[ "$(cat "$MG_TMP/qb.code")" = 200 ] && grep -q '"serverInfo"' "$MG_TMP/qb.out" ||
+	fail "the waiting initialize after the DELETE: $(cat "$MG_TMP/qb.code" "$MG_TMP/qb.out")"
+grep -q 'HTTP+SSE upstream "queued": a waiting session got a stream' "$MG_TMP/error.log" ||
+	fail "the waiting session's stream is not in the error log"
+SID=$(sed -n 's/^Mcp-Session-Id: *\([^[:space:]]*\).*/\1/ip' "$MG_TMP/qb.hdr")
+post queued "$SID" '{"jsonrpc":"2.0","method":"notifications/initialized"}' > /dev/null
+[ "$(post queued "$SID" "$(echo_call 13 q)")" = 200 ] && grep -q 'Echo: q' "$MG_TMP/post.out" ||
+	fail "echo on the session that waited: $(cat "$MG_TMP/post.out")"
+ok "max_processes 1, process_queue 1: an initialize waits, the next is refused (503), the DELETE gives the waiting one a stream"
 
 no_crash=$(grep -c "respawning" "$MG_TMP/error.log")
 [ "$no_crash" = 0 ] || fail "a child of mcpgw died: $(grep respawning "$MG_TMP/error.log")"
