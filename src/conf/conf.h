@@ -294,6 +294,7 @@ typedef struct mg_server {
 #define MG_PROTOCOL_AUTO 0
 #define MG_PROTOCOL_2025 1 /* "2025-11-25": the 2025 revisions */
 #define MG_PROTOCOL_2026 2 /* "2026-07-28" */
+#define MG_PROTOCOL_2024 3 /* "2024-11-05": the HTTP+SSE transport */
 
 /*
  * The upstream's own credentials (docs/configuration.md, "The upstreams'

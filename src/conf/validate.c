@@ -243,6 +243,20 @@ mg_conf_validate(conf_parse_t *cp)
 			    "upstream \"%s\" runs a command: \"header\" and "
 			    "the ssl_ directives are for a \"server\"",
 			    u->name);
+		if (u->command != NULL && u->protocol == MG_PROTOCOL_2024)
+			return mg_conf_error_at(cp, &u->protocol_pos,
+			    "upstream \"%s\" runs a command: \"protocol "
+			    "2024-11-05\" (HTTP+SSE) is for a \"server\"",
+			    u->name);
+		if (u->protocol == MG_PROTOCOL_2024 &&
+		    (u->oauth != NULL || u->forward_token ||
+			u->exchange != NULL))
+			return mg_conf_error_at(cp, &u->protocol_pos,
+			    "upstream \"%s\": \"protocol 2024-11-05\" "
+			    "(HTTP+SSE) carries \"header\" and "
+			    "\"header_secret_file\" only, not oauth_client, "
+			    "forward_client_token or oauth_token_exchange",
+			    u->name);
 		if (mg_conf_validate_upcred(cp, u) != MG_OK ||
 		    mg_conf_validate_stdio(cp, u) != MG_OK)
 			return MG_ERROR;

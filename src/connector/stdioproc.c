@@ -5,7 +5,9 @@
  * stdioerr.c), stopped in steps (stdin closed, SIGTERM, SIGKILL) and
  * reaped on SIGCHLD, each upstream's count held under its max_processes;
  * one that ends on its own is restarted (stdiosup.c), and a slot that
- * frees goes to a waiting session (stdiowait.c).
+ * frees goes to a waiting session (stdiowait.c).  A row with a link
+ * (sseup.c) has sessions on it instead: no process, pid, stderr or
+ * SIGCHLD, and no restart (its link's end ends the session).
  */
 #include "config.h"
 
@@ -37,6 +39,7 @@
 #include "transport.h"
 
 static void proc_gone(proc_t *p, int status);
+static void proc_link_gone(evutil_socket_t fd, short what, void *arg);
 
 /* ---- writing to a process --------------------------------------------- */
 
@@ -49,8 +52,10 @@ mg_stdio_write(proc_t *p, const char *msg, size_t len)
 	struct evbuffer *out;
 	size_t           from = 0;
 
-	if (p->stopping || p->in == NULL)
+	if (p->stopping || (p->link == NULL && p->in == NULL))
 		return MG_ERROR;
+	if (p->link != NULL)
+		return p->s->link->write(p, msg, len);
 	out = bufferevent_get_output(p->in);
 	for (size_t i = 0; i < len; i++)
 		if (msg[i] == '\n' || msg[i] == '\r') {
@@ -343,6 +348,35 @@ mg_stdio_exec(proc_t *p)
 	return MG_OK;
 }
 
+const char *
+mg_stdio_prefix(const mg_stdio_t *s)
+{
+	return s->link != NULL ? s->link->prefix : "stdio-";
+}
+
+const char *
+mg_stdio_no_start(const mg_stdio_t *s)
+{
+	return s->link != NULL
+	    ? "the HTTP+SSE session could not be opened (see the error "
+	      "log); try again later"
+	    : "the stdio server could not be started (see the error log); "
+	      "try again later";
+}
+
+/* P, listed, a session on its link rather than a process: no pid,
+ * nothing to kill or reap, no restart; NULL: the link did not open. */
+static proc_t *
+proc_link_open(proc_t *p)
+{
+	p->exited = 1;
+	if (p->s->link->open(p) != MG_OK) {
+		mg_stdio_proc_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 proc_t *
 mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 {
@@ -358,6 +392,8 @@ mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	}
 	if ((p = mg_stdio_proc_new(s, up, sid)) == NULL)
 		return NULL;
+	if (s->link != NULL)
+		return proc_link_open(p);
 	if (mg_stdio_exec(p) != MG_OK) {
 		if (p->pid == 0)
 			mg_stdio_proc_free(p);
@@ -404,7 +440,8 @@ proc_kill_cb(evutil_socket_t fd, short what, void *arg)
 /* End the process's session: its exchanges end with an error, its stdin
  * closes (the MCP stdio transport's shutdown), SIGTERM if it is still
  * there 1 s later (at once if it closed a pipe itself), SIGKILL 2 s after
- * that.  It is freed when it has exited (SIGCHLD). */
+ * that.  It is freed when it has exited (SIGCHLD); a link's session is
+ * closed at once and freed on the next turn of the loop. */
 void
 mg_stdio_stop(proc_t *p, const char *why)
 {
@@ -417,15 +454,31 @@ mg_stdio_stop(proc_t *p, const char *why)
 	if (p->sid[0] != '\0')
 		memcpy(p->session, p->sid, sizeof(p->session));
 	p->sid[0] = '\0';
-	mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
-	    (int)p->pid, why);
-	snprintf(msg, sizeof(msg), "stdio upstream \"%s\" (pid %d) stopped: %s",
-	    p->up->name, (int)p->pid, why);
+	if (p->link != NULL) {
+		mg_info("upstream \"%s\": closing an HTTP+SSE session: %s",
+		    p->up->name, why);
+		snprintf(
+		    msg, sizeof(msg), "the HTTP+SSE session stopped: %s", why);
+	} else {
+		mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
+		    (int)p->pid, why);
+		snprintf(msg, sizeof(msg),
+		    "stdio upstream \"%s\" (pid %d) stopped: %s", p->up->name,
+		    (int)p->pid, why);
+	}
 	while ((x = p->xs) != NULL)
 		mg_stdx_end(x, STDIO_ERR, msg);
 	if (p->in != NULL) {
 		bufferevent_free(p->in);
 		p->in = NULL;
+	}
+	if (p->link != NULL) {
+		/* freed on the next turn: its callers still hold it */
+		p->s->link->close(p);
+		if ((p->kill = evtimer_new(p->s->base, proc_link_gone, p)) !=
+		    NULL)
+			proc_arm(p, 0);
+		return;
 	}
 	if (p->pid == 0) {
 		/* never started (a restart waiting): freed on the next turn */
@@ -447,6 +500,15 @@ mg_stdio_stop(proc_t *p, const char *why)
 		proc_arm(p, p->termed ? STDIO_KILL_MS : STDIO_TERM_MS);
 	else if (!p->termed)
 		kill(p->pid, SIGTERM);
+}
+
+/* A link's session has stopped: it goes. */
+static void
+proc_link_gone(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	mg_stdio_proc_free(arg);
 }
 
 void
@@ -473,6 +535,8 @@ mg_stdio_proc_free(proc_t *p)
 		event_free(p->kill);
 	if (p->later)
 		event_free(p->later);
+	if (p->link != NULL)
+		s->link->free(p);
 	free(p->init);
 	free(p->binit);
 	json_object_put(p->subs);
@@ -553,7 +617,8 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- the interface ---------------------------------------------------- */
 
 mg_stdio_t *
-mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+mg_stdio_new_link(struct event_base *base, const mg_conf_t *conf,
+    const mg_transport_t *row, const mg_stdio_link_t *link)
 {
 	mg_stdio_t *s = calloc(1, sizeof(*s));
 	size_t      n = 0;
@@ -561,18 +626,31 @@ mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
 	if (s == NULL)
 		return NULL;
 	s->base = base;
+	s->row = row;
+	s->link = link;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	s->nup = n;
 	s->running = calloc(n ? n : 1, sizeof(*s->running));
 	s->queued = calloc(n ? n : 1, sizeof(*s->queued));
+	if (s->running == NULL || s->queued == NULL) {
+		mg_stdio_free(s);
+		return NULL;
+	}
+	if (link != NULL)
+		return s;
 	s->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, s);
-	if (s->running == NULL || s->queued == NULL || s->sigchld == NULL ||
-	    evsignal_add(s->sigchld, NULL) != 0) {
+	if (s->sigchld == NULL || evsignal_add(s->sigchld, NULL) != 0) {
 		mg_stdio_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+mg_stdio_t *
+mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+{
+	return mg_stdio_new_link(base, conf, &mg_transport_stdio, NULL);
 }
 
 /*

@@ -115,6 +115,7 @@ stdx_free(mg_stdx_t *x)
 	if (x->go)
 		event_free(x->go);
 	free(x->key);
+	free(x->ukey);
 	free(x->progress);
 	free(x->body);
 	free(x->call);
@@ -219,7 +220,8 @@ stdx_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	snprintf(why, sizeof(why),
-	    "the stdio server did not answer within read_timeout (%lld ms)",
+	    "the %s server did not answer within read_timeout (%lld ms)",
+	    x->s->link != NULL ? "HTTP+SSE" : "stdio",
 	    (long long)x->up->read_timeout);
 	mg_warn("upstream \"%s\": %s", x->up->name, why);
 	/* a process that never answered its initialize is no use */
@@ -237,6 +239,10 @@ mg_stdx_send(mg_stdx_t *x)
 {
 	proc_t *p = x->p;
 
+	if (mg_stdx_own_id(x, p) != MG_OK) {
+		mg_stdx_end(x, STDIO_ERR, "out of memory");
+		return;
+	}
 	if (mg_stdio_write(p, x->body, x->body_len) != MG_OK)
 		return; /* X ended with the process */
 	free(x->body);
@@ -262,64 +268,6 @@ json_text(struct json_object *v)
 {
 	return strdup(
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-}
-
-/* The progressToken a message names (params._meta.progressToken of a
- * request, params.progressToken of a progress notification), as JSON
- * text, or NULL. */
-static char *
-progress_of(struct json_object *m)
-{
-	struct json_object *params, *meta, *tok;
-
-	if (!json_object_object_get_ex(m, "params", &params) ||
-	    !json_object_is_type(params, json_type_object))
-		return NULL;
-	if (json_object_object_get_ex(params, "progressToken", &tok))
-		return json_text(tok);
-	if (json_object_object_get_ex(params, "_meta", &meta) &&
-	    json_object_is_type(meta, json_type_object) &&
-	    json_object_object_get_ex(meta, "progressToken", &tok))
-		return json_text(tok);
-	return NULL;
-}
-
-/* May X carry a message of P naming no progressToken?  (On the bridge's:
- * not a listen, nor a request parked for its client's retry.) */
-static int
-proc_may_carry(const proc_t *p, const mg_stdx_t *x)
-{
-	return !x->get && x->key != NULL && x->body == NULL &&
-	    (!p->bridge || (x->listen_id == NULL && !x->ask.parked));
-}
-
-/* The exchange that should carry a message of the process: the one it
- * names by progressToken, else the newest waiting request, else the GET
- * stream.  NULL: none; *SHARED: a request of the bridge's process (many
- * clients') with several waiting, none told (the newest of them got
- * another client's elicitation, and answered it). */
-static mg_stdx_t *
-proc_carrier(proc_t *p, struct json_object *m, int *shared)
-{
-	char      *tok = progress_of(m);
-	mg_stdx_t *x, *newest = NULL, *get = NULL;
-	int        n = 0;
-
-	for (x = p->xs; x != NULL; x = x->next) {
-		if (tok != NULL && x->progress != NULL &&
-		    strcmp(tok, x->progress) == 0)
-			break;
-		if (x->get)
-			get = x;
-		else if (proc_may_carry(p, x)) {
-			newest = x;
-			n++;
-		}
-	}
-	free(tok);
-	*shared = x == NULL && p->bridge && n > 1 &&
-	    json_object_object_get_ex(m, "id", NULL);
-	return x != NULL ? x : *shared ? NULL : newest != NULL ? newest : get;
 }
 
 /* Our own initialize (a session whose process had gone) is answered:
@@ -372,10 +320,7 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		free(key);
 		return;
 	}
-	for (x = p->xs; x != NULL; x = x->next)
-		if (x->key != NULL && x->body == NULL &&
-		    strcmp(x->key, key) == 0)
-			break;
+	x = mg_stdx_answered(p, key);
 	free(key);
 	if (x == NULL) {
 		mg_debug("upstream \"%s\": an answer to no waiting request "
@@ -383,6 +328,8 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		    p->up->name, (int)p->pid);
 		return;
 	}
+	if (x->ukey != NULL)
+		line = mg_stdx_client_id(x, m, &len);
 	if (x->sse) {
 		x->ops.event(x->ops.arg, NULL, -1, line, len);
 		mg_stdx_end(x, 0, NULL);
@@ -427,7 +374,7 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	/* the bridge's list changes and updates: to its listens */
 	if (p->bridge && mg_stdbridge_notify(p, m))
 		return;
-	x = proc_carrier(p, m, &shared);
+	x = mg_stdx_carrier(p, m, &shared);
 	if (x != NULL) {
 		stdx_rearm(x);
 		if (x->bridged)
@@ -463,10 +410,12 @@ mg_stdio_line(proc_t *p, const char *line, size_t len)
 		return;
 	if ((m = mg_json_parse(line, len)) == NULL ||
 	    !json_object_is_type(m, json_type_object)) {
-		mg_warn(
-		    "upstream \"%s\": the stdio server wrote a line that is "
-		    "not a JSON-RPC message (pid %d): %.80s",
-		    p->up->name, (int)p->pid, line);
+		mg_warn("upstream \"%s\": %s that is not a JSON-RPC message "
+			"(pid %d): %.80s",
+		    p->up->name,
+		    p->link != NULL ? "the HTTP+SSE server sent an event"
+				    : "the stdio server wrote a line",
+		    (int)p->pid, line);
 		json_object_put(m);
 		return;
 	}
@@ -494,7 +443,7 @@ stdx_parse(mg_stdx_t *x, const char *body, size_t len)
 		json_object_put(m);
 		return MG_ERROR;
 	}
-	x->progress = progress_of(m);
+	x->progress = mg_stdx_progress_of(m);
 	json_object_put(m);
 	return MG_OK;
 }
@@ -551,35 +500,40 @@ mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
 	x->refuse_why = why;
 }
 
-/* A process for X's session: a new one for an initialize; the session's
- * (one that restarts included); or, when it has none (the connector
- * restarted), a new one that we initialize first with the client's
- * params, under the same session id.  NULL (and X set to be refused, or
- * waiting): none. */
+/* A process for X's session: a new one for an initialize (or its place
+ * in the queue at max_processes, stdiowait.c); the session's (one that
+ * restarts included); or, when it has none (the connector restarted, or
+ * a link's stream ended), a new one that we initialize first with the
+ * client's params, under the same session id.  NULL (and X set to be
+ * refused, or waiting): none. */
 static proc_t *
 stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 {
 	mg_stdio_t *s = x->s;
+	const char *pre = mg_stdio_prefix(s);
 	proc_t     *p;
 
 	if (x->initialize)
 		return mg_stdwait_open(x);
 	if ((p = mg_stdio_find(s, x->up, req->sid)) != NULL)
 		return p;
-	if (strncmp(req->sid, "stdio-", 6) != 0 || req->init_len == 0 ||
+	if (strncmp(req->sid, pre, strlen(pre)) != 0 || req->init_len == 0 ||
 	    req->init_len > STDIO_LINE_MAX) {
 		mg_stdx_refuse_later(x, 404, -32001, "Session not found");
 		return NULL;
 	}
 	if ((p = mg_stdio_spawn(s, x->up, req->sid)) == NULL) {
-		mg_stdx_refuse_later(x, 503, STDIO_ERR,
-		    "the stdio server could not be started (see the error "
-		    "log); try again later");
+		mg_stdx_refuse_later(x, 503, STDIO_ERR, mg_stdio_no_start(s));
 		return NULL;
 	}
-	mg_info("upstream \"%s\": a session had no process: initializing "
-		"pid %d with the client's params",
-	    x->up->name, (int)p->pid);
+	if (p->link != NULL)
+		mg_info("upstream \"%s\": a session had no HTTP+SSE stream: "
+			"a new one, initialized with the client's params",
+		    x->up->name);
+	else
+		mg_info("upstream \"%s\": a session had no process: "
+			"initializing pid %d with the client's params",
+		    x->up->name, (int)p->pid);
 	if ((p->init = strndup(req->init, req->init_len)) == NULL ||
 	    mg_stdsup_initialize(p, req->init, req->init_len) != MG_OK) {
 		mg_stdio_stop(p, "out of memory");
@@ -611,7 +565,7 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
-	x->h.t = &mg_transport_stdio;
+	x->h.t = s->row;
 	x->s = s;
 	x->up = req->up;
 	x->ops = *ops;

@@ -42,6 +42,22 @@ typedef struct proc     proc_t;
 typedef struct mg_stdio mg_stdio_t;
 typedef struct mg_stdx  mg_stdx_t;
 
+/*
+ * What a session's messages travel on, when it is not a process's pipes:
+ * the legacy HTTP+SSE transport (sseup.c) is the same message-stream
+ * session (one upstream session, messages out, messages in, read by
+ * mg_stdio_line) over an SSE stream and POSTs.  OPEN sets P's link up
+ * (MG_ERROR: logged, P not kept); WRITE sends one message; CLOSE ends
+ * it at once (P is freed on the next turn of the loop); FREE frees it.
+ */
+typedef struct mg_stdio_link {
+	const char *prefix; /* of the session ids: "sse-" */
+	int (*open)(proc_t *p);
+	int (*write)(proc_t *p, const char *msg, size_t len);
+	void (*close)(proc_t *p);
+	void (*free)(proc_t *p);
+} mg_stdio_link_t;
+
 struct mg_stdx {
 	mg_upx_t             h; /* first: the handle (transport.h) */
 	mg_stdio_t          *s;
@@ -54,6 +70,7 @@ struct mg_stdx {
 	int                  get;        /* the session's GET stream */
 	int                  head_sent, sse;
 	char                *key;      /* its id, as JSON text; NULL: none */
+	char                *ukey;     /* the id it has upstream, or NULL */
 	char                *progress; /* its progressToken, as JSON text */
 	char                *body;     /* to write once the process is ready */
 	size_t               body_len;
@@ -96,6 +113,8 @@ struct proc {
 	const mg_upstream_t *up;
 	pid_t                pid;
 	char                 sid[48]; /* "": stopping, no longer found */
+	void                *link;    /* its mg_stdio_link_t's; NULL: pipes */
+	int64_t              ids;     /* the last request id of ours */
 	struct bufferevent  *in, *out, *err;
 	mg_stdx_t           *xs;    /* waiting, oldest first */
 	int                  ready; /* initialized (or the client's own) */
@@ -136,22 +155,28 @@ struct proc {
 };
 
 struct mg_stdio {
-	struct event_base *base;
-	proc_t            *procs;
-	int               *running; /* by upstream index */
-	int               *queued;  /* by upstream index (stdiowait.c) */
-	mg_stdx_t         *queue;   /* initializes waiting, oldest first */
-	int                closing; /* stopping: no more starts */
-	size_t             nup;
-	struct event      *sigchld;
-	int                nprocs;
-	uint64_t           bridge_ids; /* ids of bridged requests */
-	void (*stopped)(void *arg);    /* stdios_stop_all: none left */
+	struct event_base     *base;
+	const mg_transport_t  *row;  /* the row it serves */
+	const mg_stdio_link_t *link; /* NULL: processes */
+	void                  *link_state;
+	proc_t                *procs;
+	int                   *running; /* by upstream index */
+	int                   *queued;  /* by upstream index (stdiowait.c) */
+	mg_stdx_t             *queue;   /* initializes waiting, oldest first */
+	int                    closing; /* stopping: no more starts */
+	size_t                 nup;
+	struct event          *sigchld;
+	int                    nprocs;
+	uint64_t               bridge_ids; /* ids of bridged requests */
+	void (*stopped)(void *arg);        /* stdios_stop_all: none left */
 	void *stopped_arg;
 };
 
 /* stdioproc.c */
 mg_stdio_t *mg_stdio_new(struct event_base *base, const mg_conf_t *conf);
+/* The same for sessions on LINK (no processes, no SIGCHLD). */
+mg_stdio_t *mg_stdio_new_link(struct event_base *base, const mg_conf_t *conf,
+    const mg_transport_t *row, const mg_stdio_link_t *link);
 /*
  * The connector is stopping: every process has its stdin closed, SIGTERM
  * 1 s later and SIGKILL 2 s after that, in the loop.  Returns how many
@@ -169,8 +194,12 @@ proc_t *mg_stdio_proc_new(
 int     mg_stdio_exec(proc_t *p);
 void    mg_stdio_proc_free(proc_t *p);
 int64_t mg_stdio_mono_ms(void);
-void    mg_stdio_stop(proc_t *p, const char *why);
-int     mg_stdio_write(proc_t *p, const char *msg, size_t len);
+/* Its session ids' prefix: "stdio-", or its link's ("sse-"). */
+const char *mg_stdio_prefix(const mg_stdio_t *s);
+/* The error of a session whose process (or link) could not start. */
+const char *mg_stdio_no_start(const mg_stdio_t *s);
+void        mg_stdio_stop(proc_t *p, const char *why);
+int         mg_stdio_write(proc_t *p, const char *msg, size_t len);
 
 /* stdioup.c */
 void mg_stdio_line(proc_t *p, const char *line, size_t len);
@@ -222,6 +251,21 @@ void    mg_stdx_head(
 void mg_stdx_attach(mg_stdx_t *x, proc_t *p);
 void mg_stdx_send(mg_stdx_t *x);
 void mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why);
+
+/* the stdio row's calls, for a row of the same exchanges (sseup.c) */
+extern const mg_transport_t mg_transport_stdio;
+
+/* streamids.c: requests under ids of the session's own; the server's
+ * messages to the exchange they name */
+int         mg_stdx_own_id(mg_stdx_t *x, proc_t *p);
+mg_stdx_t  *mg_stdx_answered(proc_t *p, const char *key);
+const char *mg_stdx_client_id(mg_stdx_t *x, struct json_object *m, size_t *len);
+/* The progressToken M names (JSON text, or NULL), and the exchange of P
+ * that carries M: the one its token names, else the newest request that
+ * waits, else the session's GET stream; NULL: none (*SHARED: a request
+ * of the bridge's process, whose client is unknown). */
+char      *mg_stdx_progress_of(struct json_object *m);
+mg_stdx_t *mg_stdx_carrier(proc_t *p, struct json_object *m, int *shared);
 
 /* stdiobridge.c: 2026-07-28 clients over one process of a 2025 server */
 void mg_stdbridge_enter(mg_stdx_t *x, const mg_up_req_t *req);

@@ -1,9 +1,10 @@
 /*
- * New sessions' processes (the connector): an initialize starts one, or,
- * when its upstream is at max_processes, waits, at most process_queue of
- * them per upstream, each at most process_queue_timeout; it gets the
- * first process slot that frees (a DELETE, the idle sweep, an exit), in
- * order of arrival, else a 503 with a JSON-RPC error.
+ * New sessions' processes (the connector), or streams of a link's row
+ * (sseup.c): an initialize starts one, or, when its upstream is at
+ * max_processes, waits, at most process_queue of them per upstream, each
+ * at most process_queue_timeout; it gets the first slot that frees (a
+ * DELETE, the idle sweep, an exit, a stream's end), in order of arrival,
+ * else a 503 with a JSON-RPC error.
  */
 #include "config.h"
 
@@ -18,6 +19,24 @@
 #include "log.h"
 #include "sesstab.h"
 #include "stdioup.h"
+
+/* "stdio", or "HTTP+SSE" for a link's sessions (sseup.c), in the log. */
+static const char *
+wait_kind(const mg_stdio_t *s)
+{
+	return s->link != NULL ? "HTTP+SSE" : "stdio";
+}
+
+/* The error of a new session that finds the queue full. */
+static const char *
+wait_full(const mg_stdio_t *s)
+{
+	return s->link != NULL
+	    ? "the HTTP+SSE upstream's max_processes is reached and its "
+	      "process_queue is full; try again later"
+	    : "the stdio server's max_processes is reached and its "
+	      "process_queue is full; try again later";
+}
 
 /* The params of the client's initialize (JSON text), or NULL. */
 char *
@@ -40,7 +59,7 @@ mg_stdx_new_session(mg_stdx_t *x)
 	char    sid[48];
 	proc_t *p;
 
-	snprintf(sid, sizeof(sid), "stdio-%016llx%016llx",
+	snprintf(sid, sizeof(sid), "%s%016llx%016llx", mg_stdio_prefix(x->s),
 	    (unsigned long long)mg_sesstab_new_id(),
 	    (unsigned long long)mg_sesstab_new_id());
 	if ((p = mg_stdio_spawn(x->s, x->up, sid)) != NULL)
@@ -57,20 +76,17 @@ mg_stdwait_open(mg_stdx_t *x)
 	if (x->s->running[x->up->index] >= x->up->max_processes) {
 		if ((rc = mg_stdwait_enter(x)) == MG_OK)
 			return NULL;
-		mg_warn("stdio upstream \"%s\": max_processes %d reached and "
+		mg_warn("%s upstream \"%s\": max_processes %d reached and "
 			"process_queue %d full: a new session refused",
-		    x->up->name, x->up->max_processes, x->up->process_queue);
+		    wait_kind(x->s), x->up->name, x->up->max_processes,
+		    x->up->process_queue);
 		mg_stdx_refuse_later(x, 503, STDIO_ERR,
-		    rc == MG_DECLINED
-			? "the stdio server's max_processes is reached and "
-			  "its process_queue is full; try again later"
-			: "out of memory");
+		    rc == MG_DECLINED ? wait_full(x->s) : "out of memory");
 		return NULL;
 	}
 	if ((p = mg_stdx_new_session(x)) == NULL)
-		mg_stdx_refuse_later(x, 503, STDIO_ERR,
-		    "the stdio server could not be started (see the "
-		    "error log); try again later");
+		mg_stdx_refuse_later(
+		    x, 503, STDIO_ERR, mg_stdio_no_start(x->s));
 	return p;
 }
 
@@ -101,9 +117,10 @@ wait_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	wait_unlink(x);
 	snprintf(why, sizeof(why),
-	    "stdio upstream \"%s\": max_processes %d reached, and no process "
+	    "%s upstream \"%s\": max_processes %d reached, and no %s "
 	    "ended within process_queue_timeout (%lld ms); try again later",
-	    x->up->name, x->up->max_processes,
+	    wait_kind(x->s), x->up->name, x->up->max_processes,
+	    x->s->link != NULL ? "stream" : "process",
 	    (long long)x->up->process_queue_timeout);
 	mg_warn("%s: a new session refused", why);
 	mg_stdx_refuse(x, 503, STDIO_ERR, why);
@@ -128,10 +145,10 @@ mg_stdwait_enter(mg_stdx_t *x)
 	x->queued = 1;
 	s->queued[x->up->index]++;
 	evtimer_add(x->qtimer, &tv);
-	mg_info("stdio upstream \"%s\": max_processes %d reached: a new "
+	mg_info("%s upstream \"%s\": max_processes %d reached: a new "
 		"session waits (%d waiting, process_queue %d)",
-	    x->up->name, x->up->max_processes, s->queued[x->up->index],
-	    x->up->process_queue);
+	    wait_kind(s), x->up->name, x->up->max_processes,
+	    s->queued[x->up->index], x->up->process_queue);
 	return MG_OK;
 }
 
@@ -160,13 +177,17 @@ mg_stdwait_slot(mg_stdio_t *s, const mg_upstream_t *up)
 			return;
 		wait_unlink(x);
 		if ((p = mg_stdx_new_session(x)) == NULL) {
-			mg_stdx_refuse(x, 503, STDIO_ERR,
-			    "the stdio server could not be started (see the "
-			    "error log); try again later");
+			mg_stdx_refuse(x, 503, STDIO_ERR, mg_stdio_no_start(s));
 			continue;
 		}
-		mg_info("stdio upstream \"%s\": a waiting session got pid %d",
-		    up->name, (int)p->pid);
+		if (p->link != NULL)
+			mg_info("HTTP+SSE upstream \"%s\": a waiting session "
+				"got a stream",
+			    up->name);
+		else
+			mg_info("stdio upstream \"%s\": a waiting session got "
+				"pid %d",
+			    up->name, (int)p->pid);
 		mg_stdx_attach(x, p);
 		mg_stdx_send(x);
 	}
