@@ -3,6 +3,8 @@
 #   demo  the built-in demo server (through the connector, prefix demo)
 #   evh   @modelcontextprotocol/server-everything, Streamable HTTP (prefix evh)
 #   ev    the same server over stdio (prefix ev; echo renamed say, get-env denied)
+#   evl   the same server in its legacy HTTP+SSE mode (revision 2024-11-05,
+#         found by protocol auto; prefix evl)
 #   mem   @modelcontextprotocol/server-memory over stdio (prefix mem)
 #   fs    @modelcontextprotocol/server-filesystem over stdio, a temp root
 #         (prefix fs; read and list tools only, list_directory shown as ls)
@@ -33,10 +35,18 @@ MEM="/usr/bin/env MEMORY_FILE_PATH=$MG_TMP/memory/graph.jsonl $NODE $FED_MCP/ser
 FS="$NODE $FED_MCP/server-filesystem/dist/index.js $MG_TMP/root"
 peers_start_everything_http
 EVH_PID=${MG_BG_PIDS##* } # its process: other tests may run the same server
+EVL_PORT=$(free_port)
+PORT=$EVL_PORT "$NODE" --require "$MG_SRCDIR/bench/stdio/loopback.cjs" \
+	"$FED_MCP/server-everything/dist/index.js" sse > "$MG_TMP/everything-sse.log" 2>&1 &
+MG_BG_PIDS="$MG_BG_PIDS $!"
+disown $!
+mg_wait 15 "grep -q 'running on port $EVL_PORT' '$MG_TMP/everything-sse.log'" ||
+	fail "server-everything sse did not start: $(tail -n 5 "$MG_TMP/everything-sse.log")"
 MG_PORT=$(free_port)
 px_conf 2 "
 upstream demo { server http://127.0.0.1:$MG_PORT/mcp/demo; }
 upstream evh { server http://127.0.0.1:$EVH_PORT/mcp; connect_timeout 2s; }
+upstream evl { server http://127.0.0.1:$EVL_PORT/sse; }
 upstream ev { command $EV; }
 upstream mem { command $MEM; }
 upstream fs { command $FS; }" "
@@ -46,6 +56,7 @@ server {
     location = /mcp {
         mcp_member demo;
         mcp_member evh;
+        mcp_member evl;
         mcp_member ev { tool_rename echo say; tools_deny get-env; }
         mcp_member mem;
         mcp_member fs {
@@ -67,7 +78,7 @@ fed_client() { # WHAT SDK PLAN
 
 E=fed-$$
 cat > "$MG_TMP/all.json" <<EOF
-[{"op":"list","what":"tools","has":["demo__echo","evh__echo","evh__get-sum","ev__say","ev__get-sum","ev__trigger-long-running-operation",
+[{"op":"list","what":"tools","has":["demo__echo","evh__echo","evh__get-sum","evl__echo","evl__get-sum","ev__say","ev__get-sum","ev__trigger-long-running-operation",
    "mem__create_entities","mem__read_graph","fs__read_text_file","fs__ls","fs__list_allowed_directories"],
   "lacks":["ev__echo","ev__get-env","fs__write_file","fs__list_directory","fs__edit_file","echo","say"]},
  {"op":"list","what":"prompts","has":["evh__simple-prompt","ev__simple-prompt"]},
@@ -75,6 +86,8 @@ cat > "$MG_TMP/all.json" <<EOF
  {"op":"list","what":"resourceTemplates","has":["evh+demo://resource/dynamic/text/{resourceId}"]},
  {"op":"call","name":"demo__echo","args":{"message":"to demo"},"text":"to demo"},
  {"op":"call","name":"evh__echo","args":{"message":"to evh"},"text":"Echo: to evh"},
+ {"op":"call","name":"evl__echo","args":{"message":"to evl"},"text":"Echo: to evl"},
+ {"op":"progress","name":"evl__trigger-long-running-operation","args":{"duration":1,"steps":3},"min":3},
  {"op":"call","name":"ev__say","args":{"message":"to ev"},"text":"Echo: to ev"},
  {"op":"call","name":"ev__get-sum","args":{"a":2,"b":40},"text":"The sum of 2 and 40 is 42."},
  {"op":"progress","name":"ev__trigger-long-running-operation","args":{"duration":1,"steps":3},"min":3},
@@ -141,5 +154,7 @@ grep -q 'upstream "evh" answered 400 naming the session: it forgot it; opening i
 ok "evh back: the same session calls evh__echo again (its upstream session opened again after a 400 naming it) and lists its tools"
 fed_client "v1 after" v1 "$MG_TMP/v1b.json"
 
+grep -q 'upstream "evl"' "$MG_TMP/error.log" && grep -qi 'HTTP+SSE' "$MG_TMP/error.log" ||
+	check_failed "the connector did not say it found evl to be a legacy HTTP+SSE server: $(grep evl "$MG_TMP/error.log" | head -n 3)"
 peers_no_child_died
 px_done

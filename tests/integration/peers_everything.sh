@@ -91,12 +91,12 @@ mg_wait 5 "post list1 '$LIST' '$SID' > /dev/null; grep -q '\"name\":\"trigger-sa
 pid=$(comm -13 <(echo "$before") <(procs))
 [ "$(mg_count "$pid")" = 1 ] || fail "expected one new stdio process for the session, got '$pid'"
 kill -KILL "$pid"
-mg_wait 5 "grep -q 'upstream \"evs\": the stdio server (pid $pid) exited' '$MG_TMP/error.log'" ||
-	fail "the connector did not notice pid $pid's end"
+mg_wait 5 "grep -q 'stdio upstream \"evs\" pid $pid exited on signal 9 (Killed): restarting it at once' '$MG_TMP/error.log'" ||
+	fail "the connector did not notice pid $pid's end: $(grep evs "$MG_TMP/error.log" | tail -n 3)"
 code=$(post list2 "$LIST" "$SID")
 if [ "$code" = 200 ] && grep -q '"name":"trigger-sampling-request"' "$MG_TMP/list2.out" &&
 	grep -q '"name":"trigger-elicitation-request"' "$MG_TMP/list2.out"; then
-	ok "a session's process killed: the next tools/list started another, initialized it, and lists trigger-sampling-request and trigger-elicitation-request"
+	ok "a session's process killed: restarted at once and initialized with the client's params; the next tools/list lists trigger-sampling-request and trigger-elicitation-request"
 else
 	check_failed "tools/list after the process was killed: $code $(head -c 600 "$MG_TMP/list2.out")"
 fi
