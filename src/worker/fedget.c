@@ -40,7 +40,7 @@ change_said(mg_fed_t *f, const char *msg, size_t len)
 	static const char *const kinds[] = { "notifications/tools/list_changed",
 		"notifications/prompts/list_changed",
 		"notifications/resources/list_changed" };
-	int64_t now;
+	int64_t                  now;
 
 	for (size_t i = 0; i < MG_NELEM(kinds); i++) {
 		if (memmem(msg, len, kinds[i], strlen(kinds[i])) == NULL)

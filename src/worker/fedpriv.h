@@ -32,10 +32,10 @@ struct mg_fed {
 	int                 nlegs, pending, started, finished;
 	int                 no_answer; /* a notification: none expected */
 	struct event       *timer;
-	struct json_object *data; /* the caller's */
+	struct json_object *data;       /* the caller's */
 	int64_t             changed[3]; /* ms: the last list change passed
 					 * on, tools, prompts, resources */
-	mg_fed_leg_t        leg[MG_FED_MAX_MEMBERS];
+	mg_fed_leg_t leg[MG_FED_MAX_MEMBERS];
 };
 
 /* fedfan.c */
