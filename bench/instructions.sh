@@ -6,6 +6,7 @@
 #   bench/instructions.sh            two daemon runs per configuration
 #   bench/instructions.sh --annotate also the top functions of each process
 #   bench/instructions.sh --auth     also configurations 3 and 4
+#   bench/instructions.sh --federation  also configuration 5
 #
 # For configurations 1 (direct: the built-in demo server) and 2 (through
 # mcpgw: a proxy route to it), as bench/run.sh sets them up, and, with
@@ -14,7 +15,11 @@
 # 4 (the same with auth_token_cache 0: every call verifies the token's
 # RS256 signature, which is what the first call with a new token costs),
 # and 1' (the same token sent to the demo route, which ignores it: 3
-# minus 1' is the check alone, without receiving the header),
+# minus 1' is the check alone, without receiving the header), and, with
+# --federation, 5 (a federated route of three members, the demo server
+# with prefix off, so the call is the same tools/call echo, and two more
+# members with prefixes: the call is routed by its name, its answer read
+# for the member's names: 5 minus 2 is what federating costs a call),
 # it starts
 # mcpgw under callgrind (every process: master, workers, connector), opens
 # a session, sends tools/call echo with wrk at 1 connection (every answer
@@ -45,16 +50,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 lua="$top/bench/mcp_echo.lua"
 annotate=0
 auth=0
+federation=0
 for a in "$@"; do
 	case $a in
 	--annotate) annotate=1 ;;
 	--auth) auth=1 ;;
+	--federation) federation=1 ;;
 	-h | --help)
 		sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "usage: bench/instructions.sh [--annotate] [--auth]" >&2
+		echo "usage: bench/instructions.sh [--annotate] [--auth] [--federation]" >&2
 		exit 2
 		;;
 	esac
@@ -131,11 +138,18 @@ connector {
 upstream self {
     server http://127.0.0.1:$PORT/mcp/demo;
 }
+upstream d2 { server http://127.0.0.1:$PORT/mcp/demo; }
+upstream d3 { server http://127.0.0.1:$PORT/mcp/demo; }
 
 server {
     listen 127.0.0.1:$PORT;
     location /mcp/demo { mcp_builtin demo; }
     location = /mcp { mcp_pass self; }
+    location = /mcp/fed {
+        mcp_member self { prefix off; }
+        mcp_member d2;
+        mcp_member d3;
+    }
     location /mcp/auth {
         mcp_builtin demo;
         auth_jwt {
@@ -166,6 +180,7 @@ one_run() {
 	u=http://127.0.0.1:$PORT/mcp/demo
 	case $conf in
 	mcpgw) u=http://127.0.0.1:$PORT/mcp ;;
+	federated) u=http://127.0.0.1:$PORT/mcp/fed ;;
 	auth) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN ;;
 	ignored) tok=$TOKEN ;;
 	auth-nocache) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN file=$T/nocache.conf ;;
@@ -222,6 +237,7 @@ echo "== $("$T/mcpgw" -V 2>&1 | head -n 1) ($MCPGW, tree $(git -C "$top" describ
 echo "== worker_processes $WORKERS; calls at 1 connection for $SHORT s and for $LONG s, under callgrind"
 confs="direct mcpgw"
 [ $auth = 1 ] && confs="$confs ignored auth auth-nocache"
+[ $federation = 1 ] && confs="$confs federated"
 declare -A R P
 for conf in $confs; do
 	for secs in "$SHORT" "$LONG"; do
@@ -260,5 +276,11 @@ if [ $auth = 1 ]; then
 	read -r iw ic im ia <<< "${P[ignored]}"
 	row "the check (3 minus 1')" $((aw - iw)) $((ac - ic)) $((am - im)) $((aa - ia))
 	awk -v a=$aa -v d=$da 'BEGIN { printf "a call with a cached token costs %+.1f%% of a call without auth_jwt\n", (a - d) * 100 / d }'
+fi
+if [ $federation = 1 ]; then
+	row "5 federated, 3 members" ${P[federated]}
+	read -r fw fc fm fa <<< "${P[federated]}"
+	row "federating (5 minus 2)" $((fw - pw)) $((fc - pc)) $((fm - pm)) $((fa - pa))
+	awk -v f=$fa -v p=$pa 'BEGIN { printf "a call on a federated route costs %+.1f%% of the same call on a plain proxy route\n", (f - p) * 100 / p }'
 fi
 echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"

@@ -667,8 +667,9 @@ static const refusal_t refused_http_inheritance[] = {
 
 static const refusal_t refused_location_handler[] = {
 	{ "server {\n listen 80;\n location /a {\n }\n}",
-	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\" or "
-	    "\"mcp_pass UPSTREAM;\" in " NAME ":3" },
+	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\", "
+	    "\"mcp_pass UPSTREAM;\" or \"mcp_member UPSTREAM;\" in " NAME
+	    ":3" },
 	{ "server { listen 80;\n location /a { mcp_pass nope; } }",
 	    "location \"/a\" passes to unknown upstream \"nope\" in " NAME
 	    ":2" },
@@ -766,13 +767,17 @@ START_TEST(test_upstream_servers)
 	ck_assert_int_eq(v6->index, 2);
 	ck_assert_int_eq(conf->servers->locations->http.max_hops, 8);
 	mg_conf_free(conf);
-	conf = load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
-		       "upstream b { server http://b/; protocol 2025-11-25; }\n"
-		       "upstream c { server http://c/; protocol auto; }\n");
+	conf =
+	    load_ok("upstream a { server http://a/; protocol 2026-07-28; }\n"
+		    "upstream b { server http://b/; protocol 2025-11-25; }\n"
+		    "upstream c { server http://c/; protocol auto; }\n"
+		    "upstream d { server http://d/; protocol 2024-11-05; }\n");
 	ck_assert_int_eq(conf->upstreams->protocol, MG_PROTOCOL_2026);
 	ck_assert_int_eq(conf->upstreams->next->protocol, MG_PROTOCOL_2025);
 	ck_assert_int_eq(
 	    conf->upstreams->next->next->protocol, MG_PROTOCOL_AUTO);
+	ck_assert_int_eq(
+	    conf->upstreams->next->next->next->protocol, MG_PROTOCOL_2024);
 	mg_conf_free(conf);
 }
 END_TEST
@@ -792,7 +797,7 @@ static const refusal_t refused_upstream_servers[] = {
 	    ":3" },
 	{ "upstream u {\n server http://a/;\n protocol 2025;\n}",
 	    "invalid value \"2025\" in \"protocol\" directive (auto, "
-	    "2026-07-28 or 2025-11-25) in " NAME ":3" },
+	    "2026-07-28, 2025-11-25 or 2024-11-05) in " NAME ":3" },
 	{ "upstream u {\n"
 	  " server http://a/;\n"
 	  " protocol auto;\n"
@@ -849,6 +854,14 @@ static const refusal_t refused_upstream_command[] = {
 	{ "upstream u {\n server http://a/;\n command /bin/true;\n}",
 	    "upstream \"u\" has both a \"server\" and a \"command\": one or "
 	    "the other in " NAME ":3" },
+	{ "upstream u {\n server http://a/;\n protocol 2024-11-05;\n"
+	  " forward_client_token on;\n}",
+	    "upstream \"u\": \"protocol 2024-11-05\" (HTTP+SSE) carries "
+	    "\"header\" and \"header_secret_file\" only, not oauth_client, "
+	    "forward_client_token or oauth_token_exchange in " NAME ":3" },
+	{ "upstream u {\n command /bin/true;\n protocol 2024-11-05;\n}",
+	    "upstream \"u\" runs a command: \"protocol 2024-11-05\" (HTTP+SSE) "
+	    "is for a \"server\" in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n command /bin/true;\n}",
 	    "upstream \"u\" has a command already in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n header X y;\n}",
@@ -1036,6 +1049,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_upfwd_tcase());
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
+	suite_add_tcase(s, conf_fed_tcase());
 
 	return s;
 }

@@ -33,6 +33,8 @@ main(void)
 		oauth_suite,
 		tokcache_suite,
 		policy_suite,
+		fedname_suite,
+		stdiosup_suite,
 	};
 	SRunner *sr;
 	int      failed;

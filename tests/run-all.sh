@@ -205,6 +205,7 @@ export MG_PROXY_NODE_MODULES="$top/tests/proxy/node_modules"
 export MG_ERA_NODE_MODULES="$top/tests/era/node_modules"
 export MG_AUTH_NODE_MODULES="$top/tests/auth/node_modules"
 export MG_BENCH_NODE_MODULES="$top/bench/stdio/node_modules"
+export MG_FED_NODE_MODULES="$top/tests/fed/node_modules"
 # The whole suite ran three times above; the tarball's own "make check"
 # runs the unit tests and one integration test per group of helper files
 # it must carry (lib.sh and mcp_lib.sh, tests/node, tests/proxy,

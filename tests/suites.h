@@ -25,5 +25,7 @@ Suite *jwt_suite(void);
 Suite *oauth_suite(void);
 Suite *tokcache_suite(void);
 Suite *policy_suite(void);
+Suite *fedname_suite(void);
+Suite *stdiosup_suite(void);
 
 #endif

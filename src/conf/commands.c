@@ -43,6 +43,8 @@ static const conf_bounds_t sse_buffer_bounds = { 0, 64 * 1024 * 1024,
 	64 * 1024 };
 static const conf_bounds_t sse_resume_timeout_bounds = { 1000, 86400000,
 	60000 };
+/* how long a federated location's fan-out waits for its members */
+static const conf_bounds_t member_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
@@ -53,6 +55,9 @@ static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 static const conf_bounds_t max_message_size_bounds = { 1024,
 	16 * 1024 * 1024 - 1024, 16 * 1024 * 1024 - 1024 };
 static const conf_bounds_t max_processes_bounds = { 1, 100000, 64 };
+static const conf_bounds_t process_queue_bounds = { 0, 100000, 16 };
+static const conf_bounds_t process_queue_timeout_bounds = { 100, 3600000,
+	10000 };
 static const conf_bounds_t token_cache_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t handshake_timeout_bounds = { 100, 3600000, 10000 };
 static const conf_bounds_t ssl_verify_bounds = { 0, 1, 1 };
@@ -181,6 +186,24 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_location_t, builtin), 0, NULL },
 	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, mg_conf_set_pass,
 	    offsetof(mg_location_t, pass), 0, NULL },
+	/* federation (set_member.c): mcp_member NAME; or NAME { ... } */
+	{ "mcp_member", MG_CTX_LOCATION, 1, 1, mg_conf_member, 0, 0, NULL },
+	{ "mcp_member", MG_CTX_LOCATION, 1, 1, mg_conf_member, 0, CONF_BLOCK,
+	    NULL },
+	{ "prefix", MG_CTX_MEMBER, 1, 1, mg_conf_set_prefix, 0, 0, NULL },
+	{ "tools_allow", MG_CTX_MEMBER, 1, CONF_NARGS_MAX,
+	    mg_conf_set_tools_glob, offsetof(mg_member_t, allow), 0, NULL },
+	{ "tools_deny", MG_CTX_MEMBER, 1, CONF_NARGS_MAX,
+	    mg_conf_set_tools_glob, offsetof(mg_member_t, deny), 0, NULL },
+	{ "tool_rename", MG_CTX_MEMBER, 2, 2, mg_conf_set_tool_rename, 0, 0,
+	    NULL },
+	{ "mcp_name_separator", MG_CTX_LOCATION, 1, 1, mg_conf_set_fed_sep,
+	    offsetof(mg_location_t, name_sep), 0, "/" },
+	{ "mcp_uri_separator", MG_CTX_LOCATION, 1, 1, mg_conf_set_fed_sep,
+	    offsetof(mg_location_t, uri_sep), 0, NULL },
+	{ "mcp_member_timeout", MG_CTX_LOCATION, 1, 1, mg_conf_set_time,
+	    offsetof(mg_location_t, member_timeout), 0,
+	    &member_timeout_bounds },
 	{ "mcp_allow", MG_CTX_LOCATION, 1, CONF_NARGS_MAX, mg_conf_set_rule, 0,
 	    0, NULL },
 	{ "mcp_deny", MG_CTX_LOCATION, 1, CONF_NARGS_MAX, mg_conf_set_rule, 0,
@@ -249,6 +272,12 @@ const conf_command_t mg_commands[] = {
 	    0, NULL },
 	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
 	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
+	{ "process_queue", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, process_queue), 0, &process_queue_bounds },
+	{ "process_queue_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, process_queue_timeout), 0,
+	    &process_queue_timeout_bounds },
+	{ "cwd", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_cwd, 0, 0, NULL },
 	{ "header", MG_CTX_UPSTREAM, 2, 2, mg_conf_set_header, 0, 0, NULL },
 	{ "header_secret_file", MG_CTX_UPSTREAM, 2, 2,
 	    mg_conf_set_header_secret, 0, 0, NULL },

@@ -25,7 +25,8 @@
 #define MG_CTX_AUTH_JWT 0x20       /* the body of "auth_jwt { }" */
 #define MG_CTX_OAUTH_CLIENT 0x40   /* the body of "oauth_client { }" */
 #define MG_CTX_TOKEN_EXCHANGE 0x80 /* "oauth_token_exchange { }" */
-#define MG_CTX_ANY 0xff
+#define MG_CTX_MEMBER 0x100        /* the body of "mcp_member NAME { }" */
+#define MG_CTX_ANY 0x1ff
 
 /* Where a thing was written, for messages that name file and line. */
 typedef struct {
@@ -219,6 +220,28 @@ typedef struct {
 
 struct mg_mcp_backend;
 
+/*
+ * mcp_member NAME [{ ... }]: one upstream of a federated location
+ * (docs/federation.md), whose tools, prompts and resources the location
+ * shows beside the other members', under the member's prefix.
+ */
+#define MG_FED_MAX_MEMBERS 32
+
+typedef struct mg_member {
+	struct mg_member         *next;
+	char                     *name;     /* the upstream's name */
+	const struct mg_upstream *upstream; /* resolved in validation */
+	char *prefix;               /* after defaults: NAME unless written;
+				     * NULL: prefix off */
+	int             prefix_off; /* "prefix off;" (parsing only) */
+	mg_conf_words_t allow;      /* tools_allow globs; n 0: all */
+	mg_conf_words_t deny;       /* tools_deny globs */
+	mg_conf_words_t rename;     /* tool_rename pairs: v[2i] the
+				     * member's name, v[2i+1] shown */
+	int           index;        /* in its location, from 0, file order */
+	mg_conf_pos_t pos;
+} mg_member_t;
+
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
@@ -240,6 +263,15 @@ typedef struct mg_location {
 	mg_auth_order_t auth_order; /* after defaults: never empty */
 	mg_http_conf_t  http;
 	mg_conf_pos_t   pos;
+
+	/* federation: mcp_member, in file order; NULL: not federated */
+	mg_member_t  *members;
+	int           nmembers;
+	char         *name_sep;       /* after defaults: "__" */
+	char         *uri_sep;        /* after defaults: "+" */
+	int64_t       member_timeout; /* ms, after defaults 10000 */
+	mg_conf_pos_t sep_pos; /* where a separator was written (file NULL:
+				* nowhere) */
 } mg_location_t;
 
 typedef struct mg_server {
@@ -262,6 +294,7 @@ typedef struct mg_server {
 #define MG_PROTOCOL_AUTO 0
 #define MG_PROTOCOL_2025 1 /* "2025-11-25": the 2025 revisions */
 #define MG_PROTOCOL_2026 2 /* "2026-07-28" */
+#define MG_PROTOCOL_2024 3 /* "2024-11-05": the HTTP+SSE transport */
 
 /*
  * The upstream's own credentials (docs/configuration.md, "The upstreams'
@@ -308,6 +341,12 @@ typedef struct mg_upstream {
 	char        **command;
 	mg_conf_pos_t command_pos;
 	int           max_processes;
+	/* new sessions waiting for one of them to end: at most
+	 * process_queue, each process_queue_timeout ms (stdiowait.c) */
+	int           process_queue;
+	int64_t       process_queue_timeout;
+	char         *cwd; /* cwd DIR: where the command runs */
+	mg_conf_pos_t cwd_pos;
 	char        **headers; /* "Name: value" lines, nheaders */
 	size_t        nheaders;
 	int64_t       connect_timeout; /* ms */

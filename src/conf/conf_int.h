@@ -152,6 +152,7 @@ CONF_SETTER(mg_conf_set_auth_algorithms);
 /* set_upcred.c */
 CONF_SETTER(mg_conf_set_header_secret);
 CONF_SETTER(mg_conf_set_env);
+CONF_SETTER(mg_conf_set_cwd);
 CONF_SETTER(mg_conf_set_env_secret);
 CONF_SETTER(mg_conf_oauth_client);
 CONF_SETTER(mg_conf_set_token_url);
@@ -173,11 +174,22 @@ CONF_SETTER(mg_conf_set_auth_cert);
 CONF_SETTER(mg_conf_set_auth_order);
 int  mg_conf_validate_access(conf_parse_t *cp, const mg_server_t *srv);
 void mg_conf_access_defaults(mg_server_t *srv);
+/* set_member.c: federation (mcp_member and its block, the separators);
+ * what they need of their location, and their defaults */
+CONF_SETTER(mg_conf_member);
+CONF_SETTER(mg_conf_set_prefix);
+CONF_SETTER(mg_conf_set_tools_glob);
+CONF_SETTER(mg_conf_set_tool_rename);
+CONF_SETTER(mg_conf_set_fed_sep);
+int mg_conf_validate_members(
+    conf_parse_t *cp, const mg_server_t *srv, mg_location_t *loc);
+int mg_conf_members_defaults(mg_conf_t *conf, mg_location_t *loc);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */
 int mg_conf_validate_upcred(conf_parse_t *cp, const mg_upstream_t *u);
+int mg_conf_validate_stdio(conf_parse_t *cp, const mg_upstream_t *u);
 
 #endif

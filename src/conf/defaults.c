@@ -171,6 +171,7 @@ mg_conf_defaults(conf_parse_t *cp)
 		conf_merge_http(&srv->http, &conf->http);
 		for (loc = srv->locations; loc != NULL; loc = loc->next) {
 			rc |= conf_default(conf, MG_CTX_LOCATION, loc);
+			rc |= mg_conf_members_defaults(conf, loc);
 			rc |= conf_default_auth(conf, loc->auth_jwt);
 			conf_merge_http(&loc->http, &srv->http);
 			conf_merge_auth(loc, srv);

@@ -125,7 +125,8 @@ mg_conf_set_header(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	return MG_OK;
 }
 
-/* protocol auto | 2026-07-28 | 2025-11-25: the era an upstream speaks. */
+/* protocol auto | 2026-07-28 | 2025-11-25 | 2024-11-05: the era an
+ * upstream speaks (2024-11-05: the legacy HTTP+SSE transport). */
 int
 mg_conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
@@ -140,10 +141,12 @@ mg_conf_set_protocol(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		u->protocol = MG_PROTOCOL_2026;
 	else if (strcmp(v, "2025-11-25") == 0)
 		u->protocol = MG_PROTOCOL_2025;
+	else if (strcmp(v, "2024-11-05") == 0)
+		u->protocol = MG_PROTOCOL_2024;
 	else
 		return mg_conf_error(cp, cp->args->line,
 		    "invalid value \"%s\" in \"protocol\" directive (auto, "
-		    "2026-07-28 or 2025-11-25)",
+		    "2026-07-28, 2025-11-25 or 2024-11-05)",
 		    v);
 	u->protocol_pos = mg_conf_pos(cp);
 	return MG_OK;

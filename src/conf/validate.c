@@ -57,11 +57,13 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 {
 	mg_upstream_t *u;
 
+	if (loc->members != NULL) /* set_member.c */
+		return MG_OK;
 	if (loc->builtin == NULL && loc->pass == NULL)
 		return mg_conf_error_at(cp, &loc->pos,
 		    "location \"%s\" has no "
-		    "handler: add \"mcp_builtin NAME;\" or \"mcp_pass "
-		    "UPSTREAM;\"",
+		    "handler: add \"mcp_builtin NAME;\", \"mcp_pass "
+		    "UPSTREAM;\" or \"mcp_member UPSTREAM;\"",
 		    loc->path);
 	if (loc->builtin != NULL && loc->pass != NULL)
 		return mg_conf_error_at(cp, &loc->pos,
@@ -214,7 +216,8 @@ mg_conf_validate(conf_parse_t *cp)
 		    mg_conf_validate_access(cp, srv) != MG_OK)
 			return MG_ERROR;
 		for (loc = srv->locations; loc != NULL; loc = loc->next)
-			if (conf_validate_location(cp, loc) != MG_OK ||
+			if (mg_conf_validate_members(cp, srv, loc) != MG_OK ||
+			    conf_validate_location(cp, loc) != MG_OK ||
 			    conf_validate_auth(cp, loc->auth_jwt) != MG_OK ||
 			    conf_validate_audience(cp, srv, loc->auth_jwt) !=
 				MG_OK ||
@@ -240,7 +243,22 @@ mg_conf_validate(conf_parse_t *cp)
 			    "upstream \"%s\" runs a command: \"header\" and "
 			    "the ssl_ directives are for a \"server\"",
 			    u->name);
-		if (mg_conf_validate_upcred(cp, u) != MG_OK)
+		if (u->command != NULL && u->protocol == MG_PROTOCOL_2024)
+			return mg_conf_error_at(cp, &u->protocol_pos,
+			    "upstream \"%s\" runs a command: \"protocol "
+			    "2024-11-05\" (HTTP+SSE) is for a \"server\"",
+			    u->name);
+		if (u->protocol == MG_PROTOCOL_2024 &&
+		    (u->oauth != NULL || u->forward_token ||
+			u->exchange != NULL))
+			return mg_conf_error_at(cp, &u->protocol_pos,
+			    "upstream \"%s\": \"protocol 2024-11-05\" "
+			    "(HTTP+SSE) carries \"header\" and "
+			    "\"header_secret_file\" only, not oauth_client, "
+			    "forward_client_token or oauth_token_exchange",
+			    u->name);
+		if (mg_conf_validate_upcred(cp, u) != MG_OK ||
+		    mg_conf_validate_stdio(cp, u) != MG_OK)
 			return MG_ERROR;
 	}
 	return MG_OK;

@@ -137,6 +137,10 @@ up_on_headers_complete(http_parser *p)
 	if (x == NULL)
 		return 0;
 	x->status = p->status_code;
+	if (mg_uplegacy_wanted(x, x->status)) {
+		x->hand_over = 1; /* once its answer is read: conn_finish */
+		return 0;
+	}
 	if (x->foreign)
 		return 0;
 	/* refused what mcpgw sent of its own: upcred.c decides */
@@ -178,12 +182,9 @@ up_on_headers_complete(http_parser *p)
 		if (x->seq == NULL)
 			x->json = evbuffer_new();
 	}
-	/* a session the upstream forgot: open it again, once */
-	if (x->step == STEP_REQUEST && p->status_code == 404 && x->sid[0] &&
-	    !x->retried && (x->init_len > 0 || x->bridged)) {
-		x->reinit = 1;
+	/* a session the upstream forgot: open it again, once (upx.c) */
+	if (mg_upx_forgot(x, p->status_code))
 		return 0;
-	}
 	if (x->step == STEP_REQUEST && !x->initialize) {
 		x->head_sent = 1;
 		x->ops.head(x->ops.arg, x->status, x->kind, "",
@@ -233,6 +234,12 @@ conn_finish(mg_upconn_t *c)
 	upx_t *x = c->x;
 	size_t len;
 
+	if (x->hand_over) {
+		c->complete = http_should_keep_alive(&c->parser) ? 1 : 0;
+		mg_upx_release(x, 1);
+		mg_uplegacy_hand_over(x);
+		return;
+	}
 	if (x->foreign) {
 		c->complete = http_should_keep_alive(&c->parser) ? 1 : 0;
 		if (x->foreign == 2)
@@ -247,6 +254,8 @@ conn_finish(mg_upconn_t *c)
 			    x->status, x->ctype);
 		return;
 	}
+	if (x->forgot400)
+		mg_upx_forgot_body(x);
 	if (x->reinit || x->cred_refused || x->step != STEP_REQUEST) {
 		mg_upx_next_step(x);
 		return;
@@ -745,22 +754,17 @@ http_start(void *state, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	return x ? &x->h : NULL;
 }
 
-static void
-http_cancel(mg_upx_t *h)
-{
-	mg_upx_cancel((upx_t *)h);
-}
-
 const mg_transport_t mg_transport_http = {
 	.name = "http",
 	.serves = http_serves,
 	.new = http_new,
 	.start = http_start,
-	.cancel = http_cancel,
-	.park = mg_upbridge_park,
-	.resume = mg_upbridge_resume,
-	.version = mg_upbridge_version,
+	.cancel = mg_uplegacy_cancel,
+	.park = mg_uplegacy_park,
+	.resume = mg_uplegacy_resume,
+	.version = mg_uplegacy_version,
 	.take_own = mg_upbridge_take,
 	.stop_all = NULL,
+	.set_handover = mg_uplegacy_set_handover,
 	.free = http_free,
 };

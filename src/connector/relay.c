@@ -118,8 +118,8 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 		(q->flags & MG_REQ_F_DISCOVER) != 0, q->headers.p,
 		q->headers.len,
 		q->flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
-		0, q->token.len ? q->token.p : NULL, q->token.len,
-		q->token_exp };
+		0, q->token.len ? q->token.p : NULL, q->token.len, q->token_exp,
+		0 };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;

@@ -84,9 +84,7 @@ mg_stdbridge_ready(
 	}
 	snprintf(
 	    p->bversion, sizeof(p->bversion), "%s", json_object_get_string(v));
-	mg_stdio_write(p,
-	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
-	    53);
+	mg_stdio_write(p, STDIO_INITIALIZED, sizeof(STDIO_INITIALIZED) - 1);
 	p->ready = 1;
 	mg_stdtools_fetch(p); /* the Mcp-Param-* checks' tools */
 	mg_info("upstream \"%s\": pid %d initialized (version %s) for its "

@@ -1,9 +1,13 @@
 /*
  * Stdio servers' processes (the connector): started per session with
- * their three pipes, read line by line (stdout to the exchanges,
- * stdioup.c; stderr to the error log), stopped in steps (stdin closed,
- * SIGTERM, SIGKILL) and reaped on SIGCHLD, each upstream's count held
- * under its max_processes.
+ * their three pipes (in their cwd, with their env), read line by line
+ * (stdout to the exchanges, stdioup.c; stderr to the error log,
+ * stdioerr.c), stopped in steps (stdin closed, SIGTERM, SIGKILL) and
+ * reaped on SIGCHLD, each upstream's count held under its max_processes;
+ * one that ends on its own is restarted (stdiosup.c), and a slot that
+ * frees goes to a waiting session (stdiowait.c).  A row with a link
+ * (sseup.c) has sessions on it instead: no process, pid, stderr or
+ * SIGCHLD, and no restart (its link's end ends the session).
  */
 #include "config.h"
 
@@ -35,6 +39,7 @@
 #include "transport.h"
 
 static void proc_gone(proc_t *p, int status);
+static void proc_link_gone(evutil_socket_t fd, short what, void *arg);
 
 /* ---- writing to a process --------------------------------------------- */
 
@@ -47,8 +52,10 @@ mg_stdio_write(proc_t *p, const char *msg, size_t len)
 	struct evbuffer *out;
 	size_t           from = 0;
 
-	if (p->stopping || p->in == NULL)
+	if (p->stopping || (p->link == NULL && p->in == NULL))
 		return MG_ERROR;
+	if (p->link != NULL)
+		return p->s->link->write(p, msg, len);
 	out = bufferevent_get_output(p->in);
 	for (size_t i = 0; i < len; i++)
 		if (msg[i] == '\n' || msg[i] == '\r') {
@@ -84,48 +91,39 @@ out_read_cb(struct bufferevent *bev, void *arg)
 		mg_stdio_stop(p, "it wrote a line longer than 16 MB");
 }
 
-static void
-err_log(proc_t *p, const char *line, size_t len)
+int64_t
+mg_stdio_mono_ms(void)
 {
-	mg_info("upstream \"%s\" (pid %d): %.*s", p->up->name, (int)p->pid,
-	    (int)(len > STDIO_ERR_LINE ? STDIO_ERR_LINE : len), line);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-err_read_cb(struct bufferevent *bev, void *arg)
-{
-	proc_t          *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char            *line;
-	size_t           len;
+static void proc_arm(proc_t *p, int ms);
+static void proc_kill_cb(evutil_socket_t fd, short what, void *arg);
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		err_log(p, line, len);
-		free(line);
-	}
-	/* a line without end: logged in pieces */
-	while (evbuffer_get_length(in) >= STDIO_ERR_LINE) {
-		char piece[STDIO_ERR_LINE];
-
-		evbuffer_remove(in, piece, sizeof(piece));
-		err_log(p, piece, sizeof(piece));
-	}
-}
-
-/* Its stdin or stdout closed or failed: it exits (SIGCHLD follows), or
- * it can answer no more: either way its session is over. */
+/* Its stdin or stdout closed or failed: it exits (SIGCHLD follows, and
+ * its exchanges end with how it ended), or it can answer no more and is
+ * stopped STDIO_GONE_MS later: either way its session is over. */
 static void
 pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	proc_t *p = arg;
 
 	(void)what;
-	if (p->stopping || (bev != p->out && bev != p->in))
+	if (p->stopping || p->unexpected || (bev != p->out && bev != p->in))
 		return;
 	p->unexpected = 1;
-	mg_stdio_stop(p,
-	    bev == p->out ? "it closed its stdout (or exited)"
-			  : "it closed its stdin (or exited)");
+	p->eof_why =
+	    bev == p->out ? "it closed its stdout" : "it closed its stdin";
+	if (p->kill == NULL &&
+	    (p->kill = evtimer_new(p->s->base, proc_kill_cb, p)) == NULL) {
+		p->crashed = 1;
+		mg_stdio_stop(p, p->eof_why);
+		return;
+	}
+	proc_arm(p, STDIO_GONE_MS);
 }
 
 /* ---- processes -------------------------------------------------------- */
@@ -151,6 +149,8 @@ pipe_bev(mg_stdio_t *s, int fd, proc_t *p, bufferevent_data_cb read_cb)
 		return NULL;
 	}
 	bufferevent_setcb(b, read_cb, NULL, pipe_event_cb, p);
+	if (read_cb == mg_stdio_err_read) /* lines cut at STDIO_ERR_LINE */
+		bufferevent_setwatermark(b, EV_READ, 0, 64 * 1024);
 	bufferevent_enable(b, read_cb != NULL ? EV_READ : EV_WRITE);
 	return b;
 }
@@ -249,6 +249,11 @@ proc_exec(
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid(); /* no signals of the terminal mcpgw -F runs in */
+	if (up->cwd != NULL && chdir(up->cwd) != 0) {
+		dprintf(2, "cannot change to cwd %s: %s\n", up->cwd,
+		    strerror(errno));
+		_exit(127);
+	}
 	execve(up->command[0], up->command, env != NULL ? env : environ);
 	dprintf(2, "cannot run %s: %s\n", up->command[0], strerror(errno));
 	_exit(127);
@@ -278,51 +283,25 @@ proc_fork(const mg_upstream_t *up, int in[2], int out[2], int err[2])
 }
 
 proc_t *
-mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
+mg_stdio_proc_new(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 {
-	int     in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	proc_t *p;
 
-	if (s->running[up->index] >= up->max_processes) {
-		mg_warn("upstream \"%s\": max_processes %d reached, no new "
-			"session",
-		    up->name, up->max_processes);
-		return NULL;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
-	    pipe2(err, O_CLOEXEC) != 0) {
-		mg_error("upstream \"%s\": pipe() failed: %s", up->name,
-		    strerror(errno));
-		goto failed;
-	}
 	p->s = s;
 	p->up = up;
 	snprintf(p->sid, sizeof(p->sid), "%s", sid);
-	if ((p->pid = proc_fork(up, in, out, err)) < 0)
-		goto failed;
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	evutil_make_socket_nonblocking(in[1]);
-	evutil_make_socket_nonblocking(out[0]);
-	evutil_make_socket_nonblocking(err[0]);
-	p->in = pipe_bev(s, in[1], p, NULL);
-	p->out = pipe_bev(s, out[0], p, out_read_cb);
-	p->err = pipe_bev(s, err[0], p, err_read_cb);
 	p->next = s->procs;
 	s->procs = p;
 	s->running[up->index]++;
 	s->nprocs++;
-	if (p->in == NULL || p->out == NULL || p->err == NULL) {
-		mg_stdio_stop(p, "its pipes could not be set up");
-		return NULL;
-	}
-	mg_info("upstream \"%s\": started %s (pid %d) for a session", up->name,
-	    up->command[0], (int)p->pid);
 	return p;
-failed:
+}
+
+static void
+pipes_close(int in[2], int out[2], int err[2])
+{
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);
@@ -331,8 +310,96 @@ failed:
 		if (err[i] >= 0)
 			close(err[i]);
 	}
-	free(p);
-	return NULL;
+}
+
+int
+mg_stdio_exec(proc_t *p)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    pipe2(err, O_CLOEXEC) != 0) {
+		mg_error("upstream \"%s\": pipe() failed: %s", p->up->name,
+		    strerror(errno));
+		pipes_close(in, out, err);
+		return MG_ERROR;
+	}
+	if ((p->pid = proc_fork(p->up, in, out, err)) < 0) {
+		p->pid = 0;
+		pipes_close(in, out, err);
+		return MG_ERROR;
+	}
+	p->started_ms = mg_stdio_mono_ms();
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	evutil_make_socket_nonblocking(in[1]);
+	evutil_make_socket_nonblocking(out[0]);
+	evutil_make_socket_nonblocking(err[0]);
+	p->in = pipe_bev(p->s, in[1], p, NULL);
+	p->out = pipe_bev(p->s, out[0], p, out_read_cb);
+	p->err = pipe_bev(p->s, err[0], p, mg_stdio_err_read);
+	mg_info("upstream \"%s\": started %s (pid %d) for a session",
+	    p->up->name, p->up->command[0], (int)p->pid);
+	if (p->in == NULL || p->out == NULL || p->err == NULL) {
+		mg_stdio_stop(p, "its pipes could not be set up");
+		return MG_ERROR;
+	}
+	return MG_OK;
+}
+
+const char *
+mg_stdio_prefix(const mg_stdio_t *s)
+{
+	return s->link != NULL ? s->link->prefix : "stdio-";
+}
+
+const char *
+mg_stdio_no_start(const mg_stdio_t *s)
+{
+	return s->link != NULL
+	    ? "the HTTP+SSE session could not be opened (see the error "
+	      "log); try again later"
+	    : "the stdio server could not be started (see the error log); "
+	      "try again later";
+}
+
+/* P, listed, a session on its link rather than a process: no pid,
+ * nothing to kill or reap, no restart; NULL: the link did not open. */
+static proc_t *
+proc_link_open(proc_t *p)
+{
+	p->exited = 1;
+	if (p->s->link->open(p) != MG_OK) {
+		mg_stdio_proc_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+proc_t *
+mg_stdio_spawn(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
+{
+	proc_t *p;
+
+	if (s->closing)
+		return NULL;
+	if (s->running[up->index] >= up->max_processes) {
+		mg_warn("upstream \"%s\": max_processes %d reached, no new "
+			"session",
+		    up->name, up->max_processes);
+		return NULL;
+	}
+	if ((p = mg_stdio_proc_new(s, up, sid)) == NULL)
+		return NULL;
+	if (s->link != NULL)
+		return proc_link_open(p);
+	if (mg_stdio_exec(p) != MG_OK) {
+		if (p->pid == 0)
+			mg_stdio_proc_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 static void
@@ -352,6 +419,12 @@ proc_kill_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (!p->stopping) {
+		/* a pipe closed STDIO_GONE_MS ago, and it has not exited */
+		p->crashed = 1;
+		mg_stdio_stop(p, p->eof_why);
+		return;
+	}
 	if (!p->termed) {
 		p->termed = 1;
 		kill(p->pid, SIGTERM);
@@ -367,25 +440,53 @@ proc_kill_cb(evutil_socket_t fd, short what, void *arg)
 /* End the process's session: its exchanges end with an error, its stdin
  * closes (the MCP stdio transport's shutdown), SIGTERM if it is still
  * there 1 s later (at once if it closed a pipe itself), SIGKILL 2 s after
- * that.  It is freed when it has exited (SIGCHLD). */
+ * that.  It is freed when it has exited (SIGCHLD); a link's session is
+ * closed at once and freed on the next turn of the loop. */
 void
 mg_stdio_stop(proc_t *p, const char *why)
 {
-	char       msg[160];
+	char       msg[768];
 	mg_stdx_t *x;
 
 	if (p->stopping)
 		return;
 	p->stopping = 1;
+	if (p->sid[0] != '\0')
+		memcpy(p->session, p->sid, sizeof(p->session));
 	p->sid[0] = '\0';
-	mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
-	    (int)p->pid, why);
-	snprintf(msg, sizeof(msg), "the stdio server stopped: %s", why);
+	if (p->link != NULL) {
+		mg_info("upstream \"%s\": closing an HTTP+SSE session: %s",
+		    p->up->name, why);
+		snprintf(
+		    msg, sizeof(msg), "the HTTP+SSE session stopped: %s", why);
+	} else {
+		mg_info("upstream \"%s\": stopping pid %d: %s", p->up->name,
+		    (int)p->pid, why);
+		snprintf(msg, sizeof(msg),
+		    "stdio upstream \"%s\" (pid %d) stopped: %s", p->up->name,
+		    (int)p->pid, why);
+	}
 	while ((x = p->xs) != NULL)
 		mg_stdx_end(x, STDIO_ERR, msg);
 	if (p->in != NULL) {
 		bufferevent_free(p->in);
 		p->in = NULL;
+	}
+	if (p->link != NULL) {
+		/* freed on the next turn: its callers still hold it */
+		p->s->link->close(p);
+		if ((p->kill = evtimer_new(p->s->base, proc_link_gone, p)) !=
+		    NULL)
+			proc_arm(p, 0);
+		return;
+	}
+	if (p->pid == 0) {
+		/* never started (a restart waiting): freed on the next turn */
+		struct timeval now = { 0, 0 };
+
+		p->exited = 1;
+		evtimer_add(p->later, &now);
+		return;
 	}
 	if (p->exited)
 		return;
@@ -393,17 +494,29 @@ mg_stdio_stop(proc_t *p, const char *why)
 		p->termed = 1;
 		kill(p->pid, SIGTERM);
 	}
-	if ((p->kill = evtimer_new(p->s->base, proc_kill_cb, p)) != NULL)
+	if (p->kill == NULL)
+		p->kill = evtimer_new(p->s->base, proc_kill_cb, p);
+	if (p->kill != NULL)
 		proc_arm(p, p->termed ? STDIO_KILL_MS : STDIO_TERM_MS);
 	else if (!p->termed)
 		kill(p->pid, SIGTERM);
 }
 
+/* A link's session has stopped: it goes. */
 static void
-proc_free(proc_t *p)
+proc_link_gone(evutil_socket_t fd, short what, void *arg)
 {
-	mg_stdio_t *s = p->s;
-	proc_t    **pp;
+	(void)fd;
+	(void)what;
+	mg_stdio_proc_free(arg);
+}
+
+void
+mg_stdio_proc_free(proc_t *p)
+{
+	mg_stdio_t          *s = p->s;
+	const mg_upstream_t *up = p->up;
+	proc_t             **pp;
 
 	for (pp = &s->procs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == p) {
@@ -420,9 +533,15 @@ proc_free(proc_t *p)
 		bufferevent_free(p->err);
 	if (p->kill)
 		event_free(p->kill);
+	if (p->later)
+		event_free(p->later);
+	if (p->link != NULL)
+		s->link->free(p);
+	free(p->init);
 	free(p->binit);
 	json_object_put(p->subs);
 	mg_stdtools_free(p);
+	mg_stdwait_slot(s, up);
 	free(p);
 	if (s->nprocs == 0 && s->stopped != NULL)
 		s->stopped(s->stopped_arg);
@@ -440,11 +559,14 @@ pipe_drain(struct bufferevent *b)
 		;
 }
 
-/* The process exited (waitpid said STATUS). */
+/* The process exited (waitpid said STATUS): its exchanges end with how
+ * (and its first stderr lines if it never answered); a live session's
+ * process that we did not stop is restarted. */
 static void
 proc_gone(proc_t *p, int status)
 {
-	char why[96];
+	char how[96], why[640];
+	int  restart;
 
 	/* what it wrote last is read before its exchanges end: all that is
 	 * left in the pipes (it has exited: they end) */
@@ -454,24 +576,25 @@ proc_gone(proc_t *p, int status)
 	}
 	if (p->err != NULL) {
 		pipe_drain(p->err);
-		err_read_cb(p->err, p);
+		mg_stdio_err_read(p->err, p);
 	}
+	mg_stdio_err_flush(p);
 	p->exited = 1;
-	if (WIFEXITED(status))
-		snprintf(why, sizeof(why), "exited with code %d",
-		    WEXITSTATUS(status));
-	else
-		snprintf(why, sizeof(why), "exited on signal %d",
-		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	mg_stdio_status(status, how, sizeof(how));
+	mg_stdio_why(p, how, why, sizeof(why));
+	restart = p->live && !p->bridge && !p->drain && !p->s->closing &&
+	    (p->sid[0] != '\0' || p->session[0] != '\0') &&
+	    (!p->stopping || p->crashed);
 	if (p->stopping && !p->unexpected)
 		mg_info("upstream \"%s\": pid %d %s", p->up->name, (int)p->pid,
 		    why);
-	else
-		mg_warn("upstream \"%s\": the stdio server (pid %d) %s; its "
-			"session's next request starts it again",
-		    p->up->name, (int)p->pid, why);
+	else if (!restart)
+		mg_warn("stdio upstream \"%s\" pid %d %s", p->up->name,
+		    (int)p->pid, why);
+	if (restart)
+		mg_stdsup_restart(p, how);
 	mg_stdio_stop(p, why);
-	proc_free(p);
+	mg_stdio_proc_free(p);
 }
 
 static void
@@ -494,7 +617,8 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- the interface ---------------------------------------------------- */
 
 mg_stdio_t *
-mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+mg_stdio_new_link(struct event_base *base, const mg_conf_t *conf,
+    const mg_transport_t *row, const mg_stdio_link_t *link)
 {
 	mg_stdio_t *s = calloc(1, sizeof(*s));
 	size_t      n = 0;
@@ -502,17 +626,31 @@ mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
 	if (s == NULL)
 		return NULL;
 	s->base = base;
+	s->row = row;
+	s->link = link;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	s->nup = n;
 	s->running = calloc(n ? n : 1, sizeof(*s->running));
+	s->queued = calloc(n ? n : 1, sizeof(*s->queued));
+	if (s->running == NULL || s->queued == NULL) {
+		mg_stdio_free(s);
+		return NULL;
+	}
+	if (link != NULL)
+		return s;
 	s->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, s);
-	if (s->running == NULL || s->sigchld == NULL ||
-	    evsignal_add(s->sigchld, NULL) != 0) {
+	if (s->sigchld == NULL || evsignal_add(s->sigchld, NULL) != 0) {
 		mg_stdio_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+mg_stdio_t *
+mg_stdio_new(struct event_base *base, const mg_conf_t *conf)
+{
+	return mg_stdio_new_link(base, conf, &mg_transport_stdio, NULL);
 }
 
 /*
@@ -525,6 +663,8 @@ mg_stdio_stop_all(mg_stdio_t *s, void (*stopped)(void *arg), void *arg)
 {
 	s->stopped = stopped;
 	s->stopped_arg = arg;
+	s->closing = 1;
+	mg_stdwait_refuse_all(s, "the connector is stopping");
 	for (proc_t *p = s->procs; p != NULL; p = p->next)
 		mg_stdio_stop(p, "the connector is stopping");
 	return s->nprocs;
@@ -541,15 +681,17 @@ mg_stdio_free(mg_stdio_t *s)
 	/* what did not stop in the loop (a fast stop, or a process that
 	 * ignores SIGTERM): killed, not waited for; init reaps it */
 	s->stopped = NULL;
+	s->closing = 1;
 	while (s->procs != NULL) {
-		if (!s->procs->exited) {
+		if (!s->procs->exited && s->procs->pid > 0) {
 			kill(s->procs->pid, SIGKILL);
 			waitpid(s->procs->pid, &status, WNOHANG);
 		}
-		proc_free(s->procs);
+		mg_stdio_proc_free(s->procs);
 	}
 	if (s->sigchld)
 		event_free(s->sigchld);
 	free(s->running);
+	free(s->queued);
 	free(s);
 }

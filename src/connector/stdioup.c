@@ -27,9 +27,11 @@
  *     else to the session's GET stream; a request that no stream can
  *     carry is answered with an error at once, so the server does not
  *     wait for a client that will never hear it.
- * A process that exits ends its exchanges with an error; its session then
- * has no process, and the next request starts one again under the same
- * session id, with the client's initialize params.
+ * A process that exits ends its exchanges with an error naming how it
+ * ended; a live session's process is restarted at once (stdiosup.c),
+ * and the session's requests wait for it.  A session with no process
+ * (the connector restarted) gets one at its next request, under the same
+ * session id, initialized with the client's initialize params.
  *
  * A 2026-07-28 client has no session: its requests go over the bridge
  * (stdiobridge.c), one process per upstream for all such clients,
@@ -106,16 +108,19 @@ stdx_free(mg_stdx_t *x)
 {
 	/* on its process still: what it was yet to refuse is written */
 	mg_upask_free(&x->ask);
+	mg_stdwait_leave(x);
 	stdx_detach(x);
 	if (x->timer)
 		event_free(x->timer);
 	if (x->go)
 		event_free(x->go);
 	free(x->key);
+	free(x->ukey);
 	free(x->progress);
 	free(x->body);
 	free(x->call);
 	free(x->lines);
+	free(x->init);
 	json_object_put(x->listen_id);
 	json_object_put(x->filter);
 	json_object_put(x->token);
@@ -178,8 +183,8 @@ stdx_refuse_data(mg_stdx_t *x, int status, int code, const char *message,
 	evbuffer_free(b);
 }
 
-static void
-stdx_refuse(mg_stdx_t *x, int status, int code, const char *message)
+void
+mg_stdx_refuse(mg_stdx_t *x, int status, int code, const char *message)
 {
 	stdx_refuse_data(x, status, code, message, NULL);
 }
@@ -215,7 +220,8 @@ stdx_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	snprintf(why, sizeof(why),
-	    "the stdio server did not answer within read_timeout (%lld ms)",
+	    "the %s server did not answer within read_timeout (%lld ms)",
+	    x->s->link != NULL ? "HTTP+SSE" : "stdio",
 	    (long long)x->up->read_timeout);
 	mg_warn("upstream \"%s\": %s", x->up->name, why);
 	/* a process that never answered its initialize is no use */
@@ -233,6 +239,10 @@ mg_stdx_send(mg_stdx_t *x)
 {
 	proc_t *p = x->p;
 
+	if (mg_stdx_own_id(x, p) != MG_OK) {
+		mg_stdx_end(x, STDIO_ERR, "out of memory");
+		return;
+	}
 	if (mg_stdio_write(p, x->body, x->body_len) != MG_OK)
 		return; /* X ended with the process */
 	free(x->body);
@@ -260,48 +270,6 @@ json_text(struct json_object *v)
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 }
 
-/* The progressToken a message names (params._meta.progressToken of a
- * request, params.progressToken of a progress notification), as JSON
- * text, or NULL. */
-static char *
-progress_of(struct json_object *m)
-{
-	struct json_object *params, *meta, *tok;
-
-	if (!json_object_object_get_ex(m, "params", &params) ||
-	    !json_object_is_type(params, json_type_object))
-		return NULL;
-	if (json_object_object_get_ex(params, "progressToken", &tok))
-		return json_text(tok);
-	if (json_object_object_get_ex(params, "_meta", &meta) &&
-	    json_object_is_type(meta, json_type_object) &&
-	    json_object_object_get_ex(meta, "progressToken", &tok))
-		return json_text(tok);
-	return NULL;
-}
-
-/* The exchange that should carry a message of the process: the one it
- * names by progressToken, else the newest waiting request, else the GET
- * stream.  NULL: none. */
-static mg_stdx_t *
-proc_carrier(proc_t *p, struct json_object *m)
-{
-	char      *tok = progress_of(m);
-	mg_stdx_t *x, *newest = NULL, *get = NULL;
-
-	for (x = p->xs; x != NULL; x = x->next) {
-		if (tok != NULL && x->progress != NULL &&
-		    strcmp(tok, x->progress) == 0)
-			break;
-		if (x->get)
-			get = x;
-		else if (x->key != NULL && x->body == NULL)
-			newest = x;
-	}
-	free(tok);
-	return x != NULL ? x : newest != NULL ? newest : get;
-}
-
 /* Our own initialize (a session whose process had gone) is answered:
  * the session is ready, its waiting requests go. */
 static void
@@ -315,15 +283,14 @@ proc_reinitialized(proc_t *p, struct json_object *m)
 		    p->up->name, (int)p->pid);
 		for (x = p->xs; x != NULL; x = next) {
 			next = x->next;
-			stdx_refuse(x, 404, -32001, "Session not found");
+			mg_stdx_refuse(x, 404, -32001, "Session not found");
 		}
 		mg_stdio_stop(p, "its initialize failed");
 		return;
 	}
-	mg_stdio_write(p,
-	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
-	    53);
+	mg_stdio_write(p, STDIO_INITIALIZED, sizeof(STDIO_INITIALIZED) - 1);
 	p->ready = 1;
+	p->live = 1;
 	for (x = p->xs; x != NULL && !p->stopping; x = next) {
 		next = x->next;
 		if (x->body != NULL)
@@ -353,10 +320,7 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		free(key);
 		return;
 	}
-	for (x = p->xs; x != NULL; x = x->next)
-		if (x->key != NULL && x->body == NULL &&
-		    strcmp(x->key, key) == 0)
-			break;
+	x = mg_stdx_answered(p, key);
 	free(key);
 	if (x == NULL) {
 		mg_debug("upstream \"%s\": an answer to no waiting request "
@@ -364,6 +328,8 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		    p->up->name, (int)p->pid);
 		return;
 	}
+	if (x->ukey != NULL)
+		line = mg_stdx_client_id(x, m, &len);
 	if (x->sse) {
 		x->ops.event(x->ops.arg, NULL, -1, line, len);
 		mg_stdx_end(x, 0, NULL);
@@ -380,6 +346,13 @@ proc_answer(proc_t *p, struct json_object *m, const char *line, size_t len)
 		 * leaves none */
 		mg_stdx_head(
 		    x, 200, MG_RESP_JSON, version[0] ? p->sid : "", version);
+		if (version[0] != '\0' && x->init != NULL) {
+			/* kept to initialize a restart (stdiosup.c) */
+			p->live = 1;
+			free(p->init);
+			p->init = x->init;
+			x->init = NULL;
+		}
 		x->ops.data(x->ops.arg, line, len);
 		mg_stdx_end(x, 0, NULL);
 		if (version[0] == '\0')
@@ -396,11 +369,12 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	mg_stdx_t          *x;
 	struct json_object *id;
 	struct evbuffer    *b;
+	int                 shared;
 
 	/* the bridge's list changes and updates: to its listens */
 	if (p->bridge && mg_stdbridge_notify(p, m))
 		return;
-	x = proc_carrier(p, m);
+	x = mg_stdx_carrier(p, m, &shared);
 	if (x != NULL) {
 		stdx_rearm(x);
 		if (x->bridged)
@@ -419,7 +393,9 @@ proc_message(proc_t *p, struct json_object *m, const char *line, size_t len)
 	if ((b = evbuffer_new()) == NULL)
 		return;
 	mg_rpc_write_error(b, id, MG_RPC_INTERNAL_ERROR,
-	    "no stream to the client is open to carry this request", NULL);
+	    shared ? "several clients wait: whose request this is is unknown"
+		   : "no stream to the client is open to carry this request",
+	    NULL);
 	mg_stdio_write(
 	    p, (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
 	evbuffer_free(b);
@@ -434,10 +410,12 @@ mg_stdio_line(proc_t *p, const char *line, size_t len)
 		return;
 	if ((m = mg_json_parse(line, len)) == NULL ||
 	    !json_object_is_type(m, json_type_object)) {
-		mg_warn(
-		    "upstream \"%s\": the stdio server wrote a line that is "
-		    "not a JSON-RPC message (pid %d): %.80s",
-		    p->up->name, (int)p->pid, line);
+		mg_warn("upstream \"%s\": %s that is not a JSON-RPC message "
+			"(pid %d): %.80s",
+		    p->up->name,
+		    p->link != NULL ? "the HTTP+SSE server sent an event"
+				    : "the stdio server wrote a line",
+		    (int)p->pid, line);
 		json_object_put(m);
 		return;
 	}
@@ -465,7 +443,7 @@ stdx_parse(mg_stdx_t *x, const char *body, size_t len)
 		json_object_put(m);
 		return MG_ERROR;
 	}
-	x->progress = progress_of(m);
+	x->progress = mg_stdx_progress_of(m);
 	json_object_put(m);
 	return MG_OK;
 }
@@ -487,7 +465,8 @@ stdx_go(evutil_socket_t fd, short what, void *arg)
 	}
 	if (x->refuse_status != 0) {
 		stdx_detach(x);
-		stdx_refuse(x, x->refuse_status, x->refuse_code, x->refuse_why);
+		mg_stdx_refuse(
+		    x, x->refuse_status, x->refuse_code, x->refuse_why);
 		return;
 	}
 	if (x->method == MG_HTTP_DELETE) {
@@ -503,6 +482,14 @@ stdx_go(evutil_socket_t fd, short what, void *arg)
 		mg_stdbridge_go(x);
 	else if (x->p != NULL && x->p->ready && x->body != NULL)
 		mg_stdx_send(x);
+	else if (x->p != NULL && x->body != NULL && x->up->read_timeout > 0) {
+		/* its process is (re)starting: it waits, read_timeout at most
+		 */
+		struct timeval tv = { x->up->read_timeout / 1000,
+			(x->up->read_timeout % 1000) * 1000 };
+
+		evtimer_add(x->timer, &tv);
+	}
 }
 
 void
@@ -513,61 +500,45 @@ mg_stdx_refuse_later(mg_stdx_t *x, int status, int code, const char *why)
 	x->refuse_why = why;
 }
 
-/* A process for X's session: a new one for an initialize; the session's;
- * or, when it has none (any more), a new one that we initialize first
- * with the client's params, under the same session id.  NULL (and X set
- * to be refused): none. */
+/* A process for X's session: a new one for an initialize (or its place
+ * in the queue at max_processes, stdiowait.c); the session's (one that
+ * restarts included); or, when it has none (the connector restarted, or
+ * a link's stream ended), a new one that we initialize first with the
+ * client's params, under the same session id.  NULL (and X set to be
+ * refused, or waiting): none. */
 static proc_t *
 stdx_proc(mg_stdx_t *x, const mg_up_req_t *req)
 {
 	mg_stdio_t *s = x->s;
+	const char *pre = mg_stdio_prefix(s);
 	proc_t     *p;
-	char        sid[48];
 
-	if (x->initialize) {
-		snprintf(sid, sizeof(sid), "stdio-%016llx%016llx",
-		    (unsigned long long)mg_sesstab_new_id(),
-		    (unsigned long long)mg_sesstab_new_id());
-		if ((p = mg_stdio_spawn(s, x->up, sid)) == NULL)
-			mg_stdx_refuse_later(x, 503, STDIO_ERR,
-			    "the stdio server could not be started (see the "
-			    "error log); try again later");
-		else
-			p->ready = 1;
-		return p;
-	}
+	if (x->initialize)
+		return mg_stdwait_open(x);
 	if ((p = mg_stdio_find(s, x->up, req->sid)) != NULL)
 		return p;
-	if (strncmp(req->sid, "stdio-", 6) != 0 || req->init_len == 0 ||
+	if (strncmp(req->sid, pre, strlen(pre)) != 0 || req->init_len == 0 ||
 	    req->init_len > STDIO_LINE_MAX) {
 		mg_stdx_refuse_later(x, 404, -32001, "Session not found");
 		return NULL;
 	}
 	if ((p = mg_stdio_spawn(s, x->up, req->sid)) == NULL) {
-		mg_stdx_refuse_later(x, 503, STDIO_ERR,
-		    "the stdio server could not be started (see the error "
-		    "log); try again later");
+		mg_stdx_refuse_later(x, 503, STDIO_ERR, mg_stdio_no_start(s));
 		return NULL;
 	}
-	mg_info("upstream \"%s\": a session had no process: initializing "
-		"pid %d with the client's params",
-	    x->up->name, (int)p->pid);
-	{
-		struct evbuffer *b = evbuffer_new();
-
-		if (b == NULL) {
-			mg_stdio_stop(p, "out of memory");
-			mg_stdx_refuse_later(
-			    x, 503, STDIO_ERR, "out of memory");
-			return NULL;
-		}
-		evbuffer_add_printf(b,
-		    "{\"jsonrpc\":\"2.0\",\"id\":" STDIO_REINIT_ID
-		    ",\"method\":\"initialize\",\"params\":%.*s}",
-		    (int)req->init_len, req->init);
-		mg_stdio_write(p, (const char *)evbuffer_pullup(b, -1),
-		    evbuffer_get_length(b));
-		evbuffer_free(b);
+	if (p->link != NULL)
+		mg_info("upstream \"%s\": a session had no HTTP+SSE stream: "
+			"a new one, initialized with the client's params",
+		    x->up->name);
+	else
+		mg_info("upstream \"%s\": a session had no process: "
+			"initializing pid %d with the client's params",
+		    x->up->name, (int)p->pid);
+	if ((p->init = strndup(req->init, req->init_len)) == NULL ||
+	    mg_stdsup_initialize(p, req->init, req->init_len) != MG_OK) {
+		mg_stdio_stop(p, "out of memory");
+		mg_stdx_refuse_later(x, 503, STDIO_ERR, "out of memory");
+		return NULL;
 	}
 	return p;
 }
@@ -594,7 +565,7 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
-	x->h.t = &mg_transport_stdio;
+	x->h.t = s->row;
 	x->s = s;
 	x->up = req->up;
 	x->ops = *ops;
@@ -646,6 +617,8 @@ stdx_start(mg_stdio_t *s, const mg_up_req_t *req, const mg_up_ops_t *ops)
 		}
 		memcpy(x->body, req->body, req->body_len);
 		x->body_len = req->body_len;
+		if (x->initialize)
+			x->init = mg_stdwait_params(req->body, req->body_len);
 	}
 	if ((p = stdx_proc(x, req)) == NULL)
 		return x;

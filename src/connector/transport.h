@@ -1,7 +1,7 @@
 /*
  * The connector's transports (private to connector/): how it reaches an
- * upstream, one row per way (Streamable HTTP(S), stdio; legacy HTTP+SSE
- * next), as nginx's upstream modules or OpenSMTPD's table backends.
+ * upstream, one row per way (Streamable HTTP(S), stdio, legacy
+ * HTTP+SSE), as nginx's upstream modules or OpenSMTPD's table backends.
  *
  * upstream.c chooses each upstream's row once, when the configuration is
  * loaded (mg_upstreams_new), and from then on only calls through it: a
@@ -21,6 +21,10 @@
 #include "upstream.h"
 
 typedef struct mg_transport mg_transport_t;
+
+/* Start REQ on the row that takes over from another (upstream.c). */
+typedef mg_upx_t *(*mg_transport_handover_t)(
+    void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops);
 
 /* The first member of every transport's exchange. */
 struct mg_upx {
@@ -54,12 +58,23 @@ struct mg_transport {
 	 * called when the last has gone; NULL: nothing of it outlives a
 	 * stop. */
 	int (*stop_all)(void *state, void (*stopped)(void *arg), void *arg);
+	/* Where an exchange goes when this row finds that its upstream
+	 * speaks another transport (the http row under protocol auto: an
+	 * initialize refused with 400, 404 or 405 goes to the legacy HTTP+SSE
+	 * row), set by upstream.c; NULL: it never finds that out. */
+	void (*set_handover)(
+	    void *state, mg_transport_handover_t fn, void *arg);
+	/* The row that takes those over: has it learned at run time that it
+	 * serves UP (from then on, UP's exchanges start on it)?  NULL for the
+	 * other rows. */
+	int (*learned)(void *state, const mg_upstream_t *up);
 	/* Everything of STATE, now, not waiting for anything. */
 	void (*free)(void *state);
 };
 
 extern const mg_transport_t mg_transport_http;
 extern const mg_transport_t mg_transport_stdio;
+extern const mg_transport_t mg_transport_sse;
 
 /* The row that serves UP; NULL if none does. */
 const mg_transport_t *mg_transport_for(const mg_upstream_t *up);

@@ -15,6 +15,8 @@
 
 /* The rows, in the order they are asked which upstreams they serve. */
 static const mg_transport_t *const transports[] = {
+	&mg_transport_sse, /* before http: a server URL with protocol
+			      2024-11-05 */
 	&mg_transport_http,
 	&mg_transport_stdio,
 };
@@ -28,6 +30,9 @@ struct mg_upstreams {
 	void (*stopped)(void *arg);
 	void *stopped_arg;
 };
+
+static mg_upx_t *upstreams_handover(
+    void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops);
 
 const mg_transport_t *
 mg_transport_for(const mg_upstream_t *up)
@@ -67,6 +72,10 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 			goto fail;
 		ups->row[u->index] = i;
 	}
+	for (i = 0; i < NTRANSPORTS; i++)
+		if (transports[i]->set_handover != NULL)
+			transports[i]->set_handover(
+			    ups->state[i], upstreams_handover, ups);
 	return ups;
 fail:
 	*err = strdup("cannot set up DNS and upstream pools");
@@ -74,16 +83,42 @@ fail:
 	return NULL;
 }
 
+/* The row that takes exchanges over from another, or NTRANSPORTS. */
+static size_t
+upstreams_taker(void)
+{
+	size_t i;
+
+	for (i = 0; i < NTRANSPORTS; i++)
+		if (transports[i]->learned != NULL)
+			break;
+	return i;
+}
+
 mg_upx_t *
 mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 {
-	size_t i;
+	size_t i, k = upstreams_taker();
 
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->nup)
 		return NULL;
 	i = ups->row[req->up->index];
+	if (k < NTRANSPORTS && transports[k]->learned(ups->state[k], req->up))
+		i = k;
 	return transports[i]->start(ups->state[i], req, ops);
+}
+
+/* An exchange whose row found its upstream speaks another transport. */
+static mg_upx_t *
+upstreams_handover(void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops)
+{
+	mg_upstreams_t *ups = arg;
+	size_t          k = upstreams_taker();
+
+	if (k == NTRANSPORTS)
+		return NULL;
+	return transports[k]->start(ups->state[k], req, ops);
 }
 
 void

@@ -46,6 +46,9 @@ typedef struct {
 	const char *token;
 	size_t      token_len;
 	int64_t     token_exp;
+	/* handed over (protocol auto): the HTTP status that refused our POST
+	 * of its initialize or discover; 0 otherwise */
+	int detect;
 } mg_up_req_t;
 
 /* The answer, as the frames to the worker carry it (ipc.h). */

@@ -321,6 +321,50 @@ upx_reset_answer(upx_t *x)
 	x->streamed = x->body_bad = 0;
 }
 
+/* ---- a session the upstream forgot ----------------------------------- */
+
+int
+mg_upx_forgot(upx_t *x, int status)
+{
+	if (x->step != STEP_REQUEST || !x->sid[0] || x->retried ||
+	    (x->init_len == 0 && !x->bridged))
+		return 0;
+	if (status == 404) {
+		x->reinit = 1;
+		return 1;
+	}
+	if (status != 400 || x->kind != MG_RESP_JSON)
+		return 0;
+	/* the body, read whole, decides (mg_upx_forgot_body) */
+	x->forgot400 = 1;
+	if (x->seq != NULL) {
+		mg_jsonseq_free(x->seq);
+		x->seq = NULL;
+		x->json = evbuffer_new();
+	}
+	return 1;
+}
+
+void
+mg_upx_forgot_body(upx_t *x)
+{
+	size_t len = x->json != NULL ? evbuffer_get_length(x->json) : 0;
+
+	x->forgot400 = 0;
+	if (len > 0 &&
+	    memmem(evbuffer_pullup(x->json, (ev_ssize_t)len), len, "ession",
+		6) != NULL) {
+		mg_info("upstream \"%s\" answered 400 naming the session: it "
+			"forgot it; opening it again",
+		    x->pool->up->name);
+		x->reinit = 1;
+	} else if (!x->initialize) {
+		x->head_sent = 1;
+		x->ops.head(x->ops.arg, x->status, x->kind, "",
+		    x->bridged ? x->version : "");
+	}
+}
+
 /* Our own step (initialize, initialized) is answered: the next one. */
 void
 mg_upx_next_step(upx_t *x)

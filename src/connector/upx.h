@@ -76,6 +76,9 @@ struct httpups {
 	remap_t           *remaps; /* newest first */
 	int                nremaps;
 	uint64_t           bridge_ids; /* ids of requests on bridge sessions */
+	/* where a legacy HTTP+SSE upstream's exchange goes (uplegacy.c) */
+	mg_transport_handover_t handover;
+	void                   *handover_arg;
 	/* the last exchange's memory, for the next one: 2.4 KB, beyond
 	 * malloc's per-thread cache */
 	upx_t *spare;
@@ -122,8 +125,11 @@ struct upx {
 	int           tools_waited; /* for a tools/list (uptools.c) */
 	char         *refusal;      /* the error answered (uptools.c) */
 	struct event *later;        /* an answer given without the upstream */
+	mg_upx_t     *handed;    /* the exchange it handed over (uplegacy.c) */
+	int           hand_over; /* its answer says: hand it over */
 	int           step;
-	int           reinit; /* this answer is a 404 to retry */
+	int           reinit;    /* this answer is a 404 to retry */
+	int           forgot400; /* a 400 that may name the session */
 	int           retried, conn_retried;
 	struct event *timer;
 	/* the upstream's own credentials (upcred.c) */
@@ -173,6 +179,13 @@ int64_t     mg_upx_mono_ms(void);
 void mg_upx_json_message(void *arg, const char *msg, size_t len, int response);
 /* The body parser refused the answer: the end, saying why. */
 void mg_upx_body_refused(upx_t *x);
+/* A session the upstream forgot is opened again, once: an answer with
+ * STATUS 404, as the specification says, or 400 with a JSON body that
+ * names the session, as servers made from the SDK's examples answer
+ * ("Bad Request: No valid session ID provided").  1: X's head is held
+ * back for it (a 400: mg_upx_forgot_body decides once the body is in). */
+int  mg_upx_forgot(upx_t *x, int status);
+void mg_upx_forgot_body(upx_t *x);
 
 /* httpup.c: the connection under it */
 void mg_upx_send(upx_t *x);
@@ -209,6 +222,19 @@ int  mg_uptools_check(upx_t *x);
 void mg_uptools_changed(mg_pool_t *p); /* its tools/list_changed */
 int  mg_uptools_leave(upx_t *x);       /* 1: it was waiting, and is not */
 void mg_uptools_free(mg_pool_t *p);
+
+/* uplegacy.c: an upstream under protocol auto that speaks the legacy
+ * HTTP+SSE transport: the exchange handed over to that row */
+int  mg_uplegacy_wanted(const upx_t *x, int status);
+void mg_uplegacy_hand_over(upx_t *x);
+/* the http row's cancel, park, resume, version and set_handover */
+void mg_uplegacy_cancel(mg_upx_t *h);
+void mg_uplegacy_park(mg_upx_t *h, const mg_up_ops_t *ops);
+void mg_uplegacy_resume(mg_upx_t *h, const mg_up_ops_t *ops, const char *body,
+    size_t len, int caps);
+const char *mg_uplegacy_version(const mg_upx_t *h);
+void        mg_uplegacy_set_handover(
+	   void *state, mg_transport_handover_t fn, void *arg);
 
 /* upcred.c: the upstream's own credentials on each request */
 int  mg_upcred_pool_new(mg_pool_t *p, httpups_t *ups, struct ssl_ctx_st *tls);

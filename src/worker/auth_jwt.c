@@ -195,6 +195,12 @@ auth_keep_token(
 {
 	const mg_upstream_t *u = ex->upstream;
 
+	/* a federated route: if a member takes it (the member a request
+	 * goes to gets it only if it takes it: fedfan.c) */
+	for (const mg_member_t *m = ex->loc->members; u == NULL && m != NULL;
+	     m = m->next)
+		if (m->upstream->forward_token || m->upstream->exchange != NULL)
+			u = m->upstream;
 	if (u == NULL || (!u->forward_token && u->exchange == NULL))
 		return;
 	ex->bearer = token;

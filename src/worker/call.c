@@ -184,7 +184,7 @@ cancel_call(mg_mcp_call_t *c)
 	mg_mcp_ex_t *ex = c->ex;
 
 	mg_ex_call_unlink(c);
-	if (ex->backend->cancel)
+	if (ex->backend && ex->backend->cancel) /* a bridge's ask has none */
 		ex->backend->cancel(c);
 	mg_ex_call_free(c);
 	mg_ex_finish(ex);

@@ -380,8 +380,10 @@ mg_ex_relayed_listen_end(mg_mcp_ex_t *ex)
 	    r, "resultType", json_object_new_string("complete"));
 	mg_rpc_write_result(out, ex->req_id, r);
 	json_object_put(r);
-	mg_proxy_cancel(ex->relay);
+	if (ex->relay != NULL)
+		mg_proxy_cancel(ex->relay);
 	ex->relay = NULL;
+	mg_ex_fed_free(ex); /* a federated route's: every member's */
 	mg_ex_event(ex, out);
 	evbuffer_free(out);
 	mg_http_stream_end(ex->req);
@@ -441,6 +443,9 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		mg_ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
 		return;
 	}
+	/* a federated route: to every member, or on to the one */
+	if (ex->loc->members != NULL && mg_ex_fed(ex, m, &body, &len) == MG_OK)
+		return;
 	if (ex->upstream != NULL) {
 		mg_ex_relay_modern(ex, m, body, len);
 		return;
@@ -505,6 +510,11 @@ mg_ex_post(mg_mcp_ex_t *ex)
 	    ex->upstream->protocol != MG_PROTOCOL_2026 &&
 	    mg_ex_post_relay_plain(ex, text, len) == MG_OK)
 		return;
+	/* and the most common on a federated route */
+	if (ex->loc->members != NULL && mg_phase_message_none(ex->loc) &&
+	    h.version != NULL && mg_ex_known_old(h.version) &&
+	    mg_ex_post_fed_plain(ex, text, len) == MG_OK)
+		return;
 	if (mg_rpc_parse(text, len, &m, &err) != MG_OK) {
 		mg_ex_refuse(ex, 400, err.id, err.code, err.message);
 		mg_rpc_err_clear(&err);
@@ -523,6 +533,12 @@ mg_ex_post(mg_mcp_ex_t *ex)
 	}
 	pm.m = &m;
 	if (mg_phase_message(ex, &pm) != MG_OK) {
+		mg_rpc_msg_clear(&m);
+		return;
+	}
+	/* a federated route: to every member, or on to the one */
+	if (ex->loc->members != NULL &&
+	    mg_ex_fed(ex, &m, &text, &len) == MG_OK) {
 		mg_rpc_msg_clear(&m);
 		return;
 	}

@@ -167,6 +167,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 		mg_proxy_forget(ex->relay);
 	else if (ex->relay)
 		mg_proxy_cancel(ex->relay);
+	mg_ex_fed_free(ex);
 	json_object_put(ex->req_id);
 	json_object_put(ex->who_claims);
 	free(ex->who);

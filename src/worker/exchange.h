@@ -25,6 +25,7 @@ struct json_object;
 struct ssl_ctx_st;
 
 typedef struct mg_mcp_ex mg_mcp_ex_t;
+typedef struct mg_fed    mg_fed_t;
 
 /* What a proxy route keeps of its session's token: the version and the
  * upstream's part, as long as it is (a small allocation per call). */
@@ -129,6 +130,13 @@ struct mg_mcp_ex {
 	const char *bearer;
 	size_t      bearer_len;
 	int64_t     bearer_exp; /* its exp (s), 0: none */
+	/* a federated route (mcp_member, fed*.c) */
+	mg_fed_t          *fed;      /* a fan-out to the members in flight */
+	const mg_member_t *member;   /* a routed request's member */
+	char              *fed_body; /* its body, in the member's names */
+	char              *fed_name; /* its Mcp-Name for the member */
+	int                fed_seen; /* the member's messages are rewritten */
+	const char        *fed_lei;  /* the member's Last-Event-ID */
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -284,6 +292,27 @@ void mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m);
 /* input.c */
 int  mg_ex_input_check(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 void mg_ex_input_gather(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+
+/* fed.c: a message on a federated route.  MG_OK: answered, or on its
+ * way to the members; MG_DECLINED: it goes to one member, ex->member,
+ * as on an mcp_pass route (ex->upstream and *BODY set for it). */
+int mg_ex_fed(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len);
+/* The same for the common call of a 2025 client, unparsed (mg_rpc_peek):
+ * MG_OK: on its way, or answered; MG_DECLINED: mg_ex_fed's turn. */
+int  mg_ex_post_fed_plain(mg_mcp_ex_t *ex, const char *body, size_t len);
+void mg_ex_fed_free(mg_mcp_ex_t *ex);
+/* A routed request's answer: member MSG as the client sees it, in OUT;
+ * MG_DECLINED: nothing to send. */
+int mg_ex_fed_seen(
+    mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
+/* A member's SSE event id as the client gets it: "fed<N>-" and the
+ * member's own, so that a GET with it as Last-Event-ID resumes at that
+ * member (fedget.c).  MG_DECLINED: too long, sent as it is. */
+int mg_ex_fed_event_id(
+    const mg_mcp_ex_t *ex, const char *id, char *out, size_t outlen);
+/* fedget.c: the session's GET stream and DELETE, merged */
+void mg_ex_fed_get(mg_mcp_ex_t *ex);
+void mg_ex_fed_delete(mg_mcp_ex_t *ex);
 
 /* stream.c */
 void mg_ex_get(mg_mcp_ex_t *ex);

@@ -143,6 +143,10 @@ mg_ex_check_session(mg_mcp_ex_t *ex)
 	const char  *token = mg_http_req_header(ex->req, "Mcp-Session-Id");
 	mg_session_t s;
 
+	/* opened already (a federated route's, before it chose a member):
+	 * one AES-GCM open a request is enough */
+	if (ex->session != 0 && ex->sess != NULL)
+		return MG_OK;
 	if (token == NULL) {
 		mg_ex_refuse(ex, 400, NULL, MG_RPC_INVALID_REQUEST,
 		    "Bad Request: Mcp-Session-Id header is required");
@@ -157,7 +161,8 @@ mg_ex_check_session(mg_mcp_ex_t *ex)
 	}
 	ex->session = s.id;
 	/* the upstream's part of the token: only a proxy route needs it */
-	if (ex->upstream != NULL && ex->sess == NULL &&
+	if ((ex->upstream != NULL || ex->loc->members != NULL) &&
+	    ex->sess == NULL &&
 	    (ex->sess = malloc(sizeof(*ex->sess) + s.upstream_len)) != NULL) {
 		memcpy(ex->sess->version, s.version, sizeof(s.version));
 		ex->sess->upstream_len = s.upstream_len;

@@ -207,6 +207,15 @@ static const char *
 relay_seen(mg_mcp_ex_t *ex, const char *msg, size_t *len, struct evbuffer **cut)
 {
 	*cut = NULL;
+	/* a federated route's member: in the names the client sees */
+	if (ex->fed_seen && (*cut = evbuffer_new()) != NULL) {
+		if (mg_ex_fed_seen(ex, msg, *len, *cut) == MG_OK) {
+			*len = evbuffer_get_length(*cut);
+			return (const char *)evbuffer_pullup(*cut, -1);
+		}
+		evbuffer_free(*cut);
+		*cut = NULL;
+	}
 	if (ex->lists == 0 || (*cut = evbuffer_new()) == NULL ||
 	    mg_ex_lists_filter_text(ex, msg, *len, *cut) != MG_OK)
 		return msg;
@@ -238,6 +247,7 @@ relay_event_out(
     mg_mcp_ex_t *ex, const char *id, long retry, const char *data, size_t len)
 {
 	struct evbuffer *out;
+	char             fid[300];
 
 	/* over either bridge: the messages turned, the upstream stream's
 	 * ids, retry and priming event dropped (the other era's ids mean
@@ -252,6 +262,10 @@ relay_event_out(
 	out = evbuffer_new();
 	if (retry >= 0)
 		mg_sse_write_retry(out, (unsigned)retry);
+	/* a federated route's member: its ids name it, for a resumption */
+	if (id != NULL && ex->member != NULL &&
+	    mg_ex_fed_event_id(ex, id, fid, sizeof(fid)) == MG_OK)
+		id = fid;
 	if (id != NULL || len > 0)
 		mg_sse_write_event(out, id, NULL, data, len);
 	if (mg_http_stream_write_buffer(ex->req, out) != MG_OK)
@@ -336,7 +350,9 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	q.body = body;
 	q.body_len = len;
 	/* a GET that resumes a stream: the upstream replays from there */
-	q.lei = mg_http_req_header(ex->req, "Last-Event-ID");
+	q.lei = ex->fed_lei != NULL
+	    ? ex->fed_lei
+	    : mg_http_req_header(ex->req, "Last-Event-ID");
 	if (q.lei == NULL || q.method != MG_HTTP_GET)
 		q.lei = "";
 	else /* it may replay the answer to a list: cut like the first */
@@ -379,8 +395,12 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		else {
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Method", 0, headers);
-			mg_http_req_copy_headers(
-			    ex->req, "Mcp-Name", 0, headers);
+			if (ex->fed_name != NULL) /* the member's */
+				evbuffer_add_printf(
+				    headers, "Mcp-Name: %s\r\n", ex->fed_name);
+			else
+				mg_http_req_copy_headers(
+				    ex->req, "Mcp-Name", 0, headers);
 			mg_http_req_copy_headers(
 			    ex->req, "Mcp-Param-", 1, headers);
 		}

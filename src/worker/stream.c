@@ -287,6 +287,10 @@ mg_ex_get(mg_mcp_ex_t *ex)
 	if (mg_ex_check_session(ex) != MG_OK)
 		return;
 	snprintf(ex->rpc_method, sizeof(ex->rpc_method), "(stream)");
+	if (ex->loc->members != NULL) {
+		mg_ex_fed_get(ex);
+		return;
+	}
 	/* an upstream of 2026-07-28 has no GET stream: ours carries
 	 * keep-alives, as a built-in server's */
 	if (ex->upstream != NULL &&
@@ -316,6 +320,10 @@ mg_ex_delete(mg_mcp_ex_t *ex)
 {
 	if (mg_ex_check_session(ex) != MG_OK)
 		return;
+	if (ex->loc->members != NULL) {
+		mg_ex_fed_delete(ex);
+		return;
+	}
 	if (ex->upstream != NULL &&
 	    ex->upstream->protocol != MG_PROTOCOL_2026) {
 		mg_ex_relay(ex, "", 0); /* relay_end deletes ours too */
@@ -346,6 +354,7 @@ mg_mcp_aborted(mg_http_req_t *req)
 		mg_proxy_cancel(ex->relay);
 		ex->relay = NULL;
 	}
+	mg_ex_fed_free(ex); /* every member's part */
 	if (ex->keepalive)
 		event_del(ex->keepalive);
 }
@@ -362,8 +371,8 @@ mg_mcp_stop(mg_mcp_ctx_t *ctx)
 			mg_http_stream_end(ex->req);
 		else if (ex->listen && ex->req != NULL)
 			mg_ex_listen_end(ex);
-		else if (ex->relay != NULL && ex->req != NULL &&
-		    ex->streaming && ex->modern &&
+		else if ((ex->relay != NULL || ex->fed != NULL) &&
+		    ex->req != NULL && ex->streaming && ex->modern &&
 		    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
 			mg_ex_relayed_listen_end(ex);
 	}

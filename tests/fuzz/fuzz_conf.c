@@ -12,7 +12,8 @@
  *   - a loaded configuration holds what validation promises: every
  *     location has one handler, every mcp_pass its upstream, every
  *     auth_jwt it enforces an issuer and one source of keys, at least one
- *     worker.
+ *     worker; a federated location's members their upstreams, at most
+ *     32, prefixes apart and without either separator.
  * The parser may only read the two files: open(2) and glob(3) are wrapped
  * (the link's --wrap) so that "include /dev/zero;" or "include /e*;" read
  * nothing outside the directory.
@@ -205,6 +206,31 @@ check_auth(const mg_auth_jwt_t *a)
 }
 
 static void
+check_members(const mg_location_t *l)
+{
+	int n = 0;
+
+	FUZZ_ASSERT(l->name_sep != NULL && l->uri_sep != NULL &&
+		l->nmembers <= MG_FED_MAX_MEMBERS,
+	    "location %s: federation not defaulted", l->path);
+	for (const mg_member_t *m = l->members; m; m = m->next, n++) {
+		FUZZ_ASSERT(m->upstream != NULL && m->index == n &&
+			(m->prefix == NULL ||
+			    (strstr(m->prefix, l->name_sep) == NULL &&
+				strstr(m->prefix, l->uri_sep) == NULL)),
+		    "location %s: member %s", l->path, m->name);
+		for (const mg_member_t *o = l->members; o != m; o = o->next)
+			FUZZ_ASSERT(m->prefix != o->prefix &&
+				(m->prefix == NULL || o->prefix == NULL ||
+				    strcmp(m->prefix, o->prefix) != 0),
+			    "location %s: members %s and %s share a prefix",
+			    l->path, o->name, m->name);
+	}
+	FUZZ_ASSERT(n == l->nmembers, "location %s: %d members counted %d",
+	    l->path, l->nmembers, n);
+}
+
+static void
 check_conf(const mg_conf_t *conf)
 {
 	FUZZ_ASSERT(conf->worker_processes >= 1, "worker_processes %d",
@@ -216,8 +242,11 @@ check_conf(const mg_conf_t *conf)
 		for (const mg_location_t *l = s->locations; l; l = l->next) {
 			if (l->auth_jwt != NULL)
 				check_auth(l->auth_jwt);
-			FUZZ_ASSERT((l->builtin == NULL) != (l->pass == NULL),
+			FUZZ_ASSERT((l->builtin != NULL) + (l->pass != NULL) +
+				    (l->members != NULL) ==
+				1,
 			    "location %s: not one handler", l->path);
+			check_members(l);
 			FUZZ_ASSERT(l->pass == NULL || l->upstream != NULL,
 			    "location %s: mcp_pass without its upstream",
 			    l->path);

@@ -4,7 +4,9 @@
 #   conformance server --url URL --requirements 2025-11-25
 #   conformance server --url URL --requirements 2026-07-28
 # against the built-in server "everything" (the suite's fixtures, both
-# eras on one path), and against a proxy route to it (2025 relayed with
+# eras on one path), against a federated route whose members are it
+# (prefix off) and the demo server, and the SDK v1 upstream and the demo
+# server (2026-07-28 over the bridge), and against a proxy route to it (2025 relayed with
 # sessions; 2026-07-28 passed through after the connector's
 # server/discover), and against a proxy route to an upstream written with
 # the SDK v2 (tests/era/upstream_v2.mjs --legacy=session), and over the
@@ -44,7 +46,8 @@ upstream v2 { server http://127.0.0.1:$V2S_PORT/mcp; }
 upstream v2only { server http://127.0.0.1:$V2R_PORT/mcp; protocol 2026-07-28; }
 upstream v1 { server $UP_URL; }
 upstream v2legacy { server http://127.0.0.1:$V2S_PORT/mcp; protocol 2025-11-25; }
-upstream v2strict { server http://127.0.0.1:$V2O_PORT/mcp; }" "
+upstream v2strict { server http://127.0.0.1:$V2O_PORT/mcp; }
+upstream demo { server http://127.0.0.1:$MG_PORT/mcp/demo; }" "
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/everything { mcp_builtin everything; }
@@ -54,6 +57,17 @@ server {
     location /mcp/v2only { mcp_pass v2only; }
     location /mcp/v2legacy { mcp_pass v2legacy; }
     location /mcp/v2strict { mcp_pass v2strict; }
+    location = /mcp/demo { mcp_builtin demo; }
+    # federated: the suite's fixtures among another member's tools
+    location = /mcp/federated {
+        mcp_member demo;
+        mcp_member self { prefix off; }
+    }
+    # federated over the bridge: the SDK v1 upstream (2025 only)
+    location = /mcp/federated-v1 {
+        mcp_member demo;
+        mcp_member v1 { prefix off; }
+    }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -92,6 +106,9 @@ for rev in 2025-11-25 2026-07-28; do
 	# a proxy route to an upstream written with the SDK v2, which serves
 	# 2026-07-28, and the 2025 revisions with sessions
 	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/v2" sdk-v2
+	# a federated route whose members are the built-in everything server
+	# (prefix off) and the demo server (demo__echo, ...)
+	run_requirements "$rev" "http://localhost:$MG_PORT/mcp/federated" federated
 done
 # a proxy route to an upstream written with the SDK v1 (2025 only): 2025
 # relayed with sessions; 2026-07-28 over the bridge
@@ -100,6 +117,9 @@ run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v1" sdk-v1
 # input_required results (the SDK v1 upstream names their keys in
 # _meta["mcpgw/inputKey"]), a failure after a refused capability -32021
 run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge
+# the same through a federated route: each member in its own era
+run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/federated-v1" federated-sdk-v1
+run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/federated-v1" federated-sdk-v1-bridge
 # a proxy route to the SDK v2 upstream that speaks only 2026-07-28: 2025
 # clients over the bridge, 2026-07-28 relayed
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge

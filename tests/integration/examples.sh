@@ -4,7 +4,9 @@
 # instead of 8080) and does what its opening comment promises.  For
 # auth.conf: 401 without a token, the metadata, and a call with the token
 # that conf/examples/auth-example-token.sh prints (the command the docs
-# give).
+# give).  For federation.conf: the curl of its opening comment, then the
+# merged tools/list (demo's under demo__, everything's as they are) and a
+# call to each member.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 SRC=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -50,4 +52,35 @@ ok "auth.conf as shipped: 401 with the challenge, the metadata, a call with auth
 
 kill "$MG_MASTER"
 mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "auth.conf did not stop"
+
+# federation.conf
+MG_PORT=$(free_port)
+: > "$MG_TMP/error.log"
+sed -i "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/g; s|^error_log stderr info;|error_log $MG_TMP/error.log info;|" "$MG_TMP/ex/federation.conf"
+cmp -s <(sed "s/$MG_PORT/8080/g; s|$MG_TMP/error.log|stderr|" "$MG_TMP/ex/federation.conf") "$EX/federation.conf" ||
+	fail "the copy of federation.conf differs from the shipped one beyond port and log"
+"$MCPGW" -F -c "$MG_TMP/ex/federation.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+MG_MASTER=$!
+disown "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 1 ready' '$MG_TMP/error.log' 2>/dev/null" || fail "federation.conf did not start"
+U=http://127.0.0.1:$MG_PORT/mcp
+H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+# the command of its opening comment
+cmd=$(sed -n 's/^#     curl /curl /p; s/^#          \(-H\|-d\)/\1/p' "$EX/federation.conf" | tr -d '\\\n' | sed "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/")
+case $cmd in curl\ -s\ http://127.0.0.1:$MG_PORT/mcp*-d*initialize*) ;; *) fail "federation.conf: its opening comment's command: $cmd" ;; esac
+body=$(eval "$cmd -D $MG_TMP/fh")
+echo "$body" | grep -qF '"serverInfo":{"name":"mcpgw"' || fail "federation.conf: initialize: $body"
+sid=$(tr -d '\r' < "$MG_TMP/fh" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+S=(-H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25')
+list=$(curl -s --max-time 10 "$U" "${H[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
+for t in demo__echo demo__progress test_simple_text test_tool_with_progress; do
+	echo "$list" | grep -qF "\"name\":\"$t\"" || fail "federation.conf: tools/list lacks $t: $list"
+done
+echo=$(curl -s --max-time 10 "$U" "${H[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"demo__echo","arguments":{"message":"one server"}}}')
+echo "$echo" | grep -qF 'one server' || fail "federation.conf: demo__echo: $echo"
+simple=$(curl -s --max-time 10 "$U" "${H[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}')
+echo "$simple" | grep -qF 'This is a simple text response for testing' || fail "federation.conf: test_simple_text: $simple"
+ok "federation.conf as shipped: its opening comment's initialize, one merged tools/list (demo__echo ..., test_simple_text ...), a call to each member"
+kill "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "federation.conf did not stop"
 mg_done

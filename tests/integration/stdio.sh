@@ -150,6 +150,7 @@ upstream st {
 upstream two {
     command $NODE $SERVER $MG_TMP two;
     max_processes 2;
+    process_queue 0;
 }
 server {
     listen 127.0.0.1:$MG_PORT;
@@ -167,20 +168,20 @@ P2=$(sed -n 's/^# pid after the crash \([0-9][0-9]*\)$/\1/p' "$MG_TMP/node.out")
 [ -n "$P1" ] && [ -n "$P2" ] || fail "the client did not report the server's pids: $(cat "$MG_TMP/node.out")"
 
 if log_has "upstream \"st\": started $NODE (pid $P1) for a session" &&
-	log_has "upstream \"st\" (pid $P1): stdio test server ready"; then
+	log_has "stdio upstream \"st\" pid $P1: stdio test server ready"; then
 	ok "log: the process started for the session (pid $P1), and its stderr line"
 else
 	check_failed "log: no start line or stderr line for pid $P1: $(grep -F "$P1" "$MG_TMP/error.log")"
 fi
-if log_has "upstream \"st\" (pid $P1): crashing now" &&
-	grep -qF "[warn] " <<< "$(grep -F "upstream \"st\": the stdio server (pid $P1) exited with code 3; its session's next request starts it again" "$MG_TMP/error.log")"; then
-	ok "log: the crash (its stderr, then a warning: exited with code 3; the next request starts it again)"
+if log_has "stdio upstream \"st\" pid $P1: crashing now" &&
+	grep -qF "[warn] " <<< "$(grep -F "stdio upstream \"st\" pid $P1 exited with code 3: restarting it at once (restart 1 in a row)" "$MG_TMP/error.log")"; then
+	ok "log: the crash (its stderr, then a warning: exited with code 3, restarting it at once)"
 else
 	check_failed "log: the crash of pid $P1: $(grep -F "$P1" "$MG_TMP/error.log")"
 fi
 if log_has "upstream \"st\": started $NODE (pid $P2) for a session" &&
-	log_has "upstream \"st\": a session had no process: initializing pid $P2 with the client's params"; then
-	ok "log: the session's next request started pid $P2 and initialized it with the client's params"
+	[ "$(grep -n "started $NODE (pid $P2)" "$MG_TMP/error.log" | cut -d: -f1)" -gt "$(grep -n "pid $P1 exited with code 3: restarting" "$MG_TMP/error.log" | cut -d: -f1)" ]; then
+	ok "log: the crash restarted the session's process at once as pid $P2 (initialized with the client's params: its next request was served)"
 else
 	check_failed "log: the restart as pid $P2: $(grep -F "$P2" "$MG_TMP/error.log")"
 fi
@@ -204,9 +205,9 @@ T1=$SID
 open_session /two
 T2=$SID
 code=$(post /two "" "$(init_body)")
-if [ "$code" = 503 ] && grep -q '^{"jsonrpc":"2.0","id":[^,]*,"error":{"code":-32000,"message":"the stdio server could not be started' "$MG_TMP/post.out" &&
-	log_has 'upstream "two": max_processes 2 reached, no new session' && [ "$(nservers two)" = 2 ]; then
-	ok "max_processes 2: a third initialize gets 503 with a JSON-RPC error ($(cat "$MG_TMP/post.out")); 2 processes run"
+if [ "$code" = 503 ] && grep -q '^{"jsonrpc":"2.0","id":[^,]*,"error":{"code":-32000,"message":"the stdio server.s max_processes is reached and its process_queue is full' "$MG_TMP/post.out" &&
+	log_has 'stdio upstream "two": max_processes 2 reached and process_queue 0 full: a new session refused' && [ "$(nservers two)" = 2 ]; then
+	ok "max_processes 2, process_queue 0: a third initialize gets 503 with a JSON-RPC error ($(cat "$MG_TMP/post.out")); 2 processes run"
 else
 	check_failed "max_processes 2: a third initialize got $code $(cat "$MG_TMP/post.out"); processes: $(servers two)"
 fi

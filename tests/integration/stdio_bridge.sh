@@ -118,7 +118,7 @@ kill -KILL "$before"
 t0=$(date +%s%N)
 wait "$CALL"
 ms=$((($(date +%s%N) - t0) / 1000000))
-if [ "$ms" -lt 2000 ] && grep -qE '"id":9,"error":\{"code":-32000,"message":"the stdio server stopped: (it closed its stdout \(or exited\)|exited on signal 9)"' "$MG_TMP/long.out"; then
+if [ "$ms" -lt 2000 ] && grep -qE '"id":9,"error":\{"code":-32000,"message":"stdio upstream \\"[a-z0-9_-]+\\" \(pid [0-9]+\) stopped: (it closed its stdout|exited on signal 9)' "$MG_TMP/long.out"; then
 	ok "the bridge's process SIGKILLed during a call: a JSON-RPC error after $ms ms: $(grep -o '"error":{[^}]*}' "$MG_TMP/long.out")"
 else
 	check_failed "the call after SIGKILL ($ms ms): $(cat "$MG_TMP/long.code") $(tail -c 600 "$MG_TMP/long.out")"
