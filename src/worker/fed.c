@@ -175,9 +175,9 @@ fed_response(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len)
 	int                 i;
 
 	if (m->id == NULL || mg_fed_id_in(ex->loc, m->id, &i, &orig) != MG_OK) {
-		mg_info("route \"%s\": a response to no member's request; "
-			"dropped",
-		    ex->loc->path);
+		/* the gateway's own request (the reverse bridge asks for a
+		 * member of 2026-07-28 under its ids), or nobody's */
+		mg_ex_answer(ex, m);
 		mg_http_reply(ex->req, 202, NULL, NULL, 0);
 		return MG_OK;
 	}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# A federated route against what its authors' tests never send, each check
+# one bug found by attacking it (curl, byte by byte): /mcp federates the
+# built-in demo server, the built-in everything server (prefix off), the
+# SDK v2 upstream speaking only 2026-07-28 (tests/era/upstream_v2.mjs
+# --legacy=reject: its requests to a 2025 client come over the reverse
+# bridge) and a member whose port refuses connections.
+#  - a 2025 client answers an elicitation the 2026-07-28 member asked for
+#    (over the reverse bridge, under the gateway's own id): the answer
+#    reaches the member and the call ends with its result.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+px_setup
+. "$(dirname "$0")/era_lib.sh"
+era_need_modules
+start_v2 reject
+
+MG_PORT=$(free_port)
+DOWN_PORT=$(free_port)
+cat > "$MG_TMP/mcpgw.conf" <<CONF
+worker_processes 2;
+pid $MG_TMP/mcpgw.pid;
+error_log $MG_TMP/error.log debug;
+shutdown_timeout 5s;
+upstream demo { server http://127.0.0.1:$MG_PORT/mcp/demo; }
+upstream everything { server http://127.0.0.1:$MG_PORT/mcp/everything; }
+upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; protocol 2026-07-28; }
+upstream down { server http://127.0.0.1:$DOWN_PORT/mcp; connect_timeout 1s; }
+server {
+    listen 127.0.0.1:$MG_PORT;
+    location = /mcp/demo { mcp_builtin demo; }
+    location = /mcp/everything { mcp_builtin everything; }
+    location = /mcp {
+        mcp_member demo;
+        mcp_member everything { prefix off; }
+        mcp_member v2;
+        mcp_member down;
+        mcp_member_timeout 2s;
+    }
+}
+CONF
+mg_start
+URL=http://127.0.0.1:$MG_PORT/mcp
+H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+
+init() { # init CAPABILITIES: the session id
+	curl -sS -D "$MG_TMP/init.h" -o "$MG_TMP/init.json" --max-time 10 -X POST "$URL" "${H[@]}" \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":$1,\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
+	tr -d '\r' < "$MG_TMP/init.h" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p'
+}
+post() { # post BODY
+	curl -sS -N --max-time "${T:-10}" -X POST "$URL" "${H[@]}" -H "Mcp-Session-Id: $sid" \
+		-H 'MCP-Protocol-Version: 2025-11-25' -d "$1"
+}
+sid=$(init '{"elicitation":{"form":{}}}')
+[ -n "$sid" ] || fail "no session: $(cat "$MG_TMP/init.json")"
+post '{"jsonrpc":"2.0","method":"notifications/initialized"}' > /dev/null
+
+# the 2026-07-28 member's elicitation, answered by the 2025 client
+T=8 post '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"v2__test_elicitation","arguments":{"message":"who?"}}}' \
+	> "$MG_TMP/elicit.out" &
+call=$!
+mg_wait 5 "grep -q '\"method\":\"elicitation/create\"' '$MG_TMP/elicit.out'" ||
+	fail "no elicitation/create on the call's stream: $(cat "$MG_TMP/elicit.out")"
+rid=$(grep -o '"id":"[^"]*","method":"elicitation/create"' "$MG_TMP/elicit.out" | sed 's/^"id"://; s/,"method".*//')
+post "{\"jsonrpc\":\"2.0\",\"id\":$rid,\"result\":{\"action\":\"accept\",\"content\":{\"username\":\"ann\",\"email\":\"ann@example.com\"}}}" > /dev/null
+wait $call
+grep -q 'action=accept' "$MG_TMP/elicit.out" && grep -q '"id":3' "$MG_TMP/elicit.out" ||
+	fail "the 2026-07-28 member never got the client's answer ($rid): $(cat "$MG_TMP/elicit.out")"
+ok "an elicitation of the 2026-07-28 member (id $rid) answered by a 2025 client reaches it: the call ends with its result"
+
+! grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" || fail "a process died"
+mg_done
