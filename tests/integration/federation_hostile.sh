@@ -7,7 +7,10 @@
 # bridge) and a member whose port refuses connections.
 #  - a 2025 client answers an elicitation the 2026-07-28 member asked for
 #    (over the reverse bridge, under the gateway's own id): the answer
-#    reaches the member and the call ends with its result.
+#    reaches the member and the call ends with its result;
+#  - a 2025 session's subscriptions/listen and server/discover (methods
+#    of 2026-07-28): -32601, as a built-in or relayed route answers them,
+#    not a listen stream or a discovery result.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 px_setup
@@ -68,6 +71,13 @@ wait $call
 grep -q 'action=accept' "$MG_TMP/elicit.out" && grep -q '"id":3' "$MG_TMP/elicit.out" ||
 	fail "the 2026-07-28 member never got the client's answer ($rid): $(cat "$MG_TMP/elicit.out")"
 ok "an elicitation of the 2026-07-28 member (id $rid) answered by a 2025 client reaches it: the call ends with its result"
+
+for method in subscriptions/listen server/discover; do
+	T=5 post "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"$method\",\"params\":{\"notifications\":{\"toolsListChanged\":true}}}" > "$MG_TMP/era.out"
+	grep -q '"code":-32601' "$MG_TMP/era.out" && ! grep -q '"result"' "$MG_TMP/era.out" ||
+		fail "a 2025 session's $method: $(cat "$MG_TMP/era.out")"
+done
+ok "a 2025 session's subscriptions/listen and server/discover: -32601 Method not found"
 
 ! grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" || fail "a process died"
 mg_done
