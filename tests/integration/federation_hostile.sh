@@ -4,19 +4,28 @@
 # built-in demo server, the built-in everything server (prefix off), the
 # SDK v2 upstream speaking only 2026-07-28 (tests/era/upstream_v2.mjs
 # --legacy=reject: its requests to a 2025 client come over the reverse
-# bridge) and a member whose port refuses connections.
+# bridge), a member of 2026-07-28 that answers what a buggy server may
+# (tests/era/hostile_member.mjs) and a member whose port refuses
+# connections.
 #  - a 2025 client answers an elicitation the 2026-07-28 member asked for
 #    (over the reverse bridge, under the gateway's own id): the answer
 #    reaches the member and the call ends with its result;
 #  - a 2025 session's subscriptions/listen and server/discover (methods
 #    of 2026-07-28): -32601, as a built-in or relayed route answers them,
-#    not a listen stream or a discovery result.
+#    not a listen stream or a discovery result;
+#  - a member acknowledges a 2026-07-28 client's subscriptions/listen with
+#    params.notifications 5 (not an object): the others' acknowledgement
+#    reaches the client and no worker dies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 px_setup
 . "$(dirname "$0")/era_lib.sh"
 era_need_modules
 start_v2 reject
+HOSTILE_PORT=$(free_port)
+"$ERA_NODE22" "$ERA_SCRIPTS/hostile_member.mjs" "$HOSTILE_PORT" 5 > "$MG_TMP/hostile.log" 2>&1 &
+MG_BG_PIDS="$MG_BG_PIDS $!"
+mg_wait 10 "grep -q '^listening $HOSTILE_PORT\$' '$MG_TMP/hostile.log'" || fail "hostile_member.mjs did not listen"
 
 MG_PORT=$(free_port)
 DOWN_PORT=$(free_port)
@@ -28,6 +37,7 @@ shutdown_timeout 5s;
 upstream demo { server http://127.0.0.1:$MG_PORT/mcp/demo; }
 upstream everything { server http://127.0.0.1:$MG_PORT/mcp/everything; }
 upstream v2 { server http://127.0.0.1:$V2_PORT/mcp; protocol 2026-07-28; }
+upstream hostile { server http://127.0.0.1:$HOSTILE_PORT/mcp; protocol 2026-07-28; }
 upstream down { server http://127.0.0.1:$DOWN_PORT/mcp; connect_timeout 1s; }
 server {
     listen 127.0.0.1:$MG_PORT;
@@ -37,6 +47,7 @@ server {
         mcp_member demo;
         mcp_member everything { prefix off; }
         mcp_member v2;
+        mcp_member hostile;
         mcp_member down;
         mcp_member_timeout 2s;
     }
@@ -78,6 +89,17 @@ for method in subscriptions/listen server/discover; do
 		fail "a 2025 session's $method: $(cat "$MG_TMP/era.out")"
 done
 ok "a 2025 session's subscriptions/listen and server/discover: -32601 Method not found"
+
+# 2026-07-28: a listen that a member acknowledges with a number
+meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
+curl -sS -N --max-time 4 -X POST "$URL" "${H[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: subscriptions/listen' \
+	-d "{\"jsonrpc\":\"2.0\",\"id\":\"L\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{\"toolsListChanged\":true},$meta}}" \
+	> "$MG_TMP/listen.out" 2> /dev/null
+grep -q '"method":"notifications/subscriptions/acknowledged","params":{"notifications":{"toolsListChanged":true}' "$MG_TMP/listen.out" ||
+	fail "no acknowledgement of the listen: $(cat "$MG_TMP/listen.out")"
+! grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" ||
+	fail "a member's acknowledgement with a number for its notifications killed a worker"
+ok "a member's acknowledgement whose notifications is 5: the others' acknowledgement reaches the client; no worker dies"
 
 ! grep -E 'exited on signal|exited with code [1-9]' "$MG_TMP/error.log" || fail "a process died"
 mg_done
