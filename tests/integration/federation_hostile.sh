@@ -15,7 +15,11 @@
 #    not a listen stream or a discovery result;
 #  - a member acknowledges a 2026-07-28 client's subscriptions/listen with
 #    params.notifications 5 (not an object): the others' acknowledgement
-#    reaches the client and no worker dies.
+#    reaches the client and no worker dies;
+#  - a 2025 session subscribes to a resource of each of the two members of
+#    2026-07-28: each subscription reaches its own member's listen (the
+#    connector held one listen per session, with the first member's
+#    upstream, and sent the second member's URI there).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 px_setup
@@ -89,6 +93,17 @@ for method in subscriptions/listen server/discover; do
 		fail "a 2025 session's $method: $(cat "$MG_TMP/era.out")"
 done
 ok "a 2025 session's subscriptions/listen and server/discover: -32601 Method not found"
+
+# resources/subscribe to two members of 2026-07-28 on one session
+post '{"jsonrpc":"2.0","id":5,"method":"resources/subscribe","params":{"uri":"v2+test://watched-resource"}}' > "$MG_TMP/sub1.out"
+mg_wait 5 "grep -q 'upstream \"v2\" agreed to .*watched-resource' '$MG_TMP/error.log'" ||
+	fail "v2 never agreed to its resource: $(cat "$MG_TMP/sub1.out"; grep 'agreed to' "$MG_TMP/error.log")"
+post '{"jsonrpc":"2.0","id":6,"method":"resources/subscribe","params":{"uri":"hostile+hostile://only-mine"}}' > "$MG_TMP/sub2.out"
+mg_wait 5 "grep -q 'upstream \"hostile\" agreed to' '$MG_TMP/error.log'" ||
+	fail "the subscription to hostile+hostile://only-mine never reached the member hostile: $(grep 'agreed to' "$MG_TMP/error.log")"
+! grep 'upstream "v2" agreed to .*only-mine' "$MG_TMP/error.log" ||
+	fail "hostile's resource was subscribed to at v2"
+ok "resources/subscribe to two members of 2026-07-28 on one session: each URI at its own member's listen"
 
 # 2026-07-28: a listen that a member acknowledges with a number
 meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
