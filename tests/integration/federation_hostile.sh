@@ -19,7 +19,10 @@
 #  - a 2025 session subscribes to a resource of each of the two members of
 #    2026-07-28: each subscription reaches its own member's listen (the
 #    connector held one listen per session, with the first member's
-#    upstream, and sent the second member's URI there).
+#    upstream, and sent the second member's URI there);
+#  - the session's GET stream carries a list change of the 2026-07-28
+#    member, and DELETE closes that member's listen (the connector's, as
+#    on its mcp_pass route; before, GET and DELETE skipped the member).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 px_setup
@@ -104,6 +107,23 @@ mg_wait 5 "grep -q 'upstream \"hostile\" agreed to' '$MG_TMP/error.log'" ||
 ! grep 'upstream "v2" agreed to .*only-mine' "$MG_TMP/error.log" ||
 	fail "hostile's resource was subscribed to at v2"
 ok "resources/subscribe to two members of 2026-07-28 on one session: each URI at its own member's listen"
+
+# the GET stream: a list change of the member of 2026-07-28; DELETE
+curl -sS -N --max-time 5 "$URL" -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $sid" \
+	-H 'MCP-Protocol-Version: 2025-11-25' > "$MG_TMP/get.sse" 2> /dev/null &
+get=$!
+mg_wait 5 "grep -q 'upstream \"v2\" agreed to .*toolsListChanged' '$MG_TMP/error.log'" ||
+	fail "the GET stream asked v2 for no list changes: $(grep 'agreed to' "$MG_TMP/error.log")"
+post '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"v2__test_trigger_tool_change","arguments":{}}}' > /dev/null
+mg_wait 5 "grep -q 'notifications/tools/list_changed' '$MG_TMP/get.sse'" ||
+	fail "no list change of v2 on the GET stream: $(cat "$MG_TMP/get.sse")"
+kill $get 2> /dev/null
+wait $get 2> /dev/null
+status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$URL" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25')
+[ "$status" = 204 ] || fail "DELETE: $status"
+mg_wait 5 "grep -q 'closed the subscriptions/listen for session .* at upstream \"v2\"' '$MG_TMP/error.log'" ||
+	fail "DELETE left v2's listen for the session open"
+ok "the GET stream carries v2's tools/list_changed; DELETE closes v2's listen for the session"
 
 # 2026-07-28: a listen that a member acknowledges with a number
 meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
