@@ -49,11 +49,13 @@ static const struct {
 
 static void rsub_open(rsub_t *s);
 
+/* A session's record for upstream UP (NULL: any of its upstreams: a
+ * federated session has one per member of 2026-07-28). */
 rsub_t *
-mg_rsub_find(mg_connector_t *c, uint64_t session)
+mg_rsub_find(mg_connector_t *c, uint64_t session, const mg_upstream_t *up)
 {
 	for (rsub_t *s = c->rsubs; s != NULL; s = s->next)
-		if (s->session == session)
+		if (s->session == session && (up == NULL || s->up == up))
 			return s;
 	return NULL;
 }
@@ -293,7 +295,7 @@ rsub_reply(relay_t *r, struct json_object *id, int code, const char *message)
 static rsub_t *
 rsub_get(mg_connector_t *c, uint64_t session, const mg_upstream_t *up)
 {
-	rsub_t *s = mg_rsub_find(c, session);
+	rsub_t *s = mg_rsub_find(c, session, up);
 
 	if (s != NULL || (s = calloc(1, sizeof(*s))) == NULL)
 		return s;
@@ -314,7 +316,7 @@ void
 mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
     const mg_upstream_t *up, const char *body, size_t len)
 {
-	rsub_t             *s = mg_rsub_find(c, q->session);
+	rsub_t             *s = mg_rsub_find(c, q->session, up);
 	struct json_object *root, *v, *id = NULL, *uri = NULL;
 	int                 sub;
 
