@@ -131,9 +131,13 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	m.note.text.p = json_object_to_json_string_length(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	m.note.text.len = n;
+	/* the frame's id names the upstream (its index plus 1): on a
+	 * federated route the worker puts the message in the client's names
+	 * of that member */
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (s->c->links[i] != NULL)
-			mg_link_send_msg(s->c->links[i], 0, &m);
+			mg_link_send_msg(
+			    s->c->links[i], (uint64_t)s->up->index + 1, &m);
 	json_object_put(root);
 }
 

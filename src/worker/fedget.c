@@ -150,6 +150,23 @@ get_none(mg_fed_t *f)
 }
 
 int
+mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
+    size_t len, struct evbuffer *out)
+{
+	if (ex->loc->members == NULL || upstream == 0)
+		return MG_DECLINED;
+	for (const mg_member_t *m = ex->loc->members; m != NULL; m = m->next)
+		if ((uint64_t)m->upstream->index + 1 == upstream) {
+			ex->member = m;
+			if (mg_ex_fed_seen(ex, msg, len, out) == MG_OK)
+				return MG_OK;
+			evbuffer_add(out, msg, len);
+			return MG_OK;
+		}
+	return MG_DECLINED;
+}
+
+int
 mg_ex_fed_event_id(
     const mg_mcp_ex_t *ex, const char *id, char *out, size_t outlen)
 {

@@ -21,7 +21,8 @@
 #    connector held one listen per session, with the first member's
 #    upstream, and sent the second member's URI there);
 #  - the session's GET stream carries a list change of the 2026-07-28
-#    member, and DELETE closes that member's listen (the connector's, as
+#    member and its resources/updated in the client's URI, and DELETE
+#    closes that member's listen (the connector's, as
 #    on its mcp_pass route; before, GET and DELETE skipped the member).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -117,13 +118,20 @@ mg_wait 5 "grep -q 'upstream \"v2\" agreed to .*toolsListChanged' '$MG_TMP/error
 post '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"v2__test_trigger_tool_change","arguments":{}}}' > /dev/null
 mg_wait 5 "grep -q 'notifications/tools/list_changed' '$MG_TMP/get.sse'" ||
 	fail "no list change of v2 on the GET stream: $(cat "$MG_TMP/get.sse")"
+# an update of the subscribed resource: in the client's URI (the
+# connector's NOTIFY_FWD names the upstream)
+post '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"v2__touch_resource","arguments":{"uri":"test://watched-resource"}}}' > /dev/null
+mg_wait 5 "grep -q 'notifications/resources/updated' '$MG_TMP/get.sse'" ||
+	fail "no resources/updated of v2 on the GET stream: $(cat "$MG_TMP/get.sse")"
+grep -q '"uri":"v2+test://watched-resource"' "$MG_TMP/get.sse" ||
+	fail "v2's resources/updated with the member's own URI: $(grep updated "$MG_TMP/get.sse")"
 kill $get 2> /dev/null
 wait $get 2> /dev/null
 status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE "$URL" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25')
 [ "$status" = 204 ] || fail "DELETE: $status"
 mg_wait 5 "grep -q 'closed the subscriptions/listen for session .* at upstream \"v2\"' '$MG_TMP/error.log'" ||
 	fail "DELETE left v2's listen for the session open"
-ok "the GET stream carries v2's tools/list_changed; DELETE closes v2's listen for the session"
+ok "the GET stream carries v2's tools/list_changed and its resources/updated in the client's URI (v2+test://watched-resource); DELETE closes v2's listen for the session"
 
 # 2026-07-28: a listen that a member acknowledges with a number
 meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
