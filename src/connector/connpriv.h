@@ -153,11 +153,12 @@ void mg_park_resume(
     parked_t *p, relay_t *r, const mg_up_req_t *req, const mg_up_ops_t *ops);
 
 /* rsub.c */
-rsub_t *mg_rsub_find(mg_connector_t *c, uint64_t session);
-void    mg_rsub_free(rsub_t *s);
-void    mg_connector_subscribe(mg_connector_t *c, relay_t *r,
-       const mg_msg_req_t *q, const mg_upstream_t *up, const char *body,
-       size_t len);
+rsub_t *mg_rsub_find(
+    mg_connector_t *c, uint64_t session, const mg_upstream_t *up);
+void mg_rsub_free(rsub_t *s);
+void mg_connector_subscribe(mg_connector_t *c, relay_t *r,
+    const mg_msg_req_t *q, const mg_upstream_t *up, const char *body,
+    size_t len);
 
 /* jwksurl.c: fetch every jwks_url now and then; a worker's link came up
  * (it gets every set there is); a worker met a kid a set lacks. */

@@ -49,11 +49,13 @@ static const struct {
 
 static void rsub_open(rsub_t *s);
 
+/* A session's record for upstream UP (NULL: any of its upstreams: a
+ * federated session has one per member of 2026-07-28). */
 rsub_t *
-mg_rsub_find(mg_connector_t *c, uint64_t session)
+mg_rsub_find(mg_connector_t *c, uint64_t session, const mg_upstream_t *up)
 {
 	for (rsub_t *s = c->rsubs; s != NULL; s = s->next)
-		if (s->session == session)
+		if (s->session == session && (up == NULL || s->up == up))
 			return s;
 	return NULL;
 }
@@ -129,9 +131,13 @@ rsub_message(rsub_t *s, const char *msg, size_t len)
 	m.note.text.p = json_object_to_json_string_length(
 	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	m.note.text.len = n;
+	/* the frame's id names the upstream (its index plus 1): on a
+	 * federated route the worker puts the message in the client's names
+	 * of that member */
 	for (size_t i = 0; i < MG_CONNECTOR_MAX_LINKS; i++)
 		if (s->c->links[i] != NULL)
-			mg_link_send_msg(s->c->links[i], 0, &m);
+			mg_link_send_msg(
+			    s->c->links[i], (uint64_t)s->up->index + 1, &m);
 	json_object_put(root);
 }
 
@@ -293,7 +299,7 @@ rsub_reply(relay_t *r, struct json_object *id, int code, const char *message)
 static rsub_t *
 rsub_get(mg_connector_t *c, uint64_t session, const mg_upstream_t *up)
 {
-	rsub_t *s = mg_rsub_find(c, session);
+	rsub_t *s = mg_rsub_find(c, session, up);
 
 	if (s != NULL || (s = calloc(1, sizeof(*s))) == NULL)
 		return s;
@@ -314,7 +320,7 @@ void
 mg_connector_subscribe(mg_connector_t *c, relay_t *r, const mg_msg_req_t *q,
     const mg_upstream_t *up, const char *body, size_t len)
 {
-	rsub_t             *s = mg_rsub_find(c, q->session);
+	rsub_t             *s = mg_rsub_find(c, q->session, up);
 	struct json_object *root, *v, *id = NULL, *uri = NULL;
 	int                 sub;
 

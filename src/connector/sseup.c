@@ -61,24 +61,38 @@ typedef struct early {
 	char          msg[];
 } early_t;
 
+struct post;
+
 typedef struct {
 	proc_t                   *p;
 	struct evhttp_connection *get, *post;
-	mg_sse_parser_t          *parser;
-	char                     *endpoint; /* path?query; NULL: not yet */
-	early_t                  *early;    /* messages before it, in order */
-	struct event             *wait;     /* for the endpoint */
-	int                       closed;
-	int                       streaming; /* its head was 200 SSE */
+	struct post              *posts; /* in flight: freed with the link
+					  * (libevent frees their requests
+					  * without calling back) */
+	mg_sse_parser_t *parser;
+	char            *endpoint; /* path?query; NULL: not yet */
+	early_t         *early;    /* messages before it, in order */
+	struct event    *wait;     /* for the endpoint */
+	int              closed;
+	int              streaming; /* its head was 200 SSE */
 	int detect; /* protocol auto: the status that refused our POST */
 } sselink_t;
 
 /* A message posted: its id (ours, JSON text), to answer a failure. */
-typedef struct {
-	sselink_t *l;
-	char       key[32];  /* "": none */
-	char       head[81]; /* its first bytes, for the log */
+typedef struct post {
+	sselink_t   *l;
+	struct post *next, **prev; /* in l->posts */
+	char         key[32];      /* "": none */
+	char         head[81];     /* its first bytes, for the log */
 } post_t;
+
+static void
+post_free(post_t *pm)
+{
+	if ((*pm->prev = pm->next) != NULL)
+		pm->next->prev = pm->prev;
+	free(pm);
+}
 
 static sse_state_t *
 link_state(const proc_t *p)
@@ -197,7 +211,7 @@ post_done_cb(struct evhttp_request *req, void *arg)
 		    status);
 	if (status < 200 || status > 299)
 		post_failed(pm, why);
-	free(pm);
+	post_free(pm);
 }
 
 /* The id of MSG (JSON text) if it is a request, into KEY. */
@@ -223,11 +237,15 @@ post_send(sselink_t *l, const char *msg, size_t len)
 	if (pm == NULL)
 		return MG_ERROR;
 	pm->l = l;
+	if ((pm->next = l->posts) != NULL)
+		pm->next->prev = &pm->next;
+	pm->prev = &l->posts;
+	l->posts = pm;
 	post_key(msg, len, pm->key, sizeof(pm->key));
 	snprintf(pm->head, sizeof(pm->head), "%.*s", (int)(len < 80 ? len : 80),
 	    msg);
 	if ((req = evhttp_request_new(post_done_cb, pm)) == NULL) {
-		free(pm);
+		post_free(pm);
 		return MG_ERROR;
 	}
 	if (sse_headers(l->p, req) != MG_OK ||
@@ -236,7 +254,7 @@ post_send(sselink_t *l, const char *msg, size_t len)
 	    evbuffer_add(evhttp_request_get_output_buffer(req), msg, len) !=
 		0) {
 		evhttp_request_free(req);
-		free(pm);
+		post_free(pm);
 		return MG_ERROR;
 	}
 	/* on failure libevent has freed the request and called back */
@@ -576,6 +594,8 @@ link_free(proc_t *p)
 		evhttp_connection_free(l->get);
 	if (l->post)
 		evhttp_connection_free(l->post);
+	while (l->posts != NULL)
+		post_free(l->posts);
 	mg_sse_parser_free(l->parser);
 	event_free(l->wait);
 	while ((e = l->early) != NULL) {

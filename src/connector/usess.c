@@ -171,9 +171,9 @@ mg_connector_session_ended(void *arg, uint64_t session)
 {
 	mg_connector_t *c = arg;
 	usess_t       **pp = usess_find(c, session), *u = *pp;
-	rsub_t         *s = mg_rsub_find(c, session);
+	rsub_t         *s;
 
-	if (s != NULL)
+	while ((s = mg_rsub_find(c, session, NULL)) != NULL)
 		mg_rsub_free(s);
 	if (u == NULL)
 		return;

@@ -20,6 +20,7 @@
 #define SLOT_TOMB 1
 #define SLOT_BUSY 2 /* being filled by an adder */
 #define MAX_PROBE 128
+#define COUNTS_MIN 4096 /* counters in a row at least */
 
 enum { STATE_LIVE = 1, STATE_DELETED, STATE_EXPIRED };
 
@@ -31,11 +32,12 @@ typedef struct {
 } slot_t;
 
 struct mg_sesstab {
-	size_t            nslots; /* a power of two */
-	size_t            size;   /* bytes mapped */
-	size_t            limit;  /* live sessions at most: max_sessions */
-	uint64_t          seed;   /* of the owners' counters */
-	_Atomic uint32_t *counts; /* 2 x nslots, after the slots */
+	size_t            nslots;  /* a power of two */
+	size_t            ncounts; /* each row of counts: a power of two */
+	size_t            size;    /* bytes mapped */
+	size_t            limit;   /* live sessions at most: max_sessions */
+	uint64_t          seed;    /* of the owners' counters */
+	_Atomic uint32_t *counts;  /* 2 x ncounts, after the slots */
 	_Atomic uint64_t  live;
 	slot_t            slots[];
 };
@@ -44,18 +46,23 @@ mg_sesstab_t *
 mg_sesstab_create(size_t capacity)
 {
 	mg_sesstab_t *t;
-	size_t        n = 64, size;
+	size_t        n = 64, size, c;
 
 	/* at most half full, so probes stay short */
 	while (n < capacity * 2)
 		n *= 2;
-	size = sizeof(*t) + n * sizeof(slot_t) + 2 * n * sizeof(uint32_t);
+	/* a small table still has rows of counts wide enough that two
+	 * clients rarely share both of their counters (4096 a row: one
+	 * pair in 16 million; 32 KB) */
+	c = n < COUNTS_MIN ? COUNTS_MIN : n;
+	size = sizeof(*t) + n * sizeof(slot_t) + 2 * c * sizeof(uint32_t);
 	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 	    -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
 	/* fresh anonymous pages are zero: every slot empty, every count 0 */
 	t->nslots = n;
+	t->ncounts = c;
 	t->size = size;
 	t->limit = capacity;
 	t->seed = mg_sesstab_new_id();
@@ -123,7 +130,7 @@ owner_counter(const mg_sesstab_t *t, uint32_t owner, int row)
 {
 	size_t i = row == 0 ? owner : (size_t)mix(owner);
 
-	return &t->counts[(size_t)row * t->nslots + (i & (t->nslots - 1))];
+	return &t->counts[(size_t)row * t->ncounts + (i & (t->ncounts - 1))];
 }
 
 uint32_t

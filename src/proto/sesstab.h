@@ -31,8 +31,9 @@ size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
 /*
  * Who a session is counted against, from a client key (limit.h): never 0.
  * Owners are counted approximately (a count-min sketch of two rows of
- * counters, keyed with a random seed per table): a count is never below
- * the truth, and above it only when two busy owners share both counters.
+ * counters, keyed with a random seed per table, at least 4096 a row): a
+ * count is never below the truth, and above it only when two busy owners
+ * share both counters.
  */
 uint32_t mg_sesstab_owner(const mg_sesstab_t *t, uint64_t client);
 /* Live sessions of OWNER now (the early check of a proxy route). */

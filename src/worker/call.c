@@ -310,15 +310,18 @@ mg_ex_answer(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
 }
 
 void
-mg_mcp_notify_remote(
-    mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len)
+mg_mcp_notify_remote(mg_mcp_ctx_t *ctx, uint64_t session, uint64_t upstream,
+    const char *text, size_t len)
 {
 	for (mg_mcp_ex_t *ex = ctx->exchanges; ex != NULL; ex = ex->next)
 		if (ex->get_stream && ex->session == session && session != 0 &&
 		    ex->req != NULL && ex->streaming) {
 			struct evbuffer *b = evbuffer_new();
 
-			evbuffer_add(b, text, len);
+			/* a federated route's: in the names of the member */
+			if (mg_ex_fed_remote(ex, upstream, text, len, b) !=
+			    MG_OK)
+				evbuffer_add(b, text, len);
 			mg_ex_event(ex, b);
 			evbuffer_free(b);
 		}

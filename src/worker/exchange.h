@@ -310,6 +310,11 @@ int mg_ex_fed_seen(
  * member (fedget.c).  MG_DECLINED: too long, sent as it is. */
 int mg_ex_fed_event_id(
     const mg_mcp_ex_t *ex, const char *id, char *out, size_t outlen);
+/* A message of the member whose upstream has index UPSTREAM - 1, for
+ * EX's merged GET stream (MG_MSG_NOTIFY_FWD), in the client's names in
+ * OUT; MG_DECLINED: not a federated stream, or no such member. */
+int mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
+    size_t len, struct evbuffer *out);
 /* fedget.c: the session's GET stream and DELETE, merged */
 void mg_ex_fed_get(mg_mcp_ex_t *ex);
 void mg_ex_fed_delete(mg_mcp_ex_t *ex);

@@ -36,23 +36,24 @@ enum {
 static const struct {
 	const char *method;
 	int         how;
-	int         kind; /* MG_FED_TOOL, MG_FED_PROMPT */
+	int         kind;      /* MG_FED_TOOL, MG_FED_PROMPT */
+	int         only_2026; /* a 2025 session's: Method not found */
 } fed_methods[] = {
-	{ "initialize", FED_INIT, 0 },
-	{ "server/discover", FED_DISCOVER, 0 },
-	{ "ping", FED_PING, 0 },
-	{ "tools/list", FED_LIST, 0 },
-	{ "prompts/list", FED_LIST, 0 },
-	{ "resources/list", FED_LIST, 0 },
-	{ "resources/templates/list", FED_LIST, 0 },
-	{ "logging/setLevel", FED_ALL, 0 },
-	{ "tools/call", FED_NAME, MG_FED_TOOL },
-	{ "prompts/get", FED_NAME, MG_FED_PROMPT },
-	{ "resources/read", FED_URI, 0 },
-	{ "resources/subscribe", FED_URI, 0 },
-	{ "resources/unsubscribe", FED_URI, 0 },
-	{ "completion/complete", FED_REF, 0 },
-	{ "subscriptions/listen", FED_LISTEN, 0 },
+	{ "initialize", FED_INIT, 0, 0 },
+	{ "server/discover", FED_DISCOVER, 0, 1 },
+	{ "ping", FED_PING, 0, 0 },
+	{ "tools/list", FED_LIST, 0, 0 },
+	{ "prompts/list", FED_LIST, 0, 0 },
+	{ "resources/list", FED_LIST, 0, 0 },
+	{ "resources/templates/list", FED_LIST, 0, 0 },
+	{ "logging/setLevel", FED_ALL, 0, 0 },
+	{ "tools/call", FED_NAME, MG_FED_TOOL, 0 },
+	{ "prompts/get", FED_NAME, MG_FED_PROMPT, 0 },
+	{ "resources/read", FED_URI, 0, 0 },
+	{ "resources/subscribe", FED_URI, 0, 0 },
+	{ "resources/unsubscribe", FED_URI, 0, 0 },
+	{ "completion/complete", FED_REF, 0, 0 },
+	{ "subscriptions/listen", FED_LISTEN, 0, 1 },
 };
 
 static void
@@ -182,9 +183,9 @@ fed_response(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len)
 	int                 i;
 
 	if (m->id == NULL || mg_fed_id_in(ex->loc, m->id, &i, &orig) != MG_OK) {
-		mg_info("route \"%s\": a response to no member's request; "
-			"dropped",
-		    ex->loc->path);
+		/* the gateway's own request (the reverse bridge asks for a
+		 * member of 2026-07-28 under its ids), or nobody's */
+		mg_ex_answer(ex, m);
 		mg_http_reply(ex->req, 202, NULL, NULL, 0);
 		return MG_OK;
 	}
@@ -210,7 +211,8 @@ fed_request(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char **body, size_t *len)
 	for (i = 0; i < MG_NELEM(fed_methods); i++)
 		if (strcmp(fed_methods[i].method, m->method) == 0)
 			break;
-	if (i == MG_NELEM(fed_methods)) {
+	if (i == MG_NELEM(fed_methods) ||
+	    (fed_methods[i].only_2026 && !ex->modern)) {
 		snprintf(
 		    why, sizeof(why), "Method not found: %.100s", m->method);
 		fed_error(ex, m->id, MG_RPC_METHOD_NOT_FOUND, why);

@@ -170,8 +170,8 @@ mg_fed_token(const mg_mcp_ex_t *ex, const mg_member_t *m, mg_relay_req_t *q)
 
 /* Does member M speak only 2026-07-28 while the client speaks 2025?
  * Then its legs go over the reverse bridge. */
-static int
-leg_reverse(const mg_mcp_ex_t *ex, const mg_member_t *m)
+int
+mg_fed_reverse(const mg_mcp_ex_t *ex, const mg_member_t *m)
 {
 	return !ex->modern && m->upstream->protocol == MG_PROTOCOL_2026;
 }
@@ -236,7 +236,7 @@ mg_fed_leg(mg_fed_t *f, const mg_member_t *m, const char *method,
 	struct evbuffer *headers = NULL;
 	char             sid[MG_UP_SID_MAX];
 	char            *turned = NULL;
-	int              reverse = leg_reverse(ex, m);
+	int              reverse = mg_fed_reverse(ex, m);
 
 	l->fed = f;
 	l->member = m;
@@ -387,7 +387,7 @@ mg_fed_tell_all(mg_mcp_ex_t *ex, const char *method, const char *body,
 
 		/* a 2025 client's notifications and DELETE mean nothing to
 		 * a member of 2026-07-28: it has no session */
-		if (leg_reverse(ex, m))
+		if (mg_fed_reverse(ex, m))
 			continue;
 		q.method = method_http;
 		q.hops = ex->hops + 1;

@@ -130,10 +130,40 @@ get_leg(mg_fed_t *f, const mg_member_t *m)
 		l->done = 1;
 }
 
+/* A member of 2026-07-28 has no GET stream: the connector's listen for
+ * the session brings its list changes and updates (as on its mcp_pass
+ * route), from the GET on until the DELETE. */
+static void
+tell_2026_member(mg_mcp_ex_t *ex, const mg_member_t *m, int method)
+{
+	const mg_upstream_t *up = ex->upstream;
+
+	ex->upstream = m->upstream;
+	mg_ex_tell_subscriptions(ex, method);
+	ex->upstream = up;
+}
+
 static void
 get_none(mg_fed_t *f)
 {
 	(void)f;
+}
+
+int
+mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
+    size_t len, struct evbuffer *out)
+{
+	if (ex->loc->members == NULL || upstream == 0)
+		return MG_DECLINED;
+	for (const mg_member_t *m = ex->loc->members; m != NULL; m = m->next)
+		if ((uint64_t)m->upstream->index + 1 == upstream) {
+			ex->member = m;
+			if (mg_ex_fed_seen(ex, msg, len, out) == MG_OK)
+				return MG_OK;
+			evbuffer_add(out, msg, len);
+			return MG_OK;
+		}
+	return MG_DECLINED;
 }
 
 int
@@ -199,16 +229,20 @@ mg_ex_fed_get(mg_mcp_ex_t *ex)
 	ex->fed = f;
 	ex->get_stream = 1;
 	mg_ex_stream_begin(ex);
-	/* an upstream of 2026-07-28 has no GET stream */
 	for (m = ex->loc->members; m != NULL; m = m->next)
 		if (m->upstream->protocol != MG_PROTOCOL_2026)
 			get_leg(f, m);
+		else
+			tell_2026_member(ex, m, MG_HTTP_GET);
 }
 
 void
 mg_ex_fed_delete(mg_mcp_ex_t *ex)
 {
 	mg_fed_tell_all(ex, NULL, "", 0, MG_HTTP_DELETE);
+	for (const mg_member_t *m = ex->loc->members; m != NULL; m = m->next)
+		if (m->upstream->protocol == MG_PROTOCOL_2026)
+			tell_2026_member(ex, m, MG_HTTP_DELETE);
 	mg_sesstab_delete(ex->ctx->sessions, ex->session, mg_ex_now_ms());
 	mg_http_reply(ex->req, 204, NULL, NULL, 0);
 }

@@ -206,6 +206,18 @@ mg_ex_fed_list(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 	mg_fed_start(f);
 }
 
+/* L's member answered that it has no such method. */
+static int
+leg_not_found(const mg_fed_leg_t *l)
+{
+	struct json_object *e, *code;
+
+	return l->answer != NULL &&
+	    json_object_object_get_ex(l->answer, "error", &e) &&
+	    json_object_object_get_ex(e, "code", &code) &&
+	    json_object_get_int(code) == MG_RPC_METHOD_NOT_FOUND;
+}
+
 static void
 fed_done_all(mg_fed_t *f)
 {
@@ -215,12 +227,14 @@ fed_done_all(mg_fed_t *f)
 	int                 answered = 0;
 
 	ex->fed = NULL;
+	/* a member without logging (Method not found) has nothing to set */
 	for (int i = 0; i < f->nlegs; i++)
-		if (mg_fed_result(&f->leg[i]) != NULL)
+		if (mg_fed_result(&f->leg[i]) != NULL ||
+		    leg_not_found(&f->leg[i]))
 			answered++;
 	if (ex->req == NULL) {
 		/* gone */
-	} else if (answered == 0 && f->nlegs > 0) {
+	} else if (answered < f->nlegs && answered == 0) {
 		mg_fed_refuse(f);
 	} else {
 		r = json_object_new_object();
@@ -249,7 +263,11 @@ mg_ex_fed_all(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 		return;
 	}
 	ex->fed = f;
+	/* a member of 2026-07-28 has no logging/setLevel: a 2025 client's is
+	 * answered for it, as on its own route (the reverse bridge asks for
+	 * "info" on each request) */
 	for (const mg_member_t *mb = ex->loc->members; mb; mb = mb->next)
-		mg_fed_leg(f, mb, m->method, body, len, 0);
+		if (!mg_fed_reverse(ex, mb))
+			mg_fed_leg(f, mb, m->method, body, len, 0);
 	mg_fed_start(f);
 }

@@ -29,6 +29,10 @@ ack_merge(mg_fed_t *f, const mg_member_t *m, struct json_object *agreed)
 {
 	struct json_object *into = f->data, *v, *cur;
 
+	/* a member's word only: not an object, nothing agreed (json-c's
+	 * foreach reads any other type as a NULL table) */
+	if (!json_object_is_type(agreed, json_type_object))
+		return;
 	json_object_object_foreach(agreed, key, val)
 	{
 		if (json_object_is_type(val, json_type_array)) {

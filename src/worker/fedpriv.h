@@ -53,6 +53,9 @@ void mg_fed_refuse(mg_fed_t *f);
 void mg_fed_tell_all(mg_mcp_ex_t *ex, const char *method, const char *body,
     size_t len, int method_http);
 
+/* Does member M speak only 2026-07-28 while EX's client speaks 2025?
+ * (Then its legs go over the reverse bridge.) */
+int mg_fed_reverse(const mg_mcp_ex_t *ex, const mg_member_t *m);
 /* The client's bearer token on Q, for a member that takes it only. */
 void mg_fed_token(
     const mg_mcp_ex_t *ex, const mg_member_t *m, mg_relay_req_t *q);

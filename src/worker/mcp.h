@@ -81,9 +81,10 @@ void mg_mcp_done(mg_mcp_ctx_t *ctx, mg_http_req_t *req);
 void mg_mcp_cancel_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *request_id);
 /* A notification for SESSION's GET stream, if this worker holds it
- * (MG_MSG_NOTIFY_FWD: the reverse bridge's updates and list changes). */
-void mg_mcp_notify_remote(
-    mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len);
+ * (MG_MSG_NOTIFY_FWD: the reverse bridge's updates and list changes of
+ * the upstream of index UPSTREAM - 1; 0: not said). */
+void mg_mcp_notify_remote(mg_mcp_ctx_t *ctx, uint64_t session,
+    uint64_t upstream, const char *text, size_t len);
 void mg_mcp_answer_remote(
     mg_mcp_ctx_t *ctx, uint64_t session, const char *text, size_t len);
 /* Graceful stop: end the GET streams; calls in flight finish. */

@@ -436,8 +436,8 @@ worker_link_frame(
 		    w->mcp, m->note.session, m->note.text.p, m->note.text.len);
 		break;
 	case MG_MSG_NOTIFY_FWD:
-		mg_mcp_notify_remote(
-		    w->mcp, m->note.session, m->note.text.p, m->note.text.len);
+		mg_mcp_notify_remote(w->mcp, m->note.session, hdr->id,
+		    m->note.text.p, m->note.text.len);
 		break;
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_RESP_DATA:

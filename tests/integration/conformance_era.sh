@@ -6,7 +6,9 @@
 # against the built-in server "everything" (the suite's fixtures, both
 # eras on one path), against a federated route whose members are it
 # (prefix off) and the demo server, and the SDK v1 upstream and the demo
-# server (2026-07-28 over the bridge), and against a proxy route to it (2025 relayed with
+# server (2026-07-28 over the bridge), and the SDK v2 upstream speaking
+# only 2026-07-28 and the demo server (2025 over the reverse bridge), and
+# against a proxy route to it (2025 relayed with
 # sessions; 2026-07-28 passed through after the connector's
 # server/discover), and against a proxy route to an upstream written with
 # the SDK v2 (tests/era/upstream_v2.mjs --legacy=session), and over the
@@ -68,6 +70,12 @@ server {
         mcp_member demo;
         mcp_member v1 { prefix off; }
     }
+    # and over the reverse bridge: the SDK v2 upstream speaking only
+    # 2026-07-28, to 2025 clients
+    location = /mcp/federated-v2only {
+        mcp_member demo;
+        mcp_member v2only { prefix off; }
+    }
 }"
 mg_start
 echo "# conformance $("$ERA_NODE22" "$ERA_CONFORMANCE" --version), Node $("$ERA_NODE22" --version)"
@@ -120,6 +128,7 @@ run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/v1" sdk-v1-bridge
 # the same through a federated route: each member in its own era
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/federated-v1" federated-sdk-v1
 run_requirements 2026-07-28 "http://localhost:$MG_PORT/mcp/federated-v1" federated-sdk-v1-bridge
+run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/federated-v2only" federated-sdk-v2-bridge
 # a proxy route to the SDK v2 upstream that speaks only 2026-07-28: 2025
 # clients over the bridge, 2026-07-28 relayed
 run_requirements 2025-11-25 "http://localhost:$MG_PORT/mcp/v2only" sdk-v2-bridge
