@@ -253,6 +253,11 @@ int  mg_ex_check_session(mg_mcp_ex_t *ex);
 int  mg_ex_blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
      const char **init, size_t *init_len);
 int  mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version);
+/* A new session of EX's route in VERSION (S's upstream part empty), and
+ * S sealed into the answer's Mcp-Session-Id and taken into the table:
+ * MG_OK, or what mg_sesstab_add_for said (MG_ERROR: no token). */
+void mg_ex_session_init(mg_mcp_ex_t *ex, mg_session_t *s, const char *version);
+int  mg_ex_session_issue(mg_mcp_ex_t *ex, const mg_session_t *s);
 
 /* dispatch.c */
 int  mg_ex_accepts(const char *accept, const char *type);
@@ -305,6 +310,8 @@ void mg_ex_fed_free(mg_mcp_ex_t *ex);
  * MG_DECLINED: nothing to send. */
 int mg_ex_fed_seen(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out);
+/* May a member's MSG need the client's names (mg_ex_fed_seen)? */
+int mg_ex_fed_touches(const char *msg, size_t len);
 /* A member's SSE event id as the client gets it: "fed<N>-" and the
  * member's own, so that a GET with it as Last-Event-ID resumes at that
  * member (fedget.c).  MG_DECLINED: too long, sent as it is. */

@@ -217,28 +217,41 @@ mg_ex_blob_unpack(const ex_sess_t *s, const char **sid, size_t *sid_len,
 	return MG_OK;
 }
 
+void
+mg_ex_session_init(mg_mcp_ex_t *ex, mg_session_t *s, const char *version)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = mg_sesstab_new_id();
+	s->issued = (int64_t)time(NULL);
+	snprintf(s->route, sizeof(s->route), "%s", ex->loc->path);
+	snprintf(s->version, sizeof(s->version), "%s", version);
+}
+
+int
+mg_ex_session_issue(mg_mcp_ex_t *ex, const mg_session_t *s)
+{
+	char token[MG_SESSION_TOKEN_MAX + 1];
+	int  rc;
+
+	if (mg_session_seal(ex->ctx->key, s, token, sizeof(token)) != MG_OK)
+		return MG_ERROR;
+	rc = mg_sesstab_add_for(ex->ctx->sessions, s->id, mg_ex_now_ms(),
+	    mg_ex_session_owner(ex), mg_ex_session_limit(ex));
+	if (rc != MG_OK)
+		return rc;
+	ex->session = s->id;
+	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
+	return MG_OK;
+}
+
 /* An initialize answered by the upstream: our session wraps its own.
  * MG_OK, or what mg_sesstab_add_for said (MG_ERROR: no token). */
 int
 mg_ex_relay_session(mg_mcp_ex_t *ex, const char *sid, const char *version)
 {
-	char         token[MG_SESSION_TOKEN_MAX + 1];
 	mg_session_t s;
-	int          rc;
 
-	memset(&s, 0, sizeof(s));
-	s.id = mg_sesstab_new_id();
-	s.issued = (int64_t)time(NULL);
-	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
-	snprintf(s.version, sizeof(s.version), "%s", version);
+	mg_ex_session_init(ex, &s, version);
 	blob_pack(&s, sid, ex->init_params);
-	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK)
-		return MG_ERROR;
-	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, mg_ex_now_ms(),
-	    mg_ex_session_owner(ex), mg_ex_session_limit(ex));
-	if (rc != MG_OK)
-		return rc;
-	ex->session = s.id;
-	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
-	return MG_OK;
+	return mg_ex_session_issue(ex, &s);
 }

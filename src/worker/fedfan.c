@@ -372,6 +372,25 @@ mg_fed_free(mg_fed_t *f)
 	free(f);
 }
 
+void
+mg_fed_to_all(mg_mcp_ex_t *ex, struct json_object *id, const char *what,
+    void (*done)(mg_fed_t *f), const char *method, const char *body, size_t len,
+    unsigned flags)
+{
+	mg_fed_t *f = mg_fed_new(ex, what, done);
+
+	if (f == NULL) {
+		mg_ex_refuse(
+		    ex, 500, id, MG_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	ex->fed = f;
+	for (const mg_member_t *m = ex->loc->members; m; m = m->next)
+		if (!(flags & MG_FED_NOT_REVERSE) || !mg_fed_reverse(ex, m))
+			mg_fed_leg(f, m, method, body, len, flags);
+	mg_fed_start(f);
+}
+
 /* Send a notification (or a client's message that wants no answer) to
  * every member, without waiting for them. */
 void

@@ -85,7 +85,6 @@ fed_done_initialize(mg_fed_t *f)
 	mg_mcp_ex_t        *ex = f->ex;
 	struct json_object *r = merge_results(f, 0);
 	const char         *v = mg_ex_versions[ex->version];
-	struct evbuffer    *body;
 	int                 rc;
 
 	ex->fed = NULL;
@@ -101,10 +100,7 @@ fed_done_initialize(mg_fed_t *f)
 	}
 	json_object_object_add(r, "protocolVersion", json_object_new_string(v));
 	json_object_object_add(r, "serverInfo", server_info());
-	body = evbuffer_new();
-	mg_rpc_write_result(body, ex->req_id, r);
-	mg_http_reply_buffer(ex->req, 200, "application/json", body);
-	evbuffer_free(body);
+	mg_ex_reply_local(ex, ex->req_id, json_object_get(r), 0, NULL);
 out:
 	json_object_put(r);
 	mg_fed_free(f);
@@ -118,7 +114,6 @@ mg_ex_fed_initialize(
 {
 	struct json_object *pv = NULL;
 	int                 v = -1;
-	mg_fed_t           *f;
 
 	if (m->params == NULL ||
 	    !json_object_object_get_ex(m->params, "protocolVersion", &pv)) {
@@ -132,16 +127,8 @@ mg_ex_fed_initialize(
 	if (mg_ex_session_room(ex, m->id) != MG_OK)
 		return;
 	mg_ex_keep_init_params(ex, m);
-	if ((f = mg_fed_new(ex, "to initialize", fed_done_initialize)) ==
-	    NULL) {
-		mg_ex_refuse(
-		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	ex->fed = f;
-	for (const mg_member_t *mb = ex->loc->members; mb; mb = mb->next)
-		mg_fed_leg(f, mb, "initialize", body, len, MG_FED_INIT);
-	mg_fed_start(f);
+	mg_fed_to_all(ex, m->id, "to initialize", fed_done_initialize,
+	    "initialize", body, len, MG_FED_INIT);
 }
 
 static void
@@ -149,7 +136,6 @@ fed_done_discover(mg_fed_t *f)
 {
 	mg_mcp_ex_t        *ex = f->ex;
 	struct json_object *r = merge_results(f, 1), *meta;
-	struct evbuffer    *body;
 
 	ex->fed = NULL;
 	if (ex->req == NULL)
@@ -170,10 +156,7 @@ fed_done_discover(mg_fed_t *f)
 	json_object_object_add(r, "ttlMs", json_object_new_int(0));
 	json_object_object_add(
 	    r, "cacheScope", json_object_new_string("private"));
-	body = evbuffer_new();
-	mg_rpc_write_result(body, ex->req_id, r);
-	mg_http_reply_buffer(ex->req, 200, "application/json", body);
-	evbuffer_free(body);
+	mg_ex_reply_local(ex, ex->req_id, json_object_get(r), 0, NULL);
 out:
 	json_object_put(r);
 	mg_fed_free(f);
@@ -184,17 +167,6 @@ void
 mg_ex_fed_discover(
     mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 {
-	mg_fed_t *f;
-
-	if ((f = mg_fed_new(ex, "to server/discover", fed_done_discover)) ==
-	    NULL) {
-		mg_ex_refuse(
-		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	ex->fed = f;
-	for (const mg_member_t *mb = ex->loc->members; mb; mb = mb->next)
-		mg_fed_leg(
-		    f, mb, "server/discover", body, len, MG_FED_DISCOVER);
-	mg_fed_start(f);
+	mg_fed_to_all(ex, m->id, "to server/discover", fed_done_discover,
+	    "server/discover", body, len, MG_FED_DISCOVER);
 }

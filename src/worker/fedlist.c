@@ -50,8 +50,6 @@ seal_cursor(mg_mcp_ex_t *ex, mg_fed_cursor_t *c)
 static void
 answer_list(mg_mcp_ex_t *ex, struct json_object *r)
 {
-	struct evbuffer *body = evbuffer_new();
-
 	if (ex->lists != 0)
 		mg_ex_lists_filter(ex, r);
 	if (ex->modern) {
@@ -61,9 +59,7 @@ answer_list(mg_mcp_ex_t *ex, struct json_object *r)
 		json_object_object_add(
 		    r, "cacheScope", json_object_new_string("private"));
 	}
-	mg_rpc_write_result(body, ex->req_id, r);
-	mg_http_reply_buffer(ex->req, 200, "application/json", body);
-	evbuffer_free(body);
+	mg_ex_reply_local(ex, ex->req_id, json_object_get(r), 0, NULL);
 }
 
 static void
@@ -222,8 +218,7 @@ static void
 fed_done_all(mg_fed_t *f)
 {
 	mg_mcp_ex_t        *ex = f->ex;
-	struct json_object *r = NULL;
-	struct evbuffer    *body;
+	struct json_object *r;
 	int                 answered = 0;
 
 	ex->fed = NULL;
@@ -241,12 +236,8 @@ fed_done_all(mg_fed_t *f)
 		if (ex->modern)
 			json_object_object_add(r, "resultType",
 			    json_object_new_string("complete"));
-		body = evbuffer_new();
-		mg_rpc_write_result(body, ex->req_id, r);
-		mg_http_reply_buffer(ex->req, 200, "application/json", body);
-		evbuffer_free(body);
+		mg_ex_reply_local(ex, ex->req_id, r, 0, NULL);
 	}
-	json_object_put(r);
 	mg_fed_free(f);
 }
 
@@ -255,19 +246,9 @@ fed_done_all(mg_fed_t *f)
 void
 mg_ex_fed_all(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
 {
-	mg_fed_t *f;
-
-	if ((f = mg_fed_new(ex, "to logging/setLevel", fed_done_all)) == NULL) {
-		mg_ex_refuse(
-		    ex, 500, m->id, MG_RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	ex->fed = f;
 	/* a member of 2026-07-28 has no logging/setLevel: a 2025 client's is
 	 * answered for it, as on its own route (the reverse bridge asks for
 	 * "info" on each request) */
-	for (const mg_member_t *mb = ex->loc->members; mb; mb = mb->next)
-		if (!mg_fed_reverse(ex, mb))
-			mg_fed_leg(f, mb, m->method, body, len, 0);
-	mg_fed_start(f);
+	mg_fed_to_all(ex, m->id, "to logging/setLevel", fed_done_all, m->method,
+	    body, len, MG_FED_NOT_REVERSE);
 }

@@ -9,8 +9,9 @@
 #include "exchange.h"
 #include "fedname.h"
 
-#define MG_FED_INIT 0x01     /* an initialize: no member session yet */
-#define MG_FED_DISCOVER 0x02 /* a server/discover */
+#define MG_FED_INIT 0x01        /* an initialize: no member session yet */
+#define MG_FED_DISCOVER 0x02    /* a server/discover */
+#define MG_FED_NOT_REVERSE 0x04 /* not to a member over the reverse bridge */
 
 typedef struct mg_fed_leg {
 	struct mg_fed      *fed;
@@ -44,6 +45,12 @@ mg_fed_t *mg_fed_new(
 void mg_fed_leg(mg_fed_t *f, const mg_member_t *m, const char *method,
     const char *body, size_t len, unsigned flags);
 void mg_fed_start(mg_fed_t *f);
+/* BODY (METHOD, FLAGS as mg_fed_leg's) to every member at once, DONE
+ * called once all answered or the time is up (WHAT names it in the log);
+ * out of memory: refused under ID. */
+void mg_fed_to_all(mg_mcp_ex_t *ex, struct json_object *id, const char *what,
+    void (*done)(mg_fed_t *f), const char *method, const char *body, size_t len,
+    unsigned flags);
 void mg_fed_free(mg_fed_t *f);
 /* L's result (the member's answer was one), else NULL (L failed, or
  * answered with an error, which is noted in L) */

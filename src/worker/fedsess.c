@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fedpriv.h"
 
@@ -161,25 +160,11 @@ blob_pack(mg_session_t *s, const mg_mcp_ex_t *ex, const mg_fed_t *f)
 int
 mg_ex_fed_session(mg_mcp_ex_t *ex, mg_fed_t *f, const char *version)
 {
-	char         token[MG_SESSION_TOKEN_MAX + 1];
 	mg_session_t s;
-	int          rc;
 
-	memset(&s, 0, sizeof(s));
-	s.id = mg_sesstab_new_id();
-	s.issued = (int64_t)time(NULL);
-	snprintf(s.route, sizeof(s.route), "%s", ex->loc->path);
-	snprintf(s.version, sizeof(s.version), "%s", version);
+	mg_ex_session_init(ex, &s, version);
 	blob_pack(&s, ex, f);
-	if (mg_session_seal(ex->ctx->key, &s, token, sizeof(token)) != MG_OK)
-		return MG_ERROR;
-	rc = mg_sesstab_add_for(ex->ctx->sessions, s.id, mg_ex_now_ms(),
-	    mg_ex_session_owner(ex), mg_ex_session_limit(ex));
-	if (rc != MG_OK)
-		return rc;
-	ex->session = s.id;
-	mg_http_add_header(ex->req, "Mcp-Session-Id", token);
-	return MG_OK;
+	return mg_ex_session_issue(ex, &s);
 }
 
 /* The token as a plain route's for member M ([u16 n][session id]
