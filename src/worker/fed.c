@@ -295,7 +295,7 @@ fed_plain(mg_mcp_ex_t *ex, mg_rpc_peek_t *pk, const char *body, size_t len)
 {
 	const mg_member_t *mb = NULL;
 	const char        *at, *u;
-	size_t             n, head;
+	size_t             n, head, olen;
 	char               own[512];
 	int                kind = -1;
 
@@ -327,16 +327,17 @@ fed_plain(mg_mcp_ex_t *ex, mg_rpc_peek_t *pk, const char *body, size_t len)
 	    mg_ex_fed_member_blob(ex, mb) != MG_OK)
 		return MG_OK; /* answered */
 	head = (size_t)(at - body);
+	olen = strlen(own);
 	free(ex->fed_body);
-	if ((ex->fed_body = malloc(len - n + strlen(own) + 1)) == NULL) {
+	if ((ex->fed_body = malloc(len - n + olen + 1)) == NULL) {
 		mg_ex_refuse(
 		    ex, 500, NULL, MG_RPC_INTERNAL_ERROR, "out of memory");
 		return MG_OK;
 	}
 	memcpy(ex->fed_body, body, head);
-	memcpy(ex->fed_body + head, own, strlen(own));
-	memcpy(ex->fed_body + head + strlen(own), at + n, len - head - n);
-	ex->fed_body[len - n + strlen(own)] = '\0';
+	memcpy(ex->fed_body + head, own, olen);
+	memcpy(ex->fed_body + head + olen, at + n, len - head - n);
+	ex->fed_body[len - n + olen] = '\0';
 	ex->req_id = pk->id; /* taken over */
 	pk->id = NULL;
 	ex->member = mb;
@@ -344,7 +345,7 @@ fed_plain(mg_mcp_ex_t *ex, mg_rpc_peek_t *pk, const char *body, size_t len)
 	ex->fed_seen = 1;
 	if (!mb->upstream->forward_token && mb->upstream->exchange == NULL)
 		ex->bearer = NULL; /* kept for another member */
-	mg_ex_relay(ex, ex->fed_body, strlen(ex->fed_body));
+	mg_ex_relay(ex, ex->fed_body, len - n + olen);
 	return MG_OK;
 }
 
@@ -362,24 +363,26 @@ mg_ex_post_fed_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 	return rc;
 }
 
+/* What has no URI and is no request or notification (most answers to
+ * a tool) reads the same in the client's names: it goes as it came. */
+int
+mg_ex_fed_touches(const char *msg, size_t len)
+{
+	return memmem(msg, len, "\"uri\"", 5) != NULL ||
+	    memmem(msg, len, "\"method\"", 8) != NULL;
+}
+
 /* A routed request's answer from its member, as the client sees it. */
 int
 mg_ex_fed_seen(
     mg_mcp_ex_t *ex, const char *msg, size_t len, struct evbuffer *out)
 {
-	struct json_object  *root, *id;
-	struct json_tokener *tok;
+	struct json_object *root, *id;
 
-	/* what has no URI and is no request or notification (most answers
-	 * to a tool) reads the same in the client's names: as it came */
-	if (memmem(msg, len, "\"uri\"", 5) == NULL &&
-	    memmem(msg, len, "\"method\"", 8) == NULL)
+	if (!mg_ex_fed_touches(msg, len) ||
+	    (root = mg_json_parse(msg, len)) == NULL)
 		return MG_DECLINED;
-	if ((tok = json_tokener_new()) == NULL)
-		return MG_DECLINED;
-	root = json_tokener_parse_ex(tok, msg, (int)len);
-	json_tokener_free(tok);
-	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return MG_DECLINED;
 	}

@@ -208,7 +208,8 @@ relay_seen(mg_mcp_ex_t *ex, const char *msg, size_t *len, struct evbuffer **cut)
 {
 	*cut = NULL;
 	/* a federated route's member: in the names the client sees */
-	if (ex->fed_seen && (*cut = evbuffer_new()) != NULL) {
+	if (ex->fed_seen && mg_ex_fed_touches(msg, *len) &&
+	    (*cut = evbuffer_new()) != NULL) {
 		if (mg_ex_fed_seen(ex, msg, *len, *cut) == MG_OK) {
 			*len = evbuffer_get_length(*cut);
 			return (const char *)evbuffer_pullup(*cut, -1);
