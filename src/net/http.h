@@ -90,8 +90,13 @@ const struct sockaddr *mg_http_req_peer_addr(const mg_http_req_t *req);
 /* The TLS context the connection's handshake ended with, or NULL. */
 struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);
 /* The verified TLS client certificate's subject, or NULL. */
-const char        *mg_http_req_client_subject(const mg_http_req_t *req);
-void              *mg_http_req_listener(const mg_http_req_t *req);
+const char *mg_http_req_client_subject(const mg_http_req_t *req);
+void       *mg_http_req_listener(const mg_http_req_t *req);
+int         mg_http_req_peer_port(const mg_http_req_t *req);
+/* Bytes received for the request: request line, headers, body. */
+size_t mg_http_req_bytes_in(const mg_http_req_t *req);
+/* "TLSv1.3", or NULL on a plain connection. */
+const char        *mg_http_req_tls_protocol(const mg_http_req_t *req);
 int64_t            mg_http_req_start_us(const mg_http_req_t *req);
 void               mg_http_req_set_data(mg_http_req_t *req, void *data);
 void              *mg_http_req_data(const mg_http_req_t *req);

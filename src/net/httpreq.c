@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +185,32 @@ const struct sockaddr *
 mg_http_req_peer_addr(const mg_http_req_t *r)
 {
 	return (const struct sockaddr *)&r->conn->peer_addr;
+}
+
+int
+mg_http_req_peer_port(const mg_http_req_t *r)
+{
+	const struct sockaddr_storage *a = &r->conn->peer_addr;
+
+	if (a->ss_family == AF_INET)
+		return ntohs(
+		    ((const struct sockaddr_in *)(const void *)a)->sin_port);
+	if (a->ss_family == AF_INET6)
+		return ntohs(
+		    ((const struct sockaddr_in6 *)(const void *)a)->sin6_port);
+	return 0;
+}
+
+size_t
+mg_http_req_bytes_in(const mg_http_req_t *r)
+{
+	return r->bytes_in;
+}
+
+const char *
+mg_http_req_tls_protocol(const mg_http_req_t *r)
+{
+	return r->conn->tls ? mg_tls_protocol(r->conn->bev) : NULL;
 }
 
 void *

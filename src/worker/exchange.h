@@ -138,9 +138,11 @@ struct mg_mcp_ex {
 	int                fed_seen; /* the member's messages are rewritten */
 	const char        *fed_lei;  /* the member's Last-Event-ID */
 	/* for the access log */
-	char rpc_method[48];
-	char tool[64];
-	int  rpc_error;
+	char    up_addr[56]; /* the connector's peer for the upstream */
+	int64_t up_us;       /* its time to the answer's head, us */
+	char    rpc_method[48];
+	char    tool[64];
+	int     rpc_error;
 };
 
 struct mg_mcp_ctx {
