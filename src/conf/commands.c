@@ -46,7 +46,7 @@ static const conf_bounds_t sse_resume_timeout_bounds = { 1000, 86400000,
 /* how long a federated location's fan-out waits for its members */
 static const conf_bounds_t member_timeout_bounds = { 100, 3600000, 10000 };
 /* an access log line; longer ones are cut (set_log.c) */
-static const conf_bounds_t log_line_max_bounds = { 256, 1024 * 1024, 8192 };
+static const conf_bounds_t log_line_max_bounds = { 1024, 1024 * 1024, 8192 };
 static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };

@@ -66,7 +66,7 @@ typedef struct {
 	const char *arg;  /* $http_NAME: "name" as a header ("x-api-key") */
 	int         var;  /* the variable's row (logvar.c), once resolved */
 	int         raw;  /* its value is safe as it is but in json */
-	size_t      tail; /* bytes the parts after this one take at least */
+	size_t      tail; /* bytes kept for the parts after this one */
 } mg_log_part_t;
 
 typedef struct mg_log_format {

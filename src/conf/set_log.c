@@ -119,8 +119,12 @@ conf_log_compile(
 	return MG_OK;
 }
 
-/* What each part's successors take at least: their literals, and a byte
- * for each variable ("-"), so that a cut value leaves room for them. */
+/* What a value leaves to the parts after it when the line is full: their
+ * literals whole, and CONF_LOG_VAR_ROOM bytes for each variable, so that
+ * one long value (a header) does not take the place of the short ones
+ * after it (a method, a status). */
+#define CONF_LOG_VAR_ROOM 16
+
 static void
 conf_log_tails(mg_log_format_t *f)
 {
@@ -128,7 +132,7 @@ conf_log_tails(mg_log_format_t *f)
 
 	for (size_t i = f->nparts; i-- > 0;) {
 		f->parts[i].tail = tail;
-		tail += f->parts[i].name ? 1 : f->parts[i].len;
+		tail += f->parts[i].name ? CONF_LOG_VAR_ROOM : f->parts[i].len;
 	}
 }
 
