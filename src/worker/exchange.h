@@ -140,6 +140,7 @@ struct mg_mcp_ex {
 	/* for the access log */
 	char    up_addr[56]; /* the connector's peer for the upstream */
 	int64_t up_us;       /* its time to the answer's head, us */
+	int     up_status;   /* its HTTP status; 0: no answer */
 	char    rpc_method[48];
 	char    tool[64];
 	int     rpc_error;

@@ -293,15 +293,14 @@ VAR(v_upstream_addr)
 VAR(v_upstream_status)
 {
 	(void)arg;
-	return c->ex && c->ex->upstream && c->ex->relay_status
-	    ? num(c->ex->relay_status, buf, size, len)
-	    : NULL;
+	return c->ex && c->ex->up_status ? num(c->ex->up_status, buf, size, len)
+					 : NULL;
 }
 
 VAR(v_upstream_response_time)
 {
 	(void)arg;
-	return c->ex && c->ex->up_us >= 0 && c->ex->relay_status
+	return c->ex && c->ex->up_us >= 0 && c->ex->up_status
 	    ? seconds(c->ex->up_us, buf, size, len)
 	    : NULL;
 }

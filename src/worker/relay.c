@@ -331,10 +331,11 @@ relay_end(void *arg, int code, const char *message)
 }
 
 static void
-relay_upstream(void *arg, const char *addr, int64_t us)
+relay_upstream(void *arg, int status, const char *addr, int64_t us)
 {
 	mg_mcp_ex_t *ex = arg;
 
+	ex->up_status = status;
 	mg_ex_copy_token(ex->up_addr, sizeof(ex->up_addr), addr);
 	ex->up_us = us;
 }
