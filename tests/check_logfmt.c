@@ -101,6 +101,8 @@ START_TEST(access_log_lists)
 		 " location /o { mcp_builtin demo; access_log off; }\n"
 		 " location /f { mcp_builtin demo; access_log /tmp/c.log "
 		 "flush=5s; }\n"
+		 " location /z { mcp_builtin demo; access_log /tmp/d.log "
+		 "buffer=0; }\n"
 		 "}\n",
 		&err);
 	mg_location_t         *m, *o, *f;
@@ -121,6 +123,8 @@ START_TEST(access_log_lists)
 	/* flush= alone keeps lines in 64k, as nginx does */
 	ck_assert_int_eq(f->http.access_log->buffer, 64 * 1024);
 	ck_assert_int_eq(f->http.access_log->flush, 5000);
+	/* buffer=0: every line written at once */
+	ck_assert_int_eq(f->next->http.access_log->buffer, 0);
 	ck_assert_int_eq(conf->log_line_max, 8192);
 	mg_conf_free(conf);
 }
