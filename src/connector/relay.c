@@ -53,7 +53,11 @@ static char relay_peer[MG_MSG_ADDR_MAX + 1];
 void
 mg_relay_note_peer(const char *addr)
 {
-	snprintf(relay_peer, sizeof(relay_peer), "%s", addr ? addr : "");
+	size_t n = addr != NULL ? strnlen(addr, sizeof(relay_peer) - 1) : 0;
+
+	if (n > 0)
+		memcpy(relay_peer, addr, n);
+	relay_peer[n] = '\0';
 }
 
 static int64_t

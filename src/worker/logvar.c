@@ -45,12 +45,25 @@ str(const char *s, size_t *len)
 	return s;
 }
 
+/* V in decimal (the numbers of every line: no snprintf on that path) */
 static const char *
 num(long long v, char *buf, size_t size, size_t *len)
 {
-	int n = snprintf(buf, size, "%lld", v);
+	char               digits[24];
+	size_t             n = 0;
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	*len = n > 0 ? (size_t)n : 0;
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		digits[n++] = '-';
+	if (n > size)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	*len = n;
 	return buf;
 }
 

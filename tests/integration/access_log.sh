@@ -163,9 +163,9 @@ URL=http://127.0.0.1:$MG_PORT/mcp/demo
 new_session 2025-06-18
 curl -s -o "$MG_TMP/slow.out" --max-time 10 -X POST -H 'Content-Type: application/json' \
 	-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $SID" -H "MCP-Protocol-Version: $MCP_V" \
-	--data-binary '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"sleep","arguments":{"ms":1500}}}' "$URL" &
+	--data-binary '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"sleep","arguments":{"ms":2000}}}' "$URL" &
 slow=$!
-sleep 0.3
+sleep 0.5
 write_conf NEW
 kill -HUP "$MG_MASTER"
 mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/error.log'" || fail "the reload did not finish"
