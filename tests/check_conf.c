@@ -668,8 +668,13 @@ static const refusal_t refused_http_inheritance[] = {
 static const refusal_t refused_location_handler[] = {
 	{ "server {\n listen 80;\n location /a {\n }\n}",
 	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\", "
-	    "\"mcp_pass UPSTREAM;\" or \"mcp_member UPSTREAM;\" in " NAME
-	    ":3" },
+	    "\"mcp_pass UPSTREAM;\", \"mcp_member UPSTREAM;\", \"metrics;\" "
+	    "or \"status;\" in " NAME ":3" },
+	{ "server { listen 80;\n location /a { metrics; mcp_builtin demo; } }",
+	    "location \"/a\" serves the metrics page: it takes no "
+	    "\"mcp_builtin\", \"mcp_pass\" or \"mcp_member\" in " NAME ":2" },
+	{ "server { listen 80;\n location /a { status;\n metrics; } }",
+	    "location \"/a\" already serves the status page in " NAME ":3" },
 	{ "server { listen 80;\n location /a { mcp_pass nope; } }",
 	    "location \"/a\" passes to unknown upstream \"nope\" in " NAME
 	    ":2" },

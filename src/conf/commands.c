@@ -186,6 +186,9 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_location_t, builtin), 0, NULL },
 	{ "mcp_pass", MG_CTX_LOCATION, 1, 1, mg_conf_set_pass,
 	    offsetof(mg_location_t, pass), 0, NULL },
+	/* a page of mcpgw's own (set_location.c, worker/page.c) */
+	{ "metrics", MG_CTX_LOCATION, 0, 0, mg_conf_set_page, 0, 0, NULL },
+	{ "status", MG_CTX_LOCATION, 0, 0, mg_conf_set_page, 0, 0, NULL },
 	/* federation (set_member.c): mcp_member NAME; or NAME { ... } */
 	{ "mcp_member", MG_CTX_LOCATION, 1, 1, mg_conf_member, 0, 0, NULL },
 	{ "mcp_member", MG_CTX_LOCATION, 1, 1, mg_conf_member, 0, CONF_BLOCK,

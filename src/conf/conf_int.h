@@ -130,6 +130,7 @@ CONF_SETTER(mg_conf_set_verify_client);
 /* set_location.c */
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
+CONF_SETTER(mg_conf_set_page);
 /* set_policy.c */
 CONF_SETTER(mg_conf_set_rule);
 /* set_upstream.c */
