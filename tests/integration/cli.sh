@@ -27,6 +27,26 @@ if out=$("$MCPGW" -t -c "$MG_TMP/missing.conf" 2>&1); then fail "-t passed a mis
 echo "$out" | grep -qF "open() \"$MG_TMP/missing.conf\" failed (No such file or directory)" || fail "missing file: $out"
 ok "-t on a missing file names it and the reason"
 
+# What a start would find wrong beyond the syntax, -t finds too, named:
+# an unknown user (as nginx's -t does), a certificate file that cannot be
+# opened (the system's reason, not OpenSSL's "system lib"), a URL with a
+# fragment.  t_refused FILE-TEXT WANTED
+t_refused() {
+	printf '%s\n' "$1" > "$MG_TMP/t.conf"
+	if out=$("$MCPGW" -t -c "$MG_TMP/t.conf" 2>&1); then fail "-t passed: $1"; fi
+	echo "$out" | grep -qF "$2" || fail "-t on \"$1\": want \"$2\", got: $out"
+}
+loc="server { listen 127.0.0.1:$MG_PORT; location /m { mcp_builtin demo; } }"
+t_refused "user no-such-user-$$;
+$loc" "user \"no-such-user-$$\" does not exist in $MG_TMP/t.conf:1"
+t_refused "user nobody no-such-group-$$;
+$loc" "group \"no-such-group-$$\" does not exist in $MG_TMP/t.conf:1"
+t_refused "server { listen 127.0.0.1:$MG_PORT ssl; ssl_certificate $MG_TMP/none.pem; ssl_certificate_key $MG_TMP/none.key; location /m { mcp_builtin demo; } }" \
+	"cannot load ssl_certificate \"$MG_TMP/none.pem\" (No such file or directory) in $MG_TMP/t.conf:1"
+t_refused "upstream u { server http://127.0.0.1:1/mcp#x; }
+$loc" 'invalid upstream server "http://127.0.0.1:1/mcp#x": a #fragment is not sent to a server: remove it'
+ok "-t refuses an unknown user and group, a missing certificate (No such file or directory) and a URL with a #fragment, each named"
+
 "$MCPGW" -t -q -c "$MG_SRCDIR/conf/mcpgw.conf" || fail "the shipped conf/mcpgw.conf does not pass -t"
 ok "the shipped conf/mcpgw.conf passes -t"
 
