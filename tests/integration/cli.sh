@@ -86,4 +86,21 @@ mg_wait 5 "! mg_alive $master" || fail "-s quit did not stop the background mast
 MG_MASTER=
 ok "-s quit stops it"
 
+# A plain stop is no trouble: nothing at [warn] or worse (a worker used to
+# see the connector's link close before its own word to exit, and warn
+# "lost the link to the connector" at one stop in three).
+mg_conf 2
+for i in 1 2 3 4 5 6; do
+	: > "$MG_TMP/error.log"
+	mg_start
+	[ "$(http_status "http://127.0.0.1:$MG_PORT/x")" = 404 ] || fail "stop run $i: not serving"
+	"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s stop || fail "-s stop (run $i)"
+	mg_wait 5 "! mg_alive $MG_MASTER" || fail "-s stop did not stop the master (run $i)"
+	MG_MASTER=
+	if grep -E '\[(warn|error|crit|alert|emerg)\]' "$MG_TMP/error.log"; then
+		fail "-s stop logged the lines above (run $i)"
+	fi
+done
+ok "-s stop, six times with two workers: nothing logged at [warn] or above"
+
 mg_done
