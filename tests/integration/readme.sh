@@ -26,7 +26,8 @@ case $first in
 *) fail "the README's first command does not start with its apt-get part: $first" ;;
 esac
 pkgs=$(echo "$first" | sed 's/^sudo apt-get update && sudo apt-get install -y \([^&]*\) && .*/\1/')
-build=${first#sudo apt-get update && sudo apt-get install -y $pkgs&& }
+build=${first#"sudo apt-get update && sudo apt-get install -y $pkgs && "}
+[ "$build" != "$first" ] || fail "could not take the apt-get part off: $first"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'ok installed' ||
 		fail "the README's package $p is not installed here"
