@@ -14,7 +14,7 @@
 #      progress step and their result, every session kept its
 #      Mcp-Session-Id to its last call and DELETE, the pid file names the
 #      new master and .oldbin is gone.
-#   B. Rollback: USR2, WINCH and HUP to the old master (its children come
+#   B. Rollback: USR2 (mcpgw -s upgrade), WINCH and HUP to the old master (its children come
 #      back), QUIT to the new one: the old serves, the pid file is its
 #      again; a second USR2 during it is refused by both masters.
 #   C. A new binary that exits 1 at start, then one that cannot be
@@ -195,7 +195,7 @@ ok "the sessions opened first (built-in and mcp_pass) answer on the new master"
 
 # --- B. rollback, and a second USR2 refused -----------------------------------
 M1=$NEW
-kill -USR2 "$M1"
+"$MCPGW" -s upgrade -c "$MG_TMP/mcpgw.conf" || fail "mcpgw -s upgrade failed"
 mg_wait 5 '[ -n "$(new_master "$M1")" ]' || fail "USR2 (rollback run) started no new master"
 M2=$(new_master "$M1")
 MASTERS="$MASTERS $M2"
