@@ -22,8 +22,29 @@
 
 #define U mg_upgrade
 
-/* The descriptor named by the environment variable NAME (then unset, so
- * that no child sees it), or -1. */
+extern char **environ;
+
+/*
+ * Remove NAME from the environment, so that no child sees it.  Its entry
+ * is kept: it may be one of the heap copies proc.c made of the environment,
+ * which unsetenv() drops without freeing.
+ */
+static void
+drop_env(const char *name)
+{
+	static char *kept[4];
+	static int   n;
+	size_t       len = strlen(name);
+
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=' &&
+		    n < (int)MG_NELEM(kept))
+			kept[n++] = *e;
+	unsetenv(name);
+}
+
+/* The descriptor named by the environment variable NAME (then dropped),
+ * or -1. */
 static int
 env_fd(const char *name)
 {
@@ -35,7 +56,7 @@ env_fd(const char *name)
 		return -1;
 	errno = 0;
 	fd = strtol(v, &end, 10);
-	unsetenv(name);
+	drop_env(name);
 	if (errno != 0 || *end != '\0' || fd < 3 || fd > 65535 ||
 	    fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) {
 		mg_warn(
@@ -105,7 +126,7 @@ mg_upgrade_inherit(void)
 		return MG_DECLINED;
 	U.parent = getppid();
 	adopt_listeners(list);
-	unsetenv("MCPGW_LISTEN_FDS");
+	drop_env("MCPGW_LISTEN_FDS");
 	if ((key = env_fd("MCPGW_KEY_FD")) >= 0)
 		adopt_key(key);
 	U.sessions_fd = env_fd("MCPGW_SESSIONS_FD");

@@ -80,11 +80,20 @@ mg_upgrade_init(char **argv)
 		    argv[0]);
 }
 
-/* The environment of the new master: ours, and where its inheritance is. */
+static void
+free_env(char **env)
+{
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* The environment of the new master: ours, and where its inheritance is.
+ * NULL when out of memory. */
 static char **
 new_env(int key_fd, int ready_fd)
 {
-	size_t n = 0, len = 64;
+	size_t n = 0, len = 1;
 	char **env, *fds;
 
 	for (size_t i = 0; i < M.listeners.n; i++)
@@ -96,29 +105,26 @@ new_env(int key_fd, int ready_fd)
 		    M.listeners.items[i].fd);
 	while (environ[n] != NULL)
 		n++;
-	if ((env = calloc(n + 5, sizeof(*env))) == NULL) {
-		free(fds);
-		return NULL;
-	}
+	env = calloc(n + 5, sizeof(*env));
 	n = 0;
-	for (char **e = environ; *e != NULL; e++)
-		if (strncmp(*e, "MCPGW_", 6) != 0)
-			env[n++] = strdup(*e);
-	if (asprintf(&env[n++], "MCPGW_LISTEN_FDS=%s", fds) < 0 ||
+	for (char **e = environ; env != NULL && *e != NULL; e++)
+		if (strncmp(*e, "MCPGW_", 6) != 0 &&
+		    (env[n++] = strdup(*e)) == NULL)
+			goto fail;
+	if (env == NULL ||
+	    asprintf(&env[n++], "MCPGW_LISTEN_FDS=%s", fds) < 0 ||
 	    asprintf(&env[n++], "MCPGW_KEY_FD=%d", key_fd) < 0 ||
 	    asprintf(&env[n++], "MCPGW_SESSIONS_FD=%d", U.sessions_fd) < 0 ||
 	    asprintf(&env[n++], "MCPGW_UPGRADE_FD=%d", ready_fd) < 0)
-		env[--n] = NULL;
+		goto fail;
 	free(fds);
 	return env;
-}
-
-static void
-free_env(char **env)
-{
-	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
+fail:
+	if (env != NULL)
+		env[n - 1] = NULL; /* undefined after a failed asprintf */
+	free_env(env);
+	free(fds);
+	return NULL;
 }
 
 /* The session key in a memory file: never in argv or the environment. */
