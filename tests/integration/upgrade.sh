@@ -5,8 +5,8 @@
 #   A. Under load (tests/node/chaos_load.mjs: 3 sessions per route, each
 #      with two lanes of echo calls, one of sleep calls and a GET stream,
 #      every request written down) and with two progress calls streaming
-#      over SSE (8 s each, one per route, still open at WINCH): a new binary is moved over the
-#      path, USR2 starts it (a new pid, "binary upgrade" in its start
+#      over SSE (8 s each, one per route, still open at WINCH): a new
+#      binary is moved over the path, USR2 starts it (a new pid, "binary upgrade" in its start
 #      line, the old master's exe now deleted), the pid file is renamed
 #      .oldbin, both masters' workers hold the listening socket and take
 #      connections, WINCH retires the old children, QUIT ends the old
@@ -14,15 +14,19 @@
 #      progress step and their result, every session kept its
 #      Mcp-Session-Id to its last call and DELETE, the pid file names the
 #      new master and .oldbin is gone.
-#   B. Rollback: USR2 (mcpgw -s upgrade), WINCH and HUP to the old master (its children come
-#      back), QUIT to the new one: the old serves, the pid file is its
-#      again; a second USR2 during it is refused by both masters.
+#   B. Rollback: USR2 (mcpgw -s upgrade), WINCH and HUP to the old master
+#      (its children come back), QUIT to the new one: the old serves, the
+#      pid file is its again; a second USR2 during it is refused by both
+#      masters.
 #   C. A new binary that exits 1 at start, then one that cannot be
 #      executed: the old master logs why, renames .oldbin back, serves.
 #   D. Signals a master does not use (ALRM, VTALRM, PROF, IO, PWR, XFSZ,
 #      a real-time one; WINCH with no upgrade), also sent to a worker and
 #      the connector: none is fatal, the master logs them.
-# About 25 s; Node.js >= 18.
+#   E. A configuration changed before USR2 (one address kept, one dropped,
+#      one added): the new master adopts the kept socket, closes the
+#      dropped one, binds the added one.
+# About 35 s; Node.js >= 18, ss (iproute2).
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
@@ -40,13 +44,15 @@ mg_on_cleanup() {
 	done
 }
 
-MG_PORT=$(free_port)
+# MG_PORT throughout; PORT_B until E, which lists PORT_C instead
+read -r MG_PORT PORT_B PORT_C <<< "$(free_port 3 | tr '\n' ' ')"
 G=http://127.0.0.1:$MG_PORT
 PID=$MG_TMP/mcpgw.pid
 BIN=$MG_TMP/sbin/mcpgw
 mkdir -p "$MG_TMP/sbin"
 cp "$MCPGW" "$BIN"
-cat > "$MG_TMP/mcpgw.conf" << CONF
+conf() { # conf SECOND-PORT
+	cat > "$MG_TMP/mcpgw.conf" << CONF
 worker_processes 2;
 pid $PID;
 error_log $MG_TMP/error.log debug;
@@ -54,10 +60,13 @@ shutdown_timeout 10s;
 upstream self { server $G/mcp/demo; }
 server {
     listen 127.0.0.1:$MG_PORT;
+    listen 127.0.0.1:$1;
     location /mcp/demo { mcp_builtin demo; }
     location = /mcp { mcp_pass self; }
 }
 CONF
+}
+conf "$PORT_B"
 MCPGW=$BIN mg_start
 OLD=$MG_MASTER
 MASTERS=$OLD
@@ -264,8 +273,30 @@ grep -q "$M1 master: SIGWINCH ignored: no new master runs" "$MG_TMP/error.log" |
 echo_ok "$G/mcp" "$SID_PASS" signals || fail "no answer after the signals"
 ok "ALRM VTALRM PROF IO PWR XFSZ RTMIN+3 (and USR2 to children, WINCH without an upgrade): none fatal, each logged by the master"
 
+# --- E. a configuration that changed its addresses ---------------------------
+# The new master adopts the inherited socket its configuration lists
+# (MG_PORT), closes the one it no longer lists (PORT_B) and binds the new
+# one (PORT_C).
+cp "$MCPGW" "$BIN.new" && mv -f "$BIN.new" "$BIN"
+conf "$PORT_C"
+kill -USR2 "$M1"
+mg_wait 5 '[ -n "$(new_master "$M1")" ]' || fail "USR2 (E) started no new master"
+M3=$(new_master "$M1")
+MASTERS="$MASTERS $M3"
+mg_wait 5 "grep -q '$M3 master: generation 1 ready' '$MG_TMP/error.log'" || fail "$M3 not ready"
+grep -q "$M3 master: binary upgrade: started by the old master $M1 with 2 listening socket(s)" "$MG_TMP/error.log" ||
+	fail "the new master did not inherit 2 sockets"
+kill -WINCH "$M1"
 kill -QUIT "$M1"
-mg_wait 10 "! mg_alive $M1" || fail "the master did not stop"
+mg_wait 10 "! mg_alive $M1" || fail "QUIT (E) did not end the old master"
+MG_MASTER=$M3
+echo_ok "$G/mcp/demo" "$SID_DEMO" kept && echo_ok "http://127.0.0.1:$PORT_C/mcp" "$SID_PASS" added ||
+	fail "the kept or the added address does not serve"
+[ "$(http_status "http://127.0.0.1:$PORT_B/mcp/demo")" = 000 ] || fail "the address no longer listed still accepts"
+ok "a changed configuration: the inherited socket it lists serves, the new address is bound, the dropped one is closed"
+
+kill -QUIT "$M3"
+mg_wait 10 "! mg_alive $M3" || fail "the master did not stop"
 [ ! -e "$PID" ] || fail "the pid file stays after the stop"
 MG_MASTER=
 echo "# $(($(date +%s%3N) - t_start)) ms"
