@@ -2,18 +2,17 @@
 # The binary upgrade, as nginx's (USR2, WINCH, QUIT; HUP to roll back),
 # on a real daemon run from a copy of the binary: worker_processes 2, a
 # built-in route and an mcp_pass route through the connector.
-#   A. Under load (tests/node/chaos_load.mjs: 3 sessions per route, each
-#      with two lanes of echo calls, one of sleep calls and a GET stream,
-#      every request written down) and with two progress calls streaming
-#      over SSE (8 s each, one per route, still open at WINCH): a new
-#      binary is moved over the path, USR2 starts it (a new pid, "binary upgrade" in its start
-#      line, the old master's exe now deleted), the pid file is renamed
-#      .oldbin, both masters' workers hold the listening socket and take
-#      connections, WINCH retires the old children, QUIT ends the old
-#      master.  Then: no request failed, both streams ended with every
-#      progress step and their result, every session kept its
-#      Mcp-Session-Id to its last call and DELETE, the pid file names the
-#      new master and .oldbin is gone.
+#   A. Under load (tests/node/chaos_load.mjs: 3 sessions per route, each with
+#      two lanes of echo calls, one of sleep calls and a GET stream, every
+#      request written down) and with two progress calls streaming over SSE
+#      (8 s each, one per route, still open at WINCH): a new binary is moved over
+#      the path, USR2 starts it (a new pid, "binary upgrade" in its start line,
+#      the old master's exe now deleted), the pid file is renamed .oldbin, both
+#      masters' workers hold the listening socket and take connections, WINCH
+#      retires the old children, QUIT ends the old master.  Then: no request
+#      failed, both streams ended with every progress step and their result,
+#      every session kept its Mcp-Session-Id to its last call and DELETE, the
+#      pid file names the new master and .oldbin is gone.
 #   B. Rollback: USR2 (mcpgw -s upgrade), WINCH and HUP to the old master
 #      (its children come back), QUIT to the new one: the old serves, the
 #      pid file is its again; a second USR2 during it is refused by both
