@@ -125,6 +125,8 @@ mg_upgrade_inherit(void)
 	if (list == NULL)
 		return MG_DECLINED;
 	U.parent = getppid();
+	/* the old master is systemd's main process until we serve */
+	mg_sd_notify_mute(1);
 	adopt_listeners(list);
 	drop_env("MCPGW_LISTEN_FDS");
 	if ((key = env_fd("MCPGW_KEY_FD")) >= 0)
@@ -176,6 +178,7 @@ mg_upgrade_tell_ready(void)
 		U.told = 1;
 	close(U.tell_fd);
 	U.tell_fd = -1;
+	mg_sd_notify_mute(0); /* the old master made us the main process */
 	return U.told ? MG_OK : MG_DECLINED;
 }
 
@@ -186,6 +189,9 @@ mg_upgrade_give_back(void)
 
 	if (!U.told || !mg_upgrade_old_alive())
 		return;
+	U.told = 0;
 	snprintf(state, sizeof(state), "MAINPID=%ld", (long)U.parent);
 	mg_sd_notify(state);
+	/* no STOPPING=1 now: systemd would stop the service */
+	mg_sd_notify_mute(1);
 }

@@ -44,6 +44,7 @@ stop(int how)
 	if (M.stopping >= how)
 		return;
 	M.stopping = how;
+	mg_upgrade_give_back(); /* a rollback: the old master goes on */
 	mg_sd_notify("STOPPING=1");
 	if (how == 1) {
 		mg_notice("gracefully shutting down");

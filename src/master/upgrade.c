@@ -287,6 +287,7 @@ mg_upgrade_read(void)
 	/* systemd follows the new master (sent by the main pid, us) */
 	snprintf(state, sizeof(state), "MAINPID=%ld", (long)U.newbin);
 	mg_sd_notify(state);
+	mg_sd_notify_mute(1);
 }
 
 int
@@ -306,6 +307,9 @@ mg_upgrade_reaped(pid_t pid, int status)
 				   "says why): the upgrade failed");
 	U.newbin = 0;
 	U.new_serves = 0;
+	/* it handed the main pid back as it exited (inherit.c); a new
+	 * master that was killed could not, and systemd then refuses us */
+	mg_sd_notify_mute(0);
 	if (U.ready_fd >= 0) {
 		close(U.ready_fd);
 		U.ready_fd = -1;

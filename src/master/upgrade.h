@@ -53,7 +53,8 @@ int mg_upgrade_old_alive(void);
 /* The first generation serves: tell the old master, which tells systemd.
  * MG_DECLINED when there is no old master to tell. */
 int mg_upgrade_tell_ready(void);
-/* At exit: hand systemd's main pid back to the old master (rollback). */
+/* Stopping while the old master runs (a rollback): hand systemd's main
+ * pid back to it, and tell systemd nothing more. */
 void mg_upgrade_give_back(void);
 
 #endif

@@ -25,6 +25,10 @@
 #   E. A configuration changed before USR2 (one address kept, one dropped,
 #      one added): the new master adopts the kept socket, closes the
 #      dropped one, binds the added one.
+# Throughout, the sd_notify messages are checked as systemd with
+# NotifyAccess=main would take them: only the main process's, MAINPID=
+# handing the role from the old master to the new one, and back on a
+# rollback.
 # About 35 s; Node.js >= 18, ss (iproute2).
 . "$(dirname "$0")/lib.sh"
 mg_setup
@@ -66,7 +70,11 @@ server {
 CONF
 }
 conf "$PORT_B"
-MCPGW=$BIN mg_start
+# systemd's notification socket, with each sender's pid
+"$MGTEST" notify-listen "$MG_TMP/notify.sock" pid > "$MG_TMP/notify.log" &
+MG_BG_PIDS=$!
+mg_wait 5 "[ -S '$MG_TMP/notify.sock' ]" || fail "notify listener did not start"
+NOTIFY_SOCKET=$MG_TMP/notify.sock MCPGW=$BIN mg_start
 OLD=$MG_MASTER
 MASTERS=$OLD
 H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
@@ -83,6 +91,20 @@ call() { # call URL SID JSON
 echo_ok() { # echo_ok URL SID WORD
 	call "$1" "$2" "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"$3\"}}}" |
 		grep -q "\"text\":\"echo: $3\""
+}
+# What systemd makes of the notifications with NotifyAccess=main: it takes
+# the main process's only, and MAINPID= from it moves that role.  Prints
+# "MAIN REFUSED STOPPING".
+sd_view() {
+	awk -v main="$OLD" '{
+		msg = substr($0, length($1) + 2)
+		if ($1 != main) { refused++; print "refused: " $0 > "/dev/stderr"; next }
+		n = split(msg, part, "|")
+		for (i = 1; i <= n; i++) {
+			if (part[i] ~ /^MAINPID=/) main = substr(part[i], 9)
+			if (part[i] == "STOPPING=1") stopping = 1
+		}
+	} END { print main, refused + 0, stopping + 0 }' "$MG_TMP/notify.log"
 }
 # the new master of OLD (its child with a master's title), if any
 new_master() {
@@ -109,7 +131,8 @@ t_start=$(date +%s%3N)
 
 # --- A. the upgrade under load ------------------------------------------------
 node "$LOAD" run 30 "$MG_TMP/load.jsonl" 3 "$G/mcp/demo" "$G/mcp" > "$MG_TMP/load.out" 2>&1 &
-MG_BG_PIDS=$!
+MG_BG_PIDS="$MG_BG_PIDS $!"
+load=$!
 sleep 1.5
 progress='{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"progress","arguments":{"steps":800},"_meta":{"progressToken":"up"}}}'
 call "$G/mcp/demo" "$SID_DEMO" "$progress" > "$MG_TMP/sse_demo" &
@@ -169,6 +192,9 @@ kill -QUIT "$OLD"
 mg_wait 12 "! mg_alive $OLD" || fail "QUIT did not end the old master"
 [ "$(cat "$PID")" = "$NEW" ] && [ ! -e "$PID.oldbin" ] || fail "after QUIT: pid $(cat "$PID"), .oldbin $(ls "$PID.oldbin" 2>&1)"
 ok "QUIT ends the old master: the pid file names $NEW, .oldbin is gone"
+[ "$(sd_view)" = "$NEW 0 0" ] || fail "systemd (NotifyAccess=main) would see: $(sd_view); $(cat "$MG_TMP/notify.log")"
+grep -q "^$OLD MAINPID=$NEW\$" "$MG_TMP/notify.log" || fail "no MAINPID=$NEW from the old master"
+ok "systemd's view (NotifyAccess=main): the old master made the new one the main process; nothing refused, no STOPPING=1"
 MG_MASTER=$NEW
 
 wait "$sse1" "$sse2"
@@ -182,7 +208,7 @@ ok "two SSE streams open across the upgrade (built-in, mcp_pass) open at WINCH, 
 
 sleep 1
 touch "$MG_TMP/load.jsonl.stop"
-wait "${MG_BG_PIDS%% *}" || fail "the load client failed: $(tail -5 "$MG_TMP/load.out")"
+wait "$load" || fail "the load client failed: $(tail -5 "$MG_TMP/load.out")"
 : > "$MG_TMP/events"
 node "$LOAD" check "$MG_TMP/load.jsonl" "$MG_TMP/events" 0 0 > "$MG_TMP/check.out" ||
 	fail "the load check failed: $(cat "$MG_TMP/check.out")"
@@ -231,6 +257,9 @@ grep -q "$M1 master: renamed \"$PID.oldbin\" back to \"$PID\"" "$MG_TMP/error.lo
 echo_ok "$G/mcp/demo" "$SID_DEMO" rollback && echo_ok "$G/mcp" "$SID_PASS" rollback ||
 	fail "the old master does not serve after the rollback"
 ok "rollback: HUP to the old master restarts its children, QUIT to the new one; the old serves, its pid file is restored"
+[ "$(sd_view)" = "$M1 0 0" ] || fail "systemd (NotifyAccess=main) would see: $(sd_view); $(cat "$MG_TMP/notify.log")"
+grep -q "^$M2 MAINPID=$M1\$" "$MG_TMP/notify.log" || fail "the new master did not hand MAINPID back"
+ok "systemd's view after the rollback: the new master handed the main process back to $M1 before it stopped; no STOPPING=1"
 
 # --- C. a new binary that fails ------------------------------------------------
 printf '#!/bin/sh\necho "mcpgw: a broken build" >&2\nexit 1\n' > "$BIN.new"
@@ -294,8 +323,11 @@ echo_ok "$G/mcp/demo" "$SID_DEMO" kept && echo_ok "http://127.0.0.1:$PORT_C/mcp"
 [ "$(http_status "http://127.0.0.1:$PORT_B/mcp/demo")" = 000 ] || fail "the address no longer listed still accepts"
 ok "a changed configuration: the inherited socket it lists serves, the new address is bound, the dropped one is closed"
 
+[ "$(sd_view)" = "$M3 0 0" ] || fail "systemd (E) would see: $(sd_view); $(cat "$MG_TMP/notify.log")"
 kill -QUIT "$M3"
 mg_wait 10 "! mg_alive $M3" || fail "the master did not stop"
+[ "$(sd_view)" = "$M3 0 1" ] || fail "systemd (stop) would see: $(sd_view)"
+ok "systemd's view through the failed upgrades and E: nothing refused; the last master's stop says STOPPING=1"
 [ ! -e "$PID" ] || fail "the pid file stays after the stop"
 MG_MASTER=
 echo "# $(($(date +%s%3N) - t_start)) ms"
