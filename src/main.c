@@ -35,7 +35,8 @@ usage(FILE *out)
 	    "  -q         with -t: print only errors\n"
 	    "  -F         stay in the foreground (systemd, containers)\n"
 	    "  -s signal  send a signal to the master: reload, stop, quit, "
-	    "reopen\n"
+	    "reopen,\n"
+	    "             upgrade\n"
 	    "  -V         print the version and build options\n"
 	    "  -h         print this help\n",
 	    MG_CONF_PATH);
@@ -68,6 +69,17 @@ join_args(int argc, char **argv)
 		strcat(s, argv[i]);
 	}
 	return s;
+}
+
+static char **
+copy_args(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+
+	for (int i = 0; v != NULL && i < argc; i++)
+		if ((v[i] = strdup(argv[i])) == NULL)
+			return NULL;
+	return v;
 }
 
 /* What a start would read besides the file: the user and group (when
@@ -144,7 +156,7 @@ test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 int
 main(int argc, char **argv)
 {
-	mg_master_opts_t opts = { MG_CONF_PATH, 0, NULL };
+	mg_master_opts_t opts = { MG_CONF_PATH, 0, NULL, NULL };
 	const char      *sig = NULL;
 	int              test = 0, quiet = 0, c, rc;
 	mg_conf_t       *conf;
@@ -185,9 +197,12 @@ main(int argc, char **argv)
 		mg_conf_free(conf);
 		return rc;
 	}
-	/* The title overwrites argv: keep copies of what points into it. */
+	/* The title overwrites argv: keep copies of what points into it
+	 * (argv itself for a binary upgrade, which runs it again). */
 	cmdline = join_args(argc, argv);
 	opts.cmdline = cmdline ? cmdline : "mcpgw";
+	if ((opts.argv = copy_args(argc, argv)) == NULL)
+		return 1;
 	if ((path = strdup(opts.conf_path)) == NULL)
 		return 1;
 	opts.conf_path = path;
@@ -195,5 +210,8 @@ main(int argc, char **argv)
 	rc = mg_master_run(conf, &opts);
 	free(cmdline);
 	free(path);
+	for (int i = 0; i < argc; i++)
+		free(opts.argv[i]);
+	free(opts.argv);
 	return rc;
 }

@@ -22,6 +22,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
+	iproute2
 	wrk valgrind libclang-rt-14-dev"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"

@@ -23,6 +23,7 @@
 #include "sdnotify.h"
 #include "served.h"
 #include "sig.h"
+#include "upgrade.h"
 
 static const char *
 kid_name(const mg_kid_t *k)
@@ -312,8 +313,10 @@ mg_kids_reap(void)
 		for (size_t i = 0; i < M.nkids; i++)
 			if (M.kids[i].pid == pid)
 				k = &M.kids[i];
-		if (k == NULL)
+		if (k == NULL) {
+			mg_upgrade_reaped(pid, status); /* a new master */
 			continue;
+		}
 		k->served = mg_served_release(k->served_flag);
 		k->served_flag = -1;
 		log_exit(k, status);
@@ -348,7 +351,9 @@ mg_kids_check_ready(void)
 	for (size_t i = 0; i < M.nkids; i++)
 		if (M.kids[i].generation == M.generation && !M.kids[i].ready)
 			return;
-	mg_sd_notify(M.notify);
+	/* a new master's old one tells systemd (MAINPID=) */
+	if (mg_upgrade_tell_ready() == MG_DECLINED)
+		mg_sd_notify(M.notify);
 	mg_notice("generation %d ready: %d worker(s) and the connector",
 	    M.generation, M.conf->worker_processes);
 	M.notify = NULL;
