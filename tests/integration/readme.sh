@@ -12,6 +12,13 @@
 . "$(dirname "$0")/lib.sh"
 mg_setup
 
+# Never inside the second command's smoke run (which does not list this
+# test, but a TESTS= from an outer make would reach it through MAKEFLAGS).
+[ -z "${MCPGW_CI_SMOKE:-}" ] || fail "readme.sh inside MCPGW_CI_SMOKE: refusing to recurse"
+# A new user's shell has no make of ours around it: MAKEFLAGS would carry
+# this make's TESTS= into the clone's make check.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES TESTS
+
 git -C "$MG_SRCDIR" rev-parse --git-dir > /dev/null 2>&1 ||
 	fail "$MG_SRCDIR is not a git checkout: this test clones it"
 readme=$MG_SRCDIR/README.md
