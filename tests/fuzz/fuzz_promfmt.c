@@ -90,7 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s = take(b, &n);
 		FUZZ_ASSERT(memchr(s, '\n', n) == NULL, "newline in HELP");
 		if (data[0] & 1)
-			FUZZ_ASSERT(unescapes_to(s, n, z, strlen(z)), "HELP %s", s);
+			FUZZ_ASSERT(
+			    unescapes_to(s, n, z, strlen(z)), "HELP %s", s);
 		free(s);
 		free(z);
 	}
@@ -98,9 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o = mg_rpc_outcome(text, len);
 	FUZZ_ASSERT(o >= MG_OUTCOME_NONE && o <= MG_OUTCOME_RPC_ERROR, "%d", o);
 	if (o == MG_OUTCOME_RESULT || o == MG_OUTCOME_TOOL_ERROR)
-		FUZZ_ASSERT(memmem(text, len, "\"result\"", 8) != NULL, "result");
+		FUZZ_ASSERT(
+		    memmem(text, len, "\"result\"", 8) != NULL, "result");
 	if (o == MG_OUTCOME_TOOL_ERROR)
-		FUZZ_ASSERT(memmem(text, len, "\"isError\"", 9) != NULL, "isError");
+		FUZZ_ASSERT(
+		    memmem(text, len, "\"isError\"", 9) != NULL, "isError");
 	if (o == MG_OUTCOME_RPC_ERROR)
 		FUZZ_ASSERT(memmem(text, len, "\"error\"", 7) != NULL, "error");
 	return 0;
