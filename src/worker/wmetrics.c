@@ -1,5 +1,8 @@
 /*
- * A worker's metrics (wmetrics.h).  Per request: no string is formatted
+ * What a worker counts (exchange.h): its requests, their durations,
+ * bytes and refusals in the log phase, tools/call outcomes with a bounded
+ * tool label, and its open streams; the other worker/ files only tell it
+ * what they saw, one line each.  Per request: no string is formatted
  * and nothing allocated once a series is known; a series is found by two
  * words made of the location's address and small integers (method index,
  * status, outcome, tool index), and its labels are built only the first
@@ -20,7 +23,6 @@
 #include "exchange.h"
 #include "metrics.h"
 #include "rpcoutcome.h"
-#include "wmetrics.h"
 
 #define OUT_TIMEOUT 4
 #define OUT_CANCELLED 5
