@@ -178,6 +178,13 @@ START_TEST(outcome)
 		{ "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
 		  "\"params\":{\"result\":1}}",
 		    MG_OUTCOME_NONE },
+		/* a string ending in an escaped backslash; an escaped quote */
+		{ "{\"id\":\"a\\\\\",\"result\":{}}", MG_OUTCOME_RESULT },
+		{ "{\"id\":\"a\\\"b\\\\\\\"\",\"error\":{}}",
+		    MG_OUTCOME_RPC_ERROR },
+		{ "{\"result\":{\"content\":[{\"text\":\"Error: isError\"}],"
+		  "\"isError\" : true}}",
+		    MG_OUTCOME_TOOL_ERROR },
 		{ "[1,2]", MG_OUTCOME_NONE },
 		{ "{\"id\":\"\\\"result\\\"\"", MG_OUTCOME_NONE },
 		{ "", MG_OUTCOME_NONE },

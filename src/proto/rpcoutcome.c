@@ -25,16 +25,26 @@ ws(scan_t *c)
 		c->pos++;
 }
 
-/* A string from its quote: its contents' span; -1 if unterminated. */
+/* A string from its quote: its contents' span; -1 if unterminated.
+ * memchr finds each quote; one after an odd run of backslashes is not
+ * the end. */
 static int
 string(scan_t *c, size_t *at, size_t *n)
 {
-	size_t i = c->pos + 1;
+	size_t      i = c->pos + 1, k;
+	const char *q;
 
-	while (i < c->len && c->s[i] != '"')
-		i += c->s[i] == '\\' ? 2 : 1;
-	if (i >= c->len)
-		return -1;
+	for (;;) {
+		if (i >= c->len ||
+		    (q = memchr(c->s + i, '"', c->len - i)) == NULL)
+			return -1;
+		i = (size_t)(q - c->s);
+		for (k = i; k > c->pos + 1 && c->s[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			break;
+		i++;
+	}
 	*at = c->pos + 1;
 	*n = i - *at;
 	c->pos = i + 1;
@@ -102,6 +112,22 @@ named(const scan_t *c, size_t at, size_t n, const char *name)
 	return n == strlen(name) && memcmp(c->s + at, name, n) == 0;
 }
 
+/* Whether S (N bytes) holds "isError": found by its rare capital E. */
+static int
+has_is_error(const char *s, size_t n)
+{
+	const char *e = s, *end = s + n;
+
+	while ((e = memchr(e, 'E', (size_t)(end - e))) != NULL) {
+		if (e - s >= 3 && end - e >= 6 &&
+		    memcmp(e - 3, "\"is", 3) == 0 &&
+		    memcmp(e + 1, "rror\"", 5) == 0)
+			return 1;
+		e++;
+	}
+	return 0;
+}
+
 /* At a result's value: does it say "isError": true? */
 static mg_rpc_outcome_t
 result(scan_t *c)
@@ -109,7 +135,7 @@ result(scan_t *c)
 	size_t at, n;
 
 	if (c->pos >= c->len || c->s[c->pos] != '{' ||
-	    memmem(c->s + c->pos, c->len - c->pos, "\"isError\"", 9) == NULL)
+	    !has_is_error(c->s + c->pos, c->len - c->pos))
 		return MG_OUTCOME_RESULT;
 	c->pos++;
 	while (member(c, &at, &n) == 1) {
