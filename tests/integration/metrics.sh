@@ -8,6 +8,8 @@
 #       -> tool="other", rpc_error; the same through mcp_pass (upstream
 #       "self") and the connector's upstream exchange histogram;
 #   (b) the upstream that is down -> upstream_errors_total{reason=connect};
+#   (b2) an open GET stream in mcpgw_open_streams{kind="get"} until it
+#       closes; refusals by reason: a bad Origin, an unknown version;
 #   (c) a worker killed with SIGKILL -> its counts are kept after the
 #       respawn, process_restarts_total{role="worker"} 1;
 #   (d) a reload -> counters not reset, reloads_total{success} 1,
@@ -121,6 +123,24 @@ curl -s --max-time 10 -X POST "$G/mcp/down" -H 'Content-Type: application/json' 
 scrape
 expect "mcpgw_upstream_errors_total{upstream=\"down\",reason=\"connect\"}" 1 "an upstream that is down"
 ok "(b) upstream_errors_total{upstream=\"down\",reason=\"connect\"} 1"
+
+# (b2) a GET stream is an open stream while it lasts; refusals by reason
+curl -s -N -o /dev/null --max-time 20 -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $sid" \
+	-H "MCP-Protocol-Version: $V" "$G/mcp/demo" &
+stream=$!
+MG_BG_PIDS="$MG_BG_PIDS $stream"
+mg_wait 5 'scrape; [ "$(m "mcpgw_open_streams{kind=\"get\"}")" = 1 ]' || fail "an open GET stream is not counted"
+kill "$stream"
+mg_wait 5 'scrape; [ "$(m "mcpgw_open_streams{kind=\"get\"}")" = 0 ]' || fail "a closed GET stream is still counted"
+curl -s -o /dev/null --max-time 5 -X POST "$G/mcp/demo" -H 'Origin: http://evil.example' \
+	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{}'
+curl -s -o /dev/null --max-time 5 -X POST "$G/mcp/demo" -H 'MCP-Protocol-Version: 1999-01-01' \
+	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+	--data '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+scrape
+expect 'mcpgw_refusals_total{reason="origin"}' 1 "a bad Origin"
+expect 'mcpgw_refusals_total{reason="version"}' 1 "an unknown MCP-Protocol-Version"
+ok "(b2) a GET stream counted while open; refusals by reason (origin, version)"
 
 # (c)
 workers=$(mg_role_pids "$MG_MASTER" worker)
