@@ -150,11 +150,46 @@ result(scan_t *c)
 	return MG_OUTCOME_RESULT;
 }
 
+/* The common compact answer, {"jsonrpc":"2.0","id":ID,"result":... or
+ * "error":..., with ID an integer or a string without escapes, read by
+ * a few compares; -1: another shape, for the walk. */
+static int
+compact(const char *s, size_t len, size_t *at)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	size_t            i = sizeof(head) - 1;
+	const char       *q;
+
+	if (len < i + 12 || memcmp(s, head, i) != 0)
+		return -1;
+	if (s[i] == '"') {
+		if ((q = memchr(s + i + 1, '"', len - i - 1)) == NULL ||
+		    memchr(s + i + 1, '\\', (size_t)(q - s) - i - 1) != NULL)
+			return -1;
+		i = (size_t)(q - s) + 1;
+	} else
+		while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			i++;
+	if (len - i >= 10 && memcmp(s + i, ",\"result\":", 10) == 0) {
+		*at = i + 10;
+		return MG_OUTCOME_RESULT;
+	}
+	if (len - i >= 9 && memcmp(s + i, ",\"error\":", 9) == 0)
+		return MG_OUTCOME_RPC_ERROR;
+	return -1;
+}
+
 mg_rpc_outcome_t
 mg_rpc_outcome(const char *msg, size_t len)
 {
 	scan_t c = { msg, 0, len };
 	size_t at, n;
+	int    o = compact(msg, len, &c.pos);
+
+	if (o == MG_OUTCOME_RPC_ERROR)
+		return MG_OUTCOME_RPC_ERROR;
+	if (o == MG_OUTCOME_RESULT)
+		return result(&c);
 
 	ws(&c);
 	if (c.pos >= c.len || c.s[c.pos] != '{')
