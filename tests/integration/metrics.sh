@@ -19,11 +19,20 @@
 #   B: worker_processes 1, metrics_max_tools 2:
 #   (f) the first two tool names answered keep their name, a third is
 #       "other"; 3000 distinct hostile names -> one "other" series, and
-#       the page stays small.
+#       the page stays small;
+#   (g) a stdio server (server-memory) counted in mcpgw_stdio_processes;
+#       killed, its restart in mcpgw_stdio_restarts_total.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 command -v promtool > /dev/null || fail "promtool is needed: apt-get install prometheus"
 command -v node > /dev/null || fail "node is needed"
+
+FED=$MG_SRCDIR/tests/fed/node_modules
+[ -e "$FED" ] || FED=${MG_FED_NODE_MODULES:-$FED}
+MEM=$FED/@modelcontextprotocol/server-memory/dist/index.js
+[ -e "$MEM" ] || fail "tests/fed/node_modules has no server-memory (run tests/fed's npm ci)"
+NODE=$(command -v node)
+chmod 755 "$MG_TMP" # the stdio server runs as "user" (nobody) under root
 
 MG_PORT=$(free_port)
 DOWN=$(free_port) # nothing listens there
@@ -39,11 +48,13 @@ shutdown_timeout 3s;
 $2
 upstream self { server $G/mcp/demo; }
 upstream down { server http://127.0.0.1:$DOWN/mcp; connect_timeout 2s; }
+upstream mem { command $NODE $MEM; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/demo { mcp_builtin demo; }
     location /mcp/px { mcp_pass self; }
     location /mcp/down { mcp_pass down; }
+    location /mcp/mem { mcp_pass mem; }
     location /metrics { metrics; }
 }
 CONF
@@ -216,5 +227,17 @@ lines=$(wc -l < "$MG_TMP/m.txt")
 [ "$lines" -lt 200 ] || fail "the page has $lines lines"
 promtool check metrics < "$MG_TMP/m.txt" > "$MG_TMP/promtool.txt" 2>&1 || fail "promtool check metrics: $(cat "$MG_TMP/promtool.txt")"
 ok "(f) metrics_max_tools 2: echo and sleep named, progress \"other\"; 3000 hostile names in one series ($lines lines)"
+
+# (g)
+msid=$(session "$G/mcp/mem")
+[ -n "$msid" ] || fail "no session on the stdio route: $(tail -n 5 "$MG_TMP/error.log")"
+scrape
+expect 'mcpgw_stdio_processes{upstream="mem"}' 1 "a stdio server"
+spid=$(grep -F 'upstream "mem": started' "$MG_TMP/error.log" | tail -n 1 | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
+[ -n "$spid" ] || fail "no pid of the stdio server in the log"
+kill -KILL "$spid"
+mg_wait 10 'scrape; [ "$(m "mcpgw_stdio_restarts_total{upstream=\"mem\"}")" = 1 ]' || fail "the stdio restart was not counted"
+expect 'mcpgw_stdio_processes{upstream="mem"}' 1 "the stdio server after its restart"
+ok "(g) a stdio server: mcpgw_stdio_processes 1; killed: mcpgw_stdio_restarts_total 1, and 1 running again"
 
 mg_done
