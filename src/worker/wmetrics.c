@@ -211,9 +211,11 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
 		    : status == 499      ? OUT_CANCELLED
 		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
 					 : MG_OUTCOME_RESULT;
-	idx = tool_index(ex->loc, ex->tool,
-	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
-	    ex->ctx->conf->metrics_max_tools);
+	/* only a call the upstream answered (a result or a tool error)
+	 * shows its name: an error, a timeout, a cancel is "other" */
+	idx = out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR
+	    ? tool_index(ex->loc, ex->tool, 1, ex->ctx->conf->metrics_max_tools)
+	    : -1;
 	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
 	v[0] = ex->loc->path;
 	v[1] = upstream_of(ex);
