@@ -406,6 +406,10 @@ typedef struct mg_conf {
 	 * order of the file: a server's own, then each of its locations' */
 	int                 nauth_jwt;
 	struct mg_conf_mem *mem; /* everything above is allocated here */
+	/* metrics.h: series per process (read at start); tool names per
+	 * route per process */
+	int metrics_max_series;
+	int metrics_max_tools;
 } mg_conf_t;
 
 /*

@@ -38,7 +38,7 @@ static void log_access(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
 /* Metrics go here. */
-static const mg_phase_log_t log_phase[] = { log_access, NULL };
+static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log, NULL };
 
 int
 mg_mcp_headers(
