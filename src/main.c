@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json_c_version.h>
@@ -34,7 +35,8 @@ usage(FILE *out)
 	    "  -q         with -t: print only errors\n"
 	    "  -F         stay in the foreground (systemd, containers)\n"
 	    "  -s signal  send a signal to the master: reload, stop, quit, "
-	    "reopen\n"
+	    "reopen,\n"
+	    "             upgrade\n"
 	    "  -V         print the version and build options\n"
 	    "  -h         print this help\n",
 	    MG_CONF_PATH);
@@ -69,9 +71,21 @@ join_args(int argc, char **argv)
 	return s;
 }
 
-/* What a start would read besides the file: certificates, keys, the
- * session key file, auth_jwt's key files.  NULL if all load, else why
- * (malloc'd). */
+static char **
+copy_args(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+
+	for (int i = 0; v != NULL && i < argc; i++)
+		if ((v[i] = strdup(argv[i])) == NULL)
+			return NULL;
+	return v;
+}
+
+/* What a start would read besides the file: the user and group (when
+ * written, or when the master would switch to them as root),
+ * certificates, keys, the session key file, auth_jwt's key files.  NULL
+ * if all load, else why (malloc'd). */
 static char *
 test_files(mg_conf_t *conf)
 {
@@ -79,6 +93,12 @@ test_files(mg_conf_t *conf)
 	uint8_t      *ikm;
 	size_t        len;
 	char         *err = NULL;
+	uid_t         uid;
+	gid_t         gid;
+
+	if ((conf->user != NULL || conf->group != NULL || geteuid() == 0) &&
+	    mg_proc_resolve_user(conf, &uid, &gid, &err) != MG_OK)
+		return err ? err : strdup("out of memory");
 
 	if (mg_master_auth_load(conf, &err) != MG_OK)
 		return err ? err
@@ -136,7 +156,7 @@ test_conf(mg_conf_t *conf, const char *path, const char *err, int quiet)
 int
 main(int argc, char **argv)
 {
-	mg_master_opts_t opts = { MG_CONF_PATH, 0, NULL };
+	mg_master_opts_t opts = { MG_CONF_PATH, 0, NULL, NULL };
 	const char      *sig = NULL;
 	int              test = 0, quiet = 0, c, rc;
 	mg_conf_t       *conf;
@@ -177,9 +197,12 @@ main(int argc, char **argv)
 		mg_conf_free(conf);
 		return rc;
 	}
-	/* The title overwrites argv: keep copies of what points into it. */
+	/* The title overwrites argv: keep copies of what points into it
+	 * (argv itself for a binary upgrade, which runs it again). */
 	cmdline = join_args(argc, argv);
 	opts.cmdline = cmdline ? cmdline : "mcpgw";
+	if ((opts.argv = copy_args(argc, argv)) == NULL)
+		return 1;
 	if ((path = strdup(opts.conf_path)) == NULL)
 		return 1;
 	opts.conf_path = path;
@@ -187,5 +210,8 @@ main(int argc, char **argv)
 	rc = mg_master_run(conf, &opts);
 	free(cmdline);
 	free(path);
+	for (int i = 0; i < argc; i++)
+		free(opts.argv[i]);
+	free(opts.argv);
 	return rc;
 }

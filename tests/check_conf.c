@@ -669,8 +669,13 @@ static const refusal_t refused_http_inheritance[] = {
 static const refusal_t refused_location_handler[] = {
 	{ "server {\n listen 80;\n location /a {\n }\n}",
 	    "location \"/a\" has no handler: add \"mcp_builtin NAME;\", "
-	    "\"mcp_pass UPSTREAM;\" or \"mcp_member UPSTREAM;\" in " NAME
-	    ":3" },
+	    "\"mcp_pass UPSTREAM;\", \"mcp_member UPSTREAM;\", \"metrics;\" "
+	    "or \"status;\" in " NAME ":3" },
+	{ "server { listen 80;\n location /a { metrics; mcp_builtin demo; } }",
+	    "location \"/a\" serves the metrics page: it takes no "
+	    "\"mcp_builtin\", \"mcp_pass\" or \"mcp_member\" in " NAME ":2" },
+	{ "server { listen 80;\n location /a { status;\n metrics; } }",
+	    "location \"/a\" already serves the status page in " NAME ":3" },
 	{ "server { listen 80;\n location /a { mcp_pass nope; } }",
 	    "location \"/a\" passes to unknown upstream \"nope\" in " NAME
 	    ":2" },
@@ -785,11 +790,17 @@ END_TEST
 
 static const refusal_t refused_upstream_servers[] = {
 	{ "upstream u {\n server ftp://x/;\n}",
-	    "invalid upstream server \"ftp://x/\": want "
-	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2" },
+	    "invalid upstream server \"ftp://x/\": the scheme must be http "
+	    "or https (want http://HOST[:PORT]/PATH or https://...) in " NAME
+	    ":2" },
 	{ "upstream u {\n server http://x:99999/;\n}",
-	    "invalid upstream server \"http://x:99999/\": want "
-	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2" },
+	    "invalid upstream server \"http://x:99999/\": not a URL (RFC "
+	    "3986) (want http://HOST[:PORT]/PATH or https://...) in " NAME
+	    ":2" },
+	{ "upstream u {\n server http://x/mcp#top;\n}",
+	    "invalid upstream server \"http://x/mcp#top\": a #fragment is not "
+	    "sent to a server: remove it (want http://HOST[:PORT]/PATH or "
+	    "https://...) in " NAME ":2" },
 	{ "upstream u {\n}",
 	    "upstream \"u\" has no \"server\" and no \"command\" in " NAME
 	    ":1" },

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,43 @@ START_TEST(life)
 	ck_assert_int_eq(mg_sesstab_touch(t, id, 1901, 500), MG_DECLINED);
 	ck_assert_int_eq(mg_sesstab_delete(t, id, 1902), MG_DECLINED);
 	mg_sesstab_destroy(t);
+}
+END_TEST
+
+/* A new master (binary upgrade) maps the old one's table from its memory
+ * file: each sees what the other does, owners' counts included; a file
+ * that is not a table is refused. */
+START_TEST(attach_memfd)
+{
+	int           fd = -1, junk;
+	mg_sesstab_t *a = mg_sesstab_create_fd(100, &fd), *b;
+	uint64_t      id = mg_sesstab_new_id(), id2 = mg_sesstab_new_id();
+	uint32_t      owner;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_ge(fd, 0);
+	owner = mg_sesstab_owner(a, 42);
+	ck_assert_int_eq(mg_sesstab_add_for(a, id, 1000, owner, 0), MG_OK);
+	b = mg_sesstab_attach(fd);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_uint_eq(mg_sesstab_capacity(b), 100);
+	ck_assert_uint_eq(mg_sesstab_owner(b, 42), owner);
+	ck_assert_uint_eq(mg_sesstab_owner_count(b, owner), 1);
+	ck_assert_int_eq(mg_sesstab_touch(b, id, 1200, 500), MG_OK);
+	ck_assert_int_eq(mg_sesstab_add(b, id2, 1300), MG_OK);
+	ck_assert_int_eq(mg_sesstab_delete(b, id, 1300), MG_OK);
+	ck_assert_int_eq(mg_sesstab_touch(a, id, 1301, 500), MG_DECLINED);
+	ck_assert_int_eq(mg_sesstab_touch(a, id2, 1301, 500), MG_OK);
+	ck_assert_uint_eq(mg_sesstab_owner_count(a, owner), 0);
+	mg_sesstab_destroy(b);
+	mg_sesstab_destroy(a);
+	close(fd);
+	/* a memory file of another shape */
+	junk = memfd_create("junk", MFD_CLOEXEC);
+	ck_assert_int_eq(ftruncate(junk, 65536), 0);
+	ck_assert_ptr_null(mg_sesstab_attach(junk));
+	close(junk);
 }
 END_TEST
 
@@ -485,6 +523,7 @@ sesstab_suite(void)
 	TCase *tc = tcase_create("table"), *per = tcase_create("per client");
 
 	tcase_add_test(tc, life);
+	tcase_add_test(tc, attach_memfd);
 	tcase_add_test(tc, idle_expiry);
 	tcase_add_test(tc, full);
 	tcase_add_test(tc, shared_across_fork);

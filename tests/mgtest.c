@@ -1,8 +1,11 @@
 /*
  * Small tools the integration tests need and bash lacks:
  *   mgtest freeport [N]       print N free TCP ports on 127.0.0.1
- *   mgtest notify-listen PATH print each sd_notify datagram sent to PATH,
- *                             one line per message ("\n" shown as "|")
+ *   mgtest notify-listen PATH [pid]
+ *                             print each sd_notify datagram sent to PATH,
+ *                             one line per message ("\n" shown as "|"),
+ *                             with "pid": "SENDER-PID MESSAGE" (as
+ *                             systemd tells senders apart: SO_PASSCRED)
  *   mgtest send PORT [MS]     send stdin as it is to 127.0.0.1:PORT, then
  *                             print what comes back until the server closes
  *                             or is silent for 300 ms after an answer; exit
@@ -47,30 +50,64 @@ freeport(int n)
 	return 0;
 }
 
+/* One datagram into BUF (NUL-terminated); *PID its sender's, if known. */
+static ssize_t
+recv_creds(int fd, char *buf, size_t size, long *pid)
+{
+	char            cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec    iov = { buf, size - 1 };
+	struct msghdr   mh = { .msg_iov = &iov,
+		  .msg_iovlen = 1,
+		  .msg_control = cbuf,
+		  .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	struct ucred    cred;
+	ssize_t         n = recvmsg(fd, &mh, 0);
+
+	*pid = 0;
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*pid = (long)cred.pid;
+		}
+	return n;
+}
+
 static int
-notify_listen(const char *path)
+notify_listen(const char *path, int with_pid)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char               buf[4096];
 	ssize_t            n;
-	int                fd;
+	long               pid;
+	int                fd, on = 1;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return 2;
 	strcpy(sun.sun_path, path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (fd < 0 ||
+	    (with_pid &&
+		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) !=
+		    0) ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		perror("notify-listen");
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) >= 0) {
-		buf[n] = '\0';
+	while ((n = recv_creds(fd, buf, sizeof(buf), &pid)) >= 0) {
 		for (char *p = buf; *p; p++)
 			if (*p == '\n')
 				*p = '|';
-		printf("%s\n", buf);
+		if (with_pid)
+			printf("%ld %s\n", pid, buf);
+		else
+			printf("%s\n", buf);
 	}
 	return 0;
 }
@@ -128,13 +165,14 @@ main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "freeport") == 0)
 		return freeport(argc > 2 ? atoi(argv[2]) : 1);
-	if (argc == 3 && strcmp(argv[1], "notify-listen") == 0)
-		return notify_listen(argv[2]);
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "pid") == 0)) &&
+	    strcmp(argv[1], "notify-listen") == 0)
+		return notify_listen(argv[2], argc == 4);
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "send") == 0)
 		return send_raw(
 		    atoi(argv[2]), argc == 4 ? atoi(argv[3]) : 3000);
 	fprintf(stderr,
-	    "usage: mgtest freeport [N] | notify-listen PATH | "
+	    "usage: mgtest freeport [N] | notify-listen PATH [pid] | "
 	    "send PORT [MS]\n");
 	return 2;
 }

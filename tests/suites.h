@@ -27,6 +27,8 @@ Suite *tokcache_suite(void);
 Suite *policy_suite(void);
 Suite *fedname_suite(void);
 Suite *stdiosup_suite(void);
+Suite *metrics_suite(void);
+Suite *promfmt_suite(void);
 Suite *logfmt_suite(void);
 
 #endif

@@ -297,8 +297,11 @@ typedef struct mg_location {
 	mg_conf_pos_t       builtin_pos;
 	/* what builtin names, set by mg_builtin_resolve after parsing */
 	const struct mg_mcp_backend *backend;
-	char                        *pass;     /* mcp_pass UPSTREAM */
-	const struct mg_upstream    *upstream; /* what pass names */
+	char                        *pass; /* mcp_pass UPSTREAM */
+	/* a page of mcpgw's own instead of an MCP endpoint: "metrics" or
+	 * "status", the directive that set it (worker/page.c serves it) */
+	const char               *page;
+	const struct mg_upstream *upstream; /* what pass names */
 	union { /* mcp_allow and mcp_deny, in file order (rules.h) */
 		mg_mcp_rule_t *rules;
 		mg_mcp_rule_t *deny; /* its name before mcp_allow */
@@ -452,6 +455,10 @@ typedef struct mg_conf {
 	 * order of the file: a server's own, then each of its locations' */
 	int                 nauth_jwt;
 	struct mg_conf_mem *mem; /* everything above is allocated here */
+	/* metrics.h: series per process (read at start); tool names per
+	 * route per process */
+	int metrics_max_series;
+	int metrics_max_tools;
 } mg_conf_t;
 
 /*

@@ -1,7 +1,7 @@
 /*
  * Setters of the location context: its handler (a built-in server or an
- * upstream, both resolved after parsing).  What it refuses is
- * set_policy.c's.
+ * upstream, both resolved after parsing, or a page of mcpgw's own).  What it
+ * refuses is set_policy.c's.
  */
 #include "config.h"
 
@@ -34,5 +34,19 @@ mg_conf_set_pass(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	/* the upstream may be defined further down: resolved in validation */
 	if ((loc->pass = mg_conf_strdup(cp->conf, cp->args->v[1])) == NULL)
 		return mg_conf_nomem(cp);
+	return MG_OK;
+}
+
+/* "metrics;" or "status;": the page is named by the directive itself. */
+int
+mg_conf_set_page(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	mg_location_t *loc = ctx;
+
+	if (loc->page != NULL)
+		return mg_conf_error(cp, cp->args->line,
+		    "location \"%s\" already serves the %s page", loc->path,
+		    loc->page);
+	loc->page = cmd->name;
 	return MG_OK;
 }

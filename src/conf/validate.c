@@ -57,13 +57,24 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 {
 	mg_upstream_t *u;
 
+	if (loc->page != NULL) {
+		if (loc->members != NULL || loc->builtin != NULL ||
+		    loc->pass != NULL)
+			return mg_conf_error_at(cp, &loc->pos,
+			    "location \"%s\" serves the %s page: it takes "
+			    "no \"mcp_builtin\", \"mcp_pass\" or "
+			    "\"mcp_member\"",
+			    loc->path, loc->page);
+		return MG_OK;
+	}
 	if (loc->members != NULL) /* set_member.c */
 		return MG_OK;
 	if (loc->builtin == NULL && loc->pass == NULL)
 		return mg_conf_error_at(cp, &loc->pos,
 		    "location \"%s\" has no "
 		    "handler: add \"mcp_builtin NAME;\", \"mcp_pass "
-		    "UPSTREAM;\" or \"mcp_member UPSTREAM;\"",
+		    "UPSTREAM;\", \"mcp_member UPSTREAM;\", \"metrics;\" "
+		    "or \"status;\"",
 		    loc->path);
 	if (loc->builtin != NULL && loc->pass != NULL)
 		return mg_conf_error_at(cp, &loc->pos,

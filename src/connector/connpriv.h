@@ -30,7 +30,8 @@ typedef struct relay {
 	uint64_t               id;   /* its request id */
 	int                    upstream;
 	mg_upx_t              *x;
-	int64_t                start_us; /* the REQ came (monotonic) */
+	int64_t                start_us;    /* the REQ came (monotonic) */
+	int64_t                mx_start_us; /* cmetrics.c */
 } relay_t;
 
 /* A relay over the bridge whose client went with an input_required
@@ -112,6 +113,7 @@ typedef struct mg_connector_s {
 	mg_link_t          *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
 	struct mg_jwksurls *jwks; /* jwksurl.c; NULL: no auth_jwt */
 	int                 quitting;
+	int                 terminating;    /* exit once the workers did */
 	int                 bridges_closed; /* stopping: DELETEs queued */
 } mg_connector_t;
 
@@ -168,5 +170,11 @@ void mg_jwksurl_free(mg_connector_t *c);
 void mg_jwksurl_welcome(mg_connector_t *c, mg_link_t *link);
 void mg_jwksurl_unknown_kid(
     mg_connector_t *c, mg_link_t *link, const mg_msg_keys_t *m);
+
+/* cmetrics.c: a relay started, is gone, ended (CODE 0: answered). */
+void        mg_cmetrics_relay_start(relay_t *r);
+void        mg_cmetrics_relay_gone(relay_t *r);
+void        mg_cmetrics_relay_end(relay_t *r, int code, const char *message);
+const char *mg_cmetrics_reason(const char *message);
 
 #endif

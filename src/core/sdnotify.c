@@ -16,6 +16,14 @@
 #include "log.h"
 #include "sdnotify.h"
 
+static int muted;
+
+void
+mg_sd_notify_mute(int on)
+{
+	muted = on;
+}
+
 int
 mg_sd_notify(const char *state)
 {
@@ -24,7 +32,8 @@ mg_sd_notify(const char *state)
 	size_t             len;
 	int                fd, rc = MG_OK;
 
-	if (path == NULL || *path == '\0')
+	if (path == NULL || *path == '\0' ||
+	    (muted && strncmp(state, "MAINPID=", 8) != 0))
 		return MG_OK;
 	len = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(sun.sun_path)) {

@@ -8,6 +8,11 @@
 /* Send STATE ("READY=1", "STOPPING=1" ...); MG_OK, or MG_ERROR (logged). */
 int mg_sd_notify(const char *state);
 
+/* While ON, send nothing but "MAINPID=": this process is not, or no
+ * longer, the service's main process, whose messages alone systemd takes
+ * (NotifyAccess=main); a binary upgrade hands that role over. */
+void mg_sd_notify_mute(int on);
+
 /* "RELOADING=1" with the MONOTONIC_USEC that systemd >= 253 wants. */
 int mg_sd_notify_reloading(void);
 

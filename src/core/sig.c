@@ -17,6 +17,9 @@ volatile sig_atomic_t mg_sig_reload;
 volatile sig_atomic_t mg_sig_quit;
 volatile sig_atomic_t mg_sig_terminate;
 volatile sig_atomic_t mg_sig_reopen;
+volatile sig_atomic_t mg_sig_upgrade;
+volatile sig_atomic_t mg_sig_winch;
+volatile sig_atomic_t mg_sig_other;
 
 static const struct {
 	int                    sig;
@@ -29,7 +32,18 @@ static const struct {
 	{ SIGTERM, "SIGTERM", &mg_sig_terminate },
 	{ SIGINT, "SIGINT", &mg_sig_terminate },
 	{ SIGUSR1, "SIGUSR1", &mg_sig_reopen },
+	{ SIGUSR2, "SIGUSR2", &mg_sig_upgrade },
+	{ SIGWINCH, "SIGWINCH", &mg_sig_winch },
 };
+
+/*
+ * Signals no process of mcpgw uses whose default action would end it:
+ * the master logs and ignores them, the children ignore them.  Faults
+ * (SEGV, BUS, ...) keep theirs (crash.c); SIGRTMIN..SIGRTMAX are added
+ * at run time.
+ */
+static const int unused_signals[] = { SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF,
+	SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGTRAP, SIGSYS };
 
 static const char *other_names[] = {
 	[SIGKILL] = "SIGKILL",
@@ -39,8 +53,17 @@ static const char *other_names[] = {
 	[SIGBUS] = "SIGBUS",
 	[SIGFPE] = "SIGFPE",
 	[SIGILL] = "SIGILL",
-	[SIGUSR2] = "SIGUSR2",
 	[SIGALRM] = "SIGALRM",
+	[SIGVTALRM] = "SIGVTALRM",
+	[SIGPROF] = "SIGPROF",
+	[SIGIO] = "SIGIO",
+	[SIGPWR] = "SIGPWR",
+	[SIGSTKFLT] = "SIGSTKFLT",
+	[SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ",
+	[SIGTRAP] = "SIGTRAP",
+	[SIGSYS] = "SIGSYS",
+	[SIGURG] = "SIGURG",
 };
 
 const char *
@@ -58,8 +81,33 @@ static void
 master_handler(int sig)
 {
 	for (size_t i = 0; i < MG_NELEM(master_signals); i++)
-		if (master_signals[i].sig == sig)
+		if (master_signals[i].sig == sig) {
 			*master_signals[i].flag = 1;
+			return;
+		}
+	mg_sig_other = sig; /* the loop logs it */
+}
+
+/* Give every unused signal the disposition HANDLER (in SET, if not NULL). */
+static void
+unused_set(void (*handler)(int), sigset_t *set)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < MG_NELEM(unused_signals); i++) {
+		if (set != NULL)
+			sigaddset(set, unused_signals[i]);
+		sigaction(unused_signals[i], &sa, NULL);
+	}
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
+		if (set != NULL)
+			sigaddset(set, sig);
+		sigaction(sig, &sa, NULL);
+	}
 }
 
 void
@@ -71,11 +119,14 @@ mg_signal_master_init(sigset_t *unblocked)
 	sigemptyset(&set);
 	for (size_t i = 0; i < MG_NELEM(master_signals); i++)
 		sigaddset(&set, master_signals[i].sig);
+	/* SIGPIPE is ignored, not waited for: a write says EPIPE itself */
+	unused_set(master_handler, &set);
+	sigdelset(&set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &set, unblocked) != 0)
 		mg_fatal("sigprocmask() failed");
-	sigdelset(unblocked, SIGCHLD);
-	for (size_t i = 0; i < MG_NELEM(master_signals); i++)
-		sigdelset(unblocked, master_signals[i].sig);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig))
+			sigdelset(unblocked, sig);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = master_handler;
@@ -99,10 +150,11 @@ mg_signal_child_reset(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < MG_NELEM(master_signals); i++)
 		sigaction(master_signals[i].sig, &sa, NULL);
+	unused_set(SIG_IGN, NULL);
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

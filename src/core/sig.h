@@ -17,6 +17,10 @@ extern volatile sig_atomic_t mg_sig_reload;    /* SIGHUP */
 extern volatile sig_atomic_t mg_sig_quit;      /* SIGQUIT: graceful stop */
 extern volatile sig_atomic_t mg_sig_terminate; /* SIGTERM, SIGINT: fast stop */
 extern volatile sig_atomic_t mg_sig_reopen;    /* SIGUSR1 */
+extern volatile sig_atomic_t mg_sig_upgrade;   /* SIGUSR2: new binary */
+extern volatile sig_atomic_t mg_sig_winch;     /* SIGWINCH: children quit */
+/* The last signal the master does not use (SIGALRM ...): logged, ignored */
+extern volatile sig_atomic_t mg_sig_other;
 
 /*
  * Install the master's handlers with the signals blocked; *unblocked is
@@ -24,7 +28,9 @@ extern volatile sig_atomic_t mg_sig_reopen;    /* SIGUSR1 */
  */
 void mg_signal_master_init(sigset_t *unblocked);
 
-/* In a freshly forked child: default dispositions, nothing blocked. */
+/* In a freshly forked child: default dispositions, nothing blocked, and
+ * every signal the children do not use (SIGUSR2, SIGALRM, SIGPIPE, ...)
+ * ignored, so that none is fatal. */
 void mg_signal_child_reset(void);
 
 /*

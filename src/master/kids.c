@@ -19,10 +19,12 @@
 
 #include "log.h"
 #include "masterpriv.h"
+#include "metrics.h"
 #include "roles.h"
 #include "sdnotify.h"
 #include "served.h"
 #include "sig.h"
+#include "upgrade.h"
 
 static const char *
 kid_name(const mg_kid_t *k)
@@ -126,9 +128,11 @@ spawn(mg_kid_t *k)
 		return MG_ERROR;
 	}
 	k->served_flag = mg_served_claim();
+	k->metrics_slot = mg_master_metrics_claim(k);
 	if ((pid = fork()) < 0) {
 		mg_served_release(k->served_flag);
 		k->served_flag = -1;
+		mg_master_metrics_exited(k, 0);
 		mg_log_errno(MG_LOG_ERROR, errno,
 		    "fork() failed while starting "
 		    "a %s",
@@ -140,6 +144,7 @@ spawn(mg_kid_t *k)
 	if (pid == 0) {
 		close(sv[0]);
 		close_in_child(k);
+		mg_metrics_use(k->metrics_slot);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
 			M.tls, M.ikm, M.ikm_len, id, k->served_flag,
@@ -158,6 +163,7 @@ spawn(mg_kid_t *k)
 	mg_info("started %s %ld (slot %d, generation %d)", kid_name(k),
 	    (long)pid, k->slot, k->generation);
 	link_kid(k);
+	mg_master_metrics_spawned();
 	return MG_OK;
 }
 
@@ -173,7 +179,8 @@ kid_add(mg_role_t role, int slot)
 	kids[M.nkids] = (mg_kid_t){ .role = role,
 		.slot = slot,
 		.generation = M.generation,
-		.served_flag = -1 };
+		.served_flag = -1,
+		.metrics_slot = -1 };
 	return &kids[M.nkids++];
 }
 
@@ -312,17 +319,23 @@ mg_kids_reap(void)
 		for (size_t i = 0; i < M.nkids; i++)
 			if (M.kids[i].pid == pid)
 				k = &M.kids[i];
-		if (k == NULL)
+		if (k == NULL) {
+			mg_upgrade_reaped(pid, status); /* a new master */
 			continue;
+		}
 		k->served = mg_served_release(k->served_flag);
 		k->served_flag = -1;
 		log_exit(k, status);
+		mg_master_metrics_exited(k,
+		    k->generation == M.generation && !k->quitting &&
+			!M.stopping);
 		if (k->generation == M.generation && !k->quitting &&
 		    !M.stopping)
 			schedule_respawn(k);
 		else
 			mg_kid_remove(k);
 	}
+	mg_master_metrics_reaped();
 }
 
 void
@@ -348,7 +361,9 @@ mg_kids_check_ready(void)
 	for (size_t i = 0; i < M.nkids; i++)
 		if (M.kids[i].generation == M.generation && !M.kids[i].ready)
 			return;
-	mg_sd_notify(M.notify);
+	/* a new master's old one tells systemd (MAINPID=) */
+	if (mg_upgrade_tell_ready() == MG_DECLINED)
+		mg_sd_notify(M.notify);
 	mg_notice("generation %d ready: %d worker(s) and the connector",
 	    M.generation, M.conf->worker_processes);
 	M.notify = NULL;

@@ -27,12 +27,14 @@
 #include "log.h"
 #include "master.h"
 #include "masterpriv.h"
+#include "verdict.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "sdnotify.h"
 #include "selfconn.h"
 #include "served.h"
 #include "sig.h"
+#include "upgrade.h"
 
 mg_master_state_t mg_master_state;
 
@@ -42,6 +44,7 @@ stop(int how)
 	if (M.stopping >= how)
 		return;
 	M.stopping = how;
+	mg_upgrade_give_back(); /* a rollback: the old master goes on */
 	mg_sd_notify("STOPPING=1");
 	if (how == 1) {
 		mg_notice("gracefully shutting down");
@@ -71,12 +74,27 @@ handle_signals(void)
 	}
 	if (mg_sig_reload) {
 		mg_sig_reload = 0;
-		if (!M.stopping)
+		if (!M.stopping && !mg_upgrade_rollback())
 			mg_master_reload();
 	}
 	if (mg_sig_reopen) {
 		mg_sig_reopen = 0;
 		mg_master_reopen();
+	}
+	if (mg_sig_upgrade) {
+		mg_sig_upgrade = 0;
+		if (!M.stopping)
+			mg_upgrade_start();
+	}
+	if (mg_sig_winch) {
+		mg_sig_winch = 0;
+		if (!M.stopping)
+			mg_upgrade_winch();
+	}
+	if (mg_sig_other) {
+		mg_notice("signal %d (%s) ignored: mcpgw does not use it",
+		    (int)mg_sig_other, mg_signal_name(mg_sig_other));
+		mg_sig_other = 0;
 	}
 }
 
@@ -120,6 +138,10 @@ poll_once(void)
 			0 };
 		who[n++] = &M.kids[i];
 	}
+	if (mg_upgrade.ready_fd >= 0) { /* the room left in pfd */
+		pfd[n] = (struct pollfd){ mg_upgrade.ready_fd, POLLIN, 0 };
+		who[n++] = NULL;
+	}
 	if (t >= 0) {
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (t % 1000) * 1000000;
@@ -128,6 +150,11 @@ poll_once(void)
 	if (ppoll(pfd, n, tsp, &M.waitmask) <= 0)
 		return; /* a signal or a deadline; the loop looks at both */
 	for (nfds_t i = 0; i < n; i++) {
+		if (who[i] == NULL) {
+			if (pfd[i].revents != 0)
+				mg_upgrade_read();
+			continue;
+		}
 		if (pfd[i].revents & POLLOUT)
 			mg_channel_flush(who[i]->ch);
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
@@ -225,7 +252,7 @@ int
 mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 {
 	char *err = NULL;
-	int   ready_fd = -1;
+	int   ready_fd = -1, inherited;
 
 	M.conf = conf;
 	M.conf_path = opts->conf_path;
@@ -233,10 +260,12 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	mg_log_set_mirror(1);
 	if (mg_master_open_error_log(conf, &err) != MG_OK)
 		mg_fatal("%s", err ? err : "out of memory");
+	mg_upgrade_init(opts->argv);
+	inherited = mg_upgrade_inherit() == MG_OK;
 	/* Say so before the sockets fail to bind with EADDRINUSE. */
 	if (mg_pidfile_running(conf->pid))
 		exit(1);
-	if ((M.sessions = mg_sesstab_create((size_t)conf->max_sessions)) ==
+	if ((M.sessions = mg_upgrade_sessions((size_t)conf->max_sessions)) ==
 	    NULL)
 		mg_fatal(
 		    "mmap() of the session table failed (%s)", strerror(errno));
@@ -245,6 +274,8 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	    mg_served_init() != MG_OK || mg_everything_lists_init() != MG_OK)
 		mg_fatal("mmap() of the per-client limits failed (%s)",
 		    strerror(errno));
+	if (mg_master_metrics_init(conf) != MG_OK)
+		mg_fatal("mmap() of the metrics failed (%s)", strerror(errno));
 	if (mg_master_prepare(conf, &err) != MG_OK)
 		mg_fatal("%s", err ? err : "out of memory");
 	if (geteuid() != 0 && conf->user != NULL)
@@ -252,13 +283,15 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 		    "the \"user\" directive in %s:%d has effect only when "
 		    "the master runs as root",
 		    conf->user_pos.file, conf->user_pos.line);
-	if (!opts->foreground)
+	/* a new master stays the old one's child, as nginx's does */
+	if (!opts->foreground && !inherited)
 		ready_fd = daemonize();
 	mg_proctitle_set("master process %s", opts->cmdline);
 	if (write_pid() != MG_OK)
 		exit(1);
 	mg_signal_master_init(&M.waitmask);
-	mg_notice("mcpgw %s starting", PACKAGE_VERSION);
+	mg_notice("mcpgw %s starting (pid %ld%s)", PACKAGE_VERSION,
+	    (long)getpid(), inherited ? ", binary upgrade" : "");
 	M.notify = "READY=1";
 	mg_kids_start_generation();
 	started(ready_fd);
@@ -266,9 +299,11 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	loop();
 	mg_listeners_close(&M.listeners);
 	if (M.pid_path) {
+		mg_verdict_remove(M.pid_path);
 		mg_pidfile_remove(M.pid_path);
-		free(M.pid_path);
 	}
+	mg_upgrade_exit();
+	free(M.pid_path);
 	mg_notice("exit");
 	mg_conf_free(M.conf);
 	free(M.kids);
@@ -286,6 +321,7 @@ static const struct {
 	{ "stop", SIGTERM },
 	{ "quit", SIGQUIT },
 	{ "reopen", SIGUSR1 },
+	{ "upgrade", SIGUSR2 },
 };
 
 int
@@ -303,6 +339,9 @@ mg_master_signal(const mg_conf_t *conf, const char *name)
 			    conf->pid, strerror(errno));
 			return 1;
 		}
+		if (signal_names[i].sig == SIGHUP)
+			return mg_verdict_reload(
+			    conf->pid, pid, MG_RELOAD_WAIT_MS);
 		if (kill(pid, signal_names[i].sig) != 0) {
 			fprintf(stderr, "mcpgw: kill(%ld, %s) failed (%s)\n",
 			    (long)pid, mg_signal_name(signal_names[i].sig),
@@ -313,7 +352,7 @@ mg_master_signal(const mg_conf_t *conf, const char *name)
 	}
 	fprintf(stderr,
 	    "mcpgw: invalid signal \"%s\": use reload, stop, "
-	    "quit or reopen\n",
+	    "quit, reopen or upgrade\n",
 	    name);
 	return 1;
 }

@@ -12,6 +12,7 @@ typedef struct {
 	const char *conf_path;
 	int         foreground; /* -F: no fork to the background */
 	const char *cmdline;    /* for the title in ps */
+	char      **argv;       /* a copy, for a binary upgrade (upgrade.c) */
 } mg_master_opts_t;
 
 /* Run until stopped; takes ownership of CONF.  Returns the exit status. */
@@ -36,8 +37,8 @@ int mg_master_upcred_load(mg_conf_t *conf, char **err);
 
 int mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts);
 
-/* -s SIGNAL: "reload", "stop", "quit", "reopen" to the master named by
- * CONF's pid file.  Returns the exit status; messages go to stderr. */
+/* -s SIGNAL: "reload", "stop", "quit", "reopen", "upgrade" to the master named
+ * by CONF's pid file.  Returns the exit status; messages go to stderr. */
 int mg_master_signal(const mg_conf_t *conf, const char *name);
 
 #endif

@@ -24,6 +24,7 @@
 #define MG_RESPAWN_FIRST_MS 500
 #define MG_RESPAWN_MAX_MS 30000
 #define MG_FAST_STOP_KILL_MS 2000 /* SIGKILL what a fast stop left */
+#define MG_RELOAD_WAIT_MS 60000   /* "mcpgw -s reload" waits for a verdict */
 
 typedef struct {
 	pid_t         pid; /* 0: waiting to be respawned */
@@ -39,6 +40,7 @@ typedef struct {
 	int           served_flag;   /* its flag in served.c, or -1 */
 	int           served;        /* it had set that flag when it died */
 	int64_t       respawn_at;
+	int           metrics_slot; /* metrics.h, or -1 */
 } mg_kid_t;
 
 typedef struct {
@@ -59,6 +61,7 @@ typedef struct {
 	size_t         ikm_len;
 	mg_tls_set_t  *tls;      /* the running generation's contexts */
 	uint8_t       *next_ikm; /* a reload's, until it is taken */
+	unsigned       reloads;  /* SIGHUPs so far: verdict.h's SEQ */
 	size_t         next_ikm_len;
 } mg_master_state_t;
 
@@ -85,6 +88,14 @@ void mg_kids_respawn_due(void);
 void mg_kids_check_ready(void);
 void mg_kid_read(mg_kid_t *k);
 void mg_kids_kill_stragglers(void);
+
+/* mmetrics.c */
+int  mg_master_metrics_init(const mg_conf_t *conf);
+int  mg_master_metrics_claim(const mg_kid_t *k);
+void mg_master_metrics_spawned(void);
+void mg_master_metrics_exited(mg_kid_t *k, int respawn);
+void mg_master_metrics_reaped(void);
+void mg_master_metrics_reload(int ok);
 
 /* reload.c */
 int  mg_master_open_error_log(const mg_conf_t *conf, char **err);

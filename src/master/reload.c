@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "sdnotify.h"
 #include "session.h"
+#include "verdict.h"
 
 int
 mg_master_open_error_log(const mg_conf_t *conf, char **err)
@@ -131,6 +132,14 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	return MG_OK;
 }
 
+/* For "mcpgw -s reload", which waits for it (verdict.h). */
+static void
+reload_verdict(int ok, const char *msg)
+{
+	if (M.pid_path != NULL)
+		mg_verdict_write(M.pid_path, ++M.reloads, ok, msg);
+}
+
 void
 mg_master_reload(void)
 {
@@ -143,9 +152,11 @@ mg_master_reload(void)
 	    mg_master_prepare(conf, &err) != MG_OK) {
 		mg_error("reload failed, keeping the running configuration: %s",
 		    err ? err : "out of memory");
+		reload_verdict(0, err ? err : "out of memory");
 		free(err);
 		mg_conf_free(conf);
 		mg_sd_notify("READY=1");
+		mg_master_metrics_reload(0);
 		return;
 	}
 	if (mg_master_open_error_log(conf, &err) != MG_OK) {
@@ -156,11 +167,17 @@ mg_master_reload(void)
 		mg_warn("max_sessions changed from %d to %d: the session table "
 			"keeps its size until mcpgw restarts",
 		    M.conf->max_sessions, conf->max_sessions);
+	if (conf->metrics_max_series != M.conf->metrics_max_series)
+		mg_warn("metrics_max_series changed from %d to %d: the metrics "
+			"tables keep their size until mcpgw restarts",
+		    M.conf->metrics_max_series, conf->metrics_max_series);
 	mg_kids_tell_all(MG_MSG_QUIT, M.generation + 1);
 	mg_conf_free(M.conf);
 	M.conf = conf;
 	mg_kids_start_generation();
 	M.notify = "READY=1";
+	reload_verdict(1, "");
+	mg_master_metrics_reload(1);
 }
 
 static void

@@ -309,7 +309,7 @@ on_headers_complete(http_parser *p)
 	/* the request line and headers as written ("M URL HTTP/1.1", "N:
 	 * V" lines, CRLFs): HEAD holds the url and each name and value,
 	 * NUL-ended (the body's bytes are added as they come) */
-	r->bytes_in = strlen(http_method_str(p->method)) + r->head_len + 13 +
+	r->head_in = strlen(http_method_str(p->method)) + r->head_len + 13 +
 	    2 * (size_t)r->nheaders;
 	r->method = method_of(p->method);
 	mg_crash_doing(http_method_str(p->method), r->path, c->peer);
@@ -337,12 +337,12 @@ on_body(http_parser *p, const char *at, size_t len)
 	mg_http_conn_t *c = p->data;
 	mg_http_req_t  *r = c->req;
 
-	r->bytes_in += len;
 	if (r->answered)
 		return 0;
 	if (evbuffer_get_length(r->body) + len > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	evbuffer_add(r->body, at, len);
+	r->body_in += len;
 	conn_phase(c, PHASE_BODY); /* the body timeout runs between reads */
 	return 0;
 }

@@ -54,7 +54,8 @@ struct mg_http_req {
 	int64_t          start_us;
 	int              status;
 	size_t           bytes_out;
-	size_t           bytes_in; /* of the request, head and body */
+	size_t           body_in; /* body bytes received */
+	size_t           head_in; /* its request line and headers, as written */
 	int              keepalive;
 	int              answered;
 };

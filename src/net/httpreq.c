@@ -201,12 +201,6 @@ mg_http_req_peer_port(const mg_http_req_t *r)
 	return 0;
 }
 
-size_t
-mg_http_req_bytes_in(const mg_http_req_t *r)
-{
-	return r->bytes_in;
-}
-
 const char *
 mg_http_req_tls_protocol(const mg_http_req_t *r)
 {
@@ -259,4 +253,10 @@ size_t
 mg_http_req_bytes_out(const mg_http_req_t *r)
 {
 	return r->bytes_out;
+}
+
+size_t
+mg_http_req_bytes_in(const mg_http_req_t *r)
+{
+	return r->head_in + r->body_in;
 }

@@ -1,9 +1,12 @@
 /*
- * The master's listening sockets, kept across reloads (listen.h).
+ * The master's listening sockets, kept across reloads and handed to a new
+ * master on a binary upgrade (listen.h).
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +131,58 @@ mg_listeners_sync(mg_listeners_t *t, const mg_conf_t *conf, char **err)
 	drop(t, 0);
 	for (size_t i = 0; i < t->n; i++)
 		t->items[i].used = 1;
+	return MG_OK;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080" */
+static char *
+addr_text(const struct sockaddr_storage *ss)
+{
+	char        host[INET6_ADDRSTRLEN], *s = NULL;
+	const void *a;
+	int         port, v6 = ss->ss_family == AF_INET6;
+
+	if (v6) {
+		a = &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		port = ntohs(
+		    ((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+	} else {
+		a = &((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+		port = ntohs(
+		    ((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	}
+	if (inet_ntop(ss->ss_family, a, host, sizeof(host)) == NULL ||
+	    asprintf(&s, v6 ? "[%s]:%d" : "%s:%d", host, port) < 0)
+		return NULL;
+	return s;
+}
+
+int
+mg_listeners_adopt(mg_listeners_t *t, int fd)
+{
+	mg_listener_t *items, l = { .fd = fd };
+	int            on = 0;
+	socklen_t      len = sizeof(on);
+
+	l.addrlen = sizeof(l.addr);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&l.addr, &l.addrlen) != 0)
+		return MG_ERROR;
+	if (!on ||
+	    (l.addr.ss_family != AF_INET && l.addr.ss_family != AF_INET6)) {
+		errno = EINVAL;
+		return MG_ERROR;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+	    (l.text = addr_text(&l.addr)) == NULL)
+		return MG_ERROR;
+	if ((items = realloc(t->items, (t->n + 1) * sizeof(*items))) == NULL) {
+		free(l.text);
+		return MG_ERROR;
+	}
+	t->items = items;
+	items[t->n++] = l;
 	return MG_OK;
 }
 

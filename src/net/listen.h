@@ -34,4 +34,13 @@ typedef struct {
 int mg_listeners_sync(mg_listeners_t *table, const mg_conf_t *conf, char **err);
 void mg_listeners_close(mg_listeners_t *table);
 
+/*
+ * Binary upgrade: take FD, a listening socket inherited from the old
+ * master, into TABLE under the address it is bound to (getsockname), so
+ * that mg_listeners_sync keeps it when the configuration names that
+ * address and closes it otherwise.  MG_ERROR (errno) if FD is not a
+ * listening TCP socket.
+ */
+int mg_listeners_adopt(mg_listeners_t *table, int fd);
+
 #endif

@@ -11,6 +11,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -22,6 +24,9 @@
 #define MAX_PROBE 128
 #define COUNTS_MIN 4096 /* counters in a row at least */
 
+/* The layout's mark: a binary whose table differs refuses to attach. */
+#define SESSTAB_MAGIC 0x6d67737401000000ULL /* "mgst", layout 1 */
+
 enum { STATE_LIVE = 1, STATE_DELETED, STATE_EXPIRED };
 
 typedef struct {
@@ -32,21 +37,42 @@ typedef struct {
 } slot_t;
 
 struct mg_sesstab {
-	size_t            nslots;  /* a power of two */
-	size_t            ncounts; /* each row of counts: a power of two */
-	size_t            size;    /* bytes mapped */
-	size_t            limit;   /* live sessions at most: max_sessions */
-	uint64_t          seed;    /* of the owners' counters */
-	_Atomic uint32_t *counts;  /* 2 x ncounts, after the slots */
-	_Atomic uint64_t  live;
-	slot_t            slots[];
+	uint64_t         magic;   /* SESSTAB_MAGIC, sizeof(slot_t) */
+	size_t           nslots;  /* a power of two */
+	size_t           ncounts; /* each row of counts: a power of two */
+	size_t           size;    /* bytes mapped */
+	size_t           limit;   /* live sessions at most: max_sessions */
+	uint64_t         seed;    /* of the owners' counters */
+	_Atomic uint64_t live;
+	slot_t           slots[];
 };
+
+/* The owners' counters: 2 x ncounts, after the slots.  Found from the
+ * table, not kept as a pointer: another master maps it elsewhere. */
+static _Atomic uint32_t *
+counts_of(const mg_sesstab_t *t)
+{
+	return (_Atomic uint32_t *)(void *)(t->slots + t->nslots);
+}
+
+static uint64_t
+magic(void)
+{
+	return SESSTAB_MAGIC | sizeof(slot_t);
+}
 
 mg_sesstab_t *
 mg_sesstab_create(size_t capacity)
 {
+	return mg_sesstab_create_fd(capacity, NULL);
+}
+
+mg_sesstab_t *
+mg_sesstab_create_fd(size_t capacity, int *fdp)
+{
 	mg_sesstab_t *t;
 	size_t        n = 64, size, c;
+	int           fd, err;
 
 	/* at most half full, so probes stay short */
 	while (n < capacity * 2)
@@ -56,17 +82,52 @@ mg_sesstab_create(size_t capacity)
 	 * pair in 16 million; 32 KB) */
 	c = n < COUNTS_MIN ? COUNTS_MIN : n;
 	size = sizeof(*t) + n * sizeof(slot_t) + 2 * c * sizeof(uint32_t);
-	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (t == MAP_FAILED)
+	/* a memory file, so that a new master (binary upgrade) can map it */
+	if ((fd = memfd_create("mcpgw-sessions", MFD_CLOEXEC)) < 0)
 		return NULL;
-	/* fresh anonymous pages are zero: every slot empty, every count 0 */
+	if (ftruncate(fd, (off_t)size) != 0)
+		t = MAP_FAILED;
+	else
+		t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (t == MAP_FAILED || fdp == NULL) {
+		err = errno;
+		close(fd);
+		errno = err;
+		if (t == MAP_FAILED)
+			return NULL;
+	} else
+		*fdp = fd;
+	/* a fresh memory file is zero: every slot empty, every count 0 */
+	t->magic = magic();
 	t->nslots = n;
 	t->ncounts = c;
 	t->size = size;
 	t->limit = capacity;
 	t->seed = mg_sesstab_new_id();
-	t->counts = (_Atomic uint32_t *)(void *)(t->slots + n);
+	return t;
+}
+
+mg_sesstab_t *
+mg_sesstab_attach(int fd)
+{
+	mg_sesstab_t *t;
+	struct stat   st;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	if ((size_t)st.st_size < sizeof(*t)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	if (t->magic != magic() || t->size != (size_t)st.st_size) {
+		munmap(t, (size_t)st.st_size);
+		errno = EPROTO;
+		return NULL;
+	}
 	return t;
 }
 
@@ -81,6 +142,12 @@ size_t
 mg_sesstab_capacity(const mg_sesstab_t *t)
 {
 	return t->limit;
+}
+
+size_t
+mg_sesstab_live(const mg_sesstab_t *t)
+{
+	return t == NULL ? 0 : (size_t)atomic_load(&t->live);
 }
 
 uint64_t
@@ -130,7 +197,7 @@ owner_counter(const mg_sesstab_t *t, uint32_t owner, int row)
 {
 	size_t i = row == 0 ? owner : (size_t)mix(owner);
 
-	return &t->counts[(size_t)row * t->ncounts + (i & (t->ncounts - 1))];
+	return &counts_of(t)[(size_t)row * t->ncounts + (i & (t->ncounts - 1))];
 }
 
 uint32_t

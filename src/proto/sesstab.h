@@ -1,7 +1,8 @@
 /*
- * The session table shared by every process of one master: anonymous
- * shared memory made before the first fork, so any worker sees a session
- * that another created, touched or deleted.  Lock-free: slots change by
+ * The session table shared by every process of one master: a shared
+ * memory file made before the first fork (and passed to a new master on
+ * a binary upgrade, so both masters' workers share it), so any worker sees a
+ * session that another created, touched or deleted.  Lock-free: slots change by
  * atomic compare-and-swap only, so no process ever waits on another.
  *
  * The sealed session token (session.c) says what a session is; this
@@ -25,8 +26,15 @@ typedef struct mg_sesstab mg_sesstab_t;
 
 /* Room for at least CAPACITY live sessions.  NULL (errno) on failure. */
 mg_sesstab_t *mg_sesstab_create(size_t capacity);
+/* The same, and *FD its memory file (close-on-exec), for a new master. */
+mg_sesstab_t *mg_sesstab_create_fd(size_t capacity, int *fd);
+/* The table in memory file FD (from mg_sesstab_create_fd, in another
+ * master): NULL and errno (EPROTO: another binary's layout) on failure. */
+mg_sesstab_t *mg_sesstab_attach(int fd);
 void          mg_sesstab_destroy(mg_sesstab_t *t);
 size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
+/* Live sessions now (for the metrics: a moment's count). */
+size_t mg_sesstab_live(const mg_sesstab_t *t);
 
 /*
  * Who a session is counted against, from a client key (limit.h): never 0.

@@ -10,6 +10,7 @@
 
 #include "accesslog.h"
 #include "exchange.h"
+#include "page.h"
 #include "phase.h"
 
 /* As soon as the headers are in: nothing of the body is read yet. */
@@ -37,7 +38,7 @@ static void log_access(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
 /* Metrics go here. */
-static const mg_phase_log_t log_phase[] = { log_access, NULL };
+static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log, NULL };
 
 int
 mg_mcp_headers(
@@ -63,6 +64,10 @@ content(mg_mcp_ex_t *ex)
 {
 	mg_http_method_t method = mg_http_req_method(ex->req);
 
+	if (ex->loc->page != NULL) { /* not an MCP endpoint (page.h) */
+		mg_page_serve(ex);
+		return;
+	}
 	for (size_t i = 0; i < MG_NELEM(content_phase); i++)
 		if (content_phase[i].method == method) {
 			content_phase[i].handler(ex);
