@@ -18,6 +18,7 @@
 #include "replay.h"
 #include "session.h"
 #include "sesstab.h"
+#include "trace.h"
 
 struct evbuffer;
 struct event;
@@ -137,6 +138,8 @@ struct mg_mcp_ex {
 	char              *fed_name; /* its Mcp-Name for the member */
 	int                fed_seen; /* the member's messages are rewritten */
 	const char        *fed_lei;  /* the member's Last-Event-ID */
+	/* W3C trace context (extrace.c): the client's trace and our span */
+	mg_trace_t trace;
 	/* for the access log */
 	char rpc_method[48];
 	char tool[64];
@@ -241,6 +244,26 @@ int mg_ex_check_tls_server(mg_http_req_t *req, const mg_server_t *srv,
 int mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);
 int mg_ex_check_hops(mg_mcp_ex_t *ex);
+
+/* extrace.c: the head phase's row that reads the client's traceparent
+ * and tracestate and starts our span (always MG_OK: a bad value is one
+ * that did not come); and a 2026-07-28 request's _meta, where a client may
+ * send its trace alone, made to carry ours: *TEXT the message written
+ * again (malloc'd), or NULL when it carries them already or TEXT is NULL
+ * (nothing goes upstream); MG_ERROR: answered (out of memory). */
+int mg_ex_trace_begin(mg_mcp_ex_t *ex);
+int mg_ex_trace_meta(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, char **text);
+/* For the access log: EX's ids in BUF (returned), or NULL when EX is NULL
+ * (a request refused before it had an exchange) or, for the tracestate,
+ * when there is none.  $request_id: our span id then the trace id's last
+ * 8 bytes (32 hex digits: the first 16 are the parent-id the upstream
+ * got); $traceparent: the one sent upstream; $trace_id: 32 hex digits. */
+#define MG_EX_ID_SIZE 33
+char *mg_ex_request_id(const mg_mcp_ex_t *ex, char buf[MG_EX_ID_SIZE]);
+char *mg_ex_trace_id(const mg_mcp_ex_t *ex, char buf[MG_EX_ID_SIZE]);
+char *mg_ex_traceparent(
+    const mg_mcp_ex_t *ex, char buf[MG_TRACEPARENT_LEN + 1]);
+const char *mg_ex_tracestate(const mg_mcp_ex_t *ex);
 
 /* exsession.c */
 uint32_t mg_ex_session_owner(const mg_mcp_ex_t *ex);
