@@ -164,6 +164,28 @@ mg_ex_traceparent(const mg_mcp_ex_t *ex, char buf[MG_TRACEPARENT_LEN + 1])
 	return buf;
 }
 
+/* Not kept in the exchange (every exchange would grow for a rarely
+ * logged id): read again from the header, while the request lives. */
+char *
+mg_ex_trace_parent_id(const mg_mcp_ex_t *ex, char buf[17])
+{
+	mg_trace_t  t;
+	const char *v;
+
+	if (ex == NULL || !ex->trace.from_client || ex->req == NULL ||
+	    (v = mg_http_req_header(ex->req, "traceparent")) == NULL)
+		return NULL;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	/* the header's, unless the trace came in _meta instead */
+	if (mg_trace_parse_parent(v, strlen(v), &t) != MG_OK ||
+	    memcmp(t.trace_id, ex->trace.trace_id, 16) != 0)
+		return NULL;
+	memcpy(buf, v + 36, 16);
+	buf[16] = '\0';
+	return buf;
+}
+
 const char *
 mg_ex_tracestate(const mg_mcp_ex_t *ex)
 {
