@@ -83,11 +83,6 @@ int mg_http_req_header_count(const mg_http_req_t *req, const char *name);
  * or NULL; *POS moves past it: for a header that may come several times. */
 const char *mg_http_req_header_next(
     const mg_http_req_t *req, const char *name, int *pos);
-/* The value of header I (from 0), its name in *NAME (*NAME_LEN bytes, as
- * the client wrote it); NULL past the last: to look for several names in
- * one pass. */
-const char *mg_http_req_header_at(
-    const mg_http_req_t *req, int i, const char **name, size_t *name_len);
 /* Append "Name: value\r\n" to OUT for each header named NAME (any case),
  * or, with PREFIX set, whose name starts with NAME. */
 void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,

@@ -124,17 +124,6 @@ mg_http_req_header_next(const mg_http_req_t *r, const char *name, int *pos)
 	return NULL;
 }
 
-const char *
-mg_http_req_header_at(
-    const mg_http_req_t *r, int i, const char **name, size_t *name_len)
-{
-	if (i < 0 || i >= r->nheaders)
-		return NULL;
-	*name = r->head + r->headers[i].name;
-	*name_len = r->headers[i].name_len;
-	return r->head + r->headers[i].value;
-}
-
 void
 mg_http_req_copy_headers(
     const mg_http_req_t *r, const char *name, int prefix, struct evbuffer *out)

@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -19,10 +18,12 @@
 static void
 take_state(mg_mcp_ex_t *ex)
 {
-	mg_tracestate_t s = { .n = 0 };
+	mg_tracestate_t s; /* its members are set as they are read */
 	char            out[MG_TRACESTATE_MAX + 1];
 	const char     *v;
 	int             pos = 0;
+
+	s.n = s.bad = 0;
 
 	while (
 	    (v = mg_http_req_header_next(ex->req, "tracestate", &pos)) != NULL)
@@ -36,25 +37,15 @@ int
 mg_ex_trace_begin(mg_mcp_ex_t *ex)
 {
 	mg_trace_t *t = &ex->trace;
-	const char *name, *v, *tp = NULL;
-	size_t      len;
-	int         ntp = 0, nts = 0;
+	const char *tp = mg_http_req_header(ex->req, "traceparent");
 
-	/* one pass over the headers: this runs on every request */
-	for (int i = 0; (v = mg_http_req_header_at(ex->req, i, &name, &len));
-	     i++)
-		if (len == 11 && strncasecmp(name, "traceparent", 11) == 0) {
-			tp = v;
-			ntp++;
-		} else if (len == 10 &&
-		    strncasecmp(name, "tracestate", 10) == 0)
-			nts++;
 	/* two traceparents: neither is surely the caller's, so a new trace
 	 * (as the spec's test suite wants) */
-	if (ntp == 1 && mg_trace_parse_parent(tp, strlen(tp), t) == MG_OK) {
+	if (tp != NULL &&
+	    mg_http_req_header_count(ex->req, "traceparent") == 1 &&
+	    mg_trace_parse_parent(tp, strlen(tp), t) == MG_OK) {
 		t->from_client = 1;
-		if (nts > 0)
-			take_state(ex);
+		take_state(ex);
 	} else
 		mg_trace_new_trace(t);
 	mg_trace_new_span(t);
