@@ -254,6 +254,9 @@ int mg_ex_check_hops(mg_mcp_ex_t *ex);
  * (nothing goes upstream); MG_ERROR: answered (out of memory). */
 int mg_ex_trace_begin(mg_mcp_ex_t *ex);
 int mg_ex_trace_meta(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, char **text);
+/* The same into the message MSG (a tree) mcpgw turns into a 2026-07-28
+ * request for the reverse bridge. */
+void mg_ex_trace_meta_set(mg_mcp_ex_t *ex, struct json_object *msg);
 /* For the access log: EX's ids in BUF (returned), or NULL when EX is NULL
  * (a request refused before it had an exchange) or, for the tracestate,
  * when there is none.  $request_id: our span id then the trace id's last

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "bridge.h"
 #include "exchange.h"
 
 /* The client's tracestate fields, combined; none unless all are valid. */
@@ -125,6 +126,21 @@ mg_ex_trace_meta(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, char **text)
 		return MG_ERROR;
 	}
 	return MG_OK;
+}
+
+void
+mg_ex_trace_meta_set(mg_mcp_ex_t *ex, struct json_object *msg)
+{
+	struct json_object *meta = mg_bridge_meta(msg);
+	char                tp[MG_TRACEPARENT_LEN + 1];
+
+	mg_trace_format(&ex->trace, tp);
+	json_object_object_add(meta, "traceparent", json_object_new_string(tp));
+	if (ex->trace.state != NULL)
+		json_object_object_add(meta, "tracestate",
+		    json_object_new_string(ex->trace.state));
+	else
+		json_object_object_del(meta, "tracestate");
 }
 
 char *

@@ -17,6 +17,8 @@
 #  - 2026-07-28: params._meta carries the same traceparent and tracestate
 #    as the headers (the revision reserves those keys); a client that sends
 #    it only in _meta has its trace kept;
+#    and a 2025 client's request over the reverse bridge to an upstream of
+#    2026-07-28 has them in its _meta too;
 #  - a built-in server's request with a traceparent is served as before.
 # Needs tests/proxy/node_modules and tests/era/node_modules.
 . "$(dirname "$0")/lib.sh"
@@ -43,11 +45,13 @@ error_log $MG_TMP/error.log debug;
 shutdown_timeout 5s;
 upstream up { server http://127.0.0.1:$UP_PORT/mcp; }
 upstream self { server http://127.0.0.1:$MG_PORT/mcp/up; }
+upstream up26 { server http://127.0.0.1:$UP_PORT/mcp; protocol 2026-07-28; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location = /mcp/up { mcp_pass up; }
     location = /mcp/chain { mcp_pass self; }
     location = /mcp/fed { mcp_member up; mcp_member self; }
+    location = /mcp/rev { mcp_pass up26; }
     location = /mcp/demo { mcp_builtin demo; }
 }
 CONF
@@ -186,6 +190,14 @@ post26 chain m2 ",\"traceparent\":\"00-$T6-$P-01\",\"tracestate\":\"b=2\""
 seen "(r => tp(r.traceparent).trace === '$T6' && tp(r.traceparent).parent !== '$P' &&
 	r.meta_traceparent === r.traceparent && r.meta_tracestate === 'b=2' && r.hops === '2')($(by m2))" "2026-07-28 _meta only"
 ok "2026-07-28: a trace sent in _meta alone is kept through two hops"
+
+# a 2025 client over the reverse bridge: the request upstream is of
+# 2026-07-28, with the trace in its _meta
+session rev
+call rev echo -H "traceparent: 00-$T-$P-01" -H 'tracestate: c=3'
+seen "(r => tp(r.traceparent).trace === '$T' && r.meta_traceparent === r.traceparent &&
+	r.meta_tracestate === 'c=3')($(by rev))" "reverse bridge _meta"
+ok "2025 over the reverse bridge: the 2026-07-28 request's _meta carries it"
 
 # 9. a built-in server
 URL=http://127.0.0.1:$MG_PORT/mcp/demo
