@@ -37,6 +37,7 @@ main(void)
 		stdiosup_suite,
 		metrics_suite,
 		promfmt_suite,
+		trace_suite,
 	};
 	SRunner *sr;
 	int      failed;

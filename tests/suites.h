@@ -29,5 +29,6 @@ Suite *fedname_suite(void);
 Suite *stdiosup_suite(void);
 Suite *metrics_suite(void);
 Suite *promfmt_suite(void);
+Suite *trace_suite(void);
 
 #endif

@@ -110,6 +110,20 @@ mg_http_req_header_count(const mg_http_req_t *r, const char *name)
 	return n;
 }
 
+const char *
+mg_http_req_header_next(const mg_http_req_t *r, const char *name, int *pos)
+{
+	size_t len = strlen(name);
+
+	for (int i = *pos; i < r->nheaders; i++)
+		if (header_is(r, i, name, len)) {
+			*pos = i + 1;
+			return r->head + r->headers[i].value;
+		}
+	*pos = r->nheaders;
+	return NULL;
+}
+
 void
 mg_http_req_copy_headers(
     const mg_http_req_t *r, const char *name, int prefix, struct evbuffer *out)

@@ -18,8 +18,10 @@ static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
 	mg_ex_check_client_cert, NULL };
 
 /* The version is negotiated where it always was (phase.h, version.c). */
-static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
-	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
+/* The trace first: a request refused here is logged with its ids too. */
+static const mg_phase_handler_t head_phase[] = { mg_ex_trace_begin,
+	mg_ex_check_host, mg_ex_check_origin, mg_ex_negotiate_version,
+	mg_ex_check_hops, NULL };
 
 /* Who the client is: a certificate, a bearer token or an API key, in
  * the route's auth_order (access.c). */
