@@ -40,6 +40,10 @@ leftovers > "$MG_TMP/before"
 
 INSTALLED=
 POLICY=
+# The purge keeps the system user, as Debian does; the test then removes
+# it if it made it, so that every run sees the postinst create it.
+NEW_USER=yes
+! id mcpgw > /dev/null 2>&1 || NEW_USER=
 mg_on_cleanup() {
 	if [ -n "$INSTALLED" ]; then
 		[ -z "$MG_MASTER" ] || kill -KILL "$MG_MASTER" $(mg_children "$MG_MASTER") 2>/dev/null
@@ -47,6 +51,7 @@ mg_on_cleanup() {
 		dpkg --purge mcpgw > /dev/null 2>&1
 	fi
 	[ -z "$POLICY" ] || rm -f /usr/sbin/policy-rc.d
+	[ -z "$NEW_USER" ] || ! id mcpgw > /dev/null 2>&1 || userdel mcpgw
 }
 
 t0=$SECONDS
