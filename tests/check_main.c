@@ -35,6 +35,7 @@ main(void)
 		policy_suite,
 		fedname_suite,
 		stdiosup_suite,
+		board_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -27,5 +27,6 @@ Suite *tokcache_suite(void);
 Suite *policy_suite(void);
 Suite *fedname_suite(void);
 Suite *stdiosup_suite(void);
+Suite *board_suite(void);
 
 #endif

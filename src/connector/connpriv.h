@@ -30,6 +30,7 @@ typedef struct relay {
 	uint64_t               id;   /* its request id */
 	int                    upstream;
 	mg_upx_t              *x;
+	int                    status; /* the upstream's, once its head came */
 } relay_t;
 
 /* A relay over the bridge whose client went with an input_required

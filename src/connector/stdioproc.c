@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "board.h"
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
@@ -295,6 +296,7 @@ mg_stdio_proc_new(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	p->next = s->procs;
 	s->procs = p;
 	s->running[up->index]++;
+	mg_board_up_procs(up->index, s->running[up->index]);
 	s->nprocs++;
 	return p;
 }
@@ -524,6 +526,7 @@ mg_stdio_proc_free(proc_t *p)
 			break;
 		}
 	s->running[p->up->index]--;
+	mg_board_up_procs(p->up->index, s->running[p->up->index]);
 	s->nprocs--;
 	if (p->in)
 		bufferevent_free(p->in);

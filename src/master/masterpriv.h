@@ -39,6 +39,8 @@ typedef struct {
 	int           served_flag;   /* its flag in served.c, or -1 */
 	int           served;        /* it had set that flag when it died */
 	int64_t       respawn_at;
+	int           board;    /* its record (board.h), kept over respawns */
+	unsigned      restarts; /* respawns of its slot */
 } mg_kid_t;
 
 typedef struct {

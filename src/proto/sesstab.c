@@ -83,6 +83,12 @@ mg_sesstab_capacity(const mg_sesstab_t *t)
 	return t->limit;
 }
 
+size_t
+mg_sesstab_live(const mg_sesstab_t *t)
+{
+	return (size_t)atomic_load_explicit(&t->live, memory_order_relaxed);
+}
+
 uint64_t
 mg_sesstab_new_id(void)
 {
