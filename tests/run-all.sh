@@ -15,7 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
-	wrk valgrind libclang-rt-14-dev"
+	wrk valgrind libclang-rt-14-dev chromium"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
