@@ -387,6 +387,8 @@ mg_board_bind_upstreams(int generation, const char *const *names, int n)
 			continue; /* shown as unknown */
 		if ((bound[i] = up_find(names[i])) == NULL)
 			bound[i] = up_claim(names[i], names, n);
+		else /* an older connector's processes are not ours */
+			atomic_store(&bound[i]->procs, 0);
 	}
 }
 

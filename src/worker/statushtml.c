@@ -225,7 +225,8 @@ upstreams(buf_t *b, json_object *a)
 		cell(b, NULL, text(u, "name"));
 		cell(b, NULL, text(u, "transport"));
 		badge(b, text(u, "state"));
-		cell(b, "err", text(u, "last_error"));
+		cell(b, get(u, "last_error") != NULL ? "err" : NULL,
+		    text(u, "last_error"));
 		time_cell(b, text(u, "last_error_at"));
 		time_cell(b, text(u, "last_success_at"));
 		cell(b, "n", text(u, "exchanges_ok"));
