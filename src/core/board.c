@@ -145,8 +145,10 @@ mg_board_started(int i, int pid, unsigned restarts)
 	if (board == NULL || i < 0 || i >= MG_BOARD_PROCS)
 		return;
 	r = &board->procs[i];
-	atomic_store(&r->conns, 0);
-	atomic_store(&r->streams, 0);
+	if (pid == 0) { /* dead: the new one zeroes its own (mg_board_use) */
+		atomic_store(&r->conns, 0);
+		atomic_store(&r->streams, 0);
+	}
 	atomic_store(&r->restarts, restarts);
 	if (pid != 0 || i == 0) {
 		atomic_store(&r->started_ms, clock_ms(CLOCK_REALTIME));
@@ -193,6 +195,10 @@ mg_board_use(int i)
 {
 	me = board != NULL && i > 0 && i < MG_BOARD_PROCS ? &board->procs[i]
 							  : NULL;
+	if (me != NULL) { /* what a killed predecessor left */
+		atomic_store_explicit(&me->conns, 0, RLX);
+		atomic_store_explicit(&me->streams, 0, RLX);
+	}
 }
 
 /* The hot path: a coarse clock read and two relaxed increments. */
