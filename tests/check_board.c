@@ -81,6 +81,14 @@ START_TEST(upstreams_by_name)
 	ck_assert_uint_eq(strlen(u.last_error), MG_BOARD_TEXT - 2);
 	ck_assert_int_eq(u.last_error[1], ' ');
 	ck_assert_int_gt(u.last_error_ms, 0);
+	/* bytes that are not UTF-8 become '?' (split: no trigraph) */
+	mg_board_up_result(0, 0, "a\xff\xc3 b\xe2\x82");
+	ck_assert_int_eq(mg_board_upstream("alpha", &u), MG_OK);
+	ck_assert_str_eq(u.last_error,
+	    "a?"
+	    "? b?"
+	    "?");
+	ck_assert_uint_eq(u.failed, 2);
 	ck_assert_int_eq(mg_board_upstream("beta", &u), MG_OK);
 	ck_assert_int_eq(u.state, MG_BOARD_OK);
 	ck_assert_uint_eq(u.ok, 1);

@@ -375,17 +375,13 @@ up_claim(const char *name, const char *const *names, int n)
 void
 mg_board_bind_upstreams(int generation, const char *const *names, int n)
 {
-	static up_rec_t *none;
-
-	bound = &none;
+	free(bound);
+	bound = NULL;
 	nbound = 0;
 	if (board == NULL || n <= 0 ||
-	    atomic_load(&board->generation) != generation)
+	    atomic_load(&board->generation) != generation ||
+	    (bound = calloc((size_t)n, sizeof(*bound))) == NULL)
 		return;
-	if ((bound = calloc((size_t)n, sizeof(*bound))) == NULL) {
-		bound = &none;
-		return;
-	}
 	nbound = n;
 	bound_gen = generation;
 	for (int i = 0; i < n; i++) {
@@ -408,24 +404,51 @@ up_mine(int i)
 	return bound[i];
 }
 
-/* WHY, cut to the record (at a UTF-8 character's start), controls made
- * spaces: it came from the upstream. */
+/* The length of the valid UTF-8 character at P (of N bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] < 0x80           ? 1
+	    : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
+	    : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+	    : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+					   : 0;
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* WHY into the record, cut at a character's start; controls become
+ * spaces, bytes that are not UTF-8 '?': it came from the upstream, and
+ * the page's JSON must stay valid UTF-8. */
 static void
 text_set(up_rec_t *u, const char *why)
 {
-	size_t n = why != NULL ? strlen(why) : 0;
+	const unsigned char *p = (const unsigned char *)why;
+	size_t               n = strlen(why), o = 0, len;
 
-	if (n >= MG_BOARD_TEXT) {
-		n = MG_BOARD_TEXT - 1;
-		while (n > 0 && ((unsigned char)why[n] & 0xC0) == 0x80)
-			n--;
-	}
 	text_begin(u);
-	for (size_t k = 0; k < n; k++)
-		u->text[k] = (unsigned char)why[k] < 0x20 || why[k] == 0x7f
-		    ? ' '
-		    : why[k];
-	u->text[n] = '\0';
+	for (size_t i = 0; i < n; i += len) {
+		if ((len = utf8_len(p + i, n - i)) == 0) {
+			len = 1;
+			if (o + 1 >= MG_BOARD_TEXT)
+				break;
+			u->text[o++] = '?';
+			continue;
+		}
+		if (o + len >= MG_BOARD_TEXT)
+			break;
+		if (len == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+			u->text[o++] = ' ';
+		else
+			for (size_t k = 0; k < len; k++)
+				u->text[o++] = (char)p[i + k];
+	}
+	u->text[o] = '\0';
 	text_end(u);
 }
 

@@ -198,7 +198,8 @@ upstream_json(const mg_upstream_t *u)
 {
 	json_object  *o = json_object_new_object();
 	mg_board_up_t b;
-	int           known = mg_board_upstream(u->name, &b) == MG_OK;
+	int known = mg_board_upstream(u->name, &b) == MG_OK && b.state >= 0 &&
+	    b.state < (int)MG_NELEM(states);
 
 	ADD(o, "name", str(u->name));
 	ADD(o, "transport", str(transport_of(u)));
