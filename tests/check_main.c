@@ -38,6 +38,7 @@ main(void)
 		metrics_suite,
 		promfmt_suite,
 		trace_suite,
+		board_suite,
 	};
 	SRunner *sr;
 	int      failed;

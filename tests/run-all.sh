@@ -24,7 +24,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
 	iproute2
-	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate"
+	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate chromium"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"

@@ -30,5 +30,6 @@ Suite *stdiosup_suite(void);
 Suite *metrics_suite(void);
 Suite *promfmt_suite(void);
 Suite *trace_suite(void);
+Suite *board_suite(void);
 
 #endif

@@ -75,7 +75,8 @@ void mg_http_conn_close_all(void);
 /* The request. */
 mg_http_method_t mg_http_req_method(const mg_http_req_t *req);
 const char      *mg_http_req_method_name(const mg_http_req_t *req);
-const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
+const char      *mg_http_req_path(const mg_http_req_t *req);  /* no query */
+const char      *mg_http_req_query(const mg_http_req_t *req); /* "" */
 /* The first value of header NAME (any case), or NULL; how many there are. */
 const char *mg_http_req_header(const mg_http_req_t *req, const char *name);
 int mg_http_req_header_count(const mg_http_req_t *req, const char *name);

@@ -93,6 +93,12 @@ mg_http_req_path(const mg_http_req_t *r)
 }
 
 const char *
+mg_http_req_query(const mg_http_req_t *r)
+{
+	return r->query != NULL ? r->query : "";
+}
+
+const char *
 mg_http_req_header(const mg_http_req_t *r, const char *name)
 {
 	return req_header(r, name);

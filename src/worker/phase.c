@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "accesslog.h"
+#include "board.h"
 #include "exchange.h"
 #include "page.h"
 #include "phase.h"
@@ -38,9 +39,12 @@ static const struct {
 
 static void log_access(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
+static void log_board(
+    mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
 /* Metrics go here. */
-static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log, NULL };
+static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log,
+	log_board, NULL };
 
 int
 mg_mcp_headers(
@@ -121,6 +125,17 @@ log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	e.who_kind = ex->who_kind;
 	e.who = ex->who;
 	mg_accesslog_write(&ex->loc->http, &e);
+}
+
+/* The status page's last minute (board.h): an error is an answer with
+ * HTTP status >= 500, or one carrying a JSON-RPC error of mcpgw's. */
+static void
+log_board(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
+{
+	(void)ctx;
+	mg_board_request(mg_http_req_status(req) >= 500 ||
+	    (ex != NULL && ex->rpc_error != 0));
+	mg_board_conns(mg_http_conn_count());
 }
 
 void
