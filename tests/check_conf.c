@@ -315,20 +315,20 @@ START_TEST(test_quoting)
 	ck_assert_str_eq(conf->user, "a \"b;{}");
 	ck_assert_str_eq(conf->group, "c'd");
 	mg_conf_free(conf);
-	conf = load_ok("pid '\\'x\\\\';error_log \"\";");
-	ck_assert_str_eq(conf->pid, "'x\\");
+	conf = load_ok("pid '/\\'x\\\\';error_log \"\";");
+	ck_assert_str_eq(conf->pid, "/'x\\");
 	ck_assert_str_eq(conf->error_log, "");
 	mg_conf_free(conf);
 	/* Quotes inside an unquoted word are plain characters. */
-	conf = load_ok("pid a\"b'c;");
-	ck_assert_str_eq(conf->pid, "a\"b'c");
+	conf = load_ok("pid /a\"b'c;");
+	ck_assert_str_eq(conf->pid, "/a\"b'c");
 	mg_conf_free(conf);
 	/* A quoted string may touch ";", "{" and "}". */
 	conf = load_ok("upstream \"u\"{server 'http://a/';}upstream 'v'{ "
-		       "server \"http://b/\"; }pid \"p\";");
+		       "server \"http://b/\"; }pid \"/p\";");
 	ck_assert_str_eq(conf->upstreams->name, "u");
 	ck_assert_str_eq(conf->upstreams->next->name, "v");
-	ck_assert_str_eq(conf->pid, "p");
+	ck_assert_str_eq(conf->pid, "/p");
 	mg_conf_free(conf);
 }
 END_TEST

@@ -1,7 +1,8 @@
 /*
  * include over real files: relative to the including file, globs in
  * order, the context carried in, what a missing or unreadable file says,
- * positions in the included file, and the depth limit.
+ * positions in the included file, the depth limit, and pid's file
+ * relative to the file that names it.
  */
 #include "config.h"
 
@@ -121,6 +122,29 @@ START_TEST(test_include_relative)
 	ck_assert_str_eq(conf->servers->listens->pos.file, want);
 	ck_assert_int_eq(conf->servers->listens->pos.line, 2);
 	ck_assert_str_eq(conf->servers->pos.file, path);
+	mg_conf_free(conf);
+}
+END_TEST
+
+/* pid, as include: relative to the file that names it (the shipped
+ * conf/mcpgw.conf keeps its pid file beside itself). */
+START_TEST(test_pid_relative)
+{
+	char       dir[64], path[PATH_MAX], want[PATH_MAX];
+	mg_conf_t *conf;
+
+	make_dir(dir, sizeof(dir));
+	write_file(dir, "main.conf", "include sub/a.conf;\n");
+	write_file(dir, "sub/a.conf", "pid run/mcpgw.pid;\n");
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	conf = load_file_ok(path);
+	snprintf(want, sizeof(want), "%s/sub/run/mcpgw.pid", dir);
+	ck_assert_str_eq(conf->pid, want);
+	mg_conf_free(conf);
+	write_file(dir, "abs.conf", "pid /run/x.pid;\n");
+	snprintf(path, sizeof(path), "%s/abs.conf", dir);
+	conf = load_file_ok(path);
+	ck_assert_str_eq(conf->pid, "/run/x.pid");
 	mg_conf_free(conf);
 }
 END_TEST
@@ -292,6 +316,7 @@ conf_include_tcase(void)
 
 	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
 	tcase_add_test(tc, test_include_relative);
+	tcase_add_test(tc, test_pid_relative);
 	tcase_add_test(tc, test_include_from_string);
 	tcase_add_test(tc, test_include_glob);
 	tcase_add_test(tc, test_include_missing);

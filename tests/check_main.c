@@ -37,6 +37,8 @@ main(void)
 		stdiosup_suite,
 		metrics_suite,
 		promfmt_suite,
+		trace_suite,
+		board_suite,
 		logfmt_suite,
 	};
 	SRunner *sr;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install what the tests need, then
 # build and run "make check" with gcc, with clang (all but the longest
-# integration tests and those with npm's reference servers), and with gcc
-# under AddressSanitizer + UndefinedBehaviorSanitizer (all but four long
-# ones; warnings are errors in all three), run
+# integration tests, those with npm's reference servers, the Debian
+# package's and the README's), and with gcc under AddressSanitizer +
+# UndefinedBehaviorSanitizer (all but four long ones, the package's and the
+# README's; warnings are errors in all three), run
 # bench/instructions.sh once, run each libFuzzer target of tests/fuzz for
 # 15 s (clang, --enable-fuzzing), then "make distcheck".  Any failed or skipped test fails the
 # run.  The last line is "N passed, N failed".
@@ -23,7 +24,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
 	iproute2
-	wrk valgrind libclang-rt-14-dev"
+	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate chromium"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
@@ -176,15 +177,18 @@ fi
 # and peers_everything (server-everything's cases; the stdio and relay
 # paths it takes run under the sanitizers in peers_memory,
 # peers_filesystem, fed_peers and legacy_sse), which gcc runs: about 4
-# minutes.  CI stays under 40 minutes on 2 cores (44 with everything
+# minutes.  package (the Debian package built, linted, installed, run
+# and purged: it builds its own binary with dpkg-buildpackage) and readme
+# (the README's commands in fresh clones: it builds its own binary) run in
+# the gcc leg only.  CI stays under 40 minutes on 2 cores (44 with everything
 # everywhere, measured at issue 20's end).
 integration_tests() { # the integration tests but those named in $1 (a regex)
 	sed -n '/^INTEGRATION_TESTS *=/,/^$/p' Makefile.am |
 		grep -o 'tests/integration/[a-z_]*\.sh' | grep -vE "/($1)\.sh$" | tr '\n' ' '
 }
-clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup')"
+clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|package')"
 CHECK_TESTS=$clang_tests build clang clang || status=1
-asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything')"
+asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything|package')"
 CHECK_TESTS=$asan_tests build asan gcc --enable-sanitizers || status=1
 
 # The libFuzzer targets (tests/fuzz, docs/fuzzing.md), built by clang with

@@ -29,6 +29,8 @@ Suite *fedname_suite(void);
 Suite *stdiosup_suite(void);
 Suite *metrics_suite(void);
 Suite *promfmt_suite(void);
+Suite *trace_suite(void);
+Suite *board_suite(void);
 Suite *logfmt_suite(void);
 
 #endif

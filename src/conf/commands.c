@@ -107,7 +107,7 @@ const conf_command_t mg_commands[] = {
 	{ "worker_processes", MG_CTX_MAIN, 1, 1, mg_conf_set_workers,
 	    offsetof(mg_conf_t, worker_processes), 0,
 	    &worker_processes_bounds },
-	{ "pid", MG_CTX_MAIN, 1, 1, mg_conf_set_str, offsetof(mg_conf_t, pid),
+	{ "pid", MG_CTX_MAIN, 1, 1, mg_conf_set_path, offsetof(mg_conf_t, pid),
 	    0, MG_PID_PATH },
 	{ "error_log", MG_CTX_MAIN, 1, 2, mg_conf_set_error_log, 0, 0, NULL },
 	{ "user", MG_CTX_MAIN, 1, 2, mg_conf_set_user, 0, 0, NULL },

@@ -112,6 +112,7 @@ CONF_SETTER(mg_conf_set_size);
 CONF_SETTER(mg_conf_set_time);
 CONF_SETTER(mg_conf_set_flag);
 CONF_SETTER(mg_conf_set_str);
+CONF_SETTER(mg_conf_set_path);
 CONF_SETTER(mg_conf_set_num_off);
 /* set_main.c */
 CONF_SETTER(mg_conf_set_workers);

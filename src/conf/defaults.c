@@ -25,7 +25,7 @@ conf_kind(const conf_command_t *cmd)
 		return CONF_KIND_INT;
 	if (cmd->set == mg_conf_set_size || cmd->set == mg_conf_set_time)
 		return CONF_KIND_INT64;
-	if (cmd->set == mg_conf_set_str)
+	if (cmd->set == mg_conf_set_str || cmd->set == mg_conf_set_path)
 		return CONF_KIND_STR;
 	return CONF_KIND_NONE;
 }

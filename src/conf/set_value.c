@@ -1,7 +1,8 @@
 /*
  * The generic setters: a number, size, time, flag or string written to
  * the field at the command's offset, checked against the range in its
- * row.  Most directives need nothing else.
+ * row, or a file name relative to the file being read.  Most directives
+ * need nothing else.
  */
 #include "config.h"
 
@@ -95,6 +96,21 @@ mg_conf_set_str(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	if (*field != NULL)
 		return mg_conf_duplicate(cp, cmd);
 	if ((*field = mg_conf_strdup(cp->conf, cp->args->v[1])) == NULL)
+		return mg_conf_nomem(cp);
+	return MG_OK;
+}
+
+/* A file name, relative to the directory of the file being read (as
+ * include's): the shipped configuration names its pid file beside itself,
+ * which works from the source tree for any user. */
+int
+mg_conf_set_path(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
+{
+	char **field = CONF_FIELD(ctx, cmd, char *);
+
+	if (*field != NULL)
+		return mg_conf_duplicate(cp, cmd);
+	if ((*field = mg_conf_path(cp, cp->args->v[1])) == NULL)
 		return mg_conf_nomem(cp);
 	return MG_OK;
 }

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "board.h"
 #include "child.h"
 #include "connector.h"
 #include "bridge.h"
@@ -376,6 +377,21 @@ connector_sweep_start(mg_connector_t *c)
 								 : MG_ERROR;
 }
 
+/* Its upstreams' records on the status board (board.h), by index. */
+static void
+connector_board(const mg_conf_t *conf, int generation)
+{
+	const char *names[MG_BOARD_UPSTREAMS] = { NULL };
+	int         n = 0;
+
+	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
+		if (u->index >= 0 && u->index < MG_BOARD_UPSTREAMS) {
+			names[u->index] = u->name;
+			n = u->index + 1 > n ? u->index + 1 : n;
+		}
+	mg_board_bind_upstreams(generation, names, n);
+}
+
 int
 mg_connector_main(mg_child_ctx_t *ctx)
 {
@@ -403,6 +419,7 @@ mg_connector_main(mg_child_ctx_t *ctx)
 		mg_error("cannot set up fetching the jwks_url key sets");
 		goto out;
 	}
+	connector_board(ctx->conf, ctx->generation);
 	mg_child_ready(c.child);
 	mg_info("connector serving");
 	event_base_dispatch(c.base);

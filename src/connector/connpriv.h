@@ -32,6 +32,7 @@ typedef struct relay {
 	mg_upx_t              *x;
 	int64_t                start_us;    /* the REQ came (monotonic) */
 	int64_t                mx_start_us; /* cmetrics.c */
+	int                    status; /* the upstream's, once its head came */
 } relay_t;
 
 /* A relay over the bridge whose client went with an input_required

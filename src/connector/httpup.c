@@ -32,6 +32,7 @@
 #include "sockopt.h"
 #include "sse.h"
 #include "tls.h"
+#include "trace.h"
 #include "upx.h"
 #include "wflush.h"
 
@@ -567,7 +568,7 @@ upx_write(upx_t *x, struct evbuffer *out)
 {
 	const mg_upstream_t *up = x->pool->up;
 	const char          *body = x->body, *mapped;
-	size_t               len = x->body_len;
+	size_t               len = x->body_len, tl;
 	char                *own = NULL;
 	int                  method = x->method;
 	mg_head_t            h = { .out = out };
@@ -635,10 +636,14 @@ upx_write(upx_t *x, struct evbuffer *out)
 		mg_head_str(&h, x->version);
 		mg_head_mem(&h, "\r\n", 2);
 	}
+	/* the client's trace context (the first lines): on every request
+	 * of the exchange, ours (a reopened session, the bridge's) too */
+	tl = mg_trace_lines_len(x->headers, x->headers_len);
+	mg_head_mem(&h, x->headers, tl);
 	/* the 2026-07-28 routing headers (Mcp-Method, Mcp-Name,
 	 * Mcp-Param-*): not for an upstream of 2025 over the bridge */
-	if (x->step == STEP_REQUEST && x->headers_len > 0 && !x->bridged)
-		mg_head_mem(&h, x->headers, x->headers_len);
+	if (x->step == STEP_REQUEST && x->headers_len > tl && !x->bridged)
+		mg_head_mem(&h, x->headers + tl, x->headers_len - tl);
 	if (x->lei[0] && x->step == STEP_REQUEST) {
 		mg_head_str(&h, "Last-Event-ID: ");
 		mg_head_str(&h, x->lei);

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "board.h"
 #include "child.h"
 #include "connector.h"
 #include "bridge.h"
@@ -81,6 +82,7 @@ mg_relay_head(
 		    r->start_us ? relay_now_us() - r->start_us : -1,
 		    { relay_peer, strlen(relay_peer) } } };
 
+	r->status = status;
 	/* what does not fit the frame goes as nothing */
 	if (m.head.sid.len >= MG_UP_SID_MAX ||
 	    m.head.version.len > MG_MSG_VERSION_MAX)
@@ -108,12 +110,33 @@ mg_relay_event(
 	    retry, data, len);
 }
 
+/* The upstream's health on the status board (board.h): it answered, or
+ * the exchange failed (no answer, a 5xx, or an answer cut short). */
+static void
+relay_board(const relay_t *r, int code, const char *message)
+{
+	char why[MG_BOARD_TEXT];
+
+	if (code == 0 && r->status > 0 && r->status < 500) {
+		mg_board_up_result(r->upstream, 1, NULL);
+		return;
+	}
+	if (r->status >= 500)
+		snprintf(why, sizeof(why), "HTTP %d%s%s", r->status,
+		    message ? ": " : "", message ? message : "");
+	else
+		snprintf(why, sizeof(why), "%s",
+		    message ? message : "the exchange failed");
+	mg_board_up_result(r->upstream, 0, why);
+}
+
 void
 mg_relay_end(void *arg, int code, const char *message)
 {
 	relay_t *r = arg;
 
 	mg_cmetrics_relay_end(r, code, message);
+	relay_board(r, code, message);
 	mg_link_send_end(
 	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, code, message);
 	mg_relay_remove(r);

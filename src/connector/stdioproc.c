@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "board.h"
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
@@ -296,6 +297,7 @@ mg_stdio_proc_new(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	p->next = s->procs;
 	s->procs = p;
 	s->running[up->index]++;
+	mg_board_up_procs(up->index, s->running[up->index]);
 	s->nprocs++;
 	mg_metrics_gauge(MG_M_STDIO_PROCS, up->name, 1);
 	return p;
@@ -526,6 +528,7 @@ mg_stdio_proc_free(proc_t *p)
 			break;
 		}
 	s->running[p->up->index]--;
+	mg_board_up_procs(p->up->index, s->running[p->up->index]);
 	s->nprocs--;
 	mg_metrics_gauge(MG_M_STDIO_PROCS, p->up->name, -1);
 	if (p->in)

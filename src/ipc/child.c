@@ -16,6 +16,7 @@
 #include "child.h"
 #include "crash.h"
 #include "log.h"
+#include "board.h"
 #include "served.h"
 #include "sig.h"
 
@@ -213,6 +214,7 @@ mg_child_init(mg_child_ctx_t *ctx)
 	mg_signal_child_reset();
 	mg_crash_init();
 	mg_served_use(ctx->served_flag);
+	mg_board_use(ctx->board);
 	mg_log_set_mirror(0);
 	mg_log_redirect_stderr();
 	mg_log_set_role(role->name);

@@ -152,7 +152,8 @@ unpack_reopen(reader_t *r, mg_msg_t *m)
  * REQ: u8 method, u8 flags, u16 hops, i32 upstream, u16 sid, u16 version,
  * u16 init, u16 lei, u32 body, u16 headers, u32 token (the parts'
  * lengths), u64 session, MG_PARK_KEY bytes of park key, i64 token exp;
- * then the parts in that order (an empty token is no part at all).
+ * then the parts in that order (an empty token is no part at all; PRE,
+ * if any, goes as the start of the headers).
  */
 static int
 pack_req(mg_msg_out_t *o, const mg_msg_t *m)
@@ -163,7 +164,8 @@ pack_req(mg_msg_out_t *o, const mg_msg_t *m)
 	if (q->sid.len >= MG_UP_SID_MAX ||
 	    q->version.len > MG_MSG_VERSION_MAX ||
 	    q->init.len > MG_MSG_TEXT16_MAX || q->lei.len > MG_MSG_LEI_MAX ||
-	    q->body.len > UINT32_MAX || q->headers.len > MG_MSG_TEXT16_MAX ||
+	    q->body.len > UINT32_MAX ||
+	    q->pre.len + q->headers.len > MG_MSG_TEXT16_MAX ||
 	    q->token.len > MG_MSG_TOKEN_MAX)
 		return MG_ERROR;
 	PUT(o, uint8_t, q->method);
@@ -175,7 +177,7 @@ pack_req(mg_msg_out_t *o, const mg_msg_t *m)
 	PUT(o, uint16_t, q->init.len);
 	PUT(o, uint16_t, q->lei.len);
 	PUT(o, uint32_t, q->body.len);
-	PUT(o, uint16_t, q->headers.len);
+	PUT(o, uint16_t, q->pre.len + q->headers.len);
 	PUT(o, uint32_t, q->token.len);
 	PUT(o, uint64_t, q->session);
 	put(o, q->park ? q->park : nokey, MG_PARK_KEY);
@@ -185,6 +187,8 @@ pack_req(mg_msg_out_t *o, const mg_msg_t *m)
 	add_part(o, q->init.p, q->init.len);
 	add_part(o, q->body.p, q->body.len);
 	add_part(o, q->lei.p, q->lei.len);
+	if (q->pre.len > 0)
+		add_part(o, q->pre.p, q->pre.len);
 	add_part(o, q->headers.p, q->headers.len);
 	if (q->token.len > 0)
 		add_part(o, q->token.p, q->token.len);
@@ -218,6 +222,7 @@ unpack_req(reader_t *r, mg_msg_t *m)
 	q->lei = get_text(r, lei, MG_MSG_LEI_MAX);
 	q->headers = get_text(r, hdrs, SIZE_MAX);
 	q->token = get_text(r, tok, MG_MSG_TOKEN_MAX);
+	q->pre = (mg_msg_text_t){ NULL, 0 }; /* read as part of HEADERS */
 }
 
 /* RESP_HEAD, PEER_HEAD: i32 status, u8 kind, u16 sid, u16 version (the

@@ -76,6 +76,10 @@ typedef struct {
 	mg_msg_text_t version, init, body, lei, headers;
 	mg_msg_text_t token;     /* never logged */
 	int64_t       token_exp; /* s */
+	/* header lines packed before HEADERS, in the same part of the frame:
+	 * the receiver reads them as the first lines of HEADERS (the trace
+	 * context lines, which every request has and no caller need copy) */
+	mg_msg_text_t pre;
 } mg_msg_req_t;
 
 /* RESP_HEAD and PEER_HEAD: the upstream's status, kind (MG_RESP_*) and,
@@ -180,7 +184,7 @@ typedef struct {
 } mg_msg_t;
 
 /* A packed message: N parts, the first its fixed fields (held here). */
-#define MG_MSG_PARTS 8
+#define MG_MSG_PARTS 9
 #define MG_MSG_FIXED_MAX 64
 
 typedef struct {

@@ -42,6 +42,7 @@ typedef struct {
 	mg_identity_t       identity;
 	int                 served_flag; /* served.h: set on the first work */
 	const struct mg_proc_role *proc; /* what the child becomes */
+	int board; /* its record on the status board (board.h), or -1 */
 } mg_child_ctx_t;
 
 typedef struct mg_proc_role {

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "log.h"
 #include "masterpriv.h"
 #include "metrics.h"
@@ -148,11 +149,12 @@ spawn(mg_kid_t *k)
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
 			M.tls, M.ikm, M.ikm_len, id, k->served_flag,
-			&mg_procs[k->role] };
+			&mg_procs[k->role], k->board };
 		exit(mg_procs[k->role].main(&ctx));
 	}
 	close(sv[1]);
 	k->pid = pid;
+	mg_board_started(k->board, pid, k->restarts);
 	k->ready = 0;
 	k->quitting = 0;
 	k->quit_deadline = 0;
@@ -180,7 +182,8 @@ kid_add(mg_role_t role, int slot)
 		.slot = slot,
 		.generation = M.generation,
 		.served_flag = -1,
-		.metrics_slot = -1 };
+		.metrics_slot = -1,
+		.board = mg_board_claim((int)role, slot, M.generation) };
 	return &kids[M.nkids++];
 }
 
@@ -189,6 +192,7 @@ mg_kid_remove(mg_kid_t *k)
 {
 	size_t i = (size_t)(k - M.kids);
 
+	mg_board_release(k->board);
 	mg_channel_free(k->ch);
 	memmove(&M.kids[i], &M.kids[i + 1], (M.nkids - i - 1) * sizeof(*k));
 	M.nkids--;
@@ -201,6 +205,7 @@ mg_kids_start_generation(void)
 	mg_kid_t *k;
 
 	M.generation++;
+	mg_board_generation(M.generation, M.generation > 1);
 	k = kid_add(MG_ROLE_CONNECTOR, 0);
 	if (spawn(k) != MG_OK)
 		k->respawn_at = mg_master_now_ms() + MG_RESPAWN_FIRST_MS;
@@ -302,9 +307,12 @@ schedule_respawn(mg_kid_t *k)
 	}
 	mg_channel_free(k->ch);
 	k->ch = NULL;
+	if (k->pid > 0)
+		k->restarts++;
 	k->pid = 0;
 	k->ready = 0;
 	k->respawn_at = now + delay;
+	mg_board_started(k->board, 0, k->restarts);
 }
 
 void

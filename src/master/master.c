@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 
+#include "board.h"
 #include "everything.h"
 #include "limit.h"
 #include "log.h"
@@ -271,7 +272,8 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 		    "mmap() of the session table failed (%s)", strerror(errno));
 	/* the per-client limits' shared counters and marks, before any fork */
 	if (mg_limit_init() != MG_OK || mg_selfconn_init() != MG_OK ||
-	    mg_served_init() != MG_OK || mg_everything_lists_init() != MG_OK)
+	    mg_served_init() != MG_OK || mg_everything_lists_init() != MG_OK ||
+	    mg_board_init() != MG_OK)
 		mg_fatal("mmap() of the per-client limits failed (%s)",
 		    strerror(errno));
 	if (mg_master_metrics_init(conf) != MG_OK)

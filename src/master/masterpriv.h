@@ -41,6 +41,8 @@ typedef struct {
 	int           served;        /* it had set that flag when it died */
 	int64_t       respawn_at;
 	int           metrics_slot; /* metrics.h, or -1 */
+	int           board;    /* its record (board.h), kept over respawns */
+	unsigned      restarts; /* respawns of its slot */
 } mg_kid_t;
 
 typedef struct {

@@ -276,9 +276,9 @@ method_of(unsigned m)
 }
 
 /* The path of the url: absolute-form loses scheme and authority; the
- * query is cut off. */
+ * query is cut off (into *QUERY, "" if none). */
 static char *
-url_path(char *url)
+url_path(char *url, const char **query)
 {
 	char *p;
 
@@ -287,10 +287,13 @@ url_path(char *url)
 		p = strchr(url + 8, '/');
 		url = p ? p : (char *)"/";
 	}
-	if ((p = strchr(url, '?')) != NULL)
-		*p = '\0';
+	*query = "";
 	if ((p = strchr(url, '#')) != NULL)
 		*p = '\0';
+	if ((p = strchr(url, '?')) != NULL) {
+		*p = '\0';
+		*query = p + 1;
+	}
 	return url;
 }
 
@@ -305,7 +308,7 @@ on_headers_complete(http_parser *p)
 		return early_error(c, 431, "header fields too large");
 	if (p->http_major != 1) /* 0.9, or a 2.0 and up that is no HTTP/1 */
 		return early_error(c, 505, "HTTP version not supported");
-	r->path = url_path(r->head);
+	r->path = url_path(r->head, &r->query);
 	/* the request line and headers as written ("M URL HTTP/1.1", "N:
 	 * V" lines, CRLFs): HEAD holds the url and each name and value,
 	 * NUL-ended (the body's bytes are added as they come) */

@@ -75,10 +75,15 @@ void mg_http_conn_close_all(void);
 /* The request. */
 mg_http_method_t mg_http_req_method(const mg_http_req_t *req);
 const char      *mg_http_req_method_name(const mg_http_req_t *req);
-const char      *mg_http_req_path(const mg_http_req_t *req); /* no query */
+const char      *mg_http_req_path(const mg_http_req_t *req);  /* no query */
+const char      *mg_http_req_query(const mg_http_req_t *req); /* "" */
 /* The first value of header NAME (any case), or NULL; how many there are. */
 const char *mg_http_req_header(const mg_http_req_t *req, const char *name);
 int mg_http_req_header_count(const mg_http_req_t *req, const char *name);
+/* The value of the next header NAME (any case) from *POS on (0 at first),
+ * or NULL; *POS moves past it: for a header that may come several times. */
+const char *mg_http_req_header_next(
+    const mg_http_req_t *req, const char *name, int *pos);
 /* Append "Name: value\r\n" to OUT for each header named NAME (any case),
  * or, with PREFIX set, whose name starts with NAME. */
 void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,

@@ -19,6 +19,7 @@
 #include <event2/buffer.h>
 #include <http_parser.h>
 
+#include "board.h"
 #include "httpmsg.h"
 #include "wflush.h"
 
@@ -40,7 +41,8 @@ typedef struct {
 struct mg_http_req {
 	mg_http_conn_t  *conn;
 	mg_http_method_t method;
-	char            *path; /* into head, NUL-terminated */
+	char            *path;  /* into head, NUL-terminated */
+	const char      *query; /* after '?', into head; "" for none */
 	header_t        *headers;
 	int              nheaders;
 	char            *head; /* url and header bytes */
@@ -58,6 +60,7 @@ struct mg_http_req {
 	size_t           head_in; /* its request line and headers, as written */
 	int              keepalive;
 	int              answered;
+	int              streaming; /* counted on the status board */
 };
 
 struct mg_http_conn {
@@ -91,9 +94,20 @@ extern int mg_http_draining;
  * head up to this size, its header table, its two buffers. */
 #define REQ_SPARE_HEAD 4096
 
+/* A streamed answer is over (board.h counts the open ones). */
+static inline void
+req_unstream(mg_http_req_t *r)
+{
+	if (r->streaming) {
+		r->streaming = 0;
+		mg_board_streams(-1);
+	}
+}
+
 static inline void
 req_destroy(mg_http_req_t *r)
 {
+	req_unstream(r);
 	free(r->head);
 	free(r->headers);
 	evbuffer_free(r->body);
@@ -108,6 +122,7 @@ req_free(mg_http_req_t *r)
 
 	if (r == NULL)
 		return;
+	req_unstream(r);
 	c = r->conn;
 	if (c != NULL && c->spare == NULL && r->head_cap <= REQ_SPARE_HEAD &&
 	    evbuffer_drain(r->body, evbuffer_get_length(r->body)) == 0 &&

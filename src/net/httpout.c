@@ -156,6 +156,10 @@ mg_http_stream_begin(mg_http_req_t *r, int status, const char *type)
 {
 	write_head(r, status, type, -1);
 	r->conn->phase = PHASE_STREAM;
+	if (!r->streaming) {
+		r->streaming = 1;
+		mg_board_streams(1);
+	}
 }
 
 static int

@@ -95,6 +95,12 @@ mg_http_req_path(const mg_http_req_t *r)
 }
 
 const char *
+mg_http_req_query(const mg_http_req_t *r)
+{
+	return r->query != NULL ? r->query : "";
+}
+
+const char *
 mg_http_req_header(const mg_http_req_t *r, const char *name)
 {
 	return req_header(r, name);
@@ -110,6 +116,20 @@ mg_http_req_header_count(const mg_http_req_t *r, const char *name)
 		if (header_is(r, i, name, len))
 			n++;
 	return n;
+}
+
+const char *
+mg_http_req_header_next(const mg_http_req_t *r, const char *name, int *pos)
+{
+	size_t len = strlen(name);
+
+	for (int i = *pos; i < r->nheaders; i++)
+		if (header_is(r, i, name, len)) {
+			*pos = i + 1;
+			return r->head + r->headers[i].value;
+		}
+	*pos = r->nheaders;
+	return NULL;
 }
 
 void

@@ -147,7 +147,9 @@ mg_sesstab_capacity(const mg_sesstab_t *t)
 size_t
 mg_sesstab_live(const mg_sesstab_t *t)
 {
-	return t == NULL ? 0 : (size_t)atomic_load(&t->live);
+	return t == NULL
+	    ? 0
+	    : (size_t)atomic_load_explicit(&t->live, memory_order_relaxed);
 }
 
 uint64_t

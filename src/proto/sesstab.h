@@ -33,7 +33,7 @@ mg_sesstab_t *mg_sesstab_create_fd(size_t capacity, int *fd);
 mg_sesstab_t *mg_sesstab_attach(int fd);
 void          mg_sesstab_destroy(mg_sesstab_t *t);
 size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
-/* Live sessions now (for the metrics: a moment's count). */
+/* Live sessions now (the metrics, the status page); at most capacity. */
 size_t mg_sesstab_live(const mg_sesstab_t *t);
 
 /*

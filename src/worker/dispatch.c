@@ -389,6 +389,27 @@ mg_ex_relayed_listen_end(mg_mcp_ex_t *ex)
 	mg_http_stream_end(ex->req);
 }
 
+/* A 2026-07-28 request on to an upstream, or to a federated route's
+ * members, with the trace in its _meta too (where this revision carries
+ * it; the text is written again only when that changes it). */
+static void
+ex_post_2026_on(mg_mcp_ex_t *ex, mg_rpc_msg_t *m, const char *body, size_t len)
+{
+	char *traced;
+
+	if (mg_ex_trace_meta(ex, m, &traced) != MG_OK)
+		return;
+	if (traced != NULL) {
+		body = traced;
+		len = strlen(traced);
+	}
+	/* a federated route: to every member, or on to the one (what
+	 * goes upstream is copied as it goes) */
+	if (ex->loc->members == NULL || mg_ex_fed(ex, m, &body, &len) != MG_OK)
+		mg_ex_relay_modern(ex, m, body, len);
+	free(traced);
+}
+
 static const char *const era_headers[] = { "MCP-Protocol-Version", "Mcp-Method",
 	"Mcp-Name" };
 /* A POST of the 2026-07-28 revision (mg_era_is_2026). */
@@ -443,13 +464,12 @@ ex_post_2026(mg_mcp_ex_t *ex, const mg_era_headers_t *h, mg_rpc_msg_t *m,
 		mg_ex_refuse(ex, 404, m->id, MG_RPC_METHOD_NOT_FOUND, why);
 		return;
 	}
-	/* a federated route: to every member, or on to the one */
-	if (ex->loc->members != NULL && mg_ex_fed(ex, m, &body, &len) == MG_OK)
-		return;
-	if (ex->upstream != NULL) {
-		mg_ex_relay_modern(ex, m, body, len);
+	if (ex->upstream != NULL || ex->loc->members != NULL) {
+		ex_post_2026_on(ex, m, body, len);
 		return;
 	}
+	/* the trace a client sent in _meta alone, for the log */
+	mg_ex_trace_meta(ex, m, NULL);
 	if (strcmp(m->method, "server/discover") == 0)
 		ex_discover(ex, m);
 	else if (strcmp(m->method, "subscriptions/listen") == 0)

@@ -171,6 +171,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 	json_object_put(ex->req_id);
 	json_object_put(ex->who_claims);
 	free(ex->who);
+	free(ex->trace.state);
 	json_object_put(ex->asks);
 	json_object_put(ex->refused);
 	if (ex->gather)

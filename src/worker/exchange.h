@@ -18,6 +18,7 @@
 #include "replay.h"
 #include "session.h"
 #include "sesstab.h"
+#include "trace.h"
 
 struct evbuffer;
 struct event;
@@ -52,13 +53,13 @@ struct mg_mcp_ex {
 	const mg_server_t      *srv;
 	const mg_location_t    *loc;
 	const mg_mcp_backend_t *backend;
-	int                     loopback; /* came on a loopback listener */
 	mg_mcp_ex_t            *prev, *next;
-	mg_mcp_call_t          *calls;   /* unanswered */
-	uint64_t                session; /* 0: none */
-	int                     version; /* index into versions[] */
-	int                     modern;  /* 2026-07-28: stateless */
-	int                     listen;  /* a subscriptions/listen stream */
+	mg_mcp_call_t          *calls;    /* unanswered */
+	uint64_t                session;  /* 0: none */
+	int                     loopback; /* came on a loopback listener */
+	int                     version;  /* index into versions[] */
+	int                     modern;   /* 2026-07-28: stateless */
+	int                     listen;   /* a subscriptions/listen stream */
 	int                     batch;
 	int                     streaming;
 	int                     get_stream; /* the session's GET stream */
@@ -68,10 +69,10 @@ struct mg_mcp_ex {
 	struct evbuffer *answers; /* JSON answers held back */
 	struct event    *keepalive;
 	uint64_t         stream_id;
-	unsigned         seq;
 	/* resumption of the built-in servers' POST streams */
-	mg_replay_t  *replay;     /* the stream's recent events */
-	struct event *linger;     /* dropped: its client may come back */
+	mg_replay_t  *replay; /* the stream's recent events */
+	struct event *linger; /* dropped: its client may come back */
+	unsigned      seq;
 	int           dropped;    /* no client now, calls go on */
 	int64_t       dropped_at; /* ms, when it was dropped */
 	uint64_t      peer_id;    /* read by another worker's client */
@@ -82,10 +83,10 @@ struct mg_mcp_ex {
 	int                  relay_status;
 	int                  relay_kind;
 	int                  relay_init;
+	int                  hops;
 	struct json_object  *req_id;      /* for an error answer; a reference */
 	char                *init_params; /* the client's, for the token */
 	ex_sess_t           *sess; /* what the token said (proxy routes) */
-	int                  hops;
 	int                  answered_relay;
 	int bridged; /* 2026-07-28 over the bridge to a 2025 upstream */
 	/* set when the relay starts over either bridge (wbridge.c): the
@@ -105,9 +106,9 @@ struct mg_mcp_ex {
 	int                 rev_rounds;
 	int                 rev_subscribe; /* held by the connector */
 	/* the upstream's requests to a 2026-07-28 client over the bridge */
-	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
 	struct json_object *asks;   /* gathered inputRequests, by key */
 	struct event       *gather; /* then the input_required result */
+	int                 caps;   /* it declared: MG_REQ_F_ELICIT.. */
 	int                 resume; /* a retry: the connector holds PARK */
 	uint8_t             park[MG_PARK_KEY];
 	struct json_object *refused; /* capabilities refused upstream */
@@ -123,6 +124,8 @@ struct mg_mcp_ex {
 	char               *who;
 	struct json_object *who_claims; /* a verified token's; a reference */
 	unsigned lists; /* list answers cut for who (rules.h MG_LIST_*) */
+	/* a federated route's member: its messages are rewritten */
+	int fed_seen;
 	/* the client's bearer token, as auth_jwt verified it, only when the
 	 * route's upstream takes it (forward_client_token,
 	 * oauth_token_exchange): it points into the request's header, and
@@ -135,8 +138,9 @@ struct mg_mcp_ex {
 	const mg_member_t *member;   /* a routed request's member */
 	char              *fed_body; /* its body, in the member's names */
 	char              *fed_name; /* its Mcp-Name for the member */
-	int                fed_seen; /* the member's messages are rewritten */
 	const char        *fed_lei;  /* the member's Last-Event-ID */
+	/* W3C trace context (extrace.c): the client's trace and our span */
+	mg_trace_t trace;
 	/* for the access log */
 	char    up_addr[56]; /* the connector's peer for the upstream */
 	int64_t up_us;       /* its time to the answer's head, us */
@@ -259,6 +263,31 @@ void mg_wmetrics_stream(mg_mcp_ex_t *ex);
 void mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len);
 void mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result);
 void mg_wmetrics_failed(mg_mcp_ex_t *ex, const char *message);
+/* extrace.c: the head phase's row that reads the client's traceparent
+ * and tracestate and starts our span (always MG_OK: a bad value is one
+ * that did not come); and a 2026-07-28 request's _meta, where a client may
+ * send its trace alone, made to carry ours: *TEXT the message written
+ * again (malloc'd), or NULL when it carries them already or TEXT is NULL
+ * (nothing goes upstream); MG_ERROR: answered (out of memory). */
+int mg_ex_trace_begin(mg_mcp_ex_t *ex);
+int mg_ex_trace_meta(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, char **text);
+/* The same into the message MSG (a tree) mcpgw turns into a 2026-07-28
+ * request for the reverse bridge. */
+void mg_ex_trace_meta_set(mg_mcp_ex_t *ex, struct json_object *msg);
+/* For the access log: EX's ids in BUF (returned), or NULL when EX is NULL
+ * (a request refused before it had an exchange) or, for the tracestate,
+ * when there is none.  $request_id: our span id then the trace id's last
+ * 8 bytes (32 hex digits: the first 16 are the parent-id the upstream
+ * got); $traceparent: the one sent upstream; $trace_id: 32 hex digits. */
+#define MG_EX_ID_SIZE 33
+char *mg_ex_request_id(const mg_mcp_ex_t *ex, char buf[MG_EX_ID_SIZE]);
+char *mg_ex_trace_id(const mg_mcp_ex_t *ex, char buf[MG_EX_ID_SIZE]);
+char *mg_ex_traceparent(
+    const mg_mcp_ex_t *ex, char buf[MG_TRACEPARENT_LEN + 1]);
+/* The parent-id the client's traceparent header named (16 hex digits: the
+ * previous hop's span), read again while the request lives; else NULL. */
+char       *mg_ex_trace_parent_id(const mg_mcp_ex_t *ex, char buf[17]);
+const char *mg_ex_tracestate(const mg_mcp_ex_t *ex);
 
 /* exsession.c */
 uint32_t mg_ex_session_owner(const mg_mcp_ex_t *ex);

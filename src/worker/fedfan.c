@@ -243,6 +243,7 @@ mg_fed_leg(mg_fed_t *f, const mg_member_t *m, const char *method,
 	q.method = MG_HTTP_POST;
 	q.initialize = (flags & MG_FED_INIT) != 0;
 	q.hops = ex->hops + 1;
+	q.trace = &ex->trace;
 	q.upstream = m->upstream->index;
 	q.session = ex->session;
 	q.body = body;
@@ -410,6 +411,7 @@ mg_fed_tell_all(mg_mcp_ex_t *ex, const char *method, const char *body,
 			continue;
 		q.method = method_http;
 		q.hops = ex->hops + 1;
+		q.trace = &ex->trace;
 		q.upstream = m->upstream->index;
 		q.session = ex->session;
 		q.body = body;

@@ -113,6 +113,7 @@ get_leg(mg_fed_t *f, const mg_member_t *m)
 	l->member = m;
 	q.method = MG_HTTP_GET;
 	q.hops = ex->hops + 1;
+	q.trace = &ex->trace;
 	q.upstream = m->upstream->index;
 	q.session = ex->session;
 	q.body = q.lei = q.headers = "";

@@ -235,6 +235,7 @@ listen_leg(mg_fed_t *f, const mg_member_t *m, mg_rpc_msg_t *msg)
 	evbuffer_add_printf(h, "Mcp-Method: subscriptions/listen\r\n");
 	q.method = MG_HTTP_POST;
 	q.hops = ex->hops + 1;
+	q.trace = &ex->trace;
 	q.upstream = m->upstream->index;
 	q.body = text;
 	q.body_len = strlen(text);

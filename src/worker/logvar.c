@@ -215,10 +215,25 @@ VAR(v_request_method)
 	return str(mg_http_req_method_name(c->req), len);
 }
 
+/* the path and, as nginx, "?" and the query when there is one */
 VAR(v_request_uri)
 {
+	const char *path = mg_http_req_path(c->req);
+	const char *query = mg_http_req_query(c->req);
+	int         n;
+
+	(void)arg;
+	if (query[0] == '\0')
+		return str(path, len);
+	n = snprintf(buf, size, "%s?%s", path ? path : "", query);
+	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	return buf;
+}
+
+VAR(v_args)
+{
 	(void)arg, (void)buf, (void)size;
-	return str(mg_http_req_path(c->req), len);
+	return str(mg_http_req_query(c->req), len);
 }
 
 VAR(v_body_bytes_sent)
@@ -424,6 +439,7 @@ static const logvar_t logvars[] = {
 	{ "status", 0, v_status },
 	{ "request_method", 0, v_request_method },
 	{ "request_uri", 0, v_request_uri },
+	{ "args", 0, v_args },
 	{ "server_name", 0, v_server_name },
 	{ "location", 0, v_location },
 	{ "body_bytes_sent", 0, v_body_bytes_sent },

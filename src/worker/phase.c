@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "accesslog.h"
+#include "board.h"
 #include "exchange.h"
 #include "page.h"
 #include "phase.h"
@@ -18,8 +19,10 @@ static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
 	mg_ex_check_client_cert, NULL };
 
 /* The version is negotiated where it always was (phase.h, version.c). */
-static const mg_phase_handler_t head_phase[] = { mg_ex_check_host,
-	mg_ex_check_origin, mg_ex_negotiate_version, mg_ex_check_hops, NULL };
+/* The trace first: a request refused here is logged with its ids too. */
+static const mg_phase_handler_t head_phase[] = { mg_ex_trace_begin,
+	mg_ex_check_host, mg_ex_check_origin, mg_ex_negotiate_version,
+	mg_ex_check_hops, NULL };
 
 /* Who the client is: a certificate, a bearer token or an API key, in
  * the route's auth_order (access.c). */
@@ -36,9 +39,12 @@ static const struct {
 
 static void log_access(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
+static void log_board(
+    mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
 /* Metrics go here. */
-static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log, NULL };
+static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log,
+	log_board, NULL };
 
 int
 mg_mcp_headers(
@@ -103,6 +109,17 @@ log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	mg_log_ctx_t c = { .req = req, .ex = ex, .elapsed = -1 };
 
 	mg_accesslog_write(ex ? &ex->loc->http : &ctx->conf->http, &c);
+}
+
+/* The status page's last minute (board.h): an error is an answer with
+ * HTTP status >= 500, or one carrying a JSON-RPC error of mcpgw's. */
+static void
+log_board(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
+{
+	(void)ctx;
+	mg_board_request(mg_http_req_status(req) >= 500 ||
+	    (ex != NULL && ex->rpc_error != 0));
+	mg_board_conns(mg_http_conn_count());
 }
 
 void

@@ -321,8 +321,14 @@ mg_proxy_open(
 			{ req->init, req->init_len }, { req->body, req->body_len },
 			{ req->lei, req->lei_len },
 			{ req->headers, req->headers_len },
-			{ req->token, req->token_len }, req->token_exp } };
+			{ req->token, req->token_len }, req->token_exp,
+			{ NULL, 0 } } };
 	mg_msg_out_t out;
+	char         lines[MG_TRACE_LINES_MAX];
+
+	if (req->trace != NULL)
+		m.req.pre = (mg_msg_text_t){ lines,
+			mg_trace_lines(req->trace, lines, sizeof(lines)) };
 
 	/* the parts go into the link's output as they are: one copy */
 	if (mg_msg_pack(&m, &out) != MG_OK)

@@ -12,6 +12,7 @@
 
 #include "ipc.h"
 #include "link.h"
+#include "trace.h"
 
 typedef struct mg_proxy mg_proxy_t;
 typedef struct mg_relay mg_relay_t;
@@ -36,6 +37,9 @@ typedef struct {
 	const char *token; /* the client's (msg.h), or NULL */
 	size_t      token_len;
 	int64_t     token_exp;
+	/* the client's request's trace: its traceparent (our span) and
+	 * tracestate go upstream as header lines; NULL: none */
+	const mg_trace_t *trace;
 } mg_relay_req_t;
 
 struct event_base;

@@ -359,6 +359,7 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 	q.method = mg_http_req_method(ex->req);
 	q.initialize = ex->relay_init;
 	q.hops = ex->hops + 1;
+	q.trace = &ex->trace;
 	q.upstream = ex->upstream->index;
 	q.session = ex->session;
 	q.body = body;
@@ -458,6 +459,7 @@ mg_ex_tell_subscriptions(mg_mcp_ex_t *ex, int method)
 
 	q.method = method;
 	q.hops = ex->hops + 1;
+	q.trace = &ex->trace;
 	q.upstream = ex->upstream->index;
 	q.session = ex->session;
 	q.subscribe = 1;

@@ -267,6 +267,7 @@ mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		json_object_object_add(d.root, "id", json_object_get(m->id));
 		json_object_object_add(d.root, "method",
 		    json_object_new_string("server/discover"));
+		mg_ex_trace_meta_set(ex, d.root);
 		body = mg_bridge_request_to_2026(&d, ex->init_params, &len);
 		json_object_put(d.root);
 		ex_relay_reverse(ex, "server/discover", NULL, body, len);
@@ -318,6 +319,7 @@ mg_ex_post_reverse(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		memcpy(params, init, init_len);
 		params[init_len] = '\0';
 	}
+	mg_ex_trace_meta_set(ex, m->root); /* the new era carries it there */
 	body = mg_bridge_request_to_2026(m, params, &len);
 	free(params);
 	ex_relay_reverse(ex, m->method, m->params, body, len);

@@ -8,7 +8,8 @@
  * status, outcome, tool index), and its labels are built only the first
  * time.  Tool names are bounded per route in this process: the first
  * metrics_max_tools names that an upstream answered with a result (or a
- * tool error) keep their name, every other call is tool="other".
+ * tool error) keep their name, for those outcomes and any later one;
+ * every other call is tool="other".
  */
 #include "config.h"
 
@@ -212,10 +213,11 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
 		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
 					 : MG_OUTCOME_RESULT;
 	/* only a call the upstream answered (a result or a tool error)
-	 * shows its name: an error, a timeout, a cancel is "other" */
-	idx = out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR
-	    ? tool_index(ex->loc, ex->tool, 1, ex->ctx->conf->metrics_max_tools)
-	    : -1;
+	 * makes a name known; an error, a timeout, a cancel shows the name
+	 * when it is known already, else "other" */
+	idx = tool_index(ex->loc, ex->tool,
+	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
+	    ex->ctx->conf->metrics_max_tools);
 	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
 	v[0] = ex->loc->path;
 	v[1] = upstream_of(ex);

@@ -90,9 +90,12 @@ re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} 127\.0\.0\.
 [ "$(awk '{print NF}' <<< "$line")" = 14 ] || fail "not 14 fields: $line"
 sid=$(awk '{print $5}' <<< "$line")
 ok "mcpgw, the default: $line"
-jcheck "$L/json.log" "L.length === $(lines "$L/default.log") && L.some(m => m.mcp_method === 'tools/call' && m.mcp_tool === 'echo' && m.status === 200 && m.location === '/mcp/demo' && m.server === 'log.test' && m.mcp_session === '$sid' && m.method === 'POST' && m.uri === '/mcp/demo' && m.mcp_protocol_version === '2025-06-18' && typeof m.request_time === 'number' && m.request_length > 100 && m.body_bytes_sent > 0 && m.upstream === '' && /^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d$/.test(m.time))" ||
+URL="http://127.0.0.1:$MG_PORT/mcp/demo?k=v&w" spost "$(echo_body 21 query)"
+[ "$ST" = 200 ] || fail "a call with a query: $(what)"
+jcheck "$L/json.log" "L.length === $(lines "$L/default.log") && L.some(m => m.mcp_method === 'tools/call' && m.mcp_tool === 'echo' && m.status === 200 && m.location === '/mcp/demo' && m.server === 'log.test' && m.mcp_session === '$sid' && m.method === 'POST' && m.uri === '/mcp/demo' && m.mcp_protocol_version === '2025-06-18' && typeof m.request_time === 'number' && m.request_length > 100 && m.body_bytes_sent > 0 && m.upstream === '' && /^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d$/.test(m.time)) \
+	&& L.some(m => m.uri === '/mcp/demo?k=v&w' && m.location === '/mcp/demo')" ||
 	fail "the json log: $(cat "$L/json.log")"
-ok "json: one object a line, every request of the default log, its fields typed"
+ok "json: one object a line, every request of the default log, its fields typed; uri with the query"
 
 # --- hostile bytes ------------------------------------------------------------
 evil=$'q"b\\s\tx\xff\xc3\xa9'

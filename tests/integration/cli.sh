@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command line as an operator uses it: -t, -V, -h, bad options, -s
-# without a master, the shipped configuration, and starting in the
+# without a master, the shipped configuration (checked, and run from a
+# source tree with -s reload and quit), and starting in the
 # background (without -F).
 . "$(dirname "$0")/lib.sh"
 mg_setup
@@ -102,5 +103,47 @@ for i in 1 2 3 4 5 6; do
 	fi
 done
 ok "-s stop, six times with two workers: nothing logged at [warn] or above"
+
+# The shipped configuration run from a source tree, as the README does
+# (./src/mcpgw -F -c conf/mcpgw.conf): its pid file lies beside it ("pid
+# mcpgw.pid;"), so "-s reload" and "-s quit" with the same -c find the
+# master, as root and as a user who owns nothing but the tree.  The copy
+# differs from conf/mcpgw.conf only by a free port instead of 8080.
+tree_run() { # USER: start, reload, quit a copy of the tree's configuration
+	local user=$1 dir="$MG_TMP/tree-$1" port pid run=()
+	port=$(free_port)
+	mkdir -p "$dir/conf"
+	sed "s/127\.0\.0\.1:8080/127.0.0.1:$port/g" "$MG_SRCDIR/conf/mcpgw.conf" > "$dir/conf/mcpgw.conf"
+	cmp -s <(sed "s/127\.0\.0\.1:$port/127.0.0.1:8080/g" "$dir/conf/mcpgw.conf") "$MG_SRCDIR/conf/mcpgw.conf" ||
+		fail "the copy of conf/mcpgw.conf differs beyond the port"
+	mkdir "$dir/src"
+	cp "$MCPGW" "$dir/src/mcpgw"
+	: > "$dir/out.log"
+	if [ "$user" != "$(id -un)" ]; then
+		chown -R "$user" "$dir"
+		run=(runuser -u "$user" --)
+	fi
+	(cd "$dir" && exec "${run[@]}" ./src/mcpgw -F -c conf/mcpgw.conf) >> "$dir/out.log" 2>&1 &
+	mg_wait 10 "grep -q 'generation 1 ready' '$dir/out.log'" || fail "as $user: not ready: $(cat "$dir/out.log")"
+	pid=$(cat "$dir/conf/mcpgw.pid") || fail "as $user: no conf/mcpgw.pid"
+	MG_MASTER=$pid
+	[ "$(mg_title "$pid")" = "mcpgw: master process ./src/mcpgw -F -c conf/mcpgw.conf" ] ||
+		fail "as $user: conf/mcpgw.pid names $pid: $(mg_title "$pid")"
+	(cd "$dir" && "${run[@]}" ./src/mcpgw -s reload -c conf/mcpgw.conf) || fail "as $user: -s reload failed"
+	mg_wait 10 "grep -q 'generation 2 ready' '$dir/out.log'" || fail "as $user: no generation 2 after -s reload"
+	(cd "$dir/conf" && "${run[@]}" ../src/mcpgw -s quit -c mcpgw.conf) || fail "as $user: -s quit from conf/ failed"
+	mg_wait 10 "! mg_alive $pid" || fail "as $user: -s quit did not stop the master"
+	MG_MASTER=
+	[ ! -e "$dir/conf/mcpgw.pid" ] || fail "as $user: conf/mcpgw.pid left behind"
+	! grep -q '\[warn\]' "$dir/out.log" || fail "as $user: warnings: $(grep '\[warn\]' "$dir/out.log")"
+}
+tree_run "$(id -un)"
+if [ "$(id -u)" = 0 ]; then
+	chmod 711 "$MG_TMP" # nobody reaches its copy, nothing else
+	tree_run nobody
+	ok "the tree's conf/mcpgw.conf: pid file conf/mcpgw.pid, -s reload and -s quit find the master (as root and as nobody)"
+else
+	ok "the tree's conf/mcpgw.conf: pid file conf/mcpgw.pid, -s reload and -s quit find the master (as $(id -un))"
+fi
 
 mg_done
