@@ -43,6 +43,9 @@
 #                  and that set-up no longer cancels out: figures moved by
 #                  20 000 per call from run to run)
 #   MCPGW          the mcpgw binary (default build/dev/src/mcpgw)
+#   BENCH_MAIN     lines added to the main context, %T standing for the
+#                  temporary directory (e.g. 'access_log %T/access.log;':
+#                  what the access log costs a call)
 #   MGTEST         tests/mgtest helper, for free ports (optional)
 #   BENCH_KEEP=1   keep the temporary directory (callgrind files, logs)
 #
@@ -137,6 +140,7 @@ cat > "$T/mcpgw.conf" << CONF
 worker_processes $WORKERS;
 pid $T/mcpgw.pid;
 error_log $T/mcpgw.log info;
+${BENCH_MAIN//%T/$T}
 
 connector {
 }

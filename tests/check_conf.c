@@ -638,8 +638,9 @@ START_TEST(test_http_inheritance)
 	    s2->locations->http.client_max_body_size, 2 * 1024 * 1024);
 	ck_assert_int_eq(a->http.sse_keepalive, 5000);
 	ck_assert_int_eq(b->http.sse_keepalive, 1000);
-	ck_assert_str_eq(a->http.access_log, "off");
-	ck_assert_str_eq(b->http.access_log, "/tmp/x.log");
+	ck_assert_ptr_null(a->http.access_log); /* off */
+	ck_assert_str_eq(b->http.access_log->path, "/tmp/x.log");
+	ck_assert_str_eq(b->http.access_log->format->name, "mcpgw");
 	ck_assert_uint_eq(a->http.nallow_origins, 1);
 	ck_assert_str_eq(a->http.allow_origins[0], "https://a.example");
 	ck_assert_ptr_null(s2->locations->http.allow_origins);

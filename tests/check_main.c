@@ -39,6 +39,7 @@ main(void)
 		promfmt_suite,
 		trace_suite,
 		board_suite,
+		logfmt_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -46,7 +46,7 @@ sample(unsigned type)
 	case MG_MSG_RESP_HEAD:
 	case MG_MSG_PEER_HEAD:
 		m.head = (mg_msg_head_t){ 200, MG_RESP_SSE, TEXT("abc"),
-			TEXT("2025-03-26") };
+			TEXT("2025-03-26"), 1234567, TEXT("127.0.0.1:9000") };
 		break;
 	case MG_MSG_RESP_DATA: m.data.msg = TEXT("{\"result\":{}}"); break;
 	case MG_MSG_RESP_EVENT:
@@ -237,7 +237,8 @@ END_TEST
 START_TEST(refuses_bad_fields)
 {
 	mg_msg_t back;
-	uint8_t  head[] = { 200, 0, 0, 0, 3 /* kind */, 0, 0, 0, 0 };
+	uint8_t  head[] = { 200, 0, 0, 0, 3 /* kind */, 0, 0, 0, 0, 0, 0, 0, 0,
+		 0, 0, 0, 0, 0 /* addr */, 'x' };
 	uint8_t  event[] = { 0, 0, 0, 0, 2 /* has_id */, 0, 0, 0, 0, 0, 0 };
 	uint8_t  noid[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 'x' };
 	int32_t  minus = -2;
@@ -246,8 +247,22 @@ START_TEST(refuses_bad_fields)
 	    mg_msg_unpack(MG_MSG_RESP_HEAD, head, sizeof(head), &back),
 	    MG_ERROR);
 	head[4] = MG_RESP_SSE;
+	/* a byte past the parts: refused; counted as the address: taken */
+	ck_assert_int_eq(
+	    mg_msg_unpack(MG_MSG_RESP_HEAD, head, sizeof(head), &back),
+	    MG_ERROR);
+	head[17] = 1;
 	ck_assert_int_eq(
 	    mg_msg_unpack(MG_MSG_RESP_HEAD, head, sizeof(head), &back), MG_OK);
+	ck_assert_uint_eq(back.head.addr.len, 1);
+	ck_assert_int_eq(back.head.addr.p[0], 'x');
+	head[17] = 2; /* more than is there */
+	ck_assert_int_eq(
+	    mg_msg_unpack(MG_MSG_RESP_HEAD, head, sizeof(head), &back),
+	    MG_ERROR);
+	head[17] = 1;
+	ck_assert_int_eq(mg_msg_unpack(MG_MSG_RESP_HEAD, head, 17, &back),
+	    MG_ERROR); /* cut before its address length */
 	ck_assert_int_eq(
 	    mg_msg_unpack(MG_MSG_RESP_EVENT, event, sizeof(event), &back),
 	    MG_ERROR);
@@ -312,6 +327,11 @@ START_TEST(pack_refuses_over_limits)
 	m = sample(MG_MSG_RESP_HEAD);
 	m.head.version = (mg_msg_text_t){ big, MG_MSG_VERSION_MAX + 1 };
 	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	m = sample(MG_MSG_RESP_HEAD);
+	m.head.addr = (mg_msg_text_t){ big, MG_MSG_ADDR_MAX + 1 };
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
+	m.head.addr.len = MG_MSG_ADDR_MAX;
+	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_OK);
 	m = (mg_msg_t){ .type = 0x0999 };
 	ck_assert_int_eq(mg_msg_pack(&m, &out), MG_ERROR);
 }

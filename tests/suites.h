@@ -31,5 +31,6 @@ Suite *metrics_suite(void);
 Suite *promfmt_suite(void);
 Suite *trace_suite(void);
 Suite *board_suite(void);
+Suite *logfmt_suite(void);
 
 #endif

@@ -48,6 +48,8 @@ static const conf_bounds_t sse_resume_timeout_bounds = { 1000, 86400000,
 	60000 };
 /* how long a federated location's fan-out waits for its members */
 static const conf_bounds_t member_timeout_bounds = { 100, 3600000, 10000 };
+/* an access log line; longer ones are cut (set_log.c) */
+static const conf_bounds_t log_line_max_bounds = { 1024, 1024 * 1024, 8192 };
 static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
@@ -155,7 +157,17 @@ const conf_command_t mg_commands[] = {
 	    "sse_buffer", mg_conf_set_size, sse_buffer, &sse_buffer_bounds),
 	HTTP_ALL("sse_resume_timeout", mg_conf_set_time, sse_resume_timeout,
 	    &sse_resume_timeout_bounds),
-	HTTP_ALL("access_log", mg_conf_set_str, access_log, "off"),
+	/* set_log.c: several lines at one level write several files */
+	{ "access_log", MG_CTX_MAIN, 1, 4, mg_conf_set_access_log,
+	    offsetof(mg_conf_t, http.access_log), 0, NULL },
+	{ "access_log", MG_CTX_SERVER, 1, 4, mg_conf_set_access_log,
+	    offsetof(mg_server_t, http.access_log), 0, NULL },
+	{ "access_log", MG_CTX_LOCATION, 1, 4, mg_conf_set_access_log,
+	    offsetof(mg_location_t, http.access_log), 0, NULL },
+	{ "log_format", MG_CTX_MAIN, 2, CONF_NARGS_MAX, mg_conf_log_format, 0,
+	    0, NULL },
+	{ "log_line_max", MG_CTX_MAIN, 1, 1, mg_conf_set_size,
+	    offsetof(mg_conf_t, log_line_max), 0, &log_line_max_bounds },
 	HTTP_ALL("max_hops", mg_conf_set_num, max_hops, &max_hops_bounds),
 	{ "allow_origins", MG_CTX_MAIN, 1, CONF_NARGS_MAX, mg_conf_set_origins,
 	    offsetof(mg_conf_t, http), 0, NULL },

@@ -48,6 +48,52 @@ typedef struct {
 } mg_conf_file_t;
 
 /*
+ * log_format NAME [escape=default|json|none] STRING...: compiled once when
+ * the configuration is read (set_log.c) into literal and variable parts.
+ * This layer knows variables only by name; the master resolves each name
+ * to its row of the worker's variable table (logvar.c) after parsing and
+ * refuses an unknown one with file and line.
+ */
+#define MG_LOG_ESC_DEFAULT 0 /* " \ and bytes outside ASCII 0x20-0x7e: \xHH */
+#define MG_LOG_ESC_JSON 1    /* a JSON string's escapes (RFC 8259) */
+#define MG_LOG_ESC_NONE 2
+#define MG_LOG_FORMAT_MAX_VARS 1000 /* variables in one log_format */
+
+typedef struct {
+	const char *text; /* a literal; or NULL */
+	size_t      len;  /* of text */
+	char       *name; /* a variable's name, without '$'; NULL: literal */
+	const char *arg;  /* $http_NAME: "name" as a header ("x-api-key") */
+	int         var;  /* the variable's row (logvar.c), once resolved */
+	int         raw;  /* its value is safe as it is but in json */
+	size_t      tail; /* bytes kept for the parts after this one */
+} mg_log_part_t;
+
+typedef struct mg_log_format {
+	struct mg_log_format *next;
+	char                 *name;
+	int                   escape; /* MG_LOG_ESC_* */
+	mg_log_part_t        *parts;
+	size_t                nparts;
+	size_t                literal; /* bytes of its literals, in all */
+	int                   builtin; /* predefined: mcpgw, json */
+	mg_conf_pos_t         pos;
+} mg_log_format_t;
+
+/* access_log PATH [FORMAT] [buffer=SIZE] [flush=TIME], or off: a level's
+ * own list, in file order (a level without one takes the outer list). */
+typedef struct mg_access_log {
+	struct mg_access_log  *next;
+	char                  *path;    /* NULL: "access_log off" */
+	char                  *fmtname; /* as written; NULL: mcpgw */
+	const mg_log_format_t *format;  /* resolved in validation */
+	int64_t                buffer;  /* bytes kept before a write; 0: none */
+	int64_t                flush;   /* ms a kept line waits at most */
+	int                    index;   /* the file's, set by the master */
+	mg_conf_pos_t          pos;
+} mg_access_log_t;
+
+/*
  * HTTP settings that a server inherits from the main context and a
  * location from its server, as nginx's do: unset fields take the outer
  * value after parsing.
@@ -61,11 +107,12 @@ typedef struct {
 	int64_t keepalive_timeout;      /* ms (main, server) */
 	int64_t sse_keepalive; /* ms between comments on idle streams */
 	int64_t sse_buffer;    /* bytes of a stream's events kept to replay */
-	int64_t sse_resume_timeout; /* ms a dropped stream waits for its
-				     * client to come back */
-	int    max_hops;            /* gateways a request may have crossed */
-	char  *access_log;          /* a path, or "off" */
-	char **allow_origins;       /* NULL: the server's names, localhost */
+	int64_t sse_resume_timeout;  /* ms a dropped stream waits for its
+				      * client to come back */
+	int              max_hops;   /* gateways a request may have crossed */
+	mg_access_log_t *access_log; /* NULL: none written here (after
+				      * defaults: off) */
+	char **allow_origins;        /* NULL: the server's names, localhost */
 	size_t nallow_origins;
 } mg_http_conf_t;
 
@@ -399,6 +446,8 @@ typedef struct mg_conf {
 	int                 connections_per_address; /* per worker; 0: off */
 	int                 auth_token_cache; /* verified tokens per worker */
 	mg_http_conf_t      http;
+	mg_log_format_t    *log_formats;  /* log_format, then mcpgw, json */
+	int64_t             log_line_max; /* bytes: longer lines are cut */
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */
 	mg_upstream_t      *upstreams; /* in file order */

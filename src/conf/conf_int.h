@@ -187,6 +187,11 @@ CONF_SETTER(mg_conf_set_fed_sep);
 int mg_conf_validate_members(
     conf_parse_t *cp, const mg_server_t *srv, mg_location_t *loc);
 int mg_conf_members_defaults(mg_conf_t *conf, mg_location_t *loc);
+/* set_log.c: log_format, access_log; the predefined formats and what
+ * access_log names (validate.c) */
+CONF_SETTER(mg_conf_log_format);
+CONF_SETTER(mg_conf_set_access_log);
+int mg_conf_validate_logs(conf_parse_t *cp);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 #undef CONF_SETTER

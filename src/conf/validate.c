@@ -236,6 +236,8 @@ mg_conf_validate(conf_parse_t *cp)
 				return MG_ERROR;
 	}
 	conf_number_auth(cp->conf);
+	if (mg_conf_validate_logs(cp) != MG_OK)
+		return MG_ERROR;
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
 		if (u->server.url == NULL && u->command == NULL)
 			return mg_conf_error_at(cp, &u->pos,

@@ -30,6 +30,7 @@ typedef struct relay {
 	uint64_t               id;   /* its request id */
 	int                    upstream;
 	mg_upx_t              *x;
+	int64_t                start_us;    /* the REQ came (monotonic) */
 	int64_t                mx_start_us; /* cmetrics.c */
 	int                    status; /* the upstream's, once its head came */
 } relay_t;

@@ -27,6 +27,7 @@
 #include "ipc.h"
 #include "jsonseq.h"
 #include "log.h"
+#include "peername.h"
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"
@@ -44,6 +45,7 @@ struct mg_upconn {
 	mg_wflush_t        *wf; /* plain and connected: direct writes */
 	http_parser         parser;
 	upx_t              *x;        /* NULL while idle */
+	char                peer[56]; /* "127.0.0.1:9000" once connected */
 	mg_upconn_t        *next;     /* in the idle list */
 	int                 reused;   /* came from the pool */
 	int                 complete; /* the answer is all in */
@@ -138,6 +140,7 @@ up_on_headers_complete(http_parser *p)
 	if (x == NULL)
 		return 0;
 	x->status = p->status_code;
+	memcpy(x->peer, c->peer, sizeof(x->peer));
 	if (mg_uplegacy_wanted(x, x->status)) {
 		x->hand_over = 1; /* once its answer is read: conn_finish */
 		return 0;
@@ -188,6 +191,7 @@ up_on_headers_complete(http_parser *p)
 		return 0;
 	if (x->step == STEP_REQUEST && !x->initialize) {
 		x->head_sent = 1;
+		mg_upx_note_peer(x);
 		x->ops.head(x->ops.arg, x->status, x->kind, "",
 		    x->bridged ? x->version : "");
 	}
@@ -272,6 +276,7 @@ conn_finish(mg_upconn_t *c)
 		    len);
 	if (!x->head_sent) { /* an initialize answered without a result */
 		x->head_sent = 1;
+		mg_upx_note_peer(x);
 		x->ops.head(x->ops.arg, x->status, x->kind, x->resp_sid, "");
 		if (x->json != NULL && evbuffer_get_length(x->json) > 0)
 			x->ops.data(x->ops.arg,
@@ -303,6 +308,12 @@ conn_free(mg_upconn_t *c)
 		bufferevent_free(c->bev);
 	}
 	free(c);
+}
+
+void
+mg_upx_note_peer(const upx_t *x)
+{
+	mg_relay_note_peer(x->peer);
 }
 
 /* The connection failed or closed: one path for all. */
@@ -399,6 +410,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		mg_tcp_nodelay(bufferevent_getfd(bev));
+		/* where it went, once (the access log's upstream_addr) */
+		mg_peer_text(bufferevent_getfd(bev), c->peer, sizeof(c->peer));
 		/* from now on requests go out without waiting for EV_WRITE */
 		if (!c->pool->up->server.tls && c->wf == NULL) {
 			mg_wflush_ops_t o = { NULL, conn_write_failed, c };

@@ -140,7 +140,7 @@ mg_connector_park(mg_connector_t *c, mg_link_t *link, const mg_ipc_hdr_t *hdr,
     const mg_msg_park_t *m)
 {
 	static const mg_up_ops_t ops = { mg_answer_ignore_head, park_data,
-		park_event, park_end, NULL };
+		park_event, park_end, NULL, NULL };
 	mg_up_ops_t              o = ops;
 	int                      slot = mg_link_slot(link);
 	relay_t                 *r;

@@ -29,6 +29,7 @@
 #include "served.h"
 #include "sesstab.h"
 #include "connpriv.h"
+#include "transport.h"
 #include "upstream.h"
 
 /* ---- relaying requests to upstreams ---------------------------------- */
@@ -49,6 +50,27 @@ mg_relay_remove(relay_t *r)
 	free(r);
 }
 
+static char relay_peer[MG_MSG_ADDR_MAX + 1];
+
+void
+mg_relay_note_peer(const char *addr)
+{
+	size_t n = addr != NULL ? strnlen(addr, sizeof(relay_peer) - 1) : 0;
+
+	if (n > 0)
+		memcpy(relay_peer, addr, n);
+	relay_peer[n] = '\0';
+}
+
+static int64_t
+relay_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void
 mg_relay_head(
     void *arg, int status, int kind, const char *sid, const char *version)
@@ -56,7 +78,9 @@ mg_relay_head(
 	relay_t *r = arg;
 	mg_msg_t m = { .type = MG_MSG_RESP_HEAD,
 		.head = { status, (uint8_t)kind, { sid, strlen(sid) },
-		    { version, strlen(version) } } };
+		    { version, strlen(version) },
+		    r->start_us ? relay_now_us() - r->start_us : -1,
+		    { relay_peer, strlen(relay_peer) } } };
 
 	r->status = status;
 	/* what does not fit the frame goes as nothing */
@@ -64,6 +88,7 @@ mg_relay_head(
 	    m.head.version.len > MG_MSG_VERSION_MAX)
 		m.head.sid.len = m.head.version.len = 0;
 	mg_link_send_msg(r->c->links[r->slot], r->id, &m);
+	relay_peer[0] = '\0'; /* the next head's is noted anew */
 }
 
 void
@@ -129,7 +154,7 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	relay_t             *r;
 	parked_t            *p;
 	mg_up_ops_t ops = { mg_relay_head, mg_relay_data, mg_relay_event,
-		mg_relay_end, NULL };
+		mg_relay_end, NULL, NULL };
 	mg_up_req_t req;
 
 	if ((up = mg_connector_upstream(c, q->upstream)) == NULL)
@@ -152,6 +177,7 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	r->slot = mg_link_slot(link);
 	r->id = hdr->id;
 	r->upstream = up->index;
+	r->start_us = relay_now_us();
 	ops.arg = r;
 	r->next = c->relays;
 	c->relays = r;

@@ -200,7 +200,7 @@ static void
 rsub_open(rsub_t *s)
 {
 	static const mg_up_ops_t ops = { rsub_head, rsub_data, rsub_event,
-		rsub_end, NULL };
+		rsub_end, NULL, NULL };
 	mg_up_ops_t              o = ops;
 	struct json_object      *body = json_object_new_object(), *p, *n, *m,
 			   *uris = json_object_new_array(), *info;

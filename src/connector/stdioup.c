@@ -139,6 +139,12 @@ mg_stdx_head(
 	if (x->bridged && x->p != NULL)
 		version = x->p->bversion;
 	x->sse = kind == MG_RESP_SSE;
+	if (x->p != NULL && x->p->pid > 0) {
+		char peer[32];
+
+		snprintf(peer, sizeof(peer), "stdio:%ld", (long)x->p->pid);
+		mg_relay_note_peer(peer);
+	}
 	x->ops.head(x->ops.arg, status, kind, sid, version);
 }
 

@@ -76,6 +76,11 @@ extern const mg_transport_t mg_transport_http;
 extern const mg_transport_t mg_transport_stdio;
 extern const mg_transport_t mg_transport_sse;
 
+/* The address of the upstream whose head a transport gives next
+ * ("127.0.0.1:9000", "stdio:PID"), for the access log: noted just before
+ * the transport calls its head op, taken by the relay (relay.c). */
+void mg_relay_note_peer(const char *addr);
+
 /* The row that serves UP; NULL if none does. */
 const mg_transport_t *mg_transport_for(const mg_upstream_t *up);
 

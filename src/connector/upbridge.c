@@ -198,7 +198,7 @@ mg_upbridge_send(mg_pool_t *p, httpups_t *ups, const char *sid,
     const char *version, int hops, struct json_object *m, const char *what)
 {
 	mg_up_ops_t ops = { mg_answer_ignore_head, mg_answer_ignore_data,
-		mg_answer_ignore_event, bridge_post_end, p };
+		mg_answer_ignore_event, bridge_post_end, p, NULL };
 	size_t      len;
 	const char *text = json_object_to_json_string_length(
 	    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);

@@ -92,8 +92,8 @@ shell_end(void *arg, int code, const char *message)
 static mg_up_ops_t
 shell_ops(upx_t *x)
 {
-	return (
-	    mg_up_ops_t){ shell_head, shell_data, shell_event, shell_end, x };
+	return (mg_up_ops_t){ shell_head, shell_data, shell_event, shell_end, x,
+		NULL };
 }
 
 /* Hand X over (its answer read, its connection released). */

@@ -140,7 +140,7 @@ static void
 get_open(mg_pool_t *p, httpups_t *ups)
 {
 	static const mg_up_ops_t ops = { get_head, mg_answer_ignore_data,
-		get_event, get_end, NULL };
+		get_event, get_end, NULL, NULL };
 	mg_up_ops_t              o = ops;
 	mg_up_req_t              req = { .method = MG_HTTP_GET,
 			     .hops = 1,

@@ -129,7 +129,7 @@ static void
 page_ask(uptools_t *t)
 {
 	mg_up_ops_t ops = { mg_answer_ignore_head, page_data, page_event,
-		page_end, t };
+		page_end, t, NULL };
 	struct json_object *m = json_object_new_object(), *params;
 	char                id[48];
 	size_t              len;

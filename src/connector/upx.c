@@ -195,6 +195,7 @@ mg_upx_message(upx_t *x, const char *msg, size_t len)
 	    json_object_is_type(v, json_type_string))
 		version = json_object_get_string(v);
 	x->head_sent = 1;
+	mg_upx_note_peer(x);
 	x->ops.head(x->ops.arg, x->status, MG_RESP_JSON, x->resp_sid, version);
 	x->ops.data(x->ops.arg, msg, len);
 	json_object_put(root);
@@ -360,6 +361,7 @@ mg_upx_forgot_body(upx_t *x)
 		x->reinit = 1;
 	} else if (!x->initialize) {
 		x->head_sent = 1;
+		mg_upx_note_peer(x);
 		x->ops.head(x->ops.arg, x->status, x->kind, "",
 		    x->bridged ? x->version : "");
 	}

@@ -102,6 +102,7 @@ struct upx {
 	mg_pool_t   *pool;
 	mg_upconn_t *c;
 	mg_up_ops_t  ops;
+	char         peer[56]; /* its connection's address, at its head */
 	int          method, initialize, hops;
 	char         version[32];
 	/* the request, in one block (data); a body rewritten for the bridge
@@ -241,6 +242,9 @@ int  mg_upcred_pool_new(mg_pool_t *p, httpups_t *ups, struct ssl_ctx_st *tls);
 void mg_upcred_pool_free(mg_pool_t *p);
 int  mg_upcred_ready(upx_t *x);
 void mg_upcred_head(upx_t *x, mg_head_t *h);
+/* httpup.c: X's connection's address, for the head that follows
+ * (mg_relay_note_peer) */
+void mg_upx_note_peer(const upx_t *x);
 int  mg_upcred_sent(const upx_t *x);
 int  mg_upcred_refused(upx_t *x);
 void mg_upcred_forget(upx_t *x);

@@ -137,7 +137,7 @@ static void
 close_next(mg_connector_t *c)
 {
 	static const mg_up_ops_t ops = { mg_answer_ignore_head,
-		mg_answer_ignore_data, mg_answer_ignore_event, close_end,
+		mg_answer_ignore_data, mg_answer_ignore_event, close_end, NULL,
 		NULL };
 	mg_up_ops_t              o = ops;
 	const mg_upstream_t     *up;

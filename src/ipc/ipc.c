@@ -100,7 +100,7 @@ mg_answer_ignore_end(void *arg, int code, const char *message)
 
 const mg_answer_ops_t mg_answer_ignore = { mg_answer_ignore_head,
 	mg_answer_ignore_data, mg_answer_ignore_event, mg_answer_ignore_end,
-	NULL };
+	NULL, NULL };
 
 const char *
 mg_ipc_type_name(unsigned type)

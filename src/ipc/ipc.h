@@ -119,6 +119,10 @@ typedef struct {
 	/* the last call: code 0, or a JSON-RPC error code and why */
 	void (*end)(void *arg, int code, const char *message);
 	void *arg;
+	/* before head, for the access log: the upstream's own status, where
+	 * the connector reached it ("" when not known) and in how many
+	 * microseconds (-1: not measured); NULL: not wanted */
+	void (*upstream)(void *arg, int status, const char *addr, int64_t us);
 } mg_answer_ops_t;
 
 /* Calls that take an answer and do nothing with it, for a caller that

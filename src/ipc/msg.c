@@ -226,21 +226,26 @@ unpack_req(reader_t *r, mg_msg_t *m)
 }
 
 /* RESP_HEAD, PEER_HEAD: i32 status, u8 kind, u16 sid, u16 version (the
- * lengths); then the session id and the version. */
+ * lengths), i64 us, u8 addr (its length); then the session id, the
+ * version and the address. */
 static int
 pack_head(mg_msg_out_t *o, const mg_msg_t *m)
 {
 	const mg_msg_head_t *h = &m->head;
 
 	if (h->sid.len >= MG_UP_SID_MAX ||
-	    h->version.len > MG_MSG_VERSION_MAX || h->kind > MG_RESP_SSE)
+	    h->version.len > MG_MSG_VERSION_MAX || h->kind > MG_RESP_SSE ||
+	    h->addr.len > MG_MSG_ADDR_MAX)
 		return MG_ERROR;
 	PUT(o, int32_t, h->status);
 	PUT(o, uint8_t, h->kind);
 	PUT(o, uint16_t, h->sid.len);
 	PUT(o, uint16_t, h->version.len);
+	PUT(o, int64_t, h->us);
+	PUT(o, uint8_t, h->addr.len);
 	add_part(o, h->sid.p, h->sid.len);
 	add_part(o, h->version.p, h->version.len);
+	add_part(o, h->addr.p, h->addr.len);
 	return MG_OK;
 }
 
@@ -248,14 +253,17 @@ static void
 unpack_head(reader_t *r, mg_msg_t *m)
 {
 	mg_msg_head_t *h = &m->head;
-	size_t         sid, ver;
+	size_t         sid, ver, addr;
 
 	h->status = get_i32(r);
 	h->kind = get_u8(r);
 	sid = get_u16(r);
 	ver = get_u16(r);
+	h->us = (int64_t)get_u64(r);
+	addr = get_u8(r);
 	h->sid = get_text(r, sid, MG_UP_SID_MAX - 1);
 	h->version = get_text(r, ver, MG_MSG_VERSION_MAX);
+	h->addr = get_text(r, addr, MG_MSG_ADDR_MAX);
 	if (h->kind > MG_RESP_SSE)
 		r->bad = 1;
 }

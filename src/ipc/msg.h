@@ -25,6 +25,7 @@
 
 /* Bytes of a text part at most (those without are up to the frame). */
 #define MG_MSG_VERSION_MAX 31         /* a protocol version */
+#define MG_MSG_ADDR_MAX 55            /* RESP_HEAD's upstream address */
 #define MG_MSG_LEI_MAX 255            /* a Last-Event-ID */
 #define MG_MSG_EVENT_ID_MAX 255       /* an SSE event's id */
 #define MG_MSG_END_MAX 512            /* RESP_END's message */
@@ -82,11 +83,16 @@ typedef struct {
 } mg_msg_req_t;
 
 /* RESP_HEAD and PEER_HEAD: the upstream's status, kind (MG_RESP_*) and,
- * for an initialize, its session id and protocol version. */
+ * for an initialize, its session id and protocol version; for the access
+ * log, the address the connector reached it at ("127.0.0.1:9000",
+ * "stdio:PID"; empty: not known) and the microseconds from the REQ to
+ * this head (-1: not measured). */
 typedef struct {
 	int32_t       status;
 	uint8_t       kind;
 	mg_msg_text_t sid, version;
+	int64_t       us;
+	mg_msg_text_t addr;
 } mg_msg_head_t;
 
 /* RESP_DATA: one JSON-RPC message of the answer. */

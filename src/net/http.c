@@ -309,6 +309,11 @@ on_headers_complete(http_parser *p)
 	if (p->http_major != 1) /* 0.9, or a 2.0 and up that is no HTTP/1 */
 		return early_error(c, 505, "HTTP version not supported");
 	r->path = url_path(r->head, &r->query);
+	/* the request line and headers as written ("M URL HTTP/1.1", "N:
+	 * V" lines, CRLFs): HEAD holds the url and each name and value,
+	 * NUL-ended (the body's bytes are added as they come) */
+	r->head_in = strlen(http_method_str(p->method)) + r->head_len + 13 +
+	    2 * (size_t)r->nheaders;
 	r->method = method_of(p->method);
 	mg_crash_doing(http_method_str(p->method), r->path, c->peer);
 	r->keepalive = http_should_keep_alive(p);

@@ -95,8 +95,11 @@ const struct sockaddr *mg_http_req_peer_addr(const mg_http_req_t *req);
 /* The TLS context the connection's handshake ended with, or NULL. */
 struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);
 /* The verified TLS client certificate's subject, or NULL. */
-const char        *mg_http_req_client_subject(const mg_http_req_t *req);
-void              *mg_http_req_listener(const mg_http_req_t *req);
+const char *mg_http_req_client_subject(const mg_http_req_t *req);
+void       *mg_http_req_listener(const mg_http_req_t *req);
+int         mg_http_req_peer_port(const mg_http_req_t *req);
+/* "TLSv1.3", or NULL on a plain connection. */
+const char        *mg_http_req_tls_protocol(const mg_http_req_t *req);
 int64_t            mg_http_req_start_us(const mg_http_req_t *req);
 void               mg_http_req_set_data(mg_http_req_t *req, void *data);
 void              *mg_http_req_data(const mg_http_req_t *req);
@@ -127,8 +130,8 @@ size_t mg_http_req_pending(const mg_http_req_t *req);
 /* What was answered: status and body bytes, after the answer began. */
 int    mg_http_req_status(const mg_http_req_t *req);
 size_t mg_http_req_bytes_out(const mg_http_req_t *req);
-/* What was received: the request line and headers as the parser kept
- * them, and the body bytes. */
+/* What was received: the request line and headers (as written in
+ * HTTP/1.1: one space after each colon) and the body bytes. */
 size_t mg_http_req_bytes_in(const mg_http_req_t *req);
 
 #endif

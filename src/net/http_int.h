@@ -57,6 +57,7 @@ struct mg_http_req {
 	int              status;
 	size_t           bytes_out;
 	size_t           body_in; /* body bytes received */
+	size_t           head_in; /* its request line and headers, as written */
 	int              keepalive;
 	int              answered;
 	int              streaming; /* counted on the status board */

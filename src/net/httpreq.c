@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +207,26 @@ mg_http_req_peer_addr(const mg_http_req_t *r)
 	return (const struct sockaddr *)&r->conn->peer_addr;
 }
 
+int
+mg_http_req_peer_port(const mg_http_req_t *r)
+{
+	const struct sockaddr_storage *a = &r->conn->peer_addr;
+
+	if (a->ss_family == AF_INET)
+		return ntohs(
+		    ((const struct sockaddr_in *)(const void *)a)->sin_port);
+	if (a->ss_family == AF_INET6)
+		return ntohs(
+		    ((const struct sockaddr_in6 *)(const void *)a)->sin6_port);
+	return 0;
+}
+
+const char *
+mg_http_req_tls_protocol(const mg_http_req_t *r)
+{
+	return r->conn->tls ? mg_tls_protocol(r->conn->bev) : NULL;
+}
+
 void *
 mg_http_req_listener(const mg_http_req_t *r)
 {
@@ -256,5 +278,5 @@ mg_http_req_bytes_out(const mg_http_req_t *r)
 size_t
 mg_http_req_bytes_in(const mg_http_req_t *r)
 {
-	return r->head_len + r->body_in;
+	return r->head_in + r->body_in;
 }

@@ -356,6 +356,14 @@ mg_tls_server_bev(
 	    base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
+const char *
+mg_tls_protocol(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	return ssl != NULL ? SSL_get_version(ssl) : NULL;
+}
+
 void
 mg_tls_peer_subject(struct bufferevent *bev, char *buf, size_t len)
 {

@@ -44,6 +44,8 @@ struct bufferevent *mg_tls_server_bev(
 struct ssl_ctx_st *mg_tls_bev_ctx(struct bufferevent *bev);
 /* The verified client certificate's subject, or "" if none. */
 void mg_tls_peer_subject(struct bufferevent *bev, char *buf, size_t len);
+/* The connection's protocol ("TLSv1.3"), or NULL. */
+const char *mg_tls_protocol(struct bufferevent *bev);
 
 /* Client side: a bufferevent that will speak TLS to HOST once connected
  * (SNI and host name verification unless the upstream says ssl_verify

@@ -142,9 +142,12 @@ struct mg_mcp_ex {
 	/* W3C trace context (extrace.c): the client's trace and our span */
 	mg_trace_t trace;
 	/* for the access log */
-	char rpc_method[48];
-	char tool[64];
-	int  rpc_error;
+	char    up_addr[56]; /* the connector's peer for the upstream */
+	int64_t up_us;       /* its time to the answer's head, us */
+	int     up_status;   /* its HTTP status; 0: no answer */
+	char    rpc_method[48];
+	char    tool[64];
+	int     rpc_error;
 	/* for the metrics (wmetrics.c) */
 	const char   *refusal;    /* why it was refused before content */
 	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */

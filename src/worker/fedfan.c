@@ -229,10 +229,10 @@ void
 mg_fed_leg(mg_fed_t *f, const mg_member_t *m, const char *method,
     const char *body, size_t len, unsigned flags)
 {
-	mg_mcp_ex_t     *ex = f->ex;
-	mg_fed_leg_t    *l = &f->leg[f->nlegs++];
-	mg_relay_ops_t   o = { leg_head, leg_data, leg_event, leg_end, l };
-	mg_relay_req_t   q = { 0 };
+	mg_mcp_ex_t   *ex = f->ex;
+	mg_fed_leg_t  *l = &f->leg[f->nlegs++];
+	mg_relay_ops_t o = { leg_head, leg_data, leg_event, leg_end, l, NULL };
+	mg_relay_req_t q = { 0 };
 	struct evbuffer *headers = NULL;
 	char             sid[MG_UP_SID_MAX];
 	char            *turned = NULL;

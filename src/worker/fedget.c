@@ -105,7 +105,7 @@ get_leg(mg_fed_t *f, const mg_member_t *m)
 {
 	mg_mcp_ex_t   *ex = f->ex;
 	mg_fed_leg_t  *l = &f->leg[f->nlegs++];
-	mg_relay_ops_t o = { get_head, get_data, get_event, get_end, l };
+	mg_relay_ops_t o = { get_head, get_data, get_event, get_end, l, NULL };
 	mg_relay_req_t q = { 0 };
 	char           sid[MG_UP_SID_MAX];
 

@@ -213,7 +213,7 @@ listen_leg(mg_fed_t *f, const mg_member_t *m, mg_rpc_msg_t *msg)
 	mg_mcp_ex_t   *ex = f->ex;
 	mg_fed_leg_t  *l = &f->leg[f->nlegs++];
 	mg_relay_ops_t o = { listen_head, listen_data, listen_event, listen_end,
-		l };
+		l, NULL };
 	mg_relay_req_t q = { 0 };
 	struct json_object *root = NULL, *p;
 	struct evbuffer    *h = evbuffer_new();

@@ -101,30 +101,14 @@ mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 	content(ex);
 }
 
+/* The variables find what they need in the request and its exchange
+ * (logvar.c): nothing is gathered for a line that nobody writes. */
 static void
 log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 {
-	mg_accesslog_entry_t e = { 0 };
-	char                 sid[17];
+	mg_log_ctx_t c = { .req = req, .ex = ex, .elapsed = -1 };
 
-	e.req = req;
-	if (ex == NULL) {
-		mg_accesslog_write(&ctx->conf->http, &e);
-		return;
-	}
-	e.server = ex->srv->nnames ? ex->srv->names[0] : NULL;
-	e.location = ex->loc->path;
-	if (ex->session) {
-		snprintf(sid, sizeof(sid), "%08llx",
-		    (unsigned long long)(ex->session >> 32));
-		e.session = sid;
-	}
-	e.rpc_method = ex->rpc_method[0] ? ex->rpc_method : NULL;
-	e.tool = ex->tool[0] ? ex->tool : NULL;
-	e.rpc_error = ex->rpc_error;
-	e.who_kind = ex->who_kind;
-	e.who = ex->who;
-	mg_accesslog_write(&ex->loc->http, &e);
+	mg_accesslog_write(ex ? &ex->loc->http : &ctx->conf->http, &c);
 }
 
 /* The status page's last minute (board.h): an error is an answer with

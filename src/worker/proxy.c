@@ -198,7 +198,11 @@ static void
 relay_head(mg_relay_t *r, const mg_msg_head_t *h)
 {
 	char sid[MG_UP_SID_MAX], ver[MG_MSG_VERSION_MAX + 1];
+	char addr[MG_MSG_ADDR_MAX + 1];
 
+	if (r->ops.upstream != NULL)
+		r->ops.upstream(r->ops.arg, h->status,
+		    mg_msg_cstr(h->addr, addr, sizeof(addr)), h->us);
 	r->ops.head(r->ops.arg, h->status, h->kind,
 	    mg_msg_cstr(h->sid, sid, sizeof(sid)),
 	    mg_msg_cstr(h->version, ver, sizeof(ver)));

@@ -333,9 +333,19 @@ relay_end(void *arg, int code, const char *message)
 		mg_http_reply(ex->req, ex->relay_status, NULL, NULL, 0);
 }
 
+static void
+relay_upstream(void *arg, int status, const char *addr, int64_t us)
+{
+	mg_mcp_ex_t *ex = arg;
+
+	ex->up_status = status;
+	mg_ex_copy_token(ex->up_addr, sizeof(ex->up_addr), addr);
+	ex->up_us = us;
+}
+
 /* What comes back of a relayed request (or a resumed stream's). */
 const mg_relay_ops_t mg_ex_relay_ops = { relay_head, relay_data, relay_event,
-	relay_end, NULL };
+	relay_end, NULL, relay_upstream };
 
 /* Relay this request, with the upstream session the token holds. */
 void

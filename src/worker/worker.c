@@ -411,6 +411,7 @@ worker_quit(void *arg)
 		return;
 	worker_unlisten(w);
 	w->quitting = 1;
+	mg_accesslog_flush();
 	/* a connector that goes now is not replaced for this generation */
 	mg_proxy_set_hold(w->proxy, w->base, 0);
 	on_tick(-1, 0, w);
@@ -520,6 +521,7 @@ worker_free(mg_worker_t *w)
 	mg_link_free(w->link);
 	mg_child_free(w->child);
 	worker_unlisten(w);
+	mg_accesslog_free(); /* the last lines kept are written */
 	for (size_t i = 0; i < w->nlistens; i++)
 		free(w->listens[i].servers);
 	free(w->listens);
@@ -548,6 +550,7 @@ worker_setup(mg_worker_t *w)
 	    ctx->conf->worker_connections, ctx->conf->connections_per_address);
 	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
 	    mg_authkeys_init(ctx->conf) != MG_OK ||
+	    mg_accesslog_init(w->base, ctx->conf) != MG_OK ||
 	    mg_proxy_set_hold(w->proxy, w->base, MG_RELAY_HOLD_MS) != MG_OK ||
 	    w->drain == NULL || w->conns == NULL ||
 	    event_add(w->drain, &tick) != 0) {

@@ -15,7 +15,8 @@
  *     channel's reads and mg_channel_next): every frame handed over is
  *     one mg_ipc_hdr_decode accepts and one its unpack takes, with every
  *     part inside the payload; the first one it refuses ends the link;
- *   - the answer frames (RESP_HEAD, _DATA, _EVENT, _END) go to a worker's
+ *   - the answer frames (RESP_HEAD, with its upstream address for the
+ *     access log, _DATA, _EVENT, _END) go to a worker's
  *     proxy (proxy.c) with two relays open, ids 1 and 2: every relay ends
  *     exactly once, nothing is called after its end, and what reaches
  *     its calls is readable (the sanitizer checks that).
@@ -64,6 +65,14 @@ on_head(void *arg, int status, int kind, const char *sid, const char *ver)
 {
 	touch(arg, sid, strlen(sid));
 	touch(arg, ver, strlen(ver));
+}
+
+/* RESP_HEAD's address and time, for the access log: before the head */
+static void
+on_upstream(void *arg, int status, const char *addr, int64_t us)
+{
+	(void)status, (void)us;
+	touch(arg, addr, strlen(addr));
 }
 
 static void
@@ -210,7 +219,8 @@ check_link(const uint8_t *data, size_t size)
 	mg_relay_ops_t rops = { .head = on_head,
 		.data = on_data,
 		.event = on_event,
-		.end = on_end };
+		.end = on_end,
+		.upstream = on_upstream };
 	int            sv[2];
 	size_t         off = 0;
 	ssize_t        n;

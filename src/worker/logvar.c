@@ -1,0 +1,545 @@
+/*
+ * The access log's variables: one row each, its name and the function
+ * that gives its value for the request being logged.
+ *
+ * To add a variable: write a function of type mg_logvar_fn_t below (it
+ * returns the value and sets *LEN, or returns NULL when the request has
+ * none: the line shows "-", or nothing in a json format; it may use BUF,
+ * SIZE bytes, for a value it makes), and add its row to logvars[].  A row
+ * with LOGVAR_PREFIX takes every name that starts with it, the rest of
+ * the name coming as ARG ($http_NAME).  Then document it in
+ * docs/observability/accesslog.md and the man page.  Nothing else knows
+ * the list: log_format refuses a name no row has, with file and line.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exchange.h"
+#include "logvar.h"
+
+#define LOGVAR_PREFIX 0x01 /* a family: $http_NAME */
+#define LOGVAR_RAW 0x02    /* its value needs no default escaping */
+
+typedef struct {
+	const char    *name;
+	int            flags;
+	mg_logvar_fn_t fn;
+} logvar_t;
+
+#define VAR(name)                                                              \
+	static const char *name(mg_log_ctx_t *c, const char *arg, char *buf,   \
+	    size_t size, size_t *len)
+
+static const char *
+str(const char *s, size_t *len)
+{
+	if (s == NULL || *s == '\0')
+		return NULL;
+	*len = strlen(s);
+	return s;
+}
+
+/* V in decimal (the numbers of every line: no snprintf on that path) */
+static const char *
+num(long long v, char *buf, size_t size, size_t *len)
+{
+	char               digits[24];
+	size_t             n = 0;
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		digits[n++] = '-';
+	if (n > size)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	*len = n;
+	return buf;
+}
+
+/* The wall clock, read once a line; the formatted seconds of the times
+ * below change once a second and are kept (as nginx caches its times). */
+static const struct timeval *
+now(mg_log_ctx_t *c)
+{
+	if (!c->have_tv) {
+		gettimeofday(&c->tv, NULL);
+		c->have_tv = 1;
+	}
+	return &c->tv;
+}
+
+typedef struct {
+	time_t sec;
+	size_t len;
+	char   text[40];
+} cached_t;
+
+static const char *
+cached(mg_log_ctx_t *c, cached_t *k, const char *fmt, int iso, size_t *len)
+{
+	const struct timeval *tv = now(c);
+	struct tm             tm;
+	long                  off;
+
+	if (k->len == 0 || k->sec != tv->tv_sec) {
+		localtime_r(&tv->tv_sec, &tm);
+		k->len = strftime(k->text, sizeof(k->text), fmt, &tm);
+		off = tm.tm_gmtoff / 60;
+		if (iso && k->len + 7 < sizeof(k->text))
+			k->len += (size_t)snprintf(k->text + k->len, 7,
+			    "%c%02ld:%02ld", off < 0 ? '-' : '+',
+			    labs(off) / 60, labs(off) % 60);
+		k->sec = tv->tv_sec;
+	}
+	*len = k->len;
+	return k->text;
+}
+
+VAR(v_time_iso8601)
+{
+	static cached_t k;
+
+	(void)arg, (void)buf, (void)size;
+	return cached(c, &k, "%Y-%m-%dT%H:%M:%S", 1, len);
+}
+
+VAR(v_time_local)
+{
+	static cached_t k;
+
+	(void)arg, (void)buf, (void)size;
+	return cached(c, &k, "%d/%b/%Y:%H:%M:%S %z", 0, len);
+}
+
+/* "2026-12-07T18:46:46.123": local, milliseconds, no offset (mcpgw's) */
+VAR(v_time_local_ms)
+{
+	static cached_t k;
+	const char     *s = cached(c, &k, "%Y-%m-%dT%H:%M:%S", 0, len);
+	unsigned        ms = (unsigned)(c->tv.tv_usec / 1000);
+
+	(void)arg;
+	if (*len + 5 > size)
+		return s;
+	memcpy(buf, s, *len);
+	buf[*len] = '.';
+	buf[*len + 1] = (char)('0' + ms / 100);
+	buf[*len + 2] = (char)('0' + ms / 10 % 10);
+	buf[*len + 3] = (char)('0' + ms % 10);
+	*len += 4;
+	return buf;
+}
+
+VAR(v_msec)
+{
+	const struct timeval *tv = now(c);
+	int n = snprintf(buf, size, "%lld.%03ld", (long long)tv->tv_sec,
+	    (long)tv->tv_usec / 1000);
+
+	(void)arg;
+	*len = n > 0 ? (size_t)n : 0;
+	return buf;
+}
+
+/* microseconds since the request's first byte (monotonic) */
+static int64_t
+elapsed_us(mg_log_ctx_t *c)
+{
+	struct timespec ts;
+
+	if (c->elapsed < 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		c->elapsed = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
+		    mg_http_req_start_us(c->req);
+	}
+	return c->elapsed;
+}
+
+static const char *
+seconds(int64_t us, char *buf, size_t size, size_t *len)
+{
+	int n;
+
+	if (us < 0)
+		us = 0;
+	n = snprintf(buf, size, "%lld.%03lld", (long long)(us / 1000000),
+	    (long long)(us / 1000 % 1000));
+	*len = n > 0 ? (size_t)n : 0;
+	return buf;
+}
+
+VAR(v_request_time)
+{
+	(void)arg;
+	return seconds(elapsed_us(c), buf, size, len);
+}
+
+VAR(v_request_time_us)
+{
+	(void)arg;
+	return num(elapsed_us(c), buf, size, len);
+}
+
+VAR(v_remote_addr)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_http_req_peer(c->req), len);
+}
+
+VAR(v_remote_port)
+{
+	(void)arg;
+	return num(mg_http_req_peer_port(c->req), buf, size, len);
+}
+
+VAR(v_status)
+{
+	(void)arg;
+	return num(mg_http_req_status(c->req), buf, size, len);
+}
+
+VAR(v_request_method)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_http_req_method_name(c->req), len);
+}
+
+/* the path and, as nginx, "?" and the query when there is one */
+VAR(v_request_uri)
+{
+	const char *path = mg_http_req_path(c->req);
+	const char *query = mg_http_req_query(c->req);
+	int         n;
+
+	(void)arg;
+	if (query[0] == '\0')
+		return str(path, len);
+	n = snprintf(buf, size, "%s?%s", path ? path : "", query);
+	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	return buf;
+}
+
+VAR(v_args)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_http_req_query(c->req), len);
+}
+
+VAR(v_body_bytes_sent)
+{
+	(void)arg;
+	return num((long long)mg_http_req_bytes_out(c->req), buf, size, len);
+}
+
+VAR(v_request_length)
+{
+	(void)arg;
+	return num((long long)mg_http_req_bytes_in(c->req), buf, size, len);
+}
+
+VAR(v_server_name)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex && c->ex->srv->nnames ? str(c->ex->srv->names[0], len)
+					   : NULL;
+}
+
+VAR(v_location)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex ? str(c->ex->loc->path, len) : NULL;
+}
+
+VAR(v_mcp_method)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex ? str(c->ex->rpc_method, len) : NULL;
+}
+
+VAR(v_mcp_tool)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex ? str(c->ex->tool, len) : NULL;
+}
+
+/* the session number's high 32 bits, as 8 hex digits */
+VAR(v_mcp_session)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t          v;
+
+	(void)arg;
+	if (c->ex == NULL || c->ex->session == 0 || size < 8)
+		return NULL;
+	v = (uint32_t)(c->ex->session >> 32);
+	for (int i = 7; i >= 0; i--, v >>= 4)
+		buf[i] = hex[v & 15];
+	*len = 8;
+	return buf;
+}
+
+VAR(v_mcp_error)
+{
+	(void)arg;
+	return c->ex && c->ex->rpc_error ? num(c->ex->rpc_error, buf, size, len)
+					 : NULL;
+}
+
+VAR(v_mcp_protocol_version)
+{
+	(void)arg, (void)buf, (void)size;
+	if (c->ex == NULL)
+		return NULL;
+	return str(
+	    c->ex->modern ? MG_ERA_2026 : mg_ex_versions[c->ex->version], len);
+}
+
+VAR(v_upstream_name)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex && c->ex->upstream ? str(c->ex->upstream->name, len)
+					: NULL;
+}
+
+VAR(v_upstream_addr)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex ? str(c->ex->up_addr, len) : NULL;
+}
+
+VAR(v_upstream_status)
+{
+	(void)arg;
+	return c->ex && c->ex->up_status ? num(c->ex->up_status, buf, size, len)
+					 : NULL;
+}
+
+VAR(v_upstream_response_time)
+{
+	(void)arg;
+	return c->ex && c->ex->up_us >= 0 && c->ex->up_status
+	    ? seconds(c->ex->up_us, buf, size, len)
+	    : NULL;
+}
+
+VAR(v_client_identity)
+{
+	int n;
+
+	(void)arg;
+	if (c->ex == NULL || c->ex->who_kind == NULL)
+		return NULL;
+	n = snprintf(buf, size, "%s:%s", c->ex->who_kind, c->ex->who);
+	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	return buf;
+}
+
+VAR(v_auth_kind)
+{
+	(void)arg, (void)buf, (void)size;
+	return c->ex ? str(c->ex->who_kind, len) : NULL;
+}
+
+VAR(v_ssl_client_subject)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_http_req_client_subject(c->req), len);
+}
+
+VAR(v_ssl_protocol)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_http_req_tls_protocol(c->req), len);
+}
+
+/* mcpgw's own line quotes these and turns unsafe bytes into '?' (and
+ * leaves them unquoted "-" when missing): as it always did */
+static const char *
+quoted(const char *kind, const char *s, char *buf, size_t size, size_t *len)
+{
+	size_t n = 0;
+
+	if (s == NULL || size < 4)
+		return NULL;
+	buf[n++] = '"';
+	if (kind != NULL) {
+		size_t k = strlen(kind);
+
+		if (k + 3 < size) {
+			memcpy(buf + n, kind, k);
+			n += k;
+			buf[n++] = ':';
+		}
+	}
+	for (; *s != '\0' && n + 2 < size; s++)
+		buf[n++] = *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'
+		    ? *s
+		    : '?';
+	buf[n++] = '"';
+	*len = n;
+	return buf;
+}
+
+VAR(v_ssl_client_subject_quoted)
+{
+	(void)arg;
+	return quoted(NULL, mg_http_req_client_subject(c->req), buf, size, len);
+}
+
+VAR(v_client_identity_quoted)
+{
+	(void)arg;
+	if (c->ex == NULL || c->ex->who_kind == NULL)
+		return NULL;
+	return quoted(c->ex->who_kind, c->ex->who, buf, size, len);
+}
+
+VAR(v_http)
+{
+	(void)buf, (void)size;
+	return str(mg_http_req_header(c->req, arg), len);
+}
+
+VAR(v_pid)
+{
+	(void)arg, (void)c;
+	return num((long long)getpid(), buf, size, len);
+}
+
+VAR(v_hostname)
+{
+	static char host[256];
+
+	(void)arg, (void)c, (void)buf, (void)size;
+	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
+		return NULL;
+	return str(host, len);
+}
+
+static const logvar_t logvars[] = {
+	{ "remote_addr", 0, v_remote_addr },
+	{ "remote_port", 0, v_remote_port },
+	{ "time_iso8601", 0, v_time_iso8601 },
+	{ "time_local", 0, v_time_local },
+	{ "time_local_ms", 0, v_time_local_ms },
+	{ "msec", 0, v_msec },
+	{ "request_time", 0, v_request_time },
+	{ "request_time_us", 0, v_request_time_us },
+	{ "status", 0, v_status },
+	{ "request_method", 0, v_request_method },
+	{ "request_uri", 0, v_request_uri },
+	{ "args", 0, v_args },
+	{ "server_name", 0, v_server_name },
+	{ "location", 0, v_location },
+	{ "body_bytes_sent", 0, v_body_bytes_sent },
+	{ "request_length", 0, v_request_length },
+	{ "mcp_method", 0, v_mcp_method },
+	{ "mcp_tool", 0, v_mcp_tool },
+	{ "mcp_session", 0, v_mcp_session },
+	{ "mcp_error", 0, v_mcp_error },
+	{ "mcp_protocol_version", 0, v_mcp_protocol_version },
+	{ "upstream_name", 0, v_upstream_name },
+	{ "upstream_addr", 0, v_upstream_addr },
+	{ "upstream_status", 0, v_upstream_status },
+	{ "upstream_response_time", 0, v_upstream_response_time },
+	{ "client_identity", 0, v_client_identity },
+	{ "client_identity_quoted", LOGVAR_RAW, v_client_identity_quoted },
+	{ "auth_kind", 0, v_auth_kind },
+	{ "ssl_client_subject", 0, v_ssl_client_subject },
+	{ "ssl_client_subject_quoted", LOGVAR_RAW,
+	    v_ssl_client_subject_quoted },
+	{ "ssl_protocol", 0, v_ssl_protocol },
+	{ "http_", LOGVAR_PREFIX, v_http },
+	{ "pid", 0, v_pid },
+	{ "hostname", 0, v_hostname },
+};
+
+mg_logvar_fn_t
+mg_logvar_fn(int var)
+{
+	return logvars[var].fn;
+}
+
+/* NAME's row, and for a family what follows its prefix; -1: none. */
+static int
+logvar_find(const char *name, const char **rest)
+{
+	size_t n;
+
+	for (size_t i = 0; i < MG_NELEM(logvars); i++) {
+		n = strlen(logvars[i].name);
+		if (logvars[i].flags & LOGVAR_PREFIX
+			? strncmp(name, logvars[i].name, n) == 0 &&
+			    name[n] != '\0'
+			: strcmp(name, logvars[i].name) == 0) {
+			*rest = name + n;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* $http_x_api_key: the header X-Api-Key (any case), as nginx names it */
+static char *
+header_name(const char *rest)
+{
+	char *h = strdup(rest);
+
+	for (char *p = h; p != NULL && *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+	return h;
+}
+
+static int
+resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
+{
+	const char *rest;
+	char       *h;
+
+	for (size_t i = 0; i < f->nparts; i++) {
+		mg_log_part_t *p = &f->parts[i];
+
+		if (p->name == NULL)
+			continue;
+		if ((p->var = logvar_find(p->name, &rest)) < 0) {
+			if (asprintf(err,
+				"unknown variable \"$%s\" in log_format \"%s\" "
+				"in %s:%d",
+				p->name, f->name, f->pos.file, f->pos.line) < 0)
+				*err = NULL;
+			return MG_ERROR;
+		}
+		p->raw = (logvars[p->var].flags & LOGVAR_RAW) != 0;
+		if (*rest == '\0')
+			continue;
+		if ((h = header_name(rest)) == NULL ||
+		    mg_conf_cleanup_add(conf, free, h) != MG_OK) {
+			free(h);
+			*err = NULL;
+			return MG_ERROR;
+		}
+		p->arg = h;
+	}
+	return MG_OK;
+}
+
+int
+mg_logvar_resolve(mg_conf_t *conf, char **err)
+{
+	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
+		if (resolve_format(conf, f, err) != MG_OK)
+			return MG_ERROR;
+	return MG_OK;
+}
