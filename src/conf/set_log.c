@@ -27,7 +27,8 @@ static const struct {
 	    "$body_bytes_sent $request_time_us $ssl_client_subject_quoted "
 	    "$client_identity_quoted" },
 	{ "json", MG_LOG_ESC_JSON,
-	    "{\"time\":\"$time_iso8601\",\"remote_addr\":\"$remote_addr\","
+	    "{\"time\":\"$time_iso8601\",\"request_id\":\"$request_id\","
+	    "\"trace_id\":\"$trace_id\",\"remote_addr\":\"$remote_addr\","
 	    "\"server\":\"$server_name\",\"location\":\"$location\","
 	    "\"method\":\"$request_method\",\"uri\":\"$request_uri\","
 	    "\"status\":$status,\"request_time\":$request_time,"

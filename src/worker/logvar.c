@@ -427,6 +427,52 @@ VAR(v_hostname)
 	return str(host, len);
 }
 
+/* The trace context (extrace.c, docs/observability/trace.md). */
+VAR(v_request_id)
+{
+	(void)arg;
+	if (size < MG_EX_ID_SIZE || mg_ex_request_id(c->ex, buf) == NULL)
+		return NULL;
+	*len = MG_EX_ID_SIZE - 1;
+	return buf;
+}
+
+VAR(v_trace_id)
+{
+	(void)arg;
+	if (size < MG_EX_ID_SIZE || mg_ex_trace_id(c->ex, buf) == NULL)
+		return NULL;
+	*len = MG_EX_ID_SIZE - 1;
+	return buf;
+}
+
+VAR(v_traceparent)
+{
+	(void)arg;
+	if (size < MG_TRACEPARENT_LEN + 1 ||
+	    mg_ex_traceparent(c->ex, buf) == NULL)
+		return NULL;
+	*len = MG_TRACEPARENT_LEN;
+	return buf;
+}
+
+VAR(v_trace_parent_id)
+{
+	(void)arg;
+	if (size < 17 || mg_ex_trace_parent_id(c->ex, buf) == NULL)
+		return NULL;
+	*len = 16;
+	return buf;
+}
+
+VAR(v_tracestate)
+{
+	(void)arg;
+	(void)buf;
+	(void)size;
+	return c->ex != NULL ? str(mg_ex_tracestate(c->ex), len) : NULL;
+}
+
 static const logvar_t logvars[] = {
 	{ "remote_addr", 0, v_remote_addr },
 	{ "remote_port", 0, v_remote_port },
@@ -461,6 +507,11 @@ static const logvar_t logvars[] = {
 	    v_ssl_client_subject_quoted },
 	{ "ssl_protocol", 0, v_ssl_protocol },
 	{ "http_", LOGVAR_PREFIX, v_http },
+	{ "request_id", 0, v_request_id },
+	{ "trace_id", 0, v_trace_id },
+	{ "traceparent", 0, v_traceparent },
+	{ "trace_parent_id", 0, v_trace_parent_id },
+	{ "tracestate", 0, v_tracestate },
 	{ "pid", 0, v_pid },
 	{ "hostname", 0, v_hostname },
 };

@@ -97,6 +97,16 @@ jcheck "$L/json.log" "L.length === $(lines "$L/default.log") && L.some(m => m.mc
 	fail "the json log: $(cat "$L/json.log")"
 ok "json: one object a line, every request of the default log, its fields typed; uri with the query"
 
+# $request_id and $trace_id (json): a client's trace id kept; the request
+# id is mcpgw's span and the trace id's last 16 digits; without a
+# traceparent, a new trace id of 32 hex digits
+spost "$(echo_body 22 traced)" -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+[ "$ST" = 200 ] || fail "a call with a traceparent: $(what)"
+jcheck "$L/json.log" "L.some(m => m.trace_id === '4bf92f3577b34da6a3ce929d0e0e4736' && /^[0-9a-f]{16}a3ce929d0e0e4736$/.test(m.request_id) && !m.request_id.startsWith('00f067aa0ba902b7')) \
+	&& L.filter(m => m.trace_id !== '4bf92f3577b34da6a3ce929d0e0e4736').every(m => /^[0-9a-f]{32}$/.test(m.trace_id) && m.request_id.endsWith(m.trace_id.slice(16)))" ||
+	fail "request_id and trace_id in the json log: $(tail -n 2 "$L/json.log")"
+ok "json: \$trace_id is the client's (or a new one), \$request_id mcpgw's span and the trace"
+
 # --- hostile bytes ------------------------------------------------------------
 evil=$'q"b\\s\tx\xff\xc3\xa9'
 spost '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"a\"b\\c\nd\u00e9","arguments":{}}}' -H "X-Evil: $evil"
