@@ -136,11 +136,12 @@ else
 	PORT=$((20000 + RANDOM % 30000))
 fi
 cp "$MCPGW" "$T/mcpgw"
+bench_main=${BENCH_MAIN:-}
 cat > "$T/mcpgw.conf" << CONF
 worker_processes $WORKERS;
 pid $T/mcpgw.pid;
 error_log $T/mcpgw.log info;
-${BENCH_MAIN//%T/$T}
+${bench_main//%T/$T}
 
 connector {
 }
