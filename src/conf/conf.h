@@ -58,6 +58,8 @@ typedef struct {
 #define MG_LOG_ESC_JSON 1    /* a JSON string's escapes (RFC 8259) */
 #define MG_LOG_ESC_NONE 2
 #define MG_LOG_FORMAT_MAX_VARS 1000 /* variables in one log_format */
+#define MG_LOG_RAW_QUOTED 1 /* already quoted and escaped, but for json */
+#define MG_LOG_RAW_SAFE 2   /* never holds a byte any escape would change */
 
 typedef struct {
 	const char *text; /* a literal; or NULL */
@@ -65,7 +67,7 @@ typedef struct {
 	char       *name; /* a variable's name, without '$'; NULL: literal */
 	const char *arg;  /* $http_NAME: "name" as a header ("x-api-key") */
 	int         var;  /* the variable's row (logvar.c), once resolved */
-	int         raw;  /* its value is safe as it is but in json */
+	int         raw;  /* MG_LOG_RAW_*: its value needs no escaping */
 	size_t      tail; /* bytes kept for the parts after this one */
 } mg_log_part_t;
 
@@ -459,6 +461,10 @@ typedef struct mg_conf {
 	 * route per process */
 	int metrics_max_series;
 	int metrics_max_tools;
+	/* a location serves the page (validate.c): only then do the
+	 * processes count for it (docs/observability.md, "Cost") */
+	int metrics_page;
+	int status_page;
 } mg_conf_t;
 
 /*

@@ -58,6 +58,10 @@ conf_validate_location(conf_parse_t *cp, mg_location_t *loc)
 	mg_upstream_t *u;
 
 	if (loc->page != NULL) {
+		if (strcmp(loc->page, "metrics") == 0)
+			cp->conf->metrics_page = 1;
+		else
+			cp->conf->status_page = 1;
 		if (loc->members != NULL || loc->builtin != NULL ||
 		    loc->pass != NULL)
 			return mg_conf_error_at(cp, &loc->pos,

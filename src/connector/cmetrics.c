@@ -85,6 +85,8 @@ up_duration(const mg_upstream_t *up)
 void
 mg_cmetrics_relay_start(relay_t *r)
 {
+	if (!mg_metrics_on())
+		return;
 	r->mx_start_us = now_us();
 	mg_metrics_move(in_flight(), 1);
 }
@@ -93,6 +95,8 @@ void
 mg_cmetrics_relay_gone(relay_t *r)
 {
 	(void)r;
+	if (!mg_metrics_on())
+		return;
 	mg_metrics_move(in_flight(), -1);
 }
 
@@ -101,7 +105,7 @@ mg_cmetrics_relay_end(relay_t *r, int code, const char *message)
 {
 	const mg_upstream_t *up = mg_connector_upstream(r->c, r->upstream);
 
-	if (up == NULL)
+	if (up == NULL || !mg_metrics_on())
 		return;
 	mg_metrics_observe(up_duration(up), now_us() - r->mx_start_us);
 	if (code != 0)

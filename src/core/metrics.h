@@ -137,6 +137,14 @@ mg_metrics_cache_at(uint64_t k1, uint64_t k2)
 	return (size_t)(h >> 40) & mg_metrics_cache_mask;
 }
 
+/* Whether this process counts: the hot path's first test, so that a
+ * configuration without a metrics page pays nothing. */
+static inline int
+mg_metrics_on(void)
+{
+	return mg_metrics_cache != NULL;
+}
+
 /* The series the caller cached under (K1, K2), or NULL. */
 static inline mg_metrics_series_t *
 mg_metrics_find(uint64_t k1, uint64_t k2)

@@ -145,7 +145,8 @@ spawn(mg_kid_t *k)
 	if (pid == 0) {
 		close(sv[0]);
 		close_in_child(k);
-		mg_metrics_use(k->metrics_slot);
+		/* counting only for a configuration that shows it */
+		mg_metrics_use(M.conf->metrics_page ? k->metrics_slot : -1);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
 			M.tls, M.ikm, M.ikm_len, id, k->served_flag,

@@ -12,13 +12,28 @@
 
 static const char hexd[] = "0123456789abcdef";
 
+/* The bytes from S on that neither escape changes (printable ASCII but
+ * " and \\): most of every value, copied in one memcpy. */
+static size_t
+plain_run(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+	    s[i] != '\\')
+		i++;
+	return i;
+}
+
 /* nginx's default: " \ and bytes outside 0x20-0x7e as \xHH */
 static size_t
 esc_default(const unsigned char *s, size_t len, char *out, size_t room)
 {
-	size_t n = 0;
+	size_t n = plain_run(s, len);
 
-	for (size_t i = 0; i < len; i++) {
+	n = n < room ? n : room;
+	memcpy(out, s, n);
+	for (size_t i = n; i < len; i++) {
 		unsigned char b = s[i];
 
 		if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') {
@@ -74,9 +89,11 @@ esc_json(const unsigned char *s, size_t len, char *out, size_t room)
 		['\n'] = 'n',
 		['\f'] = 'f',
 		['\r'] = 'r' };
-	size_t            n = 0, k;
+	size_t            n = plain_run(s, len), k;
 
-	for (size_t i = 0; i < len; i += k) {
+	n = n < room ? n : room;
+	memcpy(out, s, n);
+	for (size_t i = n; i < len; i += k) {
 		unsigned char b = s[i];
 
 		k = 1;
@@ -148,7 +165,8 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 		if (v == NULL) {
 			if (f->escape != MG_LOG_ESC_JSON && room > 0)
 				out[n++] = '-';
-		} else if (p->raw && f->escape != MG_LOG_ESC_JSON)
+		} else if (p->raw == MG_LOG_RAW_SAFE ||
+		    (p->raw && f->escape != MG_LOG_ESC_JSON))
 			n += mg_log_escape(
 			    MG_LOG_ESC_NONE, v, len, out + n, room);
 		else

@@ -25,6 +25,9 @@
 
 #define LOGVAR_PREFIX 0x01 /* a family: $http_NAME */
 #define LOGVAR_RAW 0x02    /* its value needs no default escaping */
+#define LOGVAR_SAFE                                                            \
+	0x04 /* made by mcpgw of digits, hex, addresses and                    \
+	      * names: nothing for any escape to change */
 
 typedef struct {
 	const char    *name;
@@ -474,31 +477,31 @@ VAR(v_tracestate)
 }
 
 static const logvar_t logvars[] = {
-	{ "remote_addr", 0, v_remote_addr },
-	{ "remote_port", 0, v_remote_port },
-	{ "time_iso8601", 0, v_time_iso8601 },
-	{ "time_local", 0, v_time_local },
-	{ "time_local_ms", 0, v_time_local_ms },
-	{ "msec", 0, v_msec },
-	{ "request_time", 0, v_request_time },
-	{ "request_time_us", 0, v_request_time_us },
-	{ "status", 0, v_status },
-	{ "request_method", 0, v_request_method },
+	{ "remote_addr", LOGVAR_SAFE, v_remote_addr },
+	{ "remote_port", LOGVAR_SAFE, v_remote_port },
+	{ "time_iso8601", LOGVAR_SAFE, v_time_iso8601 },
+	{ "time_local", LOGVAR_SAFE, v_time_local },
+	{ "time_local_ms", LOGVAR_SAFE, v_time_local_ms },
+	{ "msec", LOGVAR_SAFE, v_msec },
+	{ "request_time", LOGVAR_SAFE, v_request_time },
+	{ "request_time_us", LOGVAR_SAFE, v_request_time_us },
+	{ "status", LOGVAR_SAFE, v_status },
+	{ "request_method", LOGVAR_SAFE, v_request_method },
 	{ "request_uri", 0, v_request_uri },
 	{ "args", 0, v_args },
 	{ "server_name", 0, v_server_name },
 	{ "location", 0, v_location },
-	{ "body_bytes_sent", 0, v_body_bytes_sent },
-	{ "request_length", 0, v_request_length },
+	{ "body_bytes_sent", LOGVAR_SAFE, v_body_bytes_sent },
+	{ "request_length", LOGVAR_SAFE, v_request_length },
 	{ "mcp_method", 0, v_mcp_method },
 	{ "mcp_tool", 0, v_mcp_tool },
-	{ "mcp_session", 0, v_mcp_session },
-	{ "mcp_error", 0, v_mcp_error },
-	{ "mcp_protocol_version", 0, v_mcp_protocol_version },
+	{ "mcp_session", LOGVAR_SAFE, v_mcp_session },
+	{ "mcp_error", LOGVAR_SAFE, v_mcp_error },
+	{ "mcp_protocol_version", LOGVAR_SAFE, v_mcp_protocol_version },
 	{ "upstream_name", 0, v_upstream_name },
-	{ "upstream_addr", 0, v_upstream_addr },
-	{ "upstream_status", 0, v_upstream_status },
-	{ "upstream_response_time", 0, v_upstream_response_time },
+	{ "upstream_addr", LOGVAR_SAFE, v_upstream_addr },
+	{ "upstream_status", LOGVAR_SAFE, v_upstream_status },
+	{ "upstream_response_time", LOGVAR_SAFE, v_upstream_response_time },
 	{ "client_identity", 0, v_client_identity },
 	{ "client_identity_quoted", LOGVAR_RAW, v_client_identity_quoted },
 	{ "auth_kind", 0, v_auth_kind },
@@ -507,12 +510,12 @@ static const logvar_t logvars[] = {
 	    v_ssl_client_subject_quoted },
 	{ "ssl_protocol", 0, v_ssl_protocol },
 	{ "http_", LOGVAR_PREFIX, v_http },
-	{ "request_id", 0, v_request_id },
-	{ "trace_id", 0, v_trace_id },
-	{ "traceparent", 0, v_traceparent },
-	{ "trace_parent_id", 0, v_trace_parent_id },
+	{ "request_id", LOGVAR_SAFE, v_request_id },
+	{ "trace_id", LOGVAR_SAFE, v_trace_id },
+	{ "traceparent", LOGVAR_SAFE, v_traceparent },
+	{ "trace_parent_id", LOGVAR_SAFE, v_trace_parent_id },
 	{ "tracestate", 0, v_tracestate },
-	{ "pid", 0, v_pid },
+	{ "pid", LOGVAR_SAFE, v_pid },
 	{ "hostname", 0, v_hostname },
 };
 
@@ -572,7 +575,9 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 				*err = NULL;
 			return MG_ERROR;
 		}
-		p->raw = (logvars[p->var].flags & LOGVAR_RAW) != 0;
+		p->raw = logvars[p->var].flags & LOGVAR_SAFE ? MG_LOG_RAW_SAFE
+		    : logvars[p->var].flags & LOGVAR_RAW     ? MG_LOG_RAW_QUOTED
+							     : 0;
 		if (*rest == '\0')
 			continue;
 		if ((h = header_name(rest)) == NULL ||

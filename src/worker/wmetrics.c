@@ -273,6 +273,8 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	loc_series_t        *ls;
 	int64_t              us;
 
+	if (!mg_metrics_on())
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
 	    mg_http_req_start_us(req);
@@ -321,7 +323,7 @@ mg_wmetrics_stream(mg_mcp_ex_t *ex)
 {
 	int kind = ex->get_stream ? 1 : ex->listen ? 2 : 0;
 
-	if (ex->mx_stream)
+	if (ex->mx_stream || !mg_metrics_on())
 		return;
 	ex->mx_stream = (unsigned char)(kind + 1);
 	mg_metrics_gauge(MG_M_OPEN_STREAMS, stream_kinds[kind], 1);
@@ -336,14 +338,14 @@ is_tool_call(const mg_mcp_ex_t *ex)
 void
 mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len)
 {
-	if (ex->mx_outcome == 0 && is_tool_call(ex))
+	if (ex->mx_outcome == 0 && mg_metrics_on() && is_tool_call(ex))
 		ex->mx_outcome = (unsigned char)mg_rpc_outcome(msg, len);
 }
 
 void
 mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result)
 {
-	if (ex->mx_outcome != 0 || !is_tool_call(ex))
+	if (ex->mx_outcome != 0 || !mg_metrics_on() || !is_tool_call(ex))
 		return;
 	ex->mx_outcome = MG_OUTCOME_RESULT;
 	if (!json_object_is_type(result, json_type_object))
@@ -360,7 +362,7 @@ mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result)
 void
 mg_wmetrics_failed(mg_mcp_ex_t *ex, const char *message)
 {
-	if (ex->mx_outcome == 0 && message != NULL &&
+	if (ex->mx_outcome == 0 && message != NULL && mg_metrics_on() &&
 	    (strstr(message, "timed out") || strstr(message, "timeout")))
 		ex->mx_outcome = OUT_TIMEOUT;
 }

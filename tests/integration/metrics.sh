@@ -240,4 +240,21 @@ mg_wait 10 'scrape; [ "$(m "mcpgw_stdio_restarts_total{upstream=\"mem\"}")" = 1 
 expect 'mcpgw_stdio_processes{upstream="mem"}' 1 "the stdio server after its restart"
 ok "(g) a stdio server: mcpgw_stdio_processes 1; killed: mcpgw_stdio_restarts_total 1, and 1 running again"
 
+# (h) a configuration without a metrics page counts nothing (its cost is
+# none); a reload that adds the page starts the counts of its generation
+sed -i 's|^    location /metrics { metrics; }$|    location /status { status; }|' "$MG_TMP/mcpgw.conf"
+grep -q 'metrics;' "$MG_TMP/mcpgw.conf" && fail "could not take the metrics page out"
+"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s reload || fail "reload without the metrics page"
+gen=$(grep -c 'ready:' "$MG_TMP/error.log")
+hsid=$(session "$G/mcp/demo")
+for i in 1 2 3; do
+	call "$G/mcp/demo" "$hsid" echo '{"message":"h"}' | grep -q 'echo: h' || fail "echo (h) $i"
+done
+conf 2 "metrics_max_tools 2;"
+"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s reload || fail "reload with the metrics page again"
+mg_wait 10 "[ \$(grep -c 'ready:' '$MG_TMP/error.log') -gt $gen ]" || fail "the reload with the page did not serve"
+scrape
+expect "mcpgw_tool_calls_total{$D,tool=\"echo\",outcome=\"result\"}" 2 "echo: the 3 calls without a metrics page not counted"
+ok "(h) without a metrics page nothing is counted: 3 calls then, none on the page after the reload that adds it"
+
 mg_done
