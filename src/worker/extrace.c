@@ -80,6 +80,18 @@ adopt_meta(mg_mcp_ex_t *ex, struct json_object *meta)
 }
 
 /* Does META's KEY hold VALUE (NULL: is it absent)? */
+/* TP and the kept tracestate into META (a message's _meta). */
+static void
+meta_put(const mg_mcp_ex_t *ex, struct json_object *meta, const char *tp)
+{
+	json_object_object_add(meta, "traceparent", json_object_new_string(tp));
+	if (ex->trace.state != NULL)
+		json_object_object_add(meta, "tracestate",
+		    json_object_new_string(ex->trace.state));
+	else
+		json_object_object_del(meta, "tracestate");
+}
+
 static int
 meta_is(struct json_object *meta, const char *key, const char *value)
 {
@@ -112,12 +124,7 @@ mg_ex_trace_meta(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, char **text)
 	    (meta_is(meta, "traceparent", tp) &&
 		meta_is(meta, "tracestate", ex->trace.state)))
 		return MG_OK;
-	json_object_object_add(meta, "traceparent", json_object_new_string(tp));
-	if (ex->trace.state != NULL)
-		json_object_object_add(meta, "tracestate",
-		    json_object_new_string(ex->trace.state));
-	else
-		json_object_object_del(meta, "tracestate");
+	meta_put(ex, meta, tp);
 	s = json_object_to_json_string_ext(
 	    m->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s == NULL || (*text = strdup(s)) == NULL) {
@@ -135,12 +142,7 @@ mg_ex_trace_meta_set(mg_mcp_ex_t *ex, struct json_object *msg)
 	char                tp[MG_TRACEPARENT_LEN + 1];
 
 	mg_trace_format(&ex->trace, tp);
-	json_object_object_add(meta, "traceparent", json_object_new_string(tp));
-	if (ex->trace.state != NULL)
-		json_object_object_add(meta, "tracestate",
-		    json_object_new_string(ex->trace.state));
-	else
-		json_object_object_del(meta, "tracestate");
+	meta_put(ex, meta, tp);
 }
 
 char *
