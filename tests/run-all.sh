@@ -15,7 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
-	wrk valgrind libclang-rt-14-dev"
+	wrk valgrind libclang-rt-14-dev python3-prometheus-client"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
@@ -31,23 +31,33 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
-# nginx (a load balancer in front of two gateways in the tests): installed
-# without letting its package start a system service on port 80.
-if ! command -v nginx > /dev/null; then
-	echo "== installing nginx (no service started)"
-	sudo=
+# Packages whose installation would start a system service: installed
+# without recommends and without letting the package start anything
+# (nginx would take port 80, prometheus 9090 and its node exporter 9100);
+# the tests run their own on free loopback ports.
+# install_no_service COMMAND PACKAGE...: unless COMMAND is there
+install_no_service() {
+	local cmd=$1 sudo= policy=
+	shift
+	command -v "$cmd" > /dev/null && return 0
+	echo "== installing $* (no service started)"
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d > /dev/null
 		$sudo chmod 755 /usr/sbin/policy-rc.d
 		policy=yes
 	fi
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx-light || true
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" || true
 	[ -n "$policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
-	command -v nginx > /dev/null || { echo "nginx could not be installed"; exit 1; }
-fi
+	command -v "$cmd" > /dev/null || { echo "$* could not be installed"; exit 1; }
+}
+# nginx: a load balancer in front of two gateways in the tests.
+install_no_service nginx nginx-light
+# Prometheus and promtool (Debian's): tests/integration/prometheus.sh and
+# examples.sh (with python3-prometheus-client above, whose strict parser
+# reads the OpenMetrics page).
+install_no_service promtool prometheus
 
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it;
