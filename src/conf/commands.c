@@ -24,6 +24,9 @@ static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
 /* verified tokens remembered by each worker (0: none) */
 static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
+/* series in each process's metrics table; tool names per route */
+static const conf_bounds_t metrics_max_series_bounds = { 64, 1000000, 4096 };
+static const conf_bounds_t metrics_max_tools_bounds = { 0, 10000, 100 };
 /* per client; their defaults follow max_sessions and worker_connections */
 static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
 	MG_UNSET };
@@ -119,6 +122,12 @@ const conf_command_t mg_commands[] = {
 	{ "auth_token_cache", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
 	    offsetof(mg_conf_t, auth_token_cache), 0,
 	    &auth_token_cache_bounds },
+	{ "metrics_max_series", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, metrics_max_series), 0,
+	    &metrics_max_series_bounds },
+	{ "metrics_max_tools", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
+	    offsetof(mg_conf_t, metrics_max_tools), 0,
+	    &metrics_max_tools_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
 	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,

@@ -30,6 +30,7 @@ typedef struct relay {
 	uint64_t               id;   /* its request id */
 	int                    upstream;
 	mg_upx_t              *x;
+	int64_t                mx_start_us; /* cmetrics.c */
 } relay_t;
 
 /* A relay over the bridge whose client went with an input_required
@@ -167,5 +168,11 @@ void mg_jwksurl_free(mg_connector_t *c);
 void mg_jwksurl_welcome(mg_connector_t *c, mg_link_t *link);
 void mg_jwksurl_unknown_kid(
     mg_connector_t *c, mg_link_t *link, const mg_msg_keys_t *m);
+
+/* cmetrics.c: a relay started, is gone, ended (CODE 0: answered). */
+void        mg_cmetrics_relay_start(relay_t *r);
+void        mg_cmetrics_relay_gone(relay_t *r);
+void        mg_cmetrics_relay_end(relay_t *r, int code, const char *message);
+const char *mg_cmetrics_reason(const char *message);
 
 #endif

@@ -40,6 +40,7 @@ mg_relay_remove(relay_t *r)
 		if (*pp == r) {
 			*pp = r->next;
 			r->c->nrelays--;
+			mg_cmetrics_relay_gone(r);
 			break;
 		}
 	mg_connector_maybe_exit(r->c);
@@ -86,6 +87,7 @@ mg_relay_end(void *arg, int code, const char *message)
 {
 	relay_t *r = arg;
 
+	mg_cmetrics_relay_end(r, code, message);
 	mg_link_send_end(
 	    r->c->links[r->slot], MG_MSG_RESP_END, r->id, code, message);
 	mg_relay_remove(r);
@@ -130,6 +132,7 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	r->next = c->relays;
 	c->relays = r;
 	c->nrelays++;
+	mg_cmetrics_relay_start(r);
 	if (q->flags & MG_REQ_F_SUBSCRIBE)
 		mg_connector_subscribe(c, r, q, up, q->body.p, q->body.len);
 	/* a retry of a request parked here takes it over; a key we do not

@@ -34,6 +34,7 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "sesstab.h"
 #include "stdioup.h"
 #include "transport.h"
@@ -296,6 +297,7 @@ mg_stdio_proc_new(mg_stdio_t *s, const mg_upstream_t *up, const char *sid)
 	s->procs = p;
 	s->running[up->index]++;
 	s->nprocs++;
+	mg_metrics_gauge(MG_M_STDIO_PROCS, up->name, 1);
 	return p;
 }
 
@@ -525,6 +527,7 @@ mg_stdio_proc_free(proc_t *p)
 		}
 	s->running[p->up->index]--;
 	s->nprocs--;
+	mg_metrics_gauge(MG_M_STDIO_PROCS, p->up->name, -1);
 	if (p->in)
 		bufferevent_free(p->in);
 	if (p->out)

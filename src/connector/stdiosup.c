@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "stdioup.h"
 
 int64_t
@@ -98,6 +99,7 @@ mg_stdsup_restart(proc_t *dead, const char *why)
 	const char    *sid = dead->sid[0] ? dead->sid : dead->session;
 	proc_t        *p;
 
+	mg_metrics_count(MG_M_STDIO_RESTARTS, dead->up->name, NULL);
 	if ((p = mg_stdio_proc_new(dead->s, dead->up, sid)) == NULL ||
 	    (p->later = evtimer_new(dead->s->base, sup_later, p)) == NULL) {
 		mg_error("stdio upstream \"%s\" pid %d %s: out of memory to "

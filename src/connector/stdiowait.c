@@ -17,6 +17,7 @@
 
 #include "jsonrpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "sesstab.h"
 #include "stdioup.h"
 
@@ -103,6 +104,7 @@ wait_unlink(mg_stdx_t *x)
 	x->qnext = NULL;
 	x->queued = 0;
 	x->s->queued[x->up->index]--;
+	mg_metrics_gauge(MG_M_CONN_QUEUED, NULL, -1);
 	if (x->qtimer != NULL)
 		event_del(x->qtimer);
 }
@@ -144,6 +146,7 @@ mg_stdwait_enter(mg_stdx_t *x)
 	*pp = x;
 	x->queued = 1;
 	s->queued[x->up->index]++;
+	mg_metrics_gauge(MG_M_CONN_QUEUED, NULL, 1);
 	evtimer_add(x->qtimer, &tv);
 	mg_info("%s upstream \"%s\": max_processes %d reached: a new "
 		"session waits (%d waiting, process_queue %d)",

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "masterpriv.h"
+#include "metrics.h"
 #include "roles.h"
 #include "sdnotify.h"
 #include "served.h"
@@ -126,9 +127,11 @@ spawn(mg_kid_t *k)
 		return MG_ERROR;
 	}
 	k->served_flag = mg_served_claim();
+	k->metrics_slot = mg_master_metrics_claim(k);
 	if ((pid = fork()) < 0) {
 		mg_served_release(k->served_flag);
 		k->served_flag = -1;
+		mg_master_metrics_exited(k, 0);
 		mg_log_errno(MG_LOG_ERROR, errno,
 		    "fork() failed while starting "
 		    "a %s",
@@ -140,6 +143,7 @@ spawn(mg_kid_t *k)
 	if (pid == 0) {
 		close(sv[0]);
 		close_in_child(k);
+		mg_metrics_use(k->metrics_slot);
 		ctx = (mg_child_ctx_t){ M.conf, k->role, k->slot, k->generation,
 			sv[1], M.listeners.items, M.listeners.n, M.sessions,
 			M.tls, M.ikm, M.ikm_len, id, k->served_flag,
@@ -158,6 +162,7 @@ spawn(mg_kid_t *k)
 	mg_info("started %s %ld (slot %d, generation %d)", kid_name(k),
 	    (long)pid, k->slot, k->generation);
 	link_kid(k);
+	mg_master_metrics_spawned();
 	return MG_OK;
 }
 
@@ -173,7 +178,8 @@ kid_add(mg_role_t role, int slot)
 	kids[M.nkids] = (mg_kid_t){ .role = role,
 		.slot = slot,
 		.generation = M.generation,
-		.served_flag = -1 };
+		.served_flag = -1,
+		.metrics_slot = -1 };
 	return &kids[M.nkids++];
 }
 
@@ -317,12 +323,16 @@ mg_kids_reap(void)
 		k->served = mg_served_release(k->served_flag);
 		k->served_flag = -1;
 		log_exit(k, status);
+		mg_master_metrics_exited(k,
+		    k->generation == M.generation && !k->quitting &&
+			!M.stopping);
 		if (k->generation == M.generation && !k->quitting &&
 		    !M.stopping)
 			schedule_respawn(k);
 		else
 			mg_kid_remove(k);
 	}
+	mg_master_metrics_reaped();
 }
 
 void

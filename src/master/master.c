@@ -245,6 +245,8 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	    mg_served_init() != MG_OK || mg_everything_lists_init() != MG_OK)
 		mg_fatal("mmap() of the per-client limits failed (%s)",
 		    strerror(errno));
+	if (mg_master_metrics_init(conf) != MG_OK)
+		mg_fatal("mmap() of the metrics failed (%s)", strerror(errno));
 	if (mg_master_prepare(conf, &err) != MG_OK)
 		mg_fatal("%s", err ? err : "out of memory");
 	if (geteuid() != 0 && conf->user != NULL)

@@ -39,6 +39,7 @@ typedef struct {
 	int           served_flag;   /* its flag in served.c, or -1 */
 	int           served;        /* it had set that flag when it died */
 	int64_t       respawn_at;
+	int           metrics_slot; /* metrics.h, or -1 */
 } mg_kid_t;
 
 typedef struct {
@@ -85,6 +86,14 @@ void mg_kids_respawn_due(void);
 void mg_kids_check_ready(void);
 void mg_kid_read(mg_kid_t *k);
 void mg_kids_kill_stragglers(void);
+
+/* mmetrics.c */
+int  mg_master_metrics_init(const mg_conf_t *conf);
+int  mg_master_metrics_claim(const mg_kid_t *k);
+void mg_master_metrics_spawned(void);
+void mg_master_metrics_exited(mg_kid_t *k, int respawn);
+void mg_master_metrics_reaped(void);
+void mg_master_metrics_reload(int ok);
 
 /* reload.c */
 int  mg_master_open_error_log(const mg_conf_t *conf, char **err);

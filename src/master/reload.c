@@ -145,6 +145,7 @@ mg_master_reload(void)
 		free(err);
 		mg_conf_free(conf);
 		mg_sd_notify("READY=1");
+		mg_master_metrics_reload(0);
 		return;
 	}
 	if (mg_master_open_error_log(conf, &err) != MG_OK) {
@@ -155,11 +156,16 @@ mg_master_reload(void)
 		mg_warn("max_sessions changed from %d to %d: the session table "
 			"keeps its size until mcpgw restarts",
 		    M.conf->max_sessions, conf->max_sessions);
+	if (conf->metrics_max_series != M.conf->metrics_max_series)
+		mg_warn("metrics_max_series changed from %d to %d: the metrics "
+			"tables keep their size until mcpgw restarts",
+		    M.conf->metrics_max_series, conf->metrics_max_series);
 	mg_kids_tell_all(MG_MSG_QUIT, M.generation + 1);
 	mg_conf_free(M.conf);
 	M.conf = conf;
 	mg_kids_start_generation();
 	M.notify = "READY=1";
+	mg_master_metrics_reload(1);
 }
 
 static void

@@ -337,6 +337,7 @@ on_body(http_parser *p, const char *at, size_t len)
 	if (evbuffer_get_length(r->body) + len > r->body_limit)
 		return early_error(c, 413, "request body too large");
 	evbuffer_add(r->body, at, len);
+	r->body_in += len;
 	conn_phase(c, PHASE_BODY); /* the body timeout runs between reads */
 	return 0;
 }

@@ -122,5 +122,8 @@ size_t mg_http_req_pending(const mg_http_req_t *req);
 /* What was answered: status and body bytes, after the answer began. */
 int    mg_http_req_status(const mg_http_req_t *req);
 size_t mg_http_req_bytes_out(const mg_http_req_t *req);
+/* What was received: the request line and headers as the parser kept
+ * them, and the body bytes. */
+size_t mg_http_req_bytes_in(const mg_http_req_t *req);
 
 #endif

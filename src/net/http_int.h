@@ -54,6 +54,7 @@ struct mg_http_req {
 	int64_t          start_us;
 	int              status;
 	size_t           bytes_out;
+	size_t           body_in; /* body bytes received */
 	int              keepalive;
 	int              answered;
 };

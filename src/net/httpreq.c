@@ -232,3 +232,9 @@ mg_http_req_bytes_out(const mg_http_req_t *r)
 {
 	return r->bytes_out;
 }
+
+size_t
+mg_http_req_bytes_in(const mg_http_req_t *r)
+{
+	return r->head_len + r->body_in;
+}

@@ -83,6 +83,12 @@ mg_sesstab_capacity(const mg_sesstab_t *t)
 	return t->limit;
 }
 
+size_t
+mg_sesstab_live(const mg_sesstab_t *t)
+{
+	return t == NULL ? 0 : (size_t)atomic_load(&t->live);
+}
+
 uint64_t
 mg_sesstab_new_id(void)
 {

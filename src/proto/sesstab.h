@@ -27,6 +27,8 @@ typedef struct mg_sesstab mg_sesstab_t;
 mg_sesstab_t *mg_sesstab_create(size_t capacity);
 void          mg_sesstab_destroy(mg_sesstab_t *t);
 size_t        mg_sesstab_capacity(const mg_sesstab_t *t);
+/* Live sessions now (for the metrics: a moment's count). */
+size_t mg_sesstab_live(const mg_sesstab_t *t);
 
 /*
  * Who a session is counted against, from a client key (limit.h): never 0.

@@ -117,6 +117,7 @@ mg_auth_refuse(mg_mcp_ex_t *ex, int status, int code, const char *msg)
 {
 	struct json_object *id = auth_request_id(ex);
 
+	ex->refusal = "auth";
 	mg_ex_refuse(ex, status, id, code, msg);
 	json_object_put(id);
 }

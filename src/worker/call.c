@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "wmetrics.h"
 #include "log.h"
 
 struct event_base *
@@ -129,6 +130,7 @@ mg_mcp_call_result(mg_mcp_call_t *c, struct json_object *result)
 	struct evbuffer *msg = evbuffer_new();
 
 	mg_ex_lists_filter(c->ex, result);
+	mg_wmetrics_result(c->ex, result);
 	/* 2026-07-28: every result says what it is */
 	if (c->ex->modern && json_object_is_type(result, json_type_object) &&
 	    !json_object_object_get_ex(result, "resultType", NULL))

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "wmetrics.h"
 #include "tokcache.h"
 #include "sse.h"
 
@@ -322,6 +323,7 @@ mg_ex_stream_headers(mg_mcp_ex_t *ex)
 	mg_http_add_header(ex->req, "Cache-Control", "no-cache");
 	mg_http_add_header(ex->req, "X-Accel-Buffering", "no");
 	mg_http_stream_begin(ex->req, 200, "text/event-stream");
+	mg_wmetrics_stream(ex);
 	if (ex->keepalive == NULL)
 		ex->keepalive = event_new(
 		    ex->ctx->base, -1, EV_PERSIST, ex_stream_keepalive, ex);

@@ -141,6 +141,10 @@ struct mg_mcp_ex {
 	char rpc_method[48];
 	char tool[64];
 	int  rpc_error;
+	/* for the metrics (wmetrics.c) */
+	const char   *refusal;    /* why it was refused before content */
+	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */
+	unsigned char mx_stream;  /* its stream's kind, plus 1, while open */
 };
 
 struct mg_mcp_ctx {

@@ -100,6 +100,7 @@ mg_ex_check_host(mg_mcp_ex_t *ex)
 {
 	if (host_allowed(ex, ex->loopback))
 		return MG_OK;
+	ex->refusal = "host";
 	mg_ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
 	    "Forbidden: Host not allowed");
 	return MG_ERROR;
@@ -114,6 +115,7 @@ mg_ex_check_origin(mg_mcp_ex_t *ex)
 		return MG_DECLINED;
 	if (origin_allowed(ex, origin))
 		return MG_OK;
+	ex->refusal = "origin";
 	mg_ex_refuse(ex, 403, NULL, MG_RPC_INVALID_REQUEST,
 	    "Forbidden: Origin not allowed");
 	return MG_ERROR;
@@ -170,6 +172,7 @@ mg_ex_check_hops(mg_mcp_ex_t *ex)
 	    "gateways (max_hops %d)",
 	    n, ex->loc->http.max_hops);
 	mg_warn("%s on %s", msg, ex->loc->path);
+	ex->refusal = "hops";
 	mg_ex_refuse(ex, 508, NULL, -32000, msg);
 	return MG_ERROR;
 }

@@ -20,7 +20,11 @@
 
 #include "limit.h"
 #include "log.h"
+#include "metrics.h"
 #include "selfconn.h"
+
+static const char *const limit_reasons[MG_LIMIT_NKINDS] = { "sessions_full",
+	"sessions_per_address", "connections_per_address" };
 
 typedef struct {
 	_Atomic uint64_t refused[MG_LIMIT_NKINDS];
@@ -125,6 +129,9 @@ mg_limit_refused(mg_limit_kind_t kind, const char *fmt, ...)
 	int64_t  now = mono_ms();
 	char     msg[512];
 	va_list  ap;
+
+	/* and in the metrics, by the reason's name (mcpgw_refusals_total) */
+	mg_metrics_count(MG_M_REFUSALS, limit_reasons[kind], NULL);
 
 	if (lines[kind].last_ms != 0 &&
 	    now - lines[kind].last_ms < MG_LIMIT_LOG_MS) {

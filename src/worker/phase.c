@@ -12,6 +12,7 @@
 #include "exchange.h"
 #include "page.h"
 #include "phase.h"
+#include "wmetrics.h"
 
 /* As soon as the headers are in: nothing of the body is read yet. */
 static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,
@@ -38,7 +39,7 @@ static void log_access(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
 /* Metrics go here. */
-static const mg_phase_log_t log_phase[] = { log_access, NULL };
+static const mg_phase_log_t log_phase[] = { log_access, mg_wmetrics_log, NULL };
 
 int
 mg_mcp_headers(

@@ -67,6 +67,7 @@ ex_refuse_denied(mg_mcp_ex_t *ex, const mg_mcp_rule_t *d,
 	snprintf(why, sizeof(why),
 	    "Forbidden: %.64s%s%.128s is not allowed here", method,
 	    name ? " " : "", name ? name : "");
+	ex->refusal = "policy";
 	mg_ex_refuse(ex, 403, id, MG_MCP_ERR_FORBIDDEN, why);
 }
 

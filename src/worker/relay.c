@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
+#include "wmetrics.h"
 #include "rules.h"
 #include "sse.h"
 
@@ -84,6 +85,7 @@ mg_ex_relay_failed(mg_mcp_ex_t *ex, int code, const char *message)
 	struct evbuffer *msg;
 
 	ex->rpc_error = code;
+	mg_wmetrics_failed(ex, message);
 	if (ex->req == NULL)
 		return;
 	if (ex->modern && code == MG_MCP_ERR_UNSUPPORTED_VERSION &&
@@ -232,6 +234,7 @@ relay_data(void *arg, const char *msg, size_t len)
 
 	if (ex->req == NULL || ex->answered_relay)
 		return;
+	mg_wmetrics_answer(ex, msg, len);
 	msg = relay_seen(ex, msg, &len, &cut);
 	if (ex->translate != NULL)
 		relay_turned(ex, msg, len);
@@ -298,6 +301,7 @@ relay_event(void *arg, const char *id, long retry, const char *data, size_t len)
 	if (ex->req == NULL || ex->answered_relay)
 		return;
 	relay_json_stream(ex);
+	mg_wmetrics_answer(ex, data, len);
 	data = relay_seen(ex, data, &len, &cut);
 	relay_event_out(ex, id, retry, data, len);
 	if (cut != NULL)

@@ -34,6 +34,7 @@ mg_ex_known_old(const char *v)
 void
 mg_ex_refuse_old_version(mg_mcp_ex_t *ex, struct json_object *id)
 {
+	ex->refusal = "version";
 	mg_ex_refuse(ex, 400, id, MG_RPC_INVALID_REQUEST,
 	    "Bad Request: unsupported MCP-Protocol-Version "
 	    "(supported: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28)");
@@ -78,6 +79,7 @@ mg_ex_refuse_version(
 	json_object_object_add(data, "requested",
 	    json_object_new_string(
 		mg_http_req_header(ex->req, "MCP-Protocol-Version")));
+	ex->refusal = "version";
 	mg_ex_refuse_data(
 	    ex, 400, id, MG_MCP_ERR_UNSUPPORTED_VERSION, message, data);
 	json_object_put(data);

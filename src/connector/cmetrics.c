@@ -1,0 +1,81 @@
+/*
+ * What the connector counts (metrics.h): exchanges in flight, how long
+ * each took upstream and why one failed.  The reason of a failure is read
+ * from the message the transports end it with (one table here, not a
+ * branch at each place an exchange can fail).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "connpriv.h"
+#include "metrics.h"
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The first row whose words the message holds names the reason. */
+static const struct {
+	const char *word, *reason;
+} reasons[] = {
+	{ "timed out", "timeout" },
+	{ "timeout", "timeout" },
+	{ "TLS", "tls" },
+	{ "SSL", "tls" },
+	{ "certificate", "tls" },
+	{ "connect", "connect" },
+	{ "resolv", "connect" },
+	{ "answered HTTP", "http_status" },
+	{ "(HTTP ", "http_status" },
+	{ "spawn", "spawn" },
+	{ "exec", "spawn" },
+	{ "fork", "spawn" },
+	{ "closed", "closed" },
+	{ "exited", "closed" },
+	{ "reset", "closed" },
+	{ "lost", "closed" },
+};
+
+const char *
+mg_cmetrics_reason(const char *message)
+{
+	for (size_t i = 0; message != NULL && i < MG_NELEM(reasons); i++)
+		if (strstr(message, reasons[i].word) != NULL)
+			return reasons[i].reason;
+	return "protocol";
+}
+
+void
+mg_cmetrics_relay_start(relay_t *r)
+{
+	r->mx_start_us = now_us();
+	mg_metrics_gauge(MG_M_CONN_INFLIGHT, NULL, 1);
+}
+
+void
+mg_cmetrics_relay_gone(relay_t *r)
+{
+	(void)r;
+	mg_metrics_gauge(MG_M_CONN_INFLIGHT, NULL, -1);
+}
+
+void
+mg_cmetrics_relay_end(relay_t *r, int code, const char *message)
+{
+	const mg_upstream_t *up = mg_connector_upstream(r->c, r->upstream);
+
+	if (up == NULL)
+		return;
+	mg_metrics_observe(mg_metrics_static(MG_M_UP_DURATION, up->name, NULL),
+	    now_us() - r->mx_start_us);
+	if (code != 0)
+		mg_metrics_count(
+		    MG_M_UP_ERRORS, up->name, mg_cmetrics_reason(message));
+}

@@ -1,0 +1,319 @@
+/*
+ * A worker's metrics (wmetrics.h).  Per request: no string is formatted
+ * and nothing allocated once a series is known; a series is found by two
+ * words made of the location's address and small integers (method index,
+ * status, outcome, tool index), and its labels are built only the first
+ * time.  Tool names are bounded per route in this process: the first
+ * metrics_max_tools names that an upstream answered with a result (or a
+ * tool error) keep their name, every other call is tool="other".
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "exchange.h"
+#include "metrics.h"
+#include "rpcoutcome.h"
+#include "wmetrics.h"
+
+#define OUT_TIMEOUT 4
+#define OUT_CANCELLED 5
+static const char *const outcomes[] = { "none", "result", "tool_error",
+	"rpc_error", "timeout", "cancelled" };
+
+static const char *const stream_kinds[] = { "post", "get", "listen" };
+
+/* The MCP methods a label may name; any other is "other". */
+static const char *const methods[] = { "initialize", "ping", "tools/list",
+	"tools/call", "resources/list", "resources/read",
+	"resources/templates/list", "resources/subscribe",
+	"resources/unsubscribe", "prompts/list", "prompts/get",
+	"completion/complete", "logging/setLevel", "server/discover",
+	"subscriptions/listen", "notifications/initialized",
+	"notifications/cancelled", "notifications/progress",
+	"notifications/roots/list_changed", "tasks/get", "tasks/list",
+	"tasks/result", "tasks/cancel" };
+#define METHOD_OTHER ((int)MG_NELEM(methods))
+#define METHOD_TOOLS_CALL 3
+
+/* ---- tool names, per route ------------------------------------------ */
+
+typedef struct {
+	const void *route; /* NULL: free */
+	uint32_t    hash;
+	int         idx; /* from 0; in the route's "" entry: names so far */
+	char        name[64];
+} tool_t;
+
+static tool_t *tools;
+static size_t  tools_cap, tools_n;
+
+static uint32_t
+tool_hash(const void *route, const char *name)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)((uintptr_t)route >> 4);
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static tool_t *
+tool_slot(const void *route, const char *name, uint32_t h)
+{
+	size_t i;
+
+	if (tools_cap == 0)
+		return NULL;
+	for (i = h & (tools_cap - 1); tools[i].route != NULL;
+	     i = (i + 1) & (tools_cap - 1))
+		if (tools[i].hash == h && tools[i].route == route &&
+		    strcmp(tools[i].name, name) == 0)
+			return &tools[i];
+	return &tools[i];
+}
+
+static int
+tools_grow(void)
+{
+	size_t  cap = tools_cap ? tools_cap * 2 : 64, old = tools_cap;
+	tool_t *was = tools;
+
+	if ((tools = calloc(cap, sizeof(*tools))) == NULL) {
+		tools = was;
+		return -1;
+	}
+	tools_cap = cap;
+	for (size_t i = 0; i < old; i++)
+		if (was[i].route != NULL)
+			*tool_slot(was[i].route, was[i].name, was[i].hash) =
+			    was[i];
+	free(was);
+	return 0;
+}
+
+static tool_t *
+tool_add(const void *route, const char *name, int idx)
+{
+	tool_t  *t;
+	uint32_t h = tool_hash(route, name);
+
+	if ((tools_n + 1) * 2 > tools_cap && tools_grow() != 0)
+		return NULL;
+	t = tool_slot(route, name, h);
+	if (t->route == NULL) {
+		*t = (tool_t){ route, h, idx, { 0 } };
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		tools_n++;
+	}
+	return t;
+}
+
+/* NAME's index on ROUTE, -1: "other".  KEEP: the upstream answered it,
+ * so a new name takes the route's next index while there is room. */
+static int
+tool_index(const void *route, const char *name, int keep, int max)
+{
+	tool_t *t = tool_slot(route, name, tool_hash(route, name)), *count;
+
+	if (name[0] == '\0')
+		return -1;
+	if (t != NULL && t->route != NULL)
+		return t->idx;
+	if (!keep || max <= 0 || (count = tool_add(route, "", 0)) == NULL ||
+	    count->idx >= max)
+		return -1;
+	if (tool_add(route, name, count->idx) == NULL)
+		return -1;
+	return tool_slot(route, "", tool_hash(route, ""))->idx++;
+}
+
+/* ---- the log phase ---------------------------------------------------- */
+
+static int
+method_index(const char *m)
+{
+	for (int i = 0; i < METHOD_OTHER; i++)
+		if (m[0] == methods[i][0] && strcmp(m, methods[i]) == 0)
+			return i;
+	return METHOD_OTHER;
+}
+
+static const char *
+http_method_name(mg_http_method_t m)
+{
+	switch (m) {
+	case MG_HTTP_GET: return "GET";
+	case MG_HTTP_HEAD: return "HEAD";
+	case MG_HTTP_POST: return "POST";
+	case MG_HTTP_DELETE: return "DELETE";
+	case MG_HTTP_OPTIONS: return "OPTIONS";
+	default: return "other";
+	}
+}
+
+/* What a refusal the phases did not name says by its status alone. */
+static const char *
+refusal_of(const mg_mcp_ex_t *ex, int status)
+{
+	if (ex != NULL && ex->refusal != NULL)
+		return ex->refusal;
+	switch (status) {
+	case 400: return ex == NULL ? "bad_request" : NULL;
+	case 401: return ex == NULL ? "auth" : NULL;
+	case 403: return ex == NULL ? "auth" : NULL; /* a client cert */
+	case 408: return "timeout";
+	case 413: return "body_size";
+	case 421: return "host";
+	case 431: return "header_size";
+	}
+	return NULL;
+}
+
+static const char *
+upstream_of(const mg_mcp_ex_t *ex)
+{
+	if (ex->upstream != NULL)
+		return ex->upstream->name;
+	if (ex->loc->builtin != NULL)
+		return ex->loc->builtin;
+	return ex->loc->members != NULL ? "federation" : "";
+}
+
+static void
+tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
+{
+	int         out = ex->mx_outcome, idx;
+	const char *v[4];
+	uint64_t    k1 = (uint64_t)(uintptr_t)ex->loc, k2;
+
+	if (out == 0 || out == MG_OUTCOME_NONE)
+		out = ex->rpc_error != 0 ? MG_OUTCOME_RPC_ERROR
+		    : status == 499      ? OUT_CANCELLED
+		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
+					 : MG_OUTCOME_RESULT;
+	idx = tool_index(ex->loc, ex->tool,
+	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
+	    ex->ctx->conf->metrics_max_tools);
+	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
+	v[0] = ex->loc->path;
+	v[1] = upstream_of(ex);
+	v[2] = idx < 0 ? "other" : ex->tool;
+	v[3] = outcomes[out];
+	mg_metrics_add(mg_metrics_series(k1, k2, MG_M_TOOL_CALLS, v), 1);
+	k2 = MG_M_TOOL_DURATION | (uint64_t)(idx + 1) << 16;
+	v[1] = v[2];
+	mg_metrics_observe(
+	    mg_metrics_series(k1, k2, MG_M_TOOL_DURATION, v), us);
+}
+
+void
+mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
+{
+	const mg_server_t   *srv = ex ? ex->srv : NULL;
+	const mg_location_t *loc = ex ? ex->loc : NULL;
+	int                  status = mg_http_req_status(req), mi;
+	const char          *v[4], *why;
+	struct timespec      ts;
+	uint64_t             k1 = (uint64_t)(uintptr_t)loc, ks;
+	int64_t              us;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
+	    mg_http_req_start_us(req);
+	mi = ex && ex->rpc_method[0] ? method_index(ex->rpc_method)
+				     : 64 + (int)mg_http_req_method(req);
+	v[0] = srv && srv->nnames ? srv->names[0] : "";
+	v[1] = loc ? loc->path : "none";
+	v[2] = mi < 64 ? (mi < METHOD_OTHER ? methods[mi] : "other")
+		       : http_method_name(mg_http_req_method(req));
+	v[3] = NULL; /* the status, written only for a new series */
+	{
+		uint64_t k2 = MG_M_HTTP_REQUESTS |
+		    (uint64_t)(status & 0xfff) << 8 | (uint64_t)mi << 20;
+		mg_metrics_series_t *s = mg_metrics_find(k1, k2);
+		char                 code[8];
+
+		if (s == NULL) {
+			snprintf(code, sizeof(code), "%d", status);
+			v[3] = code;
+			s = mg_metrics_series(k1, k2, MG_M_HTTP_REQUESTS, v);
+		}
+		mg_metrics_add(s, 1);
+	}
+	mg_metrics_observe(
+	    mg_metrics_series(k1, MG_M_HTTP_DURATION, MG_M_HTTP_DURATION, v),
+	    us);
+	ks = (uint64_t)(uintptr_t)srv;
+	mg_metrics_add(mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v),
+	    mg_http_req_bytes_out(req));
+	mg_metrics_add(
+	    mg_metrics_series(ks, MG_M_HTTP_RECEIVED, MG_M_HTTP_RECEIVED, v),
+	    mg_http_req_bytes_in(req));
+	if (status >= 400 && (why = refusal_of(ex, status)) != NULL)
+		mg_metrics_count(MG_M_REFUSALS, why, NULL);
+	if (ex == NULL)
+		return;
+	if (mi == METHOD_TOOLS_CALL)
+		tool_call(ex, status, us);
+	if (ex->mx_stream) {
+		mg_metrics_gauge(
+		    MG_M_OPEN_STREAMS, stream_kinds[ex->mx_stream - 1], -1);
+		((mg_mcp_ex_t *)ex)->mx_stream = 0; /* the request's, ended */
+	}
+	(void)ctx;
+}
+
+/* ---- what the other files saw ------------------------------------------ */
+
+void
+mg_wmetrics_stream(mg_mcp_ex_t *ex)
+{
+	int kind = ex->get_stream ? 1 : ex->listen ? 2 : 0;
+
+	if (ex->mx_stream)
+		return;
+	ex->mx_stream = (unsigned char)(kind + 1);
+	mg_metrics_gauge(MG_M_OPEN_STREAMS, stream_kinds[kind], 1);
+}
+
+static int
+is_tool_call(const mg_mcp_ex_t *ex)
+{
+	return ex->rpc_method[0] == 't' &&
+	    strcmp(ex->rpc_method, "tools/call") == 0;
+}
+
+void
+mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len)
+{
+	if (ex->mx_outcome == 0 && is_tool_call(ex))
+		ex->mx_outcome = (unsigned char)mg_rpc_outcome(msg, len);
+}
+
+void
+mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result)
+{
+	struct json_object *e;
+
+	if (ex->mx_outcome != 0 || !is_tool_call(ex))
+		return;
+	ex->mx_outcome = json_object_object_get_ex(result, "isError", &e) &&
+		json_object_get_boolean(e)
+	    ? MG_OUTCOME_TOOL_ERROR
+	    : MG_OUTCOME_RESULT;
+}
+
+void
+mg_wmetrics_failed(mg_mcp_ex_t *ex, const char *message)
+{
+	if (ex->mx_outcome == 0 && message != NULL &&
+	    (strstr(message, "timed out") || strstr(message, "timeout")))
+		ex->mx_outcome = OUT_TIMEOUT;
+}
