@@ -35,6 +35,8 @@ main(void)
 		policy_suite,
 		fedname_suite,
 		stdiosup_suite,
+		metrics_suite,
+		promfmt_suite,
 	};
 	SRunner *sr;
 	int      failed;

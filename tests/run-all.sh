@@ -19,6 +19,8 @@ need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
+# promtool (Debian's prometheus package): tests/integration/metrics.sh
+need_pkgs="$need_pkgs prometheus"
 missing=
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -27,5 +27,7 @@ Suite *tokcache_suite(void);
 Suite *policy_suite(void);
 Suite *fedname_suite(void);
 Suite *stdiosup_suite(void);
+Suite *metrics_suite(void);
+Suite *promfmt_suite(void);
 
 #endif

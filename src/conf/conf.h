@@ -398,10 +398,6 @@ typedef struct mg_conf {
 	int                 sessions_per_address;    /* limit.h; 0: off */
 	int                 connections_per_address; /* per worker; 0: off */
 	int                 auth_token_cache; /* verified tokens per worker */
-	/* metrics.h: series per process (read at start); tool names per
-	 * route per process */
-	int                 metrics_max_series;
-	int                 metrics_max_tools;
 	mg_http_conf_t      http;
 	mg_connector_conf_t connector;
 	mg_server_t        *servers;   /* in file order */
@@ -410,6 +406,10 @@ typedef struct mg_conf {
 	 * order of the file: a server's own, then each of its locations' */
 	int                 nauth_jwt;
 	struct mg_conf_mem *mem; /* everything above is allocated here */
+	/* metrics.h: series per process (read at start); tool names per
+	 * route per process */
+	int metrics_max_series;
+	int metrics_max_tools;
 } mg_conf_t;
 
 /*

@@ -14,16 +14,13 @@
 mg_metrics_region_t *mg_metrics_region;
 static size_t        region_size;
 
-/* This process: its slot's table, and its cache of (k1, k2) -> series. */
-typedef struct {
-	uint64_t             k1, k2;
-	mg_metrics_series_t *s;
-} cache_ent_t;
-
-static mg_metrics_slot_t *mine;
-static cache_ent_t       *cache;
-static size_t             cache_mask;
-static int                master_noslot_logged;
+/* This process: its slot's table, and its cache of (k1, k2) -> series
+ * (metrics.h reads it inline; NULL while this process counts nothing). */
+mg_metrics_cache_ent_t        *mg_metrics_cache;
+size_t                         mg_metrics_cache_mask;
+static mg_metrics_slot_t      *mine;
+static mg_metrics_cache_ent_t *cache;
+static int                     master_noslot_logged;
 
 size_t
 mg_metrics_slot_bytes(int nseries)
@@ -92,9 +89,10 @@ cache_init(int nseries)
 	while (n < (size_t)nseries * 2)
 		n *= 2;
 	free(cache);
+	mg_metrics_cache = NULL;
 	if ((cache = calloc(n, sizeof(*cache))) == NULL)
 		return MG_ERROR;
-	cache_mask = n - 1;
+	mg_metrics_cache_mask = n - 1;
 	return MG_OK;
 }
 
@@ -128,6 +126,7 @@ mg_metrics_reset_for_tests(void)
 		munmap(mg_metrics_region, region_size);
 	mg_metrics_region = NULL;
 	mine = NULL;
+	mg_metrics_cache = NULL;
 	master_noslot_logged = 0;
 }
 
@@ -135,12 +134,14 @@ int
 mg_metrics_use(int slot)
 {
 	mine = NULL;
+	mg_metrics_cache = NULL;
 	if (mg_metrics_region == NULL || slot < 0 ||
 	    slot >= (int)mg_metrics_region->nslots)
 		return MG_OK;
 	if (cache_init((int)mg_metrics_region->nseries) != MG_OK)
 		return MG_ERROR;
 	mine = mg_metrics_slot(slot);
+	mg_metrics_cache = cache;
 	return MG_OK;
 }
 
@@ -176,38 +177,16 @@ mg_metrics_slot_lookup(
 	return NULL;
 }
 
-static size_t
-cache_at(uint64_t k1, uint64_t k2)
-{
-	uint64_t h = (k1 * 0x9E3779B97F4A7C15ULL) ^ k2;
-
-	h ^= h >> 29;
-	h *= 0xBF58476D1CE4E5B9ULL;
-	return (size_t)(h ^ (h >> 32)) & cache_mask;
-}
-
-mg_metrics_series_t *
-mg_metrics_find(uint64_t k1, uint64_t k2)
-{
-	size_t i;
-
-	if (mine == NULL)
-		return NULL;
-	for (i = cache_at(k1, k2); cache[i].s != NULL; i = (i + 1) & cache_mask)
-		if (cache[i].k1 == k1 && cache[i].k2 == k2)
-			return cache[i].s;
-	return NULL;
-}
-
 static void
 cache_put(uint64_t k1, uint64_t k2, mg_metrics_series_t *s)
 {
 	size_t i, probes = 0;
 
-	for (i = cache_at(k1, k2); cache[i].s != NULL; i = (i + 1) & cache_mask)
-		if (++probes > cache_mask / 2)
+	for (i = mg_metrics_cache_at(k1, k2); cache[i].s != NULL;
+	     i = (i + 1) & mg_metrics_cache_mask)
+		if (++probes > mg_metrics_cache_mask / 2)
 			return; /* full enough: found the slow way */
-	cache[i] = (cache_ent_t){ k1, k2, s };
+	cache[i] = (mg_metrics_cache_ent_t){ k1, k2, s };
 }
 
 static void
@@ -217,7 +196,7 @@ dropped(mg_metrics_slot_t *sl)
 }
 
 mg_metrics_series_t *
-mg_metrics_series(
+mg_metrics_series_new(
     uint64_t k1, uint64_t k2, int metric, const char *const *values)
 {
 	char                 labels[MG_METRICS_LABEL_BYTES];
@@ -234,17 +213,6 @@ mg_metrics_series(
 	}
 	cache_put(k1, k2, s);
 	return s;
-}
-
-mg_metrics_series_t *
-mg_metrics_static(int metric, const char *v0, const char *v1)
-{
-	const char *const v[2] = { v0, v1 };
-	/* distinct static strings have distinct addresses */
-	uint64_t k1 = (uint64_t)(uintptr_t)v0,
-		 k2 = ((uint64_t)(uintptr_t)v1 << 8) | (uint64_t)metric;
-
-	return mg_metrics_series(k1, k2 | (1ULL << 63), metric, v);
 }
 
 void

@@ -119,19 +119,69 @@ int mg_metrics_nseries(void);
  * private cache; MG_OK, or MG_ERROR (out of memory: counts nothing). */
 int mg_metrics_use(int slot);
 
+/* The private cache (metrics.c), inline for the hot path: NULL when
+ * this process counts nothing. */
+typedef struct {
+	uint64_t             k1, k2;
+	mg_metrics_series_t *s;
+} mg_metrics_cache_ent_t;
+extern mg_metrics_cache_ent_t *mg_metrics_cache;
+extern size_t                  mg_metrics_cache_mask;
+
+static inline size_t
+mg_metrics_cache_at(uint64_t k1, uint64_t k2)
+{
+	uint64_t h =
+	    (k1 ^ (k2 * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+
+	return (size_t)(h >> 40) & mg_metrics_cache_mask;
+}
+
 /* The series the caller cached under (K1, K2), or NULL. */
-mg_metrics_series_t *mg_metrics_find(uint64_t k1, uint64_t k2);
+static inline mg_metrics_series_t *
+mg_metrics_find(uint64_t k1, uint64_t k2)
+{
+	mg_metrics_cache_ent_t *c = mg_metrics_cache;
+	size_t                  i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = mg_metrics_cache_at(k1, k2); c[i].s != NULL;
+	     i = (i + 1) & mg_metrics_cache_mask)
+		if (c[i].k1 == k1 && c[i].k2 == k2)
+			return c[i].s;
+	return NULL;
+}
+
+/* The slow path of mg_metrics_series: the series created (or found in
+ * the slot) and cached. */
+mg_metrics_series_t *mg_metrics_series_new(
+    uint64_t k1, uint64_t k2, int metric, const char *const *values);
+
 /* The series of METRIC with label VALUES (as many as the metric has; NULL
  * counts as ""), created if need be and cached under (K1, K2).  NULL when
  * this process counts nothing, or its table is full (then counted in
  * mcpgw_metrics_series_dropped_total). */
-mg_metrics_series_t *mg_metrics_series(
-    uint64_t k1, uint64_t k2, int metric, const char *const *values);
+static inline mg_metrics_series_t *
+mg_metrics_series(
+    uint64_t k1, uint64_t k2, int metric, const char *const *values)
+{
+	mg_metrics_series_t *s = mg_metrics_find(k1, k2);
 
-/* Either of the two, for labels that are static strings or none: keyed
- * by the pointer of the first label value and the metric. */
-mg_metrics_series_t *mg_metrics_static(
-    int metric, const char *v0, const char *v1);
+	return s != NULL ? s : mg_metrics_series_new(k1, k2, metric, values);
+}
+
+/* The same for labels that are static strings or none: keyed by their
+ * addresses (distinct static strings have distinct ones) and the metric. */
+static inline mg_metrics_series_t *
+mg_metrics_static(int metric, const char *v0, const char *v1)
+{
+	const char *const v[2] = { v0, v1 };
+	uint64_t k2 = ((uint64_t)(uintptr_t)v1 << 8) | (uint64_t)metric;
+
+	return mg_metrics_series(
+	    (uint64_t)(uintptr_t)v0, k2 | (1ULL << 63), metric, v);
+}
 
 static inline uint64_t
 mg_metrics_load(const uint64_t *w)

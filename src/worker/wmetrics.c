@@ -51,8 +51,9 @@ typedef struct {
 	char        name[64];
 } tool_t;
 
-static tool_t *tools;
-static size_t  tools_cap, tools_n;
+static tool_t       *tools;
+static size_t        tools_cap, tools_n;
+static const tool_t *known; /* the last name found (tools moves: reset) */
 
 static uint32_t
 tool_hash(const void *route, const char *name)
@@ -90,6 +91,7 @@ tools_grow(void)
 		return -1;
 	}
 	tools_cap = cap;
+	known = NULL;
 	for (size_t i = 0; i < old; i++)
 		if (was[i].route != NULL)
 			*tool_slot(was[i].route, was[i].name, was[i].hash) =
@@ -120,12 +122,18 @@ tool_add(const void *route, const char *name, int idx)
 static int
 tool_index(const void *route, const char *name, int keep, int max)
 {
-	tool_t *t = tool_slot(route, name, tool_hash(route, name)), *count;
+	tool_t *t, *count;
 
 	if (name[0] == '\0')
 		return -1;
-	if (t != NULL && t->route != NULL)
+	if (known != NULL && known->route == route &&
+	    strcmp(known->name, name) == 0)
+		return known->idx;
+	t = tool_slot(route, name, tool_hash(route, name));
+	if (t != NULL && t->route != NULL) {
+		known = t;
 		return t->idx;
+	}
 	if (!keep || max <= 0 || (count = tool_add(route, "", 0)) == NULL ||
 	    count->idx >= max)
 		return -1;
@@ -139,6 +147,9 @@ tool_index(const void *route, const char *name, int keep, int max)
 static int
 method_index(const char *m)
 {
+	/* most requests are tools/call: the one compare first */
+	if (memcmp(m, "tools/call", sizeof("tools/call")) == 0)
+		return METHOD_TOOLS_CALL;
 	for (int i = 0; i < METHOD_OTHER; i++)
 		if (m[0] == methods[i][0] && strcmp(m, methods[i]) == 0)
 			return i;
@@ -213,6 +224,31 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
 	    mg_metrics_series(k1, k2, MG_M_TOOL_DURATION, v), us);
 }
 
+/* The series of a location that do not depend on the request, for the
+ * last location seen (most requests come to the same one). */
+static struct {
+	const void          *loc, *srv;
+	mg_metrics_series_t *dur, *sent, *received;
+} last = { (void *)1, NULL, NULL, NULL, NULL };
+
+static void
+location_series(const void *loc, const void *srv, const char *const *v)
+{
+	uint64_t k1 = (uint64_t)(uintptr_t)loc, ks = (uint64_t)(uintptr_t)srv;
+
+	last.dur =
+	    mg_metrics_series(k1, MG_M_HTTP_DURATION, MG_M_HTTP_DURATION, v);
+	last.sent = mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v);
+	last.received =
+	    mg_metrics_series(ks, MG_M_HTTP_RECEIVED, MG_M_HTTP_RECEIVED, v);
+	/* a series not made (a full table) is looked for again next time */
+	if (last.dur && last.sent && last.received) {
+		last.loc = loc;
+		last.srv = srv;
+	} else
+		last.loc = (void *)1;
+}
+
 void
 mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 {
@@ -221,7 +257,7 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	int                  status = mg_http_req_status(req), mi;
 	const char          *v[4], *why;
 	struct timespec      ts;
-	uint64_t             k1 = (uint64_t)(uintptr_t)loc, ks;
+	uint64_t             k1 = (uint64_t)(uintptr_t)loc;
 	int64_t              us;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -247,15 +283,11 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 		}
 		mg_metrics_add(s, 1);
 	}
-	mg_metrics_observe(
-	    mg_metrics_series(k1, MG_M_HTTP_DURATION, MG_M_HTTP_DURATION, v),
-	    us);
-	ks = (uint64_t)(uintptr_t)srv;
-	mg_metrics_add(mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v),
-	    mg_http_req_bytes_out(req));
-	mg_metrics_add(
-	    mg_metrics_series(ks, MG_M_HTTP_RECEIVED, MG_M_HTTP_RECEIVED, v),
-	    mg_http_req_bytes_in(req));
+	if (last.loc != loc || last.srv != srv)
+		location_series(loc, srv, v);
+	mg_metrics_observe(last.dur, us);
+	mg_metrics_add(last.sent, mg_http_req_bytes_out(req));
+	mg_metrics_add(last.received, mg_http_req_bytes_in(req));
 	if (status >= 400 && (why = refusal_of(ex, status)) != NULL)
 		mg_metrics_count(MG_M_REFUSALS, why, NULL);
 	if (ex == NULL)
@@ -286,8 +318,7 @@ mg_wmetrics_stream(mg_mcp_ex_t *ex)
 static int
 is_tool_call(const mg_mcp_ex_t *ex)
 {
-	return ex->rpc_method[0] == 't' &&
-	    strcmp(ex->rpc_method, "tools/call") == 0;
+	return memcmp(ex->rpc_method, "tools/call", sizeof("tools/call")) == 0;
 }
 
 void
@@ -300,14 +331,18 @@ mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len)
 void
 mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result)
 {
-	struct json_object *e;
-
 	if (ex->mx_outcome != 0 || !is_tool_call(ex))
 		return;
-	ex->mx_outcome = json_object_object_get_ex(result, "isError", &e) &&
-		json_object_get_boolean(e)
-	    ? MG_OUTCOME_TOOL_ERROR
-	    : MG_OUTCOME_RESULT;
+	ex->mx_outcome = MG_OUTCOME_RESULT;
+	if (!json_object_is_type(result, json_type_object))
+		return;
+	/* a result has few members: cheaper walked than hashed */
+	json_object_object_foreach(result, key, v)
+	{
+		if (key[0] == 'i' && strcmp(key, "isError") == 0 &&
+		    json_object_get_boolean(v))
+			ex->mx_outcome = MG_OUTCOME_TOOL_ERROR;
+	}
 }
 
 void
