@@ -19,8 +19,6 @@ need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
-# promtool (Debian's prometheus package): tests/integration/metrics.sh
-need_pkgs="$need_pkgs prometheus"
 missing=
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -56,9 +54,9 @@ install_no_service() {
 }
 # nginx: a load balancer in front of two gateways in the tests.
 install_no_service nginx nginx-light
-# Prometheus and promtool (Debian's): tests/integration/prometheus.sh and
-# examples.sh (with python3-prometheus-client above, whose strict parser
-# reads the OpenMetrics page).
+# Prometheus and promtool (Debian's): tests/integration/metrics.sh,
+# prometheus.sh and examples.sh (with python3-prometheus-client above,
+# whose strict parser reads the OpenMetrics page).
 install_no_service promtool prometheus
 
 # The independent MCP software the tests run against comes from npm: the
