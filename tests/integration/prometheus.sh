@@ -3,7 +3,8 @@
 # A real mcpgw (worker_processes 2) serves a built-in route (/mcp), a proxy
 # route to its own built-in server (/proxy, upstream "self"), a stdio
 # upstream (/stdio: server-everything, one process per session), a route
-# to an upstream that refuses connections (/down), /metrics and /status.
+# to an upstream that refuses connections (/down), one with a single
+# stdio process (/tight), /metrics and /status.
 # Prometheus runs conf/examples/prometheus.yml (the shipped file, with this
 # port and a 1 s interval) with conf/examples/mcpgw-alerts.yml, on its own
 # loopback port and storage, and is stopped at the end.
@@ -19,7 +20,9 @@
 #     the request rate of /mcp is within 10% of the rate sent, and after
 #     the load every count (requests, tool calls by outcome, tool="other",
 #     the upstream's calls) equals what the client sent; p50 of sleep
-#     lies between 50 and 250 ms.
+#     lies between 50 and 250 ms.  Meanwhile /tight (a stdio upstream with
+#     max_processes 1) holds one session and queues a second until it gets
+#     503: max_over_time(mcpgw_connector_exchanges_queued) is 1.
 #  3. Chaos under load (PROM_CHAOS_ROUNDS rounds, 1 by default): a reload,
 #     a failed one, SIGKILL of a stdio server, a worker and the connector;
 #     then a last reload; all while tests/node/scrape_watch.mjs scrapes 20
@@ -79,6 +82,7 @@ shutdown_timeout 2s;
 upstream self { server $G/mcp/demo; }
 upstream everything { command $NODE $EV stdio; }
 upstream down { server http://127.0.0.1:$DOWN_PORT/mcp; connect_timeout 1s; }
+upstream tight { command $NODE $EV stdio; max_processes 1; process_queue 2; process_queue_timeout 4s; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/demo { mcp_builtin demo; }
@@ -86,6 +90,7 @@ server {
     location = /proxy { mcp_pass self; }
     location = /stdio { mcp_pass everything; }
     location = /down { mcp_pass down; }
+    location = /tight { mcp_pass tight; }
     location = /metrics { metrics; }
     location /status { status; }
 }
@@ -200,6 +205,17 @@ cat > "$MG_TMP/load.json" <<JSON
  {"name": "stdio_echo", "url": "$G/stdio", "rate": 4, "sessions": 2, "tool": "echo", "args": {"message": "s"}, "expect": "result"}
 ]}
 JSON
+# the connector saturated: /tight's one process taken by a session, a
+# second session waits in its process_queue (4 s), then gets 503
+H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+tight_init() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 15 "$G/tight" "${H[@]}" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+}
+TIGHT_A=$(tight_init)
+tight_init > "$MG_TMP/tight_b" &
+TIGHT_PID=$!
+TIGHT_T0=$(now_ms)
 timeout -k 5 60 "$NODE" "$NODEDIR/rate_load.mjs" "$MG_TMP/load.json" "$MG_TMP/load.out" > "$MG_TMP/load.log" 2>&1 ||
 	fail "rate_load.mjs: $(cat "$MG_TMP/load.log")"
 sed 's/^/#/' "$MG_TMP/load.log"
@@ -247,6 +263,10 @@ at_least "upstream self's exchanges counted (its calls and more)" 'sum(mcpgw_ups
 p50=$(pq1 'histogram_quantile(0.5, sum by (le) (rate(mcpgw_tool_call_duration_seconds_bucket{route="/mcp",tool="sleep"}[1m])))')
 check "p50 of tool sleep (50 ms) from the histogram: $p50 s, in [0.05, 0.25]" 'fcmp "a >= 0.05 && a <= 0.25" "$p50" 0'
 
+wait $TIGHT_PID
+v=$(pq1 "max_over_time(mcpgw_connector_exchanges_queued[$((($(now_ms) - TIGHT_T0) / 1000 + 2))s])")
+check "the connector's queue seen by Prometheus: max_over_time(mcpgw_connector_exchanges_queued) = $v while a second session waited for /tight's one process (first $TIGHT_A, second $(cat "$MG_TMP/tight_b"))" \
+	'[ "$v" = 1 ] && [ "$TIGHT_A" = 200 ] && [ "$(cat "$MG_TMP/tight_b")" = 503 ]'
 curl -s --max-time 5 -o "$MG_TMP/scrape1.txt" "$G/metrics"
 out=$(promtool check metrics < "$MG_TMP/scrape1.txt" 2>&1)
 rc=$?
