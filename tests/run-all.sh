@@ -152,9 +152,11 @@ else
 fi
 # clang: the unit tests and every integration test but the five longest
 # (sse_resume, sessions_rss, conformance_era, conformance_matrix,
-# bench_quick: about 4 minutes) and those that measure npm's reference
+# bench_quick: about 4 minutes), those that measure npm's reference
 # servers through the gateway (peers_*, fed_peers, legacy_sse, stdio_sup:
-# about 2 minutes), which the gcc and sanitizer builds run.
+# about 2 minutes) and prometheus (50 s of load, chaos and Prometheus's
+# view of them; its C paths are metrics.sh's), which the gcc and
+# sanitizer builds run.
 # The sanitizer build: every integration test but conformance_matrix (the
 # eras' pairings measured against the same upstream directly; its code
 # runs under the sanitizers in conformance_era), bench_quick (a benchmark
@@ -168,7 +170,7 @@ integration_tests() { # the integration tests but those named in $1 (a regex)
 	sed -n '/^INTEGRATION_TESTS *=/,/^$/p' Makefile.am |
 		grep -o 'tests/integration/[a-z_]*\.sh' | grep -vE "/($1)\.sh$" | tr '\n' ' '
 }
-clang_tests="tests/check_mcpgw $(integration_tests 'sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup')"
+clang_tests="tests/check_mcpgw $(integration_tests 'sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|prometheus')"
 CHECK_TESTS=$clang_tests build clang clang || status=1
 asan_tests="tests/check_mcpgw $(integration_tests 'conformance_matrix|bench_quick|sessions_rss|peers_everything')"
 CHECK_TESTS=$asan_tests build asan gcc --enable-sanitizers || status=1
