@@ -178,6 +178,27 @@ START_TEST(outcome)
 		{ "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
 		  "\"params\":{\"result\":1}}",
 		    MG_OUTCOME_NONE },
+		/* a string ending in an escaped backslash; an escaped quote */
+		{ "{\"id\":\"a\\\\\",\"result\":{}}", MG_OUTCOME_RESULT },
+		{ "{\"id\":\"a\\\"b\\\\\\\"\",\"error\":{}}",
+		    MG_OUTCOME_RPC_ERROR },
+		{ "{\"result\":{\"content\":[{\"text\":\"Error: isError\"}],"
+		  "\"isError\" : true}}",
+		    MG_OUTCOME_TOOL_ERROR },
+		/* the compact shape, read by compares */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":-12,\"result\":{\"isError\":"
+		  "true}}",
+		    MG_OUTCOME_TOOL_ERROR },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"x,\\\"result\\\":\",\"error\":"
+		  "{"
+		  "\"code\":1}}",
+		    MG_OUTCOME_RPC_ERROR },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"result\":{\"content\":"
+		  "[]}}",
+		    MG_OUTCOME_RESULT },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":{"
+		  "\"result\":1}}",
+		    MG_OUTCOME_NONE },
 		{ "[1,2]", MG_OUTCOME_NONE },
 		{ "{\"id\":\"\\\"result\\\"\"", MG_OUTCOME_NONE },
 		{ "", MG_OUTCOME_NONE },

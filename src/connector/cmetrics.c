@@ -52,18 +52,48 @@ mg_cmetrics_reason(const char *message)
 	return "protocol";
 }
 
+/* A series of this process stays where it is while the process lives:
+ * the busiest ones are kept here, found once. */
+static mg_metrics_series_t *inflight;
+#define UP_MEMO 64
+static struct {
+	const mg_upstream_t *up;
+	mg_metrics_series_t *dur;
+} up_memo[UP_MEMO];
+
+static mg_metrics_series_t *
+in_flight(void)
+{
+	if (inflight == NULL)
+		inflight = mg_metrics_static(MG_M_CONN_INFLIGHT, NULL, NULL);
+	return inflight;
+}
+
+static mg_metrics_series_t *
+up_duration(const mg_upstream_t *up)
+{
+	int i = up->index % UP_MEMO;
+
+	if (up_memo[i].up != up || up_memo[i].dur == NULL) {
+		up_memo[i].up = up;
+		up_memo[i].dur =
+		    mg_metrics_static(MG_M_UP_DURATION, up->name, NULL);
+	}
+	return up_memo[i].dur;
+}
+
 void
 mg_cmetrics_relay_start(relay_t *r)
 {
 	r->mx_start_us = now_us();
-	mg_metrics_gauge(MG_M_CONN_INFLIGHT, NULL, 1);
+	mg_metrics_move(in_flight(), 1);
 }
 
 void
 mg_cmetrics_relay_gone(relay_t *r)
 {
 	(void)r;
-	mg_metrics_gauge(MG_M_CONN_INFLIGHT, NULL, -1);
+	mg_metrics_move(in_flight(), -1);
 }
 
 void
@@ -73,8 +103,7 @@ mg_cmetrics_relay_end(relay_t *r, int code, const char *message)
 
 	if (up == NULL)
 		return;
-	mg_metrics_observe(mg_metrics_static(MG_M_UP_DURATION, up->name, NULL),
-	    now_us() - r->mx_start_us);
+	mg_metrics_observe(up_duration(up), now_us() - r->mx_start_us);
 	if (code != 0)
 		mg_metrics_count(
 		    MG_M_UP_ERRORS, up->name, mg_cmetrics_reason(message));

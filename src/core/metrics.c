@@ -54,13 +54,13 @@ uint32_t
 mg_metrics_hash(int metric, const char *labels)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)metric;
+	size_t   n = MG_METRICS_LABEL_BYTES;
 
-	/* the values up to the empty one after the last */
-	for (size_t i = 0; i < MG_METRICS_LABEL_BYTES; i++) {
+	/* every byte up to the last value's end (an empty value counts) */
+	while (n > 0 && labels[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)labels[i]) * 16777619u;
-		if (labels[i] == '\0' && (i == 0 || labels[i - 1] == '\0'))
-			break;
-	}
 	return h;
 }
 

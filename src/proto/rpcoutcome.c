@@ -25,16 +25,26 @@ ws(scan_t *c)
 		c->pos++;
 }
 
-/* A string from its quote: its contents' span; -1 if unterminated. */
+/* A string from its quote: its contents' span; -1 if unterminated.
+ * memchr finds each quote; one after an odd run of backslashes is not
+ * the end. */
 static int
 string(scan_t *c, size_t *at, size_t *n)
 {
-	size_t i = c->pos + 1;
+	size_t      i = c->pos + 1, k;
+	const char *q;
 
-	while (i < c->len && c->s[i] != '"')
-		i += c->s[i] == '\\' ? 2 : 1;
-	if (i >= c->len)
-		return -1;
+	for (;;) {
+		if (i >= c->len ||
+		    (q = memchr(c->s + i, '"', c->len - i)) == NULL)
+			return -1;
+		i = (size_t)(q - c->s);
+		for (k = i; k > c->pos + 1 && c->s[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			break;
+		i++;
+	}
 	*at = c->pos + 1;
 	*n = i - *at;
 	c->pos = i + 1;
@@ -102,6 +112,22 @@ named(const scan_t *c, size_t at, size_t n, const char *name)
 	return n == strlen(name) && memcmp(c->s + at, name, n) == 0;
 }
 
+/* Whether S (N bytes) holds "isError": found by its rare capital E. */
+static int
+has_is_error(const char *s, size_t n)
+{
+	const char *e = s, *end = s + n;
+
+	while ((e = memchr(e, 'E', (size_t)(end - e))) != NULL) {
+		if (e - s >= 3 && end - e >= 6 &&
+		    memcmp(e - 3, "\"is", 3) == 0 &&
+		    memcmp(e + 1, "rror\"", 5) == 0)
+			return 1;
+		e++;
+	}
+	return 0;
+}
+
 /* At a result's value: does it say "isError": true? */
 static mg_rpc_outcome_t
 result(scan_t *c)
@@ -109,7 +135,7 @@ result(scan_t *c)
 	size_t at, n;
 
 	if (c->pos >= c->len || c->s[c->pos] != '{' ||
-	    memmem(c->s + c->pos, c->len - c->pos, "\"isError\"", 9) == NULL)
+	    !has_is_error(c->s + c->pos, c->len - c->pos))
 		return MG_OUTCOME_RESULT;
 	c->pos++;
 	while (member(c, &at, &n) == 1) {
@@ -124,11 +150,46 @@ result(scan_t *c)
 	return MG_OUTCOME_RESULT;
 }
 
+/* The common compact answer, {"jsonrpc":"2.0","id":ID,"result":... or
+ * "error":..., with ID an integer or a string without escapes, read by
+ * a few compares; -1: another shape, for the walk. */
+static int
+compact(const char *s, size_t len, size_t *at)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	size_t            i = sizeof(head) - 1;
+	const char       *q;
+
+	if (len < i + 12 || memcmp(s, head, i) != 0)
+		return -1;
+	if (s[i] == '"') {
+		if ((q = memchr(s + i + 1, '"', len - i - 1)) == NULL ||
+		    memchr(s + i + 1, '\\', (size_t)(q - s) - i - 1) != NULL)
+			return -1;
+		i = (size_t)(q - s) + 1;
+	} else
+		while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			i++;
+	if (len - i >= 10 && memcmp(s + i, ",\"result\":", 10) == 0) {
+		*at = i + 10;
+		return MG_OUTCOME_RESULT;
+	}
+	if (len - i >= 9 && memcmp(s + i, ",\"error\":", 9) == 0)
+		return MG_OUTCOME_RPC_ERROR;
+	return -1;
+}
+
 mg_rpc_outcome_t
 mg_rpc_outcome(const char *msg, size_t len)
 {
 	scan_t c = { msg, 0, len };
 	size_t at, n;
+	int    o = compact(msg, len, &c.pos);
+
+	if (o == MG_OUTCOME_RPC_ERROR)
+		return MG_OUTCOME_RPC_ERROR;
+	if (o == MG_OUTCOME_RESULT)
+		return result(&c);
 
 	ws(&c);
 	if (c.pos >= c.len || c.s[c.pos] != '{')

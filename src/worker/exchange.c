@@ -15,7 +15,6 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
-#include "wmetrics.h"
 #include "tokcache.h"
 #include "sse.h"
 

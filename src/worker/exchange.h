@@ -246,6 +246,17 @@ int mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);
 int mg_ex_check_hops(mg_mcp_ex_t *ex);
 
+/* wmetrics.c: what a worker counts (docs/observability/metrics.md): the
+ * log phase's row (EX may be NULL); a stream opened (mg_ex_stream_headers);
+ * a relayed message, whose outcome a tools/call's answer says; a built-in
+ * server's result; a failed relay's message (a timeout says so) */
+void mg_wmetrics_log(
+    mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
+void mg_wmetrics_stream(mg_mcp_ex_t *ex);
+void mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len);
+void mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result);
+void mg_wmetrics_failed(mg_mcp_ex_t *ex, const char *message);
+
 /* exsession.c */
 uint32_t mg_ex_session_owner(const mg_mcp_ex_t *ex);
 uint32_t mg_ex_session_limit(const mg_mcp_ex_t *ex);

@@ -12,7 +12,6 @@
 #include "exchange.h"
 #include "page.h"
 #include "phase.h"
-#include "wmetrics.h"
 
 /* As soon as the headers are in: nothing of the body is read yet. */
 static const mg_phase_headers_t headers_phase[] = { mg_ex_check_tls_server,

@@ -11,7 +11,6 @@
 #include <json-c/json.h>
 
 #include "exchange.h"
-#include "wmetrics.h"
 #include "rules.h"
 #include "sse.h"
 

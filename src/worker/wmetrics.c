@@ -1,5 +1,8 @@
 /*
- * A worker's metrics (wmetrics.h).  Per request: no string is formatted
+ * What a worker counts (exchange.h): its requests, their durations,
+ * bytes and refusals in the log phase, tools/call outcomes with a bounded
+ * tool label, and its open streams; the other worker/ files only tell it
+ * what they saw, one line each.  Per request: no string is formatted
  * and nothing allocated once a series is known; a series is found by two
  * words made of the location's address and small integers (method index,
  * status, outcome, tool index), and its labels are built only the first
@@ -20,7 +23,6 @@
 #include "exchange.h"
 #include "metrics.h"
 #include "rpcoutcome.h"
-#include "wmetrics.h"
 
 #define OUT_TIMEOUT 4
 #define OUT_CANCELLED 5
@@ -209,9 +211,11 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
 		    : status == 499      ? OUT_CANCELLED
 		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
 					 : MG_OUTCOME_RESULT;
-	idx = tool_index(ex->loc, ex->tool,
-	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
-	    ex->ctx->conf->metrics_max_tools);
+	/* only a call the upstream answered (a result or a tool error)
+	 * shows its name: an error, a timeout, a cancel is "other" */
+	idx = out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR
+	    ? tool_index(ex->loc, ex->tool, 1, ex->ctx->conf->metrics_max_tools)
+	    : -1;
 	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
 	v[0] = ex->loc->path;
 	v[1] = upstream_of(ex);
@@ -224,29 +228,35 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
 	    mg_metrics_series(k1, k2, MG_M_TOOL_DURATION, v), us);
 }
 
-/* The series of a location that do not depend on the request, for the
- * last location seen (most requests come to the same one). */
-static struct {
+/* The series of a location that do not depend on the request, in a
+ * small table by the location's address (a proxy route and the route it
+ * calls on the same daemon alternate). */
+typedef struct {
 	const void          *loc, *srv;
 	mg_metrics_series_t *dur, *sent, *received;
-} last = { (void *)1, NULL, NULL, NULL, NULL };
+} loc_series_t;
+#define LOC_MEMO 16
+static loc_series_t loc_memo[LOC_MEMO];
 
-static void
+static loc_series_t *
 location_series(const void *loc, const void *srv, const char *const *v)
 {
 	uint64_t k1 = (uint64_t)(uintptr_t)loc, ks = (uint64_t)(uintptr_t)srv;
+	loc_series_t *m = &loc_memo[(k1 >> 4 ^ k1 >> 9) % LOC_MEMO];
 
-	last.dur =
+	if (m->loc == loc && m->srv == srv && m->dur != NULL)
+		return m;
+	m->loc = loc;
+	m->srv = srv;
+	m->dur =
 	    mg_metrics_series(k1, MG_M_HTTP_DURATION, MG_M_HTTP_DURATION, v);
-	last.sent = mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v);
-	last.received =
+	m->sent = mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v);
+	m->received =
 	    mg_metrics_series(ks, MG_M_HTTP_RECEIVED, MG_M_HTTP_RECEIVED, v);
 	/* a series not made (a full table) is looked for again next time */
-	if (last.dur && last.sent && last.received) {
-		last.loc = loc;
-		last.srv = srv;
-	} else
-		last.loc = (void *)1;
+	if (m->dur == NULL || m->sent == NULL || m->received == NULL)
+		m->dur = NULL;
+	return m;
 }
 
 void
@@ -258,6 +268,7 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	const char          *v[4], *why;
 	struct timespec      ts;
 	uint64_t             k1 = (uint64_t)(uintptr_t)loc;
+	loc_series_t        *ls;
 	int64_t              us;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -283,11 +294,10 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 		}
 		mg_metrics_add(s, 1);
 	}
-	if (last.loc != loc || last.srv != srv)
-		location_series(loc, srv, v);
-	mg_metrics_observe(last.dur, us);
-	mg_metrics_add(last.sent, mg_http_req_bytes_out(req));
-	mg_metrics_add(last.received, mg_http_req_bytes_in(req));
+	ls = location_series(loc, srv, v);
+	mg_metrics_observe(ls->dur, us);
+	mg_metrics_add(ls->sent, mg_http_req_bytes_out(req));
+	mg_metrics_add(ls->received, mg_http_req_bytes_in(req));
 	if (status >= 400 && (why = refusal_of(ex, status)) != NULL)
 		mg_metrics_count(MG_M_REFUSALS, why, NULL);
 	if (ex == NULL)

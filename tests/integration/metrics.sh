@@ -8,6 +8,8 @@
 #       -> tool="other", rpc_error; the same through mcp_pass (upstream
 #       "self") and the connector's upstream exchange histogram;
 #   (b) the upstream that is down -> upstream_errors_total{reason=connect};
+#   (b2) an open GET stream in mcpgw_open_streams{kind="get"} until it
+#       closes; refusals by reason: a bad Origin, an unknown version;
 #   (c) a worker killed with SIGKILL -> its counts are kept after the
 #       respawn, process_restarts_total{role="worker"} 1;
 #   (d) a reload -> counters not reset, reloads_total{success} 1,
@@ -17,11 +19,20 @@
 #   B: worker_processes 1, metrics_max_tools 2:
 #   (f) the first two tool names answered keep their name, a third is
 #       "other"; 3000 distinct hostile names -> one "other" series, and
-#       the page stays small.
+#       the page stays small;
+#   (g) a stdio server (server-memory) counted in mcpgw_stdio_processes;
+#       killed, its restart in mcpgw_stdio_restarts_total.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 command -v promtool > /dev/null || fail "promtool is needed: apt-get install prometheus"
 command -v node > /dev/null || fail "node is needed"
+
+FED=$MG_SRCDIR/tests/fed/node_modules
+[ -e "$FED" ] || FED=${MG_FED_NODE_MODULES:-$FED}
+MEM=$FED/@modelcontextprotocol/server-memory/dist/index.js
+[ -e "$MEM" ] || fail "tests/fed/node_modules has no server-memory (run tests/fed's npm ci)"
+NODE=$(command -v node)
+chmod 755 "$MG_TMP" # the stdio server runs as "user" (nobody) under root
 
 MG_PORT=$(free_port)
 DOWN=$(free_port) # nothing listens there
@@ -37,11 +48,13 @@ shutdown_timeout 3s;
 $2
 upstream self { server $G/mcp/demo; }
 upstream down { server http://127.0.0.1:$DOWN/mcp; connect_timeout 2s; }
+upstream mem { command $NODE $MEM; }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /mcp/demo { mcp_builtin demo; }
     location /mcp/px { mcp_pass self; }
     location /mcp/down { mcp_pass down; }
+    location /mcp/mem { mcp_pass mem; }
     location /metrics { metrics; }
 }
 CONF
@@ -122,6 +135,24 @@ scrape
 expect "mcpgw_upstream_errors_total{upstream=\"down\",reason=\"connect\"}" 1 "an upstream that is down"
 ok "(b) upstream_errors_total{upstream=\"down\",reason=\"connect\"} 1"
 
+# (b2) a GET stream is an open stream while it lasts; refusals by reason
+curl -s -N -o /dev/null --max-time 20 -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $sid" \
+	-H "MCP-Protocol-Version: $V" "$G/mcp/demo" &
+stream=$!
+MG_BG_PIDS="$MG_BG_PIDS $stream"
+mg_wait 5 'scrape; [ "$(m "mcpgw_open_streams{kind=\"get\"}")" = 1 ]' || fail "an open GET stream is not counted"
+kill "$stream"
+mg_wait 5 'scrape; [ "$(m "mcpgw_open_streams{kind=\"get\"}")" = 0 ]' || fail "a closed GET stream is still counted"
+curl -s -o /dev/null --max-time 5 -X POST "$G/mcp/demo" -H 'Origin: http://evil.example' \
+	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{}'
+curl -s -o /dev/null --max-time 5 -X POST "$G/mcp/demo" -H 'MCP-Protocol-Version: 1999-01-01' \
+	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+	--data '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+scrape
+expect 'mcpgw_refusals_total{reason="origin"}' 1 "a bad Origin"
+expect 'mcpgw_refusals_total{reason="version"}' 1 "an unknown MCP-Protocol-Version"
+ok "(b2) a GET stream counted while open; refusals by reason (origin, version)"
+
 # (c)
 workers=$(mg_role_pids "$MG_MASTER" worker)
 victim=$(mg_first "$workers")
@@ -196,5 +227,17 @@ lines=$(wc -l < "$MG_TMP/m.txt")
 [ "$lines" -lt 200 ] || fail "the page has $lines lines"
 promtool check metrics < "$MG_TMP/m.txt" > "$MG_TMP/promtool.txt" 2>&1 || fail "promtool check metrics: $(cat "$MG_TMP/promtool.txt")"
 ok "(f) metrics_max_tools 2: echo and sleep named, progress \"other\"; 3000 hostile names in one series ($lines lines)"
+
+# (g)
+msid=$(session "$G/mcp/mem")
+[ -n "$msid" ] || fail "no session on the stdio route: $(tail -n 5 "$MG_TMP/error.log")"
+scrape
+expect 'mcpgw_stdio_processes{upstream="mem"}' 1 "a stdio server"
+spid=$(grep -F 'upstream "mem": started' "$MG_TMP/error.log" | tail -n 1 | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
+[ -n "$spid" ] || fail "no pid of the stdio server in the log"
+kill -KILL "$spid"
+mg_wait 10 'scrape; [ "$(m "mcpgw_stdio_restarts_total{upstream=\"mem\"}")" = 1 ]' || fail "the stdio restart was not counted"
+expect 'mcpgw_stdio_processes{upstream="mem"}' 1 "the stdio server after its restart"
+ok "(g) a stdio server: mcpgw_stdio_processes 1; killed: mcpgw_stdio_restarts_total 1, and 1 running again"
 
 mg_done
