@@ -108,7 +108,7 @@ ok "GET /metrics: 200, $ct, $(grep -vc '^#' "$MG_TMP/scrape0.txt") samples"
 # for Prometheus (an alert or a graph on them would see nothing)
 missing=
 for m in mcpgw_start_time_seconds mcpgw_generation mcpgw_sessions mcpgw_connector_exchanges_in_flight \
-	mcpgw_connector_exchanges_queued mcpgw_metrics_series_dropped_total; do
+	mcpgw_connector_exchanges_queued mcpgw_metrics_series_dropped_total mcpgw_metrics_uncounted_processes_total; do
 	grep -q "^$m " "$MG_TMP/scrape0.txt" || missing="$missing $m"
 done
 check "the metrics without labels are on a fresh daemon's page${missing:+; missing:$missing}" '[ -z "$missing" ]'
@@ -327,8 +327,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	cp "$MG_TMP/mcpgw.conf.good" "$MG_TMP/mcpgw.conf"
 	check "round $round: MCPGWReloadFailed fires after the failed reload" mg_wait 8 "alert MCPGWReloadFailed"
 	conn=$(mg_first "$(gen_pids $gen connector)")
+	# (the sessions' processes may still be the old connector's, until it
+	# goes at shutdown_timeout: the new one starts them on the next call)
+	mg_wait 10 "[ -n \"\$(mg_children $conn)\" ]" || fail "no stdio server under the connector $conn"
 	stdio=$(mg_first "$(mg_children "$conn")")
-	[ -n "$stdio" ] || fail "no stdio server under the connector $conn"
 	kill -KILL "$stdio"
 	sleep 1
 	w=$(mg_first "$(gen_pids $gen worker)")
@@ -387,6 +389,8 @@ eq "the failed reloads" 'sum(mcpgw_reloads_total{result="failure"})' $ROUNDS
 eq "the generation" 'max(mcpgw_generation)' $gen
 eq "workers respawned" 'sum(mcpgw_process_restarts_total{role="worker"})' $ROUNDS
 eq "connectors respawned" 'sum(mcpgw_process_restarts_total{role="connector"})' $ROUNDS
+eq "every process counted" 'sum(mcpgw_metrics_uncounted_processes_total) or vector(0)' 0
+eq "no series dropped" 'sum(mcpgw_metrics_series_dropped_total)' 0
 eq "workers running" 'sum(mcpgw_processes{role="worker"})' 2
 eq "connector running" 'sum(mcpgw_processes{role="connector"})' 1
 at_least "the killed stdio servers counted as restarted" 'sum(mcpgw_stdio_restarts_total{upstream="everything"})' $ROUNDS
