@@ -7,6 +7,7 @@
 #   bench/instructions.sh --annotate also the top functions of each process
 #   bench/instructions.sh --auth     also configurations 3 and 4
 #   bench/instructions.sh --federation  also configuration 5
+#   bench/instructions.sh --observability  also configuration 6
 #
 # For configurations 1 (direct: the built-in demo server) and 2 (through
 # mcpgw: a proxy route to it), as bench/run.sh sets them up, and, with
@@ -20,7 +21,10 @@
 # with prefix off, so the call is the same tools/call echo, and two more
 # members with prefixes: the call is routed by its name, its answer read
 # for the member's names: 5 minus 2 is what federating costs a call),
-# it starts
+# and, with --observability, 6 (configuration 2 with what an operator
+# turns on to watch it: the access log in the default format, a
+# "metrics;" page and a "status;" page; 6 minus 2 is what observing a
+# call costs), it starts
 # mcpgw under callgrind (every process: master, workers, connector), opens
 # a session, sends tools/call echo with wrk at 1 connection (every answer
 # checked by bench/mcp_echo.lua) for BENCH_SHORT, then, in a second daemon
@@ -51,17 +55,19 @@ lua="$top/bench/mcp_echo.lua"
 annotate=0
 auth=0
 federation=0
+observability=0
 for a in "$@"; do
 	case $a in
 	--annotate) annotate=1 ;;
 	--auth) auth=1 ;;
 	--federation) federation=1 ;;
+	--observability) observability=1 ;;
 	-h | --help)
 		sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "usage: bench/instructions.sh [--annotate] [--auth] [--federation]" >&2
+		echo "usage: bench/instructions.sh [--annotate] [--auth] [--federation] [--observability]" >&2
 		exit 2
 		;;
 	esac
@@ -162,6 +168,11 @@ server {
 CONF
 "$T/mcpgw" -t -c "$T/mcpgw.conf" > /dev/null 2>&1 || die "mcpgw -t rejected $T/mcpgw.conf"
 sed 's/^worker_processes .*/&\nauth_token_cache 0;/' "$T/mcpgw.conf" > "$T/nocache.conf"
+# 6: the access log (default format) and the pages of docs/observability.md
+sed -e "s|^error_log .*|&\naccess_log $T/access.log;|" \
+	-e 's|^    location = /mcp { mcp_pass self; }|&\n    location = /metrics { metrics; }\n    location = /status { status; }|' \
+	"$T/mcpgw.conf" > "$T/observed.conf"
+grep -q 'location = /metrics' "$T/observed.conf" || die "could not write $T/observed.conf"
 TOKEN=$(sh "$top/conf/examples/auth-example-token.sh" "http://127.0.0.1:$PORT/mcp/auth") ||
 	die "conf/examples/auth-example-token.sh failed"
 
@@ -184,10 +195,12 @@ one_run() {
 	auth) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN ;;
 	ignored) tok=$TOKEN ;;
 	auth-nocache) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN file=$T/nocache.conf ;;
+	observed) u=http://127.0.0.1:$PORT/mcp file=$T/observed.conf ;;
 	esac
 	dir=$T/$conf-$secs
 	mkdir -m 1777 "$dir" # the children write as the configured user
 	: > "$T/mcpgw.log"
+	rm -f "$T/access.log"
 	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/cg.%p" \
 		"$T/mcpgw" -F -c "$file" > "$dir/valgrind.log" 2>&1 &
 	VG=$!
@@ -207,9 +220,16 @@ one_run() {
 	echo "$line" | grep -q ' bad=0 .*connect=0 read=0 write=0 status=0 timeout=0' ||
 		die "wrong answers or errors in $conf ($secs s): ${line:-$(echo "$out" | tail -n 3)}"
 	req=$(echo "$line" | sed 's/.* requests=\([0-9]*\).*/\1/')
+	if [ "$conf" = observed ]; then # the pages answer, and every call was logged
+		curl -sf --max-time 30 "http://127.0.0.1:$PORT/metrics" -o /dev/null || die "observed: /metrics did not answer"
+		curl -sf --max-time 30 "http://127.0.0.1:$PORT/status" -o /dev/null || die "observed: /status did not answer"
+	fi
 	kill -TERM "$VG"
 	wait "$VG"
 	VG=''
+	if [ "$conf" = observed ] && [ "$(wc -l < "$T/access.log")" -lt "$req" ]; then
+		die "observed: $req calls but $(wc -l < "$T/access.log") access log lines"
+	fi
 	grep -qE 'exited on signal|did not exit' "$T/mcpgw.log" && die "a process of mcpgw died in $conf ($secs s): $(grep -E 'signal|did not exit' "$T/mcpgw.log" | head -n 3)"
 	for f in "$dir"/cg.*; do
 		pid=${f##*.}
@@ -238,6 +258,7 @@ echo "== worker_processes $WORKERS; calls at 1 connection for $SHORT s and for $
 confs="direct mcpgw"
 [ $auth = 1 ] && confs="$confs ignored auth auth-nocache"
 [ $federation = 1 ] && confs="$confs federated"
+[ $observability = 1 ] && confs="$confs observed"
 declare -A R P
 for conf in $confs; do
 	for secs in "$SHORT" "$LONG"; do
@@ -282,5 +303,11 @@ if [ $federation = 1 ]; then
 	read -r fw fc fm fa <<< "${P[federated]}"
 	row "federating (5 minus 2)" $((fw - pw)) $((fc - pc)) $((fm - pm)) $((fa - pa))
 	awk -v f=$fa -v p=$pa 'BEGIN { printf "a call on a federated route costs %+.1f%% of the same call on a plain proxy route\n", (f - p) * 100 / p }'
+fi
+if [ $observability = 1 ]; then
+	row "6 2 + access log, metrics" ${P[observed]}
+	read -r ow oc om oa <<< "${P[observed]}"
+	row "observing (6 minus 2)" $((ow - pw)) $((oc - pc)) $((om - pm)) $((oa - pa))
+	awk -v o=$oa -v p=$pa 'BEGIN { printf "a call with the access log, metrics and status on costs %+.1f%% of the same call with them off\n", (o - p) * 100 / p }'
 fi
 echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json_c_version.h>
@@ -69,9 +70,10 @@ join_args(int argc, char **argv)
 	return s;
 }
 
-/* What a start would read besides the file: certificates, keys, the
- * session key file, auth_jwt's key files.  NULL if all load, else why
- * (malloc'd). */
+/* What a start would read besides the file: the user and group (when
+ * written, or when the master would switch to them as root),
+ * certificates, keys, the session key file, auth_jwt's key files.  NULL
+ * if all load, else why (malloc'd). */
 static char *
 test_files(mg_conf_t *conf)
 {
@@ -79,6 +81,12 @@ test_files(mg_conf_t *conf)
 	uint8_t      *ikm;
 	size_t        len;
 	char         *err = NULL;
+	uid_t         uid;
+	gid_t         gid;
+
+	if ((conf->user != NULL || conf->group != NULL || geteuid() == 0) &&
+	    mg_proc_resolve_user(conf, &uid, &gid, &err) != MG_OK)
+		return err ? err : strdup("out of memory");
 
 	if (mg_master_auth_load(conf, &err) != MG_OK)
 		return err ? err

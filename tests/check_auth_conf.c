@@ -357,12 +357,13 @@ static const refusal_t conf_auth_refusals[] = {
 	    "TLS only) in " NAME ":7" },
 	{ LOC("issuer i;\njwks_url idp.example.com/jwks;\n"),
 	    "invalid value \"idp.example.com/jwks\" in \"jwks_url\" "
-	    "directive (want https://HOST[:PORT]/PATH: keys are fetched over "
-	    "TLS only) in " NAME ":7" },
-	{ LOC("issuer i;\njwks_url https://;\n"),
-	    "invalid value \"https://\" in \"jwks_url\" directive (want "
+	    "directive (the scheme must be http or https; want "
 	    "https://HOST[:PORT]/PATH: keys are fetched over TLS only) in " NAME
 	    ":7" },
+	{ LOC("issuer i;\njwks_url https://;\n"),
+	    "invalid value \"https://\" in \"jwks_url\" directive (no host; "
+	    "want https://HOST[:PORT]/PATH: keys are fetched over TLS only) "
+	    "in " NAME ":7" },
 	{ LOC(URL "jwks_url https://other.example/jwks;\n"),
 	    "\"jwks_url\" directive is duplicate in " NAME ":8" },
 	{ LOC(URL "algorithms RS256 HS256;\n"),

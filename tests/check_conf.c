@@ -789,11 +789,17 @@ END_TEST
 
 static const refusal_t refused_upstream_servers[] = {
 	{ "upstream u {\n server ftp://x/;\n}",
-	    "invalid upstream server \"ftp://x/\": want "
-	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2" },
+	    "invalid upstream server \"ftp://x/\": the scheme must be http "
+	    "or https (want http://HOST[:PORT]/PATH or https://...) in " NAME
+	    ":2" },
 	{ "upstream u {\n server http://x:99999/;\n}",
-	    "invalid upstream server \"http://x:99999/\": want "
-	    "http://HOST[:PORT]/PATH or https://... in " NAME ":2" },
+	    "invalid upstream server \"http://x:99999/\": not a URL (RFC "
+	    "3986) (want http://HOST[:PORT]/PATH or https://...) in " NAME
+	    ":2" },
+	{ "upstream u {\n server http://x/mcp#top;\n}",
+	    "invalid upstream server \"http://x/mcp#top\": a #fragment is not "
+	    "sent to a server: remove it (want http://HOST[:PORT]/PATH or "
+	    "https://...) in " NAME ":2" },
 	{ "upstream u {\n}",
 	    "upstream \"u\" has no \"server\" and no \"command\" in " NAME
 	    ":1" },

@@ -340,77 +340,83 @@ static const struct {
 	{ "http://[::1]:9000", 0, "::1", "9000", "/", "[::1]:9000" },
 	{ "https://[::1]/x", 1, "::1", NULL, "/x", "[::1]" },
 	{ "http://h:1/", 0, "h", "1", "/", "h:1" },
-	{ "http://h:65535/a?b#c", 0, "h", "65535", "/a?b#c", "h:65535" },
+	{ "http://h:65535/a?b", 0, "h", "65535", "/a?b", "h:65535" },
 	{ "http://h/a:b/c", 0, "h", NULL, "/a:b/c", "h" },
+	{ "http://x?q", 0, "x", NULL, "/?q", "x" },
+	{ "http://x:80?q", 0, "x", "80", "/?q", "x:80" },
+	{ "HTTPS://X/", 1, "X", NULL, "/", "X" }, /* RFC 3986 3.1, 3.2.2 */
+	{ "http://x:/", 0, "x", NULL, "/", "x" }, /* an empty port: 3.2.3 */
+	{ "http://x:0080/", 0, "x", "80", "/", "x:80" },
 };
 
-static const char *url_bad[] = {
-	"",
-	"h/mcp",
-	"ftp://x/",
-	"HTTP://x/",
-	"http:/x",
-	"http://",
-	"http:///mcp",
-	"http://:80/",
-	"http://[::1/",
-	"http://[]/",
-	"http://x:/",
-	"http://x:0/",
-	"http://x:65536/",
-	"http://x:99999/",
-	"http://x:8o/",
-	"http://x:-1/",
-	"http://x:000000000000000080/",
-	"http://x?q",
-	"http://x#f",
-	"http://[::1]x/",
-	"http://x:80?q",
+static const struct {
+	const char *url, *why;
+} url_bad[] = {
+	{ "", "the scheme must be http or https" },
+	{ "h/mcp", "the scheme must be http or https" },
+	{ "ftp://x/", "the scheme must be http or https" },
+	{ "http:/x", "no host" },
+	{ "http://", "no host" },
+	{ "http:///mcp", "no host" },
+	{ "http://:80/", "no host" },
+	{ "http://[::1/", "not a URL (RFC 3986)" },
+	{ "http://[]/", "not a URL (RFC 3986)" },
+	{ "http://x:0/", "port 0" },
+	{ "http://x:65536/", "not a URL (RFC 3986)" },
+	{ "http://x:99999/", "not a URL (RFC 3986)" },
+	{ "http://x:8o/", "not a URL (RFC 3986)" },
+	{ "http://x:-1/", "not a URL (RFC 3986)" },
+	{ "http://x#f", "a #fragment is not sent to a server: remove it" },
+	{ "http://h:65535/a?b#c",
+	    "a #fragment is not sent to a server: remove it" },
+	{ "http://u:p@x/",
+	    "user:password@ is not sent to a server: use the upstream's "
+	    "credentials (docs/configuration.md)" },
+	{ "http://[::1]x/", "not a URL (RFC 3986)" },
+	{ "http://x/a b", "not a URL (RFC 3986)" },
+	{ "http://x/%zz", "not a URL (RFC 3986)" },
 };
 
 START_TEST(test_url_parse)
 {
 	mg_conf_url_t u;
+	const char   *why = NULL;
 	size_t        i;
 
 	for (i = 0; i < MG_NELEM(url_good); i++) {
 		memset(&u, 0, sizeof(u));
-		ck_assert_msg(mg_conf_parse_url(url_good[i].url, &u) == MG_OK,
-		    "url \"%s\" refused", url_good[i].url);
+		ck_assert_msg(
+		    mg_conf_parse_url(url_good[i].url, &u, &why) == MG_OK,
+		    "url \"%s\" refused (%s)", url_good[i].url, why);
 		ck_assert_int_eq(u.tls, url_good[i].tls);
-		ck_assert_uint_eq(u.host_len, strlen(url_good[i].host));
-		ck_assert(memcmp(u.host, url_good[i].host, u.host_len) == 0);
+		ck_assert_str_eq(u.host, url_good[i].host);
 		if (url_good[i].port == NULL)
 			ck_assert_ptr_null(u.port);
-		else {
-			ck_assert_uint_eq(u.port_len, strlen(url_good[i].port));
-			ck_assert(
-			    memcmp(u.port, url_good[i].port, u.port_len) == 0);
-		}
+		else
+			ck_assert_str_eq(u.port, url_good[i].port);
 		ck_assert_str_eq(u.path, url_good[i].path);
-		ck_assert_uint_eq(
-		    u.authority_len, strlen(url_good[i].authority));
-		ck_assert(memcmp(u.authority, url_good[i].authority,
-			      u.authority_len) == 0);
+		ck_assert_str_eq(u.authority, url_good[i].authority);
+		mg_conf_url_clear(&u);
 	}
 }
 END_TEST
 
 START_TEST(test_url_refused)
 {
-	const char   *url = url_bad[_i];
+	const char   *url = url_bad[_i].url, *why = NULL;
 	mg_conf_url_t u;
 	char          text[256], want[512];
 
 	memset(&u, 0x5a, sizeof(u));
-	ck_assert_msg(
-	    mg_conf_parse_url(url, &u) == MG_ERROR, "url \"%s\" accepted", url);
+	ck_assert_msg(mg_conf_parse_url(url, &u, &why) == MG_ERROR,
+	    "url \"%s\" accepted", url);
 	ck_assert_int_eq(u.tls, 0x5a5a5a5a); /* untouched */
+	ck_assert_str_eq(why, url_bad[_i].why);
 	snprintf(text, sizeof(text), "upstream u {\n server \"%s\";\n}", url);
 	snprintf(want, sizeof(want),
-	    "invalid upstream server \"%s\": want http://HOST[:PORT]/PATH or "
-	    "https://... in %s:2",
-	    url, NAME);
+	    "invalid upstream server \"%s\": %s (want "
+	    "http://HOST[:PORT]/PATH or https://...) in %s:2",
+	    url, url_bad[_i].why, NAME);
 	expect_error(text, want);
 }
 END_TEST

@@ -201,8 +201,9 @@ static const refusal_t upcred_refusals[] = {
 	{ UP(OAUTH OAUTH),
 	    "\"oauth_client\" directive is duplicate in " NAME ":8" },
 	{ UP("oauth_client {\ntoken_url ftp://a/t;\n}\n"),
-	    "invalid value \"ftp://a/t\" in \"token_url\" directive: want "
-	    "https://HOST[:PORT]/PATH (or http://) in " NAME ":4" },
+	    "invalid value \"ftp://a/t\" in \"token_url\" directive: the "
+	    "scheme must be http or https (want https://HOST[:PORT]/PATH or "
+	    "http://) in " NAME ":4" },
 	{ UP("oauth_client {\ntoken_url http://a/t;\ntoken_url http://b/t;\n"
 	     "}\n"),
 	    "\"token_url\" directive is duplicate in " NAME ":5" },

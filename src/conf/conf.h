@@ -250,11 +250,11 @@ typedef struct mg_location {
 	mg_conf_pos_t       builtin_pos;
 	/* what builtin names, set by mg_builtin_resolve after parsing */
 	const struct mg_mcp_backend *backend;
-	char                        *pass;     /* mcp_pass UPSTREAM */
+	char                        *pass; /* mcp_pass UPSTREAM */
 	/* a page of mcpgw's own instead of an MCP endpoint: "metrics" or
 	 * "status", the directive that set it (worker/page.c serves it) */
-	const char *page;
-	const struct mg_upstream    *upstream; /* what pass names */
+	const char               *page;
+	const struct mg_upstream *upstream; /* what pass names */
 	union { /* mcp_allow and mcp_deny, in file order (rules.h) */
 		mg_mcp_rule_t *rules;
 		mg_mcp_rule_t *deny; /* its name before mcp_allow */

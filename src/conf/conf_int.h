@@ -137,7 +137,8 @@ CONF_SETTER(mg_conf_set_rule);
 /* TEXT, "http(s)://HOST[:PORT][/PATH]", taken apart into U (in the
  * pool): MG_OK, MG_DECLINED if it is no such URL, MG_ERROR without
  * memory. */
-int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u);
+int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u,
+    const char **why);
 CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
 CONF_SETTER(mg_conf_set_header);

@@ -164,19 +164,19 @@ mg_conf_set_auth_jwks_url(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_auth_jwt_t *a = ctx;
-	const char    *v = cp->args->v[1];
+	const char    *v = cp->args->v[1], *why = NULL;
 	int            rc;
 
 	if (a->jwks_url.url != NULL)
 		return mg_conf_duplicate(cp, cmd);
-	if ((rc = mg_conf_url_set(cp->conf, v, &a->jwks_url)) == MG_ERROR)
+	if ((rc = mg_conf_url_set(cp->conf, v, &a->jwks_url, &why)) == MG_ERROR)
 		return mg_conf_nomem(cp);
 	if (rc != MG_OK || !a->jwks_url.tls) {
 		a->jwks_url.url = NULL;
 		return mg_conf_error(cp, cp->args->line,
-		    "invalid value \"%s\" in \"%s\" directive (want "
+		    "invalid value \"%s\" in \"%s\" directive (%s%swant "
 		    "https://HOST[:PORT]/PATH: keys are fetched over TLS only)",
-		    v, cmd->name);
+		    v, cmd->name, why ? why : "", why ? "; " : "");
 	}
 	a->jwks_url.pos = mg_conf_pos(cp);
 	return MG_OK;

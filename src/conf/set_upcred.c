@@ -124,16 +124,17 @@ int
 mg_conf_set_token_url(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_oauth_client_t *o = ctx;
+	const char        *why = NULL;
 	int                rc;
 
 	if (o->token.url != NULL)
 		return mg_conf_duplicate(cp, cmd);
-	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &o->token);
+	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &o->token, &why);
 	if (rc == MG_DECLINED)
 		return mg_conf_error(cp, cp->args->line,
-		    "invalid value \"%s\" in \"%s\" directive: want "
-		    "https://HOST[:PORT]/PATH (or http://)",
-		    cp->args->v[1], cmd->name);
+		    "invalid value \"%s\" in \"%s\" directive: %s (want "
+		    "https://HOST[:PORT]/PATH or http://)",
+		    cp->args->v[1], cmd->name, why);
 	if (rc != MG_OK)
 		return mg_conf_nomem(cp);
 	o->token.pos = mg_conf_pos(cp);

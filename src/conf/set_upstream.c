@@ -18,14 +18,13 @@ conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
     mg_upstream_server_t *u)
 {
 	u->tls = url->tls;
-	u->host = mg_conf_strndup(conf, url->host, url->host_len);
-	if (url->port != NULL)
-		u->port = mg_conf_strndup(conf, url->port, url->port_len);
-	else
-		u->port = mg_conf_strdup(conf, url->tls ? "443" : "80");
+	u->host = mg_conf_strdup(conf, url->host);
+	u->port = mg_conf_strdup(conf,
+	    url->port != NULL ? url->port
+		: url->tls    ? "443"
+			      : "80");
 	u->path = mg_conf_strdup(conf, url->path);
-	u->authority =
-	    mg_conf_strndup(conf, url->authority, url->authority_len);
+	u->authority = mg_conf_strdup(conf, url->authority);
 	u->url = mg_conf_strdup(conf, text);
 	if (u->host == NULL || u->port == NULL || u->path == NULL ||
 	    u->authority == NULL || u->url == NULL)
@@ -33,14 +32,20 @@ conf_url_copy(mg_conf_t *conf, const char *text, const mg_conf_url_t *url,
 	return MG_OK;
 }
 
+/* TEXT into U: MG_OK, MG_DECLINED (not a URL we take: *WHY says why) or
+ * MG_ERROR (out of memory). */
 int
-mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u)
+mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u,
+    const char **why)
 {
 	mg_conf_url_t url;
+	int           rc;
 
-	if (mg_conf_parse_url(text, &url) != MG_OK)
+	if (mg_conf_parse_url(text, &url, why) != MG_OK)
 		return MG_DECLINED;
-	return conf_url_copy(conf, text, &url, u);
+	rc = conf_url_copy(conf, text, &url, u);
+	mg_conf_url_clear(&url);
+	return rc;
 }
 
 int
@@ -48,19 +53,22 @@ mg_conf_set_upstream_server(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
-	mg_conf_url_t  url;
+	const char    *why = NULL;
+	int            rc;
 
 	if (u->server.url != NULL)
 		return mg_conf_error(cp, cp->args->line,
 		    "upstream \"%s\" has a "
 		    "server already (one per upstream for now)",
 		    u->name);
-	if (mg_conf_parse_url(cp->args->v[1], &url) != MG_OK ||
-	    conf_url_copy(cp->conf, cp->args->v[1], &url, &u->server) != MG_OK)
+	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &u->server, &why);
+	if (rc == MG_ERROR)
+		return mg_conf_nomem(cp);
+	if (rc != MG_OK)
 		return mg_conf_error(cp, cp->args->line,
-		    "invalid upstream server "
-		    "\"%s\": want http://HOST[:PORT]/PATH or https://...",
-		    cp->args->v[1]);
+		    "invalid upstream server \"%s\": %s (want "
+		    "http://HOST[:PORT]/PATH or https://...)",
+		    cp->args->v[1], why);
 	u->server.pos = mg_conf_pos(cp);
 	return MG_OK;
 }

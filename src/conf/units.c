@@ -1,6 +1,7 @@
 /*
  * Values as written in the configuration: numbers, sizes, times, listen
- * addresses and upstream URLs.  Pure functions over strings (a listen
+ * addresses and upstream URLs (taken apart by libevent's evhttp_uri).
+ * Pure functions over strings (a listen
  * address is numeric only and never waits on DNS), so each is tested
  * alone; the setters turn a refusal into a message with file and line.
  */
@@ -8,7 +9,12 @@
 
 #include <netdb.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
 
 #include "conf.h"
 #include "units.h"
@@ -176,53 +182,87 @@ mg_conf_parse_listen(
 	return conf_resolve(h, port, family, ss, len);
 }
 
-/* "http://host[:port][/path]", "https://...", host a name, an IPv4
- * address or a bracketed IPv6 address. */
-int
-mg_conf_parse_url(const char *url, mg_conf_url_t *out)
+static int
+url_refuse(struct evhttp_uri *uri, const char **why, const char *what)
 {
-	mg_conf_url_t u = { 0 };
-	const char   *p, *hend;
+	if (uri != NULL)
+		evhttp_uri_free(uri);
+	*why = what;
+	return MG_ERROR;
+}
 
-	if (strncmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else if (strncmp(url, "https://", 8) == 0) {
-		p = url + 8;
-		u.tls = 1;
-	} else
-		return MG_ERROR;
-	u.authority = p;
-	if (*p == '[') {
-		u.host = p + 1;
-		if ((hend = strchr(u.host, ']')) == NULL)
-			return MG_ERROR;
-		p = hend + 1;
-	} else {
-		u.host = p;
-		hend = p + strcspn(p, ":/?#");
-		p = hend;
-	}
-	if (hend == u.host)
-		return MG_ERROR;
-	u.host_len = (size_t)(hend - u.host);
-	if (*p == ':') {
-		u.port = p + 1;
-		p = u.port + strcspn(u.port, "/?#");
-		u.port_len = (size_t)(p - u.port);
-	}
-	u.path = *p == '/' ? p : "/";
-	if (*p != '\0' && *p != '/')
-		return MG_ERROR;
-	if (u.port != NULL) {
-		const char *d = u.port;
-		int64_t     n;
+/* URI's parts as mcpgw uses them: a host without brackets, the port as
+ * written (none: NULL), the path with its query. */
+static int
+url_parts(const struct evhttp_uri *uri, mg_conf_url_t *u)
+{
+	const char *host = evhttp_uri_get_host(uri);
+	const char *path = evhttp_uri_get_path(uri);
+	const char *query = evhttp_uri_get_query(uri);
+	int         port = evhttp_uri_get_port(uri);
+	size_t      hlen = strlen(host);
 
-		if (u.port_len >= 16 || mg_conf_parse_digits(&d, &n) != MG_OK ||
-		    d != p || n < 1 || n > 65535)
-			return MG_ERROR;
+	if (host[0] == '[') /* an IPv6 literal: [::1] */
+		u->host = strndup(host + 1, hlen - 2);
+	else
+		u->host = strdup(host);
+	if (port >= 0 && asprintf(&u->port, "%d", port) < 0)
+		u->port = NULL;
+	if (asprintf(&u->path, "%s%s%s", *path ? path : "/", query ? "?" : "",
+		query ? query : "") < 0)
+		u->path = NULL;
+	if (asprintf(&u->authority, "%s%s%s", host, port >= 0 ? ":" : "",
+		port >= 0 ? u->port : "") < 0)
+		u->authority = NULL;
+	if (u->host == NULL || (port >= 0 && u->port == NULL) ||
+	    u->path == NULL || u->authority == NULL) {
+		mg_conf_url_clear(u);
+		return MG_ERROR;
 	}
-	/* the Host header: the authority as written */
-	u.authority_len = (size_t)(p - u.authority);
+	return MG_OK;
+}
+
+int
+mg_conf_parse_url(const char *url, mg_conf_url_t *out, const char **why)
+{
+	struct evhttp_uri *uri = evhttp_uri_parse_with_flags(url, 0);
+	const char        *scheme, *host;
+	mg_conf_url_t      u = { 0 };
+
+	if (uri == NULL)
+		return url_refuse(NULL, why, "not a URL (RFC 3986)");
+	scheme = evhttp_uri_get_scheme(uri);
+	host = evhttp_uri_get_host(uri);
+	if (scheme == NULL ||
+	    (strcasecmp(scheme, "http") != 0 &&
+		strcasecmp(scheme, "https") != 0))
+		return url_refuse(uri, why, "the scheme must be http or https");
+	if (host == NULL || *host == '\0' || strcmp(host, "[]") == 0)
+		return url_refuse(uri, why, "no host");
+	if (evhttp_uri_get_userinfo(uri) != NULL)
+		return url_refuse(uri, why,
+		    "user:password@ is not sent to a server: use the "
+		    "upstream's "
+		    "credentials (docs/configuration.md)");
+	if (evhttp_uri_get_fragment(uri) != NULL)
+		return url_refuse(
+		    uri, why, "a #fragment is not sent to a server: remove it");
+	if (evhttp_uri_get_port(uri) == 0)
+		return url_refuse(uri, why, "port 0");
+	u.tls = strcasecmp(scheme, "https") == 0;
+	if (url_parts(uri, &u) != MG_OK)
+		return url_refuse(uri, why, "out of memory");
+	evhttp_uri_free(uri);
 	*out = u;
 	return MG_OK;
+}
+
+void
+mg_conf_url_clear(mg_conf_url_t *u)
+{
+	free(u->host);
+	free(u->port);
+	free(u->path);
+	free(u->authority);
+	u->host = u->port = u->path = u->authority = NULL;
 }

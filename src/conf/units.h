@@ -20,19 +20,22 @@ int mg_conf_parse_digits(const char **sp, int64_t *n);
 int mg_conf_parse_listen(
     const char *text, struct sockaddr_storage *ss, socklen_t *len);
 
-/* An upstream's URL taken apart: pointers into the string parsed. */
+/* An upstream's URL taken apart (strings of its own: mg_conf_url_clear). */
 typedef struct {
-	int         tls;  /* https */
-	const char *host; /* without brackets */
-	size_t      host_len;
-	const char *port; /* NULL: the scheme's (80 or 443) */
-	size_t      port_len;
-	const char *path;      /* to the end; "/" when none was written */
-	const char *authority; /* "host[:port]" as written: the Host header */
-	size_t      authority_len;
+	int   tls;       /* https */
+	char *host;      /* without brackets */
+	char *port;      /* NULL: the scheme's (80 or 443) */
+	char *path;      /* path and ?query; "/" when none was written */
+	char *authority; /* "host[:port]": the Host header */
 } mg_conf_url_t;
 
-/* "http://HOST[:PORT][/PATH]" or "https://...". */
-int mg_conf_parse_url(const char *url, mg_conf_url_t *out);
+/*
+ * "http://HOST[:PORT][/PATH][?QUERY]" or "https://...", parsed by
+ * libevent's evhttp_uri_parse (RFC 3986).  MG_ERROR with *WHY saying
+ * what is wrong (OUT untouched), or MG_OK.  A #fragment is refused, as
+ * are user:password@ (neither is ever sent to a server).
+ */
+int  mg_conf_parse_url(const char *url, mg_conf_url_t *out, const char **why);
+void mg_conf_url_clear(mg_conf_url_t *u);
 
 #endif

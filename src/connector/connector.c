@@ -43,12 +43,34 @@ mg_connector_upstream(const mg_connector_t *c, int i)
 	return up;
 }
 
+static int connector_linked(const mg_connector_t *c);
+
 static void
-connector_terminate(void *arg)
+connector_terminate_now(evutil_socket_t fd, short what, void *arg)
 {
 	mg_connector_t *c = arg;
 
 	event_base_loopbreak(c->base);
+}
+
+/* Exit now; but the master tells every child at once, and a worker that
+ * saw its link close before it read its own word would take the
+ * connector for lost (a warning at every stop): so exit once the links
+ * are closed (the workers exit at once too), or after
+ * CONNECTOR_TERMINATE_MS at most. */
+#define CONNECTOR_TERMINATE_MS 1000
+
+static void
+connector_terminate(void *arg)
+{
+	mg_connector_t *c = arg;
+	struct timeval  tv = { 0, CONNECTOR_TERMINATE_MS * 1000 };
+
+	c->terminating = 1;
+	if (!connector_linked(c) ||
+	    event_base_once(
+		c->base, -1, EV_TIMEOUT, connector_terminate_now, c, &tv) != 0)
+		event_base_loopbreak(c->base);
 }
 
 /* Stopping: the workers of this generation go first (each may still
@@ -286,6 +308,8 @@ connector_lost(void *arg, mg_link_t *link, const char *why)
 		c->links[slot] = NULL;
 		connector_drop_slot(c, slot);
 	}
+	if (c->terminating && !connector_linked(c))
+		event_base_loopbreak(c->base);
 	mg_connector_maybe_exit(c);
 }
 

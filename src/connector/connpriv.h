@@ -112,6 +112,7 @@ typedef struct mg_connector_s {
 	mg_link_t          *links[MG_CONNECTOR_MAX_LINKS]; /* by slot */
 	struct mg_jwksurls *jwks; /* jwksurl.c; NULL: no auth_jwt */
 	int                 quitting;
+	int                 terminating;    /* exit once the workers did */
 	int                 bridges_closed; /* stopping: DELETEs queued */
 } mg_connector_t;
 

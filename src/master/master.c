@@ -27,6 +27,7 @@
 #include "log.h"
 #include "master.h"
 #include "masterpriv.h"
+#include "verdict.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "sdnotify.h"
@@ -268,6 +269,7 @@ mg_master_run(mg_conf_t *conf, const mg_master_opts_t *opts)
 	loop();
 	mg_listeners_close(&M.listeners);
 	if (M.pid_path) {
+		mg_verdict_remove(M.pid_path);
 		mg_pidfile_remove(M.pid_path);
 		free(M.pid_path);
 	}
@@ -305,6 +307,9 @@ mg_master_signal(const mg_conf_t *conf, const char *name)
 			    conf->pid, strerror(errno));
 			return 1;
 		}
+		if (signal_names[i].sig == SIGHUP)
+			return mg_verdict_reload(
+			    conf->pid, pid, MG_RELOAD_WAIT_MS);
 		if (kill(pid, signal_names[i].sig) != 0) {
 			fprintf(stderr, "mcpgw: kill(%ld, %s) failed (%s)\n",
 			    (long)pid, mg_signal_name(signal_names[i].sig),

@@ -24,6 +24,7 @@
 #define MG_RESPAWN_FIRST_MS 500
 #define MG_RESPAWN_MAX_MS 30000
 #define MG_FAST_STOP_KILL_MS 2000 /* SIGKILL what a fast stop left */
+#define MG_RELOAD_WAIT_MS 60000   /* "mcpgw -s reload" waits for a verdict */
 
 typedef struct {
 	pid_t         pid; /* 0: waiting to be respawned */
@@ -60,6 +61,7 @@ typedef struct {
 	size_t         ikm_len;
 	mg_tls_set_t  *tls;      /* the running generation's contexts */
 	uint8_t       *next_ikm; /* a reload's, until it is taken */
+	unsigned       reloads;  /* SIGHUPs so far: verdict.h's SEQ */
 	size_t         next_ikm_len;
 } mg_master_state_t;
 

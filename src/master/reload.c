@@ -23,6 +23,7 @@
 #include "proc.h"
 #include "sdnotify.h"
 #include "session.h"
+#include "verdict.h"
 
 int
 mg_master_open_error_log(const mg_conf_t *conf, char **err)
@@ -130,6 +131,14 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 	return MG_OK;
 }
 
+/* For "mcpgw -s reload", which waits for it (verdict.h). */
+static void
+reload_verdict(int ok, const char *msg)
+{
+	if (M.pid_path != NULL)
+		mg_verdict_write(M.pid_path, ++M.reloads, ok, msg);
+}
+
 void
 mg_master_reload(void)
 {
@@ -142,6 +151,7 @@ mg_master_reload(void)
 	    mg_master_prepare(conf, &err) != MG_OK) {
 		mg_error("reload failed, keeping the running configuration: %s",
 		    err ? err : "out of memory");
+		reload_verdict(0, err ? err : "out of memory");
 		free(err);
 		mg_conf_free(conf);
 		mg_sd_notify("READY=1");
@@ -165,6 +175,7 @@ mg_master_reload(void)
 	M.conf = conf;
 	mg_kids_start_generation();
 	M.notify = "READY=1";
+	reload_verdict(1, "");
 	mg_master_metrics_reload(1);
 }
 

@@ -19,17 +19,28 @@
 #include "log.h"
 #include "tls.h"
 
-/* The last OpenSSL error, as text, and the queue emptied. */
+/* Why OpenSSL failed, as text, and its queue emptied: the system's
+ * reason when a system call failed under it (a file that cannot be
+ * opened: "No such file or directory", not "SSL routines::system lib"),
+ * else its first error, the cause ("PEM routines::no start line", not
+ * "SSL routines::PEM lib"). */
 static const char *
 ssl_reason(char *buf, size_t len)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e, first = 0, sys = 0;
 
-	if (e == 0)
+	while ((e = ERR_get_error()) != 0) {
+		if (ERR_SYSTEM_ERROR(e) && sys == 0)
+			sys = e;
+		if (first == 0)
+			first = e;
+	}
+	if (sys != 0)
+		snprintf(buf, len, "%s", strerror(ERR_GET_REASON(sys)));
+	else if (first == 0)
 		snprintf(buf, len, "unknown error");
 	else
-		ERR_error_string_n(e, buf, len);
-	ERR_clear_error();
+		ERR_error_string_n(first, buf, len);
 	return buf;
 }
 

@@ -27,6 +27,26 @@ if out=$("$MCPGW" -t -c "$MG_TMP/missing.conf" 2>&1); then fail "-t passed a mis
 echo "$out" | grep -qF "open() \"$MG_TMP/missing.conf\" failed (No such file or directory)" || fail "missing file: $out"
 ok "-t on a missing file names it and the reason"
 
+# What a start would find wrong beyond the syntax, -t finds too, named:
+# an unknown user (as nginx's -t does), a certificate file that cannot be
+# opened (the system's reason, not OpenSSL's "system lib"), a URL with a
+# fragment.  t_refused FILE-TEXT WANTED
+t_refused() {
+	printf '%s\n' "$1" > "$MG_TMP/t.conf"
+	if out=$("$MCPGW" -t -c "$MG_TMP/t.conf" 2>&1); then fail "-t passed: $1"; fi
+	echo "$out" | grep -qF "$2" || fail "-t on \"$1\": want \"$2\", got: $out"
+}
+loc="server { listen 127.0.0.1:$MG_PORT; location /m { mcp_builtin demo; } }"
+t_refused "user no-such-user-$$;
+$loc" "user \"no-such-user-$$\" does not exist in $MG_TMP/t.conf:1"
+t_refused "user nobody no-such-group-$$;
+$loc" "group \"no-such-group-$$\" does not exist in $MG_TMP/t.conf:1"
+t_refused "server { listen 127.0.0.1:$MG_PORT ssl; ssl_certificate $MG_TMP/none.pem; ssl_certificate_key $MG_TMP/none.key; location /m { mcp_builtin demo; } }" \
+	"cannot load ssl_certificate \"$MG_TMP/none.pem\" (No such file or directory) in $MG_TMP/t.conf:1"
+t_refused "upstream u { server http://127.0.0.1:1/mcp#x; }
+$loc" 'invalid upstream server "http://127.0.0.1:1/mcp#x": a #fragment is not sent to a server: remove it'
+ok "-t refuses an unknown user and group, a missing certificate (No such file or directory) and a URL with a #fragment, each named"
+
 "$MCPGW" -t -q -c "$MG_SRCDIR/conf/mcpgw.conf" || fail "the shipped conf/mcpgw.conf does not pass -t"
 ok "the shipped conf/mcpgw.conf passes -t"
 
@@ -65,5 +85,22 @@ ok "a failed background start exits 1"
 mg_wait 5 "! mg_alive $master" || fail "-s quit did not stop the background master"
 MG_MASTER=
 ok "-s quit stops it"
+
+# A plain stop is no trouble: nothing at [warn] or worse (a worker used to
+# see the connector's link close before its own word to exit, and warn
+# "lost the link to the connector" at one stop in three).
+mg_conf 2
+for i in 1 2 3 4 5 6; do
+	: > "$MG_TMP/error.log"
+	mg_start
+	[ "$(http_status "http://127.0.0.1:$MG_PORT/x")" = 404 ] || fail "stop run $i: not serving"
+	"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s stop || fail "-s stop (run $i)"
+	mg_wait 5 "! mg_alive $MG_MASTER" || fail "-s stop did not stop the master (run $i)"
+	MG_MASTER=
+	if grep -E '\[(warn|error|crit|alert|emerg)\]' "$MG_TMP/error.log"; then
+		fail "-s stop logged the lines above (run $i)"
+	fi
+done
+ok "-s stop, six times with two workers: nothing logged at [warn] or above"
 
 mg_done

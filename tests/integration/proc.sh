@@ -192,6 +192,23 @@ mg_wait 5 "grep -q 'generation 3 ready' '$MG_TMP/error.log'" || fail "-s reload 
 mg_wait 5 '[ "$(mg_count "$(mg_role_pids $master worker)")" = 2 ]' || fail "not 2 workers after -s reload"
 ok "mcpgw -s reload works through the pid file"
 
+# --- -s reload reports a refused configuration (systemctl reload) ------------
+cp "$MG_TMP/mcpgw.conf" "$MG_TMP/good.conf"
+printf 'worker_processes 1;\nbogus_directive on;\n' > "$MG_TMP/bad.conf"
+cp "$MG_TMP/bad.conf" "$MG_TMP/mcpgw.conf"
+rc=0
+"$MCPGW" -c "$MG_TMP/good.conf" -s reload > "$MG_TMP/o" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "-s reload of a refused configuration exited $rc: $(cat "$MG_TMP/o")"
+grep -qx "mcpgw: reload failed: unknown directive \"bogus_directive\" in $MG_TMP/mcpgw.conf:2" "$MG_TMP/o" ||
+	fail "-s reload did not say why: $(cat "$MG_TMP/o")"
+grep -q "^$master [0-9]* failed unknown directive" "$MG_TMP/mcpgw.pid.reload" || fail "no verdict file: $(cat "$MG_TMP/mcpgw.pid.reload")"
+cp "$MG_TMP/good.conf" "$MG_TMP/mcpgw.conf"
+"$MCPGW" -c "$MG_TMP/mcpgw.conf" -s reload > "$MG_TMP/o" 2>&1 || fail "-s reload of a good file after a refused one: $(cat "$MG_TMP/o")"
+[ ! -s "$MG_TMP/o" ] || fail "-s reload printed on success: $(cat "$MG_TMP/o")"
+mg_wait 5 "grep -q 'generation 4 ready' '$MG_TMP/error.log'" || fail "the good reload did not bring generation 4"
+grep -q "^$master [0-9]* ok" "$MG_TMP/mcpgw.pid.reload" || fail "verdict not ok: $(cat "$MG_TMP/mcpgw.pid.reload")"
+ok "mcpgw -s reload exits 1 with the reason when the configuration is refused, 0 (silent) when taken"
+
 # --- SIGUSR1 reopens the log in the master and every child -----------------
 mv "$MG_TMP/error.log" "$MG_TMP/error.log.1"
 "$MCPGW" -c "$MG_TMP/mcpgw.conf" -s reopen || fail "-s reopen failed"
@@ -213,6 +230,7 @@ kill -QUIT "$master"
 mg_wait 5 "! mg_alive $master" || fail "master did not exit on SIGQUIT"
 for p in $kids; do mg_alive "$p" && fail "child $p outlived SIGQUIT"; done
 [ ! -e "$MG_TMP/mcpgw.pid" ] || fail "pid file left after exit"
+[ ! -e "$MG_TMP/mcpgw.pid.reload" ] || fail "the reload verdict file left after exit"
 grep -q '^STOPPING=1' "$MG_TMP/notify.log" || fail "no STOPPING=1"
 ok "SIGQUIT stops gracefully; pid file removed; STOPPING=1 sent"
 wait "$master" 2>/dev/null
