@@ -23,13 +23,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
-	iproute2
+	iproute2 python3-prometheus-client
 	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate chromium"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
-# promtool (Debian's prometheus package): tests/integration/metrics.sh
-need_pkgs="$need_pkgs prometheus"
 missing=
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -42,23 +40,33 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
-# nginx (a load balancer in front of two gateways in the tests): installed
-# without letting its package start a system service on port 80.
-if ! command -v nginx > /dev/null; then
-	echo "== installing nginx (no service started)"
-	sudo=
+# Packages whose installation would start a system service: installed
+# without recommends and without letting the package start anything
+# (nginx would take port 80, prometheus 9090 and its node exporter 9100);
+# the tests run their own on free loopback ports.
+# install_no_service COMMAND PACKAGE...: unless COMMAND is there
+install_no_service() {
+	local cmd=$1 sudo= policy=
+	shift
+	command -v "$cmd" > /dev/null && return 0
+	echo "== installing $* (no service started)"
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d > /dev/null
 		$sudo chmod 755 /usr/sbin/policy-rc.d
 		policy=yes
 	fi
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx-light || true
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" || true
 	[ -n "$policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
-	command -v nginx > /dev/null || { echo "nginx could not be installed"; exit 1; }
-fi
+	command -v "$cmd" > /dev/null || { echo "$* could not be installed"; exit 1; }
+}
+# nginx: a load balancer in front of two gateways in the tests.
+install_no_service nginx nginx-light
+# Prometheus and promtool (Debian's): tests/integration/metrics.sh,
+# prometheus.sh and examples.sh (with python3-prometheus-client above,
+# whose strict parser reads the OpenMetrics page).
+install_no_service promtool prometheus
 
 # The independent MCP software the tests run against comes from npm: the
 # official TypeScript SDK, the conformance suite, and a Node 22 for it;
@@ -167,28 +175,31 @@ else
 fi
 # clang: the unit tests and every integration test but the five longest
 # (sse_resume, sessions_rss, conformance_era, conformance_matrix,
-# bench_quick: about 4 minutes) and those that measure npm's reference
+# bench_quick: about 4 minutes), those that measure npm's reference
 # servers through the gateway (peers_*, fed_peers, legacy_sse, stdio_sup:
-# about 2 minutes), which the gcc and sanitizer builds run.
+# about 2 minutes), prometheus (50 s of load, chaos and Prometheus's
+# view of them; its C paths are metrics.sh's), upgrade (the binary
+# upgrade under load: the same code as the gcc build's) and status
+# (Chromium rendering the page), which the gcc and sanitizer builds run.
 # The sanitizer build: every integration test but conformance_matrix (the
 # eras' pairings measured against the same upstream directly; its code
 # runs under the sanitizers in conformance_era), bench_quick (a benchmark
-# smoke), sessions_rss (memory of the daemon as shipped, not under ASan)
-# and peers_everything (server-everything's cases; the stdio and relay
+# smoke), sessions_rss (memory of the daemon as shipped, not under ASan),
+# peers_everything (server-everything's cases; the stdio and relay
 # paths it takes run under the sanitizers in peers_memory,
-# peers_filesystem, fed_peers and legacy_sse), which gcc runs: about 4
-# minutes.  package (the Debian package built, linted, installed, run
-# and purged: it builds its own binary with dpkg-buildpackage) and readme
-# (the README's commands in fresh clones: it builds its own binary) run in
-# the gcc leg only.  CI stays under 40 minutes on 2 cores (44 with everything
-# everywhere, measured at issue 20's end).
+# peers_filesystem, fed_peers and legacy_sse) and prometheus (metrics.sh
+# runs the same C paths, kills and reloads under the sanitizers), which
+# gcc runs.  package (the Debian package built, linted, installed, run
+# and purged), quickstart (docs/quickstart.md followed) and readme (the
+# README's commands in a fresh clone) build their own binaries and run in
+# the gcc leg only.  CI stays under 45 minutes on 2 cores.
 integration_tests() { # the integration tests but those named in $1 (a regex)
 	sed -n '/^INTEGRATION_TESTS *=/,/^$/p' Makefile.am |
 		grep -o 'tests/integration/[a-z_]*\.sh' | grep -vE "/($1)\.sh$" | tr '\n' ' '
 }
-clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|package')"
+clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|package|quickstart|prometheus|upgrade|status')"
 CHECK_TESTS=$clang_tests build clang clang || status=1
-asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything|package')"
+asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything|package|quickstart|prometheus')"
 CHECK_TESTS=$asan_tests build asan gcc --enable-sanitizers || status=1
 
 # The libFuzzer targets (tests/fuzz, docs/fuzzing.md), built by clang with

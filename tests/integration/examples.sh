@@ -6,7 +6,11 @@
 # that conf/examples/auth-example-token.sh prints (the command the docs
 # give).  For federation.conf: the curl of its opening comment, then the
 # merged tools/list (demo's under demo__, everything's as they are) and a
-# call to each member.
+# call to each member.  For metrics.conf: a call on each route, then the
+# curl of its opening comment shows them counted in
+# mcpgw_http_requests_total, a scrape is exactly what promtool check
+# metrics wants, and /status answers; prometheus.yml and mcpgw-alerts.yml
+# beside it pass promtool (tests/integration/prometheus.sh runs them).
 . "$(dirname "$0")/lib.sh"
 mg_setup
 SRC=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -83,4 +87,44 @@ echo "$simple" | grep -qF 'This is a simple text response for testing' || fail "
 ok "federation.conf as shipped: its opening comment's initialize, one merged tools/list (demo__echo ..., test_simple_text ...), a call to each member"
 kill "$MG_MASTER"
 mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "federation.conf did not stop"
+# metrics.conf
+MG_PORT=$(free_port)
+: > "$MG_TMP/error.log"
+sed -i "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/g; s|^error_log stderr info;|error_log $MG_TMP/error.log info;|" "$MG_TMP/ex/metrics.conf"
+cmp -s <(sed "s/$MG_PORT/8080/g; s|$MG_TMP/error.log|stderr|" "$MG_TMP/ex/metrics.conf") "$EX/metrics.conf" ||
+	fail "the copy of metrics.conf differs from the shipped one beyond port and log"
+"$MCPGW" -F -c "$MG_TMP/ex/metrics.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+MG_MASTER=$!
+disown "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 1 ready' '$MG_TMP/error.log' 2>/dev/null" || fail "metrics.conf did not start"
+U=http://127.0.0.1:$MG_PORT
+for route in /mcp /mcp/demo; do
+	curl -s -D "$MG_TMP/mh" -o /dev/null --max-time 10 "$U$route" "${H[@]}" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+	sid=$(tr -d '\r' < "$MG_TMP/mh" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+	[ -n "$sid" ] || fail "metrics.conf: initialize on $route: $(cat "$MG_TMP/mh")"
+	body=$(curl -s --max-time 10 "$U$route" "${H[@]}" -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25' \
+		-d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"counted"}}}')
+	echo "$body" | grep -qF 'echo: counted' || fail "metrics.conf: echo on $route: $body"
+done
+# the command of its opening comment
+cmd=$(sed -n 's/^#   \(curl -s http:\/\/127.0.0.1:8080\/metrics .*\)$/\1/p' "$EX/metrics.conf" | sed "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/")
+[ -n "$cmd" ] || fail "metrics.conf: no curl of /metrics in its opening comment"
+lines=$(eval "$cmd")
+for want in 'route="/mcp",method="tools/call",status="200"} 1' 'route="/mcp/demo",method="tools/call",status="200"} 2'; do
+	grep -qF "$want" <<< "$lines" || fail "metrics.conf: $cmd shows no ...$want: $lines"
+done
+scrape=$(curl -s --max-time 5 "$U/metrics")
+grep -qF 'mcpgw_tool_calls_total{route="/mcp",upstream="self",tool="echo",outcome="result"} 1' <<< "$scrape" ||
+	fail "metrics.conf: the proxied call is not in mcpgw_tool_calls_total: $(grep tool_calls <<< "$scrape")"
+out=$(promtool check metrics <<< "$scrape" 2>&1) && [ -z "$out" ] || fail "metrics.conf: promtool check metrics: $out"
+st=$(http_status "$U/status")
+[ "$st" = 200 ] || fail "metrics.conf: GET /status: $st"
+for f in prometheus.yml mcpgw-alerts.yml; do
+	out=$(promtool check "$([ $f = prometheus.yml ] && echo config || echo rules)" "$EX/$f" 2>&1) ||
+		fail "promtool check $f: $out"
+done
+ok "metrics.conf as shipped: a call on /mcp (proxied) and /mcp/demo, counted in what its opening comment's curl shows ($(grep -c . <<< "$lines") lines) and in mcpgw_tool_calls_total; promtool check metrics finds nothing in a scrape ($(grep -vc '^#' <<< "$scrape") samples); /status answers 200; prometheus.yml and mcpgw-alerts.yml pass promtool"
+kill "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "metrics.conf did not stop"
 mg_done
