@@ -82,6 +82,27 @@ up_duration(const mg_upstream_t *up)
 	return up_memo[i].dur;
 }
 
+/* At start: what the page must show from its first scrape at 0, for a
+ * missing series is "no data" to Prometheus, and a counter that first
+ * appears at 1 is an increase it never sees: the gauges of this
+ * process, and each stdio server's processes and restarts. */
+void
+mg_cmetrics_start(const mg_conf_t *conf)
+{
+	if (!mg_metrics_on())
+		return;
+	mg_metrics_move(in_flight(), 0);
+	mg_metrics_gauge(MG_M_CONN_QUEUED, NULL, 0);
+	for (const mg_upstream_t *up = conf->upstreams; up != NULL;
+	     up = up->next) {
+		if (up->command == NULL)
+			continue;
+		mg_metrics_gauge(MG_M_STDIO_PROCS, up->name, 0);
+		mg_metrics_add(
+		    mg_metrics_static(MG_M_STDIO_RESTARTS, up->name, NULL), 0);
+	}
+}
+
 void
 mg_cmetrics_relay_start(relay_t *r)
 {

@@ -420,6 +420,7 @@ mg_connector_main(mg_child_ctx_t *ctx)
 		goto out;
 	}
 	connector_board(ctx->conf, ctx->generation);
+	mg_cmetrics_start(ctx->conf);
 	mg_child_ready(c.child);
 	mg_info("connector serving");
 	event_base_dispatch(c.base);

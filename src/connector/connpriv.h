@@ -173,6 +173,7 @@ void mg_jwksurl_unknown_kid(
     mg_connector_t *c, mg_link_t *link, const mg_msg_keys_t *m);
 
 /* cmetrics.c: a relay started, is gone, ended (CODE 0: answered). */
+void        mg_cmetrics_start(const mg_conf_t *conf);
 void        mg_cmetrics_relay_start(relay_t *r);
 void        mg_cmetrics_relay_gone(relay_t *r);
 void        mg_cmetrics_relay_end(relay_t *r, int code, const char *message);

@@ -42,6 +42,7 @@ mg_master_metrics_init(const mg_conf_t *conf)
 	    0);
 	mg_metrics_add(mg_metrics_static(MG_M_RELOADS, "success", NULL), 0);
 	mg_metrics_add(mg_metrics_static(MG_M_RELOADS, "failure", NULL), 0);
+	mg_metrics_add(mg_metrics_static(MG_M_NOSLOT, NULL, NULL), 0);
 	return MG_OK;
 }
 
