@@ -2,9 +2,10 @@
 # The whole test suite, as CI runs it: install what the tests need, then
 # build and run "make check" with gcc, with clang (all but the longest
 # integration tests, those with npm's reference servers, the Debian
-# package's and the README's), and with gcc under AddressSanitizer +
-# UndefinedBehaviorSanitizer (all but four long ones, the package's and the
-# README's; warnings are errors in all three), run
+# package's, the quick start guide's and the README's), and with gcc under
+# AddressSanitizer + UndefinedBehaviorSanitizer (all but four long ones,
+# the package's, the quick start's and the README's; warnings are errors
+# in all three), run
 # bench/instructions.sh once, run each libFuzzer target of tests/fuzz for
 # 15 s (clang, --enable-fuzzing), then "make distcheck".  Any failed or skipped test fails the
 # run.  The last line is "N passed, N failed".
@@ -178,7 +179,9 @@ fi
 # paths it takes run under the sanitizers in peers_memory,
 # peers_filesystem, fed_peers and legacy_sse), which gcc runs: about 4
 # minutes.  package (the Debian package built, linted, installed, run
-# and purged: it builds its own binary with dpkg-buildpackage) and readme
+# and purged: it builds its own binary with dpkg-buildpackage), quickstart
+# (docs/quickstart.md followed on the installed package, package.sh's
+# .deb of the same tree reused: tests/integration/deb_lib.sh) and readme
 # (the README's commands in fresh clones: it builds its own binary) run in
 # the gcc leg only.  CI stays under 40 minutes on 2 cores (44 with everything
 # everywhere, measured at issue 20's end).
@@ -186,9 +189,9 @@ integration_tests() { # the integration tests but those named in $1 (a regex)
 	sed -n '/^INTEGRATION_TESTS *=/,/^$/p' Makefile.am |
 		grep -o 'tests/integration/[a-z_]*\.sh' | grep -vE "/($1)\.sh$" | tr '\n' ' '
 }
-clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|package')"
+clang_tests="tests/check_mcpgw $(integration_tests 'readme|sse_resume|sessions_rss|conformance_era|conformance_matrix|bench_quick|peers_[a-z]*|fed_peers|legacy_sse|stdio_sup|package|quickstart')"
 CHECK_TESTS=$clang_tests build clang clang || status=1
-asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything|package')"
+asan_tests="tests/check_mcpgw $(integration_tests 'readme|conformance_matrix|bench_quick|sessions_rss|peers_everything|package|quickstart')"
 CHECK_TESTS=$asan_tests build asan gcc --enable-sanitizers || status=1
 
 # The libFuzzer targets (tests/fuzz, docs/fuzzing.md), built by clang with
