@@ -2,9 +2,10 @@
 # The whole test suite, as CI runs it: install what the tests need, then
 # build and run "make check" with gcc, with clang (all but the longest
 # integration tests, those with npm's reference servers, the Debian
-# package's and the README's), and with gcc under AddressSanitizer +
-# UndefinedBehaviorSanitizer (all but four long ones, the package's and the
-# README's; warnings are errors in all three), run
+# package's, the quick start guide's and the README's), and with gcc under
+# AddressSanitizer + UndefinedBehaviorSanitizer (all but four long ones,
+# the package's, the quick start's and the README's; warnings are errors
+# in all three), run
 # bench/instructions.sh once, run each libFuzzer target of tests/fuzz for
 # 15 s (clang, --enable-fuzzing), then "make distcheck".  Any failed or skipped test fails the
 # run.  The last line is "N passed, N failed".
@@ -190,7 +191,8 @@ fi
 # peers_filesystem, fed_peers and legacy_sse) and prometheus (metrics.sh
 # runs the same C paths, kills and reloads under the sanitizers), which
 # gcc runs.  package (the Debian package built, linted, installed, run
-# and purged), quickstart (docs/quickstart.md followed) and readme (the
+# and purged), quickstart (docs/quickstart.md followed, package.sh's
+# .deb of the same tree reused: tests/integration/deb_lib.sh) and readme (the
 # README's commands in a fresh clone) build their own binaries and run in
 # the gcc leg only.  CI stays under 45 minutes on 2 cores.
 integration_tests() { # the integration tests but those named in $1 (a regex)

@@ -11,6 +11,7 @@
 # fakeroot and logrotate (tests/run-all.sh installs them); only the gcc
 # leg of tests/run-all.sh runs it.  The checkout is never written.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/deb_lib.sh"
 mg_setup
 SRC=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
@@ -59,14 +60,8 @@ status_before=$(git -C "$SRC" status --porcelain 2>/dev/null)
 # A clean copy: the tree's files as git knows them (tracked and new, not
 # ignored: no build, no node_modules), or the unpacked tarball as it is.
 B=$MG_TMP/b
-mkdir -p "$B/mcpgw"
-if git -C "$SRC" rev-parse --git-dir > /dev/null 2>&1; then
-	(cd "$SRC" && git ls-files -co --exclude-standard -z |
-		tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$B/mcpgw"
-else
-	tar -C "$SRC" --exclude=./build --exclude=node_modules --exclude=./debian/build -cf - . |
-		tar -xf - -C "$B/mcpgw"
-fi
+deb_copy_tree "$SRC" "$B"
+tree_hash=$(deb_tree_hash "$B/mcpgw")
 [ -f "$B/mcpgw/debian/rules" ] || fail "the copy of the tree has no debian/rules"
 version=$(sed -n 's/^AC_INIT(\[mcpgw\], \[\([^]]*\)\].*/\1/p' "$SRC/configure.ac")
 deb=$B/mcpgw_${version}_$(dpkg --print-architecture).deb
@@ -89,6 +84,8 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/mcpgw/mc
 	fail "/etc/mcpgw/mcpgw.conf is not a conffile"
 [ "$(git -C "$SRC" status --porcelain 2>/dev/null)" = "$status_before" ] ||
 	fail "the package build changed the checkout: $(git -C "$SRC" status --porcelain)"
+# kept for quickstart.sh, which installs the same tree's package (deb_lib.sh)
+deb_cache_put "$tree_hash" "$deb"
 ok "dpkg-buildpackage -us -uc -b: mcpgw_${version}, unit tests run, binary, man pages, conffile, unit, sysusers, tmpfiles, logrotate ($((SECONDS - t0)) s)"
 
 t1=$SECONDS
