@@ -48,25 +48,27 @@ str(const char *s, size_t *len)
 	return s;
 }
 
-/* V in decimal (the numbers of every line: no snprintf on that path) */
+/* V in decimal (the numbers of every line: no snprintf on that path),
+ * written from its last digit back */
 static const char *
 num(long long v, char *buf, size_t size, size_t *len)
 {
-	char               digits[24];
-	size_t             n = 0;
 	unsigned long long u =
 	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 1 + (v < 0);
+	char  *p;
 
+	for (unsigned long long t = u; t >= 10; t /= 10)
+		n++;
+	*len = n <= size ? n : 0;
+	if (n > size)
+		return buf;
+	p = buf + n;
 	do
-		digits[n++] = (char)('0' + u % 10);
+		*--p = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (v < 0)
-		digits[n++] = '-';
-	if (n > size)
-		n = 0;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = digits[n - 1 - i];
-	*len = n;
+		*--p = '-';
 	return buf;
 }
 
@@ -519,12 +521,6 @@ static const logvar_t logvars[] = {
 	{ "hostname", 0, v_hostname },
 };
 
-mg_logvar_fn_t
-mg_logvar_fn(int var)
-{
-	return logvars[var].fn;
-}
-
 /* NAME's row, and for a family what follows its prefix; -1: none. */
 static int
 logvar_find(const char *name, const char **rest)
@@ -575,6 +571,7 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 				*err = NULL;
 			return MG_ERROR;
 		}
+		p->fn = (void (*)(void))logvars[p->var].fn;
 		p->raw = logvars[p->var].flags & LOGVAR_SAFE ? MG_LOG_RAW_SAFE
 		    : logvars[p->var].flags & LOGVAR_RAW     ? MG_LOG_RAW_QUOTED
 							     : 0;

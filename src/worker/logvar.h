@@ -29,10 +29,8 @@ typedef const char *(*mg_logvar_fn_t)(
     mg_log_ctx_t *c, const char *arg, char *buf, size_t size, size_t *len);
 
 /* Master: each variable of CONF's formats resolved to its row (the
- * part's var, arg and raw); MG_ERROR with *err naming file and line of
+ * part's var, fn, arg and raw); MG_ERROR with *err naming file and line of
  * a format that names an unknown one. */
 int mg_logvar_resolve(mg_conf_t *conf, char **err);
-
-mg_logvar_fn_t mg_logvar_fn(int var);
 
 #endif
