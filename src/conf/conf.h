@@ -70,6 +70,7 @@ typedef struct {
 	int         var;  /* the variable's row (logvar.c), once resolved */
 	void (*fn)(void); /* and its function (an mg_logvar_fn_t) */
 	int    raw;       /* MG_LOG_RAW_*: its value needs no escaping */
+	int    copy;      /* raw for this format's escape: copied as it is */
 	size_t tail;      /* bytes kept for the parts after this one */
 } mg_log_part_t;
 

@@ -173,7 +173,7 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 {
 	char   scratch[MG_LOG_SCRATCH], *buf;
 	size_t n = 0, room, len;
-	int    json = f->escape == MG_LOG_ESC_JSON, raw;
+	int    json = f->escape == MG_LOG_ESC_JSON;
 
 	if (max < 2)
 		return 0;
@@ -187,9 +187,8 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 		if (p->name == NULL)
 			continue;
 		room = max - n > p->tail ? max - n - p->tail : 0;
-		raw = p->raw == MG_LOG_RAW_SAFE || (p->raw && !json);
 		/* a value that needs no escaping is made in the line itself */
-		buf = raw && room >= sizeof(scratch) ? out + n : scratch;
+		buf = p->copy && room >= sizeof(scratch) ? out + n : scratch;
 		len = 0;
 		v = ((mg_logvar_fn_t)p->fn)(
 		    c, p->arg, buf, sizeof(scratch), &len);
@@ -198,10 +197,11 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 				out[n++] = '-';
 		} else if (v == out + n)
 			n += len;
-		else if (raw)
-			n += mg_log_escape(
-			    MG_LOG_ESC_NONE, v, len, out + n, room);
-		else
+		else if (p->copy || (len <= room && plain_run(v, len) == len)) {
+			len = len < room ? len : room; /* nothing to escape */
+			memcpy(out + n, v, len);
+			n += len;
+		} else
 			n += mg_log_escape(f->escape, v, len, out + n, room);
 	}
 	out[n++] = '\n';

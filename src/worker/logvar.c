@@ -48,25 +48,45 @@ str(const char *s, size_t *len)
 	return s;
 }
 
+/* "00" to "99": numbers are written two digits at a time */
+static const char pairs[] = "00010203040506070809"
+			    "10111213141516171819"
+			    "20212223242526272829"
+			    "30313233343536373839"
+			    "40414243444546474849"
+			    "50515253545556575859"
+			    "60616263646566676869"
+			    "70717273747576777879"
+			    "80818283848586878889"
+			    "90919293949596979899";
+
 /* V in decimal (the numbers of every line: no snprintf on that path),
- * written from its last digit back */
+ * written from its last digits back */
 static const char *
 num(long long v, char *buf, size_t size, size_t *len)
 {
 	unsigned long long u =
 	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	size_t n = 1 + (v < 0);
-	char  *p;
+	unsigned long long t = u;
+	size_t             n = v < 0;
+	char              *p;
 
-	for (unsigned long long t = u; t >= 10; t /= 10)
-		n++;
+	for (; t >= 100; t /= 100)
+		n += 2;
+	n += t >= 10 ? 2 : 1;
 	*len = n <= size ? n : 0;
 	if (n > size)
 		return buf;
 	p = buf + n;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	for (; u >= 100; u /= 100) {
+		p -= 2;
+		memcpy(p, pairs + u % 100 * 2, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + u * 2, 2);
+	} else
+		*--p = (char)('0' + u);
 	if (v < 0)
 		*--p = '-';
 	return buf;
@@ -288,8 +308,10 @@ VAR(v_mcp_session)
 	if (c->ex == NULL || c->ex->session == 0 || size < 8)
 		return NULL;
 	v = (uint32_t)(c->ex->session >> 32);
-	for (int i = 7; i >= 0; i--, v >>= 4)
-		buf[i] = hex[v & 15];
+	for (int i = 6; i >= 0; i -= 2, v >>= 8) {
+		buf[i] = hex[v >> 4 & 15];
+		buf[i + 1] = hex[v & 15];
+	}
 	*len = 8;
 	return buf;
 }
@@ -575,6 +597,8 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 		p->raw = logvars[p->var].flags & LOGVAR_SAFE ? MG_LOG_RAW_SAFE
 		    : logvars[p->var].flags & LOGVAR_RAW     ? MG_LOG_RAW_QUOTED
 							     : 0;
+		p->copy = p->raw == MG_LOG_RAW_SAFE ||
+		    (p->raw && f->escape != MG_LOG_ESC_JSON);
 		if (*rest == '\0')
 			continue;
 		if ((h = header_name(rest)) == NULL ||
