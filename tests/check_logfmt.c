@@ -266,7 +266,7 @@ line_of(const char *text, const char *name, char *out, size_t max)
 {
 	char        *err = NULL;
 	mg_conf_t   *conf = load(text, &err);
-	mg_log_ctx_t c = { .elapsed = -1 };
+	mg_log_ctx_t c = { 0 };
 	size_t       n;
 
 	ck_assert_msg(conf != NULL, "%s", err);

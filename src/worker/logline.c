@@ -198,8 +198,9 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 		} else if (v == out + n)
 			n += len;
 		else if (p->copy || (len <= room && plain_run(v, len) == len)) {
-			len = len < room ? len : room; /* nothing to escape */
-			memcpy(out + n, v, len);
+			/* nothing to escape (v may be in buf: in the line) */
+			len = len < room ? len : room;
+			memmove(out + n, v, len);
 			n += len;
 		} else
 			n += mg_log_escape(f->escape, v, len, out + n, room);

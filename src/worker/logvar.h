@@ -21,7 +21,6 @@ typedef struct {
 	const struct mg_mcp_ex *ex; /* NULL: the request had no exchange */
 	struct timeval          tv; /* the wall clock, once read */
 	int                     have_tv;
-	int64_t                 elapsed; /* us since the first byte; -1 */
 } mg_log_ctx_t;
 
 /* A variable's value and *LEN, or NULL when there is none. */
