@@ -49,7 +49,8 @@ typedef struct {
 
 /*
  * log_format NAME [escape=default|json|none] STRING...: compiled once when
- * the configuration is read (set_log.c) into literal and variable parts.
+ * the configuration is read (set_log.c) into parts, each a literal and
+ * the variable after it (either may be missing; never both).
  * This layer knows variables only by name; the master resolves each name
  * to its row of the worker's variable table (logvar.c) after parsing and
  * refuses an unknown one with file and line.
@@ -62,13 +63,15 @@ typedef struct {
 #define MG_LOG_RAW_SAFE 2   /* never holds a byte any escape would change */
 
 typedef struct {
-	const char *text; /* a literal; or NULL */
+	const char *text; /* the literal before the variable; or NULL */
 	size_t      len;  /* of text */
-	char       *name; /* a variable's name, without '$'; NULL: literal */
+	char       *name; /* the variable's name, without '$'; or NULL */
 	const char *arg;  /* $http_NAME: "name" as a header ("x-api-key") */
 	int         var;  /* the variable's row (logvar.c), once resolved */
-	int         raw;  /* MG_LOG_RAW_*: its value needs no escaping */
-	size_t      tail; /* bytes kept for the parts after this one */
+	void (*fn)(void); /* and its function (an mg_logvar_fn_t) */
+	int    raw;       /* MG_LOG_RAW_*: its value needs no escaping */
+	int    copy;      /* raw for this format's escape: copied as it is */
+	size_t tail;      /* bytes kept for the parts after this one */
 } mg_log_part_t;
 
 typedef struct mg_log_format {

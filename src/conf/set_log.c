@@ -112,7 +112,11 @@ conf_log_compile(
 			*why = "too many variables (at most 1000)";
 			return MG_DECLINED;
 		}
-		if ((p = conf_part_add(conf, f, &cap)) == NULL ||
+		/* a variable goes in one part with the literal before it */
+		p = f->nparts > 0 && f->parts[f->nparts - 1].name == NULL
+		    ? &f->parts[f->nparts - 1]
+		    : conf_part_add(conf, f, &cap);
+		if (p == NULL ||
 		    (p->name = mg_conf_strndup(conf, s, n)) == NULL)
 			return MG_ERROR;
 		s += n + brace;
@@ -133,7 +137,8 @@ conf_log_tails(mg_log_format_t *f)
 
 	for (size_t i = f->nparts; i-- > 0;) {
 		f->parts[i].tail = tail;
-		tail += f->parts[i].name ? CONF_LOG_VAR_ROOM : f->parts[i].len;
+		tail += f->parts[i].len;
+		tail += f->parts[i].name ? CONF_LOG_VAR_ROOM : 0;
 	}
 }
 

@@ -54,6 +54,7 @@ struct mg_http_req {
 	struct evbuffer *out_headers;  /* extra header lines of the answer */
 	void            *data;
 	int64_t          start_us;
+	int64_t          end_us; /* mg_http_req_elapsed_us's; 0: not read */
 	int              status;
 	size_t           bytes_out;
 	size_t           body_in; /* body bytes received */

@@ -239,6 +239,14 @@ mg_http_req_start_us(const mg_http_req_t *r)
 	return r->start_us;
 }
 
+int64_t
+mg_http_req_elapsed_us(mg_http_req_t *r)
+{
+	if (r->end_us == 0)
+		r->end_us = now_us();
+	return r->end_us - r->start_us;
+}
+
 void
 mg_http_req_set_data(mg_http_req_t *r, void *data)
 {

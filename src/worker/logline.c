@@ -12,15 +12,30 @@
 
 static const char hexd[] = "0123456789abcdef";
 
-/* The bytes from S on that neither escape changes (printable ASCII but
- * " and \\): most of every value, copied in one memcpy. */
-static size_t
-plain_run(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 
-	while (i < len && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
-	    s[i] != '\\')
+/* 1: a byte that neither escape changes (printable ASCII but " and \\) */
+/* clang-format off */
+static const unsigned char plain[256] = {
+	R16(0), R16(0),                                 /* 0x00-0x1f */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: " */
+	R16(1), R16(1),                                 /* 0x30-0x4f */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: \\ */
+	R16(1),                                         /* 0x60-0x6f */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70-0x7f: DEL */
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+};
+/* clang-format on */
+
+/* The bytes from S on that neither escape changes: most of every value,
+ * copied in one memcpy. */
+static size_t
+plain_run(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	size_t               i = 0;
+
+	while (i < len && plain[s[i]])
 		i++;
 	return i;
 }
@@ -139,11 +154,26 @@ mg_log_escape(int mode, const char *s, size_t len, char *out, size_t room)
 	}
 }
 
+/* A literal, as much of it as the line has room for (all of it, but
+ * when the line is full); most are one space. */
+static size_t
+literal(const mg_log_part_t *p, char *out, size_t room)
+{
+	size_t len = p->len < room ? p->len : room;
+
+	if (len == 1)
+		*out = p->text[0];
+	else
+		memcpy(out, p->text, len);
+	return len;
+}
+
 size_t
 mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 {
-	char   scratch[MG_LOG_SCRATCH];
+	char   scratch[MG_LOG_SCRATCH], *buf;
 	size_t n = 0, room, len;
+	int    json = f->escape == MG_LOG_ESC_JSON;
 
 	if (max < 2)
 		return 0;
@@ -152,24 +182,27 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 		const mg_log_part_t *p = &f->parts[i];
 		const char          *v;
 
-		room = max - n > p->tail ? max - n - p->tail : 0;
-		if (p->name == NULL) {
-			len = p->len < max - n ? p->len : max - n;
-			memcpy(out + n, p->text, len);
-			n += len;
+		if (p->len > 0)
+			n += literal(p, out + n, max - n);
+		if (p->name == NULL)
 			continue;
-		}
+		room = max - n > p->tail ? max - n - p->tail : 0;
+		/* a value that needs no escaping is made in the line itself */
+		buf = p->copy && room >= sizeof(scratch) ? out + n : scratch;
 		len = 0;
-		v = mg_logvar_fn(p->var)(
-		    c, p->arg, scratch, sizeof(scratch), &len);
+		v = ((mg_logvar_fn_t)p->fn)(
+		    c, p->arg, buf, sizeof(scratch), &len);
 		if (v == NULL) {
-			if (f->escape != MG_LOG_ESC_JSON && room > 0)
+			if (!json && room > 0)
 				out[n++] = '-';
-		} else if (p->raw == MG_LOG_RAW_SAFE ||
-		    (p->raw && f->escape != MG_LOG_ESC_JSON))
-			n += mg_log_escape(
-			    MG_LOG_ESC_NONE, v, len, out + n, room);
-		else
+		} else if (v == out + n)
+			n += len;
+		else if (p->copy || (len <= room && plain_run(v, len) == len)) {
+			/* nothing to escape (v may be in buf: in the line) */
+			len = len < room ? len : room;
+			memmove(out + n, v, len);
+			n += len;
+		} else
 			n += mg_log_escape(f->escape, v, len, out + n, room);
 	}
 	out[n++] = '\n';

@@ -48,25 +48,47 @@ str(const char *s, size_t *len)
 	return s;
 }
 
-/* V in decimal (the numbers of every line: no snprintf on that path) */
-static const char *
+/* "00" to "99": numbers are written two digits at a time */
+static const char pairs[] = "00010203040506070809"
+			    "10111213141516171819"
+			    "20212223242526272829"
+			    "30313233343536373839"
+			    "40414243444546474849"
+			    "50515253545556575859"
+			    "60616263646566676869"
+			    "70717273747576777879"
+			    "80818283848586878889"
+			    "90919293949596979899";
+
+/* V in decimal (the numbers of every line: no snprintf on that path),
+ * written from its last digits back */
+static inline const char *
 num(long long v, char *buf, size_t size, size_t *len)
 {
-	char               digits[24];
-	size_t             n = 0;
 	unsigned long long u =
 	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	unsigned long long t = u;
+	size_t             n = v < 0;
+	char              *p;
 
-	do
-		digits[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		digits[n++] = '-';
+	for (; t >= 100; t /= 100)
+		n += 2;
+	n += t >= 10 ? 2 : 1;
+	*len = n <= size ? n : 0;
 	if (n > size)
-		n = 0;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = digits[n - 1 - i];
-	*len = n;
+		return buf;
+	p = buf + n;
+	for (; u >= 100; u /= 100) {
+		p -= 2;
+		memcpy(p, pairs + u % 100 * 2, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + u * 2, 2);
+	} else
+		*--p = (char)('0' + u);
+	if (v < 0)
+		*--p = '-';
 	return buf;
 }
 
@@ -138,8 +160,7 @@ VAR(v_time_local_ms)
 	memcpy(buf, s, *len);
 	buf[*len] = '.';
 	buf[*len + 1] = (char)('0' + ms / 100);
-	buf[*len + 2] = (char)('0' + ms / 10 % 10);
-	buf[*len + 3] = (char)('0' + ms % 10);
+	memcpy(buf + *len + 2, pairs + ms % 100 * 2, 2);
 	*len += 4;
 	return buf;
 }
@@ -155,18 +176,12 @@ VAR(v_msec)
 	return buf;
 }
 
-/* microseconds since the request's first byte (monotonic) */
+/* microseconds since the request's first byte (monotonic, read once for
+ * the log phases: the metrics' duration is the same figure) */
 static int64_t
 elapsed_us(mg_log_ctx_t *c)
 {
-	struct timespec ts;
-
-	if (c->elapsed < 0) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		c->elapsed = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
-		    mg_http_req_start_us(c->req);
-	}
-	return c->elapsed;
+	return mg_http_req_elapsed_us(c->req);
 }
 
 static const char *
@@ -286,8 +301,10 @@ VAR(v_mcp_session)
 	if (c->ex == NULL || c->ex->session == 0 || size < 8)
 		return NULL;
 	v = (uint32_t)(c->ex->session >> 32);
-	for (int i = 7; i >= 0; i--, v >>= 4)
-		buf[i] = hex[v & 15];
+	for (int i = 6; i >= 0; i -= 2, v >>= 8) {
+		buf[i] = hex[v >> 4 & 15];
+		buf[i + 1] = hex[v & 15];
+	}
 	*len = 8;
 	return buf;
 }
@@ -519,12 +536,6 @@ static const logvar_t logvars[] = {
 	{ "hostname", 0, v_hostname },
 };
 
-mg_logvar_fn_t
-mg_logvar_fn(int var)
-{
-	return logvars[var].fn;
-}
-
 /* NAME's row, and for a family what follows its prefix; -1: none. */
 static int
 logvar_find(const char *name, const char **rest)
@@ -575,9 +586,12 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 				*err = NULL;
 			return MG_ERROR;
 		}
+		p->fn = (void (*)(void))logvars[p->var].fn;
 		p->raw = logvars[p->var].flags & LOGVAR_SAFE ? MG_LOG_RAW_SAFE
 		    : logvars[p->var].flags & LOGVAR_RAW     ? MG_LOG_RAW_QUOTED
 							     : 0;
+		p->copy = p->raw == MG_LOG_RAW_SAFE ||
+		    (p->raw && f->escape != MG_LOG_ESC_JSON);
 		if (*rest == '\0')
 			continue;
 		if ((h = header_name(rest)) == NULL ||

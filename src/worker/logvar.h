@@ -21,7 +21,6 @@ typedef struct {
 	const struct mg_mcp_ex *ex; /* NULL: the request had no exchange */
 	struct timeval          tv; /* the wall clock, once read */
 	int                     have_tv;
-	int64_t                 elapsed; /* us since the first byte; -1 */
 } mg_log_ctx_t;
 
 /* A variable's value and *LEN, or NULL when there is none. */
@@ -29,10 +28,8 @@ typedef const char *(*mg_logvar_fn_t)(
     mg_log_ctx_t *c, const char *arg, char *buf, size_t size, size_t *len);
 
 /* Master: each variable of CONF's formats resolved to its row (the
- * part's var, arg and raw); MG_ERROR with *err naming file and line of
+ * part's var, fn, arg and raw); MG_ERROR with *err naming file and line of
  * a format that names an unknown one. */
 int mg_logvar_resolve(mg_conf_t *conf, char **err);
-
-mg_logvar_fn_t mg_logvar_fn(int var);
 
 #endif

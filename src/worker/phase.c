@@ -106,7 +106,7 @@ mg_mcp_handle(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_server_t *srv,
 static void
 log_access(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 {
-	mg_log_ctx_t c = { .req = req, .ex = ex, .elapsed = -1 };
+	mg_log_ctx_t c = { .req = req, .ex = ex };
 
 	mg_accesslog_write(ex ? &ex->loc->http : &ctx->conf->http, &c);
 }

@@ -268,16 +268,13 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	const mg_location_t *loc = ex ? ex->loc : NULL;
 	int                  status = mg_http_req_status(req), mi;
 	const char          *v[4], *why;
-	struct timespec      ts;
 	uint64_t             k1 = (uint64_t)(uintptr_t)loc;
 	loc_series_t        *ls;
 	int64_t              us;
 
 	if (!mg_metrics_on())
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
-	    mg_http_req_start_us(req);
+	us = mg_http_req_elapsed_us(req); /* the access log's too */
 	mi = ex && ex->rpc_method[0] ? method_index(ex->rpc_method)
 				     : 64 + (int)mg_http_req_method(req);
 	v[0] = srv && srv->nnames ? srv->names[0] : "";
