@@ -1,5 +1,5 @@
 /*
- * Metrics counted in shared memory (docs/observability/metrics.md).
+ * Metrics counted in shared memory (docs/observability.md, "Metrics").
  *
  * The master maps one region before its first fork.  It holds a slot per
  * process: slot 0 "retired" (what exited processes counted), slot 1 the

@@ -253,7 +253,7 @@ int mg_ex_check_client_cert(mg_http_req_t *req, const mg_server_t *srv,
     const struct ssl_ctx_st *server_tls);
 int mg_ex_check_hops(mg_mcp_ex_t *ex);
 
-/* wmetrics.c: what a worker counts (docs/observability/metrics.md): the
+/* wmetrics.c: what a worker counts (docs/observability.md, "Metrics"): the
  * log phase's row (EX may be NULL); a stream opened (mg_ex_stream_headers);
  * a relayed message, whose outcome a tools/call's answer says; a built-in
  * server's result; a failed relay's message (a timeout says so) */

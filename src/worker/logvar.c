@@ -8,7 +8,7 @@
  * SIZE bytes, for a value it makes), and add its row to logvars[].  A row
  * with LOGVAR_PREFIX takes every name that starts with it, the rest of
  * the name coming as ARG ($http_NAME).  Then document it in
- * docs/observability/accesslog.md and the man page.  Nothing else knows
+ * docs/observability.md, "Access logs" and the man page.  Nothing else knows
  * the list: log_format refuses a name no row has, with file and line.
  */
 #include "config.h"
@@ -447,7 +447,7 @@ VAR(v_hostname)
 	return str(host, len);
 }
 
-/* The trace context (extrace.c, docs/observability/trace.md). */
+/* The trace context (extrace.c, docs/observability.md, "Trace context"). */
 VAR(v_request_id)
 {
 	(void)arg;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The metrics page against the real daemon (docs/observability/metrics.md):
+# The metrics page against the real daemon (docs/observability.md, "Metrics"):
 #   A: worker_processes 2, a built-in route, an mcp_pass route to the same
 #      daemon, one to an upstream that is down, and location /metrics.
 #   (a) N tools/call echo on new connections -> tool_calls_total{...echo,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The status page (location /status { status; }, docs/observability/
-# status.md), against a real daemon with 2 workers, a built-in route, a
+# The status page (location /status { status; }, docs/observability.md,
+# "The status page"), against a real daemon with 2 workers, a built-in route, a
 # proxy route to an upstream (a second mcpgw, killed and started again)
 # and a stdio upstream that writes "<script>..." to its stderr and exits:
 #  - JSON (?format=json, Accept: application/json): 4 processes with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# W3C trace context carried end to end (docs/observability/trace.md): a
+# W3C trace context carried end to end (docs/observability.md, "Trace context"): a
 # client's traceparent and tracestate, through mcpgw (and through mcpgw
 # twice: a route whose upstream is another route of the same daemon), to
 # an upstream written with the official SDK v2 whose hook records what
