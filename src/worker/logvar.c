@@ -433,8 +433,12 @@ VAR(v_http)
 
 VAR(v_pid)
 {
+	static pid_t pid; /* a worker's, once: getpid(2) is a system call */
+
 	(void)arg, (void)c;
-	return num((long long)getpid(), buf, size, len);
+	if (pid == 0)
+		pid = getpid();
+	return num((long long)pid, buf, size, len);
 }
 
 VAR(v_hostname)
