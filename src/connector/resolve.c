@@ -431,6 +431,15 @@ hosts_read(void)
 	return text;
 }
 
+/* evdns's own words (a nameserver down, up): the error log's, at debug;
+ * what matters to an operator is said once per name (query_done). */
+static void
+dns_log(int severity, const char *msg)
+{
+	(void)severity;
+	mg_debug("evdns: %s", msg);
+}
+
 static struct evdns_base *
 dns_new(struct event_base *base, const mg_conf_t *conf)
 {
@@ -445,6 +454,7 @@ dns_new(struct event_base *base, const mg_conf_t *conf)
 				mg_error("resolver %s: cannot use it", *s);
 	if (dns == NULL)
 		return NULL;
+	evdns_set_log_fn(dns_log);
 	/* two tries, resolver_timeout for both */
 	snprintf(t, sizeof(t), "%.3f", (double)conf->resolver_timeout / 2000);
 	evdns_base_set_option(dns, "timeout:", t);

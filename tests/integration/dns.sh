@@ -8,18 +8,29 @@
 # the TTL new sessions go there, without a reload; dnsmasq stopped -> the
 # last answer still serves, the failure is logged once, and no longer
 # than resolver_max_stale; dnsmasq back -> the name resolves again.
+# Also by name: an https upstream (its certificate for the name), and a
+# legacy HTTP+SSE one (server-everything) whose first address refuses.
 . "$(dirname "$0")/lib.sh"
-mg_setup
+. "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/era_lib.sh"
+px_setup
+era_need_modules
+EVERYTHING=$MG_SRCDIR/tests/fed/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+[ -f "$EVERYTHING" ] || fail "tests/fed/node_modules is missing: run npm ci --prefix tests/fed"
 
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || fail "dnsmasq is not installed (apt-get install dnsmasq-base)"
 
-set -- $(free_port 3)
-PD=$1 PU=$2 PG=$3
+set -- $(free_port 5)
+PD=$1 PU=$2 PG=$3 PT=$4 PS=$5
 openssl rand -out "$MG_TMP/key" 32
 chmod 600 "$MG_TMP/key"
 HOSTS=$MG_TMP/hosts
-printf '127.0.0.1 up.test\n127.0.0.2 up.test\n' > "$HOSTS"
+OTHERS='127.0.0.1 tls.test\n127.0.0.2 sse.test\n127.0.0.1 sse.test\n'
+printf "127.0.0.1 up.test\n127.0.0.2 up.test\n$OTHERS" > "$HOSTS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=tls.test \
+	-addext 'subjectAltName=DNS:tls.test' -keyout "$MG_TMP/tls.key" -out "$MG_TMP/tls.pem" 2> /dev/null ||
+	fail "openssl cannot make a certificate"
 
 dns_start() {
 	"$DNSMASQ" --keep-in-foreground --conf-file=/dev/null --user="$(id -un)" \
@@ -33,7 +44,7 @@ dns_start() {
 # dnsmasq answers (its log says it read the hosts file)
 dig_ok() { grep -q 'read .*hosts' "$MG_TMP/dnsmasq.log" 2>/dev/null; }
 
-up_start() {	# up_start N ADDRESS: an mcpgw serving the demo on ADDRESS:PU
+up_start() {	# up_start N ADDRESS [SERVER]: an mcpgw serving the demo on ADDRESS:PU
 	cat > "$MG_TMP/u$1.conf" <<CONF
 worker_processes 1;
 pid $MG_TMP/u$1.pid;
@@ -45,6 +56,7 @@ server {
     access_log $MG_TMP/u$1.access;
     location /mcp { mcp_builtin demo; }
 }
+${3:-}
 CONF
 	"$MCPGW" -F -c "$MG_TMP/u$1.conf" >> "$MG_TMP/stdout.log" 2>&1 &
 	eval "U$1=\$!"
@@ -53,10 +65,21 @@ CONF
 }
 
 dns_start
-up_start 1 127.0.0.1
+up_start 1 127.0.0.1 "server {
+    listen 127.0.0.1:$PT ssl;
+    server_name tls.test;
+    ssl_certificate $MG_TMP/tls.pem;
+    ssl_certificate_key $MG_TMP/tls.key;
+    location /mcp { mcp_builtin demo; }
+}"
 up_start 2 127.0.0.2
 up_start 3 127.0.0.3
 MG_BG_PIDS="$DNS $U1 $U2 $U3"
+PORT=$PS "$ERA_NODE22" --require "$MG_SRCDIR/bench/stdio/loopback.cjs" "$EVERYTHING" sse > "$MG_TMP/everything.log" 2>&1 &
+SE=$!
+disown $SE
+MG_BG_PIDS="$MG_BG_PIDS $SE"
+mg_wait 15 "grep -q 'running on port $PS' '$MG_TMP/everything.log'" || fail "server-everything did not start"
 
 cat > "$MG_TMP/mcpgw.conf" <<CONF
 worker_processes 2;
@@ -66,9 +89,16 @@ resolver 127.0.0.1:$PD ipv6=off;
 resolver_timeout 1s;
 resolver_max_stale 5s;
 upstream up { server http://up.test:$PU/mcp; keepalive 0; }
+upstream tls {
+    server https://tls.test:$PT/mcp;
+    ssl_trusted_certificate $MG_TMP/tls.pem;
+}
+upstream sse { server http://sse.test:$PS/sse; protocol 2024-11-05; }
 server {
     listen 127.0.0.1:$PG;
     location /mcp { mcp_pass up; }
+    location /tls { mcp_pass tls; }
+    location /sse { mcp_pass sse; }
 }
 CONF
 "$MCPGW" -t -q -c "$MG_TMP/mcpgw.conf" || fail "-t refuses the resolver directives"
@@ -78,17 +108,17 @@ mg_start
 H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
 # the gateway's answer to an initialize
 init() {
-	curl -s --max-time 5 -X POST "http://127.0.0.1:$PG/mcp" "${H[@]}" \
+	curl -s --max-time 5 -X POST "http://127.0.0.1:$PG${RT:-/mcp}" "${H[@]}" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
 }
 # session: initialize and one echo through the gateway; prints the echo
 session() {
 	local sid
-	sid=$(curl -s -D - -o /dev/null --max-time 5 -X POST "http://127.0.0.1:$PG/mcp" "${H[@]}" \
+	sid=$(curl -s -D - -o /dev/null --max-time 5 -X POST "http://127.0.0.1:$PG${RT:-/mcp}" "${H[@]}" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' |
 		tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
 	[ -n "$sid" ] || { echo "no session"; return; }
-	curl -s --max-time 5 -X POST "http://127.0.0.1:$PG/mcp" "${H[@]}" -H "Mcp-Session-Id: $sid" \
+	curl -s --max-time 5 -X POST "http://127.0.0.1:$PG${RT:-/mcp}" "${H[@]}" -H "Mcp-Session-Id: $sid" \
 		-d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"'"$1"'"}}}'
 }
 # requests upstream N has logged
@@ -96,7 +126,7 @@ seen() { cat "$MG_TMP/u$1.access" 2>/dev/null | wc -l; }
 sessions() {	# sessions N TAG: N sessions, each answered
 	for i in $(seq 1 "$1"); do
 		out=$(session "$2$i")
-		echo "$out" | grep -q "\"text\":\"echo: $2$i\"" || fail "session $2$i: $out"
+		echo "$out" | grep -qi "\"text\":\"echo: $2$i\"" || fail "session $2$i: $out"
 	done
 }
 
@@ -105,6 +135,16 @@ sessions 10 a
 a1=$(seen 1) a2=$(seen 2)
 [ "$a1" -ge 5 ] && [ "$a2" -ge 5 ] || fail "two addresses, 10 sessions: upstream 1 got $a1 requests, 2 got $a2"
 ok "a name with two addresses: 10 sessions reach both ($a1 and $a2 requests)"
+
+# ---- https by name: verified against the name -------------------------
+RT=/tls sessions 3 t
+ok "https://tls.test: 3 sessions answered (the certificate verified for the name)"
+
+# ---- HTTP+SSE by name: the refused first address, then the next ---------
+RT=/sse sessions 4 s
+grep -q 'cannot connect to 127.0.0.2 ("sse.test"), trying its next address' "$MG_TMP/error.log" ||
+	fail "no log line for the SSE stream's refused address"
+ok "http://sse.test (HTTP+SSE, 127.0.0.2 refuses): 4 sessions answered through 127.0.0.1"
 
 # ---- one address refuses: the other answers every call -----------------
 kill "$U2"
@@ -117,7 +157,7 @@ grep -q 'connect() to 127.0.0.2 ("up.test") failed (Connection refused), trying 
 ok "127.0.0.2 stopped: 10 sessions all answered through 127.0.0.1 (refused connect -> next address)"
 
 # ---- the name moves: new sessions follow after the TTL -----------------
-printf '127.0.0.3 up.test\n' > "$HOSTS"
+printf "127.0.0.3 up.test\n$OTHERS" > "$HOSTS"
 kill -HUP "$DNS"
 sleep 1.5 # the 1 s TTL
 session warm > /dev/null # may still go to the old answer, and asks again
