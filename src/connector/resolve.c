@@ -272,7 +272,7 @@ query_cb(int result, char type, int count, int ttl, void *addresses, void *arg)
 	if (result != DNS_ERR_NONE && (e->got_err == 0 || type == DNS_IPv4_A))
 		e->got_err = result;
 	else if (result == DNS_ERR_NONE && count == 0 && e->got_err == 0)
-		e->got_err = DNS_ERR_NOTEXIST;
+		e->got_err = DNS_ERR_NODATA;
 	if (--e->out == 0)
 		query_done(e);
 }
@@ -448,10 +448,13 @@ dns_new(struct event_base *base, const mg_conf_t *conf)
 
 	if (conf->resolvers == NULL)
 		dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	else if ((dns = evdns_base_new(base, 0)) != NULL)
+	else if ((dns = evdns_base_new(base, 0)) != NULL) {
+		/* for evdns_getaddrinfo's users (tokfetch.c), as by default */
+		evdns_base_load_hosts(dns, NULL);
 		for (char **s = conf->resolvers; *s != NULL; s++)
 			if (evdns_base_nameserver_ip_add(dns, *s) != 0)
 				mg_error("resolver %s: cannot use it", *s);
+	}
 	if (dns == NULL)
 		return NULL;
 	evdns_set_log_fn(dns_log);

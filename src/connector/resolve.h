@@ -40,8 +40,8 @@ typedef struct {
 typedef void (*mg_resolve_cb)(
     void *arg, const mg_addrs_t *addrs, const char *err);
 
-/* A resolver on BASE with CONF's resolver directives; NULL on failure
- * (out of memory, or no nameserver usable). */
+/* A resolver on BASE with CONF's resolver directives (CONF outlives
+ * it); NULL when out of memory. */
 mg_resolver_t *mg_resolver_new(struct event_base *base, const mg_conf_t *conf);
 void           mg_resolver_free(mg_resolver_t *r);
 /* Its evdns base, for what connects through libevent by name (NULL:
