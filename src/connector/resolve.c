@@ -502,10 +502,11 @@ mg_resolver_free(mg_resolver_t *r)
 		mg_resolve_req_t *q;
 
 		r->entries = e->next;
+		/* their owners still hold them: taken back by
+		 * mg_resolve_cancel, never called */
 		while ((q = e->waiting) != NULL) {
 			e->waiting = q->next;
-			event_free(q->ev);
-			free(q);
+			q->e = NULL;
 		}
 		free(e->host);
 		free(e);
