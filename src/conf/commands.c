@@ -27,6 +27,15 @@ static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
 /* series in each process's metrics table; tool names per route */
 static const conf_bounds_t metrics_max_series_bounds = { 64, 1000000, 4096 };
 static const conf_bounds_t metrics_max_tools_bounds = { 0, 10000, 100 };
+/* the connector's resolver (connector/resolve.c): a whole resolution; the
+ * range an answer's TTL is clamped to; how long an expired answer serves
+ * while re-resolving fails */
+static const conf_bounds_t resolver_timeout_bounds = { 100, 600000, 10000 };
+static const conf_bounds_t resolver_min_ttl_bounds = { 0, 86400000, 1000 };
+static const conf_bounds_t resolver_max_ttl_bounds = { 1000, 86400000 * 7LL,
+	3600000 };
+static const conf_bounds_t resolver_max_stale_bounds = { 0, 86400000 * 7LL,
+	300000 };
 /* per client; their defaults follow max_sessions and worker_connections */
 static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
 	MG_UNSET };
@@ -130,6 +139,19 @@ const conf_command_t mg_commands[] = {
 	{ "metrics_max_tools", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
 	    offsetof(mg_conf_t, metrics_max_tools), 0,
 	    &metrics_max_tools_bounds },
+	{ "resolver", MG_CTX_MAIN, 1, 16, mg_conf_set_resolver, 0, 0, NULL },
+	{ "resolver_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_timeout), 0,
+	    &resolver_timeout_bounds },
+	{ "resolver_min_ttl", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_min_ttl), 0,
+	    &resolver_min_ttl_bounds },
+	{ "resolver_max_ttl", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_max_ttl), 0,
+	    &resolver_max_ttl_bounds },
+	{ "resolver_max_stale", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_max_stale), 0,
+	    &resolver_max_stale_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
 	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,

@@ -468,6 +468,17 @@ typedef struct mg_conf {
 	 * processes count for it (docs/observability.md, "Cost") */
 	int metrics_page;
 	int status_page;
+	/* the connector's resolver (set_resolver.c, connector/resolve.c):
+	 * nameservers "ADDRESS[:PORT]", NULL-ended (NULL: /etc/resolv.conf);
+	 * valid= (ms; 0: each answer's TTL); ipv6=off; the resolver_ times
+	 * (ms) */
+	char  **resolvers;
+	int64_t resolver_valid;
+	int     resolver_ipv6_off;
+	int64_t resolver_timeout;
+	int64_t resolver_min_ttl;
+	int64_t resolver_max_ttl;
+	int64_t resolver_max_stale;
 } mg_conf_t;
 
 /*

@@ -194,6 +194,8 @@ CONF_SETTER(mg_conf_set_access_log);
 int mg_conf_validate_logs(conf_parse_t *cp);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
+/* set_resolver.c */
+CONF_SETTER(mg_conf_set_resolver);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */

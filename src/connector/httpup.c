@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "crash.h"
+#include "dial.h"
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
@@ -52,6 +53,7 @@ struct mg_upconn {
 	int                 in_value;
 	char                hname[32];
 	size_t              hname_len;
+	mg_dial_t          *dial; /* connecting by name */
 };
 
 static http_parser_settings settings;
@@ -303,6 +305,7 @@ conn_free(mg_upconn_t *c)
 			}
 	}
 	mg_wflush_free(c->wf);
+	mg_dial_cancel(c->dial);
 	if (c->bev) {
 		mg_selfconn_release(bufferevent_getfd(c->bev));
 		bufferevent_free(c->bev);
@@ -477,11 +480,18 @@ upx_reading(upx_t *x)
 		bufferevent_set_timeouts(x->c->bev, &tv, NULL);
 }
 
+/* Not connected by name (dial.h): the why of every address. */
+static void
+conn_dial_failed(void *arg, const char *err)
+{
+	conn_lost(arg, err);
+}
+
 /*
  * Connect C's bufferevent.  An upstream at a numeric loopback address may
  * be this gateway: the socket is the connector's own, bound and marked
  * (selfconn.h), so that the workers do not count it against a client's
- * limits.  Any other host is resolved with evdns, without blocking.
+ * limits.  Any other host: each of its addresses in turn (dial.h).
  */
 static int
 conn_connect(httpups_t *ups, mg_upconn_t *c)
@@ -492,8 +502,8 @@ conn_connect(httpups_t *ups, mg_upconn_t *c)
 	int                         fd;
 
 	if (mg_selfconn_addr(s->host, s->port, &ss, &len) != MG_OK)
-		return bufferevent_socket_connect_hostname(
-		    c->bev, ups->dns, AF_UNSPEC, s->host, atoi(s->port));
+		return mg_dial_bev(c->bev, ups->resolver, s->host, s->port,
+		    s->tls, &c->dial, conn_dial_failed, c);
 	if ((fd = mg_selfconn_socket((struct sockaddr *)&ss)) < 0)
 		return -1;
 	bufferevent_setfd(c->bev, fd);
@@ -709,7 +719,7 @@ http_new(
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	ups->pools = calloc(n ? n : 1, sizeof(*ups->pools));
-	ups->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	ups->dns = mg_resolver_dns(ups->resolver = mg_resolver_new(base, conf));
 	if (ups->pools == NULL || ups->dns == NULL) {
 		http_free(ups);
 		return NULL;
@@ -746,8 +756,7 @@ http_free(void *state)
 		ups->remaps = r->next;
 		free(r);
 	}
-	if (ups->dns)
-		evdns_base_free(ups->dns, 0);
+	mg_resolver_free(ups->resolver); /* and ups->dns */
 	free(ups->pools);
 	free(ups->spare);
 	free(ups);

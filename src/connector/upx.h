@@ -82,6 +82,8 @@ struct httpups {
 	/* the last exchange's memory, for the next one: 2.4 KB, beyond
 	 * malloc's per-thread cache */
 	upx_t *spare;
+	/* host names of server URLs (resolve.h); dns is its evdns base */
+	struct mg_resolver *resolver;
 };
 
 /* Before a request: our server/discover (to learn the upstream's era),
