@@ -152,6 +152,9 @@ struct mg_mcp_ex {
 	const char   *refusal;    /* why it was refused before content */
 	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */
 	unsigned char mx_stream;  /* its stream's kind, plus 1, while open */
+	/* call_timeout, tool_timeout (deadline.c): armed once, ms */
+	struct event *deadline;
+	int64_t       deadline_ms;
 };
 
 struct mg_mcp_ctx {
@@ -372,6 +375,11 @@ int mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
 /* fedget.c: the session's GET stream and DELETE, merged */
 void mg_ex_fed_get(mg_mcp_ex_t *ex);
 void mg_ex_fed_delete(mg_mcp_ex_t *ex);
+
+/* deadline.c: the whole time EX's request may take, if it has a limit
+ * (a request to an upstream or a built-in server, once); freed with EX */
+void mg_ex_deadline_arm(mg_mcp_ex_t *ex);
+void mg_ex_deadline_free(mg_mcp_ex_t *ex);
 
 /* stream.c */
 void mg_ex_get(mg_mcp_ex_t *ex);
