@@ -139,6 +139,16 @@ static const refusal_t timeout_refusals[] = {
 	{ PASS("tool_timeout \"\" 1s;\n") UP(""),
 	    "invalid tool name \"\" in \"tool_timeout\" directive in " NAME
 	    ":5" },
+	{ UP("tool_timeout \"a b\" 1s;\n"),
+	    "invalid tool name \"a b\" in \"tool_timeout\" directive in " NAME
+	    ":3" },
+	{ UP("tool_timeout "
+	     "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"
+	     " 1s;\n"),
+	    "invalid tool name "
+	    "\"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"
+	    "\""
+	    " in \"tool_timeout\" directive in " NAME ":3" },
 	{ "call_timeout 1s;\n" UP(""),
 	    "\"call_timeout\" directive is not allowed here in " NAME ":1" },
 	{ "server {\nlisten 127.0.0.1:8080;\ntool_timeout a 1s;\n}\n",

@@ -296,6 +296,7 @@ typedef struct mg_member {
 
 /* tool_timeout NAME TIME (conf/timeouts.c): a tools/call of NAME ends
  * after MS, in file order, names unique in their block. */
+#define MG_TOOL_TIMEOUT_NAME_MAX 62 /* bytes, visible ASCII */
 typedef struct mg_tool_timeout {
 	struct mg_tool_timeout *next;
 	char                   *name;

@@ -9,6 +9,22 @@
 
 #include "conf_int.h"
 
+/* A name the workers can match: visible ASCII, shorter than what they
+ * keep of a request's tool name (63 bytes), so that a kept name of full
+ * length, perhaps cut, never matches. */
+static int
+tool_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > MG_TOOL_TIMEOUT_NAME_MAX)
+		return 0;
+	for (; *name != '\0'; name++)
+		if (*name <= 0x20 || *name >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* tool_timeout NAME TIME: to the block's list, in file order. */
 int
 mg_conf_set_tool_timeout(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
@@ -19,7 +35,7 @@ mg_conf_set_tool_timeout(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	mg_tool_timeout_t   *t, **pp;
 	int64_t              ms;
 
-	if (name[0] == '\0' || strlen(name) > 128)
+	if (!tool_name_ok(name))
 		return mg_conf_invalid(cp, cmd, "tool name", name);
 	if (mg_conf_parse_time(v, &ms) != MG_OK || ms < b->min || ms > b->max)
 		return mg_conf_invalid(cp, cmd, "time", v);

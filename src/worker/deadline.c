@@ -125,19 +125,23 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ex->relay == NULL && ex->calls == NULL)
-		return; /* answered; the exchange lingers for its stream */
+	/* a relay whose answer came whole (JSON) is only waiting for its
+	 * end; an exchange may linger for its stream's client */
+	if (ex->answered_relay || (ex->relay == NULL && ex->calls == NULL))
+		return;
 	mg_notice("%s \"%s\" on \"%s\" (session %08llx) timed out after "
 		  "%lld ms",
 	    ex->rpc_method, ex->tool, ex->loc->path,
 	    (unsigned long long)(ex->session >> 32), (long long)ms);
 	if (ex->relay != NULL) {
+		mg_relay_t *r = ex->relay;
+
 		tell_upstream(ex, ms);
-		mg_proxy_cancel(ex->relay);
 		ex->relay = NULL;
-		if (!ex->answered_relay)
-			mg_ex_relay_failed(ex, DEADLINE_CODE, DEADLINE_MESSAGE);
-		ex->answered_relay = 1;
+		ex->answered_relay = 1; /* nothing more of it, whatever comes */
+		mg_proxy_cancel(r);
+		/* last: the answer's end may free EX */
+		mg_ex_relay_failed(ex, DEADLINE_CODE, DEADLINE_MESSAGE);
 	} else if (ex->calls != NULL)
 		expire_calls(ex);
 }
@@ -147,12 +151,15 @@ mg_ex_deadline_arm(mg_mcp_ex_t *ex)
 {
 	struct timeval tv;
 	int64_t        ms;
+	const char    *tool;
 
 	if (ex->deadline != NULL || ex->listen ||
 	    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
 		return;
-	ms = mg_conf_timeout_of(ex->loc, ex->upstream, ex->rpc_method, ex->tool,
-	    ex->upstream != NULL ? upstream_tool(ex) : NULL);
+	/* a name kept at full length may have been cut: no tool's */
+	tool = strlen(ex->tool) > MG_TOOL_TIMEOUT_NAME_MAX ? NULL : ex->tool;
+	ms = mg_conf_timeout_of(ex->loc, ex->upstream, ex->rpc_method, tool,
+	    ex->upstream != NULL && tool != NULL ? upstream_tool(ex) : NULL);
 	if (ms <= 0 ||
 	    (ex->deadline = evtimer_new(ex->ctx->base, deadline_fired, ex)) ==
 		NULL)

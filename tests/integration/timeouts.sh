@@ -10,8 +10,10 @@
 #  - another tool of the same upstream, under call_timeout 2s, succeeds
 #    at 1 s; progress does not move the deadline (3 s of progress fails
 #    at 2 s, on its stream);
-#  - a stdio upstream and a 2026-07-28 request (over the connector's
-#    bridge to the 2025 upstream) get the same;
+#  - a stdio upstream, a 2026-07-28 request (over the connector's bridge
+#    to the 2025 upstream), a federated location (the upstream's tool
+#    name without the member's prefix) and a built-in server (the
+#    location's tool_timeout) get the same;
 #  - the access log shows the error, the metrics the outcome "timeout".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -42,6 +44,7 @@ server {
     location /mcp/up { mcp_pass up; }
     location /mcp/st { mcp_pass st; }
     location /mcp/demo { mcp_builtin demo; tool_timeout sleep 300ms; }
+    location /mcp/fed { mcp_member up; tool_timeout up__echo 1s; }
     location /metrics { metrics; }
 }"
 mg_start
@@ -152,6 +155,15 @@ ok "a built-in server's tool under its location's tool_timeout: -32001 after $ms
 ms=$(call /mcp/demo "$D" 3 sleep '{"ms":100}')
 grep -q '"id":3,"result"' "$MG_TMP/body" || fail "built-in, a short sleep: $(cat "$MG_TMP/body")"
 ok "and a shorter call of the same tool answers ($ms ms)"
+
+# ---- a federated location: the upstream's tool_timeout by its own name ----
+F=$(session /mcp/fed)
+ms=$(call /mcp/fed "$F" 2 up__slow '{"ms":5000,"tag":"f1"}')
+timed_out 2 && within "$ms" 280 900 || fail "federated: $ms ms, $(cat "$MG_TMP/body")"
+ok "a federated location's up__slow under the upstream's tool_timeout slow: -32001 after $ms ms"
+mg_wait 5 "cancelled /mcp/up $S f1 300" ||
+	fail "the member's tool was not cancelled: $(seen /mcp/up "$S" f1)"
+ok "the member heard notifications/cancelled for it"
 
 # ---- what the operator sees ----
 grep -q '^200 tools/call slow -32001 0\.[3-9]' "$MG_TMP/access.log" ||
