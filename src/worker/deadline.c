@@ -146,20 +146,17 @@ deadline_fired(evutil_socket_t fd, short what, void *arg)
 		expire_calls(ex);
 }
 
-void
-mg_ex_deadline_arm(mg_mcp_ex_t *ex)
+/* EX's limit for METHOD of TOOL (NULL: none), armed. */
+static void
+arm(mg_mcp_ex_t *ex, const char *method, const char *tool, const char *up_tool)
 {
 	struct timeval tv;
 	int64_t        ms;
-	const char    *tool;
 
-	if (ex->deadline != NULL || ex->listen ||
-	    strcmp(ex->rpc_method, "subscriptions/listen") == 0)
+	if (ex->deadline != NULL || ex->listen || method == NULL ||
+	    strcmp(method, "subscriptions/listen") == 0)
 		return;
-	/* a name kept at full length may have been cut: no tool's */
-	tool = strlen(ex->tool) > MG_TOOL_TIMEOUT_NAME_MAX ? NULL : ex->tool;
-	ms = mg_conf_timeout_of(ex->loc, ex->upstream, ex->rpc_method, tool,
-	    ex->upstream != NULL && tool != NULL ? upstream_tool(ex) : NULL);
+	ms = mg_conf_timeout_of(ex->loc, ex->upstream, method, tool, up_tool);
 	if (ms <= 0 ||
 	    (ex->deadline = evtimer_new(ex->ctx->base, deadline_fired, ex)) ==
 		NULL)
@@ -168,6 +165,27 @@ mg_ex_deadline_arm(mg_mcp_ex_t *ex)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(ex->deadline, &tv);
+}
+
+void
+mg_ex_deadline_arm(mg_mcp_ex_t *ex)
+{
+	/* a name kept at full length may have been cut: no tool's */
+	const char *tool =
+	    strlen(ex->tool) > MG_TOOL_TIMEOUT_NAME_MAX ? NULL : ex->tool;
+
+	arm(ex, ex->rpc_method, tool,
+	    ex->upstream != NULL && tool != NULL ? upstream_tool(ex) : NULL);
+}
+
+void
+mg_ex_deadline_call(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m)
+{
+	const char *tool = NULL;
+
+	if (m->method != NULL && strcmp(m->method, "tools/call") == 0)
+		tool = mg_era_name_of(m->method, m->params);
+	arm(ex, m->method, tool, NULL);
 }
 
 void

@@ -376,9 +376,11 @@ int mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
 void mg_ex_fed_get(mg_mcp_ex_t *ex);
 void mg_ex_fed_delete(mg_mcp_ex_t *ex);
 
-/* deadline.c: the whole time EX's request may take, if it has a limit
- * (a request to an upstream or a built-in server, once); freed with EX */
+/* deadline.c: the whole time EX's request may take, if it has a limit,
+ * armed once: for the request relayed upstream (ex->rpc_method and
+ * ex->tool), or the call M of a built-in server; freed with EX */
 void mg_ex_deadline_arm(mg_mcp_ex_t *ex);
+void mg_ex_deadline_call(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 void mg_ex_deadline_free(mg_mcp_ex_t *ex);
 
 /* stream.c */

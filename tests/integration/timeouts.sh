@@ -35,7 +35,7 @@ upstream up {
     tool_timeout slow 300ms;
 }
 upstream st {
-    command $NODE $PX_DIR/stdio_server.mjs;
+    command $NODE $PX_DIR/stdio_server.mjs --slow;
     tool_timeout slow 300ms;
 }
 server {

@@ -17,6 +17,7 @@
 //   pid               this process's pid, as text
 //   count             a counter of this process, one more per call, as text
 //                     (state that lives as long as the process)
+// and, with the argument --slow (tests/integration/timeouts.sh):
 //   slow {ms, tag}    waits ms; a cancellation (the request's AbortSignal:
 //                     notifications/cancelled) stops it, recorded under tag
 //   was_cancelled {tag}
@@ -89,7 +90,7 @@ let counter = 0;
 server.registerTool('count', { description: 'A counter of this process.' }, async () => text(++counter));
 
 const slowCalls = new Map(); // tag -> {started, cancelled, finished, reason}
-server.registerTool(
+if (process.argv.includes('--slow')) server.registerTool(
 	'slow',
 	{
 		description: 'Waits ms milliseconds; a cancellation stops it and is recorded under tag.',
@@ -116,7 +117,7 @@ server.registerTool(
 		return text(`slept ${ms} ms`);
 	}
 );
-server.registerTool(
+if (process.argv.includes('--slow')) server.registerTool(
 	'was_cancelled',
 	{ description: 'What the slow call with this tag saw.', inputSchema: { tag: z.string() } },
 	async ({ tag }) => {
