@@ -63,6 +63,8 @@ static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+/* the whole time of a request (0 after defaults: no limit) */
+static const conf_bounds_t call_timeout_bounds = { 1, 86400000, 0 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 /* one message of an upstream's answer travels to a worker in one frame
  * (MG_IPC_MAX_FRAME, 16 MB, less 1 KB for the frame's own fields) */
@@ -372,6 +374,14 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_upstream_t, tls.certificate), 0, NULL },
 	{ "ssl_certificate_key", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_str,
 	    offsetof(mg_upstream_t, tls.certificate_key), 0, NULL },
+	{ "call_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, call_timeout), 0, &call_timeout_bounds },
+	{ "call_timeout", MG_CTX_LOCATION, 1, 1, mg_conf_set_time,
+	    offsetof(mg_location_t, call_timeout), 0, &call_timeout_bounds },
+	{ "tool_timeout", MG_CTX_UPSTREAM, 2, 2, mg_conf_set_tool_timeout,
+	    offsetof(mg_upstream_t, tool_timeouts), 0, &call_timeout_bounds },
+	{ "tool_timeout", MG_CTX_LOCATION, 2, 2, mg_conf_set_tool_timeout,
+	    offsetof(mg_location_t, tool_timeouts), 0, &call_timeout_bounds },
 };
 
 const size_t mg_ncommands = MG_NELEM(mg_commands);

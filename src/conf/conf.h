@@ -294,6 +294,16 @@ typedef struct mg_member {
 	mg_conf_pos_t pos;
 } mg_member_t;
 
+/* tool_timeout NAME TIME (conf/timeouts.c): a tools/call of NAME ends
+ * after MS, in file order, names unique in their block. */
+#define MG_TOOL_TIMEOUT_NAME_MAX 62 /* bytes, visible ASCII */
+typedef struct mg_tool_timeout {
+	struct mg_tool_timeout *next;
+	char                   *name;
+	int64_t                 ms;
+	mg_conf_pos_t           pos;
+} mg_tool_timeout_t;
+
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
@@ -327,6 +337,11 @@ typedef struct mg_location {
 	int64_t       member_timeout; /* ms, after defaults 10000 */
 	mg_conf_pos_t sep_pos; /* where a separator was written (file NULL:
 				* nowhere) */
+	/* the whole time a request may take (call_timeout, ms; 0: none),
+	 * and a tools/call's by tool name (tool_timeout; the name as the
+	 * client sees it); both before the upstream's */
+	int64_t            call_timeout;
+	mg_tool_timeout_t *tool_timeouts;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -426,6 +441,11 @@ typedef struct mg_upstream {
 	mg_conf_pos_t      forward_pos;
 	mg_oauth_client_t *exchange; /* oauth_token_exchange { } */
 	mg_conf_pos_t      pos;
+	/* the whole time a request to it may take (call_timeout, ms; 0:
+	 * none), and a tools/call's by the upstream's tool name
+	 * (tool_timeout) */
+	int64_t            call_timeout;
+	mg_tool_timeout_t *tool_timeouts;
 } mg_upstream_t;
 
 typedef struct {
@@ -505,5 +525,15 @@ int mg_conf_cleanup_add(mg_conf_t *conf, void (*fn)(void *), void *data);
 int mg_conf_parse_size(const char *s, int64_t *bytes);
 /* "500ms", "30s", "5m", "1h", "1d", "1h30m", "30" (seconds) -> ms. */
 int mg_conf_parse_time(const char *s, int64_t *ms);
+
+/*
+ * The whole time (ms; 0: none) a request METHOD may take on location
+ * LOC relayed to UP (NULL: a built-in server): for a tools/call, the
+ * tool_timeout of TOOL (as the client names it) in LOC, else of UP_TOOL
+ * (as UP names it; NULL: TOOL) in UP; else LOC's call_timeout, else
+ * UP's (conf/timeouts.c).
+ */
+int64_t mg_conf_timeout_of(const mg_location_t *loc, const mg_upstream_t *up,
+    const char *method, const char *tool, const char *up_tool);
 
 #endif

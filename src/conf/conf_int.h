@@ -134,6 +134,8 @@ CONF_SETTER(mg_conf_set_pass);
 CONF_SETTER(mg_conf_set_page);
 /* set_policy.c */
 CONF_SETTER(mg_conf_set_rule);
+/* timeouts.c */
+CONF_SETTER(mg_conf_set_tool_timeout);
 /* set_upstream.c */
 /* TEXT, "http(s)://HOST[:PORT][/PATH]", taken apart into U (in the
  * pool): MG_OK, MG_DECLINED if it is no such URL, MG_ERROR without

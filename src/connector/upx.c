@@ -627,6 +627,7 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 void
 mg_upx_cancel(upx_t *x)
 {
+	mg_upbridge_cancelled(x);
 	mg_upbridge_leave(x, 0, NULL);
 	/* the answer is cut short: the connection cannot be reused */
 	mg_upx_release(x, 0);

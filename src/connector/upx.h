@@ -160,6 +160,9 @@ struct upx {
 	struct mg_jsonseq *seq;
 	int                streamed, body_bad;
 
+	/* its id on the bridge's session ("mcpgw-N"), once sent there */
+	char bridge_rid[48];
+
 	/* last, and not cleared by upx_alloc: 2 KB of strings */
 	char sid[MG_UP_SID_MAX], resp_sid[MG_UP_SID_MAX];
 };
@@ -198,6 +201,10 @@ void mg_upx_release(upx_t *x, int reusable);
 void mg_upbridge_enter(upx_t *x);
 void mg_upbridge_go(upx_t *x);
 void mg_upbridge_leave(upx_t *x, int code, const char *why);
+/* X is cut short by its worker (its client gone, its time up): its
+ * request on the bridge's session is cancelled (notifications/cancelled),
+ * the session being shared and nobody left to read the answer. */
+void mg_upbridge_cancelled(upx_t *x);
 void mg_upbridge_capture(upx_t *x, const char *msg, size_t len);
 void mg_upbridge_message(upx_t *x, const char *msg, size_t len);
 void mg_upbridge_later(evutil_socket_t fd, short what, void *arg);
