@@ -140,6 +140,21 @@ a=$(($(count 1 tools/call) - a)) b=$(($(count 2 tools/call) - b))
 	fail "a session's 12 calls through 2 gateways landed on both replicas ($a and $b)"
 ok "a session's 12 calls, on fresh connections alternately through two gateways (2 workers each, one key), all on one replica ($a, $b)"
 
+# ---- a reload that removes the session's member -------------------------
+mine=$R1 other=$R2
+[ $a = 0 ] && mine=$R2 other=$R1
+sed -i "s|^upstream w .*|upstream w { server http://127.0.0.1:$other/mcp;|; s|^             server http://127.0.0.1:$R2/mcp weight=2; }|             server http://127.0.0.1:$R3/mcp; }|" "$MG_TMP/g2.conf"
+grep -A1 "^upstream w { server http://127.0.0.1:$other/mcp;\$" "$MG_TMP/g2.conf" | grep -q ":$R3/mcp; }" ||
+	fail "g2.conf not rewritten: $(grep -A1 'upstream w' "$MG_TMP/g2.conf")"
+kill -HUP "$(cat "$MG_TMP/g2.pid")"
+mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/g2.log'" || fail "gateway 2 did not reload: $(tail -3 "$MG_TMP/g2.log")"
+out=$(call "$G2" /w "$sid" echo '{"message":"reloaded"}')
+echo "$out" | grep -q '"echo: reloaded"' || fail "the call after the reload removed its member: $out"
+out=$(call "$G1" /w "$sid" echo '{"message":"still"}')
+echo "$out" | grep -q '"echo: still"' || fail "the call through the gateway that kept the member: $out"
+grep -q 'forgot a session; opened it again' "$MG_TMP/g2.log" || fail "gateway 2 did not open the session again"
+ok "a reload that replaces a session's member: the session is opened again on another; the gateway that kept it still serves it"
+
 # ---- least_conn ---------------------------------------------------------
 a=$(count 1 initialize)
 sid=$(init "$G1" /lc)
