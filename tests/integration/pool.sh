@@ -53,6 +53,7 @@ server { listen 127.0.0.1:$2; server_name localhost;
          location /w { mcp_pass w; }
          location /lc { mcp_pass lc; }
          location /f { mcp_pass f; }
+         location /st { mcp_pass st; }
          location /metrics { metrics; }
          location /status { status; } }
 upstream p {
@@ -65,6 +66,8 @@ upstream w { server http://127.0.0.1:$R1/mcp weight=1;
              server http://127.0.0.1:$R2/mcp weight=2; }
 upstream lc { least_conn;
               server http://127.0.0.1:$R1/mcp; server http://127.0.0.1:$R2/mcp; }
+upstream st { command /bin/false;
+              command $PX_NODE $PX_DIR/stdio_server.mjs; }
 upstream f { server http://127.0.0.1:$R1/mcp;
              server http://127.0.0.1:$R4/mcp max_fails=1 fail_timeout=3s; }
 CONF
@@ -195,6 +198,15 @@ n=$(count 4 initialize)
 grep -q "server \"http://127.0.0.1:$R4/mcp\" answers again" "$MG_TMP/g1.log" ||
 	fail "no 'answers again' line"
 ok "a member taken out for fail_timeout (3 s) gets none of 6 new sessions though it is back; after it, $n of 6"
+
+# ---- a pool of stdio servers, one of which cannot start -----------------
+for i in 1 2 3 4; do
+	[ -n "$(curl -s --max-time 10 -X POST "http://127.0.0.1:$G1/st" "${H[@]}" -d "$INIT" | grep '"protocolVersion"')" ] ||
+		fail "initialize $i through a pool of stdio servers (one cannot start) failed"
+done
+n=$(grep -c 'server "/bin/false" taken out' "$MG_TMP/g1.log")
+[ "$n" = 1 ] || fail "the stdio member that cannot start: $n 'taken out' lines"
+ok "a pool of two stdio servers, one exits before it answers: 4 of 4 sessions answered, it is taken out once"
 
 # ---- 60 SDK sessions while a replica is killed and restarted -----------
 px_run 50 pool_client.mjs "http://127.0.0.1:$G1/mcp" 60 8 120 &
