@@ -471,11 +471,9 @@ mg_stdio_stop(proc_t *p, const char *why)
 		    "stdio upstream \"%s\" (pid %d) stopped: %s", p->up->name,
 		    (int)p->pid, why);
 	}
-	/* for a pool (pool.h): a process that never answered initialize is
-	 * a server that did not start */
-	mg_pool_note_failure(!p->live && !p->bridge && p->link == NULL
-		? MG_POOL_FAIL_CONNECT
-		: 0);
+	/* for a pool (pool.h): a process (or an HTTP+SSE stream) that never
+	 * answered initialize is a server that did not start */
+	mg_pool_note_failure(!p->live && !p->bridge ? MG_POOL_FAIL_CONNECT : 0);
 	while ((x = p->xs) != NULL)
 		mg_stdx_end(x, STDIO_ERR, msg);
 	mg_pool_note_failure(0);
