@@ -41,6 +41,7 @@ main(void)
 		board_suite,
 		logfmt_suite,
 		resolve_suite,
+		pool_suite,
 	};
 	SRunner *sr;
 	int      failed;

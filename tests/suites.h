@@ -33,5 +33,6 @@ Suite *trace_suite(void);
 Suite *board_suite(void);
 Suite *logfmt_suite(void);
 Suite *resolve_suite(void);
+Suite *pool_suite(void);
 
 #endif

@@ -16,10 +16,8 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <http_parser.h>
-#include <json-c/json.h>
 
 #include "crash.h"
 #include "dial.h"
@@ -29,6 +27,7 @@
 #include "jsonseq.h"
 #include "log.h"
 #include "peername.h"
+#include "pool.h"
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"
@@ -53,7 +52,8 @@ struct mg_upconn {
 	int                 in_value;
 	char                hname[32];
 	size_t              hname_len;
-	mg_dial_t          *dial; /* connecting by name */
+	mg_dial_t          *dial;      /* connecting by name */
+	int                 connected; /* the connect completed (pool.h) */
 };
 
 static http_parser_settings settings;
@@ -336,6 +336,11 @@ conn_lost(mg_upconn_t *c, const char *why)
 		mg_upx_send(x);
 		return;
 	}
+	/* for a pool (pool.h): did anything reach the server, and answer */
+	if (!c->connected)
+		x->fail = MG_POOL_FAIL_CONNECT;
+	else if (!x->got_bytes)
+		x->fail = MG_POOL_FAIL_ANSWER;
 	mg_upx_end(x, UP_ERR, "%s", why);
 }
 
@@ -409,9 +414,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	mg_upconn_t *c = arg;
 	char         why[300];
-	int          dns;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = 1;
 		mg_tcp_nodelay(bufferevent_getfd(bev));
 		/* where it went, once (the access log's upstream_addr) */
 		mg_peer_text(bufferevent_getfd(bev), c->peer, sizeof(c->peer));
@@ -440,12 +445,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_TIMEOUT)
 		snprintf(why, sizeof(why),
-		    "timed out waiting for an answer "
-		    "(%lld ms)",
+		    "timed out waiting for an answer (%lld ms)",
 		    (long long)c->pool->up->read_timeout);
-	else if ((dns = bufferevent_socket_get_dns_error(bev)) != 0)
-		snprintf(why, sizeof(why), "cannot resolve \"%s\" (%s)",
-		    c->pool->up->server.host, evutil_gai_strerror(dns));
 	else if (c->pool->up->server.tls && !c->x->got_bytes &&
 	    (what & BEV_EVENT_ERROR))
 		mg_tls_error(bev, why, sizeof(why));
@@ -684,6 +685,7 @@ mg_upx_send(upx_t *x)
 	if (mg_upcred_ready(x) != MG_OK)
 		return; /* waits for a token: sent again, or ended */
 	if ((x->c = conn_get(x)) == NULL) {
+		x->fail = MG_POOL_FAIL_CONNECT;
 		mg_upx_end(x, UP_ERR, "cannot open a connection");
 		return;
 	}
