@@ -157,6 +157,8 @@ struct mg_mcp_ex {
 	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
 	struct event         *limit_delay;  /* a delayed request's timer */
 	struct mg_limit_hold *limit_hold;   /* the calls in flight it counts */
+	/* their look at a 2025 body, taken over by the plain relay */
+	mg_rpc_peek_t *limit_peek;
 };
 
 struct mg_mcp_ctx {
