@@ -42,6 +42,7 @@ main(void)
 		logfmt_suite,
 		resolve_suite,
 		pool_suite,
+		limit_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -497,6 +497,13 @@ VAR(v_tracestate)
 	return c->ex != NULL ? str(mg_ex_tracestate(c->ex), len) : NULL;
 }
 
+/* PASSED, DELAYED, REJECTED, ... (limitphase.c), as nginx's */
+VAR(v_limit_req_status)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_limit_status_of(c->ex), len);
+}
+
 static const logvar_t logvars[] = {
 	{ "remote_addr", LOGVAR_SAFE, v_remote_addr },
 	{ "remote_port", LOGVAR_SAFE, v_remote_port },
@@ -538,6 +545,7 @@ static const logvar_t logvars[] = {
 	{ "tracestate", 0, v_tracestate },
 	{ "pid", LOGVAR_SAFE, v_pid },
 	{ "hostname", 0, v_hostname },
+	{ "limit_req_status", LOGVAR_SAFE, v_limit_req_status },
 };
 
 /* NAME's row, and for a family what follows its prefix; -1: none. */
@@ -609,11 +617,35 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 	return MG_OK;
 }
 
+/* A limit zone's key: its own message for a name no row has. */
+static int
+resolve_key(mg_conf_t *conf, mg_limit_zone_t *z, char **err)
+{
+	const char *rest;
+
+	for (size_t i = 0; i < z->key.nparts; i++)
+		if (z->key.parts[i].name != NULL &&
+		    logvar_find(z->key.parts[i].name, &rest) < 0) {
+			if (asprintf(err,
+				"unknown variable \"$%s\" in the key of zone "
+				"\"%s\" in %s:%d",
+				z->key.parts[i].name, z->name, z->pos.file,
+				z->pos.line) < 0)
+				*err = NULL;
+			return MG_ERROR;
+		}
+	return resolve_format(conf, &z->key, err);
+}
+
 int
 mg_logvar_resolve(mg_conf_t *conf, char **err)
 {
 	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
 		if (resolve_format(conf, f, err) != MG_OK)
+			return MG_ERROR;
+	/* the limit zones' keys are made of the same variables */
+	for (mg_limit_zone_t *z = conf->limit_zones; z != NULL; z = z->next)
+		if (resolve_key(conf, z, err) != MG_OK)
 			return MG_ERROR;
 	return MG_OK;
 }
