@@ -83,6 +83,7 @@ typedef struct mg_log_format {
 	size_t                literal; /* bytes of its literals, in all */
 	int                   builtin; /* predefined: mcpgw, json */
 	mg_conf_pos_t         pos;
+	void (*fast)(void); /* its own writer (worker/logfast.c), or NULL */
 } mg_log_format_t;
 
 /* access_log PATH [FORMAT] [buffer=SIZE] [flush=TIME], or off: a level's

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "logfast.h"
 #include "logline.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -16,7 +17,7 @@ static const char hexd[] = "0123456789abcdef";
 
 /* 1: a byte that neither escape changes (printable ASCII but " and \\) */
 /* clang-format off */
-static const unsigned char plain[256] = {
+const unsigned char mg_log_plain[256] = {
 	R16(0), R16(0),                                 /* 0x00-0x1f */
 	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: " */
 	R16(1), R16(1),                                 /* 0x30-0x4f */
@@ -35,7 +36,7 @@ plain_run(const void *p, size_t len)
 	const unsigned char *s = p;
 	size_t               i = 0;
 
-	while (i < len && plain[s[i]])
+	while (i < len && mg_log_plain[s[i]])
 		i++;
 	return i;
 }
@@ -178,6 +179,12 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 	if (max < 2)
 		return 0;
 	max--; /* the newline */
+	/* the format's own writer, when it has one and the line is whole */
+	if (f->fast != NULL &&
+	    (n = ((mg_log_fast_fn_t)f->fast)(f, c, out, max)) > 0) {
+		out[n++] = '\n';
+		return n;
+	}
 	for (size_t i = 0; i < f->nparts; i++) {
 		const mg_log_part_t *p = &f->parts[i];
 		const char          *v;

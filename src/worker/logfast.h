@@ -1,0 +1,23 @@
+/*
+ * Writers made for one format each (logfast.c): a predefined format's
+ * line written field by field, without the generic loop over its parts
+ * (logline.c).  Chosen at load, by mg_logvar_resolve.
+ */
+#ifndef MG_LOGFAST_H
+#define MG_LOGFAST_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "logvar.h"
+
+/* F's line for C without its newline, into OUT (MAX bytes at most),
+ * byte for byte what the generic loop writes; 0 when a value would not
+ * fit whole (the generic loop then cuts it as it does). */
+typedef size_t (*mg_log_fast_fn_t)(
+    const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max);
+
+/* The writer made for F (its name, escape and parts), or NULL. */
+mg_log_fast_fn_t mg_log_fast_find(const mg_log_format_t *f);
+
+#endif
