@@ -383,6 +383,16 @@ fake_request(fake_t *r)
 	r->req.bytes_out = rnd(3) ? rnd(100000)
 	    : rnd(2)              ? (size_t)rnd(7) << 40
 				  : (size_t)INT64_MAX - rnd(1000);
+	/* the names escaped at load, or not made (the writer escapes them) */
+	free(r->srv.log_name);
+	free(r->loc.log_path);
+	r->srv.log_name = r->loc.log_path = NULL;
+	if (rnd(4) != 0) {
+		r->srv.log_name = mg_log_fast_escape(
+		    r->srv.nnames ? r->srvname : NULL, &r->srv.log_name_len);
+		r->loc.log_path =
+		    mg_log_fast_escape(r->path, &r->loc.log_path_len);
+	}
 	r->req.start_us = 1000000;
 	r->req.end_us = r->req.start_us + rnd(4) * (int64_t)rnd(1u << 30);
 	if (rnd(20) == 0)
@@ -439,6 +449,11 @@ START_TEST(mcpgw_writer)
 		if (i % 2) { /* numbers longer than the room they are sure of */
 			memset(r.path, 'p', 200);
 			r.path[200] = '\0';
+			if (r.loc.log_path != NULL) {
+				free(r.loc.log_path);
+				r.loc.log_path = mg_log_fast_escape(
+				    r.path, &r.loc.log_path_len);
+			}
 			r.c.ex = &r.ex;
 			r.ex.rpc_error = INT32_MIN;
 			r.req.bytes_out = (size_t)INT64_MAX - (size_t)i;
@@ -448,6 +463,9 @@ START_TEST(mcpgw_writer)
 			cut += !same_line(f, &generic, &r, max);
 	}
 	ck_assert_uint_gt(cut, 0);
+	free(r.srv.log_name);
+	free(r.loc.log_path);
+	r.srv.log_name = r.loc.log_path = NULL;
 	/* a format that only looks like mcpgw keeps the loop */
 	mg_conf_free(conf);
 	conf =

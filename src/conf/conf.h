@@ -328,6 +328,10 @@ typedef struct mg_location {
 	int64_t       member_timeout; /* ms, after defaults 10000 */
 	mg_conf_pos_t sep_pos; /* where a separator was written (file NULL:
 				* nowhere) */
+	/* path as the access log's default escape writes it, made at load
+	 * (worker/logfast.c); NULL: not made */
+	char  *log_path;
+	size_t log_path_len;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -344,6 +348,10 @@ typedef struct mg_server {
 	mg_auth_order_t   auth_order; /* for its locations; n 0: none */
 	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
+	/* names[0] ("-": none) as the access log's default escape writes it,
+	 * made at load (worker/logfast.c); NULL: not made */
+	char  *log_name;
+	size_t log_name_len;
 } mg_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */

@@ -20,4 +20,13 @@ typedef size_t (*mg_log_fast_fn_t)(
 /* The writer made for F (its name, escape and parts), or NULL. */
 mg_log_fast_fn_t mg_log_fast_find(const mg_log_format_t *f);
 
+/* S as the default escape writes it ("-" for NULL or ""), in a block
+ * 16 bytes longer than *LEN (the writer copies 16 bytes at once); NULL:
+ * out of memory.  The caller frees it. */
+char *mg_log_fast_escape(const char *s, size_t *len);
+
+/* The server names and location paths of CONF escaped once, for the
+ * writers (log_name, log_path); MG_ERROR: out of memory. */
+int mg_log_fast_prepare(mg_conf_t *conf);
+
 #endif

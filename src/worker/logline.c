@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "logfast.h"
 #include "logline.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -170,7 +169,8 @@ literal(const mg_log_part_t *p, char *out, size_t room)
 }
 
 size_t
-mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
+mg_log_line_parts(
+    const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 {
 	char   scratch[MG_LOG_SCRATCH], *buf;
 	size_t n = 0, room, len;
@@ -179,12 +179,6 @@ mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 	if (max < 2)
 		return 0;
 	max--; /* the newline */
-	/* the format's own writer, when it has one and the line is whole */
-	if (f->fast != NULL &&
-	    (n = ((mg_log_fast_fn_t)f->fast)(f, c, out, max)) > 0) {
-		out[n++] = '\n';
-		return n;
-	}
 	for (size_t i = 0; i < f->nparts; i++) {
 		const mg_log_part_t *p = &f->parts[i];
 		const char          *v;

@@ -627,5 +627,9 @@ mg_logvar_resolve(mg_conf_t *conf, char **err)
 	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
 		if (resolve_format(conf, f, err) != MG_OK)
 			return MG_ERROR;
+	if (mg_log_fast_prepare(conf) != MG_OK) {
+		*err = NULL;
+		return MG_ERROR;
+	}
 	return MG_OK;
 }
