@@ -363,6 +363,8 @@ fake_request(fake_t *r)
 	hostile(r->srvname, rnd(8) == 0 ? sizeof(r->srvname) : 40);
 	hostile(r->path, rnd(8) == 0 ? sizeof(r->path) : 40);
 	hostile(ex->rpc_method, sizeof(ex->rpc_method));
+	if (rnd(3) == 0) /* the writer's constant */
+		snprintf(ex->rpc_method, sizeof(ex->rpc_method), "tools/call");
 	hostile(ex->tool, sizeof(ex->tool));
 	snprintf(r->conn.peer, sizeof(r->conn.peer), "%s",
 	    rnd(4)       ? "127.0.0.1"

@@ -285,13 +285,48 @@ tool_call(const mg_mcp_ex_t *ex, int status, int64_t us, loc_series_t *ls)
 	}
 }
 
+/* A request unlike its route's last: the location's series and the
+ * request counter found (or made), and kept as the route's last. */
+static loc_series_t *
+request_series(mg_http_req_t *req, const mg_server_t *srv,
+    const mg_location_t *loc, int status, int mi, uint32_t key)
+{
+	const char *v[4];
+	uint64_t    k1 = (uint64_t)(uintptr_t)loc;
+	uint64_t    k2 = MG_M_HTTP_REQUESTS | (uint64_t)(status & 0xfff) << 8 |
+	    (uint64_t)mi << 20;
+	loc_series_t        *ls;
+	mg_metrics_series_t *s;
+	char                 code[8];
+
+	v[0] = srv && srv->nnames ? srv->names[0] : "";
+	v[1] = loc ? loc->path : "none";
+	v[2] = mi < 64 ? (mi < METHOD_OTHER ? methods[mi] : "other")
+		       : http_method_name(mg_http_req_method(req));
+	v[3] = NULL; /* the status, written only for a new series */
+	ls = location_series(loc, srv, v);
+	if (ls->req_key == key) {
+		mg_metrics_add(ls->req, 1);
+		return ls;
+	}
+	if ((s = mg_metrics_find(k1, k2)) == NULL) {
+		snprintf(code, sizeof(code), "%d", status);
+		v[3] = code;
+		s = mg_metrics_series(k1, k2, MG_M_HTTP_REQUESTS, v);
+	}
+	mg_metrics_add(s, 1);
+	ls->req_key = s != NULL ? key : 0;
+	ls->req = s;
+	return ls;
+}
+
 void
 mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 {
 	const mg_server_t   *srv = ex ? ex->srv : NULL;
 	const mg_location_t *loc = ex ? ex->loc : NULL;
 	int                  status = mg_http_req_status(req), mi;
-	const char          *v[4], *why;
+	const char          *why;
 	uint64_t             k1 = (uint64_t)(uintptr_t)loc;
 	loc_series_t        *ls;
 	int64_t              us;
@@ -302,30 +337,13 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	us = mg_http_req_elapsed_us(req); /* the access log's too */
 	mi = ex && ex->rpc_method[0] ? method_index(ex->rpc_method)
 				     : 64 + (int)mg_http_req_method(req);
-	v[0] = srv && srv->nnames ? srv->names[0] : "";
-	v[1] = loc ? loc->path : "none";
-	v[2] = mi < 64 ? (mi < METHOD_OTHER ? methods[mi] : "other")
-		       : http_method_name(mg_http_req_method(req));
-	v[3] = NULL; /* the status, written only for a new series */
-	ls = location_series(loc, srv, v);
 	key = (uint32_t)(status & 0xfff) | (uint32_t)mi << 12 | 1u << 31;
-	if (ls->req_key == key)
-		mg_metrics_add(ls->req, 1);
-	else {
-		uint64_t k2 = MG_M_HTTP_REQUESTS |
-		    (uint64_t)(status & 0xfff) << 8 | (uint64_t)mi << 20;
-		mg_metrics_series_t *s = mg_metrics_find(k1, k2);
-		char                 code[8];
-
-		if (s == NULL) {
-			snprintf(code, sizeof(code), "%d", status);
-			v[3] = code;
-			s = mg_metrics_series(k1, k2, MG_M_HTTP_REQUESTS, v);
-		}
-		mg_metrics_add(s, 1);
-		ls->req_key = s != NULL ? key : 0;
-		ls->req = s;
-	}
+	ls = &loc_memo[(k1 >> 4 ^ k1 >> 9) % LOC_MEMO];
+	if (ls->loc == loc && ls->srv == srv && ls->dur != NULL &&
+	    ls->req_key == key)
+		mg_metrics_add(ls->req, 1); /* like the route's last request */
+	else
+		ls = request_series(req, srv, loc, status, mi, key);
 	mg_metrics_observe(ls->dur, us);
 	mg_metrics_add(ls->sent, mg_http_req_bytes_out(req));
 	mg_metrics_add(ls->received, mg_http_req_bytes_in(req));
