@@ -30,7 +30,9 @@ load(const char *text, char **err)
 {
 	mg_conf_t *conf = mg_conf_load_string(text, NAME, err);
 
-	if (conf != NULL && mg_logvar_resolve(conf, err) != MG_OK) {
+	if (conf != NULL &&
+	    (mg_logvar_resolve(conf, err) != MG_OK ||
+		mg_log_fast_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;
 	}

@@ -19,7 +19,6 @@
 
 #include "exchange.h"
 #include "logfast.h"
-#include "logline.h"
 
 /* The end a value written at P must stay within so that the parts after
  * it keep their room (part K's tail, as the generic loop reserves it). */
@@ -372,8 +371,8 @@ prepare(mg_conf_t *conf, const char *s, char **out, size_t *len)
 	return MG_OK;
 }
 
-int
-mg_log_fast_prepare(mg_conf_t *conf)
+static int
+prepare_names(mg_conf_t *conf)
 {
 	for (mg_server_t *srv = conf->servers; srv != NULL; srv = srv->next) {
 		if (prepare(conf, srv->nnames ? srv->names[0] : NULL,
@@ -406,8 +405,8 @@ same_parts(const mg_log_format_t *f, const char *const *vars)
 	return 1;
 }
 
-mg_log_fast_fn_t
-mg_log_fast_find(const mg_log_format_t *f)
+static mg_log_fast_fn_t
+fast_find(const mg_log_format_t *f)
 {
 	for (size_t i = 0; i < MG_NELEM(writers); i++)
 		if (f->builtin && strcmp(f->name, writers[i].format) == 0 &&
@@ -415,4 +414,16 @@ mg_log_fast_find(const mg_log_format_t *f)
 		    same_parts(f, writers[i].vars))
 			return writers[i].fn;
 	return NULL;
+}
+
+int
+mg_log_fast_resolve(mg_conf_t *conf, char **err)
+{
+	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
+		f->fast = (void (*)(void))fast_find(f);
+	if (prepare_names(conf) != MG_OK) {
+		*err = NULL; /* out of memory */
+		return MG_ERROR;
+	}
+	return MG_OK;
 }

@@ -12,21 +12,6 @@
 
 static const char hexd[] = "0123456789abcdef";
 
-#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-
-/* 1: a byte that neither escape changes (printable ASCII but " and \\) */
-/* clang-format off */
-const unsigned char mg_log_plain[256] = {
-	R16(0), R16(0),                                 /* 0x00-0x1f */
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: " */
-	R16(1), R16(1),                                 /* 0x30-0x4f */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: \\ */
-	R16(1),                                         /* 0x60-0x6f */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70-0x7f: DEL */
-	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
-};
-/* clang-format on */
-
 /* The bytes from S on that neither escape changes: most of every value,
  * copied in one memcpy. */
 static size_t

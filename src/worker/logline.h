@@ -11,11 +11,6 @@
 #include "logfast.h"
 #include "logvar.h"
 
-#define MG_LOG_SCRATCH 1024 /* bytes a variable may make its value in */
-
-/* 1: a byte that no escape changes (printable ASCII but " and \\) */
-extern const unsigned char mg_log_plain[256];
-
 /* S (LEN bytes) escaped as MODE (MG_LOG_ESC_*) into OUT, at most ROOM
  * bytes and never part of an escape or of a UTF-8 sequence; returns the
  * bytes written. */
