@@ -40,6 +40,8 @@ main(void)
 		trace_suite,
 		board_suite,
 		logfmt_suite,
+		resolve_suite,
+		pool_suite,
 	};
 	SRunner *sr;
 	int      failed;

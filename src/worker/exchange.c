@@ -160,6 +160,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 {
 	mg_mcp_ctx_t *ctx = ex->ctx;
 
+	mg_ex_deadline_free(ex);
 	mg_ex_cancel_calls(ex);
 	/* a JSON answer is whole at its DATA: the END that follows needs no
 	 * cancel (which would wake the connector for nothing) */
