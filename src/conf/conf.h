@@ -83,6 +83,7 @@ typedef struct mg_log_format {
 	size_t                literal; /* bytes of its literals, in all */
 	int                   builtin; /* predefined: mcpgw, json */
 	mg_conf_pos_t         pos;
+	void (*fast)(void); /* its own writer (worker/logfast.c), or NULL */
 } mg_log_format_t;
 
 /* access_log PATH [FORMAT] [buffer=SIZE] [flush=TIME], or off: a level's
@@ -399,6 +400,10 @@ typedef struct mg_location {
 
 	/* limit_req, limit_conn (set_limit.c) */
 	mg_limit_conf_t limits;
+	/* path as the access log's default escape writes it, made at load
+	 * (worker/logfast.c); NULL: not made */
+	char  *log_path;
+	size_t log_path_len;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -416,6 +421,10 @@ typedef struct mg_server {
 	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 	mg_limit_conf_t   limits; /* for its locations (set_limit.c) */
+	/* names[0] ("-": none) as the access log's default escape writes it,
+	 * made at load (worker/logfast.c); NULL: not made */
+	char  *log_name;
+	size_t log_name_len;
 } mg_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */
