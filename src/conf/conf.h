@@ -386,6 +386,15 @@ typedef struct mg_oauth_client {
 	mg_conf_pos_t        pos;
 } mg_oauth_client_t;
 
+/* health_check (connector/health.c): the connector's probes of an
+ * upstream's servers; pos.file NULL: none. */
+typedef struct {
+	int64_t       interval, timeout; /* ms */
+	int           fails, passes;     /* in a row: down, up again */
+	const char   *method; /* ping, tools/list, ...; NULL: by era */
+	mg_conf_pos_t pos;
+} mg_health_conf_t;
+
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
 	char                *name;
@@ -426,6 +435,7 @@ typedef struct mg_upstream {
 	mg_conf_pos_t      forward_pos;
 	mg_oauth_client_t *exchange; /* oauth_token_exchange { } */
 	mg_conf_pos_t      pos;
+	mg_health_conf_t   health; /* health_check */
 } mg_upstream_t;
 
 typedef struct {

@@ -194,6 +194,9 @@ CONF_SETTER(mg_conf_set_access_log);
 int mg_conf_validate_logs(conf_parse_t *cp);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
+/* set_health.c: health_check, and what it needs of its upstream */
+CONF_SETTER(mg_conf_set_health);
+int mg_conf_validate_health(conf_parse_t *cp, const mg_upstream_t *u);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */
