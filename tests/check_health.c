@@ -155,6 +155,10 @@ static const refusal_t refusals[] = {
 	{ UP "protocol 2024-11-05;\n health_check;\n}",
 	    "upstream \"u\": \"health_check\" probes Streamable HTTP, not "
 	    "\"protocol 2024-11-05\" (HTTP+SSE) in " NAME ":4" },
+	{ UP "forward_client_token on;\n health_check;\n}",
+	    "upstream \"u\": \"health_check\" probes carry no client's token, "
+	    "which forward_client_token and oauth_token_exchange need in " NAME
+	    ":4" },
 	{ "upstream u {\n command /bin/true;\n health_check;\n}",
 	    "upstream \"u\" runs a command: \"health_check\" probes a "
 	    "\"server\" URL (a stdio server is watched through its process) "

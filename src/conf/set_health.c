@@ -131,6 +131,12 @@ mg_conf_validate_health(conf_parse_t *cp, const mg_upstream_t *u)
 		    "upstream \"%s\": \"health_check\" probes Streamable HTTP, "
 		    "not \"protocol 2024-11-05\" (HTTP+SSE)",
 		    u->name);
+	if (u->forward_token == 1 || u->exchange != NULL)
+		return mg_conf_error_at(cp, &h->pos,
+		    "upstream \"%s\": \"health_check\" probes carry no "
+		    "client's token, which forward_client_token and "
+		    "oauth_token_exchange need",
+		    u->name);
 	if (h->method == NULL)
 		return MG_OK; /* server/discover or ping, by what it speaks */
 	/* the session the connector holds with a 2025 upstream for its

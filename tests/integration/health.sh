@@ -9,6 +9,9 @@
 #    no line more while it stays down (no flood), new sessions are not
 #    given to it; started again: up after passes (one line) and new
 #    sessions reach it again;
+#  - the TypeScript SDK's server (the 2025 revisions only: pinged over
+#    the session the connector holds with it) stopped and started again:
+#    down, then up (the new process forgot the session: opened again);
 #  - the probes are no client traffic: the gateway's metrics count only
 #    the client's requests;
 #  - a reload restarts the probes (the new connector's), a stop ends
@@ -21,7 +24,7 @@ NODE=$(command -v node || true)
 [ -x "$NODE" ] || fail "node is missing"
 
 set -- $(free_port 5)
-MG_PORT=$1 P1=$2 P2=$3 PHANG=$4 PJUNK=$5
+MG_PORT=$1 P1=$2 PSDK=$3 PHANG=$4 PJUNK=$5
 U=http://127.0.0.1:$MG_PORT
 UP_PIDS=
 
@@ -83,7 +86,19 @@ disown $!
 mg_wait 10 "grep -q listening '$MG_TMP/hang.out' && grep -q listening '$MG_TMP/junk.out'" ||
 	fail "the silent and garbage servers did not start"
 
+# start_sdk: the SDK's server on $PSDK
+start_sdk() {
+	: > "$MG_TMP/sdk.out"
+	"$NODE" "$MG_SRCDIR/tests/proxy/upstream_server.mjs" "$PSDK" > "$MG_TMP/sdk.out" 2>&1 &
+	SDK=$!
+	MG_BG_PIDS="$MG_BG_PIDS $SDK"
+	disown $SDK
+	mg_wait 10 "grep -q '^listening $PSDK\$' '$MG_TMP/sdk.out'" ||
+		fail "the SDK server did not start: $(tail -n 5 "$MG_TMP/sdk.out")"
+}
+
 start_up 1
+start_sdk
 
 HC="health_check interval=300ms timeout=250ms fails=2 passes=2;"
 cat > "$MG_TMP/mcpgw.conf" <<CONF
@@ -94,6 +109,7 @@ shutdown_timeout 2s;
 upstream one { server http://127.0.0.1:$P1/mcp; $HC }
 upstream silent { server http://127.0.0.1:$PHANG/mcp; $HC read_timeout 10s; }
 upstream junk { server http://127.0.0.1:$PJUNK/mcp; $HC }
+upstream sdk { server http://127.0.0.1:$PSDK/mcp; $HC }
 server {
     listen 127.0.0.1:$MG_PORT;
     location /one { mcp_pass one; }
@@ -127,7 +143,7 @@ grep -E "$(down_re silent)" "$MG_TMP/error.log" | grep -q "not answered within 2
 	fail "the silent server's line does not say the timeout: $(grep -E "$(down_re silent)" "$MG_TMP/error.log")"
 grep -E "$(down_re junk)" "$MG_TMP/error.log" | grep -qE "failed in a row \(.+\)" ||
 	fail "the garbage server's line does not say why: $(grep -E "$(down_re junk)" "$MG_TMP/error.log")"
-[ "$(lines "$(down_re one)")" = 0 ] || fail "the healthy upstream was marked down"
+[ "$(ndown one)" = 0 ] && [ "$(ndown sdk)" = 0 ] || fail "a healthy upstream was marked down"
 ok "a server that never answers and one that answers garbage are down by the timeout, each said once with why"
 
 # ---- one stopped: down within interval*fails, said once ------------------
@@ -166,6 +182,17 @@ sleep 1
 [ "$(init /one)" = 200 ] || fail "initialize through /one once it is up: $(cat "$MG_TMP/init.out")"
 ok "started again: up after $DT ms (passes=2), said once, new sessions reach it"
 
+# ---- the SDK's server: ping over the connector's session with it ---------
+grep -q "upstream \"sdk\" speaks the 2025 revisions only" "$MG_TMP/error.log" ||
+	fail "the SDK server was not found to speak the 2025 revisions"
+kill -TERM "$SDK"
+mg_wait 3 "[ \$(ndown sdk) = 1 ]" || fail "the SDK server not marked down within 3 s"
+start_sdk
+mg_wait 3 "[ \$(nup sdk) = 1 ]" || fail "the SDK server not marked up within 3 s"
+grep -q "upstream \"sdk\" forgot the session of its 2026-07-28 clients" "$MG_TMP/error.log" ||
+	fail "the probe did not open the forgotten session again"
+ok "the SDK's server (2025): down when stopped, up when started again (its forgotten session opened again)"
+
 # ---- probes are not client traffic ----------------------------------------
 curl -s --max-time 5 "$U/metrics" > "$MG_TMP/metrics.txt"
 series() { # NAME UPSTREAM: the sum of NAME's series for UPSTREAM
@@ -174,7 +201,7 @@ series() { # NAME UPSTREAM: the sum of NAME's series for UPSTREAM
 }
 PROBES=$(grep -c ' POST server/discover ' "$MG_TMP/up1.access" 2>/dev/null)
 [ "${PROBES:-0}" -ge 2 ] || fail "the upstream saw ${PROBES:-0} probes since its restart"
-for u in silent junk; do
+for u in silent junk sdk; do
 	[ "$(series mcpgw_upstream_errors_total $u)" = 0 ] &&
 		[ "$(series mcpgw_upstream_exchange_duration_seconds_count $u)" = 0 ] ||
 		fail "probes of $u counted in the metrics: $(grep "upstream=\"$u\"" "$MG_TMP/metrics.txt" | head -5)"
