@@ -40,6 +40,7 @@ main(void)
 		trace_suite,
 		board_suite,
 		logfmt_suite,
+		pool_suite,
 		health_suite,
 	};
 	SRunner *sr;

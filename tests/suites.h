@@ -32,6 +32,7 @@ Suite *promfmt_suite(void);
 Suite *trace_suite(void);
 Suite *board_suite(void);
 Suite *logfmt_suite(void);
+Suite *pool_suite(void);
 Suite *health_suite(void);
 
 #endif

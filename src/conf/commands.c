@@ -54,6 +54,8 @@ static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+/* members of a pool tried for one request (0: each once) */
+static const conf_bounds_t next_upstream_tries_bounds = { 0, 100, 0 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 /* one message of an upstream's answer travels to a worker in one frame
  * (MG_IPC_MAX_FRAME, 16 MB, less 1 KB for the frame's own fields) */
@@ -290,8 +292,13 @@ const conf_command_t mg_commands[] = {
 	    mg_conf_set_auth_order, offsetof(mg_location_t, auth_order), 0,
 	    NULL },
 
-	{ "server", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_upstream_server, 0, 0,
+	{ "server", MG_CTX_UPSTREAM, 1, 5, mg_conf_set_upstream_server, 0, 0,
 	    NULL },
+	{ "least_conn", MG_CTX_UPSTREAM, 0, 0, mg_conf_set_least_conn, 0, 0,
+	    NULL },
+	{ "next_upstream_tries", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, next_upstream_tries), 0,
+	    &next_upstream_tries_bounds },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
 	    0, NULL },
 	{ "health_check", MG_CTX_UPSTREAM, 0, 5, mg_conf_set_health, 0, 0,

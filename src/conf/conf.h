@@ -435,8 +435,40 @@ typedef struct mg_upstream {
 	mg_conf_pos_t      forward_pos;
 	mg_oauth_client_t *exchange; /* oauth_token_exchange { } */
 	mg_conf_pos_t      pos;
+
+	/* a pool (docs/configuration.md, "Pools"): every server or command
+	 * line, in file order (the first is also server or command above);
+	 * two or more make a pool, each member run as an upstream of its
+	 * own made from this one at load (set_pool.c) */
+	struct mg_upstream_member *members;
+	size_t                     nmembers;
+	int                        least_conn; /* least_conn; else rr */
+	int next_upstream_tries; /* members tried for a request; 0: all */
+	/* a member's upstream: the pool's, and its line; NULL otherwise */
+	const struct mg_upstream        *pool;
+	const struct mg_upstream_member *member;
+
 	mg_health_conf_t   health; /* health_check */
 } mg_upstream_t;
+
+/* Members of one pool, at most. */
+#define MG_POOL_MEMBERS_MAX 64
+
+/* A "server URL [weight=N] [max_fails=N] [fail_timeout=TIME] [backup]"
+ * (or "command [PARAMS] /PATH [ARG...]") line of a pool. */
+typedef struct mg_upstream_member {
+	mg_upstream_server_t server;       /* url NULL: a command */
+	char               **command;      /* argv, NULL-ended; or NULL */
+	int                  weight;       /* >= 1 */
+	int                  max_fails;    /* 0: never taken out */
+	int64_t              fail_timeout; /* ms */
+	int                  backup;       /* used when no other is */
+	/* a hash of its URL or argv: the tag its sessions carry (stable
+	 * across reloads and instances that have the same line) */
+	uint32_t       tag;
+	mg_upstream_t *up; /* its own upstream (index, transport) */
+	mg_conf_pos_t  pos;
+} mg_upstream_member_t;
 
 typedef struct {
 	int           present; /* a connector { } block was written */

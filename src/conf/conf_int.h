@@ -142,6 +142,16 @@ int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u,
     const char **why);
 CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
+/* set_pool.c: a server or command line of upstream U as a member
+ * (PARAMS words of the line from FIRST on); after defaults, the members
+ * made into upstreams (mg_conf_pools) */
+int      mg_conf_member_add(conf_parse_t *cp, mg_upstream_t *u,
+	 const mg_upstream_server_t *server, char **command, size_t first,
+	 size_t nparams);
+int      mg_conf_member_param(const char *word);
+uint32_t mg_conf_member_tag(const char *url, char *const *argv);
+int      mg_conf_pools(conf_parse_t *cp);
+CONF_SETTER(mg_conf_set_least_conn);
 CONF_SETTER(mg_conf_set_header);
 CONF_SETTER(mg_conf_set_protocol);
 /* set_auth.c */

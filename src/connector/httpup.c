@@ -28,6 +28,7 @@
 #include "jsonseq.h"
 #include "log.h"
 #include "peername.h"
+#include "pool.h"
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"
@@ -52,6 +53,7 @@ struct mg_upconn {
 	int                 in_value;
 	char                hname[32];
 	size_t              hname_len;
+	int                 connected; /* the connect completed (pool.h) */
 };
 
 static http_parser_settings settings;
@@ -333,6 +335,11 @@ conn_lost(mg_upconn_t *c, const char *why)
 		mg_upx_send(x);
 		return;
 	}
+	/* for a pool (pool.h): did anything reach the server, and answer */
+	if (!c->connected)
+		x->fail = MG_POOL_FAIL_CONNECT;
+	else if (!x->got_bytes)
+		x->fail = MG_POOL_FAIL_ANSWER;
 	mg_upx_end(x, UP_ERR, "%s", why);
 }
 
@@ -409,6 +416,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	int          dns;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = 1;
 		mg_tcp_nodelay(bufferevent_getfd(bev));
 		/* where it went, once (the access log's upstream_addr) */
 		mg_peer_text(bufferevent_getfd(bev), c->peer, sizeof(c->peer));
@@ -674,6 +682,7 @@ mg_upx_send(upx_t *x)
 	if (mg_upcred_ready(x) != MG_OK)
 		return; /* waits for a token: sent again, or ended */
 	if ((x->c = conn_get(x)) == NULL) {
+		x->fail = MG_POOL_FAIL_CONNECT;
 		mg_upx_end(x, UP_ERR, "cannot open a connection");
 		return;
 	}

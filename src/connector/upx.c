@@ -31,6 +31,7 @@
 #include "jsonrpc.h"
 #include "jsonseq.h"
 #include "log.h"
+#include "pool.h"
 #include "upx.h"
 
 #define UP_REMAP_MAX 1024 /* sessions opened again, remembered */
@@ -118,7 +119,9 @@ mg_upx_end(upx_t *x, int code, const char *fmt, ...)
 		msg[0] = '\0';
 	mg_upbridge_leave(x, code, msg);
 	mg_upx_release(x, code == 0);
+	mg_pool_note_failure(code != 0 ? x->fail : 0);
 	x->ops.end(x->ops.arg, code, msg);
+	mg_pool_note_failure(0);
 	mg_upx_free(x);
 }
 
@@ -505,6 +508,7 @@ upx_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	upx_t *x = arg;
 
+	x->fail = MG_POOL_FAIL_CONNECT;
 	mg_upx_end(x, UP_ERR, "timed out connecting (%lld ms)",
 	    (long long)x->pool->up->connect_timeout);
 }

@@ -132,6 +132,7 @@ struct upx {
 	int           reinit;    /* this answer is a 404 to retry */
 	int           forgot400; /* a 400 that may name the session */
 	int           retried, conn_retried;
+	int           fail; /* MG_POOL_FAIL_* of its end (pool.h) */
 	struct event *timer;
 	/* the upstream's own credentials (upcred.c) */
 	mg_oauthcc_wait_t cred_wait;    /* for a token */
