@@ -160,9 +160,9 @@ static const refusal_t refusals[] = {
 	    "which forward_client_token and oauth_token_exchange need in " NAME
 	    ":4" },
 	{ "upstream u {\n command /bin/true;\n health_check;\n}",
-	    "upstream \"u\" runs a command: \"health_check\" probes a "
-	    "\"server\" URL (a stdio server is watched through its process) "
-	    "in " NAME ":3" },
+	    "upstream \"u\" has no \"server\" URL for \"health_check\" to "
+	    "probe (a stdio server is watched through its process) in " NAME
+	    ":3" },
 };
 #undef UP
 

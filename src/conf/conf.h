@@ -448,7 +448,7 @@ typedef struct mg_upstream {
 	const struct mg_upstream        *pool;
 	const struct mg_upstream_member *member;
 
-	mg_health_conf_t   health; /* health_check */
+	mg_health_conf_t health; /* health_check */
 } mg_upstream_t;
 
 /* Members of one pool, at most. */

@@ -117,14 +117,17 @@ int
 mg_conf_validate_health(conf_parse_t *cp, const mg_upstream_t *u)
 {
 	const mg_health_conf_t *h = &u->health;
+	int                     urls = u->server.url != NULL;
 
 	if (h->pos.file == NULL)
 		return MG_OK;
-	if (u->command != NULL)
+	for (size_t i = 0; i < u->nmembers; i++)
+		urls += u->members[i].server.url != NULL;
+	if (urls == 0)
 		return mg_conf_error_at(cp, &h->pos,
-		    "upstream \"%s\" runs a command: \"health_check\" probes "
-		    "a \"server\" URL (a stdio server is watched through its "
-		    "process)",
+		    "upstream \"%s\" has no \"server\" URL for "
+		    "\"health_check\" to probe (a stdio server is watched "
+		    "through its process)",
 		    u->name);
 	if (u->protocol == MG_PROTOCOL_2024)
 		return mg_conf_error_at(cp, &h->pos,

@@ -23,14 +23,14 @@
 #include "httpmsg.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "pool.h"
 
 #define HEALTH_WHY 160
 
 typedef struct probe {
 	struct mg_health    *h;
 	const mg_upstream_t *up;
-	int                  member; /* the upstream's server */
-	const char          *url;    /* its address, for the log */
+	const char          *url; /* its address, for the log */
 	mg_health_state_t    st;
 	struct event        *tick, *deadline;
 	mg_upx_t            *x;    /* the probe in flight */
@@ -60,31 +60,48 @@ health_tv(int64_t ms)
 
 /* ---- the end of a probe ------------------------------------------------ */
 
+/*
+ * P's server changed state (DOWN), WHY: a pool's member tells its pool
+ * (pool.c takes it out or back, and logs it once); the server of an
+ * upstream of its own is logged here, in the same words, and shown on
+ * the status board.
+ */
+static void
+probe_changed(probe_t *p, int down, const char *why)
+{
+	if (p->up->pool != NULL) {
+		mg_pool_member_down(
+		    mg_upstreams_pools(p->h->ups), p->up, down, why);
+		return;
+	}
+	if (down)
+		mg_warn("upstream \"%s\": server \"%s\" taken out by its "
+			"health check (%s)",
+		    p->up->name, p->url, why);
+	else
+		mg_notice("upstream \"%s\": server \"%s\" back in service "
+			  "(its health check passed)",
+		    p->up->name, p->url);
+	mg_board_up_result(p->up->index, !down, down ? why : NULL);
+}
+
 /* P's probe is over: OK or not (WHY), and what that makes of P. */
 static void
 probe_done(probe_t *p, int ok, const char *why)
 {
 	const mg_health_conf_t *hc = &p->up->health;
+	char                    text[HEALTH_WHY + 128];
 
 	p->busy = 0;
 	p->x = NULL;
 	event_del(p->deadline);
 	switch (mg_health_note(&p->st, ok, hc)) {
 	case MG_HEALTH_WENT_DOWN:
-		mg_warn("upstream \"%s\" server %s is down: %d health "
-			"check%s failed in a row (%s)",
-		    p->up->name, p->url, hc->fails, hc->fails > 1 ? "s" : "",
-		    why);
-		if (p->member == 0)
-			mg_board_up_result(p->up->index, 0, why);
+		snprintf(text, sizeof(text), "%d failed in a row: %s",
+		    hc->fails, why);
+		probe_changed(p, 1, text);
 		break;
-	case MG_HEALTH_CAME_UP:
-		mg_notice("upstream \"%s\" server %s is up: %d health "
-			  "check%s passed in a row",
-		    p->up->name, p->url, hc->passes, hc->passes > 1 ? "s" : "");
-		if (p->member == 0)
-			mg_board_up_result(p->up->index, 1, NULL);
-		break;
+	case MG_HEALTH_CAME_UP: probe_changed(p, 0, NULL); break;
 	default: break;
 	}
 }
@@ -238,13 +255,12 @@ probe_send(evutil_socket_t fd, short what, void *arg)
 /* ---- the prober --------------------------------------------------------- */
 
 static int
-probe_init(mg_health_t *h, probe_t *p, const mg_upstream_t *up, int member)
+probe_init(mg_health_t *h, probe_t *p, const mg_upstream_t *up)
 {
 	struct timeval tv = health_tv(up->health.interval);
 
 	p->h = h;
 	p->up = up;
-	p->member = member;
 	p->url = up->server.url;
 	p->tick = event_new(h->base, -1, EV_PERSIST, probe_send, p);
 	p->deadline = evtimer_new(h->base, probe_timeout, p);
@@ -252,6 +268,16 @@ probe_init(mg_health_t *h, probe_t *p, const mg_upstream_t *up, int member)
 	    event_add(p->tick, &tv) != 0)
 		return MG_ERROR;
 	return MG_OK;
+}
+
+/* Is U probed?  A server of an upstream with a health_check: the
+ * upstream's own, or each member's of a pool (each an upstream of its
+ * own, pool.h), not a stdio one (watched through its process). */
+static int
+health_probed(const mg_upstream_t *u)
+{
+	return u->health.pos.file != NULL && u->nmembers <= 1 &&
+	    u->server.url != NULL;
 }
 
 mg_health_t *
@@ -266,15 +292,15 @@ mg_health_start(
 	h->base = base;
 	h->ups = ups;
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
-		n += u->health.pos.file != NULL;
+		n += health_probed(u);
 	if (n > 0 && (h->probes = calloc(n, sizeof(*h->probes))) == NULL) {
 		free(h);
 		return NULL;
 	}
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next) {
-		if (u->health.pos.file == NULL)
+		if (!health_probed(u))
 			continue;
-		if (probe_init(h, &h->probes[h->nprobes++], u, 0) != MG_OK) {
+		if (probe_init(h, &h->probes[h->nprobes++], u) != MG_OK) {
 			mg_health_stop(h);
 			return NULL;
 		}
@@ -305,11 +331,10 @@ mg_health_stop(mg_health_t *h)
 }
 
 int
-mg_health_is_down(const mg_health_t *h, int up, int member)
+mg_health_is_down(const mg_health_t *h, int up)
 {
 	for (size_t i = 0; h != NULL && i < h->nprobes; i++)
-		if (h->probes[i].up->index == up &&
-		    h->probes[i].member == member)
+		if (h->probes[i].up->index == up)
 			return h->probes[i].st.down;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * health_check has each of its servers probed at its interval by an MCP
  * request of its own (health.c); a server that fails `fails` probes in a
  * row is down until it passes `passes` in a row (healthstate.c), and a
- * down server is given no new session.
+ * down server is given no new session: a pool's member is taken out of
+ * its pool (pool.h), the server of an upstream of its own refuses them.
  */
 #ifndef MG_HEALTH_H
 #define MG_HEALTH_H
@@ -37,7 +38,8 @@ mg_health_t *mg_health_start(
     struct event_base *base, const mg_conf_t *conf, mg_upstreams_t *ups);
 /* No more probes: those in flight are cancelled, nothing waits. */
 void mg_health_stop(mg_health_t *h);
-/* Is upstream UP's server MEMBER down?  0 when H is NULL. */
-int mg_health_is_down(const mg_health_t *h, int up, int member);
+/* Is the server of the upstream of index UP (not a pool's: pool.h keeps
+ * its members' state) down?  0 when H is NULL. */
+int mg_health_is_down(const mg_health_t *h, int up);
 
 #endif

@@ -194,7 +194,7 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	/* a new session (or a 2026-07-28 request, which has none) is not
 	 * given to a server its health checks took down (health.c) */
 	else if ((req.initialize || req.modern) &&
-	    mg_health_is_down(c->health, up->index, 0))
+	    mg_health_is_down(c->health, up->index))
 		mg_relay_end(r, -32000,
 		    "its server is down (health_check): no new session");
 	/* on failure to start, the relay answers at once */
