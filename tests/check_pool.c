@@ -260,6 +260,8 @@ START_TEST(test_conf_commands)
 	ck_assert_str_eq(conf->upstreams->members[1].command[0], "/bin/true");
 	ck_assert_str_eq(conf->upstreams->members[1].up->command[1], "b");
 	ck_assert_str_eq(conf->upstreams->command[1], "a");
+	ck_assert_int_eq(conf->upstreams->least_conn, 0);
+	ck_assert_int_eq(conf->upstreams->next_upstream_tries, 0);
 	mg_conf_free(conf);
 }
 END_TEST

@@ -468,6 +468,7 @@ typedef struct mg_upstream_member {
 	uint32_t       tag;
 	mg_upstream_t *up; /* its own upstream (index, transport) */
 	mg_conf_pos_t  pos;
+	char          *board; /* its status board record: "NAME#TAG" */
 } mg_upstream_member_t;
 
 typedef struct {

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +228,10 @@ pool_expand(
 		c->pool = u;
 		c->member = m;
 		m->up = c;
+		if ((m->board = mg_conf_alloc(
+			 cp->conf, strlen(u->name) + 10)) == NULL)
+			return mg_conf_nomem(cp);
+		sprintf(m->board, "%s#%08x", u->name, (unsigned)m->tag);
 		**tail = c;
 		*tail = &c->next;
 	}

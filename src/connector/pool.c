@@ -6,19 +6,24 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 
 typedef struct {
 	const mg_upstream_t *up; /* the member's own */
 	int                  fails;
-	int64_t              window;  /* ms: the first failure counted */
-	int64_t              until;   /* ms: out until then (failures) */
-	int                  out;     /* taken out, said so */
-	int                  checked; /* an active check says it is down */
+	int64_t              window;    /* ms: the first failure counted */
+	int64_t              until;     /* ms: out until then (failures) */
+	int                  out;       /* taken out, said so */
+	int                  checked;   /* an active check says it is down */
+	char                 text[160]; /* its URL or command line */
+	/* its series (metrics.h), NULL when nothing is counted */
+	mg_metrics_series_t *exchanges, *failures, *out_now;
 } member_t;
 
 typedef struct {
@@ -46,10 +51,36 @@ pool_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *
-member_text(const mg_upstream_t *m)
+/* M's URL, or its command line, into BUF (cut short if it must be). */
+static void
+member_text(const mg_upstream_t *m, char *buf, size_t size)
 {
-	return m->server.url != NULL ? m->server.url : m->command[0];
+	size_t n = 0;
+
+	if (m->server.url != NULL) {
+		snprintf(buf, size, "%s", m->server.url);
+		return;
+	}
+	buf[0] = '\0';
+	for (char *const *a = m->command; *a != NULL && n + 1 < size; a++)
+		n += (size_t)snprintf(
+		    buf + n, size - n, "%s%s", a == m->command ? "" : " ", *a);
+}
+
+static void
+member_series(member_t *s)
+{
+	if (!mg_metrics_on())
+		return;
+	s->exchanges =
+	    mg_metrics_static(MG_M_POOL_EXCHANGES, s->up->name, s->text);
+	s->failures =
+	    mg_metrics_static(MG_M_POOL_FAILURES, s->up->name, s->text);
+	s->out_now = mg_metrics_static(MG_M_POOL_OUT, s->up->name, s->text);
+	/* from the first scrape: a series that is missing is no data */
+	mg_metrics_add(s->exchanges, 0);
+	mg_metrics_add(s->failures, 0);
+	mg_metrics_set(s->out_now, 0);
 }
 
 static int
@@ -64,6 +95,7 @@ pools_fill(upool_t *p, const mg_upstream_t *u)
 		return MG_ERROR;
 	for (size_t i = 0; i < p->n; i++) {
 		p->m[i].up = u->members[i].up;
+		member_text(p->m[i].up, p->m[i].text, sizeof(p->m[i].text));
 		p->pick[i].weight = u->members[i].weight;
 		p->pick[i].backup = u->members[i].backup;
 		p->tags[i] = u->members[i].tag;
@@ -155,14 +187,16 @@ mg_pool_member_fail(mg_pools_t *ps, const mg_upstream_t *m, const char *why)
 		s->fails = 0;
 		s->window = now;
 	}
+	mg_metrics_add(s->failures, 1);
 	if (++s->fails < m->member->max_fails || s->until > now)
 		return;
 	s->until = now + timeout;
 	s->fails = 0;
 	s->out = 1;
+	mg_metrics_set(s->out_now, 1);
 	mg_warn("upstream \"%s\": server \"%s\" taken out for %lld ms after "
 		"%d failure%s within fail_timeout (the last: %s)",
-	    m->name, member_text(m), (long long)timeout, m->member->max_fails,
+	    m->name, s->text, (long long)timeout, m->member->max_fails,
 	    m->member->max_fails > 1 ? "s" : "", why ? why : "no answer");
 }
 
@@ -175,10 +209,12 @@ mg_pool_member_ok(mg_pools_t *ps, const mg_upstream_t *m)
 		return;
 	s->fails = 0;
 	s->until = 0;
+	if (s->out && !s->checked)
+		mg_metrics_set(s->out_now, 0);
 	if (s->out)
 		mg_notice("upstream \"%s\": server \"%s\" answers again, back "
 			  "in the pool",
-		    m->name, member_text(m));
+		    m->name, s->text);
 	s->out = 0;
 }
 
@@ -191,16 +227,17 @@ mg_pool_member_down(
 	if (s == NULL || s->checked == (down != 0))
 		return;
 	s->checked = down != 0;
+	mg_metrics_set(s->out_now, down || s->out);
 	if (down)
 		mg_warn(
 		    "upstream \"%s\": server \"%s\" taken out by its health "
 		    "check (%s)",
-		    m->name, member_text(m), why ? why : "failed");
+		    m->name, s->text, why ? why : "failed");
 	else
 		mg_notice(
 		    "upstream \"%s\": server \"%s\" back in the pool (its "
 		    "health check passed)",
-		    m->name, member_text(m));
+		    m->name, s->text);
 }
 
 int
@@ -217,8 +254,19 @@ mg_pool_member_conns(mg_pools_t *ps, const mg_upstream_t *m, int delta)
 	upool_t  *p;
 	member_t *s = pool_member(ps, m, &p);
 
-	if (s != NULL)
-		p->pick[s - p->m].conns += delta;
+	if (s == NULL)
+		return;
+	p->pick[s - p->m].conns += delta;
+	if (delta > 0)
+		mg_metrics_add(s->exchanges, 1);
+}
+
+void
+mg_pools_metrics(mg_pools_t *ps)
+{
+	for (size_t i = 0; ps != NULL && i < ps->npools; i++)
+		for (size_t k = 0; k < ps->pools[i].n; k++)
+			member_series(&ps->pools[i].m[k]);
 }
 
 const mg_upstream_t *

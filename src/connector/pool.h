@@ -63,6 +63,8 @@ typedef struct mg_pools mg_pools_t;
  * mg_upstreams_pools). */
 mg_pools_t *mg_pools_new(const mg_conf_t *conf);
 void        mg_pools_free(mg_pools_t *ps);
+/* Its members' series (metrics.h), once the connector counts. */
+void mg_pools_metrics(mg_pools_t *ps);
 
 /* M (a member's upstream, conf.h's member->up) failed to answer: the
  * max_fails-th failure within fail_timeout takes it out for

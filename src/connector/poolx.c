@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "board.h"
 #include "httpmsg.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -37,6 +38,7 @@ typedef struct poolx {
 	unsigned char        tried[MG_POOL_MEMBERS_MAX];
 	int                  tries, max_tries;
 	int                  head_sent;
+	int                  status;   /* its head's */
 	int                  in_start; /* inside the member's start */
 	int                  again;    /* its end asked for the next one */
 	int                  ended;    /* its end came inside its start */
@@ -116,6 +118,7 @@ poolx_head(
 	poolx_t *px = arg;
 
 	px->head_sent = 1;
+	px->status = status;
 	if (status < 500)
 		mg_pool_member_ok(px->ps, px->member);
 	/* the session's member travels with its id (sealed by the worker) */
@@ -175,6 +178,13 @@ poolx_end(void *arg, int code, const char *message)
 	px->inner = NULL;
 	px->code = code;
 	snprintf(px->why, sizeof(px->why), "%s", message ? message : "");
+	/* the member's own record on the status board (the relay writes
+	 * the pool's) */
+	if (code == 0 && px->status < 500)
+		mg_board_up_result(px->member->index, 1, NULL);
+	else
+		mg_board_up_result(
+		    px->member->index, 0, code != 0 ? px->why : "HTTP 5xx");
 	if (kind != 0)
 		mg_pool_member_fail(px->ps, px->member, message);
 	if (kind != 0 && poolx_may_retry(px, kind)) {
