@@ -17,7 +17,8 @@
 #    connector holds with it) stopped and started again: out, then back
 #    (its new process forgot the session: opened again);
 #  - the probes are no client traffic: the gateway's metrics count only
-#    the client's exchanges;
+#    the client's exchanges; a member out shows in
+#    mcpgw_upstream_server_out;
 #  - a reload restarts the probes (the new connector's), a stop ends
 #    them.
 . "$(dirname "$0")/lib.sh"
@@ -104,7 +105,12 @@ start_up 1
 start_up 2
 start_sdk
 
-HC="health_check interval=300ms timeout=250ms fails=2 passes=2;"
+# a timeout of 250 ms where a silent server is probed; 1 s elsewhere, for
+# the first probe of the SDK's server (Node starting cold) takes four
+# exchanges: server/discover, initialize and initialized (the session
+# the connector holds with it), ping
+HC="health_check interval=300ms timeout=1s fails=2 passes=2;"
+HCS="health_check interval=300ms timeout=250ms fails=2 passes=2;"
 cat > "$MG_TMP/mcpgw.conf" <<CONF
 worker_processes 2;
 pid $MG_TMP/mcpgw.pid;
@@ -120,9 +126,9 @@ upstream mixed {
     server http://127.0.0.1:$P1/mcp;
     server http://127.0.0.1:$PHANG/mcp;
     read_timeout 10s;
-    $HC
+    $HCS
 }
-upstream silent { server http://127.0.0.1:$PHANG/mcp; $HC read_timeout 10s; }
+upstream silent { server http://127.0.0.1:$PHANG/mcp; $HCS read_timeout 10s; }
 upstream junk { server http://127.0.0.1:$PJUNK/mcp; $HC }
 upstream sdk { server http://127.0.0.1:$PSDK/mcp; $HC }
 server {
@@ -194,6 +200,10 @@ for i in 1 2 3 4; do
 	[ "$(init /duo)" = 200 ] || fail "initialize $i through /duo: $(cat "$MG_TMP/init.out")"
 done
 [ $(($(inits 1) - B)) = 4 ] || fail "$(($(inits 1) - B)) of 4 new sessions reached the member up"
+curl -s --max-time 5 "$U/metrics" > "$MG_TMP/metrics.txt"
+grep -q "^mcpgw_upstream_server_out{upstream=\"duo\",server=\"http://127.0.0.1:$P2/mcp\"} 1" "$MG_TMP/metrics.txt" &&
+	grep -q "^mcpgw_upstream_server_out{upstream=\"duo\",server=\"http://127.0.0.1:$P1/mcp\"} 0" "$MG_TMP/metrics.txt" ||
+	fail "the metrics do not show the member out: $(grep server_out "$MG_TMP/metrics.txt")"
 sleep 1.5
 [ "$(nout duo "$P2")" = 1 ] || fail "the line was written $(nout duo "$P2") times"
 [ "$(nout silent "$PHANG")" = 1 ] && [ "$(nout junk "$PJUNK")" = 1 ] ||
@@ -245,6 +255,8 @@ series() { # NAME UPSTREAM: the sum of NAME's series for UPSTREAM
 }
 PROBES=$(grep -c ' POST server/discover ' "$MG_TMP/up1.access" 2>/dev/null)
 [ "${PROBES:-0}" -ge 10 ] || fail "the upstream saw ${PROBES:-0} probes"
+grep -q "^mcpgw_upstream_server_exchanges_total{upstream=\"mixed\",server=\"http://127.0.0.1:$PHANG/mcp\"} [1-9]" "$MG_TMP/metrics.txt" &&
+	fail "probes of the silent member counted as its exchanges"
 for u in silent junk sdk; do
 	[ "$(series mcpgw_upstream_errors_total $u)" = 0 ] &&
 		[ "$(series mcpgw_upstream_exchange_duration_seconds_count $u)" = 0 ] ||
