@@ -123,6 +123,35 @@ START_TEST(test_conf_parse)
 }
 END_TEST
 
+/* A pool's members are upstreams of their own with the pool's
+ * health_check: each is probed (health.c), a stdio one is not. */
+START_TEST(test_conf_pool)
+{
+	char      *err = NULL;
+	mg_conf_t *conf = mg_conf_load_string(
+	    "upstream p {\n server http://127.0.0.1:1/mcp;\n"
+	    " server http://127.0.0.1:2/mcp weight=2;\n"
+	    " health_check interval=2s fails=3;\n}\n",
+	    NAME, &err);
+	const mg_upstream_t *p;
+
+	ck_assert_msg(conf != NULL, "load failed: %s", err ? err : "(null)");
+	p = conf->upstreams;
+	ck_assert_uint_eq(p->nmembers, 2);
+	for (size_t i = 0; i < p->nmembers; i++) {
+		const mg_upstream_t *m = p->members[i].up;
+
+		ck_assert_ptr_nonnull(m);
+		ck_assert_ptr_eq(m->pool, p);
+		ck_assert_ptr_nonnull(m->health.pos.file);
+		ck_assert_int_eq(m->health.interval, 2000);
+		ck_assert_int_eq(m->health.fails, 3);
+		ck_assert_ptr_nonnull(m->server.url);
+	}
+	mg_conf_free(conf);
+}
+END_TEST
+
 #define UP "upstream u {\n server http://127.0.0.1:1/mcp;\n "
 static const refusal_t refusals[] = {
 	{ UP "health_check interval=50ms;\n}",
@@ -159,6 +188,11 @@ static const refusal_t refusals[] = {
 	    "upstream \"u\": \"health_check\" probes carry no client's token, "
 	    "which forward_client_token and oauth_token_exchange need in " NAME
 	    ":4" },
+	{ "upstream u {\n command /bin/true;\n command /bin/true 2;\n"
+	  " health_check;\n}",
+	    "upstream \"u\" has no \"server\" URL for \"health_check\" to "
+	    "probe (a stdio server is watched through its process) in " NAME
+	    ":4" },
 	{ "upstream u {\n command /bin/true;\n health_check;\n}",
 	    "upstream \"u\" has no \"server\" URL for \"health_check\" to "
 	    "probe (a stdio server is watched through its process) in " NAME
@@ -191,6 +225,7 @@ health_suite(void)
 	tcase_add_test(tc, test_counts_reset);
 	suite_add_tcase(s, tc);
 	tcase_add_test(conf, test_conf_parse);
+	tcase_add_test(conf, test_conf_pool);
 	tcase_add_loop_test(
 	    conf, test_conf_refused, 0, (int)MG_NELEM(refusals));
 	suite_add_tcase(s, conf);
