@@ -152,10 +152,10 @@ static void
 probe_end(void *arg, int code, const char *message)
 {
 	probe_t *p = arg;
-	char     why[HEALTH_WHY + 64];
+	char     why[HEALTH_WHY + 64] = "";
 
 	if (code != 0)
-		snprintf(why, sizeof(why), "%s", message);
+		snprintf(why, sizeof(why), "%s", message ? message : "failed");
 	else if (p->status < 200 || p->status > 299)
 		snprintf(why, sizeof(why), "%s answered HTTP %d", p->method,
 		    p->status);
