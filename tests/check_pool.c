@@ -141,6 +141,17 @@ START_TEST(test_hash)
 		ck_assert(before == 2 || before == after);
 	}
 	ck_assert_int_eq(moved, n[2]);
+	/* a backup takes none while the others are up, all when alone */
+	v[2].down = 0;
+	v[3].backup = 1;
+	for (int i = 0; i < 100; i++) {
+		snprintf(sid, sizeof(sid), "session-%d", i);
+		ck_assert_int_ne(mg_pick_hash(v, tags, 4, sid, NULL), 3);
+	}
+	v[0].down = v[1].down = v[2].down = 1;
+	ck_assert_int_eq(mg_pick_hash(v, tags, 4, "s", NULL), 3);
+	v[3].down = 1; /* all down: any */
+	ck_assert_int_ge(mg_pick_hash(v, tags, 4, "s", NULL), 0);
 }
 END_TEST
 

@@ -180,14 +180,16 @@ mg_pool_member_fail(mg_pools_t *ps, const mg_upstream_t *m, const char *why)
 	member_t *s = pool_member(ps, m, NULL);
 	int64_t   now = pool_now_ms(), timeout;
 
-	if (s == NULL || m->member->max_fails == 0)
+	if (s == NULL)
+		return;
+	mg_metrics_add(s->failures, 1);
+	if (m->member->max_fails == 0)
 		return;
 	timeout = m->member->fail_timeout;
 	if (s->fails == 0 || now - s->window > timeout) {
 		s->fails = 0;
 		s->window = now;
 	}
-	mg_metrics_add(s->failures, 1);
 	if (++s->fails < m->member->max_fails || s->until > now)
 		return;
 	s->until = now + timeout;

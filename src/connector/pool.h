@@ -40,8 +40,8 @@ int mg_pick(mg_pick_t *v, size_t n, int least_conn, const unsigned char *tried);
 
 /* The member of V[N] a session SID whose own member is gone goes to:
  * the same on every connector that sees the same members up (the
- * highest hash of SID and TAGS[i]), among those up and not TRIED; -1 if
- * none. */
+ * highest hash of SID and TAGS[i]), among those not TRIED: the members
+ * up that are no backup, else the backups up, else any; -1 if none. */
 int mg_pick_hash(const mg_pick_t *v, const uint32_t *tags, size_t n,
     const char *sid, const unsigned char *tried);
 

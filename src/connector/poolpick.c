@@ -102,11 +102,13 @@ mg_pick_hash(const mg_pick_t *v, const uint32_t *tags, size_t n,
 
 	for (const unsigned char *p = (const unsigned char *)sid; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	/* members up first; when all are down, any (as mg_pick) */
-	for (int pass = 0; pass < 2 && best < 0; pass++)
+	/* members up first, then backups up; when all are down, any (as
+	 * mg_pick) */
+	for (int pass = 0; pass < 3 && best < 0; pass++)
 		for (size_t i = 0; i < n; i++) {
 			if ((tried != NULL && tried[i]) ||
-			    (pass == 0 && v[i].down))
+			    (pass < 2 && v[i].down) ||
+			    (pass == 0 && v[i].backup))
 				continue;
 			s = pick_mix(h, tags[i]);
 			if (best < 0 || s > best_score) {

@@ -249,7 +249,14 @@ poolx_try(poolx_t *px)
 static void
 poolx_go(poolx_t *px)
 {
-	if (poolx_try(px))
+	/* inside the failed exchange's end: the note is its (and its
+	 * process's other exchanges'), not the next member's */
+	int kind = poolx_fail_kind, more;
+
+	poolx_fail_kind = 0;
+	more = poolx_try(px);
+	poolx_fail_kind = kind;
+	if (more)
 		return;
 	px->ops.end(px->ops.arg, px->code ? px->code : POOLX_ERR, px->why);
 	poolx_free(px);

@@ -47,12 +47,15 @@ gateway() {
 worker_processes 2;
 pid $MG_TMP/g$1.pid;
 error_log $MG_TMP/g$1.log info;
+log_format who '\$pid \$mcp_method \$upstream_addr';
+access_log $MG_TMP/g$1.access who;
 session_key_file $MG_TMP/key;
 server { listen 127.0.0.1:$2; server_name localhost;
          location /mcp { mcp_pass p; }
          location /w { mcp_pass w; }
          location /lc { mcp_pass lc; }
          location /f { mcp_pass f; }
+         location /st { mcp_pass st; }
          location /metrics { metrics; }
          location /status { status; } }
 upstream p {
@@ -65,10 +68,13 @@ upstream w { server http://127.0.0.1:$R1/mcp weight=1;
              server http://127.0.0.1:$R2/mcp weight=2; }
 upstream lc { least_conn;
               server http://127.0.0.1:$R1/mcp; server http://127.0.0.1:$R2/mcp; }
+upstream st { command /bin/false;
+              command $PX_NODE $PX_DIR/stdio_server.mjs; }
 upstream f { server http://127.0.0.1:$R1/mcp;
              server http://127.0.0.1:$R4/mcp max_fails=1 fail_timeout=3s; }
 CONF
 	"$MCPGW" -F -c "$MG_TMP/g$1.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+	eval "PID_G$1=$!"
 	MASTERS="$MASTERS $!"
 	MG_BG_PIDS="$MG_BG_PIDS $!"
 	disown $!
@@ -126,19 +132,33 @@ a=$(($(count 1 initialize) - a)) b=$(($(count 2 initialize) - b))
 ok "weights 1:2: $a and $b of 60 new sessions"
 
 # ---- affinity: one session through both workers and both gateways -----
+# gateway 1's two workers in turn (the other one stopped, so that the
+# kernel hands the connections to this one), then gateway 2
+set -- $(mg_role_pids "$PID_G1" worker)
+W1=${1:-} W2=${2:-}
+[ -n "$W2" ] || fail "gateway 1 has not two workers"
 sid=$(init "$G1" /w)
 [ -n "$sid" ] || fail "no session through pool w"
 a=$(count 1 tools/call) b=$(count 2 tools/call)
 for i in $(seq 1 12); do
 	port=$G1
-	[ $((i % 2)) = 0 ] && port=$G2
+	case $i in
+	1) kill -STOP "$W2" ;;
+	4) kill -CONT "$W2"; kill -STOP "$W1" ;;
+	7) kill -CONT "$W1"; port=$G2 ;;
+	*) [ $i -gt 7 ] && port=$G2 ;;
+	esac
 	out=$(call "$port" /w "$sid" echo '{"message":"aff'"$i"'"}')
-	echo "$out" | grep -q "\"echo: aff$i\"" || fail "call $i through gateway $port: $out"
+	echo "$out" | grep -q "\"echo: aff$i\"" || { kill -CONT "$W1" "$W2"; fail "call $i through gateway $port: $out"; }
 done
 a=$(($(count 1 tools/call) - a)) b=$(($(count 2 tools/call) - b))
 { [ $a = 12 ] && [ $b = 0 ]; } || { [ $a = 0 ] && [ $b = 12 ]; } ||
 	fail "a session's 12 calls through 2 gateways landed on both replicas ($a and $b)"
-ok "a session's 12 calls, on fresh connections alternately through two gateways (2 workers each, one key), all on one replica ($a, $b)"
+[ "$(grep -c "^$W1 tools/call" "$MG_TMP/g1.access")" -ge 3 ] && [ "$(grep -c "^$W2 tools/call" "$MG_TMP/g1.access")" -ge 3 ] ||
+	fail "gateway 1's workers did not both serve the session: $(cat "$MG_TMP/g1.access" | grep tools/call)"
+[ "$(cat "$MG_TMP/g1.access" "$MG_TMP/g2.access" | grep tools/call | awk '{print $3}' | sort -u | wc -l)" = 1 ] ||
+	fail "the session's calls went to several upstream addresses: $(cat "$MG_TMP/g1.access" "$MG_TMP/g2.access" | grep tools/call)"
+ok "a session's 12 calls, 3 through each worker of gateway 1 and 6 through gateway 2 (one key), all on one replica ($a, $b; one upstream_addr)"
 
 # ---- a reload that removes the session's member -------------------------
 mine=$R1 other=$R2
@@ -195,6 +215,15 @@ n=$(count 4 initialize)
 grep -q "server \"http://127.0.0.1:$R4/mcp\" answers again" "$MG_TMP/g1.log" ||
 	fail "no 'answers again' line"
 ok "a member taken out for fail_timeout (3 s) gets none of 6 new sessions though it is back; after it, $n of 6"
+
+# ---- a pool of stdio servers, one of which cannot start -----------------
+for i in 1 2 3 4; do
+	[ -n "$(curl -s --max-time 10 -X POST "http://127.0.0.1:$G1/st" "${H[@]}" -d "$INIT" | grep '"protocolVersion"')" ] ||
+		fail "initialize $i through a pool of stdio servers (one cannot start) failed"
+done
+n=$(grep -c 'server "/bin/false" taken out' "$MG_TMP/g1.log")
+[ "$n" = 1 ] || fail "the stdio member that cannot start: $n 'taken out' lines"
+ok "a pool of two stdio servers, one exits before it answers: 4 of 4 sessions answered, it is taken out once"
 
 # ---- 60 SDK sessions while a replica is killed and restarted -----------
 px_run 50 pool_client.mjs "http://127.0.0.1:$G1/mcp" 60 8 120 &
