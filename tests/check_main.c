@@ -43,6 +43,7 @@ main(void)
 		resolve_suite,
 		pool_suite,
 		limit_suite,
+		health_suite,
 	};
 	SRunner *sr;
 	int      failed;

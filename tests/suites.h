@@ -35,5 +35,6 @@ Suite *logfmt_suite(void);
 Suite *resolve_suite(void);
 Suite *pool_suite(void);
 Suite *limit_suite(void);
+Suite *health_suite(void);
 
 #endif

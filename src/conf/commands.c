@@ -343,6 +343,8 @@ const conf_command_t mg_commands[] = {
 	    &next_upstream_tries_bounds },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
 	    0, NULL },
+	{ "health_check", MG_CTX_UPSTREAM, 0, 5, mg_conf_set_health, 0, 0,
+	    NULL },
 	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
 	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
 	{ "process_queue", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,

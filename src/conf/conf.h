@@ -468,6 +468,15 @@ typedef struct mg_oauth_client {
 	mg_conf_pos_t        pos;
 } mg_oauth_client_t;
 
+/* health_check (connector/health.c): the connector's probes of an
+ * upstream's servers; pos.file NULL: none. */
+typedef struct {
+	int64_t       interval, timeout; /* ms */
+	int           fails, passes;     /* in a row: down, up again */
+	const char   *method; /* ping, tools/list, ...; NULL: by era */
+	mg_conf_pos_t pos;
+} mg_health_conf_t;
+
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
 	char                *name;
@@ -525,6 +534,8 @@ typedef struct mg_upstream {
 	/* a member's upstream: the pool's, and its line; NULL otherwise */
 	const struct mg_upstream        *pool;
 	const struct mg_upstream_member *member;
+
+	mg_health_conf_t health; /* health_check */
 } mg_upstream_t;
 
 /* Members of one pool, at most. */

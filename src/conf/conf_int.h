@@ -221,6 +221,9 @@ void mg_conf_limits_defaults(mg_conf_t *conf);
 CONF_SETTER(mg_conf_include);
 /* set_resolver.c */
 CONF_SETTER(mg_conf_set_resolver);
+/* set_health.c: health_check, and what it needs of its upstream */
+CONF_SETTER(mg_conf_set_health);
+int mg_conf_validate_health(conf_parse_t *cp, const mg_upstream_t *u);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */

@@ -277,7 +277,8 @@ mg_conf_validate(conf_parse_t *cp)
 			    "forward_client_token or oauth_token_exchange",
 			    u->name);
 		if (mg_conf_validate_upcred(cp, u) != MG_OK ||
-		    mg_conf_validate_stdio(cp, u) != MG_OK)
+		    mg_conf_validate_stdio(cp, u) != MG_OK ||
+		    mg_conf_validate_health(cp, u) != MG_OK)
 			return MG_ERROR;
 	}
 	return MG_OK;
