@@ -132,14 +132,52 @@ limit_refuse(mg_mcp_ex_t *ex, limit_msg_t *lm, int status, int64_t retry_ms,
 	json_object_put(data);
 }
 
+/*
+ * A refusal's line, at most one a second per zone (and kind of line) in
+ * this worker, with how many were not logged since: a client refused
+ * 10,000 times a second must not write 10,000 lines (the access log's
+ * $limit_req_status has each one).  Zones share a throttle only when
+ * their indexes meet modulo LIMIT_LOG_SLOTS.
+ */
+#define LIMIT_LOG_SLOTS 64
+#define LIMIT_LOG_MS 1000
+
+static struct {
+	int64_t  last_ms;
+	uint64_t quiet;
+} limit_lines[2][LIMIT_LOG_SLOTS];
+
+static int
+limit_log_quiet(int kind, const mg_limit_zone_t *z, uint64_t *quiet)
+{
+	int64_t now = limit_now_ms();
+	int     i = z->index % LIMIT_LOG_SLOTS;
+
+	if (limit_lines[kind][i].last_ms != 0 &&
+	    now - limit_lines[kind][i].last_ms < LIMIT_LOG_MS) {
+		limit_lines[kind][i].quiet++;
+		return 1;
+	}
+	*quiet = limit_lines[kind][i].quiet;
+	limit_lines[kind][i].last_ms = now;
+	limit_lines[kind][i].quiet = 0;
+	return 0;
+}
+
 static void
 limit_log(mg_mcp_ex_t *ex, int level, const char *what,
     const mg_limit_zone_t *z, const char *key, size_t klen)
 {
+	uint64_t quiet;
+
+	if (limit_log_quiet(0, z, &quiet))
+		return;
 	mg_log((mg_log_level_t)level,
-	    "%s: %s by zone \"%s\", key \"%.*s\", client %s, method %s",
+	    "%s: %s by zone \"%s\", key \"%.*s\", client %s, method %s "
+	    "(%llu more in this zone not logged since the last such line)",
 	    ex->loc->path, what, z->name, (int)(klen > 128 ? 128 : klen), key,
-	    ex->req ? mg_http_req_peer(ex->req) : "-", ex->rpc_method);
+	    ex->req ? mg_http_req_peer(ex->req) : "-", ex->rpc_method,
+	    (unsigned long long)quiet);
 }
 
 static void
@@ -162,10 +200,12 @@ limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm)
 	const mg_limit_conf_t *l = &ex->loc->limits;
 	const mg_limit_ref_t  *r;
 	mg_limit_verdict_t     v, worst = { MG_LIMIT_PASSED, 0, 0 };
+	const mg_limit_zone_t *wz = NULL; /* worst's */
 	char                   key[LIMIT_KEY_MAX];
 	size_t                 n, nrefs = 0;
 	int64_t                now = limit_now_ms();
 	int                    level = l->log_level - 1, dry = l->dry_run == 2;
+	uint64_t               quiet = 0;
 	struct timeval         tv;
 
 	for (r = l->req; r != NULL; r = r->next)
@@ -194,7 +234,7 @@ limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm)
 				return MG_ERROR;
 			}
 			if (pass == 1 && v.delay_ms > worst.delay_ms)
-				worst = v;
+				worst = v, wz = r->zone;
 			if (ex->limit_status == 0)
 				ex->limit_status = MG_LIMIT_PASSED + 1;
 		}
@@ -202,10 +242,15 @@ limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm)
 		return MG_OK;
 	if (level > MG_LOG_DEBUG)
 		level--; /* nginx: delays one level below refusals */
-	mg_log((mg_log_level_t)level,
-	    "%s: delaying a request %lld ms, client %s", ex->loc->path,
-	    (long long)worst.delay_ms,
-	    ex->req ? mg_http_req_peer(ex->req) : "-");
+	if (wz == NULL || !limit_log_quiet(1, wz, &quiet))
+		mg_log((mg_log_level_t)level,
+		    "%s: delaying a request %lld ms by zone \"%s\", client "
+		    "%s (%llu more in this zone not logged since the last such "
+		    "line)",
+		    ex->loc->path, (long long)worst.delay_ms,
+		    wz ? wz->name : "-",
+		    ex->req ? mg_http_req_peer(ex->req) : "-",
+		    (unsigned long long)quiet);
 	if (dry) {
 		ex->limit_status = MG_LIMIT_DELAYED_DRY_RUN + 1;
 		return MG_OK;
