@@ -138,6 +138,8 @@ const conf_command_t mg_commands[] = {
 	{ "connections_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
 	    offsetof(mg_conf_t, connections_per_address), 0,
 	    &connections_per_address_bounds },
+	{ "limit_store", MG_CTX_MAIN, 1, 7, mg_conf_set_limit_store, 0, 0,
+	    NULL },
 
 	HTTP_ALL("client_max_body_size", mg_conf_set_size, client_max_body_size,
 	    &body_size_bounds),

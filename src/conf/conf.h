@@ -433,6 +433,23 @@ typedef struct {
 	mg_conf_pos_t pos;
 } mg_connector_conf_t;
 
+/* limit_store redis://IP[:PORT] | unix:PATH [params]: where limits shared
+ * by every instance are kept (worker/lstore.c).  An IP address or a Unix
+ * socket path only: a worker's connect never resolves a name. */
+typedef struct mg_limit_store {
+	char         *addr;        /* as written, for log lines */
+	char         *host;        /* an IP address; NULL: a Unix socket */
+	int           port;        /* 6379 unless written */
+	char         *unix_path;   /* unix:PATH */
+	int           db;          /* db=N: SELECT N */
+	char         *password;    /* password_file=FILE's first line (AUTH) */
+	int64_t       timeout;     /* timeout=TIME: ms a command may take */
+	int           fail_closed; /* fail=closed: refuse while unreachable */
+	char         *prefix;      /* prefix=STR of every key */
+	int           queue;       /* queue=N: commands in flight, per worker */
+	mg_conf_pos_t pos;
+} mg_limit_store_t;
+
 typedef struct mg_conf {
 	char               *path;             /* the main file, as given */
 	int                 worker_processes; /* after defaults: >= 1 */
@@ -468,6 +485,9 @@ typedef struct mg_conf {
 	 * processes count for it (docs/observability.md, "Cost") */
 	int metrics_page;
 	int status_page;
+	/* limit_store (set_lstore.c): the Redis that zones marked "store"
+	 * share with every instance; NULL: none */
+	struct mg_limit_store *limit_store;
 } mg_conf_t;
 
 /*

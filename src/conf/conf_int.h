@@ -132,6 +132,8 @@ CONF_SETTER(mg_conf_set_verify_client);
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
 CONF_SETTER(mg_conf_set_page);
+/* set_lstore.c */
+CONF_SETTER(mg_conf_set_limit_store);
 /* set_policy.c */
 CONF_SETTER(mg_conf_set_rule);
 /* set_upstream.c */

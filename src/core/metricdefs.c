@@ -94,4 +94,9 @@ const mg_metric_def_t mg_metric_defs[MG_M_COUNT] = {
 	[MG_M_NOSLOT] = { "mcpgw_metrics_uncounted_processes_total",
 	    "Children that counted nothing: every metrics slot was taken",
 	    MG_MT_COUNTER, 0, { 0 }, 0, 0, 0 },
+	[MG_M_LSTORE] = { "mcpgw_limit_store_events_total",
+	    "The limit store (Redis) by event: down, up, timeout, error, "
+	    "queue_full, and decisions taken without it: fail_open, "
+	    "fail_closed",
+	    MG_MT_COUNTER, 1, { "event" }, 0, 0, 0 },
 };

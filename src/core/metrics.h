@@ -61,6 +61,7 @@ typedef enum {
 	MG_M_STDIO_RESTARTS,
 	MG_M_SERIES_DROPPED,
 	MG_M_NOSLOT,
+	MG_M_LSTORE,
 	MG_M_COUNT
 } mg_metric_id_t;
 

@@ -152,6 +152,13 @@ struct mg_mcp_ex {
 	const char   *refusal;    /* why it was refused before content */
 	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */
 	unsigned char mx_stream;  /* its stream's kind, plus 1, while open */
+	/* the message phase waiting on a row's answer (phasewait.c): the
+	 * rows of both its passes behind it, and the answer for the row */
+	struct mg_phase_wait *wait;
+	unsigned              phase_next;
+	int                   phase_answered;
+	int                   phase_verdict;
+	int64_t               phase_value;
 };
 
 struct mg_mcp_ctx {
@@ -221,6 +228,10 @@ void mg_ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 void mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
 void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
     struct json_object *result, int code, const char *message);
+
+/* phasewait.c: EX is freed; the answer its message phase waits for, if
+ * any, will find it gone (phase.h) */
+void mg_phase_wait_drop(mg_mcp_ex_t *ex);
 
 /* version.c */
 int  mg_ex_version_index(const char *v);
