@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "exchange.h"
+#include "log.h"
 #include "phase.h"
 
 struct mg_phase_wait {
@@ -57,8 +58,10 @@ mg_phase_answer(mg_phase_wait_t *w, int verdict, int64_t value)
 	mg_mcp_ex_t *ex = w->ex;
 
 	free(w);
-	if (ex == NULL)
-		return; /* freed: its client went away */
+	if (ex == NULL) {
+		mg_debug("an answer came for a request whose client is gone");
+		return; /* freed */
+	}
 	ex->wait = NULL;
 	if (ex->req == NULL)
 		return; /* gone, to be freed */
