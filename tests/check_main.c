@@ -40,6 +40,7 @@ main(void)
 		trace_suite,
 		board_suite,
 		logfmt_suite,
+		limit_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -32,5 +32,6 @@ Suite *promfmt_suite(void);
 Suite *trace_suite(void);
 Suite *board_suite(void);
 Suite *logfmt_suite(void);
+Suite *limit_suite(void);
 
 #endif

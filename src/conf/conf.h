@@ -294,6 +294,55 @@ typedef struct mg_member {
 	mg_conf_pos_t pos;
 } mg_member_t;
 
+/*
+ * limit_req_zone KEY zone=NAME:SIZE rate=Nr/s|Nr/m and limit_conn_zone
+ * KEY zone=NAME:SIZE (set_limit.c; docs/limits.md): a table of SIZE
+ * bytes shared by all workers, one entry per value of KEY, a string of
+ * access log variables compiled as a log_format's parts (the master
+ * resolves them with the log's, logvar.c).  An empty key is not counted.
+ */
+#define MG_LIMIT_ZONE_REQ 0
+#define MG_LIMIT_ZONE_CONN 1
+
+typedef struct mg_limit_zone {
+	struct mg_limit_zone *next;
+	char                 *name;
+	int                   kind;     /* MG_LIMIT_ZONE_* */
+	mg_log_format_t       key;      /* its parts (escape none) */
+	char                 *key_text; /* as written */
+	int64_t               size;     /* bytes */
+	int64_t               rate;     /* limit_req: milli-requests a second */
+	int                   index;    /* in file order, from 0 */
+	void                 *shm; /* the shared table (worker/limitzone.c),
+				    * set by the master */
+	mg_conf_pos_t pos;
+} mg_limit_zone_t;
+
+/* limit_req zone=NAME [burst=N] [nodelay|delay=N] [methods=M,...] and
+ * limit_conn NAME N [methods=M,...]: a level's own lines, in file order. */
+typedef struct mg_limit_ref {
+	struct mg_limit_ref   *next;
+	char                  *name;
+	const mg_limit_zone_t *zone;  /* resolved in validation */
+	int64_t                burst; /* limit_req: requests beyond the rate */
+	int64_t delay;        /* requests of the burst served at once (nodelay:
+			       * burst) */
+	int64_t         conn; /* limit_conn: calls in flight per key */
+	mg_conf_words_t methods; /* n 0: every method */
+	mg_conf_pos_t   pos;
+} mg_limit_ref_t;
+
+/* A server's or location's limits; 0 fields are unset (a location takes
+ * its server's, a level without limit_req lines the outer level's). */
+typedef struct {
+	mg_limit_ref_t *req;
+	mg_limit_ref_t *conn;
+	int             req_status;  /* after defaults: 429 unless written */
+	int             conn_status; /* same */
+	int             log_level;   /* mg_log_level_t + 1; default error */
+	int             dry_run;     /* 1: off, 2: on */
+} mg_limit_conf_t;
+
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
@@ -327,6 +376,9 @@ typedef struct mg_location {
 	int64_t       member_timeout; /* ms, after defaults 10000 */
 	mg_conf_pos_t sep_pos; /* where a separator was written (file NULL:
 				* nowhere) */
+
+	/* limit_req, limit_conn (set_limit.c) */
+	mg_limit_conf_t limits;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -343,6 +395,7 @@ typedef struct mg_server {
 	mg_auth_order_t   auth_order; /* for its locations; n 0: none */
 	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
+	mg_limit_conf_t   limits; /* for its locations (set_limit.c) */
 } mg_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */
@@ -485,6 +538,9 @@ typedef struct mg_conf {
 	 * processes count for it (docs/observability.md, "Cost") */
 	int metrics_page;
 	int status_page;
+	/* limit_req_zone and limit_conn_zone, in file order */
+	mg_limit_zone_t *limit_zones;
+	int              nlimit_zones;
 	/* limit_store (set_lstore.c): the Redis that zones marked "store"
 	 * share with every instance; NULL: none */
 	struct mg_limit_store *limit_store;

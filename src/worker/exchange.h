@@ -152,6 +152,11 @@ struct mg_mcp_ex {
 	const char   *refusal;    /* why it was refused before content */
 	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */
 	unsigned char mx_stream;  /* its stream's kind, plus 1, while open */
+	/* limit_req, limit_conn (limitphase.c) */
+	unsigned char         limit_judged; /* the message phase ran them */
+	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
+	struct event         *limit_delay;  /* a delayed request's timer */
+	struct mg_limit_hold *limit_hold;   /* the calls in flight it counts */
 	/* the message phase waiting on a row's answer (phasewait.c): the
 	 * rows of both its passes behind it, and the answer for the row */
 	struct mg_phase_wait *wait;
@@ -229,6 +234,10 @@ void mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
 void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
     struct json_object *result, int code, const char *message);
 
+/* limitphase.c: the timer and the limit_conn counts of EX, ended (at
+ * its end, whatever ends it); $limit_req_status, or NULL */
+void        mg_ex_limits_end(mg_mcp_ex_t *ex);
+const char *mg_limit_status_of(const mg_mcp_ex_t *ex);
 /* phasewait.c: EX is freed; the answer its message phase waits for, if
  * any, will find it gone (phase.h) */
 void mg_phase_wait_drop(mg_mcp_ex_t *ex);

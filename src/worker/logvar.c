@@ -497,6 +497,13 @@ VAR(v_tracestate)
 	return c->ex != NULL ? str(mg_ex_tracestate(c->ex), len) : NULL;
 }
 
+/* PASSED, DELAYED, REJECTED, ... (limitphase.c), as nginx's */
+VAR(v_limit_req_status)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_limit_status_of(c->ex), len);
+}
+
 static const logvar_t logvars[] = {
 	{ "remote_addr", LOGVAR_SAFE, v_remote_addr },
 	{ "remote_port", LOGVAR_SAFE, v_remote_port },
@@ -538,6 +545,7 @@ static const logvar_t logvars[] = {
 	{ "tracestate", 0, v_tracestate },
 	{ "pid", LOGVAR_SAFE, v_pid },
 	{ "hostname", 0, v_hostname },
+	{ "limit_req_status", LOGVAR_SAFE, v_limit_req_status },
 };
 
 /* NAME's row, and for a family what follows its prefix; -1: none. */
@@ -614,6 +622,10 @@ mg_logvar_resolve(mg_conf_t *conf, char **err)
 {
 	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
 		if (resolve_format(conf, f, err) != MG_OK)
+			return MG_ERROR;
+	/* the limit zones' keys are made of the same variables */
+	for (mg_limit_zone_t *z = conf->limit_zones; z != NULL; z = z->next)
+		if (resolve_format(conf, &z->key, err) != MG_OK)
 			return MG_ERROR;
 	return MG_OK;
 }
