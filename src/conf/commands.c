@@ -179,7 +179,7 @@ const conf_command_t mg_commands[] = {
 	    mg_conf_set_origins, offsetof(mg_location_t, http), 0, NULL },
 
 	/* request limits (set_limit.c, docs/limits.md) */
-	{ "limit_req_zone", MG_CTX_MAIN, 2, 3, mg_conf_limit_zone, 0, 0, NULL },
+	{ "limit_req_zone", MG_CTX_MAIN, 2, 4, mg_conf_limit_zone, 0, 0, NULL },
 	{ "limit_conn_zone", MG_CTX_MAIN, 2, 2, mg_conf_limit_zone, 0, 0,
 	    NULL },
 	{ "limit_req", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 4,

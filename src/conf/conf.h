@@ -316,6 +316,9 @@ typedef struct mg_limit_zone {
 	void                 *shm; /* the shared table (worker/limitzone.c),
 				    * set by the master */
 	mg_conf_pos_t pos;
+	/* limit_req_zone ... store: kept in the limit_store (Redis), shared
+	 * by every instance, instead of the shared table (set_lstore.c) */
+	int store;
 } mg_limit_zone_t;
 
 /* limit_req zone=NAME [burst=N] [nodelay|delay=N] [methods=M,...] and

@@ -154,3 +154,17 @@ mg_conf_set_limit_store(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 	conf->limit_store = s;
 	return MG_OK;
 }
+
+int
+mg_conf_validate_lstore(conf_parse_t *cp)
+{
+	for (const mg_limit_zone_t *z = cp->conf->limit_zones; z != NULL;
+	     z = z->next)
+		if (z->store && cp->conf->limit_store == NULL)
+			return mg_conf_error_at(cp, &z->pos,
+			    "zone \"%s\" is kept in the limit store "
+			    "(\"store\") "
+			    "but there is no \"limit_store\"",
+			    z->name);
+	return MG_OK;
+}

@@ -164,6 +164,9 @@ struct mg_mcp_ex {
 	int                   phase_answered;
 	int                   phase_verdict;
 	int64_t               phase_value;
+	/* limit_req lines of zones in the limit store answered (limitphase.c)
+	 */
+	int limit_stored;
 };
 
 struct mg_mcp_ctx {

@@ -1,8 +1,8 @@
 /*
- * A request rate limit decided by the limit store (lstore.h) for a row of
- * the message phase: the zone's bucket in Redis, shared by every instance,
- * and what its answer (or its silence) means for the request.  Private to
- * worker/.
+ * A limit_req zone kept in the limit store (limit_req_zone ... store): the
+ * question to Redis for a row of the message phase, which waits for the
+ * answer (phasewait.c), and the store's fail= policy when it cannot
+ * answer.  Private to worker/.
  */
 #ifndef MG_LIMITSTORE_H
 #define MG_LIMITSTORE_H
@@ -12,21 +12,19 @@
 
 #include "phase.h"
 
-/* A stored zone's parameters, as the limit row has them. */
-typedef struct {
-	const char *zone;  /* its name: part of the key in Redis */
-	int64_t     rate;  /* requests per 1000 s (nginx's r/s * 1000) */
-	int64_t     burst; /* requests */
-} mg_limit_stored_t;
-
 /*
- * One request of KEY (LEN bytes) in zone Z, for EX's message MSG: MG_AGAIN
- * (asked; the row is run again with the answer and calls this again),
- * MG_OK (admitted; or the store is unavailable and fail=open), or MG_ERROR
- * (refused and answered: 429 with Retry-After, or 503 while the store is
- * unavailable with fail=closed).
+ * One request of KEY (LEN bytes) in zone Z, with BURST (requests) of the
+ * limit_req line: MG_AGAIN (asked: the row returns MG_AGAIN, is run again
+ * with the answer, and calls this again, which then gives it), MG_OK
+ * (admitted; *MS the excess after it, in 1/1000 of a request, as nginx
+ * counts it), MG_BUSY (refused; *MS until a request would pass), or
+ * MG_DECLINED (the store cannot say: mg_limit_store_refuses).
  */
-int mg_ex_limit_stored(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg,
-    const mg_limit_stored_t *z, const char *key, size_t len);
+int mg_limit_stored(mg_mcp_ex_t *ex, const mg_limit_zone_t *z, int64_t burst,
+    const char *key, size_t len, int64_t *ms);
+
+/* The store could not say: whether its fail= refuses the request
+ * (closed) or lets it pass (open); counted either way. */
+int mg_limit_store_refuses(const mg_mcp_ex_t *ex);
 
 #endif

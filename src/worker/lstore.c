@@ -24,8 +24,9 @@
  * nginx's limit_req (ngx_http_limit_req_lookup) on Redis' clock, so that
  * the instances' clocks do not matter.  The bucket is a hash: e, the
  * excess in thousandths of a request; t, the last admission (ms).  Rate
- * in requests per 1000 s, burst in requests; {1, delay ms} or {0, retry
- * after ms}.  The key lives until its excess has drained, and 1 s more.
+ * in requests per 1000 s, burst in requests; the answer {1, excess after
+ * it} (what a delay is made of), or {0, retry after ms}.  The key lives
+ * until its excess has drained, and 1 s more.
  * TIME before a write needs effects replication (the default from Redis
  * 5; asked for by name before that).
  */
@@ -49,7 +50,7 @@ static const char lstore_script[] =
     "redis.call('HSET', KEYS[1], 'e', excess, 't', now)\n"
     "redis.call('PEXPIRE', KEYS[1], math.ceil(excess * 1000 / rate) + "
     "1000)\n"
-    "return {1, math.floor(excess * 1000 / rate)}\n";
+    "return {1, math.floor(excess)}\n";
 
 /* Between connection attempts: from 100 ms, doubled to 2 s. */
 #define LSTORE_BACKOFF_MIN 100
