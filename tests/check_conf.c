@@ -1062,6 +1062,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
 	suite_add_tcase(s, conf_fed_tcase());
+	suite_add_tcase(s, conf_lstore_tcase());
 
 	return s;
 }

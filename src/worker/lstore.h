@@ -19,10 +19,10 @@
 
 struct event_base;
 
-/* A decision: MG_OK (admitted; MS the bucket's excess after it, in 1/1000
- * of a request, of which nginx makes a delay), MG_BUSY (refused; MS until it
- * would be admitted), or MG_DECLINED (the store did not answer in time, or went
- * away). */
+/* A decision: MG_OK (admitted; MS the bucket's excess after it, in
+ * 1/1000 of a request, of which nginx makes a delay), MG_BUSY (refused;
+ * MS until it would be admitted), or MG_DECLINED (the store did not
+ * answer in time, or went away). */
 typedef void (*mg_lstore_cb_t)(void *arg, int verdict, int64_t ms);
 
 /* The worker's connection to CONF's limit_store, if it has one (the
