@@ -54,9 +54,12 @@ access_log $MG_TMP/access.$n.log;
 session_key_file $MG_TMP/key;
 limit_store redis://127.0.0.1:$RP timeout=500ms fail=$fail prefix=t$$:;
 limit_req_zone \$remote_addr zone=calls:1m rate=${RATE}r/s store;
+limit_req_zone \$remote_addr zone=slow:1m rate=2r/s store;
 server { listen 127.0.0.1:$port; server_name localhost;
          location /mcp { mcp_builtin demo;
                          limit_req zone=calls burst=$BURST nodelay methods=tools/call; }
+         location /slow { mcp_builtin demo;
+                          limit_req zone=slow burst=3 methods=tools/call; }
          location /metrics { metrics; } }
 CONF
 	"$MCPGW" -F -c "$MG_TMP/$n.conf" >> "$MG_TMP/stdout.log" 2>&1 &
@@ -132,6 +135,20 @@ e=$(redis-cli -p $RP hget "$key" e) pttl=$(redis-cli -p $RP pttl "$key")
 awk -v e="$e" -v b=$BURST -v t="$pttl" -v r=$RATE 'BEGIN { exit !(e >= 0 && e <= b * 1000 && t > 0 && t <= e / r + 1000) }' ||
 	fail "the bucket in Redis: excess $e (burst $BURST: at most $((BURST * 1000))), expires in $pttl ms"
 ok "the bucket in Redis: excess $e/1000 of a request within the burst of $BURST, expires in $pttl ms (drained by then)"
+
+# without nodelay, a request within the burst is delayed as nginx does:
+# at 2r/s the second of two at once waits 500 ms, on either instance
+post_at() { # PORT PATH: "STATUS TIME" of a 2026-07-28 tools/call
+	curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 -X POST "http://127.0.0.1:$1$2" \
+		-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		-H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: echo' \
+		-d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+}
+read -r c1 t1 <<< "$(post_at $P1 /slow)"
+read -r c2 t2 <<< "$(post_at $P2 /slow)"
+[ "$c1" = 200 ] && [ "$c2" = 200 ] && awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(a < 0.3 && b >= 0.4 && b < 1.5) }' ||
+	fail "delay through the store: $c1 in $t1 s, then $c2 in $t2 s (want 200 at once, then 200 after ~0.5 s)"
+ok "burst without nodelay: the first call at once ($t1 s), the next one on the other instance delayed to ${t2} s"
 
 # ---- Redis gone -------------------------------------------------------------
 kill -TERM "$REDIS_PID"
