@@ -65,7 +65,8 @@ limit_key(const mg_limit_zone_t *zone, mg_mcp_ex_t *ex, char *buf)
 		const mg_log_part_t *p = &zone->key.parts[i];
 
 		len = p->len < LIMIT_KEY_MAX - n ? p->len : LIMIT_KEY_MAX - n;
-		memcpy(buf + n, p->text, len);
+		if (len > 0) /* a part that is only a variable has no text */
+			memcpy(buf + n, p->text, len);
 		n += len;
 		if (p->name == NULL)
 			continue;
@@ -396,12 +397,10 @@ mg_limit_phase(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 		return MG_DECLINED;
 	if ((rc = limit_what(ex, msg, &lm)) == MG_AGAIN)
 		return MG_DECLINED; /* judged on the parsed message */
+	/* refused, EX is gone with its answer: touch nothing of it */
 	if (rc == MG_OK && (rc = limit_stored(ex, &lm, &delay)) != MG_OK) {
 		json_object_put(lm.id);
-		if (rc == MG_AGAIN)
-			return MG_AGAIN; /* the store's answer takes it on */
-		ex->limit_judged = 1;
-		return MG_ERROR;
+		return rc; /* MG_AGAIN: the store's answer takes it on */
 	}
 	ex->limit_judged = 1;
 	if (rc != MG_OK)
