@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "limitzone.h"
+#include "logvar.h"
 #include "suites.h"
 
 #define NAME "/tmp/mcpgw-check/limit.conf"
@@ -266,6 +267,33 @@ START_TEST(test_conf_refusals)
 }
 END_TEST
 
+/* A key's variables are the access log's: an unknown one is refused
+ * with the zone's name and line, a known one resolved. */
+START_TEST(test_conf_key_vars)
+{
+	char      *err = NULL;
+	mg_conf_t *conf = load("limit_req_zone $remote_addr:$nope zone=z:1m "
+			       "rate=1r/s;\n",
+	    &err);
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(mg_logvar_resolve(conf, &err), MG_ERROR);
+	ck_assert_str_eq(err,
+	    "unknown variable \"$nope\" in the key of zone \"z\" in " NAME
+	    ":1");
+	free(err);
+	mg_conf_free(conf);
+	conf = load("limit_req_zone $client_identity:$mcp_tool zone=z:1m "
+		    "rate=1r/s;\n",
+	    &err);
+	ck_assert_int_eq(mg_logvar_resolve(conf, &err), MG_OK);
+	ck_assert_uint_eq(conf->limit_zones->key.nparts, 2);
+	ck_assert_ptr_nonnull(conf->limit_zones->key.parts[1].fn);
+	ck_assert_str_eq(conf->limit_zones->key.parts[1].text, ":");
+	mg_conf_free(conf);
+}
+END_TEST
+
 Suite *
 limit_suite(void)
 {
@@ -280,6 +308,7 @@ limit_suite(void)
 	tcase_add_test(tc, test_conn_exact);
 	tcase_add_test(tc, test_conf_inherit);
 	tcase_add_test(tc, test_conf_refusals);
+	tcase_add_test(tc, test_conf_key_vars);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -178,7 +178,8 @@ const conf_command_t mg_commands[] = {
 	{ "allow_origins", MG_CTX_LOCATION, 1, CONF_NARGS_MAX,
 	    mg_conf_set_origins, offsetof(mg_location_t, http), 0, NULL },
 
-	/* request limits (set_limit.c, docs/limits.md) */
+	/* request limits (set_limit.c; docs/configuration.md, "Request
+	 * limits") */
 	{ "limit_req_zone", MG_CTX_MAIN, 2, 4, mg_conf_limit_zone, 0, 0, NULL },
 	{ "limit_conn_zone", MG_CTX_MAIN, 2, 2, mg_conf_limit_zone, 0, 0,
 	    NULL },

@@ -296,10 +296,11 @@ typedef struct mg_member {
 
 /*
  * limit_req_zone KEY zone=NAME:SIZE rate=Nr/s|Nr/m and limit_conn_zone
- * KEY zone=NAME:SIZE (set_limit.c; docs/limits.md): a table of SIZE
- * bytes shared by all workers, one entry per value of KEY, a string of
- * access log variables compiled as a log_format's parts (the master
- * resolves them with the log's, logvar.c).  An empty key is not counted.
+ * KEY zone=NAME:SIZE (set_limit.c; docs/configuration.md, "Request
+ * limits"): a table of SIZE bytes shared by all workers, one entry per
+ * value of KEY, a string of access log variables compiled as a
+ * log_format's parts (the master resolves them with the log's,
+ * logvar.c).  An empty key is not counted.
  */
 #define MG_LIMIT_ZONE_REQ 0
 #define MG_LIMIT_ZONE_CONN 1
@@ -344,6 +345,10 @@ typedef struct {
 	int             conn_status; /* same */
 	int             log_level;   /* mg_log_level_t + 1; default error */
 	int             dry_run;     /* 1: off, 2: on */
+	/* after defaults: a line has methods=, or a key names an $mcp_
+	 * variable: the message must be looked at (else every POST counts,
+	 * unread) */
+	int need_msg;
 } mg_limit_conf_t;
 
 typedef struct mg_location {

@@ -311,6 +311,21 @@ mg_conf_validate_limits(conf_parse_t *cp)
 	return MG_OK;
 }
 
+/* Whether the lines of R need the method or tool of a message. */
+static int
+limit_need_msg(const mg_limit_ref_t *r)
+{
+	for (; r != NULL; r = r->next) {
+		if (r->methods.n > 0)
+			return 1;
+		for (size_t i = 0; r->zone && i < r->zone->key.nparts; i++)
+			if (r->zone->key.parts[i].name != NULL &&
+			    strncmp(r->zone->key.parts[i].name, "mcp_", 4) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* A level without lines of its own takes the outer level's, as nginx. */
 static void
 limit_merge(mg_limit_conf_t *in, const mg_limit_conf_t *out)
@@ -328,6 +343,7 @@ limit_merge(mg_limit_conf_t *in, const mg_limit_conf_t *out)
 		    out->log_level ? out->log_level : MG_LOG_ERROR + 1;
 	if (in->dry_run == 0)
 		in->dry_run = out->dry_run ? out->dry_run : 1;
+	in->need_msg = limit_need_msg(in->req) || limit_need_msg(in->conn);
 }
 
 void

@@ -157,6 +157,8 @@ struct mg_mcp_ex {
 	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
 	struct event         *limit_delay;  /* a delayed request's timer */
 	struct mg_limit_hold *limit_hold;   /* the calls in flight it counts */
+	/* their look at a 2025 body, taken over by the plain relay */
+	mg_rpc_peek_t *limit_peek;
 	/* the message phase waiting on a row's answer (phasewait.c): the
 	 * rows of both its passes behind it, and the answer for the row */
 	struct mg_phase_wait *wait;

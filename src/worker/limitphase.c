@@ -37,7 +37,8 @@ struct mg_limit_hold {
 
 /* What the limits judge a message on. */
 typedef struct {
-	char                  method[128];
+	const char           *method; /* in the message, or in hdr */
+	char                  hdr[128];
 	struct json_object   *id; /* a reference, or NULL */
 	int                   id_known;
 	const mg_phase_msg_t *msg;
@@ -273,8 +274,7 @@ limit_batch(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m, limit_msg_t *lm)
 	if (e == NULL || !json_object_object_get_ex(e, "method", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return MG_DECLINED;
-	snprintf(
-	    lm->method, sizeof(lm->method), "%s", json_object_get_string(v));
+	lm->method = json_object_get_string(v);
 	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), lm->method);
 	return MG_OK;
 }
@@ -290,7 +290,7 @@ static int
 limit_what(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg, limit_msg_t *lm)
 {
 	const mg_era_headers_t *h = msg->h;
-	mg_rpc_peek_t           pk;
+	mg_rpc_peek_t          *pk;
 	const mg_rpc_msg_t     *m = msg->m;
 
 	if (m != NULL) {
@@ -299,7 +299,7 @@ limit_what(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg, limit_msg_t *lm)
 		if (m->method == NULL)
 			return MG_DECLINED; /* a response */
 		mg_ex_note(ex, m);
-		snprintf(lm->method, sizeof(lm->method), "%s", m->method);
+		lm->method = m->method;
 		lm->id =
 		    m->kind == MG_RPC_REQUEST ? json_object_get(m->id) : NULL;
 		lm->id_known = 1;
@@ -307,24 +307,37 @@ limit_what(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg, limit_msg_t *lm)
 	}
 	if (h->version != NULL && h->method != NULL &&
 	    strcmp(h->version, MG_ERA_2026) == 0) {
-		if (mg_era_header_value(
-			h->method, lm->method, sizeof(lm->method)) != MG_OK)
+		if (mg_era_header_value(h->method, lm->hdr, sizeof(lm->hdr)) !=
+		    MG_OK)
 			return MG_DECLINED;
+		lm->method = lm->hdr;
 		mg_ex_note_headers(ex, h);
 		return MG_OK;
 	}
-	if (ex->loc->rules != NULL ||
-	    mg_rpc_peek(msg->text, msg->len, &pk) != MG_OK)
-		return MG_AGAIN;
-	snprintf(lm->method, sizeof(lm->method), "%s", pk.method);
-	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk.method);
-	if (pk.name != NULL)
+	if (ex->loc->rules != NULL)
+		return MG_AGAIN; /* after the rules, on the parsed message */
+	/* neither methods= nor an $mcp_ variable: every POST counts, judged
+	 * unread (its id is read only for a refusal) */
+	if (!ex->loc->limits.need_msg)
+		return MG_OK;
+	/* kept for the plain relay, which would look again (relay.c), and
+	 * for this row when it runs again with the limit store's answer */
+	if ((pk = ex->limit_peek) == NULL) {
+		if ((pk = malloc(sizeof(*pk))) == NULL)
+			return MG_AGAIN;
+		if (mg_rpc_peek(msg->text, msg->len, pk) != MG_OK) {
+			free(pk);
+			return MG_AGAIN;
+		}
+		ex->limit_peek = pk;
+	}
+	lm->method = pk->method;
+	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk->method);
+	if (pk->name != NULL)
 		mg_ex_copy_token_n(
-		    ex->tool, sizeof(ex->tool), pk.name, pk.name_len);
-	lm->id = pk.id;
-	pk.id = NULL;
+		    ex->tool, sizeof(ex->tool), pk->name, pk->name_len);
+	lm->id = json_object_get(pk->id);
 	lm->id_known = 1;
-	mg_rpc_peek_clear(&pk);
 	return MG_OK;
 }
 
@@ -389,7 +402,7 @@ int
 mg_limit_phase(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 {
 	const mg_limit_conf_t *l = &ex->loc->limits;
-	limit_msg_t            lm = { .msg = msg };
+	limit_msg_t            lm = { .method = "", .msg = msg };
 	int64_t                delay = 0;
 	int                    rc;
 
@@ -406,7 +419,9 @@ mg_limit_phase(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 	if (rc != MG_OK)
 		return MG_DECLINED;
 	rc = limit_req(ex, &lm, delay);
-	if (rc == MG_OK && limit_conn(ex, &lm) != MG_OK)
+	/* a delayed request holds its place in flight while it waits (a
+	 * refusal here frees the timer with the counts) */
+	if (rc != MG_ERROR && limit_conn(ex, &lm) != MG_OK)
 		rc = MG_ERROR;
 	json_object_put(lm.id);
 	/* a delayed request stops here; its timer takes it on */
@@ -421,6 +436,11 @@ mg_ex_limits_end(mg_mcp_ex_t *ex)
 	if (ex->limit_delay != NULL) {
 		event_free(ex->limit_delay);
 		ex->limit_delay = NULL;
+	}
+	if (ex->limit_peek != NULL) {
+		mg_rpc_peek_clear(ex->limit_peek);
+		free(ex->limit_peek);
+		ex->limit_peek = NULL;
 	}
 	if (h == NULL)
 		return;

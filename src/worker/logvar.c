@@ -617,6 +617,26 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 	return MG_OK;
 }
 
+/* A limit zone's key: its own message for a name no row has. */
+static int
+resolve_key(mg_conf_t *conf, mg_limit_zone_t *z, char **err)
+{
+	const char *rest;
+
+	for (size_t i = 0; i < z->key.nparts; i++)
+		if (z->key.parts[i].name != NULL &&
+		    logvar_find(z->key.parts[i].name, &rest) < 0) {
+			if (asprintf(err,
+				"unknown variable \"$%s\" in the key of zone "
+				"\"%s\" in %s:%d",
+				z->key.parts[i].name, z->name, z->pos.file,
+				z->pos.line) < 0)
+				*err = NULL;
+			return MG_ERROR;
+		}
+	return resolve_format(conf, &z->key, err);
+}
+
 int
 mg_logvar_resolve(mg_conf_t *conf, char **err)
 {
@@ -625,7 +645,7 @@ mg_logvar_resolve(mg_conf_t *conf, char **err)
 			return MG_ERROR;
 	/* the limit zones' keys are made of the same variables */
 	for (mg_limit_zone_t *z = conf->limit_zones; z != NULL; z = z->next)
-		if (resolve_format(conf, &z->key, err) != MG_OK)
+		if (resolve_key(conf, z, err) != MG_OK)
 			return MG_ERROR;
 	return MG_OK;
 }

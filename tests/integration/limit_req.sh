@@ -10,11 +10,13 @@
 #  - the refusals are counted in mcpgw_refusals_total{reason="rate_limited"}
 #    and logged with $limit_req_status;
 #  - a 2025-11-25 session's tools/call is limited too (its id in the
-#    error), initialize and notifications are not (methods=tools/call);
+#    error), initialize and notifications are not (methods=tools/call),
+#    on a built-in server and on a proxy route;
 #  - burst without nodelay delays (an event timer: the worker serves other
 #    requests meanwhile), DELAYED in the log;
 #  - limit_req_dry_run on: counts and logs, admits everything;
 #  - a key of $client_identity (auth_keys): one key limited, another not;
+#  - a reload keeps an unchanged zone's state;
 #  - limit_conn with a slow tool: of 6 calls at once exactly 3 run, 3 get
 #    429; once they end, 3 run again (the counts were given back).
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +38,9 @@ limit_req_zone \$remote_addr zone=old:1m rate=1r/m;
 limit_req_zone \$remote_addr zone=slow:64k rate=2r/s;
 limit_req_zone \$remote_addr zone=dry:64k rate=1r/m;
 limit_req_zone \$client_identity zone=ident:64k rate=1r/m;
+limit_req_zone \$remote_addr zone=proxied:64k rate=1r/m;
 limit_conn_zone \$remote_addr zone=inflight:64k;
+upstream self { server http://127.0.0.1:$MG_PORT/open; }
 log_format lim '\$location \$status \$limit_req_status';
 server {
     listen 127.0.0.1:$MG_PORT;
@@ -48,6 +52,7 @@ server {
     location /dry { mcp_builtin demo; limit_req zone=dry; limit_req_dry_run on; }
     location /ident { mcp_builtin demo; auth_keys $keys; limit_req zone=ident burst=1 nodelay; }
     location /conn { mcp_builtin demo; limit_conn inflight 3 methods=tools/call; }
+    location /proxied { mcp_pass self; limit_req zone=proxied methods=tools/call; }
     location = /metrics { metrics; }
 }
 CONF
@@ -115,6 +120,23 @@ st=$(http_status "${H[@]}" "${S[@]}" "$B/old" -d '{"jsonrpc":"2.0","id":9,"metho
 [ "$st" = 200 ] || fail "tools/list limited: $st"
 ok "2025-11-25: the second tools/call at 1r/m is 429 with id \"a2\" and Retry-After $ra; initialize, notifications, tools/list pass"
 
+# the same on a proxy route (its plain relay takes the limit's look at the body)
+curl -s -D "$MG_TMP/ih" -o /dev/null "${H[@]}" "$B/proxied" \
+	-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+sid=$(tr -d '\r' < "$MG_TMP/ih" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+[ -n "$sid" ] || fail "no session on /proxied"
+S=(-H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-11-25')
+for i in 1 2; do
+	ST=$(curl -s -o "$MG_TMP/body" -w '%{http_code}' "${H[@]}" "${S[@]}" "$B/proxied" \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":$((40 + i)),\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"via\"}}}")
+	case $i$ST in
+	1200) grep -q '"id":41,.*echo: via' "$MG_TMP/body" || fail "proxied call: $(cat "$MG_TMP/body")" ;;
+	2429) grep -q '"id":42,"error":{"code":-32004' "$MG_TMP/body" || fail "proxied refusal: $(cat "$MG_TMP/body")" ;;
+	*) fail "proxied call $i: $ST $(cat "$MG_TMP/body")" ;;
+	esac
+done
+ok "a proxy route: the first 2025 tools/call relayed (id 41), the second 429 with id 42"
+
 # --- burst without nodelay: delayed, not refused -------------------------
 t0=$(date +%s%N)
 for i in 1 2 3; do call /slow $i & done
@@ -152,6 +174,15 @@ run_node ratelimit.mjs conn "$B/conn" 6 1500
 run_node ratelimit.mjs conn "$B/conn" 3 200
 [ "$(tail -n 1 "$MG_TMP/node.out")" = '{"ok":3,"refused":0,"other":0}' ] || fail "limit_conn after: $(tail -n 1 "$MG_TMP/node.out")"
 ok "limit_conn inflight 3: of 6 slow calls at once 3 ran and 3 got 429; the counts came back"
+
+# --- a reload keeps a zone that did not change, with its state --------
+kill -HUP "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 2 ready' '$MG_TMP/error.log'" || fail "the reload did not finish"
+call /ident 5 -H 'Authorization: Bearer alice-secret'
+[ "$ST" = 429 ] || fail "alice's call after the reload: $ST (the zone lost its state)"
+call /ident 6 -H 'Authorization: Bearer bob-secret'
+[ "$ST" = 200 ] || fail "bob's second call after the reload: $ST"
+ok "after a reload (new workers) the unchanged zone still refuses alice, still admits bob's burst"
 
 mg_alive "$MG_MASTER" || fail "the master died"
 mg_done
