@@ -875,7 +875,8 @@ static const refusal_t refused_upstream_command[] = {
 	    "upstream \"u\" runs a command: \"protocol 2024-11-05\" (HTTP+SSE) "
 	    "is for a \"server\" in " NAME ":3" },
 	{ "upstream u {\n command /bin/true;\n command /bin/true;\n}",
-	    "upstream \"u\" has a command already in " NAME ":3" },
+	    "duplicate command \"/bin/true\" in " NAME ":3 (first defined "
+	    "in " NAME ":2)" },
 	{ "upstream u {\n command /bin/true;\n header X y;\n}",
 	    "upstream \"u\" runs a command: \"header\" and the ssl_ directives "
 	    "are for a \"server\" in " NAME ":2" },
@@ -1062,6 +1063,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_keys_tcase());
 	suite_add_tcase(s, conf_keys_load_tcase());
 	suite_add_tcase(s, conf_fed_tcase());
+	suite_add_tcase(s, conf_timeouts_tcase());
 	suite_add_tcase(s, conf_lstore_tcase());
 
 	return s;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "limitzone.h"
@@ -172,19 +173,37 @@ START_TEST(test_take_full_zone)
 }
 END_TEST
 
+/* At most N in flight; one given back makes room for one; the calls a
+ * process left in flight (killed) are given back when it is reaped. */
 START_TEST(test_conn_exact)
 {
 	mg_conf_t            *conf = zones("limit_conn inflight 3;");
 	const mg_limit_ref_t *r = conf->servers->locations->limits.conn;
 	uint64_t              h = mg_limitzone_hash(r->zone, "key:x", 5);
+	int64_t               cells[3], cell;
 
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cells[i]),
+		    MG_OK);
+		ck_assert_int_ge(cells[i], 0);
+	}
+	ck_assert_int_eq(
+	    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cell), MG_BUSY);
+	ck_assert_int_eq(cell, -1);
+	mg_limitconn_release(r->zone, h, cells[0]);
+	ck_assert_int_eq(
+	    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cell), MG_OK);
+	ck_assert_int_eq(
+	    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cells[0]), MG_BUSY);
+	/* as if this process had been killed with its 3 calls */
+	mg_limitzones_reaped(getpid());
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(
-		    mg_limitconn_acquire(r->zone, h, r->conn, 1), MG_OK);
-	ck_assert_int_eq(mg_limitconn_acquire(r->zone, h, r->conn, 1), MG_BUSY);
-	mg_limitconn_release(r->zone, h);
-	ck_assert_int_eq(mg_limitconn_acquire(r->zone, h, r->conn, 1), MG_OK);
-	ck_assert_int_eq(mg_limitconn_acquire(r->zone, h, r->conn, 1), MG_BUSY);
+		    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cells[i]),
+		    MG_OK);
+	ck_assert_int_eq(
+	    mg_limitconn_acquire(r->zone, h, r->conn, 1, &cell), MG_BUSY);
 	mg_conf_free(conf);
 }
 END_TEST

@@ -40,6 +40,8 @@ main(void)
 		trace_suite,
 		board_suite,
 		logfmt_suite,
+		resolve_suite,
+		pool_suite,
 		limit_suite,
 	};
 	SRunner *sr;

@@ -25,6 +25,8 @@ need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	libssl-dev libjson-c-dev libhttp-parser-dev check clang clang-format curl procps openssl
 	iproute2 python3-prometheus-client
 	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate chromium"
+# dnsmasq: the DNS server of tests/integration/dns.sh (no service)
+need_pkgs="$need_pkgs dnsmasq-base"
 # hiredis: the limit store's client (limit_store)
 need_pkgs="$need_pkgs libhiredis-dev"
 # Node.js: Debian's, unless the machine has one already.

@@ -32,6 +32,8 @@ Suite *promfmt_suite(void);
 Suite *trace_suite(void);
 Suite *board_suite(void);
 Suite *logfmt_suite(void);
+Suite *resolve_suite(void);
+Suite *pool_suite(void);
 Suite *limit_suite(void);
 
 #endif

@@ -27,6 +27,15 @@ static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
 /* series in each process's metrics table; tool names per route */
 static const conf_bounds_t metrics_max_series_bounds = { 64, 1000000, 4096 };
 static const conf_bounds_t metrics_max_tools_bounds = { 0, 10000, 100 };
+/* the connector's resolver (connector/resolve.c): a whole resolution; the
+ * range an answer's TTL is clamped to; how long an expired answer serves
+ * while re-resolving fails */
+static const conf_bounds_t resolver_timeout_bounds = { 100, 600000, 10000 };
+static const conf_bounds_t resolver_min_ttl_bounds = { 0, 86400000, 1000 };
+static const conf_bounds_t resolver_max_ttl_bounds = { 1000, 86400000 * 7LL,
+	3600000 };
+static const conf_bounds_t resolver_max_stale_bounds = { 0, 86400000 * 7LL,
+	300000 };
 /* per client; their defaults follow max_sessions and worker_connections */
 static const conf_bounds_t sessions_per_address_bounds = { 0, 100000000,
 	MG_UNSET };
@@ -54,6 +63,10 @@ static const conf_bounds_t max_hops_bounds = { 1, 64, 8 };
 static const conf_bounds_t connect_timeout_bounds = { 1, 3600000, 5000 };
 static const conf_bounds_t read_timeout_bounds = { 1, 86400000, 60000 };
 static const conf_bounds_t keepalive_bounds = { 0, 10000, 32 };
+/* the whole time of a request (0 after defaults: no limit) */
+static const conf_bounds_t call_timeout_bounds = { 1, 86400000, 0 };
+/* members of a pool tried for one request (0: each once) */
+static const conf_bounds_t next_upstream_tries_bounds = { 0, 100, 0 };
 static const conf_bounds_t max_input_waits_bounds = { 0, 1000000, 1000 };
 /* one message of an upstream's answer travels to a worker in one frame
  * (MG_IPC_MAX_FRAME, 16 MB, less 1 KB for the frame's own fields) */
@@ -130,6 +143,19 @@ const conf_command_t mg_commands[] = {
 	{ "metrics_max_tools", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
 	    offsetof(mg_conf_t, metrics_max_tools), 0,
 	    &metrics_max_tools_bounds },
+	{ "resolver", MG_CTX_MAIN, 1, 16, mg_conf_set_resolver, 0, 0, NULL },
+	{ "resolver_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_timeout), 0,
+	    &resolver_timeout_bounds },
+	{ "resolver_min_ttl", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_min_ttl), 0,
+	    &resolver_min_ttl_bounds },
+	{ "resolver_max_ttl", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_max_ttl), 0,
+	    &resolver_max_ttl_bounds },
+	{ "resolver_max_stale", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, resolver_max_stale), 0,
+	    &resolver_max_stale_bounds },
 	{ "session_key_file", MG_CTX_MAIN, 1, 1, mg_conf_set_str,
 	    offsetof(mg_conf_t, session_key_file), 0, NULL },
 	{ "sessions_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
@@ -310,8 +336,13 @@ const conf_command_t mg_commands[] = {
 	    mg_conf_set_auth_order, offsetof(mg_location_t, auth_order), 0,
 	    NULL },
 
-	{ "server", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_upstream_server, 0, 0,
+	{ "server", MG_CTX_UPSTREAM, 1, 5, mg_conf_set_upstream_server, 0, 0,
 	    NULL },
+	{ "least_conn", MG_CTX_UPSTREAM, 0, 0, mg_conf_set_least_conn, 0, 0,
+	    NULL },
+	{ "next_upstream_tries", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
+	    offsetof(mg_upstream_t, next_upstream_tries), 0,
+	    &next_upstream_tries_bounds },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
 	    0, NULL },
 	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
@@ -370,6 +401,14 @@ const conf_command_t mg_commands[] = {
 	    offsetof(mg_upstream_t, tls.certificate), 0, NULL },
 	{ "ssl_certificate_key", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_str,
 	    offsetof(mg_upstream_t, tls.certificate_key), 0, NULL },
+	{ "call_timeout", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_time,
+	    offsetof(mg_upstream_t, call_timeout), 0, &call_timeout_bounds },
+	{ "call_timeout", MG_CTX_LOCATION, 1, 1, mg_conf_set_time,
+	    offsetof(mg_location_t, call_timeout), 0, &call_timeout_bounds },
+	{ "tool_timeout", MG_CTX_UPSTREAM, 2, 2, mg_conf_set_tool_timeout,
+	    offsetof(mg_upstream_t, tool_timeouts), 0, &call_timeout_bounds },
+	{ "tool_timeout", MG_CTX_LOCATION, 2, 2, mg_conf_set_tool_timeout,
+	    offsetof(mg_location_t, tool_timeouts), 0, &call_timeout_bounds },
 };
 
 const size_t mg_ncommands = MG_NELEM(mg_commands);

@@ -334,7 +334,8 @@ conf_load(const char *text, size_t len, const char *name, char **err)
 	mg_conf_lex_init(&lx, text, len);
 	cp.lex = &lx;
 	if (mg_conf_parse_block(&cp, MG_CTX_MAIN, cp.conf, 0) != MG_OK ||
-	    mg_conf_validate(&cp) != MG_OK || mg_conf_defaults(&cp) != MG_OK)
+	    mg_conf_validate(&cp) != MG_OK || mg_conf_defaults(&cp) != MG_OK ||
+	    mg_conf_pools(&cp) != MG_OK)
 		goto fail;
 	return cp.conf;
 fail:

@@ -83,6 +83,7 @@ typedef struct mg_log_format {
 	size_t                literal; /* bytes of its literals, in all */
 	int                   builtin; /* predefined: mcpgw, json */
 	mg_conf_pos_t         pos;
+	void (*fast)(void); /* its own writer (worker/logfast.c), or NULL */
 } mg_log_format_t;
 
 /* access_log PATH [FORMAT] [buffer=SIZE] [flush=TIME], or off: a level's
@@ -294,6 +295,16 @@ typedef struct mg_member {
 	mg_conf_pos_t pos;
 } mg_member_t;
 
+/* tool_timeout NAME TIME (conf/timeouts.c): a tools/call of NAME ends
+ * after MS, in file order, names unique in their block. */
+#define MG_TOOL_TIMEOUT_NAME_MAX 62 /* bytes, visible ASCII */
+typedef struct mg_tool_timeout {
+	struct mg_tool_timeout *next;
+	char                   *name;
+	int64_t                 ms;
+	mg_conf_pos_t           pos;
+} mg_tool_timeout_t;
+
 /*
  * limit_req_zone KEY zone=NAME:SIZE rate=Nr/s|Nr/m and limit_conn_zone
  * KEY zone=NAME:SIZE (set_limit.c; docs/configuration.md, "Request
@@ -384,9 +395,18 @@ typedef struct mg_location {
 	int64_t       member_timeout; /* ms, after defaults 10000 */
 	mg_conf_pos_t sep_pos; /* where a separator was written (file NULL:
 				* nowhere) */
+	/* the whole time a request may take (call_timeout, ms; 0: none),
+	 * and a tools/call's by tool name (tool_timeout; the name as the
+	 * client sees it); both before the upstream's */
+	int64_t            call_timeout;
+	mg_tool_timeout_t *tool_timeouts;
 
 	/* limit_req, limit_conn (set_limit.c) */
 	mg_limit_conf_t limits;
+	/* path as the access log's default escape writes it, made at load
+	 * (worker/logfast.c); NULL: not made */
+	char  *log_path;
+	size_t log_path_len;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -404,6 +424,10 @@ typedef struct mg_server {
 	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
 	mg_limit_conf_t   limits; /* for its locations (set_limit.c) */
+	/* names[0] ("-": none) as the access log's default escape writes it,
+	 * made at load (worker/logfast.c); NULL: not made */
+	char  *log_name;
+	size_t log_name_len;
 } mg_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */
@@ -487,7 +511,44 @@ typedef struct mg_upstream {
 	mg_conf_pos_t      forward_pos;
 	mg_oauth_client_t *exchange; /* oauth_token_exchange { } */
 	mg_conf_pos_t      pos;
+	/* the whole time a request to it may take (call_timeout, ms; 0:
+	 * none), and a tools/call's by the upstream's tool name
+	 * (tool_timeout) */
+	int64_t            call_timeout;
+	mg_tool_timeout_t *tool_timeouts;
+
+	/* a pool (docs/configuration.md, "Pools"): every server or command
+	 * line, in file order (the first is also server or command above);
+	 * two or more make a pool, each member run as an upstream of its
+	 * own made from this one at load (set_pool.c) */
+	struct mg_upstream_member *members;
+	size_t                     nmembers;
+	int                        least_conn; /* least_conn; else rr */
+	int next_upstream_tries; /* members tried for a request; 0: all */
+	/* a member's upstream: the pool's, and its line; NULL otherwise */
+	const struct mg_upstream        *pool;
+	const struct mg_upstream_member *member;
 } mg_upstream_t;
+
+/* Members of one pool, at most. */
+#define MG_POOL_MEMBERS_MAX 64
+
+/* A "server URL [weight=N] [max_fails=N] [fail_timeout=TIME] [backup]"
+ * (or "command [PARAMS] /PATH [ARG...]") line of a pool. */
+typedef struct mg_upstream_member {
+	mg_upstream_server_t server;       /* url NULL: a command */
+	char               **command;      /* argv, NULL-ended; or NULL */
+	int                  weight;       /* >= 1 */
+	int                  max_fails;    /* 0: never taken out */
+	int64_t              fail_timeout; /* ms */
+	int                  backup;       /* used when no other is */
+	/* a hash of its URL or argv: the tag its sessions carry (stable
+	 * across reloads and instances that have the same line) */
+	uint32_t       tag;
+	mg_upstream_t *up; /* its own upstream (index, transport) */
+	mg_conf_pos_t  pos;
+	char          *board; /* its status board record: "NAME#TAG" */
+} mg_upstream_member_t;
 
 typedef struct {
 	int           present; /* a connector { } block was written */
@@ -546,6 +607,17 @@ typedef struct mg_conf {
 	 * processes count for it (docs/observability.md, "Cost") */
 	int metrics_page;
 	int status_page;
+	/* the connector's resolver (set_resolver.c, connector/resolve.c):
+	 * nameservers "ADDRESS[:PORT]", NULL-ended (NULL: /etc/resolv.conf);
+	 * valid= (ms; 0: each answer's TTL); ipv6=off; the resolver_ times
+	 * (ms) */
+	char  **resolvers;
+	int64_t resolver_valid;
+	int     resolver_ipv6_off;
+	int64_t resolver_timeout;
+	int64_t resolver_min_ttl;
+	int64_t resolver_max_ttl;
+	int64_t resolver_max_stale;
 	/* limit_req_zone and limit_conn_zone, in file order */
 	mg_limit_zone_t *limit_zones;
 	int              nlimit_zones;
@@ -578,5 +650,15 @@ int mg_conf_cleanup_add(mg_conf_t *conf, void (*fn)(void *), void *data);
 int mg_conf_parse_size(const char *s, int64_t *bytes);
 /* "500ms", "30s", "5m", "1h", "1d", "1h30m", "30" (seconds) -> ms. */
 int mg_conf_parse_time(const char *s, int64_t *ms);
+
+/*
+ * The whole time (ms; 0: none) a request METHOD may take on location
+ * LOC relayed to UP (NULL: a built-in server): for a tools/call, the
+ * tool_timeout of TOOL (as the client names it) in LOC, else of UP_TOOL
+ * (as UP names it; NULL: TOOL) in UP; else LOC's call_timeout, else
+ * UP's (conf/timeouts.c).
+ */
+int64_t mg_conf_timeout_of(const mg_location_t *loc, const mg_upstream_t *up,
+    const char *method, const char *tool, const char *up_tool);
 
 #endif

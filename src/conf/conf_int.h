@@ -137,6 +137,8 @@ CONF_SETTER(mg_conf_set_limit_store);
 int mg_conf_validate_lstore(conf_parse_t *cp);
 /* set_policy.c */
 CONF_SETTER(mg_conf_set_rule);
+/* timeouts.c */
+CONF_SETTER(mg_conf_set_tool_timeout);
 /* set_upstream.c */
 /* TEXT, "http(s)://HOST[:PORT][/PATH]", taken apart into U (in the
  * pool): MG_OK, MG_DECLINED if it is no such URL, MG_ERROR without
@@ -145,6 +147,16 @@ int mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u,
     const char **why);
 CONF_SETTER(mg_conf_set_upstream_server);
 CONF_SETTER(mg_conf_set_command);
+/* set_pool.c: a server or command line of upstream U as a member
+ * (PARAMS words of the line from FIRST on); after defaults, the members
+ * made into upstreams (mg_conf_pools) */
+int      mg_conf_member_add(conf_parse_t *cp, mg_upstream_t *u,
+	 const mg_upstream_server_t *server, char **command, size_t first,
+	 size_t nparams);
+int      mg_conf_member_param(const char *word);
+uint32_t mg_conf_member_tag(const char *url, char *const *argv);
+int      mg_conf_pools(conf_parse_t *cp);
+CONF_SETTER(mg_conf_set_least_conn);
 CONF_SETTER(mg_conf_set_header);
 CONF_SETTER(mg_conf_set_protocol);
 /* set_auth.c */
@@ -210,6 +222,8 @@ int  mg_conf_validate_limits(conf_parse_t *cp);
 void mg_conf_limits_defaults(mg_conf_t *conf);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
+/* set_resolver.c */
+CONF_SETTER(mg_conf_set_resolver);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */

@@ -48,20 +48,19 @@ mg_conf_url_set(mg_conf_t *conf, const char *text, mg_upstream_server_t *u,
 	return rc;
 }
 
+/* server URL [weight=N] [max_fails=N] [fail_timeout=TIME] [backup]: the
+ * first is the upstream's server; two or more make a pool (set_pool.c). */
 int
 mg_conf_set_upstream_server(
     conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
-	mg_upstream_t *u = ctx;
-	const char    *why = NULL;
-	int            rc;
+	mg_upstream_t       *u = ctx;
+	mg_upstream_server_t s = { 0 };
+	const char          *why = NULL;
+	int                  rc;
 
-	if (u->server.url != NULL)
-		return mg_conf_error(cp, cp->args->line,
-		    "upstream \"%s\" has a "
-		    "server already (one per upstream for now)",
-		    u->name);
-	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &u->server, &why);
+	(void)cmd;
+	rc = mg_conf_url_set(cp->conf, cp->args->v[1], &s, &why);
 	if (rc == MG_ERROR)
 		return mg_conf_nomem(cp);
 	if (rc != MG_OK)
@@ -69,40 +68,50 @@ mg_conf_set_upstream_server(
 		    "invalid upstream server \"%s\": %s (want "
 		    "http://HOST[:PORT]/PATH or https://...)",
 		    cp->args->v[1], why);
-	u->server.pos = mg_conf_pos(cp);
+	s.pos = mg_conf_pos(cp);
+	if (mg_conf_member_add(cp, u, &s, NULL, 2, cp->args->n - 2) != MG_OK)
+		return MG_ERROR;
+	if (u->server.url == NULL)
+		u->server = s;
 	return MG_OK;
 }
 
-/* command PATH [ARG...]: a stdio server, run by the connector per
- * session.  PATH must be absolute and executable now (the connector runs
- * it later, as the configured user, with no shell). */
+/* command [PARAMS] PATH [ARG...]: a stdio server, run by the connector
+ * per session; PARAMS (weight=N ...) as a server line's, before PATH.
+ * PATH must be absolute and executable now (the connector runs it later,
+ * as the configured user, with no shell).  Two or more make a pool. */
 int
 mg_conf_set_command(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 {
 	mg_upstream_t *u = ctx;
 	conf_args_t   *a = cp->args;
 	char         **argv;
+	size_t         p = 1;
 
 	(void)cmd;
-	if (u->command != NULL)
-		return mg_conf_error(cp, a->line,
-		    "upstream \"%s\" has a command already", u->name);
-	if (a->v[1][0] != '/')
+	while (p < a->n - 1 && mg_conf_member_param(a->v[p]))
+		p++;
+	if (a->v[p][0] != '/')
 		return mg_conf_error(cp, a->line,
 		    "command \"%s\": the path must be absolute (no shell or "
 		    "PATH search runs it)",
-		    a->v[1]);
-	if (access(a->v[1], X_OK) != 0)
-		return mg_conf_error(cp, a->line, "command \"%s\": %s", a->v[1],
+		    a->v[p]);
+	if (access(a->v[p], X_OK) != 0)
+		return mg_conf_error(cp, a->line, "command \"%s\": %s", a->v[p],
 		    strerror(errno));
-	if ((argv = mg_conf_alloc(cp->conf, a->n * sizeof(*argv))) == NULL)
+	if ((argv = mg_conf_alloc(cp->conf, (a->n - p + 1) * sizeof(*argv))) ==
+	    NULL)
 		return mg_conf_nomem(cp);
-	for (size_t i = 1; i < a->n; i++)
-		if ((argv[i - 1] = mg_conf_strdup(cp->conf, a->v[i])) == NULL)
+	for (size_t i = p; i < a->n; i++)
+		if ((argv[i - p] = mg_conf_strdup(cp->conf, a->v[i])) == NULL)
 			return mg_conf_nomem(cp);
-	argv[a->n - 1] = NULL;
-	u->command = argv;
-	u->command_pos = mg_conf_pos(cp);
+	argv[a->n - p] = NULL;
+	if (mg_conf_member_add(cp, u, NULL, argv, 1, p - 1) != MG_OK)
+		return MG_ERROR;
+	if (u->command == NULL) {
+		u->command = argv;
+		u->command_pos = mg_conf_pos(cp);
+	}
 	return MG_OK;
 }
 

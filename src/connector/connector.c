@@ -31,6 +31,7 @@
 #include "served.h"
 #include "sesstab.h"
 #include "connpriv.h"
+#include "pool.h"
 #include "upstream.h"
 
 /* The configuration's upstream of index I, or NULL. */
@@ -386,7 +387,9 @@ connector_board(const mg_conf_t *conf, int generation)
 
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		if (u->index >= 0 && u->index < MG_BOARD_UPSTREAMS) {
-			names[u->index] = u->name;
+			/* a pool's member: a record of its own */
+			names[u->index] =
+			    u->member ? u->member->board : u->name;
 			n = u->index + 1 > n ? u->index + 1 : n;
 		}
 	mg_board_bind_upstreams(generation, names, n);
@@ -421,6 +424,7 @@ mg_connector_main(mg_child_ctx_t *ctx)
 	}
 	connector_board(ctx->conf, ctx->generation);
 	mg_cmetrics_start(ctx->conf);
+	mg_pools_metrics(mg_upstreams_pools(c.ups));
 	mg_child_ready(c.child);
 	mg_info("connector serving");
 	event_base_dispatch(c.base);

@@ -16,18 +16,18 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <http_parser.h>
-#include <json-c/json.h>
 
 #include "crash.h"
+#include "dial.h"
 #include "era.h"
 #include "httpmsg.h"
 #include "ipc.h"
 #include "jsonseq.h"
 #include "log.h"
 #include "peername.h"
+#include "pool.h"
 #include "selfconn.h"
 #include "sockopt.h"
 #include "sse.h"
@@ -52,6 +52,8 @@ struct mg_upconn {
 	int                 in_value;
 	char                hname[32];
 	size_t              hname_len;
+	mg_dial_t          *dial;      /* connecting by name */
+	int                 connected; /* the connect completed (pool.h) */
 };
 
 static http_parser_settings settings;
@@ -303,6 +305,7 @@ conn_free(mg_upconn_t *c)
 			}
 	}
 	mg_wflush_free(c->wf);
+	mg_dial_cancel(c->dial);
 	if (c->bev) {
 		mg_selfconn_release(bufferevent_getfd(c->bev));
 		bufferevent_free(c->bev);
@@ -333,6 +336,11 @@ conn_lost(mg_upconn_t *c, const char *why)
 		mg_upx_send(x);
 		return;
 	}
+	/* for a pool (pool.h): did anything reach the server, and answer */
+	if (!c->connected)
+		x->fail = MG_POOL_FAIL_CONNECT;
+	else if (!x->got_bytes)
+		x->fail = MG_POOL_FAIL_ANSWER;
 	mg_upx_end(x, UP_ERR, "%s", why);
 }
 
@@ -406,9 +414,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	mg_upconn_t *c = arg;
 	char         why[300];
-	int          dns;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = 1;
 		mg_tcp_nodelay(bufferevent_getfd(bev));
 		/* where it went, once (the access log's upstream_addr) */
 		mg_peer_text(bufferevent_getfd(bev), c->peer, sizeof(c->peer));
@@ -437,12 +445,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_TIMEOUT)
 		snprintf(why, sizeof(why),
-		    "timed out waiting for an answer "
-		    "(%lld ms)",
+		    "timed out waiting for an answer (%lld ms)",
 		    (long long)c->pool->up->read_timeout);
-	else if ((dns = bufferevent_socket_get_dns_error(bev)) != 0)
-		snprintf(why, sizeof(why), "cannot resolve \"%s\" (%s)",
-		    c->pool->up->server.host, evutil_gai_strerror(dns));
 	else if (c->pool->up->server.tls && !c->x->got_bytes &&
 	    (what & BEV_EVENT_ERROR))
 		mg_tls_error(bev, why, sizeof(why));
@@ -477,11 +481,18 @@ upx_reading(upx_t *x)
 		bufferevent_set_timeouts(x->c->bev, &tv, NULL);
 }
 
+/* Not connected by name (dial.h): the why of every address. */
+static void
+conn_dial_failed(void *arg, const char *err)
+{
+	conn_lost(arg, err);
+}
+
 /*
  * Connect C's bufferevent.  An upstream at a numeric loopback address may
  * be this gateway: the socket is the connector's own, bound and marked
  * (selfconn.h), so that the workers do not count it against a client's
- * limits.  Any other host is resolved with evdns, without blocking.
+ * limits.  Any other host: each of its addresses in turn (dial.h).
  */
 static int
 conn_connect(httpups_t *ups, mg_upconn_t *c)
@@ -492,8 +503,8 @@ conn_connect(httpups_t *ups, mg_upconn_t *c)
 	int                         fd;
 
 	if (mg_selfconn_addr(s->host, s->port, &ss, &len) != MG_OK)
-		return bufferevent_socket_connect_hostname(
-		    c->bev, ups->dns, AF_UNSPEC, s->host, atoi(s->port));
+		return mg_dial_bev(c->bev, ups->resolver, s->host, s->port,
+		    s->tls, &c->dial, conn_dial_failed, c);
 	if ((fd = mg_selfconn_socket((struct sockaddr *)&ss)) < 0)
 		return -1;
 	bufferevent_setfd(c->bev, fd);
@@ -674,6 +685,7 @@ mg_upx_send(upx_t *x)
 	if (mg_upcred_ready(x) != MG_OK)
 		return; /* waits for a token: sent again, or ended */
 	if ((x->c = conn_get(x)) == NULL) {
+		x->fail = MG_POOL_FAIL_CONNECT;
 		mg_upx_end(x, UP_ERR, "cannot open a connection");
 		return;
 	}
@@ -709,7 +721,7 @@ http_new(
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	ups->pools = calloc(n ? n : 1, sizeof(*ups->pools));
-	ups->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	ups->dns = mg_resolver_dns(ups->resolver = mg_resolver_new(base, conf));
 	if (ups->pools == NULL || ups->dns == NULL) {
 		http_free(ups);
 		return NULL;
@@ -746,8 +758,7 @@ http_free(void *state)
 		ups->remaps = r->next;
 		free(r);
 	}
-	if (ups->dns)
-		evdns_base_free(ups->dns, 0);
+	mg_resolver_free(ups->resolver); /* and ups->dns */
 	free(ups->pools);
 	free(ups->spare);
 	free(ups);

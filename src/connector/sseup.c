@@ -38,6 +38,7 @@
 #include "ipc.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "dial.h"
 #include "sse.h"
 #include "stdioup.h"
 #include "tls.h"
@@ -47,7 +48,8 @@
 #define SSE_KEEPIDLE 60          /* s of silence before TCP keep-alives */
 
 typedef struct {
-	struct evdns_base  *dns;
+	struct evdns_base  *dns; /* resolver's */
+	mg_resolver_t      *resolver;
 	struct ssl_ctx_st **tls; /* by upstream index; NULL: http */
 	size_t              ntls;
 	/* protocol auto: found to speak HTTP+SSE, by upstream index */
@@ -75,7 +77,8 @@ typedef struct {
 	struct event    *wait;     /* for the endpoint */
 	int              closed;
 	int              streaming; /* its head was 200 SSE */
-	int detect; /* protocol auto: the status that refused our POST */
+	int        detect; /* protocol auto: the status that refused our POST */
+	mg_turn_t *turn;   /* the server's addresses, in turn (dial.h) */
 } sselink_t;
 
 /* A message posted: its id (ours, JSON text), to answer a failure. */
@@ -132,8 +135,9 @@ sse_conn(proc_t *p, int64_t ms)
 	    (bev = mg_tls_client_bev(
 		 p->s->base, st->tls[p->up->index], sv->host)) == NULL)
 		return NULL;
-	c = evhttp_connection_base_bufferevent_new(
-	    p->s->base, st->dns, bev, sv->host, (unsigned short)atoi(sv->port));
+	c = evhttp_connection_base_bufferevent_new(p->s->base, st->dns, bev,
+	    mg_turn_addr(((sselink_t *)p->link)->turn),
+	    (unsigned short)atoi(sv->port));
 	if (c == NULL) {
 		if (bev != NULL)
 			bufferevent_free(bev);
@@ -496,6 +500,8 @@ get_done_cb(struct evhttp_request *req, void *arg)
 
 	if (l->closed)
 		return;
+	if (!l->streaming && status == 0 && mg_turn_next(l->turn))
+		return; /* link_ready, with its next address */
 	if (l->streaming || status != 0)
 		snprintf(why, sizeof(why), "its SSE stream ended");
 	else
@@ -505,6 +511,28 @@ get_done_cb(struct evhttp_request *req, void *arg)
 		    l->p->up->server.host, l->p->up->server.port,
 		    tls_why(l, tlswhy, sizeof(tlswhy)) ? ": " : "", tlswhy);
 	link_fail(l, why);
+}
+
+static int link_get(sselink_t *l);
+
+/* An address of the server to try: the GET stream there. */
+static void
+link_ready(void *arg, const char *err)
+{
+	sselink_t *l = arg;
+
+	if (l->closed)
+		return;
+	if (err != NULL) {
+		link_fail(l, err);
+		return;
+	}
+	if (l->get != NULL)
+		evhttp_connection_free(l->get);
+	if (link_get(l) != MG_OK)
+		link_fail(l,
+		    "cannot start its SSE stream (out of memory or "
+		    "TLS)");
 }
 
 static void
@@ -522,13 +550,39 @@ link_wait_cb(evutil_socket_t fd, short what, void *arg)
 	link_fail(l, why);
 }
 
+/* The GET that opens the stream, to l->addr. */
+static int
+link_get(sselink_t *l)
+{
+	proc_t                *p = l->p;
+	struct evhttp_request *req;
+
+	if ((l->get = sse_conn(p, p->up->connect_timeout)) == NULL ||
+	    (req = evhttp_request_new(get_done_cb, l)) == NULL)
+		return MG_ERROR;
+	evhttp_request_set_header_cb(req, get_head_cb);
+	evhttp_request_set_chunked_cb(req, get_chunk_cb);
+	if (sse_headers(p, req) != MG_OK ||
+	    evhttp_add_header(evhttp_request_get_output_headers(req), "Accept",
+		"text/event-stream") != 0) {
+		evhttp_request_free(req);
+		return MG_ERROR;
+	}
+	/* on failure evhttp frees REQ */
+	return evhttp_make_request(
+		   l->get, req, EVHTTP_REQ_GET, p->up->server.path) == 0
+	    ? MG_OK
+	    : MG_ERROR;
+}
+
+/* The stream opens once the server's name is resolved (link_resolved),
+ * all within connect_timeout. */
 static int
 link_open(proc_t *p)
 {
-	sselink_t             *l = calloc(1, sizeof(*l));
-	struct evhttp_request *req = NULL;
-	int64_t                ms = p->up->connect_timeout;
-	struct timeval         tv = { ms / 1000, (ms % 1000) * 1000 };
+	sselink_t     *l = calloc(1, sizeof(*l));
+	int64_t        ms = p->up->connect_timeout;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (l == NULL)
 		return MG_ERROR;
@@ -538,20 +592,10 @@ link_open(proc_t *p)
 	l->parser =
 	    mg_sse_parser_new((size_t)p->up->max_message_size, link_event, l);
 	l->wait = evtimer_new(p->s->base, link_wait_cb, l);
-	l->get = sse_conn(p, ms);
-	if (l->parser == NULL || l->wait == NULL || l->get == NULL ||
-	    (req = evhttp_request_new(get_done_cb, l)) == NULL)
-		goto fail;
-	evhttp_request_set_header_cb(req, get_head_cb);
-	evhttp_request_set_chunked_cb(req, get_chunk_cb);
-	if (sse_headers(p, req) != MG_OK ||
-	    evhttp_add_header(evhttp_request_get_output_headers(req), "Accept",
-		"text/event-stream") != 0) {
-		evhttp_request_free(req);
-		goto fail;
-	}
-	if (evhttp_make_request(
-		l->get, req, EVHTTP_REQ_GET, p->up->server.path) != 0)
+	if (l->parser == NULL || l->wait == NULL ||
+	    (l->turn = mg_turn_new(p->s->base, link_state(p)->resolver,
+		 p->up->server.host, p->up->server.port, link_ready, l)) ==
+		NULL)
 		goto fail;
 	if (ms > 0)
 		evtimer_add(l->wait, &tv);
@@ -560,10 +604,8 @@ link_open(proc_t *p)
 	return MG_OK;
 fail:
 	mg_error("upstream \"%s\": cannot start its SSE stream (out of "
-		 "memory or TLS)",
+		 "memory)",
 	    p->up->name);
-	if (l->get)
-		evhttp_connection_free(l->get);
 	mg_sse_parser_free(l->parser);
 	if (l->wait)
 		event_free(l->wait);
@@ -598,6 +640,7 @@ link_free(proc_t *p)
 		post_free(l->posts);
 	mg_sse_parser_free(l->parser);
 	event_free(l->wait);
+	mg_turn_free(l->turn);
 	while ((e = l->early) != NULL) {
 		l->early = e->next;
 		free(e);
@@ -640,12 +683,12 @@ sse_new(struct event_base *base, const mg_conf_t *conf,
 	st->ntls = n;
 	st->tls = calloc(n ? n : 1, sizeof(*st->tls));
 	st->learned = calloc(n ? n : 1, 1);
-	st->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if ((st->resolver = mg_resolver_new(base, conf)) != NULL)
+		st->dns = mg_resolver_dns(st->resolver);
 	s = mg_stdio_new_link(base, conf, &mg_transport_sse, &sse_link);
 	if (st->tls == NULL || st->learned == NULL || st->dns == NULL ||
 	    s == NULL) {
-		if (st->dns != NULL)
-			evdns_base_free(st->dns, 0);
+		mg_resolver_free(st->resolver);
 		free(st->tls);
 		free(st->learned);
 		free(st);
@@ -666,7 +709,7 @@ sse_free(void *state)
 	sse_state_t *st = s->link_state;
 
 	mg_stdio_free(s); /* its links' connections first */
-	evdns_base_free(st->dns, 0);
+	mg_resolver_free(st->resolver);
 	free(st->tls);
 	free(st->learned);
 	free(st);

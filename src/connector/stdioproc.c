@@ -36,6 +36,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "sesstab.h"
 #include "stdioup.h"
 #include "transport.h"
@@ -470,8 +471,12 @@ mg_stdio_stop(proc_t *p, const char *why)
 		    "stdio upstream \"%s\" (pid %d) stopped: %s", p->up->name,
 		    (int)p->pid, why);
 	}
+	/* for a pool (pool.h): a process (or an HTTP+SSE stream) that never
+	 * answered initialize is a server that did not start */
+	mg_pool_note_failure(!p->live && !p->bridge ? MG_POOL_FAIL_CONNECT : 0);
 	while ((x = p->xs) != NULL)
 		mg_stdx_end(x, STDIO_ERR, msg);
+	mg_pool_note_failure(0);
 	if (p->in != NULL) {
 		bufferevent_free(p->in);
 		p->in = NULL;

@@ -81,6 +81,12 @@ extern const mg_transport_t mg_transport_sse;
  * the transport calls its head op, taken by the relay (relay.c). */
 void mg_relay_note_peer(const char *addr);
 
+/* A pool's exchange (poolx.c): as mg_upstream_start, for REQ to an
+ * upstream with members (pool.h), each through its own row. */
+struct mg_pools;
+mg_upx_t *mg_poolx_start(mg_upstreams_t *ups, struct mg_pools *ps,
+    struct event_base *base, const mg_up_req_t *req, const mg_up_ops_t *ops);
+
 /* The row that serves UP; NULL if none does. */
 const mg_transport_t *mg_transport_for(const mg_upstream_t *up);
 

@@ -175,6 +175,30 @@ mg_upbridge_leave(upx_t *x, int code, const char *why)
 	}
 }
 
+void
+mg_upbridge_cancelled(upx_t *x)
+{
+	struct json_object *m, *params;
+
+	if (!x->bridged || x->bridge_rid[0] == '\0' ||
+	    x->step != STEP_REQUEST || x->listen_id != NULL)
+		return;
+	params = json_object_new_object();
+	json_object_object_add(
+	    params, "requestId", json_object_new_string(x->bridge_rid));
+	json_object_object_add(params, "reason",
+	    json_object_new_string("mcpgw: its 2026-07-28 client's request "
+				   "ended before the answer"));
+	m = json_object_new_object();
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(
+	    m, "method", json_object_new_string("notifications/cancelled"));
+	json_object_object_add(m, "params", params);
+	mg_upbridge_send(
+	    x->pool, x->ups, x->sid, x->version, x->hops, m, "a cancellation");
+	json_object_put(m);
+}
+
 /* ---- the upstream's requests to a 2026-07-28 client ------------------- */
 
 /*
@@ -260,6 +284,8 @@ bridge_own_request(upx_t *x)
 	snprintf(id, sizeof(id), "mcpgw-%llu",
 	    (unsigned long long)++x->ups->bridge_ids);
 	body = mg_upask_rewrite(&x->ask, x->body, x->body_len, id, &len);
+	if (body != NULL)
+		snprintf(x->bridge_rid, sizeof(x->bridge_rid), "%s", id);
 	if (body == NULL) /* a notification: without the new era's _meta */
 		body = mg_bridge_notification_for_session(
 		    x->body, x->body_len, &len);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "transport.h"
 #include "upstream.h"
 
@@ -23,10 +24,12 @@ static const mg_transport_t *const transports[] = {
 #define NTRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 
 struct mg_upstreams {
-	void   *state[NTRANSPORTS]; /* each row's */
-	size_t *row;                /* by upstream index: its transport */
-	size_t  nup;
-	int     stopping; /* rows with something still running */
+	void              *state[NTRANSPORTS]; /* each row's */
+	size_t            *row; /* by upstream index: its transport */
+	size_t             nup;
+	int                stopping; /* rows with something still running */
+	mg_pools_t        *pools;    /* the members' state (pool.h) */
+	struct event_base *base;
 	void (*stopped)(void *arg);
 	void *stopped_arg;
 };
@@ -56,7 +59,9 @@ mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
 	for (const mg_upstream_t *u = conf->upstreams; u; u = u->next)
 		n++;
 	ups->nup = n;
-	if ((ups->row = calloc(n ? n : 1, sizeof(*ups->row))) == NULL)
+	ups->base = base;
+	if ((ups->row = calloc(n ? n : 1, sizeof(*ups->row))) == NULL ||
+	    (ups->pools = mg_pools_new(conf)) == NULL)
 		goto fail;
 	/* every row is set up, whether it serves any upstream or not: the
 	 * DNS base, the self-connection marks swept, SIGCHLD watched */
@@ -103,6 +108,8 @@ mg_upstream_start(
 
 	if (req->up->index < 0 || (size_t)req->up->index >= ups->nup)
 		return NULL;
+	if (req->up->nmembers > 1) /* a pool: one of its members */
+		return mg_poolx_start(ups, ups->pools, ups->base, req, ops);
 	i = ups->row[req->up->index];
 	if (k < NTRANSPORTS && transports[k]->learned(ups->state[k], req->up))
 		i = k;
@@ -119,6 +126,12 @@ upstreams_handover(void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	if (k == NTRANSPORTS)
 		return NULL;
 	return transports[k]->start(ups->state[k], req, ops);
+}
+
+mg_pools_t *
+mg_upstreams_pools(mg_upstreams_t *ups)
+{
+	return ups->pools;
 }
 
 void
@@ -196,6 +209,7 @@ mg_upstreams_free(mg_upstreams_t *ups)
 	for (size_t i = 0; i < NTRANSPORTS; i++)
 		if (ups->state[i] != NULL)
 			transports[i]->free(ups->state[i]);
+	mg_pools_free(ups->pools);
 	free(ups->row);
 	free(ups);
 }

@@ -59,6 +59,8 @@ struct mg_tls_set;
 mg_upstreams_t *mg_upstreams_new(struct event_base *base, const mg_conf_t *conf,
     const struct mg_tls_set *tls, char **err);
 void            mg_upstreams_free(mg_upstreams_t *ups);
+/* Its pools' members' state (pool.h), for the health checks. */
+struct mg_pools *mg_upstreams_pools(mg_upstreams_t *ups);
 /* The connector stops: what its transports run of their own (stdio
  * servers) is stopped; how many still run; STOPPED(ARG) when none does
  * any more. */

@@ -31,6 +31,7 @@
 #include "jsonrpc.h"
 #include "jsonseq.h"
 #include "log.h"
+#include "pool.h"
 #include "upx.h"
 
 #define UP_REMAP_MAX 1024 /* sessions opened again, remembered */
@@ -114,7 +115,9 @@ mg_upx_end(upx_t *x, int code, const char *fmt, ...)
 		msg[0] = '\0';
 	mg_upbridge_leave(x, code, msg);
 	mg_upx_release(x, code == 0);
+	mg_pool_note_failure(code != 0 ? x->fail : 0);
 	x->ops.end(x->ops.arg, code, msg);
+	mg_pool_note_failure(0);
 	mg_upx_free(x);
 }
 
@@ -486,6 +489,7 @@ upx_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	upx_t *x = arg;
 
+	x->fail = MG_POOL_FAIL_CONNECT;
 	mg_upx_end(x, UP_ERR, "timed out connecting (%lld ms)",
 	    (long long)x->pool->up->connect_timeout);
 }
@@ -627,6 +631,7 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 void
 mg_upx_cancel(upx_t *x)
 {
+	mg_upbridge_cancelled(x);
 	mg_upbridge_leave(x, 0, NULL);
 	/* the answer is cut short: the connection cannot be reused */
 	mg_upx_release(x, 0);

@@ -82,6 +82,8 @@ struct httpups {
 	/* the last exchange's memory, for the next one: 2.4 KB, beyond
 	 * malloc's per-thread cache */
 	upx_t *spare;
+	/* host names of server URLs (resolve.h); dns is its evdns base */
+	struct mg_resolver *resolver;
 };
 
 /* Before a request: our server/discover (to learn the upstream's era),
@@ -132,6 +134,7 @@ struct upx {
 	int           reinit;    /* this answer is a 404 to retry */
 	int           forgot400; /* a 400 that may name the session */
 	int           retried, conn_retried;
+	int           fail; /* MG_POOL_FAIL_* of its end (pool.h) */
 	struct event *timer;
 	/* the upstream's own credentials (upcred.c) */
 	mg_oauthcc_wait_t cred_wait;    /* for a token */
@@ -157,6 +160,9 @@ struct upx {
 	 * a body parser refused the body */
 	struct mg_jsonseq *seq;
 	int                streamed, body_bad;
+
+	/* its id on the bridge's session ("mcpgw-N"), once sent there */
+	char bridge_rid[48];
 
 	/* last, and not cleared by upx_alloc: 2 KB of strings */
 	char sid[MG_UP_SID_MAX], resp_sid[MG_UP_SID_MAX];
@@ -196,6 +202,10 @@ void mg_upx_release(upx_t *x, int reusable);
 void mg_upbridge_enter(upx_t *x);
 void mg_upbridge_go(upx_t *x);
 void mg_upbridge_leave(upx_t *x, int code, const char *why);
+/* X is cut short by its worker (its client gone, its time up): its
+ * request on the bridge's session is cancelled (notifications/cancelled),
+ * the session being shared and nobody left to read the answer. */
+void mg_upbridge_cancelled(upx_t *x);
 void mg_upbridge_capture(upx_t *x, const char *msg, size_t len);
 void mg_upbridge_message(upx_t *x, const char *msg, size_t len);
 void mg_upbridge_later(evutil_socket_t fd, short what, void *arg);

@@ -94,6 +94,17 @@ const mg_metric_def_t mg_metric_defs[MG_M_COUNT] = {
 	[MG_M_NOSLOT] = { "mcpgw_metrics_uncounted_processes_total",
 	    "Children that counted nothing: every metrics slot was taken",
 	    MG_MT_COUNTER, 0, { 0 }, 0, 0, 0 },
+	[MG_M_POOL_EXCHANGES] = { "mcpgw_upstream_server_exchanges_total",
+	    "Exchanges tried on each member of a pool", MG_MT_COUNTER, 2,
+	    { "upstream", "server" }, 0, 0, 0 },
+	[MG_M_POOL_FAILURES] = { "mcpgw_upstream_server_failures_total",
+	    "Connection failures of each member of a pool (max_fails counts "
+	    "them)",
+	    MG_MT_COUNTER, 2, { "upstream", "server" }, 0, 0, 0 },
+	[MG_M_POOL_OUT] = { "mcpgw_upstream_server_out",
+	    "1 while a member of a pool is taken out (failures or a health "
+	    "check), until it answers again",
+	    MG_MT_GAUGE, 2, { "upstream", "server" }, 0, 0, 0 },
 	[MG_M_LSTORE] = { "mcpgw_limit_store_events_total",
 	    "The limit store (Redis) by event: down, up, timeout, error, "
 	    "queue_full, and decisions taken without it: fail_open, "

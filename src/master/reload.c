@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "accesslog.h"
+#include "logfast.h"
 #include "logvar.h"
 #include "builtin.h"
 #include "limitzone.h"
@@ -232,6 +233,7 @@ mg_master_load_conf(const char *path, char **err)
 	if (conf != NULL &&
 	    (mg_builtin_resolve(conf, err) != MG_OK ||
 		mg_logvar_resolve(conf, err) != MG_OK ||
+		mg_log_fast_resolve(conf, err) != MG_OK ||
 		mg_master_auth_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;

@@ -126,6 +126,7 @@ ex_message(mg_mcp_ex_t *ex, mg_rpc_msg_t *m)
 		return;
 	if ((c = mg_ex_call_new(ex, m)) == NULL)
 		return;
+	mg_ex_deadline_call(ex, m); /* before: an answer may free EX */
 	if (strcmp(m->method, "ping") == 0)
 		mg_mcp_call_result(c, json_object_new_object());
 	else if (strcmp(m->method, "initialize") == 0)

@@ -160,6 +160,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 {
 	mg_mcp_ctx_t *ctx = ex->ctx;
 
+	mg_ex_deadline_free(ex);
 	mg_ex_cancel_calls(ex);
 	mg_ex_limits_end(ex);
 	mg_phase_wait_drop(ex); /* an answer to come finds it gone */

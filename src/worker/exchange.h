@@ -152,6 +152,9 @@ struct mg_mcp_ex {
 	const char   *refusal;    /* why it was refused before content */
 	unsigned char mx_outcome; /* a tools/call's answer (rpcoutcome.h) */
 	unsigned char mx_stream;  /* its stream's kind, plus 1, while open */
+	/* call_timeout, tool_timeout (deadline.c): armed once, ms */
+	struct event *deadline;
+	int64_t       deadline_ms;
 	/* limit_req, limit_conn (limitphase.c) */
 	unsigned char         limit_judged; /* the message phase ran them */
 	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
@@ -397,6 +400,13 @@ int mg_ex_fed_remote(mg_mcp_ex_t *ex, uint64_t upstream, const char *msg,
 /* fedget.c: the session's GET stream and DELETE, merged */
 void mg_ex_fed_get(mg_mcp_ex_t *ex);
 void mg_ex_fed_delete(mg_mcp_ex_t *ex);
+
+/* deadline.c: the whole time EX's request may take, if it has a limit,
+ * armed once: for the request relayed upstream (ex->rpc_method and
+ * ex->tool), or the call M of a built-in server; freed with EX */
+void mg_ex_deadline_arm(mg_mcp_ex_t *ex);
+void mg_ex_deadline_call(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
+void mg_ex_deadline_free(mg_mcp_ex_t *ex);
 
 /* stream.c */
 void mg_ex_get(mg_mcp_ex_t *ex);

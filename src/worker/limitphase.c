@@ -32,6 +32,7 @@
 struct mg_limit_hold {
 	const mg_limit_zone_t *zone[LIMIT_HOLD_MAX];
 	uint64_t               hash[LIMIT_HOLD_MAX];
+	int64_t                cell[LIMIT_HOLD_MAX];
 	int                    n;
 };
 
@@ -233,6 +234,7 @@ limit_conn(mg_mcp_ex_t *ex, limit_msg_t *lm)
 	char                   key[LIMIT_KEY_MAX];
 	size_t                 n;
 	uint64_t               h;
+	int64_t                cell;
 	int                    rc;
 
 	for (const mg_limit_ref_t *r = l->conn; r != NULL; r = r->next) {
@@ -240,8 +242,8 @@ limit_conn(mg_mcp_ex_t *ex, limit_msg_t *lm)
 		    (n = limit_key(r->zone, ex, key)) == 0)
 			continue;
 		h = mg_limitzone_hash(r->zone, key, n);
-		if ((rc = mg_limitconn_acquire(
-			 r->zone, h, r->conn, limit_now_ms())) == MG_BUSY) {
+		if ((rc = mg_limitconn_acquire(r->zone, h, r->conn,
+			 limit_now_ms(), &cell)) == MG_BUSY) {
 			limit_log(ex, l->log_level - 1, "limiting calls",
 			    r->zone, key, n);
 			mg_ex_limits_end(ex);
@@ -255,10 +257,11 @@ limit_conn(mg_mcp_ex_t *ex, limit_msg_t *lm)
 		if (ex->limit_hold == NULL &&
 		    (ex->limit_hold = calloc(1, sizeof(*ex->limit_hold))) ==
 			NULL) {
-			mg_limitconn_release(r->zone, h);
+			mg_limitconn_release(r->zone, h, cell);
 			continue;
 		}
 		ex->limit_hold->zone[ex->limit_hold->n] = r->zone;
+		ex->limit_hold->cell[ex->limit_hold->n] = cell;
 		ex->limit_hold->hash[ex->limit_hold->n++] = h;
 	}
 	return MG_OK;
@@ -445,7 +448,7 @@ mg_ex_limits_end(mg_mcp_ex_t *ex)
 	if (h == NULL)
 		return;
 	for (int i = 0; i < h->n; i++)
-		mg_limitconn_release(h->zone[i], h->hash[i]);
+		mg_limitconn_release(h->zone[i], h->hash[i], h->cell[i]);
 	free(h);
 	ex->limit_hold = NULL;
 }

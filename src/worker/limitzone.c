@@ -34,9 +34,19 @@ typedef struct {
 	uint32_t         pad;
 } limit_entry_t;
 
+/* limit_conn: which process holds a call in flight of which key, so
+ * that the master gives back the calls of a process that died without
+ * ending them (SIGKILL): written before the count is taken, cleared
+ * after it is given back. */
+typedef struct {
+	_Atomic uint64_t pid; /* 0: free */
+	_Atomic uint64_t hash;
+} limit_cell_t;
+
 typedef struct {
 	uint64_t         seed;
-	size_t           n; /* entries */
+	size_t           n;      /* entries */
+	size_t           ncells; /* limit_conn: after the entries */
 	_Atomic uint64_t evictions;
 	_Atomic int      logged; /* the first eviction was logged */
 	limit_entry_t    e[];
@@ -129,6 +139,12 @@ region_new(const mg_limit_zone_t *z)
 	r->shm = p;
 	r->shm->n =
 	    ((size_t)z->size - sizeof(limit_shm_t)) / sizeof(limit_entry_t);
+	if (z->kind == MG_LIMIT_ZONE_CONN) { /* a quarter for the cells */
+		r->shm->n = r->shm->n * 3 / 4;
+		r->shm->ncells = ((size_t)z->size - sizeof(limit_shm_t) -
+				     r->shm->n * sizeof(limit_entry_t)) /
+		    sizeof(limit_cell_t);
+	}
 	if (getentropy(&r->shm->seed, sizeof(r->shm->seed)) != 0)
 		r->shm->seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	r->kind = z->kind;
@@ -304,14 +320,54 @@ mg_limitreq_take(const mg_limit_zone_t *zone, const mg_limit_ref_t *ref,
 	return MG_OK;
 }
 
+static limit_cell_t *
+cells_of(limit_shm_t *shm)
+{
+	return (limit_cell_t *)(void *)(shm->e + shm->n);
+}
+
+/* A free cell for this process's call of HASH, or -1 (none near). */
+static int64_t
+cell_claim(limit_shm_t *shm, uint64_t hash)
+{
+	limit_cell_t *c = cells_of(shm);
+	uint64_t      me = (uint64_t)getpid(), none;
+	size_t        i;
+
+	for (size_t k = 0; k < 64 && k < shm->ncells; k++) {
+		i = (size_t)((hash ^ me * 0x9e3779b97f4a7c15ULL) + k) %
+		    shm->ncells;
+		none = 0;
+		if (atomic_load_explicit(&c[i].pid, memory_order_relaxed) ==
+			0 &&
+		    atomic_compare_exchange_strong(&c[i].pid, &none, me)) {
+			atomic_store(&c[i].hash, hash);
+			return (int64_t)i;
+		}
+	}
+	return -1;
+}
+
+static void
+cell_free(limit_shm_t *shm, int64_t cell)
+{
+	limit_cell_t *c = cells_of(shm);
+
+	if (cell < 0 || (size_t)cell >= shm->ncells)
+		return;
+	atomic_store(&c[cell].hash, 0);
+	atomic_store(&c[cell].pid, 0);
+}
+
 int
-mg_limitconn_acquire(
-    const mg_limit_zone_t *zone, uint64_t hash, int64_t max, int64_t now_ms)
+mg_limitconn_acquire(const mg_limit_zone_t *zone, uint64_t hash, int64_t max,
+    int64_t now_ms, int64_t *cell)
 {
 	limit_shm_t   *shm = zone->shm;
 	limit_entry_t *e;
 	uint32_t       now;
 
+	*cell = -1;
 	if (shm == NULL)
 		return MG_DECLINED;
 	now = (uint32_t)now_ms;
@@ -320,24 +376,25 @@ mg_limitconn_acquire(
 		return MG_BUSY;
 	}
 	atomic_store_explicit(&e->used, now, memory_order_relaxed);
+	/* the cell first: a process killed between the two gives back one
+	 * count it never took, rather than keep one forever */
+	*cell = cell_claim(shm, hash);
 	if (atomic_fetch_add(&e->state, 1) + 1 > (uint64_t)max) {
 		atomic_fetch_sub(&e->state, 1);
+		cell_free(shm, *cell);
+		*cell = -1;
 		return MG_BUSY;
 	}
 	return MG_OK;
 }
 
-void
-mg_limitconn_release(const mg_limit_zone_t *zone, uint64_t hash)
+static void
+conn_release(limit_shm_t *shm, uint64_t hash)
 {
-	limit_shm_t   *shm = zone->shm;
 	limit_entry_t *e;
 	uint64_t       n;
-	size_t         home;
+	size_t         home = (size_t)(hash % shm->n);
 
-	if (shm == NULL)
-		return;
-	home = (size_t)(hash % shm->n);
 	for (size_t k = 0; k < LIMIT_PROBE && k < shm->n; k++) {
 		e = &shm->e[(home + k) % shm->n];
 		if (atomic_load(&e->hash) != hash)
@@ -347,6 +404,42 @@ mg_limitconn_release(const mg_limit_zone_t *zone, uint64_t hash)
 		    !atomic_compare_exchange_weak(&e->state, &n, n - 1))
 			;
 		return;
+	}
+}
+
+void
+mg_limitconn_release(const mg_limit_zone_t *zone, uint64_t hash, int64_t cell)
+{
+	if (zone->shm == NULL)
+		return;
+	conn_release(zone->shm, hash);
+	cell_free(zone->shm, cell);
+}
+
+void
+mg_limitzones_reaped(pid_t pid)
+{
+	limit_cell_t *c;
+	uint64_t      h;
+	size_t        n;
+
+	for (limit_region_t *r = regions; r != NULL; r = r->next) {
+		c = cells_of(r->shm);
+		n = 0;
+		for (size_t i = 0; i < r->shm->ncells; i++) {
+			if (atomic_load(&c[i].pid) != (uint64_t)pid)
+				continue;
+			if ((h = atomic_load(&c[i].hash)) != 0) {
+				conn_release(r->shm, h);
+				n++;
+			}
+			cell_free(r->shm, (int64_t)i);
+		}
+		if (n > 0)
+			mg_notice(
+			    "zone \"%s\": gave back %zu call(s) in flight "
+			    "of process %ld, which ended without them",
+			    r->name, n, (long)pid);
 	}
 }
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 
@@ -69,11 +70,17 @@ int mg_limitreq_take(const mg_limit_zone_t *zone, const mg_limit_ref_t *ref,
     uint64_t hash, int64_t now_ms, int account, mg_limit_verdict_t *v);
 
 /* limit_conn: one more call in flight for HASH, at most MAX: MG_OK
- * (release it with mg_limitconn_release), MG_BUSY (refused), or
- * MG_DECLINED (no table: not counted). */
-int mg_limitconn_acquire(
-    const mg_limit_zone_t *zone, uint64_t hash, int64_t max, int64_t now_ms);
-void mg_limitconn_release(const mg_limit_zone_t *zone, uint64_t hash);
+ * (release it with mg_limitconn_release and *CELL, where the zone
+ * records which process holds it), MG_BUSY (refused), or MG_DECLINED
+ * (no table: not counted). */
+int  mg_limitconn_acquire(const mg_limit_zone_t *zone, uint64_t hash,
+     int64_t max, int64_t now_ms, int64_t *cell);
+void mg_limitconn_release(
+    const mg_limit_zone_t *zone, uint64_t hash, int64_t cell);
+
+/* Master: process PID ended (reaped): the calls in flight it still held
+ * in any zone are given back (a worker killed with SIGKILL). */
+void mg_limitzones_reaped(pid_t pid);
 
 /* Keys taken over in ZONE because it was full, so far (every process). */
 uint64_t mg_limitzone_evictions(const mg_limit_zone_t *zone);

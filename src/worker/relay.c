@@ -441,6 +441,8 @@ mg_ex_relay(mg_mcp_ex_t *ex, const char *body, size_t len)
 		mg_ex_relay_failed(ex, -32000,
 		    "the connector process is not "
 		    "available; try again");
+	else if (q.method == MG_HTTP_POST && ex->req_id != NULL && !q.subscribe)
+		mg_ex_deadline_arm(ex);
 	if (headers != NULL)
 		evbuffer_free(headers);
 }

@@ -221,8 +221,14 @@ upstreams(buf_t *b, json_object *a)
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *u = json_object_array_get_idx(a, i);
 
+		char name[512];
+
+		/* a pool's member: its pool and its server */
+		snprintf(name, sizeof(name), "%s%s%s", text(u, "name"),
+		    get(u, "server") ? " " : "",
+		    get(u, "server") ? text(u, "server") : "");
 		ADDS(b, "<tr>");
-		cell(b, NULL, text(u, "name"));
+		cell(b, NULL, name);
 		cell(b, NULL, text(u, "transport"));
 		badge(b, text(u, "state"));
 		cell(b, get(u, "last_error") != NULL ? "err" : NULL,

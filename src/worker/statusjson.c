@@ -198,10 +198,17 @@ upstream_json(const mg_upstream_t *u)
 {
 	json_object  *o = json_object_new_object();
 	mg_board_up_t b;
-	int known = mg_board_upstream(u->name, &b) == MG_OK && b.state >= 0 &&
+	const char   *board = u->member ? u->member->board : u->name;
+	int known = mg_board_upstream(board, &b) == MG_OK && b.state >= 0 &&
 	    b.state < (int)MG_NELEM(states);
 
 	ADD(o, "name", str(u->name));
+	if (u->member != NULL) { /* a pool's member (after the upstreams) */
+		ADD(o, "server",
+		    str(u->server.url ? u->server.url : u->command[0]));
+		ADD(o, "weight", json_object_new_int(u->member->weight));
+		ADD(o, "backup", json_object_new_boolean(u->member->backup));
+	}
 	ADD(o, "transport", str(transport_of(u)));
 	ADD(o, "state", str(states[known ? b.state : MG_BOARD_UNKNOWN]));
 	ADD(o, "last_error",

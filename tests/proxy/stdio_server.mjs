@@ -17,6 +17,12 @@
 //   pid               this process's pid, as text
 //   count             a counter of this process, one more per call, as text
 //                     (state that lives as long as the process)
+// and, with the argument --slow (tests/integration/timeouts.sh):
+//   slow {ms, tag}    waits ms; a cancellation (the request's AbortSignal:
+//                     notifications/cancelled) stops it, recorded under tag
+//   was_cancelled {tag}
+//                     what slow TAG saw: JSON {started, cancelled,
+//                     finished, reason}
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -82,6 +88,43 @@ server.registerTool('pid', { description: "This process's pid." }, async () => t
 
 let counter = 0;
 server.registerTool('count', { description: 'A counter of this process.' }, async () => text(++counter));
+
+const slowCalls = new Map(); // tag -> {started, cancelled, finished, reason}
+if (process.argv.includes('--slow')) server.registerTool(
+	'slow',
+	{
+		description: 'Waits ms milliseconds; a cancellation stops it and is recorded under tag.',
+		inputSchema: { ms: z.number().int().min(0).max(600000), tag: z.string().optional() }
+	},
+	async ({ ms, tag }, extra) => {
+		const rec = { started: Date.now(), cancelled: false, finished: false, reason: null };
+		if (tag !== undefined) slowCalls.set(tag, rec);
+		await new Promise((resolve) => {
+			const t = setTimeout(resolve, ms);
+			extra.signal.addEventListener(
+				'abort',
+				() => {
+					clearTimeout(t);
+					rec.cancelled = true;
+					rec.reason = String(extra.signal.reason?.message ?? extra.signal.reason);
+					resolve();
+				},
+				{ once: true }
+			);
+		});
+		if (rec.cancelled) throw new Error('cancelled');
+		rec.finished = true;
+		return text(`slept ${ms} ms`);
+	}
+);
+if (process.argv.includes('--slow')) server.registerTool(
+	'was_cancelled',
+	{ description: 'What the slow call with this tag saw.', inputSchema: { tag: z.string() } },
+	async ({ tag }) => {
+		const rec = slowCalls.get(tag);
+		return text(JSON.stringify(rec ? { tag, ...rec } : { tag, started: null }));
+	}
+);
 
 // The end of stdin is the end of the session.
 process.stdin.on('end', () => process.exit(0));
