@@ -1064,6 +1064,7 @@ conf_suite(void)
 	suite_add_tcase(s, conf_keys_load_tcase());
 	suite_add_tcase(s, conf_fed_tcase());
 	suite_add_tcase(s, conf_timeouts_tcase());
+	suite_add_tcase(s, conf_lstore_tcase());
 
 	return s;
 }

@@ -28,5 +28,6 @@ TCase *conf_keys_tcase(void);        /* check_access_conf.c */
 TCase *conf_keys_load_tcase(void);   /* check_access_conf.c */
 TCase *conf_fed_tcase(void);         /* check_fed_conf.c */
 TCase *conf_timeouts_tcase(void);    /* check_timeouts_conf.c */
+TCase *conf_lstore_tcase(void);      /* check_lstore_conf.c */
 
 #endif

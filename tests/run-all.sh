@@ -27,6 +27,8 @@ need_pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
 	wrk valgrind libclang-rt-14-dev dpkg-dev debhelper lintian fakeroot logrotate chromium"
 # dnsmasq: the DNS server of tests/integration/dns.sh (no service)
 need_pkgs="$need_pkgs dnsmasq-base"
+# hiredis: the limit store's client (limit_store)
+need_pkgs="$need_pkgs libhiredis-dev"
 # Node.js: Debian's, unless the machine has one already.
 command -v node > /dev/null || need_pkgs="$need_pkgs nodejs"
 command -v npm > /dev/null || need_pkgs="$need_pkgs npm"
@@ -65,6 +67,9 @@ install_no_service() {
 }
 # nginx: a load balancer in front of two gateways in the tests.
 install_no_service nginx nginx-light
+# Redis (Debian's): the limit store of tests/integration/redis_limit.sh
+# (its own redis-server on a free loopback port, not the service's 6379).
+install_no_service redis-server redis-server redis-tools
 # Prometheus and promtool (Debian's): tests/integration/metrics.sh,
 # prometheus.sh and examples.sh (with python3-prometheus-client above,
 # whose strict parser reads the OpenMetrics page).

@@ -164,6 +164,8 @@ const conf_command_t mg_commands[] = {
 	{ "connections_per_address", MG_CTX_MAIN, 1, 1, mg_conf_set_num_off,
 	    offsetof(mg_conf_t, connections_per_address), 0,
 	    &connections_per_address_bounds },
+	{ "limit_store", MG_CTX_MAIN, 1, 7, mg_conf_set_limit_store, 0, 0,
+	    NULL },
 
 	HTTP_ALL("client_max_body_size", mg_conf_set_size, client_max_body_size,
 	    &body_size_bounds),
@@ -204,7 +206,7 @@ const conf_command_t mg_commands[] = {
 
 	/* request limits (set_limit.c; docs/configuration.md, "Request
 	 * limits") */
-	{ "limit_req_zone", MG_CTX_MAIN, 2, 3, mg_conf_limit_zone, 0, 0, NULL },
+	{ "limit_req_zone", MG_CTX_MAIN, 2, 4, mg_conf_limit_zone, 0, 0, NULL },
 	{ "limit_conn_zone", MG_CTX_MAIN, 2, 2, mg_conf_limit_zone, 0, 0,
 	    NULL },
 	{ "limit_req", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 4,

@@ -328,6 +328,9 @@ typedef struct mg_limit_zone {
 	void                 *shm; /* the shared table (worker/limitzone.c),
 				    * set by the master */
 	mg_conf_pos_t pos;
+	/* limit_req_zone ... store: kept in the limit_store (Redis), shared
+	 * by every instance, instead of the shared table (set_lstore.c) */
+	int store;
 } mg_limit_zone_t;
 
 /* limit_req zone=NAME [burst=N] [nodelay|delay=N] [methods=M,...] and
@@ -563,6 +566,23 @@ typedef struct {
 	mg_conf_pos_t pos;
 } mg_connector_conf_t;
 
+/* limit_store redis://IP[:PORT] | unix:PATH [params]: where limits shared
+ * by every instance are kept (worker/lstore.c).  An IP address or a Unix
+ * socket path only: a worker's connect never resolves a name. */
+typedef struct mg_limit_store {
+	char         *addr;        /* as written, for log lines */
+	char         *host;        /* an IP address; NULL: a Unix socket */
+	int           port;        /* 6379 unless written */
+	char         *unix_path;   /* unix:PATH */
+	int           db;          /* db=N: SELECT N */
+	char         *password;    /* password_file=FILE's first line (AUTH) */
+	int64_t       timeout;     /* timeout=TIME: ms a command may take */
+	int           fail_closed; /* fail=closed: refuse while unreachable */
+	char         *prefix;      /* prefix=STR of every key */
+	int           queue;       /* queue=N: commands in flight, per worker */
+	mg_conf_pos_t pos;
+} mg_limit_store_t;
+
 typedef struct mg_conf {
 	char               *path;             /* the main file, as given */
 	int                 worker_processes; /* after defaults: >= 1 */
@@ -612,6 +632,9 @@ typedef struct mg_conf {
 	/* limit_req_zone and limit_conn_zone, in file order */
 	mg_limit_zone_t *limit_zones;
 	int              nlimit_zones;
+	/* limit_store (set_lstore.c): the Redis that zones marked "store"
+	 * share with every instance; NULL: none */
+	struct mg_limit_store *limit_store;
 } mg_conf_t;
 
 /*

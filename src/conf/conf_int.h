@@ -132,6 +132,9 @@ CONF_SETTER(mg_conf_set_verify_client);
 CONF_SETTER(mg_conf_set_builtin);
 CONF_SETTER(mg_conf_set_pass);
 CONF_SETTER(mg_conf_set_page);
+/* set_lstore.c; and a zone kept in the store needs one */
+CONF_SETTER(mg_conf_set_limit_store);
+int mg_conf_validate_lstore(conf_parse_t *cp);
 /* set_policy.c */
 CONF_SETTER(mg_conf_set_rule);
 /* timeouts.c */

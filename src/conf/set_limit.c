@@ -92,7 +92,9 @@ mg_conf_limit_zone(conf_parse_t *cp, const conf_command_t *cmd, void *ctx)
 		    z->rate == 0) {
 			if (limit_rate_arg(cp, cmd, a->v[i], z) != MG_OK)
 				return MG_ERROR;
-		} else
+		} else if (req && strcmp(a->v[i], "store") == 0 && !z->store)
+			z->store = 1; /* in the limit_store (set_lstore.c) */
+		else
 			return mg_conf_invalid(cp, cmd, "parameter", a->v[i]);
 	}
 	if (z->name == NULL || (req && z->rate == 0))

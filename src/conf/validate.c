@@ -242,6 +242,8 @@ mg_conf_validate(conf_parse_t *cp)
 	conf_number_auth(cp->conf);
 	if (mg_conf_validate_limits(cp) != MG_OK)
 		return MG_ERROR;
+	if (mg_conf_validate_lstore(cp) != MG_OK)
+		return MG_ERROR;
 	if (mg_conf_validate_logs(cp) != MG_OK)
 		return MG_ERROR;
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {

@@ -105,4 +105,9 @@ const mg_metric_def_t mg_metric_defs[MG_M_COUNT] = {
 	    "1 while a member of a pool is taken out (failures or a health "
 	    "check), until it answers again",
 	    MG_MT_GAUGE, 2, { "upstream", "server" }, 0, 0, 0 },
+	[MG_M_LSTORE] = { "mcpgw_limit_store_events_total",
+	    "The limit store (Redis) by event: down, up, timeout, error, "
+	    "queue_full, and decisions taken without it: fail_open, "
+	    "fail_closed",
+	    MG_MT_COUNTER, 1, { "event" }, 0, 0, 0 },
 };

@@ -64,6 +64,7 @@ typedef enum {
 	MG_M_POOL_EXCHANGES,
 	MG_M_POOL_FAILURES,
 	MG_M_POOL_OUT,
+	MG_M_LSTORE,
 	MG_M_COUNT
 } mg_metric_id_t;
 

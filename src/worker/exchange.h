@@ -162,6 +162,16 @@ struct mg_mcp_ex {
 	struct mg_limit_hold *limit_hold;   /* the calls in flight it counts */
 	/* their look at a 2025 body, taken over by the plain relay */
 	mg_rpc_peek_t *limit_peek;
+	/* the message phase waiting on a row's answer (phasewait.c): the
+	 * rows of both its passes behind it, and the answer for the row */
+	struct mg_phase_wait *wait;
+	unsigned              phase_next;
+	int                   phase_answered;
+	int                   phase_verdict;
+	int64_t               phase_value;
+	/* limit_req lines of zones in the limit store answered (limitphase.c)
+	 */
+	int limit_stored;
 };
 
 struct mg_mcp_ctx {
@@ -236,6 +246,9 @@ void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
  * its end, whatever ends it); $limit_req_status, or NULL */
 void        mg_ex_limits_end(mg_mcp_ex_t *ex);
 const char *mg_limit_status_of(const mg_mcp_ex_t *ex);
+/* phasewait.c: EX is freed; the answer its message phase waits for, if
+ * any, will find it gone (phase.h) */
+void mg_phase_wait_drop(mg_mcp_ex_t *ex);
 
 /* version.c */
 int  mg_ex_version_index(const char *v);

@@ -19,6 +19,7 @@
 
 #include "exchange.h"
 #include "limit.h"
+#include "limitstore.h"
 #include "limitzone.h"
 #include "log.h"
 #include "logline.h"
@@ -66,7 +67,8 @@ limit_key(const mg_limit_zone_t *zone, mg_mcp_ex_t *ex, char *buf)
 		const mg_log_part_t *p = &zone->key.parts[i];
 
 		len = p->len < LIMIT_KEY_MAX - n ? p->len : LIMIT_KEY_MAX - n;
-		memcpy(buf + n, p->text, len);
+		if (len > 0) /* a part that is only a variable has no text */
+			memcpy(buf + n, p->text, len);
 		n += len;
 		if (p->name == NULL)
 			continue;
@@ -193,9 +195,10 @@ limit_delay_done(evutil_socket_t fd, short what, void *arg)
 }
 
 /* limit_req: MG_OK (passed), MG_AGAIN (delayed: a timer goes on with
- * it) or MG_ERROR (refused, answered). */
+ * it) or MG_ERROR (refused, answered).  STORED_DELAY: the longest delay
+ * the zones in the limit store gave it (limit_stored). */
 static int
-limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm)
+limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm, int64_t stored_delay)
 {
 	const mg_limit_conf_t *l = &ex->loc->limits;
 	const mg_limit_ref_t  *r;
@@ -208,12 +211,15 @@ limit_req(mg_mcp_ex_t *ex, limit_msg_t *lm)
 	uint64_t               quiet = 0;
 	struct timeval         tv;
 
+	if (stored_delay > 0)
+		worst =
+		    (mg_limit_verdict_t){ MG_LIMIT_DELAYED, stored_delay, 0 };
 	for (r = l->req; r != NULL; r = r->next)
-		nrefs += limit_applies(r, lm->method);
+		nrefs += !r->zone->store && limit_applies(r, lm->method);
 	/* several zones: each asked first, then all counted, as nginx */
 	for (int pass = nrefs > 1 ? 0 : 1; pass < 2; pass++)
 		for (r = l->req; r != NULL; r = r->next) {
-			if (!limit_applies(r, lm->method) ||
+			if (r->zone->store || !limit_applies(r, lm->method) ||
 			    (n = limit_key(r->zone, ex, key)) == 0 ||
 			    mg_limitreq_take(r->zone, r,
 				mg_limitzone_hash(r->zone, key, n), now, pass,
@@ -362,14 +368,17 @@ limit_what(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg, limit_msg_t *lm)
 	 * unread (its id is read only for a refusal) */
 	if (!ex->loc->limits.need_msg)
 		return MG_OK;
-	/* kept for the plain relay, which would look again (relay.c) */
-	if ((pk = malloc(sizeof(*pk))) == NULL)
-		return MG_AGAIN;
-	if (mg_rpc_peek(msg->text, msg->len, pk) != MG_OK) {
-		free(pk);
-		return MG_AGAIN;
+	/* kept for the plain relay, which would look again (relay.c), and
+	 * for this row when it runs again with the limit store's answer */
+	if ((pk = ex->limit_peek) == NULL) {
+		if ((pk = malloc(sizeof(*pk))) == NULL)
+			return MG_AGAIN;
+		if (mg_rpc_peek(msg->text, msg->len, pk) != MG_OK) {
+			free(pk);
+			return MG_AGAIN;
+		}
+		ex->limit_peek = pk;
 	}
-	ex->limit_peek = pk;
 	lm->method = pk->method;
 	mg_ex_copy_token(ex->rpc_method, sizeof(ex->rpc_method), pk->method);
 	if (pk->name != NULL)
@@ -380,21 +389,84 @@ limit_what(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg, limit_msg_t *lm)
 	return MG_OK;
 }
 
+/*
+ * The limit_req lines of zones kept in the limit store (store), before
+ * the others: each asked of Redis in turn, the row waiting for its answer
+ * (MG_AGAIN: run again with it, ex->limit_stored lines done).  MG_OK with
+ * *DELAY the longest delay they give, or MG_ERROR (refused, answered: the
+ * limit reached, or the store unavailable with fail=closed).
+ */
+static int
+limit_stored(mg_mcp_ex_t *ex, limit_msg_t *lm, int64_t *delay)
+{
+	const mg_limit_conf_t *l = &ex->loc->limits;
+	char                   key[LIMIT_KEY_MAX];
+	size_t                 n;
+	int64_t                ms, d;
+	int                    rc, i = 0, dry = l->dry_run == 2;
+
+	for (const mg_limit_ref_t *r = l->req; r != NULL; r = r->next) {
+		if (!r->zone->store || !limit_applies(r, lm->method) ||
+		    i++ < ex->limit_stored)
+			continue;
+		if ((n = limit_key(r->zone, ex, key)) == 0) {
+			ex->limit_stored++;
+			continue;
+		}
+		rc = mg_limit_stored(ex, r->zone, r->burst, key, n, &ms);
+		if (rc == MG_AGAIN)
+			return MG_AGAIN;
+		ex->limit_stored++;
+		if (rc == MG_DECLINED && mg_limit_store_refuses(ex)) {
+			ex->refusal = "limit_store";
+			limit_refuse(ex, lm, 503, 1000, r->zone->name,
+			    "rate limit store unavailable");
+			return MG_ERROR;
+		}
+		if (rc == MG_BUSY) {
+			limit_log(ex, l->log_level - 1, "limiting requests",
+			    r->zone, key, n);
+			ex->limit_status = (dry ? MG_LIMIT_REJECTED_DRY_RUN
+						: MG_LIMIT_REJECTED) +
+			    1;
+			if (dry)
+				continue;
+			ex->refusal = "rate_limited";
+			limit_refuse(ex, lm, l->req_status, ms, r->zone->name,
+			    "rate limit exceeded");
+			return MG_ERROR;
+		}
+		/* nginx's delay, of the excess beyond delay= (or nodelay) */
+		d = rc == MG_OK && ms > r->delay * 1000
+		    ? (ms - r->delay * 1000) * 1000 / r->zone->rate
+		    : 0;
+		if (d > *delay)
+			*delay = d;
+	}
+	return MG_OK;
+}
+
 int
 mg_limit_phase(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 {
 	const mg_limit_conf_t *l = &ex->loc->limits;
 	limit_msg_t            lm = { .method = "", .msg = msg };
+	int64_t                delay = 0;
 	int                    rc;
 
 	if ((l->req == NULL && l->conn == NULL) || ex->limit_judged)
 		return MG_DECLINED;
 	if ((rc = limit_what(ex, msg, &lm)) == MG_AGAIN)
 		return MG_DECLINED; /* judged on the parsed message */
+	/* refused, EX is gone with its answer: touch nothing of it */
+	if (rc == MG_OK && (rc = limit_stored(ex, &lm, &delay)) != MG_OK) {
+		json_object_put(lm.id);
+		return rc; /* MG_AGAIN: the store's answer takes it on */
+	}
 	ex->limit_judged = 1;
 	if (rc != MG_OK)
 		return MG_DECLINED;
-	rc = limit_req(ex, &lm);
+	rc = limit_req(ex, &lm, delay);
 	/* a delayed request holds its place in flight while it waits (a
 	 * refusal here frees the timer with the counts) */
 	if (rc != MG_ERROR && limit_conn(ex, &lm) != MG_OK)

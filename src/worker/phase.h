@@ -17,6 +17,8 @@
  * MG_DECLINED (not its business) to go on to the next, or MG_ERROR when
  * it refused the request (and answered it); the rows run in order, so the
  * order of a table is which refusal a request with several faults gets.
+ * A row of the message phase may also return MG_AGAIN: its answer comes
+ * later (a Redis-held limit), and the request waits (phasewait.c).
  * Private to worker/.
  */
 #ifndef MG_PHASE_H
@@ -56,8 +58,35 @@ typedef void (*mg_phase_content_t)(mg_mcp_ex_t *ex);
 typedef void (*mg_phase_log_t)(
     mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex);
 
-/* policy.c: run the message phase; MG_OK, or MG_ERROR (refused). */
+/* policy.c: run the message phase; MG_OK, MG_ERROR (refused), or
+ * MG_AGAIN (a row waits for its answer: the caller returns, and the
+ * request is taken up again by mg_phase_resume). */
 int mg_phase_message(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg);
+
+/*
+ * phasewait.c: a row of the message phase that must wait for an answer
+ * (a Redis-held limit) takes a handle for EX (mg_phase_wait), gives it to
+ * its asynchronous call and returns MG_AGAIN; mg_phase_run stops there.
+ * The answer goes to mg_phase_answer, which does nothing more when the
+ * client went away meanwhile (the exchange may be freed: the handle knows
+ * it); else it runs the POST again from its start, the rows already
+ * passed skipped in both passes (headers, then the parsed message), and
+ * the waiting row again, which finds its answer with mg_phase_answered
+ * and decides as if it had had it at once: refuses (with the message at
+ * hand for the answer's id), lets it pass, or waits again.
+ */
+typedef struct mg_phase_wait mg_phase_wait_t;
+int                          mg_phase_run(
+			     const mg_phase_message_t *rows, mg_mcp_ex_t *ex, const mg_phase_msg_t *msg);
+/* NULL when out of memory (the row decides without waiting). */
+mg_phase_wait_t *mg_phase_wait(mg_mcp_ex_t *ex);
+void mg_phase_answer(mg_phase_wait_t *w, int verdict, int64_t value);
+/* W was not given to anyone after all (its call failed at once). */
+void mg_phase_wait_cancel(mg_phase_wait_t *w);
+/* The answer the row waited for, taken once: MG_OK, or MG_DECLINED when
+ * the row has not waited. */
+int mg_phase_answered(mg_mcp_ex_t *ex, int *verdict, int64_t *value);
+
 /* policy.c: no handler of the message phase has anything to judge on
  * LOC, so its messages may go on unread (the relay's plain path). */
 int mg_phase_message_none(const mg_location_t *loc);

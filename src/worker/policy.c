@@ -169,10 +169,7 @@ static const mg_phase_message_t message_phase[] = { check_rules, mg_limit_phase,
 int
 mg_phase_message(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 {
-	for (const mg_phase_message_t *h = message_phase; *h != NULL; h++)
-		if ((*h)(ex, msg) == MG_ERROR)
-			return MG_ERROR;
-	return MG_OK;
+	return mg_phase_run(message_phase, ex, msg);
 }
 
 int

@@ -20,6 +20,7 @@
 #include "child.h"
 #include "http.h"
 #include "limit.h"
+#include "lstore.h"
 #include "link.h"
 #include "log.h"
 #include "served.h"
@@ -522,6 +523,7 @@ worker_free(mg_worker_t *w)
 	mg_child_free(w->child);
 	worker_unlisten(w);
 	mg_accesslog_free(); /* the last lines kept are written */
+	mg_lstore_free();
 	for (size_t i = 0; i < w->nlistens; i++)
 		free(w->listens[i].servers);
 	free(w->listens);
@@ -551,6 +553,7 @@ worker_setup(mg_worker_t *w)
 	if (w->key == NULL || w->mcp == NULL || w->proxy == NULL ||
 	    mg_authkeys_init(ctx->conf) != MG_OK ||
 	    mg_accesslog_init(w->base, ctx->conf) != MG_OK ||
+	    mg_lstore_init(w->base, ctx->conf) != MG_OK ||
 	    mg_proxy_set_hold(w->proxy, w->base, MG_RELAY_HOLD_MS) != MG_OK ||
 	    w->drain == NULL || w->conns == NULL ||
 	    event_add(w->drain, &tick) != 0) {
