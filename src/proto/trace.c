@@ -49,8 +49,8 @@ static const uint8_t hexv[256] = { ['0'] = 0x10,
 	['e'] = 0x1e,
 	['f'] = 0x1f };
 
-/* Each byte's two digits. */
-static const char hex2[513] =
+/* Each byte's two digits (trace.h). */
+const char mg_hex2[513] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
     "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
@@ -264,7 +264,7 @@ void
 mg_trace_hex(const uint8_t *b, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
-		memcpy(out + 2 * i, hex2 + 2 * b[i], 2);
+		memcpy(out + 2 * i, mg_hex2 + 2 * b[i], 2);
 	out[2 * n] = '\0';
 }
 

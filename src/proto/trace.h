@@ -82,4 +82,7 @@ size_t mg_trace_lines_len(const char *lines, size_t len);
 void mg_trace_new_trace(mg_trace_t *t);
 void mg_trace_new_span(mg_trace_t *t);
 
+/* "00" to "ff": byte B's two lowercase hex digits at mg_hex2 + 2 * B */
+extern const char mg_hex2[513];
+
 #endif

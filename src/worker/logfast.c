@@ -19,21 +19,11 @@
 
 #include "exchange.h"
 #include "logfast.h"
+#include "trace.h"
 
 /* The end a value written at P must stay within so that the parts after
  * it keep their room (part K's tail, as the generic loop reserves it). */
 #define LIM(k) (out + max - f->parts[(k)].tail)
-
-/* "00" to "ff": a byte in hex, two characters at a time */
-static const char hex2[513] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 /* S whole (not NULL, not empty), as mcpgw made it: no escaping */
 static inline char *
@@ -69,7 +59,7 @@ put_esc(char *p, const char *lim, const char *s)
 			return NULL;
 		p[0] = '\\';
 		p[1] = 'x';
-		memcpy(p + 2, hex2 + b * 2, 2);
+		memcpy(p + 2, mg_hex2 + b * 2, 2);
 		p += 4;
 	}
 	return p;
@@ -136,7 +126,7 @@ put_arr(char *p, const char *lim, const char *s, size_t size)
 			return p;
 		p[0] = '\\';
 		p[1] = 'x';
-		memcpy(p + 2, hex2 + b * 2, 2);
+		memcpy(p + 2, mg_hex2 + b * 2, 2);
 		p += 4;
 		s++;
 	}
@@ -147,7 +137,7 @@ put_arr(char *p, const char *lim, const char *s, size_t size)
 		else {
 			p[0] = '\\';
 			p[1] = 'x';
-			memcpy(p + 2, hex2 + b * 2, 2);
+			memcpy(p + 2, mg_hex2 + b * 2, 2);
 			p += 4;
 		}
 	}
@@ -285,10 +275,10 @@ line_mcpgw(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 
 		if (p + 8 > LIM(4))
 			return 0;
-		memcpy(p, hex2 + (v >> 24) * 2, 2);
-		memcpy(p + 2, hex2 + (v >> 16 & 255) * 2, 2);
-		memcpy(p + 4, hex2 + (v >> 8 & 255) * 2, 2);
-		memcpy(p + 6, hex2 + (v & 255) * 2, 2);
+		memcpy(p, mg_hex2 + (v >> 24) * 2, 2);
+		memcpy(p + 2, mg_hex2 + (v >> 16 & 255) * 2, 2);
+		memcpy(p + 4, mg_hex2 + (v >> 8 & 255) * 2, 2);
+		memcpy(p + 6, mg_hex2 + (v & 255) * 2, 2);
 		p += 8;
 	} else
 		OR_LOOP(put_text(p, LIM(4), NULL, 0));
