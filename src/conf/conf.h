@@ -531,6 +531,9 @@ typedef struct mg_conf {
 	int64_t resolver_min_ttl;
 	int64_t resolver_max_ttl;
 	int64_t resolver_max_stale;
+	/* ms: a worker stops accepting this long when accept() finds no
+	 * descriptor or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) */
+	int64_t accept_retry_delay;
 } mg_conf_t;
 
 /*
