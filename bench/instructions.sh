@@ -8,6 +8,7 @@
 #   bench/instructions.sh --auth     also configurations 3 and 4
 #   bench/instructions.sh --federation  also configuration 5
 #   bench/instructions.sh --observability  also configuration 6
+#   bench/instructions.sh --limits   also configuration 7
 #
 # For configurations 1 (direct: the built-in demo server) and 2 (through
 # mcpgw: a proxy route to it), as bench/run.sh sets them up, and, with
@@ -24,7 +25,10 @@
 # and, with --observability, 6 (configuration 2 with what an operator
 # turns on to watch it: the access log in the default format, a
 # "metrics;" page and a "status;" page; 6 minus 2 is what observing a
-# call costs), it starts
+# call costs), and, with --limits, 7 (configuration 2 with a limit_req
+# on the proxy route, keyed by $remote_addr, at a rate so high that
+# nothing is refused: 7 minus 2, and mg_limit_phase's own inclusive
+# count, are what limiting a call costs), it starts
 # mcpgw under callgrind (every process: master, workers, connector), opens
 # a session, sends tools/call echo with wrk at 1 connection (every answer
 # checked by bench/mcp_echo.lua) for BENCH_SHORT, then, in a second daemon
@@ -48,6 +52,9 @@
 #                  what the access log costs a call)
 #   MGTEST         tests/mgtest helper, for free ports (optional)
 #   BENCH_KEEP=1   keep the temporary directory (callgrind files, logs)
+#   BENCH_LIMIT    configuration 7's limit_req arguments (default
+#                  'zone=bench burst=1000 nodelay'; add 'methods=tools/call'
+#                  to measure the look at the message it then needs)
 #
 # Exit status 1 when an answer was wrong, a process died, or a tool is
 # missing; installs valgrind and wrk with apt-get when they are missing.
@@ -59,18 +66,20 @@ annotate=0
 auth=0
 federation=0
 observability=0
+limits=0
 for a in "$@"; do
 	case $a in
 	--annotate) annotate=1 ;;
 	--auth) auth=1 ;;
 	--federation) federation=1 ;;
 	--observability) observability=1 ;;
+	--limits) limits=1 ;;
 	-h | --help)
 		sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "usage: bench/instructions.sh [--annotate] [--auth] [--federation] [--observability]" >&2
+		echo "usage: bench/instructions.sh [--annotate] [--auth] [--federation] [--observability] [--limits]" >&2
 		exit 2
 		;;
 	esac
@@ -178,6 +187,11 @@ sed -e "s|^error_log .*|&\naccess_log $T/access.log;|" \
 	-e 's|^    location = /mcp { mcp_pass self; }|&\n    location = /metrics { metrics; }\n    location = /status { status; }|' \
 	"$T/mcpgw.conf" > "$T/observed.conf"
 grep -q 'location = /metrics' "$T/observed.conf" || die "could not write $T/observed.conf"
+# 7: a limit on the proxy route that never refuses (docs/configuration.md, "Request limits")
+sed -e 's|^error_log .*|&\nlimit_req_zone $remote_addr zone=bench:1m rate=1000000r/s;|' \
+	-e "s|^    location = /mcp { mcp_pass self; }|    location = /mcp { mcp_pass self; limit_req ${BENCH_LIMIT:-zone=bench burst=1000 nodelay}; }|" \
+	"$T/mcpgw.conf" > "$T/limited.conf"
+grep -q 'limit_req zone=bench' "$T/limited.conf" || die "could not write $T/limited.conf"
 TOKEN=$(sh "$top/conf/examples/auth-example-token.sh" "http://127.0.0.1:$PORT/mcp/auth") ||
 	die "conf/examples/auth-example-token.sh failed"
 
@@ -186,6 +200,17 @@ mcp_curl() {
 	shift
 	curl -s --max-time 30 "$u" -H 'Content-Type: application/json' \
 		-H 'Accept: application/json, text/event-stream' "$@"
+}
+
+# incl DIR FUNCTION: FUNCTION's inclusive instructions in DIR's processes
+incl() {
+	local f s=0 v
+	for f in "$1"/cg.*; do
+		v=$(callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null |
+			awk -v fn="$2" '$0 ~ ":" fn " " { gsub(",", "", $1); print $1; exit }')
+		s=$((s + ${v:-0}))
+	done
+	echo $s
 }
 
 # one_run CONF SECONDS: mcpgw under callgrind, calls for SECONDS, stop.
@@ -201,6 +226,7 @@ one_run() {
 	ignored) tok=$TOKEN ;;
 	auth-nocache) u=http://127.0.0.1:$PORT/mcp/auth tok=$TOKEN file=$T/nocache.conf ;;
 	observed) u=http://127.0.0.1:$PORT/mcp file=$T/observed.conf ;;
+	limited) u=http://127.0.0.1:$PORT/mcp file=$T/limited.conf ;;
 	esac
 	dir=$T/$conf-$secs
 	mkdir -m 1777 "$dir" # the children write as the configured user
@@ -264,6 +290,7 @@ confs="direct mcpgw"
 [ $auth = 1 ] && confs="$confs ignored auth auth-nocache"
 [ $federation = 1 ] && confs="$confs federated"
 [ $observability = 1 ] && confs="$confs observed"
+[ $limits = 1 ] && confs="$confs limited"
 declare -A R P
 for conf in $confs; do
 	for secs in "$SHORT" "$LONG"; do
@@ -314,5 +341,19 @@ if [ $observability = 1 ]; then
 	read -r ow oc om oa <<< "${P[observed]}"
 	row "observing (6 minus 2)" $((ow - pw)) $((oc - pc)) $((om - pm)) $((oa - pa))
 	awk -v o=$oa -v p=$pa 'BEGIN { printf "a call with the access log, metrics and status on costs %+.1f%% of the same call with them off\n", (o - p) * 100 / p }'
+fi
+if [ $limits = 1 ]; then
+	row "7 2 + limit_req" ${P[limited]}
+	read -r lw lc lm la <<< "${P[limited]}"
+	row "limiting (7 minus 2)" $((lw - pw)) $((lc - pc)) $((lm - pm)) $((la - pa))
+	awk -v l=$la -v p=$pa 'BEGIN { printf "a call on a route with limit_req costs %+.1f%% of the same call without (whole run)\n", (l - p) * 100 / p }'
+	# the functions' own inclusive counts, long run minus short, per call
+	read -r n1 _ <<< "${R[limited, $SHORT]}"
+	read -r n2 _ <<< "${R[limited, $LONG]}"
+	for fn in mg_limit_phase mg_ex_limits_end; do
+		i1=$(incl "$T/limited-$SHORT" $fn) i2=$(incl "$T/limited-$LONG" $fn)
+		awk -v f=$fn -v d=$((i2 - i1)) -v n=$((n2 - n1)) -v p=$pa \
+			'BEGIN { printf "%s: %.0f instructions a call (inclusive), %+.2f%% of row 2\n", f, d / n, d / n * 100 / p }'
+	done
 fi
 echo "(user-space instructions, from valgrind --tool=callgrind; system calls and kernel work not counted)"

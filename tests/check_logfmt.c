@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "exchange.h"
+#include "http.h"
+#include "http_int.h"
+#include "logfast.h"
 #include "logline.h"
 #include "logvar.h"
 #include "suites.h"
@@ -26,7 +30,9 @@ load(const char *text, char **err)
 {
 	mg_conf_t *conf = mg_conf_load_string(text, NAME, err);
 
-	if (conf != NULL && mg_logvar_resolve(conf, err) != MG_OK) {
+	if (conf != NULL &&
+	    (mg_logvar_resolve(conf, err) != MG_OK ||
+		mg_log_fast_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;
 	}
@@ -303,6 +309,178 @@ START_TEST(lines)
 }
 END_TEST
 
+/* ---- the mcpgw format's own writer (logfast.c) against the loop ------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11) % n;
+}
+
+/* A value of LEN bytes at most: plain text, or hostile bytes (controls,
+ * quotes, backslashes, DEL, bytes >= 0x80), sometimes long */
+static char *
+hostile(char *buf, size_t size)
+{
+	static const char bad[] = "\x01\x1f\"\\\x7f\x80\xc3\xa9\xff \t\n%$?";
+	size_t            len = rnd(4) == 0 ? rnd((uint32_t)size) : rnd(24);
+
+	for (size_t i = 0; i < len && i + 1 < size; i++)
+		buf[i] = rnd(3) == 0 ? bad[rnd(sizeof(bad) - 1)]
+				     : (char)('a' + rnd(26));
+	buf[len < size ? len : size - 1] = '\0';
+	return buf;
+}
+
+/* The request and exchange a line is made of */
+typedef struct {
+	char           srvname[3000], path[3000], who[1500], subject[1500];
+	char          *names[1];
+	mg_server_t    srv;
+	mg_location_t  loc;
+	mg_http_conn_t conn;
+	mg_http_req_t  req;
+	mg_mcp_ex_t    ex;
+	mg_log_ctx_t   c;
+} fake_t;
+
+static void
+fake_request(fake_t *r)
+{
+	mg_mcp_ex_t *ex = &r->ex;
+
+	memset(ex, 0, sizeof(*ex));
+	r->names[0] = r->srvname;
+	r->srv.names = r->names;
+	r->loc.path = r->path;
+	r->req.conn = &r->conn;
+	ex->srv = &r->srv;
+	ex->loc = &r->loc;
+	r->srv.nnames = rnd(3) != 0;
+	hostile(r->srvname, rnd(8) == 0 ? sizeof(r->srvname) : 40);
+	hostile(r->path, rnd(8) == 0 ? sizeof(r->path) : 40);
+	hostile(ex->rpc_method, sizeof(ex->rpc_method));
+	if (rnd(3) == 0) /* the writer's constant */
+		snprintf(ex->rpc_method, sizeof(ex->rpc_method), "tools/call");
+	hostile(ex->tool, sizeof(ex->tool));
+	snprintf(r->conn.peer, sizeof(r->conn.peer), "%s",
+	    rnd(4)       ? "127.0.0.1"
+		: rnd(2) ? "::1"
+			 : "");
+	r->conn.subject =
+	    rnd(3) ? NULL : hostile(r->subject, sizeof(r->subject));
+	r->conn.parser.method = rnd(2) ? HTTP_POST : HTTP_GET;
+	r->req.path = rnd(10) ? (char *)"/mcp" : (char *)"";
+	ex->session = rnd(3) ? (uint64_t)rnd(0xffffff) << 40 | rnd(99) : 0;
+	ex->rpc_error = rnd(2) ? 0 : -32000 - (int)rnd(800);
+	if (rnd(20) == 0)
+		ex->rpc_error = INT32_MIN + (int)rnd(9);
+	ex->who_kind = rnd(3) ? NULL : rnd(2) ? "jwt" : "key";
+	ex->who = rnd(4) ? hostile(r->who, sizeof(r->who)) : NULL;
+	r->req.status = rnd(5) ? 200 : (int)rnd(1000);
+	/* up to 19 digits: more than the 16 bytes a value is sure of */
+	r->req.bytes_out = rnd(3) ? rnd(100000)
+	    : rnd(2)              ? (size_t)rnd(7) << 40
+				  : (size_t)INT64_MAX - rnd(1000);
+	/* the names escaped at load, or not made (the writer escapes them) */
+	free(r->srv.log_name);
+	free(r->loc.log_path);
+	r->srv.log_name = r->loc.log_path = NULL;
+	if (rnd(4) != 0) {
+		r->srv.log_name = mg_log_fast_escape(
+		    r->srv.nnames ? r->srvname : NULL, &r->srv.log_name_len);
+		r->loc.log_path =
+		    mg_log_fast_escape(r->path, &r->loc.log_path_len);
+	}
+	r->req.start_us = 1000000;
+	r->req.end_us = r->req.start_us + rnd(4) * (int64_t)rnd(1u << 30);
+	if (rnd(20) == 0)
+		r->req.end_us = INT64_MAX - rnd(1000);
+	r->c = (mg_log_ctx_t){ .req = &r->req, .ex = rnd(10) ? ex : NULL };
+	r->c.have_tv = 1;
+	r->c.tv.tv_sec = 1796000000 + rnd(4);
+	r->c.tv.tv_usec = rnd(1000000);
+}
+
+/* The two writers' lines for R at MAX; 1: the format's own wrote it */
+static int
+same_line(const mg_log_format_t *f, const mg_log_format_t *generic, fake_t *r,
+    size_t max)
+{
+	static char a[16384], b[16384];
+	size_t      n1 = mg_log_line(f, &r->c, a, max);
+	size_t      n2 = mg_log_line(generic, &r->c, b, max), d = 0;
+
+	while (d < n1 && d < n2 && a[d] == b[d])
+		d++;
+	ck_assert_msg(n1 == n2 && d == n1,
+	    "at max %zu: %zu and %zu bytes, differ at %zu", max, n1, n2, d);
+	ck_assert_uint_le(n1, max);
+	return max > 1 && ((mg_log_fast_fn_t)f->fast)(f, &r->c, a, max - 1) > 0;
+}
+
+START_TEST(mcpgw_writer)
+{
+	static fake_t          r;
+	static const size_t    maxes[] = { 1024, 2048, 8192, 16384 };
+	char                  *err = NULL;
+	mg_conf_t             *conf = load(SERVER, &err);
+	mg_log_format_t        generic;
+	const mg_log_format_t *f;
+	size_t                 fast = 0, cut = 0;
+
+	ck_assert_msg(conf != NULL, "%s", err);
+	f = format(conf, "mcpgw");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(f->fast != NULL, "the mcpgw format has no writer");
+	generic = *f;
+	generic.fast = NULL;
+	/* hostile requests at the usual limits */
+	for (int i = 0; i < 20000; i++) {
+		fake_request(&r);
+		fast += same_line(f, &generic, &r, maxes[rnd(MG_NELEM(maxes))]);
+	}
+	ck_assert_uint_gt(fast, 15000); /* most were the writer's */
+	/* and at every limit from 1 to 1,100 bytes: each value of each
+	 * request meets the line's end */
+	for (int i = 0; i < 100; i++) {
+		fake_request(&r);
+		if (i % 2) { /* numbers longer than the room they are sure of */
+			memset(r.path, 'p', 200);
+			r.path[200] = '\0';
+			if (r.loc.log_path != NULL) {
+				free(r.loc.log_path);
+				r.loc.log_path = mg_log_fast_escape(
+				    r.path, &r.loc.log_path_len);
+			}
+			r.c.ex = &r.ex;
+			r.ex.rpc_error = INT32_MIN;
+			r.req.bytes_out = (size_t)INT64_MAX - (size_t)i;
+			r.req.end_us = INT64_MAX - i;
+		}
+		for (size_t max = 1; max <= 1100; max++)
+			cut += !same_line(f, &generic, &r, max);
+	}
+	ck_assert_uint_gt(cut, 0);
+	free(r.srv.log_name);
+	free(r.loc.log_path);
+	r.srv.log_name = r.loc.log_path = NULL;
+	/* a format that only looks like mcpgw keeps the loop */
+	mg_conf_free(conf);
+	conf =
+	    load("log_format m '$time_local_ms $remote_addr';\n" SERVER, &err);
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_ptr_null(format(conf, "m")->fast);
+	ck_assert_ptr_null(format(conf, "json")->fast);
+	mg_conf_free(conf);
+}
+END_TEST
+
 Suite *
 logfmt_suite(void)
 {
@@ -317,6 +495,7 @@ logfmt_suite(void)
 	tcase_add_test(tc, escapes);
 	tcase_add_test(tc, escape_cut);
 	tcase_add_test(tc, lines);
+	tcase_add_test(tc, mcpgw_writer);
 	suite_add_tcase(s, tc);
 	return s;
 }

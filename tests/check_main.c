@@ -42,6 +42,8 @@ main(void)
 		logfmt_suite,
 		resolve_suite,
 		pool_suite,
+		limit_suite,
+		health_suite,
 	};
 	SRunner *sr;
 	int      failed;

@@ -34,5 +34,7 @@ Suite *board_suite(void);
 Suite *logfmt_suite(void);
 Suite *resolve_suite(void);
 Suite *pool_suite(void);
+Suite *limit_suite(void);
+Suite *health_suite(void);
 
 #endif

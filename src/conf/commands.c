@@ -207,6 +207,24 @@ const conf_command_t mg_commands[] = {
 	{ "allow_origins", MG_CTX_LOCATION, 1, CONF_NARGS_MAX,
 	    mg_conf_set_origins, offsetof(mg_location_t, http), 0, NULL },
 
+	/* request limits (set_limit.c; docs/configuration.md, "Request
+	 * limits") */
+	{ "limit_req_zone", MG_CTX_MAIN, 2, 3, mg_conf_limit_zone, 0, 0, NULL },
+	{ "limit_conn_zone", MG_CTX_MAIN, 2, 2, mg_conf_limit_zone, 0, 0,
+	    NULL },
+	{ "limit_req", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 4,
+	    mg_conf_set_limit_req, 0, 0, NULL },
+	{ "limit_conn", MG_CTX_SERVER | MG_CTX_LOCATION, 2, 3,
+	    mg_conf_set_limit_conn, 0, 0, NULL },
+	{ "limit_req_status", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 1,
+	    mg_conf_set_limit_status, 0, 0, NULL },
+	{ "limit_conn_status", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 1,
+	    mg_conf_set_limit_status, 0, 0, NULL },
+	{ "limit_req_log_level", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 1,
+	    mg_conf_set_limit_misc, 0, 0, NULL },
+	{ "limit_req_dry_run", MG_CTX_SERVER | MG_CTX_LOCATION, 1, 1,
+	    mg_conf_set_limit_misc, 0, 0, NULL },
+
 	{ "connector", MG_CTX_MAIN, 0, 0, mg_conf_connector,
 	    offsetof(mg_conf_t, connector), CONF_BLOCK, NULL },
 	{ "upstream", MG_CTX_MAIN, 1, 1, mg_conf_upstream, 0, CONF_BLOCK,
@@ -330,6 +348,8 @@ const conf_command_t mg_commands[] = {
 	    &next_upstream_tries_bounds },
 	{ "command", MG_CTX_UPSTREAM, 1, CONF_NARGS_MAX, mg_conf_set_command, 0,
 	    0, NULL },
+	{ "health_check", MG_CTX_UPSTREAM, 0, 5, mg_conf_set_health, 0, 0,
+	    NULL },
 	{ "max_processes", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,
 	    offsetof(mg_upstream_t, max_processes), 0, &max_processes_bounds },
 	{ "process_queue", MG_CTX_UPSTREAM, 1, 1, mg_conf_set_num,

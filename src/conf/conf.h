@@ -83,6 +83,7 @@ typedef struct mg_log_format {
 	size_t                literal; /* bytes of its literals, in all */
 	int                   builtin; /* predefined: mcpgw, json */
 	mg_conf_pos_t         pos;
+	void (*fast)(void); /* its own writer (worker/logfast.c), or NULL */
 } mg_log_format_t;
 
 /* access_log PATH [FORMAT] [buffer=SIZE] [flush=TIME], or off: a level's
@@ -304,6 +305,60 @@ typedef struct mg_tool_timeout {
 	mg_conf_pos_t           pos;
 } mg_tool_timeout_t;
 
+/*
+ * limit_req_zone KEY zone=NAME:SIZE rate=Nr/s|Nr/m and limit_conn_zone
+ * KEY zone=NAME:SIZE (set_limit.c; docs/configuration.md, "Request
+ * limits"): a table of SIZE bytes shared by all workers, one entry per
+ * value of KEY, a string of access log variables compiled as a
+ * log_format's parts (the master resolves them with the log's,
+ * logvar.c).  An empty key is not counted.
+ */
+#define MG_LIMIT_ZONE_REQ 0
+#define MG_LIMIT_ZONE_CONN 1
+
+typedef struct mg_limit_zone {
+	struct mg_limit_zone *next;
+	char                 *name;
+	int                   kind;     /* MG_LIMIT_ZONE_* */
+	mg_log_format_t       key;      /* its parts (escape none) */
+	char                 *key_text; /* as written */
+	int64_t               size;     /* bytes */
+	int64_t               rate;     /* limit_req: milli-requests a second */
+	int                   index;    /* in file order, from 0 */
+	void                 *shm; /* the shared table (worker/limitzone.c),
+				    * set by the master */
+	mg_conf_pos_t pos;
+} mg_limit_zone_t;
+
+/* limit_req zone=NAME [burst=N] [nodelay|delay=N] [methods=M,...] and
+ * limit_conn NAME N [methods=M,...]: a level's own lines, in file order. */
+typedef struct mg_limit_ref {
+	struct mg_limit_ref   *next;
+	char                  *name;
+	const mg_limit_zone_t *zone;  /* resolved in validation */
+	int64_t                burst; /* limit_req: requests beyond the rate */
+	int64_t delay;        /* requests of the burst served at once (nodelay:
+			       * burst) */
+	int64_t         conn; /* limit_conn: calls in flight per key */
+	mg_conf_words_t methods; /* n 0: every method */
+	mg_conf_pos_t   pos;
+} mg_limit_ref_t;
+
+/* A server's or location's limits; 0 fields are unset (a location takes
+ * its server's, a level without limit_req lines the outer level's). */
+typedef struct {
+	mg_limit_ref_t *req;
+	mg_limit_ref_t *conn;
+	int             req_status;  /* after defaults: 429 unless written */
+	int             conn_status; /* same */
+	int             log_level;   /* mg_log_level_t + 1; default error */
+	int             dry_run;     /* 1: off, 2: on */
+	/* after defaults: a line has methods=, or a key names an $mcp_
+	 * variable: the message must be looked at (else every POST counts,
+	 * unread) */
+	int need_msg;
+} mg_limit_conf_t;
+
 typedef struct mg_location {
 	struct mg_location *next;
 	char               *path;
@@ -342,6 +397,13 @@ typedef struct mg_location {
 	 * client sees it); both before the upstream's */
 	int64_t            call_timeout;
 	mg_tool_timeout_t *tool_timeouts;
+
+	/* limit_req, limit_conn (set_limit.c) */
+	mg_limit_conf_t limits;
+	/* path as the access log's default escape writes it, made at load
+	 * (worker/logfast.c); NULL: not made */
+	char  *log_path;
+	size_t log_path_len;
 } mg_location_t;
 
 typedef struct mg_server {
@@ -358,6 +420,11 @@ typedef struct mg_server {
 	mg_auth_order_t   auth_order; /* for its locations; n 0: none */
 	int               index;      /* in file order, from 0 */
 	mg_conf_pos_t     pos;
+	mg_limit_conf_t   limits; /* for its locations (set_limit.c) */
+	/* names[0] ("-": none) as the access log's default escape writes it,
+	 * made at load (worker/logfast.c); NULL: not made */
+	char  *log_name;
+	size_t log_name_len;
 } mg_server_t;
 
 /* Which era an upstream speaks: found out (auto), or as configured. */
@@ -400,6 +467,15 @@ typedef struct mg_oauth_client {
 	int                  cache;     /* token_cache: exchanged tokens */
 	mg_conf_pos_t        pos;
 } mg_oauth_client_t;
+
+/* health_check (connector/health.c): the connector's probes of an
+ * upstream's servers; pos.file NULL: none. */
+typedef struct {
+	int64_t       interval, timeout; /* ms */
+	int           fails, passes;     /* in a row: down, up again */
+	const char   *method; /* ping, tools/list, ...; NULL: by era */
+	mg_conf_pos_t pos;
+} mg_health_conf_t;
 
 typedef struct mg_upstream {
 	struct mg_upstream  *next;
@@ -458,6 +534,8 @@ typedef struct mg_upstream {
 	/* a member's upstream: the pool's, and its line; NULL otherwise */
 	const struct mg_upstream        *pool;
 	const struct mg_upstream_member *member;
+
+	mg_health_conf_t health; /* health_check */
 } mg_upstream_t;
 
 /* Members of one pool, at most. */
@@ -531,6 +609,9 @@ typedef struct mg_conf {
 	int64_t resolver_min_ttl;
 	int64_t resolver_max_ttl;
 	int64_t resolver_max_stale;
+	/* limit_req_zone and limit_conn_zone, in file order */
+	mg_limit_zone_t *limit_zones;
+	int              nlimit_zones;
 	/* ms: a worker stops accepting this long when accept() finds no
 	 * descriptor or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) */
 	int64_t accept_retry_delay;

@@ -204,10 +204,26 @@ int mg_conf_members_defaults(mg_conf_t *conf, mg_location_t *loc);
 CONF_SETTER(mg_conf_log_format);
 CONF_SETTER(mg_conf_set_access_log);
 int mg_conf_validate_logs(conf_parse_t *cp);
+/* TEXT as F's parts (a limit zone's key); MG_DECLINED: *WHY says why */
+int mg_conf_key_compile(
+    mg_conf_t *conf, mg_log_format_t *f, const char *text, const char **why);
+/* set_limit.c: limit_req_zone, limit_req, limit_conn_zone, limit_conn and
+ * their settings; the zones the lines name (validate.c), inheritance
+ * (defaults.c) */
+CONF_SETTER(mg_conf_limit_zone);
+CONF_SETTER(mg_conf_set_limit_req);
+CONF_SETTER(mg_conf_set_limit_conn);
+CONF_SETTER(mg_conf_set_limit_status);
+CONF_SETTER(mg_conf_set_limit_misc);
+int  mg_conf_validate_limits(conf_parse_t *cp);
+void mg_conf_limits_defaults(mg_conf_t *conf);
 /* conf.c */
 CONF_SETTER(mg_conf_include);
 /* set_resolver.c */
 CONF_SETTER(mg_conf_set_resolver);
+/* set_health.c: health_check, and what it needs of its upstream */
+CONF_SETTER(mg_conf_set_health);
+int mg_conf_validate_health(conf_parse_t *cp, const mg_upstream_t *u);
 #undef CONF_SETTER
 /* set_upcred.c: what the credentials of upstream U need of the rest of
  * it (validate.c calls it for every upstream). */

@@ -193,6 +193,7 @@ mg_conf_defaults(conf_parse_t *cp)
 	if (conf->connections_per_address == MG_UNSET)
 		conf->connections_per_address =
 		    conf->worker_connections - conf->worker_connections / 8;
+	mg_conf_limits_defaults(conf);
 	if (conf->error_log == NULL &&
 	    (conf->error_log = mg_conf_strdup(conf, "stderr")) == NULL)
 		rc = MG_ERROR;

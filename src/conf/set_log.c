@@ -342,3 +342,15 @@ mg_conf_validate_logs(conf_parse_t *cp)
 	}
 	return MG_OK;
 }
+
+/* A limit zone's key (set_limit.c): TEXT compiled as a format's parts. */
+int
+mg_conf_key_compile(
+    mg_conf_t *conf, mg_log_format_t *f, const char *text, const char **why)
+{
+	int rc = conf_log_compile(conf, f, text, why);
+
+	if (rc == MG_OK)
+		conf_log_tails(f);
+	return rc;
+}

@@ -240,6 +240,8 @@ mg_conf_validate(conf_parse_t *cp)
 				return MG_ERROR;
 	}
 	conf_number_auth(cp->conf);
+	if (mg_conf_validate_limits(cp) != MG_OK)
+		return MG_ERROR;
 	if (mg_conf_validate_logs(cp) != MG_OK)
 		return MG_ERROR;
 	for (u = cp->conf->upstreams; u != NULL; u = u->next) {
@@ -275,7 +277,8 @@ mg_conf_validate(conf_parse_t *cp)
 			    "forward_client_token or oauth_token_exchange",
 			    u->name);
 		if (mg_conf_validate_upcred(cp, u) != MG_OK ||
-		    mg_conf_validate_stdio(cp, u) != MG_OK)
+		    mg_conf_validate_stdio(cp, u) != MG_OK ||
+		    mg_conf_validate_health(cp, u) != MG_OK)
 			return MG_ERROR;
 	}
 	return MG_OK;

@@ -24,6 +24,7 @@
 #include "connector.h"
 #include "bridge.h"
 #include "era.h"
+#include "health.h"
 #include "jsonrpc.h"
 #include "httpmsg.h"
 #include "link.h"
@@ -130,6 +131,9 @@ connector_quit(void *arg)
 	mg_connector_t *c = arg;
 
 	c->quitting = 1;
+	/* no more probes: one in flight would hold the bridge's session */
+	mg_health_stop(c->health);
+	c->health = NULL;
 	if (connector_linked(c))
 		mg_info("waiting for the workers of generation %d to exit",
 		    c->ctx->generation);
@@ -422,6 +426,10 @@ mg_connector_main(mg_child_ctx_t *ctx)
 		mg_error("cannot set up fetching the jwks_url key sets");
 		goto out;
 	}
+	if ((c.health = mg_health_start(c.base, ctx->conf, c.ups)) == NULL) {
+		mg_error("cannot set up the upstreams' health checks");
+		goto out;
+	}
 	connector_board(ctx->conf, ctx->generation);
 	mg_cmetrics_start(ctx->conf);
 	mg_pools_metrics(mg_upstreams_pools(c.ups));
@@ -439,6 +447,7 @@ out:
 	while (c.rsubs != NULL)
 		mg_rsub_free(c.rsubs);
 	mg_jwksurl_free(&c);
+	mg_health_stop(c.health);
 	mg_upstreams_free(c.ups);
 	for (size_t i = 0; i < MG_USESS_BUCKETS; i++)
 		while (c.usess[i] != NULL)

@@ -116,6 +116,7 @@ typedef struct mg_connector_s {
 	int                 quitting;
 	int                 terminating;    /* exit once the workers did */
 	int                 bridges_closed; /* stopping: DELETEs queued */
+	struct mg_health   *health; /* health.c: its probes; NULL: stopped */
 } mg_connector_t;
 
 /* connector.c */

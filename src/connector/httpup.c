@@ -796,4 +796,5 @@ const mg_transport_t mg_transport_http = {
 	.stop_all = NULL,
 	.set_handover = mg_uplegacy_set_handover,
 	.free = http_free,
+	.era = mg_upx_era,
 };

@@ -29,6 +29,7 @@
 #include "served.h"
 #include "sesstab.h"
 #include "connpriv.h"
+#include "health.h"
 #include "transport.h"
 #include "upstream.h"
 
@@ -170,7 +171,7 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 		q->headers.len,
 		q->flags & (MG_REQ_F_ELICIT | MG_REQ_F_SAMPLE | MG_REQ_F_ROOTS),
 		0, q->token.len ? q->token.p : NULL, q->token.len, q->token_exp,
-		0 };
+		0, 0 };
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto failed;
 	r->c = c;
@@ -190,6 +191,12 @@ mg_connector_request(mg_connector_t *c, mg_link_t *link,
 	else if ((q->flags & MG_REQ_F_RESUME) &&
 	    (p = mg_park_take(c, q->park, up)))
 		mg_park_resume(p, r, &req, &ops);
+	/* a new session (or a 2026-07-28 request, which has none) is not
+	 * given to a server its health checks took down (health.c) */
+	else if ((req.initialize || req.modern) &&
+	    mg_health_is_down(c->health, up->index))
+		mg_relay_end(r, -32000,
+		    "its server is down (health_check): no new session");
 	/* on failure to start, the relay answers at once */
 	else if ((r->x = mg_upstream_start(c->ups, &req, &ops)) == NULL) {
 		mg_relay_end(

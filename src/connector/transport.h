@@ -70,6 +70,10 @@ struct mg_transport {
 	int (*learned)(void *state, const mg_upstream_t *up);
 	/* Everything of STATE, now, not waiting for anything. */
 	void (*free)(void *state);
+	/* The era UP speaks as far as this row knows: MG_PROTOCOL_2026,
+	 * MG_PROTOCOL_2025, or MG_PROTOCOL_AUTO while it does not know yet
+	 * (health.c picks its probe by it); NULL: MG_PROTOCOL_AUTO. */
+	int (*era)(void *state, const mg_upstream_t *up);
 };
 
 extern const mg_transport_t mg_transport_http;

@@ -161,6 +161,19 @@ mg_upstream_version(const mg_upx_t *x)
 	return x->t->version(x);
 }
 
+int
+mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up)
+{
+	size_t i;
+
+	if (up->index < 0 || (size_t)up->index >= ups->nup)
+		return MG_PROTOCOL_AUTO;
+	i = ups->row[up->index];
+	return transports[i]->era != NULL
+	    ? transports[i]->era(ups->state[i], up)
+	    : MG_PROTOCOL_AUTO;
+}
+
 void
 mg_upstreams_take_bridges(mg_upstreams_t *ups, int64_t idle_ms,
     void (*fn)(void *arg, const mg_upstream_t *up, const char *sid,

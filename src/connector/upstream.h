@@ -49,6 +49,9 @@ typedef struct {
 	/* handed over (protocol auto): the HTTP status that refused our POST
 	 * of its initialize or discover; 0 otherwise */
 	int detect;
+	/* the connector's own health check (health.c): its failures are
+	 * the prober's to log, once per change of state */
+	int quiet;
 } mg_up_req_t;
 
 /* The answer, as the frames to the worker carry it (ipc.h). */
@@ -91,6 +94,9 @@ void mg_upstream_park(mg_upx_t *x, const mg_up_ops_t *ops);
 void mg_upstream_resume(mg_upx_t *x, const mg_up_ops_t *ops, const char *body,
     size_t len, int caps);
 const char *mg_upstream_version(const mg_upx_t *x);
+
+/* The era UP speaks, as its transport knows it now (transport.h). */
+int mg_upstream_era(mg_upstreams_t *ups, const mg_upstream_t *up);
 
 /*
  * The bridge's sessions to close: those no exchange uses now and none has

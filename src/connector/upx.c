@@ -109,8 +109,12 @@ mg_upx_end(upx_t *x, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 		va_end(ap);
-		/* the client hears why; the log also says where */
-		mg_warn("%s (%s)", msg, x->pool->up->server.url);
+		/* the client hears why; the log also says where (a health
+		 * check's prober logs its changes of state instead) */
+		if (x->quiet)
+			mg_debug("%s (%s)", msg, x->pool->up->server.url);
+		else
+			mg_warn("%s (%s)", msg, x->pool->up->server.url);
 	} else
 		msg[0] = '\0';
 	mg_upbridge_leave(x, code, msg);
@@ -141,6 +145,21 @@ upstream_era(httpups_t *ups, const mg_upstream_t *up)
 	if (up->protocol == MG_PROTOCOL_2025)
 		return ERA_OLD;
 	return ups->pools[up->index].era;
+}
+
+/* The http row's era of UP (transport.h). */
+int
+mg_upx_era(void *state, const mg_upstream_t *up)
+{
+	httpups_t *ups = state;
+
+	if ((size_t)up->index >= ups->npools)
+		return MG_PROTOCOL_AUTO;
+	switch (upstream_era(ups, up)) {
+	case ERA_NEW: return MG_PROTOCOL_2026;
+	case ERA_OLD: return MG_PROTOCOL_2025;
+	default: return MG_PROTOCOL_AUTO;
+	}
 }
 
 /* The answer to our server/discover: does it list 2026-07-28? */
@@ -605,6 +624,7 @@ mg_upx_start(httpups_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops)
 	x->body_len = req->body_len;
 	x->modern = req->modern;
 	x->discover = req->discover;
+	x->quiet = req->quiet;
 	mg_upbridge_ask_init(x, req->caps);
 	x->endless = req->modern && is_listen(req->headers, req->headers_len);
 	x->headers_len = req->headers_len;

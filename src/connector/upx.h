@@ -160,6 +160,7 @@ struct upx {
 	 * a body parser refused the body */
 	struct mg_jsonseq *seq;
 	int                streamed, body_bad;
+	int                quiet; /* a health check's (mg_up_req_t) */
 
 	/* its id on the bridge's session ("mcpgw-N"), once sent there */
 	char bridge_rid[48];
@@ -179,6 +180,7 @@ void mg_upx_end(upx_t *x, int code, const char *fmt, ...)
 void        mg_upx_message(upx_t *x, const char *msg, size_t len);
 void        mg_upx_sse_event(void *arg, const mg_sse_event_t *ev);
 void        mg_upx_next_step(upx_t *x);
+int         mg_upx_era(void *state, const mg_upstream_t *up);
 const char *mg_upx_remap_find(httpups_t *ups, const char *sid);
 char       *mg_upx_copy(const char *p, size_t len);
 int64_t     mg_upx_mono_ms(void);

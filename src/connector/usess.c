@@ -152,7 +152,7 @@ close_next(mg_connector_t *c)
 		req = (mg_up_req_t){ MG_HTTP_DELETE, 0, 1, up, u->sid,
 			u->version, "", 0, "", 0, "", 0, 0, "", 0, 0,
 			u->session != 0, /* idle (else the bridge's) */
-			NULL, 0, 0, 0 };
+			NULL, 0, 0, 0, 0 };
 		c->nclosing++; /* before: the end may come at once */
 		if (up == NULL || mg_upstream_start(c->ups, &req, &o) == NULL)
 			c->nclosing--;

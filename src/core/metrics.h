@@ -223,8 +223,27 @@ mg_metrics_move(mg_metrics_series_t *s, int64_t delta)
 	mg_metrics_add(s, (uint64_t)delta);
 }
 
-/* One observation of US microseconds in histogram series S. */
-void mg_metrics_observe(mg_metrics_series_t *s, int64_t us);
+/* One observation of US microseconds in histogram series S (inline: two
+ * a request on the hot path). */
+static inline void
+mg_metrics_observe(mg_metrics_series_t *s, int64_t us)
+{
+	const mg_metric_def_t *d;
+	int                    b = 0;
+
+	if (s == NULL)
+		return;
+	d = &mg_metric_defs[s->metric];
+	while (b < d->nbuckets && us > d->bucket_us[b])
+		b++;
+	if (us < 0)
+		us = 0;
+	__atomic_store_n(
+	    &s->v[b], mg_metrics_load(&s->v[b]) + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->v[MG_METRICS_NVALUES - 1],
+	    mg_metrics_load(&s->v[MG_METRICS_NVALUES - 1]) + (uint64_t)us,
+	    __ATOMIC_RELAXED);
+}
 
 /* Shortcuts for static labels (mg_metrics_static). */
 void mg_metrics_count(int metric, const char *v0, const char *v1);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "limitzone.h"
 #include "log.h"
 #include "masterpriv.h"
 #include "metrics.h"
@@ -332,6 +333,7 @@ mg_kids_reap(void)
 			mg_upgrade_reaped(pid, status); /* a new master */
 			continue;
 		}
+		mg_limitzones_reaped(pid); /* calls it left in flight */
 		k->served = mg_served_release(k->served_flag);
 		k->served_flag = -1;
 		log_exit(k, status);

@@ -16,8 +16,10 @@
 #include <openssl/crypto.h>
 
 #include "accesslog.h"
+#include "logfast.h"
 #include "logvar.h"
 #include "builtin.h"
+#include "limitzone.h"
 #include "log.h"
 #include "master.h"
 #include "masterpriv.h"
@@ -119,7 +121,8 @@ mg_master_prepare(mg_conf_t *conf, char **err)
 		mg_tls_set_free(tls);
 		return MG_ERROR;
 	}
-	if (mg_accesslog_open(conf, err) != MG_OK ||
+	if (mg_limitzones_map(conf, err) != MG_OK ||
+	    mg_accesslog_open(conf, err) != MG_OK ||
 	    mg_listeners_sync(&M.listeners, conf, err) != MG_OK) {
 		mg_master_forget_key(&M.next_ikm, &M.next_ikm_len);
 		mg_tls_set_free(tls);
@@ -230,6 +233,7 @@ mg_master_load_conf(const char *path, char **err)
 	if (conf != NULL &&
 	    (mg_builtin_resolve(conf, err) != MG_OK ||
 		mg_logvar_resolve(conf, err) != MG_OK ||
+		mg_log_fast_resolve(conf, err) != MG_OK ||
 		mg_master_auth_resolve(conf, err) != MG_OK)) {
 		mg_conf_free(conf);
 		return NULL;

@@ -162,6 +162,7 @@ mg_ex_free(mg_mcp_ex_t *ex)
 
 	mg_ex_deadline_free(ex);
 	mg_ex_cancel_calls(ex);
+	mg_ex_limits_end(ex);
 	/* a JSON answer is whole at its DATA: the END that follows needs no
 	 * cancel (which would wake the connector for nothing) */
 	if (ex->relay && ex->answered_relay)

@@ -155,6 +155,13 @@ struct mg_mcp_ex {
 	/* call_timeout, tool_timeout (deadline.c): armed once, ms */
 	struct event *deadline;
 	int64_t       deadline_ms;
+	/* limit_req, limit_conn (limitphase.c) */
+	unsigned char         limit_judged; /* the message phase ran them */
+	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
+	struct event         *limit_delay;  /* a delayed request's timer */
+	struct mg_limit_hold *limit_hold;   /* the calls in flight it counts */
+	/* their look at a 2025 body, taken over by the plain relay */
+	mg_rpc_peek_t *limit_peek;
 };
 
 struct mg_mcp_ctx {
@@ -224,6 +231,11 @@ void mg_ex_note(mg_mcp_ex_t *ex, const mg_rpc_msg_t *m);
 void mg_ex_note_headers(mg_mcp_ex_t *ex, const mg_era_headers_t *h);
 void mg_ex_reply_local(mg_mcp_ex_t *ex, struct json_object *id,
     struct json_object *result, int code, const char *message);
+
+/* limitphase.c: the timer and the limit_conn counts of EX, ended (at
+ * its end, whatever ends it); $limit_req_status, or NULL */
+void        mg_ex_limits_end(mg_mcp_ex_t *ex);
+const char *mg_limit_status_of(const mg_mcp_ex_t *ex);
 
 /* version.c */
 int  mg_ex_version_index(const char *v);

@@ -12,21 +12,6 @@
 
 static const char hexd[] = "0123456789abcdef";
 
-#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-
-/* 1: a byte that neither escape changes (printable ASCII but " and \\) */
-/* clang-format off */
-static const unsigned char plain[256] = {
-	R16(0), R16(0),                                 /* 0x00-0x1f */
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: " */
-	R16(1), R16(1),                                 /* 0x30-0x4f */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: \\ */
-	R16(1),                                         /* 0x60-0x6f */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70-0x7f: DEL */
-	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
-};
-/* clang-format on */
-
 /* The bytes from S on that neither escape changes: most of every value,
  * copied in one memcpy. */
 static size_t
@@ -35,7 +20,7 @@ plain_run(const void *p, size_t len)
 	const unsigned char *s = p;
 	size_t               i = 0;
 
-	while (i < len && plain[s[i]])
+	while (i < len && mg_log_plain[s[i]])
 		i++;
 	return i;
 }
@@ -169,7 +154,8 @@ literal(const mg_log_part_t *p, char *out, size_t room)
 }
 
 size_t
-mg_log_line(const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
+mg_log_line_parts(
+    const mg_log_format_t *f, mg_log_ctx_t *c, char *out, size_t max)
 {
 	char   scratch[MG_LOG_SCRATCH], *buf;
 	size_t n = 0, room, len;

@@ -48,8 +48,24 @@ str(const char *s, size_t *len)
 	return s;
 }
 
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+
+/* 1: a byte that no escape changes (shared by logline.c and logfast.c):
+ * (printable ASCII but " and \\) */
+/* clang-format off */
+const unsigned char mg_log_plain[256] = {
+	R16(0), R16(0),                                 /* 0x00-0x1f */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: " */
+	R16(1), R16(1),                                 /* 0x30-0x4f */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: \\ */
+	R16(1),                                         /* 0x60-0x6f */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70-0x7f: DEL */
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+};
+/* clang-format on */
+
 /* "00" to "99": numbers are written two digits at a time */
-static const char pairs[] = "00010203040506070809"
+const char mg_log_pairs[] = "00010203040506070809"
 			    "10111213141516171819"
 			    "20212223242526272829"
 			    "30313233343536373839"
@@ -80,11 +96,11 @@ num(long long v, char *buf, size_t size, size_t *len)
 	p = buf + n;
 	for (; u >= 100; u /= 100) {
 		p -= 2;
-		memcpy(p, pairs + u % 100 * 2, 2);
+		memcpy(p, mg_log_pairs + u % 100 * 2, 2);
 	}
 	if (u >= 10) {
 		p -= 2;
-		memcpy(p, pairs + u * 2, 2);
+		memcpy(p, mg_log_pairs + u * 2, 2);
 	} else
 		*--p = (char)('0' + u);
 	if (v < 0)
@@ -147,12 +163,20 @@ VAR(v_time_local)
 	return cached(c, &k, "%d/%b/%Y:%H:%M:%S %z", 0, len);
 }
 
+/* "2026-12-07T18:46:46": the seconds of $time_local_ms, kept */
+const char *
+mg_logvar_local_seconds(mg_log_ctx_t *c, size_t *len)
+{
+	static cached_t k;
+
+	return cached(c, &k, "%Y-%m-%dT%H:%M:%S", 0, len);
+}
+
 /* "2026-12-07T18:46:46.123": local, milliseconds, no offset (mcpgw's) */
 VAR(v_time_local_ms)
 {
-	static cached_t k;
-	const char     *s = cached(c, &k, "%Y-%m-%dT%H:%M:%S", 0, len);
-	unsigned        ms = (unsigned)(c->tv.tv_usec / 1000);
+	const char *s = mg_logvar_local_seconds(c, len);
+	unsigned    ms = (unsigned)(c->tv.tv_usec / 1000);
 
 	(void)arg;
 	if (*len + 5 > size)
@@ -160,7 +184,7 @@ VAR(v_time_local_ms)
 	memcpy(buf, s, *len);
 	buf[*len] = '.';
 	buf[*len + 1] = (char)('0' + ms / 100);
-	memcpy(buf + *len + 2, pairs + ms % 100 * 2, 2);
+	memcpy(buf + *len + 2, mg_log_pairs + ms % 100 * 2, 2);
 	*len += 4;
 	return buf;
 }
@@ -385,8 +409,9 @@ VAR(v_ssl_protocol)
 
 /* mcpgw's own line quotes these and turns unsafe bytes into '?' (and
  * leaves them unquoted "-" when missing): as it always did */
-static const char *
-quoted(const char *kind, const char *s, char *buf, size_t size, size_t *len)
+const char *
+mg_logvar_quoted(
+    const char *kind, const char *s, char *buf, size_t size, size_t *len)
 {
 	size_t n = 0;
 
@@ -414,7 +439,8 @@ quoted(const char *kind, const char *s, char *buf, size_t size, size_t *len)
 VAR(v_ssl_client_subject_quoted)
 {
 	(void)arg;
-	return quoted(NULL, mg_http_req_client_subject(c->req), buf, size, len);
+	return mg_logvar_quoted(
+	    NULL, mg_http_req_client_subject(c->req), buf, size, len);
 }
 
 VAR(v_client_identity_quoted)
@@ -422,7 +448,7 @@ VAR(v_client_identity_quoted)
 	(void)arg;
 	if (c->ex == NULL || c->ex->who_kind == NULL)
 		return NULL;
-	return quoted(c->ex->who_kind, c->ex->who, buf, size, len);
+	return mg_logvar_quoted(c->ex->who_kind, c->ex->who, buf, size, len);
 }
 
 VAR(v_http)
@@ -497,6 +523,13 @@ VAR(v_tracestate)
 	return c->ex != NULL ? str(mg_ex_tracestate(c->ex), len) : NULL;
 }
 
+/* PASSED, DELAYED, REJECTED, ... (limitphase.c), as nginx's */
+VAR(v_limit_req_status)
+{
+	(void)arg, (void)buf, (void)size;
+	return str(mg_limit_status_of(c->ex), len);
+}
+
 static const logvar_t logvars[] = {
 	{ "remote_addr", LOGVAR_SAFE, v_remote_addr },
 	{ "remote_port", LOGVAR_SAFE, v_remote_port },
@@ -538,6 +571,7 @@ static const logvar_t logvars[] = {
 	{ "tracestate", 0, v_tracestate },
 	{ "pid", LOGVAR_SAFE, v_pid },
 	{ "hostname", 0, v_hostname },
+	{ "limit_req_status", LOGVAR_SAFE, v_limit_req_status },
 };
 
 /* NAME's row, and for a family what follows its prefix; -1: none. */
@@ -609,11 +643,35 @@ resolve_format(mg_conf_t *conf, mg_log_format_t *f, char **err)
 	return MG_OK;
 }
 
+/* A limit zone's key: its own message for a name no row has. */
+static int
+resolve_key(mg_conf_t *conf, mg_limit_zone_t *z, char **err)
+{
+	const char *rest;
+
+	for (size_t i = 0; i < z->key.nparts; i++)
+		if (z->key.parts[i].name != NULL &&
+		    logvar_find(z->key.parts[i].name, &rest) < 0) {
+			if (asprintf(err,
+				"unknown variable \"$%s\" in the key of zone "
+				"\"%s\" in %s:%d",
+				z->key.parts[i].name, z->name, z->pos.file,
+				z->pos.line) < 0)
+				*err = NULL;
+			return MG_ERROR;
+		}
+	return resolve_format(conf, &z->key, err);
+}
+
 int
 mg_logvar_resolve(mg_conf_t *conf, char **err)
 {
 	for (mg_log_format_t *f = conf->log_formats; f != NULL; f = f->next)
 		if (resolve_format(conf, f, err) != MG_OK)
+			return MG_ERROR;
+	/* the limit zones' keys are made of the same variables */
+	for (mg_limit_zone_t *z = conf->limit_zones; z != NULL; z = z->next)
+		if (resolve_key(conf, z, err) != MG_OK)
 			return MG_ERROR;
 	return MG_OK;
 }

@@ -62,4 +62,9 @@ int mg_phase_message(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg);
  * LOC, so its messages may go on unread (the relay's plain path). */
 int mg_phase_message_none(const mg_location_t *loc);
 
+/* limitphase.c: limit_req and limit_conn, a row of the message phase;
+ * MG_OK, MG_DECLINED, or MG_ERROR (refused and answered, or delayed: a
+ * timer takes the message on). */
+int mg_limit_phase(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg);
+
 #endif

@@ -162,8 +162,9 @@ check_rules(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)
 	return ex_deny_headers(ex, h, msg->text, msg->len) ? MG_ERROR : MG_OK;
 }
 
-/* Per address or identity limits on messages go here. */
-static const mg_phase_message_t message_phase[] = { check_rules, NULL };
+/* The rules first: a refused message takes nothing from a limit. */
+static const mg_phase_message_t message_phase[] = { check_rules, mg_limit_phase,
+	NULL };
 
 int
 mg_phase_message(mg_mcp_ex_t *ex, const mg_phase_msg_t *msg)

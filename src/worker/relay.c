@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -52,7 +53,11 @@ mg_ex_post_relay_plain(mg_mcp_ex_t *ex, const char *body, size_t len)
 	mg_rpc_peek_t pk;
 	const char   *key;
 
-	if (mg_rpc_peek(body, len, &pk) != MG_OK)
+	if (ex->limit_peek != NULL) { /* the limits looked at it already */
+		pk = *ex->limit_peek;
+		free(ex->limit_peek);
+		ex->limit_peek = NULL;
+	} else if (mg_rpc_peek(body, len, &pk) != MG_OK)
 		return MG_DECLINED;
 	if (strcmp(pk.method, "initialize") == 0 ||
 	    strcmp(pk.method, "ping") == 0) {

@@ -200,42 +200,20 @@ upstream_of(const mg_mcp_ex_t *ex)
 	return ex->loc->members != NULL ? "federation" : "";
 }
 
-static void
-tool_call(const mg_mcp_ex_t *ex, int status, int64_t us)
-{
-	int         out = ex->mx_outcome, idx;
-	const char *v[4];
-	uint64_t    k1 = (uint64_t)(uintptr_t)ex->loc, k2;
-
-	if (out == 0 || out == MG_OUTCOME_NONE)
-		out = ex->rpc_error != 0 ? MG_OUTCOME_RPC_ERROR
-		    : status == 499      ? OUT_CANCELLED
-		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
-					 : MG_OUTCOME_RESULT;
-	/* only a call the upstream answered (a result or a tool error)
-	 * makes a name known; an error, a timeout, a cancel shows the name
-	 * when it is known already, else "other" */
-	idx = tool_index(ex->loc, ex->tool,
-	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
-	    ex->ctx->conf->metrics_max_tools);
-	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
-	v[0] = ex->loc->path;
-	v[1] = upstream_of(ex);
-	v[2] = idx < 0 ? "other" : ex->tool;
-	v[3] = outcomes[out];
-	mg_metrics_add(mg_metrics_series(k1, k2, MG_M_TOOL_CALLS, v), 1);
-	k2 = MG_M_TOOL_DURATION | (uint64_t)(idx + 1) << 16;
-	v[1] = v[2];
-	mg_metrics_observe(
-	    mg_metrics_series(k1, k2, MG_M_TOOL_DURATION, v), us);
-}
-
-/* The series of a location that do not depend on the request, in a
- * small table by the location's address (a proxy route and the route it
- * calls on the same daemon alternate). */
+/* The series of a location that do not depend on the request, and
+ * those its last request and last tool call counted into (most requests
+ * of a route are the same method, status and tool), in a small table by
+ * the location's address (a proxy route and the route it calls on the
+ * same daemon alternate): a request like the last one finds its series
+ * without a lookup. */
 typedef struct {
 	const void          *loc, *srv;
 	mg_metrics_series_t *dur, *sent, *received;
+	uint32_t             req_key; /* 0: none yet */
+	mg_metrics_series_t *req;
+	int                  tool_out; /* 0: none yet */
+	char                 tool[64]; /* a known name (its index is kept) */
+	mg_metrics_series_t *tool_calls, *tool_dur;
 } loc_series_t;
 #define LOC_MEMO 16
 static loc_series_t loc_memo[LOC_MEMO];
@@ -248,8 +226,7 @@ location_series(const void *loc, const void *srv, const char *const *v)
 
 	if (m->loc == loc && m->srv == srv && m->dur != NULL)
 		return m;
-	m->loc = loc;
-	m->srv = srv;
+	*m = (loc_series_t){ .loc = loc, .srv = srv };
 	m->dur =
 	    mg_metrics_series(k1, MG_M_HTTP_DURATION, MG_M_HTTP_DURATION, v);
 	m->sent = mg_metrics_series(ks, MG_M_HTTP_SENT, MG_M_HTTP_SENT, v);
@@ -261,41 +238,112 @@ location_series(const void *loc, const void *srv, const char *const *v)
 	return m;
 }
 
+static void
+tool_call(const mg_mcp_ex_t *ex, int status, int64_t us, loc_series_t *ls)
+{
+	int                  out = ex->mx_outcome, idx;
+	const char          *v[4];
+	uint64_t             k1 = (uint64_t)(uintptr_t)ex->loc, k2;
+	mg_metrics_series_t *calls, *dur;
+
+	if (out == 0 || out == MG_OUTCOME_NONE)
+		out = ex->rpc_error != 0 ? MG_OUTCOME_RPC_ERROR
+		    : status == 499      ? OUT_CANCELLED
+		    : status >= 400      ? MG_OUTCOME_RPC_ERROR
+					 : MG_OUTCOME_RESULT;
+	/* the route's last call: the same known name, the same outcome */
+	if (ls->tool_out == out && strcmp(ls->tool, ex->tool) == 0) {
+		mg_metrics_add(ls->tool_calls, 1);
+		mg_metrics_observe(ls->tool_dur, us);
+		return;
+	}
+	/* only a call the upstream answered (a result or a tool error)
+	 * makes a name known; an error, a timeout, a cancel shows the name
+	 * when it is known already, else "other" */
+	idx = tool_index(ex->loc, ex->tool,
+	    out == MG_OUTCOME_RESULT || out == MG_OUTCOME_TOOL_ERROR,
+	    ex->ctx->conf->metrics_max_tools);
+	k2 = MG_M_TOOL_CALLS | (uint64_t)out << 8 | (uint64_t)(idx + 1) << 16;
+	v[0] = ex->loc->path;
+	v[1] = upstream_of(ex);
+	v[2] = idx < 0 ? "other" : ex->tool;
+	v[3] = outcomes[out];
+	calls = mg_metrics_series(k1, k2, MG_M_TOOL_CALLS, v);
+	mg_metrics_add(calls, 1);
+	k2 = MG_M_TOOL_DURATION | (uint64_t)(idx + 1) << 16;
+	v[1] = v[2];
+	dur = mg_metrics_series(k1, k2, MG_M_TOOL_DURATION, v);
+	mg_metrics_observe(dur, us);
+	/* a known name keeps its index: its series are the next call's */
+	ls->tool_out = 0;
+	if (idx >= 0 && calls != NULL && dur != NULL &&
+	    strlen(ex->tool) < sizeof(ls->tool)) {
+		memcpy(ls->tool, ex->tool, strlen(ex->tool) + 1);
+		ls->tool_calls = calls;
+		ls->tool_dur = dur;
+		ls->tool_out = out;
+	}
+}
+
+/* A request unlike its route's last: the location's series and the
+ * request counter found (or made), and kept as the route's last. */
+static loc_series_t *
+request_series(mg_http_req_t *req, const mg_server_t *srv,
+    const mg_location_t *loc, int status, int mi, uint32_t key)
+{
+	const char *v[4];
+	uint64_t    k1 = (uint64_t)(uintptr_t)loc;
+	uint64_t    k2 = MG_M_HTTP_REQUESTS | (uint64_t)(status & 0xfff) << 8 |
+	    (uint64_t)mi << 20;
+	loc_series_t        *ls;
+	mg_metrics_series_t *s;
+	char                 code[8];
+
+	v[0] = srv && srv->nnames ? srv->names[0] : "";
+	v[1] = loc ? loc->path : "none";
+	v[2] = mi < 64 ? (mi < METHOD_OTHER ? methods[mi] : "other")
+		       : http_method_name(mg_http_req_method(req));
+	v[3] = NULL; /* the status, written only for a new series */
+	ls = location_series(loc, srv, v);
+	if (ls->req_key == key) {
+		mg_metrics_add(ls->req, 1);
+		return ls;
+	}
+	if ((s = mg_metrics_find(k1, k2)) == NULL) {
+		snprintf(code, sizeof(code), "%d", status);
+		v[3] = code;
+		s = mg_metrics_series(k1, k2, MG_M_HTTP_REQUESTS, v);
+	}
+	mg_metrics_add(s, 1);
+	ls->req_key = s != NULL ? key : 0;
+	ls->req = s;
+	return ls;
+}
+
 void
 mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 {
 	const mg_server_t   *srv = ex ? ex->srv : NULL;
 	const mg_location_t *loc = ex ? ex->loc : NULL;
 	int                  status = mg_http_req_status(req), mi;
-	const char          *v[4], *why;
+	const char          *why;
 	uint64_t             k1 = (uint64_t)(uintptr_t)loc;
 	loc_series_t        *ls;
 	int64_t              us;
+	uint32_t             key;
 
 	if (!mg_metrics_on())
 		return;
 	us = mg_http_req_elapsed_us(req); /* the access log's too */
 	mi = ex && ex->rpc_method[0] ? method_index(ex->rpc_method)
 				     : 64 + (int)mg_http_req_method(req);
-	v[0] = srv && srv->nnames ? srv->names[0] : "";
-	v[1] = loc ? loc->path : "none";
-	v[2] = mi < 64 ? (mi < METHOD_OTHER ? methods[mi] : "other")
-		       : http_method_name(mg_http_req_method(req));
-	v[3] = NULL; /* the status, written only for a new series */
-	{
-		uint64_t k2 = MG_M_HTTP_REQUESTS |
-		    (uint64_t)(status & 0xfff) << 8 | (uint64_t)mi << 20;
-		mg_metrics_series_t *s = mg_metrics_find(k1, k2);
-		char                 code[8];
-
-		if (s == NULL) {
-			snprintf(code, sizeof(code), "%d", status);
-			v[3] = code;
-			s = mg_metrics_series(k1, k2, MG_M_HTTP_REQUESTS, v);
-		}
-		mg_metrics_add(s, 1);
-	}
-	ls = location_series(loc, srv, v);
+	key = (uint32_t)(status & 0xfff) | (uint32_t)mi << 12 | 1u << 31;
+	ls = &loc_memo[(k1 >> 4 ^ k1 >> 9) % LOC_MEMO];
+	if (ls->loc == loc && ls->srv == srv && ls->dur != NULL &&
+	    ls->req_key == key)
+		mg_metrics_add(ls->req, 1); /* like the route's last request */
+	else
+		ls = request_series(req, srv, loc, status, mi, key);
 	mg_metrics_observe(ls->dur, us);
 	mg_metrics_add(ls->sent, mg_http_req_bytes_out(req));
 	mg_metrics_add(ls->received, mg_http_req_bytes_in(req));
@@ -304,7 +352,7 @@ mg_wmetrics_log(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	if (ex == NULL)
 		return;
 	if (mi == METHOD_TOOLS_CALL)
-		tool_call(ex, status, us);
+		tool_call(ex, status, us, ls);
 	if (ex->mx_stream) {
 		mg_metrics_gauge(
 		    MG_M_OPEN_STREAMS, stream_kinds[ex->mx_stream - 1], -1);

@@ -11,6 +11,8 @@
 # mcpgw_http_requests_total, a scrape is exactly what promtool check
 # metrics wants, and /status answers; prometheus.yml and mcpgw-alerts.yml
 # beside it pass promtool (tests/integration/prometheus.sh runs them).
+# For limits.conf: the loop of its opening comment prints four 200s, then
+# 429s with Retry-After and the JSON-RPC error; initialize is not limited.
 . "$(dirname "$0")/lib.sh"
 mg_setup
 SRC=${MG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -127,4 +129,29 @@ done
 ok "metrics.conf as shipped: a call on /mcp (proxied) and /mcp/demo, counted in what its opening comment's curl shows ($(grep -c . <<< "$lines") lines) and in mcpgw_tool_calls_total; promtool check metrics finds nothing in a scrape ($(grep -vc '^#' <<< "$scrape") samples); /status answers 200; prometheus.yml and mcpgw-alerts.yml pass promtool"
 kill "$MG_MASTER"
 mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "metrics.conf did not stop"
+# limits.conf
+MG_PORT=$(free_port)
+: > "$MG_TMP/error.log"
+sed -i "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/g; s|^error_log stderr info;|error_log $MG_TMP/error.log info;|" "$MG_TMP/ex/limits.conf"
+cmp -s <(sed "s/$MG_PORT/8080/g; s|$MG_TMP/error.log|stderr|" "$MG_TMP/ex/limits.conf") "$EX/limits.conf" ||
+	fail "the copy of limits.conf differs from the shipped one beyond port and log"
+"$MCPGW" -F -c "$MG_TMP/ex/limits.conf" >> "$MG_TMP/stdout.log" 2>&1 &
+MG_MASTER=$!
+disown "$MG_MASTER"
+mg_wait 10 "grep -q 'generation 1 ready' '$MG_TMP/error.log' 2>/dev/null" || fail "limits.conf did not start"
+# the loop of its opening comment: the first call and the burst pass, 429s follow
+cmd=$(sed -n '/^#   for i in/,/^#   done/p' "$EX/limits.conf" | sed 's/^#   //' | sed "s/127.0.0.1:8080/127.0.0.1:$MG_PORT/")
+case $cmd in for\ i\ in*curl*tools/call*done) ;; *) fail "limits.conf: its opening comment's loop: $cmd" ;; esac
+out=$(eval "$cmd" | tr '\n' ' ')
+[ "$out" = "200 200 200 200 429 429 429 429 " ] || fail "limits.conf: its opening comment's loop printed: $out"
+body=$(eval "$(sed -n 's/^ *\(curl .*\)$/\1/p; s/^ *\(-H .*\|-d .*\)$/\1/p' <<< "$cmd" | sed 's/-o \/dev\/null -w .%{http_code}.n. //' | tr -d '\\\n') -D $MG_TMP/lh")
+grep -qi '^Retry-After: [0-9]' "$MG_TMP/lh" && grep -qF '"id":1,"error":{"code":-32004,"message":"rate limit exceeded"' <<< "$body" ||
+	fail "limits.conf: a refused call: $(cat "$MG_TMP/lh") $body"
+U=http://127.0.0.1:$MG_PORT/mcp/demo
+curl -s -D "$MG_TMP/lih" -o /dev/null --max-time 10 "$U" "${H[@]}" \
+	-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+grep -q '^HTTP/1.1 200' "$MG_TMP/lih" || fail "limits.conf: initialize limited: $(cat "$MG_TMP/lih")"
+ok "limits.conf as shipped: its opening comment's loop prints $out; a refused call has Retry-After and the JSON-RPC error with its id; initialize is not limited"
+kill "$MG_MASTER"
+mg_wait 10 "! kill -0 $MG_MASTER 2>/dev/null" || fail "limits.conf did not stop"
 mg_done
