@@ -21,6 +21,8 @@
 static const conf_bounds_t worker_processes_bounds = { 1, 1024, MG_UNSET };
 static const conf_bounds_t worker_connections_bounds = { 1, 1000000, 1024 };
 static const conf_bounds_t shutdown_timeout_bounds = { 0, 86400000, 10000 };
+/* a worker's pause in accepting when accept() finds no descriptor */
+static const conf_bounds_t accept_retry_delay_bounds = { 10, 60000, 500 };
 static const conf_bounds_t max_sessions_bounds = { 16, 100000000, 100000 };
 /* verified tokens remembered by each worker (0: none) */
 static const conf_bounds_t auth_token_cache_bounds = { 0, 1000000, 1024 };
@@ -130,6 +132,9 @@ const conf_command_t mg_commands[] = {
 	{ "shutdown_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
 	    offsetof(mg_conf_t, shutdown_timeout), 0,
 	    &shutdown_timeout_bounds },
+	{ "accept_retry_delay", MG_CTX_MAIN, 1, 1, mg_conf_set_time,
+	    offsetof(mg_conf_t, accept_retry_delay), 0,
+	    &accept_retry_delay_bounds },
 	{ "max_sessions", MG_CTX_MAIN, 1, 1, mg_conf_set_num,
 	    offsetof(mg_conf_t, max_sessions), 0, &max_sessions_bounds },
 	{ "session_timeout", MG_CTX_MAIN, 1, 1, mg_conf_set_time,

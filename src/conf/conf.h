@@ -635,6 +635,9 @@ typedef struct mg_conf {
 	/* limit_store (set_lstore.c): the Redis that zones marked "store"
 	 * share with every instance; NULL: none */
 	struct mg_limit_store *limit_store;
+	/* ms: a worker stops accepting this long when accept() finds no
+	 * descriptor or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) */
+	int64_t accept_retry_delay;
 } mg_conf_t;
 
 /*

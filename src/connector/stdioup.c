@@ -155,7 +155,7 @@ mg_stdx_end(mg_stdx_t *x, int code, const char *message)
 	mg_up_ops_t ops = x->ops;
 
 	stdx_free(x);
-	ops.end(ops.arg, code, message);
+	mg_upstream_end(&ops, code, message);
 }
 
 /* A whole JSON answer with STATUS, and the end. */

@@ -91,6 +91,17 @@ struct mg_pools;
 mg_upx_t *mg_poolx_start(mg_upstreams_t *ups, struct mg_pools *ps,
     struct event_base *base, const mg_up_req_t *req, const mg_up_ops_t *ops);
 
+/*
+ * Every exchange's end, from every row: an end that comes inside the
+ * exchange's own start (it failed at once) is kept, and told from the loop
+ * after the start has returned (upstart.c); any other is told now.  A row
+ * frees its exchange when it tells its end, as always.
+ */
+void mg_upstream_end(const mg_up_ops_t *ops, int code, const char *message);
+/* T's start of REQ under that rule (upstream.c's only way to start). */
+mg_upx_t *mg_upstart_run(struct event_base *base, const mg_transport_t *t,
+    void *state, const mg_up_req_t *req, const mg_up_ops_t *ops);
+
 /* The row that serves UP; NULL if none does. */
 const mg_transport_t *mg_transport_for(const mg_upstream_t *up);
 

@@ -170,7 +170,7 @@ mg_upbridge_leave(upx_t *x, int code, const char *why)
 	while ((w = p->waiting) != NULL) {
 		p->waiting = w->wait_next;
 		mg_upx_release(w, 0);
-		w->ops.end(w->ops.arg, code, why);
+		mg_upstream_end(&w->ops, code, why);
 		mg_upx_free(w);
 	}
 }

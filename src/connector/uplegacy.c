@@ -86,7 +86,7 @@ shell_end(void *arg, int code, const char *message)
 
 	x->handed = NULL;
 	mg_upx_free(x);
-	ops.end(ops.arg, code, message);
+	mg_upstream_end(&ops, code, message);
 }
 
 static mg_up_ops_t

@@ -113,7 +113,8 @@ mg_upstream_start(
 	i = ups->row[req->up->index];
 	if (k < NTRANSPORTS && transports[k]->learned(ups->state[k], req->up))
 		i = k;
-	return transports[i]->start(ups->state[i], req, ops);
+	return mg_upstart_run(
+	    ups->base, transports[i], ups->state[i], req, ops);
 }
 
 /* An exchange whose row found its upstream speaks another transport. */
@@ -125,7 +126,8 @@ upstreams_handover(void *arg, const mg_up_req_t *req, const mg_up_ops_t *ops)
 
 	if (k == NTRANSPORTS)
 		return NULL;
-	return transports[k]->start(ups->state[k], req, ops);
+	return mg_upstart_run(
+	    ups->base, transports[k], ups->state[k], req, ops);
 }
 
 mg_pools_t *

@@ -70,7 +70,13 @@ struct mg_pools *mg_upstreams_pools(mg_upstreams_t *ups);
 int mg_upstreams_stop_all(
     mg_upstreams_t *ups, void (*stopped)(void *arg), void *arg);
 
-/* Start an exchange; NULL if it cannot even start (ops->end not called). */
+/*
+ * Start an exchange; NULL if it cannot even start (ops->end not called).
+ * No op of OPS but head and data is ever called before this returns: an
+ * exchange that fails at once (no descriptor, a connect or a fork refused)
+ * still returns its handle, and its end comes from the loop after, so a
+ * caller may keep the handle and free itself in its end (upstart.c).
+ */
 mg_upx_t *mg_upstream_start(
     mg_upstreams_t *ups, const mg_up_req_t *req, const mg_up_ops_t *ops);
 /* The client is gone: stop, with no more callbacks. */

@@ -120,7 +120,7 @@ mg_upx_end(upx_t *x, int code, const char *fmt, ...)
 	mg_upbridge_leave(x, code, msg);
 	mg_upx_release(x, code == 0);
 	mg_pool_note_failure(code != 0 ? x->fail : 0);
-	x->ops.end(x->ops.arg, code, msg);
+	mg_upstream_end(&x->ops, code, msg);
 	mg_pool_note_failure(0);
 	mg_upx_free(x);
 }

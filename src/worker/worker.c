@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "served.h"
 #include "authmeta.h"
+#include "board.h"
 #include "mcp.h"
 #include "proxy.h"
 #include "selfconn.h"
@@ -68,6 +70,7 @@ typedef struct mg_worker {
 	int                paused; /* accepting stopped: worker_connections */
 	int                quitting;
 	int                conns_peak; /* since memory was last trimmed */
+	int64_t starved_until; /* accepting stopped: no descriptor (ms) */
 } mg_worker_t;
 
 /* ---- routing --------------------------------------------------------- */
@@ -187,7 +190,7 @@ accept_pause(mg_worker_t *w, int pause)
 	for (size_t i = 0; i < w->nlistens; i++) {
 		if (pause)
 			evconnlistener_disable(w->listens[i].evl);
-		else
+		else if (w->starved_until == 0) /* else the tick will */
 			evconnlistener_enable(w->listens[i].evl);
 	}
 	w->paused = pause;
@@ -226,11 +229,28 @@ static void
 on_accept_error(struct evconnlistener *evl, void *arg)
 {
 	mg_wlisten_t *wl = arg;
+	mg_worker_t  *w = wl->w;
+	int           err = EVUTIL_SOCKET_ERROR();
 
-	mg_log_errno(MG_LOG_ERROR, EVUTIL_SOCKET_ERROR(),
-	    "accept() on %s "
-	    "failed",
-	    wl->l->text);
+	(void)evl;
+	/* out of descriptors or memory: the listening socket stays
+	 * readable, and accept() would fail again at once, the loop spinning;
+	 * accepting stops for accept_retry_delay (the clients wait in the
+	 * listen queue; nginx waits so too) */
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		if (w->starved_until == 0) {
+			mg_log_errno(MG_LOG_WARN, err,
+			    "accept() on %s failed: not accepting for "
+			    "%d ms",
+			    wl->l->text, (int)w->ctx->conf->accept_retry_delay);
+			for (size_t i = 0; i < w->nlistens; i++)
+				evconnlistener_disable(w->listens[i].evl);
+		}
+		w->starved_until =
+		    mg_board_mono_ms() + w->ctx->conf->accept_retry_delay;
+		return;
+	}
+	mg_log_errno(MG_LOG_ERROR, err, "accept() on %s failed", wl->l->text);
 }
 
 /* After a burst of connections closed (a thousand or more since the
@@ -258,6 +278,12 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	mg_worker_t *w = arg;
 
+	if (w->starved_until != 0 && mg_board_mono_ms() >= w->starved_until) {
+		w->starved_until = 0;
+		for (size_t i = 0;
+		     !w->paused && !w->quitting && i < w->nlistens; i++)
+			evconnlistener_enable(w->listens[i].evl);
+	}
 	if (w->paused &&
 	    mg_http_conn_count() < w->ctx->conf->worker_connections)
 		accept_pause(w, 0);
