@@ -109,6 +109,8 @@ struct event_base *mg_http_req_base(const mg_http_req_t *req);
  * at the first call (its log phase) and kept: the access log and the
  * metrics get the same figure for one clock read. */
 int64_t mg_http_req_elapsed_us(mg_http_req_t *req);
+/* The same end (monotonic microseconds, the status board's second). */
+int64_t mg_http_req_end_us(mg_http_req_t *req);
 
 /* The route's own client_body_timeout (ms), set in the headers callback. */
 void mg_http_req_set_body_timeout(mg_http_req_t *req, int64_t ms);

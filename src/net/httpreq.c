@@ -240,6 +240,14 @@ mg_http_req_start_us(const mg_http_req_t *r)
 }
 
 int64_t
+mg_http_req_end_us(mg_http_req_t *r)
+{
+	if (r->end_us == 0)
+		r->end_us = now_us();
+	return r->end_us;
+}
+
+int64_t
 mg_http_req_elapsed_us(mg_http_req_t *r)
 {
 	if (r->end_us == 0)
