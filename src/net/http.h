@@ -91,6 +91,8 @@ void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,
 const char *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+/* its length, in an array of INET6_ADDRSTRLEN bytes (0: not known) */
+size_t                 mg_http_req_peer_len(const mg_http_req_t *req);
 const struct sockaddr *mg_http_req_peer_addr(const mg_http_req_t *req);
 /* The TLS context the connection's handshake ended with, or NULL. */
 struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);

@@ -201,6 +201,12 @@ mg_http_req_peer(const mg_http_req_t *r)
 	return r->conn->peer;
 }
 
+size_t
+mg_http_req_peer_len(const mg_http_req_t *r)
+{
+	return r->conn->peer_len;
+}
+
 const struct sockaddr *
 mg_http_req_peer_addr(const mg_http_req_t *r)
 {
