@@ -31,7 +31,7 @@ START_TEST(rates_across_processes)
 	if ((pid = fork()) == 0) { /* the worker: its own record */
 		mg_board_use(i);
 		for (int k = 0; k < 7; k++)
-			mg_board_request(k < 2);
+			mg_board_request(k < 2, 0);
 		mg_board_streams(1);
 		_exit(0);
 	}
@@ -52,6 +52,31 @@ START_TEST(rates_across_processes)
 	ck_assert_int_eq(p.pid, (int)getpid());
 	ck_assert_uint_eq(p.requests, 7);
 	ck_assert_uint_eq(p.errors, 2);
+}
+END_TEST
+
+/* A worker counts a request at its end on the fine monotonic clock, which
+ * the readers' coarse clock (same epoch) may lag by a tick: a request in
+ * the next second is counted, one older than the minute is not. */
+START_TEST(rates_fine_clock)
+{
+	mg_board_proc_t p;
+	int64_t         now;
+	int             i;
+
+	ck_assert_int_eq(mg_board_init(), MG_OK);
+	i = mg_board_claim(MG_ROLE_WORKER, 0, 1);
+	ck_assert_int_gt(i, 0);
+	mg_board_use(i);
+	now = mg_board_mono_ms() / 1000;
+	mg_board_request(0, now * 1000000 + 999999);
+	mg_board_request(0, now * 1000000);       /* the same second's bucket */
+	mg_board_request(1, (now + 1) * 1000000); /* a tick ahead */
+	mg_board_request(1, (now - 61) * 1000000 + 5); /* gone */
+	mg_board_request(0, 0);                        /* the clock read here */
+	ck_assert_int_eq(mg_board_proc(i, &p), MG_OK);
+	ck_assert_uint_eq(p.requests, 4);
+	ck_assert_uint_eq(p.errors, 1);
 }
 END_TEST
 
@@ -156,6 +181,7 @@ board_suite(void)
 	TCase *tc = tcase_create("board");
 
 	tcase_add_test(tc, rates_across_processes);
+	tcase_add_test(tc, rates_fine_clock);
 	tcase_add_test(tc, upstreams_by_name);
 	tcase_add_test(tc, html_escapes_everything);
 	suite_add_tcase(s, tc);

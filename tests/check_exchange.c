@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mcpgw.h"
+#include "exchange.h"
 #include "mcp_drive.h"
 #include "suites.h"
 
@@ -71,6 +72,45 @@ initialize(const char *version)
 	snprintf(sid, sizeof(sid),
 	    "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: %s\r\n", v, version);
 }
+
+/* The metrics' compare of a tool name with the route's last, a word at a
+ * time: every length up to 63 against the same name, a name one byte
+ * longer or shorter, one byte changed, and garbage after the request's
+ * NUL (an array written before with a longer name). */
+START_TEST(ex_same_tool)
+{
+	char known[64], s[64];
+
+	for (size_t len = 0; len < sizeof(known); len++) {
+		memset(known, 0, sizeof(known));
+		memset(known, 'a', len);
+		memset(s, 'Z', sizeof(s));
+		memcpy(s, known, len + 1);
+		ck_assert_int_eq(mg_wmetrics_same_tool(known, len, s), 1);
+		if (len + 1 < sizeof(s)) {
+			s[len] = 'a'; /* longer by one */
+			s[len + 1] = '\0';
+			ck_assert_int_eq(
+			    mg_wmetrics_same_tool(known, len, s), 0);
+			s[len] = '\0';
+		}
+		if (len > 0) {
+			s[len - 1] = '\0'; /* shorter by one */
+			ck_assert_int_eq(
+			    mg_wmetrics_same_tool(known, len, s), 0);
+			s[len - 1] = 'a';
+			for (size_t k = 0; k < len;
+			     k++) { /* one byte differs */
+				s[k] = 'b';
+				ck_assert_int_eq(
+				    mg_wmetrics_same_tool(known, len, s), 0);
+				s[k] = 'a';
+			}
+		}
+		ck_assert_int_eq(mg_wmetrics_same_tool(known, len, s), 1);
+	}
+}
+END_TEST
 
 START_TEST(ex_initialize)
 {
@@ -179,6 +219,7 @@ exchange_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ex_initialize);
+	tcase_add_test(tc, ex_same_tool);
 	tcase_add_test(tc, ex_call_json);
 	tcase_add_test(tc, ex_call_stream);
 	tcase_add_test(tc, ex_no_session);

@@ -372,9 +372,13 @@ fake_request(fake_t *r)
 	    rnd(4)       ? "127.0.0.1"
 		: rnd(2) ? "::1"
 			 : "");
+	r->conn.peer_len = rnd(2) ? strlen(r->conn.peer) : 0;
 	r->conn.subject =
 	    rnd(3) ? NULL : hostile(r->subject, sizeof(r->subject));
 	r->conn.parser.method = rnd(2) ? HTTP_POST : HTTP_GET;
+	/* as the request's head sets it (the writer's POST constant) */
+	r->req.method =
+	    r->conn.parser.method == HTTP_POST ? MG_HTTP_POST : MG_HTTP_GET;
 	r->req.path = rnd(10) ? (char *)"/mcp" : (char *)"";
 	ex->session = rnd(3) ? (uint64_t)rnd(0xffffff) << 40 | rnd(99) : 0;
 	ex->rpc_error = rnd(2) ? 0 : -32000 - (int)rnd(800);

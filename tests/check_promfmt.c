@@ -199,6 +199,30 @@ START_TEST(outcome)
 		{ "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":{"
 		  "\"result\":1}}",
 		    MG_OUTCOME_NONE },
+		/* the compact shape with a string id: escaped (the walk
+		 * reads it), unterminated, empty */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"t\\\"1\",\"result\":{"
+		  "\"isError\":true}}",
+		    MG_OUTCOME_TOOL_ERROR },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"t1-1,\\\"result\\\":{}}",
+		    MG_OUTCOME_NONE },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"\",\"result\":{\"content\":"
+		  "[{\"type\":\"text\",\"text\":\"Echo: isError\"}]}}",
+		    MG_OUTCOME_RESULT },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"t1-2\",\"error\":{\"code\":1}"
+		  "}",
+		    MG_OUTCOME_RPC_ERROR },
+		/* a space after the compact shape's "result": (read as the
+		 * walk reads it); an escape in the id before its end quote */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\": {\"isError\":"
+		  "true}}",
+		    MG_OUTCOME_TOOL_ERROR },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"a\\nb\",\"result\":\n{"
+		  "\"isError\":true}}",
+		    MG_OUTCOME_TOOL_ERROR },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"a\\\\\",\"result\":{"
+		  "\"isError\":true}}",
+		    MG_OUTCOME_TOOL_ERROR },
 		{ "[1,2]", MG_OUTCOME_NONE },
 		{ "{\"id\":\"\\\"result\\\"\"", MG_OUTCOME_NONE },
 		{ "", MG_OUTCOME_NONE },

@@ -87,8 +87,10 @@ void mg_board_release(int i);
 
 /* Its record (from mg_board_claim; -1: none). */
 void mg_board_use(int i);
-/* A request ended; ERROR: it counts as an error too. */
-void mg_board_request(int error);
+/* A request ended at END_US on CLOCK_MONOTONIC (0: now); ERROR: it counts
+ * as an error too.  The readers' coarse clock may lag END_US by a tick:
+ * a bucket up to a second ahead of theirs is counted. */
+void mg_board_request(int error, int64_t end_us);
 /* Its open connections and streams (a worker). */
 void mg_board_conns(int n);
 void mg_board_streams(int delta);

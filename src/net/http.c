@@ -614,6 +614,7 @@ mg_http_conn_new(struct event_base *base, int fd, const struct sockaddr *peer,
 	memcpy(&c->peer_addr, peer,
 	    peerlen < sizeof(c->peer_addr) ? peerlen : sizeof(c->peer_addr));
 	peer_text(c->peer, sizeof(c->peer), peer);
+	c->peer_len = strlen(c->peer);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	c->tls = tls != NULL;

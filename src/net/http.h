@@ -91,6 +91,8 @@ void        mg_http_req_copy_headers(const mg_http_req_t *req, const char *name,
 const char *mg_http_req_host(const mg_http_req_t *req); /* no port */
 struct evbuffer *mg_http_req_body(mg_http_req_t *req);
 const char      *mg_http_req_peer(const mg_http_req_t *req); /* "127.0.0.1" */
+/* its length, in an array of INET6_ADDRSTRLEN bytes (0: not known) */
+size_t                 mg_http_req_peer_len(const mg_http_req_t *req);
 const struct sockaddr *mg_http_req_peer_addr(const mg_http_req_t *req);
 /* The TLS context the connection's handshake ended with, or NULL. */
 struct ssl_ctx_st *mg_http_req_tls_ctx(const mg_http_req_t *req);
@@ -109,6 +111,8 @@ struct event_base *mg_http_req_base(const mg_http_req_t *req);
  * at the first call (its log phase) and kept: the access log and the
  * metrics get the same figure for one clock read. */
 int64_t mg_http_req_elapsed_us(mg_http_req_t *req);
+/* The same end (monotonic microseconds, the status board's second). */
+int64_t mg_http_req_end_us(mg_http_req_t *req);
 
 /* The route's own client_body_timeout (ms), set in the headers callback. */
 void mg_http_req_set_body_timeout(mg_http_req_t *req, int64_t ms);

@@ -85,7 +85,8 @@ struct mg_http_conn {
 	int            linked;  /* on the conns list */
 	int            watched; /* the handler hears of the close */
 	int            paused;
-	mg_http_req_t *spare; /* the last request's memory, for the next */
+	mg_http_req_t *spare;    /* the last request's memory, for the next */
+	size_t         peer_len; /* strlen(peer) */
 };
 
 /* The worker stops: no keep-alive (mg_http_conn_drain_all). */

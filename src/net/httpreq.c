@@ -201,6 +201,12 @@ mg_http_req_peer(const mg_http_req_t *r)
 	return r->conn->peer;
 }
 
+size_t
+mg_http_req_peer_len(const mg_http_req_t *r)
+{
+	return r->conn->peer_len;
+}
+
 const struct sockaddr *
 mg_http_req_peer_addr(const mg_http_req_t *r)
 {
@@ -237,6 +243,14 @@ int64_t
 mg_http_req_start_us(const mg_http_req_t *r)
 {
 	return r->start_us;
+}
+
+int64_t
+mg_http_req_end_us(mg_http_req_t *r)
+{
+	if (r->end_us == 0)
+		r->end_us = now_us();
+	return r->end_us;
 }
 
 int64_t

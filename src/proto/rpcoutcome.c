@@ -113,7 +113,7 @@ named(const scan_t *c, size_t at, size_t n, const char *name)
 }
 
 /* Whether S (N bytes) holds "isError": found by its rare capital E. */
-static int
+static inline int
 has_is_error(const char *s, size_t n)
 {
 	const char *e = s, *end = s + n;
@@ -128,15 +128,25 @@ has_is_error(const char *s, size_t n)
 	return 0;
 }
 
-/* At a result's value: does it say "isError": true? */
-static mg_rpc_outcome_t
+/* At a result's value: does it say "isError": true?  Most results do
+ * not hold the word: answered here, inline, without the walk's frame. */
+static mg_rpc_outcome_t walk_result(scan_t *c);
+
+static inline mg_rpc_outcome_t
 result(scan_t *c)
 {
-	size_t at, n;
-
+	ws(c); /* the compact shape's "result": may have spaces after it */
 	if (c->pos >= c->len || c->s[c->pos] != '{' ||
 	    !has_is_error(c->s + c->pos, c->len - c->pos))
 		return MG_OUTCOME_RESULT;
+	return walk_result(c);
+}
+
+static mg_rpc_outcome_t
+walk_result(scan_t *c)
+{
+	size_t at, n;
+
 	c->pos++;
 	while (member(c, &at, &n) == 1) {
 		if (named(c, at, n, "isError"))
@@ -163,8 +173,10 @@ compact(const char *s, size_t len, size_t *at)
 	if (len < i + 12 || memcmp(s, head, i) != 0)
 		return -1;
 	if (s[i] == '"') {
+		/* its end: the first quote, unless a backslash is before it
+		 * (an escaped quote, or an escaped backslash: the walk's) */
 		if ((q = memchr(s + i + 1, '"', len - i - 1)) == NULL ||
-		    memchr(s + i + 1, '\\', (size_t)(q - s) - i - 1) != NULL)
+		    q[-1] == '\\')
 			return -1;
 		i = (size_t)(q - s) + 1;
 	} else
@@ -179,17 +191,13 @@ compact(const char *s, size_t len, size_t *at)
 	return -1;
 }
 
-mg_rpc_outcome_t
-mg_rpc_outcome(const char *msg, size_t len)
+/* Any other shape: the top-level members walked (a frame of its own, so
+ * that the common answer's path saves no registers for it). */
+static __attribute__((noinline)) mg_rpc_outcome_t
+walk(const char *msg, size_t len)
 {
 	scan_t c = { msg, 0, len };
 	size_t at, n;
-	int    o = compact(msg, len, &c.pos);
-
-	if (o == MG_OUTCOME_RPC_ERROR)
-		return MG_OUTCOME_RPC_ERROR;
-	if (o == MG_OUTCOME_RESULT)
-		return result(&c);
 
 	ws(&c);
 	if (c.pos >= c.len || c.s[c.pos] != '{')
@@ -206,4 +214,17 @@ mg_rpc_outcome(const char *msg, size_t len)
 			break;
 	}
 	return MG_OUTCOME_NONE;
+}
+
+mg_rpc_outcome_t
+mg_rpc_outcome(const char *msg, size_t len)
+{
+	scan_t c = { msg, 0, len };
+	int    o = compact(msg, len, &c.pos);
+
+	if (o == MG_OUTCOME_RPC_ERROR)
+		return MG_OUTCOME_RPC_ERROR;
+	if (o == MG_OUTCOME_RESULT)
+		return result(&c);
+	return walk(msg, len);
 }

@@ -291,6 +291,9 @@ void mg_wmetrics_stream(mg_mcp_ex_t *ex);
 void mg_wmetrics_answer(mg_mcp_ex_t *ex, const char *msg, size_t len);
 void mg_wmetrics_result(mg_mcp_ex_t *ex, struct json_object *result);
 void mg_wmetrics_failed(mg_mcp_ex_t *ex, const char *message);
+/* wmetrics.c: whether tool name S (in an array of 64) is NAME (LEN
+ * bytes in an array of 64, zero after them) */
+int mg_wmetrics_same_tool(const char *name, size_t len, const char *s);
 /* extrace.c: the head phase's row that reads the client's traceparent
  * and tracestate and starts our span (always MG_OK: a bad value is one
  * that did not come); and a 2026-07-28 request's _meta, where a client may

@@ -119,7 +119,8 @@ log_board(mg_mcp_ctx_t *ctx, mg_http_req_t *req, const mg_mcp_ex_t *ex)
 	if (!ctx->conf->status_page) /* nobody reads the rates */
 		return;
 	mg_board_request(mg_http_req_status(req) >= 500 ||
-	    (ex != NULL && ex->rpc_error != 0));
+		(ex != NULL && ex->rpc_error != 0),
+	    mg_http_req_end_us(req));
 	mg_board_conns(mg_http_conn_count());
 }
 
