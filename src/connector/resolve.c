@@ -29,7 +29,7 @@ typedef struct entry {
 	char                   *host;
 	struct sockaddr_storage addrs[MG_RESOLVE_MAX_ADDRS];
 	int64_t                 fail_until[MG_RESOLVE_MAX_ADDRS];
-	size_t                  naddrs, turn;
+	size_t                  naddrs;
 	int64_t                 expires;  /* ms; 0: no answer yet */
 	int64_t                 retry_at; /* after a failure: not before */
 	int                     failing;  /* said so in the log */
@@ -159,6 +159,36 @@ mg_resolve_order(const struct sockaddr_storage *in, const int64_t *fail_until,
 		}
 }
 
+/*
+ * An answer's addresses in a fixed order (IPv4 first, then by address),
+ * whatever order the name server gave them in: connections go to the
+ * first that has not failed lately, so that an upstream session stays
+ * on the replica that holds it while that one answers, across
+ * re-resolutions too (a name server rotates its records).  Spreading
+ * sessions over replicas is a pool's job (a server line each).
+ */
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct sockaddr_storage *x = a, *y = b;
+
+	if (x->ss_family != y->ss_family)
+		return x->ss_family == AF_INET ? -1 : 1;
+	if (x->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)x)->sin_addr,
+		    &((const struct sockaddr_in *)y)->sin_addr,
+		    sizeof(struct in_addr));
+	return memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
+	    &((const struct sockaddr_in6 *)y)->sin6_addr,
+	    sizeof(struct in6_addr));
+}
+
+static void
+addrs_sort(entry_t *e)
+{
+	qsort(e->addrs, e->naddrs, sizeof(e->addrs[0]), addr_cmp);
+}
+
 /* ---- answering a request ---------------------------------------------- */
 
 static void
@@ -180,8 +210,8 @@ req_answer(mg_resolve_req_t *q, entry_t *e, const char *err)
 	q->e = NULL;
 	q->err = err;
 	if (e != NULL && e->naddrs > 0) {
-		mg_resolve_order(e->addrs, e->fail_until, e->naddrs, e->turn++,
-		    now_ms(), &q->addrs);
+		mg_resolve_order(
+		    e->addrs, e->fail_until, e->naddrs, 0, now_ms(), &q->addrs);
 		for (size_t i = 0; i < q->addrs.n; i++)
 			set_port(&q->addrs.a[i], q->port);
 	}
@@ -214,6 +244,7 @@ query_done(entry_t *e)
 		memcpy(e->addrs, e->got.a, e->got.n * sizeof(e->got.a[0]));
 		memset(e->fail_until, 0, sizeof(e->fail_until));
 		e->naddrs = e->got.n;
+		addrs_sort(e);
 		e->expires = now + mg_resolve_valid_ms(e->r->conf, e->got_ttl);
 		e->failing = 0;
 	} else {
@@ -321,6 +352,7 @@ entry_get(mg_resolver_t *r, const char *host)
 		memcpy(e->addrs, h.a, h.n * sizeof(h.a[0]));
 		e->naddrs = h.n;
 		e->expires = FOREVER;
+		addrs_sort(e);
 	}
 	e->next = r->entries;
 	r->entries = e;

@@ -1,7 +1,9 @@
 /*
  * The connector's resolver: the addresses of the host names in server
- * URLs, asked of evdns (A and AAAA), kept per name until their TTL, used
- * in turn (round-robin), and asked again once expired.  An expired answer
+ * URLs, asked of evdns (A and AAAA), kept per name until their TTL in
+ * address order (the first that has not failed lately is used, the next
+ * when it fails: a session stays on its replica), and asked again once
+ * expired.  An expired answer
  * serves while the new one comes, and for resolver_max_stale more when
  * asking fails; one query per name at once, the requests for that name
  * wait on it.  Names in the hosts file are answered from it, numeric

@@ -2,8 +2,9 @@
 # Host names in server URLs, resolved by the connector (evdns) through a
 # real DNS server on loopback (Debian's dnsmasq, answers with TTL 1 s):
 # a name with two addresses (127.0.0.1 and 127.0.0.2, an mcpgw on each,
-# one session key) -> sessions reach both; one of them stopped -> every
-# call still answered (a refused connect tries the next address); the
+# one session key) -> sessions all on the first in address order (a
+# session stays on its replica); that one stopped -> every call still
+# answered by the other (a refused connect tries the next address); the
 # name moved to 127.0.0.3 (hosts file changed, SIGHUP to dnsmasq) -> after
 # the TTL new sessions go there, without a reload; dnsmasq stopped -> the
 # last answer still serves, the failure is logged once, and no longer
@@ -26,7 +27,7 @@ PD=$1 PU=$2 PG=$3 PT=$4 PS=$5
 openssl rand -out "$MG_TMP/key" 32
 chmod 600 "$MG_TMP/key"
 HOSTS=$MG_TMP/hosts
-OTHERS='127.0.0.1 tls.test\n127.0.0.2 sse.test\n127.0.0.1 sse.test\n'
+OTHERS='127.0.0.1 tls.test\n127.0.0.1 sse.test\n127.0.0.0 sse.test\n'
 printf "127.0.0.1 up.test\n127.0.0.2 up.test\n$OTHERS" > "$HOSTS"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=tls.test \
 	-addext 'subjectAltName=DNS:tls.test' -keyout "$MG_TMP/tls.key" -out "$MG_TMP/tls.pem" 2> /dev/null ||
@@ -130,11 +131,13 @@ sessions() {	# sessions N TAG: N sessions, each answered
 	done
 }
 
-# ---- two addresses: both used ------------------------------------------
+# ---- two addresses: the first in order serves while it answers ---------
+# (an upstream session stays on the replica that holds it; 127.0.0.2 is
+# listed first by the hosts file, 127.0.0.1 comes first in address order)
 sessions 10 a
 a1=$(seen 1) a2=$(seen 2)
-[ "$a1" -ge 5 ] && [ "$a2" -ge 5 ] || fail "two addresses, 10 sessions: upstream 1 got $a1 requests, 2 got $a2"
-ok "a name with two addresses: 10 sessions reach both ($a1 and $a2 requests)"
+[ "$a1" -ge 20 ] && [ "$a2" = 0 ] || fail "two addresses, 10 sessions: upstream 1 got $a1 requests, 2 got $a2 (all on 127.0.0.1 expected)"
+ok "a name with two addresses: 10 sessions, all $a1 requests on the first in address order, none on the other"
 
 # ---- https by name: verified against the name -------------------------
 RT=/tls sessions 3 t
@@ -142,19 +145,19 @@ ok "https://tls.test: 3 sessions answered (the certificate verified for the name
 
 # ---- HTTP+SSE by name: the refused first address, then the next ---------
 RT=/sse sessions 4 s
-grep -q 'cannot connect to 127.0.0.2 ("sse.test"), trying its next address' "$MG_TMP/error.log" ||
+grep -q 'cannot connect to 127.0.0.0 ("sse.test"), trying its next address' "$MG_TMP/error.log" ||
 	fail "no log line for the SSE stream's refused address"
-ok "http://sse.test (HTTP+SSE, 127.0.0.2 refuses): 4 sessions answered through 127.0.0.1"
+ok "http://sse.test (HTTP+SSE, 127.0.0.0 refuses): 4 sessions answered through 127.0.0.1"
 
-# ---- one address refuses: the other answers every call -----------------
-kill "$U2"
-mg_wait 5 "! kill -0 $U2 2>/dev/null" || fail "upstream 2 did not stop"
+# ---- the first address refuses: the next answers every call ------------
+kill "$U1"
+mg_wait 5 "! kill -0 $U1 2>/dev/null" || fail "upstream 1 did not stop"
 sessions 10 b
-b1=$(seen 1)
-[ $((b1 - a1)) -ge 20 ] || fail "upstream 1 got $((b1 - a1)) requests of 20"
-grep -q 'connect() to 127.0.0.2 ("up.test") failed (Connection refused), trying its next address' "$MG_TMP/error.log" ||
+b2=$(seen 2)
+[ $((b2 - a2)) -ge 20 ] || fail "upstream 2 got $((b2 - a2)) requests of 20"
+grep -q 'connect() to 127.0.0.1 ("up.test") failed (Connection refused), trying its next address' "$MG_TMP/error.log" ||
 	fail "no log line for the refused address"
-ok "127.0.0.2 stopped: 10 sessions all answered through 127.0.0.1 (refused connect -> next address)"
+ok "127.0.0.1 stopped: 10 sessions all answered through 127.0.0.2 (refused connect -> next address)"
 
 # ---- the name moves: new sessions follow after the TTL -----------------
 printf "127.0.0.3 up.test\n$OTHERS" > "$HOSTS"
