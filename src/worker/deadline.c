@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -117,14 +118,31 @@ expire_calls(mg_mcp_ex_t *ex)
 	mg_ex_finish(ex); /* may free EX */
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void
 deadline_fired(evutil_socket_t fd, short what, void *arg)
 {
 	mg_mcp_ex_t *ex = arg;
-	int64_t      ms = ex->deadline_ms;
+	int64_t ms = ex->deadline_ms, left = ex->deadline_at_us - mono_us();
 
 	(void)fd;
 	(void)what;
+	/* libevent's timers run on its cached, coarse clock: one may fire a
+	 * few ms early; the call gets its whole limit */
+	if (left > 0) {
+		struct timeval tv = { left / 1000000, left % 1000000 };
+
+		evtimer_add(ex->deadline, &tv);
+		return;
+	}
 	/* a relay whose answer came whole (JSON) is only waiting for its
 	 * end; an exchange may linger for its stream's client */
 	if (ex->answered_relay || (ex->relay == NULL && ex->calls == NULL))
@@ -162,6 +180,7 @@ arm(mg_mcp_ex_t *ex, const char *method, const char *tool, const char *up_tool)
 		NULL)
 		return;
 	ex->deadline_ms = ms;
+	ex->deadline_at_us = mono_us() + ms * 1000;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(ex->deadline, &tv);

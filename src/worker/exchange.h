@@ -155,6 +155,7 @@ struct mg_mcp_ex {
 	/* call_timeout, tool_timeout (deadline.c): armed once, ms */
 	struct event *deadline;
 	int64_t       deadline_ms;
+	int64_t       deadline_at_us; /* CLOCK_MONOTONIC, when it is over */
 	/* limit_req, limit_conn (limitphase.c) */
 	unsigned char         limit_judged; /* the message phase ran them */
 	unsigned char         limit_status; /* mg_limit_status_t + 1; 0: none */
