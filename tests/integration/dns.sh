@@ -193,7 +193,7 @@ ok "past resolver_max_stale the call fails with \"cannot resolve\" ($el ms after
 
 # ---- the resolver is back: the name resolves again ---------------------
 dns_start
-MG_BG_PIDS="$DNS $U1 $U3"
+MG_BG_PIDS="$DNS $U1 $U2 $U3 $SE"
 mg_wait 10 "session f | grep -q '\"text\":\"echo: f\"'" || fail "the name does not resolve again"
 grep -q '"up.test" resolves again (1 address)' "$MG_TMP/error.log" || fail "no log line saying it resolves again"
 ok "dnsmasq back: the name resolves again (logged), sessions answered"
